@@ -1,0 +1,414 @@
+"""Every rule threshold and response assumption, validated, with DOMAIN.md defaults.
+
+Values marked [seed] come from the AIMT article; [practice] values are public
+platform practice and are meant to be tuned per brand. Nothing in scoring,
+rules or the optimiser hard-codes a number that is not here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date, timedelta
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from planner.errors import ConfigError, Problem
+from planner.tools import CHAIN_TOOLS, Chain, Tool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToolConfig(_Strict):
+    """Price, minimums, efficiency and capacity of one traffic tool."""
+
+    enabled: bool = True
+    cpm: float = Field(gt=0, description="Price of 1,000 impressions on a normal day, yuan.")
+    min_order: float = Field(ge=0, description="Smallest order (or daily plan budget), yuan.")
+    order_step: float = Field(1.0, gt=0, description="Order budgets are multiples of this, yuan.")
+    efficiency: float = Field(
+        1.0,
+        gt=0,
+        description="Sales per paid impression relative to a natural play (paid traffic "
+        "reaches colder audiences than the KOL's followers) [practice].",
+    )
+    daily_reach_multiple: float = Field(
+        gt=0,
+        description="Paid impressions one day can buy, as a multiple of the video's natural plays "
+        "(fresh video, account with full weight).",
+    )
+    sale_price_multiplier: float = Field(
+        1.0, gt=0, description="CPM on big-sale days relative to normal days."
+    )
+    sale_capacity_multiplier: float = Field(
+        1.0, ge=0, description="Capacity on big-sale days relative to normal days."
+    )
+    max_budget: float | None = Field(None, ge=0, description="Cap on this tool's total, yuan.")
+    max_daily: float | None = Field(
+        None, ge=0, description="Cap on this tool's spend per video and day."
+    )
+
+
+def default_tools() -> dict[Tool, ToolConfig]:
+    return {
+        # Dou+: ~20 yuan / 1,000 plays [practice]; 100-yuan minimum [seed];
+        # leftover traffic, near zero in big sales when OCPM bids 2-3x [seed].
+        Tool.DOU_PLUS: ToolConfig(
+            cpm=20, min_order=100, efficiency=0.6, daily_reach_multiple=2.0,
+            sale_price_multiplier=1.0, sale_capacity_multiplier=0.05,
+        ),
+        # Content service: 50,000 minimum, one-shot schedule [seed]; booked ahead
+        # of a sale it keeps its normal price [seed: lock-in].
+        Tool.CONTENT_SERVICE: ToolConfig(
+            cpm=25, min_order=50_000, efficiency=0.7, daily_reach_multiple=4.0,
+        ),
+        # KOL bidding on AD OCPM: 300/day minimum per plan [practice]; finest
+        # targeting, higher ROI than pure feed ads [seed]; OCPM x2.5 in sales [seed].
+        Tool.KOL_BIDDING: ToolConfig(
+            cpm=40, min_order=300, efficiency=0.8, daily_reach_multiple=6.0,
+            sale_price_multiplier=2.5,
+        ),
+        # Suixintui: 100 minimum, multiples of 10 [practice]; Qianchuan pool.
+        Tool.SUIXINTUI: ToolConfig(
+            cpm=30, min_order=100, order_step=10, efficiency=0.7, daily_reach_multiple=1.5,
+            sale_price_multiplier=2.5,
+        ),
+        Tool.QIANCHUAN: ToolConfig(
+            cpm=40, min_order=300, efficiency=0.8, daily_reach_multiple=8.0,
+            sale_price_multiplier=2.5,
+        ),
+        Tool.AD_FEED: ToolConfig(
+            cpm=50, min_order=300, efficiency=0.5, daily_reach_multiple=10.0,
+            sale_price_multiplier=2.5,
+        ),
+        Tool.UNI_DESK: ToolConfig(
+            cpm=45, min_order=300, efficiency=0.55, daily_reach_multiple=8.0,
+            sale_price_multiplier=2.5,
+        ),
+    }
+
+
+class TierConfig(_Strict):
+    """KOL tiers by followers [practice: sources disagree, so configurable]."""
+
+    koc_max: int = Field(100_000, gt=0, description="Below this many followers: KOC.")
+    tail_max: int = Field(500_000, gt=0, description="Below this: tail KOL.")
+    mid_max: int = Field(3_000_000, gt=0, description="Below this: mid-tier KOL.")
+    head_max: int = Field(10_000_000, gt=0, description="Below this: head; from it: super-head.")
+    freshness_half_life_days: dict[str, float] = Field(
+        default_factory=lambda: {
+            "koc": 4.0, "tail": 7.0, "mid": 12.0, "head": 18.0, "super_head": 25.0,
+        },
+        description="Days after which a video's paid reach halves; KOC decay faster [seed].",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.koc_max < self.tail_max < self.mid_max < self.head_max:
+            raise ValueError("tier thresholds must rise: koc_max < tail_max < mid_max < head_max")
+        return self
+
+
+class RuleConfig(_Strict):
+    """The AIMT stage rules."""
+
+    large_kol_followers: int = Field(500_000, gt=0, description="Smart Dou+ needs more [seed].")
+    weight_median_plays: int = Field(
+        50_000, gt=0, description="Median plays from which an account 'has weight' [practice]."
+    )
+    smart_max_age_days: int = Field(15, ge=0, description="Smart Dou+ only this young [seed].")
+    standard_start_day: int = Field(
+        3, ge=0, description="Standard Dou+ starts this many days after publishing [seed]."
+    )
+    burst_window_days: int = Field(
+        2, ge=1, description="Days after publishing that a burst may be bought."
+    )
+    burst_min_roi_multiple: float = Field(
+        1.5, gt=0, description="First-2h traffic ROI must reach floor x this for burst mode."
+    )
+    burst_day_target: float = Field(
+        100_000, gt=0, description="Dou+ a burst day aims at for one video, yuan [seed]."
+    )
+    cs_tiers: tuple[str, ...] = Field(
+        ("super_head", "head"),
+        description="Tiers that may book content service directly; smaller KOLs get a "
+        "Dou+ pressure test first [seed].",
+    )
+    cs_weekly_cap: dict[str, float] = Field(
+        default_factory=lambda: {"super_head": 1_000_000.0, "head": 400_000.0},
+        description="Content service per week by tier, yuan [seed: ~1M super-head, "
+        "several 100k head].",
+    )
+    cs_min_comment_like_rate: float = Field(
+        0.02, ge=0, description="Comments per like a video needs for content service [practice]."
+    )
+    cs_order_days: int = Field(7, ge=1, description="Days one normal content-service order runs.")
+    cs_booking_lead_days: int = Field(
+        1, ge=0, description="Days between booking content service and its first day."
+    )
+    lock_in_days: int = Field(
+        30, ge=0, description="Content service for a big sale is booked this long ahead [seed]."
+    )
+    max_amplification: float = Field(
+        100.0, gt=0, description="Paid impressions over a campaign at most this x natural plays "
+        "[seed: 10-100x].",
+    )
+    roi_decline_ratio: float = Field(
+        0.7, gt=0, lt=1, description="Observed ROI below prior x this counts as a clear decline."
+    )
+
+
+class ResponseConfig(_Strict):
+    """Diminishing returns: each day's capacity is cut into segments of falling ROI."""
+
+    segment_widths: tuple[float, ...] = Field(
+        (0.3, 0.3, 0.4), description="Share of a day's capacity in each segment (sum 1)."
+    )
+    segment_roi: tuple[float, ...] = Field(
+        (1.0, 0.8, 0.55), description="ROI of each segment relative to the first."
+    )
+    min_weight_factor: float = Field(
+        0.2, gt=0, le=1, description="Capacity share kept by an account with almost no weight."
+    )
+
+    @model_validator(mode="after")
+    def _segments(self) -> Self:
+        if len(self.segment_widths) != len(self.segment_roi) or not self.segment_widths:
+            raise ValueError("segment_widths and segment_roi need the same, non-zero length")
+        if abs(sum(self.segment_widths) - 1.0) > 1e-6:
+            raise ValueError("segment_widths must add up to 1")
+        if any(b > a for a, b in zip(self.segment_roi, self.segment_roi[1:], strict=False)):
+            raise ValueError("segment_roi must not rise (returns diminish)")
+        return self
+
+
+class SaleConfig(_Strict):
+    """Big-sale effects [seed]: conversion 2-3x, OCPM prices 2-3x, Dou+ near zero."""
+
+    conversion_multiplier: float = Field(2.5, gt=0, description="Payment conversion in sales.")
+
+
+class BalanceConfig(_Strict):
+    """The balance effect: seeding (A+I) share of KOL fees plus paid traffic."""
+
+    min_seeding_share: float = Field(
+        0.5, ge=0, le=1, description="Least share of KOL fees + Influence tools in all spend."
+    )
+    max_seeding_share: float = Field(
+        1.0, ge=0, le=1, description="Most seeding share (lower it to force harvesting)."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min_seeding_share > self.max_seeding_share:
+            raise ValueError("min_seeding_share must not exceed max_seeding_share")
+        return self
+
+
+class SolverConfig(_Strict):
+    backend: Literal["highs", "cbc"] = Field(
+        "highs", description="First backend tried; the other is the fallback."
+    )
+    time_limit_s: float = Field(60.0, gt=0, description="Wall-clock limit for one plan's solve.")
+    relative_gap: float = Field(
+        1e-4, ge=0, lt=1, description="Stop when proven within this share of the optimum."
+    )
+
+
+class BigSale(_Strict):
+    name: str
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"big sale '{self.name}': end {self.end} is before start {self.start}")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Commitment(_Strict):
+    """An order already booked or spent: fixed, never changed by the optimiser."""
+
+    video_id: str
+    tool: Tool
+    start: date
+    end: date
+    budget: float = Field(gt=0)
+    booking_date: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"commitment {self.video_id}/{self.tool}: end is before start")
+        return self
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+class Campaign(_Strict):
+    """One campaign: dates, budget, chain, floor, sales, commitments and overrides."""
+
+    name: str = Field(min_length=1)
+    chain: Chain
+    start: date
+    end: date
+    plan_date: date | None = Field(
+        None, description="Day the plan is made; default start. No new spend before it."
+    )
+    budget: float = Field(gt=0, description="Paid-traffic budget, yuan.")
+    daily_cap: float | None = Field(None, gt=0, description="Most spend on one day, yuan.")
+    roi_floor: float | None = Field(
+        None, gt=0, description="Least ROI worth buying (typically 0.8 or 1.2) [seed]; default "
+        "1.0 or the break-even floor."
+    )
+    gross_margin: float | None = Field(
+        None, gt=0, le=1, description="With return_rate: floor = 1 / (margin x (1 - returns))."
+    )
+    return_rate: float | None = Field(None, ge=0, lt=1, description="Share of sales returned.")
+    reference_cpm: float = Field(
+        40.0, gt=0, description="CPM used to score a video's traffic ROI (GPM / CPM)."
+    )
+    default_landing_url: str | None = Field(
+        None, description="Landing page for videos without their own landing_url."
+    )
+    big_sales: tuple[BigSale, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
+    tools: dict[Tool, ToolConfig] = Field(default_factory=default_tools)
+    tiers: TierConfig = TierConfig()
+    rules: RuleConfig = RuleConfig()
+    response: ResponseConfig = ResponseConfig()
+    sale: SaleConfig = SaleConfig()
+    balance: BalanceConfig = BalanceConfig()
+    solver: SolverConfig = SolverConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        if self.plan_date is not None and self.plan_date > self.end:
+            raise ValueError(f"plan_date {self.plan_date} is after the campaign end {self.end}")
+        if self.roi_floor is None and (self.gross_margin is None) != (self.return_rate is None):
+            raise ValueError("give gross_margin and return_rate together (or roi_floor)")
+        for sale in self.big_sales:
+            if sale.end < self.start or sale.start > self.end:
+                raise ValueError(
+                    f"big sale '{sale.name}' ({sale.start}..{sale.end}) lies outside the "
+                    f"campaign ({self.start}..{self.end})"
+                )
+        allowed = set(CHAIN_TOOLS[self.chain])
+        for c in self.commitments:
+            if c.tool not in allowed:
+                raise ValueError(
+                    f"commitment on {c.video_id} uses tool '{c.tool}', which the "
+                    f"'{self.chain}' chain does not have (it has {', '.join(sorted(allowed))})"
+                )
+        return self
+
+    @property
+    def effective_plan_date(self) -> date:
+        return self.plan_date or self.start
+
+    @property
+    def effective_roi_floor(self) -> float:
+        if self.roi_floor is not None:
+            return self.roi_floor
+        if self.gross_margin is not None and self.return_rate is not None:
+            return break_even_roi(self.gross_margin, self.return_rate)
+        return 1.0
+
+    @property
+    def roi_floor_source(self) -> str:
+        if self.roi_floor is not None:
+            return f"ROI floor {self.roi_floor:g} set by the campaign"
+        if self.gross_margin is not None and self.return_rate is not None:
+            return (
+                f"break-even ROI {self.effective_roi_floor:.2f} = 1 / (margin "
+                f"{self.gross_margin:g} x (1 - returns {self.return_rate:g}))"
+            )
+        return "ROI floor 1.0 (default: no floor, margin or return rate given)"
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+    def chain_tools(self) -> tuple[Tool, ...]:
+        return tuple(t for t in CHAIN_TOOLS[self.chain] if self.tools[t].enabled)
+
+    def sale_on(self, day: date) -> BigSale | None:
+        return next((s for s in self.big_sales if s.covers(day)), None)
+
+
+def break_even_roi(gross_margin: float, return_rate: float) -> float:
+    """Floor at which one yuan of traffic pays for itself: 1 / (m x (1 - r))."""
+    return 1.0 / (gross_margin * (1.0 - return_rate))
+
+
+def _merge_tools(raw: dict[str, Any]) -> dict[str, Any]:
+    """Let ``[tools.dou_plus] cpm = 25`` override one field and keep the other defaults."""
+    tools_raw = raw.get("tools")
+    if tools_raw is None:
+        return raw
+    if not isinstance(tools_raw, dict):
+        return raw
+    defaults = default_tools()
+    merged: dict[str, Any] = {t.value: cfg.model_dump() for t, cfg in defaults.items()}
+    for key, override in tools_raw.items():
+        if key in merged and isinstance(override, dict):
+            merged[key] = {**merged[key], **override}
+        else:
+            merged[key] = override
+    return {**raw, "tools": merged}
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        current = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}).keys())
+
+
+def validation_problems(
+    error: ValidationError, model: type[BaseModel], source: str
+) -> list[Problem]:
+    """Turn a pydantic error into buyer-readable problems with 'did you mean' hints."""
+    problems: list[Problem] = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, _known_keys(model, loc), n=1)
+            hint = f"Did you mean '{close[0]}'?" if close else "Remove it or check the spelling."
+            problems.append(Problem(f"Unknown config key '{path}'.", file=source, fix=hint))
+        else:
+            msg = str(item["msg"]).removeprefix("Value error, ")
+            problems.append(
+                Problem(f"'{path}': {msg}.", file=source, fix="Correct this value.")
+            )
+    return problems
+
+
+def campaign_from_dict(raw: dict[str, Any], source: str = "campaign") -> Campaign:
+    """Validate a parsed campaign file; raises ConfigError listing every problem."""
+    try:
+        return Campaign.model_validate(_merge_tools(raw))
+    except ValidationError as exc:
+        raise ConfigError(validation_problems(exc, Campaign, source)) from None

@@ -1,0 +1,100 @@
+"""One exception tree for the planner.
+
+    PlannerError                 exit code 1 unless a subclass says otherwise
+    ├── InputError               bad videos / actuals / campaign file   -> exit 2
+    │   └── ConfigError          bad campaign or rules config           -> exit 2
+    ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
+    ├── SolverError              no backend could solve the model       -> exit 4
+    └── StoreError               history store locked or damaged        -> exit 5
+
+Every message is written for a media buyer: which file, row and column, and
+what to change. Front ends print ``TypeName: message`` and never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    row: int | None = None  # 1-based row as the buyer sees it in a spreadsheet (header = row 1)
+    column: str | None = None
+    fix: str | None = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column '{self.column}'")
+        prefix = ", ".join(where)
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        if self.fix:
+            text += f" Fix: {self.fix}"
+        return text
+
+
+class PlannerError(Exception):
+    """Base class of every error the planner raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(PlannerError):
+    """An input file or value cannot be used; lists every problem found."""
+
+    exit_code = 2
+    max_listed = 20
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        shown = [str(p) for p in self.problems[: self.max_listed]]
+        more = len(self.problems) - len(shown)
+        if more > 0:
+            shown.append(f"... and {more} more problem(s) of the same kind.")
+        if len(shown) == 1:
+            return shown[0]
+        return f"{len(self.problems)} problems:\n" + "\n".join(f"  - {s}" for s in shown)
+
+
+class ConfigError(InputError):
+    """The campaign file or rules config is invalid."""
+
+
+class InfeasibleError(PlannerError):
+    """The campaign's rules contradict each other; ``conflicts`` names them."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, conflicts: list[str] | None = None) -> None:
+        self.conflicts = conflicts or []
+        text = message
+        if self.conflicts:
+            text += "\n" + "\n".join(f"  - {c}" for c in self.conflicts)
+        super().__init__(text)
+
+
+class SolverError(PlannerError):
+    """No solver backend produced a usable answer."""
+
+    exit_code = 4
+
+
+class StoreError(PlannerError):
+    """The history store is locked by another run or cannot be read."""
+
+    exit_code = 5

@@ -1,0 +1,140 @@
+"""Write output files so a reader never sees a half-written one.
+
+Every write goes to a temporary file in the target's own directory (so the
+final ``os.replace`` is a rename on one file system, which POSIX and Windows
+both make atomic), is flushed to disk, and only then replaces the target. If
+anything fails before that, the target keeps its old bytes and the temporary
+file is removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from planner.errors import InputError, Problem
+
+__all__ = [
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "ensure_not_input",
+]
+
+
+@functools.cache
+def _umask() -> int:
+    # Reading the umask through os.umask briefly changes it for every thread,
+    # so prefer the race-free /proc value where the platform offers it.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(target: Path) -> int:
+    # mkstemp creates files readable by the owner only; an export must look like
+    # any other file the user saves, and a re-export must keep the old mode.
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename itself durable; Windows cannot open directories, and
+    # its rename is already journaled, so the step is skipped there.
+    flags = getattr(os, "O_DIRECTORY", None)
+    if flags is None:
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY | flags)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; on success it replaces ``path``.
+
+    The temporary file exists (empty) when the block starts and keeps the
+    target's suffix, so libraries that pick a format from the extension, or
+    that insist on opening the file themselves (xlsxwriter), can write to it.
+    If the block raises, the temporary file is deleted and ``path`` is left
+    untouched. The parent directory is created if needed.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        # Flush the bytes before the rename: otherwise a crash right after it
+        # can leave the target name pointing at an empty file.
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _final_mode(target))
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def atomic_write_bytes(path: Path | str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> None:
+    """Replace ``path`` with ``text``; newlines are written exactly as given."""
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    # Hard links and case-insensitive file systems give one file two names.
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def ensure_not_input(out_paths: Iterable[Path | str], input_paths: Iterable[Path | str]) -> None:
+    """Raise ``InputError`` if any output would overwrite one of the inputs."""
+    inputs = [Path(p) for p in input_paths]
+    problems = [
+        Problem(
+            "the output would overwrite this input file.",
+            file=str(inp),
+            fix="choose another output folder or file name.",
+        )
+        for out in map(Path, out_paths)
+        for inp in inputs
+        if _same_file(out, inp)
+    ]
+    if problems:
+        raise InputError(problems)

@@ -1,0 +1,672 @@
+"""Read the buyer's spreadsheets: the videos file and the daily actuals file.
+
+Buyers export these from Excel, WPS, Numbers or the Douyin back-ends, so the
+reader accepts what those tools write: CSV in UTF-8 (with or without BOM),
+UTF-16 or GB18030/GBK, separated by commas, semicolons, tabs or pipes; or an
+XLSX workbook. Headers may be English column names or simplified/traditional
+Chinese. Every problem is reported with the file, the row number the buyer
+sees in a spreadsheet (header = row 1 when it is the first row) and the
+column header as written in the file, and all problems are listed at once so
+one round of fixes is enough.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import pandas as pd
+from pydantic import ValidationError
+
+from planner.errors import InputError, Problem
+from planner.models import Video
+from planner.parsing import (
+    clean_text,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_number,
+    parse_text,
+)
+from planner.tools import TOOL_ALIASES, Tool, parse_tool
+
+MAX_INPUT_BYTES: Final = 50 * 1024 * 1024
+MAX_ROWS: Final = 100_000
+
+CSV_SUFFIXES: Final = frozenset({".csv", ".txt", ".tsv"})
+EXCEL_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
+DELIMITERS: Final = ",;\t|"
+
+# Enough lines for csv.Sniffer to see a pattern; larger samples only slow it down.
+_SNIFF_CHARS: Final = 16 * 1024
+_DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+Kind = Literal["str", "int", "float", "bool", "date"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column the planner reads: canonical name, accepted headers, type, required."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: Kind = "str"
+    required: bool = False
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+VIDEO_COLUMNS: Final[tuple[ColumnSpec, ...]] = (
+    ColumnSpec("video_id", ("视频ID", "視頻ID", "視頻id", "视频编号"), "str", True),
+    ColumnSpec("kol_name", ("达人昵称", "達人暱稱", "達人昵稱", "达人名称", "達人名稱", "达人"),
+               "str", True),
+    ColumnSpec("followers", ("粉丝数", "粉絲數", "粉丝量", "粉絲量"), "int", True),
+    ColumnSpec("median_plays", ("播放量中位数", "播放量中位數", "播放中位数", "播放中位數"),
+               "float", True),
+    ColumnSpec("publish_date", ("发布日期", "發佈日期", "發布日期", "发布时间", "發佈時間"),
+               "date", True),
+    ColumnSpec("natural_plays", ("自然播放量",), "float", True),
+    ColumnSpec("natural_gmv", ("自然成交额", "自然成交額", "自然GMV"), "float", True),
+    ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int", True),
+    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int", True),
+    ColumnSpec("shares", ("分享数", "分享數", "转发数", "轉發數"), "int"),
+    ColumnSpec("kol_authorized", ("达人授权", "達人授權"), "bool"),
+    ColumnSpec("ad_review_passed", ("广审通过", "廣審通過"), "bool"),
+    ColumnSpec("roi_3m", ("近3月流量ROI", "近三月流量ROI"), "float"),
+    ColumnSpec("first_2h_plays", ("首2小时播放量", "首2小時播放量"), "float"),
+    ColumnSpec("first_2h_gmv", ("首2小时成交额", "首2小時成交額"), "float"),
+    ColumnSpec("kol_fee", ("达人费用", "達人費用", "达人报价", "達人報價"), "float"),
+    ColumnSpec("product", ("商品", "商品名称", "商品名稱"), "str"),
+    ColumnSpec("landing_url", ("落地页", "落地頁", "落地页链接", "落地頁鏈接"), "str"),
+)
+
+ACTUALS_COLUMNS: Final[tuple[ColumnSpec, ...]] = (
+    ColumnSpec("date", ("日期",), "date", True),
+    ColumnSpec("video_id", ("视频ID", "視頻ID", "視頻id", "视频编号"), "str", True),
+    ColumnSpec("tool", ("工具", "投放工具"), "str", True),
+    ColumnSpec("spend", ("消耗", "花费", "花費", "消耗金额", "消耗金額"), "float", True),
+    ColumnSpec("gmv", ("成交额", "成交額", "成交金额", "成交金額"), "float", True),
+    ColumnSpec("plays", ("播放量", "播放数", "播放數"), "int", True),
+    ColumnSpec("orders", ("订单数", "訂單數", "成交订单数", "成交訂單數"), "int"),
+    ColumnSpec("clicks", ("点击数", "點擊數", "点击量", "點擊量"), "int"),
+    ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int"),
+    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int"),
+)
+
+_PARSERS: Final[dict[Kind, Callable[[object], object]]] = {
+    "str": parse_text,
+    "int": parse_int,
+    "float": parse_number,
+    "bool": parse_bool,
+    "date": parse_date,
+}
+
+_FIXES: Final[dict[Kind, str]] = {
+    "str": "Correct the cell.",
+    "int": "Write a whole number, e.g. 25000 or 2.5w.",
+    "float": "Write a number, e.g. 25000, 2.5w, 3万 or 12.5%.",
+    "bool": "Write 是 or 否 (yes/no, 1/0 also work).",
+    "date": "Write the date as 2026-05-01.",
+}
+
+# pandas keeps the header text of every canonical column here, so problems can
+# name the column the way the buyer wrote it.
+_SOURCE_ATTR: Final = "source_columns"
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or XLSX file into a frame of raw cells (str / number / date / None).
+
+    The header is the first non-empty row. Fully empty rows and columns are
+    dropped; the index holds each data row's spreadsheet row number, so
+    problems can point at the row the buyer sees. Column labels are the header
+    texts as written (duplicates kept, so they can be reported).
+    """
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(Problem(
+            "is an old-format Excel (.xls) workbook, which the planner cannot read.",
+            file=name, fix="Open it in Excel or WPS and save it as .xlsx or as CSV (UTF-8).",
+        ))
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
+        accepted = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
+        raise InputError(Problem(
+            f"has the extension '{path.suffix or '(none)'}', which the planner does not read.",
+            file=name, fix=f"Save it as one of: {accepted}.",
+        ))
+    if not path.is_file():
+        raise InputError(Problem(
+            "file not found.", file=str(path), fix="Check the path and the file name."
+        ))
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(Problem(
+            "is empty (0 bytes).", file=name, fix="Export the sheet again with a header row."
+        ))
+    if size > MAX_INPUT_BYTES:
+        raise InputError(Problem(
+            f"is {size / 1024 / 1024:.0f} MB; the planner reads files up to "
+            f"{MAX_INPUT_BYTES // 1024 // 1024} MB.",
+            file=name, fix="Remove unused columns or sheets, or split the file.",
+        ))
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path, suffix)
+    return _read_excel(path)
+
+
+def _read_csv(path: Path, suffix: str) -> pd.DataFrame:
+    name = path.name
+    text = _decode(path.read_bytes(), name)
+    delimiter = _sniff_delimiter(text, suffix)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    filled = 0
+    try:
+        for record in reader:
+            # A quoted cell may span lines; a spreadsheet shows a record as one row.
+            records.append((len(records) + 1, record))
+            filled += any(cell.strip() for cell in record)
+            if filled > MAX_ROWS + 1:  # the header plus MAX_ROWS data rows
+                _too_many_rows(name)
+    except csv.Error as exc:
+        raise InputError(Problem(
+            f"cannot be read as CSV near line {reader.line_num}: {exc}.",
+            file=name, fix="Open it in Excel or WPS and save it again as CSV (UTF-8).",
+        )) from None
+    return _build_frame(records, name, ragged_delimiter=delimiter)
+
+
+def _decode(data: bytes, name: str) -> str:
+    """Text of a CSV file: BOM first, then strict UTF-8, then GB18030 (a superset of GBK)."""
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(Problem(
+            "is an Excel workbook (.xlsx) saved under a CSV name.",
+            file=name, fix="Rename it to end in .xlsx, or save it from Excel as CSV (UTF-8).",
+        ))
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(Problem(
+            "is an old Excel (.xls) workbook or a password-protected file, not CSV text.",
+            file=name, fix="Open it in Excel or WPS and save it as CSV (UTF-8) or .xlsx.",
+        ))
+    text: str | None = None
+    if data.startswith(codecs.BOM_UTF8):
+        text = _try_decode(data[len(codecs.BOM_UTF8):], "utf-8")
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = _try_decode(data, "utf-16")
+    elif b"\x00" not in data[:_SNIFF_CHARS]:
+        text = _try_decode(data, "utf-8")
+        if text is None:
+            text = _try_decode(data, "gb18030")
+    if text is None or _looks_binary(text):
+        raise InputError(Problem(
+            "is not a text (CSV) file: it looks like binary data or an unknown encoding.",
+            file=name,
+            fix="Open the original in Excel or WPS and save it as CSV (UTF-8) or .xlsx.",
+        ))
+    return text
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+def _looks_binary(text: str) -> bool:
+    """GB18030 decodes many binary byte strings, so check what came out."""
+    sample = text[:_SNIFF_CHARS]
+    controls = sum(
+        1 for ch in sample if ch not in "\t\r\n\f" and unicodedata.category(ch) in ("Cc", "Co")
+    )
+    return controls > max(2, len(sample) // 200)
+
+
+def _sniff_delimiter(text: str, suffix: str) -> str:
+    """csv.Sniffer's guess, checked against the header row, which rarely holds a delimiter."""
+    sample = text[:_SNIFF_CHARS]
+    if len(text) > _SNIFF_CHARS and "\n" in sample:
+        sample = sample[: sample.rfind("\n")]
+    lines = [line for line in sample.splitlines() if line.strip()]
+    if not lines:
+        return ","
+    header_widths = {
+        d: len(next(csv.reader([lines[0]], delimiter=d), [])) for d in DELIMITERS
+    }
+    try:
+        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        sniffed = None
+    if sniffed in header_widths and header_widths[sniffed] > 1:
+        return sniffed
+    best = max(DELIMITERS, key=lambda d: header_widths[d])
+    if header_widths[best] > 1:
+        return best
+    return "\t" if suffix == ".tsv" else ","
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    name = path.name
+    limit = MAX_ROWS + 1_001  # header, the data rows and some blank rows in between
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it skips; none of that
+            # changes the cell values, and a buyer can do nothing about it.
+            warnings.simplefilter("ignore", UserWarning)
+            with pd.ExcelFile(path, engine="openpyxl") as book:
+                sheets = [str(s) for s in book.sheet_names]
+                for sheet in sheets:
+                    # data_only: pandas opens the workbook with cached formula values.
+                    raw = pd.read_excel(
+                        book, sheet_name=sheet, header=None, dtype=object, nrows=limit
+                    )
+                    if any(not _is_blank(v) for v in raw.to_numpy().ravel()):
+                        break
+                else:
+                    raw = pd.DataFrame()
+    except Exception as exc:  # openpyxl raises zipfile, XML and key errors alike
+        raise InputError(Problem(
+            f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}).",
+            file=name,
+            fix="Check it opens in Excel or WPS; save it again as .xlsx (not password-protected).",
+        )) from None
+    if len(raw) >= limit:
+        _too_many_rows(name)
+    records = (
+        (int(position) + 1, list(values))
+        for position, values in zip(range(len(raw)), raw.itertuples(index=False), strict=True)
+    )
+    return _build_frame(records, name, ragged_delimiter=None)
+
+
+def _too_many_rows(name: str) -> None:
+    raise InputError(Problem(
+        f"has more than {MAX_ROWS:,} data rows.",
+        file=name, fix="Split the file or remove rows the plan does not need.",
+    ))
+
+
+def _is_blank(cell: object) -> bool:
+    if cell is None:
+        return True
+    if isinstance(cell, str):
+        return not cell.strip()
+    if isinstance(cell, float):
+        return cell != cell  # NaN
+    return bool(cell is pd.NaT or cell is pd.NA)
+
+
+def _column_letter(position: int) -> str:
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _build_frame(
+    records: Iterable[tuple[int, Sequence[object]]], name: str, *, ragged_delimiter: str | None
+) -> pd.DataFrame:
+    header: list[object] | None = None
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    for number, cells in records:
+        if all(_is_blank(c) for c in cells):
+            continue
+        if header is None:
+            header = list(cells)
+            continue
+        rows.append(list(cells))
+        numbers.append(number)
+        if len(rows) > MAX_ROWS:
+            _too_many_rows(name)
+    if header is None:
+        raise InputError(Problem(
+            "has no header row and no data (every cell is empty).",
+            file=name, fix="Export the sheet again with a header row and one row per item.",
+        ))
+    named = max((j + 1 for j, h in enumerate(header) if not _is_blank(h)), default=0)
+    width = max([len(header), *(len(r) for r in rows)])
+    if ragged_delimiter is not None:
+        _check_ragged(rows, numbers, named, name, ragged_delimiter)
+    header += [None] * (width - len(header))
+    for row in rows:
+        row += [None] * (width - len(row))
+    keep = [
+        j for j in range(width)
+        if not _is_blank(header[j]) or any(not _is_blank(r[j]) for r in rows)
+    ]
+    labels = [
+        f"(no header, column {_column_letter(j)})" if _is_blank(header[j])
+        else unicodedata.normalize("NFC", str(header[j])).replace("\ufeff", "").strip()
+        for j in keep
+    ]
+    data = [[row[j] for j in keep] for row in rows]
+    frame = pd.DataFrame(data, columns=labels, dtype=object)
+    frame.index = pd.Index(numbers, dtype="int64", name="row")
+    return frame
+
+
+def _check_ragged(
+    rows: list[list[object]], numbers: list[int], named: int, name: str, delimiter: str
+) -> None:
+    """A CSV row with more cells than headers nearly always holds an unquoted delimiter."""
+    problems = [
+        Problem(
+            f"has {len(row)} cells but the header has {named}; a value that contains the "
+            f"{_DELIMITER_NAMES[delimiter]} (such as 1{delimiter}234) shifts the cells after it.",
+            file=name, row=number,
+            fix=f"Put such values in double quotes, or drop the {_DELIMITER_NAMES[delimiter]} "
+            "from them.",
+        )
+        for row, number in zip(rows, numbers, strict=True)
+        if any(not _is_blank(c) for c in row[named:])
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+# ---------------------------------------------------------------- columns
+
+
+def _header_key(text: str) -> str:
+    """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a '(元)' unit."""
+    key = clean_text(unicodedata.normalize("NFC", text)).casefold()
+    key = re.sub(r"[\s_\-]+", "", key)
+    for unit in ("(元)", "[元]", "(yuan)", "(rmb)", "(¥)"):
+        key = key.removesuffix(unit)
+    return key
+
+
+def _alias_map(specs: Sequence[ColumnSpec]) -> dict[str, ColumnSpec]:
+    mapping: dict[str, ColumnSpec] = {}
+    for spec in specs:
+        for header in spec.headers:
+            key = _header_key(header)
+            other = mapping.setdefault(key, spec)
+            if other is not spec:
+                raise ValueError(
+                    f"header '{header}' is claimed by '{other.name}' and '{spec.name}'"
+                )
+    return mapping
+
+
+def source_columns(df: pd.DataFrame) -> dict[str, str]:
+    """Canonical column -> the header as written in the file (after normalise_columns)."""
+    stored = df.attrs.get(_SOURCE_ATTR, {})
+    return {str(k): str(v) for k, v in stored.items()}
+
+
+def normalise_columns(
+    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Rename headers to canonical names; drop unknown columns with one warning.
+
+    Raises InputError naming every missing required column with the headers it
+    accepts, and every canonical column given twice.
+    """
+    aliases = _alias_map(specs)
+    found: dict[str, list[str]] = {}
+    positions: dict[str, int] = {}
+    unknown: list[str] = []
+    for position, label in enumerate(df.columns):
+        header = str(label).replace("\ufeff", "").strip()
+        spec = aliases.get(_header_key(header))
+        if spec is None:
+            unknown.append(header)
+            continue
+        found.setdefault(spec.name, []).append(header)
+        positions.setdefault(spec.name, position)
+    problems = [
+        Problem(
+            f"Columns {' and '.join(repr(h) for h in headers)} both mean '{canonical}'.",
+            file=file, fix="Delete or rename all but one of them.",
+        )
+        for canonical, headers in found.items()
+        if len(headers) > 1
+    ]
+    present = ", ".join(repr(str(c)) for c in df.columns[:15])
+    problems += [
+        Problem(
+            f"Required column '{spec.name}' is missing; accepted headers: "
+            f"{', '.join(spec.headers)}.",
+            file=file,
+            fix=f"Add the column or rename its header (headers in the file: {present or 'none'}).",
+        )
+        for spec in specs
+        if spec.required and spec.name not in found
+    ]
+    if problems:
+        raise InputError(problems)
+    order = sorted(found, key=positions.__getitem__)
+    result = df.iloc[:, [positions[c] for c in order]].copy()
+    result.columns = pd.Index(order)
+    result.attrs[_SOURCE_ATTR] = {c: found[c][0] for c in order}
+    notes = []
+    if unknown:
+        notes.append(
+            f"{file}: ignored {len(unknown)} column(s) the planner does not use: "
+            + ", ".join(repr(u) for u in unknown)
+            + "."
+        )
+    return result, notes
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _row_numbers(df: pd.DataFrame) -> list[int]:
+    index = list(df.index)
+    if all(isinstance(i, int) for i in index):
+        return [int(i) for i in index]
+    return [position + 2 for position in range(len(index))]
+
+
+def _parse_cells(
+    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    """Each row's parsed values (empty cells left out) and every problem found."""
+    headers = source_columns(df)
+    numbers = _row_numbers(df)
+    rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
+    problems: list[Problem] = []
+    for spec in specs:
+        if spec.name not in df.columns:
+            continue
+        parser = _PARSERS[spec.kind]
+        column = headers.get(spec.name, spec.name)
+        for (number, values), cell in zip(rows, df[spec.name].tolist(), strict=True):
+            try:
+                value = parser(cell)
+            except ValueError as exc:
+                problems.append(
+                    Problem(f"{exc}.", file=file, row=number, column=column, fix=_FIXES[spec.kind])
+                )
+                continue
+            if value is None:
+                if spec.required:
+                    problems.append(Problem(
+                        "is empty, but this column is required.",
+                        file=file, row=number, column=column, fix="Fill in the cell.",
+                    ))
+                continue
+            values[spec.name] = value
+    # Buyers fix a file row by row, left to right.
+    order = {headers.get(s.name, s.name): i for i, s in enumerate(specs)}
+    problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", len(order))))
+    return rows, problems
+
+
+def parse_rows(df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str) -> list[dict[str, Any]]:
+    """Parse every cell by its column's kind: one dict per row of ``df``, in order.
+
+    Empty optional cells are left out of the dicts (so model defaults apply).
+    Raises InputError listing every bad or missing-but-required cell.
+    """
+    rows, problems = _parse_cells(df, specs, file)
+    if problems:
+        raise InputError(problems)
+    return [values for _, values in rows]
+
+
+# ---------------------------------------------------------------- videos
+
+
+def _model_problems(
+    exc: ValidationError, file: str, row: int, headers: dict[str, str]
+) -> list[Problem]:
+    problems = []
+    for item in exc.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        value = item.get("input")
+        if item["type"] in ("greater_than_equal", "greater_than"):
+            message = f"{value:g} is negative; it cannot be below 0." if isinstance(
+                value, int | float
+            ) else "cannot be below 0."
+            fix = "Enter the value as a positive number."
+        else:
+            message = str(item["msg"]).removeprefix("Value error, ") + "."
+            fix = "Correct the cell."
+        problems.append(
+            Problem(message, file=file, row=row, column=headers.get(field, field or None), fix=fix)
+        )
+    return problems
+
+
+def read_videos(path: Path, plan_date: date | None = None) -> tuple[list[Video], list[str]]:
+    """Read the videos file into Video models plus warnings (e.g. ignored columns).
+
+    Raises InputError listing every problem: unreadable cells, empty required
+    cells, negative values, a video_id given twice, and videos published after
+    ``plan_date``.
+    """
+    name = path.name
+    table, notes = normalise_columns(read_table(path), VIDEO_COLUMNS, name)
+    headers = source_columns(table)
+    rows, problems = _parse_cells(table, VIDEO_COLUMNS, name)
+    if not rows:
+        raise InputError(Problem(
+            "has a header row but no videos.", file=name, fix="Add one row per video."
+        ))
+    id_column = headers.get("video_id", "video_id")
+    date_column = headers.get("publish_date", "publish_date")
+    first_row: dict[str, int] = {}
+    videos: list[Video] = []
+    failed = {p.row for p in problems}
+    for number, values in rows:
+        video_id = values.get("video_id")
+        if isinstance(video_id, str):
+            if video_id in first_row:
+                problems.append(Problem(
+                    f"video ID '{video_id}' appears twice: rows {first_row[video_id]} and "
+                    f"{number}.",
+                    file=name, row=number, column=id_column,
+                    fix="Keep one row per video (merge or delete the duplicate).",
+                ))
+            else:
+                first_row[video_id] = number
+        published = values.get("publish_date")
+        if plan_date is not None and isinstance(published, date) and published > plan_date:
+            problems.append(Problem(
+                f"publish date {published} is after the plan date {plan_date}.",
+                file=name, row=number, column=date_column,
+                fix="Check the publish date, or plan from a later date.",
+            ))
+        if number in failed:
+            continue
+        try:
+            videos.append(Video.model_validate(values))
+        except ValidationError as exc:
+            problems.extend(_model_problems(exc, name, number, headers))
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)
+        raise InputError(problems)
+    return videos, notes
+
+
+# ---------------------------------------------------------------- actuals
+
+ACCEPTED_TOOL_NAMES: Final = tuple(sorted(set(TOOL_ALIASES) | {t.value for t in Tool}))
+
+
+def read_actuals(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Read the daily actuals file: one row per date, video and tool.
+
+    Returns a frame with every ACTUALS_COLUMNS column (date objects, str ids,
+    tool ids as plain str, floats with NaN for empty optional counts) and
+    warnings. Raises InputError listing every problem, including unknown tools,
+    negative values and a (date, video_id, tool) given twice.
+    """
+    name = path.name
+    table, notes = normalise_columns(read_table(path), ACTUALS_COLUMNS, name)
+    headers = source_columns(table)
+    rows, problems = _parse_cells(table, ACTUALS_COLUMNS, name)
+    tool_column = headers.get("tool", "tool")
+    seen: dict[tuple[object, object, object], int] = {}
+    for number, values in rows:
+        raw_tool = values.get("tool")
+        if raw_tool is not None:
+            tool = parse_tool(str(raw_tool))
+            if tool is None:
+                problems.append(Problem(
+                    f"'{raw_tool}' is not a tool the planner knows.",
+                    file=name, row=number, column=tool_column,
+                    fix=f"Use one of: {', '.join(ACCEPTED_TOOL_NAMES)}.",
+                ))
+                del values["tool"]
+            else:
+                values["tool"] = tool.value
+        for spec in ACTUALS_COLUMNS:
+            amount = values.get(spec.name)
+            if spec.kind in ("int", "float") and isinstance(amount, int | float) and amount < 0:
+                problems.append(Problem(
+                    f"{amount:g} is negative; it cannot be below 0.",
+                    file=name, row=number, column=headers.get(spec.name, spec.name),
+                    fix="Enter the value as a positive number.",
+                ))
+        key = (values.get("date"), values.get("video_id"), values.get("tool"))
+        if None not in key:
+            if key in seen:
+                problems.append(Problem(
+                    f"{key[0]} / {key[1]} / {key[2]} appears twice: rows {seen[key]} and "
+                    f"{number}.",
+                    file=name, row=number,
+                    fix="Keep one row per date, video and tool (add the two rows together).",
+                ))
+            else:
+                seen[key] = number
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)
+        raise InputError(problems)
+    return _actuals_frame([values for _, values in rows]), notes
+
+
+def _actuals_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    columns: dict[str, pd.Series[Any]] = {}
+    for spec in ACTUALS_COLUMNS:
+        values = [r.get(spec.name) for r in rows]
+        if spec.kind == "date":
+            columns[spec.name] = pd.Series(values, dtype=object)
+        elif spec.kind == "str":
+            columns[spec.name] = pd.Series(values, dtype="str")
+        else:
+            columns[spec.name] = pd.Series(
+                [float("nan") if v is None else float(v) for v in values], dtype="float64"
+            )
+    return pd.DataFrame(columns)

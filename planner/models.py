@@ -1,0 +1,127 @@
+"""Validated inputs and the plan the planner produces (``plan.json`` is ``Plan``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from planner.tools import Tool
+
+Tier = Literal["koc", "tail", "mid", "head", "super_head"]
+Mode = Literal["smart", "targeted"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Video(_Model):
+    """One KOL video as read from the videos file (English column names)."""
+
+    video_id: str = Field(min_length=1)
+    kol_name: str
+    followers: int = Field(ge=0)
+    median_plays: float = Field(ge=0)
+    publish_date: date
+    natural_plays: float = Field(ge=0, description="Plays before any paid traffic.")
+    natural_gmv: float = Field(ge=0, description="Sales from those natural plays, yuan.")
+    likes: int = Field(ge=0)
+    comments: int = Field(ge=0)
+    shares: int | None = Field(None, ge=0)
+    kol_authorized: bool = False
+    ad_review_passed: bool = False
+    roi_3m: float | None = Field(None, ge=0, description="Traffic ROI over the last 3 months.")
+    first_2h_plays: float | None = Field(None, ge=0)
+    first_2h_gmv: float | None = Field(None, ge=0)
+    kol_fee: float | None = Field(None, ge=0)
+    product: str | None = None
+    landing_url: str | None = None
+
+
+class Reason(_Model):
+    """A decision's stable code and the sentence a buyer reads."""
+
+    code: str
+    text: str
+
+
+class VideoScore(_Model):
+    """Traffic-ROI scores and rule verdicts of one video."""
+
+    video_id: str
+    kol_name: str
+    tier: Tier
+    age_days: int
+    gpm: float
+    traffic_roi: float
+    comment_like_rate: float
+    engagement_rate: float
+    has_weight: bool
+    burst: bool
+    eligible_tools: list[Tool]
+    reasons: list[Reason]
+
+
+class Order(_Model):
+    """One order the team places: a tool on a video over a date range."""
+
+    video_id: str
+    tool: Tool
+    start_date: date
+    end_date: date
+    booking_date: date
+    budget: float
+    mode: Mode | None = None
+    targeting: str | None = None
+    expected_gmv: float
+    fixed: bool = False
+    reasons: list[Reason]
+
+
+class DailySpend(_Model):
+    date: date
+    video_id: str
+    tool: Tool
+    spend: float
+    expected_gmv: float
+
+
+class VideoSummary(_Model):
+    video_id: str
+    gpm: float
+    traffic_roi: float
+    tier: Tier
+    eligible_tools: list[Tool]
+    reasons: list[Reason]
+
+
+SolveStatus = Literal["optimal", "feasible", "no_spend"]
+
+
+class Plan(_Model):
+    """The plan: headline figures, orders, the daily schedule and per-video verdicts."""
+
+    campaign: str
+    chain: str
+    plan_date: date
+    status: SolveStatus
+    solver: str
+    budget: float
+    total_spend: float
+    unspent: float
+    binding: list[str]
+    expected_gmv: float
+    bound_gmv: float
+    gap: float
+    roi_floor: float
+    roi_floor_source: str
+    expected_roi: float
+    seeding_share: float
+    kol_fees: float
+    solve_seconds: float
+    assumptions: list[str]
+    orders: list[Order]
+    daily: list[DailySpend]
+    videos: list[VideoSummary]

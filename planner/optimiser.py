@@ -1,0 +1,448 @@
+"""The allocation model: maximise expected GMV over purchases and their segments.
+
+The model is built from named pieces, one function per constraint family, and
+every constraint is named after its rule so that infeasibility and binding
+limits can be told to the buyer:
+
+    budget                          total new spend <= budget - commitments
+    daily_cap_<day>                 spend per day <= campaign daily cap
+    tool_budget_<tool>              a tool's total <= its cap
+    seeding_share_min / _max        the balance effect (A+I share of A+I+M)
+    amplification_<video>           paid impressions <= 100x natural plays
+    min_order_<p> / link_<p>_<k>    zero or at least the tool's minimum order
+    cs_excludes_dou_plus_<c>_<d>_<k> no Dou+ on a video while its content service runs
+
+Why it is fast: the segments make the objective concave, so without the
+discrete rules this is an LP whose basic optimum has at most as many
+fractional purchases as there are coupling rows (budget, days, tools,
+balance, videos). Content-service orders always get a binary (one-shot,
+50,000 minimum, exclusive with Dou+). Minimum-order binaries are added lazily,
+only for purchases the relaxation leaves between zero and the minimum, and the
+model is re-solved until no purchase violates its minimum. Each model solved
+is a relaxation of the full one, so its proven bound is a valid bound for the
+plan, and the final answer satisfies every rule: it is optimal for the full
+model whenever the solver proves the last relaxation optimal. ``flat=True``
+builds the plain MILP with a binary on every purchase, for comparison.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import pulp
+
+from planner.config import Campaign
+from planner.errors import InfeasibleError, SolverError
+from planner.response import KYUAN, Purchase, ResponseModel
+from planner.tools import Tool
+
+_TOL = 1e-7
+
+
+@dataclass
+class AllocationModel:
+    """A PuLP problem plus the handles needed to read and explain it."""
+
+    problem: pulp.LpProblem
+    seg_vars: dict[int, list[pulp.LpVariable]]
+    order_on: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
+    family_of: dict[str, str] = field(default_factory=dict)  # constraint name -> family
+    describe: dict[str, str] = field(default_factory=dict)  # constraint name -> words
+
+
+def _add(model: AllocationModel, family: str, name: str, constraint: pulp.LpConstraint,
+         words: str) -> None:
+    model.problem.addConstraint(constraint, name=name)
+    model.constraints[name] = constraint
+    model.family_of[name] = family
+    model.describe[name] = words
+
+
+def _spend(model: AllocationModel, p: Purchase, weight: float = 1.0) -> list[
+    tuple[pulp.LpVariable, float]
+]:
+    return [(v, weight) for v in model.seg_vars[p.index]]
+
+
+def add_variables(model: AllocationModel, response: ResponseModel) -> None:
+    for p in response.purchases:
+        model.seg_vars[p.index] = [
+            pulp.LpVariable(f"x_{p.index}_{k}", lowBound=0, upBound=w)
+            for k, w in enumerate(p.seg_width)
+        ]
+
+
+def set_objective(model: AllocationModel, response: ResponseModel) -> None:
+    terms = [
+        (var, roi)
+        for p in response.purchases
+        for var, roi in zip(model.seg_vars[p.index], p.seg_roi, strict=True)
+    ]
+    model.problem.setObjective(pulp.LpAffineExpression(terms, name="expected_gmv"))
+
+
+def add_budget(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
+    fixed = sum(sum(f.day_spend.values()) for f in response.fixed)
+    expr = pulp.LpAffineExpression([t for p in response.purchases for t in _spend(model, p)])
+    _add(model, "budget", "budget", expr <= campaign.budget / KYUAN - fixed,
+         f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already committed)")
+
+
+def _day_terms(
+    model: AllocationModel, purchases: list[Purchase]
+) -> dict[date, list[tuple[pulp.LpVariable, float]]]:
+    by_day: dict[date, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    for p in purchases:
+        for day, share in zip(p.days, p.day_shares, strict=True):
+            by_day[day].extend(_spend(model, p, share))
+    return by_day
+
+
+def _fixed_by_day(response: ResponseModel, tool: Tool | None = None) -> dict[date, float]:
+    out: dict[date, float] = defaultdict(float)
+    for f in response.fixed:
+        if tool is None or f.commitment.tool is tool:
+            for day, spend in f.day_spend.items():
+                out[day] += spend
+    return out
+
+
+def add_daily_cap(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
+    if campaign.daily_cap is None:
+        return
+    cap = campaign.daily_cap / KYUAN
+    fixed = _fixed_by_day(response)
+    for day, terms in sorted(_day_terms(model, response.purchases).items()):
+        _add(model, "daily_cap", f"daily_cap_{day:%Y%m%d}",
+             pulp.LpAffineExpression(terms) <= cap - fixed.get(day, 0.0),
+             f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}")
+
+
+def add_tool_caps(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
+    for tool in campaign.chain_tools():
+        cfg = campaign.tools[tool]
+        if cfg.max_budget is None:
+            continue
+        purchases = [p for p in response.purchases if p.tool is tool]
+        fixed = sum(_fixed_by_day(response, tool).values())
+        expr = pulp.LpAffineExpression([t for p in purchases for t in _spend(model, p)])
+        _add(model, "tool_budget", f"tool_budget_{tool}", expr <= cfg.max_budget / KYUAN - fixed,
+             f"the {tool} cap of {cfg.max_budget:,.0f} yuan")
+
+
+def add_balance(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
+    """seeding >= s_min x total and seeding <= s_max x total, with KOL fees as seeding."""
+    s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
+    fixed_seed = response.kol_fees + sum(
+        sum(f.day_spend.values()) for f in response.fixed if f.seeding
+    )
+    fixed_harvest = sum(sum(f.day_spend.values()) for f in response.fixed if not f.seeding)
+    if s_min > 0:
+        # (1 - s_min) x seeding - s_min x harvesting >= -(fixed part)
+        terms = [
+            (v, (1 - s_min) if p.seeding else -s_min)
+            for p in response.purchases for v in model.seg_vars[p.index]
+        ]
+        rhs = s_min * fixed_harvest - (1 - s_min) * fixed_seed
+        _add(model, "balance", "seeding_share_min", pulp.LpAffineExpression(terms) >= rhs,
+             f"the balance bound: seeding (KOL fees + Influence tools) at least {s_min:.0%}")
+    if s_max < 1:
+        terms = [
+            (v, (1 - s_max) if p.seeding else -s_max)
+            for p in response.purchases for v in model.seg_vars[p.index]
+        ]
+        rhs = s_max * fixed_harvest - (1 - s_max) * fixed_seed
+        _add(model, "balance", "seeding_share_max", pulp.LpAffineExpression(terms) <= rhs,
+             f"the balance bound: seeding at most {s_max:.0%}")
+
+
+def add_amplification(model: AllocationModel, response: ResponseModel,
+                      campaign: Campaign) -> None:
+    by_video: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    for p in response.purchases:
+        by_video[p.video_id].extend(_spend(model, p, p.impressions_per_kyuan / 1e6))
+    for video_id, terms in sorted(by_video.items()):
+        room = response.amplification_room.get(video_id, 0.0) / 1e6
+        # Skip rows that cannot bind: fewer impressions on offer than the room left.
+        offered = sum(coef * (v.upBound or 0.0) for v, coef in terms)
+        if offered <= room:
+            continue
+        _add(model, "amplification", f"amplification_{_safe(video_id)}",
+             pulp.LpAffineExpression(terms) <= room,
+             f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural "
+             "plays)")
+
+
+def add_min_order(model: AllocationModel, p: Purchase) -> None:
+    """Zero or at least the minimum, linked per segment (MEASURED: much tighter)."""
+    on = pulp.LpVariable(f"on_{p.index}", cat=pulp.LpBinary)
+    model.order_on[p.index] = on
+    segs = model.seg_vars[p.index]
+    words = f"the {p.tool} minimum order of {p.min_order * KYUAN:,.0f} yuan"
+    _add(model, "min_order", f"min_order_{p.index}",
+         pulp.LpAffineExpression([(v, 1.0) for v in segs] + [(on, -p.min_order)]) >= 0, words)
+    for k, (v, w) in enumerate(zip(segs, p.seg_width, strict=True)):
+        _add(model, "min_order", f"link_{p.index}_{k}",
+             pulp.LpAffineExpression([(v, 1.0), (on, -w)]) <= 0, words)
+
+
+def add_content_service_exclusivity(model: AllocationModel, response: ResponseModel) -> None:
+    dou_plus: dict[tuple[str, date], Purchase] = {
+        (p.video_id, p.days[0]): p for p in response.purchases if p.tool is Tool.DOU_PLUS
+    }
+    for cs in response.purchases:
+        if not cs.is_content_service:
+            continue
+        on = model.order_on[cs.index]
+        for day in cs.days:
+            dp = dou_plus.get((cs.video_id, day))
+            if dp is None:
+                continue
+            for k, (v, w) in enumerate(zip(model.seg_vars[dp.index], dp.seg_width, strict=True)):
+                name = f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}"
+                _add(model, "cs_excludes_dou_plus", name,
+                     pulp.LpAffineExpression([(v, 1.0), (on, w)]) <= w,
+                     f"content service and Dou+ never together on {cs.video_id}")
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text)
+
+
+def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
+                lazy: set[int] | None = None) -> AllocationModel:
+    """Assemble the model; ``flat`` puts a minimum-order binary on every purchase."""
+    model = AllocationModel(problem=pulp.LpProblem("budget_plan", pulp.LpMaximize), seg_vars={})
+    add_variables(model, response)
+    set_objective(model, response)
+    add_budget(model, response, campaign)
+    add_daily_cap(model, response, campaign)
+    add_tool_caps(model, response, campaign)
+    add_balance(model, response, campaign)
+    add_amplification(model, response, campaign)
+    for p in response.purchases:
+        if p.is_content_service or flat or (lazy and p.index in lazy):
+            add_min_order(model, p)
+    add_content_service_exclusivity(model, response)
+    return model
+
+
+@dataclass
+class SolveResult:
+    status: str  # optimal | feasible
+    solver: str
+    spend: dict[int, float]  # purchase -> thousand yuan (unrounded)
+    objective: float  # thousand yuan of GMV from new purchases
+    bound: float
+    seconds: float
+    iterations: int
+    tight: list[str]  # names of constraints at their limit
+    model: AllocationModel
+
+
+@functools.cache
+def _silence_highs_banner() -> None:
+    """HiGHS prints a licence banner on its first instance, straight to fd 1."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _solver(backend: str, campaign: Campaign, time_left: float) -> pulp.LpSolver:
+    limit = max(1.0, time_left)
+    if backend == "highs":
+        _silence_highs_banner()
+        return pulp.HiGHS(msg=False, timeLimit=limit, gapRel=campaign.solver.relative_gap,
+                          threads=1)
+    return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=campaign.solver.relative_gap)
+
+
+def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
+                time_left: float) -> tuple[bool, float | None]:
+    """Solve; return (proven optimal, proven bound or None)."""
+    problem = model.problem
+    problem.solve(_solver(backend, campaign, time_left))
+    status = pulp.LpStatus[problem.status]
+    if status == "Infeasible":
+        raise _Infeasible
+    if status not in ("Optimal",) or problem.sol_status not in (
+        pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible
+    ):
+        raise SolverError(f"{backend} returned status {status}")
+    objective = float(pulp.value(problem.objective) or 0.0)
+    # PuLP says "Optimal" after a time limit: trust only the solver's own verdict.
+    if backend == "highs":
+        highs = problem.solverModel
+        info = highs.getInfo()
+        proven = str(highs.getModelStatus()).endswith("kOptimal")
+        if problem.isMIP():
+            bound = float(info.mip_dual_bound)
+            if not math.isfinite(bound):
+                bound = objective if proven else float("nan")
+        else:
+            bound = objective if proven else float("nan")
+        return proven, (bound if math.isfinite(bound) else None)
+    proven = problem.sol_status == pulp.LpSolutionOptimal
+    return proven, (objective if proven else None)
+
+
+class _Infeasible(Exception):
+    pass
+
+
+def _violations(model: AllocationModel, response: ResponseModel) -> set[int]:
+    """Purchases that buy something but less than their minimum order."""
+    out: set[int] = set()
+    for p in response.purchases:
+        if p.index in model.order_on or p.min_order <= 0:
+            continue
+        spent = sum(v.value() or 0.0 for v in model.seg_vars[p.index])
+        if _TOL < spent < p.min_order - 1e-6:
+            out.add(p.index)
+    return out
+
+
+def _tight(model: AllocationModel) -> list[str]:
+    names = []
+    for name, constraint in model.constraints.items():
+        if model.family_of.get(name) in (None, "min_order", "cs_excludes_dou_plus"):
+            continue
+        value = constraint.value()
+        if value is not None and abs(value) <= 1e-6 * max(1.0, abs(constraint.constant)):
+            names.append(name)
+    return names
+
+
+def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
+          backend: str | None = None) -> SolveResult:
+    """Solve the plan with lazy minimum-order binaries (or the flat MILP)."""
+    started = time.perf_counter()
+    chosen = backend or campaign.solver.backend
+    backends = [chosen] + [b for b in ("highs", "cbc") if b != chosen]
+    last_error: Exception | None = None
+    for name in backends:
+        try:
+            return _solve_with(response, campaign, flat=flat, backend=name, started=started)
+        except SolverError as exc:
+            last_error = exc
+            continue
+        except _Infeasible:
+            raise explain_infeasibility(response, campaign) from None
+    raise SolverError(f"no solver backend could solve the plan: {last_error}")
+
+
+def _solve_with(response: ResponseModel, campaign: Campaign, *, flat: bool, backend: str,
+                started: float) -> SolveResult:
+    lazy: set[int] = set()
+    iterations = 0
+    all_proven = True
+    bound: float | None = None
+    while True:
+        iterations += 1
+        model = build_model(response, campaign, flat=flat, lazy=lazy)
+        if not response.purchases:
+            return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
+                               iterations, _tight_empty(response, campaign), model)
+        time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
+        proven, this_bound = _solve_once(model, backend, campaign, time_left)
+        all_proven = proven
+        # Each lazy model is a relaxation: its bound is valid; the latest is the tightest.
+        bound = this_bound
+        violations = _violations(model, response)
+        if not violations:
+            break
+        if time.perf_counter() - started > campaign.solver.time_limit_s:
+            # Out of time with some purchases under their minimum: drop them (feasible,
+            # not proven optimal) rather than hand out an order the tool would refuse.
+            for index in violations:
+                for v in model.seg_vars[index]:
+                    v.varValue = 0.0
+            all_proven = False
+            break
+        lazy |= violations
+    spend = {p.index: sum(v.value() or 0.0 for v in model.seg_vars[p.index])
+             for p in response.purchases}
+    objective = sum(
+        (v.value() or 0.0) * roi
+        for p in response.purchases
+        for v, roi in zip(model.seg_vars[p.index], p.seg_roi, strict=True)
+    )
+    if bound is None:
+        bound = lp_bound(response, campaign)
+    return SolveResult(
+        status="optimal" if all_proven else "feasible",
+        solver=backend,
+        spend=spend,
+        objective=objective,
+        bound=max(bound, objective),
+        seconds=time.perf_counter() - started,
+        iterations=iterations,
+        tight=_tight(model),
+        model=model,
+    )
+
+
+def _tight_empty(response: ResponseModel, campaign: Campaign) -> list[str]:
+    return []
+
+
+def lp_bound(response: ResponseModel, campaign: Campaign) -> float:
+    """The LP relaxation (no minimum orders, exclusivity relaxed): a proven bound."""
+    model = build_model(response, campaign)
+    for var in model.order_on.values():
+        var.cat = pulp.LpContinuous
+    _silence_highs_banner()
+    model.problem.solve(pulp.HiGHS(msg=False, threads=1))
+    return float(pulp.value(model.problem.objective) or 0.0)
+
+
+def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> InfeasibleError:
+    """Name the rules in conflict: commitments are fixed, so find the limits they break.
+
+    Buying nothing new satisfies every rule except those the commitments (and KOL
+    fees) already break, so an elastic version of the model, with a slack on each
+    named limit, shows exactly which limits and by how much.
+    """
+    model = build_model(response, campaign)
+    problem = pulp.LpProblem("elastic", pulp.LpMinimize)
+    slacks: dict[str, pulp.LpVariable] = {}
+    for name, constraint in model.constraints.items():
+        expr = constraint.expr.copy()
+        if model.family_of[name] not in ("min_order", "cs_excludes_dou_plus"):
+            slack = pulp.LpVariable(f"slack_{name}", lowBound=0)
+            slacks[name] = slack
+            expr.addterm(slack, -1.0 if constraint.sense == pulp.LpConstraintLE else 1.0)
+        rhs = constraint.expr.constant - constraint.constant
+        problem.addConstraint(
+            pulp.LpConstraint(expr, sense=constraint.sense, rhs=rhs), name=name
+        )
+    problem.setObjective(pulp.lpSum(slacks.values()))
+    _silence_highs_banner()
+    problem.solve(pulp.HiGHS(msg=False, threads=1))
+    conflicts = []
+    for name, slack in slacks.items():
+        amount = (slack.value() or 0.0) * KYUAN
+        if amount > 0.5:
+            conflicts.append(f"{model.describe[name]}: short by {amount:,.0f} yuan")
+    committed = sum(sum(f.day_spend.values()) for f in response.fixed) * KYUAN
+    if committed:
+        conflicts.append(f"fixed commitments total {committed:,.0f} yuan and cannot change")
+    return InfeasibleError(
+        f"Campaign '{campaign.name}' cannot satisfy all its rules at once.", conflicts
+    )

@@ -1,0 +1,287 @@
+"""Cell parsers for buyer spreadsheets: numbers, yes/no, dates and text.
+
+Each parser returns ``None`` for an empty cell and raises ``ValueError`` with a
+short reason a media buyer understands; the table reader adds file, row and
+column and wraps the reason into an ``InputError``.
+
+Buyers paste numbers the way Douyin and Excel show them ("25.3w", "1,234",
+"¥3万", "12.5%", full-width digits from a Chinese input method), so the
+parsers accept those spellings rather than asking people to clean them up.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from numbers import Integral, Real
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space come from Chinese
+# input methods; map them to ASCII so "１２，３４５" reads like "12,345".
+_FULL_WIDTH: Final[dict[int, int | None]] = {
+    **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},
+    0x3000: 0x20,
+    0xFFE5: 0xA5,  # full-width yen/yuan sign
+    0x2212: 0x2D,  # the typographic minus sign that word processors insert
+    0xFEFF: None,  # a BOM glued to the first cell
+    0x200B: None,  # zero-width space, left behind by copy-paste from web pages
+}
+
+# Cells that spreadsheets and exports use for "no value".
+_BLANKS: Final = frozenset({"", "-", "--", "—", "——", "/", "n/a", "nan", "null"})
+_LONGEST_BLANK: Final = max(len(b) for b in _BLANKS) + 1  # +1: a BOM or zero-width space
+
+_MULTIPLIERS: Final = {
+    "万": 10_000.0,
+    "萬": 10_000.0,
+    "w": 10_000.0,
+    "亿": 100_000_000.0,
+    "億": 100_000_000.0,
+    "k": 1_000.0,
+    "千": 1_000.0,
+}
+
+# ASCII digits only: ``float`` would also accept Arabic-Indic digits and "1_000".
+_NUMBER_RE: Final = re.compile(
+    r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?",
+    re.ASCII,
+)
+# Most cells are plain "12345" or "12.5"; skip the clean-up for those.
+_PLAIN_NUMBER_RE: Final = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?", re.ASCII)
+_LOOSE_NUMBER_RE: Final = re.compile(r"[+-]?[0-9][0-9,]*(?:\.[0-9]*)?", re.ASCII)
+
+_TRUE: Final = frozenset(
+    {"true", "yes", "y", "1", "t", "是", "有", "√", "✓", "✔", "对", "對", "通过", "通過",
+     "已通过", "已通過", "已授权", "已授權"}
+)
+_FALSE: Final = frozenset(
+    {"false", "no", "n", "0", "f", "否", "无", "無", "×", "✗", "✘", "错", "錯", "未通过",
+     "未通過", "不通过", "不通過", "未授权", "未授權"}
+)
+
+# Excel's 1900 date system counts days from 1899-12-30 (it wrongly believes 1900
+# was a leap year, which this epoch absorbs for every date after March 1900).
+_EXCEL_EPOCH: Final = date(1899, 12, 30)
+EXCEL_SERIAL_MIN: Final = 20_000  # 1954-10-03
+EXCEL_SERIAL_MAX: Final = 80_000  # 2119-01-10
+
+_TIME: Final = r"(?:[ T]+[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2}(?:\.[0-9]+)?)?)?"
+_DATE_PATTERNS: Final = (
+    re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})" + _TIME, re.ASCII),
+    re.compile(r"([0-9]{4})年\s*([0-9]{1,2})月\s*([0-9]{1,2})[日号號]?" + _TIME, re.ASCII),
+    re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})" + _TIME, re.ASCII),
+)
+_SERIAL_RE: Final = re.compile(r"[0-9]{5}(?:\.[0-9]+)?", re.ASCII)
+
+# An integer ID, possibly written back by pandas as a float ("123.0").
+_DIGITS_RE: Final = re.compile(r"[0-9]+(?:\.0+)?", re.ASCII)
+_SCIENTIFIC_RE: Final = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]{2}", re.ASCII)
+_INVISIBLE: Final[dict[int, int | None]] = {0xFEFF: None, 0x200B: None}
+
+_SHORT: Final = 40
+
+
+def _show(text: str) -> str:
+    """Quote a cell for an error message without flooding it."""
+    return repr(text if len(text) <= _SHORT else text[: _SHORT - 1] + "…")
+
+
+def is_missing(cell: object) -> bool:
+    """True for None, NaN, pandas NA/NaT and blank or placeholder text."""
+    if isinstance(cell, str):  # by far the most common cell, so checked first
+        return _blank_text(cell)
+    if cell is None or cell is pd.NA or cell is pd.NaT:
+        return True
+    if isinstance(cell, float | Decimal):
+        return math.isnan(cell)
+    if isinstance(cell, Real) and not isinstance(cell, int):
+        # numpy float32 and friends are Real but not float.
+        return math.isnan(float(cell))
+    if isinstance(cell, np.datetime64 | np.timedelta64):
+        return bool(np.isnat(cell))
+    return False
+
+
+def _blank_text(text: str) -> bool:
+    stripped = text.strip()
+    if not stripped:
+        return True
+    if len(stripped) > _LONGEST_BLANK:
+        return False
+    return clean_text(stripped).lower() in _BLANKS
+
+
+def clean_text(text: str) -> str:
+    """Half-width, trimmed text: full-width letters/digits/punctuation become ASCII."""
+    if text.isascii():
+        return text.strip()
+    return text.translate(_FULL_WIDTH).strip()
+
+
+def parse_number(cell: object) -> float | None:
+    """A number as buyers write it: "1,234", "25.3w", "3万", "1.2亿", "¥500元", "12.5%"."""
+    if isinstance(cell, str):
+        if _PLAIN_NUMBER_RE.fullmatch(cell):
+            return float(cell)
+        if _blank_text(cell):
+            return None
+        return _parse_number_text(cell)
+    if is_missing(cell):
+        return None
+    if isinstance(cell, bool):
+        raise ValueError(f"{cell} is a yes/no value, not a number")
+    if isinstance(cell, Real | Decimal):
+        value = float(cell)
+        if math.isinf(value):
+            raise ValueError("is infinite; write a finite number")
+        return value
+    raise ValueError(f"{_show(str(cell))} is not a number")
+
+
+def _parse_number_text(raw: str) -> float:
+    text = clean_text(raw).replace(" ", "")
+    original = text
+    if text.startswith("¥"):
+        text = text[1:]
+    elif text.lower().startswith("rmb"):
+        text = text[3:]
+    text = text.removesuffix("元")
+    scale = 1.0
+    if text.endswith("%"):
+        text, scale = text[:-1], 0.01
+    elif text and text[-1].lower() in _MULTIPLIERS:
+        text, scale = text[:-1], _MULTIPLIERS[text[-1].lower()]
+    if not _NUMBER_RE.fullmatch(text):
+        if "," in text and _LOOSE_NUMBER_RE.fullmatch(text):
+            raise ValueError(
+                f"{_show(original)} has a comma in the wrong place; use a dot for decimals "
+                "and commas only between groups of three digits"
+            )
+        raise ValueError(f"{_show(original)} is not a number")
+    value = float(text.replace(",", "")) * scale
+    if math.isinf(value):
+        raise ValueError(f"{_show(original)} is too large")
+    return value
+
+
+def parse_int(cell: object) -> int | None:
+    """A whole count (plays, likes, followers); "2.5w" is fine, "12.5" is not."""
+    value = parse_number(cell)
+    if value is None:
+        return None
+    nearest = round(value)
+    # "1.23w" is 12300.000000000002 in binary floating point: that is still whole.
+    if abs(value - nearest) > 1e-6 * max(1.0, abs(value)):
+        raise ValueError(f"{value:g} is not a whole number")
+    return int(nearest)
+
+
+def parse_bool(cell: object) -> bool | None:
+    """Yes/no as buyers write it: 是/否, 有/无, √/×, yes/no, y/n, true/false, t/f, 1/0."""
+    if is_missing(cell):
+        return None
+    if isinstance(cell, bool):
+        return cell
+    if isinstance(cell, Real | Decimal):
+        if cell == 1:
+            return True
+        if cell == 0:
+            return False
+        raise ValueError(f"{cell} is not yes/no (1 or 0)")
+    text = clean_text(str(cell)).replace(" ", "").lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{_show(str(cell).strip())} is not yes/no")
+
+
+def parse_date(cell: object) -> date | None:
+    """A calendar day: date objects, "2026-05-01", "2026/5/1", "2026年5月1日", "20260501",
+    or an Excel serial day number (1900 date system)."""
+    if is_missing(cell):
+        return None
+    if isinstance(cell, datetime):  # includes pandas Timestamp
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, np.datetime64):
+        return pd.Timestamp(cell).date()
+    if isinstance(cell, bool):
+        raise ValueError(f"{cell} is a yes/no value, not a date")
+    if isinstance(cell, Real | Decimal):
+        return _from_number(float(cell), str(cell))
+    if not isinstance(cell, str):
+        raise ValueError(f"{_show(str(cell))} is not a date")
+    text = clean_text(cell)
+    for pattern in _DATE_PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            year, month, day = (int(g) for g in match.groups())
+            return _make_date(year, month, day, text)
+    if _SERIAL_RE.fullmatch(text):
+        return _from_number(float(text), text)
+    raise ValueError(f"{_show(text)} is not a date; write it as 2026-05-01")
+
+
+def _from_number(value: float, shown: str) -> date:
+    if math.isfinite(value) and EXCEL_SERIAL_MIN <= value <= EXCEL_SERIAL_MAX:
+        # The fraction is the time of day; a planner day is the calendar day.
+        return _EXCEL_EPOCH + timedelta(days=math.floor(value))
+    if math.isfinite(value) and value == int(value) and 19_000_101 <= value <= 29_991_231:
+        # 20260501 typed into a number-formatted Excel cell.
+        number = int(value)
+        return _make_date(number // 10_000, number // 100 % 100, number % 100, shown)
+    raise ValueError(
+        f"{_show(shown)} is not a date (as an Excel day number it would be outside "
+        f"{EXCEL_SERIAL_MIN}..{EXCEL_SERIAL_MAX}); write it as 2026-05-01"
+    )
+
+
+def _make_date(year: int, month: int, day: int, shown: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{_show(shown)} is not a real calendar day") from None
+
+
+def parse_text(cell: object) -> str | None:
+    """Text as typed (trimmed); numbers Excel stored in an ID column become their digits.
+
+    Excel turns an ID such as 123 into the number 123.0 and pandas writes it
+    back as "123.0"; both read as "123". Long IDs that Excel already rounded
+    (7.23457E+18) cannot be recovered, so they are refused with a reason.
+    """
+    if is_missing(cell):
+        return None
+    if isinstance(cell, bool):
+        return str(cell)
+    if isinstance(cell, Integral):
+        return str(int(cell))
+    if isinstance(cell, Real | Decimal):
+        value = float(cell)
+        if math.isfinite(value) and value == int(value):
+            if abs(value) >= 2**53:
+                raise ValueError(
+                    f"{value:.6g} is a long number Excel has rounded; format the column as "
+                    "text and enter it again"
+                )
+            return str(int(value))
+        return str(cell)
+    if isinstance(cell, datetime | date):
+        return cell.isoformat()
+    text = str(cell).translate(_INVISIBLE).strip()
+    ascii_text = clean_text(text)
+    if _DIGITS_RE.fullmatch(ascii_text):
+        return ascii_text.split(".", 1)[0]
+    if _SCIENTIFIC_RE.fullmatch(ascii_text):
+        raise ValueError(
+            f"{_show(text)} is a number Excel shortened to scientific notation; format the "
+            "column as text and enter it again"
+        )
+    return text

@@ -1,0 +1,316 @@
+"""The pipeline: videos + campaign -> scores and verdicts -> response model -> plan."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+from planner.config import Campaign
+from planner.errors import InputError, Problem
+from planner.models import DailySpend, Order, Plan, Reason, Video, VideoScore, VideoSummary
+from planner.optimiser import SolveResult, solve
+from planner.response import KYUAN, Purchase, ResponseModel, build_response_model, check_commitments
+from planner.rules import Assessment, assess_video, reason
+from planner.tools import SEEDING_TOOLS, Tool
+
+
+def assess_roster(videos: Sequence[Video], campaign: Campaign) -> list[Assessment]:
+    """Score every video and apply the rules; rejects videos published after the plan date."""
+    plan_date = campaign.effective_plan_date
+    late = [v for v in videos if v.publish_date > plan_date]
+    if late:
+        raise InputError(
+            [
+                Problem(
+                    f"video '{v.video_id}' is published {v.publish_date}, after the plan date "
+                    f"{plan_date}.",
+                    column="publish_date",
+                    fix="Plan on or after the publish date, or correct the date.",
+                )
+                for v in late
+            ]
+        )
+    return [assess_video(v, campaign) for v in videos]
+
+
+def score_roster(videos: Sequence[Video], campaign: Campaign) -> list[VideoScore]:
+    """Per-video scores and verdicts, as ``planner score`` prints them."""
+    return [_video_score(a) for a in assess_roster(videos, campaign)]
+
+
+def _video_score(a: Assessment) -> VideoScore:
+    s = a.scores
+    return VideoScore(
+        video_id=a.video.video_id,
+        kol_name=a.video.kol_name,
+        tier=s.tier,
+        age_days=s.age_days,
+        gpm=round(s.gpm, 4),
+        traffic_roi=round(s.traffic_roi, 4),
+        comment_like_rate=round(s.comment_like_rate, 4),
+        engagement_rate=round(s.engagement_rate, 4),
+        has_weight=s.has_weight,
+        burst=a.burst,
+        eligible_tools=sorted(a.eligible),
+        reasons=a.reasons,
+    )
+
+
+def _round_spend(p: Purchase, thousand_yuan: float, campaign: Campaign) -> float:
+    """Whole yuan in the tool's order step; never below the minimum it already met."""
+    step = campaign.tools[p.tool].order_step
+    yuan = round(thousand_yuan * KYUAN, 4)
+    rounded = math.floor(yuan / step + 1e-9) * step
+    minimum = p.min_order * KYUAN
+    if rounded < minimum <= yuan + 0.01:
+        rounded = minimum
+    return float(rounded) if rounded >= max(minimum, step) else 0.0
+
+
+def _gmv_of(p: Purchase, yuan: float) -> float:
+    """Fill segments best first: the GMV ``yuan`` buys in this purchase."""
+    left = yuan / KYUAN
+    gmv = 0.0
+    for roi, width in zip(p.seg_roi, p.seg_width, strict=True):
+        take = min(left, width)
+        gmv += take * roi
+        left -= take
+        if left <= 0:
+            break
+    return gmv * KYUAN
+
+
+def make_plan(
+    videos: Sequence[Video],
+    campaign: Campaign,
+    *,
+    declining: frozenset[str] = frozenset(),
+    flat: bool = False,
+    backend: str | None = None,
+    source: str = "campaign",
+) -> Plan:
+    """Score, apply the rules, solve, and lay the answer out as orders and days."""
+    started = time.perf_counter()
+    by_id = {v.video_id: v for v in videos}
+    check_commitments(campaign, by_id, source)
+    assessments = assess_roster(videos, campaign)
+    response = build_response_model(assessments, campaign, declining)
+    result = solve(response, campaign, flat=flat, backend=backend)
+    return _lay_out(assessments, response, result, campaign, time.perf_counter() - started)
+
+
+def _lay_out(
+    assessments: list[Assessment],
+    response: ResponseModel,
+    result: SolveResult,
+    campaign: Campaign,
+    seconds: float,
+) -> Plan:
+    daily: list[DailySpend] = []
+    orders: list[Order] = []
+    # Daily tools: group consecutive days with the same mode and targeting into one order.
+    runs: dict[tuple[str, Tool], list[tuple[Purchase, float, float]]] = defaultdict(list)
+    for p in response.purchases:
+        yuan = _round_spend(p, result.spend.get(p.index, 0.0), campaign)
+        if yuan <= 0:
+            continue
+        gmv = _gmv_of(p, yuan)
+        for day, share in zip(p.days, p.day_shares, strict=True):
+            daily.append(
+                DailySpend(date=day, video_id=p.video_id, tool=p.tool,
+                           spend=round(yuan * share, 2), expected_gmv=round(gmv * share, 2))
+            )
+        if p.is_content_service:
+            orders.append(_order([(p, yuan, gmv)], campaign))
+        else:
+            runs[(p.video_id, p.tool)].append((p, yuan, gmv))
+    for items in runs.values():
+        items.sort(key=lambda item: item[0].days[0])
+        group: list[tuple[Purchase, float, float]] = []
+        for item in items:
+            if group and (
+                (item[0].days[0] - group[-1][0].days[0]).days != 1
+                or item[0].mode != group[-1][0].mode
+                or item[0].targeting != group[-1][0].targeting
+                or item[0].sale != group[-1][0].sale
+            ):
+                orders.append(_order(group, campaign))
+                group = []
+            group.append(item)
+        if group:
+            orders.append(_order(group, campaign))
+    fixed_gmv = 0.0
+    for f in response.fixed:
+        c = f.commitment
+        fixed_gmv += f.expected_gmv * KYUAN
+        orders.append(
+            Order(
+                video_id=c.video_id, tool=c.tool, start_date=c.start, end_date=c.end,
+                booking_date=c.booking_date or c.start, budget=c.budget, mode=None,
+                targeting=None, expected_gmv=round(f.expected_gmv * KYUAN, 2), fixed=True,
+                reasons=[reason("commitment_fixed",
+                                f"already booked: {c.budget:,.0f} yuan of {c.tool}, kept as is")],
+            )
+        )
+        total_days = len(f.day_spend)
+        for day, spend in f.day_spend.items():
+            daily.append(
+                DailySpend(date=day, video_id=c.video_id, tool=c.tool,
+                           spend=round(spend * KYUAN, 2),
+                           expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
+            )
+    orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
+    daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
+
+    new_spend = sum(o.budget for o in orders if not o.fixed)
+    committed = sum(o.budget for o in orders if o.fixed)
+    total_spend = new_spend + committed
+    expected = sum(o.expected_gmv for o in orders)
+    bound = result.bound * KYUAN + fixed_gmv
+    expected = min(expected, bound) if bound > 0 else expected
+    gap = 0.0 if bound <= 0 else max(0.0, (bound - expected) / bound)
+    seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
+    everything = response.kol_fees * KYUAN + total_spend
+    unspent = max(0.0, campaign.budget - total_spend)
+    status = result.status if total_spend > 0 else "no_spend"
+    return Plan(
+        campaign=campaign.name,
+        chain=campaign.chain.value,
+        plan_date=campaign.effective_plan_date,
+        status=status,
+        solver=result.solver,
+        budget=campaign.budget,
+        total_spend=round(total_spend, 2),
+        unspent=round(unspent, 2),
+        binding=describe_binding(result, response, campaign, unspent),
+        expected_gmv=round(expected, 2),
+        bound_gmv=round(bound, 2),
+        gap=round(gap, 6),
+        roi_floor=round(campaign.effective_roi_floor, 4),
+        roi_floor_source=campaign.roi_floor_source,
+        expected_roi=round(expected / total_spend, 4) if total_spend else 0.0,
+        seeding_share=round(seeding / everything, 4) if everything else 0.0,
+        kol_fees=round(response.kol_fees * KYUAN, 2),
+        solve_seconds=round(seconds, 3),
+        assumptions=assumptions(campaign),
+        orders=orders,
+        daily=daily,
+        videos=[
+            VideoSummary(
+                video_id=a.video.video_id,
+                gpm=round(a.scores.gpm, 4),
+                traffic_roi=round(a.scores.traffic_roi, 4),
+                tier=a.scores.tier,
+                eligible_tools=sorted(a.eligible),
+                reasons=a.reasons,
+            )
+            for a in assessments
+        ],
+    )
+
+
+def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign) -> Order:
+    first = items[0][0]
+    last = items[-1][0]
+    budget = sum(yuan for _, yuan, _ in items)
+    gmv = sum(g for _, _, g in items)
+    reasons: list[Reason] = []
+    for p, _, _ in items:
+        for r in p.reasons:
+            if r not in reasons:
+                reasons.append(r)
+    if not first.is_content_service and len(items) > 1:
+        reasons.append(
+            reason("min_order", f"{len(items)} daily orders of at least "
+                   f"{first.min_order * KYUAN:,.0f} yuan; amounts per day in the Daily schedule")
+        )
+    return Order(
+        video_id=first.video_id,
+        tool=first.tool,
+        start_date=first.days[0],
+        end_date=last.days[-1],
+        booking_date=first.booking_date,
+        budget=round(budget, 2),
+        mode=first.mode,
+        targeting=first.targeting,
+        expected_gmv=round(gmv, 2),
+        reasons=reasons,
+    )
+
+
+def describe_binding(
+    result: SolveResult, response: ResponseModel, campaign: Campaign, unspent: float
+) -> list[str]:
+    """The limits that stop further spending, in words."""
+    words: list[str] = []
+    model = result.model
+    by_family: dict[str, list[str]] = defaultdict(list)
+    for name in result.tight:
+        by_family[model.family_of[name]].append(name)
+    budget_full = "budget" in by_family
+    if budget_full:
+        words.append(f"The budget of {campaign.budget:,.0f} yuan is fully allocated.")
+    if "daily_cap" in by_family:
+        days = sorted(by_family["daily_cap"])
+        words.append(
+            f"The daily cap of {campaign.daily_cap or 0:,.0f} yuan is reached on "
+            f"{len(days)} day(s), first {_day_of(days[0])}."
+        )
+    for name in by_family.get("tool_budget", []):
+        words.append(f"Limit reached: {model.describe[name]}.")
+    for name in by_family.get("balance", []):
+        words.append(f"Limit reached: {model.describe[name]}.")
+    if "amplification" in by_family:
+        videos = [model.describe[n].split("'")[0] for n in by_family["amplification"]]
+        words.append(
+            f"{len(videos)} video(s) reached their reach limit "
+            f"({campaign.rules.max_amplification:g}x natural plays): "
+            + ", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")
+        )
+    if budget_full and unspent >= 1.0:
+        words.append(
+            f"{unspent:,.0f} yuan stay unallocated because orders are rounded down to whole "
+            "yuan and to each tool's order step."
+        )
+    elif unspent >= 1.0:
+        full = sum(
+            1 for p in response.purchases
+            if result.spend.get(p.index, 0.0) >= p.capacity - 1e-6
+        )
+        words.append(
+            f"{unspent:,.0f} yuan left unspent: every purchase the rules allow above the ROI "
+            f"floor {campaign.effective_roi_floor:.2f} is at its capacity or blocked by the "
+            f"limits above ({full} purchase(s) full). More budget buys nothing above the floor."
+        )
+    return words
+
+
+def assumptions(campaign: Campaign) -> list[str]:
+    """The model's assumptions, so the buyer can judge the expected figures."""
+    r, resp = campaign.rules, campaign.response
+    lines = [
+        campaign.roi_floor_source,
+        f"Traffic ROI = GPM / CPM with reference CPM {campaign.reference_cpm:g} yuan; paid "
+        "impressions are assumed to convert like natural plays until actuals say otherwise.",
+        "Diminishing returns: each day's capacity in segments "
+        + ", ".join(f"{w:.0%} at {f:.0%} ROI" for w, f in
+                    zip(resp.segment_widths, resp.segment_roi, strict=True)) + ".",
+        f"Reach halves every {min(campaign.tiers.freshness_half_life_days.values()):g}-"
+        f"{max(campaign.tiers.freshness_half_life_days.values()):g} days by tier (KOC fastest).",
+        f"Big sales: conversion x{campaign.sale.conversion_multiplier:g}, auction CPM x"
+        f"{campaign.tools[Tool.KOL_BIDDING].sale_price_multiplier:g}, Dou+ capacity x"
+        f"{campaign.tools[Tool.DOU_PLUS].sale_capacity_multiplier:g}; locked-in content "
+        "service keeps its normal price.",
+        f"Paid reach per video capped at {r.max_amplification:g}x natural plays.",
+        f"Seeding share (KOL fees + Influence tools) between "
+        f"{campaign.balance.min_seeding_share:.0%} and {campaign.balance.max_seeding_share:.0%}.",
+    ]
+    return lines
+
+
+
+def _day_of(constraint_name: str) -> str:
+    raw = constraint_name.rsplit("_", 1)[-1]
+    return f"{raw[:4]}-{raw[4:6]}-{raw[6:]}"

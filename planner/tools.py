@@ -1,0 +1,99 @@
+"""The paid-traffic tools, their AIMT stage and the chains they belong to (DOMAIN.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Tool(StrEnum):
+    DOU_PLUS = "dou_plus"
+    CONTENT_SERVICE = "content_service"
+    KOL_BIDDING = "kol_bidding"
+    SUIXINTUI = "suixintui"
+    QIANCHUAN = "qianchuan"
+    AD_FEED = "ad_feed"
+    UNI_DESK = "uni_desk"
+
+
+class Chain(StrEnum):
+    TMALL = "tmall"
+    CLOSED_LOOP = "closed_loop"
+
+
+CHAIN_TOOLS: dict[Chain, tuple[Tool, ...]] = {
+    Chain.TMALL: (
+        Tool.DOU_PLUS,
+        Tool.CONTENT_SERVICE,
+        Tool.KOL_BIDDING,
+        Tool.AD_FEED,
+        Tool.UNI_DESK,
+    ),
+    Chain.CLOSED_LOOP: (
+        Tool.SUIXINTUI,
+        Tool.CONTENT_SERVICE,
+        Tool.KOL_BIDDING,
+        Tool.QIANCHUAN,
+    ),
+}
+
+# Stage I (Influence, "saving money") versus stage M (Magnify, "withdrawing").
+SEEDING_TOOLS: frozenset[Tool] = frozenset(
+    {Tool.DOU_PLUS, Tool.CONTENT_SERVICE, Tool.KOL_BIDDING, Tool.SUIXINTUI}
+)
+HARVESTING_TOOLS: frozenset[Tool] = frozenset({Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK})
+
+# Tools that buy on OCPM auctions: their price rises in big sales.
+AUCTION_TOOLS: frozenset[Tool] = frozenset(
+    {Tool.KOL_BIDDING, Tool.SUIXINTUI, Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK}
+)
+
+# Tools that promote the KOL's video as an ad and therefore need the KOL's
+# authorisation and a passed ad review.
+AD_TOOLS: frozenset[Tool] = frozenset(
+    {Tool.KOL_BIDDING, Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK}
+)
+
+STAGE: dict[Tool, str] = {t: ("I" if t in SEEDING_TOOLS else "M") for t in Tool}
+
+# Names buyers see in the back-ends and exports, mapped to tool ids.
+TOOL_ALIASES: dict[str, Tool] = {
+    "dou+": Tool.DOU_PLUS,
+    "dou_plus": Tool.DOU_PLUS,
+    "douplus": Tool.DOU_PLUS,
+    "抖+": Tool.DOU_PLUS,
+    "内容服务": Tool.CONTENT_SERVICE,
+    "內容服務": Tool.CONTENT_SERVICE,
+    "内容热推": Tool.CONTENT_SERVICE,
+    "content_service": Tool.CONTENT_SERVICE,
+    "达人竞价": Tool.KOL_BIDDING,
+    "達人競價": Tool.KOL_BIDDING,
+    "kol_bidding": Tool.KOL_BIDDING,
+    "随心推": Tool.SUIXINTUI,
+    "隨心推": Tool.SUIXINTUI,
+    "suixintui": Tool.SUIXINTUI,
+    "千川": Tool.QIANCHUAN,
+    "qianchuan": Tool.QIANCHUAN,
+    "信息流": Tool.AD_FEED,
+    "ad": Tool.AD_FEED,
+    "ad_feed": Tool.AD_FEED,
+    "ud": Tool.UNI_DESK,
+    "uni_desk": Tool.UNI_DESK,
+    "unidesk": Tool.UNI_DESK,
+    "阿里ud": Tool.UNI_DESK,
+}
+
+TOOL_LABEL_ZH: dict[Tool, str] = {
+    Tool.DOU_PLUS: "DOU+",
+    Tool.CONTENT_SERVICE: "内容服务",
+    Tool.KOL_BIDDING: "达人竞价",
+    Tool.SUIXINTUI: "随心推",
+    Tool.QIANCHUAN: "千川",
+    Tool.AD_FEED: "信息流",
+    Tool.UNI_DESK: "UD",
+}
+
+
+def parse_tool(text: str) -> Tool | None:
+    """Map a tool id or a buyer-facing name (any case, spaces ignored) to a Tool."""
+    key = "".join(str(text).split()).lower()
+    return TOOL_ALIASES.get(key)

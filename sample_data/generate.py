@@ -1,0 +1,262 @@
+"""Write the sample data reproducibly: ``python sample_data/generate.py [--out DIR]``.
+
+Files (all derived from ``SEED`` and ``PLAN_DATE``, so re-running gives the same bytes):
+
+- ``videos.csv``          40 KOL videos, English headers, UTF-8
+- ``videos_zh.xlsx``      the same roster with the simplified-Chinese headers, 是/否 booleans
+- ``campaign_tmall.toml`` a 618 Douyin -> Tmall campaign (lock-in possible)
+- ``campaign_closed_loop.toml`` a 30-day Douyin closed-loop campaign with a short sale
+  (too close for a content-service lock-in)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere, without installing
+    sys.path.insert(0, str(ROOT))
+
+import xlsxwriter  # noqa: E402
+
+from planner.models import Video  # noqa: E402
+from planner.synthetic import REFERENCE_CPM, generate_roster  # noqa: E402
+
+SEED = 2027
+N_VIDEOS = 40
+PLAN_DATE = date(2027, 4, 20)
+TMALL_ROI_FLOOR = 1.2
+HERE = Path(__file__).resolve().parent
+
+COLUMNS: tuple[str, ...] = tuple(Video.model_fields)
+
+ZH_COLUMNS: dict[str, str] = {
+    "video_id": "视频ID",
+    "kol_name": "达人昵称",
+    "followers": "粉丝数",
+    "median_plays": "播放量中位数",
+    "publish_date": "发布日期",
+    "natural_plays": "自然播放量",
+    "natural_gmv": "自然成交额",
+    "likes": "点赞数",
+    "comments": "评论数",
+    "shares": "分享数",
+    "kol_authorized": "达人授权",
+    "ad_review_passed": "广审通过",
+    "roi_3m": "近3月流量ROI",
+    "first_2h_plays": "首2小时播放量",
+    "first_2h_gmv": "首2小时成交额",
+    "kol_fee": "达人费用",
+    "product": "商品",
+    "landing_url": "落地页",
+}
+
+
+def roster() -> list[Video]:
+    return generate_roster(N_VIDEOS, seed=SEED, plan_date=PLAN_DATE)
+
+
+def _cell_text(value: object) -> str:
+    """Stable CSV text: blank for missing, true/false, whole floats without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def videos_csv_text(videos: Sequence[Video]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for video in videos:
+        row = video.model_dump()
+        writer.writerow([_cell_text(row[c]) for c in COLUMNS])
+    return buffer.getvalue()
+
+
+def write_videos_xlsx(videos: Sequence[Video], path: Path) -> None:
+    """The roster as a buyer's spreadsheet: Chinese headers, real dates, 是/否."""
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties(
+        {"title": "达人视频清单 (sample)", "created": datetime(2027, 4, 20, 9, 0, 0)}
+    )
+    header = workbook.add_format({"bold": True})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    sheet = workbook.add_worksheet("视频")
+    for col, name in enumerate(COLUMNS):
+        sheet.write_string(0, col, ZH_COLUMNS[name], header)
+    for r, video in enumerate(videos, start=1):
+        row = video.model_dump()
+        for col, name in enumerate(COLUMNS):
+            value = row[name]
+            if value is None:
+                continue  # a blank cell
+            if isinstance(value, bool):
+                sheet.write_string(r, col, "是" if value else "否")
+            elif isinstance(value, int | float):
+                sheet.write_number(r, col, value)
+            elif isinstance(value, date):
+                sheet.write_datetime(
+                    r, col, datetime(value.year, value.month, value.day), date_format
+                )
+            else:
+                # write_string: hostile names such as '=HYPERLINK(...)' stay text.
+                sheet.write_string(r, col, str(value))
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, len(COLUMNS) - 1, 14)
+    workbook.close()
+
+
+def _traffic_roi(video: Video) -> float:
+    if video.natural_plays <= 0:
+        return 0.0
+    return video.natural_gmv / (video.natural_plays / 1000.0) / REFERENCE_CPM
+
+
+def committed_dou_plus_video(videos: Sequence[Video]) -> Video:
+    """A video a buyer would already have Dou+ running on: mid-tier, fresh, above the floor."""
+    for video in videos:
+        age = (PLAN_DATE - video.publish_date).days
+        if (
+            500_000 <= video.followers < 3_000_000
+            and 3 <= age <= 15
+            and _traffic_roi(video) >= TMALL_ROI_FLOOR
+        ):
+            return video
+    return max(videos, key=_traffic_roi)
+
+
+def campaign_tmall_toml(videos: Sequence[Video]) -> str:
+    committed = committed_dou_plus_video(videos)
+    return f'''# 618 campaign on the Douyin -> Tmall chain (抖音种草, 天猫旗舰店成交).
+# Dates are TOML dates (YYYY-MM-DD); money is in yuan (元).
+# Regenerate with: python sample_data/generate.py
+
+name = "618 种草收割 2027"
+chain = "tmall"            # "tmall" (抖音 -> 天猫) or "closed_loop" (抖音闭环, 直播间)
+
+plan_date = 2027-04-20     # the day you plan on (今天); orders start the day after
+start = 2027-04-21         # first day of paid traffic (投放开始)
+end = 2027-06-20           # last day (投放结束)
+
+budget = 3_000_000         # total paid-traffic budget (投流总预算), KOL fees not included
+daily_cap = 150_000        # most the team can spend on one day (日消耗上限)
+
+# ROI floor (保本/目标ROI): every video whose traffic ROI (流量ROI = GPM / CPM) is at or
+# above it may get Dou+. Set it directly ...
+roi_floor = {TMALL_ROI_FLOOR}
+# ... or delete roi_floor and let the planner derive the break-even floor from margin and
+# returns: floor = 1 / (gross_margin x (1 - return_rate)) = 1 / (0.6 x 0.85) = 1.96.
+# gross_margin = 0.6       # 毛利率
+# return_rate = 0.15       # 退货率
+
+reference_cpm = 40         # CPM (千次曝光价格) used to score traffic ROI
+
+# Big sales (大促): OCPM prices and conversion run 2-3x, Dou+ can barely spend.
+# Content service (内容服务) for the sale must be booked 30 days ahead (锁量): with the
+# plan dated 2027-04-20 the planner can still book it by 2027-05-01.
+[[big_sales]]
+name = "618"
+start = 2027-05-31         # pre-sale starts (预售)
+end = 2027-06-18           # the 618 peak (大促当天)
+
+# Orders already booked or spent (已下单): fixed, re-planning never changes them.
+[[commitments]]
+video_id = "{committed.video_id}"      # {committed.kol_name}: Dou+ test order (DOU+ 测试单)
+tool = "dou_plus"          # dou_plus / content_service / kol_bidding / ad_feed / uni_desk
+start = 2027-04-21
+end = 2027-04-23
+budget = 3_000
+booking_date = 2027-04-20
+
+# Balance effect (天平效应): share of KOL fees + seeding tools (A+I, 存钱) in total spend.
+[balance]
+min_seeding_share = 0.5
+# max_seeding_share = 0.9
+
+# Override one tool's assumptions; the other fields keep their defaults.
+# [tools.dou_plus]
+# cpm = 25                 # yuan per 1,000 plays this account actually pays
+# max_daily = 20_000       # cap Dou+ per day
+'''
+
+
+def campaign_closed_loop_toml() -> str:
+    return """# 30-day campaign on the Douyin closed loop (抖音闭环: 随心推, 千川, 品牌直播间).
+# Dates are TOML dates (YYYY-MM-DD); money is in yuan (元).
+# Regenerate with: python sample_data/generate.py
+
+name = "520 闭环冲刺 2027"
+chain = "closed_loop"
+
+plan_date = 2027-04-20
+start = 2027-04-21
+end = 2027-05-20
+
+budget = 800_000           # paid-traffic budget (投流预算)
+daily_cap = 60_000         # 日消耗上限
+
+# No roi_floor here: the planner derives the break-even floor (保本ROI) from margin and
+# returns: 1 / (0.8 x (1 - 0.1)) = 1.39.
+gross_margin = 0.8         # 毛利率
+return_rate = 0.1          # 退货率
+
+# A short 双11-style peak (大促). It starts 23 days after the plan date, so it is too late
+# to lock in content service 30 days ahead (锁量来不及): the planner says so per video.
+[[big_sales]]
+name = "520 心动大促"
+start = 2027-05-13
+end = 2027-05-20
+
+# Orders already booked go here, e.g.:
+# [[commitments]]
+# video_id = "v0001"
+# tool = "suixintui"       # suixintui / content_service / kol_bidding / qianchuan
+# start = 2027-04-21
+# end = 2027-04-21
+# budget = 500
+
+# [tools.qianchuan]
+# cpm = 35
+"""
+
+
+def write_all(out_dir: Path) -> list[Path]:
+    """Write every sample file into ``out_dir``; returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    videos = roster()
+    paths = {
+        "csv": out_dir / "videos.csv",
+        "xlsx": out_dir / "videos_zh.xlsx",
+        "tmall": out_dir / "campaign_tmall.toml",
+        "closed_loop": out_dir / "campaign_closed_loop.toml",
+    }
+    paths["csv"].write_text(videos_csv_text(videos), encoding="utf-8", newline="")
+    write_videos_xlsx(videos, paths["xlsx"])
+    paths["tmall"].write_text(campaign_tmall_toml(videos), encoding="utf-8", newline="")
+    paths["closed_loop"].write_text(campaign_closed_loop_toml(), encoding="utf-8", newline="")
+    return list(paths.values())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=HERE, help="output folder")
+    args = parser.parse_args(argv)
+    for path in write_all(args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

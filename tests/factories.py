@@ -1,0 +1,46 @@
+"""Small builders for videos and campaigns used across the tests."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from planner.config import Campaign, campaign_from_dict
+from planner.models import Video
+
+PLAN_DATE = date(2027, 4, 20)
+
+
+def make_video(**overrides: Any) -> Video:
+    """A mid-size, authorised, weighty video with traffic ROI 2.0 at CPM 40."""
+    values: dict[str, Any] = {
+        "video_id": "v1",
+        "kol_name": "测试达人",
+        "followers": 800_000,
+        "median_plays": 120_000,
+        "publish_date": date(2027, 4, 15),
+        "natural_plays": 250_000,
+        "natural_gmv": 20_000,
+        "likes": 10_000,
+        "comments": 400,
+        "kol_authorized": True,
+        "ad_review_passed": True,
+        "roi_3m": 1.8,
+        "kol_fee": 20_000,
+    }
+    values.update(overrides)
+    return Video.model_validate(values)
+
+
+def make_campaign(**overrides: Any) -> Campaign:
+    values: dict[str, Any] = {
+        "name": "test",
+        "chain": "tmall",
+        "start": date(2027, 4, 21),
+        "end": date(2027, 4, 30),
+        "plan_date": PLAN_DATE,
+        "budget": 100_000,
+        "roi_floor": 1.2,
+    }
+    values.update(overrides)
+    return campaign_from_dict(values)

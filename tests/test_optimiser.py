@@ -1,0 +1,185 @@
+"""Optimiser invariants, and the fast path against the plain MILP."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+
+from factories import PLAN_DATE, make_campaign, make_video
+from planner.errors import InfeasibleError
+from planner.optimiser import build_model, solve
+from planner.planning import assess_roster, make_plan
+from planner.response import build_response_model
+from planner.tools import CHAIN_TOOLS, Tool
+
+
+def roster(n: int = 12) -> list:
+    videos = []
+    for i in range(n):
+        followers = [50_000, 300_000, 800_000, 5_000_000, 20_000_000][i % 5]
+        videos.append(
+            make_video(
+                video_id=f"v{i}",
+                followers=followers,
+                median_plays=followers * 0.1,
+                natural_plays=followers * 0.2,
+                natural_gmv=followers * 0.2 / 1000 * 40 * (0.8 + 0.25 * i),
+                publish_date=PLAN_DATE - timedelta(days=i * 2),
+                kol_authorized=i % 3 != 0,
+                comments=300 + 20 * i,
+            )
+        )
+    return videos
+
+
+def sale_campaign(**overrides):
+    values = dict(
+        end=date(2027, 6, 5), budget=400_000, daily_cap=30_000,
+        big_sales=[{"name": "618", "start": date(2027, 5, 28), "end": date(2027, 6, 3)}],
+    )
+    values.update(overrides)
+    return make_campaign(**values)
+
+
+def test_plan_never_exceeds_budget_and_respects_daily_cap():
+    campaign = sale_campaign()
+    plan = make_plan(roster(), campaign)
+    assert plan.total_spend <= campaign.budget + 1e-6
+    per_day = defaultdict(float)
+    for row in plan.daily:
+        per_day[row.date] += row.spend
+    assert max(per_day.values()) <= campaign.daily_cap + 1.0  # rounding of shares
+
+
+def test_every_order_respects_its_tool_minimum():
+    campaign = sale_campaign()
+    plan = make_plan(roster(), campaign)
+    days_of = defaultdict(float)
+    for row in plan.daily:
+        days_of[(row.video_id, row.tool, row.date)] += row.spend
+    for (video_id, tool, day), spend in days_of.items():
+        if tool is not Tool.CONTENT_SERVICE:
+            assert spend >= campaign.tools[tool].min_order - 1e-6, (video_id, tool, day)
+    for order in plan.orders:
+        if order.tool is Tool.CONTENT_SERVICE:
+            assert order.budget >= 50_000
+
+
+def test_suixintui_orders_are_multiples_of_ten():
+    campaign = sale_campaign(chain="closed_loop", tools={"content_service": {"enabled": False}})
+    plan = make_plan(roster(), campaign)
+    spends = [r.spend for r in plan.daily if r.tool is Tool.SUIXINTUI]
+    assert spends and all(round(s) % 10 == 0 for s in spends)
+
+
+def test_content_service_never_on_the_same_video_and_day_as_dou_plus():
+    plan = make_plan(roster(), sale_campaign(budget=2_000_000, daily_cap=None))
+    cs_days = {(r.video_id, r.date) for r in plan.daily if r.tool is Tool.CONTENT_SERVICE}
+    dp_days = {(r.video_id, r.date) for r in plan.daily if r.tool is Tool.DOU_PLUS}
+    assert cs_days, "the instance should book some content service"
+    assert not cs_days & dp_days
+
+
+def test_sale_content_service_is_booked_thirty_days_ahead():
+    campaign = sale_campaign(budget=2_000_000, daily_cap=None)
+    plan = make_plan(roster(), campaign)
+    sale_orders = [o for o in plan.orders if o.tool is Tool.CONTENT_SERVICE
+                   and o.start_date <= date(2027, 6, 3) and o.end_date >= date(2027, 5, 28)]
+    assert sale_orders
+    for order in sale_orders:
+        assert order.booking_date <= date(2027, 5, 28) - timedelta(days=30)
+        assert order.booking_date >= campaign.effective_plan_date
+        assert any(r.code == "sale_lock_in" for r in order.reasons)
+
+
+def test_no_new_content_service_for_a_sale_less_than_thirty_days_away():
+    campaign = sale_campaign(budget=2_000_000, daily_cap=None,
+                             big_sales=[{"name": "双11", "start": date(2027, 5, 10),
+                                         "end": date(2027, 5, 12)}])
+    plan = make_plan(roster(), campaign)
+    in_sale = [r for r in plan.daily if r.tool is Tool.CONTENT_SERVICE
+               and date(2027, 5, 10) <= r.date <= date(2027, 5, 12)]
+    assert not in_sale
+    codes = {r.code for v in plan.videos for r in v.reasons}
+    assert "lock_in_too_late" in codes
+
+
+@pytest.mark.parametrize("chain", ["tmall", "closed_loop"])
+def test_orders_only_use_the_chain_tools(chain):
+    plan = make_plan(roster(), sale_campaign(chain=chain))
+    assert {o.tool for o in plan.orders} <= set(CHAIN_TOOLS[chain])
+
+
+def test_commitments_are_kept_exactly():
+    commitment = {"video_id": "v3", "tool": "dou_plus", "start": date(2027, 4, 22),
+                  "end": date(2027, 4, 24), "budget": 3_000}
+    plan = make_plan(roster(), sale_campaign(commitments=[commitment]))
+    fixed = [o for o in plan.orders if o.fixed]
+    assert len(fixed) == 1
+    assert (fixed[0].video_id, fixed[0].tool, fixed[0].budget) == ("v3", Tool.DOU_PLUS, 3_000)
+    assert fixed[0].reasons[0].code == "commitment_fixed"
+
+
+def test_commitments_above_budget_are_infeasible_and_named():
+    commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
+                  "end": date(2027, 4, 30), "budget": 150_000}
+    campaign = make_campaign(budget=100_000, commitments=[commitment])
+    with pytest.raises(InfeasibleError) as info:
+        make_plan(roster(), campaign)
+    assert info.value.exit_code == 3
+    assert any("budget" in c and "50,000" in c for c in info.value.conflicts)
+
+
+def test_daily_cap_below_a_commitment_is_infeasible():
+    commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
+                  "end": date(2027, 4, 22), "budget": 20_000}
+    campaign = make_campaign(budget=100_000, daily_cap=10_000, commitments=[commitment])
+    with pytest.raises(InfeasibleError) as info:
+        make_plan(roster(), campaign)
+    assert any("daily cap" in c for c in info.value.conflicts)
+
+
+def test_small_budget_is_spent_when_capacity_exists():
+    plan = make_plan(roster(), make_campaign(budget=50_000))
+    assert plan.unspent < 50  # only rounding to whole yuan / order steps
+    assert any("fully allocated" in line for line in plan.binding)
+
+
+def test_huge_budget_reports_what_is_left_and_why():
+    plan = make_plan(roster(), make_campaign(budget=500_000_000))
+    assert plan.unspent > 0
+    assert any("left unspent" in line for line in plan.binding)
+
+
+def test_balance_bound_holds():
+    campaign = sale_campaign(balance={"min_seeding_share": 0.9}, budget=3_000_000,
+                             daily_cap=None)
+    plan = make_plan(roster(), campaign)
+    assert plan.seeding_share >= 0.9 - 1e-3
+
+
+def test_status_and_gap_reported():
+    plan = make_plan(roster(), sale_campaign())
+    assert plan.status == "optimal"
+    assert plan.bound_gmv >= plan.expected_gmv
+    assert 0 <= plan.gap < 1e-3
+
+
+@pytest.mark.parametrize("budget", [30_000, 150_000, 600_000, 3_000_000])
+@pytest.mark.parametrize("chain", ["tmall", "closed_loop"])
+def test_fast_path_matches_the_plain_milp(chain, budget):
+    campaign = sale_campaign(chain=chain, budget=budget)
+    response = build_response_model(assess_roster(roster(8), campaign), campaign)
+    fast = solve(response, campaign)
+    flat = solve(response, campaign, flat=True)
+    assert fast.status == flat.status == "optimal"
+    assert fast.objective == pytest.approx(flat.objective, rel=2e-4)
+
+
+def test_constraints_are_named_after_their_rules():
+    campaign = sale_campaign()
+    response = build_response_model(assess_roster(roster(6), campaign), campaign)
+    model = build_model(response, campaign)
+    families = set(model.family_of.values())
+    assert {"budget", "daily_cap", "balance"} <= families
+    assert "budget" in model.constraints
