@@ -4,18 +4,31 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/sample
 
-.PHONY: run test lint install install-dev
+.PHONY: run test lint install install-dev ui browser
 
 # Install the planner and plan the bundled 618 sample campaign.
 run: $(VENV)/.installed
 	$(BIN)/planner plan --campaign sample_data/campaign_tmall.toml \
 		--videos sample_data/videos.csv --out $(OUT)
+	@echo "Web app: run 'make ui', then open http://127.0.0.1:8501 in a browser"
+	@echo "  ($(BIN)/streamlit run app/streamlit_app.py --server.address 127.0.0.1)"
+
+# Serve the web app on this machine only (http://127.0.0.1:8501).
+ui: $(VENV)/.installed
+	$(BIN)/streamlit run app/streamlit_app.py --server.address 127.0.0.1 \
+		--server.headless true --browser.gatherUsageStats false
 
 # Install with the test tools, then lint, type-check and run every test.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's chromium (never `playwright install`); the
+# CJK font lets screenshots show the Chinese KOL names instead of empty boxes.
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -7,6 +7,7 @@ Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -15,6 +16,7 @@ import typer
 from planner.errors import PlannerError
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
+from planner.io.replan_job import run_replan
 from planner.io.tables import read_videos
 from planner.planning import make_plan, score_roster
 
@@ -90,6 +92,55 @@ def score(campaign: CampaignOpt, videos: VideosOpt) -> None:
             )
             for r in s.reasons:
                 typer.echo(f"    [{r.code}] {r.text}")
+
+    _guard(run)
+
+
+@app.command()
+def replan(
+    campaign: CampaignOpt,
+    videos: VideosOpt,
+    actuals: Annotated[Path, typer.Option("--actuals", help="Daily actuals (CSV or XLSX).")],
+    day: Annotated[
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to re-plan from.")
+    ],
+    store: Annotated[Path, typer.Option("--store", help="History store (SQLite file).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for plan.xlsx and plan.json.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the new plan; change and write nothing.")
+    ] = False,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds to wait for another run.")
+    ] = 30.0,
+) -> None:
+    """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
+
+    def run() -> None:
+        outcome = run_replan(campaign, videos, actuals, day.date(), store, out,
+                             dry_run=dry_run, lock_timeout=lock_timeout)
+        _warn(outcome.warnings)
+        result = outcome.plan
+        counts = outcome.ingested
+        typer.echo(
+            f"actuals: {counts['added']} added, {counts['replaced']} restated, "
+            f"{counts['unchanged']} unchanged" + (" (dry run: nothing kept)" if dry_run else "")
+        )
+        typer.echo(
+            f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan "
+            f"(incl. spent and booked), expected GMV {result.expected_gmv:,.0f}, "
+            f"gap {result.gap:.3%}, {len(result.changes)} change(s)"
+        )
+        for change in result.changes:
+            typer.echo(
+                f"  - {change.video_id} {change.tool}: {change.kind} "
+                f"{change.old_budget:,.0f} -> {change.new_budget:,.0f}: {change.reason.text}"
+            )
+        for topup in result.topups:
+            typer.echo(f"  + top-up {topup.video_id}: {topup.hours}h {topup.budget:,.0f} yuan")
+        for path in outcome.written.values():
+            typer.echo(f"wrote {path}")
 
     _guard(run)
 

@@ -207,6 +207,30 @@ class BalanceConfig(_Strict):
         return self
 
 
+class LearningConfig(_Strict):
+    """How daily actuals update the plan (re-planning)."""
+
+    prior_spend: float = Field(
+        5_000, gt=0, description="Spend, yuan, at which observed ROI weighs as much as the "
+        "traffic-ROI prior (100 yuan moves the estimate ~2%)."
+    )
+    decline_days: int = Field(
+        2, ge=1, description="Days of falling Dou+ ROI that count as a clear decline."
+    )
+    decline_min_daily_spend: float = Field(
+        100, ge=0, description="Days with less Dou+ spend than this are too thin to judge."
+    )
+    burst_min_roi_multiple: float = Field(
+        1.5, gt=0, description="Observed day-one ROI at floor x this marks a burst (large KOL)."
+    )
+    topup_roi_multiple: float = Field(
+        1.5, gt=0, description="Learned Dou+ ROI at floor x this earns a 2h/6h top-up."
+    )
+    topup_share: float = Field(
+        0.25, gt=0, lt=1, description="Share of the day's Dou+ moved into the top-up order."
+    )
+
+
 class SolverConfig(_Strict):
     backend: Literal["highs", "cbc"] = Field(
         "highs", description="First backend tried; the other is the fallback."
@@ -241,6 +265,9 @@ class Commitment(_Strict):
     end: date
     budget: float = Field(gt=0)
     booking_date: date | None = None
+    realised_gmv: float | None = Field(
+        None, ge=0, description="GMV already realised (re-planning fills it from actuals)."
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -286,6 +313,7 @@ class Campaign(_Strict):
     response: ResponseConfig = ResponseConfig()
     sale: SaleConfig = SaleConfig()
     balance: BalanceConfig = BalanceConfig()
+    learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
 
     @model_validator(mode="after")

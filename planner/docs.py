@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from planner.config import (
     BalanceConfig,
     Campaign,
+    LearningConfig,
     ResponseConfig,
     RuleConfig,
     SaleConfig,
@@ -27,6 +28,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("response", ResponseConfig),
     ("sale", SaleConfig),
     ("balance", BalanceConfig),
+    ("learning", LearningConfig),
     ("solver", SolverConfig),
 ]
 

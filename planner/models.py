@@ -97,6 +97,44 @@ class VideoSummary(_Model):
     reasons: list[Reason]
 
 
+ChangeKind = Literal["added", "removed", "increased", "decreased", "mode_switched"]
+
+
+class Change(_Model):
+    """How a video-tool's remaining budget changed against the previous plan."""
+
+    video_id: str
+    tool: Tool
+    kind: ChangeKind
+    old_budget: float
+    new_budget: float
+    old_mode: Mode | None = None
+    new_mode: Mode | None = None
+    reason: Reason
+
+
+class Topup(_Model):
+    """A 2h or 6h Dou+ top-up carved out of the day's Dou+ for an ROI peak."""
+
+    video_id: str
+    date: date
+    hours: Literal[2, 6]
+    budget: float
+    reason: Reason
+
+
+class LearnedRoi(_Model):
+    """A video-tool's ROI before and after the actuals."""
+
+    video_id: str
+    tool: Tool
+    spend: float
+    gmv: float
+    prior_roi: float
+    observed_roi: float
+    learned_roi: float
+
+
 SolveStatus = Literal["optimal", "feasible", "no_spend"]
 
 
@@ -125,3 +163,14 @@ class Plan(_Model):
     orders: list[Order]
     daily: list[DailySpend]
     videos: list[VideoSummary]
+    changes: list[Change] = Field(
+        default_factory=list, description="Re-planning: what changed against the previous plan."
+    )
+    topups: list[Topup] = Field(default_factory=list, description="Re-planning: Dou+ top-ups.")
+    learned: list[LearnedRoi] = Field(
+        default_factory=list, description="Re-planning: ROI estimates learned from actuals."
+    )
+    marginal: list[str] = Field(
+        default_factory=list,
+        description="What the next 10,000 yuan of budget would buy, in words (planner.sweep).",
+    )

@@ -68,7 +68,7 @@ _FALSE: Final = frozenset(
 # was a leap year, which this epoch absorbs for every date after March 1900).
 _EXCEL_EPOCH: Final = date(1899, 12, 30)
 EXCEL_SERIAL_MIN: Final = 20_000  # 1954-10-03
-EXCEL_SERIAL_MAX: Final = 80_000  # 2119-01-10
+EXCEL_SERIAL_MAX: Final = 80_000  # 2119-01-11
 
 _TIME: Final = r"(?:[ T]+[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2}(?:\.[0-9]+)?)?)?"
 _DATE_PATTERNS: Final = (
@@ -85,6 +85,25 @@ _INVISIBLE: Final[dict[int, int | None]] = {0xFEFF: None, 0x200B: None}
 
 _SHORT: Final = 40
 
+# What Excel shows in a cell whose formula failed; a VLOOKUP that found nothing
+# gives "#N/A". Such a cell holds no value, so it is refused with that reason.
+_EXCEL_ERRORS: Final = frozenset({
+    "#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!",
+    "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+})
+_LONGEST_ERROR: Final = max(len(e) for e in _EXCEL_ERRORS)
+
+
+def _check_excel_error(text: str, what: str) -> None:
+    """Raise ValueError if ``text`` is an Excel error value such as #N/A or #DIV/0!."""
+    stripped = text.strip()
+    if stripped.startswith("#") and len(stripped) <= _LONGEST_ERROR:
+        if stripped.upper() in _EXCEL_ERRORS:
+            raise ValueError(
+                f"{stripped} is an Excel error (the formula in this cell failed), not {what}; "
+                f"fix the formula or type {what}"
+            )
+
 
 def _show(text: str) -> str:
     """Quote a cell for an error message without flooding it."""
@@ -97,11 +116,16 @@ def is_missing(cell: object) -> bool:
         return _blank_text(cell)
     if cell is None or cell is pd.NA or cell is pd.NaT:
         return True
-    if isinstance(cell, float | Decimal):
+    if isinstance(cell, float):
         return math.isnan(cell)
+    if isinstance(cell, Decimal):
+        return cell.is_nan()  # also the signalling NaN, which float() refuses
     if isinstance(cell, Real) and not isinstance(cell, int):
-        # numpy float32 and friends are Real but not float.
-        return math.isnan(float(cell))
+        # numpy float32 and friends are Real but not float; a Fraction may not fit a float.
+        try:
+            return math.isnan(float(cell))
+        except OverflowError:
+            return False
     if isinstance(cell, np.datetime64 | np.timedelta64):
         return bool(np.isnat(cell))
     return False
@@ -136,14 +160,23 @@ def parse_number(cell: object) -> float | None:
     if isinstance(cell, bool):
         raise ValueError(f"{cell} is a yes/no value, not a number")
     if isinstance(cell, Real | Decimal):
-        value = float(cell)
+        value = _to_float(cell)
         if math.isinf(value):
             raise ValueError("is infinite; write a finite number")
         return value
     raise ValueError(f"{_show(str(cell))} is not a number")
 
 
+def _to_float(cell: Real | Decimal) -> float:
+    """float(cell), with integers and fractions too large for a float refused as such."""
+    try:
+        return float(cell)
+    except OverflowError:
+        raise ValueError(f"{_show(str(cell))} is too large") from None
+
+
 def _parse_number_text(raw: str) -> float:
+    _check_excel_error(raw, "a number")
     text = clean_text(raw).replace(" ", "")
     original = text
     if text.startswith("¥"):
@@ -192,12 +225,13 @@ def parse_bool(cell: object) -> bool | None:
             return True
         if cell == 0:
             return False
-        raise ValueError(f"{cell} is not yes/no (1 or 0)")
+        raise ValueError(f"{_show(str(cell))} is not yes/no (1 or 0)")
     text = clean_text(str(cell)).replace(" ", "").lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
+    _check_excel_error(str(cell), "yes/no")
     raise ValueError(f"{_show(str(cell).strip())} is not yes/no")
 
 
@@ -215,9 +249,10 @@ def parse_date(cell: object) -> date | None:
     if isinstance(cell, bool):
         raise ValueError(f"{cell} is a yes/no value, not a date")
     if isinstance(cell, Real | Decimal):
-        return _from_number(float(cell), str(cell))
+        return _from_number(_to_float(cell), str(cell))
     if not isinstance(cell, str):
         raise ValueError(f"{_show(str(cell))} is not a date")
+    _check_excel_error(cell, "a date")
     text = clean_text(cell)
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(text)
@@ -264,7 +299,10 @@ def parse_text(cell: object) -> str | None:
     if isinstance(cell, Integral):
         return str(int(cell))
     if isinstance(cell, Real | Decimal):
-        value = float(cell)
+        try:
+            value = float(cell)
+        except OverflowError:  # a huge Fraction: no ID looks like that, keep its digits
+            return str(cell)
         if math.isfinite(value) and value == int(value):
             if abs(value) >= 2**53:
                 raise ValueError(
@@ -276,6 +314,7 @@ def parse_text(cell: object) -> str | None:
     if isinstance(cell, datetime | date):
         return cell.isoformat()
     text = str(cell).translate(_INVISIBLE).strip()
+    _check_excel_error(text, "a value")
     ascii_text = clean_text(text)
     if _DIGITS_RE.fullmatch(ascii_text):
         return ascii_text.split(".", 1)[0]

@@ -11,7 +11,15 @@ from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.models import DailySpend, Order, Plan, Reason, Video, VideoScore, VideoSummary
 from planner.optimiser import SolveResult, solve
-from planner.response import KYUAN, Purchase, ResponseModel, build_response_model, check_commitments
+from planner.response import (
+    KYUAN,
+    NO_SIGNALS,
+    Purchase,
+    ResponseModel,
+    Signals,
+    build_response_model,
+    check_commitments,
+)
 from planner.rules import Assessment, assess_video, reason
 from planner.tools import SEEDING_TOOLS, Tool
 
@@ -86,7 +94,7 @@ def make_plan(
     videos: Sequence[Video],
     campaign: Campaign,
     *,
-    declining: frozenset[str] = frozenset(),
+    signals: Signals = NO_SIGNALS,
     flat: bool = False,
     backend: str | None = None,
     source: str = "campaign",
@@ -96,7 +104,7 @@ def make_plan(
     by_id = {v.video_id: v for v in videos}
     check_commitments(campaign, by_id, source)
     assessments = assess_roster(videos, campaign)
-    response = build_response_model(assessments, campaign, declining)
+    response = build_response_model(assessments, campaign, signals)
     result = solve(response, campaign, flat=flat, backend=backend)
     return _lay_out(assessments, response, result, campaign, time.perf_counter() - started)
 

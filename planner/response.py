@@ -79,6 +79,25 @@ class FixedSpend:
     seeding: bool
 
 
+@dataclass(frozen=True)
+class Signals:
+    """What daily actuals taught us, as the response model consumes it.
+
+    ``roi_multiplier`` scales a video-tool's ROI (observed / expected, shrunk
+    towards 1 by the evidence behind it); ``declining`` videos get targeted
+    Dou+; ``burst`` videos may buy Dou+ from publishing day; ``reasons`` are
+    added to the purchases of that video and tool.
+    """
+
+    roi_multiplier: dict[tuple[str, Tool], float] = field(default_factory=dict)
+    declining: frozenset[str] = frozenset()
+    burst: frozenset[str] = frozenset()
+    reasons: dict[tuple[str, Tool], list[Reason]] = field(default_factory=dict)
+
+
+NO_SIGNALS = Signals()
+
+
 @dataclass
 class ResponseModel:
     """Every purchase the rules allow, plus the fixed commitments."""
@@ -174,6 +193,7 @@ def _fixed_spend(
     ]
     per_day = commitment.budget / KYUAN / len(days)
     gmv = 0.0
+    realised = commitment.realised_gmv
     impressions = 0.0
     for day in days:
         roi, _, imp_per_k = tool_economics(
@@ -184,7 +204,7 @@ def _fixed_spend(
     return FixedSpend(
         commitment=commitment,
         day_spend=dict.fromkeys(days, per_day),
-        expected_gmv=gmv,
+        expected_gmv=gmv if realised is None else realised / KYUAN,
         impressions=impressions,
         seeding=commitment.tool in SEEDING_TOOLS,
     )
@@ -208,7 +228,7 @@ def check_commitments(campaign: Campaign, videos: dict[str, Video], source: str)
 def build_response_model(
     assessments: list[Assessment],
     campaign: Campaign,
-    declining: frozenset[str] = frozenset(),
+    signals: Signals = NO_SIGNALS,
 ) -> ResponseModel:
     """Turn rule verdicts into purchases with segments; apply commitments."""
     by_id = {a.video.video_id: a for a in assessments}
@@ -221,7 +241,9 @@ def build_response_model(
     for f in fixed:
         for day in f.day_spend:
             if f.commitment.tool is Tool.CONTENT_SERVICE:
+                # One schedule at a time: more volume is a new order once this one ends.
                 blocked_dou_plus.add((f.commitment.video_id, day))
+                blocked_cs.add((f.commitment.video_id, day))
             elif f.commitment.tool is Tool.DOU_PLUS:
                 blocked_cs.add((f.commitment.video_id, day))
     fixed_by_cell: dict[tuple[str, Tool, date], float] = {}
@@ -235,14 +257,19 @@ def build_response_model(
     for assessment in assessments:
         video, scores = assessment.video, assessment.scores
         for tool in sorted(assessment.eligible):
+            multiplier = signals.roi_multiplier.get((video.video_id, tool), 1.0)
+            learned = signals.reasons.get((video.video_id, tool), [])
             if tool is Tool.CONTENT_SERVICE:
                 purchases.extend(
-                    _content_service_purchases(assessment, campaign, blocked_cs, len(purchases))
+                    _content_service_purchases(
+                        assessment, campaign, blocked_cs, len(purchases), multiplier, learned
+                    )
                 )
                 continue
             cfg = campaign.tools[tool]
             first_day = plan_date
-            if tool is Tool.DOU_PLUS and assessment.dou_plus_first_day is not None:
+            burst = assessment.burst or video.video_id in signals.burst
+            if tool is Tool.DOU_PLUS and not burst and assessment.dou_plus_first_day is not None:
                 first_day = max(first_day, assessment.dou_plus_first_day)
             for day in days:
                 if day < first_day:
@@ -250,11 +277,12 @@ def build_response_model(
                 if tool is Tool.DOU_PLUS and (video.video_id, day) in blocked_dou_plus:
                     continue
                 roi, capacity, imp_per_k = tool_economics(video, scores, tool, day, campaign)
-                why: list[Reason] = []
+                roi *= multiplier
+                why: list[Reason] = list(learned)
                 mode: Mode | None = None
                 targeting: str | None = None
                 if tool is Tool.DOU_PLUS:
-                    burst_day = assessment.burst and (
+                    burst_day = burst and (
                         day - video.publish_date
                     ).days < campaign.rules.burst_window_days
                     if burst_day:
@@ -267,7 +295,7 @@ def build_response_model(
                             )
                         )
                     mode, mode_reason = dou_plus_mode(
-                        video, scores, day, campaign, video.video_id in declining
+                        video, scores, day, campaign, video.video_id in signals.declining
                     )
                     targeting = dou_plus_targeting(video, scores, mode, campaign)
                     why.append(mode_reason)
@@ -327,7 +355,12 @@ def build_response_model(
 
 
 def _content_service_purchases(
-    assessment: Assessment, campaign: Campaign, blocked: set[tuple[str, date]], start_index: int
+    assessment: Assessment,
+    campaign: Campaign,
+    blocked: set[tuple[str, date]],
+    start_index: int,
+    multiplier: float = 1.0,
+    learned: list[Reason] | None = None,
 ) -> list[Purchase]:
     """One candidate one-shot order per window: weekly on normal days, whole sale for lock-ins."""
     video, scores = assessment.video, assessment.scores
@@ -359,7 +392,7 @@ def _content_service_purchases(
         capacity = sum(c for _, c, _ in per_day)
         if capacity <= 0:
             continue
-        roi = sum(r * c for r, c, _ in per_day) / capacity
+        roi = multiplier * sum(r * c for r, c, _ in per_day) / capacity
         imp = sum(i * c for _, c, i in per_day) / capacity
         capacity = min(capacity, weekly_cap * len(window_days) / 7.0)
         if cfg.max_daily is not None:
@@ -368,6 +401,7 @@ def _content_service_purchases(
         if sum(seg_width) * KYUAN < cfg.min_order:
             continue
         shares = tuple(c / sum(c2 for _, c2, _ in per_day) for _, c, _ in per_day)
+        why.extend(learned or [])
         why.append(
             reason(
                 "cs_one_shot",

@@ -51,6 +51,10 @@ REASON_CODES: dict[str, str] = {
     "suixintui_targeted": "Suixintui: tail KOLs and KOCs need targeting from the start.",
     "min_order": "Orders respect the tool's minimum (Dou+ 100, content service 50,000 yuan).",
     "commitment_fixed": "Already booked or spent: kept exactly as it is.",
+    "learned_roi": "Actuals moved the ROI estimate (weighted by the money behind them).",
+    "learned_roi_below_floor": "Actuals pulled the ROI estimate below the floor: stop buying.",
+    "topup_roi_peak": "ROI peak: part of the day's Dou+ goes into a 2h or 6h top-up order.",
+    "reoptimised": "Re-optimised with the remaining budget after yesterday's results.",
 }
 
 

@@ -228,7 +228,7 @@ def generate_roster(n: int, *, seed: int, plan_date: date) -> list[Video]:
     """
     if n < 0:
         raise ValueError(f"n must not be negative, got {n}")
-    rng = random.Random(seed)  # noqa: S311 -- synthetic data, not security
+    rng = random.Random(seed)
     tiers = _tier_plan(n, rng)
     names = _kol_names(n, rng)
     return [

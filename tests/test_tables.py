@@ -204,6 +204,12 @@ def test_missing_required_column_names_it_and_its_aliases(tmp_path: Path) -> Non
     assert "粉絲數" in problem.message
 
 
+def test_header_typo_gets_a_rename_hint(tmp_path: Path) -> None:
+    path = videos_csv(tmp_path, ROW_A, header=ZH_HEADER.replace("粉丝数", "粉丝"))
+    with pytest.raises(InputError, match=r"Is '粉丝' this column\? Rename that header to '粉丝数'"):
+        read_videos(path)
+
+
 def test_all_missing_columns_are_named_at_once(tmp_path: Path) -> None:
     path = write(tmp_path, "videos.csv", "视频ID,达人昵称\n001,A\n")
     with pytest.raises(InputError) as exc:

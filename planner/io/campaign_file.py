@@ -74,8 +74,8 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError, name: str, text: str) -> Probl
 
 
 _SYNTAX_FIX: Final = (
-    'Write one `key = value` per line; text and dates in quotes ("2026-05-01") '
-    "or as a bare TOML date (2026-05-01), numbers without quotes."
+    'Write one `key = value` per line: text in quotes ("618 预热"), dates bare '
+    '(2026-05-01) or quoted ("2026/5/1"), numbers bare (500000) or quoted ("50w").'
 )
 
 

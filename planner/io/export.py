@@ -32,10 +32,12 @@ from planner.tools import TOOL_LABEL_ZH, Tool
 
 __all__ = [
     "BUILTIN_SHEETS",
+    "LineChart",
     "inert_text",
     "plan_json_schema",
     "plan_to_json",
     "write_csv",
+    "write_frames_xlsx",
     "write_plan",
     "write_plan_xlsx",
 ]
@@ -276,7 +278,12 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
         widths[1] = max(widths[1], _text_width(_display(value, kind)) + 2)
     ws.autofilter(0, 0, row, 1)
 
-    blocks = (("Binding limits", plan.binding), ("Assumptions", plan.assumptions))
+    blocks: tuple[tuple[str, list[str]], ...] = (
+        ("Binding limits", plan.binding),
+        # Only plans made by `planner plan` carry the what-if; others skip the block.
+        *((("Next 10,000 yuan", plan.marginal),) if plan.marginal else ()),
+        ("Assumptions", plan.assumptions),
+    )
     for title, lines in blocks:
         row += 2
         ws.write_string(row, 0, title, styles.section)
@@ -400,6 +407,61 @@ def _render_xlsx(plan: Plan, path: Path, extra_sheets: Mapping[str, pd.DataFrame
         _write_table(book.add_worksheet(name), headers, rows, styles)
     # Only close() writes the file, so an error above leaves nothing behind.
     book.close()
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A native Excel chart of ``y`` columns against the numeric ``x`` column of a sheet."""
+
+    sheet: str
+    x: str
+    y: tuple[str, ...]
+    title: str
+
+
+def write_frames_xlsx(
+    path: Path | str,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    chart: LineChart | None = None,
+    created: dt.date | None = None,
+) -> None:
+    """Write tables (one sheet per frame, same formats as plan.xlsx) atomically.
+
+    ``chart`` adds a scatter chart with straight lines, so unevenly spaced x
+    values (budgets) sit at their true distances, which a category line chart
+    would not do. ``created`` pins the workbook's creation time for
+    reproducible bytes.
+    """
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(
+            str(tmp),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        if created is not None:
+            book.set_properties({"created": dt.datetime.combine(created, dt.time())})
+        styles = _Styles.build(book)
+        for name, frame in sheets.items():
+            headers, rows = _frame_table(frame)
+            ws = book.add_worksheet(name)
+            _write_table(ws, headers, rows, styles)
+            if chart is None or chart.sheet != name or not rows:
+                continue
+            plot = book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+            x = headers.index(chart.x)
+            for column in chart.y:
+                y = headers.index(column)
+                plot.add_series({
+                    "name": [name, 0, y],
+                    "categories": [name, 1, x, len(rows), x],
+                    "values": [name, 1, y, len(rows), y],
+                })
+            plot.set_title({"name": chart.title})
+            plot.set_x_axis({"name": chart.x, "num_format": "#,##0"})
+            plot.set_y_axis({"name": ", ".join(chart.y), "num_format": "#,##0"})
+            plot.show_blanks_as("gap")
+            ws.insert_chart(len(rows) + 2, 0, plot, {"x_scale": 1.5, "y_scale": 1.2})
+        book.close()
 
 
 def write_plan_xlsx(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import re
 import unicodedata
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NoReturn
 
 import pandas as pd
 from pydantic import ValidationError
@@ -50,6 +51,19 @@ DELIMITERS: Final = ",;\t|"
 _SNIFF_CHARS: Final = 16 * 1024
 _DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
+# A header may sit below a title, an export note or a row of merged group
+# labels; it is looked for in this many first non-empty rows.
+_HEADER_SEARCH_ROWS: Final = 10
+
+# Plausibility limits: no Douyin account, video or campaign comes near them.
+MAX_COUNT: Final = 10_000_000_000  # followers, plays, likes, ...: ten billion
+MAX_YUAN: Final = 100_000_000_000  # GMV, fees, spend: one hundred billion yuan
+MAX_RATIO: Final = 10_000.0  # a traffic ROI
+
+# What the reader learnt about the file (sheet read, rows skipped) for the warnings.
+_NOTES_ATTR: Final = "reader_notes"
+_EXCEL_ATTR: Final = "from_excel"
+
 Kind = Literal["str", "int", "float", "bool", "date"]
 
 
@@ -61,6 +75,9 @@ class ColumnSpec:
     aliases: tuple[str, ...] = ()
     kind: Kind = "str"
     required: bool = False
+    # Larger values are typos (an ID or phone number in the wrong column, a unit
+    # mix-up) and would only blow up the optimiser's numbers, so they are refused.
+    max_value: float | None = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -71,22 +88,24 @@ VIDEO_COLUMNS: Final[tuple[ColumnSpec, ...]] = (
     ColumnSpec("video_id", ("视频ID", "視頻ID", "視頻id", "视频编号"), "str", True),
     ColumnSpec("kol_name", ("达人昵称", "達人暱稱", "達人昵稱", "达人名称", "達人名稱", "达人"),
                "str", True),
-    ColumnSpec("followers", ("粉丝数", "粉絲數", "粉丝量", "粉絲量"), "int", True),
+    ColumnSpec("followers", ("粉丝数", "粉絲數", "粉丝量", "粉絲量"), "int", True, MAX_COUNT),
     ColumnSpec("median_plays", ("播放量中位数", "播放量中位數", "播放中位数", "播放中位數"),
-               "float", True),
+               "float", True, MAX_COUNT),
     ColumnSpec("publish_date", ("发布日期", "發佈日期", "發布日期", "发布时间", "發佈時間"),
                "date", True),
-    ColumnSpec("natural_plays", ("自然播放量",), "float", True),
-    ColumnSpec("natural_gmv", ("自然成交额", "自然成交額", "自然GMV"), "float", True),
-    ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int", True),
-    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int", True),
-    ColumnSpec("shares", ("分享数", "分享數", "转发数", "轉發數"), "int"),
+    ColumnSpec("natural_plays", ("自然播放量",), "float", True, MAX_COUNT),
+    ColumnSpec("natural_gmv", ("自然成交额", "自然成交額", "自然GMV"), "float", True, MAX_YUAN),
+    ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int", True,
+               MAX_COUNT),
+    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int", True, MAX_COUNT),
+    ColumnSpec("shares", ("分享数", "分享數", "转发数", "轉發數"), "int", False, MAX_COUNT),
     ColumnSpec("kol_authorized", ("达人授权", "達人授權"), "bool"),
     ColumnSpec("ad_review_passed", ("广审通过", "廣審通過"), "bool"),
-    ColumnSpec("roi_3m", ("近3月流量ROI", "近三月流量ROI"), "float"),
-    ColumnSpec("first_2h_plays", ("首2小时播放量", "首2小時播放量"), "float"),
-    ColumnSpec("first_2h_gmv", ("首2小时成交额", "首2小時成交額"), "float"),
-    ColumnSpec("kol_fee", ("达人费用", "達人費用", "达人报价", "達人報價"), "float"),
+    ColumnSpec("roi_3m", ("近3月流量ROI", "近三月流量ROI"), "float", False, MAX_RATIO),
+    ColumnSpec("first_2h_plays", ("首2小时播放量", "首2小時播放量"), "float", False, MAX_COUNT),
+    ColumnSpec("first_2h_gmv", ("首2小时成交额", "首2小時成交額"), "float", False, MAX_YUAN),
+    ColumnSpec("kol_fee", ("达人费用", "達人費用", "达人报价", "達人報價"), "float", False,
+               MAX_YUAN),
     ColumnSpec("product", ("商品", "商品名称", "商品名稱"), "str"),
     ColumnSpec("landing_url", ("落地页", "落地頁", "落地页链接", "落地頁鏈接"), "str"),
 )
@@ -95,13 +114,14 @@ ACTUALS_COLUMNS: Final[tuple[ColumnSpec, ...]] = (
     ColumnSpec("date", ("日期",), "date", True),
     ColumnSpec("video_id", ("视频ID", "視頻ID", "視頻id", "视频编号"), "str", True),
     ColumnSpec("tool", ("工具", "投放工具"), "str", True),
-    ColumnSpec("spend", ("消耗", "花费", "花費", "消耗金额", "消耗金額"), "float", True),
-    ColumnSpec("gmv", ("成交额", "成交額", "成交金额", "成交金額"), "float", True),
-    ColumnSpec("plays", ("播放量", "播放数", "播放數"), "int", True),
-    ColumnSpec("orders", ("订单数", "訂單數", "成交订单数", "成交訂單數"), "int"),
-    ColumnSpec("clicks", ("点击数", "點擊數", "点击量", "點擊量"), "int"),
-    ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int"),
-    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int"),
+    ColumnSpec("spend", ("消耗", "花费", "花費", "消耗金额", "消耗金額"), "float", True, MAX_YUAN),
+    ColumnSpec("gmv", ("成交额", "成交額", "成交金额", "成交金額"), "float", True, MAX_YUAN),
+    ColumnSpec("plays", ("播放量", "播放数", "播放數"), "int", True, MAX_COUNT),
+    ColumnSpec("orders", ("订单数", "訂單數", "成交订单数", "成交訂單數"), "int", False, MAX_COUNT),
+    ColumnSpec("clicks", ("点击数", "點擊數", "点击量", "點擊量"), "int", False, MAX_COUNT),
+    ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int", False,
+               MAX_COUNT),
+    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int", False, MAX_COUNT),
 )
 
 _PARSERS: Final[dict[Kind, Callable[[object], object]]] = {
@@ -287,14 +307,15 @@ def _read_excel(path: Path) -> pd.DataFrame:
         )) from None
     if len(raw) >= limit:
         _too_many_rows(name)
+    # pandas keeps leading blank rows and columns, so position + 1 is the sheet's row number.
     records = (
-        (int(position) + 1, list(values))
-        for position, values in zip(range(len(raw)), raw.itertuples(index=False), strict=True)
+        (number, list(values))
+        for number, values in enumerate(raw.itertuples(index=False, name=None), start=1)
     )
     return _build_frame(records, name, ragged_delimiter=None)
 
 
-def _too_many_rows(name: str) -> None:
+def _too_many_rows(name: str) -> NoReturn:
     raise InputError(Problem(
         f"has more than {MAX_ROWS:,} data rows.",
         file=name, fix="Split the file or remove rows the plan does not need.",
@@ -341,7 +362,7 @@ def _build_frame(
             "has no header row and no data (every cell is empty).",
             file=name, fix="Export the sheet again with a header row and one row per item.",
         ))
-    named = max((j + 1 for j, h in enumerate(header) if not _is_blank(h)), default=0)
+    named = _filled_width(header)
     width = max([len(header), *(len(r) for r in rows)])
     if ragged_delimiter is not None:
         _check_ragged(rows, numbers, named, name, ragged_delimiter)
@@ -369,7 +390,7 @@ def _check_ragged(
     """A CSV row with more cells than headers nearly always holds an unquoted delimiter."""
     problems = [
         Problem(
-            f"has {len(row)} cells but the header has {named}; a value that contains the "
+            f"has {_filled_width(row)} cells but the header has {named}; a value that contains the "
             f"{_DELIMITER_NAMES[delimiter]} (such as 1{delimiter}234) shifts the cells after it.",
             file=name, row=number,
             fix=f"Put such values in double quotes, or drop the {_DELIMITER_NAMES[delimiter]} "
@@ -380,6 +401,10 @@ def _check_ragged(
     ]
     if problems:
         raise InputError(problems)
+
+
+def _filled_width(row: Sequence[object]) -> int:
+    return max((j + 1 for j, c in enumerate(row) if not _is_blank(c)), default=0)
 
 
 # ---------------------------------------------------------------- columns
@@ -405,6 +430,16 @@ def _alias_map(specs: Sequence[ColumnSpec]) -> dict[str, ColumnSpec]:
                     f"header '{header}' is claimed by '{other.name}' and '{spec.name}'"
                 )
     return mapping
+
+
+def _closest_header(spec: ColumnSpec, headers: Sequence[str]) -> tuple[str, str] | None:
+    """(header in the file, accepted header) when the first is probably a typo of the second."""
+    keys = {_header_key(h): h for h in headers}
+    for accepted in spec.headers:
+        close = difflib.get_close_matches(_header_key(accepted), list(keys), n=1, cutoff=0.75)
+        if close:
+            return keys[close[0]], accepted
+    return None
 
 
 def source_columns(df: pd.DataFrame) -> dict[str, str]:
@@ -441,17 +476,21 @@ def normalise_columns(
         for canonical, headers in found.items()
         if len(headers) > 1
     ]
-    present = ", ".join(repr(str(c)) for c in df.columns[:15])
-    problems += [
-        Problem(
+    missing = [s for s in specs if s.required and s.name not in found]
+    present = ", ".join(repr(str(c)) for c in df.columns[:15]) or "none"
+    for number, spec in enumerate(missing):
+        close = _closest_header(spec, unknown)
+        if close is not None:
+            fix = f"Is '{close[0]}' this column? Rename that header to '{close[1]}'."
+        elif number == 0:
+            fix = f"Add the column or rename its header (headers in the file: {present})."
+        else:
+            fix = "Add the column or rename its header."
+        problems.append(Problem(
             f"Required column '{spec.name}' is missing; accepted headers: "
             f"{', '.join(spec.headers)}.",
-            file=file,
-            fix=f"Add the column or rename its header (headers in the file: {present or 'none'}).",
-        )
-        for spec in specs
-        if spec.required and spec.name not in found
-    ]
+            file=file, fix=fix,
+        ))
     if problems:
         raise InputError(problems)
     order = sorted(found, key=positions.__getitem__)

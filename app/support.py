@@ -1,0 +1,209 @@
+"""What the pages share: the inputs in session state, cached calls into the core, errors.
+
+The cached functions take plain values (file bytes and names, a campaign as
+canonical JSON), never widgets, so the same inputs give the same answer from
+the cache and every call is easy to drive from a test. Uploaded files are
+written under their own name into a temporary folder, because the readers
+take paths and name the file in every message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+import streamlit as st
+
+from planner.config import Campaign, campaign_from_dict
+from planner.errors import InfeasibleError, InputError, PlannerError, Problem
+from planner.io.campaign_file import read_campaign
+from planner.io.export import write_plan
+from planner.io.tables import MAX_ROWS, read_videos
+from planner.models import Plan, Video, VideoScore
+from planner.planning import make_plan, score_roster
+from planner.views import canonical_json, campaign_to_dict, fingerprint
+
+REPO: Final = Path(__file__).resolve().parent.parent
+SAMPLE_DIR: Final = REPO / "sample_data"
+SAMPLE_VIDEOS: Final = "videos.csv"
+SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
+    "campaign_tmall.toml": "618 · Douyin -> Tmall",
+    "campaign_closed_loop.toml": "520 · Douyin closed loop",
+}
+VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm"]
+# Above this many videos a plan takes tens of seconds (README, "Solver choice").
+SLOW_ROSTER: Final = 500
+
+# Session-state names. Widget keys elsewhere use "<page>.<widget>" and never
+# equal one of these (a button keyed like a state name broke the app before).
+INPUTS_STATE: Final = "app.inputs"
+EDITED_STATE: Final = "plan_page.edited_campaign"
+
+_CACHE_ENTRIES: Final = 16
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The videos file and the campaign the pages work on, as the sidebar resolved them."""
+
+    videos_name: str
+    videos_data: bytes
+    campaign: Campaign
+    campaign_source: str
+    videos: tuple[Video, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Changes whenever the files or the loaded campaign change."""
+        return fingerprint(
+            self.videos_name, self.videos_data, self.campaign_source,
+            canonical_json(campaign_to_dict(self.campaign)),
+        )
+
+
+@dataclass(frozen=True)
+class PlanBundle:
+    """A plan with the exact bytes of its two downloads."""
+
+    plan: Plan
+    json_text: str
+    xlsx: bytes
+
+
+@contextmanager
+def _as_file(data: bytes, name: str) -> Iterator[Path]:
+    """The bytes as a file called ``name`` (its base name only) in a temporary folder."""
+    safe = Path(name.replace("\\", "/")).name or "upload"
+    with tempfile.TemporaryDirectory(prefix="planner-upload-") as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(data)
+        yield path
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def load_campaign(data: bytes, name: str) -> Campaign:
+    """Read a campaign TOML given as bytes; raises ConfigError naming ``name``."""
+    with _as_file(data, name) as path:
+        return read_campaign(path)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def load_videos(
+    data: bytes, name: str, plan_date: date | None = None
+) -> tuple[list[Video], list[str]]:
+    """Read a videos CSV/XLSX given as bytes; raises InputError naming ``name``."""
+    with _as_file(data, name) as path:
+        return read_videos(path, plan_date=plan_date)
+
+
+def parse_campaign(campaign_json: str, source: str) -> Campaign:
+    return campaign_from_dict(json.loads(campaign_json), source=source)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def plan_bundle(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str
+) -> PlanBundle:
+    """Plan the videos for the campaign and build plan.json and plan.xlsx."""
+    campaign = parse_campaign(campaign_json, source)
+    videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
+    plan = make_plan(videos, campaign, source=source)
+    with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:
+        paths = write_plan(plan, Path(tmp))
+        return PlanBundle(
+            plan=plan,
+            json_text=paths["json"].read_text(encoding="utf-8"),
+            xlsx=paths["xlsx"].read_bytes(),
+        )
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def score_videos(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str
+) -> list[VideoScore]:
+    """Scores and verdicts of every video under the campaign."""
+    campaign = parse_campaign(campaign_json, source)
+    videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
+    return score_roster(videos, campaign)
+
+
+def sample_bytes(name: str) -> bytes:
+    return (SAMPLE_DIR / name).read_bytes()
+
+
+def current_inputs() -> Inputs | None:
+    value = st.session_state.get(INPUTS_STATE)
+    return value if isinstance(value, Inputs) else None
+
+
+def current_campaign(inputs: Inputs) -> tuple[Campaign, str]:
+    """The campaign last run on the Plan page for these inputs, else the loaded one."""
+    edited = st.session_state.get(EDITED_STATE)
+    if isinstance(edited, tuple) and len(edited) == 2 and edited[0] == inputs.key:
+        campaign = edited[1]
+        if isinstance(campaign, Campaign):
+            return campaign, "campaign form"
+    return inputs.campaign, inputs.campaign_source
+
+
+# ------------------------------------------------------------------ showing errors
+
+_MD_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md(text: object) -> str:
+    """Text from files or the core, safe to put in Markdown (no formatting, no LaTeX)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def problem_markdown(problem: Problem) -> str:
+    parts = []
+    if problem.file:
+        parts.append(f"**{md(problem.file)}**")
+    if problem.row is not None:
+        parts.append(f"row {problem.row}")
+    if problem.column:
+        parts.append(f"column '{md(problem.column)}'")
+    where = ", ".join(parts)
+    text = f"{where}: {md(problem.message)}" if where else md(problem.message)
+    if problem.fix:
+        text += f"  \n  Fix: {md(problem.fix)}"
+    return f"- {text}"
+
+
+def error_markdown(exc: PlannerError, shown: int = InputError.max_listed) -> str:
+    """The error as a heading and one bullet per problem (file, row, column, fix)."""
+    if isinstance(exc, InputError):
+        problems: Sequence[Problem] = exc.problems
+        count = len(problems)
+        title = "1 problem" if count == 1 else f"{count} problems"
+        lines = [f"**{type(exc).__name__}: {title} to fix**"]
+        lines += [problem_markdown(p) for p in problems[:shown]]
+        if count > shown:
+            lines.append(f"- ... and {count - shown} more of the same kind.")
+        return "\n".join(lines)
+    if isinstance(exc, InfeasibleError):
+        head = str(exc).split("\n", 1)[0]
+        lines = [f"**{type(exc).__name__}**: {md(head)}"]
+        lines += [f"- {md(c)}" for c in exc.conflicts]
+        return "\n".join(lines)
+    return f"**{type(exc).__name__}**: {md(exc)}"
+
+
+def show_error(exc: PlannerError) -> None:
+    st.error(error_markdown(exc), icon=":material/error:")
+
+
+def roster_caption() -> str:
+    return (
+        f"Files up to 20 MB (server.maxUploadSize) and {MAX_ROWS:,} videos. "
+        "CSV in UTF-8, UTF-16 or GBK, or an XLSX workbook; English or Chinese headers."
+    )

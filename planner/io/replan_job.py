@@ -1,0 +1,95 @@
+"""The daily re-plan job: files and store around the pure ``planner.replan`` core.
+
+Order of work, so that a kill at any moment loses nothing:
+1. read and validate every input (exit 2 before anything is touched);
+2. open the store and take its write lock (``BEGIN IMMEDIATE``), ingest the
+   actuals, load all actuals and the previous plan;
+3. re-plan; write plan.xlsx and plan.json atomically (temp file + rename);
+4. record the plan and its orders, then commit.
+A kill before step 4 commits rolls the store back and leaves the previous
+outputs or complete new ones; re-running the same day gives the same plan,
+because the previous plan is the latest one made for an earlier day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from planner.io.campaign_file import read_campaign
+from planner.io.export import write_plan
+from planner.io.store import open_store, sha256_of
+from planner.io.tables import read_actuals, read_videos
+from planner.models import Plan
+from planner.replan import check_actuals, replan
+
+
+@dataclass(frozen=True)
+class ReplanOutcome:
+    plan: Plan
+    ingested: dict[str, int]
+    written: dict[str, Path]
+    warnings: list[str]
+
+
+def replan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
+    """Extra sheets of a re-plan: changes, top-ups and learned ROI."""
+    changes = pd.DataFrame(
+        [
+            {"video_id": c.video_id, "tool": c.tool.value, "change": c.kind,
+             "old_budget": c.old_budget, "new_budget": c.new_budget,
+             "old_mode": c.old_mode or "", "new_mode": c.new_mode or "",
+             "reason": f"{c.reason.code}: {c.reason.text}"}
+            for c in plan.changes
+        ],
+        columns=["video_id", "tool", "change", "old_budget", "new_budget", "old_mode",
+                 "new_mode", "reason"],
+    )
+    topups = pd.DataFrame(
+        [{"video_id": t.video_id, "date": t.date, "hours": t.hours, "budget": t.budget,
+          "reason": t.reason.text} for t in plan.topups],
+        columns=["video_id", "date", "hours", "budget", "reason"],
+    )
+    learned = pd.DataFrame(
+        [e.model_dump(mode="json") for e in plan.learned],
+        columns=["video_id", "tool", "spend", "gmv", "prior_roi", "observed_roi", "learned_roi"],
+    )
+    return {"Changes": changes, "Top-ups": topups, "Learned ROI": learned}
+
+
+def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,
+               store_path: Path, out_dir: Path | None, *, dry_run: bool = False,
+               lock_timeout: float = 30.0) -> ReplanOutcome:
+    """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
+
+    ``dry_run`` computes everything and then rolls the store back and writes no file.
+    """
+    campaign = read_campaign(campaign_path)
+    videos, warnings = read_videos(videos_path, plan_date=plan_date)
+    new_actuals, actual_warnings = read_actuals(actuals_path)
+    check_actuals(new_actuals, videos, campaign, plan_date, actuals_path.name)
+    written: dict[str, Path] = {}
+    with open_store(store_path, timeout=lock_timeout) as store, \
+            store.transaction(commit=not dry_run):
+        ingested = store.ingest_actuals(campaign.name, new_actuals, actuals_path.name)
+        actuals = store.actuals(campaign.name)
+        previous = store.previous_plan(campaign.name, plan_date)
+        plan = replan(videos, campaign, actuals, plan_date, previous,
+                      source=actuals_path.name)
+        if not dry_run:
+            if out_dir is not None:
+                written = write_plan(
+                    plan, out_dir,
+                    inputs=(campaign_path, videos_path, actuals_path, store_path),
+                    extra_sheets=replan_frames(plan),
+                )
+            store.save_plan(
+                plan,
+                campaign_json=campaign.model_dump_json(),
+                videos_sha256=sha256_of(videos_path.read_bytes()),
+                actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+            )
+    return ReplanOutcome(plan, ingested, written, warnings + actual_warnings)

@@ -1,0 +1,232 @@
+"""Re-plan the rest of a campaign from daily actuals (pure: no files, no store).
+
+Money already spent becomes fixed commitments (with the GMV it really made),
+content-service orders the previous plan booked stay fixed (one-shot, not
+changeable mid-way), the ROI estimates learn from the actuals, and the
+remaining budget is optimised over the remaining days with the same rules as a
+fresh plan. The result carries the changes against the previous plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+
+from planner.config import Campaign, Commitment
+from planner.errors import InputError, Problem
+from planner.frames import records
+from planner.learning import Learning, learn
+from planner.models import Change, LearnedRoi, Mode, Plan, Reason, Topup, Video
+from planner.planning import assess_roster, make_plan
+from planner.rules import reason
+from planner.tools import CHAIN_TOOLS, Tool
+
+_EPS = 1.0  # yuan: smaller differences are rounding, not changes
+
+
+def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Campaign,
+                  plan_date: date, source: str) -> None:
+    """Actuals must name known videos and chain tools, and lie before the re-plan date."""
+    known = {v.video_id for v in videos}
+    tools = {t.value for t in CHAIN_TOOLS[campaign.chain]}
+    problems: list[Problem] = []
+    for number, row in enumerate(records(actuals), start=2):
+        if row["video_id"] not in known:
+            problems.append(Problem(
+                f"video '{row['video_id']}' is not in the videos file.", file=source, row=number,
+                column="video_id", fix="Add the video to the videos file or remove the row.",
+            ))
+        if row["tool"] not in tools:
+            problems.append(Problem(
+                f"tool '{row['tool']}' is not part of the '{campaign.chain}' chain.", file=source,
+                row=number, column="tool", fix=f"Use one of: {', '.join(sorted(tools))}.",
+            ))
+        if row["date"] >= plan_date:
+            problems.append(Problem(
+                f"actuals dated {row['date']} cannot be known when re-planning {plan_date}.",
+                file=source, row=number, column="date",
+                fix="Re-plan a later date, or remove rows from the re-plan date onwards.",
+            ))
+        elif row["date"] < campaign.start:
+            problems.append(Problem(
+                f"actuals dated {row['date']} fall before the campaign starts ({campaign.start}).",
+                file=source, row=number, column="date", fix="Remove the row or fix the date.",
+            ))
+    if problems:
+        raise InputError(problems)
+
+
+def booked_content_service(previous: Plan | None, plan_date: date) -> list[Commitment]:
+    """Content-service orders the previous plan booked before ``plan_date``: one-shot, fixed."""
+    if previous is None:
+        return []
+    return [
+        Commitment(video_id=o.video_id, tool=o.tool, start=o.start_date, end=o.end_date,
+                   budget=o.budget, booking_date=o.booking_date)
+        for o in previous.orders
+        if o.tool is Tool.CONTENT_SERVICE and o.booking_date < plan_date
+    ]
+
+
+def remaining_commitments(campaign: Campaign, plan_date: date) -> list[Commitment]:
+    """The campaign's own commitments from ``plan_date`` on: earlier days are in the actuals."""
+    out = []
+    for c in campaign.commitments:
+        days = c.days()
+        left = [d for d in days if d >= plan_date]
+        if not left:
+            continue
+        out.append(c.model_copy(update={
+            "start": left[0], "budget": c.budget * len(left) / len(days),
+        }))
+    return out
+
+
+def spent_commitments(actuals: pd.DataFrame, plan_date: date,
+                      booked: Sequence[Commitment]) -> list[Commitment]:
+    """Every yuan spent before ``plan_date`` as a one-day commitment with its real GMV."""
+    covered = {(c.video_id, d) for c in booked for d in c.days()}
+    out = []
+    for row in records(actuals.sort_values(["date", "video_id", "tool"])):
+        if row["date"] >= plan_date or row["spend"] <= 0:
+            continue
+        if row["tool"] == Tool.CONTENT_SERVICE and (row["video_id"], row["date"]) in covered:
+            continue  # the booked order already counts this money
+        out.append(Commitment(video_id=row["video_id"], tool=Tool(row["tool"]),
+                              start=row["date"], end=row["date"], budget=float(row["spend"]),
+                              realised_gmv=float(row["gmv"])))
+    return out
+
+
+def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
+           plan_date: date, previous: Plan | None = None, *,
+           source: str = "actuals") -> Plan:
+    """A fresh plan for ``plan_date`` onwards that learns from every actual before it.
+
+    Actuals dated ``plan_date`` or later are ignored, so an earlier day can be re-run
+    after later days were ingested and gives the same plan as the first time.
+    """
+    if len(actuals):
+        actuals = actuals[actuals["date"] < plan_date]
+    check_actuals(actuals, videos, campaign, plan_date, source)
+    booked = booked_content_service(previous, plan_date)
+    commitments = [
+        *spent_commitments(actuals, plan_date, booked),
+        *booked,
+        *remaining_commitments(campaign, plan_date),
+    ]
+    updated = Campaign.model_validate({
+        **campaign.model_dump(), "plan_date": plan_date, "commitments": [
+            c.model_dump() for c in commitments
+        ],
+    })
+    learning = learn(actuals, assess_roster(videos, updated), updated, plan_date)
+    plan = make_plan(videos, updated, signals=learning.signals)
+    return plan.model_copy(update={
+        "changes": diff_plans(previous, plan, plan_date, learning),
+        "topups": suggest_topups(plan, learning, updated, plan_date),
+        "learned": [
+            LearnedRoi(video_id=e.video_id, tool=e.tool, spend=round(e.spend, 2),
+                       gmv=round(e.gmv, 2), prior_roi=round(e.prior_roi, 4),
+                       observed_roi=round(e.observed_roi, 4),
+                       learned_roi=round(e.learned_roi, 4))
+            for e in learning.estimates
+        ],
+    })
+
+
+def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
+                   plan_date: date) -> list[Topup]:
+    """Carve a 2h/6h top-up out of today's Dou+ where the learned ROI peaks [seed]."""
+    cfg = campaign.learning
+    floor = campaign.effective_roi_floor
+    learned = {(e.video_id, e.tool): e.learned_roi for e in learning.estimates}
+    minimum = campaign.tools[Tool.DOU_PLUS].min_order
+    out = []
+    for row in plan.daily:
+        if row.date != plan_date or row.tool is not Tool.DOU_PLUS:
+            continue
+        roi = learned.get((row.video_id, Tool.DOU_PLUS))
+        if roi is None or roi < floor * cfg.topup_roi_multiple:
+            continue
+        budget = round(row.spend * cfg.topup_share)
+        if budget < minimum or row.spend - budget < minimum:
+            continue
+        hours: int = 2 if row.video_id in learning.signals.burst or roi >= 2 * floor else 6
+        out.append(Topup(
+            video_id=row.video_id, date=plan_date, hours=2 if hours == 2 else 6,
+            budget=float(budget),
+            reason=reason("topup_roi_peak",
+                          f"learned Dou+ ROI {roi:.2f} (floor {floor:.2f}): place {budget:,.0f} "
+                          f"of today's {row.spend:,.0f} as a {hours}h top-up in the order peak, "
+                          "the rest as the 24h order"),
+        ))
+    return out
+
+
+def _remaining(plan: Plan, plan_date: date) -> dict[tuple[str, Tool], float]:
+    out: dict[tuple[str, Tool], float] = defaultdict(float)
+    for row in plan.daily:
+        if row.date >= plan_date:
+            out[(row.video_id, row.tool)] += row.spend
+    return out
+
+
+def _mode_on(plan: Plan, video_id: str, tool: Tool, plan_date: date) -> Mode | None:
+    orders = sorted(
+        (o for o in plan.orders
+         if o.video_id == video_id and o.tool is tool and o.end_date >= plan_date),
+        key=lambda o: o.start_date,
+    )
+    return orders[0].mode if orders else None
+
+
+def diff_plans(previous: Plan | None, plan: Plan, plan_date: date,
+               learning: Learning) -> list[Change]:
+    """Per video and tool, how the budget from ``plan_date`` on changed, and why."""
+    if previous is None:
+        return []
+    old, new = _remaining(previous, plan_date), _remaining(plan, plan_date)
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        video_id, tool = key
+        before, after = old.get(key, 0.0), new.get(key, 0.0)
+        old_mode = _mode_on(previous, video_id, tool, plan_date)
+        new_mode = _mode_on(plan, video_id, tool, plan_date)
+        if before < _EPS <= after:
+            kind = "added"
+        elif after < _EPS <= before:
+            kind = "removed"
+        elif old_mode and new_mode and old_mode != new_mode:
+            kind = "mode_switched"
+        elif after - before >= max(_EPS, 0.01 * before):
+            kind = "increased"
+        elif before - after >= max(_EPS, 0.01 * before):
+            kind = "decreased"
+        else:
+            continue
+        changes.append(Change(
+            video_id=video_id, tool=tool, kind=kind, old_budget=round(before, 2),
+            new_budget=round(after, 2), old_mode=old_mode, new_mode=new_mode,
+            reason=_why(key, kind, before, after, learning),
+        ))
+    return changes
+
+
+def _why(key: tuple[str, Tool], kind: str, before: float, after: float,
+         learning: Learning) -> Reason:
+    learned = learning.signals.reasons.get(key, [])
+    priority = ("targeted_roi_declining", "learned_roi_below_floor", "burst_first_2h",
+                "learned_roi")
+    for code in priority:
+        for r in learned:
+            if r.code == code:
+                return r
+    return reason(
+        "reoptimised",
+        f"{kind.replace('_', ' ')} from {before:,.0f} to {after:,.0f} yuan: the remaining "
+        "budget was re-optimised after yesterday's results elsewhere",
+    )

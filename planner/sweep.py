@@ -1,0 +1,365 @@
+"""What-if on the budget: budget curves, target budgets and the value of the next yuan.
+
+Every answer here re-plans the same campaign with another budget through
+``make_plan`` (``campaign.model_copy(update={"budget": b})``). A larger budget
+only relaxes the model (every plan feasible at budget b is feasible at b' > b),
+so the optimal expected GMV never falls as the budget grows; that makes the
+curve monotone and lets the target mode bisect it. What the planner reports is
+the optimum after rounding every order down to whole yuan and its order step,
+so two budgets that both leave the budget unspent can differ by a few yuan of
+GMV either way; the target mode treats such differences as noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import pandas as pd
+
+from planner.config import Campaign
+from planner.errors import InfeasibleError, InputError, Problem, SolverError
+from planner.models import Plan, Video
+from planner.planning import make_plan
+
+__all__ = [
+    "CURVE_COLUMNS",
+    "TargetResult",
+    "budget_curve",
+    "curve_lines",
+    "marginal_value",
+    "min_budget_for",
+]
+
+CURVE_COLUMNS: Final[tuple[str, ...]] = (
+    "budget", "total_spend", "unspent", "expected_gmv", "roi", "marginal_roi", "status", "gap",
+    "binding",
+)
+# Doubling the budget this many times from the campaign's (x 2^30) is far past
+# any saturation; the cap only stops a runaway search on a broken model.
+_MAX_DOUBLINGS: Final = 30
+# Below this share of the step, extra spend or GMV is rounding noise, not value.
+_NOISE_SHARE: Final = 0.01
+
+
+
+class _Plans:
+    """Plans by budget, memoised; None where the campaign is infeasible at that budget."""
+
+    def __init__(self, videos: Sequence[Video], campaign: Campaign) -> None:
+        self._videos = videos
+        self._campaign = campaign
+        self._cache: dict[float, Plan | None] = {}
+
+    def __call__(self, budget: float) -> Plan | None:
+        if budget not in self._cache:
+            try:
+                self._cache[budget] = make_plan(
+                    self._videos, self._campaign.model_copy(update={"budget": budget})
+                )
+            except InfeasibleError:
+                # Too small for the commitments or the balance rules: no plan at
+                # this budget, but a larger one may work.
+                self._cache[budget] = None
+        return self._cache[budget]
+
+    @property
+    def solves(self) -> int:
+        return len(self._cache)
+
+
+def _check_budgets(budgets: Sequence[float]) -> list[float]:
+    bad = [b for b in budgets if not (isinstance(b, int | float) and math.isfinite(b) and b > 0)]
+    if bad or not budgets:
+        raise InputError(Problem(
+            f"budgets must be positive numbers of yuan; got {', '.join(map(str, bad)) or 'none'}.",
+            column="budgets", fix="Give one or more budgets, e.g. 500000,1000000,2000000.",
+        ))
+    return sorted({float(b) for b in budgets})
+
+
+def budget_curve(
+    videos: Sequence[Video], campaign: Campaign, budgets: Sequence[float]
+) -> pd.DataFrame:
+    """Plan the campaign at each budget (sorted, duplicates dropped), one row each.
+
+    Columns: budget, total_spend, unspent, expected_gmv, roi (expected GMV /
+    spend), marginal_roi (extra GMV / extra spend against the previous row;
+    blank for the first row and where the spend did not grow), status
+    (``optimal``, ``feasible``, ``no_spend`` or ``infeasible``), gap and the
+    binding limits. An infeasible budget leaves its figures blank.
+    """
+    plan_at = _Plans(videos, campaign)
+    rows: list[dict[str, object]] = []
+    previous: Plan | None = None
+    for budget in _check_budgets(budgets):
+        plan = plan_at(budget)
+        if plan is None:
+            rows.append({"budget": budget, "status": "infeasible",
+                         "binding": "the commitments or the balance rules need a larger budget"})
+            continue
+        marginal = math.nan
+        if previous is not None:
+            extra_spend = plan.total_spend - previous.total_spend
+            # Past saturation the spend moves only by rounding; a ratio of two
+            # rounding differences would read as a (possibly negative) real ROI.
+            if extra_spend >= max(1.0, _NOISE_SHARE * (budget - previous.budget)):
+                marginal = (plan.expected_gmv - previous.expected_gmv) / extra_spend
+        rows.append({
+            "budget": budget,
+            "total_spend": plan.total_spend,
+            "unspent": plan.unspent,
+            "expected_gmv": plan.expected_gmv,
+            "roi": plan.expected_roi if plan.total_spend else math.nan,
+            "marginal_roi": marginal,
+            "status": plan.status,
+            "gap": plan.gap,
+            "binding": "\n".join(plan.binding),
+        })
+        previous = plan
+    return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """The target mode's answer.
+
+    ``budget`` is the minimum budget reaching the GMV target, or the largest
+    budget keeping the ROI at or above the minimum (None if unreachable);
+    ``plan`` is the plan at that budget (or the closest one tried); ``message``
+    says it in words; ``solves`` counts the plans made.
+    """
+
+    reached: bool
+    budget: float | None
+    plan: Plan | None
+    message: str
+    solves: int
+
+
+def _saturated(plan: Plan, tolerance: float) -> bool:
+    """More budget buys nothing: a real share of it stays unspent."""
+    return plan.unspent > max(tolerance, _NOISE_SHARE * plan.budget)
+
+
+def min_budget_for(
+    videos: Sequence[Video],
+    campaign: Campaign,
+    *,
+    gmv_target: float | None = None,
+    min_roi: float | None = None,
+    tolerance: float = 1_000.0,
+) -> TargetResult:
+    """Bisect the budget curve for one target (give exactly one).
+
+    ``gmv_target``: the smallest budget whose plan expects at least this GMV.
+    ``min_roi``: the largest budget whose plan keeps expected GMV / spend at
+    or above it (overall ROI falls as the budget grows, because the best
+    segments are bought first). The answer is within ``tolerance`` yuan; the
+    search starts at the campaign's budget and doubles or halves to bracket
+    the answer first, so it costs about log2(range / tolerance) plans.
+    """
+    if (gmv_target is None) == (min_roi is None):
+        raise InputError(Problem(
+            "give exactly one target: a GMV target or a minimum ROI.",
+            fix="Use --target-gmv or --min-roi, not both.",
+        ))
+    if not (math.isfinite(tolerance) and tolerance > 0):
+        raise InputError(Problem("the tolerance must be a positive number of yuan."))
+    plan_at = _Plans(videos, campaign)
+    if gmv_target is not None:
+        if not (math.isfinite(gmv_target) and gmv_target > 0):
+            raise InputError(Problem("the GMV target must be a positive number of yuan."))
+        return _min_budget_for_gmv(plan_at, campaign, gmv_target, tolerance)
+    assert min_roi is not None
+    if not (math.isfinite(min_roi) and min_roi > 0):
+        raise InputError(Problem("the minimum ROI must be a positive number."))
+    return _max_budget_for_roi(plan_at, campaign, min_roi, tolerance)
+
+
+def _min_budget_for_gmv(
+    plan_at: _Plans, campaign: Campaign, target: float, tolerance: float
+) -> TargetResult:
+    def reaches(plan: Plan | None) -> bool:
+        return plan is not None and plan.expected_gmv >= target
+
+    hi = campaign.budget
+    plan = plan_at(hi)
+    doublings = 0
+    while not reaches(plan):
+        if plan is not None and _saturated(plan, tolerance):
+            return TargetResult(
+                False, None, plan,
+                f"GMV {target:,.0f} is out of reach: the plan tops out at "
+                f"{plan.expected_gmv:,.0f} yuan of GMV from {plan.total_spend:,.0f} yuan of "
+                "spend, and a larger budget buys nothing more.",
+                plan_at.solves,
+            )
+        if doublings == _MAX_DOUBLINGS:
+            return TargetResult(False, None, plan, f"GMV {target:,.0f} was not reached up to "
+                                f"a budget of {hi:,.0f} yuan.", plan_at.solves)
+        hi *= 2
+        doublings += 1
+        plan = plan_at(hi)
+    # Halving first keeps the bisection short when the target lies far below the budget.
+    while hi / 2 > tolerance and reaches(plan_at(hi / 2)):
+        hi /= 2
+    lo = hi / 2 if hi / 2 > tolerance else 0.0
+    while hi - lo > tolerance:
+        mid = (lo + hi) / 2
+        if reaches(plan_at(mid)):
+            hi = mid
+        else:
+            lo = mid
+    best = plan_at(hi)
+    assert best is not None
+    below = f"; {lo:,.0f} yuan does not" if lo > 0 else ""
+    return TargetResult(
+        True, hi, best,
+        f"A budget of {hi:,.0f} yuan reaches GMV {target:,.0f}: the plan expects "
+        f"{best.expected_gmv:,.0f} from {best.total_spend:,.0f} yuan of spend "
+        f"(ROI {best.expected_roi:.2f}){below}.",
+        plan_at.solves,
+    )
+
+
+def _max_budget_for_roi(
+    plan_at: _Plans, campaign: Campaign, min_roi: float, tolerance: float
+) -> TargetResult:
+    def keeps(plan: Plan | None) -> bool:
+        return plan is not None and plan.total_spend > 0 and plan.expected_roi >= min_roi
+
+    lo = hi = campaign.budget
+    plan = plan_at(lo)
+    best_seen = plan
+    if keeps(plan):
+        # Double until the ROI falls below the minimum (or the budget stops binding).
+        doublings = 0
+        while keeps(plan):
+            assert plan is not None
+            if _saturated(plan, tolerance) or doublings == _MAX_DOUBLINGS:
+                return TargetResult(
+                    True, plan.total_spend, plan,
+                    f"ROI stays at {plan.expected_roi:.2f} (>= {min_roi:g}) however large the "
+                    f"budget: the plan stops at {plan.total_spend:,.0f} yuan of spend, and a "
+                    "larger budget buys nothing more.",
+                    plan_at.solves,
+                )
+            lo, hi = hi, hi * 2
+            doublings += 1
+            plan = plan_at(hi)
+    else:
+        # Halve until the ROI reaches the minimum.
+        while not keeps(plan):
+            if lo <= tolerance:
+                if best_seen is None:
+                    words = "no budget tried gave a feasible plan"
+                else:
+                    words = (f"the best overall ROI is {best_seen.expected_roi:.2f}, at a budget "
+                             f"of {best_seen.budget:,.0f} yuan")
+                return TargetResult(False, None, best_seen,
+                                    f"ROI {min_roi:g} is out of reach: {words}.", plan_at.solves)
+            hi, lo = lo, lo / 2
+            plan = plan_at(lo)
+            if plan is not None and (best_seen is None
+                                     or plan.expected_roi > best_seen.expected_roi):
+                best_seen = plan
+    while hi - lo > tolerance:
+        mid = (lo + hi) / 2
+        if keeps(plan_at(mid)):
+            lo = mid
+        else:
+            hi = mid
+    best = plan_at(lo)
+    assert best is not None
+    return TargetResult(
+        True, lo, best,
+        f"A budget of up to {lo:,.0f} yuan keeps ROI at or above {min_roi:g}: the plan "
+        f"expects ROI {best.expected_roi:.2f} ({best.expected_gmv:,.0f} yuan of GMV from "
+        f"{best.total_spend:,.0f} of spend); {hi:,.0f} yuan falls below.",
+        plan_at.solves,
+    )
+
+
+def _sentences(lines: Sequence[str]) -> str:
+    return " ".join(line if line.endswith((".", "...")) else f"{line}." for line in lines)
+
+
+def marginal_value(
+    videos: Sequence[Video],
+    campaign: Campaign,
+    step: float = 10_000,
+    *,
+    base: Plan | None = None,
+) -> list[str]:
+    """What the next ``step`` yuan of budget would buy, in words.
+
+    Re-plans with ``budget + step`` and compares with ``base`` (planned here if
+    not given): extra GMV and marginal ROI, and which limits bind; if the
+    budget does not bind, it says that more budget buys nothing.
+    """
+    if not (math.isfinite(step) and step > 0):
+        raise InputError(Problem("the budget step must be a positive number of yuan."))
+    if base is None:
+        base = make_plan(videos, campaign)
+    try:
+        more = make_plan(videos, campaign.model_copy(update={"budget": campaign.budget + step}))
+    except SolverError as exc:
+        # The what-if is advice next to the plan; the plan itself stands.
+        return [f"Could not re-plan with {step:,.0f} yuan more: {exc}"]
+    extra_spend = more.total_spend - base.total_spend
+    extra_gmv = more.expected_gmv - base.expected_gmv
+    noise = _NOISE_SHARE * step
+    lines: list[str] = []
+    if extra_spend < noise or extra_gmv < noise:
+        lines.append(
+            f"The next {step:,.0f} yuan would buy nothing: the budget does not bind "
+            f"({base.unspent:,.0f} yuan stay unspent already)."
+        )
+        if base.binding:
+            lines.append("What stops more spending: " + _sentences(base.binding))
+    else:
+        lines.append(
+            f"The next {step:,.0f} yuan would buy about {extra_gmv:,.0f} yuan of extra GMV "
+            f"(marginal ROI {extra_gmv / extra_spend:.2f}, against {base.expected_roi:.2f} on "
+            f"average and a floor of {base.roi_floor:.2f})."
+        )
+        if extra_spend < step - noise:
+            lines.append(
+                f"Only {extra_spend:,.0f} of them would be spent before other limits stop "
+                "the plan: " + _sentences(more.binding)
+            )
+        elif base.binding:
+            lines.append("Binding now: " + _sentences(base.binding))
+    if "feasible" in (base.status, more.status):
+        lines.append(
+            f"A plan was not proven optimal (gaps {base.gap:.2%} and {more.gap:.2%}), so "
+            "small differences are not significant."
+        )
+    return lines
+
+
+def curve_lines(curve: pd.DataFrame) -> list[str]:
+    """The budget curve as aligned text lines for a terminal ("-" for blanks)."""
+
+    def cell(value: object, spec: str) -> str:
+        if not isinstance(value, int | float) or math.isnan(value):
+            return "-"
+        return format(value, spec)
+
+    table = [("budget", "spend", "expected GMV", "ROI", "marginal ROI", "status", "gap")]
+    for row in curve.to_dict("records"):
+        table.append((
+            cell(row["budget"], ",.0f"), cell(row["total_spend"], ",.0f"),
+            cell(row["expected_gmv"], ",.0f"), cell(row["roi"], ".2f"),
+            cell(row["marginal_roi"], ".2f"), str(row["status"]), cell(row["gap"], ".2%"),
+        ))
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    status = 5  # the one text column: left-aligned
+    return [
+        "  ".join(c.ljust(w) if i == status else c.rjust(w)
+                  for i, (c, w) in enumerate(zip(r, widths, strict=True))).rstrip()
+        for r in table
+    ]

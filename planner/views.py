@@ -1,0 +1,552 @@
+"""Pure helpers for front ends: a plan and a roster as tables, a campaign as form values.
+
+Nothing here imports Streamlit. The web app (``app/``) gathers input, calls
+these and the core, and shows the results; every function here is a plain
+function of its arguments and is tested in ``tests/test_views.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from planner.config import BigSale, Campaign, Commitment
+from planner.errors import Problem
+from planner.models import Order, Plan, Reason, Video, VideoScore
+from planner.rules import (
+    ad_tool_rule,
+    content_service_rule,
+    kol_bidding_rule,
+    reason,
+    roi_floor_rule,
+)
+from planner.scoring import score_video
+from planner.tools import AD_TOOLS, CHAIN_TOOLS, TOOL_LABEL_ZH, Chain, Tool
+
+TOOL_NAMES: Final[dict[Tool, str]] = {
+    Tool.DOU_PLUS: "Dou+",
+    Tool.CONTENT_SERVICE: "Content service",
+    Tool.KOL_BIDDING: "KOL bidding",
+    Tool.SUIXINTUI: "Suixintui",
+    Tool.QIANCHUAN: "Qianchuan",
+    Tool.AD_FEED: "AD feed",
+    Tool.UNI_DESK: "UD",
+}
+
+TIERS: Final[tuple[str, ...]] = ("koc", "tail", "mid", "head", "super_head")
+
+FloorMode = Literal["roi_floor", "break_even"]
+
+
+def tool_label(tool: Tool | str) -> str:
+    """'Content service 内容服务': the English name and the back-end's Chinese name."""
+    t = Tool(tool)
+    zh = TOOL_LABEL_ZH.get(t, "")
+    name = TOOL_NAMES[t]
+    return name if zh.lower() == name.lower() or not zh else f"{name} {zh}"
+
+
+def chains_of(tool: Tool) -> str:
+    """Which chains carry the tool: 'tmall', 'closed_loop' or 'both'."""
+    chains = [c.value for c in Chain if tool in CHAIN_TOOLS[c]]
+    return "both" if len(chains) == len(Chain) else chains[0]
+
+
+# ------------------------------------------------------------------ headline
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline figure as a front end shows it."""
+
+    label: str
+    value: str
+    help: str
+    delta: str | None = None
+
+
+def yuan(amount: float) -> str:
+    return f"¥{amount:,.0f}"
+
+
+def headline(plan: Plan) -> list[Metric]:
+    """Spend, expected GMV, ROI, seeding share, solver status and gap, unspent."""
+    return [
+        Metric("Spend", yuan(plan.total_spend), f"of the {yuan(plan.budget)} budget"),
+        Metric(
+            "Expected GMV",
+            yuan(plan.expected_gmv),
+            f"the solver's proven bound is {yuan(plan.bound_gmv)}",
+        ),
+        Metric(
+            "Expected ROI",
+            f"{plan.expected_roi:.2f}",
+            f"expected GMV / spend; ROI floor {plan.roi_floor:.2f} ({plan.roi_floor_source})",
+        ),
+        Metric(
+            "Seeding share",
+            f"{plan.seeding_share:.1%}",
+            "KOL fees + Influence tools (Dou+, content service, KOL bidding, Suixintui) "
+            "as a share of all spend",
+        ),
+        Metric(
+            "Solver status",
+            plan.status,
+            f"{plan.solver}, solved in {plan.solve_seconds:.1f} s. 'optimal' = proven within "
+            "the campaign's solver.relative_gap; the gap is how far the plan's GMV may be "
+            "below the best possible.",
+            delta=f"gap {plan.gap:.3%}",
+        ),
+        Metric("Unspent", yuan(plan.unspent), "budget not allocated to any order"),
+    ]
+
+
+# ------------------------------------------------------------------ plan tables
+
+
+def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
+    return sep.join(f"{r.code}: {r.text}" for r in reasons)
+
+
+def kol_names(videos: Iterable[Video]) -> dict[str, str]:
+    return {v.video_id: v.kol_name for v in videos}
+
+
+ORDER_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tool", "start_date", "end_date", "booking_date", "budget",
+    "expected_gmv", "expected_roi", "mode", "targeting", "fixed", "reasons",
+)
+
+
+def orders_frame(orders: Sequence[Order], names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per order, with its reasons as one readable string."""
+    rows = [
+        {
+            "video_id": o.video_id,
+            "kol_name": names.get(o.video_id, ""),
+            "tool": tool_label(o.tool),
+            "start_date": o.start_date,
+            "end_date": o.end_date,
+            "booking_date": o.booking_date,
+            "budget": o.budget,
+            "expected_gmv": o.expected_gmv,
+            "expected_roi": o.expected_gmv / o.budget if o.budget else math.nan,
+            "mode": o.mode or "",
+            "targeting": o.targeting or "",
+            "fixed": o.fixed,
+            "reasons": reasons_text(o.reasons),
+        }
+        for o in orders
+    ]
+    return pd.DataFrame(rows, columns=list(ORDER_COLUMNS))
+
+
+def daily_by_tool(plan: Plan) -> pd.DataFrame:
+    """Spend per day and tool (columns: date, tool, spend), for a stacked bar chart."""
+    totals: dict[tuple[date, str], float] = {}
+    for d in plan.daily:
+        key = (d.date, tool_label(d.tool))
+        totals[key] = totals.get(key, 0.0) + d.spend
+    rows = [
+        {"date": pd.Timestamp(day), "tool": tool, "spend": round(spend, 2)}
+        for (day, tool), spend in sorted(totals.items())
+    ]
+    return pd.DataFrame(rows, columns=["date", "tool", "spend"])
+
+
+def per_video(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
+    """Spend and expected GMV per video that gets any, best GMV first."""
+    spend: dict[str, float] = {}
+    gmv: dict[str, float] = {}
+    for o in plan.orders:
+        spend[o.video_id] = spend.get(o.video_id, 0.0) + o.budget
+        gmv[o.video_id] = gmv.get(o.video_id, 0.0) + o.expected_gmv
+    rows = [
+        {
+            "video_id": vid,
+            "kol_name": names.get(vid, ""),
+            "spend": round(spend[vid], 2),
+            "expected_gmv": round(gmv[vid], 2),
+        }
+        for vid in sorted(spend, key=lambda v: (-gmv[v], v))
+    ]
+    return pd.DataFrame(rows, columns=["video_id", "kol_name", "spend", "expected_gmv"])
+
+
+def per_video_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """``per_video`` in long form (video_id, kol_name, measure, yuan) for grouped bars."""
+    long = frame.melt(
+        id_vars=["video_id", "kol_name"],
+        value_vars=["spend", "expected_gmv"],
+        var_name="measure",
+        value_name="yuan",
+    )
+    long["measure"] = long["measure"].map({"spend": "Spend", "expected_gmv": "Expected GMV"})
+    return long
+
+
+def roi_against_floor(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
+    """Every video's traffic ROI and whether it clears the plan's ROI floor, best first."""
+    rows = [
+        {
+            "video_id": v.video_id,
+            "kol_name": names.get(v.video_id, ""),
+            "traffic_roi": v.traffic_roi,
+            "verdict": "at or above floor" if v.traffic_roi >= plan.roi_floor else "below floor",
+        }
+        for v in sorted(plan.videos, key=lambda v: (-v.traffic_roi, v.video_id))
+    ]
+    return pd.DataFrame(rows, columns=["video_id", "kol_name", "traffic_roi", "verdict"])
+
+
+# ------------------------------------------------------------------ roster
+
+
+ROSTER_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tier", "age_days", "gpm", "traffic_roi", "comment_like_rate",
+    "engagement_rate", "has_weight", "burst", "eligible_tools", "verdicts",
+)
+
+
+def roster_frame(scores: Sequence[VideoScore]) -> pd.DataFrame:
+    """The scored roster: one row per video, eligible tools as a list of tool ids."""
+    rows = [
+        {
+            "video_id": s.video_id,
+            "kol_name": s.kol_name,
+            "tier": s.tier,
+            "age_days": s.age_days,
+            "gpm": s.gpm,
+            "traffic_roi": s.traffic_roi,
+            "comment_like_rate": s.comment_like_rate,
+            "engagement_rate": s.engagement_rate,
+            "has_weight": s.has_weight,
+            "burst": s.burst,
+            "eligible_tools": [t.value for t in s.eligible_tools],
+            "verdicts": reasons_text(s.reasons),
+        }
+        for s in scores
+    ]
+    return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+
+def filter_roster(
+    frame: pd.DataFrame,
+    *,
+    tiers: Iterable[str] = (),
+    min_roi: float | None = None,
+    tool: Tool | str | None = None,
+) -> pd.DataFrame:
+    """Rows in the given tiers (all if none), with traffic ROI >= min_roi, eligible for tool."""
+    mask = pd.Series(True, index=frame.index)
+    chosen = list(tiers)
+    if chosen:
+        mask &= frame["tier"].isin(chosen)
+    if min_roi is not None:
+        mask &= frame["traffic_roi"] >= min_roi
+    if tool:
+        wanted = Tool(tool).value
+        mask &= frame["eligible_tools"].map(lambda tools: wanted in tools).astype(bool)
+    return frame.loc[mask].reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ one video
+
+
+@dataclass(frozen=True)
+class ToolVerdict:
+    """Why one tool of the campaign's chain is not open to a video."""
+
+    tool: Tool
+    reason: Reason
+
+
+def why_not_eligible(video: Video, campaign: Campaign) -> list[ToolVerdict]:
+    """For each tool of the chain the video may not use, the rule that blocks it.
+
+    Asks the same rule functions the planner applies (``planner.rules``), so
+    the reason shown is the reason the planner used.
+    """
+    scores = score_video(video, campaign)
+    floor = roi_floor_rule(scores, campaign.effective_roi_floor)
+    blocked: list[ToolVerdict] = []
+    for tool in CHAIN_TOOLS[campaign.chain]:
+        if not campaign.tools[tool].enabled:
+            why = reason("tool_disabled", f"{tool} is switched off")
+        elif tool in (Tool.DOU_PLUS, Tool.SUIXINTUI):
+            if floor.allowed:
+                continue
+            why = floor.reason
+        elif tool is Tool.CONTENT_SERVICE:
+            verdict = content_service_rule(video, scores, campaign)
+            if verdict.allowed:
+                continue
+            why = verdict.reason
+        elif tool is Tool.KOL_BIDDING:
+            verdict = kol_bidding_rule(video, scores)
+            if verdict.allowed:
+                continue
+            why = verdict.reason
+        elif tool in AD_TOOLS:
+            verdict = ad_tool_rule(video, tool)
+            if verdict.allowed:
+                continue
+            why = verdict.reason
+        else:  # pragma: no cover - every tool is handled above
+            continue
+        blocked.append(ToolVerdict(tool, why))
+    return blocked
+
+
+def reasons_frame(reasons: Iterable[Reason]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"code": r.code, "reason": r.text} for r in reasons], columns=["code", "reason"]
+    )
+
+
+# ------------------------------------------------------------------ campaign form
+
+
+def campaign_to_dict(campaign: Campaign) -> dict[str, Any]:
+    """The campaign as JSON-safe data that ``campaign_from_dict`` reads back unchanged."""
+    return campaign.model_dump(mode="json")
+
+
+def canonical_json(raw: Mapping[str, Any]) -> str:
+    """A stable text of a campaign dict: the same campaign always gives the same string."""
+    return json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    """A short digest of inputs, to tell whether a result still belongs to them."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+BIG_SALE_COLUMNS: Final[tuple[str, ...]] = ("name", "start", "end")
+COMMITMENT_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "tool", "start", "end", "budget", "booking_date",
+)
+TOOL_COLUMNS: Final[tuple[str, ...]] = ("tool", "label", "chains", "enabled", "min_order")
+
+
+@dataclass(frozen=True)
+class CampaignForm:
+    """What a buyer edits in the campaign form; everything else keeps the loaded values."""
+
+    name: str
+    chain: str
+    start: date | None
+    end: date | None
+    plan_date: date | None
+    budget: float | None
+    daily_cap: float | None
+    floor_mode: FloorMode
+    roi_floor: float | None
+    gross_margin: float | None
+    return_rate: float | None
+    min_seeding_share: float
+    big_sales: pd.DataFrame
+    commitments: pd.DataFrame
+    tools: pd.DataFrame
+
+
+def form_defaults(campaign: Campaign) -> CampaignForm:
+    """The form as it first appears for a loaded campaign."""
+    floor_mode: FloorMode = (
+        "break_even"
+        if campaign.roi_floor is None and campaign.gross_margin is not None
+        else "roi_floor"
+    )
+    return CampaignForm(
+        name=campaign.name,
+        chain=campaign.chain.value,
+        start=campaign.start,
+        end=campaign.end,
+        plan_date=campaign.plan_date,
+        budget=campaign.budget,
+        daily_cap=campaign.daily_cap,
+        floor_mode=floor_mode,
+        roi_floor=campaign.roi_floor if campaign.roi_floor is not None
+        else round(campaign.effective_roi_floor, 4),
+        gross_margin=campaign.gross_margin,
+        return_rate=campaign.return_rate,
+        min_seeding_share=campaign.balance.min_seeding_share,
+        big_sales=big_sales_frame(campaign),
+        commitments=commitments_frame(campaign),
+        tools=tools_frame(campaign),
+    )
+
+
+def big_sales_frame(campaign: Campaign) -> pd.DataFrame:
+    rows = [{"name": s.name, "start": s.start, "end": s.end} for s in campaign.big_sales]
+    return pd.DataFrame(rows, columns=list(BIG_SALE_COLUMNS)).astype(object)
+
+
+def commitments_frame(campaign: Campaign) -> pd.DataFrame:
+    rows = [
+        {
+            "video_id": c.video_id,
+            "tool": c.tool.value,
+            "start": c.start,
+            "end": c.end,
+            "budget": c.budget,
+            "booking_date": c.booking_date,
+        }
+        for c in campaign.commitments
+    ]
+    return pd.DataFrame(rows, columns=list(COMMITMENT_COLUMNS)).astype(object)
+
+
+def tools_frame(campaign: Campaign) -> pd.DataFrame:
+    rows = [
+        {
+            "tool": t.value,
+            "label": tool_label(t),
+            "chains": chains_of(t),
+            "enabled": campaign.tools[t].enabled,
+            "min_order": campaign.tools[t].min_order,
+        }
+        for t in Tool
+    ]
+    return pd.DataFrame(rows, columns=list(TOOL_COLUMNS))
+
+
+def _blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell(value: object) -> object:
+    """An editor cell as plain Python: None for blanks, dates as date, numpy scalars unwrapped."""
+    if _blank(value):
+        return None
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.date()
+    if isinstance(value, str):
+        return value.strip()
+    item = getattr(value, "item", None)
+    if callable(item):  # numpy scalar
+        return item()
+    return value
+
+
+def editor_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple[int, dict[str, Any]]]:
+    """Non-blank rows of an edited table as (1-based row number, {column: value})."""
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for number, record in enumerate(frame.to_dict("records"), start=1):
+        values = {c: _cell(record.get(c)) for c in columns}
+        if any(v is not None for v in values.values()):
+            rows.append((number, values))
+    return rows
+
+
+def _table_rows(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    model: type[BaseModel],
+    table: str,
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """Validate each row of an edited table with the core's model; problems name row and column."""
+    kept: list[dict[str, Any]] = []
+    problems: list[Problem] = []
+    for number, values in editor_rows(frame, columns):
+        data = {k: v for k, v in values.items() if v is not None}
+        try:
+            model.model_validate(data)
+        except ValidationError as exc:
+            for item in exc.errors():
+                loc = [str(p) for p in item["loc"]]
+                column = loc[0] if loc else None
+                msg = str(item["msg"]).removeprefix("Value error, ")
+                if item["type"] == "missing":
+                    msg = "this cell is empty"
+                problems.append(
+                    Problem(f"{msg}.", file=table, row=number, column=column,
+                            fix="Fill in the cell or delete the row.")
+                )
+            continue
+        kept.append(data)
+    return kept, problems
+
+
+def campaign_dict_from_form(
+    base: Campaign, form: CampaignForm
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The campaign dict the form describes, and the problems found in its tables.
+
+    Keys the form does not show (tool prices, rules, tiers, ...) keep the
+    values of ``base``. The dict still has to pass ``campaign_from_dict``,
+    which checks everything that spans fields (dates in order, sales inside
+    the campaign, commitments on the chain's tools).
+    """
+    raw = campaign_to_dict(base)
+    raw["name"] = form.name.strip()
+    raw["chain"] = form.chain
+    raw["start"] = form.start
+    raw["end"] = form.end
+    raw["plan_date"] = form.plan_date
+    raw["budget"] = form.budget
+    raw["daily_cap"] = form.daily_cap
+    if form.floor_mode == "roi_floor":
+        raw["roi_floor"] = form.roi_floor
+        raw["gross_margin"] = None
+        raw["return_rate"] = None
+    else:
+        raw["roi_floor"] = None
+        raw["gross_margin"] = form.gross_margin
+        raw["return_rate"] = form.return_rate
+    raw["balance"] = {**raw["balance"], "min_seeding_share": form.min_seeding_share}
+    # Drop keys the buyer left empty, so the campaign's own rule reports them
+    # (a missing budget is "Field required", not "not a number").
+    for key in ("start", "end", "budget"):
+        if raw[key] is None:
+            del raw[key]
+
+    problems: list[Problem] = []
+    sales, found = _table_rows(form.big_sales, BIG_SALE_COLUMNS, BigSale, "Big sales table")
+    problems += found
+    commitments, found = _table_rows(
+        form.commitments, COMMITMENT_COLUMNS, Commitment, "Commitments table"
+    )
+    problems += found
+    raw["big_sales"] = sales
+    raw["commitments"] = commitments
+
+    tools = dict(raw["tools"])
+    for number, values in editor_rows(form.tools, ("tool", "enabled", "min_order")):
+        tool = values["tool"]
+        if tool not in tools:
+            continue
+        min_order = values["min_order"]
+        if min_order is None or not isinstance(min_order, int | float) or min_order < 0:
+            problems.append(Problem(
+                "the minimum order must be a number of yuan, 0 or more.",
+                file="Tools table", row=number, column="min_order",
+                fix="Enter the smallest order the back end accepts, e.g. 100.",
+            ))
+            continue
+        tools[tool] = {
+            **tools[tool],
+            "enabled": bool(values["enabled"]),
+            "min_order": float(min_order),
+        }
+    raw["tools"] = tools
+    return raw, problems
