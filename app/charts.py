@@ -56,13 +56,13 @@ def daily_spend_chart(
             .mark_rule(strokeDash=[6, 4], color="#444")
             .encode(y="cap:Q", tooltip=[alt.Tooltip("label:N", title="Limit")])
         )
-    return alt.layer(*layers).properties(height=320)
+    return alt.LayerChart(layer=layers, height=320)
 
 
 def video_spend_gmv_chart(long: pd.DataFrame, order: Sequence[str]) -> alt.Chart:
     """Spend and expected GMV side by side for each video, in the given order."""
-    return (
-        alt.Chart(long)
+    chart: alt.Chart = (
+        alt.Chart(long, height=320)
         .mark_bar()
         .encode(
             x=alt.X("video_id:N", title="Video", sort=list(order)),
@@ -82,8 +82,8 @@ def video_spend_gmv_chart(long: pd.DataFrame, order: Sequence[str]) -> alt.Chart
                 alt.Tooltip("yuan:Q", title="Yuan", format=",.0f"),
             ],
         )
-        .properties(height=320)
     )
+    return chart
 
 
 def roi_floor_chart(roi: pd.DataFrame, floor: float) -> alt.LayerChart:
@@ -119,5 +119,5 @@ def roi_floor_chart(roi: pd.DataFrame, floor: float) -> alt.LayerChart:
     text = alt.Chart(line).mark_text(align="right", dx=-4, dy=-8, color="#d62728").encode(
         x=alt.value(alt.expr("width")), y="floor:Q", text="label:N"
     )
-    return alt.layer(bars, rule, text).properties(height=320)
+    return alt.LayerChart(layer=[bars, rule, text], height=320)
 

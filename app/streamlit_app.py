@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
-
-from planner.config import Campaign
-from planner.errors import PlannerError
 from support import (
     INPUTS_STATE,
     SAMPLE_CAMPAIGNS,
@@ -27,6 +24,9 @@ from support import (
     sample_bytes,
     show_error,
 )
+
+from planner.config import Campaign
+from planner.errors import PlannerError
 
 SOURCES = {"sample": "Bundled sample data", "upload": "My own files"}
 

@@ -28,7 +28,7 @@ from planner.io.export import write_plan
 from planner.io.tables import MAX_ROWS, read_videos
 from planner.models import Plan, Video, VideoScore
 from planner.planning import make_plan, score_roster
-from planner.views import canonical_json, campaign_to_dict, fingerprint
+from planner.views import campaign_to_dict, canonical_json, fingerprint
 
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"
@@ -156,7 +156,9 @@ def current_campaign(inputs: Inputs) -> tuple[Campaign, str]:
 
 # ------------------------------------------------------------------ showing errors
 
-_MD_SPECIAL: Final = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Characters that format text wherever they stand; the text is never put at a
+# line start, where "-", "+", "1." and "#" would also matter.
+_MD_SPECIAL: Final = re.compile(r"([\\`*_\[\]<>|~$#])")
 
 
 def md(text: object) -> str:

@@ -13,12 +13,22 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from planner.errors import PlannerError
+from planner.errors import InputError, PlannerError, Problem
+from planner.io.atomic import ensure_not_input
 from planner.io.campaign_file import read_campaign
-from planner.io.export import write_plan
+from planner.io.export import LineChart, write_csv, write_frames_xlsx, write_plan
 from planner.io.replan_job import run_replan
-from planner.io.tables import read_videos
+from planner.io.tables import (
+    ColumnSpec,
+    normalise_columns,
+    parse_rows,
+    read_table,
+    read_videos,
+)
+from planner.links import links_frame
+from planner.parsing import parse_number
 from planner.planning import make_plan, score_roster
+from planner.sweep import budget_curve, curve_lines, marginal_value, min_budget_for
 
 app = typer.Typer(
     add_completion=False,
@@ -52,15 +62,30 @@ def plan(
     campaign: CampaignOpt,
     videos: VideosOpt,
     out: Annotated[Path, typer.Option("--out", help="Folder for plan.xlsx and plan.json.")],
+    slugs: Annotated[
+        Path | None,
+        typer.Option("--slugs", help="CSV/XLSX with columns name, slug: readable link tags "
+                     "for Chinese campaign and KOL names."),
+    ] = None,
 ) -> None:
-    """Score the videos, apply the AIMT rules, optimise, write plan.xlsx and plan.json."""
+    """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
         camp = read_campaign(campaign)
         roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
         _warn(warnings)
+        slug_map = _read_slugs(slugs)
+        links_csv = out / "links.csv"
+        inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
+        ensure_not_input([links_csv], inputs)
         result = make_plan(roster, camp, source=campaign.name)
-        written = write_plan(result, out, inputs=(campaign, videos))
+        result = result.model_copy(
+            update={"marginal": marginal_value(roster, camp, 10_000, base=result)}
+        )
+        links = links_frame(result, roster, camp, slugs=slug_map)
+        written = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
+        write_csv(links, links_csv)
+        written["links"] = links_csv
         typer.echo(
             f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan, "
             f"expected GMV {result.expected_gmv:,.0f} (ROI {result.expected_roi:.2f}), "
@@ -69,8 +94,98 @@ def plan(
         )
         for line in result.binding:
             typer.echo(f"  - {line}")
+        for line in result.marginal:
+            typer.echo(f"  > {line}")
         for path in written.values():
             typer.echo(f"wrote {path}")
+
+    _guard(run)
+
+
+_SLUG_COLUMNS = (
+    ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"), "str",
+               True),
+    ColumnSpec("slug", ("标识", "標識", "tag"), "str", True),
+)
+
+
+def _read_slugs(path: Path | None) -> dict[str, str]:
+    """Name -> slug for tracking links; later rows win."""
+    if path is None:
+        return {}
+    table, notes = normalise_columns(read_table(path), _SLUG_COLUMNS, path.name)
+    _warn(notes)
+    return {str(r["name"]): str(r["slug"]) for r in parse_rows(table, _SLUG_COLUMNS, path.name)}
+
+
+def _amount(text: str, what: str) -> float:
+    """A number of yuan as buyers write it (50w, 3万, 1,000,000)."""
+    fix = "Write a number, e.g. 1000000, 100w or 100万."
+    try:
+        value = parse_number(text)
+    except ValueError as exc:
+        raise InputError(Problem(f"{what}: {exc}.", fix=fix)) from None
+    if value is None:
+        raise InputError(Problem(f"{what}: '{text}' is empty.", fix=fix))
+    return value
+
+
+@app.command()
+def sweep(
+    campaign: CampaignOpt,
+    videos: VideosOpt,
+    budgets: Annotated[
+        str | None,
+        typer.Option("--budgets", help="Comma-separated budgets in yuan, e.g. 500000,100w,2000000 "
+                     "(default: 50%, 100%, 150% and 200% of the campaign budget)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for budget_curve.xlsx and .csv.")
+    ] = None,
+    target_gmv: Annotated[
+        str | None, typer.Option("--target-gmv", help="Find the least budget reaching this GMV.")
+    ] = None,
+    min_roi: Annotated[
+        float | None,
+        typer.Option("--min-roi", help="Find the largest budget keeping overall ROI >= this."),
+    ] = None,
+) -> None:
+    """Plan the campaign at several budgets: GMV, ROI and marginal ROI by budget."""
+
+    def run() -> None:
+        camp = read_campaign(campaign)
+        roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
+        _warn(warnings)
+        paths = {} if out is None else {
+            "xlsx": out / "budget_curve.xlsx", "csv": out / "budget_curve.csv"
+        }
+        ensure_not_input(paths.values(), (campaign, videos))
+        if target_gmv is not None and min_roi is not None:
+            raise InputError(Problem("--target-gmv and --min-roi ask two questions.",
+                                     fix="Give one of them per run."))
+        target = None if target_gmv is None else _amount(target_gmv, "--target-gmv")
+        if budgets is not None or (target is None and min_roi is None):
+            amounts = (
+                [_amount(b, "--budgets") for b in budgets.split(",") if b.strip()]
+                if budgets is not None
+                else [camp.budget * f for f in (0.5, 1.0, 1.5, 2.0)]
+            )
+            curve = budget_curve(roster, camp, amounts)
+            for line in curve_lines(curve):
+                typer.echo(line)
+            if paths:
+                write_frames_xlsx(
+                    paths["xlsx"], {"Budget curve": curve},
+                    chart=LineChart("Budget curve", "budget", ("expected_gmv",),
+                                    "Expected GMV by budget"),
+                    created=camp.effective_plan_date,
+                )
+                write_csv(curve, paths["csv"])
+                for path in paths.values():
+                    typer.echo(f"wrote {path}")
+        if target is not None or min_roi is not None:
+            answer = min_budget_for(roster, camp, gmv_target=target, min_roi=min_roi)
+            typer.echo(answer.message)
 
     _guard(run)
 

@@ -8,6 +8,7 @@ rules or the optimiser hard-codes a number that is not here.
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date, timedelta
 from typing import Any, Literal, Self
 
@@ -427,11 +428,40 @@ def validation_problems(
             hint = f"Did you mean '{close[0]}'?" if close else "Remove it or check the spelling."
             problems.append(Problem(f"Unknown config key '{path}'.", file=source, fix=hint))
         else:
-            msg = str(item["msg"]).removeprefix("Value error, ")
-            problems.append(
-                Problem(f"'{path}': {msg}.", file=source, fix="Correct this value.")
-            )
+            msg, fix = _value_message(item)
+            text = f"{msg}." if not loc else f"'{path}': {msg}."
+            problems.append(Problem(text, file=source, fix=fix))
     return problems
+
+
+_BOUNDS = {"greater_than": "greater than", "greater_than_equal": "at least",
+           "less_than": "less than", "less_than_equal": "at most"}
+
+
+def _value_message(item: Any) -> tuple[str, str]:
+    """(message, fix) for one pydantic error on a value, in a buyer's words."""
+    kind, ctx, given = item["type"], item.get("ctx") or {}, item.get("input")
+    msg = str(item["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        return f"{msg} (this key has no default)", "Add this key with its value."
+    if kind in _BOUNDS:
+        (limit,) = (v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
+        rule = f"{_BOUNDS[kind]} {limit:g}" if isinstance(limit, int | float) else (
+            f"{_BOUNDS[kind]} {limit}"
+        )
+        shown = f"{given!r} is not allowed" if given is not None else "not allowed"
+        return f"{shown}: {msg.lower().replace('input should be ', 'it must be ')}", (
+            f"Write a value {rule}."
+        )
+    if kind == "enum":
+        expected = str(ctx.get("expected", ""))
+        options = re.findall(r"'([^']*)'", expected)
+        close = difflib.get_close_matches(str(given), options, n=1)
+        hint = f"Did you mean '{close[0]}'? " if close else ""
+        return f"{given!r} is not allowed; {msg.lower().replace('input should be', 'use')}", (
+            f"{hint}Use one of: {', '.join(options)}."
+        )
+    return msg, "Correct this value."
 
 
 def campaign_from_dict(raw: dict[str, Any], source: str = "campaign") -> Campaign:

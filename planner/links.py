@@ -145,6 +145,8 @@ class TrackingLink:
 def _web_address(raw: str) -> tuple[str | None, str | None]:
     """(usable http(s) URL or None, note)."""
     text = raw.strip()
+    if any(ch.isspace() for ch in text):
+        return None, f"landing page '{text}' contains spaces: not a web address"
     parts = urlsplit(text)
     if not parts.scheme and not parts.netloc and "." in parts.path.split("/", 1)[0]:
         # "detail.tmall.com/item.htm?id=1": buyers often paste links without a scheme.

@@ -476,11 +476,11 @@ def _table_rows(
                 loc = [str(p) for p in item["loc"]]
                 column = loc[0] if loc else None
                 msg = str(item["msg"]).removeprefix("Value error, ")
+                fix = "Correct the cell." if column else "Correct this row."
                 if item["type"] == "missing":
-                    msg = "this cell is empty"
+                    msg, fix = "this cell is empty", "Fill in the cell or delete the row."
                 problems.append(
-                    Problem(f"{msg}.", file=table, row=number, column=column,
-                            fix="Fill in the cell or delete the row.")
+                    Problem(f"{msg}.", file=table, row=number, column=column, fix=fix)
                 )
             continue
         kept.append(data)

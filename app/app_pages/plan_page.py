@@ -7,8 +7,17 @@ from typing import Any, Final, cast
 
 import pandas as pd
 import streamlit as st
-
 from charts import daily_spend_chart, roi_floor_chart, video_spend_gmv_chart
+from support import (
+    EDITED_STATE,
+    Inputs,
+    PlanBundle,
+    current_inputs,
+    md,
+    plan_bundle,
+    show_error,
+)
+
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InputError, PlannerError
 from planner.models import Plan
@@ -30,15 +39,6 @@ from planner.views import (
     roi_against_floor,
     tool_label,
     why_not_eligible,
-)
-from support import (
-    EDITED_STATE,
-    Inputs,
-    PlanBundle,
-    current_inputs,
-    md,
-    plan_bundle,
-    show_error,
 )
 
 # Session-state names (never used as widget keys).
@@ -199,9 +199,9 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> CampaignForm | None:
         gross_margin=_number(margin),
         return_rate=_number(returns),
         min_seeding_share=float(seeding),
-        big_sales=cast(pd.DataFrame, big_sales),
-        commitments=cast(pd.DataFrame, commitments),
-        tools=cast(pd.DataFrame, tools),
+        big_sales=big_sales,
+        commitments=commitments,
+        tools=tools,
     )
 
 

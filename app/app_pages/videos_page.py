@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import streamlit as st
+from support import current_campaign, current_inputs, md, score_videos, show_error
 
 from planner.errors import PlannerError
 from planner.tools import CHAIN_TOOLS
@@ -16,11 +17,10 @@ from planner.views import (
     roster_frame,
     tool_label,
 )
-from support import current_campaign, current_inputs, md, score_videos, show_error
 
 ANY_TOOL: Final = ""
 
-ROSTER_COLUMNS: Final = {
+ROSTER_COLUMNS: Final[dict[str, Any]] = {
     "video_id": "Video",
     "kol_name": "KOL",
     "tier": "Tier",

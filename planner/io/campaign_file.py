@@ -8,6 +8,8 @@ line or the key, and the fix.
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 import tomllib
 from collections.abc import Callable
@@ -18,6 +20,7 @@ from typing import Any, Final
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError, Problem
 from planner.parsing import parse_date, parse_number
+from planner.tools import TOOL_ALIASES, Tool, parse_tool
 
 # Keys whose values are days or yuan wherever they appear (top level, big
 # sales, commitments, tool overrides); strings there are read like spreadsheet cells.
@@ -54,7 +57,17 @@ def read_campaign(path: Path) -> Campaign:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_syntax_problem(exc, name, text)) from None
-    return campaign_from_dict(_convert(raw), source=name)
+    problems: list[Problem] = []
+    converted = _convert(raw, (), problems, name)
+    try:
+        campaign = campaign_from_dict(converted, source=name)
+    except ConfigError as exc:
+        # A value the reader already explained is not explained twice.
+        seen = tuple(p.message.split(":", 1)[0] + ":" for p in problems)
+        problems.extend(p for p in exc.problems if not p.message.startswith(seen))
+    if problems:
+        raise ConfigError(_with_lines(problems, _key_lines(text))) from None
+    return campaign
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError, name: str, text: str) -> Problem:
@@ -79,23 +92,153 @@ _SYNTAX_FIX: Final = (
 )
 
 
-def _convert(value: Any, key: str | None = None) -> Any:
-    """Read spreadsheet-style strings for date and money keys; leave the rest to pydantic."""
+def _convert(value: Any, path: tuple[str, ...], problems: list[Problem], name: str) -> Any:
+    """Read spreadsheet-style strings for date and money keys and buyer names of tools;
+    refuse nan/inf; leave the rest to pydantic.
+
+    A value that cannot be read keeps its original form and gets a problem here
+    (pydantic's own message for it is dropped as a duplicate).
+    """
+    key = path[-1] if path else None
+    where = ".".join(path)
     if isinstance(value, dict):
-        return {k: _convert(v, str(k)) for k, v in value.items()}
+        if path == ("tools",):
+            value = _tool_sections(value, problems, name)
+        return {k: _convert(v, (*path, str(k)), problems, name) for k, v in value.items()}
     if isinstance(value, list):
-        return [_convert(v, key) for v in value]
+        return [_convert(v, (*path, str(i)), problems, name) for i, v in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(Problem(
+            f"'{where}': {value} is not a usable number.", file=name,
+            fix="Write a finite number (nan and inf are not amounts or rates).",
+        ))
+        return value
     if key in _DATE_KEYS and isinstance(value, str | datetime):
-        return _or_original(parse_date, value)
+        return _read_or_explain(parse_date, value, where, problems, name,
+                                'Write the date bare (2026-05-01) or quoted ("2026/5/1").')
     if key in _MONEY_KEYS and isinstance(value, str):
-        return _or_original(parse_number, value)
+        return _read_or_explain(parse_number, value, where, problems, name,
+                                'Write the amount bare (500000) or quoted ("50w").')
+    if key == "tool" and isinstance(value, str):
+        tool = parse_tool(value)
+        if tool is None:
+            problems.append(Problem(
+                f"'{where}': '{value}' is not a tool the planner knows.", file=name,
+                fix=_tool_fix(value),
+            ))
+            return value
+        return tool.value
     return value
 
 
-def _or_original(parser: Callable[[object], date | float | None], value: object) -> object:
-    # On a bad value keep the original, so pydantic reports it with its key path.
+def _read_or_explain(
+    parser: Callable[[object], date | float | None],
+    value: object,
+    where: str,
+    problems: list[Problem],
+    name: str,
+    fix: str,
+) -> object:
     try:
         parsed = parser(value)
-    except ValueError:
+    except ValueError as exc:
+        problems.append(Problem(f"'{where}': {exc}.", file=name, fix=fix))
         return value
     return value if parsed is None else parsed
+
+
+def _tool_fix(text: str) -> str:
+    ids = [t.value for t in Tool]
+    close = difflib.get_close_matches(
+        "".join(text.split()).lower(), [*ids, *TOOL_ALIASES], n=1, cutoff=0.6
+    )
+    hint = f"Did you mean '{TOOL_ALIASES.get(close[0], close[0])}'? " if close else ""
+    return f"{hint}Tool ids: {', '.join(ids)}."
+
+
+def _tool_sections(
+    tools: dict[str, Any], problems: list[Problem], name: str
+) -> dict[str, Any]:
+    """``[tools.<id>]`` under a buyer's tool name maps to its id; unknown tools are refused."""
+    out: dict[str, Any] = {}
+    for key, section in tools.items():
+        tool = parse_tool(key)
+        if tool is None:
+            problems.append(Problem(
+                f"'tools.{key}': [tools.{key}] is not a tool the planner knows.", file=name,
+                fix=_tool_fix(key),
+            ))
+            continue
+        if tool.value in out and isinstance(section, dict):
+            out[tool.value] = {**out[tool.value], **section}
+        else:
+            out[tool.value] = section
+    return out
+
+
+# ---------------------------------------------------------------- lines of keys
+
+_TABLE_RE: Final = re.compile(r"\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY_RE: Final = re.compile(r"\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Dotted key path (array items numbered from 0, as pydantic does) -> line number.
+
+    A plain line scan, good for the files buyers write (tables, arrays of
+    tables, one key per line); used only to point problems at a line.
+    """
+    lines: dict[str, int] = {}
+    prefix: tuple[str, ...] = ()
+    counts: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        table = _TABLE_RE.match(line)
+        if table:
+            parts = tuple(_unquote(p) for p in table.group(2).split("."))
+            if table.group(1) == "[[":
+                dotted = ".".join(parts)
+                index = counts.get(dotted, -1) + 1
+                counts[dotted] = index
+                prefix = (*parts, str(index))
+            else:
+                prefix = parts
+            lines.setdefault(".".join(prefix), number)
+            continue
+        key = _KEY_RE.match(line)
+        if key and not line.lstrip().startswith("#"):
+            parts = tuple(_unquote(p) for p in key.group(1).split("."))
+            lines.setdefault(".".join((*prefix, *parts)), number)
+    return lines
+
+
+def _unquote(part: str) -> str:
+    return part.strip().strip("\"'")
+
+
+def _with_lines(problems: list[Problem], lines: dict[str, int]) -> list[Problem]:
+    """Add '(line N)' after the key path each problem starts with."""
+    out = []
+    for problem in problems:
+        match = re.match(r"(Unknown config key )?'([^']+)'", problem.message)
+        line = None
+        if match:
+            parts = match.group(2).split(".")
+            candidates = [parts]
+            tool = parse_tool(parts[1]) if parts[0] == "tools" and len(parts) > 1 else None
+            if tool is not None:  # [tools."dou+"] was read as tools.dou_plus
+                candidates.append([parts[0], tool.value, *parts[2:]])
+            for candidate in candidates:
+                for end in range(len(candidate), 0, -1):
+                    line = lines.get(".".join(candidate[:end]))
+                    if line is not None:
+                        break
+                if line is not None:
+                    break
+        if line is None or match is None:
+            out.append(problem)
+            continue
+        at = match.end()
+        message = f"{problem.message[:at]} (line {line}){problem.message[at:]}"
+        out.append(Problem(message, file=problem.file, row=problem.row,
+                           column=problem.column, fix=problem.fix))
+    return out

@@ -19,7 +19,7 @@ import io
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -148,13 +148,17 @@ _SOURCE_ATTR: Final = "source_columns"
 # ---------------------------------------------------------------- reading files
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.DataFrame:
     """Read a CSV or XLSX file into a frame of raw cells (str / number / date / None).
 
-    The header is the first non-empty row. Fully empty rows and columns are
-    dropped; the index holds each data row's spreadsheet row number, so
-    problems can point at the row the buyer sees. Column labels are the header
-    texts as written (duplicates kept, so they can be reported).
+    The header is the first non-empty row; with ``specs``, it is the row among
+    the first few non-empty ones that holds the most known headers (so a title,
+    an export note or a row of merged group labels above it is skipped), and in
+    a workbook the sheet with the most known headers is read. Fully empty rows
+    and columns are dropped; the index holds each data row's spreadsheet row
+    number, so problems can point at the row the buyer sees. Column labels are
+    the header texts as written (duplicates kept, so they can be reported).
+    What was skipped is told by ``reader_notes``.
     """
     name = path.name
     suffix = path.suffix.lower()
@@ -185,15 +189,21 @@ def read_table(path: Path) -> pd.DataFrame:
             file=name, fix="Remove unused columns or sheets, or split the file.",
         ))
     if suffix in CSV_SUFFIXES:
-        return _read_csv(path, suffix)
-    return _read_excel(path)
+        return _read_csv(path, suffix, specs)
+    return _read_excel(path, specs)
 
 
-def _read_csv(path: Path, suffix: str) -> pd.DataFrame:
+def reader_notes(df: pd.DataFrame) -> list[str]:
+    """What ``read_table`` skipped (rows above the header, other sheets), as warnings."""
+    return [str(n) for n in df.attrs.get(_NOTES_ATTR, [])]
+
+
+def _read_csv(path: Path, suffix: str, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
     name = path.name
     text = _decode(path.read_bytes(), name)
     delimiter = _sniff_delimiter(text, suffix)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    _check_record_count(text, delimiter, name)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
     filled = 0
     try:
@@ -201,14 +211,47 @@ def _read_csv(path: Path, suffix: str) -> pd.DataFrame:
             # A quoted cell may span lines; a spreadsheet shows a record as one row.
             records.append((len(records) + 1, record))
             filled += any(cell.strip() for cell in record)
-            if filled > MAX_ROWS + 1:  # the header plus MAX_ROWS data rows
+            # The header, MAX_ROWS data rows and the title rows a header may sit under.
+            if filled > MAX_ROWS + _HEADER_SEARCH_ROWS:
                 _too_many_rows(name)
     except csv.Error as exc:
         raise InputError(Problem(
             f"cannot be read as CSV near line {reader.line_num}: {exc}.",
             file=name, fix="Open it in Excel or WPS and save it again as CSV (UTF-8).",
         )) from None
-    return _build_frame(records, name, ragged_delimiter=delimiter)
+    return _build_frame(records, name, ragged_delimiter=delimiter, specs=specs)
+
+
+def _check_record_count(text: str, delimiter: str, name: str) -> None:
+    """Refuse a far too long file before holding its cells in memory.
+
+    Cheap for every file within the limit (fewer lines than records allowed);
+    a longer one is counted record by record without keeping them.
+    """
+    limit = MAX_ROWS + _HEADER_SEARCH_ROWS
+    if text.count("\n") <= limit:
+        return
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    try:
+        filled = sum(1 for record in reader if any(cell.strip() for cell in record))
+    except csv.Error:
+        return  # reported with its line by the real read
+    if filled > limit:
+        _too_many_rows(name)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their endings, without copying it whole (io.StringIO
+    holds four bytes per character, four times a 50 MB file)."""
+    if "\n" not in text:  # old Mac line ends, or one line
+        yield from io.StringIO(text, newline="")
+        return
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -232,6 +275,10 @@ def _decode(data: bytes, name: str) -> str:
         text = _try_decode(data, "utf-8")
         if text is None:
             text = _try_decode(data, "gb18030")
+    else:
+        encoding = _bomless_utf16(data[:_SNIFF_CHARS])
+        if encoding is not None:
+            text = _try_decode(data, encoding)
     if text is None or _looks_binary(text):
         raise InputError(Problem(
             "is not a text (CSV) file: it looks like binary data or an unknown encoding.",
@@ -239,6 +286,16 @@ def _decode(data: bytes, name: str) -> str:
             fix="Open the original in Excel or WPS and save it as CSV (UTF-8) or .xlsx.",
         ))
     return text
+
+
+def _bomless_utf16(sample: bytes) -> str | None:
+    """UTF-16 without a BOM (some BI exports): ASCII there has a zero byte on one side."""
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    pairs = len(sample) // 2
+    if pairs == 0 or max(even, odd) < pairs // 4 or min(even, odd) > max(even, odd) // 20:
+        return None
+    return "utf-16-le" if odd > even else "utf-16-be"
 
 
 def _try_decode(data: bytes, encoding: str) -> str | None:
@@ -252,7 +309,8 @@ def _looks_binary(text: str) -> bool:
     """GB18030 decodes many binary byte strings, so check what came out."""
     sample = text[:_SNIFF_CHARS]
     controls = sum(
-        1 for ch in sample if ch not in "\t\r\n\f" and unicodedata.category(ch) in ("Cc", "Co")
+        1 for ch in sample
+        if ch not in "\t\r\n\f" and unicodedata.category(ch) in ("Cc", "Co", "Cs")
     )
     return controls > max(2, len(sample) // 200)
 
@@ -265,8 +323,11 @@ def _sniff_delimiter(text: str, suffix: str) -> str:
     lines = [line for line in sample.splitlines() if line.strip()]
     if not lines:
         return ","
+    # The widest of the first lines is the header (a title line above it has one cell).
+    first = lines[:_HEADER_SEARCH_ROWS]
     header_widths = {
-        d: len(next(csv.reader([lines[0]], delimiter=d), [])) for d in DELIMITERS
+        d: max(len(next(csv.reader([line], delimiter=d), [])) for line in first)
+        for d in DELIMITERS
     }
     try:
         sniffed: str | None = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
@@ -280,9 +341,10 @@ def _sniff_delimiter(text: str, suffix: str) -> str:
     return "\t" if suffix == ".tsv" else ","
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
+def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
     name = path.name
     limit = MAX_ROWS + 1_001  # header, the data rows and some blank rows in between
+    notes: list[str] = []
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it skips; none of that
@@ -290,13 +352,29 @@ def _read_excel(path: Path) -> pd.DataFrame:
             warnings.simplefilter("ignore", UserWarning)
             with pd.ExcelFile(path, engine="openpyxl") as book:
                 sheets = [str(s) for s in book.sheet_names]
+                # The first rows of every sheet say which one holds the table.
+                scored: list[tuple[int, str]] = []
                 for sheet in sheets:
                     # data_only: pandas opens the workbook with cached formula values.
-                    raw = pd.read_excel(
-                        book, sheet_name=sheet, header=None, dtype=object, nrows=limit
+                    head = pd.read_excel(
+                        book, sheet_name=sheet, header=None, dtype=object,
+                        nrows=_HEADER_SEARCH_ROWS * 3,
                     )
-                    if any(not _is_blank(v) for v in raw.to_numpy().ravel()):
-                        break
+                    if any(not _is_blank(v) for v in head.to_numpy().ravel()):
+                        rows = [list(r) for r in head.itertuples(index=False, name=None)]
+                        scored.append((_best_header(rows, specs)[1], sheet))
+                if scored:
+                    best = max(score for score, _ in scored)
+                    chosen = next(sheet for score, sheet in scored if score == best)
+                    raw = pd.read_excel(
+                        book, sheet_name=chosen, header=None, dtype=object, nrows=limit
+                    )
+                    if len(scored) > 1:
+                        others = ", ".join(repr(s) for _, s in scored if s != chosen)
+                        notes.append(
+                            f"{name}: read sheet {chosen!r}; ignored the other sheet(s) with "
+                            f"data: {others}."
+                        )
                 else:
                     raw = pd.DataFrame()
     except Exception as exc:  # openpyxl raises zipfile, XML and key errors alike
@@ -312,7 +390,10 @@ def _read_excel(path: Path) -> pd.DataFrame:
         (number, list(values))
         for number, values in enumerate(raw.itertuples(index=False, name=None), start=1)
     )
-    return _build_frame(records, name, ragged_delimiter=None)
+    frame = _build_frame(records, name, ragged_delimiter=None, specs=specs)
+    frame.attrs[_NOTES_ATTR] = notes + reader_notes(frame)
+    frame.attrs[_EXCEL_ATTR] = True
+    return frame
 
 
 def _too_many_rows(name: str) -> NoReturn:
@@ -341,32 +422,67 @@ def _column_letter(position: int) -> str:
     return letters
 
 
+def _header_score(cells: Sequence[object], specs: Sequence[ColumnSpec]) -> int:
+    """How many of ``specs`` a row names (required columns count double)."""
+    aliases = _alias_map(specs)
+    found = {
+        spec.name: spec.required
+        for cell in cells
+        if isinstance(cell, str) and (spec := aliases.get(_header_key(cell))) is not None
+    }
+    return sum(2 if required else 1 for required in found.values())
+
+
+def _best_header(
+    rows: Sequence[Sequence[object]], specs: Sequence[ColumnSpec] | None
+) -> tuple[int, int]:
+    """(position among the non-empty ``rows``, score) of the most header-like row."""
+    filled = [r for r in rows if not all(_is_blank(c) for c in r)][:_HEADER_SEARCH_ROWS]
+    if not specs or not filled:
+        return 0, 0
+    scores = [_header_score(r, specs) for r in filled]
+    best = max(scores)
+    return scores.index(best), best
+
+
 def _build_frame(
-    records: Iterable[tuple[int, Sequence[object]]], name: str, *, ragged_delimiter: str | None
+    records: Iterable[tuple[int, Sequence[object]]],
+    name: str,
+    *,
+    ragged_delimiter: str | None,
+    specs: Sequence[ColumnSpec] | None = None,
 ) -> pd.DataFrame:
-    header: list[object] | None = None
+    lead: list[tuple[int, list[object]]] = []  # the first non-empty rows, header among them
     rows: list[list[object]] = []
     numbers: list[int] = []
     for number, cells in records:
         if all(_is_blank(c) for c in cells):
             continue
-        if header is None:
-            header = list(cells)
+        if len(lead) < _HEADER_SEARCH_ROWS:
+            lead.append((number, list(cells)))
             continue
         rows.append(list(cells))
         numbers.append(number)
-        if len(rows) > MAX_ROWS:
+        if len(rows) > MAX_ROWS + _HEADER_SEARCH_ROWS:
             _too_many_rows(name)
-    if header is None:
+    if not lead:
         raise InputError(Problem(
             "has no header row and no data (every cell is empty).",
             file=name, fix="Export the sheet again with a header row and one row per item.",
         ))
+    position, _ = _best_header([cells for _, cells in lead], specs)
+    above = lead[:position]
+    header_number, header = lead[position]
+    rows[:0] = [cells for _, cells in lead[position + 1:]]
+    numbers[:0] = [number for number, _ in lead[position + 1:]]
+    if len(rows) > MAX_ROWS:
+        _too_many_rows(name)
     named = _filled_width(header)
     width = max([len(header), *(len(r) for r in rows)])
     if ragged_delimiter is not None:
         _check_ragged(rows, numbers, named, name, ragged_delimiter)
     header += [None] * (width - len(header))
+    _fill_header_from_above(header, [cells for _, cells in above])
     for row in rows:
         row += [None] * (width - len(row))
     keep = [
@@ -381,7 +497,26 @@ def _build_frame(
     data = [[row[j] for j in keep] for row in rows]
     frame = pd.DataFrame(data, columns=labels, dtype=object)
     frame.index = pd.Index(numbers, dtype="int64", name="row")
+    if above:
+        first, last = above[0][0], above[-1][0]
+        where = f"row {first}" if first == last else f"rows {first}-{last}"
+        frame.attrs[_NOTES_ATTR] = [
+            f"{name}: the header is row {header_number}; ignored {where} above it "
+            "(a title, notes or group labels)."
+        ]
     return frame
+
+
+def _fill_header_from_above(header: list[object], above: Sequence[Sequence[object]]) -> None:
+    """A header cell merged down from a group-label row keeps its text in the row above."""
+    groups = [r for r in above if _filled_width(r) > 0 and sum(not _is_blank(c) for c in r) > 1]
+    for j, cell in enumerate(header):
+        if not _is_blank(cell):
+            continue
+        for row in reversed(groups):
+            if j < len(row) and not _is_blank(row[j]):
+                header[j] = row[j]
+                break
 
 
 def _check_ragged(
@@ -497,7 +632,8 @@ def normalise_columns(
     result = df.iloc[:, [positions[c] for c in order]].copy()
     result.columns = pd.Index(order)
     result.attrs[_SOURCE_ATTR] = {c: found[c][0] for c in order}
-    notes = []
+    result.attrs[_EXCEL_ATTR] = bool(df.attrs.get(_EXCEL_ATTR, False))
+    notes = reader_notes(df)
     if unknown:
         notes.append(
             f"{file}: ignored {len(unknown)} column(s) the planner does not use: "
@@ -525,6 +661,12 @@ def _parse_cells(
     numbers = _row_numbers(df)
     rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
     problems: list[Problem] = []
+    fill = "Fill in the cell."
+    if df.attrs.get(_EXCEL_ATTR):
+        fill = (
+            "Fill in the cell (a merged cell keeps its value only in its first row: unmerge "
+            "it and fill in every row)."
+        )
     for spec in specs:
         if spec.name not in df.columns:
             continue
@@ -542,8 +684,21 @@ def _parse_cells(
                 if spec.required:
                     problems.append(Problem(
                         "is empty, but this column is required.",
-                        file=file, row=number, column=column, fix="Fill in the cell.",
+                        file=file, row=number, column=column, fix=fill,
                     ))
+                continue
+            if (
+                spec.max_value is not None
+                and isinstance(value, int | float)
+                and abs(value) > spec.max_value
+            ):
+                problems.append(Problem(
+                    f"{value:,.0f} is larger than any real figure here (at most "
+                    f"{spec.max_value:,.0f}).",
+                    file=file, row=number, column=column,
+                    fix="Check the cell: a unit mix-up, or an ID or phone number pasted into "
+                    "the wrong column?",
+                ))
                 continue
             values[spec.name] = value
     # Buyers fix a file row by row, left to right.
@@ -596,7 +751,7 @@ def read_videos(path: Path, plan_date: date | None = None) -> tuple[list[Video],
     ``plan_date``.
     """
     name = path.name
-    table, notes = normalise_columns(read_table(path), VIDEO_COLUMNS, name)
+    table, notes = normalise_columns(read_table(path, VIDEO_COLUMNS), VIDEO_COLUMNS, name)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, VIDEO_COLUMNS, name)
     if not rows:
@@ -653,7 +808,7 @@ def read_actuals(path: Path) -> tuple[pd.DataFrame, list[str]]:
     negative values and a (date, video_id, tool) given twice.
     """
     name = path.name
-    table, notes = normalise_columns(read_table(path), ACTUALS_COLUMNS, name)
+    table, notes = normalise_columns(read_table(path, ACTUALS_COLUMNS), ACTUALS_COLUMNS, name)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, ACTUALS_COLUMNS, name)
     tool_column = headers.get("tool", "tool")

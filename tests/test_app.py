@@ -1,0 +1,255 @@
+"""The Streamlit app driven headless with AppTest: every page, the sample plan, errors.
+
+Markdown shown with st.error / st.caption is escaped by the app (file names
+and cell text are data, not formatting); ``shown`` undoes that so the tests
+read the text a buyer sees.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner.io.tables import MAX_ROWS
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app" / "streamlit_app.py"
+SAMPLE_CSV = (ROOT / "sample_data" / "videos.csv").read_bytes()
+RUN = "plan_page.run_button"
+
+
+def shown(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    return at
+
+
+def run_plan(at: AppTest) -> AppTest:
+    at.button(key=RUN).click().run()
+    assert not at.exception
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.main.metric}
+
+
+def orders_table(at: AppTest) -> pd.DataFrame:
+    tables = [d.value for d in at.dataframe if "reasons" in d.value.columns]
+    assert tables, "no orders table on the page"
+    return tables[0]
+
+
+def upload(at: AppTest, key: str, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at.radio(key="inputs.source").set_value("upload").run()
+    at.file_uploader(key=key).set_value((name, data, mime)).run()
+    assert not at.exception
+    return at
+
+
+# ------------------------------------------------------------------ pages load
+
+
+def test_plan_page_loads_with_the_sample_and_waits_for_a_run() -> None:
+    at = start()
+    assert at.title[0].value == "Plan"
+    assert not at.error
+    assert "40 videos from" in shown(at.sidebar.caption[0].value)
+    assert at.button(key=RUN).label == "Run the plan"
+    assert at.number_input(key="plan_page.campaign.budget").value == 3_000_000
+    assert not at.main.metric  # nothing is planned before the buyer asks
+
+
+def test_videos_page_loads_the_scored_roster() -> None:
+    at = start()
+    at.switch_page("app_pages/videos_page.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Videos"
+    roster = at.dataframe[0].value
+    assert len(roster) == 40
+    assert {"gpm", "traffic_roi", "comment_like_rate", "engagement_rate", "tier",
+            "eligible_tools", "verdicts"} <= set(roster.columns)
+    assert "ROI floor 1.20" in shown(at.caption[0].value)
+
+
+def test_videos_page_filters_by_tier_roi_and_tool() -> None:
+    at = start()
+    at.switch_page("app_pages/videos_page.py").run()
+    at.multiselect(key="videos_page.tiers").set_value(["head", "super_head"]).run()
+    big = at.dataframe[0].value
+    assert 0 < len(big) < 40 and set(big["tier"]) <= {"head", "super_head"}
+
+    at.multiselect(key="videos_page.tiers").set_value([]).run()
+    at.number_input(key="videos_page.min_roi").set_value(2.0).run()
+    strong = at.dataframe[0].value
+    assert 0 < len(strong) < 40 and (strong["traffic_roi"] >= 2.0).all()
+
+    at.number_input(key="videos_page.min_roi").set_value(None).run()
+    at.selectbox(key="videos_page.tool").set_value("content_service").run()
+    cs = at.dataframe[0].value
+    assert 0 < len(cs) < 40
+    assert all("content_service" in tools for tools in cs["eligible_tools"])
+    assert f"{len(cs)} of 40 videos" in at.caption[1].value
+
+
+# ------------------------------------------------------------------ planning
+
+
+def test_the_sample_plan_shows_its_figures_charts_orders_and_downloads() -> None:
+    at = run_plan(start())
+    figures = metrics(at)
+    for label in ("Spend", "Expected GMV", "Expected ROI", "Seeding share", "Solver status",
+                  "Unspent"):
+        assert figures[label], label
+    assert figures["Spend"].startswith("¥2,99")  # budget 3,000,000, rounded orders
+    assert figures["Solver status"] in {"optimal", "feasible"}
+    assert any("fully allocated" in m.value for m in at.markdown)  # the binding lines
+    orders = orders_table(at)
+    assert len(orders) > 10
+    assert orders["reasons"].str.len().gt(0).all()
+    assert orders.loc[orders["fixed"], "video_id"].tolist() == ["v0012"]
+    assert len(at.get("vega_lite_chart")) == 3
+    assert [b.label for b in at.get("download_button")] == ["plan.xlsx", "plan.json"]
+
+
+def test_the_video_explanation_shows_verdicts_orders_and_closed_tools() -> None:
+    at = run_plan(start())
+    at.selectbox(key="plan_page.explain_video").set_value("v0008").run()
+    texts = [d.value for d in at.dataframe]
+    verdicts = next(t for t in texts if list(t.columns) == ["code", "reason"])
+    assert "roi_above_floor" in verdicts["code"].tolist()
+    own = [t for t in texts if "reasons" in t.columns and set(t["video_id"]) == {"v0008"}]
+    assert own and len(own[0]) > 0
+    closed = next(t for t in texts if list(t.columns) == ["tool", "code", "why"])
+    assert "kol_bidding_ad_review" in closed["code"].tolist()
+
+
+def test_changing_the_budget_changes_the_plan() -> None:
+    at = run_plan(start())
+    before = metrics(at)
+    at.number_input(key="plan_page.campaign.budget").set_value(500_000.0)
+    after = metrics(run_plan(at))
+    assert after["Expected GMV"] != before["Expected GMV"]
+    spend = float(after["Spend"].removeprefix("¥").replace(",", ""))
+    assert 0 < spend <= 500_000
+    assert orders_table(at)["budget"].sum() == pytest.approx(spend, abs=1)
+
+
+def test_the_closed_loop_sample_plans_with_closed_loop_tools() -> None:
+    at = start()
+    at.selectbox(key="inputs.sample_campaign").set_value("campaign_closed_loop.toml").run()
+    assert at.radio(key="plan_page.campaign.floor_mode").value == "break_even"
+    at = run_plan(at)
+    assert "closed_loop" in at.main.header[0].value
+    tools = set(orders_table(at)["tool"])
+    assert tools and not tools & {"Dou+", "AD feed 信息流", "UD"}
+
+
+def test_the_videos_page_scores_with_the_campaign_last_planned() -> None:
+    at = start()
+    at.number_input(key="plan_page.campaign.roi_floor").set_value(2.0)
+    run_plan(at)
+    at.switch_page("app_pages/videos_page.py").run()
+    assert "ROI floor 2.00" in shown(at.caption[0].value)
+    assert "campaign form" in shown(at.caption[0].value)
+    at.switch_page("app_pages/plan_page.py").run()
+    # Back on the Plan page the form shows the floor the plan was made with.
+    assert at.number_input(key="plan_page.campaign.roi_floor").value == 2.0
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_a_bad_videos_upload_lists_file_row_column_and_fix_beside_the_uploader() -> None:
+    lines = SAMPLE_CSV.decode("utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[2] = "lots"  # followers of the second video, spreadsheet row 3
+    lines[2] = ",".join(cells)
+    at = upload(at=start(), key="inputs.videos_file", name="my_roster.csv",
+                data="\n".join(lines).encode("utf-8"))
+    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(errors) == 1
+    assert "my_roster.csv" in errors[0]
+    assert "row 3, column 'followers'" in errors[0]
+    assert "Fix: Write a whole number" in errors[0]
+    assert "Traceback" not in errors[0]
+    assert not at.main.metric and at.main.info  # nothing to plan until the file is fixed
+
+
+def test_a_good_videos_upload_plans_with_the_sample_campaign() -> None:
+    at = upload(at=start(), key="inputs.videos_file", name="roster.csv", data=SAMPLE_CSV)
+    assert not at.error
+    assert "roster.csv" in shown(at.sidebar.caption[-1].value)
+    assert len(orders_table(run_plan(at))) > 10
+
+
+def test_a_roster_over_the_row_limit_gets_a_friendly_message() -> None:
+    header = SAMPLE_CSV.decode("utf-8").splitlines()[0]
+    row = "v{0},k,1000,10,2027-04-01,100,10,1,1" + "," * (header.count(",") - 8)
+    body = "\n".join(row.format(i) for i in range(MAX_ROWS + 1))
+    at = upload(at=start(), key="inputs.videos_file", name="huge.csv",
+                data=f"{header}\n{body}\n".encode())
+    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(errors) == 1
+    assert f"huge.csv: has more than {MAX_ROWS:,} data rows" in errors[0].replace("**", "")
+    assert "Fix: Split the file" in errors[0]
+
+
+def test_a_broken_campaign_file_names_the_file_and_line() -> None:
+    at = start()
+    at.radio(key="inputs.source").set_value("upload").run()
+    at.file_uploader(key="inputs.videos_file").set_value(
+        ("videos.csv", SAMPLE_CSV, "text/csv"))
+    at.file_uploader(key="inputs.campaign_file").set_value(
+        ("spring.toml", b'name = "spring"\nbudget = = 5\n', "application/toml"))
+    at.run()
+    assert not at.exception
+    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(errors) == 1
+    assert "spring.toml" in errors[0] and "line 2" in errors[0]
+
+
+def test_an_invalid_campaign_in_the_form_is_shown_under_the_form() -> None:
+    at = start()
+    at.date_input(key="plan_page.campaign.end").set_value(pd.Timestamp("2027-04-01").date())
+    run_plan(at)
+    errors = [shown(e.value) for e in at.main.error]
+    assert len(errors) == 1
+    assert "campaign form" in errors[0]
+    assert "end 2027-04-01 is before start 2027-04-21" in errors[0]
+    assert not at.main.metric
+
+
+def test_a_bad_row_in_the_big_sales_table_names_table_row_and_column() -> None:
+    at = start()
+    # AppTest cannot type into a data editor; its edit state is set as the browser would.
+    at.session_state["plan_page.campaign.big_sales"] = {
+        "edited_rows": {}, "added_rows": [{"name": "双11", "end": "2027-06-01"}],
+        "deleted_rows": [],
+    }
+    run_plan(at)
+    errors = [shown(e.value) for e in at.main.error]
+    assert len(errors) == 1
+    assert "Big sales table, row 2, column 'start': this cell is empty." in errors[0].replace(
+        "**", "")
+
+
+def test_a_commitment_on_a_missing_video_is_an_error_not_a_traceback() -> None:
+    at = start()
+    # The sample campaign books v0012; a roster without it cannot keep that order.
+    lines = [ln for ln in SAMPLE_CSV.decode("utf-8").splitlines() if not ln.startswith("v0012,")]
+    upload(at, key="inputs.videos_file", name="no_v0012.csv",
+           data="\n".join(lines).encode("utf-8"))
+    run_plan(at)
+    errors = [shown(e.value) for e in at.main.error]
+    assert len(errors) == 1
+    assert "'v0012', which is not in the videos file" in errors[0]
+    assert "Traceback" not in errors[0]

@@ -1,0 +1,249 @@
+"""The front-end helpers in planner.views, without Streamlit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.config import Campaign, campaign_from_dict
+from planner.errors import ConfigError
+from planner.io.campaign_file import read_campaign
+from planner.io.tables import read_videos
+from planner.models import Plan, Video
+from planner.planning import make_plan, score_roster
+from planner.tools import CHAIN_TOOLS, Tool
+from planner.views import (
+    ORDER_COLUMNS,
+    ROSTER_COLUMNS,
+    campaign_dict_from_form,
+    campaign_to_dict,
+    canonical_json,
+    daily_by_tool,
+    filter_roster,
+    fingerprint,
+    form_defaults,
+    headline,
+    kol_names,
+    orders_frame,
+    per_video,
+    per_video_long,
+    roi_against_floor,
+    roster_frame,
+    tool_label,
+    why_not_eligible,
+)
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def tmall() -> Campaign:
+    return read_campaign(SAMPLE / "campaign_tmall.toml")
+
+
+@pytest.fixture(scope="module")
+def closed_loop() -> Campaign:
+    return read_campaign(SAMPLE / "campaign_closed_loop.toml")
+
+
+@pytest.fixture(scope="module")
+def videos(tmall: Campaign) -> list[Video]:
+    roster, _ = read_videos(SAMPLE / "videos.csv", plan_date=tmall.effective_plan_date)
+    return roster
+
+
+@pytest.fixture(scope="module")
+def plan(videos: list[Video], tmall: Campaign) -> Plan:
+    return make_plan(videos, tmall)
+
+
+def test_tool_labels_carry_the_back_end_name_once() -> None:
+    assert tool_label(Tool.CONTENT_SERVICE) == "Content service 内容服务"
+    assert tool_label("dou_plus") == "Dou+"  # DOU+ is the same name in Chinese back ends
+    assert tool_label(Tool.UNI_DESK) == "UD"
+
+
+def test_headline_lists_the_six_figures_of_the_plan(plan: Plan) -> None:
+    metrics = {m.label: m for m in headline(plan)}
+    assert list(metrics) == [
+        "Spend", "Expected GMV", "Expected ROI", "Seeding share", "Solver status", "Unspent",
+    ]
+    assert metrics["Spend"].value == f"¥{plan.total_spend:,.0f}"
+    assert metrics["Expected GMV"].value == f"¥{plan.expected_gmv:,.0f}"
+    assert metrics["Expected ROI"].value == f"{plan.expected_roi:.2f}"
+    assert metrics["Solver status"].value == plan.status
+    assert metrics["Solver status"].delta == f"gap {plan.gap:.3%}"
+    assert metrics["Unspent"].value == f"¥{plan.unspent:,.0f}"
+
+
+def test_orders_frame_has_one_row_per_order_with_names_and_reasons(
+    plan: Plan, videos: list[Video]
+) -> None:
+    frame = orders_frame(plan.orders, kol_names(videos))
+    assert list(frame.columns) == list(ORDER_COLUMNS)
+    assert len(frame) == len(plan.orders) > 0
+    booked = frame[frame["fixed"]]
+    assert booked["video_id"].tolist() == ["v0012"]
+    assert booked["kol_name"].tolist() == ["橙不熬夜"]
+    assert booked["reasons"].iloc[0].startswith("commitment_fixed: ")
+    assert frame["budget"].sum() == pytest.approx(plan.total_spend)
+
+
+def test_orders_frame_of_no_orders_keeps_its_columns() -> None:
+    frame = orders_frame([], {})
+    assert frame.empty
+    assert list(frame.columns) == list(ORDER_COLUMNS)
+
+
+def test_daily_by_tool_adds_up_to_the_spend_with_one_row_per_day_and_tool(plan: Plan) -> None:
+    daily = daily_by_tool(plan)
+    assert not daily.duplicated(["date", "tool"]).any()
+    assert daily["spend"].sum() == pytest.approx(plan.total_spend, abs=len(plan.daily) * 0.01)
+    assert set(daily["tool"]) == {tool_label(d.tool) for d in plan.daily}
+
+
+def test_per_video_sums_the_orders_best_gmv_first(plan: Plan, videos: list[Video]) -> None:
+    frame = per_video(plan, kol_names(videos))
+    assert frame["spend"].sum() == pytest.approx(plan.total_spend)
+    assert frame["expected_gmv"].is_monotonic_decreasing
+    assert set(frame["video_id"]) == {o.video_id for o in plan.orders}
+    long = per_video_long(frame)
+    assert len(long) == 2 * len(frame)
+    assert set(long["measure"]) == {"Spend", "Expected GMV"}
+
+
+def test_roi_against_floor_marks_each_video_by_the_plans_floor(plan: Plan) -> None:
+    frame = roi_against_floor(plan, {})
+    assert len(frame) == len(plan.videos)
+    above = frame[frame["verdict"] == "at or above floor"]
+    assert (above["traffic_roi"] >= plan.roi_floor).all()
+    assert (frame.loc[frame["verdict"] == "below floor", "traffic_roi"] < plan.roi_floor).all()
+    assert frame["traffic_roi"].is_monotonic_decreasing
+
+
+def test_roster_filters_by_tier_min_roi_and_tool(videos: list[Video], tmall: Campaign) -> None:
+    roster = roster_frame(score_roster(videos, tmall))
+    assert list(roster.columns) == list(ROSTER_COLUMNS)
+    assert len(filter_roster(roster)) == len(videos)
+
+    big = filter_roster(roster, tiers=["head", "super_head"])
+    assert 0 < len(big) < len(roster)
+    assert set(big["tier"]) <= {"head", "super_head"}
+
+    strong = filter_roster(roster, min_roi=2.0)
+    assert 0 < len(strong) < len(roster)
+    assert (strong["traffic_roi"] >= 2.0).all()
+
+    cs = filter_roster(roster, tool=Tool.CONTENT_SERVICE)
+    assert 0 < len(cs) < len(roster)
+    assert all("content_service" in tools for tools in cs["eligible_tools"])
+
+    both = filter_roster(roster, tiers=["head", "super_head"], tool="content_service")
+    assert set(both["video_id"]) == set(big["video_id"]) & set(cs["video_id"])
+
+
+def test_why_not_eligible_gives_the_planners_own_reason_for_every_closed_tool(
+    videos: list[Video], tmall: Campaign, closed_loop: Campaign
+) -> None:
+    for campaign in (tmall, closed_loop):
+        for score, video in zip(score_roster(videos, campaign), videos, strict=True):
+            blocked = why_not_eligible(video, campaign)
+            closed = set(CHAIN_TOOLS[campaign.chain]) - set(score.eligible_tools)
+            assert {b.tool for b in blocked} == closed, video.video_id
+            for b in blocked:
+                assert b.reason in score.reasons, (video.video_id, b)
+
+
+def test_why_not_eligible_names_a_switched_off_tool(
+    videos: list[Video], tmall: Campaign
+) -> None:
+    raw = campaign_to_dict(tmall)
+    raw["tools"]["dou_plus"]["enabled"] = False
+    campaign = campaign_from_dict(raw)
+    blocked = {b.tool: b.reason for b in why_not_eligible(videos[0], campaign)}
+    assert blocked[Tool.DOU_PLUS].code == "tool_disabled"
+
+
+@pytest.mark.parametrize("name", ["campaign_tmall.toml", "campaign_closed_loop.toml"])
+def test_an_unedited_form_gives_back_the_loaded_campaign(name: str) -> None:
+    campaign = read_campaign(SAMPLE / name)
+    raw, problems = campaign_dict_from_form(campaign, form_defaults(campaign))
+    assert problems == []
+    assert campaign_from_dict(raw) == campaign
+
+
+def test_form_edits_reach_the_campaign_and_keep_everything_else(tmall: Campaign) -> None:
+    form = form_defaults(tmall)
+    tools = form.tools.copy()
+    tools.loc[tools["tool"] == "ad_feed", "enabled"] = False
+    tools.loc[tools["tool"] == "dou_plus", "min_order"] = 200.0
+    edited = replace(
+        form, budget=1_000_000.0, daily_cap=None, floor_mode="break_even",
+        gross_margin=0.6, return_rate=0.15, min_seeding_share=0.4, tools=tools,
+        big_sales=form.big_sales.iloc[0:0], commitments=form.commitments.iloc[0:0],
+    )
+    raw, problems = campaign_dict_from_form(tmall, edited)
+    assert problems == []
+    campaign = campaign_from_dict(raw)
+    assert campaign.budget == 1_000_000
+    assert campaign.daily_cap is None
+    assert campaign.roi_floor is None
+    assert campaign.effective_roi_floor == pytest.approx(1 / (0.6 * 0.85))
+    assert campaign.balance.min_seeding_share == 0.4
+    assert not campaign.tools[Tool.AD_FEED].enabled
+    assert campaign.tools[Tool.DOU_PLUS].min_order == 200
+    assert campaign.tools[Tool.DOU_PLUS].cpm == tmall.tools[Tool.DOU_PLUS].cpm
+    assert campaign.big_sales == () and campaign.commitments == ()
+    assert campaign.rules == tmall.rules and campaign.reference_cpm == tmall.reference_cpm
+
+
+def test_table_problems_name_the_table_row_and_column(tmall: Campaign) -> None:
+    form = form_defaults(tmall)
+    sales = pd.DataFrame(
+        [
+            {"name": "618", "start": date(2027, 5, 31), "end": date(2027, 5, 1)},
+            {"name": None, "start": None, "end": None},  # a blank row is skipped
+            {"name": "双11", "start": None, "end": date(2027, 6, 1)},
+        ],
+        dtype=object,
+    )
+    commitments = pd.DataFrame(
+        [{"video_id": "v0012", "tool": "rocket", "start": date(2027, 4, 21),
+          "end": date(2027, 4, 22), "budget": 500.0, "booking_date": None}],
+        dtype=object,
+    )
+    tools = form.tools.copy()
+    tools.loc[tools["tool"] == "dou_plus", "min_order"] = float("nan")
+    _, problems = campaign_dict_from_form(
+        tmall, replace(form, big_sales=sales, commitments=commitments, tools=tools)
+    )
+    where = [(p.file, p.row, p.column) for p in problems]
+    assert where == [
+        ("Big sales table", 1, None),
+        ("Big sales table", 3, "start"),
+        ("Commitments table", 1, "tool"),
+        ("Tools table", 1, "min_order"),
+    ]
+    assert "end 2027-05-01 is before start 2027-05-31" in problems[0].message
+    assert problems[1].message == "this cell is empty."
+    assert all(p.fix for p in problems)
+
+
+def test_an_empty_budget_is_reported_by_the_campaign_rules(tmall: Campaign) -> None:
+    raw, problems = campaign_dict_from_form(tmall, replace(form_defaults(tmall), budget=None))
+    assert problems == []
+    with pytest.raises(ConfigError, match="'budget': Field required"):
+        campaign_from_dict(raw, source="campaign form")
+
+
+def test_canonical_json_and_fingerprint_are_stable(tmall: Campaign) -> None:
+    text = canonical_json(campaign_to_dict(tmall))
+    assert text == canonical_json(campaign_to_dict(read_campaign(SAMPLE / "campaign_tmall.toml")))
+    assert campaign_from_dict(json.loads(text)) == tmall
+    assert fingerprint("a", b"b") == fingerprint("a", b"b")
+    assert fingerprint("a", b"b") != fingerprint("ab", b"")
