@@ -50,6 +50,13 @@ def _guard(action: Callable[[], T]) -> T:
     except PlannerError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:  # a bug, not the buyer's fault: still no traceback
+        typer.echo(
+            f"InternalError: {type(exc).__name__}: {exc}. This is a bug in the planner; "
+            "please report it with the command and the input files.",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 def _warn(lines: list[str]) -> None:
@@ -140,7 +147,8 @@ def sweep(
                      "(default: 50%, 100%, 150% and 200% of the campaign budget)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for budget_curve.xlsx and .csv.")
+        Path | None,
+        typer.Option("--out", help="Folder for budget_curve.xlsx and .csv (when a curve runs)."),
     ] = None,
     target_gmv: Annotated[
         str | None, typer.Option("--target-gmv", help="Find the least budget reaching this GMV.")

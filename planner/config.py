@@ -8,11 +8,18 @@ rules or the optimiser hard-codes a number that is not here.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from datetime import date, timedelta
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from planner.errors import ConfigError, Problem
 from planner.tools import CHAIN_TOOLS, Chain, Tool
@@ -107,6 +114,9 @@ class TierConfig(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        bad = {k: v for k, v in self.freshness_half_life_days.items() if v <= 0}
+        if bad:
+            raise ValueError(f"freshness half-lives must be above 0 days, got {bad}")
         if not self.koc_max < self.tail_max < self.mid_max < self.head_max:
             raise ValueError("tier thresholds must rise: koc_max < tail_max < mid_max < head_max")
         return self
@@ -238,7 +248,8 @@ class SolverConfig(_Strict):
     )
     time_limit_s: float = Field(60.0, gt=0, description="Wall-clock limit for one plan's solve.")
     relative_gap: float = Field(
-        1e-4, ge=0, lt=1, description="Stop when proven within this share of the optimum."
+        5e-4, ge=0, lt=1, description="A plan proven within this share of the best possible "
+        "is reported optimal (0.05%: well below forecast error)."
     )
 
 
@@ -370,7 +381,17 @@ class Campaign(_Strict):
         return tuple(t for t in CHAIN_TOOLS[self.chain] if self.tools[t].enabled)
 
     def sale_on(self, day: date) -> BigSale | None:
-        return next((s for s in self.big_sales if s.covers(day)), None)
+        return _sale_table(self.big_sales).get(day)
+
+
+@functools.lru_cache(maxsize=64)
+def _sale_table(sales: tuple[BigSale, ...]) -> dict[date, BigSale]:
+    """Day -> big sale, built once: sale_on is asked for every video, tool and day."""
+    return {d: s for s in reversed(sales) for d in _date_range(s.start, s.end)}
+
+
+def _date_range(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def break_even_roi(gross_margin: float, return_rate: float) -> float:

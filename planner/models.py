@@ -69,6 +69,7 @@ class Order(_Model):
 
     video_id: str
     tool: Tool
+    kol_name: str = ""
     start_date: date
     end_date: date
     booking_date: date
@@ -90,6 +91,7 @@ class DailySpend(_Model):
 
 class VideoSummary(_Model):
     video_id: str
+    kol_name: str = ""
     gpm: float
     traffic_roi: float
     tier: Tier
@@ -169,6 +171,10 @@ class Plan(_Model):
     topups: list[Topup] = Field(default_factory=list, description="Re-planning: Dou+ top-ups.")
     learned: list[LearnedRoi] = Field(
         default_factory=list, description="Re-planning: ROI estimates learned from actuals."
+    )
+    timings: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds spent per stage: rules, build (model), solve, layout.",
     )
     marginal: list[str] = Field(
         default_factory=list,

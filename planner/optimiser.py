@@ -18,11 +18,16 @@ fractional purchases as there are coupling rows (budget, days, tools,
 balance, videos). Content-service orders always get a binary (one-shot,
 50,000 minimum, exclusive with Dou+). Minimum-order binaries are added lazily,
 only for purchases the relaxation leaves between zero and the minimum, and the
-model is re-solved until no purchase violates its minimum. Each model solved
-is a relaxation of the full one, so its proven bound is a valid bound for the
-plan, and the final answer satisfies every rule: it is optimal for the full
-model whenever the solver proves the last relaxation optimal. ``flat=True``
-builds the plain MILP with a binary on every purchase, for comparison.
+model is re-solved until no purchase violates its minimum.
+
+Most purchases never get money, so the model only carries an *active* set
+(sifting, a form of column generation): the LP relaxation is solved on the
+most promising purchases, every other segment is priced with the duals of the
+named rows (budget, days, tools, balance, reach), and purchases with a
+positive reduced cost join until none is left. That LP relaxation, over every
+purchase, is the proven bound; the discrete model is then solved on the
+active set, and ``gap`` compares the two. ``flat=True`` builds the plain MILP
+with a binary on every purchase, for comparison.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ from planner.response import KYUAN, Purchase, ResponseModel
 from planner.tools import Tool
 
 _TOL = 1e-7
+# Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
+FULL_PROOF_PURCHASES = 6000
 
 
 @dataclass
@@ -52,6 +59,8 @@ class AllocationModel:
 
     problem: pulp.LpProblem
     seg_vars: dict[int, list[pulp.LpVariable]]
+    purchases: list[Purchase] = field(default_factory=list)  # the active set
+    shares: tuple[float, float] = (0.0, 1.0)  # balance bounds, for pricing
     order_on: dict[int, pulp.LpVariable] = field(default_factory=dict)
     constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
     family_of: dict[str, str] = field(default_factory=dict)  # constraint name -> family
@@ -72,18 +81,18 @@ def _spend(model: AllocationModel, p: Purchase, weight: float = 1.0) -> list[
     return [(v, weight) for v in model.seg_vars[p.index]]
 
 
-def add_variables(model: AllocationModel, response: ResponseModel) -> None:
-    for p in response.purchases:
+def add_variables(model: AllocationModel) -> None:
+    for p in model.purchases:
         model.seg_vars[p.index] = [
             pulp.LpVariable(f"x_{p.index}_{k}", lowBound=0, upBound=w)
             for k, w in enumerate(p.seg_width)
         ]
 
 
-def set_objective(model: AllocationModel, response: ResponseModel) -> None:
+def set_objective(model: AllocationModel) -> None:
     terms = [
         (var, roi)
-        for p in response.purchases
+        for p in model.purchases
         for var, roi in zip(model.seg_vars[p.index], p.seg_roi, strict=True)
     ]
     model.problem.setObjective(pulp.LpAffineExpression(terms, name="expected_gmv"))
@@ -91,7 +100,7 @@ def set_objective(model: AllocationModel, response: ResponseModel) -> None:
 
 def add_budget(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
     fixed = sum(sum(f.day_spend.values()) for f in response.fixed)
-    expr = pulp.LpAffineExpression([t for p in response.purchases for t in _spend(model, p)])
+    expr = pulp.LpAffineExpression([t for p in model.purchases for t in _spend(model, p)])
     _add(model, "budget", "budget", expr <= campaign.budget / KYUAN - fixed,
          f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already committed)")
 
@@ -120,7 +129,10 @@ def add_daily_cap(model: AllocationModel, response: ResponseModel, campaign: Cam
         return
     cap = campaign.daily_cap / KYUAN
     fixed = _fixed_by_day(response)
-    for day, terms in sorted(_day_terms(model, response.purchases).items()):
+    terms_by_day = _day_terms(model, model.purchases)
+    # Every planned day gets its row, active purchases or not, so its dual prices the rest.
+    for day in response.days:
+        terms = terms_by_day.get(day, [])
         _add(model, "daily_cap", f"daily_cap_{day:%Y%m%d}",
              pulp.LpAffineExpression(terms) <= cap - fixed.get(day, 0.0),
              f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}")
@@ -131,7 +143,7 @@ def add_tool_caps(model: AllocationModel, response: ResponseModel, campaign: Cam
         cfg = campaign.tools[tool]
         if cfg.max_budget is None:
             continue
-        purchases = [p for p in response.purchases if p.tool is tool]
+        purchases = [p for p in model.purchases if p.tool is tool]
         fixed = sum(_fixed_by_day(response, tool).values())
         expr = pulp.LpAffineExpression([t for p in purchases for t in _spend(model, p)])
         _add(model, "tool_budget", f"tool_budget_{tool}", expr <= cfg.max_budget / KYUAN - fixed,
@@ -149,7 +161,7 @@ def add_balance(model: AllocationModel, response: ResponseModel, campaign: Campa
         # (1 - s_min) x seeding - s_min x harvesting >= -(fixed part)
         terms = [
             (v, (1 - s_min) if p.seeding else -s_min)
-            for p in response.purchases for v in model.seg_vars[p.index]
+            for p in model.purchases for v in model.seg_vars[p.index]
         ]
         rhs = s_min * fixed_harvest - (1 - s_min) * fixed_seed
         _add(model, "balance", "seeding_share_min", pulp.LpAffineExpression(terms) >= rhs,
@@ -157,7 +169,7 @@ def add_balance(model: AllocationModel, response: ResponseModel, campaign: Campa
     if s_max < 1:
         terms = [
             (v, (1 - s_max) if p.seeding else -s_max)
-            for p in response.purchases for v in model.seg_vars[p.index]
+            for p in model.purchases for v in model.seg_vars[p.index]
         ]
         rhs = s_max * fixed_harvest - (1 - s_max) * fixed_seed
         _add(model, "balance", "seeding_share_max", pulp.LpAffineExpression(terms) <= rhs,
@@ -166,24 +178,27 @@ def add_balance(model: AllocationModel, response: ResponseModel, campaign: Campa
 
 def add_amplification(model: AllocationModel, response: ResponseModel,
                       campaign: Campaign) -> None:
-    by_video: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    offered: dict[str, float] = defaultdict(float)
     for p in response.purchases:
-        by_video[p.video_id].extend(_spend(model, p, p.impressions_per_kyuan / 1e6))
-    for video_id, terms in sorted(by_video.items()):
-        room = response.amplification_room.get(video_id, 0.0) / 1e6
+        offered[p.video_id] += p.capacity * p.impressions_per_kyuan
+    terms_by_video: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
+    for p in model.purchases:
+        terms_by_video[p.video_id].extend(_spend(model, p, p.impressions_per_kyuan / 1e6))
+    for video_id, total in sorted(offered.items()):
+        room = response.amplification_room.get(video_id, 0.0)
         # Skip rows that cannot bind: fewer impressions on offer than the room left.
-        offered = sum(coef * (v.upBound or 0.0) for v, coef in terms)
-        if offered <= room:
+        if total <= room:
             continue
         _add(model, "amplification", f"amplification_{_safe(video_id)}",
-             pulp.LpAffineExpression(terms) <= room,
+             pulp.LpAffineExpression(terms_by_video.get(video_id, [])) <= room / 1e6,
              f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural "
              "plays)")
 
 
-def add_min_order(model: AllocationModel, p: Purchase) -> None:
+def add_min_order(model: AllocationModel, p: Purchase, relaxed: bool = False) -> None:
     """Zero or at least the minimum, linked per segment (MEASURED: much tighter)."""
-    on = pulp.LpVariable(f"on_{p.index}", cat=pulp.LpBinary)
+    on = pulp.LpVariable(f"on_{p.index}", lowBound=0, upBound=1,
+                         cat=pulp.LpContinuous if relaxed else pulp.LpBinary)
     model.order_on[p.index] = on
     segs = model.seg_vars[p.index]
     words = f"the {p.tool} minimum order of {p.min_order * KYUAN:,.0f} yuan"
@@ -196,9 +211,9 @@ def add_min_order(model: AllocationModel, p: Purchase) -> None:
 
 def add_content_service_exclusivity(model: AllocationModel, response: ResponseModel) -> None:
     dou_plus: dict[tuple[str, date], Purchase] = {
-        (p.video_id, p.days[0]): p for p in response.purchases if p.tool is Tool.DOU_PLUS
+        (p.video_id, p.days[0]): p for p in model.purchases if p.tool is Tool.DOU_PLUS
     }
-    for cs in response.purchases:
+    for cs in model.purchases:
         if not cs.is_content_service:
             continue
         on = model.order_on[cs.index]
@@ -218,19 +233,30 @@ def _safe(text: str) -> str:
 
 
 def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
-                lazy: set[int] | None = None) -> AllocationModel:
-    """Assemble the model; ``flat`` puts a minimum-order binary on every purchase."""
-    model = AllocationModel(problem=pulp.LpProblem("budget_plan", pulp.LpMaximize), seg_vars={})
-    add_variables(model, response)
-    set_objective(model, response)
+                lazy: set[int] | None = None, active: set[int] | None = None,
+                relaxed: bool = False) -> AllocationModel:
+    """Assemble the model over the ``active`` purchases (all when None).
+
+    ``flat`` puts a minimum-order binary on every purchase; ``lazy`` names the
+    daily purchases that get one; ``relaxed`` makes every binary continuous.
+    """
+    chosen = response.purchases if active is None else [
+        p for p in response.purchases if p.index in active
+    ]
+    model = AllocationModel(problem=pulp.LpProblem("budget_plan", pulp.LpMaximize),
+                            seg_vars={}, purchases=chosen,
+                            shares=(campaign.balance.min_seeding_share,
+                                    campaign.balance.max_seeding_share))
+    add_variables(model)
+    set_objective(model)
     add_budget(model, response, campaign)
     add_daily_cap(model, response, campaign)
     add_tool_caps(model, response, campaign)
     add_balance(model, response, campaign)
     add_amplification(model, response, campaign)
-    for p in response.purchases:
+    for p in chosen:
         if p.is_content_service or flat or (lazy and p.index in lazy):
-            add_min_order(model, p)
+            add_min_order(model, p, relaxed)
     add_content_service_exclusivity(model, response)
     return model
 
@@ -306,10 +332,10 @@ class _Infeasible(Exception):
     pass
 
 
-def _violations(model: AllocationModel, response: ResponseModel) -> set[int]:
+def _violations(model: AllocationModel) -> set[int]:
     """Purchases that buy something but less than their minimum order."""
     out: set[int] = set()
-    for p in response.purchases:
+    for p in model.purchases:
         if p.index in model.order_on or p.min_order <= 0:
             continue
         spent = sum(v.value() or 0.0 for v in model.seg_vars[p.index])
@@ -331,62 +357,171 @@ def _tight(model: AllocationModel) -> list[str]:
 
 def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
           backend: str | None = None) -> SolveResult:
-    """Solve the plan with lazy minimum-order binaries (or the flat MILP)."""
+    """Solve the plan: sifting LP bound, then the discrete model on the active set.
+
+    The configured backend is tried first and the other one after it, so a
+    missing or crashing solver falls back and the plan names the one used.
+    """
     started = time.perf_counter()
     chosen = backend or campaign.solver.backend
     backends = [chosen] + [b for b in ("highs", "cbc") if b != chosen]
     last_error: Exception | None = None
     for name in backends:
         try:
-            return _solve_with(response, campaign, flat=flat, backend=name, started=started)
-        except SolverError as exc:
-            last_error = exc
-            continue
+            if flat:
+                return _solve_discrete(response, campaign, backend=name, started=started,
+                                       active=None, flat=True, lp_bound=None)
+            bound, active = _sifting_relaxation(response, campaign, name, started)
+            result = _solve_discrete(response, campaign, backend=name, started=started,
+                                     active=active, flat=False, lp_bound=bound)
+            if result.status != "optimal" and len(response.purchases) <= FULL_PROOF_PURCHASES:
+                # The relaxation is loose here (typically a budget near the content-service
+                # minimum): a model over every purchase is small enough to prove the plan.
+                full = _solve_discrete(response, campaign, backend=name, started=started,
+                                       active=None, flat=False, lp_bound=None)
+                if full.objective >= result.objective - 1e-9:
+                    return full
+            return result
         except _Infeasible:
             raise explain_infeasibility(response, campaign) from None
+        except (SolverError, pulp.PulpSolverError, OSError, RuntimeError) as exc:
+            # A missing or crashing backend must not end the plan: try the other one.
+            last_error = exc
+            continue
     raise SolverError(f"no solver backend could solve the plan: {last_error}")
 
 
-def _solve_with(response: ResponseModel, campaign: Campaign, *, flat: bool, backend: str,
-                started: float) -> SolveResult:
+def _reduced_costs(response: ResponseModel, model: AllocationModel) -> dict[int, float]:
+    """Reduced cost of each purchase's best segment, priced with the named rows' duals.
+
+    Rows the pricing leaves out (exclusivity, minimum orders) only subtract, so
+    leaving them out can add a purchase that was not needed but never stops early.
+    """
+    def dual(name: str) -> float:
+        # PuLP reports duals of the minimised (negated) objective: flip them back.
+        constraint = model.constraints.get(name)
+        return -float(constraint.pi or 0.0) if constraint is not None else 0.0
+
+    budget = dual("budget")
+    day = {d: dual(f"daily_cap_{d:%Y%m%d}") for d in response.days}
+    tool = {t: dual(f"tool_budget_{t}") for t in Tool}
+    s_min, s_max = model.shares
+    bal_min, bal_max = dual("seeding_share_min"), dual("seeding_share_max")
+    out: dict[int, float] = {}
+    for p in response.purchases:
+        cost = budget + tool[p.tool]
+        cost += sum(share * day.get(d, 0.0) for d, share in zip(p.days, p.day_shares,
+                                                                 strict=True))
+        cost += ((1 - s_min) if p.seeding else -s_min) * bal_min
+        cost += ((1 - s_max) if p.seeding else -s_max) * bal_max
+        amp = model.constraints.get(f"amplification_{_safe(p.video_id)}")
+        if amp is not None:
+            cost += p.impressions_per_kyuan / 1e6 * -float(amp.pi or 0.0)
+        out[p.index] = p.seg_roi[0] - cost
+    return out
+
+
+def _initial_active(response: ResponseModel, campaign: Campaign) -> set[int]:
+    """Best purchases first until their capacity covers the budget twice over."""
+    fixed = sum(sum(f.day_spend.values()) for f in response.fixed)
+    target = 2.0 * max(campaign.budget / KYUAN - fixed, 0.0)
+    active = {p.index for p in response.purchases if p.is_content_service}
+    covered = 0.0
+    for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0]):
+        if covered >= target:
+            break
+        active.add(p.index)
+        covered += p.capacity
+    return active
+
+
+def _sifting_relaxation(response: ResponseModel, campaign: Campaign, backend: str,
+                        started: float) -> tuple[float | None, set[int]]:
+    """The LP relaxation over every purchase, solved on a growing active set."""
+    active = _initial_active(response, campaign)
+    if not response.purchases:
+        return 0.0, active
+    while True:
+        model = build_model(response, campaign, active=active, relaxed=True)
+        time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
+        proven, bound = _solve_once(model, backend, campaign, time_left)
+        entering = {
+            index for index, cost in _reduced_costs(response, model).items()
+            if cost > 1e-7 and index not in active
+        }
+        if not entering:
+            return (bound if proven else None), active
+        active |= entering
+
+
+def _price_with_choices_fixed(model: AllocationModel, response: ResponseModel,
+                              campaign: Campaign, backend: str, started: float) -> set[int]:
+    """Purchases outside the active set that pay once the binaries are fixed as chosen."""
+    for var in model.order_on.values():
+        value = round(var.value() or 0.0)
+        var.cat = pulp.LpContinuous
+        var.lowBound = var.upBound = value
+    time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
+    _solve_once(model, backend, campaign, time_left)
+    chosen = {p.index for p in model.purchases}
+    return {
+        index for index, cost in _reduced_costs(response, model).items()
+        if cost > 1e-7 and index not in chosen
+    }
+
+
+def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str,
+                    started: float, active: set[int] | None, flat: bool,
+                    lp_bound: float | None) -> SolveResult:
+    """Minimum orders and one-shot content service on the active set (lazy binaries)."""
     lazy: set[int] = set()
     iterations = 0
-    all_proven = True
-    bound: float | None = None
+    proven = True
+    solver_bound: float | None = None
     while True:
         iterations += 1
-        model = build_model(response, campaign, flat=flat, lazy=lazy)
-        if not response.purchases:
+        model = build_model(response, campaign, flat=flat, lazy=lazy, active=active)
+        if not model.purchases:
             return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
-                               iterations, _tight_empty(response, campaign), model)
+                               iterations, [], model)
         time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
-        proven, this_bound = _solve_once(model, backend, campaign, time_left)
-        all_proven = proven
-        # Each lazy model is a relaxation: its bound is valid; the latest is the tightest.
-        bound = this_bound
-        violations = _violations(model, response)
+        proven, solver_bound = _solve_once(model, backend, campaign, time_left)
+        violations = _violations(model)
         if not violations:
-            break
+            if active is None:
+                break
+            # With the discrete choices made, price every other purchase again: a small
+            # budget can make the relaxation's favourites (content service) unaffordable.
+            entering = _price_with_choices_fixed(model, response, campaign, backend, started)
+            if not entering:
+                break
+            active = active | entering
+            continue
         if time.perf_counter() - started > campaign.solver.time_limit_s:
             # Out of time with some purchases under their minimum: drop them (feasible,
             # not proven optimal) rather than hand out an order the tool would refuse.
             for index in violations:
                 for v in model.seg_vars[index]:
                     v.varValue = 0.0
-            all_proven = False
+            proven = False
             break
         lazy |= violations
     spend = {p.index: sum(v.value() or 0.0 for v in model.seg_vars[p.index])
-             for p in response.purchases}
+             for p in model.purchases}
     objective = sum(
         (v.value() or 0.0) * roi
-        for p in response.purchases
+        for p in model.purchases
         for v, roi in zip(model.seg_vars[p.index], p.seg_roi, strict=True)
     )
+    # The sifting LP covers every purchase, so it bounds the full model; a model over
+    # every purchase (flat or full) proves its own bound. Without either, nothing is proven.
+    bound = lp_bound if active is not None else solver_bound
     if bound is None:
-        bound = lp_bound(response, campaign)
+        proven = False
+        bound = objective
+    within_gap = bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
     return SolveResult(
-        status="optimal" if all_proven else "feasible",
+        status="optimal" if proven and within_gap else "feasible",
         solver=backend,
         spend=spend,
         objective=objective,
@@ -396,20 +531,6 @@ def _solve_with(response: ResponseModel, campaign: Campaign, *, flat: bool, back
         tight=_tight(model),
         model=model,
     )
-
-
-def _tight_empty(response: ResponseModel, campaign: Campaign) -> list[str]:
-    return []
-
-
-def lp_bound(response: ResponseModel, campaign: Campaign) -> float:
-    """The LP relaxation (no minimum orders, exclusivity relaxed): a proven bound."""
-    model = build_model(response, campaign)
-    for var in model.order_on.values():
-        var.cat = pulp.LpContinuous
-    _silence_highs_banner()
-    model.problem.solve(pulp.HiGHS(msg=False, threads=1))
-    return float(pulp.value(model.problem.objective) or 0.0)
 
 
 def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> InfeasibleError:

@@ -118,6 +118,7 @@ def _lay_out(
 ) -> Plan:
     daily: list[DailySpend] = []
     orders: list[Order] = []
+    names = {a.video.video_id: a.video.kol_name for a in assessments}
     # Daily tools: group consecutive days with the same mode and targeting into one order.
     runs: dict[tuple[str, Tool], list[tuple[Purchase, float, float]]] = defaultdict(list)
     for p in response.purchases:
@@ -131,7 +132,7 @@ def _lay_out(
                            spend=round(yuan * share, 2), expected_gmv=round(gmv * share, 2))
             )
         if p.is_content_service:
-            orders.append(_order([(p, yuan, gmv)], campaign))
+            orders.append(_order([(p, yuan, gmv)], campaign, names[p.video_id]))
         else:
             runs[(p.video_id, p.tool)].append((p, yuan, gmv))
     for items in runs.values():
@@ -144,18 +145,19 @@ def _lay_out(
                 or item[0].targeting != group[-1][0].targeting
                 or item[0].sale != group[-1][0].sale
             ):
-                orders.append(_order(group, campaign))
+                orders.append(_order(group, campaign, names[group[0][0].video_id]))
                 group = []
             group.append(item)
         if group:
-            orders.append(_order(group, campaign))
+            orders.append(_order(group, campaign, names[group[0][0].video_id]))
     fixed_gmv = 0.0
     for f in response.fixed:
         c = f.commitment
         fixed_gmv += f.expected_gmv * KYUAN
         orders.append(
             Order(
-                video_id=c.video_id, tool=c.tool, start_date=c.start, end_date=c.end,
+                video_id=c.video_id, tool=c.tool, kol_name=names.get(c.video_id, ""),
+                start_date=c.start, end_date=c.end,
                 booking_date=c.booking_date or c.start, budget=c.budget, mode=None,
                 targeting=None, expected_gmv=round(f.expected_gmv * KYUAN, 2), fixed=True,
                 reasons=[reason("commitment_fixed",
@@ -208,6 +210,7 @@ def _lay_out(
         videos=[
             VideoSummary(
                 video_id=a.video.video_id,
+                kol_name=a.video.kol_name,
                 gpm=round(a.scores.gpm, 4),
                 traffic_roi=round(a.scores.traffic_roi, 4),
                 tier=a.scores.tier,
@@ -219,7 +222,8 @@ def _lay_out(
     )
 
 
-def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign) -> Order:
+def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,
+           kol_name: str) -> Order:
     first = items[0][0]
     last = items[-1][0]
     budget = sum(yuan for _, yuan, _ in items)
@@ -237,6 +241,7 @@ def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign) -> Or
     return Order(
         video_id=first.video_id,
         tool=first.tool,
+        kol_name=kol_name,
         start_date=first.days[0],
         end_date=last.days[-1],
         booking_date=first.booking_date,

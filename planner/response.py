@@ -32,6 +32,7 @@ from planner.rules import (
     kol_bidding_strategy,
     reason,
     suixintui_targeting,
+    tool_reasons,
 )
 from planner.scoring import VideoScores, freshness
 from planner.tools import SEEDING_TOOLS, Tool
@@ -258,7 +259,9 @@ def build_response_model(
         video, scores = assessment.video, assessment.scores
         for tool in sorted(assessment.eligible):
             multiplier = signals.roi_multiplier.get((video.video_id, tool), 1.0)
-            learned = signals.reasons.get((video.video_id, tool), [])
+            learned = tool_reasons(assessment.reasons, tool) + signals.reasons.get(
+                (video.video_id, tool), []
+            )
             if tool is Tool.CONTENT_SERVICE:
                 purchases.extend(
                     _content_service_purchases(
@@ -307,11 +310,11 @@ def build_response_model(
                             )
                         )
                 elif tool is Tool.SUIXINTUI:
-                    targeting, why_target = suixintui_targeting(scores)
-                    why.append(why_target)
+                    targeting, _ = suixintui_targeting(scores)
                 elif tool is Tool.KOL_BIDDING:
                     targeting = kol_bidding_strategy(video, campaign)
-                capacity -= fixed_by_cell.get((video.video_id, tool, day), 0.0)
+                if (video.video_id, tool, day) in fixed_by_cell:
+                    continue  # the booked order already runs this video, tool and day
                 if cfg.max_daily is not None:
                     capacity = min(capacity, cfg.max_daily / KYUAN)
                 seg_roi, seg_width = _segments(roi, capacity, campaign)
@@ -382,7 +385,9 @@ def _content_service_purchases(
                 )
             ]
         else:
-            booking = plan_date
+            # Book as late as the platform allows: a booked order is fixed for good, so
+            # waiting keeps the next re-plans free to move that money.
+            booking = max(plan_date, window_days[0] - timedelta(days=rules.cs_booking_lead_days))
             why = []
         if any((video.video_id, d) in blocked for d in window_days):
             continue

@@ -15,6 +15,29 @@ from planner.models import Mode, Reason, Video
 from planner.scoring import VideoScores, score_video
 from planner.tools import AD_TOOLS, CHAIN_TOOLS, Tool
 
+# The verdicts that explain why a tool may be used on a video, shown on its orders.
+TOOL_REASON_CODES: dict[Tool, frozenset[str]] = {
+    Tool.DOU_PLUS: frozenset({"roi_above_floor", "dou_plus_standard_start"}),
+    Tool.SUIXINTUI: frozenset(
+        {"roi_above_floor", "suixintui_untargeted_first", "suixintui_targeted"}
+    ),
+    Tool.CONTENT_SERVICE: frozenset({"cs_eligible"}),
+    Tool.KOL_BIDDING: frozenset({"kol_bidding_ok"}),
+    Tool.QIANCHUAN: frozenset({"ad_tool_ok"}),
+    Tool.AD_FEED: frozenset({"ad_tool_ok"}),
+    Tool.UNI_DESK: frozenset({"ad_tool_ok"}),
+}
+
+
+def tool_reasons(assessment_reasons: list[Reason], tool: Tool) -> list[Reason]:
+    """The verdicts behind using ``tool`` (ad-tool verdicts name their tool first)."""
+    codes = TOOL_REASON_CODES[tool]
+    return [
+        r for r in assessment_reasons
+        if r.code in codes and (r.code != "ad_tool_ok" or r.text.startswith(f"{tool}:"))
+    ]
+
+
 # Every reason code the planner can emit, with what it means. Stable ids.
 REASON_CODES: dict[str, str] = {
     "roi_above_floor": "Traffic ROI clears the ROI floor, so the video may be boosted.",
@@ -309,7 +332,6 @@ def assess_video(video: Video, campaign: Campaign) -> Assessment:
     result = Assessment(video=video, scores=scores, burst=burst)
     floor_verdict = roi_floor_rule(scores, campaign.effective_roi_floor)
     result.reasons.append(floor_verdict.reason)
-    chain_tools = set(CHAIN_TOOLS[campaign.chain])
     for tool in CHAIN_TOOLS[campaign.chain]:
         if not campaign.tools[tool].enabled:
             result.reasons.append(reason("tool_disabled", f"{tool} is switched off"))
@@ -340,10 +362,7 @@ def assess_video(video: Video, campaign: Campaign) -> Assessment:
                 result.eligible.add(tool)
         elif tool in AD_TOOLS:
             verdict = ad_tool_rule(video, tool)
+            result.reasons.append(verdict.reason)
             if verdict.allowed:
                 result.eligible.add(tool)
-            elif tool not in chain_tools:
-                continue
-            else:
-                result.reasons.append(verdict.reason)
     return result

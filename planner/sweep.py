@@ -52,6 +52,7 @@ class _Plans:
         self._videos = videos
         self._campaign = campaign
         self._cache: dict[float, Plan | None] = {}
+        self.infeasible: dict[float, str] = {}
 
     def __call__(self, budget: float) -> Plan | None:
         if budget not in self._cache:
@@ -59,10 +60,11 @@ class _Plans:
                 self._cache[budget] = make_plan(
                     self._videos, self._campaign.model_copy(update={"budget": budget})
                 )
-            except InfeasibleError:
+            except InfeasibleError as exc:
                 # Too small for the commitments or the balance rules: no plan at
                 # this budget, but a larger one may work.
                 self._cache[budget] = None
+                self.infeasible[budget] = "\n".join(exc.conflicts) or str(exc)
         return self._cache[budget]
 
     @property
@@ -98,7 +100,7 @@ def budget_curve(
         plan = plan_at(budget)
         if plan is None:
             rows.append({"budget": budget, "status": "infeasible",
-                         "binding": "the commitments or the balance rules need a larger budget"})
+                         "binding": plan_at.infeasible[budget]})
             continue
         marginal = math.nan
         if previous is not None:

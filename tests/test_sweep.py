@@ -87,6 +87,7 @@ def test_a_budget_below_the_commitments_is_an_infeasible_row() -> None:
     }])
     curve = budget_curve(_videos(), campaign, [2_000, 20_000]).set_index("budget")
     assert curve.loc[2_000, "status"] == "infeasible"
+    assert "fixed commitments total 3,000 yuan" in curve.loc[2_000, "binding"]
     assert math.isnan(curve.loc[2_000, "expected_gmv"])
     assert curve.loc[20_000, "status"] == "optimal"
 

@@ -22,9 +22,11 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn
 
+import openpyxl
 import pandas as pd
 from pydantic import ValidationError
 
@@ -342,6 +344,8 @@ def _sniff_delimiter(text: str, suffix: str) -> str:
 
 
 def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
+    """Cell values as Excel cached them (formulas give their last result, and a failed
+    formula its error text, such as "#DIV/0!", which the cell parsers name)."""
     name = path.name
     limit = MAX_ROWS + 1_001  # header, the data rows and some blank rows in between
     notes: list[str] = []
@@ -350,33 +354,27 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
             # openpyxl warns about styles and extensions it skips; none of that
             # changes the cell values, and a buyer can do nothing about it.
             warnings.simplefilter("ignore", UserWarning)
-            with pd.ExcelFile(path, engine="openpyxl") as book:
-                sheets = [str(s) for s in book.sheet_names]
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
                 # The first rows of every sheet say which one holds the table.
                 scored: list[tuple[int, str]] = []
-                for sheet in sheets:
-                    # data_only: pandas opens the workbook with cached formula values.
-                    head = pd.read_excel(
-                        book, sheet_name=sheet, header=None, dtype=object,
-                        nrows=_HEADER_SEARCH_ROWS * 3,
-                    )
-                    if any(not _is_blank(v) for v in head.to_numpy().ravel()):
-                        rows = [list(r) for r in head.itertuples(index=False, name=None)]
-                        scored.append((_best_header(rows, specs)[1], sheet))
+                for sheet in book.worksheets:
+                    head = _sheet_rows(sheet, _HEADER_SEARCH_ROWS * 3)
+                    if any(not _is_blank(v) for row in head for v in row):
+                        scored.append((_best_header(head, specs)[1], sheet.title))
+                raw: list[list[object]] = []
                 if scored:
                     best = max(score for score, _ in scored)
-                    chosen = next(sheet for score, sheet in scored if score == best)
-                    raw = pd.read_excel(
-                        book, sheet_name=chosen, header=None, dtype=object, nrows=limit
-                    )
+                    chosen = next(title for score, title in scored if score == best)
+                    raw = _sheet_rows(book[chosen], limit)
                     if len(scored) > 1:
-                        others = ", ".join(repr(s) for _, s in scored if s != chosen)
+                        others = ", ".join(repr(t) for _, t in scored if t != chosen)
                         notes.append(
                             f"{name}: read sheet {chosen!r}; ignored the other sheet(s) with "
                             f"data: {others}."
                         )
-                else:
-                    raw = pd.DataFrame()
+            finally:
+                book.close()
     except Exception as exc:  # openpyxl raises zipfile, XML and key errors alike
         raise InputError(Problem(
             f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}).",
@@ -385,15 +383,19 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
         )) from None
     if len(raw) >= limit:
         _too_many_rows(name)
-    # pandas keeps leading blank rows and columns, so position + 1 is the sheet's row number.
-    records = (
-        (number, list(values))
-        for number, values in enumerate(raw.itertuples(index=False, name=None), start=1)
-    )
+    # Rows start at row 1 and cells at column A, so position + 1 is the sheet's row number.
+    records = ((number, values) for number, values in enumerate(raw, start=1))
     frame = _build_frame(records, name, ragged_delimiter=None, specs=specs)
     frame.attrs[_NOTES_ATTR] = notes + reader_notes(frame)
     frame.attrs[_EXCEL_ATTR] = True
     return frame
+
+
+def _sheet_rows(sheet: Any, limit: int) -> list[list[object]]:
+    """The first ``limit`` rows of a worksheet as lists of values, from row 1 and column A."""
+    # Some exporters write a wrong sheet size, which read-only mode would trust.
+    sheet.reset_dimensions()
+    return [list(values) for values in islice(sheet.iter_rows(values_only=True), limit)]
 
 
 def _too_many_rows(name: str) -> NoReturn:
@@ -692,8 +694,9 @@ def _parse_cells(
                 and isinstance(value, int | float)
                 and abs(value) > spec.max_value
             ):
+                shown = f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
                 problems.append(Problem(
-                    f"{value:,.0f} is larger than any real figure here (at most "
+                    f"{shown} is larger than any real figure here (at most "
                     f"{spec.max_value:,.0f}).",
                     file=file, row=number, column=column,
                     fix="Check the cell: a unit mix-up, or an ID or phone number pasted into "

@@ -1,0 +1,520 @@
+"""Plan speed and quality at brand and agency scale, against two baselines.
+
+    python -m benchmarks.run [--sizes 50,200,1000,5000,20000] [--repeats 3]
+                             [--time-limit 120] [--out benchmarks/results]
+                             [--naive-max 1000] [--replan-max 1000] [--no-profile]
+
+For each roster size: a seeded synthetic roster (``generate_roster``) and a
+30-day Tmall campaign with one big sale and 2,500 yuan of budget per video.
+Measured on the same instance, medians over the repeats:
+
+- the planner in-process (``make_plan``) and its stages (``plan.timings``);
+- the real ``planner plan`` CLI as a subprocess on CSV/TOML files: wall time
+  and peak memory (max RSS of that child, from ``os.wait4``);
+- the naive flat MILP (``make_plan(..., flat=True)``: a binary on every purchase);
+- the buyers' rule of thumb (``planner.baselines``): the planner's uplift over it;
+- the re-plan path: ``run_replan`` for day 10 from a store holding days 1-9
+  (simulated with ``planner.simulate``; only the day-10 call is timed).
+
+Writes ``results.csv`` and ``results.md`` (table + machine info) atomically and,
+for the largest size, ``profile_<n>.txt`` (cProfile, top functions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import csv
+import io
+import os
+import platform
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from benchmarks.toml_writer import dumps as toml_dumps
+from planner.baselines import allocate_rule_of_thumb
+from planner.config import Campaign, campaign_from_dict
+from planner.io.atomic import atomic_write_text
+from planner.io.replan_job import run_replan
+from planner.models import Plan, Video
+from planner.planning import assess_roster, make_plan
+from planner.response import build_response_model
+from planner.simulate import make_world, simulate_day
+from planner.synthetic import generate_campaign_dict, generate_roster
+
+PLAN_DATE = date(2027, 4, 20)
+SEED = 2027
+BUDGET_PER_VIDEO = 2_500.0  # yuan: a brand with 50 videos spends 125k, an agency with 5,000 12.5M
+N_DAYS = 30
+REPLAN_DAY = 10  # re-plan this campaign day from a store holding the days before it
+ROOT = Path(__file__).resolve().parent.parent
+ACTUAL_COLUMNS = ["date", "video_id", "tool", "spend", "gmv", "plays"]
+TIMING_KEYS = ("rules", "build", "solve", "layout")
+SKIPPED = "skipped (too large)"
+T = TypeVar("T")
+
+COLUMNS: tuple[str, ...] = (
+    "videos",           # roster size
+    "purchases",        # buying decisions the rules allow (columns before segments)
+    "repeats",
+    "plan_s",           # make_plan in-process, wall seconds
+    "rules_s",          # plan.timings["rules"]: scoring and rules
+    "build_s",          # plan.timings["build"]: response model and optimisation model
+    "solve_s",          # plan.timings["solve"]: solver calls
+    "layout_s",         # plan.timings["layout"]: orders and daily schedule
+    "cli_s",            # `planner plan` subprocess, wall seconds (start-up, read, plan, write)
+    "cli_peak_mb",      # max RSS of that subprocess, MB
+    "status",           # optimal | feasible | no_spend
+    "expected_gmv",     # planner's expected GMV, yuan
+    "bound_gmv",        # proven upper bound, yuan
+    "gap",              # (bound - expected) / bound
+    "naive_s",          # flat MILP, wall seconds (blank: skipped, see notes)
+    "naive_status",
+    "naive_gmv",        # flat MILP expected GMV, yuan
+    "naive_gap",
+    "time_ratio",       # naive_s / plan_s: how many times slower the naive MILP is
+    "objective_ratio",  # expected_gmv / naive_gmv
+    "thumb_s",          # rule of thumb, seconds (incl. rules and response model)
+    "thumb_gmv",        # rule-of-thumb expected GMV, yuan
+    "uplift_pct",       # (expected_gmv - thumb_gmv) / thumb_gmv x 100
+    "replan_s",         # run_replan for day 10 (store with days 1-9), wall seconds
+    "notes",
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    sizes: tuple[int, ...] = (50, 200, 1000)
+    repeats: int = 3
+    time_limit: float = 120.0
+    out: Path = ROOT / "benchmarks" / "results"
+    naive_max: int = 1000
+    replan_max: int = 1000
+    profile: bool = True
+    seed: int = SEED
+
+
+@dataclass
+class _Samples:
+    """Per-repeat measurements of one size; medians go into the row."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, key: str, value: float | None) -> None:
+        if value is not None:
+            self.values.setdefault(key, []).append(value)
+
+    def median(self, key: str) -> float | None:
+        got = self.values.get(key)
+        return statistics.median(got) if got else None
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- instances
+
+
+def campaign_dict(n: int, time_limit: float) -> dict[str, Any]:
+    raw = generate_campaign_dict("tmall", plan_date=PLAN_DATE, n_days=N_DAYS,
+                                 budget=BUDGET_PER_VIDEO * n, with_sale=True)
+    raw["solver"] = {"time_limit_s": float(time_limit)}
+    return raw
+
+
+def instance(n: int, seed: int, time_limit: float) -> tuple[list[Video], Campaign, dict[str, Any]]:
+    videos = generate_roster(n, seed=seed, plan_date=PLAN_DATE)
+    raw = campaign_dict(n, time_limit)
+    return videos, campaign_from_dict(raw, source="benchmark"), raw
+
+
+def write_inputs(folder: Path, videos: Sequence[Video], raw: dict[str, Any]) -> tuple[Path, Path]:
+    """The files a buyer would hand the CLI: videos.csv and campaign.toml."""
+    videos_path, campaign_path = folder / "videos.csv", folder / "campaign.toml"
+    pd.DataFrame([v.model_dump() for v in videos]).to_csv(videos_path, index=False)
+    campaign_path.write_text(toml_dumps(raw), encoding="utf-8")
+    return videos_path, campaign_path
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    value = action()
+    return value, time.perf_counter() - started
+
+
+def run_child(cmd: Sequence[str], folder: Path, timeout: float) -> tuple[float, float]:
+    """Run ``cmd``; return (wall seconds, peak RSS in MB) of that one child process.
+
+    ``os.wait4`` gives the rusage of exactly this child (and its waited-for
+    descendants), so earlier children do not inflate the figure as
+    ``RUSAGE_CHILDREN`` of this process would.
+    """
+    stdout, stderr = folder / "child.out", folder / "child.err"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                cwd=ROOT)
+        watchdog = threading.Timer(timeout, proc.kill)  # solver time limits are not reliable
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            watchdog.cancel()
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = stderr.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {proc.returncode}: {tail}")
+    return seconds, usage.ru_maxrss / 1024.0  # Linux reports KiB
+
+
+def cli_command(campaign_path: Path, videos_path: Path, out: Path,
+                profile_to: Path | None = None) -> list[str]:
+    prefix = [sys.executable]
+    if profile_to is not None:
+        prefix += ["-m", "cProfile", "-o", str(profile_to)]
+    return [*prefix, "-m", "planner.cli", "plan", "--campaign", str(campaign_path),
+            "--videos", str(videos_path), "--out", str(out)]
+
+
+def cli_timeout(time_limit: float) -> float:
+    # The CLI solves twice (the plan and the marginal-value probe) plus reading and writing.
+    return 4 * time_limit + 300
+
+
+def startup_seconds() -> float:
+    """Seconds a fresh interpreter needs to import the CLI: the floor under every cli_s."""
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds, _ = run_child([sys.executable, "-c", "import planner.cli"], Path(tmp), 120)
+    return seconds
+
+
+def _timing(plan: Plan, key: str) -> float | None:
+    value = plan.timings.get(key)
+    return float(value) if value is not None else None
+
+
+def replan_seconds(videos: Sequence[Video], campaign: Campaign, folder: Path,
+                   campaign_path: Path, videos_path: Path, repeats: int,
+                   seed: int) -> list[float]:
+    """Simulate days 1..9 through the store, then time day 10's ``run_replan``."""
+    world = make_world(videos, seed=seed)
+    assessments = assess_roster(videos, campaign)
+    store = folder / "history.sqlite"
+    yesterday = pd.DataFrame(columns=ACTUAL_COLUMNS)
+    for i in range(REPLAN_DAY - 1):
+        day = campaign.start + timedelta(days=i)
+        actuals = folder / f"actuals_{day}.csv"
+        yesterday.reindex(columns=ACTUAL_COLUMNS).to_csv(actuals, index=False)
+        outcome = run_replan(campaign_path, videos_path, actuals, day, store, None)
+        yesterday = simulate_day(outcome.plan.daily, day, videos, campaign, world, assessments)
+    day = campaign.start + timedelta(days=REPLAN_DAY - 1)
+    actuals = folder / f"actuals_{day}.csv"
+    yesterday.reindex(columns=ACTUAL_COLUMNS).to_csv(actuals, index=False)
+    times = []
+    for r in range(repeats):
+        # The cron path: ingest, learn, re-solve, write plan.xlsx/plan.json, record.
+        started = time.perf_counter()
+        run_replan(campaign_path, videos_path, actuals, day, store, folder / f"replan_out_{r}")
+        times.append(time.perf_counter() - started)
+    return times
+
+
+# ---------------------------------------------------------------- one size
+
+
+def bench_size(n: int, options: Options) -> dict[str, Any]:
+    videos, campaign, raw = instance(n, options.seed, options.time_limit)
+    samples = _Samples()
+    notes: list[str] = []
+    row: dict[str, Any] = {"videos": n, "repeats": options.repeats}
+    with tempfile.TemporaryDirectory(prefix=f"bench_{n}_") as tmp:
+        folder = Path(tmp)
+        videos_path, campaign_path = write_inputs(folder, videos, raw)
+
+        def thumb() -> tuple[int, float]:
+            assessments = assess_roster(videos, campaign)
+            response = build_response_model(assessments, campaign)
+            return len(response.purchases), allocate_rule_of_thumb(
+                assessments, response, campaign).expected_gmv
+
+        plan: Plan | None = None
+        for r in range(options.repeats):
+            current, seconds = timed(lambda: make_plan(videos, campaign))
+            plan = current
+            samples.add("plan_s", seconds)
+            for key in TIMING_KEYS:
+                samples.add(f"{key}_s", _timing(current, key))
+            log(f"n={n} repeat {r + 1}: make_plan {seconds:.2f} s, {current.status}, "
+                f"gap {current.gap:.4%}, timings {current.timings or '-'}")
+            cli_s, peak = run_child(cli_command(campaign_path, videos_path, folder / f"out_{r}"),
+                                    folder, cli_timeout(options.time_limit))
+            samples.add("cli_s", cli_s)
+            samples.add("cli_peak_mb", peak)
+            log(f"n={n} repeat {r + 1}: planner plan CLI {cli_s:.2f} s, peak {peak:.0f} MB")
+            (purchases, thumb_gmv), thumb_s = timed(thumb)
+            samples.add("thumb_s", thumb_s)
+        assert plan is not None
+        row.update(purchases=purchases, status=plan.status, expected_gmv=plan.expected_gmv,
+                   bound_gmv=plan.bound_gmv, gap=plan.gap, thumb_gmv=thumb_gmv)
+        if thumb_gmv > 0:
+            row["uplift_pct"] = (plan.expected_gmv - thumb_gmv) / thumb_gmv * 100.0
+
+        if n <= options.naive_max:
+            naive: Plan | None = None
+            for r in range(options.repeats):
+                flat, seconds = timed(lambda: make_plan(videos, campaign, flat=True))
+                naive = flat
+                samples.add("naive_s", seconds)
+                log(f"n={n} repeat {r + 1}: naive flat MILP {seconds:.2f} s, {flat.status}, "
+                    f"gap {flat.gap:.4%}")
+            assert naive is not None
+            row.update(naive_status=naive.status, naive_gmv=naive.expected_gmv,
+                       naive_gap=naive.gap)
+            if naive.expected_gmv > 0:
+                row["objective_ratio"] = plan.expected_gmv / naive.expected_gmv
+        else:
+            notes.append(f"naive MILP {SKIPPED}: n > --naive-max {options.naive_max}")
+
+        if n <= options.replan_max:
+            log(f"n={n}: building the re-plan history (days 1-{REPLAN_DAY - 1})")
+            for seconds in replan_seconds(videos, campaign, folder, campaign_path, videos_path,
+                                          options.repeats, options.seed):
+                samples.add("replan_s", seconds)
+            log(f"n={n}: re-plan day {REPLAN_DAY} {samples.median('replan_s'):.2f} s")
+        else:
+            notes.append(f"re-plan {SKIPPED}: n > --replan-max {options.replan_max}")
+
+    for key in ("plan_s", "rules_s", "build_s", "solve_s", "layout_s", "cli_s", "cli_peak_mb",
+                "naive_s", "thumb_s", "replan_s"):
+        row[key] = samples.median(key)
+    if row["naive_s"] is not None and row["plan_s"]:
+        row["time_ratio"] = row["naive_s"] / row["plan_s"]
+    if plan is not None and plan.status != "optimal":
+        notes.append(f"planner stopped at gap {plan.gap:.4%} (time limit {options.time_limit:g} s "
+                     "or relative gap not proven)")
+    row["notes"] = "; ".join(notes)
+    return row
+
+
+def profile_size(n: int, options: Options) -> Path:
+    """cProfile of make_plan and of the whole CLI process at size ``n``; top functions."""
+    videos, campaign, raw = instance(n, options.seed, options.time_limit)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    make_plan(videos, campaign)
+    profiler.disable()
+    text = io.StringIO()
+    text.write(f"# cProfile, {n} videos, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n")
+    text.write("## make_plan, top 40 by cumulative time\n")
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+    text.write("\n## make_plan, top 25 by own time\n")
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    with tempfile.TemporaryDirectory(prefix=f"profile_{n}_") as tmp:
+        folder = Path(tmp)
+        videos_path, campaign_path = write_inputs(folder, videos, raw)
+        prof = folder / "cli.prof"
+        run_child(cli_command(campaign_path, videos_path, folder / "out", profile_to=prof),
+                  folder, cli_timeout(options.time_limit))
+        text.write("\n## planner plan (whole CLI process), top 40 by cumulative time\n")
+        pstats.Stats(str(prof), stream=text).sort_stats("cumulative").print_stats(40)
+    path = options.out / f"profile_{n}.txt"
+    atomic_write_text(path, _strip_paths(text.getvalue()))
+    return path
+
+
+def _strip_paths(text: str) -> str:
+    """Shorter, machine-independent file names in the profile."""
+    for prefix in sorted({str(ROOT) + os.sep, *(p + os.sep for p in sys.path if p)}, key=len,
+                         reverse=True):
+        text = text.replace(prefix, "")
+    return text
+
+
+# ---------------------------------------------------------------- output
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def machine_info(startup: float | None) -> list[str]:
+    lines = [
+        f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"cores: {os.cpu_count()} ({_cpu_model()})",
+        f"python: {platform.python_version()} ({platform.platform()})",
+        f"highspy: {_version('highspy')}, pulp: {_version('pulp')}, "
+        f"pandas: {_version('pandas')}",
+    ]
+    if startup is not None:
+        lines.append(f"CLI start-up (fresh interpreter importing planner.cli): {startup:.2f} s")
+    with contextlib.suppress(OSError):
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        lines.append(f"load average when written (1/5/15 min): {load} "
+                     "(above the core count, other work shared the machine: times are inflated)")
+    return lines
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.2f}"
+    return str(value)
+
+
+def to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in COLUMNS])
+    return buffer.getvalue()
+
+
+def _s(value: Any) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _yuan(value: Any) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
+    head = ("| videos | purchases | plan s | rules s | build s | solve s | CLI s | CLI peak MB "
+            "| status | expected GMV | gap | naive MILP s | naive x slower | GMV vs naive "
+            "| rule-of-thumb GMV | uplift | re-plan day 10 s |")
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for r in rows:
+        if r.get("naive_s") is None:
+            naive = ("skipped (too large)", "-", "-")
+        else:
+            ratio = r.get("objective_ratio")
+            naive = (_s(r["naive_s"]), "-" if r.get("time_ratio") is None
+                     else f"{r['time_ratio']:.1f}x",
+                     "-" if ratio is None else f"{ratio:.4f}")
+        uplift = r.get("uplift_pct")
+        replan = SKIPPED if r.get("replan_s") is None else _s(r["replan_s"])
+        cells = [
+            f"{r['videos']:,}", f"{r.get('purchases') or 0:,}", _s(r.get("plan_s")),
+            _s(r.get("rules_s")), _s(r.get("build_s")), _s(r.get("solve_s")),
+            _s(r.get("cli_s")), "-" if r.get("cli_peak_mb") is None
+            else f"{r['cli_peak_mb']:,.0f}",
+            str(r.get("status", "-")), _yuan(r.get("expected_gmv")),
+            "-" if r.get("gap") is None else f"{r['gap']:.3%}",
+            *naive, _yuan(r.get("thumb_gmv")),
+            "-" if uplift is None else f"+{uplift:.1f}%" if uplift >= 0 else f"{uplift:.1f}%",
+            replan,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_markdown(rows: Sequence[dict[str, Any]], options: Options,
+                startup: float | None) -> str:
+    notes = [f"- {r['videos']:,} videos: {r['notes']}" for r in rows if r.get("notes")]
+    parts = [
+        "# Benchmark results\n",
+        f"`python -m benchmarks.run --sizes {','.join(str(n) for n in options.sizes)} "
+        f"--repeats {options.repeats} --time-limit {options.time_limit:g}` "
+        f"(medians over {options.repeats} repeat(s); 30-day Tmall campaign with one big sale, "
+        f"{BUDGET_PER_VIDEO:,.0f} yuan of budget per video).\n",
+        markdown_table(rows),
+        *(["Notes:\n", "\n".join(notes) + "\n"] if notes else []),
+        "Machine:\n",
+        "\n".join(f"- {line}" for line in machine_info(startup)) + "\n",
+    ]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- entry
+
+
+def run(options: Options) -> list[dict[str, Any]]:
+    """Run every size, write results.csv / results.md (and a profile), return the rows."""
+    options.out.mkdir(parents=True, exist_ok=True)
+    startup = startup_seconds()
+    rows = []
+    for n in options.sizes:
+        log(f"n={n}: start")
+        rows.append(bench_size(n, options))
+        # Written after each size, so a long run that is stopped keeps what it measured.
+        atomic_write_text(options.out / "results.csv", to_csv(rows))
+        atomic_write_text(options.out / "results.md", to_markdown(rows, options, startup))
+    if options.profile and options.sizes:
+        largest = max(options.sizes)
+        log(f"n={largest}: profiling")
+        log(f"wrote {profile_size(largest, options)}")
+    return rows
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="50,200,1000,5000,20000",
+                        help="roster sizes, comma-separated (default: %(default)s)")
+    parser.add_argument("--repeats", type=int, default=3, help="default: %(default)s")
+    parser.add_argument("--time-limit", type=float, default=120.0,
+                        help="solver time limit per plan, seconds (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=Options.out,
+                        help="folder for results.csv, results.md, profile_<n>.txt")
+    parser.add_argument("--naive-max", type=int, default=1000,
+                        help="largest roster the naive flat MILP runs on (default: %(default)s)")
+    parser.add_argument("--replan-max", type=int, default=1000,
+                        help="largest roster the re-plan path runs on (default: %(default)s)")
+    parser.add_argument("--no-profile", dest="profile", action="store_false",
+                        help="skip the cProfile run at the largest size")
+    parser.add_argument("--seed", type=int, default=SEED, help="default: %(default)s")
+    args = parser.parse_args(argv)
+    try:
+        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
+    except ValueError:
+        parser.error(f"--sizes must be whole numbers separated by commas, got {args.sizes!r}")
+    if not sizes or min(sizes) < 1:
+        parser.error("--sizes needs at least one size, each at least 1")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    return Options(sizes=sizes, repeats=args.repeats, time_limit=args.time_limit,
+                   out=args.out, naive_max=args.naive_max, replan_max=args.replan_max,
+                   profile=args.profile, seed=args.seed)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    rows = run(options)
+    print(markdown_table(rows), end="")
+    print(f"\nwrote {options.out / 'results.csv'} and {options.out / 'results.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

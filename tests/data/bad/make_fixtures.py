@@ -1,0 +1,426 @@
+"""Write the bad-input corpus next to this script (run it again after changing it).
+
+    .venv/bin/python tests/data/bad/make_fixtures.py
+
+Every file is derived from one small, hand-written roster (``BASE``) that
+plans cleanly with ``sample_data/campaign_tmall.toml`` (plan date
+2027-04-20, a commitment on v0012), from that campaign file, or from a
+small actuals table, each with one thing broken. ``cases.toml`` pairs every
+file with the message it must produce; ``tests/test_bad_inputs.py`` checks
+them. Output is byte-for-byte reproducible: random bytes come from a seeded
+generator and workbooks get fixed timestamps.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+import zipfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+from openpyxl.worksheet.worksheet import Worksheet
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+OUT = HERE  # where the files go; main(out) changes it (the tests regenerate into a tmp dir)
+CAMPAIGN = (ROOT / "sample_data" / "campaign_tmall.toml").read_text("utf-8")
+SEED = 20270420
+FIXED_TIME = (2027, 4, 20, 0, 0, 0)
+
+Row = list[str]
+
+HEADER: Row = [
+    "video_id", "kol_name", "followers", "median_plays", "publish_date", "natural_plays",
+    "natural_gmv", "likes", "comments", "shares", "kol_authorized", "ad_review_passed",
+    "roi_3m", "first_2h_plays", "first_2h_gmv", "kol_fee", "product", "landing_url",
+]
+ZH_HEADER: Row = [
+    "视频ID", "达人昵称", "粉丝数", "播放量中位数", "发布日期", "自然播放量", "自然成交额",
+    "点赞数", "评论数", "分享数", "达人授权", "广审通过", "近3月流量ROI", "首2小时播放量",
+    "首2小时成交额", "达人费用", "商品", "落地页",
+]
+_URL = "https://detail.tmall.com/item.htm?id="
+# Spreadsheet rows: header = row 1, v0001 = row 2, ..., v0020 = row 6.
+BASE: list[Row] = [
+    ["v0001", "超甜的糖爱美妆", "9628266", "821618", "2027-04-10", "821351", "27636.34",
+     "39217", "1872", "14117", "true", "true", "0.78", "", "", "440600", "小金瓶精华液",
+     _URL + "652201937745"],
+    ["v0002", "小蕊姐", "213512", "60000", "2027-04-17", "252000", "20160", "2300", "101",
+     "600", "true", "false", "1.64", "", "", "5200", "氨基酸洁面乳", _URL + "701238845610"],
+    ["v0003", "萌呀", "86590", "9470", "2027-04-15", "53600", "2738", "1700", "40", "300",
+     "false", "false", "", "", "", "2000", "玻尿酸补水面膜", ""],
+    ["v0012", "橙不熬夜", "1681146", "130932", "2027-04-05", "417980", "47067", "6140", "270",
+     "1440", "true", "true", "1.3", "", "", "75100", "清透防晒喷雾", _URL + "719930254418"],
+    ["v0020", "阿鹿说护肤", "3500000", "400000", "2027-03-30", "1200000", "96000", "52000",
+     "2100", "8000", "true", "true", "2.1", "", "", "150000", "胶原蛋白饮",
+     _URL + "664178320937"],
+]
+
+ACTUALS_HEADER: Row = ["date", "video_id", "tool", "spend", "gmv", "plays", "orders"]
+ACTUALS: list[Row] = [
+    ["2027-04-21", "v0012", "dou_plus", "1000", "1850", "50000", "12"],
+    ["2027-04-21", "v0020", "kol_bidding", "3000", "7200", "75000", "40"],
+    ["2027-04-22", "v0012", "dou_plus", "1000", "1600", "48000", "10"],
+]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def csv_text(rows: Sequence[Sequence[str]], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def roster(*edits: tuple[int, str, str], header: Row = HEADER) -> list[Row]:
+    """The base roster with cells replaced: (spreadsheet row, column name, new text)."""
+    rows = [list(header)] + [list(r) for r in BASE]
+    for row, column, value in edits:
+        rows[row - 1][HEADER.index(column)] = value
+    return rows
+
+
+def without(rows: list[Row], *columns: str) -> list[Row]:
+    drop = {rows[0].index(c) for c in columns}
+    return [[c for j, c in enumerate(r) if j not in drop] for r in rows]
+
+
+def write_bytes(name: str, data: bytes) -> None:
+    (OUT / name).write_bytes(data)
+
+
+def write_text(name: str, text: str, encoding: str = "utf-8") -> None:
+    write_bytes(name, text.encode(encoding))
+
+
+def campaign(replace: Callable[[str], str]) -> str:
+    text = replace(CAMPAIGN)
+    if text == CAMPAIGN:
+        raise ValueError("the edit did not change the campaign file")
+    return text
+
+
+def sub(old: str, new: str, count: int = 1) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        if old not in text:
+            raise ValueError(f"{old!r} is not in the campaign file")
+        return text.replace(old, new, count)
+
+    return edit
+
+
+def typed(row: Row) -> list[object]:
+    """Cells as Excel holds them: numbers as numbers, dates as dates."""
+    out: list[object] = []
+    for column, text in zip(HEADER, row, strict=True):
+        if text == "":
+            out.append(None)
+        elif column == "publish_date":
+            out.append(datetime.fromisoformat(text))
+        elif column in ("video_id", "kol_name", "product", "landing_url", "kol_authorized",
+                        "ad_review_passed"):
+            out.append(text)
+        else:
+            out.append(float(text) if "." in text else int(text))
+    return out
+
+
+def save_book(book: openpyxl.Workbook, name: str) -> None:
+    book.properties.creator = "make_fixtures.py"
+    book.properties.created = datetime(*FIXED_TIME)
+    path = OUT / name
+    book.save(path)
+    normalise_zip(path)
+
+
+def normalise_zip(path: Path) -> None:
+    """Fixed entry times and document dates, so the workbook's bytes are reproducible."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for filename, data in entries:
+            if filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>2027-04-20T00:00:00Z\g<2>",
+                    data,
+                )
+            target.writestr(zipfile.ZipInfo(filename, date_time=FIXED_TIME), data)
+
+
+def append_rows(sheet: Worksheet, rows: Sequence[Sequence[object]]) -> None:
+    for row in rows:
+        sheet.append(list(row))
+
+
+# ---------------------------------------------------------------- videos, CSV
+
+
+def videos_csv() -> None:
+    rows = roster()
+    write_text("videos_missing_followers.csv", csv_text(without(rows, "followers")))
+    write_text("videos_missing_two_columns.csv", csv_text(without(rows, "natural_gmv", "likes")))
+    typo = roster()
+    typo[0][HEADER.index("followers")] = "folowers"
+    write_text("videos_header_typo.csv", csv_text(typo))
+    twice = [[*r, r[HEADER.index("followers")]] for r in roster()]
+    twice[0][-1] = "粉丝数"
+    write_text("videos_same_column_twice.csv", csv_text(twice))
+    extra = [[*r, "", "李四"] for r in roster()]
+    extra[0][-2:] = ["备注", "负责人"]
+    write_text("videos_unknown_columns.csv", csv_text(extra))
+    write_text("videos_text_in_count.csv", csv_text(roster((3, "followers", "很多"))))
+    write_text("videos_fractional_count.csv", csv_text(roster((4, "likes", "12.5"))))
+    write_text("videos_bad_bool.csv", csv_text(roster((2, "kol_authorized", "maybe"))))
+    write_text("videos_negative_gmv.csv", csv_text(roster((4, "natural_gmv", "-200"))))
+    write_text("videos_negative_fee_wan.csv", csv_text(roster((6, "kol_fee", "-3万"))))
+    write_text("videos_nan_gmv.csv", csv_text(roster((3, "natural_gmv", "NaN"))))
+    write_text("videos_inf_plays.csv", csv_text(roster((5, "natural_plays", "inf"))))
+    write_text("videos_absurd_gmv.csv", csv_text(roster((2, "natural_gmv", "1e300"))))
+    write_text("videos_phone_in_followers.csv", csv_text(roster((4, "followers", "13812345678"))))
+    write_text("videos_duplicate_id.csv", csv_text(roster((5, "video_id", "v0002"))))
+    write_text(
+        "videos_published_after_plan_date.csv",
+        csv_text(roster((2, "publish_date", "2027-05-01"))),
+    )
+    write_text("videos_unparsable_date.csv", csv_text(roster((3, "publish_date", "下周一"))))
+    write_text("videos_impossible_date.csv", csv_text(roster((4, "publish_date", "2027-02-30"))))
+    write_text("videos_scientific_id.csv", csv_text(roster((2, "video_id", "7.23457E+18"))))
+    write_text("videos_excel_na.csv", csv_text(roster((6, "kol_name", "#N/A"))))
+    write_text("videos_empty_required_cell.csv", csv_text(roster((3, "comments", ""))))
+    write_text(
+        "videos_comma_decimal.csv",
+        csv_text(roster((2, "natural_gmv", "27636,34")), delimiter=";"),
+    )
+    ragged = csv_text(roster()).replace(",2300,101,", ",2,300,101,")
+    write_text("videos_unquoted_comma.csv", ragged)
+    write_text("videos_header_only.csv", csv_text(roster()[:1]))
+    write_text("videos_empty.csv", "")
+    write_text("videos_blank_lines.csv", "\r\n   \r\n,,,\r\n")
+    rng = random.Random(SEED)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(rng.randrange(256) for _ in range(2000))
+    write_bytes("videos_binary.csv", png)
+    write_bytes("videos_old_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    write_text("videos_wrong_extension.json", '{"video_id": "v0001"}')
+    zero = roster(*((n, "natural_plays", "0") for n in range(2, 7)))
+    write_text("videos_zero_natural_plays.csv", csv_text(zero))
+
+    # Good inputs: encodings, delimiters and a title line that exports add.
+    zh = roster(header=ZH_HEADER)
+    write_text("videos_gb18030.csv", csv_text(zh), "gb18030")
+    write_text("videos_utf8_bom.csv", csv_text(zh), "utf-8-sig")
+    write_text("videos_utf16_tab.txt", csv_text(zh, delimiter="\t"), "utf-16")
+    write_text("videos_utf16le_no_bom.csv", csv_text(zh, delimiter="\t"), "utf-16-le")
+    write_text("videos_semicolon.csv", csv_text(roster(), delimiter=";"))
+    write_text("videos_tab.tsv", csv_text(roster(), delimiter="\t"))
+    title = "导出时间: 2027-04-20 09:00\r\n"
+    write_text("videos_title_line.csv", title + csv_text(zh), "utf-8-sig")
+
+
+# ---------------------------------------------------------------- videos, XLSX
+
+
+def videos_xlsx() -> None:
+    data = [typed(r) for r in BASE]
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "达人清单"
+    sheet.append(["618 达人投放清单 (2027-04-20)"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    append_rows(sheet, [ZH_HEADER, *data])
+    save_book(book, "videos_merged_title.xlsx")
+
+    # Two header rows: merged group labels above, and headers merged down over both.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    groups: list[object] = [None] * len(HEADER)
+    groups[0], groups[1], groups[2] = "视频ID", "达人昵称", "账号"
+    groups[5], groups[9], groups[12] = "内容数据", None, "投放"
+    sheet.append(groups)
+    second: list[object] = [None, None, *ZH_HEADER[2:]]
+    sheet.append(second)
+    sheet.merge_cells("A1:A2")
+    sheet.merge_cells("B1:B2")
+    sheet.merge_cells("C1:E1")
+    sheet.merge_cells("F1:L1")
+    sheet.merge_cells("M1:R1")
+    append_rows(sheet, data)
+    save_book(book, "videos_two_header_rows.xlsx")
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    append_rows(notes, [["本表为 618 达人清单"], ["金额单位: 元"], ["负责人", "张三"]])
+    roster_sheet = book.create_sheet("达人清单")
+    append_rows(roster_sheet, [HEADER, *data])
+    pivot = book.create_sheet("汇总")
+    append_rows(pivot, [["达人数", 5], ["总费用", "=SUM(达人清单!P2:P6)"]])
+    save_book(book, "videos_several_sheets.xlsx")
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for row in data:
+        sheet.append(row)
+        sheet.append([])  # an empty row after every video
+    sheet.insert_rows(1, amount=2)  # and two above the header
+    save_book(book, "videos_empty_rows.xlsx")
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    append_rows(sheet, [ZH_HEADER, *data])
+    # Same KOL on two rows, the name merged over both: the second cell is empty.
+    sheet.cell(row=3, column=2, value="超甜的糖爱美妆")
+    sheet.merge_cells("B2:B3")
+    save_book(book, "videos_merged_data_cells.xlsx")
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    book.create_sheet("Sheet1")
+    save_book(book, "videos_empty_workbook.xlsx")
+
+    # Formulas with the values Excel cached when it saved them (xlsxwriter writes both).
+    for name, broken in (("videos_formulas.xlsx", False), ("videos_formula_error.xlsx", True)):
+        path = OUT / name
+        workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+        workbook.set_properties({"created": datetime(*FIXED_TIME)})
+        ws = workbook.add_worksheet("视频")
+        ws.write_row(0, 0, ZH_HEADER)
+        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        gmv = HEADER.index("natural_gmv")
+        for r, row in enumerate(data, start=1):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, datetime):
+                    ws.write_datetime(r, c, value, date_format)
+                elif isinstance(value, str):
+                    ws.write_string(r, c, value)
+                else:
+                    ws.write_number(r, c, float(value))  # type: ignore[arg-type]
+            natural = float(row[gmv])  # type: ignore[arg-type]
+            cached: float | str = natural
+            formula = f"=ROUND(F{r + 1}*{natural}/F{r + 1},2)"
+            if broken and r == 2:
+                formula, cached = f"=G{r + 1}/0", "#DIV/0!"
+            ws.write_formula(r, gmv, formula, None, cached)
+        workbook.close()
+        normalise_zip(path)
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    append_rows(sheet, [HEADER, *data])
+    save_book(book, "videos_truncated.xlsx")
+    whole = (OUT / "videos_truncated.xlsx").read_bytes()
+    write_bytes("videos_truncated.xlsx", whole[: len(whole) // 2])
+    write_bytes("videos_xlsx_named_csv.csv", whole)
+
+
+# ---------------------------------------------------------------- campaign
+
+
+def campaigns() -> None:
+    files: dict[str, Callable[[str], str]] = {
+        "campaign_end_before_start.toml": sub("end = 2027-06-20", "end = 2027-04-01"),
+        "campaign_sale_outside.toml": lambda t: sub("end = 2027-06-18", "end = 2027-07-02")(
+            sub("start = 2027-05-31", "start = 2027-06-30")(t)
+        ),
+        "campaign_sale_end_before_start.toml": sub("end = 2027-06-18", "end = 2027-05-01"),
+        "campaign_commitment_unknown_video.toml": sub('video_id = "v0012"', 'video_id = "v9999"'),
+        "campaign_commitment_unknown_tool.toml": sub('tool = "dou_plus"', 'tool = "dou_plu"'),
+        "campaign_tool_not_in_chain.toml": sub('tool = "dou_plus"', 'tool = "qianchuan"'),
+        "campaign_tool_alias.toml": sub('tool = "dou_plus"', 'tool = "DOU+"'),
+        "campaign_syntax_error.toml": sub("budget = 3_000_000", "budget = 3_000_000 yuan"),
+        "campaign_unknown_key.toml": sub("budget = 3_000_000", "budjet = 3_000_000"),
+        "campaign_unknown_nested_key.toml": sub(
+            "min_seeding_share = 0.5", "min_seeding_shares = 0.5"
+        ),
+        "campaign_unknown_tool_section.toml": lambda t: t + "\n[tools.douyin_ads]\ncpm = 30\n",
+        "campaign_zero_cpm.toml": lambda t: t + "\n[tools.dou_plus]\ncpm = 0\n",
+        "campaign_negative_budget.toml": sub("budget = 3_000_000", "budget = -3_000_000"),
+        "campaign_inf_budget.toml": sub("budget = 3_000_000", "budget = inf"),
+        "campaign_nan_roi_floor.toml": sub("roi_floor = 1.2", "roi_floor = nan"),
+        "campaign_text_budget.toml": sub("budget = 3_000_000", 'budget = "三百万"'),
+        "campaign_bad_date.toml": sub("start = 2027-04-21", 'start = "next monday"'),
+        "campaign_unknown_chain.toml": sub('chain = "tmall"', 'chain = "taobao"'),
+        "campaign_plan_date_after_end.toml": sub(
+            "plan_date = 2027-04-20", "plan_date = 2027-07-01"
+        ),
+        "campaign_zero_half_life.toml": lambda t: t
+        + "\n[tiers.freshness_half_life_days]\nkoc = 0\ntail = 7\nmid = 12\nhead = 18\n"
+        "super_head = 25\n",
+    }
+    for name, edit in files.items():
+        write_text(name, campaign(edit))
+    write_text("campaign_gb18030.toml", CAMPAIGN, "gb18030")
+    write_text("campaign_utf8_bom.toml", CAMPAIGN, "utf-8-sig")
+    write_text("campaign_empty.toml", "")
+    rng = random.Random(SEED + 1)
+    write_bytes("campaign_binary.toml", bytes(rng.randrange(256) for _ in range(512)))
+
+
+# ---------------------------------------------------------------- actuals
+
+
+def actuals() -> None:
+    def table(*edits: tuple[int, int, str], extra: Sequence[Row] = ()) -> str:
+        rows = [list(ACTUALS_HEADER)] + [list(r) for r in ACTUALS] + [list(r) for r in extra]
+        for row, column, value in edits:
+            rows[row - 1][column] = value
+        return csv_text(rows)
+
+    write_text("actuals_unknown_tool.csv", table((3, 2, "抖音推广")))
+    write_text("actuals_duplicate_rows.csv", table(extra=[ACTUALS[0]]))
+    write_text("actuals_negative_spend.csv", table((4, 3, "-50")))
+    write_text("actuals_missing_tool_column.csv", csv_text(
+        without([list(ACTUALS_HEADER)] + [list(r) for r in ACTUALS], "tool")
+    ))
+    write_text("actuals_bad_date.csv", table((2, 0, "4月31日")))
+    write_text("actuals_absurd_spend.csv", table((3, 3, "5e12")))
+    zh = ["日期", "视频ID", "投放工具", "消耗", "成交额", "播放量", "订单数"]
+    good = [zh, *[[r[0], r[1], {"dou_plus": "DOU+", "kol_bidding": "达人竞价"}.get(r[2], r[2]),
+                   *r[3:]] for r in ACTUALS]]
+    write_text("actuals_good_gb18030.csv", csv_text(good), "gb18030")
+
+
+FIXTURE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".json", ".toml")
+
+
+def fixture_files(folder: Path) -> list[Path]:
+    """The corpus files in ``folder`` (not this script, not the manifest)."""
+    return sorted(
+        p for p in folder.iterdir() if p.suffix in FIXTURE_SUFFIXES and p.name != "cases.toml"
+    )
+
+
+def main(out: Path = HERE) -> list[Path]:
+    """Write every fixture into ``out`` (stale ones there are removed first)."""
+    global OUT
+    OUT = out
+    for path in fixture_files(out):
+        path.unlink()
+    videos_csv()
+    videos_xlsx()
+    campaigns()
+    actuals()
+    return fixture_files(out)
+
+
+if __name__ == "__main__":
+    written = main()
+    total = sum(p.stat().st_size for p in written)
+    print(f"wrote {len(written)} files, {total / 1024:.0f} KiB in {HERE}")

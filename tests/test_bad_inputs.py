@@ -1,0 +1,227 @@
+"""The bad-input corpus (tests/data/bad/cases.toml): clear errors, exit codes, nothing written.
+
+Every case runs ``planner plan`` the way a buyer does. A bad file must exit
+with 2, name the file, the row and column where it can, say what is wrong
+and how to fix it, never show a traceback, and leave no output folder behind.
+A good export (other encodings, delimiters, workbooks with titles, several
+sheets or formulas) must plan with exit code 0. Actuals files are checked
+through ``read_actuals``, which re-planning uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import tomllib
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.errors import InputError
+from planner.io.tables import MAX_ROWS, read_actuals
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "data" / "bad"
+MANIFEST = tomllib.loads((BAD / "cases.toml").read_text("utf-8"))
+runner = CliRunner()
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    file: str
+    input: str
+    exit: int
+    expect: list[str]
+    once: list[str] = field(default_factory=list)
+    videos: str = ""
+    campaign: str = ""
+    xfail: str = ""
+
+    @property
+    def bad(self) -> bool:
+        return self.exit != 0
+
+
+def _case(raw: dict[str, Any]) -> Case:
+    defaults = MANIFEST["defaults"]
+    return Case(
+        name=raw["name"],
+        file=raw["file"],
+        input=raw["input"],
+        exit=raw.get("exit", 2),
+        expect=list(raw.get("expect", [])),
+        once=list(raw.get("once", [])),
+        videos=raw.get("videos", defaults["videos"]),
+        campaign=raw.get("campaign", defaults["campaign"]),
+        xfail=raw.get("xfail", ""),
+    )
+
+
+CASES = [_case(raw) for raw in MANIFEST["case"]]
+
+
+def _params(kinds: tuple[str, ...]) -> list[Any]:
+    return [
+        pytest.param(
+            c,
+            id=c.name,
+            marks=[pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [],
+        )
+        for c in CASES
+        if c.input in kinds
+    ]
+
+
+def _load_fixture_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_fixtures", BAD / "make_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---------------------------------------------------------------- the corpus itself
+
+
+def test_the_corpus_is_complete_and_small() -> None:
+    files = {p.name for p in _load_fixture_script().fixture_files(BAD)}
+    named = [c.file for c in CASES]
+    assert len(named) == len(set(named)), "each file is one case"
+    assert set(named) == files, "every file has a case and every case a file"
+    assert len(CASES) >= 40
+    assert sum(c.bad for c in CASES) >= 40
+    assert {c.input for c in CASES} == {"videos", "campaign", "actuals"}
+    assert sum((BAD / f).stat().st_size for f in files) < 2 * 1024 * 1024
+    for case in CASES:
+        assert case.expect or not case.bad, f"{case.name} expects no message"
+
+
+def test_the_fixture_script_reproduces_the_committed_files(tmp_path: Path) -> None:
+    written = _load_fixture_script().main(tmp_path)
+    assert {p.name for p in written} == {c.file for c in CASES}
+    changed = [p.name for p in written if p.read_bytes() != (BAD / p.name).read_bytes()]
+    assert changed == [], "run tests/data/bad/make_fixtures.py and commit the files"
+
+
+# ---------------------------------------------------------------- videos and campaign files
+
+
+def _run_plan(case: Case, out: Path) -> tuple[int, str]:
+    if case.input == "videos":
+        videos, campaign = BAD / case.file, ROOT / case.campaign
+    else:
+        videos, campaign = ROOT / case.videos, BAD / case.file
+    result = runner.invoke(
+        app, ["plan", "--campaign", str(campaign), "--videos", str(videos), "--out", str(out)]
+    )
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("case", _params(("videos", "campaign")))
+def test_plan_on_corpus_file(case: Case, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code, output = _run_plan(case, out)
+
+    assert "Traceback" not in output, output
+    assert code == case.exit, output
+    for text in case.expect:
+        assert text in output, f"{text!r} missing from:\n{output}"
+    for text in case.once:
+        assert output.count(text) == 1, f"{text!r} should appear once in:\n{output}"
+    if case.bad:
+        first = output.lstrip().splitlines()[0]
+        assert first.startswith(("InputError: ", "ConfigError: ")), output
+        assert case.file in output, "the message names the file"
+        assert "Fix:" in output, "the message says how to fix it"
+        assert not out.exists() or not any(out.iterdir()), "nothing is written"
+    else:
+        plan = json.loads((out / "plan.json").read_text("utf-8"))
+        assert plan["budget"] > 0 and plan["total_spend"] <= plan["budget"]
+        book = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
+        try:
+            assert "Orders" in book.sheetnames
+        finally:
+            book.close()
+
+
+def test_good_exports_plan_like_the_plain_csv(tmp_path: Path) -> None:
+    """Encodings, delimiters, title rows and workbooks change nothing in the plan."""
+    plans = {}
+    for name in ("videos_semicolon.csv", "videos_gb18030.csv", "videos_utf16le_no_bom.csv",
+                 "videos_two_header_rows.xlsx", "videos_several_sheets.xlsx",
+                 "videos_formulas.xlsx"):
+        case = next(c for c in CASES if c.file == name)
+        code, output = _run_plan(case, tmp_path / name)
+        assert code == 0, output
+        plan = json.loads((tmp_path / name / "plan.json").read_text("utf-8"))
+        plans[name] = (plan["expected_gmv"], plan["total_spend"], len(plan["videos"]))
+    assert len(set(plans.values())) == 1, plans
+    assert next(iter(plans.values()))[2] == 5
+
+
+# ---------------------------------------------------------------- actuals files
+
+
+@pytest.mark.parametrize("case", _params(("actuals",)))
+def test_read_actuals_on_corpus_file(case: Case) -> None:
+    path = BAD / case.file
+    if not case.bad:
+        frame, notes = read_actuals(path)
+        assert len(frame) > 0 and notes == []
+        assert set(frame["tool"]) <= {"dou_plus", "kol_bidding"}
+        return
+    with pytest.raises(InputError) as caught:
+        read_actuals(path)
+    message = str(caught.value)
+    assert message.startswith(case.file) or case.file in message
+    assert "Fix:" in message
+    for text in case.expect:
+        assert text in message, f"{text!r} missing from:\n{message}"
+
+
+# ---------------------------------------------------------------- size
+
+
+def test_a_200k_row_file_is_refused_within_memory(tmp_path: Path) -> None:
+    """Generated here, not committed: 200,000 rows (~25 MB) of a real-looking roster."""
+    with (ROOT / "sample_data" / "videos.csv").open(encoding="utf-8", newline="") as handle:
+        source = list(csv.reader(handle))
+    videos = tmp_path / "videos.csv"
+    with videos.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(source[0])
+        for i in range(200_000):
+            row = source[1 + i % (len(source) - 1)]
+            writer.writerow([f"v{i:06d}", *row[1:]])
+    size = videos.stat().st_size
+    assert size > 10 * 1024 * 1024
+    out = tmp_path / "out"
+
+    tracemalloc.start()
+    try:
+        result = runner.invoke(app, [
+            "plan", "--campaign", str(ROOT / "sample_data" / "campaign_tmall.toml"),
+            "--videos", str(videos), "--out", str(out),
+        ])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result.exit_code == 2, result.output
+    assert f"videos.csv: has more than {MAX_ROWS:,} data rows" in result.output
+    assert "Fix: Split the file" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    # The file's bytes and its decoded text (two bytes a character once there is
+    # Chinese in it), and not much more: rows are counted before any is kept.
+    # Keeping 100,000 rows of cells first took about nine times the file.
+    assert peak < 6 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"

@@ -1,0 +1,178 @@
+"""The buyers' rule of thumb: it keeps every rule, and the optimiser does at least as well."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import pytest
+
+from factories import make_campaign, make_video
+from planner.baselines import BaselineResult, allocate_rule_of_thumb, rule_of_thumb
+from planner.config import Campaign
+from planner.models import Video
+from planner.planning import assess_roster, make_plan
+from planner.response import KYUAN, Purchase, ResponseModel, build_response_model
+from planner.tools import Tool
+
+
+def _roster() -> list[Video]:
+    return [
+        # Head KOL published on the plan date: content service can start before Dou+ may.
+        make_video(video_id="head_new", followers=5_000_000, median_plays=400_000,
+                   publish_date=date(2027, 4, 20), natural_plays=600_000, natural_gmv=55_000,
+                   likes=20_000, comments=900),
+        # The factory's mid-tier video (traffic ROI 2.0): Dou+ and the ad tools.
+        make_video(video_id="mid"),
+        # A strong KOC: Dou+ only, small capacity.
+        make_video(video_id="koc", followers=90_000, median_plays=60_000, natural_plays=80_000,
+                   natural_gmv=10_400, likes=3_000, comments=90, kol_authorized=False),
+        # Below the floor: nothing to buy.
+        make_video(video_id="weak", natural_gmv=9_000),
+    ]
+
+
+CAMPAIGNS = {
+    "budget binds": {"budget": 120_000},
+    "daily cap binds": {"budget": 400_000, "daily_cap": 30_000},
+    "big budget with a sale": {
+        "budget": 2_000_000, "daily_cap": 250_000,
+        "big_sales": [{"name": "sale", "start": date(2027, 4, 27), "end": date(2027, 4, 28)}],
+    },
+    "tool cap and leftover below minimums": {
+        "budget": 50_150, "tools": {"ad_feed": {"max_budget": 5_000}},
+    },
+}
+
+
+def _allocate(campaign: Campaign) -> tuple[ResponseModel, BaselineResult]:
+    assessments = assess_roster(_roster(), campaign)
+    response = build_response_model(assessments, campaign)
+    return response, allocate_rule_of_thumb(assessments, response, campaign)
+
+
+def _taken(response: ResponseModel, result: BaselineResult) -> list[tuple[Purchase, float]]:
+    by_index = {p.index: p for p in response.purchases}
+    return [(by_index[i], yuan) for i, yuan in result.spend_by_purchase.items()]
+
+
+@pytest.fixture(params=list(CAMPAIGNS), ids=list(CAMPAIGNS))
+def case(request: pytest.FixtureRequest) -> tuple[Campaign, ResponseModel, BaselineResult]:
+    campaign = make_campaign(**CAMPAIGNS[request.param])
+    response, result = _allocate(campaign)
+    return campaign, response, result
+
+
+def test_spends_within_the_budget(case):
+    campaign, _, result = case
+    assert 0 < result.spend <= campaign.budget + 1e-6
+    assert result.total_spend <= campaign.budget + 1e-6
+
+
+def test_respects_the_daily_cap(case):
+    campaign, response, result = case
+    if campaign.daily_cap is None:
+        return
+    per_day: dict[date, float] = defaultdict(float)
+    for p, yuan in _taken(response, result):
+        for day, share in zip(p.days, p.day_shares, strict=True):
+            per_day[day] += yuan * share
+    assert max(per_day.values()) <= campaign.daily_cap + 1e-6
+
+
+def test_every_order_meets_its_tool_minimum_and_capacity(case):
+    campaign, response, result = case
+    for p, yuan in _taken(response, result):
+        assert yuan >= campaign.tools[p.tool].min_order - 1e-6
+        assert yuan <= p.capacity * KYUAN + 1e-6
+        step = campaign.tools[p.tool].order_step
+        assert yuan / step == pytest.approx(round(yuan / step))
+
+
+def test_respects_tool_caps_and_reach_limit(case):
+    campaign, response, result = case
+    per_tool: dict[Tool, float] = defaultdict(float)
+    impressions: dict[str, float] = defaultdict(float)
+    for p, yuan in _taken(response, result):
+        per_tool[p.tool] += yuan
+        impressions[p.video_id] += yuan / KYUAN * p.impressions_per_kyuan
+    for tool, spent in per_tool.items():
+        cap = campaign.tools[tool].max_budget
+        assert cap is None or spent <= cap + 1e-6
+    for video_id, used in impressions.items():
+        assert used <= response.amplification_room[video_id] * (1 + 1e-9)
+
+
+def test_content_service_and_dou_plus_never_share_a_video_day(case):
+    _, response, result = case
+    cs_days = {(p.video_id, d) for p, _ in _taken(response, result)
+               if p.is_content_service for d in p.days}
+    dou_plus_days = {(p.video_id, p.days[0]) for p, _ in _taken(response, result)
+                     if p.tool is Tool.DOU_PLUS}
+    assert not cs_days & dou_plus_days
+
+
+def test_keeps_the_minimum_seeding_share(case):
+    campaign, response, result = case
+    seeding = response.kol_fees * KYUAN + sum(y for p, y in _taken(response, result) if p.seeding)
+    total = response.kol_fees * KYUAN + result.spend
+    assert seeding >= campaign.balance.min_seeding_share * total - 1e-6
+
+
+def test_the_exclusivity_is_really_exercised():
+    """Content service is taken first on the new head video, then Dou+ after its window."""
+    campaign = make_campaign(budget=2_000_000)
+    response, result = _allocate(campaign)
+    tools = {p.tool for p, _ in _taken(response, result) if p.video_id == "head_new"}
+    assert {Tool.CONTENT_SERVICE, Tool.DOU_PLUS} <= tools
+    cs = [p for p in response.purchases if p.is_content_service and p.video_id == "head_new"]
+    assert min(p.min_order for p in cs) * KYUAN == 50_000
+
+
+def test_skips_a_purchase_when_less_than_its_minimum_is_left():
+    # 40,000 yuan cannot book content service (50,000 minimum): the money goes elsewhere.
+    campaign = make_campaign(budget=40_000)
+    response, result = _allocate(campaign)
+    assert not any(p.is_content_service for p, _ in _taken(response, result))
+    assert result.spend > 0
+
+
+def test_ranks_videos_by_traffic_roi():
+    # With money for one video only, the best traffic ROI gets it, whatever the roster order.
+    campaign = make_campaign(budget=5_000)
+    for roster in (_roster(), list(reversed(_roster()))):
+        result = rule_of_thumb(roster, campaign)
+        assessments = assess_roster(roster, campaign)
+        response = build_response_model(assessments, campaign)
+        by_index = {p.index: p for p in response.purchases}
+        bought = {by_index[i].video_id for i in result.spend_by_purchase}
+        buyable = {p.video_id for p in response.purchases}
+        best = max((a for a in assessments if a.video.video_id in buyable),
+                   key=lambda a: a.scores.traffic_roi).video.video_id
+        assert bought == {best} == {"koc"}
+
+
+def test_counts_fixed_commitments_like_the_planner():
+    campaign = make_campaign(budget=120_000, commitments=[
+        {"video_id": "mid", "tool": "dou_plus", "start": date(2027, 4, 21),
+         "end": date(2027, 4, 22), "budget": 4_000},
+    ])
+    _, result = _allocate(campaign)
+    assert result.committed == pytest.approx(4_000)
+    assert result.total_spend <= campaign.budget + 1e-6
+
+
+def test_is_deterministic():
+    campaign = make_campaign(**CAMPAIGNS["daily cap binds"])
+    assert rule_of_thumb(_roster(), campaign) == rule_of_thumb(_roster(), campaign)
+
+
+@pytest.mark.parametrize("name", list(CAMPAIGNS))
+def test_the_planner_does_at_least_as_well(name):
+    campaign = make_campaign(**CAMPAIGNS[name])
+    thumb = rule_of_thumb(_roster(), campaign)
+    plan = make_plan(_roster(), campaign)
+    # The planner is optimal within its relative gap; both round orders down to whole yuan.
+    slack = campaign.solver.relative_gap * plan.bound_gmv + 10.0
+    assert thumb.expected_gmv <= plan.expected_gmv + slack
+    assert thumb.expected_gmv <= plan.bound_gmv + 10.0
