@@ -115,6 +115,8 @@ navigation = st.navigation(
                 url_path="plan", default=True),
         st.Page("app_pages/videos_page.py", title="Videos", icon=":material/movie:",
                 url_path="videos"),
+        st.Page("app_pages/replan_page.py", title="Re-plan", icon=":material/update:",
+                url_path="replan"),
     ]
 )
 with st.sidebar:

@@ -13,22 +13,25 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Final
 
+import pandas as pd
 import streamlit as st
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
-from planner.io.tables import MAX_ROWS, read_videos
+from planner.io.replan_job import replan_frames, run_replan
+from planner.io.store import open_store
+from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.models import Plan, Video, VideoScore
 from planner.planning import make_plan, score_roster
-from planner.views import campaign_to_dict, canonical_json, fingerprint
+from planner.views import campaign_to_dict, campaign_toml, canonical_json, fingerprint
 
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"
@@ -133,6 +136,73 @@ def score_videos(
     campaign = parse_campaign(campaign_json, source)
     videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
     return score_roster(videos, campaign)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def load_actuals(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Read a daily actuals CSV/XLSX given as bytes; raises InputError naming ``name``."""
+    with _as_file(data, name) as path:
+        return read_actuals(path)
+
+
+@dataclass(frozen=True)
+class ReplanBundle:
+    """A re-plan, what the store did with the actuals, its downloads and the stored actuals."""
+
+    plan: Plan
+    ingested: dict[str, int]
+    warnings: tuple[str, ...]
+    dry_run: bool
+    store_path: Path
+    json_text: str
+    xlsx: bytes
+    recorded: pd.DataFrame | None  # the store's actuals after the run; None if unreadable
+    recorded_note: str  # why ``recorded`` is None, or ""
+    previous_date: date | None  # date of the recorded plan the changes compare with
+
+
+def replan_in_store(
+    inputs: Inputs, campaign: Campaign, campaign_source: str, actuals_name: str,
+    actuals_data: bytes, plan_date: date, store_path: Path, *, dry_run: bool,
+    lock_timeout: float,
+) -> ReplanBundle:
+    """``run_replan`` on the inputs as files; never cached: it writes the store.
+
+    The campaign in use (possibly edited on the Plan page) goes in as TOML. The
+    downloads are the files ``run_replan`` writes, or for a dry run the same
+    files written from the plan it returns.
+    """
+    toml_name = campaign_source if campaign_source.endswith(".toml") else "campaign.toml"
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="planner-replan-") as tmp:
+        campaign_path, videos_path, actuals_path = (
+            stack.enter_context(_as_file(data, name))
+            for data, name in (
+                (campaign_toml(campaign).encode("utf-8"), toml_name),
+                (inputs.videos_data, inputs.videos_name),
+                (actuals_data, actuals_name),
+            )
+        )
+        out = Path(tmp)
+        outcome = run_replan(campaign_path, videos_path, actuals_path, plan_date, store_path,
+                             None if dry_run else out, dry_run=dry_run,
+                             lock_timeout=lock_timeout)
+        paths = outcome.written or write_plan(
+            outcome.plan, out, extra_sheets=replan_frames(outcome.plan))
+        json_text = paths["json"].read_text(encoding="utf-8")
+        xlsx = paths["xlsx"].read_bytes()
+    recorded, note, previous = None, "", None
+    try:
+        with open_store(store_path, timeout=lock_timeout) as store:
+            recorded = store.actuals(campaign.name)
+            before = store.previous_plan(campaign.name, plan_date)
+            previous = None if before is None else before.plan_date
+    except PlannerError as exc:
+        note = str(exc)
+    return ReplanBundle(
+        plan=outcome.plan, ingested=dict(outcome.ingested), warnings=tuple(outcome.warnings),
+        dry_run=dry_run, store_path=store_path, json_text=json_text, xlsx=xlsx,
+        recorded=recorded, recorded_note=note, previous_date=previous,
+    )
 
 
 def sample_bytes(name: str) -> bytes:

@@ -272,6 +272,7 @@ class SolveResult:
     iterations: int
     tight: list[str]  # names of constraints at their limit
     model: AllocationModel
+    notes: list[str] = field(default_factory=list)  # e.g. a solver fallback
 
 
 @functools.cache
@@ -318,7 +319,8 @@ def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
         info = highs.getInfo()
         proven = str(highs.getModelStatus()).endswith("kOptimal")
         if problem.isMIP():
-            bound = float(info.mip_dual_bound)
+            # PuLP hands HiGHS the negated objective of a maximisation: negate back.
+            bound = -float(info.mip_dual_bound)
             if not math.isfinite(bound):
                 bound = objective if proven else float("nan")
         else:
@@ -365,30 +367,45 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     started = time.perf_counter()
     chosen = backend or campaign.solver.backend
     backends = [chosen] + [b for b in ("highs", "cbc") if b != chosen]
-    last_error: Exception | None = None
+    failures: list[str] = []
     for name in backends:
         try:
-            if flat:
-                return _solve_discrete(response, campaign, backend=name, started=started,
-                                       active=None, flat=True, lp_bound=None)
-            bound, active = _sifting_relaxation(response, campaign, name, started)
-            result = _solve_discrete(response, campaign, backend=name, started=started,
-                                     active=active, flat=False, lp_bound=bound)
-            if result.status != "optimal" and len(response.purchases) <= FULL_PROOF_PURCHASES:
-                # The relaxation is loose here (typically a budget near the content-service
-                # minimum): a model over every purchase is small enough to prove the plan.
-                full = _solve_discrete(response, campaign, backend=name, started=started,
-                                       active=None, flat=False, lp_bound=None)
-                if full.objective >= result.objective - 1e-9:
-                    return full
-            return result
+            result = _solve_with(response, campaign, name, started, flat)
         except _Infeasible:
             raise explain_infeasibility(response, campaign) from None
-        except (SolverError, pulp.PulpSolverError, OSError, RuntimeError) as exc:
-            # A missing or crashing backend must not end the plan: try the other one.
-            last_error = exc
+        except Exception as exc:
+            # A missing or crashing backend must not end the plan: try the other one, and
+            # tell the buyer which one failed and why.
+            failures.append(f"{name} failed ({type(exc).__name__}: {exc})")
             continue
-    raise SolverError(f"no solver backend could solve the plan: {last_error}")
+        if failures:
+            result.notes.append(
+                f"Solver: {'; '.join(failures)}; the plan was solved with {name} instead."
+            )
+        return result
+    raise SolverError(f"no solver backend could solve the plan: {'; '.join(failures)}")
+
+
+def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, started: float,
+                flat: bool) -> SolveResult:
+    if flat:
+        return _solve_discrete(response, campaign, backend=backend, started=started,
+                               active=None, flat=True, lp_bound=None)
+    bound, active = _sifting_relaxation(response, campaign, backend, started)
+    result = _solve_discrete(response, campaign, backend=backend, started=started,
+                             active=active, flat=False, lp_bound=bound)
+    if result.status == "optimal" or len(response.purchases) > FULL_PROOF_PURCHASES:
+        return result
+    # The relaxation is loose here (typically a budget near the content-service minimum):
+    # a model over every purchase is small enough to prove the plan.
+    full = _solve_discrete(response, campaign, backend=backend, started=started,
+                           active=None, flat=False, lp_bound=None)
+    best = full if full.objective >= result.objective else result
+    # Both bounds are valid for the full model: keep the tighter one.
+    best.bound = max(best.objective, min(full.bound, result.bound))
+    if best.status != "optimal" and full.status == "optimal":
+        best.status = "optimal"
+    return best
 
 
 def _reduced_costs(response: ResponseModel, model: AllocationModel) -> dict[int, float]:
@@ -506,6 +523,14 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
             proven = False
             break
         lazy |= violations
+        if iterations >= 3:
+            # Money left below most minimums makes the next-best purchase violate each
+            # round: give binaries to a doubling batch of the best purchases as well.
+            candidates = sorted(
+                (p for p in model.purchases if p.index not in lazy and p.min_order > 0),
+                key=lambda p: -p.seg_roi[0],
+            )
+            lazy |= {p.index for p in candidates[: 2 ** iterations]}
     spend = {p.index: sum(v.value() or 0.0 for v in model.seg_vars[p.index])
              for p in model.purchases}
     objective = sum(

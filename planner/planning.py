@@ -204,7 +204,7 @@ def _lay_out(
         seeding_share=round(seeding / everything, 4) if everything else 0.0,
         kol_fees=round(response.kol_fees * KYUAN, 2),
         solve_seconds=round(seconds, 3),
-        assumptions=assumptions(campaign),
+        assumptions=result.notes + assumptions(campaign),
         orders=orders,
         daily=daily,
         videos=[
@@ -286,6 +286,15 @@ def describe_binding(
         words.append(
             f"{unspent:,.0f} yuan stay unallocated because orders are rounded down to whole "
             "yuan and to each tool's order step."
+        )
+    elif unspent >= 1.0 and response.purchases and unspent < min(
+        p.min_order for p in response.purchases
+    ) * KYUAN:
+        smallest = min(response.purchases, key=lambda p: p.min_order)
+        words.append(
+            f"{unspent:,.0f} yuan left is less than the smallest order any allowed purchase "
+            f"takes ({smallest.tool} minimum {smallest.min_order * KYUAN:,.0f} yuan): it "
+            "stays unspent."
         )
     elif unspent >= 1.0:
         full = sum(

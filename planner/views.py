@@ -10,9 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import Enum
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import pandas as pd
@@ -20,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from planner.config import BigSale, Campaign, Commitment
 from planner.errors import Problem
+from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
 from planner.rules import (
     ad_tool_rule,
@@ -550,3 +554,198 @@ def campaign_dict_from_form(
         }
     raw["tools"] = tools
     return raw, problems
+
+
+# ------------------------------------------------------------------ re-planning
+
+
+def default_replan_date(actuals: pd.DataFrame, campaign: Campaign) -> date:
+    """The day after the latest actuals date, else the campaign's plan date.
+
+    Kept inside ``replan_date_bounds`` so a date picker can show it.
+    """
+    days = [d for d in actuals["date"] if isinstance(d, date)] if "date" in actuals else []
+    wanted = max(days) + timedelta(days=1) if days else campaign.effective_plan_date
+    low, high = replan_date_bounds(campaign)
+    return min(max(wanted, low), high)
+
+
+def replan_date_bounds(campaign: Campaign) -> tuple[date, date]:
+    """The earliest and latest day a re-plan can be made for: plan date or start .. end."""
+    return min(campaign.start, campaign.effective_plan_date), campaign.end
+
+
+def resolve_store_path(text: str, base: Path) -> Path | None:
+    """The history store a buyer typed: ``~`` expanded, relative paths under ``base``.
+
+    None when nothing usable was typed.
+    """
+    cleaned = text.strip().strip('"').strip("'").strip()
+    if not cleaned:
+        return None
+    path = Path(cleaned).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def ingest_metrics(counts: Mapping[str, int]) -> list[Metric]:
+    """What the store did with the actuals rows: added, restated (replaced), unchanged."""
+    return [
+        Metric("Added", f"{counts.get('added', 0):,}", "rows new to the history store"),
+        Metric(
+            "Restated",
+            f"{counts.get('replaced', 0):,}",
+            "rows for a date, video and tool already stored, with new numbers: the new "
+            "value replaces the old one, which is kept in the audit table",
+        ),
+        Metric("Unchanged", f"{counts.get('unchanged', 0):,}",
+               "rows identical to what the store already had"),
+    ]
+
+
+def plan_kol_names(plan: Plan) -> dict[str, str]:
+    """Video id -> KOL name, as the plan's video summaries carry them."""
+    return {v.video_id: v.kol_name for v in plan.videos}
+
+
+CHANGE_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tool", "change", "old_budget", "new_budget", "delta",
+    "old_mode", "new_mode", "reason",
+)
+
+
+def changes_frame(plan: Plan) -> pd.DataFrame:
+    """The diff against the previous plan, one row per video and tool, biggest move first.
+
+    Budgets are what is left from the re-plan date on; ``delta`` is new - old.
+    """
+    names = plan_kol_names(plan)
+    rows = [
+        {
+            "video_id": c.video_id,
+            "kol_name": names.get(c.video_id, ""),
+            "tool": tool_label(c.tool),
+            "change": c.kind,
+            "old_budget": c.old_budget,
+            "new_budget": c.new_budget,
+            "delta": round(c.new_budget - c.old_budget, 2),
+            "old_mode": c.old_mode or "",
+            "new_mode": c.new_mode or "",
+            "reason": c.reason.text,
+        }
+        for c in sorted(
+            plan.changes,
+            key=lambda c: (-abs(c.new_budget - c.old_budget), c.video_id, c.tool.value),
+        )
+    ]
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+TOPUP_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "date", "hours", "budget", "reason",
+)
+
+
+def topups_frame(plan: Plan) -> pd.DataFrame:
+    """The Dou+ top-ups the re-plan suggests, with KOL names."""
+    names = plan_kol_names(plan)
+    rows = [
+        {
+            "video_id": t.video_id,
+            "kol_name": names.get(t.video_id, ""),
+            "date": t.date,
+            "hours": t.hours,
+            "budget": t.budget,
+            "reason": t.reason.text,
+        }
+        for t in plan.topups
+    ]
+    return pd.DataFrame(rows, columns=list(TOPUP_COLUMNS))
+
+
+LEARNED_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tool", "spend", "gmv", "prior_roi", "observed_roi", "learned_roi",
+)
+
+
+def learned_frame(plan: Plan) -> pd.DataFrame:
+    """Each video and tool's ROI before (prior), in the actuals (observed) and after."""
+    names = plan_kol_names(plan)
+    rows = [
+        {
+            "video_id": e.video_id,
+            "kol_name": names.get(e.video_id, ""),
+            "tool": tool_label(e.tool),
+            "spend": e.spend,
+            "gmv": e.gmv,
+            "prior_roi": e.prior_roi,
+            "observed_roi": e.observed_roi,
+            "learned_roi": e.learned_roi,
+        }
+        for e in plan.learned
+    ]
+    return pd.DataFrame(rows, columns=list(LEARNED_COLUMNS))
+
+
+def kpi_frame(actuals: pd.DataFrame, videos: Sequence[Video], by: KpiBy) -> pd.DataFrame:
+    """``planner.kpi.kpi_table`` with tools shown by name (``by="tool"``)."""
+    table = kpi_table(actuals, videos, by=by)
+    if by == "tool":
+        table["tool"] = table["tool"].map(lambda t: tool_label(str(t)))
+    return table
+
+
+# ------------------------------------------------------------------ campaign as TOML
+
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_string(text: str) -> str:
+    # JSON's escapes are valid TOML escapes; DEL is the one control JSON leaves raw.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_key(key: object) -> str:
+    text = key.value if isinstance(key, Enum) else str(key)
+    return text if _BARE_KEY.fullmatch(text) else _toml_string(text)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)  # repr gives TOML's forms, including inf and nan
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        items = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None]
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def campaign_toml(campaign: Campaign) -> str:
+    """The campaign as a TOML file that ``read_campaign`` reads back equal to it.
+
+    Every key is written (defaults too), nested tables inline; empty values are left out.
+    """
+    lines = ["# The campaign as the planner's web app used it; every key is written out.", ""]
+    for key, value in campaign.model_dump().items():
+        if value is not None:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def describe_actuals(actuals: pd.DataFrame) -> str:
+    """'2 rows from 2027-04-21 to 2027-04-22: spend ¥3,000, GMV ¥9,300' for a caption."""
+    if actuals.empty:
+        return "no rows: the store's history alone is re-planned"
+    days = sorted(d for d in actuals["date"] if isinstance(d, date))
+    rows = "1 row" if len(actuals) == 1 else f"{len(actuals):,} rows"
+    span = f"on {days[0]}" if days[0] == days[-1] else f"from {days[0]} to {days[-1]}"
+    return (f"{rows} {span}: spend {yuan(float(actuals['spend'].sum()))}, "
+            f"GMV {yuan(float(actuals['gmv'].sum()))}")

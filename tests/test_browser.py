@@ -136,3 +136,49 @@ def test_the_sample_plan_renders_in_chromium(server: str) -> None:
             browser.close()
     assert shot.is_file()
     assert shot.stat().st_size > 100_000  # a full page of tables and charts, not a blank frame
+
+
+def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    actuals = tmp_path / "actuals_0421.csv"
+    actuals.write_text(
+        "date,video_id,tool,spend,gmv,plays\n"
+        "2027-04-21,v0012,dou_plus,1000,300,50000\n"
+        "2027-04-21,v0008,kol_bidding,2000,9000,50000\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "history.sqlite"
+    shot = ARTIFACTS / "replan.png"
+    shot.unlink(missing_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(server + "replan")
+            expect(page.get_by_role("heading", name="Re-plan")).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(actuals))
+            expect(page.get_by_text("2 rows on 2027-04-21")).to_be_visible(timeout=PLAN_WAIT_MS)
+            path_box = page.get_by_label("History store (SQLite file)", exact=True)
+            path_box.fill(str(store))
+            path_box.press("Enter")
+            expect(page.get_by_text(str(store))).to_be_visible(timeout=PLAN_WAIT_MS)
+            page.get_by_role("button", name="Re-plan (dry run)").click(timeout=PLAN_WAIT_MS)
+
+            expect(page.get_by_role("heading", name="Learned ROI")).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            metrics = page.locator('[data-testid="stMetric"]')
+            expect(metrics.filter(has_text="Added")).to_contain_text("2")
+            expect(metrics.filter(has_text="Expected GMV")).to_contain_text("¥")
+            expect(page.get_by_text("nothing was recorded")).to_be_visible()
+            expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+            height = page.evaluate(
+                "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": 1600, "height": int(height)})
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    assert shot.is_file()

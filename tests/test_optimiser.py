@@ -183,3 +183,22 @@ def test_constraints_are_named_after_their_rules():
     families = set(model.family_of.values())
     assert {"budget", "daily_cap", "balance"} <= families
     assert "budget" in model.constraints
+
+
+def test_unreachable_balance_bound_is_infeasible_and_named():
+    videos = [v.model_copy(update={"kol_fee": None}) for v in roster()]
+    harvest = {"video_id": "v4", "tool": "ad_feed", "start": date(2027, 4, 22),
+               "end": date(2027, 4, 23), "budget": 80_000}
+    campaign = make_campaign(budget=100_000, commitments=[harvest],
+                             balance={"min_seeding_share": 0.9})
+    with pytest.raises(InfeasibleError) as info:
+        make_plan(videos, campaign)
+    assert any("balance bound" in c and "yuan" in c for c in info.value.conflicts)
+
+
+def test_money_left_below_every_minimum_order_is_explained():
+    commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
+                  "end": date(2027, 4, 22), "budget": 99_950}
+    plan = make_plan(roster(), make_campaign(budget=100_000, commitments=[commitment]))
+    assert plan.unspent == pytest.approx(50)
+    assert any("less than the smallest order" in line for line in plan.binding)

@@ -223,6 +223,7 @@ def test_example_counts_are_reported(capsys: pytest.CaptureFixture[str]) -> None
     ran = {name: count for name, count in sorted(EXAMPLES.items())}
     with capsys.disabled():
         print("\nhypothesis examples run:", ", ".join(f"{k}={v}" for k, v in ran.items()))
-    if ran:  # empty when this test is selected on its own
-        assert all(count > 0 for count in ran.values())
+    if not ran:
+        pytest.skip("selected on its own: run the whole module to see the counts")
+    assert all(count > 0 for count in ran.values())
 

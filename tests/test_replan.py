@@ -228,3 +228,18 @@ def test_actuals_on_or_after_the_replan_date_are_refused(tmp_path, world_files):
     with pytest.raises(InputError, match="cannot be known"):
         run_replan(campaign, videos, actuals, START + timedelta(days=3), tmp_path / "h.sqlite",
                    None)
+
+
+def test_replan_workbook_has_changes_and_kpi_sheets(replay):
+    from openpyxl import load_workbook
+
+    day = START + timedelta(days=5)
+    workbook = load_workbook(replay["root"] / f"out_{day}" / "plan.xlsx", read_only=True)
+    try:
+        names = workbook.sheetnames
+        assert {"Changes", "Top-ups", "Learned ROI", "KPI by video", "KPI by tool",
+                "KPI by day"} <= set(names)
+        rows = list(workbook["KPI by tool"].iter_rows(values_only=True))
+        assert len(rows) >= 2 and "traffic_roi" in rows[0]
+    finally:
+        workbook.close()

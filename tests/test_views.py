@@ -16,25 +16,39 @@ from planner.io.campaign_file import read_campaign
 from planner.io.tables import read_videos
 from planner.models import Plan, Video
 from planner.planning import make_plan, score_roster
+from planner.replan import replan
 from planner.tools import CHAIN_TOOLS, Tool
 from planner.views import (
+    CHANGE_COLUMNS,
+    LEARNED_COLUMNS,
     ORDER_COLUMNS,
     ROSTER_COLUMNS,
+    TOPUP_COLUMNS,
     campaign_dict_from_form,
     campaign_to_dict,
+    campaign_toml,
     canonical_json,
+    changes_frame,
     daily_by_tool,
+    default_replan_date,
+    describe_actuals,
     filter_roster,
     fingerprint,
     form_defaults,
     headline,
+    ingest_metrics,
     kol_names,
+    kpi_frame,
+    learned_frame,
     orders_frame,
     per_video,
     per_video_long,
+    replan_date_bounds,
+    resolve_store_path,
     roi_against_floor,
     roster_frame,
     tool_label,
+    topups_frame,
     why_not_eligible,
 )
 
@@ -247,3 +261,130 @@ def test_canonical_json_and_fingerprint_are_stable(tmall: Campaign) -> None:
     assert campaign_from_dict(json.loads(text)) == tmall
     assert fingerprint("a", b"b") == fingerprint("a", b"b")
     assert fingerprint("a", b"b") != fingerprint("ab", b"")
+
+
+# ------------------------------------------------------------------ re-planning
+
+
+def _actuals(rows: list[tuple[date, str, str, float, float, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["date", "video_id", "tool", "spend", "gmv", "plays"])
+    frame["date"] = frame["date"].astype(object)
+    return frame
+
+
+DAY_ONE = [
+    (date(2027, 4, 21), "v0012", "dou_plus", 1000.0, 300.0, 50_000.0),
+    (date(2027, 4, 21), "v0008", "kol_bidding", 2000.0, 9000.0, 50_000.0),
+]
+DAY_TWO = [
+    (date(2027, 4, 22), "v0012", "dou_plus", 1000.0, 200.0, 48_000.0),
+    (date(2027, 4, 22), "v0008", "kol_bidding", 2000.0, 12_000.0, 55_000.0),
+]
+
+
+@pytest.fixture(scope="module")
+def replanned(videos: list[Video], tmall: Campaign) -> Plan:
+    """Day two's re-plan of the sample against day one's, as the store would chain them."""
+    first = replan(videos, tmall, _actuals(DAY_ONE), date(2027, 4, 22))
+    return replan(videos, tmall, _actuals(DAY_ONE + DAY_TWO), date(2027, 4, 23), first)
+
+
+def test_changes_frame_names_the_kol_and_puts_the_biggest_move_first(
+    replanned: Plan, videos: list[Video]
+) -> None:
+    frame = changes_frame(replanned)
+    assert list(frame.columns) == list(CHANGE_COLUMNS)
+    assert len(frame) == len(replanned.changes) > 0
+    names = kol_names(videos)
+    assert frame["kol_name"].tolist() == [names[v] for v in frame["video_id"]]
+    assert frame["delta"].abs().is_monotonic_decreasing
+    first = max(replanned.changes, key=lambda c: abs(c.new_budget - c.old_budget))
+    row = frame.iloc[0]
+    assert (row["video_id"], row["tool"], row["change"]) == (
+        first.video_id, tool_label(first.tool), first.kind)
+    assert row["reason"] == first.reason.text
+    assert row["delta"] == pytest.approx(first.new_budget - first.old_budget, abs=0.01)
+    assert set(frame["old_mode"]) | set(frame["new_mode"]) <= {"", "smart", "targeted"}
+
+
+def test_topups_and_learned_roi_frames_carry_names_and_every_row(replanned: Plan) -> None:
+    topups = topups_frame(replanned)
+    assert list(topups.columns) == list(TOPUP_COLUMNS)
+    assert len(topups) == len(replanned.topups)
+    learned = learned_frame(replanned)
+    assert list(learned.columns) == list(LEARNED_COLUMNS)
+    assert {"v0012", "v0008"} <= set(learned["video_id"])
+    assert learned.loc[learned["video_id"] == "v0012", "kol_name"].tolist()[0] == "橙不熬夜"
+    empty = Plan.model_validate({**replanned.model_dump(), "changes": [], "topups": [],
+                                 "learned": []})
+    for frame, columns in ((changes_frame(empty), CHANGE_COLUMNS),
+                           (topups_frame(empty), TOPUP_COLUMNS),
+                           (learned_frame(empty), LEARNED_COLUMNS)):
+        assert frame.empty and list(frame.columns) == list(columns)
+
+
+def test_the_default_replan_date_follows_the_file_inside_the_campaign(tmall: Campaign) -> None:
+    assert replan_date_bounds(tmall) == (date(2027, 4, 20), date(2027, 6, 20))
+    no_rows = _actuals([])
+    assert default_replan_date(no_rows, tmall) == tmall.plan_date == date(2027, 4, 20)
+    assert default_replan_date(_actuals(DAY_ONE + DAY_TWO), tmall) == date(2027, 4, 23)
+    last_day = _actuals([(date(2027, 6, 20), "v0012", "dou_plus", 1.0, 1.0, 1.0)])
+    assert default_replan_date(last_day, tmall) == date(2027, 6, 20)  # clamped to the end
+
+
+def test_a_typed_store_path_resolves_under_the_project(tmp_path: Path) -> None:
+    assert resolve_store_path("out/history.sqlite", tmp_path) == tmp_path / "out/history.sqlite"
+    assert resolve_store_path(' "/srv/h.sqlite" ', tmp_path) == Path("/srv/h.sqlite")
+    assert resolve_store_path("~/h.sqlite", tmp_path) == Path.home() / "h.sqlite"
+    assert resolve_store_path("  ", tmp_path) is None
+
+
+def test_ingest_metrics_call_replaced_rows_restated() -> None:
+    metrics = ingest_metrics({"added": 1200, "replaced": 3, "unchanged": 0})
+    assert [(m.label, m.value) for m in metrics] == [
+        ("Added", "1,200"), ("Restated", "3"), ("Unchanged", "0"),
+    ]
+
+
+def test_kpi_frame_shows_tools_by_name(videos: list[Video]) -> None:
+    actuals = _actuals(DAY_ONE + DAY_TWO)
+    by_tool = kpi_frame(actuals, videos, "tool")
+    assert by_tool["tool"].tolist() == ["Dou+", "KOL bidding 达人竞价"]
+    assert by_tool["traffic_roi"].tolist() == pytest.approx([500 / 2000, 21_000 / 4000])
+    assert kpi_frame(actuals, videos, "video")["kol_name"].str.len().gt(0).all()
+
+
+def test_describe_actuals_sums_the_file() -> None:
+    assert describe_actuals(_actuals(DAY_ONE)) == "2 rows on 2027-04-21: spend ¥3,000, GMV ¥9,300"
+    assert describe_actuals(_actuals(DAY_ONE + DAY_TWO)).startswith(
+        "4 rows from 2027-04-21 to 2027-04-22: spend ¥6,000")
+    assert describe_actuals(_actuals([])).startswith("no rows")
+
+
+@pytest.mark.parametrize("name", ["campaign_tmall.toml", "campaign_closed_loop.toml"])
+def test_campaign_toml_reads_back_as_the_same_campaign(name: str, tmp_path: Path) -> None:
+    campaign = read_campaign(SAMPLE / name)
+    path = tmp_path / "campaign.toml"
+    path.write_text(campaign_toml(campaign), encoding="utf-8")
+    assert read_campaign(path) == campaign
+
+
+def test_campaign_toml_keeps_edits_odd_text_and_empty_values(
+    tmall: Campaign, tmp_path: Path
+) -> None:
+    raw = campaign_to_dict(tmall)
+    raw.update(
+        name='618 "双11" \\ test\ttab\x7f',
+        daily_cap=None, roi_floor=None, gross_margin=0.55, return_rate=0.1,
+        default_landing_url="https://example.com/?a=1&b=[2]",
+    )
+    raw["tools"]["ad_feed"]["enabled"] = False
+    raw["tools"]["dou_plus"]["max_daily"] = 2e4
+    raw["commitments"][0]["booking_date"] = None
+    raw["commitments"][0]["realised_gmv"] = 1234.5
+    edited = campaign_from_dict(raw)
+    path = tmp_path / "edited.toml"
+    text = campaign_toml(edited)
+    assert "daily_cap" not in text and "roi_floor" not in text  # None is left out
+    path.write_text(text, encoding="utf-8")
+    assert read_campaign(path) == edited

@@ -13,6 +13,7 @@ because the previous plan is the latest one made for an earlier day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,7 +24,8 @@ from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
 from planner.io.tables import read_actuals, read_videos
-from planner.models import Plan
+from planner.kpi import kpi_table
+from planner.models import Plan, Video
 from planner.replan import check_actuals, replan
 
 
@@ -35,8 +37,9 @@ class ReplanOutcome:
     warnings: list[str]
 
 
-def replan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
-    """Extra sheets of a re-plan: changes, top-ups and learned ROI."""
+def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
+                  videos: Sequence[Video] = ()) -> dict[str, pd.DataFrame]:
+    """Extra sheets of a re-plan: changes, top-ups, learned ROI and the KPIs of the actuals."""
     changes = pd.DataFrame(
         [
             {"video_id": c.video_id, "tool": c.tool.value, "change": c.kind,
@@ -57,7 +60,11 @@ def replan_frames(plan: Plan) -> dict[str, pd.DataFrame]:
         [e.model_dump(mode="json") for e in plan.learned],
         columns=["video_id", "tool", "spend", "gmv", "prior_roi", "observed_roi", "learned_roi"],
     )
-    return {"Changes": changes, "Top-ups": topups, "Learned ROI": learned}
+    frames = {"Changes": changes, "Top-ups": topups, "Learned ROI": learned}
+    if actuals is not None and len(actuals):
+        for by in ("video", "tool", "day"):
+            frames[f"KPI by {by}"] = kpi_table(actuals, videos, by=by)
+    return frames
 
 
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,
@@ -84,7 +91,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                 written = write_plan(
                     plan, out_dir,
                     inputs=(campaign_path, videos_path, actuals_path, store_path),
-                    extra_sheets=replan_frames(plan),
+                    extra_sheets=replan_frames(plan, actuals, videos),
                 )
             store.save_plan(
                 plan,

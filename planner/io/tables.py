@@ -7,7 +7,9 @@ XLSX workbook. Headers may be English column names or simplified/traditional
 Chinese. Every problem is reported with the file, the row number the buyer
 sees in a spreadsheet (header = row 1 when it is the first row) and the
 column header as written in the file, and all problems are listed at once so
-one round of fixes is enough.
+one round of fixes is enough. A title, an export note or a row of merged group
+labels above the header is skipped, and in a workbook the sheet holding the
+known headers is read; both are told as warnings.
 """
 
 from __future__ import annotations
@@ -424,9 +426,8 @@ def _column_letter(position: int) -> str:
     return letters
 
 
-def _header_score(cells: Sequence[object], specs: Sequence[ColumnSpec]) -> int:
-    """How many of ``specs`` a row names (required columns count double)."""
-    aliases = _alias_map(specs)
+def _header_score(cells: Sequence[object], aliases: dict[str, ColumnSpec]) -> int:
+    """How many known columns a row names (required columns count double)."""
     found = {
         spec.name: spec.required
         for cell in cells
@@ -442,7 +443,8 @@ def _best_header(
     filled = [r for r in rows if not all(_is_blank(c) for c in r)][:_HEADER_SEARCH_ROWS]
     if not specs or not filled:
         return 0, 0
-    scores = [_header_score(r, specs) for r in filled]
+    aliases = _alias_map(specs)
+    scores = [_header_score(r, aliases) for r in filled]
     best = max(scores)
     return scores.index(best), best
 
