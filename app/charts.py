@@ -121,3 +121,84 @@ def roi_floor_chart(roi: pd.DataFrame, floor: float) -> alt.LayerChart:
     )
     return alt.LayerChart(layer=[bars, rule, text], height=320)
 
+
+
+def _curve_points(curve: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a budget curve that have a plan (infeasible budgets have no figures)."""
+    return curve.loc[curve["expected_gmv"].notna()].reset_index(drop=True)
+
+
+def _budget_rule(budget: float) -> alt.Chart:
+    mark = pd.DataFrame([{"budget": budget, "label": f"current budget {budget:,.0f}"}])
+    rule: alt.Chart = (
+        alt.Chart(mark)
+        .mark_rule(strokeDash=[6, 4], color="#d62728", strokeWidth=2)
+        .encode(x="budget:Q", tooltip=[alt.Tooltip("label:N", title="Campaign")])
+    )
+    return rule
+
+
+def budget_curve_chart(curve: pd.DataFrame, current_budget: float) -> alt.LayerChart:
+    """Expected GMV and spend against the budget; the campaign's budget as a dashed rule.
+
+    ``curve`` is ``planner.views.curve_table`` of a budget curve; the tooltip of
+    each point carries its ROI and marginal ROI.
+    """
+    points = _curve_points(curve)
+    long = points.melt(
+        id_vars=["budget", "roi", "marginal_roi", "status"],
+        value_vars=["expected_gmv", "total_spend"],
+        var_name="measure",
+        value_name="yuan",
+    )
+    long["measure"] = long["measure"].map({"expected_gmv": "Expected GMV", "total_spend": "Spend"})
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("budget:Q", title="Budget (yuan)", axis=_YUAN_AXIS),
+            y=alt.Y("yuan:Q", title="Yuan", axis=_YUAN_AXIS),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                sort=["Expected GMV", "Spend"],
+                scale=alt.Scale(range=["#54a24b", "#4c78a8"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
+                alt.Tooltip("measure:N", title="Figure"),
+                alt.Tooltip("yuan:Q", title="Yuan", format=",.0f"),
+                alt.Tooltip("roi:Q", title="ROI", format=".2f"),
+                alt.Tooltip("marginal_roi:Q", title="Marginal ROI", format=".2f"),
+                alt.Tooltip("status:N", title="Solver status"),
+            ],
+        )
+    )
+    return alt.LayerChart(layer=[lines, _budget_rule(current_budget)], height=320)
+
+
+def marginal_roi_chart(
+    curve: pd.DataFrame, current_budget: float, floor: float
+) -> alt.LayerChart:
+    """Marginal ROI (extra GMV / extra spend since the budget before) against the ROI floor."""
+    points = _curve_points(curve)
+    points = points.loc[points["marginal_roi"].notna()]
+    marks = (
+        alt.Chart(points)
+        .mark_line(point=True, color="#f58518")
+        .encode(
+            x=alt.X("budget:Q", title="Budget (yuan)", axis=_YUAN_AXIS),
+            y=alt.Y("marginal_roi:Q", title="Marginal ROI", scale=alt.Scale(zero=True)),
+            tooltip=[
+                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
+                alt.Tooltip("marginal_roi:Q", title="Marginal ROI", format=".2f"),
+                alt.Tooltip("roi:Q", title="Overall ROI", format=".2f"),
+            ],
+        )
+    )
+    line = pd.DataFrame([{"floor": floor, "label": f"ROI floor {floor:.2f}"}])
+    rule = alt.Chart(line).mark_rule(color="#444", strokeWidth=1).encode(
+        y="floor:Q", tooltip=[alt.Tooltip("label:N", title="Limit")]
+    )
+    return alt.LayerChart(layer=[marks, rule, _budget_rule(current_budget)], height=320)

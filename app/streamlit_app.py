@@ -117,6 +117,8 @@ navigation = st.navigation(
                 url_path="videos"),
         st.Page("app_pages/replan_page.py", title="Re-plan", icon=":material/update:",
                 url_path="replan"),
+        st.Page("app_pages/whatif_page.py", title="What-if", icon=":material/query_stats:",
+                url_path="whatif"),
     ]
 )
 with st.sidebar:

@@ -25,13 +25,20 @@ import streamlit as st
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.io.campaign_file import read_campaign
-from planner.io.export import write_plan
+from planner.io.export import LineChart, write_frames_xlsx, write_plan
 from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.models import Plan, Video, VideoScore
 from planner.planning import make_plan, score_roster
-from planner.views import campaign_to_dict, campaign_toml, canonical_json, fingerprint
+from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
+from planner.views import (
+    campaign_to_dict,
+    campaign_toml,
+    canonical_json,
+    csv_bytes,
+    fingerprint,
+)
 
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"
@@ -279,3 +286,79 @@ def roster_caption() -> str:
         f"Files up to 20 MB (server.maxUploadSize) and {MAX_ROWS:,} videos. "
         "CSV in UTF-8, UTF-16 or GBK, or an XLSX workbook; English or Chinese headers."
     )
+
+
+# ------------------------------------------------------------------ what-if on the budget
+
+
+def _planning_inputs(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str
+) -> tuple[list[Video], Campaign]:
+    campaign = parse_campaign(campaign_json, source)
+    videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
+    return videos, campaign
+
+
+@dataclass(frozen=True)
+class CurveBundle:
+    """A budget curve with the exact bytes of its two downloads."""
+
+    curve: pd.DataFrame
+    csv: bytes
+    xlsx: bytes
+
+
+def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
+    """``budget_curve.xlsx`` as ``planner sweep --out`` writes it: the table and a native chart."""
+    with tempfile.TemporaryDirectory(prefix="planner-curve-") as tmp:
+        path = Path(tmp) / "budget_curve.xlsx"
+        write_frames_xlsx(
+            path, {"Budget curve": curve},
+            chart=LineChart("Budget curve", "budget", ("expected_gmv",),
+                            "Expected GMV by budget"),
+            created=created,
+        )
+        return path.read_bytes()
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def curve_bundle(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str,
+    budgets: tuple[float, ...],
+) -> CurveBundle:
+    """Plan the campaign at each budget (``planner.sweep.budget_curve``) and build the files."""
+    videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
+    curve = budget_curve(videos, campaign, budgets)
+    return CurveBundle(curve=curve, csv=csv_bytes(curve),
+                       xlsx=curve_xlsx(curve, campaign.effective_plan_date))
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def target_budget(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str, *,
+    gmv_target: float | None, min_roi: float | None, tolerance: float,
+) -> TargetResult:
+    """``planner.sweep.min_budget_for`` for one target (give exactly one)."""
+    videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
+    return min_budget_for(videos, campaign, gmv_target=gmv_target, min_roi=min_roi,
+                          tolerance=tolerance)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the next ``step`` yuan would buy, and the plan at the current budget."""
+
+    step: float
+    lines: tuple[str, ...]
+    plan: Plan
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def next_step(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str, step: float
+) -> NextStep:
+    """Plan at the campaign's budget and price the next ``step`` yuan (``marginal_value``)."""
+    videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
+    base = make_plan(videos, campaign, source=source)
+    lines = marginal_value(videos, campaign, step, base=base)
+    return NextStep(step=step, lines=tuple(lines), plan=base)

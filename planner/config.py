@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -114,11 +115,16 @@ class TierConfig(_Strict):
         description="Days after which a video's paid reach halves; KOC decay faster [seed].",
     )
 
+    @field_validator("freshness_half_life_days")
+    @classmethod
+    def _positive_half_lives(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if v <= 0}
+        if bad:
+            raise ValueError(f"half-lives must be above 0 days, got {bad}")
+        return value
+
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        bad = {k: v for k, v in self.freshness_half_life_days.items() if v <= 0}
-        if bad:
-            raise ValueError(f"freshness half-lives must be above 0 days, got {bad}")
         if not self.koc_max < self.tail_max < self.mid_max < self.head_max:
             raise ValueError("tier thresholds must rise: koc_max < tail_max < mid_max < head_max")
         return self
@@ -171,6 +177,14 @@ class RuleConfig(_Strict):
     roi_decline_ratio: float = Field(
         0.7, gt=0, lt=1, description="Observed ROI below prior x this counts as a clear decline."
     )
+
+    @field_validator("cs_weekly_cap")
+    @classmethod
+    def _caps_not_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if v < 0}
+        if bad:
+            raise ValueError(f"weekly caps cannot be negative, got {bad}")
+        return value
 
 
 class ResponseConfig(_Strict):

@@ -292,6 +292,7 @@ def _silence_highs_banner() -> None:
 
 
 def _solver(backend: str, campaign: Campaign, time_left: float) -> pulp.LpSolver:
+    # Each call gets at least a second: a limit so short that no plan exists helps nobody.
     limit = max(1.0, time_left)
     if backend == "highs":
         _silence_highs_banner()
@@ -394,7 +395,8 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     bound, active = _sifting_relaxation(response, campaign, backend, started)
     result = _solve_discrete(response, campaign, backend=backend, started=started,
                              active=active, flat=False, lp_bound=bound)
-    if result.status == "optimal" or len(response.purchases) > FULL_PROOF_PURCHASES:
+    out_of_time = time.perf_counter() - started > campaign.solver.time_limit_s
+    if result.status == "optimal" or out_of_time or len(response.purchases) > FULL_PROOF_PURCHASES:
         return result
     # The relaxation is loose here (typically a budget near the content-service minimum):
     # a model over every purchase is small enough to prove the plan.
@@ -468,7 +470,31 @@ def _sifting_relaxation(response: ResponseModel, campaign: Campaign, backend: st
         }
         if not entering:
             return (bound if proven else None), active
+        if time.perf_counter() - started > campaign.solver.time_limit_s:
+            return None, active | entering  # out of time: no proven bound
         active |= entering
+
+
+def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
+    """A bound that needs no solver: the best segments that fit in the budget.
+
+    Dropping every rule but the budget can only raise the optimum, and with a
+    single budget row the best segments first are that relaxation's optimum.
+    """
+    left = campaign.budget / KYUAN - sum(sum(f.day_spend.values()) for f in response.fixed)
+    segments = sorted(
+        ((roi, width) for p in response.purchases
+         for roi, width in zip(p.seg_roi, p.seg_width, strict=True)),
+        reverse=True,
+    )
+    bound = 0.0
+    for roi, width in segments:
+        if left <= 0:
+            break
+        take = min(width, left)
+        bound += roi * take
+        left -= take
+    return bound
 
 
 def _price_with_choices_fixed(model: AllocationModel, response: ResponseModel,
@@ -543,7 +569,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
     bound = lp_bound if active is not None else solver_bound
     if bound is None:
         proven = False
-        bound = objective
+        bound = budget_only_bound(response, campaign)
     within_gap = bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
     return SolveResult(
         status="optimal" if proven and within_gap else "feasible",

@@ -144,13 +144,16 @@ def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
     cfg = campaign.learning
     floor = campaign.effective_roi_floor
     learned = {(e.video_id, e.tool): e.learned_roi for e in learning.estimates}
+    observed = {(e.video_id, e.tool): e.observed_roi for e in learning.estimates}
     minimum = campaign.tools[Tool.DOU_PLUS].min_order
     out = []
     for row in plan.daily:
         if row.date != plan_date or row.tool is not Tool.DOU_PLUS:
             continue
         roi = learned.get((row.video_id, Tool.DOU_PLUS))
-        if roi is None or roi < floor * cfg.topup_roi_multiple:
+        seen = observed.get((row.video_id, Tool.DOU_PLUS), 0.0)
+        # A peak needs both: the estimate and what Dou+ really sold on this video.
+        if roi is None or min(roi, seen) < floor * cfg.topup_roi_multiple:
             continue
         budget = round(row.spend * cfg.topup_share)
         if budget < minimum or row.spend - budget < minimum:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from planner.config import BigSale, Campaign, Commitment
 from planner.errors import Problem
+from planner.io.export import inert_text
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
 from planner.rules import (
@@ -33,6 +34,7 @@ from planner.rules import (
     roi_floor_rule,
 )
 from planner.scoring import score_video
+from planner.sweep import TargetResult
 from planner.tools import AD_TOOLS, CHAIN_TOOLS, TOOL_LABEL_ZH, Chain, Tool
 
 TOOL_NAMES: Final[dict[Tool, str]] = {
@@ -749,3 +751,130 @@ def describe_actuals(actuals: pd.DataFrame) -> str:
     span = f"on {days[0]}" if days[0] == days[-1] else f"from {days[0]} to {days[-1]}"
     return (f"{rows} {span}: spend {yuan(float(actuals['spend'].sum()))}, "
             f"GMV {yuan(float(actuals['gmv'].sum()))}")
+
+
+# ------------------------------------------------------------------ what-if on the budget
+
+MAX_CURVE_POINTS: Final = 20
+# The default curve: from a quarter to twice the campaign's budget.
+DEFAULT_CURVE_SHARES: Final[tuple[float, float]] = (0.25, 2.0)
+DEFAULT_CURVE_POINTS: Final = 6
+
+
+def default_budget_range(budget: float) -> tuple[float, float, int]:
+    """(from, to, points) the budget curve starts with: 25% .. 200% of ``budget``, 6 points."""
+    low, high = DEFAULT_CURVE_SHARES
+    return float(round(budget * low)), float(round(budget * high)), DEFAULT_CURVE_POINTS
+
+
+def budget_range(
+    start: float | None, stop: float | None, points: int | None
+) -> tuple[list[float], list[Problem]]:
+    """``points`` budgets evenly spaced from ``start`` to ``stop``, in whole yuan.
+
+    Returns the budgets (ascending, no duplicates) and the problems with the
+    three values; when there are problems the list of budgets is empty.
+    """
+    problems: list[Problem] = []
+    for label, value in (("From", start), ("To", stop)):
+        if value is None or not math.isfinite(value) or value <= 0:
+            problems.append(Problem(
+                "the budget must be a positive number of yuan.", file="Budget range",
+                column=label, fix="Enter an amount above 0, e.g. 500000.",
+            ))
+    if points is None or not 1 <= points <= MAX_CURVE_POINTS:
+        problems.append(Problem(
+            f"the number of points must be 1 to {MAX_CURVE_POINTS}.", file="Budget range",
+            column="Points", fix="Each point is a full plan; 4 to 8 points show the shape.",
+        ))
+    if problems or start is None or stop is None or points is None:
+        return [], problems
+    if stop < start:
+        return [], [Problem(
+            f"'To' ({stop:,.0f}) is below 'From' ({start:,.0f}).", file="Budget range",
+            column="To", fix="Give the larger budget in 'To'.",
+        )]
+    if points == 1 or stop == start:
+        return [float(round(start))], []
+    step = (stop - start) / (points - 1)
+    budgets = sorted({float(round(start + i * step)) for i in range(points)})
+    return [b for b in budgets if b > 0], []
+
+
+CURVE_TABLE_COLUMNS: Final[tuple[str, ...]] = (
+    "budget", "total_spend", "expected_gmv", "roi", "marginal_roi", "status", "gap", "unspent",
+    "binding",
+)
+
+
+def _one_line(text: object) -> str:
+    """Lines of text as sentences on one line: 'A. B.' from 'A\nB'."""
+    if not isinstance(text, str):
+        return ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(line if line.endswith(".") else f"{line}." for line in lines)
+
+
+def curve_table(curve: pd.DataFrame) -> pd.DataFrame:
+    """``planner.sweep.budget_curve`` for a table: figures first, the limits as one sentence each.
+
+    Columns: ``CURVE_TABLE_COLUMNS`` (budget, total_spend, expected_gmv, roi,
+    marginal_roi, status, gap, unspent, binding).
+    """
+    table = curve.loc[:, list(CURVE_TABLE_COLUMNS)].copy()
+    table["binding"] = [_one_line(text) for text in table["binding"]]
+    return table.reset_index(drop=True)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The bytes ``planner.io.export.write_csv`` would write for ``frame``.
+
+    UTF-8 with a BOM, CRLF line ends, no index; every text cell and header
+    that a spreadsheet would run as a formula gets a leading ``'``.
+    """
+
+    def inert(value: object) -> object:
+        return inert_text(value) if isinstance(value, str) else value
+
+    safe = frame.copy()
+    safe.columns = pd.RangeIndex(frame.shape[1])
+    for col in safe.columns:
+        series = safe[col]
+        if not (
+            pd.api.types.is_object_dtype(series.dtype)
+            or pd.api.types.is_string_dtype(series.dtype)
+            or isinstance(series.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        safe[col] = series.astype(object).map(inert)
+    safe.columns = pd.Index([inert(c) for c in frame.columns])
+    text = safe.to_csv(index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+def target_metrics(result: TargetResult) -> list[Metric]:
+    """The target mode's answer as figures: the budget, and the plan made at it.
+
+    When the target is out of reach the figures are those of the closest plan
+    tried, and the budget says so; with no plan at all the list is empty.
+    """
+    plan = result.plan
+    if plan is None:
+        return []
+    at = f"the plan at a budget of {yuan(plan.budget)}"
+    if not result.reached:
+        at = f"the closest plan tried, at a budget of {yuan(plan.budget)}"
+    return [
+        Metric(
+            "Budget",
+            yuan(result.budget) if result.budget is not None else "out of reach",
+            "the answer to the target" if result.reached else "no budget reaches the target",
+        ),
+        Metric("Expected GMV", yuan(plan.expected_gmv), at),
+        Metric("Spend", yuan(plan.total_spend), at),
+        Metric(
+            "Expected ROI",
+            f"{plan.expected_roi:.2f}" if plan.total_spend else "-",
+            f"expected GMV / spend of {at}; ROI floor {plan.roi_floor:.2f}",
+        ),
+    ]

@@ -126,6 +126,19 @@ def test_the_page_loads_safe_by_default_and_waits_for_an_actuals_file() -> None:
     assert not at.main.metric
 
 
+def test_the_store_path_survives_a_visit_to_another_page(tmp_path: Path) -> None:
+    at = open_page()
+    at.text_input(key=STORE).set_value(str(tmp_path / "team.sqlite")).run()
+    at.number_input(key=LOCK).set_value(5.0).run()
+    at.switch_page("app_pages/plan_page.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    # Falling back to the default would silently record into another store.
+    assert at.text_input(key=STORE).value == str(tmp_path / "team.sqlite")
+    assert at.number_input(key=LOCK).value == 5.0
+    assert at.checkbox(key=DRY_RUN).value is True  # back to safe
+
+
 def test_a_dry_run_shows_the_counts_and_the_new_plan_and_records_nothing(
     tmp_path: Path,
 ) -> None:

@@ -102,3 +102,11 @@ def test_roi_peak_gets_a_topup_carved_from_the_day():
                 and r.video_id == topup.video_id)
     assert topup.hours in (2, 6) and 100 <= topup.budget < today
     assert topup.reason.code == "topup_roi_peak"
+
+
+def test_no_topup_when_dou_plus_really_sold_badly():
+    campaign = _campaign()
+    videos = [_video(natural_gmv=80_000)]  # a strong prior...
+    rows = [(START, "v1", "dou_plus", 1000, 300)]  # ...but Dou+ sold at ROI 0.3
+    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=1))
+    assert not new.topups

@@ -5,10 +5,6 @@ A plan cut short by ``solver.time_limit_s`` must say ``feasible`` (never
 crashes, answers nonsense or is not installed must not end the plan: the
 other backend takes over and the plan's ``solver`` field names it. When both
 fail, the buyer gets a ``SolverError`` and exit code 4, without a traceback.
-
-The tests marked xfail(strict=True) pin problems in planner/optimiser.py
-that are reported, not fixed, here; they start failing (XPASS) once fixed,
-which is the signal to drop the mark.
 """
 
 from __future__ import annotations
@@ -112,13 +108,6 @@ def test_a_tiny_time_limit_gives_a_feasible_plan_with_a_gap(
     _assert_orders_are_valid(cut, campaign)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the bound of a time-limited plan is not a bound: solve() swaps in the 'full proof' "
-    "model's result, whose bound is HiGHS's mip_dual_bound with the sign of the negated "
-    "(minimised) objective, so max(bound, objective) falls back to the plan's own objective "
-    "and the valid sifting LP bound is dropped; the plan reports a gap of ~0.01% while the "
-    "optimal plan is ~0.2% better"
-))
 def test_the_bound_of_a_time_limited_plan_is_a_real_bound(
     full_and_cut: tuple[Plan, Plan],
 ) -> None:
@@ -179,11 +168,6 @@ def test_a_failing_cbc_falls_back_to_highs(
     assert plan.expected_gmv == pytest.approx(reference.expected_gmv, rel=1e-3)
 
 
-@pytest.mark.xfail(strict=True, raises=(IndexError, ValueError), reason=(
-    "optimiser.solve falls back only on SolverError, PulpSolverError, OSError and "
-    "RuntimeError; PuLP's HiGHS wrapper raises IndexError in findSolutionValues on badly "
-    "scaled models, which ends the plan instead of trying CBC"
-))
 @pytest.mark.parametrize("exc", [IndexError("list index out of range"), ValueError("bad")],
                          ids=["index-error", "value-error"])
 def test_any_highs_crash_falls_back_to_cbc(
@@ -194,10 +178,6 @@ def test_any_highs_crash_falls_back_to_cbc(
     assert make_plan(small_roster, campaign).solver == "cbc"
 
 
-@pytest.mark.xfail(strict=True, raises=ImportError, reason=(
-    "optimiser._silence_highs_banner imports highspy unguarded, so without highspy the "
-    "plan ends with ModuleNotFoundError instead of falling back to CBC"
-))
 def test_missing_highspy_falls_back_to_cbc(
     small_roster: list[Video], campaign: Campaign, fresh_banner: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -209,10 +189,6 @@ def test_missing_highspy_falls_back_to_cbc(
     assert make_plan(small_roster, campaign).solver == "cbc"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the fallback is silent: only plan.solver says 'cbc'; neither assumptions nor binding "
-    "tell the buyer that HiGHS failed and why"
-))
 def test_the_fallback_is_announced_in_the_plan(
     small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

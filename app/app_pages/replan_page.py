@@ -252,7 +252,7 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
         return
     action = "Previewing" if request.dry_run else "Recording and re-planning"
     try:
-        with st.spinner(f"{action} {campaign.name} from {request.plan_date}...",
+        with st.spinner(f"{action} {md(campaign.name)} from {request.plan_date}...",
                         show_time=True):
             bundle = replan_in_store(
                 inputs, campaign, source, request.actuals_name, request.actuals_data,

@@ -1,0 +1,361 @@
+"""What-if page: the same campaign at other budgets, the budget for a target, the next 10,000.
+
+The page gathers a budget range, a target or a step, calls ``planner.sweep``
+(through the cached functions in ``support``) and shows what it returned.
+The campaign is the one last planned on the Plan page, else the loaded one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final, Literal, cast
+
+import streamlit as st
+from charts import budget_curve_chart, marginal_roi_chart
+from support import (
+    CurveBundle,
+    Inputs,
+    NextStep,
+    current_campaign,
+    current_inputs,
+    curve_bundle,
+    md,
+    next_step,
+    show_error,
+    target_budget,
+)
+
+from planner.config import Campaign
+from planner.errors import InputError, PlannerError
+from planner.sweep import TargetResult
+from planner.views import (
+    MAX_CURVE_POINTS,
+    Metric,
+    budget_range,
+    campaign_to_dict,
+    canonical_json,
+    curve_table,
+    default_budget_range,
+    fingerprint,
+    target_metrics,
+    yuan,
+)
+
+# Session-state names (never used as widget keys).
+CURVE_RESULT: Final = "whatif_page.result.curve"
+TARGET_RESULT: Final = "whatif_page.result.target"
+STEP_RESULT: Final = "whatif_page.result.step"
+KEPT: Final = "whatif_page.kept"  # (request key, {widget key: value}) across page visits
+# Widget keys: "whatif_page.<widget>".
+FROM: Final = "whatif_page.curve_from"
+TO: Final = "whatif_page.curve_to"
+POINTS: Final = "whatif_page.curve_points"
+CURVE_BUTTON: Final = "whatif_page.curve_button"
+MODE: Final = "whatif_page.target_mode"
+TARGET_GMV: Final = "whatif_page.target_gmv"
+TARGET_ROI: Final = "whatif_page.target_roi"
+PRECISION: Final = "whatif_page.target_precision"
+TARGET_BUTTON: Final = "whatif_page.target_button"
+STEP: Final = "whatif_page.step"
+STEP_BUTTON: Final = "whatif_page.step_button"
+
+Mode = Literal["gmv", "roi"]
+MODES: Final[dict[str, str]] = {
+    "gmv": "Least budget that reaches a GMV target",
+    "roi": "Largest budget that keeps the overall ROI at or above a minimum",
+}
+PRECISIONS: Final[dict[float, str]] = {
+    1_000.0: "within 1,000 yuan (slowest)",
+    10_000.0: "within 10,000 yuan",
+    100_000.0: "within 100,000 yuan (fastest)",
+}
+DEFAULT_STEP: Final = 10_000.0
+
+CURVE_COLUMNS: Final[dict[str, Any]] = {
+    "budget": st.column_config.NumberColumn("Budget", format="yen"),
+    "total_spend": st.column_config.NumberColumn("Spend", format="yen"),
+    "expected_gmv": st.column_config.NumberColumn("Expected GMV", format="yen"),
+    "roi": st.column_config.NumberColumn("ROI", format="%.2f",
+                                         help="Expected GMV / spend at this budget."),
+    "marginal_roi": st.column_config.NumberColumn(
+        "Marginal ROI", format="%.2f",
+        help="Extra GMV / extra spend since the budget in the row above; blank for the "
+        "first row and where the spend did not grow."),
+    "status": "Solver status",
+    "gap": st.column_config.NumberColumn(
+        "Gap", format="percent", help="How far the plan's GMV may be below the best possible."),
+    "unspent": st.column_config.NumberColumn("Unspent", format="yen"),
+    "binding": st.column_config.TextColumn("What stops more spending", width="large"),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """The inputs and the campaign every answer on the page is made from."""
+
+    inputs: Inputs
+    campaign: Campaign
+    source: str
+    campaign_json: str
+
+    @property
+    def key(self) -> str:
+        """Results are shown only for the inputs and campaign that made them."""
+        return fingerprint(self.inputs.key, self.source, self.campaign_json)
+
+    @property
+    def args(self) -> tuple[bytes, str, str, str]:
+        return (self.inputs.videos_data, self.inputs.videos_name, self.campaign_json,
+                self.source)
+
+
+# ------------------------------------------------------------------ widget values
+
+
+def _seed_widgets(ctx: Context) -> None:
+    """Start the widgets from their defaults, or from the values before a visit elsewhere.
+
+    Defaults follow the campaign's budget, so other inputs or another campaign
+    start the widgets afresh.
+    """
+    low, high, points = default_budget_range(ctx.campaign.budget)
+    defaults: dict[str, object] = {
+        FROM: low, TO: high, POINTS: points, MODE: "gmv", TARGET_GMV: None, TARGET_ROI: None,
+        PRECISION: 10_000.0, STEP: DEFAULT_STEP,
+    }
+    kept = st.session_state.get(KEPT)
+    values: dict[str, object] = {}
+    if isinstance(kept, tuple) and kept[0] == ctx.key:
+        values = cast(dict[str, object], kept[1])
+    else:
+        for key in defaults:
+            st.session_state.pop(key, None)
+    for key, default in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = values.get(key, default)
+
+
+def _keep_widgets(ctx: Context) -> None:
+    keys = (FROM, TO, POINTS, MODE, TARGET_GMV, TARGET_ROI, PRECISION, STEP)
+    st.session_state[KEPT] = (ctx.key, {k: st.session_state.get(k) for k in keys})
+
+
+def _result(name: str, ctx: Context) -> Any:
+    """The stored result under ``name`` if it belongs to the current inputs, else None."""
+    stored = st.session_state.get(name)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == ctx.key:
+        return stored[1]
+    return None
+
+
+def _metrics(metrics: list[Metric]) -> None:
+    for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
+        column.metric(metric.label, metric.value, help=metric.help, border=True)
+
+
+# ------------------------------------------------------------------ budget curve
+
+
+def curve_section(ctx: Context) -> None:
+    st.subheader("Budget curve")
+    st.caption("The same campaign planned at each budget. Every point is a full plan: about "
+               "a second each on the sample, tens of seconds on a roster of hundreds.")
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
+    low = c1.number_input("From (yuan)", min_value=0.0, step=50_000.0, format="%.0f", key=FROM)
+    high = c2.number_input("To (yuan)", min_value=0.0, step=50_000.0, format="%.0f", key=TO)
+    points = c3.number_input("Points", min_value=1, max_value=MAX_CURVE_POINTS, step=1,
+                             key=POINTS)
+    if c4.button("Plan at each budget", type="primary", icon=":material/show_chart:",
+                 key=CURVE_BUTTON):
+        run_curve(ctx, low, high, None if points is None else int(points))
+    bundle = _result(CURVE_RESULT, ctx)
+    if isinstance(bundle, CurveBundle):
+        show_curve(ctx, bundle)
+
+
+def run_curve(ctx: Context, low: float | None, high: float | None, points: int | None) -> None:
+    budgets, problems = budget_range(low, high, points)
+    st.session_state.pop(CURVE_RESULT, None)
+    try:
+        if problems:
+            raise InputError(problems)
+        with st.spinner(f"Planning {len(ctx.inputs.videos)} videos at {len(budgets)} "
+                        "budget(s)...", show_time=True):
+            bundle = curve_bundle(*ctx.args, tuple(budgets))
+    except PlannerError as exc:
+        show_error(exc)
+        return
+    st.session_state[CURVE_RESULT] = (ctx.key, bundle)
+
+
+def show_curve(ctx: Context, bundle: CurveBundle) -> None:
+    table = curve_table(bundle.curve)
+    budgets = table["budget"]
+    st.caption(f"{len(table)} budget(s) from {yuan(budgets.min())} to {yuan(budgets.max())}; "
+               f"the campaign's budget is {yuan(ctx.campaign.budget)}.")
+    st.dataframe(table, hide_index=True, column_config=CURVE_COLUMNS)
+    infeasible = table.loc[table["status"] == "infeasible", "budget"].tolist()
+    if infeasible:
+        st.warning("No plan at " + ", ".join(yuan(b) for b in infeasible)
+                   + ": the budget is too small for the booked orders or the balance rules "
+                   "(see 'What stops more spending').")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("**Expected GMV and spend by budget**")
+        st.altair_chart(budget_curve_chart(table, ctx.campaign.budget), width="stretch")
+    with c2:
+        st.markdown("**Marginal ROI by budget**")
+        st.altair_chart(
+            marginal_roi_chart(table, ctx.campaign.budget, ctx.campaign.effective_roi_floor),
+            width="stretch",
+        )
+    st.caption("Marginal ROI is the slope between neighbouring points, so it averages over "
+               "the whole gap between two budgets; more points give a finer reading. Dashed "
+               "red line: the campaign's budget. Where spend stops growing, the daily cap or "
+               "the reach limits stop the plan and more budget buys nothing.")
+    d1, d2, _ = st.columns([1, 1, 4])
+    d1.download_button(
+        "budget_curve.xlsx", bundle.xlsx, file_name="budget_curve.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:", key="whatif_page.download_xlsx", on_click="ignore",
+    )
+    d2.download_button(
+        "budget_curve.csv", bundle.csv, file_name="budget_curve.csv", mime="text/csv",
+        icon=":material/download:", key="whatif_page.download_csv", on_click="ignore",
+    )
+
+
+# ------------------------------------------------------------------ target mode
+
+
+def target_section(ctx: Context) -> None:
+    st.subheader("Budget for a target")
+    mode = cast(Mode, st.radio("Find the", list(MODES), format_func=MODES.__getitem__,
+                               key=MODE, horizontal=True))
+    c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
+    value: float | None
+    if mode == "gmv":
+        value = c1.number_input(
+            "GMV target (yuan)", min_value=0.0, step=100_000.0, format="%.0f",
+            placeholder="e.g. 8000000", key=TARGET_GMV,
+        )
+    else:
+        value = c1.number_input(
+            "Minimum overall ROI", min_value=0.0, step=0.1, format="%.2f",
+            placeholder="e.g. 2.5", key=TARGET_ROI,
+            help="Expected GMV / spend of the whole plan, not of the last yuan.",
+        )
+    tolerance = c2.selectbox("Precision", list(PRECISIONS), format_func=PRECISIONS.__getitem__,
+                             key=PRECISION)
+    if c3.button("Find the budget", type="primary", icon=":material/target:",
+                 key=TARGET_BUTTON):
+        run_target(ctx, mode, value, float(tolerance))
+    answer = _result(TARGET_RESULT, ctx)
+    if isinstance(answer, tuple):
+        show_target(*cast(tuple[str, TargetResult, float], answer))
+
+
+def run_target(ctx: Context, mode: Mode, value: float | None, tolerance: float) -> None:
+    st.session_state.pop(TARGET_RESULT, None)
+    if value is None:
+        st.warning("Enter a GMV target first." if mode == "gmv"
+                   else "Enter a minimum ROI first.")
+        return
+    question = (f"the least budget reaching GMV {yuan(value)}" if mode == "gmv"
+                else f"the largest budget keeping ROI at or above {value:.2f}")
+    try:
+        with st.spinner(f"Looking for {question}: a plan at each budget tried...",
+                        show_time=True):
+            result = target_budget(
+                *ctx.args,
+                gmv_target=value if mode == "gmv" else None,
+                min_roi=value if mode == "roi" else None,
+                tolerance=tolerance,
+            )
+    except PlannerError as exc:
+        show_error(exc)
+        return
+    st.session_state[TARGET_RESULT] = (ctx.key, (question, result, tolerance))
+
+
+def show_target(question: str, result: TargetResult, tolerance: float) -> None:
+    st.markdown(f"**Asked for {md(question)}**")
+    if result.reached:
+        st.success(md(result.message), icon=":material/check_circle:")
+    else:
+        st.warning(md(result.message), icon=":material/block:")
+    metrics = target_metrics(result)
+    if metrics:
+        _metrics(metrics)
+    st.caption(f"{result.solves} plan(s) solved; the answer is within {tolerance:,.0f} yuan.")
+
+
+# ------------------------------------------------------------------ the next step
+
+
+def step_section(ctx: Context) -> None:
+    st.subheader("What the next yuan would buy")
+    c1, c2, _ = st.columns([2, 2, 2], vertical_alignment="bottom")
+    step = c1.number_input("Step (yuan)", min_value=1.0, step=5_000.0, format="%.0f", key=STEP,
+                           help="Plans again with the budget raised by this much.")
+    if c2.button("Price the next step", type="primary", icon=":material/add_card:",
+                 key=STEP_BUTTON):
+        run_step(ctx, step)
+    answer = _result(STEP_RESULT, ctx)
+    if isinstance(answer, NextStep):
+        show_step(answer)
+
+
+def run_step(ctx: Context, step: float | None) -> None:
+    st.session_state.pop(STEP_RESULT, None)
+    try:
+        if step is None:
+            raise InputError("the step must be a positive number of yuan.")
+        with st.spinner(f"Planning at {yuan(ctx.campaign.budget)} and at "
+                        f"{yuan(ctx.campaign.budget + step)}...", show_time=True):
+            answer = next_step(*ctx.args, float(step))
+    except PlannerError as exc:
+        show_error(exc)
+        return
+    st.session_state[STEP_RESULT] = (ctx.key, answer)
+
+
+def show_step(answer: NextStep) -> None:
+    plan = answer.plan
+    st.markdown(f"**The next {yuan(answer.step)} on top of {yuan(plan.budget)}**\n\n"
+                + "\n".join(f"- {md(line)}" for line in answer.lines))
+    if plan.binding:
+        st.markdown(f"**What stops more spending at {yuan(plan.budget)}**\n\n"
+                    + "\n".join(f"- {md(line)}" for line in plan.binding))
+    st.caption(f"The plan at {yuan(plan.budget)}: spend {yuan(plan.total_spend)}, expected GMV "
+               f"{yuan(plan.expected_gmv)}, ROI {plan.expected_roi:.2f}, {plan.status}.")
+
+
+# ------------------------------------------------------------------ page
+
+
+def render() -> None:
+    st.title("What-if")
+    inputs = current_inputs()
+    if inputs is None:
+        st.info("Choose the sample or upload your files in the sidebar; problems with a "
+                "file are listed there.")
+        return
+    campaign, source = current_campaign(inputs)
+    ctx = Context(inputs, campaign, source, canonical_json(campaign_to_dict(campaign)))
+    st.caption(
+        f"'{md(campaign.name)}' from {md(source)}: budget {yuan(campaign.budget)}, chain "
+        f"{campaign.chain}, ROI floor {campaign.effective_roi_floor:.2f}, "
+        f"{len(inputs.videos)} videos. Changes made on the Plan page apply here once the plan "
+        "has run."
+    )
+    _seed_widgets(ctx)
+    curve_section(ctx)
+    st.divider()
+    target_section(ctx)
+    st.divider()
+    step_section(ctx)
+    _keep_widgets(ctx)
+
+
+render()
