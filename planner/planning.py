@@ -104,9 +104,20 @@ def make_plan(
     by_id = {v.video_id: v for v in videos}
     check_commitments(campaign, by_id, source)
     assessments = assess_roster(videos, campaign)
+    ruled = time.perf_counter()
     response = build_response_model(assessments, campaign, signals)
+    modelled = time.perf_counter()
     result = solve(response, campaign, flat=flat, backend=backend)
-    return _lay_out(assessments, response, result, campaign, time.perf_counter() - started)
+    solved = time.perf_counter()
+    plan = _lay_out(assessments, response, result, campaign, solved - started)
+    timings = {
+        "rules": ruled - started,
+        "response": modelled - ruled,
+        "build": result.seconds - result.solver_seconds,
+        "solve": result.solver_seconds,
+        "layout": time.perf_counter() - solved,
+    }
+    return plan.model_copy(update={"timings": {k: round(v, 4) for k, v in timings.items()}})
 
 
 def _lay_out(

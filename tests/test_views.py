@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from datetime import date
@@ -10,26 +11,35 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from factories import make_campaign, make_video
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError
 from planner.io.campaign_file import read_campaign
+from planner.io.export import write_csv
 from planner.io.tables import read_videos
 from planner.models import Plan, Video
 from planner.planning import make_plan, score_roster
 from planner.replan import replan
+from planner.sweep import TargetResult, budget_curve, min_budget_for
 from planner.tools import CHAIN_TOOLS, Tool
 from planner.views import (
     CHANGE_COLUMNS,
+    CURVE_TABLE_COLUMNS,
     LEARNED_COLUMNS,
+    MAX_CURVE_POINTS,
     ORDER_COLUMNS,
     ROSTER_COLUMNS,
     TOPUP_COLUMNS,
+    budget_range,
     campaign_dict_from_form,
     campaign_to_dict,
     campaign_toml,
     canonical_json,
     changes_frame,
+    csv_bytes,
+    curve_table,
     daily_by_tool,
+    default_budget_range,
     default_replan_date,
     describe_actuals,
     filter_roster,
@@ -47,9 +57,11 @@ from planner.views import (
     resolve_store_path,
     roi_against_floor,
     roster_frame,
+    target_metrics,
     tool_label,
     topups_frame,
     why_not_eligible,
+    yuan,
 )
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -388,3 +400,129 @@ def test_campaign_toml_keeps_edits_odd_text_and_empty_values(
     assert "daily_cap" not in text and "roi_floor" not in text  # None is left out
     path.write_text(text, encoding="utf-8")
     assert read_campaign(path) == edited
+
+
+# ------------------------------------------------------------------ what-if on the budget
+
+
+def _sweep_videos() -> list[Video]:
+    # The pair of tests/test_sweep.py: a daily cap of 8,000 over ten days saturates it
+    # at about 80,000 yuan, and each plan solves in well under a second.
+    return [
+        make_video(video_id="v1"),
+        make_video(video_id="v2", kol_name="B", followers=300_000, natural_gmv=12_000,
+                   kol_fee=5_000),
+    ]
+
+
+def _sweep_campaign(**overrides: object) -> Campaign:
+    return make_campaign(**{"budget": 50_000, "daily_cap": 8_000, **overrides})
+
+
+def test_the_default_budget_range_runs_from_a_quarter_to_twice_the_budget() -> None:
+    assert default_budget_range(3_000_000) == (750_000, 6_000_000, 6)
+    low, high, points = default_budget_range(50_001)
+    assert (low, high, points) == (12_500, 100_002, 6)
+    budgets, problems = budget_range(low, high, points)
+    assert not problems and len(budgets) == 6
+
+
+def test_budget_range_spaces_whole_yuan_budgets_evenly() -> None:
+    assert budget_range(750_000, 6_000_000, 6) == (
+        [750_000, 1_800_000, 2_850_000, 3_900_000, 4_950_000, 6_000_000], [])
+    assert budget_range(100, 200, 3) == ([100, 150, 200], [])
+    assert budget_range(10, 12, 5) == ([10, 11, 12], [])  # rounding merges duplicates
+    assert budget_range(500_000.4, 500_000.4, 4) == ([500_000], [])
+    assert budget_range(500_000, 900_000, 1) == ([500_000], [])
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "points", "column", "words"),
+    [
+        (None, 1_000_000, 3, "From", "positive number"),
+        (0, 1_000_000, 3, "From", "positive number"),
+        (100, float("nan"), 3, "To", "positive number"),
+        (100, -5, 3, "To", "positive number"),
+        (100, 1_000, 0, "Points", f"1 to {MAX_CURVE_POINTS}"),
+        (100, 1_000, MAX_CURVE_POINTS + 1, "Points", f"1 to {MAX_CURVE_POINTS}"),
+        (100, 1_000, None, "Points", f"1 to {MAX_CURVE_POINTS}"),
+        (2_000, 1_000, 3, "To", "is below 'From'"),
+    ],
+)
+def test_budget_range_names_the_field_to_fix(
+    start: float | None, stop: float | None, points: int | None, column: str, words: str
+) -> None:
+    budgets, problems = budget_range(start, stop, points)
+    assert budgets == []
+    assert len(problems) == 1
+    assert problems[0].file == "Budget range" and problems[0].column == column
+    assert words in problems[0].message and problems[0].fix
+
+
+def test_curve_table_puts_the_figures_first_and_the_limits_on_one_line() -> None:
+    curve = budget_curve(_sweep_videos(), _sweep_campaign(), [100_000, 20_000, 60_000])
+    table = curve_table(curve)
+    assert list(table.columns) == list(CURVE_TABLE_COLUMNS)
+    assert table["budget"].tolist() == [20_000, 60_000, 100_000]
+    assert table["expected_gmv"].tolist() == curve["expected_gmv"].tolist()
+    assert table["expected_gmv"].is_monotonic_increasing
+    first = curve["binding"].iloc[0].split("\n")
+    assert table["binding"].iloc[0] == " ".join(
+        line if line.endswith(".") else f"{line}." for line in first)
+    assert not table["binding"].str.contains("\n").any()
+    # Past saturation at about 80,000 the last row's limits say why more buys nothing.
+    assert "unspent" in table["binding"].iloc[2]
+
+
+def test_curve_table_of_an_infeasible_budget_keeps_its_blanks() -> None:
+    curve = pd.DataFrame([
+        {"budget": 1_000.0, "status": "infeasible", "binding": "short by 2,000 yuan\nfixed"},
+        {"budget": 2_000.0, "total_spend": 1_990.0, "unspent": 10.0, "expected_gmv": 4_000.0,
+         "roi": 2.01, "marginal_roi": float("nan"), "status": "optimal", "gap": 0.0,
+         "binding": float("nan")},
+    ])
+    table = curve_table(curve)
+    assert table["binding"].tolist() == ["short by 2,000 yuan. fixed.", ""]
+    assert pd.isna(table.loc[0, "expected_gmv"]) and table.loc[1, "expected_gmv"] == 4_000
+
+
+def test_csv_bytes_are_what_write_csv_writes(tmp_path: Path) -> None:
+    curve = budget_curve(_sweep_videos(), _sweep_campaign(), [20_000, 100_000])
+    odd = pd.DataFrame({
+        "=header": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@sum", "双11 种草", None],
+        "amount": [1.5, float("nan"), -3.0, 0.0, 1e7, 2.0],
+        "count": [1, 2, 3, 4, 5, 6],
+        "tabbed": ["\tx", "\ry", "ok", "a,b", 'say "hi"', "line\nbreak"],
+    })
+    for frame in (curve, odd):
+        path = tmp_path / "out.csv"
+        write_csv(frame, path)
+        assert csv_bytes(frame) == path.read_bytes()
+    text = csv_bytes(odd).decode("utf-8-sig")
+    assert text.startswith("'=header,amount")
+    assert "'=HYPERLINK" in text and "\r\n'+1," in text and "'@sum" in text
+    assert "双11 种草" in text and "-3.0" in text  # numbers are not text: no quote mark
+    back = pd.read_csv(io.BytesIO(csv_bytes(curve)), encoding="utf-8-sig")
+    assert back["expected_gmv"].tolist() == pytest.approx(curve["expected_gmv"].tolist())
+
+
+def test_target_metrics_show_the_answer_and_its_plan() -> None:
+    result = min_budget_for(_sweep_videos(), _sweep_campaign(), gmv_target=100_000,
+                            tolerance=2_000)
+    assert result.reached and result.plan is not None and result.budget is not None
+    figures = {m.label: m for m in target_metrics(result)}
+    assert list(figures) == ["Budget", "Expected GMV", "Spend", "Expected ROI"]
+    assert figures["Budget"].value == yuan(result.budget)
+    assert figures["Expected GMV"].value == yuan(result.plan.expected_gmv)
+    assert result.plan.expected_gmv >= 100_000
+    assert figures["Expected ROI"].value == f"{result.plan.expected_roi:.2f}"
+
+
+def test_target_metrics_of_an_unreachable_target_show_the_closest_plan() -> None:
+    result = min_budget_for(_sweep_videos(), _sweep_campaign(), gmv_target=1_000_000)
+    assert not result.reached and result.plan is not None
+    figures = {m.label: m for m in target_metrics(result)}
+    assert figures["Budget"].value == "out of reach"
+    assert figures["Spend"].value == yuan(result.plan.total_spend)
+    assert "closest plan tried" in figures["Spend"].help
+    assert target_metrics(TargetResult(False, None, None, "no plan", 1)) == []

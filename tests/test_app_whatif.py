@@ -1,0 +1,168 @@
+"""The What-if page driven headless with AppTest: budget curve, target budget, next step.
+
+Budgets are kept at or above the sample campaign's 3,000,000 yuan, where a
+sample plan solves in about a second (small budgets are slower to prove
+optimal). Markdown the app escapes is read through ``shown``.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app" / "streamlit_app.py"
+PAGE = "app_pages/whatif_page.py"
+
+FROM = "whatif_page.curve_from"
+TO = "whatif_page.curve_to"
+POINTS = "whatif_page.curve_points"
+CURVE = "whatif_page.curve_button"
+MODE = "whatif_page.target_mode"
+TARGET_GMV = "whatif_page.target_gmv"
+PRECISION = "whatif_page.target_precision"
+TARGET = "whatif_page.target_button"
+STEP = "whatif_page.step_button"
+CURVE_RESULT = "whatif_page.result.curve"
+YUAN = re.compile(r"\d{1,3}(?:,\d{3})+ yuan")
+
+
+def shown(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown).replace("**", "")
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception
+    return at
+
+
+def curve_of_three(at: AppTest) -> AppTest:
+    at.number_input(key=FROM).set_value(3_000_000.0)
+    at.number_input(key=TO).set_value(6_000_000.0)
+    at.number_input(key=POINTS).set_value(3)
+    return click(at, CURVE)
+
+
+def test_the_page_loads_with_a_range_around_the_campaign_budget() -> None:
+    at = open_page()
+    assert at.title[0].value == "What-if"
+    assert not at.error
+    assert "budget ¥3,000,000" in shown(at.caption[0].value)
+    # 25% .. 200% of the sample's 3,000,000 in 6 points; nothing planned before a click.
+    assert at.number_input(key=FROM).value == 750_000
+    assert at.number_input(key=TO).value == 6_000_000
+    assert at.number_input(key=POINTS).value == 6
+    assert not at.dataframe
+    assert not at.get("vega_lite_chart")
+
+
+def test_a_three_point_curve_shows_the_table_charts_and_downloads() -> None:
+    at = curve_of_three(open_page())
+    assert not at.error
+    table = at.dataframe[0].value
+    assert len(table) == 3
+    assert table["budget"].tolist() == [3_000_000, 4_500_000, 6_000_000]
+    assert {"total_spend", "expected_gmv", "roi", "marginal_roi", "status", "gap",
+            "binding"} <= set(table.columns)
+    gmv = table["expected_gmv"].tolist()
+    # Expected GMV never falls as the budget grows, up to whole-yuan rounding of the orders.
+    assert all(later >= earlier - 1 for earlier, later in itertools.pairwise(gmv))
+    assert (table["total_spend"] <= table["budget"]).all()
+    assert set(table["status"]) <= {"optimal", "feasible"}
+    assert table["binding"].str.len().gt(0).all()
+    assert len(at.get("vega_lite_chart")) == 2
+    assert [b.label for b in at.get("download_button")] == [
+        "budget_curve.xlsx", "budget_curve.csv"]
+
+    # The downloads hold the same curve: the CSV as planner sweep writes it, the
+    # workbook with its native chart.
+    bundle = at.session_state[CURVE_RESULT][1]
+    assert bundle.csv.startswith("\ufeff".encode())
+    csv = pd.read_csv(io.BytesIO(bundle.csv), encoding="utf-8-sig")
+    assert csv["budget"].tolist() == table["budget"].tolist()
+    assert csv["expected_gmv"].tolist() == gmv
+    book = openpyxl.load_workbook(io.BytesIO(bundle.xlsx))
+    assert len(book["Budget curve"]._charts) == 1
+
+
+def test_a_reversed_budget_range_is_a_readable_error() -> None:
+    at = open_page()
+    at.number_input(key=FROM).set_value(2_000_000.0)
+    at.number_input(key=TO).set_value(1_000_000.0)
+    click(at, CURVE)
+    errors = [shown(e.value) for e in at.main.error]
+    assert len(errors) == 1
+    assert "Budget range, column 'To': 'To' (1,000,000) is below 'From' (2,000,000)" in errors[0]
+    assert "Traceback" not in errors[0]
+    assert not at.dataframe
+
+
+def test_the_target_mode_answers_a_gmv_target_in_yuan() -> None:
+    at = open_page()
+    assert at.radio(key=MODE).value == "gmv"
+    at.number_input(key=TARGET_GMV).set_value(7_000_000.0)
+    at.selectbox(key=PRECISION).set_value(100_000.0)
+    click(at, TARGET)
+    answers = [shown(s.value) for s in at.success]
+    assert len(answers) == 1
+    assert "reaches GMV 7,000,000" in answers[0]
+    assert YUAN.search(answers[0])
+    figures = {m.label: m.value for m in at.main.metric}
+    assert figures["Budget"].startswith("¥")
+    budget = float(figures["Budget"].removeprefix("¥").replace(",", ""))
+    gmv = float(figures["Expected GMV"].removeprefix("¥").replace(",", ""))
+    # The sample plan at 3,000,000 expects about 6.5M, so more budget is needed.
+    assert budget > 3_000_000 and gmv >= 7_000_000
+
+
+def test_the_target_mode_asks_for_a_value_before_planning() -> None:
+    at = open_page()
+    click(at, TARGET)
+    assert [w.value for w in at.warning] == ["Enter a GMV target first."]
+    assert not at.success and not at.main.metric
+
+
+def test_the_next_step_is_told_in_words_with_the_binding_limits() -> None:
+    at = click(open_page(), STEP)
+    texts = [shown(m.value) for m in at.markdown]
+    step = next(t for t in texts if t.startswith("The next ¥10,000 on top of ¥3,000,000"))
+    assert "The next 10,000 yuan would buy about" in step
+    assert "marginal ROI" in step
+    binding = next(t for t in texts if t.startswith("What stops more spending at ¥3,000,000"))
+    assert "fully allocated" in binding
+
+
+def test_results_and_inputs_survive_a_visit_to_another_page() -> None:
+    at = curve_of_three(open_page())
+    at.switch_page("app_pages/videos_page.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.number_input(key=POINTS).value == 3
+    assert len(at.dataframe[0].value) == 3
+
+
+def test_the_page_works_on_the_campaign_last_planned() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.number_input(key="plan_page.campaign.budget").set_value(4_000_000.0)
+    at.button(key="plan_page.run_button").click().run()
+    assert not at.exception
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "budget ¥4,000,000" in shown(at.caption[0].value)
+    assert "campaign form" in shown(at.caption[0].value)
+    assert at.number_input(key=FROM).value == 1_000_000
+    assert at.number_input(key=TO).value == 8_000_000
