@@ -57,6 +57,7 @@ _SOLVER_SECONDS: contextvars.ContextVar[float] = contextvars.ContextVar(
 )
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
+FULL_PROOF_SECONDS = 2.0  # an interactive plan should not wait longer for the proof
 
 
 @dataclass
@@ -414,7 +415,9 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     # The relaxation is loose here (typically a budget near the content-service minimum):
     # a model over every purchase is small enough to prove the plan.
     full = _solve_discrete(response, campaign, backend=backend, started=started,
-                           active=None, flat=False, lp_bound=None)
+                           active=None, flat=False, lp_bound=None,
+                           limit=min(campaign.solver.time_limit_s,
+                                     time.perf_counter() - started + FULL_PROOF_SECONDS))
     best = full if full.objective >= result.objective else result
     # Both bounds are valid for the full model: keep the tighter one.
     best.bound = max(best.objective, min(full.bound, result.bound))
@@ -528,8 +531,9 @@ def _price_with_choices_fixed(model: AllocationModel, response: ResponseModel,
 
 def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str,
                     started: float, active: set[int] | None, flat: bool,
-                    lp_bound: float | None) -> SolveResult:
+                    lp_bound: float | None, limit: float | None = None) -> SolveResult:
     """Minimum orders and one-shot content service on the active set (lazy binaries)."""
+    deadline = campaign.solver.time_limit_s if limit is None else limit
     lazy: set[int] = set()
     iterations = 0
     proven = True
@@ -540,7 +544,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
         if not model.purchases:
             return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
                                iterations, [], model)
-        time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
+        time_left = deadline - (time.perf_counter() - started)
         proven, solver_bound = _solve_once(model, backend, campaign, time_left)
         violations = _violations(model)
         if not violations:
@@ -553,7 +557,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
                 break
             active = active | entering
             continue
-        if time.perf_counter() - started > campaign.solver.time_limit_s:
+        if time.perf_counter() - started > deadline:
             # Out of time with some purchases under their minimum: drop them (feasible,
             # not proven optimal) rather than hand out an order the tool would refuse.
             for index in violations:
