@@ -13,6 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from planner.config import Campaign
 from planner.errors import InputError, PlannerError, Problem
 from planner.io.atomic import ensure_not_input
 from planner.io.campaign_file import read_campaign
@@ -26,6 +27,7 @@ from planner.io.tables import (
     read_videos,
 )
 from planner.links import links_frame
+from planner.models import Video
 from planner.parsing import parse_number
 from planner.planning import make_plan, score_roster
 from planner.sweep import budget_curve, curve_lines, marginal_value, min_budget_for
@@ -64,6 +66,14 @@ def _warn(lines: list[str]) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
+def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
+    """Read the campaign, then the videos as of its plan date; print reader warnings."""
+    camp = read_campaign(campaign)
+    roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
+    _warn(warnings)
+    return camp, roster
+
+
 @app.command()
 def plan(
     campaign: CampaignOpt,
@@ -78,9 +88,7 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        camp = read_campaign(campaign)
-        roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
-        _warn(warnings)
+        camp, roster = _load(campaign, videos)
         slug_map = _read_slugs(slugs)
         links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
@@ -161,9 +169,7 @@ def sweep(
     """Plan the campaign at several budgets: GMV, ROI and marginal ROI by budget."""
 
     def run() -> None:
-        camp = read_campaign(campaign)
-        roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
-        _warn(warnings)
+        camp, roster = _load(campaign, videos)
         paths = {} if out is None else {
             "xlsx": out / "budget_curve.xlsx", "csv": out / "budget_curve.csv"
         }
@@ -203,9 +209,7 @@ def score(campaign: CampaignOpt, videos: VideosOpt) -> None:
     """Print each video's traffic-ROI scores and rule verdicts."""
 
     def run() -> None:
-        camp = read_campaign(campaign)
-        roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
-        _warn(warnings)
+        camp, roster = _load(campaign, videos)
         for s in score_roster(roster, camp):
             tools = ", ".join(s.eligible_tools) or "none"
             typer.echo(
