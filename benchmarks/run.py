@@ -128,7 +128,12 @@ class _Samples:
         return statistics.median(got) if got else None
 
 
+_LOAD: list[float] = []  # 1-minute load average, sampled at every log line
+
+
 def log(message: str) -> None:
+    with contextlib.suppress(OSError):
+        _LOAD.append(os.getloadavg()[0])
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
@@ -414,10 +419,12 @@ def machine_info(startup: float | None) -> list[str]:
     ]
     if startup is not None:
         lines.append(f"CLI start-up (fresh interpreter importing planner.cli): {startup:.2f} s")
-    with contextlib.suppress(OSError):
-        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-        lines.append(f"load average when written (1/5/15 min): {load} "
-                     "(above the core count, other work shared the machine: times are inflated)")
+    if _LOAD:
+        cores = os.cpu_count() or 1
+        shared = (f"; above {cores} means other work shared the cores and times are inflated"
+                  if max(_LOAD) > cores else "")
+        lines.append(f"1-minute load average during the run: {min(_LOAD):.1f} to "
+                     f"{max(_LOAD):.1f}{shared}")
     return lines
 
 

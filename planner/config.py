@@ -8,7 +8,6 @@ rules or the optimiser hard-codes a number that is not here.
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from datetime import date, timedelta
 from typing import Any, Literal, Self
@@ -400,10 +399,20 @@ class Campaign(_Strict):
         return _sale_table(self.big_sales).get(day)
 
 
-@functools.lru_cache(maxsize=64)
+# sale_on is asked for every video, tool and day: build each day table once. Keyed by
+# the tuple's id, holding the tuple itself so that the id cannot be reused meanwhile.
+_SALE_TABLES: dict[int, tuple[tuple[BigSale, ...], dict[date, BigSale]]] = {}
+
+
 def _sale_table(sales: tuple[BigSale, ...]) -> dict[date, BigSale]:
-    """Day -> big sale, built once: sale_on is asked for every video, tool and day."""
-    return {d: s for s in reversed(sales) for d in _date_range(s.start, s.end)}
+    cached = _SALE_TABLES.get(id(sales))
+    if cached is not None and cached[0] is sales:
+        return cached[1]
+    if len(_SALE_TABLES) > 256:
+        _SALE_TABLES.clear()
+    table = {d: s for s in reversed(sales) for d in _date_range(s.start, s.end)}
+    _SALE_TABLES[id(sales)] = (sales, table)
+    return table
 
 
 def _date_range(start: date, end: date) -> list[date]:

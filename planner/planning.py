@@ -240,9 +240,11 @@ def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,
     budget = sum(yuan for _, yuan, _ in items)
     gmv = sum(g for _, _, g in items)
     reasons: list[Reason] = []
+    seen: set[tuple[str, str]] = set()
     for p, _, _ in items:
         for r in p.reasons:
-            if r not in reasons:
+            if (r.code, r.text) not in seen:
+                seen.add((r.code, r.text))
                 reasons.append(r)
     if not first.is_content_service and len(items) > 1:
         reasons.append(

@@ -7,6 +7,7 @@ response model and the optimiser turn the verdicts into columns and limits.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -81,7 +82,9 @@ REASON_CODES: dict[str, str] = {
 }
 
 
+@functools.lru_cache(maxsize=65_536)
 def reason(code: str, text: str) -> Reason:
+    """A reason with a documented code; the same sentence is built once and shared."""
     if code not in REASON_CODES:
         raise KeyError(f"unknown reason code {code!r}")
     return Reason(code=code, text=text)
