@@ -72,9 +72,12 @@ def booked_content_service(previous: Plan | None, plan_date: date) -> list[Commi
 
 
 def remaining_commitments(campaign: Campaign, plan_date: date) -> list[Commitment]:
-    """The campaign's own commitments from ``plan_date`` on: earlier days are in the actuals."""
+    """The campaign's own daily commitments from ``plan_date`` on (earlier days are in the
+    actuals); its content-service orders are one-shot and stay whole (see ``booked``)."""
     out = []
     for c in campaign.commitments:
+        if c.tool is Tool.CONTENT_SERVICE:
+            continue
         days = c.days()
         left = [d for d in days if d >= plan_date]
         if not left:
@@ -82,6 +85,18 @@ def remaining_commitments(campaign: Campaign, plan_date: date) -> list[Commitmen
         out.append(c.model_copy(update={
             "start": left[0], "budget": c.budget * len(left) / len(days),
         }))
+    return out
+
+
+def _unique(orders: list[Commitment]) -> list[Commitment]:
+    """One entry per booked order (the previous plan repeats the campaign's own)."""
+    seen: set[tuple[str, date, date, float]] = set()
+    out = []
+    for c in orders:
+        key = (c.video_id, c.start, c.end, round(c.budget, 2))
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
     return out
 
 
@@ -112,7 +127,10 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
     if len(actuals):
         actuals = actuals[actuals["date"] < plan_date]
     check_actuals(actuals, videos, campaign, plan_date, source)
-    booked = booked_content_service(previous, plan_date)
+    booked = _unique([
+        *booked_content_service(previous, plan_date),
+        *(c for c in campaign.commitments if c.tool is Tool.CONTENT_SERVICE),
+    ])
     commitments = [
         *spent_commitments(actuals, plan_date, booked),
         *booked,

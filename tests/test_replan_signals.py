@@ -110,3 +110,16 @@ def test_no_topup_when_dou_plus_really_sold_badly():
     rows = [(START, "v1", "dou_plus", 1000, 300)]  # ...but Dou+ sold at ROI 0.3
     new = replan(videos, campaign, _actuals(rows), START + timedelta(days=1))
     assert not new.topups
+
+
+def test_a_booked_content_service_commitment_stays_whole_and_counts_once():
+    video = _video(followers=5_000_000, comments=500)
+    booked = {"video_id": "v1", "tool": "content_service", "start": START,
+              "end": START + timedelta(days=6), "budget": 60_000}
+    campaign = _campaign(budget=200_000, commitments=[booked])
+    first = make_plan([video], campaign)
+    rows = [(START, "v1", "content_service", 8_000, 20_000)]
+    new = replan([video], campaign, _actuals(rows), START + timedelta(days=1), first)
+    fixed_cs = [o for o in new.orders if o.fixed and o.tool is Tool.CONTENT_SERVICE]
+    assert [(o.start_date, o.budget) for o in fixed_cs] == [(START, 60_000)]
+    assert new.total_spend <= campaign.budget
