@@ -8,10 +8,10 @@ For each roster size: a seeded synthetic roster (``generate_roster``) and a
 30-day Tmall campaign with one big sale and 2,500 yuan of budget per video.
 Measured on the same instance, medians over the repeats:
 
-- the planner in-process (``make_plan``) and its stages (``plan.timings``; while
-  make_plan reports none, the benchmark times the same stages itself: rules =
-  ``assess_roster``, build = ``build_response_model``, solve =
-  ``planner.optimiser.solve``, which includes assembling the PuLP model);
+- the planner in-process (``make_plan``) and its stages (``plan.timings``: rules,
+  response model, build = optimiser time outside the solver, solve = inside
+  it, layout; if make_plan reports none, the benchmark times rules, response
+  and the whole ``planner.optimiser.solve`` itself);
 - the real ``planner plan`` CLI as a subprocess on CSV/TOML files: wall time
   and peak memory (max RSS of that child, from ``os.wait4``);
 - the naive flat MILP (``make_plan(..., flat=True)``: a binary on every purchase);
@@ -67,7 +67,7 @@ N_DAYS = 30
 REPLAN_DAY = 10  # re-plan this campaign day from a store holding the days before it
 ROOT = Path(__file__).resolve().parent.parent
 ACTUAL_COLUMNS = ["date", "video_id", "tool", "spend", "gmv", "plays"]
-TIMING_KEYS = ("rules", "build", "solve", "layout")
+TIMING_KEYS = ("rules", "response", "build", "solve", "layout")
 SKIPPED = "skipped (too large)"
 T = TypeVar("T")
 
@@ -77,8 +77,9 @@ COLUMNS: tuple[str, ...] = (
     "repeats",
     "plan_s",           # make_plan in-process, wall seconds
     "rules_s",          # plan.timings["rules"]: scoring and rules
-    "build_s",          # plan.timings["build"]: model building
-    "solve_s",          # plan.timings["solve"]: solving
+    "response_s",       # plan.timings["response"]: response model (purchases, segments)
+    "build_s",          # plan.timings["build"]: optimiser time outside the solver (PuLP models)
+    "solve_s",          # plan.timings["solve"]: time inside the solver
     "layout_s",         # plan.timings["layout"]: orders and daily schedule
     "timings_from",     # plan.timings, or "benchmark stages" when make_plan reports none
     "cli_s",            # `planner plan` subprocess, wall seconds (start-up, read, plan, write)
@@ -228,16 +229,16 @@ class Stages:
 
 
 def staged(videos: Sequence[Video], campaign: Campaign, *, solve_too: bool) -> Stages:
-    """rules = scoring and rules; build = response model (purchases and segments);
-    solve = ``planner.optimiser.solve`` (PuLP model assembly, HiGHS, sifting rounds)."""
+    """rules = scoring and rules; response = response model (purchases and segments);
+    solve = all of ``planner.optimiser.solve`` (PuLP models, solver calls, sifting)."""
     assessments, rules_s = timed(lambda: assess_roster(videos, campaign))
-    response, build_s = timed(lambda: build_response_model(assessments, campaign))
+    response, response_s = timed(lambda: build_response_model(assessments, campaign))
     thumb, allocate_s = timed(lambda: allocate_rule_of_thumb(assessments, response, campaign))
-    seconds = {"rules": rules_s, "build": build_s}
+    seconds = {"rules": rules_s, "response": response_s}
     if solve_too:
         _, seconds["solve"] = timed(lambda: solve(response, campaign))
     return Stages(seconds, len(response.purchases), thumb.expected_gmv,
-                  rules_s + build_s + allocate_s)
+                  rules_s + response_s + allocate_s)
 
 
 def _has_timings(plan: Plan) -> bool:
@@ -314,7 +315,6 @@ def bench_size(n: int, options: Options) -> dict[str, Any]:
         assert plan is not None
         purchases, thumb_gmv = stages.purchases, stages.thumb_gmv
         row["timings_from"] = "plan.timings" if _has_timings(plan) else "benchmark stages"
-        assert plan is not None
         row.update(purchases=purchases, status=plan.status, expected_gmv=plan.expected_gmv,
                    bound_gmv=plan.bound_gmv, gap=plan.gap, thumb_gmv=thumb_gmv)
         if thumb_gmv > 0:
@@ -345,7 +345,7 @@ def bench_size(n: int, options: Options) -> dict[str, Any]:
         else:
             notes.append(f"re-plan {SKIPPED}: n > --replan-max {options.replan_max}")
 
-    for key in ("plan_s", "rules_s", "build_s", "solve_s", "layout_s", "cli_s", "cli_peak_mb",
+    for key in ("plan_s", *(f"{k}_s" for k in TIMING_KEYS), "cli_s", "cli_peak_mb",
                 "naive_s", "thumb_s", "replan_s"):
         row[key] = samples.median(key)
     if row["naive_s"] is not None and row["plan_s"]:
@@ -376,8 +376,10 @@ def profile_size(n: int, options: Options) -> Path:
         prof = folder / "cli.prof"
         run_child(cli_command(campaign_path, videos_path, folder / "out", profile_to=prof),
                   folder, cli_timeout(options.time_limit))
+        cli_text = io.StringIO()
+        pstats.Stats(str(prof), stream=cli_text).sort_stats("cumulative").print_stats(40)
         text.write("\n## planner plan (whole CLI process), top 40 by cumulative time\n")
-        pstats.Stats(str(prof), stream=text).sort_stats("cumulative").print_stats(40)
+        text.write(cli_text.getvalue().replace(str(prof), prof.name))
     path = options.out / f"profile_{n}.txt"
     atomic_write_text(path, _strip_paths(text.getvalue()))
     return path
@@ -454,7 +456,8 @@ def _yuan(value: Any) -> str:
 
 
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
-    head = ("| videos | purchases | plan s | rules s | build s | solve s | CLI s | CLI peak MB "
+    head = ("| videos | purchases | plan s | rules s | response s | build s | solve s | layout s "
+            "| CLI s | CLI peak MB "
             "| status | expected GMV | gap | naive MILP s | naive x slower | GMV vs naive "
             "| rule-of-thumb GMV | uplift | re-plan day 10 s |")
     lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
@@ -470,7 +473,8 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
         replan = SKIPPED if r.get("replan_s") is None else _s(r["replan_s"])
         cells = [
             f"{r['videos']:,}", f"{r.get('purchases') or 0:,}", _s(r.get("plan_s")),
-            _s(r.get("rules_s")), _s(r.get("build_s")), _s(r.get("solve_s")),
+            _s(r.get("rules_s")), _s(r.get("response_s")), _s(r.get("build_s")),
+            _s(r.get("solve_s")), _s(r.get("layout_s")),
             _s(r.get("cli_s")), "-" if r.get("cli_peak_mb") is None
             else f"{r['cli_peak_mb']:,.0f}",
             str(r.get("status", "-")), _yuan(r.get("expected_gmv")),
@@ -487,9 +491,8 @@ def to_markdown(rows: Sequence[dict[str, Any]], options: Options,
                 startup: float | None) -> str:
     notes = [f"- {r['videos']:,} videos: {r['notes']}" for r in rows if r.get("notes")]
     if any(r.get("timings_from") == "benchmark stages" for r in rows):
-        notes.append("- rules / build / solve s: make_plan reported no `plan.timings`, so the "
-                     "benchmark timed the same stages itself (build = response model; "
-                     "assembling the PuLP model counts in solve; layout not measured).")
+        notes.append("- stage times: make_plan reported no `plan.timings`, so the benchmark "
+                     "timed rules, response and the whole optimiser call (in solve s) itself.")
     parts = [
         "# Benchmark results\n",
         f"`python -m benchmarks.run --sizes {','.join(str(n) for n in options.sizes)} "

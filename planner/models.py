@@ -174,7 +174,8 @@ class Plan(_Model):
     )
     timings: dict[str, float] = Field(
         default_factory=dict,
-        description="Seconds spent per stage: rules, build (model), solve, layout.",
+        description="Seconds per stage: rules, response (model of returns), build (PuLP "
+        "model), solve (inside the solver), layout.",
     )
     marginal: list[str] = Field(
         default_factory=list,
