@@ -38,6 +38,7 @@ import math
 import os
 import sys
 import time
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -91,7 +92,7 @@ def _spend(model: AllocationModel, p: Purchase, weight: float = 1.0) -> list[
 def add_variables(model: AllocationModel) -> None:
     for p in model.purchases:
         model.seg_vars[p.index] = [
-            pulp.LpVariable(f"x_{p.index}_{k}", lowBound=0, upBound=w)
+            model.problem.add_variable(f"x_{p.index}_{k}", lowBound=0, upBound=w)
             for k, w in enumerate(p.seg_width)
         ]
 
@@ -204,7 +205,7 @@ def add_amplification(model: AllocationModel, response: ResponseModel,
 
 def add_min_order(model: AllocationModel, p: Purchase, relaxed: bool = False) -> None:
     """Zero or at least the minimum, linked per segment (MEASURED: much tighter)."""
-    on = pulp.LpVariable(f"on_{p.index}", lowBound=0, upBound=1,
+    on = model.problem.add_variable(f"on_{p.index}", lowBound=0, upBound=1,
                          cat=pulp.LpContinuous if relaxed else pulp.LpBinary)
     model.order_on[p.index] = on
     segs = model.seg_vars[p.index]
@@ -306,7 +307,12 @@ def _solver(backend: str, campaign: Campaign, time_left: float) -> pulp.LpSolver
         _silence_highs_banner()
         return pulp.HiGHS(msg=False, timeLimit=limit, gapRel=campaign.solver.relative_gap,
                           threads=1)
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=campaign.solver.relative_gap)
+    with warnings.catch_warnings():
+        # PuLP 3.3 flags its bundled CBC as moving to the pulp[cbc] extra in 4.0; the
+        # dependency is pinned below 4, and the bundled binary is what we measured.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit,
+                                 gapRel=campaign.solver.relative_gap)
 
 
 def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
@@ -614,7 +620,7 @@ def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> Infeas
     for name, constraint in model.constraints.items():
         expr = constraint.expr.copy()
         if model.family_of[name] not in ("min_order", "cs_excludes_dou_plus"):
-            slack = pulp.LpVariable(f"slack_{name}", lowBound=0)
+            slack = problem.add_variable(f"slack_{name}", lowBound=0)
             slacks[name] = slack
             expr.addterm(slack, -1.0 if constraint.sense == pulp.LpConstraintLE else 1.0)
         rhs = constraint.expr.constant - constraint.constant
