@@ -237,8 +237,8 @@ class LearningConfig(_Strict):
     """How daily actuals update the plan (re-planning)."""
 
     prior_spend: float = Field(
-        5_000, gt=0, description="Spend, yuan, at which observed ROI weighs as much as the "
-        "traffic-ROI prior (100 yuan moves the estimate ~2%)."
+        20_000, gt=0, description="Spend, yuan, at which observed ROI weighs as much as the "
+        "traffic-ROI prior (100 yuan moves the estimate 0.5% at most; 20,000 halfway)."
     )
     decline_days: int = Field(
         2, ge=1, description="Days of falling Dou+ ROI that count as a clear decline."

@@ -8,8 +8,9 @@ by how much money stands behind the observation:
 
     multiplier = (prior_spend x 1 + spend x observed/expected) / (prior_spend + spend)
 
-so 100 yuan on one day moves the estimate about 2% (prior_spend 5,000), while
-a week of 10,000 yuan a day moves it most of the way.
+so 100 yuan on one day moves the estimate by 0.5% at most (prior_spend 20,000),
+2,000 yuan of a lucky first day by about a tenth of the surprise, and a week of
+10,000 yuan a day most of the way.
 """
 
 from __future__ import annotations

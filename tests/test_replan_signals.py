@@ -73,10 +73,10 @@ def test_one_day_of_100_yuan_barely_moves_the_estimate():
 
 
 def test_strong_evidence_below_the_floor_stops_buying():
-    campaign = _campaign()
+    campaign = _campaign(budget=100_000)
     videos = [_video()]
-    rows = [(START + timedelta(days=i), "v1", "dou_plus", 5000, 1000) for i in range(4)]
-    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=4))
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 10_000, 1000) for i in range(6)]
+    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=6))
     assert not [o for o in new.orders if not o.fixed]
     assert any(e.learned_roi < campaign.effective_roi_floor for e in new.learned)
     assert any("left unspent" in line for line in new.binding)
