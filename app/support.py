@@ -25,7 +25,7 @@ import streamlit as st
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.io.campaign_file import read_campaign
-from planner.io.export import LineChart, write_frames_xlsx, write_plan
+from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
 from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
@@ -36,7 +36,6 @@ from planner.views import (
     campaign_to_dict,
     campaign_toml,
     canonical_json,
-    csv_bytes,
     fingerprint,
 )
 
@@ -219,6 +218,15 @@ def sample_bytes(name: str) -> bytes:
 def current_inputs() -> Inputs | None:
     value = st.session_state.get(INPUTS_STATE)
     return value if isinstance(value, Inputs) else None
+
+
+def inputs_or_hint() -> Inputs | None:
+    """The sidebar's inputs, or a hint on where to choose them when there are none yet."""
+    inputs = current_inputs()
+    if inputs is None:
+        st.info("Choose the sample or upload your files in the sidebar; problems with a "
+                "file are listed there.")
+    return inputs
 
 
 def current_campaign(inputs: Inputs) -> tuple[Campaign, str]:

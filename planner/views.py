@@ -23,7 +23,6 @@ from pydantic import BaseModel, ValidationError
 
 from planner.config import BigSale, Campaign, Commitment
 from planner.errors import Problem
-from planner.io.export import inert_text
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
 from planner.rules import (
@@ -824,32 +823,6 @@ def curve_table(curve: pd.DataFrame) -> pd.DataFrame:
     table = curve.loc[:, list(CURVE_TABLE_COLUMNS)].copy()
     table["binding"] = [_one_line(text) for text in table["binding"]]
     return table.reset_index(drop=True)
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The bytes ``planner.io.export.write_csv`` would write for ``frame``.
-
-    UTF-8 with a BOM, CRLF line ends, no index; every text cell and header
-    that a spreadsheet would run as a formula gets a leading ``'``.
-    """
-
-    def inert(value: object) -> object:
-        return inert_text(value) if isinstance(value, str) else value
-
-    safe = frame.copy()
-    safe.columns = pd.RangeIndex(frame.shape[1])
-    for col in safe.columns:
-        series = safe[col]
-        if not (
-            pd.api.types.is_object_dtype(series.dtype)
-            or pd.api.types.is_string_dtype(series.dtype)
-            or isinstance(series.dtype, pd.CategoricalDtype)
-        ):
-            continue
-        safe[col] = series.astype(object).map(inert)
-    safe.columns = pd.Index([inert(c) for c in frame.columns])
-    text = safe.to_csv(index=False, lineterminator="\r\n")
-    return text.encode("utf-8-sig")
 
 
 def target_metrics(result: TargetResult) -> list[Metric]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from datetime import date, datetime
 from decimal import Decimal
@@ -235,10 +236,9 @@ NUMBERISH = st.text(alphabet="0123456789,.，。%wW万亿元¥￥+-eE ０１２�
 @given(text=NUMBERISH)
 def test_numberish_text_only_raises_value_error(parser: object, text: str) -> None:
     assert callable(parser)
-    try:
+    # Anything but ValueError (the parsers' one way to refuse a cell) fails the test.
+    with contextlib.suppress(ValueError):
         parser(text)
-    except ValueError:
-        pass
 
 
 @given(value=st.floats(allow_nan=False, allow_infinity=False))

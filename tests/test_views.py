@@ -15,7 +15,7 @@ from factories import make_campaign, make_video
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError
 from planner.io.campaign_file import read_campaign
-from planner.io.export import write_csv
+from planner.io.export import csv_bytes, write_csv
 from planner.io.tables import read_videos
 from planner.models import Plan, Video
 from planner.planning import make_plan, score_roster
@@ -36,7 +36,6 @@ from planner.views import (
     campaign_toml,
     canonical_json,
     changes_frame,
-    csv_bytes,
     curve_table,
     daily_by_tool,
     default_budget_range,

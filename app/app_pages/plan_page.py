@@ -12,7 +12,7 @@ from support import (
     EDITED_STATE,
     Inputs,
     PlanBundle,
-    current_inputs,
+    inputs_or_hint,
     md,
     plan_bundle,
     show_error,
@@ -349,10 +349,8 @@ def show_downloads(bundle: PlanBundle) -> None:
 
 def render() -> None:
     st.title("Plan")
-    inputs = current_inputs()
+    inputs = inputs_or_hint()
     if inputs is None:
-        st.info("Choose the sample or upload your files in the sidebar; problems with a "
-                "file are listed there.")
         return
     st.caption(f"{len(inputs.videos)} videos from {md(inputs.videos_name)}, campaign from "
                f"{md(inputs.campaign_source)}. Edit anything below, then run the plan.")

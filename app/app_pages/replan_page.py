@@ -21,7 +21,7 @@ from support import (
     Inputs,
     ReplanBundle,
     current_campaign,
-    current_inputs,
+    inputs_or_hint,
     load_actuals,
     md,
     replan_in_store,
@@ -382,10 +382,8 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
 
 def render() -> None:
     st.title("Re-plan")
-    inputs = current_inputs()
+    inputs = inputs_or_hint()
     if inputs is None:
-        st.info("Choose the sample or upload your files in the sidebar; problems with a "
-                "file are listed there.")
         return
     campaign, source = current_campaign(inputs)
     st.caption(

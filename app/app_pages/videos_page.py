@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import streamlit as st
-from support import current_campaign, current_inputs, md, score_videos, show_error
+from support import current_campaign, inputs_or_hint, md, score_videos, show_error
 
 from planner.errors import PlannerError
 from planner.tools import CHAIN_TOOLS
@@ -42,10 +42,8 @@ ROSTER_COLUMNS: Final[dict[str, Any]] = {
 
 def render() -> None:
     st.title("Videos")
-    inputs = current_inputs()
+    inputs = inputs_or_hint()
     if inputs is None:
-        st.info("Choose the sample or upload your files in the sidebar; problems with a "
-                "file are listed there.")
         return
     campaign, source = current_campaign(inputs)
     st.caption(

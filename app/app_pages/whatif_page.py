@@ -17,8 +17,8 @@ from support import (
     Inputs,
     NextStep,
     current_campaign,
-    current_inputs,
     curve_bundle,
+    inputs_or_hint,
     md,
     next_step,
     show_error,
@@ -336,10 +336,8 @@ def show_step(answer: NextStep) -> None:
 
 def render() -> None:
     st.title("What-if")
-    inputs = current_inputs()
+    inputs = inputs_or_hint()
     if inputs is None:
-        st.info("Choose the sample or upload your files in the sidebar; problems with a "
-                "file are listed there.")
         return
     campaign, source = current_campaign(inputs)
     ctx = Context(inputs, campaign, source, canonical_json(campaign_to_dict(campaign)))

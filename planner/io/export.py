@@ -90,8 +90,8 @@ def _inert_cell(value: object) -> object:
     return inert_text(value) if isinstance(value, str) else value
 
 
-def write_csv(df: pd.DataFrame, path: Path | str) -> None:
-    """Write ``df`` (without its index) as UTF-8 CSV with a BOM, atomically.
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """``df`` (without its index) as UTF-8 CSV bytes with a BOM and CRLF line ends.
 
     The BOM makes Excel read Chinese text as UTF-8 instead of the system code
     page; every text cell and header is passed through ``inert_text``.
@@ -109,8 +109,12 @@ def write_csv(df: pd.DataFrame, path: Path | str) -> None:
             continue
         safe[col] = series.astype(object).map(_inert_cell)
     safe.columns = pd.Index([_inert_cell(c) for c in df.columns])
-    text = safe.to_csv(index=False, lineterminator="\r\n")
-    atomic_write_bytes(path, text.encode("utf-8-sig"))
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def write_csv(df: pd.DataFrame, path: Path | str) -> None:
+    """Write ``csv_bytes(df)`` atomically."""
+    atomic_write_bytes(path, csv_bytes(df))
 
 
 # --------------------------------------------------------------------------- XLSX
