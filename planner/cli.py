@@ -26,8 +26,9 @@ from planner.io.tables import (
     read_table,
     read_videos,
 )
+from planner.io.watchdog import run_with_deadline
 from planner.links import links_frame
-from planner.models import Video
+from planner.models import Plan, Video
 from planner.parsing import parse_number
 from planner.planning import make_plan, score_roster
 from planner.sweep import budget_curve, curve_lines, marginal_value, min_budget_for
@@ -66,6 +67,18 @@ def _warn(lines: list[str]) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
+def _deadline(campaign: Campaign, plans: int) -> float:
+    """Watchdog deadline: every solve phase may use the solver limit, plus a margin."""
+    return plans * 3 * campaign.solver.time_limit_s + 30.0
+
+
+def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
+    result = make_plan(roster, campaign, source=source)
+    return result.model_copy(
+        update={"marginal": marginal_value(roster, campaign, 10_000, base=result)}
+    )
+
+
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
     camp = read_campaign(campaign)
@@ -93,10 +106,9 @@ def plan(
         links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
         ensure_not_input([links_csv], inputs)
-        result = make_plan(roster, camp, source=campaign.name)
-        result = result.model_copy(
-            update={"marginal": marginal_value(roster, camp, 10_000, base=result)}
-        )
+        # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
+        result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
+                                   deadline_s=_deadline(camp, plans=2))
         links = links_frame(result, roster, camp, slugs=slug_map)
         written = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
         write_csv(links, links_csv)
@@ -245,8 +257,11 @@ def replan(
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
 
     def run() -> None:
-        outcome = run_replan(campaign, videos, actuals, day.date(), store, out,
-                             dry_run=dry_run, lock_timeout=lock_timeout)
+        outcome = run_with_deadline(
+            run_replan, campaign, videos, actuals, day.date(), store, out,
+            dry_run=dry_run, lock_timeout=lock_timeout,
+            deadline_s=lock_timeout + _deadline(read_campaign(campaign), plans=1),
+        )
         _warn(outcome.warnings)
         result = outcome.plan
         counts = outcome.ingested

@@ -1,0 +1,93 @@
+"""An outer watchdog for runs that call a solver.
+
+Solver time limits are not reliable (MEASURED.md: CBC once ran ten minutes
+past its limit, HiGHS overran inside presolve), and a cron job that hangs is
+worse than one that fails. The command-line runs therefore execute in a
+forked child process; if it has not answered within the deadline it is
+killed and the buyer gets a SolverError. A killed re-plan loses nothing: its
+store transaction was never committed and its outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from planner.errors import PlannerError, SolverError
+
+T = TypeVar("T")
+
+
+def _die_with_parent() -> None:
+    """Linux: if the parent is killed (cron timeout, Ctrl-C), the child dies too."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the deadline still applies while the parent lives
+
+
+def _child(conn: multiprocessing.connection.Connection, fn: Callable[..., Any],
+           args: tuple[Any, ...], kwargs: dict[str, Any], parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the guard was in place
+    try:
+        conn.send(("ok", fn(*args, **kwargs)))
+    except PlannerError as exc:
+        conn.send(("planner_error", exc))
+    except BaseException as exc:  # report anything else to the parent, then exit
+        conn.send(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+    finally:
+        conn.close()
+
+
+def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
+                      **kwargs: Any) -> T:
+    """Run ``fn(*args, **kwargs)`` in a forked child; kill it after ``deadline_s`` seconds.
+
+    Planner errors raised in the child are raised again here; a child that
+    crashes or overruns becomes a SolverError. Where fork is not available the
+    call runs in this process, under the solver's own time limits only.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return fn(*args, **kwargs)
+    context = multiprocessing.get_context("fork")
+    parent_end, child_end = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child, args=(child_end, fn, args, kwargs, os.getpid()), daemon=True
+    )
+    process.start()
+    child_end.close()
+    try:
+        if not parent_end.poll(deadline_s):
+            raise SolverError(
+                f"The run did not finish within {deadline_s:g} s and was stopped (solver "
+                "time limits are not always kept). Raise solver.time_limit_s, or plan "
+                "fewer videos or days at once."
+            )
+        try:
+            kind, payload = parent_end.recv()
+        except EOFError:
+            raise SolverError(
+                f"The planning process ended without an answer (exit code "
+                f"{process.exitcode}); nothing was recorded."
+            ) from None
+    finally:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGKILL)
+        process.join()
+        parent_end.close()
+    if kind == "ok":
+        return payload  # type: ignore[no-any-return]
+    if kind == "planner_error":
+        raise payload
+    raise SolverError(f"The planning process crashed: {payload}")

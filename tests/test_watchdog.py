@@ -1,0 +1,40 @@
+"""The outer watchdog around solver runs (solver time limits are not always kept)."""
+
+import time
+
+import pytest
+
+from planner.errors import InputError, SolverError
+from planner.io.watchdog import run_with_deadline
+
+
+def _slow(seconds: float) -> str:
+    time.sleep(seconds)
+    return "done"
+
+
+def _bad_input() -> None:
+    raise InputError("videos.csv, row 3, column 'followers': not a number.")
+
+
+def _crash() -> None:
+    raise ValueError("boom")
+
+
+def test_an_answer_inside_the_deadline_comes_back():
+    assert run_with_deadline(_slow, 0.0, deadline_s=30) == "done"
+
+
+def test_a_run_past_its_deadline_is_stopped_with_a_solver_error():
+    with pytest.raises(SolverError, match="did not finish within 0.5 s"):
+        run_with_deadline(_slow, 60.0, deadline_s=0.5)
+
+
+def test_planner_errors_in_the_run_reach_the_caller_unchanged():
+    with pytest.raises(InputError, match="row 3, column 'followers'"):
+        run_with_deadline(_bad_input, deadline_s=30)
+
+
+def test_a_crash_in_the_run_becomes_a_solver_error_with_its_cause():
+    with pytest.raises(SolverError, match="ValueError: boom"):
+        run_with_deadline(_crash, deadline_s=30)
