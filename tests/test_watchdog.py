@@ -26,7 +26,7 @@ def test_an_answer_inside_the_deadline_comes_back():
 
 
 def test_a_run_past_its_deadline_is_stopped_with_a_solver_error():
-    with pytest.raises(SolverError, match="did not finish within 0.5 s"):
+    with pytest.raises(SolverError, match=r"did not finish within 0\.5 s"):
         run_with_deadline(_slow, 60.0, deadline_s=0.5)
 
 
