@@ -318,12 +318,19 @@ def _solver(backend: str, campaign: Campaign, time_left: float) -> pulp.LpSolver
 def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
                 time_left: float) -> tuple[bool, float | None]:
     """Solve; return (proven optimal, proven bound or None)."""
-    problem = model.problem
     tick = time.perf_counter()
     try:
-        problem.solve(_solver(backend, campaign, time_left))
+        if backend == "highs":
+            return _run_highs(model, campaign, time_left)
+        return _run_pulp(model, backend, campaign, time_left)
     finally:
         _SOLVER_SECONDS.set(_SOLVER_SECONDS.get() + time.perf_counter() - tick)
+
+
+def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
+              time_left: float) -> tuple[bool, float | None]:
+    problem = model.problem
+    problem.solve(_solver(backend, campaign, time_left))
     status = pulp.LpStatus[problem.status]
     if status == "Infeasible":
         raise _Infeasible
@@ -333,20 +340,86 @@ def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
         raise SolverError(f"{backend} returned status {status}")
     objective = float(pulp.value(problem.objective) or 0.0)
     # PuLP says "Optimal" after a time limit: trust only the solver's own verdict.
-    if backend == "highs":
-        highs = problem.solverModel
-        info = highs.getInfo()
-        proven = str(highs.getModelStatus()).endswith("kOptimal")
-        if problem.isMIP():
-            # PuLP hands HiGHS the negated objective of a maximisation: negate back.
-            bound = -float(info.mip_dual_bound)
-            if not math.isfinite(bound):
-                bound = objective if proven else float("nan")
-        else:
-            bound = objective if proven else float("nan")
-        return proven, (bound if math.isfinite(bound) else None)
     proven = problem.sol_status == pulp.LpSolutionOptimal
     return proven, (objective if proven else None)
+
+
+def _run_highs(model: AllocationModel, campaign: Campaign,
+               time_left: float) -> tuple[bool, float | None]:
+    """Hand the model to HiGHS as arrays, skipping PuLP's per-variable copy.
+
+    Like PuLP, HiGHS minimises the negated objective, so the duals written back
+    to ``constraint.pi`` follow PuLP's convention and the rest of the code reads
+    values and duals the same way for every backend.
+    """
+    import highspy
+
+    _silence_highs_banner()
+    variables = [v for segs in model.seg_vars.values() for v in segs]
+    variables += list(model.order_on.values())
+    column = {id(v): i for i, v in enumerate(variables)}
+    objective = model.problem.objective
+    cost = [0.0] * len(variables)
+    for var, coef in objective.items():
+        cost[column[id(var)]] = -coef
+    rows = list(model.constraints.values())
+    starts, indices, values, lower, upper = [0], [], [], [], []
+    for constraint in rows:
+        for var, coef in constraint.expr.items():
+            indices.append(column[id(var)])
+            values.append(coef)
+        starts.append(len(indices))
+        rhs = constraint.expr.constant - constraint.constant
+        lower.append(rhs if constraint.sense != pulp.LpConstraintLE else -highspy.kHighsInf)
+        upper.append(rhs if constraint.sense != pulp.LpConstraintGE else highspy.kHighsInf)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(variables), len(rows)
+    lp.col_cost_ = cost
+    lp.col_lower_ = [v.lowBound if v.lowBound is not None else -highspy.kHighsInf
+                     for v in variables]
+    lp.col_upper_ = [v.upBound if v.upBound is not None else highspy.kHighsInf
+                     for v in variables]
+    lp.row_lower_, lp.row_upper_ = lower, upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(variables), len(rows)
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, indices, values
+    is_mip = any(v.cat == pulp.LpInteger for v in variables)
+    if is_mip:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if v.cat == pulp.LpInteger
+                           else highspy.HighsVarType.kContinuous for v in variables]
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("time_limit", max(1.0, time_left))
+    highs.setOptionValue("mip_rel_gap", campaign.solver.relative_gap)
+    highs.passModel(lp)
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise _Infeasible
+    solution = highs.getSolution()
+    if not solution.value_valid:
+        raise SolverError(f"highs returned status {highs.modelStatusToString(status)}")
+    for var, value in zip(variables, solution.col_value, strict=True):
+        var.varValue = value
+    if solution.dual_valid:
+        for constraint, dual in zip(rows, solution.row_dual, strict=True):
+            constraint.pi = dual
+        for var, reduced in zip(variables, solution.col_dual, strict=True):
+            var.dj = reduced
+    else:
+        for constraint in rows:
+            constraint.pi = None
+    # A time limit still leaves a solution: trust only HiGHS's own verdict.
+    proven = status == highspy.HighsModelStatus.kOptimal
+    value = -float(highs.getInfo().objective_function_value)
+    if is_mip:
+        bound = -float(highs.getInfo().mip_dual_bound)
+        if not math.isfinite(bound):
+            bound = value if proven else float("nan")
+    else:
+        bound = value if proven else float("nan")
+    return proven, (bound if math.isfinite(bound) else None)
 
 
 class _Infeasible(Exception):
@@ -399,6 +472,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             failures.append(f"{name} failed ({type(exc).__name__}: {exc})")
             continue
         result.solver_seconds = _SOLVER_SECONDS.get()
+        result.seconds = time.perf_counter() - started
         if failures:
             result.notes.append(
                 f"Solver: {'; '.join(failures)}; the plan was solved with {name} instead."

@@ -63,10 +63,16 @@ def _raising(exc: BaseException) -> Callable[..., int]:
     return actual_solve
 
 
-def _not_solved(self: pulp.LpSolver, lp: pulp.LpProblem, callback: Any = None) -> int:
-    """A backend that runs but finds nothing (as after a licence or memory failure)."""
-    lp.assignStatus(pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound)
-    return int(pulp.LpStatusNotSolved)
+def _break_highs(monkeypatch: pytest.MonkeyPatch, exc: BaseException | None) -> None:
+    """Make the HiGHS library fail when it runs: raise ``exc``, or (None) return having
+    solved nothing, as after a licence or memory failure."""
+
+    def run(self: Any) -> Any:
+        if exc is not None:
+            raise exc
+        return highspy.HighsStatus.kError
+
+    monkeypatch.setattr(highspy.Highs, "run", run)
 
 
 @pytest.fixture
@@ -136,10 +142,10 @@ def test_highs_stopping_on_its_time_limit_is_never_called_optimal(
 
 
 FAULTS = {
-    "pulp-solver-error": _raising(pulp.PulpSolverError("HiGHS: Not Available")),
-    "runtime-error": _raising(RuntimeError("HiGHS crashed")),
-    "os-error": _raising(OSError(12, "Cannot allocate memory")),
-    "not-solved": _not_solved,
+    "pulp-solver-error": pulp.PulpSolverError("HiGHS: Not Available"),
+    "runtime-error": RuntimeError("HiGHS crashed"),
+    "os-error": OSError(12, "Cannot allocate memory"),
+    "not-solved": None,
 }
 
 
@@ -148,7 +154,7 @@ def test_a_failing_highs_falls_back_to_cbc(
     fault: str, small_roster: list[Video], campaign: Campaign, reference: Plan,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pulp.HiGHS, "actualSolve", FAULTS[fault])
+    _break_highs(monkeypatch, FAULTS[fault])
     plan = make_plan(small_roster, campaign)
     assert plan.solver == "cbc"
     assert plan.status == "optimal"
@@ -174,7 +180,7 @@ def test_any_highs_crash_falls_back_to_cbc(
     exc: Exception, small_roster: list[Video], campaign: Campaign,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pulp.HiGHS, "actualSolve", _raising(exc))
+    _break_highs(monkeypatch, exc)
     assert make_plan(small_roster, campaign).solver == "cbc"
 
 
@@ -183,16 +189,14 @@ def test_missing_highspy_falls_back_to_cbc(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "highspy", None)  # "import highspy" now fails
-    monkeypatch.setattr(pulp.HiGHS, "actualSolve", _raising(
-        pulp.PulpSolverError("HiGHS: Not Available")
-    ))
+    _break_highs(monkeypatch, pulp.PulpSolverError("HiGHS: Not Available"))
     assert make_plan(small_roster, campaign).solver == "cbc"
 
 
 def test_the_fallback_is_announced_in_the_plan(
     small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(pulp.HiGHS, "actualSolve", _raising(RuntimeError("HiGHS crashed")))
+    _break_highs(monkeypatch, RuntimeError("HiGHS crashed"))
     plan = make_plan(small_roster, campaign)
     notes = " ".join(plan.assumptions + plan.binding).lower()
     assert "highs" in notes and "cbc" in notes
@@ -202,7 +206,7 @@ def test_the_fallback_is_announced_in_the_plan(
 
 
 def _break_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pulp.HiGHS, "actualSolve", _raising(RuntimeError("HiGHS crashed")))
+    _break_highs(monkeypatch, RuntimeError("HiGHS crashed"))
     monkeypatch.setattr(pulp.PULP_CBC_CMD, "actualSolve", _raising(
         pulp.PulpSolverError("Pulp: cannot execute cbc")
     ))
