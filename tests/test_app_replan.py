@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_steps import click
 from planner.io.campaign_file import read_campaign
 from planner.io.store import open_store
 
@@ -78,12 +79,6 @@ def open_page() -> AppTest:
 def upload(at: AppTest, name: str, data: bytes, store: Path, mime: str = "text/csv") -> AppTest:
     at.file_uploader(key=FILE).set_value((name, data, mime)).run()
     at.text_input(key=STORE).set_value(str(store)).run()
-    assert not at.exception
-    return at
-
-
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
     assert not at.exception
     return at
 

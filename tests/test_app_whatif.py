@@ -16,6 +16,8 @@ import openpyxl
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from app_steps import click
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"
 PAGE = "app_pages/whatif_page.py"
@@ -40,12 +42,6 @@ def shown(markdown: str) -> str:
 def open_page() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
-
-
-def click(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
     assert not at.exception
     return at
 
