@@ -28,6 +28,14 @@ positive reduced cost join until none is left. That LP relaxation, over every
 purchase, is the proven bound; the discrete model is then solved on the
 active set, and ``gap`` compares the two. ``flat=True`` builds the plain MILP
 with a binary on every purchase, for comparison.
+
+The families are written as sparse arrays, not PuLP expressions: PuLP's
+per-term objects cost more than the solve at a few thousand videos
+(MEASURED.md). The coupling rows (budget, days, tools, balance, reach) are
+computed once per solve as a per-purchase column pattern, so an active set's
+matrix is a gather and pricing every purchase is one dot product with the
+duals. HiGHS receives the arrays directly; the CBC fallback and the
+infeasibility explanation get the same rows as a PuLP problem (``to_pulp``).
 """
 
 from __future__ import annotations
@@ -39,10 +47,12 @@ import os
 import sys
 import time
 import warnings
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date
 
+import numpy as np
+import numpy.typing as npt
 import pulp
 
 from planner.config import Campaign
@@ -50,7 +60,12 @@ from planner.errors import InfeasibleError, SolverError
 from planner.response import KYUAN, Purchase, ResponseModel
 from planner.tools import Tool
 
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
 _TOL = 1e-7
+_INF = math.inf
 # Seconds spent inside the solver backends during the current solve(): the rest of a
 # solve is model building, which the benchmarks report separately.
 _SOLVER_SECONDS: contextvars.ContextVar[float] = contextvars.ContextVar(
@@ -61,212 +76,385 @@ FULL_PROOF_PURCHASES = 6000
 FULL_PROOF_SECONDS = 2.0  # an interactive plan should not wait longer for the proof
 
 
+# ---------------------------------------------------------------- named rows
+
+
 @dataclass
-class AllocationModel:
-    """A PuLP problem plus the handles needed to read and explain it."""
+class Rows:
+    """Named constraint rows ``lower <= a·x <= upper``, with their family and words."""
 
-    problem: pulp.LpProblem
-    seg_vars: dict[int, list[pulp.LpVariable]]
-    purchases: list[Purchase] = field(default_factory=list)  # the active set
-    shares: tuple[float, float] = (0.0, 1.0)  # balance bounds, for pricing
-    order_on: dict[int, pulp.LpVariable] = field(default_factory=dict)
-    constraints: dict[str, pulp.LpConstraint] = field(default_factory=dict)
-    family_of: dict[str, str] = field(default_factory=dict)  # constraint name -> family
-    describe: dict[str, str] = field(default_factory=dict)  # constraint name -> words
+    names: list[str] = field(default_factory=list)
+    families: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
 
+    def add(self, family: str, name: str, words: str, *, lower: float = -_INF,
+            upper: float = _INF) -> int:
+        self.names.append(name)
+        self.families.append(family)
+        self.words.append(words)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        return len(self.names) - 1
 
-def _add(model: AllocationModel, family: str, name: str, constraint: pulp.LpConstraint,
-         words: str) -> None:
-    model.problem.addConstraint(constraint, name=name)
-    model.constraints[name] = constraint
-    model.family_of[name] = family
-    model.describe[name] = words
-
-
-def _spend(model: AllocationModel, p: Purchase, weight: float = 1.0) -> list[
-    tuple[pulp.LpVariable, float]
-]:
-    return [(v, weight) for v in model.seg_vars[p.index]]
+    def __len__(self) -> int:
+        return len(self.names)
 
 
-def add_variables(model: AllocationModel) -> None:
-    for p in model.purchases:
-        model.seg_vars[p.index] = [
-            model.problem.add_variable(f"x_{p.index}_{k}", lowBound=0, upBound=w)
-            for k, w in enumerate(p.seg_width)
-        ]
+@dataclass
+class _Entries:
+    """Coefficients of coupling rows per unit of a purchase's spend (COO triplets)."""
+
+    purchase: list[Ints] = field(default_factory=list)
+    row: list[Ints] = field(default_factory=list)
+    value: list[Floats] = field(default_factory=list)
+
+    def add(self, purchases: Iterable[int], row: int | Iterable[int],
+            values: float | Iterable[float]) -> None:
+        p = np.fromiter(purchases, dtype=np.int64)
+        r = np.full(len(p), row, dtype=np.int64) if isinstance(row, int) else np.fromiter(
+            row, dtype=np.int64, count=len(p))
+        v = np.full(len(p), float(values)) if isinstance(values, float | int) else np.fromiter(
+            values, dtype=np.float64, count=len(p))
+        self.purchase.append(p)
+        self.row.append(r)
+        self.value.append(v)
 
 
-def set_objective(model: AllocationModel) -> None:
-    terms = [
-        (var, roi)
-        for p in model.purchases
-        for var, roi in zip(model.seg_vars[p.index], p.seg_roi, strict=True)
-    ]
-    model.problem.setObjective(pulp.LpAffineExpression(terms, name="expected_gmv"))
+@dataclass
+class Coupling:
+    """Everything the model needs per purchase, built once per solve.
+
+    ``pattern_*`` is a compressed-column matrix with one column per purchase:
+    its coefficient in every coupling row per thousand yuan of spend (every
+    segment of a purchase shares its purchase's column).
+    """
+
+    purchases: list[Purchase]
+    rows: Rows
+    pattern_start: Ints
+    pattern_row: Ints
+    pattern_value: Floats
+    seg_start: Ints
+    seg_roi: Floats
+    seg_width: Floats
+    best_roi: Floats  # each purchase's first-segment ROI (-inf without segments)
+    min_order: Floats
+    shares: tuple[float, float]
+
+    def segments(self, positions: Ints) -> tuple[Ints, Ints]:
+        """(start of each purchase's columns, source segment of each column) for ``positions``."""
+        counts = self.seg_start[positions + 1] - self.seg_start[positions]
+        return _gather(self.seg_start[positions], counts)
 
 
-def add_budget(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
-    fixed = sum(sum(f.day_spend.values()) for f in response.fixed)
-    expr = pulp.LpAffineExpression([t for p in model.purchases for t in _spend(model, p)])
-    _add(model, "budget", "budget", expr <= campaign.budget / KYUAN - fixed,
-         f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already committed)")
+def _gather(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
+    """Concatenated ranges ``starts[i] .. starts[i] + counts[i]``, and where each begins."""
+    begin = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=begin[1:])
+    total = int(begin[-1])
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(begin[:-1], counts)
+    return begin, np.repeat(starts, counts) + offsets
 
 
-def _day_terms(
-    model: AllocationModel, purchases: list[Purchase]
-) -> dict[date, list[tuple[pulp.LpVariable, float]]]:
-    by_day: dict[date, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for p in purchases:
-        for day, share in zip(p.days, p.day_shares, strict=True):
-            by_day[day].extend(_spend(model, p, share))
-    return by_day
+def _fixed_total(response: ResponseModel, *, tool: Tool | None = None,
+                 seeding: bool | None = None) -> float:
+    return sum(
+        sum(f.day_spend.values()) for f in response.fixed
+        if (tool is None or f.commitment.tool is tool)
+        and (seeding is None or f.seeding is seeding)
+    )
 
 
-def _fixed_by_day(response: ResponseModel, tool: Tool | None = None) -> dict[date, float]:
-    out: dict[date, float] = defaultdict(float)
-    for f in response.fixed:
-        if tool is None or f.commitment.tool is tool:
-            for day, spend in f.day_spend.items():
-                out[day] += spend
-    return out
+def add_budget(rows: Rows, entries: _Entries, response: ResponseModel,
+               campaign: Campaign) -> None:
+    fixed = _fixed_total(response)
+    row = rows.add("budget", "budget",
+                   f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already "
+                   "committed)", upper=campaign.budget / KYUAN - fixed)
+    entries.add(range(len(response.purchases)), row, 1.0)
 
 
-def add_daily_cap(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
+def add_daily_cap(rows: Rows, entries: _Entries, response: ResponseModel,
+                  campaign: Campaign) -> None:
     if campaign.daily_cap is None:
         return
-    cap = campaign.daily_cap / KYUAN
-    fixed = _fixed_by_day(response)
-    terms_by_day = _day_terms(model, model.purchases)
+    fixed: dict[date, float] = {}
+    for f in response.fixed:
+        for day, spend in f.day_spend.items():
+            fixed[day] = fixed.get(day, 0.0) + spend
     # Every planned day gets its row, active purchases or not, so its dual prices the rest.
-    for day in response.days:
-        terms = terms_by_day.get(day, [])
-        _add(model, "daily_cap", f"daily_cap_{day:%Y%m%d}",
-             pulp.LpAffineExpression(terms) <= cap - fixed.get(day, 0.0),
-             f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}")
+    row_of = {
+        day: rows.add("daily_cap", f"daily_cap_{day:%Y%m%d}",
+                      f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}",
+                      upper=campaign.daily_cap / KYUAN - fixed.get(day, 0.0))
+        for day in response.days
+    }
+    triples = [
+        (p_pos, row_of[day], share)
+        for p_pos, p in enumerate(response.purchases)
+        for day, share in zip(p.days, p.day_shares, strict=True) if day in row_of
+    ]
+    entries.add((t[0] for t in triples), [t[1] for t in triples], [t[2] for t in triples])
 
 
-def add_tool_caps(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
+def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
+                  campaign: Campaign) -> None:
     for tool in campaign.chain_tools():
-        cfg = campaign.tools[tool]
-        if cfg.max_budget is None:
+        cap = campaign.tools[tool].max_budget
+        if cap is None:
             continue
-        purchases = [p for p in model.purchases if p.tool is tool]
-        fixed = sum(_fixed_by_day(response, tool).values())
-        expr = pulp.LpAffineExpression([t for p in purchases for t in _spend(model, p)])
-        _add(model, "tool_budget", f"tool_budget_{tool}", expr <= cfg.max_budget / KYUAN - fixed,
-             f"the {tool} cap of {cfg.max_budget:,.0f} yuan")
+        row = rows.add("tool_budget", f"tool_budget_{tool}", f"the {tool} cap of {cap:,.0f} yuan",
+                       upper=cap / KYUAN - _fixed_total(response, tool=tool))
+        entries.add((i for i, p in enumerate(response.purchases) if p.tool is tool), row, 1.0)
 
 
-def add_balance(model: AllocationModel, response: ResponseModel, campaign: Campaign) -> None:
-    """seeding >= s_min x total and seeding <= s_max x total, with KOL fees as seeding."""
+def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
+                campaign: Campaign) -> None:
+    """seeding >= s_min x total and seeding <= s_max x total, with KOL fees as seeding.
+
+    Written as (1 - s) x seeding - s x harvesting against the fixed part.
+    """
     s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
-    fixed_seed = response.kol_fees + sum(
-        sum(f.day_spend.values()) for f in response.fixed if f.seeding
-    )
-    fixed_harvest = sum(sum(f.day_spend.values()) for f in response.fixed if not f.seeding)
+    fixed_seed = response.kol_fees + _fixed_total(response, seeding=True)
+    fixed_harvest = _fixed_total(response, seeding=False)
+    seeding = [p.seeding for p in response.purchases]
     if s_min > 0:
-        # (1 - s_min) x seeding - s_min x harvesting >= -(fixed part)
-        terms = [
-            (v, (1 - s_min) if p.seeding else -s_min)
-            for p in model.purchases for v in model.seg_vars[p.index]
-        ]
-        rhs = s_min * fixed_harvest - (1 - s_min) * fixed_seed
-        _add(model, "balance", "seeding_share_min", pulp.LpAffineExpression(terms) >= rhs,
-             f"the balance bound: seeding (KOL fees + Influence tools) at least {s_min:.0%}")
+        row = rows.add(
+            "balance", "seeding_share_min",
+            f"the balance bound: seeding (KOL fees + Influence tools) at least {s_min:.0%}",
+            lower=s_min * fixed_harvest - (1 - s_min) * fixed_seed)
+        entries.add(range(len(seeding)), row, ((1 - s_min) if s else -s_min for s in seeding))
     if s_max < 1:
-        terms = [
-            (v, (1 - s_max) if p.seeding else -s_max)
-            for p in model.purchases for v in model.seg_vars[p.index]
-        ]
-        rhs = s_max * fixed_harvest - (1 - s_max) * fixed_seed
-        _add(model, "balance", "seeding_share_max", pulp.LpAffineExpression(terms) <= rhs,
-             f"the balance bound: seeding at most {s_max:.0%}")
+        row = rows.add("balance", "seeding_share_max",
+                       f"the balance bound: seeding at most {s_max:.0%}",
+                       upper=s_max * fixed_harvest - (1 - s_max) * fixed_seed)
+        entries.add(range(len(seeding)), row, ((1 - s_max) if s else -s_max for s in seeding))
 
 
-def add_amplification(model: AllocationModel, response: ResponseModel,
+def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
                       campaign: Campaign) -> None:
-    offered: dict[str, float] = defaultdict(float)
+    offered: dict[str, float] = {}
     for p in response.purchases:
-        offered[p.video_id] += p.capacity * p.impressions_per_kyuan
-    terms_by_video: dict[str, list[tuple[pulp.LpVariable, float]]] = defaultdict(list)
-    for p in model.purchases:
-        terms_by_video[p.video_id].extend(_spend(model, p, p.impressions_per_kyuan / 1e6))
+        offered[p.video_id] = offered.get(p.video_id, 0.0) + p.capacity * p.impressions_per_kyuan
+    row_of: dict[str, int] = {}
     for video_id, total in sorted(offered.items()):
         room = response.amplification_room.get(video_id, 0.0)
         # Skip rows that cannot bind: fewer impressions on offer than the room left.
         if total <= room:
             continue
-        _add(model, "amplification", f"amplification_{_safe(video_id)}",
-             pulp.LpAffineExpression(terms_by_video.get(video_id, [])) <= room / 1e6,
-             f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural "
-             "plays)")
+        row_of[video_id] = rows.add(
+            "amplification", f"amplification_{_safe(video_id)}",
+            f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural plays)",
+            upper=room / 1e6)
+    chosen = [(i, p) for i, p in enumerate(response.purchases) if p.video_id in row_of]
+    entries.add((i for i, _ in chosen), [row_of[p.video_id] for _, p in chosen],
+                [p.impressions_per_kyuan / 1e6 for _, p in chosen])
 
 
-def add_min_order(model: AllocationModel, p: Purchase, relaxed: bool = False) -> None:
-    """Zero or at least the minimum, linked per segment (MEASURED: much tighter)."""
-    on = model.problem.add_variable(f"on_{p.index}", lowBound=0, upBound=1,
-                         cat=pulp.LpContinuous if relaxed else pulp.LpBinary)
-    model.order_on[p.index] = on
-    segs = model.seg_vars[p.index]
-    words = f"the {p.tool} minimum order of {p.min_order * KYUAN:,.0f} yuan"
-    _add(model, "min_order", f"min_order_{p.index}",
-         pulp.LpAffineExpression([(v, 1.0) for v in segs] + [(on, -p.min_order)]) >= 0, words)
-    for k, (v, w) in enumerate(zip(segs, p.seg_width, strict=True)):
-        _add(model, "min_order", f"link_{p.index}_{k}",
-             pulp.LpAffineExpression([(v, 1.0), (on, -w)]) <= 0, words)
+COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification)
 
 
-def add_content_service_exclusivity(model: AllocationModel, response: ResponseModel) -> None:
-    dou_plus: dict[tuple[str, date], Purchase] = {
-        (p.video_id, p.days[0]): p for p in model.purchases if p.tool is Tool.DOU_PLUS
-    }
-    for cs in model.purchases:
-        if not cs.is_content_service:
-            continue
-        on = model.order_on[cs.index]
-        for day in cs.days:
-            dp = dou_plus.get((cs.video_id, day))
-            if dp is None:
-                continue
-            for k, (v, w) in enumerate(zip(model.seg_vars[dp.index], dp.seg_width, strict=True)):
-                name = f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}"
-                _add(model, "cs_excludes_dou_plus", name,
-                     pulp.LpAffineExpression([(v, 1.0), (on, w)]) <= w,
-                     f"content service and Dou+ never together on {cs.video_id}")
+def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
+    """The coupling rows and every purchase's segments, as arrays."""
+    purchases = response.purchases
+    rows, entries = Rows(), _Entries()
+    for family in COUPLING_FAMILIES:
+        family(rows, entries, response, campaign)
+    owner = np.concatenate(entries.purchase) if entries.purchase else np.zeros(0, np.int64)
+    order = np.argsort(owner, kind="stable")
+    pattern_start = np.zeros(len(purchases) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
+    seg_start = np.zeros(len(purchases) + 1, dtype=np.int64)
+    np.cumsum([len(p.seg_width) for p in purchases], out=seg_start[1:])
+    return Coupling(
+        purchases=purchases,
+        rows=rows,
+        pattern_start=pattern_start,
+        pattern_row=np.concatenate(entries.row)[order] if entries.row else owner,
+        pattern_value=np.concatenate(entries.value)[order] if entries.value
+        else np.zeros(0),
+        seg_start=seg_start,
+        seg_roi=np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
+                            count=int(seg_start[-1])),
+        seg_width=np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
+                              count=int(seg_start[-1])),
+        best_roi=np.array([p.seg_roi[0] if p.seg_roi else -_INF for p in purchases],
+                          dtype=np.float64),
+        min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
+        shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
+    )
 
 
 def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in text)
 
 
+# ---------------------------------------------------------------- the model
+
+
+@dataclass
+class AllocationModel:
+    """One model over the ``active`` purchases: columns, named rows, and its solution.
+
+    Columns are the active purchases' segments (in order), then one on/off
+    column per purchase with a binary. The coupling rows' matrix is held by
+    column; the discrete rows (minimum orders, exclusivity) by row.
+    """
+
+    coupling: Coupling
+    active: Ints  # purchase positions in the model, ascending
+    col_start: Ints  # purchase i's segments are columns col_start[i] .. col_start[i + 1]
+    cost: Floats  # GMV per thousand yuan (maximised)
+    col_lower: Floats
+    col_upper: Floats
+    integer: Bools
+    a_start: Ints
+    a_index: Ints
+    a_value: Floats
+    discrete: Rows
+    d_start: Ints
+    d_index: Ints
+    d_value: Floats
+    on_col: dict[int, int]  # purchase position -> its on/off column
+    x: Floats | None = None  # column values after a solve
+    duals: Floats | None = None  # coupling rows: GMV per unit of relaxing the row
+
+    @property
+    def purchases(self) -> list[Purchase]:
+        return [self.coupling.purchases[i] for i in self.active.tolist()]
+
+    @property
+    def rows(self) -> Rows:
+        return self.coupling.rows
+
+    @property
+    def family_of(self) -> dict[str, str]:
+        rows, extra = self.coupling.rows, self.discrete
+        return dict(zip(rows.names + extra.names, rows.families + extra.families, strict=True))
+
+    @property
+    def describe(self) -> dict[str, str]:
+        rows, extra = self.coupling.rows, self.discrete
+        return dict(zip(rows.names + extra.names, rows.words + extra.words, strict=True))
+
+    @property
+    def num_cols(self) -> int:
+        return len(self.cost)
+
+    def spend(self) -> Floats:
+        """Thousand yuan per active purchase in the current solution."""
+        assert self.x is not None
+        totals = np.zeros(len(self.x) + 1)
+        np.cumsum(self.x, out=totals[1:])
+        return totals[self.col_start[1:]] - totals[self.col_start[:-1]]
+
+    def row_activity(self) -> Floats:
+        """Each coupling row's value ``a·x`` in the current solution."""
+        assert self.x is not None
+        counts = np.diff(self.a_start)
+        columns = np.repeat(np.arange(self.num_cols), counts)
+        activity: Floats = np.bincount(self.a_index, weights=self.a_value * self.x[columns],
+                                       minlength=len(self.coupling.rows)).astype(np.float64)
+        return activity
+
+
 def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
                 lazy: set[int] | None = None, active: set[int] | None = None,
-                relaxed: bool = False) -> AllocationModel:
+                relaxed: bool = False, shared: Coupling | None = None) -> AllocationModel:
     """Assemble the model over the ``active`` purchases (all when None).
 
     ``flat`` puts a minimum-order binary on every purchase; ``lazy`` names the
     daily purchases that get one; ``relaxed`` makes every binary continuous.
+    ``shared`` reuses the coupling rows of an earlier model of the same response.
     """
-    chosen = response.purchases if active is None else [
-        p for p in response.purchases if p.index in active
+    couple = shared or coupling(response, campaign)
+    purchases = couple.purchases
+    positions = np.arange(len(purchases), dtype=np.int64) if active is None else np.array(
+        sorted(i for i, p in enumerate(purchases) if p.index in active), dtype=np.int64)
+    col_start, source = couple.segments(positions)
+    n_seg = len(source)
+    owner = np.repeat(positions, np.diff(col_start))
+    a_start, pattern = _gather(couple.pattern_start[owner],
+                               couple.pattern_start[owner + 1] - couple.pattern_start[owner])
+    lazy = lazy or set()
+    binaries = [
+        int(i) for i in positions.tolist()
+        if purchases[i].is_content_service or flat or purchases[i].index in lazy
     ]
-    model = AllocationModel(problem=pulp.LpProblem("budget_plan", pulp.LpMaximize),
-                            seg_vars={}, purchases=chosen,
-                            shares=(campaign.balance.min_seeding_share,
-                                    campaign.balance.max_seeding_share))
-    add_variables(model)
-    set_objective(model)
-    add_budget(model, response, campaign)
-    add_daily_cap(model, response, campaign)
-    add_tool_caps(model, response, campaign)
-    add_balance(model, response, campaign)
-    add_amplification(model, response, campaign)
-    for p in chosen:
-        if p.is_content_service or flat or (lazy and p.index in lazy):
-            add_min_order(model, p, relaxed)
-    add_content_service_exclusivity(model, response)
+    on_col = {i: n_seg + k for k, i in enumerate(binaries)}
+    n_cols = n_seg + len(binaries)
+    model = AllocationModel(
+        coupling=couple,
+        active=positions,
+        col_start=col_start,
+        cost=np.concatenate([couple.seg_roi[source], np.zeros(len(binaries))]),
+        col_lower=np.zeros(n_cols),
+        col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries))]),
+        integer=np.concatenate([np.zeros(n_seg, dtype=bool),
+                                np.full(len(binaries), not relaxed)]),
+        # The on/off columns take no part in the coupling rows.
+        a_start=np.concatenate([a_start, np.full(len(binaries), a_start[-1])]),
+        a_index=couple.pattern_row[pattern],
+        a_value=couple.pattern_value[pattern],
+        discrete=Rows(),
+        d_start=np.zeros(1, dtype=np.int64),
+        d_index=np.zeros(0, dtype=np.int64),
+        d_value=np.zeros(0),
+        on_col=on_col,
+    )
+    _add_discrete_rows(model)
     return model
+
+
+def _add_discrete_rows(model: AllocationModel) -> None:
+    """Minimum orders (per segment links, MEASURED: much tighter) and CS-Dou+ exclusivity."""
+    purchases = model.coupling.purchases
+    rows = model.discrete
+    starts: list[int] = [0]
+    index: list[int] = []
+    value: list[float] = []
+
+    def row(family: str, name: str, words: str, terms: list[tuple[int, float]], *,
+            lower: float = -_INF, upper: float = _INF) -> None:
+        rows.add(family, name, words, lower=lower, upper=upper)
+        index.extend(c for c, _ in terms)
+        value.extend(v for _, v in terms)
+        starts.append(len(index))
+
+    first_col = {int(p): int(model.col_start[k]) for k, p in enumerate(model.active.tolist())}
+    for pos, on in model.on_col.items():
+        p = purchases[pos]
+        cols = range(first_col[pos], first_col[pos] + len(p.seg_width))
+        words = f"the {p.tool} minimum order of {p.min_order * KYUAN:,.0f} yuan"
+        row("min_order", f"min_order_{p.index}", words,
+            [(c, 1.0) for c in cols] + [(on, -p.min_order)], lower=0.0)
+        for k, (c, w) in enumerate(zip(cols, p.seg_width, strict=True)):
+            row("min_order", f"link_{p.index}_{k}", words, [(c, 1.0), (on, -w)], upper=0.0)
+    dou_plus = {
+        (purchases[pos].video_id, purchases[pos].days[0]): pos for pos in first_col
+        if purchases[pos].tool is Tool.DOU_PLUS
+    }
+    for pos, on in model.on_col.items():
+        cs = purchases[pos]
+        if not cs.is_content_service:
+            continue
+        for day in cs.days:
+            dp_pos = dou_plus.get((cs.video_id, day))
+            if dp_pos is None:
+                continue
+            dp = purchases[dp_pos]
+            for k, w in enumerate(dp.seg_width):
+                row("cs_excludes_dou_plus", f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}",
+                    f"content service and Dou+ never together on {cs.video_id}",
+                    [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
+    model.d_start = np.array(starts, dtype=np.int64)
+    model.d_index = np.array(index, dtype=np.int64)
+    model.d_value = np.array(value, dtype=np.float64)
+
+
+# ---------------------------------------------------------------- backends
 
 
 @dataclass
@@ -282,6 +470,7 @@ class SolveResult:
     model: AllocationModel
     notes: list[str] = field(default_factory=list)  # e.g. a solver fallback
     solver_seconds: float = 0.0  # inside the backends; the rest is model building
+    active: set[int] = field(default_factory=set)  # purchases the final model carried
 
 
 @functools.cache
@@ -300,24 +489,27 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def _solver(backend: str, campaign: Campaign, time_left: float) -> pulp.LpSolver:
+def _pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
     # Each call gets at least a second: a limit so short that no plan exists helps nobody.
     limit = max(1.0, time_left)
+    gap = campaign.solver.relative_gap if campaign is not None else None
     if backend == "highs":
         _silence_highs_banner()
-        return pulp.HiGHS(msg=False, timeLimit=limit, gapRel=campaign.solver.relative_gap,
-                          threads=1)
+        return pulp.HiGHS(msg=False, timeLimit=limit, gapRel=gap, threads=1)
     with warnings.catch_warnings():
         # PuLP 3.3 flags its bundled CBC as moving to the pulp[cbc] extra in 4.0; the
         # dependency is pinned below 4, and the bundled binary is what we measured.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit,
-                                 gapRel=campaign.solver.relative_gap)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap)
+
+
+class _Infeasible(Exception):
+    pass
 
 
 def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
                 time_left: float) -> tuple[bool, float | None]:
-    """Solve; return (proven optimal, proven bound or None)."""
+    """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound)."""
     tick = time.perf_counter()
     try:
         if backend == "highs":
@@ -327,72 +519,34 @@ def _solve_once(model: AllocationModel, backend: str, campaign: Campaign,
         _SOLVER_SECONDS.set(_SOLVER_SECONDS.get() + time.perf_counter() - tick)
 
 
-def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
-              time_left: float) -> tuple[bool, float | None]:
-    problem = model.problem
-    problem.solve(_solver(backend, campaign, time_left))
-    status = pulp.LpStatus[problem.status]
-    if status == "Infeasible":
-        raise _Infeasible
-    if status not in ("Optimal",) or problem.sol_status not in (
-        pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible
-    ):
-        raise SolverError(f"{backend} returned status {status}")
-    objective = float(pulp.value(problem.objective) or 0.0)
-    # PuLP says "Optimal" after a time limit: trust only the solver's own verdict.
-    proven = problem.sol_status == pulp.LpSolutionOptimal
-    return proven, (objective if proven else None)
-
-
 def _run_highs(model: AllocationModel, campaign: Campaign,
                time_left: float) -> tuple[bool, float | None]:
-    """Hand the model to HiGHS as arrays, skipping PuLP's per-variable copy.
+    """Hand the arrays to HiGHS: coupling rows by column, then the discrete rows by row.
 
-    Like PuLP, HiGHS minimises the negated objective, so the duals written back
-    to ``constraint.pi`` follow PuLP's convention and the rest of the code reads
-    values and duals the same way for every backend.
+    HiGHS minimises the negated GMV, so its row duals are negated to read as
+    GMV per unit of each row's right-hand side.
     """
     import highspy
 
     _silence_highs_banner()
-    variables = [v for segs in model.seg_vars.values() for v in segs]
-    variables += list(model.order_on.values())
-    column = {id(v): i for i, v in enumerate(variables)}
-    objective = model.problem.objective
-    cost = [0.0] * len(variables)
-    for var, coef in objective.items():
-        cost[column[id(var)]] = -coef
-    rows = list(model.constraints.values())
-    starts, indices, values, lower, upper = [0], [], [], [], []
-    for constraint in rows:
-        for var, coef in constraint.expr.items():
-            indices.append(column[id(var)])
-            values.append(coef)
-        starts.append(len(indices))
-        rhs = constraint.expr.constant - constraint.constant
-        lower.append(rhs if constraint.sense != pulp.LpConstraintLE else -highspy.kHighsInf)
-        upper.append(rhs if constraint.sense != pulp.LpConstraintGE else highspy.kHighsInf)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(variables), len(rows)
-    lp.col_cost_ = cost
-    lp.col_lower_ = [v.lowBound if v.lowBound is not None else -highspy.kHighsInf
-                     for v in variables]
-    lp.col_upper_ = [v.upBound if v.upBound is not None else highspy.kHighsInf
-                     for v in variables]
-    lp.row_lower_, lp.row_upper_ = lower, upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(variables), len(rows)
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = starts, indices, values
-    is_mip = any(v.cat == pulp.LpInteger for v in variables)
-    if is_mip:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if v.cat == pulp.LpInteger
-                           else highspy.HighsVarType.kContinuous for v in variables]
+    rows = model.coupling.rows
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("time_limit", max(1.0, time_left))
     highs.setOptionValue("mip_rel_gap", campaign.solver.relative_gap)
-    highs.passModel(lp)
+    highs.passModel(
+        model.num_cols, len(rows), len(model.a_index), int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize), 0.0, -model.cost, model.col_lower, model.col_upper,
+        _finite(rows.lower), _finite(rows.upper), model.a_start[:-1].astype(np.int32),
+        model.a_index.astype(np.int32), model.a_value, model.integer.astype(np.int32),
+    )
+    extra = model.discrete
+    if len(extra):
+        highs.addRows(len(extra), _finite(extra.lower), _finite(extra.upper),
+                      len(model.d_index), model.d_start[:-1].astype(np.int32),
+                      model.d_index.astype(np.int32), model.d_value)
+    is_mip = bool(model.integer.any())
     highs.run()
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -400,70 +554,187 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
     solution = highs.getSolution()
     if not solution.value_valid:
         raise SolverError(f"highs returned status {highs.modelStatusToString(status)}")
-    for var, value in zip(variables, solution.col_value, strict=True):
-        var.varValue = value
-    if solution.dual_valid:
-        for constraint, dual in zip(rows, solution.row_dual, strict=True):
-            constraint.pi = dual
-        for var, reduced in zip(variables, solution.col_dual, strict=True):
-            var.dj = reduced
-    else:
-        for constraint in rows:
-            constraint.pi = None
+    model.x = np.array(solution.col_value, dtype=np.float64)
+    model.duals = (-np.array(solution.row_dual[: len(rows)], dtype=np.float64)
+                   if solution.dual_valid else None)
     # A time limit still leaves a solution: trust only HiGHS's own verdict.
     proven = status == highspy.HighsModelStatus.kOptimal
     value = -float(highs.getInfo().objective_function_value)
+    bound = value if proven else math.nan
     if is_mip:
-        bound = -float(highs.getInfo().mip_dual_bound)
-        if not math.isfinite(bound):
-            bound = value if proven else float("nan")
-    else:
-        bound = value if proven else float("nan")
+        dual_bound = -float(highs.getInfo().mip_dual_bound)
+        if math.isfinite(dual_bound):
+            bound = dual_bound
     return proven, (bound if math.isfinite(bound) else None)
 
 
-class _Infeasible(Exception):
-    pass
+def _finite(bounds: list[float]) -> Floats:
+    # HiGHS reads anything beyond 1e20 as infinite; numpy's inf passes through as well.
+    return np.array(bounds, dtype=np.float64)
+
+
+@dataclass
+class PulpForm:
+    """The same model as a PuLP problem, for CBC and the infeasibility explanation."""
+
+    problem: pulp.LpProblem
+    variables: list[pulp.LpVariable]
+    coupling: list[pulp.LpConstraint]
+    slacks: dict[str, pulp.LpVariable]
+
+
+def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
+    """The model as a PuLP problem with the same names; ``elastic`` adds a slack per
+    coupling row and minimises their sum (what the commitments break, and by how much)."""
+    problem = pulp.LpProblem("elastic" if elastic else "budget_plan",
+                             pulp.LpMinimize if elastic else pulp.LpMaximize)
+    names = [""] * model.num_cols
+    for k, pos in enumerate(model.active.tolist()):
+        first = int(model.col_start[k])
+        for j in range(first, int(model.col_start[k + 1])):
+            names[j] = f"x_{model.coupling.purchases[pos].index}_{j - first}"
+    for pos, col in model.on_col.items():
+        names[col] = f"on_{model.coupling.purchases[pos].index}"
+    variables = [
+        problem.add_variable(name, lowBound=float(lo), upBound=float(up),
+                             cat=pulp.LpBinary if is_int else pulp.LpContinuous)
+        for name, lo, up, is_int in zip(names, model.col_lower, model.col_upper, model.integer,
+                                        strict=True)
+    ]
+    if not elastic:
+        problem.setObjective(pulp.LpAffineExpression(
+            [(v, float(c)) for v, c in zip(variables, model.cost, strict=True) if c],
+            name="expected_gmv"))
+    rows = model.coupling.rows
+    by_row: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(len(rows))]
+    for col, var in enumerate(variables):
+        for k in range(int(model.a_start[col]), int(model.a_start[col + 1])):
+            by_row[int(model.a_index[k])].append((var, float(model.a_value[k])))
+    coupling_rows: list[pulp.LpConstraint] = []
+    slacks: dict[str, pulp.LpVariable] = {}
+    for i, terms in enumerate(by_row):
+        expr = pulp.LpAffineExpression(terms)
+        if elastic:
+            slack = problem.add_variable(f"slack_{rows.names[i]}", lowBound=0)
+            slacks[rows.names[i]] = slack
+            expr.addterm(slack, -1.0 if math.isinf(rows.lower[i]) else 1.0)
+        coupling_rows.append(_constrain(problem, rows, i, expr))
+    extra = model.discrete
+    for i in range(len(extra)):
+        terms = [(variables[int(model.d_index[k])], float(model.d_value[k]))
+                 for k in range(int(model.d_start[i]), int(model.d_start[i + 1]))]
+        _constrain(problem, extra, i, pulp.LpAffineExpression(terms))
+    if elastic:
+        problem.setObjective(pulp.lpSum(slacks.values()))
+    return PulpForm(problem, variables, coupling_rows, slacks)
+
+
+def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
+               expr: pulp.LpAffineExpression) -> pulp.LpConstraint:
+    lower, upper = rows.lower[i], rows.upper[i]
+    if math.isinf(lower):
+        constraint = expr <= upper
+    elif math.isinf(upper):
+        constraint = expr >= lower
+    else:
+        constraint = pulp.LpConstraint(expr, sense=pulp.LpConstraintEQ, rhs=upper)
+    problem.addConstraint(constraint, name=rows.names[i])
+    return constraint
+
+
+def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
+              time_left: float) -> tuple[bool, float | None]:
+    form = to_pulp(model)
+    problem = form.problem
+    problem.solve(_pulp_solver(backend, campaign, time_left))
+    status = pulp.LpStatus[problem.status]
+    if status == "Infeasible":
+        raise _Infeasible
+    if status not in ("Optimal",) or problem.sol_status not in (
+        pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible
+    ):
+        raise SolverError(f"{backend} returned status {status}")
+    model.x = np.array([v.varValue or 0.0 for v in form.variables], dtype=np.float64)
+    pis = [c.pi for c in form.coupling]
+    # PuLP reports duals of the minimised (negated) objective: flip them back.
+    model.duals = None if any(pi is None for pi in pis) else -np.array(pis, dtype=np.float64)
+    objective = float(pulp.value(problem.objective) or 0.0)
+    # PuLP says "Optimal" after a time limit: trust only the solver's own verdict.
+    proven = problem.sol_status == pulp.LpSolutionOptimal
+    return proven, (objective if proven else None)
+
+
+# ---------------------------------------------------------------- reading a solution
 
 
 def _violations(model: AllocationModel) -> set[int]:
     """Purchases that buy something but less than their minimum order."""
-    out: set[int] = set()
-    for p in model.purchases:
-        if p.index in model.order_on or p.min_order <= 0:
-            continue
-        spent = sum(v.value() or 0.0 for v in model.seg_vars[p.index])
-        if _TOL < spent < p.min_order - 1e-6:
-            out.add(p.index)
-    return out
+    spent = model.spend()
+    minimum = model.coupling.min_order[model.active]
+    short = (spent > _TOL) & (spent < minimum - 1e-6)
+    purchases = model.coupling.purchases
+    return {
+        purchases[pos].index for pos in model.active[short].tolist() if pos not in model.on_col
+    }
 
 
 def _tight(model: AllocationModel) -> list[str]:
+    rows = model.coupling.rows
+    activity = model.row_activity()
     names = []
-    for name, constraint in model.constraints.items():
-        if model.family_of.get(name) in (None, "min_order", "cs_excludes_dou_plus"):
-            continue
-        value = constraint.value()
-        if value is not None and abs(value) <= 1e-6 * max(1.0, abs(constraint.constant)):
+    for i, name in enumerate(rows.names):
+        limit = rows.upper[i] if math.isinf(rows.lower[i]) else rows.lower[i]
+        if abs(activity[i] - limit) <= 1e-6 * max(1.0, abs(limit)):
             names.append(name)
     return names
 
 
+def _reduced_costs(model: AllocationModel) -> Floats:
+    """Reduced cost of each purchase's best segment, priced with the coupling rows' duals.
+
+    Rows the pricing leaves out (exclusivity, minimum orders) only subtract, so
+    leaving them out can add a purchase that was not needed but never stops early.
+    """
+    couple = model.coupling
+    if model.duals is None:
+        # No duals (a backend that gives none): every purchase may pay.
+        return np.where(np.isfinite(couple.best_roi), _INF, -_INF).astype(np.float64)
+    weighted = np.zeros(len(couple.pattern_row) + 1)
+    np.cumsum(couple.pattern_value * model.duals[couple.pattern_row], out=weighted[1:])
+    price = weighted[couple.pattern_start[1:]] - weighted[couple.pattern_start[:-1]]
+    return couple.best_roi - price
+
+
+def _entering(model: AllocationModel, chosen: Iterable[int]) -> set[int]:
+    """Purchase indices outside ``chosen`` whose best segment pays at the current duals."""
+    reduced = _reduced_costs(model)
+    candidates = np.flatnonzero(reduced > 1e-7)
+    taken = set(chosen)
+    purchases = model.coupling.purchases
+    return {purchases[i].index for i in candidates.tolist()} - taken
+
+
+# ---------------------------------------------------------------- the solve
+
+
 def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
-          backend: str | None = None) -> SolveResult:
+          backend: str | None = None, warm: set[int] | None = None) -> SolveResult:
     """Solve the plan: sifting LP bound, then the discrete model on the active set.
 
     The configured backend is tried first and the other one after it, so a
     missing or crashing solver falls back and the plan names the one used.
+    ``warm`` seeds the active set (the purchases a similar plan used), which
+    only changes how fast the same optimum is found.
     """
     started = time.perf_counter()
     _SOLVER_SECONDS.set(0.0)
     chosen = backend or campaign.solver.backend
     backends = [chosen] + [b for b in ("highs", "cbc") if b != chosen]
     failures: list[str] = []
+    shared = coupling(response, campaign)
     for name in backends:
         try:
-            result = _solve_with(response, campaign, name, started, flat)
+            result = _solve_with(response, campaign, name, started, flat, shared, warm)
         except _Infeasible:
             raise explain_infeasibility(response, campaign) from None
         except Exception as exc:
@@ -482,19 +753,19 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
 
 
 def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, started: float,
-                flat: bool) -> SolveResult:
+                flat: bool, shared: Coupling, warm: set[int] | None) -> SolveResult:
     if flat:
-        return _solve_discrete(response, campaign, backend=backend, started=started,
+        return _solve_discrete(response, campaign, shared, backend=backend, started=started,
                                active=None, flat=True, lp_bound=None)
-    bound, active = _sifting_relaxation(response, campaign, backend, started)
-    result = _solve_discrete(response, campaign, backend=backend, started=started,
+    bound, active = _sifting_relaxation(response, campaign, shared, backend, started, warm)
+    result = _solve_discrete(response, campaign, shared, backend=backend, started=started,
                              active=active, flat=False, lp_bound=bound)
     out_of_time = time.perf_counter() - started > campaign.solver.time_limit_s
     if result.status == "optimal" or out_of_time or len(response.purchases) > FULL_PROOF_PURCHASES:
         return result
     # The relaxation is loose here (typically a budget near the content-service minimum):
     # a model over every purchase is small enough to prove the plan.
-    full = _solve_discrete(response, campaign, backend=backend, started=started,
+    full = _solve_discrete(response, campaign, shared, backend=backend, started=started,
                            active=None, flat=False, lp_bound=None,
                            limit=min(campaign.solver.time_limit_s,
                                      time.perf_counter() - started + FULL_PROOF_SECONDS))
@@ -506,43 +777,14 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     return best
 
 
-def _reduced_costs(response: ResponseModel, model: AllocationModel) -> dict[int, float]:
-    """Reduced cost of each purchase's best segment, priced with the named rows' duals.
-
-    Rows the pricing leaves out (exclusivity, minimum orders) only subtract, so
-    leaving them out can add a purchase that was not needed but never stops early.
-    """
-    def dual(name: str) -> float:
-        # PuLP reports duals of the minimised (negated) objective: flip them back.
-        constraint = model.constraints.get(name)
-        return -float(constraint.pi or 0.0) if constraint is not None else 0.0
-
-    budget = dual("budget")
-    day = {d: dual(f"daily_cap_{d:%Y%m%d}") for d in response.days}
-    tool = {t: dual(f"tool_budget_{t}") for t in Tool}
-    s_min, s_max = model.shares
-    bal_min, bal_max = dual("seeding_share_min"), dual("seeding_share_max")
-    out: dict[int, float] = {}
-    for p in response.purchases:
-        cost = budget + tool[p.tool]
-        cost += sum(share * day.get(d, 0.0) for d, share in zip(p.days, p.day_shares,
-                                                                 strict=True))
-        cost += ((1 - s_min) if p.seeding else -s_min) * bal_min
-        cost += ((1 - s_max) if p.seeding else -s_max) * bal_max
-        amp = model.constraints.get(f"amplification_{_safe(p.video_id)}")
-        if amp is not None:
-            cost += p.impressions_per_kyuan / 1e6 * -float(amp.pi or 0.0)
-        out[p.index] = p.seg_roi[0] - cost
-    return out
-
-
-def _initial_active(response: ResponseModel, campaign: Campaign) -> set[int]:
+def _initial_active(response: ResponseModel, campaign: Campaign,
+                    warm: set[int] | None) -> set[int]:
     """Best purchases first until their capacity covers the budget twice over."""
-    fixed = sum(sum(f.day_spend.values()) for f in response.fixed)
-    target = 2.0 * max(campaign.budget / KYUAN - fixed, 0.0)
+    target = 2.0 * max(campaign.budget / KYUAN - _fixed_total(response), 0.0)
     active = {p.index for p in response.purchases if p.is_content_service}
+    active |= warm or set()
     covered = 0.0
-    for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0]):
+    for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else _INF):
         if covered >= target:
             break
         active.add(p.index)
@@ -550,20 +792,18 @@ def _initial_active(response: ResponseModel, campaign: Campaign) -> set[int]:
     return active
 
 
-def _sifting_relaxation(response: ResponseModel, campaign: Campaign, backend: str,
-                        started: float) -> tuple[float | None, set[int]]:
+def _sifting_relaxation(response: ResponseModel, campaign: Campaign, shared: Coupling,
+                        backend: str, started: float,
+                        warm: set[int] | None) -> tuple[float | None, set[int]]:
     """The LP relaxation over every purchase, solved on a growing active set."""
-    active = _initial_active(response, campaign)
+    active = _initial_active(response, campaign, warm)
     if not response.purchases:
         return 0.0, active
     while True:
-        model = build_model(response, campaign, active=active, relaxed=True)
+        model = build_model(response, campaign, active=active, relaxed=True, shared=shared)
         time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
         proven, bound = _solve_once(model, backend, campaign, time_left)
-        entering = {
-            index for index, cost in _reduced_costs(response, model).items()
-            if cost > 1e-7 and index not in active
-        }
+        entering = _entering(model, active)
         if not entering:
             return (bound if proven else None), active
         if time.perf_counter() - started > campaign.solver.time_limit_s:
@@ -577,7 +817,7 @@ def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
     Dropping every rule but the budget can only raise the optimum, and with a
     single budget row the best segments first are that relaxation's optimum.
     """
-    left = campaign.budget / KYUAN - sum(sum(f.day_spend.values()) for f in response.fixed)
+    left = campaign.budget / KYUAN - _fixed_total(response)
     segments = sorted(
         ((roi, width) for p in response.purchases
          for roi, width in zip(p.seg_roi, p.seg_width, strict=True)),
@@ -593,24 +833,21 @@ def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
     return bound
 
 
-def _price_with_choices_fixed(model: AllocationModel, response: ResponseModel,
-                              campaign: Campaign, backend: str, started: float) -> set[int]:
+def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backend: str,
+                              started: float) -> set[int]:
     """Purchases outside the active set that pay once the binaries are fixed as chosen."""
-    for var in model.order_on.values():
-        value = round(var.value() or 0.0)
-        var.cat = pulp.LpContinuous
-        var.lowBound = var.upBound = value
+    assert model.x is not None
+    on = np.array(sorted(model.on_col.values()), dtype=np.int64)
+    fixed = replace(model, col_lower=model.col_lower.copy(), col_upper=model.col_upper.copy(),
+                    integer=np.zeros_like(model.integer))
+    fixed.col_lower[on] = fixed.col_upper[on] = np.round(model.x[on])
     time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
-    _solve_once(model, backend, campaign, time_left)
-    chosen = {p.index for p in model.purchases}
-    return {
-        index for index, cost in _reduced_costs(response, model).items()
-        if cost > 1e-7 and index not in chosen
-    }
+    _solve_once(fixed, backend, campaign, time_left)
+    return _entering(fixed, (p.index for p in model.purchases))
 
 
-def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str,
-                    started: float, active: set[int] | None, flat: bool,
+def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Coupling, *,
+                    backend: str, started: float, active: set[int] | None, flat: bool,
                     lp_bound: float | None, limit: float | None = None) -> SolveResult:
     """Minimum orders and one-shot content service on the active set (lazy binaries)."""
     deadline = campaign.solver.time_limit_s if limit is None else limit
@@ -620,8 +857,10 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
     solver_bound: float | None = None
     while True:
         iterations += 1
-        model = build_model(response, campaign, flat=flat, lazy=lazy, active=active)
-        if not model.purchases:
+        model = build_model(response, campaign, flat=flat, lazy=lazy, active=active,
+                            shared=shared)
+        if not len(model.active):
+            model.x = np.zeros(model.num_cols)
             return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
                                iterations, [], model)
         time_left = deadline - (time.perf_counter() - started)
@@ -632,7 +871,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
                 break
             # With the discrete choices made, price every other purchase again: a small
             # budget can make the relaxation's favourites (content service) unaffordable.
-            entering = _price_with_choices_fixed(model, response, campaign, backend, started)
+            entering = _price_with_choices_fixed(model, campaign, backend, started)
             if not entering:
                 break
             active = active | entering
@@ -640,9 +879,10 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
         if time.perf_counter() - started > deadline:
             # Out of time with some purchases under their minimum: drop them (feasible,
             # not proven optimal) rather than hand out an order the tool would refuse.
-            for index in violations:
-                for v in model.seg_vars[index]:
-                    v.varValue = 0.0
+            assert model.x is not None
+            for k, p in enumerate(model.purchases):
+                if p.index in violations:
+                    model.x[model.col_start[k]:model.col_start[k + 1]] = 0.0
             proven = False
             break
         lazy |= violations
@@ -654,13 +894,10 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
                 key=lambda p: -p.seg_roi[0],
             )
             lazy |= {p.index for p in candidates[: 2 ** iterations]}
-    spend = {p.index: sum(v.value() or 0.0 for v in model.seg_vars[p.index])
-             for p in model.purchases}
-    objective = sum(
-        (v.value() or 0.0) * roi
-        for p in model.purchases
-        for v, roi in zip(model.seg_vars[p.index], p.seg_roi, strict=True)
-    )
+    assert model.x is not None
+    spent = model.spend()
+    spend = {p.index: float(s) for p, s in zip(model.purchases, spent, strict=True)}
+    objective = float(model.cost @ model.x)
     # The sifting LP covers every purchase, so it bounds the full model; a model over
     # every purchase (flat or full) proves its own bound. Without either, nothing is proven.
     bound = lp_bound if active is not None else solver_bound
@@ -678,6 +915,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, *, backend: str
         iterations=iterations,
         tight=_tight(model),
         model=model,
+        active={p.index for p in model.purchases},
     )
 
 
@@ -689,27 +927,20 @@ def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> Infeas
     named limit, shows exactly which limits and by how much.
     """
     model = build_model(response, campaign)
-    problem = pulp.LpProblem("elastic", pulp.LpMinimize)
-    slacks: dict[str, pulp.LpVariable] = {}
-    for name, constraint in model.constraints.items():
-        expr = constraint.expr.copy()
-        if model.family_of[name] not in ("min_order", "cs_excludes_dou_plus"):
-            slack = problem.add_variable(f"slack_{name}", lowBound=0)
-            slacks[name] = slack
-            expr.addterm(slack, -1.0 if constraint.sense == pulp.LpConstraintLE else 1.0)
-        rhs = constraint.expr.constant - constraint.constant
-        problem.addConstraint(
-            pulp.LpConstraint(expr, sense=constraint.sense, rhs=rhs), name=name
-        )
-    problem.setObjective(pulp.lpSum(slacks.values()))
-    _silence_highs_banner()
-    problem.solve(pulp.HiGHS(msg=False, threads=1))
+    form = to_pulp(model, elastic=True)
+    for backend in ("highs", "cbc"):
+        try:
+            form.problem.solve(_pulp_solver(backend, None, 60.0))
+            break
+        except Exception:  # noqa: S112 - the explanation tries the other backend
+            continue
     conflicts = []
-    for name, slack in slacks.items():
+    describe = dict(zip(model.rows.names, model.rows.words, strict=True))
+    for name, slack in form.slacks.items():
         amount = (slack.value() or 0.0) * KYUAN
         if amount > 0.5:
-            conflicts.append(f"{model.describe[name]}: short by {amount:,.0f} yuan")
-    committed = sum(sum(f.day_spend.values()) for f in response.fixed) * KYUAN
+            conflicts.append(f"{describe[name]}: short by {amount:,.0f} yuan")
+    committed = _fixed_total(response) * KYUAN
     if committed:
         conflicts.append(f"fixed commitments total {committed:,.0f} yuan and cannot change")
     return InfeasibleError(

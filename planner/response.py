@@ -111,46 +111,92 @@ class ResponseModel:
     notes: list[str]
 
 
+@dataclass(frozen=True)
+class _DayTerms:
+    """What a tool costs and converts on one day, the same for every video."""
+
+    efficiency: float
+    conversion: float
+    cpm: float
+    daily_reach: float
+    capacity_mult: float
+    sale: BigSale | None
+
+
+class Economics:
+    """ROI, capacity and reach of a video's purchase on a day (``tool_economics``).
+
+    The per-day terms depend only on the tool and the day, and a roster asks for
+    them once per video: they are worked out once and remembered.
+    """
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+        self._terms: dict[tuple[Tool, date], _DayTerms] = {}
+        response = campaign.response
+        self._segments = tuple(zip(response.segment_widths, response.segment_roi, strict=True))
+        self._best_factor = max(response.segment_roi)
+        self.floor = campaign.effective_roi_floor
+
+    def terms(self, tool: Tool, day: date) -> _DayTerms:
+        key = (tool, day)
+        cached = self._terms.get(key)
+        if cached is None:
+            campaign = self.campaign
+            cfg = campaign.tools[tool]
+            sale = campaign.sale_on(day)
+            price_mult = cfg.sale_price_multiplier if sale else 1.0
+            if tool is Tool.CONTENT_SERVICE:
+                # Booked a month ahead, content service keeps its normal price in the sale
+                # [seed].
+                price_mult = 1.0
+            cpm = cfg.cpm * price_mult
+            cached = self._terms[key] = _DayTerms(
+                efficiency=cfg.efficiency,
+                conversion=campaign.sale.conversion_multiplier if sale else 1.0,
+                cpm=cpm,
+                daily_reach=cfg.daily_reach_multiple,
+                capacity_mult=cfg.sale_capacity_multiplier if sale else 1.0,
+                sale=sale,
+            )
+        return cached
+
+    def of(self, video: Video, scores: VideoScores, tool: Tool,
+           day: date) -> tuple[float, float, float]:
+        """(ROI, capacity in thousand yuan, impressions per thousand yuan) on one day."""
+        t = self.terms(tool, day)
+        impressions = (
+            video.natural_plays
+            * t.daily_reach
+            * scores.weight_factor
+            * freshness((day - video.publish_date).days, scores.half_life_days)
+            * t.capacity_mult
+        )
+        roi = scores.gpm * t.efficiency * t.conversion / t.cpm
+        return roi, impressions / 1000.0 * t.cpm / KYUAN, KYUAN * 1000.0 / t.cpm
+
+    def below_floor(self, roi: float) -> bool:
+        """True when even the best segment of this ROI is under the floor."""
+        return roi * self._best_factor < self.floor
+
+    def segments(self, roi: float, capacity: float) -> tuple[list[float], list[float]]:
+        """Cut a capacity into the configured segments, dropping those below the ROI floor."""
+        rois: list[float] = []
+        widths: list[float] = []
+        for share, factor in self._segments:
+            seg_roi = roi * factor
+            if seg_roi < self.floor or capacity * share <= 1e-9:
+                continue
+            rois.append(seg_roi)
+            widths.append(capacity * share)
+        return rois, widths
+
+
 def tool_economics(
     video: Video, scores: VideoScores, tool: Tool, day: date, campaign: Campaign
 ) -> tuple[float, float, float]:
     """(ROI, capacity in thousand yuan, impressions per thousand yuan) on one day."""
-    cfg = campaign.tools[tool]
-    sale = campaign.sale_on(day)
-    price_mult = cfg.sale_price_multiplier if sale else 1.0
-    capacity_mult = cfg.sale_capacity_multiplier if sale else 1.0
-    conversion = campaign.sale.conversion_multiplier if sale else 1.0
-    if tool is Tool.CONTENT_SERVICE:
-        # Booked a month ahead, content service keeps its normal price in the sale [seed].
-        price_mult = 1.0
-    cpm = cfg.cpm * price_mult
-    roi = scores.gpm * cfg.efficiency * conversion / cpm
-    age = (day - video.publish_date).days
-    impressions = (
-        video.natural_plays
-        * cfg.daily_reach_multiple
-        * scores.weight_factor
-        * freshness(age, scores.half_life_days)
-        * capacity_mult
-    )
-    capacity = impressions / 1000.0 * cpm / KYUAN
-    return roi, capacity, KYUAN * 1000.0 / cpm
-
-
-def _segments(roi: float, capacity: float, campaign: Campaign) -> tuple[list[float], list[float]]:
-    """Cut a capacity into the configured segments, dropping those below the ROI floor."""
-    floor = campaign.effective_roi_floor
-    rois: list[float] = []
-    widths: list[float] = []
-    for share, factor in zip(
-        campaign.response.segment_widths, campaign.response.segment_roi, strict=True
-    ):
-        seg_roi = roi * factor
-        if seg_roi < floor or capacity * share <= 1e-9:
-            continue
-        rois.append(seg_roi)
-        widths.append(capacity * share)
-    return rois, widths
+    return Economics(campaign).of(video, scores, tool, day)
 
 
 def _content_service_windows(
@@ -186,8 +232,9 @@ def _content_service_windows(
 def _fixed_spend(
     commitment: Commitment,
     assessments: dict[str, Assessment],
-    campaign: Campaign,
+    economics: Economics,
 ) -> FixedSpend:
+    campaign = economics.campaign
     assessment = assessments[commitment.video_id]
     days = [d for d in commitment.days() if campaign.start <= d <= campaign.end] or [
         commitment.start
@@ -197,9 +244,8 @@ def _fixed_spend(
     realised = commitment.realised_gmv
     impressions = 0.0
     for day in days:
-        roi, _, imp_per_k = tool_economics(
-            assessment.video, assessment.scores, commitment.tool, day, campaign
-        )
+        roi, _, imp_per_k = economics.of(assessment.video, assessment.scores, commitment.tool,
+                                         day)
         gmv += roi * per_day
         impressions += imp_per_k * per_day
     return FixedSpend(
@@ -234,7 +280,8 @@ def build_response_model(
     """Turn rule verdicts into purchases with segments; apply commitments."""
     by_id = {a.video.video_id: a for a in assessments}
     plan_date = campaign.effective_plan_date
-    fixed = [_fixed_spend(c, by_id, campaign) for c in campaign.commitments]
+    economics = Economics(campaign)
+    fixed = [_fixed_spend(c, by_id, economics) for c in campaign.commitments]
 
     # Dou+ and content service never share a video and day: a booked one blocks the other.
     blocked_dou_plus: set[tuple[str, date]] = set()
@@ -256,7 +303,7 @@ def build_response_model(
     purchases: list[Purchase] = []
     days = [d for d in campaign.days() if d >= plan_date]
     for assessment in assessments:
-        video, scores = assessment.video, assessment.scores
+        video = assessment.video
         for tool in sorted(assessment.eligible):
             multiplier = signals.roi_multiplier.get((video.video_id, tool), 1.0)
             learned = tool_reasons(assessment.reasons, tool) + signals.reasons.get(
@@ -265,81 +312,23 @@ def build_response_model(
             if tool is Tool.CONTENT_SERVICE:
                 purchases.extend(
                     _content_service_purchases(
-                        assessment, campaign, blocked_cs, len(purchases), multiplier, learned
+                        assessment, economics, blocked_cs, len(purchases), multiplier, learned
                     )
                 )
                 continue
-            cfg = campaign.tools[tool]
             first_day = plan_date
             burst = assessment.burst or video.video_id in signals.burst
             if tool is Tool.DOU_PLUS and not burst and assessment.dou_plus_first_day is not None:
                 first_day = max(first_day, assessment.dou_plus_first_day)
             for day in days:
-                if day < first_day:
-                    continue
+                if day < first_day or (video.video_id, tool, day) in fixed_by_cell:
+                    continue  # a booked order already runs this video, tool and day
                 if tool is Tool.DOU_PLUS and (video.video_id, day) in blocked_dou_plus:
                     continue
-                roi, capacity, imp_per_k = tool_economics(video, scores, tool, day, campaign)
-                roi *= multiplier
-                why: list[Reason] = list(learned)
-                mode: Mode | None = None
-                targeting: str | None = None
-                if tool is Tool.DOU_PLUS:
-                    burst_day = burst and (
-                        day - video.publish_date
-                    ).days < campaign.rules.burst_window_days
-                    if burst_day:
-                        capacity = max(capacity, campaign.rules.burst_day_target / KYUAN)
-                        why.append(
-                            reason(
-                                "burst_first_2h",
-                                f"burst day: up to {campaign.rules.burst_day_target:,.0f} "
-                                "yuan of Dou+ while the first-hours ROI holds",
-                            )
-                        )
-                    mode, mode_reason = dou_plus_mode(
-                        video, scores, day, campaign, video.video_id in signals.declining
-                    )
-                    targeting = dou_plus_targeting(video, scores, mode, campaign)
-                    why.append(mode_reason)
-                    if campaign.sale_on(day) is not None:
-                        why.append(
-                            reason(
-                                "dou_plus_sale_no_capacity",
-                                "big-sale day: OCPM bids at 2-3x leave Dou+ little traffic",
-                            )
-                        )
-                elif tool is Tool.SUIXINTUI:
-                    targeting, _ = suixintui_targeting(scores)
-                elif tool is Tool.KOL_BIDDING:
-                    targeting = kol_bidding_strategy(video, campaign)
-                if (video.video_id, tool, day) in fixed_by_cell:
-                    continue  # the booked order already runs this video, tool and day
-                if cfg.max_daily is not None:
-                    capacity = min(capacity, cfg.max_daily / KYUAN)
-                seg_roi, seg_width = _segments(roi, capacity, campaign)
-                if not seg_width or sum(seg_width) * KYUAN < cfg.min_order:
-                    continue
-                sale = campaign.sale_on(day)
-                purchases.append(
-                    Purchase(
-                        index=len(purchases),
-                        video_id=video.video_id,
-                        tool=tool,
-                        days=(day,),
-                        day_shares=(1.0,),
-                        booking_date=day,
-                        min_order=cfg.min_order / KYUAN,
-                        seg_roi=seg_roi,
-                        seg_width=seg_width,
-                        impressions_per_kyuan=imp_per_k,
-                        seeding=tool in SEEDING_TOOLS,
-                        mode=mode,
-                        targeting=targeting,
-                        sale=sale.name if sale else None,
-                        reasons=why,
-                    )
-                )
+                purchase = _daily_purchase(assessment, tool, day, economics, signals,
+                                           multiplier, learned, burst, len(purchases))
+                if purchase is not None:
+                    purchases.append(purchase)
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
     room: dict[str, float] = {}
     for a in assessments:
@@ -357,16 +346,94 @@ def build_response_model(
     )
 
 
+def _daily_purchase(
+    assessment: Assessment,
+    tool: Tool,
+    day: date,
+    economics: Economics,
+    signals: Signals,
+    multiplier: float,
+    learned: list[Reason],
+    burst: bool,
+    index: int,
+) -> Purchase | None:
+    """One video, daily tool and day; None when nothing above the floor fits an order."""
+    video, scores, campaign = assessment.video, assessment.scores, economics.campaign
+    cfg = campaign.tools[tool]
+    roi, capacity, imp_per_k = economics.of(video, scores, tool, day)
+    roi *= multiplier
+    if economics.below_floor(roi):
+        return None
+    burst_day = (
+        tool is Tool.DOU_PLUS
+        and burst
+        and (day - video.publish_date).days < campaign.rules.burst_window_days
+    )
+    if burst_day:
+        capacity = max(capacity, campaign.rules.burst_day_target / KYUAN)
+    if cfg.max_daily is not None:
+        capacity = min(capacity, cfg.max_daily / KYUAN)
+    seg_roi, seg_width = economics.segments(roi, capacity)
+    if not seg_width or sum(seg_width) * KYUAN < cfg.min_order:
+        return None
+    why: list[Reason] = list(learned)
+    mode: Mode | None = None
+    targeting: str | None = None
+    sale = economics.terms(tool, day).sale
+    if tool is Tool.DOU_PLUS:
+        if burst_day:
+            why.append(
+                reason(
+                    "burst_first_2h",
+                    f"burst day: up to {campaign.rules.burst_day_target:,.0f} "
+                    "yuan of Dou+ while the first-hours ROI holds",
+                )
+            )
+        mode, mode_reason = dou_plus_mode(
+            video, scores, day, campaign, video.video_id in signals.declining
+        )
+        targeting = dou_plus_targeting(video, scores, mode, campaign)
+        why.append(mode_reason)
+        if sale is not None:
+            why.append(
+                reason(
+                    "dou_plus_sale_no_capacity",
+                    "big-sale day: OCPM bids at 2-3x leave Dou+ little traffic",
+                )
+            )
+    elif tool is Tool.SUIXINTUI:
+        targeting, _ = suixintui_targeting(scores)
+    elif tool is Tool.KOL_BIDDING:
+        targeting = kol_bidding_strategy(video, campaign)
+    return Purchase(
+        index=index,
+        video_id=video.video_id,
+        tool=tool,
+        days=(day,),
+        day_shares=(1.0,),
+        booking_date=day,
+        min_order=cfg.min_order / KYUAN,
+        seg_roi=seg_roi,
+        seg_width=seg_width,
+        impressions_per_kyuan=imp_per_k,
+        seeding=tool in SEEDING_TOOLS,
+        mode=mode,
+        targeting=targeting,
+        sale=sale.name if sale else None,
+        reasons=why,
+    )
+
+
 def _content_service_purchases(
     assessment: Assessment,
-    campaign: Campaign,
+    economics: Economics,
     blocked: set[tuple[str, date]],
     start_index: int,
     multiplier: float = 1.0,
     learned: list[Reason] | None = None,
 ) -> list[Purchase]:
     """One candidate one-shot order per window: weekly on normal days, whole sale for lock-ins."""
-    video, scores = assessment.video, assessment.scores
+    video, scores, campaign = assessment.video, assessment.scores, economics.campaign
     rules = campaign.rules
     plan_date = campaign.effective_plan_date
     first_day = plan_date + timedelta(days=rules.cs_booking_lead_days)
@@ -392,7 +459,7 @@ def _content_service_purchases(
         if any((video.video_id, d) in blocked for d in window_days):
             continue
         per_day = [
-            tool_economics(video, scores, Tool.CONTENT_SERVICE, d, campaign) for d in window_days
+            economics.of(video, scores, Tool.CONTENT_SERVICE, d) for d in window_days
         ]
         capacity = sum(c for _, c, _ in per_day)
         if capacity <= 0:
@@ -402,7 +469,7 @@ def _content_service_purchases(
         capacity = min(capacity, weekly_cap * len(window_days) / 7.0)
         if cfg.max_daily is not None:
             capacity = min(capacity, cfg.max_daily / KYUAN * len(window_days))
-        seg_roi, seg_width = _segments(roi, capacity, campaign)
+        seg_roi, seg_width = economics.segments(roi, capacity)
         if sum(seg_width) * KYUAN < cfg.min_order:
             continue
         shares = tuple(c / sum(c2 for _, c2, _ in per_day) for _, c, _ in per_day)

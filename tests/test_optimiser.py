@@ -182,7 +182,7 @@ def test_constraints_are_named_after_their_rules():
     model = build_model(response, campaign)
     families = set(model.family_of.values())
     assert {"budget", "daily_cap", "balance"} <= families
-    assert "budget" in model.constraints
+    assert "budget" in model.rows.names
 
 
 def test_unreachable_balance_bound_is_infeasible_and_named():
