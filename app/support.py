@@ -30,7 +30,7 @@ from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.models import Plan, Video, VideoScore
-from planner.planning import make_plan, score_roster
+from planner.planning import Planner, make_plan, score_roster
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
 from planner.views import (
     campaign_to_dict,
@@ -367,6 +367,7 @@ def next_step(
 ) -> NextStep:
     """Plan at the campaign's budget and price the next ``step`` yuan (``marginal_value``)."""
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
-    base = make_plan(videos, campaign, source=source)
-    lines = marginal_value(videos, campaign, step, base=base)
+    planner = Planner(videos, campaign, source=source)
+    base = planner.plan()
+    lines = marginal_value(planner, step, base=base)
     return NextStep(step=step, lines=tuple(lines), plan=base)

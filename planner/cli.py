@@ -30,7 +30,7 @@ from planner.io.watchdog import run_with_deadline
 from planner.links import links_frame
 from planner.models import Plan, Video
 from planner.parsing import parse_number
-from planner.planning import make_plan, score_roster
+from planner.planning import Planner, score_roster
 from planner.sweep import budget_curve, curve_lines, marginal_value, min_budget_for
 
 app = typer.Typer(
@@ -73,10 +73,9 @@ def _deadline(campaign: Campaign, plans: int) -> float:
 
 
 def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
-    result = make_plan(roster, campaign, source=source)
-    return result.model_copy(
-        update={"marginal": marginal_value(roster, campaign, 10_000, base=result)}
-    )
+    planner = Planner(roster, campaign, source=source)
+    result = planner.plan()
+    return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
 
 
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:

@@ -90,6 +90,53 @@ def _gmv_of(p: Purchase, yuan: float) -> float:
     return gmv * KYUAN
 
 
+class Planner:
+    """One roster and campaign, planned at any budget.
+
+    Scoring, the rules and the response model do not depend on the budget, so
+    they run once here and every budget (the plan, the next 10,000 yuan, a
+    budget curve) only re-solves.
+    """
+
+    def __init__(
+        self,
+        videos: Sequence[Video],
+        campaign: Campaign,
+        *,
+        signals: Signals = NO_SIGNALS,
+        source: str = "campaign",
+    ) -> None:
+        started = time.perf_counter()
+        check_commitments(campaign, {v.video_id: v for v in videos}, source)
+        self.videos = list(videos)
+        self.campaign = campaign
+        self.assessments = assess_roster(videos, campaign)
+        ruled = time.perf_counter()
+        self.response = build_response_model(self.assessments, campaign, signals)
+        # Stages the first plan reports; later budgets reuse them at no cost.
+        self._stage_seconds = {"rules": ruled - started,
+                               "response": time.perf_counter() - ruled}
+
+    def plan(self, budget: float | None = None, *, flat: bool = False,
+             backend: str | None = None) -> Plan:
+        """Solve at ``budget`` (the campaign's when None) and lay the answer out."""
+        started = time.perf_counter()
+        campaign = self.campaign if budget is None else self.campaign.model_copy(
+            update={"budget": budget})
+        result = solve(self.response, campaign, flat=flat, backend=backend)
+        solved = time.perf_counter()
+        stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
+        plan = _lay_out(self.assessments, self.response, result, campaign,
+                        solved - started + sum(stages.values()))
+        timings = {
+            **stages,
+            "build": result.seconds - result.solver_seconds,
+            "solve": result.solver_seconds,
+            "layout": time.perf_counter() - solved,
+        }
+        return plan.model_copy(update={"timings": {k: round(v, 4) for k, v in timings.items()}})
+
+
 def make_plan(
     videos: Sequence[Video],
     campaign: Campaign,
@@ -100,24 +147,8 @@ def make_plan(
     source: str = "campaign",
 ) -> Plan:
     """Score, apply the rules, solve, and lay the answer out as orders and days."""
-    started = time.perf_counter()
-    by_id = {v.video_id: v for v in videos}
-    check_commitments(campaign, by_id, source)
-    assessments = assess_roster(videos, campaign)
-    ruled = time.perf_counter()
-    response = build_response_model(assessments, campaign, signals)
-    modelled = time.perf_counter()
-    result = solve(response, campaign, flat=flat, backend=backend)
-    solved = time.perf_counter()
-    plan = _lay_out(assessments, response, result, campaign, solved - started)
-    timings = {
-        "rules": ruled - started,
-        "response": modelled - ruled,
-        "build": result.seconds - result.solver_seconds,
-        "solve": result.solver_seconds,
-        "layout": time.perf_counter() - solved,
-    }
-    return plan.model_copy(update={"timings": {k: round(v, 4) for k, v in timings.items()}})
+    return Planner(videos, campaign, signals=signals, source=source).plan(
+        flat=flat, backend=backend)
 
 
 def _lay_out(

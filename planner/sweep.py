@@ -1,7 +1,8 @@
 """What-if on the budget: budget curves, target budgets and the value of the next yuan.
 
-Every answer here re-plans the same campaign with another budget through
-``make_plan`` (``campaign.model_copy(update={"budget": b})``). A larger budget
+Every answer here re-plans the same campaign with another budget through one
+``Planner`` (the rules and the response model do not depend on the budget, so
+they are built once and each budget only re-solves). A larger budget
 only relaxes the model (every plan feasible at budget b is feasible at b' > b),
 so the optimal expected GMV never falls as the budget grows; that makes the
 curve monotone and lets the target mode bisect it. What the planner reports is
@@ -22,7 +23,7 @@ import pandas as pd
 from planner.config import Campaign
 from planner.errors import InfeasibleError, InputError, Problem, SolverError
 from planner.models import Plan, Video
-from planner.planning import make_plan
+from planner.planning import Planner
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -49,17 +50,14 @@ class _Plans:
     """Plans by budget, memoised; None where the campaign is infeasible at that budget."""
 
     def __init__(self, videos: Sequence[Video], campaign: Campaign) -> None:
-        self._videos = videos
-        self._campaign = campaign
+        self._planner = Planner(videos, campaign)
         self._cache: dict[float, Plan | None] = {}
         self.infeasible: dict[float, str] = {}
 
     def __call__(self, budget: float) -> Plan | None:
         if budget not in self._cache:
             try:
-                self._cache[budget] = make_plan(
-                    self._videos, self._campaign.model_copy(update={"budget": budget})
-                )
+                self._cache[budget] = self._planner.plan(budget)
             except InfeasibleError as exc:
                 # Too small for the commitments or the balance rules: no plan at
                 # this budget, but a larger one may work.
@@ -290,24 +288,24 @@ def _sentences(lines: Sequence[str]) -> str:
 
 
 def marginal_value(
-    videos: Sequence[Video],
-    campaign: Campaign,
+    planner: Planner,
     step: float = 10_000,
     *,
     base: Plan | None = None,
 ) -> list[str]:
     """What the next ``step`` yuan of budget would buy, in words.
 
-    Re-plans with ``budget + step`` and compares with ``base`` (planned here if
-    not given): extra GMV and marginal ROI, and which limits bind; if the
-    budget does not bind, it says that more budget buys nothing.
+    Re-plans with ``budget + step`` and compares with ``base`` (``planner``'s
+    plan at its campaign budget, made here if not given): extra GMV and
+    marginal ROI, and which limits bind; if the budget does not bind, it says
+    that more budget buys nothing.
     """
     if not (math.isfinite(step) and step > 0):
         raise InputError(Problem("the budget step must be a positive number of yuan."))
     if base is None:
-        base = make_plan(videos, campaign)
+        base = planner.plan()
     try:
-        more = make_plan(videos, campaign.model_copy(update={"budget": campaign.budget + step}))
+        more = planner.plan(planner.campaign.budget + step)
     except SolverError as exc:
         # The what-if is advice next to the plan; the plan itself stands.
         return [f"Could not re-plan with {step:,.0f} yuan more: {exc}"]

@@ -16,7 +16,7 @@ from planner.cli import app
 from planner.config import Campaign
 from planner.errors import InputError
 from planner.models import Plan, Video
-from planner.planning import make_plan
+from planner.planning import Planner, make_plan
 from planner.sweep import CURVE_COLUMNS, budget_curve, marginal_value, min_budget_for
 
 # The daily cap of 8,000 over ten days saturates this pair at about 80,000 yuan.
@@ -147,7 +147,7 @@ def test_target_mode_needs_exactly_one_target() -> None:
 
 
 def test_marginal_value_when_the_budget_binds(grid: pd.DataFrame) -> None:
-    lines = marginal_value(_videos(), _campaign(), 10_000)
+    lines = marginal_value(Planner(_videos(), _campaign()), 10_000)
     by_budget = grid.set_index("budget")
     extra = by_budget.loc[60_000, "expected_gmv"] - by_budget.loc[50_000, "expected_gmv"]
     spend = by_budget.loc[60_000, "total_spend"] - by_budget.loc[50_000, "total_spend"]
@@ -158,13 +158,13 @@ def test_marginal_value_when_the_budget_binds(grid: pd.DataFrame) -> None:
 
 
 def test_marginal_value_when_the_budget_does_not_bind() -> None:
-    lines = marginal_value(_videos(), _campaign(budget=100_000), 10_000)
+    lines = marginal_value(Planner(_videos(), _campaign(budget=100_000)), 10_000)
     assert "would buy nothing" in lines[0] and "does not bind" in lines[0]
     assert "daily cap" in lines[1]
 
 
 def test_marginal_value_when_only_part_of_the_step_can_be_spent() -> None:
-    lines = marginal_value(_videos(), _campaign(budget=75_000), 10_000)
+    lines = marginal_value(Planner(_videos(), _campaign(budget=75_000)), 10_000)
     assert "marginal ROI" in lines[0]
     assert lines[1].startswith("Only 5,000 of them would be spent")
 
@@ -172,8 +172,8 @@ def test_marginal_value_when_only_part_of_the_step_can_be_spent() -> None:
 def test_plan_carries_marginal_lines_through_json() -> None:
     plan = make_plan(_videos(), _campaign())
     assert plan.marginal == []
-    with_lines = plan.model_copy(update={"marginal": marginal_value(_videos(), _campaign(),
-                                                                    base=plan)})
+    with_lines = plan.model_copy(update={"marginal": marginal_value(
+        Planner(_videos(), _campaign()), base=plan)})
     again = Plan.model_validate(json.loads(with_lines.model_dump_json()))
     assert again.marginal == with_lines.marginal and again.marginal
 
