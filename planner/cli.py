@@ -2,6 +2,10 @@
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 (the conflicting rules are named), 4 solver failure, 5 history store locked.
+
+Each command imports the parts it uses when it runs: start-up is most of a
+small plan's wall time, and ``planner score`` needs no solver or spreadsheet
+writer.
 """
 
 from __future__ import annotations
@@ -9,29 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from planner.config import Campaign
 from planner.errors import InputError, PlannerError, Problem
-from planner.io.atomic import ensure_not_input
-from planner.io.campaign_file import read_campaign
-from planner.io.export import LineChart, write_csv, write_frames_xlsx, write_plan
-from planner.io.replan_job import run_replan
-from planner.io.tables import (
-    ColumnSpec,
-    normalise_columns,
-    parse_rows,
-    read_table,
-    read_videos,
-)
-from planner.io.watchdog import run_with_deadline
-from planner.links import links_frame
-from planner.models import Plan, Video
-from planner.parsing import parse_number
-from planner.planning import Planner, score_roster
-from planner.sweep import budget_curve, curve_lines, marginal_value, min_budget_for
+
+if TYPE_CHECKING:
+    from planner.config import Campaign
+    from planner.models import Plan, Video
 
 app = typer.Typer(
     add_completion=False,
@@ -73,6 +63,9 @@ def _deadline(campaign: Campaign, plans: int) -> float:
 
 
 def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
+    from planner.planning import Planner
+    from planner.sweep import marginal_value
+
     planner = Planner(roster, campaign, source=source)
     result = planner.plan()
     return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
@@ -80,6 +73,9 @@ def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> P
 
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
+    from planner.io.campaign_file import read_campaign
+    from planner.io.tables import read_videos
+
     camp = read_campaign(campaign)
     roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
     _warn(warnings)
@@ -100,6 +96,11 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
+        from planner.io.atomic import ensure_not_input
+        from planner.io.export import write_csv, write_plan
+        from planner.io.watchdog import run_with_deadline
+        from planner.links import links_frame
+
         camp, roster = _load(campaign, videos)
         slug_map = _read_slugs(slugs)
         links_csv = out / "links.csv"
@@ -128,24 +129,26 @@ def plan(
     _guard(run)
 
 
-_SLUG_COLUMNS = (
-    ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"), "str",
-               True),
-    ColumnSpec("slug", ("标识", "標識", "tag"), "str", True),
-)
-
-
 def _read_slugs(path: Path | None) -> dict[str, str]:
     """Name -> slug for tracking links; later rows win."""
     if path is None:
         return {}
-    table, notes = normalise_columns(read_table(path), _SLUG_COLUMNS, path.name)
+    from planner.io.tables import ColumnSpec, normalise_columns, parse_rows, read_table
+
+    columns = (
+        ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"),
+                   "str", True),
+        ColumnSpec("slug", ("标识", "標識", "tag"), "str", True),
+    )
+    table, notes = normalise_columns(read_table(path), columns, path.name)
     _warn(notes)
-    return {str(r["name"]): str(r["slug"]) for r in parse_rows(table, _SLUG_COLUMNS, path.name)}
+    return {str(r["name"]): str(r["slug"]) for r in parse_rows(table, columns, path.name)}
 
 
 def _amount(text: str, what: str) -> float:
     """A number of yuan as buyers write it (50w, 3万, 1,000,000)."""
+    from planner.parsing import parse_number
+
     fix = "Write a number, e.g. 1000000, 100w or 100万."
     try:
         value = parse_number(text)
@@ -180,6 +183,10 @@ def sweep(
     """Plan the campaign at several budgets: GMV, ROI and marginal ROI by budget."""
 
     def run() -> None:
+        from planner.io.atomic import ensure_not_input
+        from planner.io.export import LineChart, write_csv, write_frames_xlsx
+        from planner.sweep import budget_curve, curve_lines, min_budget_for
+
         camp, roster = _load(campaign, videos)
         paths = {} if out is None else {
             "xlsx": out / "budget_curve.xlsx", "csv": out / "budget_curve.csv"
@@ -220,6 +227,8 @@ def score(campaign: CampaignOpt, videos: VideosOpt) -> None:
     """Print each video's traffic-ROI scores and rule verdicts."""
 
     def run() -> None:
+        from planner.planning import score_roster
+
         camp, roster = _load(campaign, videos)
         for s in score_roster(roster, camp):
             tools = ", ".join(s.eligible_tools) or "none"
@@ -256,6 +265,10 @@ def replan(
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
 
     def run() -> None:
+        from planner.io.campaign_file import read_campaign
+        from planner.io.replan_job import run_replan
+        from planner.io.watchdog import run_with_deadline
+
         outcome = run_with_deadline(
             run_replan, campaign, videos, actuals, day.date(), store, out,
             dry_run=dry_run, lock_timeout=lock_timeout,

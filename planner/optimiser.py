@@ -50,15 +50,18 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pulp
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, SolverError
 from planner.response import KYUAN, Purchase, ResponseModel
 from planner.tools import Tool
+
+if TYPE_CHECKING:
+    import pulp
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -490,6 +493,8 @@ def _silence_highs_banner() -> None:
 
 
 def _pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
+    import pulp  # only the CBC fallback and the explanation need PuLP
+
     # Each call gets at least a second: a limit so short that no plan exists helps nobody.
     limit = max(1.0, time_left)
     gap = campaign.solver.relative_gap if campaign is not None else None
@@ -586,6 +591,8 @@ class PulpForm:
 def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
     """The model as a PuLP problem with the same names; ``elastic`` adds a slack per
     coupling row and minimises their sum (what the commitments break, and by how much)."""
+    import pulp
+
     problem = pulp.LpProblem("elastic" if elastic else "budget_plan",
                              pulp.LpMinimize if elastic else pulp.LpMaximize)
     names = [""] * model.num_cols
@@ -631,6 +638,8 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
 
 def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
                expr: pulp.LpAffineExpression) -> pulp.LpConstraint:
+    import pulp
+
     lower, upper = rows.lower[i], rows.upper[i]
     if math.isinf(lower):
         constraint = expr <= upper
@@ -644,6 +653,8 @@ def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
 
 def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
               time_left: float) -> tuple[bool, float | None]:
+    import pulp
+
     form = to_pulp(model)
     problem = form.problem
     problem.solve(_pulp_solver(backend, campaign, time_left))

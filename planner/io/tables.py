@@ -28,7 +28,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn
 
-import openpyxl
 import pandas as pd
 from pydantic import ValidationError
 
@@ -351,6 +350,8 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
     name = path.name
     limit = MAX_ROWS + 1_001  # header, the data rows and some blank rows in between
     notes: list[str] = []
+    import openpyxl  # only xlsx readers pay for its import (about 0.2 s)
+
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it skips; none of that
