@@ -493,7 +493,8 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def _pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
+def pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
+    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit."""
     import pulp  # only the CBC fallback and the explanation need PuLP
 
     # Each call gets at least a second: a limit so short that no plan exists helps nobody.
@@ -671,7 +672,7 @@ def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
 
     form = to_pulp(model)
     problem = form.problem
-    problem.solve(_pulp_solver(backend, campaign, time_left))
+    problem.solve(pulp_solver(backend, campaign, time_left))
     status = pulp.LpStatus[problem.status]
     if status == "Infeasible":
         raise _Infeasible
@@ -1011,7 +1012,7 @@ def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> Infeas
     form = to_pulp(model, elastic=True)
     for backend in ("highs", "cbc"):
         try:
-            form.problem.solve(_pulp_solver(backend, None, 60.0))
+            form.problem.solve(pulp_solver(backend, None, 60.0))
             break
         except Exception:  # noqa: S112 - the explanation tries the other backend
             continue

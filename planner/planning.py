@@ -116,6 +116,8 @@ class Planner:
         # Stages the first plan reports; later budgets reuse them at no cost.
         self._stage_seconds = {"rules": ruled - started,
                                "response": time.perf_counter() - ruled}
+        # The purchases the last plan's model carried: a good start for the next budget.
+        self._warm: set[int] | None = None
 
     def plan(self, budget: float | None = None, *, flat: bool = False,
              backend: str | None = None) -> Plan:
@@ -123,10 +125,11 @@ class Planner:
         started = time.perf_counter()
         campaign = self.campaign if budget is None else self.campaign.model_copy(
             update={"budget": budget})
-        result = solve(self.response, campaign, flat=flat, backend=backend)
+        result = solve(self.response, campaign, flat=flat, backend=backend, warm=self._warm)
+        self._warm = result.active or self._warm
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
-        plan = _lay_out(self.assessments, self.response, result, campaign,
+        plan = lay_out(self.assessments, self.response, result, campaign,
                         solved - started + sum(stages.values()))
         timings = {
             **stages,
@@ -151,13 +154,14 @@ def make_plan(
         flat=flat, backend=backend)
 
 
-def _lay_out(
+def lay_out(
     assessments: list[Assessment],
     response: ResponseModel,
     result: SolveResult,
     campaign: Campaign,
     seconds: float,
 ) -> Plan:
+    """A solver's answer as the buyer's plan: orders, the daily schedule, figures, limits."""
     daily: list[DailySpend] = []
     orders: list[Order] = []
     names = {a.video.video_id: a.video.kol_name for a in assessments}
