@@ -77,6 +77,9 @@ _SOLVER_SECONDS: contextvars.ContextVar[float] = contextvars.ContextVar(
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
 FULL_PROOF_SECONDS = 2.0  # an interactive plan should not wait longer for the proof
+# Purchases the relaxation leaves unbought join the discrete model when their reduced cost
+# is within this share of their ROI (the rest wait for the pricing after the solve).
+SHORTLIST_SHARE = 0.05
 
 
 # ---------------------------------------------------------------- named rows
@@ -783,10 +786,10 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     if flat:
         return _solve_discrete(response, campaign, shared, backend=backend, started=started,
                                active=None, flat=True, lp_bound=None)
-    bound, active, in_play = _sifting_relaxation(response, campaign, shared, backend, started,
-                                                 warm)
+    bound, shortlist, in_play = _sifting_relaxation(response, campaign, shared, backend,
+                                                    started, warm)
     result = _solve_discrete(response, campaign, shared, backend=backend, started=started,
-                             active=active, flat=False, lp_bound=bound, lazy=in_play)
+                             active=shortlist, flat=False, lp_bound=bound, lazy=in_play)
     out_of_time = time.perf_counter() - started > campaign.solver.time_limit_s
     if result.status == "optimal" or out_of_time or len(response.purchases) > FULL_PROOF_PURCHASES:
         return result
@@ -825,8 +828,9 @@ def _sifting_relaxation(
 ) -> tuple[float | None, set[int], set[int]]:
     """The LP relaxation over every purchase, solved on a growing active set.
 
-    Returns the bound (None if not proven), the active set, and the purchases
-    the relaxation leaves partly bought: the minimum-order binaries start there.
+    Returns the bound (None if not proven), the shortlist the discrete model
+    starts from, and the purchases the relaxation leaves partly bought (their
+    minimum-order binaries start on).
     """
     active = _initial_active(response, campaign, warm)
     if not response.purchases:
@@ -837,10 +841,26 @@ def _sifting_relaxation(
         proven, bound = _solve_once(model, backend, campaign, time_left)
         entering = _entering(model, active)
         if not entering:
-            return (bound if proven else None), active, _in_play(model)
+            return (bound if proven else None), _shortlist(model), _in_play(model)
         if time.perf_counter() - started > campaign.solver.time_limit_s:
-            return None, active | entering, _in_play(model)  # out of time: no proven bound
+            # Out of time: no proven bound.
+            return None, _shortlist(model) | entering, _in_play(model)
         active |= entering
+
+
+def _shortlist(model: AllocationModel) -> set[int]:
+    """The purchases the relaxation buys or nearly buys: the discrete model's start.
+
+    Purchases the relaxation leaves at zero with a clearly negative reduced
+    cost would only slow the discrete solve; if fixing the discrete choices
+    makes one of them pay after all, the pricing after the solve brings it back.
+    """
+    couple = model.coupling
+    positions = model.active
+    reduced = _reduced_costs(model)[positions]
+    bought = model.spend() > _TOL
+    near = reduced >= -SHORTLIST_SHARE * np.abs(couple.best_roi[positions])
+    return {couple.purchases[i].index for i in positions[bought | near].tolist()}
 
 
 def _in_play(model: AllocationModel) -> set[int]:
