@@ -68,6 +68,7 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 _TOL = 1e-7
+_LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
 _INF = math.inf
 # Seconds spent inside the solver backends during the current solve(): the rest of a
 # solve is model building, which the benchmarks report separately.
@@ -326,6 +327,9 @@ class AllocationModel:
     on_col: dict[int, int]  # purchase position -> its on/off column
     x: Floats | None = None  # column values after a solve
     start: Floats | None = None  # a known (near-)feasible point the MIP search may start from
+    col_key: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    basis: tuple[Ints, Ints] | None = None  # HiGHS column and row statuses after an LP solve
+    start_basis: tuple[Ints, Ints] | None = None  # an LP basis to start the simplex from
     duals: Floats | None = None  # coupling rows: GMV per unit of relaxing the row
 
     @property
@@ -410,6 +414,9 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
         d_index=np.zeros(0, dtype=np.int64),
         d_value=np.zeros(0),
         on_col=on_col,
+        # Segment columns by their global segment, on/off columns by -(position + 1):
+        # what a later model needs to carry this one's basis over.
+        col_key=np.concatenate([source, -1 - np.array(binaries, dtype=np.int64)]),
     )
     _add_discrete_rows(model)
     return model
@@ -568,6 +575,17 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
                       len(model.d_index), model.d_start[:-1].astype(np.int32),
                       model.d_index.astype(np.int32), model.d_value)
     is_mip = bool(model.integer.any())
+    if not is_mip and model.start_basis is not None:
+        start = highspy.HighsBasis()
+        statuses = list(highspy.HighsBasisStatus.__members__.values())
+        start.col_status = [statuses[i] for i in model.start_basis[0].tolist()]
+        start.row_status = [statuses[i] for i in model.start_basis[1].tolist()]
+        start.valid = True
+        # Columns that left the model leave too few basic variables: HiGHS completes such
+        # an "alien" basis itself.
+        start.alien = int((model.start_basis[0] == _BASIC).sum()
+                          + (model.start_basis[1] == _BASIC).sum()) != len(start.row_status)
+        highs.setBasis(start)  # HiGHS checks it and starts cold from one that does not fit
     if is_mip and model.start is not None:
         highs.setSolution(model.num_cols, np.arange(model.num_cols, dtype=np.int32), model.start)
     highs.run()
@@ -578,6 +596,11 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
     if not solution.value_valid:
         raise SolverError(f"highs returned status {highs.modelStatusToString(status)}")
     model.x = np.array(solution.col_value, dtype=np.float64)
+    if not is_mip:
+        basis = highs.getBasis()
+        if basis.valid:
+            model.basis = (np.array([int(b) for b in basis.col_status], dtype=np.int64),
+                           np.array([int(b) for b in basis.row_status], dtype=np.int64))
     model.duals = (-np.array(solution.row_dual[: len(rows)], dtype=np.float64)
                    if solution.dual_valid else None)
     # A time limit still leaves a solution: trust only HiGHS's own verdict.
@@ -786,10 +809,11 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     if flat:
         return _solve_discrete(response, campaign, shared, backend=backend, started=started,
                                active=None, flat=True, lp_bound=None)
-    bound, shortlist, in_play = _sifting_relaxation(response, campaign, shared, backend,
-                                                    started, warm)
+    bound, shortlist, in_play, relaxation = _sifting_relaxation(
+        response, campaign, shared, backend, started, warm)
     result = _solve_discrete(response, campaign, shared, backend=backend, started=started,
-                             active=shortlist, flat=False, lp_bound=bound, lazy=in_play)
+                             active=shortlist, flat=False, lp_bound=bound, lazy=in_play,
+                             relaxation=relaxation)
     out_of_time = time.perf_counter() - started > campaign.solver.time_limit_s
     if result.status == "optimal" or out_of_time or len(response.purchases) > FULL_PROOF_PURCHASES:
         return result
@@ -825,7 +849,7 @@ def _initial_active(response: ResponseModel, campaign: Campaign,
 def _sifting_relaxation(
     response: ResponseModel, campaign: Campaign, shared: Coupling, backend: str,
     started: float, warm: set[int] | None,
-) -> tuple[float | None, set[int], set[int]]:
+) -> tuple[float | None, set[int], set[int], AllocationModel | None]:
     """The LP relaxation over every purchase, solved on a growing active set.
 
     Returns the bound (None if not proven), the shortlist the discrete model
@@ -834,17 +858,21 @@ def _sifting_relaxation(
     """
     active = _initial_active(response, campaign, warm)
     if not response.purchases:
-        return 0.0, active, set()
+        return 0.0, active, set(), None
+    previous: AllocationModel | None = None
     while True:
         model = build_model(response, campaign, active=active, relaxed=True, shared=shared)
+        if previous is not None:
+            model.start_basis = _carry_basis(previous, model)
+        previous = model
         time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
         proven, bound = _solve_once(model, backend, campaign, time_left)
         entering = _entering(model, active)
         if not entering:
-            return (bound if proven else None), _shortlist(model), _in_play(model)
+            return (bound if proven else None), _shortlist(model), _in_play(model), model
         if time.perf_counter() - started > campaign.solver.time_limit_s:
             # Out of time: no proven bound.
-            return None, _shortlist(model) | entering, _in_play(model)
+            return None, _shortlist(model) | entering, _in_play(model), model
         active |= entering
 
 
@@ -908,12 +936,14 @@ def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
 
 
 def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backend: str,
-                              started: float) -> set[int]:
+                              started: float, relaxation: AllocationModel | None) -> set[int]:
     """Purchases outside the active set that pay once the binaries are fixed as chosen."""
     assert model.x is not None
     on = np.array(sorted(model.on_col.values()), dtype=np.int64)
     fixed = replace(model, col_lower=model.col_lower.copy(), col_upper=model.col_upper.copy(),
                     integer=np.zeros_like(model.integer))
+    if relaxation is not None:
+        fixed.start_basis = _carry_basis(relaxation, fixed)
     fixed.col_lower[on] = fixed.col_upper[on] = np.round(model.x[on])
     time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
     _solve_once(fixed, backend, campaign, time_left)
@@ -923,7 +953,8 @@ def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backen
 def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Coupling, *,
                     backend: str, started: float, active: set[int] | None, flat: bool,
                     lp_bound: float | None, limit: float | None = None,
-                    lazy: set[int] | None = None) -> SolveResult:
+                    lazy: set[int] | None = None,
+                    relaxation: AllocationModel | None = None) -> SolveResult:
     """Minimum orders and one-shot content service on the active set (lazy binaries,
     starting with ``lazy``)."""
     deadline = campaign.solver.time_limit_s if limit is None else limit
@@ -950,7 +981,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
                 break
             # With the discrete choices made, price every other purchase again: a small
             # budget can make the relaxation's favourites (content service) unaffordable.
-            entering = _price_with_choices_fixed(model, campaign, backend, started)
+            entering = _price_with_choices_fixed(model, campaign, backend, started, relaxation)
             if not entering:
                 break
             active = active | entering
@@ -997,6 +1028,26 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
         model=model,
         active={p.index for p in model.purchases},
     )
+
+
+def _carry_basis(previous: AllocationModel, model: AllocationModel) -> tuple[Ints, Ints] | None:
+    """The previous LP's basis on this model: the same columns and rows keep their status,
+    new columns start at zero and new rows basic, so each sifting round goes on from the
+    last optimum instead of starting the simplex over."""
+    if previous.basis is None:
+        return None
+    old_cols, old_rows = previous.basis
+    order = np.argsort(previous.col_key)
+    keys = previous.col_key[order]
+    where = np.searchsorted(keys, model.col_key).clip(0, max(len(keys) - 1, 0))
+    found = keys[where] == model.col_key if len(keys) else np.zeros(model.num_cols, bool)
+    cols = np.where(found, old_cols[order][where], _LOWER)
+    n_coupling = len(model.coupling.rows)
+    old_discrete = dict(zip(previous.discrete.names, old_rows[n_coupling:].tolist(),
+                            strict=True))
+    rows = np.concatenate([old_rows[:n_coupling], np.array(
+        [old_discrete.get(name, _BASIC) for name in model.discrete.names], dtype=np.int64)])
+    return cols, rows
 
 
 def _start_from(previous: AllocationModel, model: AllocationModel) -> Floats | None:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from factories import PLAN_DATE, make_campaign, make_video
+from planner import optimiser
 from planner.errors import InfeasibleError
 from planner.optimiser import build_model, solve
 from planner.planning import assess_roster, make_plan
@@ -202,3 +203,33 @@ def test_money_left_below_every_minimum_order_is_explained():
     plan = make_plan(roster(), make_campaign(budget=100_000, commitments=[commitment]))
     assert plan.unspent == pytest.approx(50)
     assert any("less than the smallest order" in line for line in plan.binding)
+
+
+def test_a_sifting_round_carries_the_last_basis_over():
+    """Columns and rows both models share keep their simplex status; new columns start
+    at zero and new rows basic, so the next round goes on from the last optimum."""
+    campaign = sale_campaign()
+    response = build_response_model(assess_roster(roster(6), campaign), campaign)
+    everything = {p.index for p in response.purchases}
+    first = {p.index for p in response.purchases[: len(everything) // 2]}
+    small = build_model(response, campaign, active=first, relaxed=True)
+    optimiser._run_highs(small, campaign, 10.0)
+    assert small.basis is not None
+    large = build_model(response, campaign, active=everything, relaxed=True)
+    cols, rows = optimiser._carry_basis(small, large)
+    shared = {int(k): i for i, k in enumerate(small.col_key)}
+    for j, key in enumerate(large.col_key.tolist()):
+        expected = small.basis[0][shared[key]] if key in shared else 0  # kLower
+        assert cols[j] == expected
+    assert list(rows[: len(large.rows)]) == list(small.basis[1][: len(small.rows)])
+    assert (cols == 1).sum() + (rows == 1).sum() == len(rows)  # a square basis
+
+
+@pytest.mark.parametrize("budget", [60_000, 400_000])
+def test_a_warm_start_changes_speed_not_the_plan(budget):
+    campaign = sale_campaign(budget=budget)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    cold = solve(response, campaign)
+    warm = solve(response, campaign, warm={p.index for p in response.purchases[::3]})
+    assert warm.status == cold.status == "optimal"
+    assert warm.objective == pytest.approx(cold.objective, rel=2e-4)
