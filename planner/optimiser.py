@@ -485,6 +485,7 @@ class SolveResult:
     notes: list[str] = field(default_factory=list)  # e.g. a solver fallback
     solver_seconds: float = 0.0  # inside the backends; the rest is model building
     active: set[int] = field(default_factory=set)  # purchases the final model carried
+    relaxation: AllocationModel | None = None  # the sifting LP's final model, with its basis
 
 
 @functools.cache
@@ -770,13 +771,14 @@ def _entering(model: AllocationModel, chosen: Iterable[int]) -> set[int]:
 
 
 def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
-          backend: str | None = None, warm: set[int] | None = None) -> SolveResult:
+          backend: str | None = None, warm: SolveResult | None = None) -> SolveResult:
     """Solve the plan: sifting LP bound, then the discrete model on the active set.
 
     The configured backend is tried first and the other one after it, so a
     missing or crashing solver falls back and the plan names the one used.
-    ``warm`` seeds the active set (the purchases a similar plan used), which
-    only changes how fast the same optimum is found.
+    ``warm`` is an earlier solve of the same response (another budget, say):
+    its purchases seed the active set and its relaxation's basis starts the
+    simplex, which only changes how fast the optimum is found.
     """
     started = time.perf_counter()
     _SOLVER_SECONDS.set(0.0)
@@ -805,7 +807,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
 
 
 def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, started: float,
-                flat: bool, shared: Coupling, warm: set[int] | None) -> SolveResult:
+                flat: bool, shared: Coupling, warm: SolveResult | None) -> SolveResult:
     if flat:
         return _solve_discrete(response, campaign, shared, backend=backend, started=started,
                                active=None, flat=True, lp_bound=None)
@@ -814,6 +816,7 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     result = _solve_discrete(response, campaign, shared, backend=backend, started=started,
                              active=shortlist, flat=False, lp_bound=bound, lazy=in_play,
                              relaxation=relaxation)
+    result.relaxation = relaxation
     out_of_time = time.perf_counter() - started > campaign.solver.time_limit_s
     if result.status == "optimal" or out_of_time or len(response.purchases) > FULL_PROOF_PURCHASES:
         return result
@@ -848,7 +851,7 @@ def _initial_active(response: ResponseModel, campaign: Campaign,
 
 def _sifting_relaxation(
     response: ResponseModel, campaign: Campaign, shared: Coupling, backend: str,
-    started: float, warm: set[int] | None,
+    started: float, warm: SolveResult | None,
 ) -> tuple[float | None, set[int], set[int], AllocationModel | None]:
     """The LP relaxation over every purchase, solved on a growing active set.
 
@@ -856,10 +859,12 @@ def _sifting_relaxation(
     starts from, and the purchases the relaxation leaves partly bought (their
     minimum-order binaries start on).
     """
-    active = _initial_active(response, campaign, warm)
+    previous = warm.relaxation if warm is not None else None
+    seed = (warm.active if warm is not None else set()) | (
+        {p.index for p in previous.purchases} if previous is not None else set())
+    active = _initial_active(response, campaign, seed)
     if not response.purchases:
         return 0.0, active, set(), None
-    previous: AllocationModel | None = None
     while True:
         model = build_model(response, campaign, active=active, relaxed=True, shared=shared)
         if previous is not None:

@@ -116,8 +116,8 @@ class Planner:
         # Stages the first plan reports; later budgets reuse them at no cost.
         self._stage_seconds = {"rules": ruled - started,
                                "response": time.perf_counter() - ruled}
-        # The purchases the last plan's model carried: a good start for the next budget.
-        self._warm: set[int] | None = None
+        # The last solve: its purchases and basis are a good start for the next budget.
+        self._warm: SolveResult | None = None
 
     def plan(self, budget: float | None = None, *, flat: bool = False,
              backend: str | None = None) -> Plan:
@@ -126,7 +126,8 @@ class Planner:
         campaign = self.campaign if budget is None else self.campaign.model_copy(
             update={"budget": budget})
         result = solve(self.response, campaign, flat=flat, backend=backend, warm=self._warm)
-        self._warm = result.active or self._warm
+        if not flat:
+            self._warm = result
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
         plan = lay_out(self.assessments, self.response, result, campaign,

@@ -229,7 +229,8 @@ def test_a_sifting_round_carries_the_last_basis_over():
 def test_a_warm_start_changes_speed_not_the_plan(budget):
     campaign = sale_campaign(budget=budget)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
+    other = solve(response, campaign.model_copy(update={"budget": budget * 2}))
     cold = solve(response, campaign)
-    warm = solve(response, campaign, warm={p.index for p in response.purchases[::3]})
+    warm = solve(response, campaign, warm=other)
     assert warm.status == cold.status == "optimal"
     assert warm.objective == pytest.approx(cold.objective, rel=2e-4)
