@@ -136,6 +136,7 @@ class Economics:
         response = campaign.response
         self._segments = tuple(zip(response.segment_widths, response.segment_roi, strict=True))
         self._best_factor = max(response.segment_roi)
+        self._total_share = sum(response.segment_widths)
         self.floor = campaign.effective_roi_floor
 
     def terms(self, tool: Tool, day: date) -> _DayTerms:
@@ -172,8 +173,17 @@ class Economics:
             * freshness((day - video.publish_date).days, scores.half_life_days)
             * t.capacity_mult
         )
-        roi = scores.gpm * t.efficiency * t.conversion / t.cpm
-        return roi, impressions / 1000.0 * t.cpm / KYUAN, KYUAN * 1000.0 / t.cpm
+        capacity = impressions / 1000.0 * t.cpm / KYUAN
+        return self.roi(scores, tool, day), capacity, KYUAN * 1000.0 / t.cpm
+
+    def roi(self, scores: VideoScores, tool: Tool, day: date) -> float:
+        """The ROI part of ``of``: cheap enough to skip cells below the floor early."""
+        t = self.terms(tool, day)
+        return scores.gpm * t.efficiency * t.conversion / t.cpm
+
+    def too_small(self, capacity: float, min_order: float) -> bool:
+        """True when even every segment of this capacity is under the minimum order."""
+        return capacity * self._total_share * KYUAN < min_order
 
     def below_floor(self, roi: float) -> bool:
         """True when even the best segment of this ROI is under the floor."""
@@ -320,10 +330,19 @@ def build_response_model(
             burst = assessment.burst or video.video_id in signals.burst
             if tool is Tool.DOU_PLUS and not burst and assessment.dou_plus_first_day is not None:
                 first_day = max(first_day, assessment.dou_plus_first_day)
+            # ROI changes only with the sale: judge the floor once per sale (None = normal).
+            below: dict[str | None, bool] = {}
             for day in days:
                 if day < first_day or (video.video_id, tool, day) in fixed_by_cell:
                     continue  # a booked order already runs this video, tool and day
                 if tool is Tool.DOU_PLUS and (video.video_id, day) in blocked_dou_plus:
+                    continue
+                sale = economics.terms(tool, day).sale
+                sale_name = sale.name if sale is not None else None
+                if sale_name not in below:
+                    below[sale_name] = economics.below_floor(
+                        economics.roi(assessment.scores, tool, day) * multiplier)
+                if below[sale_name]:
                     continue
                 purchase = _daily_purchase(assessment, tool, day, economics, signals,
                                            multiplier, learned, burst, len(purchases))
@@ -373,6 +392,8 @@ def _daily_purchase(
         capacity = max(capacity, campaign.rules.burst_day_target / KYUAN)
     if cfg.max_daily is not None:
         capacity = min(capacity, cfg.max_daily / KYUAN)
+    if economics.too_small(capacity, cfg.min_order):
+        return None
     seg_roi, seg_width = economics.segments(roi, capacity)
     if not seg_width or sum(seg_width) * KYUAN < cfg.min_order:
         return None
