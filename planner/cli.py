@@ -10,6 +10,8 @@ writer.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +45,11 @@ def _guard(action: Callable[[], T]) -> T:
     except PlannerError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
+    except BrokenPipeError:
+        # The reader went away (``planner plan ... | head``): the files are written; stop
+        # quietly, and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
     except Exception as exc:  # a bug, not the buyer's fault: still no traceback
         typer.echo(
             f"InternalError: {type(exc).__name__}: {exc}. This is a bug in the planner; "

@@ -1,13 +1,18 @@
 """The planner command on the bundled sample data, and its exit codes."""
 
 import json
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.models import Plan
+from planner.synthetic import generate_roster
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 runner = CliRunner()
@@ -75,3 +80,23 @@ def test_infeasible_campaign_exits_3_and_names_the_conflict(tmp_path):
     assert result.exit_code == 3, result.output
     assert "InfeasibleError" in result.output and "budget" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_reader_closing_the_pipe_early_is_not_reported_as_a_bug(tmp_path):
+    """``planner score ... | head``: output stops quietly, with no 'InternalError'."""
+    videos = tmp_path / "videos.csv"
+    roster = generate_roster(1000, seed=1, plan_date=date(2027, 4, 20))
+    pd.DataFrame([v.model_dump() for v in roster]).to_csv(videos, index=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "planner.cli", "score", "--campaign",
+         str(SAMPLE / "campaign_tmall.toml"), "--videos", str(videos)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # far less than the pipe buffer read: the writer hits a broken pipe
+    stderr = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 1
+    assert first.startswith(b"v")
+    assert "InternalError" not in stderr and "Traceback" not in stderr
