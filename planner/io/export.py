@@ -132,6 +132,8 @@ def _num_kind(column: str) -> NumKind | None:
 
 
 def _text_width(text: str) -> int:
+    if text.isascii():  # most cells: one column per character, no per-character lookup
+        return len(text)
     # East Asian wide/full-width characters take two columns in Excel's grid.
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
@@ -233,7 +235,8 @@ def _write_table(
     for r, values in enumerate(rows, start=1):
         for col, value in enumerate(values):
             _write_cell(ws, r, col, value, kinds[col], styles)
-            widths[col] = max(widths[col], _text_width(_display(value, kinds[col])) + 2)
+            if widths[col] < _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
+                widths[col] = max(widths[col], _text_width(_display(value, kinds[col])) + 2)
     for col, width in enumerate(widths):
         ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH))
     ws.freeze_panes(1, 0)
