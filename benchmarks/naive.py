@@ -18,6 +18,8 @@ import numpy as np
 import pulp
 
 from planner.config import Campaign
+from planner.errors import SolverError
+from planner.io.watchdog import run_with_deadline
 from planner.models import Plan, Video
 from planner.optimiser import SolveResult, build_model, pulp_solver, to_pulp
 from planner.planning import Planner, lay_out
@@ -35,7 +37,18 @@ class NaiveRun:
 
 
 def naive_milp(videos: Sequence[Video], campaign: Campaign, backend: str) -> NaiveRun:
-    """Plan ``videos`` with the flat MILP through PuLP's ``backend`` interface."""
+    """The flat MILP under an outer deadline: CBC has run minutes past its time limit
+    (MEASURED.md, and at 5,000 videos here), so the run is stopped at 2 x the limit
+    plus a minute for PuLP's model building and reported as no plan."""
+    started = time.perf_counter()
+    deadline = 2 * campaign.solver.time_limit_s + 60
+    try:
+        return run_with_deadline(_naive_milp, videos, campaign, backend, deadline_s=deadline)
+    except SolverError as exc:
+        return NaiveRun(backend, time.perf_counter() - started, None, False, f"{exc}")
+
+
+def _naive_milp(videos: Sequence[Video], campaign: Campaign, backend: str) -> NaiveRun:
     started = time.perf_counter()
     planner = Planner(videos, campaign)
     model = build_model(planner.response, campaign, flat=True)

@@ -81,6 +81,8 @@ FULL_PROOF_SECONDS = 2.0  # an interactive plan should not wait longer for the p
 # Purchases the relaxation leaves unbought join the discrete model when their reduced cost
 # is within this share of their ROI (the rest wait for the pricing after the solve).
 SHORTLIST_SHARE = 0.05
+# LP rounds a repair of a few under-minimum purchases may take before a full discrete round.
+REPAIR_ROUNDS = 5
 
 
 # ---------------------------------------------------------------- named rows
@@ -940,19 +942,52 @@ def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
     return bound
 
 
-def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backend: str,
-                              started: float, relaxation: AllocationModel | None) -> set[int]:
-    """Purchases outside the active set that pay once the binaries are fixed as chosen."""
+def _choices_fixed(model: AllocationModel,
+                   relaxation: AllocationModel | None) -> AllocationModel:
+    """A continuous copy of ``model`` with every binary fixed at its solution value."""
     assert model.x is not None
     on = np.array(sorted(model.on_col.values()), dtype=np.int64)
     fixed = replace(model, col_lower=model.col_lower.copy(), col_upper=model.col_upper.copy(),
-                    integer=np.zeros_like(model.integer))
+                    integer=np.zeros_like(model.integer), basis=None, start=None)
     if relaxation is not None:
         fixed.start_basis = _carry_basis(relaxation, fixed)
     fixed.col_lower[on] = fixed.col_upper[on] = np.round(model.x[on])
+    return fixed
+
+
+def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backend: str,
+                              started: float, relaxation: AllocationModel | None) -> set[int]:
+    """Purchases outside the active set that pay once the binaries are fixed as chosen."""
+    fixed = _choices_fixed(model, relaxation)
     time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
     _solve_once(fixed, backend, campaign, time_left)
     return _entering(fixed, (p.index for p in model.purchases))
+
+
+def _repair(model: AllocationModel, violations: set[int], campaign: Campaign, backend: str,
+            started: float, relaxation: AllocationModel | None) -> AllocationModel | None:
+    """The discrete answer with its few purchases under their minimum dropped.
+
+    The choices made stay fixed, the dropped purchases' money is re-spent by an
+    LP (from the last basis), and any purchase that re-spending leaves under its
+    minimum is dropped in turn. Much cheaper than another round of the whole
+    discrete model; the caller keeps it only if it is within the gap of the
+    bound, so the plan's status stays honest. None if it does not settle.
+    """
+    fixed = _choices_fixed(model, relaxation)
+    dropped = set(violations)
+    for _ in range(REPAIR_ROUNDS):
+        for k, p in enumerate(fixed.purchases):
+            if p.index in dropped:
+                fixed.col_upper[fixed.col_start[k]:fixed.col_start[k + 1]] = 0.0
+        time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
+        _solve_once(fixed, backend, campaign, time_left)
+        more = _violations(fixed)
+        if not more:
+            return fixed
+        dropped |= more
+        fixed.start_basis = fixed.basis
+    return None
 
 
 def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Coupling, *,
@@ -981,6 +1016,16 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
         time_left = deadline - (time.perf_counter() - started)
         proven, solver_bound = _solve_once(model, backend, campaign, time_left)
         violations = _violations(model)
+        if violations and active is not None and lp_bound is not None:
+            repaired = _repair(model, violations, campaign, backend, started, relaxation)
+            if repaired is not None and _within_gap(repaired, lp_bound, campaign):
+                # Its LP already has the choices fixed: price the rest with its duals.
+                entering = _entering(repaired, (p.index for p in model.purchases))
+                if not entering:
+                    model = repaired
+                    break
+                active = active | entering
+                continue
         if not violations:
             if active is None:
                 break
@@ -1020,7 +1065,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
     if bound is None:
         proven = False
         bound = budget_only_bound(response, campaign)
-    within_gap = bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
+    within_gap = _within_gap(model, bound, campaign)
     return SolveResult(
         status="optimal" if proven and within_gap else "feasible",
         solver=backend,
@@ -1075,6 +1120,12 @@ def _start_from(previous: AllocationModel, model: AllocationModel) -> Floats | N
         old = previous.on_col.get(pos)
         start[col] = 0.0 if old is None else round(float(previous.x[old]))
     return start
+
+
+def _within_gap(model: AllocationModel, bound: float, campaign: Campaign) -> bool:
+    assert model.x is not None
+    objective = float(model.cost @ model.x)
+    return bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
 
 
 def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> InfeasibleError:

@@ -1,5 +1,6 @@
 """Optimiser invariants, and the fast path against the plain MILP."""
 
+import time
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -234,3 +235,20 @@ def test_a_warm_start_changes_speed_not_the_plan(budget):
     warm = solve(response, campaign, warm=other)
     assert warm.status == cold.status == "optimal"
     assert warm.objective == pytest.approx(cold.objective, rel=2e-4)
+
+
+def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
+    """What a discrete round leaves under a minimum is dropped and its money re-spent by an
+    LP with the choices fixed, instead of solving the whole discrete model again."""
+    campaign = sale_campaign(budget=200_000)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    relaxed = build_model(response, campaign, relaxed=True)
+    optimiser._run_highs(relaxed, campaign, 10.0)
+    under = optimiser._violations(relaxed)
+    assert under  # the relaxation buys some purchases below their minimum order
+    repaired = optimiser._repair(relaxed, under, campaign, "highs", time.perf_counter(), None)
+    assert repaired is not None
+    assert not optimiser._violations(repaired)
+    spent = dict(zip((p.index for p in repaired.purchases), repaired.spend(), strict=True))
+    assert all(spent[i] == pytest.approx(0.0, abs=1e-9) for i in under)
+    assert sum(spent.values()) <= campaign.budget / 1000 + 1e-6

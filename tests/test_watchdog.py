@@ -1,6 +1,8 @@
 """The outer watchdog around solver runs (solver time limits are not always kept)."""
 
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -38,3 +40,29 @@ def test_planner_errors_in_the_run_reach_the_caller_unchanged():
 def test_a_crash_in_the_run_becomes_a_solver_error_with_its_cause():
     with pytest.raises(SolverError, match="ValueError: boom"):
         run_with_deadline(_crash, deadline_s=30)
+
+
+def _solver_subprocess_that_hangs(pid_file: str) -> None:
+    """Like CBC past its time limit: a solver process the run started and waits for."""
+    solver = subprocess.Popen(["sleep", "120"])
+    Path(pid_file).write_text(str(solver.pid))
+    solver.wait()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"  # a zombie has stopped; only its exit status is left
+
+
+def test_a_stopped_run_takes_its_solver_process_with_it(tmp_path):
+    pid_file = tmp_path / "solver.pid"
+    with pytest.raises(SolverError, match="did not finish"):
+        run_with_deadline(_solver_subprocess_that_hangs, str(pid_file), deadline_s=2)
+    solver = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _running(solver) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(solver)

@@ -10,6 +10,7 @@ store transaction was never committed and its outputs are written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import multiprocessing
@@ -40,6 +41,9 @@ def _child(conn: multiprocessing.connection.Connection, fn: Callable[..., Any],
     _die_with_parent()
     if os.getppid() != parent:
         os._exit(1)  # the parent died before the guard was in place
+    # Its own process group, so that stopping the run also stops the solver processes it
+    # started (CBC runs as a separate program and has overrun its limit by minutes).
+    os.setpgid(0, 0)
     try:
         conn.send(("ok", fn(*args, **kwargs)))
     except PlannerError as exc:
@@ -82,8 +86,11 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
                 f"{process.exitcode}); nothing was recorded."
             ) from None
     finally:
-        if process.is_alive() and process.pid is not None:
-            os.kill(process.pid, signal.SIGKILL)
+        if process.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)  # the run and any solver it started
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)  # killed before it had its own group
         process.join()
         parent_end.close()
     if kind == "ok":
