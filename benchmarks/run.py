@@ -329,7 +329,7 @@ def naive_runs(videos: Sequence[Video], campaign: Campaign, n: int, repeats: int
                    ("optimal" if result.proven else "feasible (time limit)")))
     planned = {b: rs for b, rs in runs.items() if all(r.plan is not None for r in rs)}
     median = {b: statistics.median(r.seconds for r in rs) for b, rs in runs.items()}
-    notes.append(f"{n} videos: naive MILP via PuLP " + ", ".join(
+    notes.append("naive MILP via PuLP " + ", ".join(
         f"{b} {median[b]:.2f} s" + ("" if b in planned else " (no plan)") for b in runs))
     if not planned:
         return None
@@ -337,7 +337,6 @@ def naive_runs(videos: Sequence[Video], campaign: Campaign, n: int, repeats: int
     for result in planned[fastest]:
         samples.add("naive_s", result.seconds)
     return planned[fastest][-1]
-
 
 
 def bench_size(n: int, options: Options) -> dict[str, Any]:
