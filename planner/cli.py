@@ -10,6 +10,7 @@ writer.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -307,7 +308,32 @@ def replan(
 
 
 def main() -> None:
-    app(prog_name="planner")
+    """The ``planner`` console command.
+
+    It leaves through ``os._exit`` once the command has finished and its output
+    is flushed: tearing pandas, pyarrow and pydantic down at interpreter exit
+    costs about 0.25 s, an eighth of a small plan's wall time, and by then every
+    file the command wrote has been closed and renamed into place.
+    """
+    try:
+        app(prog_name="planner")
+        status = 0
+    except SystemExit as exc:
+        status = _exit_status(exc.code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that went away
+            stream.flush()
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """What ``sys.exit(code)`` would give the shell."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -100,3 +100,26 @@ def test_a_reader_closing_the_pipe_early_is_not_reported_as_a_bug(tmp_path):
     assert proc.wait(timeout=120) == 1
     assert first.startswith(b"v")
     assert "InternalError" not in stderr and "Traceback" not in stderr
+
+
+def test_the_console_command_keeps_its_output_and_exit_code_when_it_skips_teardown(tmp_path):
+    """``main`` leaves through os._exit: every line must still arrive, and a bad input
+    must still exit 2 with its message."""
+    base = [sys.executable, "-m", "planner.cli", "plan", "--campaign",
+            str(SAMPLE / "campaign_tmall.toml"), "--out", str(tmp_path / "out")]
+    ok = subprocess.run([*base, "--videos", str(SAMPLE / "videos.csv")],
+                        capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.rstrip().splitlines()[-1] == f"wrote {tmp_path / 'out' / 'links.csv'}"
+    assert (tmp_path / "out" / "plan.json").exists()
+    bad = subprocess.run([*base, "--videos", str(tmp_path / "missing.csv")],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2
+    assert "missing.csv" in bad.stderr
+
+
+def test_exit_status_follows_sys_exit():
+    from planner.cli import _exit_status
+
+    assert (_exit_status(None), _exit_status(0), _exit_status(4)) == (0, 0, 4)
+    assert _exit_status("stopped") == 1
