@@ -123,3 +123,17 @@ def test_exit_status_follows_sys_exit():
 
     assert (_exit_status(None), _exit_status(0), _exit_status(4)) == (0, 0, 4)
     assert _exit_status("stopped") == 1
+
+
+def test_the_console_command_exits_normally_under_a_profiler(tmp_path):
+    """Skipping teardown must not cost a profiler its output (the benchmark profiles
+    ``planner plan`` this way)."""
+    stats = tmp_path / "cli.prof"
+    run = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "planner.cli", "score",
+         "--campaign", str(SAMPLE / "campaign_tmall.toml"), "--videos",
+         str(SAMPLE / "videos.csv")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert stats.stat().st_size > 0
