@@ -68,6 +68,7 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 _TOL = 1e-7
+_INTEGRAL_TOL = 1e-6  # HiGHS's own mip_feasibility_tolerance
 _LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
 _INF = math.inf
 # Seconds spent inside the solver backends during the current solve(): the rest of a
@@ -1014,7 +1015,11 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
                                iterations, [], model)
         time_left = deadline - (time.perf_counter() - started)
-        proven, solver_bound = _solve_once(model, backend, campaign, time_left)
+        solver_bound = _settled_relaxation(model, relaxation, backend, campaign, time_left)
+        proven = solver_bound is not None
+        if solver_bound is None:
+            time_left = deadline - (time.perf_counter() - started)
+            proven, solver_bound = _solve_once(model, backend, campaign, time_left)
         violations = _violations(model)
         if violations and active is not None and lp_bound is not None:
             repaired = _repair(model, violations, campaign, backend, started, relaxation)
@@ -1078,6 +1083,70 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
         model=model,
         active={p.index for p in model.purchases},
     )
+
+
+def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | None,
+                        backend: str, campaign: Campaign, time_left: float) -> float | None:
+    """Answer the discrete model from its LP relaxation when that settles every choice.
+
+    HiGHS's branch and bound starts by presolving and solving this model's LP
+    relaxation cold (16 s of a 20,000-video plan); from the sifting LP's basis the
+    same LP takes about a second. Its spending usually settles every on/off choice:
+    a purchase it leaves at zero is off, one it buys at or above the minimum is on
+    (the on/off columns cost nothing, so this rounding keeps its GMV). When the
+    discrete rows still hold after it, the relaxation's optimum is the discrete
+    optimum: it is kept in ``model.x`` and its value, the proven bound, returned.
+    Otherwise (a purchase bought under its minimum, a broken exclusivity row) the
+    settled part becomes the branch and bound's starting point and None is returned.
+    """
+    if backend != "highs" or relaxation is None or relaxation.basis is None:
+        return None
+    if not model.on_col:
+        return None
+    relaxed = replace(model, integer=np.zeros_like(model.integer), start=None, x=None,
+                      basis=None, duals=None, start_basis=_carry_basis(relaxation, model))
+    try:
+        solved, _ = _solve_once(relaxed, backend, campaign, time_left)
+    except (_Infeasible, SolverError):
+        return None
+    if not solved:
+        return None  # cut short: its value bounds nothing
+    assert relaxed.x is not None
+    positions = np.fromiter(model.on_col.keys(), dtype=np.int64, count=len(model.on_col))
+    columns = np.fromiter(model.on_col.values(), dtype=np.int64, count=len(model.on_col))
+    spent = relaxed.spend()[np.searchsorted(model.active, positions)]
+    x = relaxed.x.copy()
+    x[columns] = (spent > _TOL).astype(np.float64)
+    unsettled = (spent > _TOL) & (spent < model.coupling.min_order[positions] - 1e-6)
+    unsettled |= np.isin(columns, _columns_of(model, _broken_discrete_rows(model, x)))
+    if not unsettled.any():
+        model.x = x
+        return float(relaxed.cost @ relaxed.x)
+    if model.start is None:
+        # HiGHS checks a start and ignores one that breaks a row.
+        for k in np.searchsorted(model.active, positions[unsettled]).tolist():
+            x[model.col_start[k]:model.col_start[k + 1]] = 0.0
+        x[columns[unsettled]] = 0.0
+        model.start = x
+    return None
+
+
+def _broken_discrete_rows(model: AllocationModel, x: Floats) -> Ints:
+    """The discrete rows ``x`` breaks (beyond HiGHS's feasibility tolerance)."""
+    rows = model.discrete
+    owner = np.repeat(np.arange(len(rows)), np.diff(model.d_start))
+    activity = np.bincount(owner, weights=model.d_value * x[model.d_index],
+                           minlength=len(rows))
+    broken = (activity < _finite(rows.lower) - 1e-6) | (activity > _finite(rows.upper) + 1e-6)
+    return np.flatnonzero(broken)
+
+
+def _columns_of(model: AllocationModel, rows: Ints) -> Ints:
+    """Every column that appears in the given discrete rows."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(
+        [model.d_index[model.d_start[r]:model.d_start[r + 1]] for r in rows.tolist()]))
 
 
 def _carry_basis(previous: AllocationModel, model: AllocationModel) -> tuple[Ints, Ints] | None:

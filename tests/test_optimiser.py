@@ -2,6 +2,7 @@
 
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -252,3 +253,43 @@ def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
     spent = dict(zip((p.index for p in repaired.purchases), repaired.spend(), strict=True))
     assert all(spent[i] == pytest.approx(0.0, abs=1e-9) for i in under)
     assert sum(spent.values()) <= campaign.budget / 1000 + 1e-6
+
+
+
+def _relaxation_and_discrete(budget: float, *, lazy_under: bool):
+    campaign = sale_campaign(budget=budget)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    relaxation = build_model(response, campaign, relaxed=True)
+    optimiser._run_highs(relaxation, campaign, 10.0)
+    lazy = optimiser._violations(relaxation) if lazy_under else set()
+    return campaign, relaxation, lambda: build_model(response, campaign, lazy=lazy), lazy
+
+
+def test_a_relaxation_that_settles_every_choice_is_the_discrete_optimum():
+    """Bought at or above its minimum = on, not bought = off: when every discrete row still
+    holds, the warm LP answers the discrete model without a branch and bound."""
+    campaign, relaxation, discrete, _ = _relaxation_and_discrete(400_000, lazy_under=False)
+    model = discrete()
+    bound = optimiser._settled_relaxation(model, relaxation, "highs", campaign, 10.0)
+    assert bound is not None and model.x is not None
+    assert set(model.x[list(model.on_col.values())].tolist()) <= {0.0, 1.0}
+    assert not len(optimiser._broken_discrete_rows(model, model.x))
+    assert float(model.cost @ model.x) == pytest.approx(bound, rel=1e-9)
+    branch_and_bound = discrete()
+    optimiser._run_highs(branch_and_bound, campaign, 10.0)
+    assert branch_and_bound.x is not None
+    assert float(branch_and_bound.cost @ branch_and_bound.x) == pytest.approx(bound, rel=1e-6)
+
+
+def test_an_unsettled_relaxation_leaves_the_choices_to_branch_and_bound_with_a_start():
+    """Purchases the LP buys under their minimum are open choices: the MIP decides them,
+    starting from the settled part with the open purchases dropped."""
+    campaign, relaxation, discrete, lazy = _relaxation_and_discrete(400_000, lazy_under=True)
+    model = discrete()
+    assert lazy
+    assert optimiser._settled_relaxation(model, relaxation, "highs", campaign, 10.0) is None
+    assert model.x is None and model.start is not None
+    assert not len(optimiser._broken_discrete_rows(model, model.start))
+    spent = replace(model, x=model.start).spend()
+    for p, s in zip(model.purchases, spent.tolist(), strict=True):
+        assert s == pytest.approx(0.0, abs=1e-9) or s >= p.min_order - 1e-6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import openpyxl
@@ -152,8 +153,13 @@ def test_marginal_value_when_the_budget_binds(grid: pd.DataFrame) -> None:
     extra = by_budget.loc[60_000, "expected_gmv"] - by_budget.loc[50_000, "expected_gmv"]
     spend = by_budget.loc[60_000, "total_spend"] - by_budget.loc[50_000, "total_spend"]
     assert lines[0].startswith("The next 10,000 yuan would buy about ")
-    assert f"{extra:,.0f} yuan of extra GMV" in lines[0]
-    assert f"marginal ROI {extra / spend:.2f}" in lines[0]
+    said = re.search(r"about ([\d,]+) yuan of extra GMV \(marginal ROI ([\d.]+)", lines[0])
+    assert said is not None, lines[0]
+    # The probe re-plans from the plan's own solve, the curve from its neighbour's: equally
+    # good plans, whose orders may round to whole yuan differently, within the plan's gap.
+    tolerance = _campaign().solver.relative_gap * by_budget.loc[60_000, "expected_gmv"]
+    assert abs(float(said[1].replace(",", "")) - extra) <= tolerance
+    assert float(said[2]) == pytest.approx(extra / spend, abs=0.01)
     assert any("The budget of 50,000 yuan is fully allocated." in line for line in lines)
 
 
