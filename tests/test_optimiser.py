@@ -293,3 +293,19 @@ def test_an_unsettled_relaxation_leaves_the_choices_to_branch_and_bound_with_a_s
     spent = replace(model, x=model.start).spend()
     for p, s in zip(model.purchases, spent.tolist(), strict=True):
         assert s == pytest.approx(0.0, abs=1e-9) or s >= p.min_order - 1e-6
+
+
+def test_another_budget_reuses_the_coupling_rows_with_only_the_budget_row_rewritten():
+    campaign = sale_campaign(budget=200_000)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    first = solve(response, campaign)
+    more = campaign.model_copy(update={"budget": 210_000})
+    lent = optimiser._coupling_for(response, more, first)
+    fresh = optimiser.coupling(response, more)
+    assert lent.pattern_value is first.model.coupling.pattern_value  # shared, not rebuilt
+    assert lent.rows.upper == fresh.rows.upper and lent.rows.words == fresh.rows.words
+    assert first.model.coupling.rows.upper != fresh.rows.upper  # the first solve's rows kept
+    other_cap = campaign.model_copy(update={"budget": 210_000, "daily_cap": 20_000})
+    rebuilt = optimiser._coupling_for(response, other_cap, first)
+    assert rebuilt.pattern_value is not first.model.coupling.pattern_value
+    assert rebuilt.rows.upper == optimiser.coupling(response, other_cap).rows.upper
