@@ -68,7 +68,6 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 _TOL = 1e-7
-_INTEGRAL_TOL = 1e-6  # HiGHS's own mip_feasibility_tolerance
 _LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
 _INF = math.inf
 # Seconds spent inside the solver backends during the current solve(): the rest of a
