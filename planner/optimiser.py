@@ -177,12 +177,18 @@ def _fixed_total(response: ResponseModel, *, tool: Tool | None = None,
     )
 
 
+def _budget_row(response: ResponseModel, campaign: Campaign) -> tuple[str, float]:
+    """The budget row's words and upper bound: the only coupling row the budget moves."""
+    fixed = _fixed_total(response)
+    words = (f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already "
+             "committed)")
+    return words, campaign.budget / KYUAN - fixed
+
+
 def add_budget(rows: Rows, entries: _Entries, response: ResponseModel,
                campaign: Campaign) -> None:
-    fixed = _fixed_total(response)
-    row = rows.add("budget", "budget",
-                   f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already "
-                   "committed)", upper=campaign.budget / KYUAN - fixed)
+    words, upper = _budget_row(response, campaign)
+    row = rows.add("budget", "budget", words, upper=upper)
     entries.add(range(len(response.purchases)), row, 1.0)
 
 
@@ -312,13 +318,11 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     same_but_budget = known.campaign.model_copy(update={"budget": campaign.budget}) == campaign
     if known.purchases is not response.purchases or not same_but_budget:
         return coupling(response, campaign)
-    rows = Rows(names=list(known.rows.names), families=list(known.rows.families),
-                words=list(known.rows.words), lower=list(known.rows.lower),
-                upper=list(known.rows.upper))
-    budget_only = Rows()
-    add_budget(budget_only, _Entries(), response, campaign)
+    # Names and families never change after coupling(): only the two rewritten lists are
+    # copied, so the earlier solve keeps its own rows.
+    rows = replace(known.rows, words=list(known.rows.words), upper=list(known.rows.upper))
     row = rows.names.index("budget")
-    rows.words[row], rows.upper[row] = budget_only.words[0], budget_only.upper[0]
+    rows.words[row], rows.upper[row] = _budget_row(response, campaign)
     return replace(known, rows=rows, campaign=campaign)
 
 
@@ -363,6 +367,16 @@ class AllocationModel:
     @property
     def purchases(self) -> list[Purchase]:
         return [self.coupling.purchases[i] for i in self.active.tolist()]
+
+    def under_minimum(self) -> Bools:
+        """Per active purchase: buys something, but less than its minimum order."""
+        spent = self.spend()
+        return (spent > _TOL) & (spent < self.coupling.min_order[self.active] - 1e-6)
+
+    def segment_columns(self, purchases: Ints) -> Ints:
+        """The segment columns of the active purchases at ``purchases`` (model positions)."""
+        starts = self.col_start[purchases]
+        return _gather(starts, self.col_start[purchases + 1] - starts)[1]
 
     @property
     def rows(self) -> Rows:
@@ -750,9 +764,7 @@ def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
 
 def _violations(model: AllocationModel) -> set[int]:
     """Purchases that buy something but less than their minimum order."""
-    spent = model.spend()
-    minimum = model.coupling.min_order[model.active]
-    short = (spent > _TOL) & (spent < minimum - 1e-6)
+    short = model.under_minimum()
     purchases = model.coupling.purchases
     return {
         purchases[pos].index for pos in model.active[short].tolist() if pos not in model.on_col
@@ -973,12 +985,21 @@ def _choices_fixed(model: AllocationModel,
     """A continuous copy of ``model`` with every binary fixed at its solution value."""
     assert model.x is not None
     on = np.array(sorted(model.on_col.values()), dtype=np.int64)
-    fixed = replace(model, col_lower=model.col_lower.copy(), col_upper=model.col_upper.copy(),
-                    integer=np.zeros_like(model.integer), basis=None, start=None)
-    if relaxation is not None:
-        fixed.start_basis = _carry_basis(relaxation, fixed)
+    fixed = _continuous_copy(model, relaxation)
+    fixed.col_lower, fixed.col_upper = model.col_lower.copy(), model.col_upper.copy()
     fixed.col_lower[on] = fixed.col_upper[on] = np.round(model.x[on])
     return fixed
+
+
+def _continuous_copy(model: AllocationModel,
+                     relaxation: AllocationModel | None) -> AllocationModel:
+    """``model`` with its binaries continuous and no solution, starting the simplex from
+    ``relaxation``'s basis when there is one."""
+    copy = replace(model, integer=np.zeros_like(model.integer), x=None, start=None,
+                   basis=None, duals=None)
+    if relaxation is not None:
+        copy.start_basis = _carry_basis(relaxation, copy)
+    return copy
 
 
 def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backend: str,
@@ -1003,9 +1024,7 @@ def _repair(model: AllocationModel, violations: set[int], campaign: Campaign, ba
     fixed = _choices_fixed(model, relaxation)
     dropped = set(violations)
     for _ in range(REPAIR_ROUNDS):
-        for k, p in enumerate(fixed.purchases):
-            if p.index in dropped:
-                fixed.col_upper[fixed.col_start[k]:fixed.col_start[k + 1]] = 0.0
+        fixed.col_upper[fixed.segment_columns(_model_positions(fixed, dropped))] = 0.0
         time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
         _solve_once(fixed, backend, campaign, time_left)
         more = _violations(fixed)
@@ -1070,9 +1089,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             # Out of time with some purchases under their minimum: drop them (feasible,
             # not proven optimal) rather than hand out an order the tool would refuse.
             assert model.x is not None
-            for k, p in enumerate(model.purchases):
-                if p.index in violations:
-                    model.x[model.col_start[k]:model.col_start[k + 1]] = 0.0
+            model.x[model.segment_columns(_model_positions(model, violations))] = 0.0
             proven = False
             break
         lazy |= violations
@@ -1128,8 +1145,7 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
         return None
     if not model.on_col:
         return None
-    relaxed = replace(model, integer=np.zeros_like(model.integer), start=None, x=None,
-                      basis=None, duals=None, start_basis=_carry_basis(relaxation, model))
+    relaxed = _continuous_copy(model, relaxation)
     try:
         solved, _ = _solve_once(relaxed, backend, campaign, time_left)
     except (_Infeasible, SolverError):
@@ -1137,20 +1153,20 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
     if not solved:
         return None  # cut short: its value bounds nothing
     assert relaxed.x is not None
-    positions = np.fromiter(model.on_col.keys(), dtype=np.int64, count=len(model.on_col))
+    # The purchases with an on/off column, by model position, and that column.
+    owners = np.searchsorted(model.active, np.fromiter(model.on_col.keys(), dtype=np.int64,
+                                                       count=len(model.on_col)))
     columns = np.fromiter(model.on_col.values(), dtype=np.int64, count=len(model.on_col))
-    spent = relaxed.spend()[np.searchsorted(model.active, positions)]
     x = relaxed.x.copy()
-    x[columns] = (spent > _TOL).astype(np.float64)
-    unsettled = (spent > _TOL) & (spent < model.coupling.min_order[positions] - 1e-6)
+    x[columns] = (relaxed.spend()[owners] > _TOL).astype(np.float64)
+    unsettled = relaxed.under_minimum()[owners]
     unsettled |= np.isin(columns, _columns_of(model, _broken_discrete_rows(model, x)))
     if not unsettled.any():
         model.x = x
         return float(relaxed.cost @ relaxed.x)
     if model.start is None:
         # HiGHS checks a start and ignores one that breaks a row.
-        for k in np.searchsorted(model.active, positions[unsettled]).tolist():
-            x[model.col_start[k]:model.col_start[k + 1]] = 0.0
+        x[model.segment_columns(owners[unsettled])] = 0.0
         x[columns[unsettled]] = 0.0
         model.start = x
     return None
@@ -1159,19 +1175,25 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
 def _broken_discrete_rows(model: AllocationModel, x: Floats) -> Ints:
     """The discrete rows ``x`` breaks (beyond HiGHS's feasibility tolerance)."""
     rows = model.discrete
-    owner = np.repeat(np.arange(len(rows)), np.diff(model.d_start))
-    activity = np.bincount(owner, weights=model.d_value * x[model.d_index],
-                           minlength=len(rows))
+    activity = np.bincount(_discrete_row_of_entry(model), weights=model.d_value * x[
+        model.d_index], minlength=len(rows))
     broken = (activity < _finite(rows.lower) - 1e-6) | (activity > _finite(rows.upper) + 1e-6)
     return np.flatnonzero(broken)
 
 
 def _columns_of(model: AllocationModel, rows: Ints) -> Ints:
     """Every column that appears in the given discrete rows."""
-    if not len(rows):
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(
-        [model.d_index[model.d_start[r]:model.d_start[r + 1]] for r in rows.tolist()]))
+    return np.unique(model.d_index[np.isin(_discrete_row_of_entry(model), rows)])
+
+
+def _discrete_row_of_entry(model: AllocationModel) -> Ints:
+    return np.repeat(np.arange(len(model.discrete)), np.diff(model.d_start))
+
+
+def _model_positions(model: AllocationModel, purchases: set[int]) -> Ints:
+    """Model positions (0 .. active-1) of the purchases with these ``Purchase.index``."""
+    return np.array([k for k, p in enumerate(model.purchases) if p.index in purchases],
+                    dtype=np.int64)
 
 
 def _carry_basis(previous: AllocationModel, model: AllocationModel) -> tuple[Ints, Ints] | None:
@@ -1206,10 +1228,7 @@ def _start_from(previous: AllocationModel, model: AllocationModel) -> Floats | N
     n_seg = int(model.col_start[-1])
     start = np.zeros(model.num_cols)
     start[:n_seg] = previous.x[:n_seg]
-    short = np.flatnonzero((previous.spend() > _TOL) & (
-        previous.spend() < model.coupling.min_order[model.active] - 1e-6))
-    for k in short.tolist():
-        start[model.col_start[k]:model.col_start[k + 1]] = 0.0
+    start[model.segment_columns(np.flatnonzero(previous.under_minimum()))] = 0.0
     for pos, col in model.on_col.items():
         old = previous.on_col.get(pos)
         start[col] = 0.0 if old is None else round(float(previous.x[old]))
