@@ -8,9 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from factories import PLAN_DATE, make_campaign, make_video
-from planner import optimiser
 from planner.errors import InfeasibleError
-from planner.optimiser import build_model, solve
+from planner.optimiser import backends, build_model, solve, strategy
+from planner.optimiser import model as optimiser_model
 from planner.planning import assess_roster, make_plan
 from planner.response import build_response_model
 from planner.tools import CHAIN_TOOLS, Tool
@@ -215,10 +215,10 @@ def test_a_sifting_round_carries_the_last_basis_over():
     everything = {p.index for p in response.purchases}
     first = {p.index for p in response.purchases[: len(everything) // 2]}
     small = build_model(response, campaign, active=first, relaxed=True)
-    optimiser._run_highs(small, campaign, 10.0)
+    backends._run_highs(small, campaign, 10.0)
     assert small.basis is not None
     large = build_model(response, campaign, active=everything, relaxed=True)
-    cols, rows = optimiser._carry_basis(small, large)
+    cols, rows = strategy._carry_basis(small, large)
     shared = {int(k): i for i, k in enumerate(small.col_key)}
     for j, key in enumerate(large.col_key.tolist()):
         expected = small.basis[0][shared[key]] if key in shared else 0  # kLower
@@ -244,12 +244,12 @@ def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
     campaign = sale_campaign(budget=200_000)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     relaxed = build_model(response, campaign, relaxed=True)
-    optimiser._run_highs(relaxed, campaign, 10.0)
-    under = optimiser._violations(relaxed)
+    backends._run_highs(relaxed, campaign, 10.0)
+    under = strategy._violations(relaxed)
     assert under  # the relaxation buys some purchases below their minimum order
-    repaired = optimiser._repair(relaxed, under, campaign, "highs", time.perf_counter(), None)
+    repaired = strategy._repair(relaxed, under, campaign, "highs", time.perf_counter(), None)
     assert repaired is not None
-    assert not optimiser._violations(repaired)
+    assert not strategy._violations(repaired)
     spent = dict(zip((p.index for p in repaired.purchases), repaired.spend(), strict=True))
     assert all(spent[i] == pytest.approx(0.0, abs=1e-9) for i in under)
     assert sum(spent.values()) <= campaign.budget / 1000 + 1e-6
@@ -260,8 +260,8 @@ def _relaxation_and_discrete(budget: float, *, lazy_under: bool):
     campaign = sale_campaign(budget=budget)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     relaxation = build_model(response, campaign, relaxed=True)
-    optimiser._run_highs(relaxation, campaign, 10.0)
-    lazy = optimiser._violations(relaxation) if lazy_under else set()
+    backends._run_highs(relaxation, campaign, 10.0)
+    lazy = strategy._violations(relaxation) if lazy_under else set()
     return campaign, relaxation, lambda: build_model(response, campaign, lazy=lazy), lazy
 
 
@@ -270,13 +270,13 @@ def test_a_relaxation_that_settles_every_choice_is_the_discrete_optimum():
     holds, the warm LP answers the discrete model without a branch and bound."""
     campaign, relaxation, discrete, _ = _relaxation_and_discrete(400_000, lazy_under=False)
     model = discrete()
-    bound = optimiser._settled_relaxation(model, relaxation, "highs", campaign, 10.0)
+    bound = strategy._settled_relaxation(model, relaxation, "highs", campaign, 10.0)
     assert bound is not None and model.x is not None
     assert set(model.x[list(model.on_col.values())].tolist()) <= {0.0, 1.0}
-    assert not len(optimiser._broken_discrete_rows(model, model.x))
+    assert not len(strategy._broken_discrete_rows(model, model.x))
     assert float(model.cost @ model.x) == pytest.approx(bound, rel=1e-9)
     branch_and_bound = discrete()
-    optimiser._run_highs(branch_and_bound, campaign, 10.0)
+    backends._run_highs(branch_and_bound, campaign, 10.0)
     assert branch_and_bound.x is not None
     assert float(branch_and_bound.cost @ branch_and_bound.x) == pytest.approx(bound, rel=1e-6)
 
@@ -287,9 +287,9 @@ def test_an_unsettled_relaxation_leaves_the_choices_to_branch_and_bound_with_a_s
     campaign, relaxation, discrete, lazy = _relaxation_and_discrete(400_000, lazy_under=True)
     model = discrete()
     assert lazy
-    assert optimiser._settled_relaxation(model, relaxation, "highs", campaign, 10.0) is None
+    assert strategy._settled_relaxation(model, relaxation, "highs", campaign, 10.0) is None
     assert model.x is None and model.start is not None
-    assert not len(optimiser._broken_discrete_rows(model, model.start))
+    assert not len(strategy._broken_discrete_rows(model, model.start))
     spent = replace(model, x=model.start).spend()
     for p, s in zip(model.purchases, spent.tolist(), strict=True):
         assert s == pytest.approx(0.0, abs=1e-9) or s >= p.min_order - 1e-6
@@ -300,12 +300,12 @@ def test_another_budget_reuses_the_coupling_rows_with_only_the_budget_row_rewrit
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     first = solve(response, campaign)
     more = campaign.model_copy(update={"budget": 210_000})
-    lent = optimiser._coupling_for(response, more, first)
-    fresh = optimiser.coupling(response, more)
+    lent = strategy._coupling_for(response, more, first)
+    fresh = optimiser_model.coupling(response, more)
     assert lent.pattern_value is first.model.coupling.pattern_value  # shared, not rebuilt
     assert lent.rows.upper == fresh.rows.upper and lent.rows.words == fresh.rows.words
     assert first.model.coupling.rows.upper != fresh.rows.upper  # the first solve's rows kept
     other_cap = campaign.model_copy(update={"budget": 210_000, "daily_cap": 20_000})
-    rebuilt = optimiser._coupling_for(response, other_cap, first)
+    rebuilt = strategy._coupling_for(response, other_cap, first)
     assert rebuilt.pattern_value is not first.model.coupling.pattern_value
-    assert rebuilt.rows.upper == optimiser.coupling(response, other_cap).rows.upper
+    assert rebuilt.rows.upper == optimiser_model.coupling(response, other_cap).rows.upper

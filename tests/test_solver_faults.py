@@ -20,12 +20,12 @@ import pulp
 import pytest
 from typer.testing import CliRunner
 
-from planner import optimiser
 from planner.cli import app
 from planner.config import Campaign
 from planner.errors import SolverError
 from planner.io.campaign_file import read_campaign
 from planner.models import Plan, Video
+from planner.optimiser import backends
 from planner.planning import make_plan
 from planner.synthetic import generate_roster
 
@@ -78,9 +78,9 @@ def _break_highs(monkeypatch: pytest.MonkeyPatch, exc: BaseException | None) -> 
 @pytest.fixture
 def fresh_banner() -> Iterator[None]:
     """The HiGHS banner silencer runs once per process; let a test see it run again."""
-    optimiser._silence_highs_banner.cache_clear()
+    backends._silence_highs_banner.cache_clear()
     yield
-    optimiser._silence_highs_banner.cache_clear()
+    backends._silence_highs_banner.cache_clear()
 
 
 def _assert_orders_are_valid(plan: Plan, campaign: Campaign) -> None:

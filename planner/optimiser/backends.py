@@ -1,0 +1,262 @@
+"""The solver back ends: HiGHS from arrays, and PuLP (CBC, and the explanation).
+
+Each solve sets the model's solution, duals and basis; a time limit never
+passes for a proof: only the solver's own optimal verdict counts.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import math
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.config import Campaign
+from planner.errors import SolverError
+from planner.optimiser.model import _BASIC, AllocationModel, Floats, Rows
+
+if TYPE_CHECKING:
+    import pulp
+
+# Seconds spent inside the solver backends during the current solve(): the rest of a
+# solve is model building, which the benchmarks report separately.
+SOLVER_SECONDS: contextvars.ContextVar[float] = contextvars.ContextVar(
+    "solver_seconds", default=0.0
+)
+
+
+@functools.cache
+def _silence_highs_banner() -> None:
+    """HiGHS prints a licence banner on its first instance, straight to fd 1."""
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
+    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit."""
+    import pulp  # only the CBC fallback and the explanation need PuLP
+
+    # Each call gets at least a second: a limit so short that no plan exists helps nobody.
+    limit = max(1.0, time_left)
+    gap = _search_gap(campaign) if campaign is not None else None
+    if backend == "highs":
+        _silence_highs_banner()
+        return pulp.HiGHS(msg=False, timeLimit=limit, gapRel=gap, threads=1)
+    with warnings.catch_warnings():
+        # PuLP 3.3 flags its bundled CBC as moving to the pulp[cbc] extra in 4.0; the
+        # dependency is pinned below 4, and the bundled binary is what we measured.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap)
+
+
+def _search_gap(campaign: Campaign) -> float:
+    """The gap the backends search to: a tenth of the one the plan is judged by.
+
+    The plan's status compares its GMV with the sifting bound, so the backend's
+    own stopping gap only decides how good the answer is: one stopping at the
+    very edge of the configured gap (after a warm start, say) would hand the
+    buyer a plan measurably worse than the plain MILP finds, at no saving.
+    """
+    return campaign.solver.relative_gap / 10
+
+
+class Infeasible(Exception):
+    pass
+
+
+def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
+                time_left: float) -> tuple[bool, float | None]:
+    """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound)."""
+    tick = time.perf_counter()
+    try:
+        if backend == "highs":
+            return _run_highs(model, campaign, time_left)
+        return _run_pulp(model, backend, campaign, time_left)
+    finally:
+        SOLVER_SECONDS.set(SOLVER_SECONDS.get() + time.perf_counter() - tick)
+
+
+def _run_highs(model: AllocationModel, campaign: Campaign,
+               time_left: float) -> tuple[bool, float | None]:
+    """Hand the arrays to HiGHS: coupling rows by column, then the discrete rows by row.
+
+    HiGHS minimises the negated GMV, so its row duals are negated to read as
+    GMV per unit of each row's right-hand side.
+    """
+    import highspy
+
+    _silence_highs_banner()
+    rows = model.coupling.rows
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", 1)
+    highs.setOptionValue("time_limit", max(1.0, time_left))
+    highs.setOptionValue("mip_rel_gap", _search_gap(campaign))
+    highs.passModel(
+        model.num_cols, len(rows), len(model.a_index), int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize), 0.0, -model.cost, model.col_lower, model.col_upper,
+        finite(rows.lower), finite(rows.upper), model.a_start[:-1].astype(np.int32),
+        model.a_index.astype(np.int32), model.a_value, model.integer.astype(np.int32),
+    )
+    extra = model.discrete
+    if len(extra):
+        highs.addRows(len(extra), finite(extra.lower), finite(extra.upper),
+                      len(model.d_index), model.d_start[:-1].astype(np.int32),
+                      model.d_index.astype(np.int32), model.d_value)
+    is_mip = bool(model.integer.any())
+    if not is_mip and model.start_basis is not None:
+        start = highspy.HighsBasis()
+        statuses = list(highspy.HighsBasisStatus.__members__.values())
+        start.col_status = [statuses[i] for i in model.start_basis[0].tolist()]
+        start.row_status = [statuses[i] for i in model.start_basis[1].tolist()]
+        start.valid = True
+        # Columns that left the model leave too few basic variables: HiGHS completes such
+        # an "alien" basis itself.
+        start.alien = int((model.start_basis[0] == _BASIC).sum()
+                          + (model.start_basis[1] == _BASIC).sum()) != len(start.row_status)
+        highs.setBasis(start)  # HiGHS checks it and starts cold from one that does not fit
+    if is_mip and model.start is not None:
+        highs.setSolution(model.num_cols, np.arange(model.num_cols, dtype=np.int32), model.start)
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        raise Infeasible
+    solution = highs.getSolution()
+    if not solution.value_valid:
+        raise SolverError(f"highs returned status {highs.modelStatusToString(status)}")
+    model.x = np.array(solution.col_value, dtype=np.float64)
+    if not is_mip:
+        basis = highs.getBasis()
+        if basis.valid:
+            model.basis = (np.array([int(b) for b in basis.col_status], dtype=np.int64),
+                           np.array([int(b) for b in basis.row_status], dtype=np.int64))
+    model.duals = (-np.array(solution.row_dual[: len(rows)], dtype=np.float64)
+                   if solution.dual_valid else None)
+    # A time limit still leaves a solution: trust only HiGHS's own verdict.
+    proven = status == highspy.HighsModelStatus.kOptimal
+    value = -float(highs.getInfo().objective_function_value)
+    bound = value if proven else math.nan
+    if is_mip:
+        dual_bound = -float(highs.getInfo().mip_dual_bound)
+        if math.isfinite(dual_bound):
+            bound = dual_bound
+    return proven, (bound if math.isfinite(bound) else None)
+
+
+def finite(bounds: list[float]) -> Floats:
+    # HiGHS reads anything beyond 1e20 as infinite; numpy's inf passes through as well.
+    return np.array(bounds, dtype=np.float64)
+
+
+@dataclass
+class PulpForm:
+    """The same model as a PuLP problem, for CBC and the infeasibility explanation."""
+
+    problem: pulp.LpProblem
+    variables: list[pulp.LpVariable]
+    coupling: list[pulp.LpConstraint]
+    slacks: dict[str, pulp.LpVariable]
+
+
+def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
+    """The model as a PuLP problem with the same names; ``elastic`` adds a slack per
+    coupling row and minimises their sum (what the commitments break, and by how much)."""
+    import pulp
+
+    problem = pulp.LpProblem("elastic" if elastic else "budget_plan",
+                             pulp.LpMinimize if elastic else pulp.LpMaximize)
+    names = [""] * model.num_cols
+    for k, pos in enumerate(model.active.tolist()):
+        first = int(model.col_start[k])
+        for j in range(first, int(model.col_start[k + 1])):
+            names[j] = f"x_{model.coupling.purchases[pos].index}_{j - first}"
+    for pos, col in model.on_col.items():
+        names[col] = f"on_{model.coupling.purchases[pos].index}"
+    variables = [
+        problem.add_variable(name, lowBound=float(lo), upBound=float(up),
+                             cat=pulp.LpBinary if is_int else pulp.LpContinuous)
+        for name, lo, up, is_int in zip(names, model.col_lower, model.col_upper, model.integer,
+                                        strict=True)
+    ]
+    if not elastic:
+        problem.setObjective(pulp.LpAffineExpression(
+            [(v, float(c)) for v, c in zip(variables, model.cost, strict=True) if c],
+            name="expected_gmv"))
+    rows = model.coupling.rows
+    by_row: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(len(rows))]
+    for col, var in enumerate(variables):
+        for k in range(int(model.a_start[col]), int(model.a_start[col + 1])):
+            by_row[int(model.a_index[k])].append((var, float(model.a_value[k])))
+    coupling_rows: list[pulp.LpConstraint] = []
+    slacks: dict[str, pulp.LpVariable] = {}
+    for i, terms in enumerate(by_row):
+        expr = pulp.LpAffineExpression(terms)
+        if elastic:
+            slack = problem.add_variable(f"slack_{rows.names[i]}", lowBound=0)
+            slacks[rows.names[i]] = slack
+            expr.addterm(slack, -1.0 if math.isinf(rows.lower[i]) else 1.0)
+        coupling_rows.append(_constrain(problem, rows, i, expr))
+    extra = model.discrete
+    for i in range(len(extra)):
+        terms = [(variables[int(model.d_index[k])], float(model.d_value[k]))
+                 for k in range(int(model.d_start[i]), int(model.d_start[i + 1]))]
+        _constrain(problem, extra, i, pulp.LpAffineExpression(terms))
+    if elastic:
+        problem.setObjective(pulp.lpSum(slacks.values()))
+    return PulpForm(problem, variables, coupling_rows, slacks)
+
+
+def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
+               expr: pulp.LpAffineExpression) -> pulp.LpConstraint:
+    import pulp
+
+    lower, upper = rows.lower[i], rows.upper[i]
+    if math.isinf(lower):
+        constraint = expr <= upper
+    elif math.isinf(upper):
+        constraint = expr >= lower
+    else:
+        constraint = pulp.LpConstraint(expr, sense=pulp.LpConstraintEQ, rhs=upper)
+    problem.addConstraint(constraint, name=rows.names[i])
+    return constraint
+
+
+def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
+              time_left: float) -> tuple[bool, float | None]:
+    import pulp
+
+    form = to_pulp(model)
+    problem = form.problem
+    problem.solve(pulp_solver(backend, campaign, time_left))
+    status = pulp.LpStatus[problem.status]
+    if status == "Infeasible":
+        raise Infeasible
+    if status not in ("Optimal",) or problem.sol_status not in (
+        pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible
+    ):
+        raise SolverError(f"{backend} returned status {status}")
+    model.x = np.array([v.varValue or 0.0 for v in form.variables], dtype=np.float64)
+    pis = [c.pi for c in form.coupling]
+    # PuLP reports duals of the minimised (negated) objective: flip them back.
+    model.duals = None if any(pi is None for pi in pis) else -np.array(pis, dtype=np.float64)
+    objective = float(pulp.value(problem.objective) or 0.0)
+    # PuLP says "Optimal" after a time limit: trust only the solver's own verdict.
+    proven = problem.sol_status == pulp.LpSolutionOptimal
+    return proven, (objective if proven else None)
+

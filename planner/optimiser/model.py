@@ -1,0 +1,433 @@
+"""The model's constraint families and the allocation model built from them.
+
+One function per coupling family (budget, daily cap, tool caps, balance,
+reach, audience pool), each writing named rows so that infeasibility and
+binding limits can be told to the buyer; ``build_model`` gathers an active
+set's columns and adds the discrete rows (minimum orders, exclusivity).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.config import Campaign
+from planner.response import KYUAN, Purchase, ResponseModel
+from planner.tools import Tool
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+_TOL = 1e-7
+_LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
+_INF = math.inf
+
+
+# ---------------------------------------------------------------- named rows
+
+
+@dataclass
+class Rows:
+    """Named constraint rows ``lower <= a·x <= upper``, with their family and words."""
+
+    names: list[str] = field(default_factory=list)
+    families: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+
+    def add(self, family: str, name: str, words: str, *, lower: float = -_INF,
+            upper: float = _INF) -> int:
+        self.names.append(name)
+        self.families.append(family)
+        self.words.append(words)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        return len(self.names) - 1
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class _Entries:
+    """Coefficients of coupling rows per unit of a purchase's spend (COO triplets)."""
+
+    purchase: list[Ints] = field(default_factory=list)
+    row: list[Ints] = field(default_factory=list)
+    value: list[Floats] = field(default_factory=list)
+
+    def add(self, purchases: Iterable[int], row: int | Iterable[int],
+            values: float | Iterable[float]) -> None:
+        p = np.fromiter(purchases, dtype=np.int64)
+        r = np.full(len(p), row, dtype=np.int64) if isinstance(row, int) else np.fromiter(
+            row, dtype=np.int64, count=len(p))
+        v = np.full(len(p), float(values)) if isinstance(values, float | int) else np.fromiter(
+            values, dtype=np.float64, count=len(p))
+        self.purchase.append(p)
+        self.row.append(r)
+        self.value.append(v)
+
+
+@dataclass
+class Coupling:
+    """Everything the model needs per purchase, built once per solve.
+
+    ``pattern_*`` is a compressed-column matrix with one column per purchase:
+    its coefficient in every coupling row per thousand yuan of spend (every
+    segment of a purchase shares its purchase's column).
+    """
+
+    purchases: list[Purchase]
+    rows: Rows
+    pattern_start: Ints
+    pattern_row: Ints
+    pattern_value: Floats
+    seg_start: Ints
+    seg_roi: Floats
+    seg_width: Floats
+    best_roi: Floats  # each purchase's first-segment ROI (-inf without segments)
+    min_order: Floats
+    shares: tuple[float, float]
+    campaign: Campaign  # the one its rows were written for
+
+    def segments(self, positions: Ints) -> tuple[Ints, Ints]:
+        """(start of each purchase's columns, source segment of each column) for ``positions``."""
+        counts = self.seg_start[positions + 1] - self.seg_start[positions]
+        return _gather(self.seg_start[positions], counts)
+
+
+def _gather(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
+    """Concatenated ranges ``starts[i] .. starts[i] + counts[i]``, and where each begins."""
+    begin = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=begin[1:])
+    total = int(begin[-1])
+    offsets = np.arange(total, dtype=np.int64) - np.repeat(begin[:-1], counts)
+    return begin, np.repeat(starts, counts) + offsets
+
+
+def fixed_total(response: ResponseModel, *, tool: Tool | None = None,
+                 seeding: bool | None = None) -> float:
+    return sum(
+        sum(f.day_spend.values()) for f in response.fixed
+        if (tool is None or f.commitment.tool is tool)
+        and (seeding is None or f.seeding is seeding)
+    )
+
+
+def budget_row(response: ResponseModel, campaign: Campaign) -> tuple[str, float]:
+    """The budget row's words and upper bound: the only coupling row the budget moves."""
+    fixed = fixed_total(response)
+    words = (f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already "
+             "committed)")
+    return words, campaign.budget / KYUAN - fixed
+
+
+def add_budget(rows: Rows, entries: _Entries, response: ResponseModel,
+               campaign: Campaign) -> None:
+    words, upper = budget_row(response, campaign)
+    row = rows.add("budget", "budget", words, upper=upper)
+    entries.add(range(len(response.purchases)), row, 1.0)
+
+
+def add_daily_cap(rows: Rows, entries: _Entries, response: ResponseModel,
+                  campaign: Campaign) -> None:
+    if campaign.daily_cap is None:
+        return
+    fixed: dict[date, float] = {}
+    for f in response.fixed:
+        for day, spend in f.day_spend.items():
+            fixed[day] = fixed.get(day, 0.0) + spend
+    # Every planned day gets its row, active purchases or not, so its dual prices the rest.
+    row_of = {
+        day: rows.add("daily_cap", f"daily_cap_{day:%Y%m%d}",
+                      f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}",
+                      upper=campaign.daily_cap / KYUAN - fixed.get(day, 0.0))
+        for day in response.days
+    }
+    triples = [
+        (p_pos, row_of[day], share)
+        for p_pos, p in enumerate(response.purchases)
+        for day, share in zip(p.days, p.day_shares, strict=True) if day in row_of
+    ]
+    entries.add((t[0] for t in triples), [t[1] for t in triples], [t[2] for t in triples])
+
+
+def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
+                  campaign: Campaign) -> None:
+    for tool in campaign.chain_tools():
+        cap = campaign.tools[tool].max_budget
+        if cap is None:
+            continue
+        row = rows.add("tool_budget", f"tool_budget_{tool}", f"the {tool} cap of {cap:,.0f} yuan",
+                       upper=cap / KYUAN - fixed_total(response, tool=tool))
+        entries.add((i for i, p in enumerate(response.purchases) if p.tool is tool), row, 1.0)
+
+
+def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
+                campaign: Campaign) -> None:
+    """seeding >= s_min x total and seeding <= s_max x total, with KOL fees as seeding.
+
+    Written as (1 - s) x seeding - s x harvesting against the fixed part.
+    """
+    s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
+    fixed_seed = response.kol_fees + fixed_total(response, seeding=True)
+    fixed_harvest = fixed_total(response, seeding=False)
+    seeding = [p.seeding for p in response.purchases]
+    if s_min > 0:
+        row = rows.add(
+            "balance", "seeding_share_min",
+            f"the balance bound: seeding (KOL fees + Influence tools) at least {s_min:.0%}",
+            lower=s_min * fixed_harvest - (1 - s_min) * fixed_seed)
+        entries.add(range(len(seeding)), row, ((1 - s_min) if s else -s_min for s in seeding))
+    if s_max < 1:
+        row = rows.add("balance", "seeding_share_max",
+                       f"the balance bound: seeding at most {s_max:.0%}",
+                       upper=s_max * fixed_harvest - (1 - s_max) * fixed_seed)
+        entries.add(range(len(seeding)), row, ((1 - s_max) if s else -s_max for s in seeding))
+
+
+def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
+                      campaign: Campaign) -> None:
+    offered: dict[str, float] = {}
+    for p in response.purchases:
+        offered[p.video_id] = offered.get(p.video_id, 0.0) + p.capacity * p.impressions_per_kyuan
+    row_of: dict[str, int] = {}
+    for video_id, total in sorted(offered.items()):
+        room = response.amplification_room.get(video_id, 0.0)
+        # Skip rows that cannot bind: fewer impressions on offer than the room left.
+        if total <= room:
+            continue
+        row_of[video_id] = rows.add(
+            "amplification", f"amplification_{_safe(video_id)}",
+            f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural plays)",
+            upper=room / 1e6)
+    chosen = [(i, p) for i, p in enumerate(response.purchases) if p.video_id in row_of]
+    entries.add((i for i, _ in chosen), [row_of[p.video_id] for _, p in chosen],
+                [p.impressions_per_kyuan / 1e6 for _, p in chosen])
+
+
+COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification)
+
+
+def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
+    """The coupling rows and every purchase's segments, as arrays."""
+    purchases = response.purchases
+    rows, entries = Rows(), _Entries()
+    for family in COUPLING_FAMILIES:
+        family(rows, entries, response, campaign)
+    owner = np.concatenate(entries.purchase) if entries.purchase else np.zeros(0, np.int64)
+    order = np.argsort(owner, kind="stable")
+    pattern_start = np.zeros(len(purchases) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
+    seg_start = np.zeros(len(purchases) + 1, dtype=np.int64)
+    np.cumsum([len(p.seg_width) for p in purchases], out=seg_start[1:])
+    return Coupling(
+        purchases=purchases,
+        rows=rows,
+        pattern_start=pattern_start,
+        pattern_row=np.concatenate(entries.row)[order] if entries.row else owner,
+        pattern_value=np.concatenate(entries.value)[order] if entries.value
+        else np.zeros(0),
+        seg_start=seg_start,
+        seg_roi=np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
+                            count=int(seg_start[-1])),
+        seg_width=np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
+                              count=int(seg_start[-1])),
+        best_roi=np.array([p.seg_roi[0] if p.seg_roi else -_INF for p in purchases],
+                          dtype=np.float64),
+        min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
+        shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
+        campaign=campaign,
+    )
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "_" for ch in text)
+
+
+# ---------------------------------------------------------------- the model
+
+
+@dataclass
+class AllocationModel:
+    """One model over the ``active`` purchases: columns, named rows, and its solution.
+
+    Columns are the active purchases' segments (in order), then one on/off
+    column per purchase with a binary. The coupling rows' matrix is held by
+    column; the discrete rows (minimum orders, exclusivity) by row.
+    """
+
+    coupling: Coupling
+    active: Ints  # purchase positions in the model, ascending
+    col_start: Ints  # purchase i's segments are columns col_start[i] .. col_start[i + 1]
+    cost: Floats  # GMV per thousand yuan (maximised)
+    col_lower: Floats
+    col_upper: Floats
+    integer: Bools
+    a_start: Ints
+    a_index: Ints
+    a_value: Floats
+    discrete: Rows
+    d_start: Ints
+    d_index: Ints
+    d_value: Floats
+    on_col: dict[int, int]  # purchase position -> its on/off column
+    x: Floats | None = None  # column values after a solve
+    start: Floats | None = None  # a known (near-)feasible point the MIP search may start from
+    col_key: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    basis: tuple[Ints, Ints] | None = None  # HiGHS column and row statuses after an LP solve
+    start_basis: tuple[Ints, Ints] | None = None  # an LP basis to start the simplex from
+    duals: Floats | None = None  # coupling rows: GMV per unit of relaxing the row
+
+    @property
+    def purchases(self) -> list[Purchase]:
+        return [self.coupling.purchases[i] for i in self.active.tolist()]
+
+    def under_minimum(self) -> Bools:
+        """Per active purchase: buys something, but less than its minimum order."""
+        spent = self.spend()
+        return (spent > _TOL) & (spent < self.coupling.min_order[self.active] - 1e-6)
+
+    def segment_columns(self, purchases: Ints) -> Ints:
+        """The segment columns of the active purchases at ``purchases`` (model positions)."""
+        starts = self.col_start[purchases]
+        return _gather(starts, self.col_start[purchases + 1] - starts)[1]
+
+    @property
+    def rows(self) -> Rows:
+        return self.coupling.rows
+
+    @property
+    def family_of(self) -> dict[str, str]:
+        rows, extra = self.coupling.rows, self.discrete
+        return dict(zip(rows.names + extra.names, rows.families + extra.families, strict=True))
+
+    @property
+    def describe(self) -> dict[str, str]:
+        rows, extra = self.coupling.rows, self.discrete
+        return dict(zip(rows.names + extra.names, rows.words + extra.words, strict=True))
+
+    @property
+    def num_cols(self) -> int:
+        return len(self.cost)
+
+    def spend(self) -> Floats:
+        """Thousand yuan per active purchase in the current solution."""
+        assert self.x is not None
+        totals = np.zeros(len(self.x) + 1)
+        np.cumsum(self.x, out=totals[1:])
+        return totals[self.col_start[1:]] - totals[self.col_start[:-1]]
+
+    def row_activity(self) -> Floats:
+        """Each coupling row's value ``a·x`` in the current solution."""
+        assert self.x is not None
+        counts = np.diff(self.a_start)
+        columns = np.repeat(np.arange(self.num_cols), counts)
+        activity: Floats = np.bincount(self.a_index, weights=self.a_value * self.x[columns],
+                                       minlength=len(self.coupling.rows)).astype(np.float64)
+        return activity
+
+
+def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
+                lazy: set[int] | None = None, active: set[int] | None = None,
+                relaxed: bool = False, shared: Coupling | None = None) -> AllocationModel:
+    """Assemble the model over the ``active`` purchases (all when None).
+
+    ``flat`` puts a minimum-order binary on every purchase; ``lazy`` names the
+    daily purchases that get one; ``relaxed`` makes every binary continuous.
+    ``shared`` reuses the coupling rows of an earlier model of the same response.
+    """
+    couple = shared or coupling(response, campaign)
+    purchases = couple.purchases
+    positions = np.arange(len(purchases), dtype=np.int64) if active is None else np.array(
+        sorted(i for i, p in enumerate(purchases) if p.index in active), dtype=np.int64)
+    col_start, source = couple.segments(positions)
+    n_seg = len(source)
+    owner = np.repeat(positions, np.diff(col_start))
+    a_start, pattern = _gather(couple.pattern_start[owner],
+                               couple.pattern_start[owner + 1] - couple.pattern_start[owner])
+    lazy = lazy or set()
+    binaries = [
+        int(i) for i in positions.tolist()
+        if purchases[i].is_content_service or flat or purchases[i].index in lazy
+    ]
+    on_col = {i: n_seg + k for k, i in enumerate(binaries)}
+    n_cols = n_seg + len(binaries)
+    model = AllocationModel(
+        coupling=couple,
+        active=positions,
+        col_start=col_start,
+        cost=np.concatenate([couple.seg_roi[source], np.zeros(len(binaries))]),
+        col_lower=np.zeros(n_cols),
+        col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries))]),
+        integer=np.concatenate([np.zeros(n_seg, dtype=bool),
+                                np.full(len(binaries), not relaxed)]),
+        # The on/off columns take no part in the coupling rows.
+        a_start=np.concatenate([a_start, np.full(len(binaries), a_start[-1])]),
+        a_index=couple.pattern_row[pattern],
+        a_value=couple.pattern_value[pattern],
+        discrete=Rows(),
+        d_start=np.zeros(1, dtype=np.int64),
+        d_index=np.zeros(0, dtype=np.int64),
+        d_value=np.zeros(0),
+        on_col=on_col,
+        # Segment columns by their global segment, on/off columns by -(position + 1):
+        # what a later model needs to carry this one's basis over.
+        col_key=np.concatenate([source, -1 - np.array(binaries, dtype=np.int64)]),
+    )
+    _add_discrete_rows(model)
+    return model
+
+
+def _add_discrete_rows(model: AllocationModel) -> None:
+    """Minimum orders (per segment links, MEASURED: much tighter) and CS-Dou+ exclusivity."""
+    purchases = model.coupling.purchases
+    rows = model.discrete
+    starts: list[int] = [0]
+    index: list[int] = []
+    value: list[float] = []
+
+    def row(family: str, name: str, words: str, terms: list[tuple[int, float]], *,
+            lower: float = -_INF, upper: float = _INF) -> None:
+        rows.add(family, name, words, lower=lower, upper=upper)
+        index.extend(c for c, _ in terms)
+        value.extend(v for _, v in terms)
+        starts.append(len(index))
+
+    first_col = {int(p): int(model.col_start[k]) for k, p in enumerate(model.active.tolist())}
+    for pos, on in model.on_col.items():
+        p = purchases[pos]
+        cols = range(first_col[pos], first_col[pos] + len(p.seg_width))
+        words = f"the {p.tool} minimum order of {p.min_order * KYUAN:,.0f} yuan"
+        row("min_order", f"min_order_{p.index}", words,
+            [(c, 1.0) for c in cols] + [(on, -p.min_order)], lower=0.0)
+        for k, (c, w) in enumerate(zip(cols, p.seg_width, strict=True)):
+            row("min_order", f"link_{p.index}_{k}", words, [(c, 1.0), (on, -w)], upper=0.0)
+    dou_plus = {
+        (purchases[pos].video_id, purchases[pos].days[0]): pos for pos in first_col
+        if purchases[pos].tool is Tool.DOU_PLUS
+    }
+    for pos, on in model.on_col.items():
+        cs = purchases[pos]
+        if not cs.is_content_service:
+            continue
+        for day in cs.days:
+            dp_pos = dou_plus.get((cs.video_id, day))
+            if dp_pos is None:
+                continue
+            dp = purchases[dp_pos]
+            for k, w in enumerate(dp.seg_width):
+                row("cs_excludes_dou_plus", f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}",
+                    f"content service and Dou+ never together on {cs.video_id}",
+                    [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
+    model.d_start = np.array(starts, dtype=np.int64)
+    model.d_index = np.array(index, dtype=np.int64)
+    model.d_value = np.array(value, dtype=np.float64)
+
