@@ -17,8 +17,10 @@ The rule of thumb, as buyers run it:
    content service needs its full 50,000 yuan), the daily cap, each tool's
    budget cap, content service and Dou+ never on the same video and day
    (whichever is taken first blocks the other), the paid-reach limit (100x
-   natural plays), and the seeding share (harvesting only while KOL fees and
-   seeding tools keep their minimum share; seeding only up to the maximum).
+   natural plays), the seeding share (harvesting only while KOL fees and
+   seeding tools keep their minimum share; seeding only up to the maximum),
+   and the audience pool (harvesting only as far as the seeding bought so far
+   has built it).
 
 It runs on the planner's own response model (``planner.response``), so both
 are judged by the same expected-GMV yardstick: GMV = segment ROI x amount,
@@ -38,9 +40,15 @@ from datetime import date
 from planner.config import Campaign
 from planner.models import Video
 from planner.planning import assess_roster
-from planner.response import KYUAN, Purchase, ResponseModel, build_response_model
+from planner.response import (
+    KYUAN,
+    AudiencePool,
+    Purchase,
+    ResponseModel,
+    build_response_model,
+)
 from planner.rules import Assessment
-from planner.tools import CHAIN_TOOLS, Tool
+from planner.tools import CHAIN_TOOLS, HARVESTING_TOOLS, Tool
 
 _EPS = 1e-9
 
@@ -103,6 +111,7 @@ def allocate_rule_of_thumb(
             )
 
     reach_left = dict(response.amplification_room)  # impressions
+    pool = AudiencePool(response, campaign)
     s_min = campaign.balance.min_seeding_share
     s_max = campaign.balance.max_seeding_share
     seeding = response.kol_fees + sum(sum(f.day_spend.values()) for f in response.fixed
@@ -142,6 +151,8 @@ def allocate_rule_of_thumb(
                               if share > 0)
             if p.impressions_per_kyuan > 0:
                 limits.append(reach_left.get(video_id, 0.0) / p.impressions_per_kyuan)
+            if p.tool in HARVESTING_TOOLS and p.impressions_per_kyuan > 0:
+                limits.append(pool.room(p.days[0]) / p.impressions_per_kyuan)
             if p.seeding and s_max < 1:
                 # seeding <= s_max x (seeding + harvesting)
                 limits.append(harvesting * s_max / (1 - s_max) - seeding)
@@ -162,6 +173,7 @@ def allocate_rule_of_thumb(
             reach_left[video_id] = reach_left.get(video_id, 0.0) - amount * (
                 p.impressions_per_kyuan
             )
+            pool.take(p, amount)
             if p.seeding:
                 seeding += amount
             else:

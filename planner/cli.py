@@ -85,7 +85,8 @@ def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     from planner.io.tables import read_videos
 
     camp = read_campaign(campaign)
-    roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date)
+    roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date,
+                                    last_day=camp.end)
     _warn(warnings)
     return camp, roster
 

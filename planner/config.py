@@ -53,6 +53,10 @@ class ToolConfig(_Strict):
     sale_capacity_multiplier: float = Field(
         1.0, ge=0, description="Capacity on big-sale days relative to normal days."
     )
+    sale_conversion_multiplier: float | None = Field(
+        None, gt=0, description="Payment conversion on big-sale peak days relative to normal "
+        "days; empty: the campaign's [sale] conversion_multiplier."
+    )
     max_budget: float | None = Field(None, ge=0, description="Cap on this tool's total, yuan.")
     max_daily: float | None = Field(
         None, ge=0, description="Cap on this tool's spend per video and day."
@@ -63,12 +67,16 @@ def default_tools() -> dict[Tool, ToolConfig]:
     return {
         # Dou+: ~20 yuan / 1,000 plays [practice]; 100-yuan minimum [seed];
         # leftover traffic, near zero in big sales when OCPM bids 2-3x [seed].
+        # "Can barely spend, and if it does spend, the effect is poor" [seed]: near-zero
+        # capacity AND worse conversion than on normal days.
         Tool.DOU_PLUS: ToolConfig(
             cpm=20, min_order=100, efficiency=0.6, daily_reach_multiple=2.0,
             sale_price_multiplier=1.0, sale_capacity_multiplier=0.05,
+            sale_conversion_multiplier=0.8,
         ),
-        # Content service: 50,000 minimum, one-shot schedule [seed]; booked ahead
-        # of a sale it keeps its normal price [seed: lock-in].
+        # Content service: 50,000 minimum, one-shot schedule [seed]. Locked a month ahead
+        # of a sale it keeps its booked price (sale_price_multiplier 1.0 is the price of
+        # the locked sale schedule) and receives the sale's conversion [seed: lock-in].
         Tool.CONTENT_SERVICE: ToolConfig(
             cpm=25, min_order=50_000, efficiency=0.7, daily_reach_multiple=4.0,
         ),
@@ -86,15 +94,18 @@ def default_tools() -> dict[Tool, ToolConfig]:
             sale_price_multiplier=2.0,
         ),
         Tool.QIANCHUAN: ToolConfig(
-            cpm=40, min_order=300, efficiency=0.8, daily_reach_multiple=8.0,
+            cpm=40, min_order=300, efficiency=1.2, daily_reach_multiple=8.0,
             sale_price_multiplier=2.0,
         ),
+        # Harvesting (stage M) retargets the audience that seeding built (Yuntu A1-A3 ->
+        # A4): it converts better than a natural play, but only as far as that audience
+        # reaches ([harvest] bounds its volume by the pool seeding has built) [seed].
         Tool.AD_FEED: ToolConfig(
-            cpm=50, min_order=300, efficiency=0.5, daily_reach_multiple=10.0,
+            cpm=50, min_order=300, efficiency=1.4, daily_reach_multiple=10.0,
             sale_price_multiplier=2.0,
         ),
         Tool.UNI_DESK: ToolConfig(
-            cpm=45, min_order=300, efficiency=0.55, daily_reach_multiple=8.0,
+            cpm=45, min_order=300, efficiency=1.3, daily_reach_multiple=8.0,
             sale_price_multiplier=2.0,
         ),
     }
@@ -113,6 +124,25 @@ class TierConfig(_Strict):
         },
         description="Days after which a video's paid reach halves; KOC decay faster [seed].",
     )
+    prior_traffic_roi: dict[str, float] = Field(
+        default_factory=lambda: {
+            "koc": 0.8, "tail": 1.0, "mid": 1.2, "head": 1.5, "super_head": 1.8,
+        },
+        description="Traffic ROI expected of a scheduled post whose KOL has no history in "
+        "the roster (no 3-month ROI, no other video) [practice].",
+    )
+    prior_comment_like_rate: float = Field(
+        0.03, ge=0, description="Comment-like rate expected of a scheduled post without "
+        "history [practice]."
+    )
+
+    @field_validator("prior_traffic_roi")
+    @classmethod
+    def _priors_positive(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if v < 0}
+        if bad:
+            raise ValueError(f"prior traffic ROIs cannot be negative, got {bad}")
+        return value
 
     @field_validator("freshness_half_life_days")
     @classmethod
@@ -155,9 +185,15 @@ class RuleConfig(_Strict):
         "Dou+ pressure test first [seed].",
     )
     cs_weekly_cap: dict[str, float] = Field(
-        default_factory=lambda: {"super_head": 1_000_000.0, "head": 400_000.0},
+        default_factory=lambda: {
+            "super_head": 1_000_000.0, "head": 400_000.0, "mid": 150_000.0,
+        },
         description="Content service per week by tier, yuan [seed: ~1M super-head, "
-        "several 100k head].",
+        "several 100k head; below head lower, after a Dou+ pressure test].",
+    )
+    recent_roi_days: int = Field(
+        90, ge=1, description="A video's own traffic ROI counts as recent performance for a "
+        "lock-in while it is at most this many days old [seed: last 3 months]."
     )
     cs_min_comment_like_rate: float = Field(
         0.02, ge=0, description="Comments per like a video needs for content service [practice]."
@@ -210,10 +246,64 @@ class ResponseConfig(_Strict):
         return self
 
 
-class SaleConfig(_Strict):
-    """Big-sale effects [seed]: conversion 2-3x, OCPM prices 2-3x, Dou+ near zero."""
+SalePhaseKind = Literal["preheat", "presale", "peak", "return"]
 
-    conversion_multiplier: float = Field(2.5, gt=0, description="Payment conversion in sales.")
+
+def _default_intensity() -> dict[SalePhaseKind, float]:
+    return {"preheat": 0.2, "presale": 0.6, "peak": 1.0, "return": 0.5}
+
+
+class SaleConfig(_Strict):
+    """Big-sale effects [seed]: conversion 2-3x, OCPM prices 2-3x, Dou+ near zero.
+
+    The tools' sale multipliers and ``conversion_multiplier`` are the effects at
+    the peak; a phase with intensity i gets ``1 + i x (multiplier - 1)`` of each.
+    """
+
+    conversion_multiplier: float = Field(
+        2.5, gt=0, description="Payment conversion at the sale's peak [seed: 2-3x]."
+    )
+    peak_days: int = Field(
+        3, ge=1, description="A sale given only start and end: its last this many days are "
+        "the peak (爆发), the days before it the pre-sale (预售) [practice]."
+    )
+    phase_intensity: dict[SalePhaseKind, float] = Field(
+        default_factory=lambda: _default_intensity(),
+        description="Share of the peak's effects each phase gets [practice].",
+    )
+
+    @field_validator("phase_intensity")
+    @classmethod
+    def _intensity_range(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"phase intensities must lie between 0 and 1, got {bad}")
+        return value
+
+
+class HarvestConfig(_Strict):
+    """Seeding builds what harvesting converts [seed]: the audience pool (Yuntu A1-A3).
+
+    Harvest tools (AD feed, UD; Qianchuan in the closed loop) retarget the
+    audience the campaign's seeding has built so far: each period's harvest
+    impressions are at most ``daily_pool_reach`` x days x the pool at the
+    period's start, and never more than that share of ``audience_ceiling``
+    (saturation). The pool counts the roster's natural plays published by
+    then and every seeding impression bought before the period.
+    """
+
+    daily_pool_reach: float = Field(
+        0.05, gt=0, le=1, description="Share of the audience pool harvesting can reach a day."
+    )
+    existing_audience: float = Field(
+        0.0, ge=0, description="The brand's A1-A3 audience before the campaign, people."
+    )
+    audience_ceiling: float = Field(
+        50_000_000, gt=0, description="Most people the pool can hold (saturation) [practice]."
+    )
+    period_days: int = Field(
+        7, ge=1, description="Harvest volume is bounded per period of this many days."
+    )
 
 
 class BalanceConfig(_Strict):
@@ -268,16 +358,55 @@ class SolverConfig(_Strict):
     )
 
 
+class SalePhase(_Strict):
+    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects."""
+
+    kind: SalePhaseKind
+    start: date
+    end: date
+    intensity: float | None = Field(
+        None, ge=0, le=1, description="Share of the peak's effects; empty: [sale] "
+        "phase_intensity of this kind."
+    )
+    conversion_multiplier: float | None = Field(
+        None, gt=0, description="Payment conversion in this phase; empty: from the intensity."
+    )
+
+
 class BigSale(_Strict):
     name: str
     start: date
     end: date
+    phases: tuple[SalePhase, ...] = ()
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end < self.start:
             raise ValueError(f"big sale '{self.name}': end {self.end} is before start {self.start}")
+        seen: set[date] = set()
+        for phase in self.phases:
+            if phase.end < phase.start:
+                raise ValueError(f"big sale '{self.name}': phase {phase.kind} ends before it "
+                                 "starts")
+            if phase.start < self.start or phase.end > self.end:
+                raise ValueError(
+                    f"big sale '{self.name}': phase {phase.kind} ({phase.start}..{phase.end}) "
+                    f"lies outside the sale ({self.start}..{self.end})")
+            days = set(_date_range(phase.start, phase.end))
+            if days & seen:
+                raise ValueError(f"big sale '{self.name}': phases overlap ({phase.kind})")
+            seen |= days
         return self
+
+    def phase_on(self, day: date, sale: SaleConfig) -> SalePhase:
+        """The phase covering ``day``: a listed one, else pre-sale then a peak of the last days."""
+        for phase in self.phases:
+            if phase.start <= day <= phase.end:
+                return phase
+        peak_start = max(self.start, self.end - timedelta(days=sale.peak_days - 1))
+        if self.phases or day < peak_start:
+            return SalePhase(kind="presale", start=self.start, end=self.end)
+        return SalePhase(kind="peak", start=peak_start, end=self.end)
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -340,6 +469,7 @@ class Campaign(_Strict):
     response: ResponseConfig = ResponseConfig()
     sale: SaleConfig = SaleConfig()
     balance: BalanceConfig = BalanceConfig()
+    harvest: HarvestConfig = HarvestConfig()
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
 

@@ -25,10 +25,14 @@ class Video(_Model):
     followers: int = Field(ge=0)
     median_plays: float = Field(ge=0)
     publish_date: date
-    natural_plays: float = Field(ge=0, description="Plays before any paid traffic.")
-    natural_gmv: float = Field(ge=0, description="Sales from those natural plays, yuan.")
-    likes: int = Field(ge=0)
-    comments: int = Field(ge=0)
+    # Empty only on a scheduled post (published after the plan date): the planner then
+    # expects them from the KOL's history (planner.scheduled).
+    natural_plays: float | None = Field(None, ge=0, description="Plays before any paid traffic.")
+    natural_gmv: float | None = Field(
+        None, ge=0, description="Sales from those natural plays, yuan."
+    )
+    likes: int | None = Field(None, ge=0)
+    comments: int | None = Field(None, ge=0)
     shares: int | None = Field(None, ge=0)
     kol_authorized: bool = False
     ad_review_passed: bool = False
@@ -89,9 +93,16 @@ class DailySpend(_Model):
     expected_gmv: float
 
 
+VideoStatus = Literal["live", "scheduled"]
+
+
 class VideoSummary(_Model):
     video_id: str
     kol_name: str = ""
+    status: VideoStatus = Field(
+        "live", description="scheduled: booked KOL post not yet live, planned from estimates."
+    )
+    publish_date: date | None = None
     gpm: float
     traffic_roi: float
     tier: Tier

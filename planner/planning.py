@@ -21,26 +21,53 @@ from planner.response import (
     check_commitments,
 )
 from planner.rules import Assessment, assess_video, reason
+from planner.scheduled import expected_roster
 from planner.tools import SEEDING_TOOLS, Tool
 
 
-def assess_roster(videos: Sequence[Video], campaign: Campaign) -> list[Assessment]:
-    """Score every video and apply the rules; rejects videos published after the plan date."""
-    plan_date = campaign.effective_plan_date
-    late = [v for v in videos if v.publish_date > plan_date]
+def assess_roster(videos: Sequence[Video], campaign: Campaign,
+                  signals: Signals = NO_SIGNALS) -> list[Assessment]:
+    """Score every video and apply the rules.
+
+    A video published after the plan date is a scheduled post, planned from its
+    KOL's history; one published after the campaign's end can carry nothing and is
+    refused.
+    """
+    late = [v for v in videos if v.publish_date > campaign.end]
     if late:
         raise InputError(
             [
                 Problem(
-                    f"video '{v.video_id}' is published {v.publish_date}, after the plan date "
-                    f"{plan_date}.",
+                    f"video '{v.video_id}' is published {v.publish_date}, after the campaign "
+                    f"ends ({campaign.end}): no order could ever run on it.",
                     column="publish_date",
-                    fix="Plan on or after the publish date, or correct the date.",
+                    fix="Correct the publish date, or leave the post out of this campaign.",
                 )
                 for v in late
             ]
         )
-    return [assess_video(v, campaign) for v in videos]
+    expected = expected_roster(videos, campaign)
+    missing = [v for v in videos if v.video_id not in expected and v.natural_plays is None]
+    if missing:
+        raise InputError([
+            Problem(
+                f"video '{v.video_id}' was published {v.publish_date}, on or before the plan "
+                f"date {campaign.effective_plan_date}, but has no natural plays or GMV.",
+                column="natural_plays",
+                fix="Fill in its natural plays, GMV, likes and comments (星图 task report).",
+            )
+            for v in missing
+        ])
+    assessed = []
+    for v in videos:
+        learned = signals.learned_dou_plus.get(v.video_id)
+        if v.video_id in expected:
+            filled, why = expected[v.video_id]
+            assessed.append(assess_video(filled, campaign, scheduled=why,
+                                         learned_dou_plus_roi=learned))
+        else:
+            assessed.append(assess_video(v, campaign, learned_dou_plus_roi=learned))
+    return assessed
 
 
 def score_roster(videos: Sequence[Video], campaign: Campaign) -> list[VideoScore]:
@@ -110,7 +137,7 @@ class Planner:
         check_commitments(campaign, {v.video_id: v for v in videos}, source)
         self.videos = list(videos)
         self.campaign = campaign
-        self.assessments = assess_roster(videos, campaign)
+        self.assessments = assess_roster(videos, campaign, signals)
         ruled = time.perf_counter()
         self.response = build_response_model(self.assessments, campaign, signals)
         # Stages the first plan reports; later budgets reuse them at no cost.
@@ -258,6 +285,8 @@ def lay_out(
             VideoSummary(
                 video_id=a.video.video_id,
                 kol_name=a.video.kol_name,
+                status="scheduled" if a.scheduled else "live",
+                publish_date=a.video.publish_date,
                 gpm=round(a.scores.gpm, 4),
                 traffic_roi=round(a.scores.traffic_roi, 4),
                 tier=a.scores.tier,

@@ -9,7 +9,8 @@ best segments first and a linear program stays exact.
     impressions a day = natural plays x tool reach multiple x account weight
                         x freshness (halves every tier half-life)
                         x sale capacity multiplier (Dou+ near zero in big sales)
-    capacity (yuan)   = impressions / 1000 x CPM x sale price multiplier
+    capacity (yuan)   = impressions / 1000 x normal CPM (a sale's higher price buys
+                        fewer impressions with it)
     ROI               = GPM x tool efficiency x sale conversion multiplier
                         / (CPM x sale price multiplier)
 
@@ -35,7 +36,7 @@ from planner.rules import (
     tool_reasons,
 )
 from planner.scoring import VideoScores, freshness
-from planner.tools import SEEDING_TOOLS, Tool
+from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
 
 KYUAN = 1000.0
 
@@ -94,6 +95,8 @@ class Signals:
     declining: frozenset[str] = frozenset()
     burst: frozenset[str] = frozenset()
     reasons: dict[tuple[str, Tool], list[Reason]] = field(default_factory=dict)
+    # Learned Dou+ ROI per video: a passed pressure test and recent performance [seed].
+    learned_dou_plus: dict[str, float] = field(default_factory=dict)
 
 
 NO_SIGNALS = Signals()
@@ -109,6 +112,9 @@ class ResponseModel:
     kol_fees: float  # thousand yuan, stage A spend that counts as seeding
     amplification_room: dict[str, float]  # video -> paid impressions still allowed
     notes: list[str]
+    # (publish date, natural plays) of every roster video: stage A's share of the
+    # audience pool harvesting converts (expected plays for scheduled posts).
+    natural_reach: list[tuple[date, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -118,9 +124,49 @@ class _DayTerms:
     efficiency: float
     conversion: float
     cpm: float
+    base_cpm: float  # the normal day's price: a sale's volume in yuan, not in impressions
     daily_reach: float
     capacity_mult: float
     sale: BigSale | None
+
+
+def sale_effect(multiplier: float, intensity: float) -> float:
+    """A peak multiplier scaled to a phase: ``1 + intensity x (multiplier - 1)``."""
+    return 1.0 + intensity * (multiplier - 1.0)
+
+
+def day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
+    """What ``tool`` costs, converts and can buy on ``day``, sale phase included.
+
+    Per tool [seed]: auction tools pay and convert 2-3x at the peak; Dou+ keeps
+    its price but gets near-zero capacity and converts worse; content service
+    locked a month ahead keeps its booked price (its ``sale_price_multiplier``,
+    1.0 by default) and receives the sale's conversion.
+    """
+    cfg = campaign.tools[tool]
+    sale = campaign.sale_on(day)
+    if sale is None:
+        return _DayTerms(efficiency=cfg.efficiency, conversion=1.0, cpm=cfg.cpm,
+                         base_cpm=cfg.cpm, daily_reach=cfg.daily_reach_multiple,
+                         capacity_mult=1.0, sale=None)
+    phase = sale.phase_on(day, campaign.sale)
+    intensity = (phase.intensity if phase.intensity is not None
+                 else campaign.sale.phase_intensity.get(phase.kind, 1.0))
+    if cfg.sale_conversion_multiplier is not None:
+        conversion = sale_effect(cfg.sale_conversion_multiplier, intensity)
+    elif phase.conversion_multiplier is not None:
+        conversion = phase.conversion_multiplier
+    else:
+        conversion = sale_effect(campaign.sale.conversion_multiplier, intensity)
+    return _DayTerms(
+        efficiency=cfg.efficiency,
+        conversion=conversion,
+        cpm=cfg.cpm * sale_effect(cfg.sale_price_multiplier, intensity),
+        base_cpm=cfg.cpm,
+        daily_reach=cfg.daily_reach_multiple,
+        capacity_mult=sale_effect(cfg.sale_capacity_multiplier, intensity),
+        sale=sale,
+    )
 
 
 class Economics:
@@ -143,23 +189,7 @@ class Economics:
         key = (tool, day)
         cached = self._terms.get(key)
         if cached is None:
-            campaign = self.campaign
-            cfg = campaign.tools[tool]
-            sale = campaign.sale_on(day)
-            price_mult = cfg.sale_price_multiplier if sale else 1.0
-            if tool is Tool.CONTENT_SERVICE:
-                # Booked a month ahead, content service keeps its normal price in the sale
-                # [seed].
-                price_mult = 1.0
-            cpm = cfg.cpm * price_mult
-            cached = self._terms[key] = _DayTerms(
-                efficiency=cfg.efficiency,
-                conversion=campaign.sale.conversion_multiplier if sale else 1.0,
-                cpm=cpm,
-                daily_reach=cfg.daily_reach_multiple,
-                capacity_mult=cfg.sale_capacity_multiplier if sale else 1.0,
-                sale=sale,
-            )
+            cached = self._terms[key] = day_terms(self.campaign, tool, day)
         return cached
 
     def of(self, video: Video, scores: VideoScores, tool: Tool,
@@ -167,19 +197,25 @@ class Economics:
         """(ROI, capacity in thousand yuan, impressions per thousand yuan) on one day."""
         t = self.terms(tool, day)
         impressions = (
-            video.natural_plays
+            (video.natural_plays or 0.0)
             * t.daily_reach
             * scores.weight_factor
             * freshness((day - video.publish_date).days, scores.half_life_days)
             * t.capacity_mult
         )
-        capacity = impressions / 1000.0 * t.cpm / KYUAN
+        # What a day can take in yuan is the normal day's: a higher sale price buys fewer
+        # impressions with it, never more money into the same tool.
+        capacity = impressions / 1000.0 * t.base_cpm / KYUAN
         return self.roi(scores, tool, day), capacity, KYUAN * 1000.0 / t.cpm
 
     def roi(self, scores: VideoScores, tool: Tool, day: date) -> float:
         """The ROI part of ``of``: cheap enough to skip cells below the floor early."""
+        return self.roi_of_gpm(scores.gpm, tool, day)
+
+    def roi_of_gpm(self, gpm: float, tool: Tool, day: date) -> float:
+        """ROI of a tool on a day for content that sells ``gpm`` per 1,000 natural plays."""
         t = self.terms(tool, day)
-        return scores.gpm * t.efficiency * t.conversion / t.cpm
+        return gpm * t.efficiency * t.conversion / t.cpm
 
     def too_small(self, capacity: float, min_order: float) -> bool:
         """True when even every segment of this capacity is under the minimum order."""
@@ -209,6 +245,73 @@ def tool_economics(
     return Economics(campaign).of(video, scores, tool, day)
 
 
+@dataclass(frozen=True)
+class PoolPeriod:
+    """One harvest period: its first day, length, and the pool it starts with (people)."""
+
+    start: date
+    length: int
+    base: float  # existing audience + natural plays published and committed seeding before it
+    reach: float  # share of the pool harvesting may reach over the period
+
+
+def pool_periods(response: ResponseModel, campaign: Campaign) -> list[PoolPeriod]:
+    """The harvest periods of the planned days, with the audience each starts from.
+
+    Seeding builds what harvesting converts [seed]: the optimiser's
+    ``audience_pool`` rows and the rule-of-thumb baseline both read these.
+    """
+    cfg = campaign.harvest
+    if not response.days:
+        return []
+    first, last = response.days[0], response.days[-1]
+    fixed_seeded: dict[date, float] = {}
+    for f in response.fixed:
+        if f.seeding and f.day_spend:
+            for day in f.day_spend:
+                fixed_seeded[day] = fixed_seeded.get(day, 0.0) + f.impressions / len(f.day_spend)
+    periods = []
+    for k in range((last - first).days // cfg.period_days + 1):
+        start = first + timedelta(days=k * cfg.period_days)
+        length = min(cfg.period_days, (last - start).days + 1)
+        base = (cfg.existing_audience
+                + sum(plays for published, plays in response.natural_reach if published < start)
+                + sum(v for day, v in fixed_seeded.items() if day < start))
+        periods.append(PoolPeriod(start, length, base, cfg.daily_pool_reach * length))
+    return periods
+
+
+class AudiencePool:
+    """Harvest room left as a plan fills day by day (the baseline's view of the pool rows)."""
+
+    def __init__(self, response: ResponseModel, campaign: Campaign) -> None:
+        self.periods = pool_periods(response, campaign)
+        self.ceiling = campaign.harvest.audience_ceiling
+        self.period_days = campaign.harvest.period_days
+        self.first = response.days[0] if response.days else None
+        self.seeded: dict[date, float] = {}
+        self.harvested = [0.0] * len(self.periods)
+
+    def _period(self, day: date) -> int:
+        assert self.first is not None
+        return (day - self.first).days // self.period_days
+
+    def room(self, day: date) -> float:
+        """Harvest impressions the period of ``day`` can still take."""
+        k = self._period(day)
+        p = self.periods[k]
+        pool = p.base + sum(v for d, v in self.seeded.items() if d < p.start)
+        return max(0.0, p.reach * min(pool, self.ceiling) - self.harvested[k])
+
+    def take(self, purchase: Purchase, amount: float) -> None:
+        impressions = amount * purchase.impressions_per_kyuan
+        if purchase.tool in HARVESTING_TOOLS:
+            self.harvested[self._period(purchase.days[0])] += impressions
+        elif purchase.seeding:
+            for day, share in zip(purchase.days, purchase.day_shares, strict=True):
+                self.seeded[day] = self.seeded.get(day, 0.0) + impressions * share
+
+
 def _content_service_windows(
     campaign: Campaign, first_day: date
 ) -> list[tuple[tuple[date, ...], BigSale | None]]:
@@ -233,7 +336,7 @@ def _content_service_windows(
     if block:
         windows.append((tuple(block), None))
     for sale in campaign.big_sales:
-        sale_days = tuple(d for d in campaign.days() if sale.covers(d))
+        sale_days = tuple(d for d in campaign.days() if sale.covers(d) and d >= first_day)
         if sale_days:
             windows.append((sale_days, sale))
     return windows
@@ -326,10 +429,13 @@ def build_response_model(
                     )
                 )
                 continue
-            first_day = plan_date
+            # Nothing is bought on a video before it is published [seed].
+            first_day = max(plan_date, video.publish_date)
             burst = assessment.burst or video.video_id in signals.burst
             if tool is Tool.DOU_PLUS and not burst and assessment.dou_plus_first_day is not None:
                 first_day = max(first_day, assessment.dou_plus_first_day)
+            burst_until = (video.publish_date + timedelta(days=campaign.rules.burst_window_days)
+                           if tool is Tool.DOU_PLUS and burst else None)
             # ROI changes only with the sale: judge the floor once per sale (None = normal).
             below: dict[str | None, bool] = {}
             for day in days:
@@ -339,10 +445,12 @@ def build_response_model(
                     continue
                 sale = economics.terms(tool, day).sale
                 sale_name = sale.name if sale is not None else None
-                if sale_name not in below:
+                if burst_until is not None and day < burst_until:
+                    pass  # a burst day is judged on its first hours (_daily_purchase)
+                elif sale_name not in below:
                     below[sale_name] = economics.below_floor(
                         economics.roi(assessment.scores, tool, day) * multiplier)
-                if below[sale_name]:
+                if (burst_until is None or day >= burst_until) and below[sale_name]:
                     continue
                 purchase = _daily_purchase(assessment, tool, day, economics, signals,
                                            multiplier, learned, burst, len(purchases))
@@ -353,7 +461,7 @@ def build_response_model(
     for a in assessments:
         used = sum(f.impressions for f in fixed if f.commitment.video_id == a.video.video_id)
         room[a.video.video_id] = max(
-            0.0, campaign.rules.max_amplification * a.video.natural_plays - used
+            0.0, campaign.rules.max_amplification * (a.video.natural_plays or 0.0) - used
         )
     return ResponseModel(
         purchases=purchases,
@@ -362,6 +470,8 @@ def build_response_model(
         kol_fees=kol_fees,
         amplification_room=room,
         notes=[],
+        natural_reach=[(a.video.publish_date, a.video.natural_plays or 0.0)
+                       for a in assessments],
     )
 
 
@@ -380,14 +490,18 @@ def _daily_purchase(
     video, scores, campaign = assessment.video, assessment.scores, economics.campaign
     cfg = campaign.tools[tool]
     roi, capacity, imp_per_k = economics.of(video, scores, tool, day)
-    roi *= multiplier
-    if economics.below_floor(roi):
-        return None
     burst_day = (
         tool is Tool.DOU_PLUS
         and burst
         and (day - video.publish_date).days < campaign.rules.burst_window_days
     )
+    if burst_day and scores.first_2h_roi is not None:
+        # Burst mode buys on the first hours' sales (the Dou+ model of the burst) [seed].
+        roi = max(roi, economics.roi_of_gpm(scores.first_2h_roi * campaign.reference_cpm,
+                                            tool, day))
+    roi *= multiplier
+    if economics.below_floor(roi):
+        return None
     if burst_day:
         capacity = max(capacity, campaign.rules.burst_day_target / KYUAN)
     if cfg.max_daily is not None:
@@ -426,6 +540,12 @@ def _daily_purchase(
         targeting, _ = suixintui_targeting(scores)
     elif tool is Tool.KOL_BIDDING:
         targeting = kol_bidding_strategy(video, campaign)
+    elif tool in HARVESTING_TOOLS:
+        why.append(reason(
+            "harvest_audience_pool",
+            f"{tool} retargets the audience seeding has built (A1-A3 -> A4): its volume "
+            "grows with that pool",
+        ))
     return Purchase(
         index=index,
         video_id=video.video_id,
@@ -453,17 +573,23 @@ def _content_service_purchases(
     multiplier: float = 1.0,
     learned: list[Reason] | None = None,
 ) -> list[Purchase]:
-    """One candidate one-shot order per window: weekly on normal days, whole sale for lock-ins."""
+    """One candidate one-shot order per window: weekly on normal days, whole sale for lock-ins.
+
+    A normal schedule reaches what the video can still carry (its freshness); a
+    sale lock-in is sold as a media schedule: its volume is the tier's weekly
+    scale over the sale and its value the video's (or KOL's) recent traffic ROI,
+    not the original video's decay [seed].
+    """
     video, scores, campaign = assessment.video, assessment.scores, economics.campaign
     rules = campaign.rules
     plan_date = campaign.effective_plan_date
-    first_day = plan_date + timedelta(days=rules.cs_booking_lead_days)
+    first_day = max(plan_date + timedelta(days=rules.cs_booking_lead_days), video.publish_date)
     weekly_cap = rules.cs_weekly_cap.get(scores.tier, 0.0) / KYUAN
     cfg = campaign.tools[Tool.CONTENT_SERVICE]
     out: list[Purchase] = []
     for window_days, sale in _content_service_windows(campaign, first_day):
         if sale is not None:
-            if sale.name not in assessment.lock_ins:
+            if sale.name not in assessment.lock_ins or assessment.recent_roi is None:
                 continue
             booking = assessment.lock_ins[sale.name]
             why = [
@@ -482,6 +608,14 @@ def _content_service_purchases(
         per_day = [
             economics.of(video, scores, Tool.CONTENT_SERVICE, d) for d in window_days
         ]
+        if sale is not None and assessment.recent_roi is not None:
+            gpm = assessment.recent_roi * campaign.reference_cpm
+            per_day = [
+                (economics.roi_of_gpm(gpm, Tool.CONTENT_SERVICE, d),
+                 weekly_cap / 7.0 * economics.terms(Tool.CONTENT_SERVICE, d).capacity_mult,
+                 imp)
+                for d, (_, _, imp) in zip(window_days, per_day, strict=True)
+            ]
         capacity = sum(c for _, c, _ in per_day)
         if capacity <= 0:
             continue

@@ -22,7 +22,7 @@ TOOL_REASON_CODES: dict[Tool, frozenset[str]] = {
     Tool.SUIXINTUI: frozenset(
         {"roi_above_floor", "suixintui_untargeted_first", "suixintui_targeted"}
     ),
-    Tool.CONTENT_SERVICE: frozenset({"cs_eligible"}),
+    Tool.CONTENT_SERVICE: frozenset({"cs_eligible", "cs_pressure_test_passed"}),
     Tool.KOL_BIDDING: frozenset({"kol_bidding_ok"}),
     Tool.QIANCHUAN: frozenset({"ad_tool_ok"}),
     Tool.AD_FEED: frozenset({"ad_tool_ok"}),
@@ -56,6 +56,19 @@ REASON_CODES: dict[str, str] = {
     "exhausted).",
     "dou_plus_sale_no_capacity": "Big-sale day: OCPM bids crowd out Dou+, little to buy.",
     "cs_eligible": "Content service possible: ROI and comment-like rate pass, KOL big enough.",
+    "cs_pressure_test_passed": "Below head, but the Dou+ pressure test proved the content "
+    "model: content service may scale it.",
+    "cs_ad_review": "Content service is a hard-ad product: the video must pass ad review.",
+    "scheduled_from_3m_roi": "Scheduled post: expected from median plays and the KOL's "
+    "3-month traffic ROI.",
+    "scheduled_from_kol_videos": "Scheduled post: expected from median plays and the KOL's "
+    "other videos.",
+    "scheduled_from_tier_prior": "Scheduled post without KOL history: expected from median "
+    "plays and the tier's prior ROI.",
+    "scheduled_buyer_estimate": "Scheduled post: plays and GMV as the buyer expects them.",
+    "harvest_audience_pool": "Harvesting retargets the audience seeding has built; its "
+    "volume grows with that pool.",
+    "burst_limited": "A burst day got less than its target: the named limit took the rest.",
     "cs_tier_too_small": "Below head KOLs get a Dou+ pressure test before content service.",
     "cs_roi_below_floor": "Content service needs traffic ROI above the floor.",
     "cs_comment_like_low": "Comment-like rate too low to carry content-service volume.",
@@ -63,8 +76,10 @@ REASON_CODES: dict[str, str] = {
     "cs_one_shot": "Content service is one-shot: booked whole, not optimised mid-way.",
     "sale_lock_in": "Content service for the big sale, booked 30 days ahead to lock traffic.",
     "lock_in_too_late": "Less than 30 days before the sale: no new content service for it.",
-    "lock_in_no_3m_roi": "No 3-month traffic ROI: the video cannot be chosen for a lock-in.",
-    "lock_in_3m_roi_low": "3-month traffic ROI below the floor: not chosen for a lock-in.",
+    "lock_in_no_3m_roi": "No recent (3-month) traffic ROI: the video cannot be chosen for a "
+    "lock-in.",
+    "lock_in_3m_roi_low": "Recent (3-month) traffic ROI below the floor: not chosen for a "
+    "lock-in.",
     "kol_bidding_ok": "KOL bidding possible: authorised, ad review passed, account has weight.",
     "kol_bidding_not_authorized": "KOL bidding needs the KOL's authorisation.",
     "kol_bidding_ad_review": "KOL bidding needs a passed ad review.",
@@ -191,26 +206,37 @@ def dou_plus_targeting(video: Video, scores: VideoScores, mode: Mode, campaign: 
     return "basic+interest"
 
 
-def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign) -> Verdict:
-    """Gate by KOL tier, traffic ROI and comment-like rate [seed]."""
+def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign,
+                         learned_dou_plus_roi: float | None = None) -> Verdict:
+    """Gate by ad review, KOL tier (or a passed Dou+ pressure test), ROI and comment-like
+    rate [seed]."""
     rules = campaign.rules
     floor = campaign.effective_roi_floor
+    if not video.ad_review_passed:
+        return Verdict(False, reason(
+            "cs_ad_review",
+            "no content service: it is a hard-ad product and the video has not passed ad "
+            "review"))
+    roi = scores.traffic_roi
+    pressure_tested = False
     if scores.tier not in rules.cs_tiers:
-        return Verdict(
-            False,
-            reason(
-                "cs_tier_too_small",
-                f"no content service: {scores.tier.replace('_', '-')} KOL, "
-                "a Dou+ pressure test comes first",
-            ),
-        )
-    if scores.traffic_roi < floor:
+        if learned_dou_plus_roi is None or learned_dou_plus_roi < floor:
+            return Verdict(
+                False,
+                reason(
+                    "cs_tier_too_small",
+                    f"no content service: {scores.tier.replace('_', '-')} KOL, "
+                    "a Dou+ pressure test comes first",
+                ),
+            )
+        pressure_tested = True
+        roi = learned_dou_plus_roi
+    if roi < floor:
         return Verdict(
             False,
             reason(
                 "cs_roi_below_floor",
-                f"no content service: traffic ROI {scores.traffic_roi:.2f} below the floor "
-                f"{floor:.2f}",
+                f"no content service: traffic ROI {roi:.2f} below the floor {floor:.2f}",
             ),
         )
     if scores.comment_like_rate < rules.cs_min_comment_like_rate:
@@ -223,6 +249,12 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign) 
             ),
         )
     cap = rules.cs_weekly_cap.get(scores.tier, 0.0)
+    if pressure_tested:
+        return Verdict(True, reason(
+            "cs_pressure_test_passed",
+            f"content service possible after the Dou+ pressure test: learned Dou+ ROI "
+            f"{roi:.2f} clears the floor {floor:.2f}, comment-like rate "
+            f"{scores.comment_like_rate:.1%}, up to {_yuan(cap)} yuan a week"))
     return Verdict(
         True,
         reason(
@@ -233,8 +265,26 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign) 
     )
 
 
-def lock_in_rule(video: Video, sale: BigSale, campaign: Campaign) -> tuple[date | None, Reason]:
-    """Book content service for a sale >=30 days ahead with 3-month ROI evidence [seed].
+def recent_roi(video: Video, scores: VideoScores, campaign: Campaign,
+               learned_dou_plus_roi: float | None = None) -> tuple[float | None, str]:
+    """The video's recent (3-month) traffic ROI and where it comes from [seed: lock-in].
+
+    The 3-month ROI on record first; else learned ROI from actuals; else the video's
+    own traffic ROI while it is at most ``recent_roi_days`` old (a scheduled post's is
+    its KOL's expected one).
+    """
+    if video.roi_3m is not None:
+        return video.roi_3m, "3-month traffic ROI"
+    if learned_dou_plus_roi is not None:
+        return learned_dou_plus_roi, "learned Dou+ ROI"
+    if scores.age_days <= campaign.rules.recent_roi_days:
+        return scores.traffic_roi, "the video's own traffic ROI"
+    return None, ""
+
+
+def lock_in_rule(video: Video, scores: VideoScores, sale: BigSale, campaign: Campaign,
+                 learned_dou_plus_roi: float | None = None) -> tuple[date | None, Reason]:
+    """Book content service for a sale >=30 days ahead on good recent ROI [seed].
 
     Returns the booking date, or None with the reason it cannot be booked.
     """
@@ -248,20 +298,23 @@ def lock_in_rule(video: Video, sale: BigSale, campaign: Campaign) -> tuple[date 
             f"{booking} ({rules.lock_in_days} days ahead) and the plan is dated {plan_date}",
         )
     floor = campaign.effective_roi_floor
-    if video.roi_3m is None:
+    roi, source = recent_roi(video, scores, campaign, learned_dou_plus_roi)
+    if roi is None:
         return None, reason(
-            "lock_in_no_3m_roi", f"no lock-in for {sale.name}: no 3-month traffic ROI on record"
+            "lock_in_no_3m_roi",
+            f"no lock-in for {sale.name}: no traffic ROI from the last "
+            f"{rules.recent_roi_days} days on record",
         )
-    if video.roi_3m < floor:
+    if roi < floor:
         return None, reason(
             "lock_in_3m_roi_low",
-            f"no lock-in for {sale.name}: 3-month traffic ROI {video.roi_3m:.2f} below "
+            f"no lock-in for {sale.name}: recent traffic ROI {roi:.2f} ({source}) below "
             f"{floor:.2f}",
         )
     return booking, reason(
         "sale_lock_in",
         f"lock-in for {sale.name}: book by {booking} ({rules.lock_in_days} days before "
-        f"{sale.start}); 3-month traffic ROI {video.roi_3m:.2f}",
+        f"{sale.start}); recent traffic ROI {roi:.2f} ({source})",
     )
 
 
@@ -326,13 +379,28 @@ class Assessment:
     dou_plus_first_day: date | None = None
     # big-sale name -> booking date allowed for a content-service lock-in
     lock_ins: dict[str, date] = field(default_factory=dict)
+    scheduled: bool = False  # booked KOL post, not live yet: figures are expected
+    recent_roi: float | None = None  # what a lock-in is judged and valued on
+
+    @property
+    def first_day(self) -> date:
+        """No order on a video before it is published."""
+        return self.video.publish_date
 
 
-def assess_video(video: Video, campaign: Campaign) -> Assessment:
-    """Apply every rule to one video for the campaign's chain."""
+def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None = None,
+                 learned_dou_plus_roi: float | None = None) -> Assessment:
+    """Apply every rule to one video for the campaign's chain.
+
+    ``scheduled`` is the estimate behind a post that is not live yet;
+    ``learned_dou_plus_roi`` is what re-planning learned of its Dou+ (a pressure test).
+    """
     scores = score_video(video, campaign)
     burst = is_burst(video, scores, campaign)
-    result = Assessment(video=video, scores=scores, burst=burst)
+    result = Assessment(video=video, scores=scores, burst=burst, scheduled=scheduled is not None)
+    if scheduled is not None:
+        result.reasons.append(scheduled)
+    result.recent_roi = recent_roi(video, scores, campaign, learned_dou_plus_roi)[0]
     floor_verdict = roi_floor_rule(scores, campaign.effective_roi_floor)
     result.reasons.append(floor_verdict.reason)
     for tool in CHAIN_TOOLS[campaign.chain]:
@@ -349,12 +417,13 @@ def assess_video(video: Video, campaign: Campaign) -> Assessment:
                 else:
                     result.reasons.append(suixintui_targeting(scores)[1])
         elif tool is Tool.CONTENT_SERVICE:
-            verdict = content_service_rule(video, scores, campaign)
+            verdict = content_service_rule(video, scores, campaign, learned_dou_plus_roi)
             result.reasons.append(verdict.reason)
             if verdict.allowed:
                 result.eligible.add(tool)
                 for sale in campaign.big_sales:
-                    booking, why = lock_in_rule(video, sale, campaign)
+                    booking, why = lock_in_rule(video, scores, sale, campaign,
+                                                learned_dou_plus_roi)
                     result.reasons.append(why)
                     if booking is not None:
                         result.lock_ins[sale.name] = booking

@@ -40,7 +40,7 @@ def engagement_rate_by_follower(video: Video) -> float:
     """(likes + comments + shares) / followers x 100, in percent."""
     if video.followers <= 0:
         return 0.0
-    engagements = video.likes + video.comments + (video.shares or 0)
+    engagements = (video.likes or 0) + (video.comments or 0) + (video.shares or 0)
     return engagements / video.followers * 100.0
 
 
@@ -92,7 +92,8 @@ def score_video(video: Video, campaign: Campaign, on: date | None = None) -> Vid
     """Score a video on the plan date with the campaign's reference CPM."""
     day = on or campaign.effective_plan_date
     tier = kol_tier(video.followers, campaign.tiers)
-    value = gpm(video.natural_gmv, video.natural_plays)
+    # A scheduled post is scored on its expected figures (planner.scheduled) once filled.
+    value = gpm(video.natural_gmv or 0.0, video.natural_plays or 0.0)
     first_2h_roi = None
     if video.first_2h_plays and video.first_2h_gmv is not None:
         first_2h_roi = traffic_roi(
@@ -104,7 +105,7 @@ def score_video(video: Video, campaign: Campaign, on: date | None = None) -> Vid
         age_days=(day - video.publish_date).days,
         gpm=value,
         traffic_roi=traffic_roi(value, campaign.reference_cpm),
-        comment_like_rate=comment_like_rate(video.comments, video.likes),
+        comment_like_rate=comment_like_rate(video.comments or 0, video.likes or 0),
         engagement_rate=engagement_rate_by_follower(video),
         has_weight=has_weight(video.median_plays, campaign.rules),
         weight_factor=weight_factor(

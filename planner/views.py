@@ -25,16 +25,8 @@ from planner.config import BigSale, Campaign, Commitment
 from planner.errors import Problem
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
-from planner.rules import (
-    ad_tool_rule,
-    content_service_rule,
-    kol_bidding_rule,
-    reason,
-    roi_floor_rule,
-)
-from planner.scoring import score_video
 from planner.sweep import TargetResult
-from planner.tools import AD_TOOLS, CHAIN_TOOLS, TOOL_LABEL_ZH, Chain, Tool
+from planner.tools import CHAIN_TOOLS, TOOL_LABEL_ZH, Chain, Tool
 
 TOOL_NAMES: Final[dict[Tool, str]] = {
     Tool.DOU_PLUS: "Dou+",
@@ -274,40 +266,51 @@ class ToolVerdict:
     reason: Reason
 
 
-def why_not_eligible(video: Video, campaign: Campaign) -> list[ToolVerdict]:
+# Per tool, the reason codes that close it (planner.rules); AD-tool verdicts name their tool.
+_BLOCKING_CODES: Final[dict[Tool, frozenset[str]]] = {
+    Tool.DOU_PLUS: frozenset({"roi_below_floor"}),
+    Tool.SUIXINTUI: frozenset({"roi_below_floor"}),
+    Tool.CONTENT_SERVICE: frozenset(
+        {"cs_ad_review", "cs_tier_too_small", "cs_roi_below_floor", "cs_comment_like_low"}),
+    Tool.KOL_BIDDING: frozenset(
+        {"kol_bidding_not_authorized", "kol_bidding_ad_review", "kol_bidding_low_weight"}),
+    Tool.QIANCHUAN: frozenset({"ad_tool_blocked"}),
+    Tool.AD_FEED: frozenset({"ad_tool_blocked"}),
+    Tool.UNI_DESK: frozenset({"ad_tool_blocked"}),
+}
+
+
+def why_not_eligible(video: Video, campaign: Campaign,
+                     roster: Sequence[Video] | None = None) -> list[ToolVerdict]:
     """For each tool of the chain the video may not use, the rule that blocks it.
 
-    Asks the same rule functions the planner applies (``planner.rules``), so
-    the reason shown is the reason the planner used.
+    Reads the planner's own assessment (``planner.planning.assess_roster``), so
+    the reason shown is the reason the planner used; ``roster`` lets a scheduled
+    post be expected from its KOL's other videos, as in the plan.
     """
-    scores = score_video(video, campaign)
-    floor = roi_floor_rule(scores, campaign.effective_roi_floor)
+    from planner.planning import assess_roster
+
+    videos = list(roster) if roster is not None else [video]
+    if all(v.video_id != video.video_id for v in videos):
+        videos.append(video)
+    assessment = next(a for a in assess_roster(videos, campaign)
+                      if a.video.video_id == video.video_id)
     blocked: list[ToolVerdict] = []
     for tool in CHAIN_TOOLS[campaign.chain]:
-        if not campaign.tools[tool].enabled:
-            why = reason("tool_disabled", f"{tool} is switched off")
-        elif tool in (Tool.DOU_PLUS, Tool.SUIXINTUI):
-            if floor.allowed:
-                continue
-            why = floor.reason
-        elif tool is Tool.CONTENT_SERVICE:
-            verdict = content_service_rule(video, scores, campaign)
-            if verdict.allowed:
-                continue
-            why = verdict.reason
-        elif tool is Tool.KOL_BIDDING:
-            verdict = kol_bidding_rule(video, scores)
-            if verdict.allowed:
-                continue
-            why = verdict.reason
-        elif tool in AD_TOOLS:
-            verdict = ad_tool_rule(video, tool)
-            if verdict.allowed:
-                continue
-            why = verdict.reason
-        else:  # pragma: no cover - every tool is handled above
+        if tool in assessment.eligible:
             continue
-        blocked.append(ToolVerdict(tool, why))
+        codes = _BLOCKING_CODES[tool]
+        # A switched-off tool is closed by the switch first, whatever the rules say.
+        why = next((r for r in assessment.reasons
+                    if r.code == "tool_disabled" and r.text.startswith(f"{tool} ")), None)
+        why = why or next(
+            (r for r in assessment.reasons
+             if r.code in codes and (r.code != "ad_tool_blocked"
+                                     or r.text.startswith(f"no {tool}:"))),
+            None,
+        )
+        if why is not None:
+            blocked.append(ToolVerdict(tool, why))
     return blocked
 
 
@@ -532,6 +535,14 @@ def campaign_dict_from_form(
         form.commitments, COMMITMENT_COLUMNS, Commitment, "Commitments table"
     )
     problems += found
+    # The table shows name and dates; a sale's phases stay as the file gave them while
+    # its dates still hold them.
+    phases = {sale.name: sale for sale in base.big_sales}
+    for sale in sales:
+        known = phases.get(str(sale.get("name")))
+        if known is not None and known.phases and (sale.get("start"), sale.get("end")) == (
+                known.start, known.end):
+            sale["phases"] = [p.model_dump() for p in known.phases]
     raw["big_sales"] = sales
     raw["commitments"] = commitments
 

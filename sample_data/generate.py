@@ -2,7 +2,7 @@
 
 Files (all derived from ``SEED`` and ``PLAN_DATE``, so re-running gives the same bytes):
 
-- ``videos.csv``          40 KOL videos, English headers, UTF-8
+- ``videos.csv``          40 live KOL videos and 4 scheduled head-KOL posts (排期), UTF-8
 - ``videos_zh.xlsx``      the same roster with the simplified-Chinese headers, 是/否 booleans
 - ``campaign_tmall.toml`` a 618 Douyin -> Tmall campaign (lock-in possible)
 - ``campaign_closed_loop.toml`` a 30-day Douyin closed-loop campaign with a short sale
@@ -59,7 +59,37 @@ ZH_COLUMNS: dict[str, str] = {
 
 
 def roster() -> list[Video]:
-    return generate_roster(N_VIDEOS, seed=SEED, plan_date=PLAN_DATE)
+    videos = generate_roster(N_VIDEOS, seed=SEED, plan_date=PLAN_DATE)
+    return videos + scheduled_posts(videos)
+
+
+def scheduled_posts(videos: Sequence[Video]) -> list[Video]:
+    """Head-KOL posts booked on 星图 for the 618 pre-heat, live after the plan date.
+
+    Their natural plays and sales are empty: the planner expects them from the
+    KOL's history (3-month ROI, the KOL's other videos, else the tier prior).
+    Head KOLs pass ad review at the script stage, so they carry ad review and
+    authorisation already. They all go live by 2027-05-20, inside both sample
+    campaigns.
+    """
+    by_id = {v.video_id: v for v in videos}
+    again = by_id["v0025"]  # a head KOL already in the roster: "the KOL's other videos"
+    booked = [
+        ("v0041", "林小鹿的护肤日记", 6_200_000, 820_000.0, date(2027, 5, 12), 2.1, 168_000.0),
+        ("v0042", "大橙子评测", 12_400_000, 1_450_000.0, date(2027, 5, 15), 1.8, 420_000.0),
+        ("v0043", again.kol_name, again.followers, again.median_plays, date(2027, 5, 18),
+         None, 260_000.0),
+        ("v0044", "安安的成分课", 4_100_000, 390_000.0, date(2027, 5, 20), None, 98_000.0),
+    ]
+    return [
+        Video(
+            video_id=video_id, kol_name=name, followers=followers, median_plays=median,
+            publish_date=published, kol_authorized=True, ad_review_passed=True,
+            roi_3m=roi_3m, kol_fee=fee, product="小金瓶精华液",
+            landing_url="https://detail.tmall.com/item.htm?id=652201937745",
+        )
+        for video_id, name, followers, median, published, roi_3m, fee in booked
+    ]
 
 
 def _cell_text(value: object) -> str:
@@ -119,7 +149,7 @@ def write_videos_xlsx(videos: Sequence[Video], path: Path) -> None:
 
 
 def _traffic_roi(video: Video) -> float:
-    if video.natural_plays <= 0:
+    if not video.natural_plays or video.natural_gmv is None:
         return 0.0
     return video.natural_gmv / (video.natural_plays / 1000.0) / REFERENCE_CPM
 
@@ -151,7 +181,7 @@ start = 2027-04-21         # first day of paid traffic (投放开始)
 end = 2027-06-20           # last day (投放结束)
 
 budget = 3_000_000         # total paid-traffic budget (投流总预算), KOL fees not included
-daily_cap = 150_000        # most the team can spend on one day (日消耗上限)
+daily_cap = 100_000        # most the team can spend on one day (日消耗上限)
 
 # ROI floor (保本/目标ROI): every video whose traffic ROI (流量ROI = GPM / CPM) is at or
 # above it may get Dou+. Set it directly ...
@@ -170,6 +200,16 @@ reference_cpm = 40         # CPM (千次曝光价格) used to score traffic ROI
 name = "618"
 start = 2027-05-31         # pre-sale starts (预售)
 end = 2027-06-18           # the 618 peak (大促当天)
+# Phases (optional): without them the last 3 days are the peak (爆发) and the rest the
+# pre-sale (预售); each phase gets a share of the peak's effects (intensity 0..1).
+[[big_sales.phases]]
+kind = "presale"           # preheat / presale / peak / return
+start = 2027-05-31
+end = 2027-06-15
+[[big_sales.phases]]
+kind = "peak"
+start = 2027-06-16
+end = 2027-06-18
 
 # Orders already booked or spent (已下单): fixed, re-planning never changes them.
 [[commitments]]

@@ -32,6 +32,15 @@ def make_video(**overrides: Any) -> Video:
     return Video.model_validate(values)
 
 
+# Tool economics before harvesting drew on the audience pool: for tests whose scenario
+# (a relaxation under a minimum, a budget where the plan tops out) was built on them.
+COLD_HARVEST_TOOLS: dict[str, dict[str, Any]] = {
+    "ad_feed": {"efficiency": 0.5},
+    "uni_desk": {"efficiency": 0.55},
+    "qianchuan": {"efficiency": 0.8},
+}
+
+
 def make_campaign(**overrides: Any) -> Campaign:
     values: dict[str, Any] = {
         "name": "test",

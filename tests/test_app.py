@@ -62,7 +62,7 @@ def test_plan_page_loads_with_the_sample_and_waits_for_a_run() -> None:
     at = start()
     assert at.title[0].value == "Plan"
     assert not at.error
-    assert "40 videos from" in shown(at.sidebar.caption[0].value)
+    assert "44 videos from" in shown(at.sidebar.caption[0].value)
     assert at.button(key=RUN).label == "Run the plan"
     assert at.number_input(key="plan_page.campaign.budget").value == 3_000_000
     assert not at.main.metric  # nothing is planned before the buyer asks
@@ -74,7 +74,7 @@ def test_videos_page_loads_the_scored_roster() -> None:
     assert not at.exception
     assert at.title[0].value == "Videos"
     roster = at.dataframe[0].value
-    assert len(roster) == 40
+    assert len(roster) == 44
     assert {"gpm", "traffic_roi", "comment_like_rate", "engagement_rate", "tier",
             "eligible_tools", "verdicts"} <= set(roster.columns)
     assert "ROI floor 1.20" in shown(at.caption[0].value)
@@ -85,19 +85,19 @@ def test_videos_page_filters_by_tier_roi_and_tool() -> None:
     at.switch_page("app_pages/videos_page.py").run()
     at.multiselect(key="videos_page.tiers").set_value(["head", "super_head"]).run()
     big = at.dataframe[0].value
-    assert 0 < len(big) < 40 and set(big["tier"]) <= {"head", "super_head"}
+    assert 0 < len(big) < 44 and set(big["tier"]) <= {"head", "super_head"}
 
     at.multiselect(key="videos_page.tiers").set_value([]).run()
     at.number_input(key="videos_page.min_roi").set_value(2.0).run()
     strong = at.dataframe[0].value
-    assert 0 < len(strong) < 40 and (strong["traffic_roi"] >= 2.0).all()
+    assert 0 < len(strong) < 44 and (strong["traffic_roi"] >= 2.0).all()
 
     at.number_input(key="videos_page.min_roi").set_value(None).run()
     at.selectbox(key="videos_page.tool").set_value("content_service").run()
     cs = at.dataframe[0].value
-    assert 0 < len(cs) < 40
+    assert 0 < len(cs) < 44
     assert all("content_service" in tools for tools in cs["eligible_tools"])
-    assert f"{len(cs)} of 40 videos" in at.caption[1].value
+    assert f"{len(cs)} of 44 videos" in at.caption[1].value
 
 
 # ------------------------------------------------------------------ planning

@@ -31,9 +31,11 @@ def test_plan_on_sample_data_writes_xlsx_and_json(tmp_path, campaign):
     assert result.exit_code == 0, result.output
     plan = Plan.model_validate(json.loads((tmp_path / "out" / "plan.json").read_text("utf-8")))
     assert (tmp_path / "out" / "plan.xlsx").stat().st_size > 0
-    assert plan.status == "optimal"
+    # The closed loop's audience-pool rows leave its relaxation a little loose: the plan
+    # may be reported feasible, with its real gap, instead of proven optimal.
+    assert plan.status == "optimal" or (plan.status == "feasible" and plan.gap <= 0.005)
     assert plan.total_spend <= plan.budget
-    assert plan.orders and plan.daily and len(plan.videos) == 40
+    assert plan.orders and plan.daily and len(plan.videos) == 44  # 4 scheduled posts
 
 
 def test_plan_reads_the_chinese_xlsx_roster_like_the_csv(tmp_path):

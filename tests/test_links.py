@@ -66,11 +66,17 @@ def _roster() -> list[Video]:
     ]
 
 
+# One tool, so that each video gets exactly one order (and one link).
+DOU_PLUS_ONLY = {t: {"enabled": False} for t in ("content_service", "kol_bidding", "ad_feed",
+                                                   "uni_desk")}
+
+
 @pytest.fixture(scope="module")
 def planned() -> tuple[Plan, list[Video]]:
     videos = _roster()
     campaign = make_campaign(
-        default_landing_url="https://brand.example.com/618?from=douyin&utm_campaign=old"
+        default_landing_url="https://brand.example.com/618?from=douyin&utm_campaign=old",
+        tools=DOU_PLUS_ONLY,
     )
     plan = make_plan(videos, campaign)
     assert {o.video_id for o in plan.orders} == {"v1", "v2", "v3", "v4"}
@@ -82,6 +88,7 @@ def _frame(planned: tuple[Plan, list[Video]], **campaign: object) -> pd.DataFram
     slugs = campaign.pop("slugs", None)
     camp = make_campaign(
         default_landing_url="https://brand.example.com/618?from=douyin&utm_campaign=old",
+        tools=DOU_PLUS_ONLY,
         **campaign,
     )
     return links_frame(plan, videos, camp, slugs=slugs).set_index("video_id")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from factories import PLAN_DATE, make_campaign, make_video
+from factories import COLD_HARVEST_TOOLS, PLAN_DATE, make_campaign, make_video
 from planner.errors import InfeasibleError
 from planner.optimiser import backends, build_model, solve, strategy
 from planner.optimiser import model as optimiser_model
@@ -39,6 +39,7 @@ def sale_campaign(**overrides):
     values = dict(
         end=date(2027, 6, 5), budget=400_000, daily_cap=30_000,
         big_sales=[{"name": "618", "start": date(2027, 5, 28), "end": date(2027, 6, 3)}],
+        tools=COLD_HARVEST_TOOLS,
     )
     values.update(overrides)
     return make_campaign(**values)
@@ -241,7 +242,7 @@ def test_a_warm_start_changes_speed_not_the_plan(budget):
 def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
     """What a discrete round leaves under a minimum is dropped and its money re-spent by an
     LP with the choices fixed, instead of solving the whole discrete model again."""
-    campaign = sale_campaign(budget=200_000)
+    campaign = sale_campaign(budget=250_000)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     relaxed = build_model(response, campaign, relaxed=True)
     backends._run_highs(relaxed, campaign, 10.0)
@@ -256,8 +257,8 @@ def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
 
 
 
-def _relaxation_and_discrete(budget: float, *, lazy_under: bool):
-    campaign = sale_campaign(budget=budget)
+def _relaxation_and_discrete(budget: float, *, lazy_under: bool, daily_cap: float = 30_000):
+    campaign = sale_campaign(budget=budget, daily_cap=daily_cap)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     relaxation = build_model(response, campaign, relaxed=True)
     backends._run_highs(relaxation, campaign, 10.0)
@@ -284,7 +285,8 @@ def test_a_relaxation_that_settles_every_choice_is_the_discrete_optimum():
 def test_an_unsettled_relaxation_leaves_the_choices_to_branch_and_bound_with_a_start():
     """Purchases the LP buys under their minimum are open choices: the MIP decides them,
     starting from the settled part with the open purchases dropped."""
-    campaign, relaxation, discrete, lazy = _relaxation_and_discrete(400_000, lazy_under=True)
+    campaign, relaxation, discrete, lazy = _relaxation_and_discrete(120_000, lazy_under=True,
+                                                                daily_cap=5_000)
     model = discrete()
     assert lazy
     assert strategy._settled_relaxation(model, relaxation, "highs", campaign, 10.0) is None

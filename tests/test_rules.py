@@ -138,7 +138,8 @@ def test_content_service_for_head_kol_with_good_roi_and_comments():
 def test_lock_in_books_thirty_days_before_the_sale():
     sale = BigSale(name="618", start=date(2027, 5, 31), end=date(2027, 6, 18))
     campaign = make_campaign(end=date(2027, 6, 20), big_sales=[sale.model_dump()])
-    booking, why = lock_in_rule(make_video(roi_3m=1.8), sale, campaign)
+    video = make_video(roi_3m=1.8)
+    booking, why = lock_in_rule(video, score_video(video, campaign), sale, campaign)
     assert booking == date(2027, 5, 1)
     assert why.code == "sale_lock_in"
 
@@ -146,17 +147,41 @@ def test_lock_in_books_thirty_days_before_the_sale():
 def test_lock_in_too_late_less_than_thirty_days_before_the_sale():
     sale = BigSale(name="双11", start=date(2027, 5, 10), end=date(2027, 5, 12))
     campaign = make_campaign(end=date(2027, 5, 20), big_sales=[sale.model_dump()])
-    booking, why = lock_in_rule(make_video(), sale, campaign)
+    video = make_video()
+    booking, why = lock_in_rule(video, score_video(video, campaign), sale, campaign)
     assert booking is None
     assert why.code == "lock_in_too_late"
     assert "2027-04-10" in why.text
 
 
+def _lock_in(video, sale, campaign, learned=None):
+    return lock_in_rule(video, score_video(video, campaign), sale, campaign, learned)
+
+
 def test_lock_in_needs_good_three_month_roi():
     sale = BigSale(name="618", start=date(2027, 5, 31), end=date(2027, 6, 18))
     campaign = make_campaign(end=date(2027, 6, 20), big_sales=[sale.model_dump()])
-    assert lock_in_rule(make_video(roi_3m=None), sale, campaign)[1].code == "lock_in_no_3m_roi"
-    assert lock_in_rule(make_video(roi_3m=0.9), sale, campaign)[1].code == "lock_in_3m_roi_low"
+    old = make_video(roi_3m=None, publish_date=date(2027, 1, 10))  # 100 days old, no record
+    assert _lock_in(old, sale, campaign)[1].code == "lock_in_no_3m_roi"
+    assert _lock_in(make_video(roi_3m=0.9), sale, campaign)[1].code == "lock_in_3m_roi_low"
+
+
+def test_lock_in_counts_a_fresh_videos_own_traffic_roi_as_recent_performance():
+    # DOMAIN worked example: 250,000 plays, 20,000 yuan, CPM 40 -> traffic ROI 2.0.
+    sale = BigSale(name="618", start=date(2027, 5, 31), end=date(2027, 6, 18))
+    campaign = make_campaign(end=date(2027, 6, 20), big_sales=[sale.model_dump()])
+    booking, why = _lock_in(make_video(roi_3m=None), sale, campaign)
+    assert booking == date(2027, 5, 1)
+    assert "2.00 (the video's own traffic ROI)" in why.text
+
+
+def test_lock_in_counts_learned_roi_as_recent_performance():
+    sale = BigSale(name="618", start=date(2027, 5, 31), end=date(2027, 6, 18))
+    campaign = make_campaign(end=date(2027, 6, 20), big_sales=[sale.model_dump()])
+    old = make_video(roi_3m=None, publish_date=date(2027, 1, 10))
+    booking, why = _lock_in(old, sale, campaign, learned=3.9)
+    assert booking is not None
+    assert "3.90 (learned Dou+ ROI)" in why.text
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from factories import make_campaign, make_video
+from factories import COLD_HARVEST_TOOLS, make_campaign, make_video
 from planner.cli import app
 from planner.config import Campaign
 from planner.errors import InputError
@@ -35,7 +35,8 @@ def _videos() -> list[Video]:
 
 
 def _campaign(**overrides: object) -> Campaign:
-    return make_campaign(**{"budget": 50_000, "daily_cap": 8_000, **overrides})
+    return make_campaign(**{"budget": 50_000, "daily_cap": 8_000, "tools": COLD_HARVEST_TOOLS,
+                            **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +194,9 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
     campaign = tmp_path / "campaign.toml"
     campaign.write_text(
         'name = "sweep test"\nchain = "tmall"\nstart = 2027-04-21\nend = 2027-04-30\n'
-        "plan_date = 2027-04-20\nbudget = 50_000\ndaily_cap = 8_000\nroi_floor = 1.2\n",
+        "plan_date = 2027-04-20\nbudget = 50_000\ndaily_cap = 8_000\nroi_floor = 1.2\n"
+        # the tool economics the expected answers were worked out on
+        "[tools.ad_feed]\nefficiency = 0.5\n[tools.uni_desk]\nefficiency = 0.55\n",
         encoding="utf-8",
     )
     return campaign, videos

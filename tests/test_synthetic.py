@@ -217,7 +217,7 @@ def test_committed_csv_round_trips_to_the_roster(generate: ModuleType) -> None:
     import pandas as pd
 
     frame = pd.read_csv(SAMPLE / "videos.csv", dtype={"video_id": str, "kol_name": str})
-    assert len(frame) == 40
+    assert len(frame) == 44  # 40 live videos and 4 scheduled posts
     rows = [
         {k: (None if pd.isna(v) else v) for k, v in rec.items()} for rec in frame.to_dict("records")
     ]

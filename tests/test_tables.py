@@ -258,11 +258,23 @@ def test_negative_gmv_is_refused(tmp_path: Path) -> None:
         read_videos(path)
 
 
-def test_publish_date_after_plan_date(tmp_path: Path) -> None:
+def test_a_row_published_after_the_plan_date_is_read_as_a_scheduled_post(
+    tmp_path: Path,
+) -> None:
     path = videos_csv(tmp_path, ROW_A, ROW_B)
-    with pytest.raises(InputError, match=r"row 2, column '发布日期': publish date 2026-05-01 is"):
-        read_videos(path, plan_date=date(2026, 4, 30))
-    assert len(read_videos(path, plan_date=date(2026, 5, 1))[0]) == 2
+    videos, _ = read_videos(path, plan_date=date(2026, 4, 30))
+    assert [v.publish_date > date(2026, 4, 30) for v in videos] == [True, False]
+
+
+def test_a_scheduled_post_may_leave_its_natural_figures_empty_but_a_live_one_may_not(
+    tmp_path: Path,
+) -> None:
+    fields = ["v9", "达人C", "30000", "8000", "2026-05-01", "", "", "", ""]
+    path = videos_csv(tmp_path, ROW_B, ",".join(fields))
+    scheduled, _ = read_videos(path, plan_date=date(2026, 4, 30))
+    assert scheduled[1].natural_plays is None
+    with pytest.raises(InputError, match=r"row 3, column '自然播放量': is empty"):
+        read_videos(path, plan_date=date(2026, 5, 1))
 
 
 def test_unknown_column_gives_one_warning(tmp_path: Path) -> None:

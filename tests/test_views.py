@@ -177,7 +177,7 @@ def test_why_not_eligible_gives_the_planners_own_reason_for_every_closed_tool(
 ) -> None:
     for campaign in (tmall, closed_loop):
         for score, video in zip(score_roster(videos, campaign), videos, strict=True):
-            blocked = why_not_eligible(video, campaign)
+            blocked = why_not_eligible(video, campaign, videos)
             closed = set(CHAIN_TOOLS[campaign.chain]) - set(score.eligible_tools)
             assert {b.tool for b in blocked} == closed, video.video_id
             for b in blocked:

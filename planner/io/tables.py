@@ -81,6 +81,9 @@ class ColumnSpec:
     # Larger values are typos (an ID or phone number in the wrong column, a unit
     # mix-up) and would only blow up the optimiser's numbers, so they are refused.
     max_value: float | None = None
+    # Required on a live video, may be empty on a scheduled post (published after the
+    # plan date): the planner expects it from the KOL's history.
+    live_only: bool = False
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -96,11 +99,13 @@ VIDEO_COLUMNS: Final[tuple[ColumnSpec, ...]] = (
                "float", True, MAX_COUNT),
     ColumnSpec("publish_date", ("发布日期", "發佈日期", "發布日期", "发布时间", "發佈時間"),
                "date", True),
-    ColumnSpec("natural_plays", ("自然播放量",), "float", True, MAX_COUNT),
-    ColumnSpec("natural_gmv", ("自然成交额", "自然成交額", "自然GMV"), "float", True, MAX_YUAN),
+    ColumnSpec("natural_plays", ("自然播放量",), "float", True, MAX_COUNT, live_only=True),
+    ColumnSpec("natural_gmv", ("自然成交额", "自然成交額", "自然GMV"), "float", True, MAX_YUAN,
+               live_only=True),
     ColumnSpec("likes", ("点赞数", "點讚數", "點贊數", "点赞量", "點讚量"), "int", True,
-               MAX_COUNT),
-    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int", True, MAX_COUNT),
+               MAX_COUNT, live_only=True),
+    ColumnSpec("comments", ("评论数", "評論數", "评论量", "評論量"), "int", True, MAX_COUNT,
+               live_only=True),
     ColumnSpec("shares", ("分享数", "分享數", "转发数", "轉發數"), "int", False, MAX_COUNT),
     ColumnSpec("kol_authorized", ("达人授权", "達人授權"), "bool"),
     ColumnSpec("ad_review_passed", ("广审通过", "廣審通過"), "bool"),
@@ -659,9 +664,14 @@ def _row_numbers(df: pd.DataFrame) -> list[int]:
 
 
 def _parse_cells(
-    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str
+    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str,
+    scheduled_after: date | None = None,
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
-    """Each row's parsed values (empty cells left out) and every problem found."""
+    """Each row's parsed values (empty cells left out) and every problem found.
+
+    Rows published after ``scheduled_after`` are scheduled posts: their
+    ``live_only`` cells may be empty (any row's, when no date is given).
+    """
     headers = source_columns(df)
     numbers = _row_numbers(df)
     rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
@@ -686,7 +696,11 @@ def _parse_cells(
                 )
                 continue
             if value is None:
-                if spec.required:
+                published = values.get("publish_date")
+                # Without a plan date the core tells scheduled posts apart (assess_roster).
+                scheduled = spec.live_only and (scheduled_after is None or (
+                    isinstance(published, date) and published > scheduled_after))
+                if spec.required and not scheduled:
                     problems.append(Problem(
                         "is empty, but this column is required.",
                         file=file, row=number, column=column, fix=fill,
@@ -749,23 +763,25 @@ def _model_problems(
     return problems
 
 
-def read_videos(path: Path, plan_date: date | None = None) -> tuple[list[Video], list[str]]:
+def read_videos(path: Path, plan_date: date | None = None,
+                last_day: date | None = None) -> tuple[list[Video], list[str]]:
     """Read the videos file into Video models plus warnings (e.g. ignored columns).
 
     Raises InputError listing every problem: unreadable cells, empty required
-    cells, negative values, a video_id given twice, and videos published after
-    ``plan_date``.
+    cells, negative values and a video_id given twice. A video published after
+    ``plan_date`` is a scheduled post: its natural plays, GMV, likes and comments
+    may be empty. One published after ``last_day`` (the campaign's end) can carry
+    nothing and is refused.
     """
     name = path.name
     table, notes = normalise_columns(read_table(path, VIDEO_COLUMNS), VIDEO_COLUMNS, name)
     headers = source_columns(table)
-    rows, problems = _parse_cells(table, VIDEO_COLUMNS, name)
+    rows, problems = _parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
     if not rows:
         raise InputError(Problem(
             "has a header row but no videos.", file=name, fix="Add one row per video."
         ))
     id_column = headers.get("video_id", "video_id")
-    date_column = headers.get("publish_date", "publish_date")
     first_row: dict[str, int] = {}
     videos: list[Video] = []
     failed = {p.row for p in problems}
@@ -782,11 +798,12 @@ def read_videos(path: Path, plan_date: date | None = None) -> tuple[list[Video],
             else:
                 first_row[video_id] = number
         published = values.get("publish_date")
-        if plan_date is not None and isinstance(published, date) and published > plan_date:
+        if last_day is not None and isinstance(published, date) and published > last_day:
             problems.append(Problem(
-                f"publish date {published} is after the plan date {plan_date}.",
-                file=name, row=number, column=date_column,
-                fix="Check the publish date, or plan from a later date.",
+                f"publish date {published} is after the campaign ends ({last_day}): no order "
+                "could ever run on it.",
+                file=name, row=number, column=headers.get("publish_date", "publish_date"),
+                fix="Correct the publish date, or leave the post out of this campaign's roster.",
             ))
         if number in failed:
             continue

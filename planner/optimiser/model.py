@@ -17,8 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from planner.config import Campaign
-from planner.response import KYUAN, Purchase, ResponseModel
-from planner.tools import Tool
+from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
+from planner.tools import HARVESTING_TOOLS, Tool
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -213,7 +213,54 @@ def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
                 [p.impressions_per_kyuan / 1e6 for _, p in chosen])
 
 
-COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification)
+def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
+                      campaign: Campaign) -> None:
+    """Harvest volume per period <= reach x days x the audience seeding built before it.
+
+    Seeding builds what harvesting converts [seed]: the pool at a period's start
+    is the brand's existing audience, the roster's natural plays published by
+    then, and every seeding impression bought (or committed) before it. A
+    second row caps harvesting at the same share of the audience ceiling
+    (saturation). Rows that cannot bind are left out.
+    """
+    cfg = campaign.harvest
+    purchases = response.purchases
+    harvest = [i for i, p in enumerate(purchases) if p.tool in HARVESTING_TOOLS]
+    if not harvest or not response.days:
+        return
+    first = response.days[0]
+    period_of = {p_i: (purchases[p_i].days[0] - first).days // cfg.period_days
+                 for p_i in harvest}
+    seeding = [(i, p) for i, p in enumerate(purchases) if p.seeding]
+    for k, period in enumerate(pool_periods(response, campaign)):
+        start, reach = period.start, period.reach
+        mine = [i for i in harvest if period_of[i] == k]
+        if not mine:
+            continue
+        offered = sum(purchases[i].capacity * purchases[i].impressions_per_kyuan for i in mine)
+        label = f"{start:%m-%d}"
+        if offered > reach * cfg.audience_ceiling:
+            row = rows.add("audience_pool", f"audience_ceiling_{start:%Y%m%d}",
+                           f"the audience ceiling of {cfg.audience_ceiling:,.0f} people "
+                           f"(harvest from {label})",
+                           upper=reach * cfg.audience_ceiling / 1e6)
+            entries.add(mine, row, (purchases[i].impressions_per_kyuan / 1e6 for i in mine))
+        if offered <= reach * period.base:
+            continue
+        before = [(i, sum(share for day, share in zip(p.days, p.day_shares, strict=True)
+                          if day < start)) for i, p in seeding if p.days[0] < start]
+        row = rows.add("audience_pool", f"audience_pool_{start:%Y%m%d}",
+                       f"the audience seeding has built by {label} (harvest reaches "
+                       f"{cfg.daily_pool_reach:.0%} of it a day)",
+                       upper=reach * period.base / 1e6)
+        entries.add([i for i, _ in before] + mine, row,
+                    [-reach * purchases[i].impressions_per_kyuan * share / 1e6
+                     for i, share in before]
+                    + [purchases[i].impressions_per_kyuan / 1e6 for i in mine])
+
+
+COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification,
+                     add_audience_pool)
 
 
 def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:

@@ -246,7 +246,16 @@ def _sifting_relaxation(
             model.start_basis = _carry_basis(previous, model)
         previous = model
         time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
-        proven, bound = solve_once(model, backend, campaign, time_left)
+        try:
+            proven, bound = solve_once(model, backend, campaign, time_left)
+        except Infeasible:
+            # Too few purchases to meet a lower bound (a seeding-share cap needs harvesting,
+            # say): the restricted model proves nothing. Only every purchase can.
+            everything = {p.index for p in response.purchases}
+            if active >= everything:
+                raise
+            active, previous = everything, None
+            continue
         entering = _entering(model, active)
         if not entering:
             return (bound if proven else None), _shortlist(model), _in_play(model), model

@@ -187,8 +187,8 @@ def videos_csv() -> None:
     write_text("videos_phone_in_followers.csv", csv_text(roster((4, "followers", "13812345678"))))
     write_text("videos_duplicate_id.csv", csv_text(roster((5, "video_id", "v0002"))))
     write_text(
-        "videos_published_after_plan_date.csv",
-        csv_text(roster((2, "publish_date", "2027-05-01"))),
+        "videos_published_after_campaign_end.csv",
+        csv_text(roster((2, "publish_date", "2027-07-01"))),
     )
     write_text("videos_unparsable_date.csv", csv_text(roster((3, "publish_date", "下周一"))))
     write_text("videos_impossible_date.csv", csv_text(roster((4, "publish_date", "2027-02-30"))))
@@ -337,7 +337,7 @@ def campaigns() -> None:
     files: dict[str, Callable[[str], str]] = {
         "campaign_end_before_start.toml": sub("end = 2027-06-20", "end = 2027-04-01"),
         "campaign_sale_outside.toml": lambda t: sub("end = 2027-06-18", "end = 2027-07-02")(
-            sub("start = 2027-05-31", "start = 2027-06-30")(t)
+            sub("start = 2027-05-31", "start = 2027-06-30")(_without_phases(t))
         ),
         "campaign_sale_end_before_start.toml": sub("end = 2027-06-18", "end = 2027-05-01"),
         "campaign_commitment_unknown_video.toml": sub('video_id = "v0012"', 'video_id = "v9999"'),
@@ -405,6 +405,11 @@ def fixture_files(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.iterdir() if p.suffix in FIXTURE_SUFFIXES and p.name != "cases.toml"
     )
+
+
+def _without_phases(text: str) -> str:
+    """The sample campaign with its sale phases left out (the sale then moves whole)."""
+    return re.sub(r"# Phases \(optional\).*?end = 2027-06-18\n", "", text, flags=re.S)
 
 
 def main(out: Path = HERE) -> list[Path]:

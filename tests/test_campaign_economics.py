@@ -1,0 +1,214 @@
+"""Campaign economics of the AIMT method: sale phases per tool, lock-in, harvesting, 排期."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factories import PLAN_DATE, make_campaign, make_video
+from planner.errors import InputError
+from planner.io.campaign_file import read_campaign
+from planner.io.tables import read_videos
+from planner.planning import assess_roster, make_plan
+from planner.response import build_response_model, day_terms
+from planner.tools import HARVESTING_TOOLS, Tool
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+SALE = {"name": "618", "start": date(2027, 5, 31), "end": date(2027, 6, 18)}
+NORMAL_DAY, PEAK_DAY = date(2027, 5, 20), date(2027, 6, 18)
+
+
+def _sale_campaign(**overrides):
+    values = {"end": date(2027, 6, 20), "budget": 2_000_000, "big_sales": [SALE]}
+    values.update(overrides)
+    return make_campaign(**values)
+
+
+def _roi(campaign, tool, day, gpm=80.0):
+    t = day_terms(campaign, tool, day)
+    return gpm * t.efficiency * t.conversion / t.cpm
+
+
+def test_dou_plus_in_a_big_sale_barely_spends_and_performs_worse_not_better():
+    campaign = _sale_campaign()
+    assert _roi(campaign, Tool.DOU_PLUS, PEAK_DAY) < _roi(campaign, Tool.DOU_PLUS, NORMAL_DAY)
+    assert day_terms(campaign, Tool.DOU_PLUS, PEAK_DAY).capacity_mult == pytest.approx(0.05)
+
+
+def test_auction_tools_pay_and_convert_more_in_the_sale_with_better_overall_roi():
+    campaign = _sale_campaign()
+    peak = day_terms(campaign, Tool.KOL_BIDDING, PEAK_DAY)
+    assert peak.cpm == 2 * campaign.tools[Tool.KOL_BIDDING].cpm
+    assert peak.conversion == 2.5
+    assert _roi(campaign, Tool.KOL_BIDDING, PEAK_DAY) > _roi(campaign, Tool.KOL_BIDDING,
+                                                             NORMAL_DAY)
+
+
+def test_a_sale_given_only_start_and_end_has_a_presale_then_a_three_day_peak():
+    campaign = _sale_campaign()
+    sale = campaign.big_sales[0]
+    assert sale.phase_on(date(2027, 6, 15), campaign.sale).kind == "presale"
+    assert sale.phase_on(date(2027, 6, 16), campaign.sale).kind == "peak"
+    presale = day_terms(campaign, Tool.AD_FEED, date(2027, 6, 1))
+    assert 1.0 < presale.conversion < 2.5  # a share of the peak's effect
+
+
+def test_a_listed_phase_takes_its_own_effects():
+    sale = {**SALE, "phases": [{"kind": "preheat", "start": date(2027, 5, 31),
+                                "end": date(2027, 6, 5), "conversion_multiplier": 1.1}]}
+    campaign = _sale_campaign(big_sales=[sale])
+    assert day_terms(campaign, Tool.AD_FEED, date(2027, 6, 2)).conversion == 1.1
+
+
+@pytest.mark.parametrize(
+    ("tool", "setting", "value"),
+    [
+        (Tool.KOL_BIDDING, "sale_price_multiplier", 3.0),
+        (Tool.CONTENT_SERVICE, "sale_price_multiplier", 2.0),
+        (Tool.DOU_PLUS, "sale_capacity_multiplier", 0.5),
+        (Tool.DOU_PLUS, "sale_conversion_multiplier", 2.0),
+        (Tool.AD_FEED, "sale_conversion_multiplier", 1.2),
+    ],
+)
+def test_every_per_tool_sale_setting_takes_effect(tool, setting, value):
+    base = _sale_campaign()
+    changed = _sale_campaign(tools={tool.value: {setting: value}})
+    assert day_terms(base, tool, PEAK_DAY) != day_terms(changed, tool, PEAK_DAY)
+    assert day_terms(base, tool, NORMAL_DAY) == day_terms(changed, tool, NORMAL_DAY)
+
+
+def test_the_content_service_lock_in_price_changes_the_plan():
+    videos = [make_video(video_id="h1", followers=5_000_000, natural_plays=3_000_000,
+                         natural_gmv=240_000, roi_3m=2.0, publish_date=date(2027, 3, 1))]
+    cheap = make_plan(videos, _sale_campaign())
+    dear = make_plan(videos, _sale_campaign(tools={"content_service": {
+        "sale_price_multiplier": 3.0}}))
+    assert cheap.expected_gmv != dear.expected_gmv
+
+
+def test_the_lock_in_pool_does_not_decay_with_the_original_videos_age():
+    # A head video with 3M plays and 3-month ROI 2.0, 50 days old by the plan date.
+    video = make_video(video_id="h1", followers=5_000_000, natural_plays=3_000_000,
+                       natural_gmv=240_000, roi_3m=2.0, publish_date=date(2027, 3, 1))
+    campaign = _sale_campaign()
+    response = build_response_model(assess_roster([video], campaign), campaign)
+    lock_ins = [p for p in response.purchases if p.is_content_service and p.sale == "618"]
+    assert lock_ins and lock_ins[0].capacity * 1000 >= 50_000
+    assert lock_ins[0].booking_date == SALE["start"] - timedelta(days=30)
+
+
+def test_content_service_needs_a_passed_ad_review():
+    video = make_video(followers=5_000_000, ad_review_passed=False)
+    (assessment,) = assess_roster([video], _sale_campaign())
+    assert Tool.CONTENT_SERVICE not in assessment.eligible
+    assert "cs_ad_review" in {r.code for r in assessment.reasons}
+
+
+def test_a_passed_dou_plus_pressure_test_opens_content_service_below_head():
+    from planner.rules import assess_video
+
+    video = make_video(followers=800_000)  # mid-tier
+    campaign = _sale_campaign()
+    assert Tool.CONTENT_SERVICE not in assess_video(video, campaign).eligible
+    tested = assess_video(video, campaign, learned_dou_plus_roi=3.9)
+    assert Tool.CONTENT_SERVICE in tested.eligible
+    assert "cs_pressure_test_passed" in {r.code for r in tested.reasons}
+
+
+def test_a_scheduled_post_is_planned_from_its_kols_history_and_never_bought_early():
+    published = date(2027, 5, 12)
+    scheduled = make_video(video_id="s1", followers=6_000_000, median_plays=800_000,
+                           publish_date=published, natural_plays=None, natural_gmv=None,
+                           likes=None, comments=None, roi_3m=2.1)
+    plan = make_plan([make_video(), scheduled], _sale_campaign())
+    summary = next(v for v in plan.videos if v.video_id == "s1")
+    assert summary.status == "scheduled"
+    assert any(r.code == "scheduled_from_3m_roi" for r in summary.reasons)
+    assert all(o.start_date >= published for o in plan.orders if o.video_id == "s1")
+    assert any(o.video_id == "s1" for o in plan.orders)
+
+
+def test_a_post_published_after_the_campaign_end_is_refused():
+    late = make_video(publish_date=date(2027, 7, 1), natural_plays=None, natural_gmv=None,
+                      likes=None, comments=None)
+    with pytest.raises(InputError, match="after the campaign ends"):
+        make_plan([late], _sale_campaign())
+
+
+def test_harvesting_is_bounded_by_the_audience_seeding_has_built():
+    from planner.optimiser import coupling
+
+    campaign = _sale_campaign(budget=20_000_000)
+    videos = [make_video(), make_video(video_id="v2", followers=5_000_000)]
+    response = build_response_model(assess_roster(videos, campaign), campaign)
+    couple = coupling(response, campaign)
+    pools = [i for i, f in enumerate(couple.rows.families) if f == "audience_pool"
+             and couple.rows.names[i].startswith("audience_pool_")]
+    assert pools
+    seeding = [i for i, p in enumerate(response.purchases) if p.seeding]
+    harvest = [i for i, p in enumerate(response.purchases) if p.tool in HARVESTING_TOOLS]
+    rows_of = defaultdict(dict)
+    for purchase in range(len(response.purchases)):
+        for k in range(couple.pattern_start[purchase], couple.pattern_start[purchase + 1]):
+            rows_of[purchase][int(couple.pattern_row[k])] = float(couple.pattern_value[k])
+    # Seeding bought earlier enlarges a later period's pool; harvesting draws on it.
+    assert any(rows_of[i].get(r, 0.0) < 0 for i in seeding for r in pools)
+    assert any(rows_of[i].get(r, 0.0) > 0 for i in harvest for r in pools)
+
+
+def _sample_plan(**overrides):
+    campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
+    if overrides:
+        campaign = campaign.model_copy(update=overrides)
+    videos, _ = read_videos(SAMPLE / "videos.csv", plan_date=campaign.effective_plan_date)
+    return campaign, videos, make_plan(videos, campaign)
+
+
+def test_the_sample_618_plan_locks_content_service_a_month_ahead_and_spends_in_the_sale():
+    campaign, videos, plan = _sample_plan()
+    sale = campaign.big_sales[0]
+    locked = [o for o in plan.orders if o.tool is Tool.CONTENT_SERVICE
+              and o.start_date >= sale.start and o.end_date <= sale.end]
+    assert locked and all((sale.start - o.booking_date).days >= 30 for o in locked)
+    by_day: dict[date, float] = defaultdict(float)
+    for d in plan.daily:
+        by_day[d.date] += d.spend
+    days = campaign.days()
+    before = [by_day[d] for d in days if d < sale.start]
+    during = [by_day[d] for d in days if sale.covers(d)]
+    assert sum(during) / len(during) >= sum(before) / len(before)
+    assert any(d.tool in HARVESTING_TOOLS and d.spend > 0 for d in plan.daily)
+    published = {v.video_id: v.publish_date for v in videos}
+    scheduled = {v.video_id for v in plan.videos if v.status == "scheduled"}
+    assert scheduled
+    assert all(o.start_date >= published[o.video_id] for o in plan.orders
+               if o.video_id in scheduled)
+
+
+def test_a_seeding_cap_forces_harvesting_and_holds():
+    campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
+    capped = campaign.model_copy(update={"balance": campaign.balance.model_copy(
+        update={"max_seeding_share": 0.8})})
+    videos, _ = read_videos(SAMPLE / "videos.csv", plan_date=capped.effective_plan_date)
+    plan = make_plan(videos, capped)
+    assert plan.seeding_share <= 0.8 + 1e-6
+    assert sum(d.spend for d in plan.daily if d.tool in HARVESTING_TOOLS) > 0
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.floats(min_value=1.0, max_value=2.5), st.floats(min_value=0.1, max_value=1.5))
+def test_raising_a_tools_sale_price_never_raises_its_sale_day_spend(price, rise):
+    def sale_spend(multiplier):
+        campaign = _sale_campaign(budget=300_000, start=date(2027, 5, 25),
+                                  plan_date=date(2027, 5, 24),
+                                  tools={"kol_bidding": {"sale_price_multiplier": multiplier}})
+        plan = make_plan([make_video(publish_date=PLAN_DATE)], campaign)
+        return sum(d.spend for d in plan.daily
+                   if d.tool is Tool.KOL_BIDDING and campaign.sale_on(d.date))
+
+    assert sale_spend(price + rise) <= sale_spend(price) + 1.0
