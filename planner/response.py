@@ -206,7 +206,11 @@ class Economics:
         # What a day can take in yuan is the normal day's: a higher sale price buys fewer
         # impressions with it, never more money into the same tool.
         capacity = impressions / 1000.0 * t.base_cpm / KYUAN
-        return self.roi(scores, tool, day), capacity, KYUAN * 1000.0 / t.cpm
+        return self.roi(scores, tool, day), capacity, self.impressions_per_kyuan(tool, day)
+
+    def impressions_per_kyuan(self, tool: Tool, day: date) -> float:
+        """Paid impressions a thousand yuan buys on ``day`` (at that day's price)."""
+        return KYUAN * 1000.0 / self.terms(tool, day).cpm
 
     def roi(self, scores: VideoScores, tool: Tool, day: date) -> float:
         """The ROI part of ``of``: cheap enough to skip cells below the floor early."""
@@ -605,16 +609,17 @@ def _content_service_purchases(
             why = []
         if any((video.video_id, d) in blocked for d in window_days):
             continue
-        per_day = [
-            economics.of(video, scores, Tool.CONTENT_SERVICE, d) for d in window_days
-        ]
         if sale is not None and assessment.recent_roi is not None:
             gpm = assessment.recent_roi * campaign.reference_cpm
             per_day = [
                 (economics.roi_of_gpm(gpm, Tool.CONTENT_SERVICE, d),
                  weekly_cap / 7.0 * economics.terms(Tool.CONTENT_SERVICE, d).capacity_mult,
-                 imp)
-                for d, (_, _, imp) in zip(window_days, per_day, strict=True)
+                 economics.impressions_per_kyuan(Tool.CONTENT_SERVICE, d))
+                for d in window_days
+            ]
+        else:
+            per_day = [
+                economics.of(video, scores, Tool.CONTENT_SERVICE, d) for d in window_days
             ]
         capacity = sum(c for _, c, _ in per_day)
         if capacity <= 0:

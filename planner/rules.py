@@ -68,7 +68,6 @@ REASON_CODES: dict[str, str] = {
     "scheduled_buyer_estimate": "Scheduled post: plays and GMV as the buyer expects them.",
     "harvest_audience_pool": "Harvesting retargets the audience seeding has built; its "
     "volume grows with that pool.",
-    "burst_limited": "A burst day got less than its target: the named limit took the rest.",
     "cs_tier_too_small": "Below head KOLs get a Dou+ pressure test before content service.",
     "cs_roi_below_floor": "Content service needs traffic ROI above the floor.",
     "cs_comment_like_low": "Comment-like rate too low to carry content-service volume.",
@@ -381,11 +380,6 @@ class Assessment:
     lock_ins: dict[str, date] = field(default_factory=dict)
     scheduled: bool = False  # booked KOL post, not live yet: figures are expected
     recent_roi: float | None = None  # what a lock-in is judged and valued on
-
-    @property
-    def first_day(self) -> date:
-        """No order on a video before it is published."""
-        return self.video.publish_date
 
 
 def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None = None,

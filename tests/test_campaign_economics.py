@@ -14,8 +14,10 @@ from factories import PLAN_DATE, make_campaign, make_video
 from planner.errors import InputError
 from planner.io.campaign_file import read_campaign
 from planner.io.tables import read_videos
+from planner.optimiser import coupling
 from planner.planning import assess_roster, make_plan
 from planner.response import build_response_model, day_terms
+from planner.rules import assess_video
 from planner.tools import HARVESTING_TOOLS, Tool
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
@@ -110,8 +112,6 @@ def test_content_service_needs_a_passed_ad_review():
 
 
 def test_a_passed_dou_plus_pressure_test_opens_content_service_below_head():
-    from planner.rules import assess_video
-
     video = make_video(followers=800_000)  # mid-tier
     campaign = _sale_campaign()
     assert Tool.CONTENT_SERVICE not in assess_video(video, campaign).eligible
@@ -141,8 +141,6 @@ def test_a_post_published_after_the_campaign_end_is_refused():
 
 
 def test_harvesting_is_bounded_by_the_audience_seeding_has_built():
-    from planner.optimiser import coupling
-
     campaign = _sale_campaign(budget=20_000_000)
     videos = [make_video(), make_video(video_id="v2", followers=5_000_000)]
     response = build_response_model(assess_roster(videos, campaign), campaign)

@@ -225,18 +225,29 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
     """
     cfg = campaign.harvest
     purchases = response.purchases
-    harvest = [i for i, p in enumerate(purchases) if p.tool in HARVESTING_TOOLS]
-    if not harvest or not response.days:
+    if not response.days:
         return
     first = response.days[0]
-    period_of = {p_i: (purchases[p_i].days[0] - first).days // cfg.period_days
-                 for p_i in harvest}
-    seeding = [(i, p) for i, p in enumerate(purchases) if p.seeding]
+    by_period: dict[int, list[int]] = {}
+    for i, p in enumerate(purchases):
+        if p.tool in HARVESTING_TOOLS:
+            by_period.setdefault((p.days[0] - first).days // cfg.period_days, []).append(i)
+    if not by_period:
+        return
+    # Seeding impressions per thousand yuan, and the day offset each share of them lands on:
+    # one entry per day of a purchase (one for daily orders, a window for content service).
+    seed_owner = np.array([i for i, p in enumerate(purchases) if p.seeding for _ in p.days],
+                          dtype=np.int64)
+    seed_day = np.array([(d - first).days for p in purchases if p.seeding for d in p.days],
+                        dtype=np.int64)
+    seed_value = np.array([p.impressions_per_kyuan * share for p in purchases if p.seeding
+                           for share in p.day_shares], dtype=np.float64)
     for k, period in enumerate(pool_periods(response, campaign)):
-        start, reach = period.start, period.reach
-        mine = [i for i in harvest if period_of[i] == k]
+        mine = by_period.get(k)
         if not mine:
             continue
+        start, reach = period.start, period.reach
+        harvest_value = [purchases[i].impressions_per_kyuan / 1e6 for i in mine]
         offered = sum(purchases[i].capacity * purchases[i].impressions_per_kyuan for i in mine)
         label = f"{start:%m-%d}"
         if offered > reach * cfg.audience_ceiling:
@@ -244,19 +255,18 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
                            f"the audience ceiling of {cfg.audience_ceiling:,.0f} people "
                            f"(harvest from {label})",
                            upper=reach * cfg.audience_ceiling / 1e6)
-            entries.add(mine, row, (purchases[i].impressions_per_kyuan / 1e6 for i in mine))
+            entries.add(mine, row, harvest_value)
         if offered <= reach * period.base:
             continue
-        before = [(i, sum(share for day, share in zip(p.days, p.day_shares, strict=True)
-                          if day < start)) for i, p in seeding if p.days[0] < start]
+        earlier = seed_day < (start - first).days
+        owners, inverse = np.unique(seed_owner[earlier], return_inverse=True)
+        built = np.bincount(inverse, weights=seed_value[earlier], minlength=len(owners))
         row = rows.add("audience_pool", f"audience_pool_{start:%Y%m%d}",
                        f"the audience seeding has built by {label} (harvest reaches "
                        f"{cfg.daily_pool_reach:.0%} of it a day)",
                        upper=reach * period.base / 1e6)
-        entries.add([i for i, _ in before] + mine, row,
-                    [-reach * purchases[i].impressions_per_kyuan * share / 1e6
-                     for i, share in before]
-                    + [purchases[i].impressions_per_kyuan / 1e6 for i in mine])
+        entries.add([*owners.tolist(), *mine], row,
+                    [*(-reach * built / 1e6).tolist(), *harvest_value])
 
 
 COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification,
