@@ -100,6 +100,15 @@ def plan(
         typer.Option("--slugs", help="CSV/XLSX with columns name, slug: readable link tags "
                      "for Chinese campaign and KOL names."),
     ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="History store (SQLite file): record the plan, so the "
+                     "next morning's `planner replan` knows which orders were booked."),
+    ] = None,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds to wait for another run "
+                            "writing the store.")
+    ] = 30.0,
 ) -> None:
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
@@ -113,14 +122,29 @@ def plan(
         slug_map = _read_slugs(slugs)
         links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
-        ensure_not_input([links_csv], inputs)
+        ensure_not_input([links_csv, *([store] if store else [])], inputs)
         # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
         result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
                                    deadline_s=_deadline(camp, plans=2))
         links = links_frame(result, roster, camp, slugs=slug_map)
-        written = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
-        write_csv(links, links_csv)
-        written["links"] = links_csv
+
+        def write() -> dict[str, Path]:
+            files = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
+            write_csv(links, links_csv)
+            return {**files, "links": links_csv}
+
+        version: int | None = None
+        if store is None:
+            written = write()
+        else:
+            from planner.io.replan_job import record_plan
+            from planner.io.store import sha256_of
+
+            # The files are written inside the store's transaction: a locked store
+            # (exit 5) writes nothing, a failed write records nothing.
+            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), store,
+                                   lock_timeout=lock_timeout, write=write)
+            written, version = recorded.written or {}, recorded.plan_id
         typer.echo(
             f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan, "
             f"expected GMV {result.expected_gmv:,.0f} (ROI {result.expected_roi:.2f}), "
@@ -133,6 +157,8 @@ def plan(
             typer.echo(f"  > {line}")
         for path in written.values():
             typer.echo(f"wrote {path}")
+        if store is not None:
+            typer.echo(f"recorded the plan for {result.plan_date} in {store} (version {version})")
 
     _guard(run)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -19,12 +19,14 @@ from planner.config import Campaign, Commitment
 from planner.errors import InputError, Problem
 from planner.frames import records
 from planner.learning import Learning, learn
-from planner.models import Change, LearnedRoi, Mode, Plan, Reason, Topup, Video
+from planner.models import Change, LearnedRoi, Mode, Order, Plan, Reason, Topup, Video
 from planner.planning import assess_roster, make_plan
 from planner.rules import reason
 from planner.tools import CHAIN_TOOLS, Tool
 
 _EPS = 1.0  # yuan: smaller differences are rounding, not changes
+# Booked whole and never optimised mid-way [seed]: content service.
+ONE_SHOT_TOOLS: frozenset[str] = frozenset({Tool.CONTENT_SERVICE.value})
 
 
 def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Campaign,
@@ -60,7 +62,12 @@ def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Camp
 
 
 def booked_content_service(previous: Plan | None, plan_date: date) -> list[Commitment]:
-    """Content-service orders the previous plan booked before ``plan_date``: one-shot, fixed."""
+    """Content-service orders the previous plan booked before ``plan_date``: one-shot, fixed.
+
+    Each stays whole, with its original dates, budget and booking date, also when it
+    started days ago (it runs to its end); the response model then blocks Dou+ on that
+    video inside its window.
+    """
     if previous is None:
         return []
     return [
@@ -69,6 +76,33 @@ def booked_content_service(previous: Plan | None, plan_date: date) -> list[Commi
         for o in previous.orders
         if o.tool is Tool.CONTENT_SERVICE and o.booking_date < plan_date
     ]
+
+
+def check_one_shot_spend(actuals: pd.DataFrame, booked: Sequence[Commitment]) -> None:
+    """Every yuan of one-shot (content-service) spend must belong to a booked order.
+
+    A content-service order is booked whole and runs to its end whatever the re-plan
+    says [seed: one-shot]; spend the planner cannot tie to such an order means it does
+    not know the order's dates and budget, and would silently plan around (or against)
+    a schedule that is still running.
+    """
+    covered = {(c.video_id, d) for c in booked for d in c.days()}
+    problems = [
+        Problem(
+            f"{row['tool']} spend of {float(row['spend']):,.0f} yuan on video "
+            f"'{row['video_id']}' on {row['date']} matches no booked order: the planner "
+            "does not know that order's dates and budget, so it cannot keep it running.",
+            column="tool",
+            fix="record the plan with --store (planner plan --store FILE, then planner "
+            "replan with the same FILE), or add the order under [[commitments]] in the "
+            "campaign file (video_id, tool, start, end, budget, booking_date).",
+        )
+        for row in records(actuals.sort_values(["date", "video_id", "tool"]))
+        if row["tool"] in ONE_SHOT_TOOLS and row["spend"] > 0
+        and (row["video_id"], row["date"]) not in covered
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def remaining_commitments(campaign: Campaign, plan_date: date) -> list[Commitment]:
@@ -131,6 +165,7 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
         *booked_content_service(previous, plan_date),
         *(c for c in campaign.commitments if c.tool is Tool.CONTENT_SERVICE),
     ])
+    check_one_shot_spend(actuals, booked)
     commitments = [
         *spent_commitments(actuals, plan_date, booked),
         *booked,
@@ -188,12 +223,28 @@ def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
     return out
 
 
-def _remaining(plan: Plan, plan_date: date) -> dict[tuple[str, Tool], float]:
+def _remaining(plan: Plan, plan_date: date,
+               skip: set[tuple[str, Tool, date]]) -> dict[tuple[str, Tool], float]:
     out: dict[tuple[str, Tool], float] = defaultdict(float)
     for row in plan.daily:
-        if row.date >= plan_date:
+        if row.date >= plan_date and (row.video_id, row.tool, row.date) not in skip:
             out[(row.video_id, row.tool)] += row.spend
     return out
+
+
+def _kept_one_shot(previous: Plan, plan: Plan) -> set[tuple[str, Tool, date]]:
+    """Days of booked one-shot orders the new plan keeps exactly as the previous one had
+    them: not a change, even where the two plans spread the order over its days apart."""
+    def key(o: Order) -> tuple[str, Tool, date, date, float]:
+        return (o.video_id, o.tool, o.start_date, o.end_date, round(o.budget, 2))
+
+    before = {key(o) for o in previous.orders if o.tool.value in ONE_SHOT_TOOLS}
+    return {
+        (o.video_id, o.tool, o.start_date + timedelta(days=i))
+        for o in plan.orders
+        if o.fixed and o.tool.value in ONE_SHOT_TOOLS and key(o) in before
+        for i in range((o.end_date - o.start_date).days + 1)
+    }
 
 
 def _mode_on(plan: Plan, video_id: str, tool: Tool, plan_date: date) -> Mode | None:
@@ -210,7 +261,8 @@ def diff_plans(previous: Plan | None, plan: Plan, plan_date: date,
     """Per video and tool, how the budget from ``plan_date`` on changed, and why."""
     if previous is None:
         return []
-    old, new = _remaining(previous, plan_date), _remaining(plan, plan_date)
+    kept = _kept_one_shot(previous, plan)
+    old, new = _remaining(previous, plan_date, kept), _remaining(plan, plan_date, kept)
     changes = []
     for key in sorted(set(old) | set(new)):
         video_id, tool = key

@@ -13,13 +13,15 @@ because the previous plan is the latest one made for an earlier day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pandas as pd
 
+from planner.config import Campaign
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
@@ -27,6 +29,8 @@ from planner.io.tables import read_actuals, read_videos
 from planner.kpi import kpi_table
 from planner.models import Plan, Video
 from planner.replan import check_actuals, replan
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,38 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
         for by in ("video", "tool", "day"):
             frames[f"KPI by {by}"] = kpi_table(actuals, videos, by=by)
     return frames
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    """A plan recorded in the history store, and what was written with it."""
+
+    plan_id: int
+    store_path: Path
+    written: T | None
+
+
+def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: Path, *,
+                lock_timeout: float = 30.0,
+                write: Callable[[], T] | None = None) -> Recorded[T]:
+    """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
+
+    The plan, its campaign, the hash of the videos file and of the actuals the store
+    holds go in as a new version, with every order and its status (``to_book`` /
+    ``planned``), so the next morning's re-plan knows what was booked. ``write``
+    (the plan's files) runs inside the store's transaction: when the store is locked
+    nothing is written, and when writing fails nothing is recorded.
+    """
+    with open_store(store_path, timeout=lock_timeout) as store, store.transaction():
+        written = write() if write is not None else None
+        actuals = store.actuals(campaign.name)
+        plan_id = store.save_plan(
+            plan,
+            campaign_json=campaign.model_dump_json(),
+            videos_sha256=videos_sha256,
+            actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+        )
+    return Recorded(plan_id, store_path, written)
 
 
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,

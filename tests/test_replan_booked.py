@@ -1,0 +1,158 @@
+"""Booked one-shot orders across days: `planner plan --store`, then `planner replan`.
+
+The sample 618 plan (made on 2027-04-20) books content service for v0022 from
+2027-04-21 to 04-27 (50,000 yuan, booked on 04-20); the next morning's actuals
+show that order spending on 04-21.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.models import Plan
+from planner.tools import Tool
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
+CAMPAIGN = SAMPLE / "campaign_tmall.toml"
+VIDEOS = SAMPLE / "videos.csv"
+BOOKED = ("v0022", date(2027, 4, 21), date(2027, 4, 27), 50_000.0)
+ACTUALS = (
+    "date,video_id,tool,spend,gmv,plays\n"
+    "2027-04-21,v0022,content_service,7143,15000,300000\n"
+    "2027-04-21,v0012,dou_plus,1000,1500,50000\n"
+)
+
+
+def _plan(out: Path, store: Path | None) -> None:
+    args = ["plan", "--campaign", str(CAMPAIGN), "--videos", str(VIDEOS), "--out", str(out)]
+    if store is not None:
+        args += ["--store", str(store)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+
+
+def _replan(actuals: Path, store: Path, out: Path, day: str = "2027-04-22"):
+    return CliRunner().invoke(app, [
+        "replan", "--campaign", str(CAMPAIGN), "--videos", str(VIDEOS), "--actuals",
+        str(actuals), "--date", day, "--store", str(store), "--out", str(out)])
+
+
+def _read(out: Path) -> Plan:
+    return Plan.model_validate(json.loads((out / "plan.json").read_text("utf-8")))
+
+
+def _rows(store: Path, sql: str) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(store)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+@pytest.fixture()
+def actuals(tmp_path: Path) -> Path:
+    path = tmp_path / "actuals_0421.csv"
+    path.write_text(ACTUALS, encoding="utf-8")
+    return path
+
+
+def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    _plan(tmp_path / "day0", store)
+    plan = _read(tmp_path / "day0")
+    (version, plan_date, plan_json), = _rows(store, "SELECT id, plan_date, plan_json FROM plans")
+    assert plan_date == "2027-04-20" and Plan.model_validate_json(plan_json) == plan
+    orders = _rows(store, "SELECT video_id, tool, start_date, end_date, budget, status "
+                          "FROM orders ORDER BY position")
+    assert len(orders) == len(plan.orders)
+    assert ("v0022", "content_service", "2027-04-21", "2027-04-27", 50_000.0,
+            "to_book") in orders
+
+
+def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
+    tmp_path: Path, actuals: Path
+) -> None:
+    store = tmp_path / "history.sqlite"
+    _plan(tmp_path / "day0", store)
+    result = _replan(actuals, store, tmp_path / "day2")
+    assert result.exit_code == 0, result.output
+    plan = _read(tmp_path / "day2")
+    video, start, end, budget = BOOKED
+    kept = [o for o in plan.orders if o.video_id == video and o.tool is Tool.CONTENT_SERVICE
+            and o.start_date <= end]
+    assert [(o.start_date, o.end_date, o.budget, o.booking_date, o.fixed) for o in kept] == [
+        (start, end, budget, date(2027, 4, 20), True)]
+    assert [r.code for r in kept[0].reasons] == ["commitment_fixed"]
+    # Exclusive with Dou+: nothing on that video inside the window, from the re-plan on.
+    assert not [r for r in plan.daily if r.video_id == video and r.tool is Tool.DOU_PLUS
+                and start <= r.date <= end]
+    # Kept exactly as booked: not reported as a change.
+    assert not [c for c in plan.changes if c.video_id == video
+                and c.tool is Tool.CONTENT_SERVICE]
+
+
+def test_content_service_spend_without_a_booked_order_exits_2_and_writes_nothing(
+    tmp_path: Path, actuals: Path
+) -> None:
+    _plan(tmp_path / "day0", store=None)  # not recorded: the store never saw the booking
+    store = tmp_path / "history.sqlite"
+    result = _replan(actuals, store, tmp_path / "day2")
+    assert result.exit_code == 2
+    assert "InputError" in result.output and "Traceback" not in result.output
+    assert ("content_service spend of 7,143 yuan on video 'v0022' on 2027-04-21 matches no "
+            "booked order") in result.output
+    assert "record the plan with --store" in result.output
+    assert "add the order under [[commitments]]" in result.output
+    assert not (tmp_path / "day2").exists()
+    assert _rows(store, "SELECT COUNT(*) FROM actuals") == [(0,)]
+    assert _rows(store, "SELECT COUNT(*) FROM plans") == [(0,)]
+
+
+def test_a_content_service_commitment_in_the_campaign_file_matches_its_spend(
+    tmp_path: Path, actuals: Path
+) -> None:
+    video, start, end, budget = BOOKED
+    campaign = tmp_path / "campaign.toml"
+    campaign.write_text(
+        CAMPAIGN.read_text("utf-8") + f'\n[[commitments]]\nvideo_id = "{video}"\n'
+        f'tool = "content_service"\nstart = {start}\nend = {end}\nbudget = {budget:.0f}\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "replan", "--campaign", str(campaign), "--videos", str(VIDEOS), "--actuals",
+        str(actuals), "--date", "2027-04-22", "--store", str(tmp_path / "h.sqlite"),
+        "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    kept = [o for o in _read(tmp_path / "out").orders
+            if o.video_id == video and o.tool is Tool.CONTENT_SERVICE and o.fixed]
+    assert [(o.start_date, o.end_date, o.budget) for o in kept] == [(start, end, budget)]
+
+
+def test_replaying_the_same_day_gives_the_same_plan_and_store_rows(
+    tmp_path: Path, actuals: Path
+) -> None:
+    store = tmp_path / "history.sqlite"
+    _plan(tmp_path / "day0", store)
+    first = _replan(actuals, store, tmp_path / "a")
+    assert first.exit_code == 0, first.output
+    actual_rows = _rows(store, "SELECT date, video_id, tool, spend, gmv FROM actuals")
+    again = _replan(actuals, store, tmp_path / "b")
+    assert again.exit_code == 0, again.output
+    one, two = _read(tmp_path / "a"), _read(tmp_path / "b")
+    assert (one.orders, one.daily, one.changes, one.topups, one.plan_vs_actual) == (
+        two.orders, two.daily, two.changes, two.topups, two.plan_vs_actual)
+    assert _rows(store, "SELECT date, video_id, tool, spend, gmv FROM actuals") == actual_rows
+    versions = _rows(store, "SELECT id FROM plans WHERE plan_date = '2027-04-22'")
+    assert len(versions) == 2  # each run is a new version of the same day's plan...
+    per_version = [
+        _rows(store, f"SELECT position, video_id, tool, start_date, end_date, booking_date, "
+                     f"budget, status FROM orders WHERE plan_id = {plan_id} ORDER BY position")
+        for (plan_id,) in versions
+    ]
+    assert per_version[0] == per_version[1]  # ...with the same orders
