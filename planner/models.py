@@ -116,7 +116,7 @@ class Change(_Model):
 
 
 class Topup(_Model):
-    """A 2h or 6h Dou+ top-up carved out of the day's Dou+ for an ROI peak."""
+    """A 2h or 6h Dou+ top-up added on top of the day's Dou+ for an ROI peak."""
 
     video_id: str
     date: date

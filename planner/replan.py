@@ -9,18 +9,21 @@ fresh plan. The result carries the changes against the previous plan.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 import pandas as pd
 
 from planner.config import Campaign, Commitment
-from planner.errors import InputError, Problem
+from planner.errors import InfeasibleError, InputError, Problem
 from planner.frames import records
 from planner.learning import Learning, learn
 from planner.models import Change, LearnedRoi, Mode, Order, Plan, Reason, Topup, Video
-from planner.planning import assess_roster, make_plan
+from planner.planning import Planner, assess_roster
 from planner.rules import reason
 from planner.tools import CHAIN_TOOLS, Tool
 
@@ -177,10 +180,10 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
         ],
     })
     learning = learn(actuals, assess_roster(videos, updated), updated, plan_date)
-    plan = make_plan(videos, updated, signals=learning.signals)
+    planner = Planner(videos, updated, signals=learning.signals)
+    plan = add_topups(planner, planner.plan(), learning, updated, plan_date)
     return plan.model_copy(update={
         "changes": diff_plans(previous, plan, plan_date, learning),
-        "topups": suggest_topups(plan, learning, updated, plan_date),
         "learned": [
             LearnedRoi(video_id=e.video_id, tool=e.tool, spend=round(e.spend, 2),
                        gmv=round(e.gmv, 2), prior_roi=round(e.prior_roi, 4),
@@ -191,9 +194,20 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
     })
 
 
-def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
-                   plan_date: date) -> list[Topup]:
-    """Carve a 2h/6h top-up out of today's Dou+ where the learned ROI peaks [seed]."""
+@dataclass(frozen=True)
+class _Peak:
+    """A video whose Dou+ peaks today: the top-up it asks for and the ROI behind it."""
+
+    video_id: str
+    wanted: float
+    learned: float
+    observed: float
+    hours: Literal[2, 6]
+
+
+def roi_peaks(plan: Plan, learning: Learning, campaign: Campaign,
+              plan_date: date) -> list[_Peak]:
+    """Videos whose learned and observed Dou+ ROI both peak [seed: real-time buying]."""
     cfg = campaign.learning
     floor = campaign.effective_roi_floor
     learned = {(e.video_id, e.tool): e.learned_roi for e in learning.estimates}
@@ -208,19 +222,115 @@ def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
         # A peak needs both: the estimate and what Dou+ really sold on this video.
         if roi is None or min(roi, seen) < floor * cfg.topup_roi_multiple:
             continue
-        budget = round(row.spend * cfg.topup_share)
-        if budget < minimum or row.spend - budget < minimum:
+        wanted = row.spend * cfg.topup_share
+        if wanted < minimum:
             continue
-        hours: int = 2 if row.video_id in learning.signals.burst or roi >= 2 * floor else 6
-        out.append(Topup(
-            video_id=row.video_id, date=plan_date, hours=2 if hours == 2 else 6,
-            budget=float(budget),
-            reason=reason("topup_roi_peak",
-                          f"learned Dou+ ROI {roi:.2f} (floor {floor:.2f}): place {budget:,.0f} "
-                          f"of today's {row.spend:,.0f} as a {hours}h top-up in the order peak, "
-                          "the rest as the 24h order"),
-        ))
-    return out
+        hours: Literal[2, 6] = (
+            2 if row.video_id in learning.signals.burst or roi >= 2 * floor else 6)
+        out.append(_Peak(row.video_id, wanted, roi, seen, hours))
+    return sorted(out, key=lambda p: (-min(p.learned, p.observed), p.video_id))
+
+
+def add_topups(planner: Planner, plan: Plan, learning: Learning, campaign: Campaign,
+               plan_date: date) -> Plan:
+    """Add a 2h/6h Dou+ top-up on top of today's Dou+ where the ROI peaks [seed].
+
+    The top-up is extra money for the order-peak hours, not a slice of the day's 24h
+    order: ``topup_share`` of that order, within the campaign budget and the daily
+    cap. When the budget is already fully allocated, the plan is solved again with
+    the top-ups set aside, so the optimiser takes the money from the least valuable
+    spending elsewhere. A top-up is valued at the lower of the learned and the
+    observed Dou+ ROI.
+    """
+    peaks = roi_peaks(plan, learning, campaign, plan_date)
+    if not peaks:
+        return plan
+    wanted = sum(p.wanted for p in peaks)
+    base, reserved = plan, 0.0
+    if plan.unspent < wanted:
+        try:
+            base = planner.plan(budget=campaign.budget - wanted)
+            reserved = wanted
+        except InfeasibleError:  # booked money leaves no room to set aside: use what is left
+            base = plan
+    cfg = campaign.tools[Tool.DOU_PLUS]
+    today = sum(r.spend for r in base.daily if r.date == plan_date)
+    cap_room = math.inf if campaign.daily_cap is None else campaign.daily_cap - today
+    budget_room = campaign.budget - base.total_spend
+    day_dou_plus = {r.video_id: r.spend for r in base.daily
+                    if r.date == plan_date and r.tool is Tool.DOU_PLUS}
+    floor = campaign.effective_roi_floor
+    added: list[tuple[Topup, float]] = []
+    for peak in peaks:
+        spend = day_dou_plus.get(peak.video_id, 0.0)
+        amount = min(spend * campaign.learning.topup_share, cap_room, budget_room)
+        amount = math.floor(amount / cfg.order_step + 1e-9) * cfg.order_step
+        if spend <= 0 or amount < cfg.min_order:
+            continue
+        cap_room -= amount
+        budget_room -= amount
+        roi = min(peak.learned, peak.observed)
+        text = (f"ROI peak: learned Dou+ ROI {peak.learned:.2f}, observed {peak.observed:.2f} "
+                f"(floor {floor:.2f}): {amount:,.0f} yuan added on top of today's "
+                f"{spend:,.0f}-yuan 24h order as a {peak.hours}h top-up in the order peak "
+                f"(Dou+ today {spend + amount:,.0f}), within the budget and the daily cap")
+        if reserved:
+            text += "; the budget is fully used, so the rest of the plan makes room for it"
+        added.append((Topup(video_id=peak.video_id, date=plan_date, hours=peak.hours,
+                            budget=float(amount), reason=reason("topup_roi_peak", text)),
+                      roi))
+    return _with_topups(base, added, campaign, plan_date, reserved)
+
+
+def _with_topups(plan: Plan, added: list[tuple[Topup, float]], campaign: Campaign,
+                 plan_date: date, reserved: float) -> Plan:
+    """The plan with each top-up in today's Dou+ row, its order and the headline figures."""
+    extra = {t.video_id: (t.budget, t.budget * roi, t.reason) for t, roi in added}
+    spend = sum(t.budget for t, _ in added)
+    gmv = sum(g for _, g, _ in extra.values())
+    daily = [
+        r.model_copy(update={"spend": round(r.spend + extra[r.video_id][0], 2),
+                             "expected_gmv": round(r.expected_gmv + extra[r.video_id][1], 2)})
+        if r.date == plan_date and r.tool is Tool.DOU_PLUS and r.video_id in extra else r
+        for r in plan.daily
+    ]
+    orders = [
+        o.model_copy(update={
+            "budget": round(o.budget + extra[o.video_id][0], 2),
+            "expected_gmv": round(o.expected_gmv + extra[o.video_id][1], 2),
+            "reasons": [*o.reasons, extra[o.video_id][2]],
+        })
+        if o.tool is Tool.DOU_PLUS and not o.fixed and o.video_id in extra
+        and o.start_date <= plan_date <= o.end_date else o
+        for o in plan.orders
+    ]
+    total = plan.total_spend + spend
+    expected = plan.expected_gmv + gmv
+    bound = plan.bound_gmv + gmv
+    everything = plan.kol_fees + plan.total_spend
+    seeding = plan.seeding_share * everything + spend
+    binding = plan.binding
+    if reserved:
+        solved_at = f"The budget of {campaign.budget - reserved:,.0f} yuan is fully allocated."
+        binding = [
+            f"The budget of {campaign.budget:,.0f} yuan is fully allocated ({spend:,.0f} of "
+            "it to Dou+ top-ups on ROI peaks)." if line == solved_at else line
+            for line in plan.binding
+        ]
+    return plan.model_copy(update={
+        "budget": campaign.budget,
+        "daily": daily,
+        "orders": orders,
+        "topups": [t for t, _ in added],
+        "total_spend": round(total, 2),
+        "unspent": round(max(0.0, campaign.budget - total), 2),
+        "expected_gmv": round(expected, 2),
+        "bound_gmv": round(bound, 2),
+        "gap": round(0.0 if bound <= 0 else max(0.0, (bound - expected) / bound), 6),
+        "expected_roi": round(expected / total, 4) if total else 0.0,
+        "seeding_share": round(seeding / (everything + spend), 4) if everything + spend else 0.0,
+        "binding": binding,
+    })
 
 
 def _remaining(plan: Plan, plan_date: date,
@@ -292,8 +402,11 @@ def diff_plans(previous: Plan | None, plan: Plan, plan_date: date,
 def _why(key: tuple[str, Tool], kind: str, before: float, after: float,
          learning: Learning) -> Reason:
     learned = learning.signals.reasons.get(key, [])
-    priority = ("targeted_roi_declining", "learned_roi_below_floor", "burst_first_2h",
-                "learned_roi")
+    priority: tuple[str, ...] = ("cs_cancelled", "targeted_roi_declining",
+                                 "learned_roi_below_floor", "burst_first_2h", "learned_roi")
+    if kind == "removed":  # stopped, not only switched to targeted: say why it stopped
+        priority = ("cs_cancelled", "learned_roi_below_floor", "targeted_roi_declining",
+                    "learned_roi")
     for code in priority:
         for r in learned:
             if r.code == code:

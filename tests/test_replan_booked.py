@@ -70,7 +70,7 @@ def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path) -> No
     (version, plan_date, plan_json), = _rows(store, "SELECT id, plan_date, plan_json FROM plans")
     assert plan_date == "2027-04-20" and Plan.model_validate_json(plan_json) == plan
     orders = _rows(store, "SELECT video_id, tool, start_date, end_date, budget, status "
-                          "FROM orders ORDER BY position")
+                          f"FROM orders WHERE plan_id = {version} ORDER BY position")
     assert len(orders) == len(plan.orders)
     assert ("v0022", "content_service", "2027-04-21", "2027-04-27", 50_000.0,
             "to_book") in orders
