@@ -327,6 +327,17 @@ def replan(
             )
         for topup in result.topups:
             typer.echo(f"  + top-up {topup.video_id}: {topup.hours}h {topup.budget:,.0f} yuan")
+        if result.plan_vs_actual:
+            last = max(r.date for r in result.plan_vs_actual)
+            rows = [r for r in result.plan_vs_actual if r.date == last]
+            spent, planned = (sum(r.actual_spend for r in rows),
+                              sum(r.planned_spend for r in rows))
+            sold, expected = sum(r.actual_gmv for r in rows), sum(r.planned_gmv for r in rows)
+            typer.echo(
+                f"plan vs actual {last}: spend {spent:,.0f} (planned {planned:,.0f}), GMV "
+                f"{sold:,.0f} (planned {expected:,.0f}); per video and tool in plan.json "
+                "plan_vs_actual and the sheet 'Plan vs actual'"
+            )
         for path in outcome.written.values():
             typer.echo(f"wrote {path}")
 

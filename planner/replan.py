@@ -10,8 +10,9 @@ fresh plan. The result carries the changes against the previous plan.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -22,7 +23,18 @@ from planner.config import Campaign, Commitment
 from planner.errors import InfeasibleError, InputError, Problem
 from planner.frames import records
 from planner.learning import Learning, learn
-from planner.models import Change, LearnedRoi, Mode, Order, Plan, Reason, Topup, Video
+from planner.models import (
+    Change,
+    DailySpend,
+    LearnedRoi,
+    Mode,
+    Order,
+    Plan,
+    PlanVsActual,
+    Reason,
+    Topup,
+    Video,
+)
 from planner.planning import Planner, assess_roster
 from planner.rules import reason
 from planner.tools import CHAIN_TOOLS, Tool
@@ -153,13 +165,51 @@ def spent_commitments(actuals: pd.DataFrame, plan_date: date,
     return out
 
 
+def plan_vs_actual(planned: Mapping[date, Sequence[DailySpend]], actuals: pd.DataFrame,
+                   plan_date: date) -> list[PlanVsActual]:
+    """Per day before ``plan_date``, video and tool: the plan in force that day against
+    the actuals. ``planned`` maps each recorded plan's date to its schedule; the plan in
+    force on a day is the latest one made on or before it."""
+    made = sorted(planned)
+    cells: dict[tuple[date, str, Tool], list[float]] = defaultdict(lambda: [0.0] * 4)
+    for on in made:
+        for row in planned[on]:
+            if row.date < plan_date and made[bisect_right(made, row.date) - 1] == on:
+                cell = cells[(row.date, row.video_id, row.tool)]
+                cell[0] += row.spend
+                cell[1] += row.expected_gmv
+    for actual in records(actuals):
+        if actual["date"] < plan_date:
+            cell = cells[(actual["date"], str(actual["video_id"]), Tool(str(actual["tool"])))]
+            cell[2] += float(actual["spend"])
+            cell[3] += float(actual["gmv"])
+
+    def ratio(gmv: float, spend: float) -> float | None:
+        return round(gmv / spend, 4) if spend > 0 else None
+
+    out = []
+    for (day, video_id, tool), (p_spend, p_gmv, a_spend, a_gmv) in sorted(cells.items()):
+        index = bisect_right(made, day) - 1
+        out.append(PlanVsActual(
+            date=day, video_id=video_id, tool=tool,
+            planned_on=made[index] if index >= 0 else None,
+            planned_spend=round(p_spend, 2), actual_spend=round(a_spend, 2),
+            planned_gmv=round(p_gmv, 2), actual_gmv=round(a_gmv, 2),
+            planned_roi=ratio(p_gmv, p_spend), actual_roi=ratio(a_gmv, a_spend),
+        ))
+    return out
+
+
 def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
            plan_date: date, previous: Plan | None = None, *,
+           planned: Mapping[date, Sequence[DailySpend]] | None = None,
            source: str = "actuals") -> Plan:
     """A fresh plan for ``plan_date`` onwards that learns from every actual before it.
 
     Actuals dated ``plan_date`` or later are ignored, so an earlier day can be re-run
     after later days were ingested and gives the same plan as the first time.
+    ``planned`` (the schedules of the recorded plans, by plan date; default: the
+    previous plan's) feeds ``plan_vs_actual``.
     """
     if len(actuals):
         actuals = actuals[actuals["date"] < plan_date]
@@ -182,8 +232,11 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
     learning = learn(actuals, assess_roster(videos, updated), updated, plan_date)
     planner = Planner(videos, updated, signals=learning.signals)
     plan = add_topups(planner, planner.plan(), learning, updated, plan_date)
+    if planned is None:
+        planned = {} if previous is None else {previous.plan_date: previous.daily}
     return plan.model_copy(update={
         "changes": diff_plans(previous, plan, plan_date, learning),
+        "plan_vs_actual": plan_vs_actual(planned, actuals, plan_date),
         "learned": [
             LearnedRoi(video_id=e.video_id, tool=e.tool, spend=round(e.spend, 2),
                        gmv=round(e.gmv, 2), prior_roi=round(e.prior_roi, 4),

@@ -156,3 +156,61 @@ def test_replaying_the_same_day_gives_the_same_plan_and_store_rows(
         for (plan_id,) in versions
     ]
     assert per_version[0] == per_version[1]  # ...with the same orders
+
+
+def test_plan_vs_actual_reports_each_day_against_the_plan_in_force(
+    tmp_path: Path, actuals: Path
+) -> None:
+    store = tmp_path / "history.sqlite"
+    _plan(tmp_path / "day0", store)
+    day0 = _read(tmp_path / "day0")
+    assert day0.plan_vs_actual == []  # a fresh plan has no days behind it
+    assert _replan(actuals, store, tmp_path / "day2").exit_code == 0
+    report = {(r.date, r.video_id, r.tool): r for r in _read(tmp_path / "day2").plan_vs_actual}
+    day1 = date(2027, 4, 21)
+    assert {d for d, _, _ in report} == {day1}
+    planned = {(r.video_id, r.tool): r for r in day0.daily if r.date == day1}
+    assert {(v, t) for _, v, t in report} == set(planned) | {("v0022", Tool.CONTENT_SERVICE),
+                                                           ("v0012", Tool.DOU_PLUS)}
+    cs = report[(day1, "v0022", Tool.CONTENT_SERVICE)]
+    assert cs.planned_on == date(2027, 4, 20)
+    assert cs.planned_spend == pytest.approx(planned[("v0022", Tool.CONTENT_SERVICE)].spend)
+    assert (cs.actual_spend, cs.actual_gmv) == (7143, 15000)
+    assert cs.actual_roi == pytest.approx(15000 / 7143, abs=1e-4)
+    assert cs.planned_roi == pytest.approx(cs.planned_gmv / cs.planned_spend, abs=1e-4)
+    unspent = next(r for r in report.values() if r.actual_spend == 0)
+    assert unspent.planned_spend > 0 and unspent.actual_roi is None
+    # The same rows, as the buyer's daily report in the workbook.
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "day2" / "plan.xlsx", read_only=True)
+    try:
+        rows = list(book["Plan vs actual"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    assert rows[0][:6] == ("date", "video_id", "kol_name", "tool", "planned_spend",
+                           "actual_spend")
+    assert len(rows) == len(report) + 1
+
+
+def test_each_day_is_compared_with_the_latest_plan_made_on_or_before_it() -> None:
+    import pandas as pd
+
+    from planner.models import DailySpend
+    from planner.replan import plan_vs_actual
+
+    d0, d1, d2, d3 = (date(2027, 4, 20 + i) for i in range(4))
+
+    def row(day: date, spend: float) -> DailySpend:
+        return DailySpend(date=day, video_id="v1", tool=Tool.DOU_PLUS, spend=spend,
+                          expected_gmv=2 * spend)
+
+    planned = {d0: [row(d1, 1000), row(d2, 1000)], d2: [row(d2, 400)]}
+    actuals = pd.DataFrame([
+        {"date": d1, "video_id": "v1", "tool": "dou_plus", "spend": 900.0, "gmv": 450.0},
+        {"date": d2, "video_id": "v1", "tool": "dou_plus", "spend": 400.0, "gmv": 1200.0},
+    ])
+    rows = plan_vs_actual(planned, actuals, d3)
+    assert [(r.date, r.planned_on, r.planned_spend, r.actual_spend) for r in rows] == [
+        (d1, d0, 1000, 900), (d2, d2, 400, 400)]
+    assert [(r.planned_roi, r.actual_roi) for r in rows] == [(2.0, 0.5), (2.0, 3.0)]

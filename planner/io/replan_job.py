@@ -121,6 +121,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
         actuals = store.actuals(campaign.name)
         previous = store.previous_plan(campaign.name, plan_date)
         plan = replan(videos, campaign, actuals, plan_date, previous,
+                      planned=store.planned_daily(campaign.name, plan_date),
                       source=actuals_path.name)
         if not dry_run:
             if out_dir is not None:
