@@ -144,7 +144,7 @@ def plan(
             # (exit 5) writes nothing, a failed write records nothing.
             recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), store,
                                    lock_timeout=lock_timeout, write=write)
-            written, version = recorded.written or {}, recorded.plan_id
+            written, version = recorded.written, recorded.plan_id
         typer.echo(
             f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan, "
             f"expected GMV {result.expected_gmv:,.0f} (ROI {result.expected_roi:.2f}), "

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import pandas as pd
 
@@ -29,8 +28,6 @@ from planner.io.tables import read_actuals, read_videos
 from planner.kpi import kpi_table
 from planner.models import Plan, Video
 from planner.replan import check_actuals, replan
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -72,17 +69,17 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
 
 
 @dataclass(frozen=True)
-class Recorded(Generic[T]):
-    """A plan recorded in the history store, and what was written with it."""
+class Recorded:
+    """A plan recorded in the history store, and the files written with it."""
 
     plan_id: int
     store_path: Path
-    written: T | None
+    written: dict[str, Path]
 
 
 def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: Path, *,
                 lock_timeout: float = 30.0,
-                write: Callable[[], T] | None = None) -> Recorded[T]:
+                write: Callable[[], dict[str, Path]] | None = None) -> Recorded:
     """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
 
     The plan, its campaign, the hash of the videos file and of the actuals the store
@@ -92,7 +89,7 @@ def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: 
     nothing is written, and when writing fails nothing is recorded.
     """
     with open_store(store_path, timeout=lock_timeout) as store, store.transaction():
-        written = write() if write is not None else None
+        written = write() if write is not None else {}
         actuals = store.actuals(campaign.name)
         plan_id = store.save_plan(
             plan,
