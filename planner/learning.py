@@ -162,7 +162,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
             prior = cfg.prior_spend * recency_weight(min(d for d, *_ in days), latest,
                                                      half_life)
             multiplier = (prior + spend * ratio) / (prior + spend)
-            how = f"recent days weigh more (half-life {half_life:g} days)"
+            how = f"recent days weigh more: half-life {half_life:g} days"
         video_multiplier[video_id] = multiplier
         sold = sum(g for _, _, g, _ in days)
         paid = sum(s for _, s, _, _ in days)

@@ -332,6 +332,8 @@ def add_topups(planner: Planner, plan: Plan, learning: Learning, campaign: Campa
         added.append((Topup(video_id=peak.video_id, date=plan_date, hours=peak.hours,
                             budget=float(amount), reason=reason("topup_roi_peak", text)),
                       roi))
+    if not added:  # nothing fits after all: keep the plan solved at the full budget
+        return plan
     return _with_topups(base, added, campaign, plan_date, reserved)
 
 
