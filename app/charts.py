@@ -202,3 +202,40 @@ def marginal_roi_chart(
         y="floor:Q", tooltip=[alt.Tooltip("label:N", title="Limit")]
     )
     return alt.LayerChart(layer=[marks, rule, _budget_rule(current_budget)], height=320)
+
+
+PLAN_VS_ACTUAL_MEASURES = ("Planned spend", "Actual spend", "Planned GMV", "Actual GMV")
+
+
+def plan_vs_actual_chart(report: pd.DataFrame) -> alt.Chart:
+    """Per day so far: planned against actual spend and GMV, side by side.
+
+    ``report`` has the columns of ``planner.io.export.plan_vs_actual_frame``.
+    """
+    days = report.groupby("date", as_index=False)[
+        ["planned_spend", "actual_spend", "planned_gmv", "actual_gmv"]].sum()
+    long = days.melt(id_vars="date", var_name="column", value_name="yuan")
+    long["measure"] = long["column"].map(dict(zip(
+        ("planned_spend", "actual_spend", "planned_gmv", "actual_gmv"),
+        PLAN_VS_ACTUAL_MEASURES, strict=True)))
+    long["date"] = pd.to_datetime(long["date"])
+    chart: alt.Chart = (
+        alt.Chart(long, height=320)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonthdate(date):O", title="Day", axis=alt.Axis(format="%m-%d")),
+            xOffset=alt.XOffset("measure:N", sort=list(PLAN_VS_ACTUAL_MEASURES)),
+            y=alt.Y("yuan:Q", title="Yuan", axis=_YUAN_AXIS),
+            color=alt.Color(
+                "measure:N", title=None, sort=list(PLAN_VS_ACTUAL_MEASURES),
+                scale=alt.Scale(range=["#9ecae9", "#4c78a8", "#a1d99b", "#54a24b"]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("yearmonthdate(date):T", title="Day"),
+                alt.Tooltip("measure:N", title="Figure"),
+                alt.Tooltip("yuan:Q", title="Yuan", format=",.0f"),
+            ],
+        )
+    )
+    return chart

@@ -101,6 +101,15 @@ def plan(
         typer.Option("--slugs", help="CSV/XLSX with columns name, slug: readable link tags "
                      "for Chinese campaign and KOL names."),
     ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="History store (SQLite file): record the plan, so the "
+                     "next morning's `planner replan` knows which orders were booked."),
+    ] = None,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds to wait for another run "
+                            "writing the store.")
+    ] = 30.0,
 ) -> None:
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
@@ -114,14 +123,29 @@ def plan(
         slug_map = _read_slugs(slugs)
         links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
-        ensure_not_input([links_csv], inputs)
+        ensure_not_input([links_csv, *([store] if store else [])], inputs)
         # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
         result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
                                    deadline_s=_deadline(camp, plans=2))
         links = links_frame(result, roster, camp, slugs=slug_map)
-        written = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
-        write_csv(links, links_csv)
-        written["links"] = links_csv
+
+        def write() -> dict[str, Path]:
+            files = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
+            write_csv(links, links_csv)
+            return {**files, "links": links_csv}
+
+        version: int | None = None
+        if store is None:
+            written = write()
+        else:
+            from planner.io.replan_job import record_plan
+            from planner.io.store import sha256_of
+
+            # The files are written inside the store's transaction: a locked store
+            # (exit 5) writes nothing, a failed write records nothing.
+            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), store,
+                                   lock_timeout=lock_timeout, write=write)
+            written, version = recorded.written, recorded.plan_id
         typer.echo(
             f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan, "
             f"expected GMV {result.expected_gmv:,.0f} (ROI {result.expected_roi:.2f}), "
@@ -134,6 +158,8 @@ def plan(
             typer.echo(f"  > {line}")
         for path in written.values():
             typer.echo(f"wrote {path}")
+        if store is not None:
+            typer.echo(f"recorded the plan for {result.plan_date} in {store} (version {version})")
 
     _guard(run)
 
@@ -302,6 +328,17 @@ def replan(
             )
         for topup in result.topups:
             typer.echo(f"  + top-up {topup.video_id}: {topup.hours}h {topup.budget:,.0f} yuan")
+        if result.plan_vs_actual:
+            last = max(r.date for r in result.plan_vs_actual)
+            rows = [r for r in result.plan_vs_actual if r.date == last]
+            spent, planned = (sum(r.actual_spend for r in rows),
+                              sum(r.planned_spend for r in rows))
+            sold, expected = sum(r.actual_gmv for r in rows), sum(r.planned_gmv for r in rows)
+            typer.echo(
+                f"plan vs actual {last}: spend {spent:,.0f} (planned {planned:,.0f}), GMV "
+                f"{sold:,.0f} (planned {expected:,.0f}); per video and tool in plan.json "
+                "plan_vs_actual and the sheet 'Plan vs actual'"
+            )
         for path in outcome.written.values():
             typer.echo(f"wrote {path}")
 

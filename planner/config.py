@@ -330,6 +330,11 @@ class LearningConfig(_Strict):
         20_000, gt=0, description="Spend, yuan, at which observed ROI weighs as much as the "
         "traffic-ROI prior (100 yuan moves the estimate 0.5% at most; 20,000 halfway)."
     )
+    recency_half_life_days: float = Field(
+        3.0, gt=0, description="Recency weighting: a day's actuals weigh half as much as "
+        "those this many days later (yesterday weighs 1); the prior counts as evidence from "
+        "the first day of actuals, so it fades with it."
+    )
     decline_days: int = Field(
         2, ge=1, description="Days of falling Dou+ ROI that count as a clear decline."
     )
@@ -343,7 +348,7 @@ class LearningConfig(_Strict):
         1.5, gt=0, description="Learned Dou+ ROI at floor x this earns a 2h/6h top-up."
     )
     topup_share: float = Field(
-        0.25, gt=0, lt=1, description="Share of the day's Dou+ moved into the top-up order."
+        0.25, gt=0, lt=1, description="A top-up adds this share of the day's Dou+ on top of it."
     )
 
 

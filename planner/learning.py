@@ -4,20 +4,30 @@ Buyers re-plan every morning from yesterday's numbers (standard Dou+ buying:
 watch the daily ROI, optimise the next day's order). Each video's ROI is
 re-estimated by comparing what it sold, over all tools, with what the response
 model expected for the same spend on the same days, shrunk towards the prior
-by how much money stands behind the observation:
+by how much money stands behind the observation, recent days weighing more:
 
-    multiplier = (prior_spend x 1 + spend x observed/expected) / (prior_spend + spend)
+    w(day)     = 0.5 ** (days before yesterday / recency_half_life_days)
+    S, G, E    = sums of w x spend, w x GMV, w x expected GMV over the video's days
+    prior      = prior_spend x w(first day of actuals)
+    multiplier = (prior x 1 + S x G/E) / (prior + S)
 
-so 100 yuan on one day moves the estimate by 0.5% at most (prior_spend 20,000),
-2,000 yuan of a lucky first day by about a tenth of the surprise, and a week of
-10,000 yuan a day most of the way.
+The prior weighs like ``prior_spend`` yuan (20,000) spent on the first day of
+actuals, so it ages with that day: on the first day 100 yuan moves the
+estimate by 0.5% at most and 2,000 yuan of a lucky day by about a tenth of the
+surprise, as without recency; every later day counts more against it (the
+third of three equal days by 1 / 0.5 ** (2 / 3) = 1.59 times). A clear
+Dou+ decline (ROI falling ``decline_days`` days in a row to
+``roi_decline_ratio`` of where it started, or ``decline_days`` + 1 days each
+at most ``roi_decline_ratio`` of what the model expected) is no longer one
+lucky or unlucky day: the estimate then follows the weighted actuals alone,
+Dou+ turns targeted and the video gets no new content service.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from itertools import pairwise
 
 import pandas as pd
@@ -45,6 +55,10 @@ class Estimate:
     multiplier: float
 
 
+# The ROI multiplier that cancels a tool on a video: nothing clears the floor at ROI 0.
+CANCELLED = 0.0
+
+
 @dataclass(frozen=True)
 class Learning:
     signals: Signals
@@ -70,12 +84,18 @@ def expected_gmv_for(assessment: Assessment, tool: Tool, day: date, spend: float
     return gmv * KYUAN
 
 
+def recency_weight(day: date, latest: date, half_life_days: float) -> float:
+    """Weight of a day's actuals: 1 for ``latest`` (yesterday), halving every half-life."""
+    return float(0.5 ** (max((latest - day).days, 0) / half_life_days))
+
+
 def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campaign,
           plan_date: date) -> Learning:
     """Estimates and signals from every actual before ``plan_date``."""
     by_id = {a.video.video_id: a for a in assessments}
     cfg = campaign.learning
     floor = campaign.effective_roi_floor
+    latest = plan_date - timedelta(days=1)
     past = actuals[actuals["date"] < plan_date] if len(actuals) else actuals
     totals: dict[tuple[str, Tool], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     daily: dict[tuple[str, Tool], list[tuple[date, float, float, float]]] = defaultdict(list)
@@ -92,32 +112,70 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
         acc[2] += expected
         daily[(video_id, tool)].append((row["date"], spend, gmv, expected))
 
+    reasons: dict[tuple[str, Tool], list[Reason]] = defaultdict(list)
+    # A clear Dou+ decline: falling day after day, or stuck far below what the model
+    # expected (DOMAIN: follower circle exhausted -> targeted).
+    declines: dict[str, str] = {}
+    for (video_id, tool), days in sorted(daily.items()):
+        if tool is not Tool.DOU_PLUS:
+            continue
+        ratio = campaign.rules.roi_decline_ratio
+        fall = roi_decline(days, cfg.decline_days, cfg.decline_min_daily_spend, ratio)
+        collapse = roi_collapse(days, cfg.decline_days, cfg.decline_min_daily_spend, ratio)
+        if fall is not None:
+            words = f"ROI fell from {fall[0]:.1f} to {fall[1]:.1f} over {cfg.decline_days} days"
+        elif collapse is not None:
+            model, seen = collapse
+            words = (f"ROI {', '.join(f'{r:.1f}' for r in seen)} on the last {len(seen)} days, "
+                     f"below {ratio:.0%} of the {model:.1f} the model expected")
+        else:
+            continue
+        declines[video_id] = words
+        reasons[(video_id, tool)].append(reason(
+            "targeted_roi_declining", f"{words}: Dou+ switched to targeted"))
+
     # A video's content model drives every tool on it [seed: "no ROI, no point"], so the
-    # evidence is pooled per video: a weak Dou+ test also lowers content service.
-    per_video: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for (video_id, _tool), (spend, gmv, expected) in totals.items():
-        acc = per_video[video_id]
-        acc[0] += spend
-        acc[1] += gmv
-        acc[2] += expected
+    # evidence is pooled per video: a weak Dou+ test also lowers content service. Recent
+    # days weigh more (half-life ``recency_half_life_days``); the prior weighs like
+    # ``prior_spend`` yuan spent on the video's first day of actuals, so one lucky day
+    # moves the estimate as little as ever, while days of collapse take over from it.
+    per_video: dict[str, list[tuple[date, float, float, float]]] = defaultdict(list)
+    for (video_id, _tool), days in daily.items():
+        per_video[video_id].extend(days)
     video_multiplier: dict[str, float] = {}
     multipliers: dict[tuple[str, Tool], float] = {}
-    reasons: dict[tuple[str, Tool], list[Reason]] = defaultdict(list)
-    for video_id, (spend, gmv, expected) in sorted(per_video.items()):
+    half_life = cfg.recency_half_life_days
+    for video_id, days in sorted(per_video.items()):
+        weights = [recency_weight(d, latest, half_life) for d, *_ in days]
+        spend = sum(w * s for w, (_, s, _, _) in zip(weights, days, strict=True))
+        gmv = sum(w * g for w, (_, _, g, _) in zip(weights, days, strict=True))
+        expected = sum(w * e for w, (_, _, _, e) in zip(weights, days, strict=True))
         if spend <= 0 or expected <= 0:
             continue
         ratio = gmv / expected
-        multiplier = (cfg.prior_spend + spend * ratio) / (cfg.prior_spend + spend)
+        if video_id in declines:
+            # A clear decline is not one lucky (or unlucky) day: the video is no longer the
+            # one the prior describes, so the recent actuals alone set the estimate.
+            multiplier = ratio
+            how = "ROI clearly declining, so the recent actuals alone set the estimate"
+        else:
+            prior = cfg.prior_spend * recency_weight(min(d for d, *_ in days), latest,
+                                                     half_life)
+            multiplier = (prior + spend * ratio) / (prior + spend)
+            how = f"recent days weigh more: half-life {half_life:g} days"
         video_multiplier[video_id] = multiplier
+        sold = sum(g for _, _, g, _ in days)
+        paid = sum(s for _, s, _, _ in days)
         for tool in campaign.chain_tools():
             multipliers[(video_id, tool)] = multiplier
             if abs(multiplier - 1.0) >= 0.02:
                 reasons[(video_id, tool)].append(reason(
                     "learned_roi",
-                    f"actuals: sold {gmv:,.0f} on {spend:,.0f} yuan, {ratio:.0%} of what the "
-                    f"model expected; ROI estimates x{multiplier:.2f}",
+                    f"actuals: sold {sold:,.0f} on {paid:,.0f} yuan, {ratio:.0%} of what the "
+                    f"model expected ({how}); ROI estimates x{multiplier:.2f}",
                 ))
     estimates: list[Estimate] = []
+    below_floor: dict[str, str] = {}
     for key, (spend, gmv, expected) in sorted(totals.items()):
         if spend <= 0 or expected <= 0 or key[0] not in video_multiplier:
             continue
@@ -130,25 +188,26 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
             multiplier=multiplier,
         ))
         if learned_roi < floor:
+            below_floor.setdefault(
+                key[0], f"learned {key[1]} ROI {learned_roi:.2f} is below the floor {floor:.2f}")
             reasons[key].append(reason(
                 "learned_roi_below_floor",
                 f"stop buying: learned ROI {learned_roi:.2f} (model {prior_roi:.2f}, observed "
                 f"{gmv / spend:.2f} on {spend:,.0f} yuan) is below the floor {floor:.2f}",
             ))
 
-    declining = set()
-    for (video_id, tool), days in daily.items():
-        if tool is not Tool.DOU_PLUS:
-            continue
-        fall = roi_decline(days, cfg.decline_days, cfg.decline_min_daily_spend,
-                           campaign.rules.roi_decline_ratio)
-        if fall is not None:
-            declining.add(video_id)
-            reasons[(video_id, tool)].append(reason(
-                "targeted_roi_declining",
-                f"ROI fell from {fall[0]:.1f} to {fall[1]:.1f} over {cfg.decline_days} days: "
-                "Dou+ switched to targeted",
-            ))
+    # Content service is one-shot: once booked it runs whole [seed]. A video that is
+    # clearly declining, or whose learned ROI is below the floor, gets no new order:
+    # those not yet booked (big-sale lock-ins included) are cancelled. Booked ones are
+    # commitments and stay.
+    for video_id in sorted(set(declines) | set(below_floor)):
+        why = declines.get(video_id) or below_floor[video_id]
+        multipliers[(video_id, Tool.CONTENT_SERVICE)] = CANCELLED
+        reasons[(video_id, Tool.CONTENT_SERVICE)].append(reason(
+            "cs_cancelled",
+            f"no new content service: {why}; a booked order cannot be stopped, so the "
+            "orders not yet booked (lock-ins included) are cancelled",
+        ))
 
     bursts = set()
     for video_id, a in by_id.items():
@@ -174,7 +233,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     return Learning(
         signals=Signals(
             roi_multiplier=multipliers,
-            declining=frozenset(declining),
+            declining=frozenset(declines),
             burst=frozenset(bursts),
             reasons=dict(reasons),
         ),
@@ -192,4 +251,19 @@ def roi_decline(days: list[tuple[date, float, float, float]], window: int, min_s
     falling = all(b < a for a, b in pairwise(tail))
     if falling and tail[-1] <= ratio * tail[0]:
         return tail[0], tail[-1]
+    return None
+
+
+def roi_collapse(days: list[tuple[date, float, float, float]], window: int, min_spend: float,
+                 ratio: float) -> tuple[float, list[float]] | None:
+    """(model ROI, observed ROIs) when each of the last ``window`` + 1 solid days sold at
+    most ``ratio`` x what the model expected for its spend: a collapse, not a bad day."""
+    solid = sorted((d, spend, gmv, expected) for d, spend, gmv, expected in days
+                   if spend >= max(min_spend, 1e-9) and expected > 0)
+    if len(solid) < window + 1:
+        return None
+    tail = solid[-(window + 1):]
+    if all(gmv <= ratio * expected for _, _, gmv, expected in tail):
+        model = sum(e for *_, e in tail) / sum(s for _, s, _, _ in tail)
+        return model, [gmv / spend for _, spend, gmv, _ in tail]
     return None

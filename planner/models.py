@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from planner.tools import Tool
 
 Tier = Literal["koc", "tail", "mid", "head", "super_head"]
+Day = date  # for annotations after a field named ``date``
 Mode = Literal["smart", "targeted"]
 
 
@@ -127,7 +128,7 @@ class Change(_Model):
 
 
 class Topup(_Model):
-    """A 2h or 6h Dou+ top-up carved out of the day's Dou+ for an ROI peak."""
+    """A 2h or 6h Dou+ top-up added on top of the day's Dou+ for an ROI peak."""
 
     video_id: str
     date: date
@@ -146,6 +147,23 @@ class LearnedRoi(_Model):
     prior_roi: float
     observed_roi: float
     learned_roi: float
+
+
+class PlanVsActual(_Model):
+    """One past day, video and tool: what the plan in force that day said, what happened."""
+
+    date: date
+    video_id: str
+    tool: Tool
+    planned_on: Day | None = Field(
+        description="Date of the recorded plan in force that day (none recorded: null)."
+    )
+    planned_spend: float
+    actual_spend: float
+    planned_gmv: float = Field(description="GMV the plan expected from its spend, yuan.")
+    actual_gmv: float
+    planned_roi: float | None = Field(description="planned_gmv / planned_spend (null: none).")
+    actual_roi: float | None = Field(description="actual_gmv / actual_spend (null: none).")
 
 
 SolveStatus = Literal["optimal", "feasible", "no_spend"]
@@ -191,4 +209,9 @@ class Plan(_Model):
     marginal: list[str] = Field(
         default_factory=list,
         description="What the next 10,000 yuan of budget would buy, in words (planner.sweep).",
+    )
+    plan_vs_actual: list[PlanVsActual] = Field(
+        default_factory=list,
+        description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "
+        "plan in force that day expected against the actuals (the buyer's daily report).",
     )

@@ -9,22 +9,39 @@ fresh plan. The result carries the changes against the previous plan.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
 
 import pandas as pd
 
 from planner.config import Campaign, Commitment
-from planner.errors import InputError, Problem
+from planner.errors import InfeasibleError, InputError, Problem
 from planner.frames import records
 from planner.learning import Learning, learn
-from planner.models import Change, LearnedRoi, Mode, Plan, Reason, Topup, Video
-from planner.planning import assess_roster, make_plan
+from planner.models import (
+    Change,
+    DailySpend,
+    LearnedRoi,
+    Mode,
+    Order,
+    Plan,
+    PlanVsActual,
+    Reason,
+    Topup,
+    Video,
+)
+from planner.planning import Planner, assess_roster
 from planner.rules import reason
 from planner.tools import CHAIN_TOOLS, Tool
 
 _EPS = 1.0  # yuan: smaller differences are rounding, not changes
+# Booked whole and never optimised mid-way [seed]: content service.
+ONE_SHOT_TOOLS: frozenset[str] = frozenset({Tool.CONTENT_SERVICE.value})
 
 
 def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Campaign,
@@ -60,7 +77,12 @@ def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Camp
 
 
 def booked_content_service(previous: Plan | None, plan_date: date) -> list[Commitment]:
-    """Content-service orders the previous plan booked before ``plan_date``: one-shot, fixed."""
+    """Content-service orders the previous plan booked before ``plan_date``: one-shot, fixed.
+
+    Each stays whole, with its original dates, budget and booking date, also when it
+    started days ago (it runs to its end); the response model then blocks Dou+ on that
+    video inside its window.
+    """
     if previous is None:
         return []
     return [
@@ -69,6 +91,33 @@ def booked_content_service(previous: Plan | None, plan_date: date) -> list[Commi
         for o in previous.orders
         if o.tool is Tool.CONTENT_SERVICE and o.booking_date < plan_date
     ]
+
+
+def check_one_shot_spend(actuals: pd.DataFrame, booked: Sequence[Commitment]) -> None:
+    """Every yuan of one-shot (content-service) spend must belong to a booked order.
+
+    A content-service order is booked whole and runs to its end whatever the re-plan
+    says [seed: one-shot]; spend the planner cannot tie to such an order means it does
+    not know the order's dates and budget, and would silently plan around (or against)
+    a schedule that is still running.
+    """
+    covered = {(c.video_id, d) for c in booked for d in c.days()}
+    problems = [
+        Problem(
+            f"{row['tool']} spend of {float(row['spend']):,.0f} yuan on video "
+            f"'{row['video_id']}' on {row['date']} matches no booked order: the planner "
+            "does not know that order's dates and budget, so it cannot keep it running.",
+            column="tool",
+            fix="record the plan with --store (planner plan --store FILE, then planner "
+            "replan with the same FILE), or add the order under [[commitments]] in the "
+            "campaign file (video_id, tool, start, end, budget, booking_date).",
+        )
+        for row in records(actuals.sort_values(["date", "video_id", "tool"]))
+        if row["tool"] in ONE_SHOT_TOOLS and row["spend"] > 0
+        and (row["video_id"], row["date"]) not in covered
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def remaining_commitments(campaign: Campaign, plan_date: date) -> list[Commitment]:
@@ -116,13 +165,51 @@ def spent_commitments(actuals: pd.DataFrame, plan_date: date,
     return out
 
 
+def plan_vs_actual(planned: Mapping[date, Sequence[DailySpend]], actuals: pd.DataFrame,
+                   plan_date: date) -> list[PlanVsActual]:
+    """Per day before ``plan_date``, video and tool: the plan in force that day against
+    the actuals. ``planned`` maps each recorded plan's date to its schedule; the plan in
+    force on a day is the latest one made on or before it."""
+    made = sorted(planned)
+    cells: dict[tuple[date, str, Tool], list[float]] = defaultdict(lambda: [0.0] * 4)
+    for on in made:
+        for row in planned[on]:
+            if row.date < plan_date and made[bisect_right(made, row.date) - 1] == on:
+                cell = cells[(row.date, row.video_id, row.tool)]
+                cell[0] += row.spend
+                cell[1] += row.expected_gmv
+    for actual in records(actuals):
+        if actual["date"] < plan_date:
+            cell = cells[(actual["date"], str(actual["video_id"]), Tool(str(actual["tool"])))]
+            cell[2] += float(actual["spend"])
+            cell[3] += float(actual["gmv"])
+
+    def ratio(gmv: float, spend: float) -> float | None:
+        return round(gmv / spend, 4) if spend > 0 else None
+
+    out = []
+    for (day, video_id, tool), (p_spend, p_gmv, a_spend, a_gmv) in sorted(cells.items()):
+        index = bisect_right(made, day) - 1
+        out.append(PlanVsActual(
+            date=day, video_id=video_id, tool=tool,
+            planned_on=made[index] if index >= 0 else None,
+            planned_spend=round(p_spend, 2), actual_spend=round(a_spend, 2),
+            planned_gmv=round(p_gmv, 2), actual_gmv=round(a_gmv, 2),
+            planned_roi=ratio(p_gmv, p_spend), actual_roi=ratio(a_gmv, a_spend),
+        ))
+    return out
+
+
 def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
            plan_date: date, previous: Plan | None = None, *,
+           planned: Mapping[date, Sequence[DailySpend]] | None = None,
            source: str = "actuals") -> Plan:
     """A fresh plan for ``plan_date`` onwards that learns from every actual before it.
 
     Actuals dated ``plan_date`` or later are ignored, so an earlier day can be re-run
     after later days were ingested and gives the same plan as the first time.
+    ``planned`` (the schedules of the recorded plans, by plan date; default: the
+    previous plan's) feeds ``plan_vs_actual``.
     """
     if len(actuals):
         actuals = actuals[actuals["date"] < plan_date]
@@ -131,6 +218,7 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
         *booked_content_service(previous, plan_date),
         *(c for c in campaign.commitments if c.tool is Tool.CONTENT_SERVICE),
     ])
+    check_one_shot_spend(actuals, booked)
     commitments = [
         *spent_commitments(actuals, plan_date, booked),
         *booked,
@@ -142,10 +230,13 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
         ],
     })
     learning = learn(actuals, assess_roster(videos, updated), updated, plan_date)
-    plan = make_plan(videos, updated, signals=learning.signals)
+    planner = Planner(videos, updated, signals=learning.signals)
+    plan = add_topups(planner, planner.plan(), learning, updated, plan_date)
+    if planned is None:
+        planned = {} if previous is None else {previous.plan_date: previous.daily}
     return plan.model_copy(update={
         "changes": diff_plans(previous, plan, plan_date, learning),
-        "topups": suggest_topups(plan, learning, updated, plan_date),
+        "plan_vs_actual": plan_vs_actual(planned, actuals, plan_date),
         "learned": [
             LearnedRoi(video_id=e.video_id, tool=e.tool, spend=round(e.spend, 2),
                        gmv=round(e.gmv, 2), prior_roi=round(e.prior_roi, 4),
@@ -156,9 +247,20 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
     })
 
 
-def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
-                   plan_date: date) -> list[Topup]:
-    """Carve a 2h/6h top-up out of today's Dou+ where the learned ROI peaks [seed]."""
+@dataclass(frozen=True)
+class _Peak:
+    """A video whose Dou+ peaks today: the top-up it asks for and the ROI behind it."""
+
+    video_id: str
+    wanted: float
+    learned: float
+    observed: float
+    hours: Literal[2, 6]
+
+
+def roi_peaks(plan: Plan, learning: Learning, campaign: Campaign,
+              plan_date: date) -> list[_Peak]:
+    """Videos whose learned and observed Dou+ ROI both peak [seed: real-time buying]."""
     cfg = campaign.learning
     floor = campaign.effective_roi_floor
     learned = {(e.video_id, e.tool): e.learned_roi for e in learning.estimates}
@@ -173,27 +275,141 @@ def suggest_topups(plan: Plan, learning: Learning, campaign: Campaign,
         # A peak needs both: the estimate and what Dou+ really sold on this video.
         if roi is None or min(roi, seen) < floor * cfg.topup_roi_multiple:
             continue
-        budget = round(row.spend * cfg.topup_share)
-        if budget < minimum or row.spend - budget < minimum:
+        wanted = row.spend * cfg.topup_share
+        if wanted < minimum:
             continue
-        hours: int = 2 if row.video_id in learning.signals.burst or roi >= 2 * floor else 6
-        out.append(Topup(
-            video_id=row.video_id, date=plan_date, hours=2 if hours == 2 else 6,
-            budget=float(budget),
-            reason=reason("topup_roi_peak",
-                          f"learned Dou+ ROI {roi:.2f} (floor {floor:.2f}): place {budget:,.0f} "
-                          f"of today's {row.spend:,.0f} as a {hours}h top-up in the order peak, "
-                          "the rest as the 24h order"),
-        ))
-    return out
+        hours: Literal[2, 6] = (
+            2 if row.video_id in learning.signals.burst or roi >= 2 * floor else 6)
+        out.append(_Peak(row.video_id, wanted, roi, seen, hours))
+    return sorted(out, key=lambda p: (-min(p.learned, p.observed), p.video_id))
 
 
-def _remaining(plan: Plan, plan_date: date) -> dict[tuple[str, Tool], float]:
+def add_topups(planner: Planner, plan: Plan, learning: Learning, campaign: Campaign,
+               plan_date: date) -> Plan:
+    """Add a 2h/6h Dou+ top-up on top of today's Dou+ where the ROI peaks [seed].
+
+    The top-up is extra money for the order-peak hours, not a slice of the day's 24h
+    order: ``topup_share`` of that order, within the campaign budget and the daily
+    cap. When the budget is already fully allocated, the plan is solved again with
+    the top-ups set aside, so the optimiser takes the money from the least valuable
+    spending elsewhere. A top-up is valued at the lower of the learned and the
+    observed Dou+ ROI.
+    """
+    peaks = roi_peaks(plan, learning, campaign, plan_date)
+    if not peaks:
+        return plan
+    wanted = sum(p.wanted for p in peaks)
+    base, reserved = plan, 0.0
+    if plan.unspent < wanted:
+        try:
+            base = planner.plan(budget=campaign.budget - wanted)
+            reserved = wanted
+        except InfeasibleError:  # booked money leaves no room to set aside: use what is left
+            base = plan
+    cfg = campaign.tools[Tool.DOU_PLUS]
+    today = sum(r.spend for r in base.daily if r.date == plan_date)
+    cap_room = math.inf if campaign.daily_cap is None else campaign.daily_cap - today
+    budget_room = campaign.budget - base.total_spend
+    day_dou_plus = {r.video_id: r.spend for r in base.daily
+                    if r.date == plan_date and r.tool is Tool.DOU_PLUS}
+    floor = campaign.effective_roi_floor
+    added: list[tuple[Topup, float]] = []
+    for peak in peaks:
+        spend = day_dou_plus.get(peak.video_id, 0.0)
+        amount = min(spend * campaign.learning.topup_share, cap_room, budget_room)
+        amount = math.floor(amount / cfg.order_step + 1e-9) * cfg.order_step
+        if spend <= 0 or amount < cfg.min_order:
+            continue
+        cap_room -= amount
+        budget_room -= amount
+        roi = min(peak.learned, peak.observed)
+        text = (f"ROI peak: learned Dou+ ROI {peak.learned:.2f}, observed {peak.observed:.2f} "
+                f"(floor {floor:.2f}): {amount:,.0f} yuan added on top of today's "
+                f"{spend:,.0f}-yuan 24h order as a {peak.hours}h top-up in the order peak "
+                f"(Dou+ today {spend + amount:,.0f}), within the budget and the daily cap")
+        if reserved:
+            text += "; the budget is fully used, so the rest of the plan makes room for it"
+        added.append((Topup(video_id=peak.video_id, date=plan_date, hours=peak.hours,
+                            budget=float(amount), reason=reason("topup_roi_peak", text)),
+                      roi))
+    if not added:  # nothing fits after all: keep the plan solved at the full budget
+        return plan
+    return _with_topups(base, added, campaign, plan_date, reserved)
+
+
+def _with_topups(plan: Plan, added: list[tuple[Topup, float]], campaign: Campaign,
+                 plan_date: date, reserved: float) -> Plan:
+    """The plan with each top-up in today's Dou+ row, its order and the headline figures."""
+    extra = {t.video_id: (t.budget, t.budget * roi, t.reason) for t, roi in added}
+    spend = sum(t.budget for t, _ in added)
+    gmv = sum(g for _, g, _ in extra.values())
+    daily = [
+        r.model_copy(update={"spend": round(r.spend + extra[r.video_id][0], 2),
+                             "expected_gmv": round(r.expected_gmv + extra[r.video_id][1], 2)})
+        if r.date == plan_date and r.tool is Tool.DOU_PLUS and r.video_id in extra else r
+        for r in plan.daily
+    ]
+    orders = [
+        o.model_copy(update={
+            "budget": round(o.budget + extra[o.video_id][0], 2),
+            "expected_gmv": round(o.expected_gmv + extra[o.video_id][1], 2),
+            "reasons": [*o.reasons, extra[o.video_id][2]],
+        })
+        if o.tool is Tool.DOU_PLUS and not o.fixed and o.video_id in extra
+        and o.start_date <= plan_date <= o.end_date else o
+        for o in plan.orders
+    ]
+    total = plan.total_spend + spend
+    expected = plan.expected_gmv + gmv
+    bound = plan.bound_gmv + gmv
+    everything = plan.kol_fees + plan.total_spend
+    seeding = plan.seeding_share * everything + spend
+    binding = plan.binding
+    if reserved:
+        solved_at = f"The budget of {campaign.budget - reserved:,.0f} yuan is fully allocated."
+        binding = [
+            f"The budget of {campaign.budget:,.0f} yuan is fully allocated ({spend:,.0f} of "
+            "it to Dou+ top-ups on ROI peaks)." if line == solved_at else line
+            for line in plan.binding
+        ]
+    return plan.model_copy(update={
+        "budget": campaign.budget,
+        "daily": daily,
+        "orders": orders,
+        "topups": [t for t, _ in added],
+        "total_spend": round(total, 2),
+        "unspent": round(max(0.0, campaign.budget - total), 2),
+        "expected_gmv": round(expected, 2),
+        "bound_gmv": round(bound, 2),
+        "gap": round(0.0 if bound <= 0 else max(0.0, (bound - expected) / bound), 6),
+        "expected_roi": round(expected / total, 4) if total else 0.0,
+        "seeding_share": round(seeding / (everything + spend), 4) if everything + spend else 0.0,
+        "binding": binding,
+    })
+
+
+def _remaining(plan: Plan, plan_date: date,
+               skip: set[tuple[str, Tool, date]]) -> dict[tuple[str, Tool], float]:
     out: dict[tuple[str, Tool], float] = defaultdict(float)
     for row in plan.daily:
-        if row.date >= plan_date:
+        if row.date >= plan_date and (row.video_id, row.tool, row.date) not in skip:
             out[(row.video_id, row.tool)] += row.spend
     return out
+
+
+def _kept_one_shot(previous: Plan, plan: Plan) -> set[tuple[str, Tool, date]]:
+    """Days of booked one-shot orders the new plan keeps exactly as the previous one had
+    them: not a change, even where the two plans spread the order over its days apart."""
+    def key(o: Order) -> tuple[str, Tool, date, date, float]:
+        return (o.video_id, o.tool, o.start_date, o.end_date, round(o.budget, 2))
+
+    before = {key(o) for o in previous.orders if o.tool.value in ONE_SHOT_TOOLS}
+    return {
+        (o.video_id, o.tool, o.start_date + timedelta(days=i))
+        for o in plan.orders
+        if o.fixed and o.tool.value in ONE_SHOT_TOOLS and key(o) in before
+        for i in range((o.end_date - o.start_date).days + 1)
+    }
 
 
 def _mode_on(plan: Plan, video_id: str, tool: Tool, plan_date: date) -> Mode | None:
@@ -210,7 +426,8 @@ def diff_plans(previous: Plan | None, plan: Plan, plan_date: date,
     """Per video and tool, how the budget from ``plan_date`` on changed, and why."""
     if previous is None:
         return []
-    old, new = _remaining(previous, plan_date), _remaining(plan, plan_date)
+    kept = _kept_one_shot(previous, plan)
+    old, new = _remaining(previous, plan_date, kept), _remaining(plan, plan_date, kept)
     changes = []
     for key in sorted(set(old) | set(new)):
         video_id, tool = key
@@ -240,8 +457,11 @@ def diff_plans(previous: Plan | None, plan: Plan, plan_date: date,
 def _why(key: tuple[str, Tool], kind: str, before: float, after: float,
          learning: Learning) -> Reason:
     learned = learning.signals.reasons.get(key, [])
-    priority = ("targeted_roi_declining", "learned_roi_below_floor", "burst_first_2h",
-                "learned_roi")
+    priority: tuple[str, ...] = ("cs_cancelled", "targeted_roi_declining",
+                                 "learned_roi_below_floor", "burst_first_2h", "learned_roi")
+    if kind == "removed":  # stopped, not only switched to targeted: say why it stopped
+        priority = ("cs_cancelled", "learned_roi_below_floor", "targeted_roi_declining",
+                    "learned_roi")
     for code in priority:
         for r in learned:
             if r.code == code:

@@ -91,8 +91,11 @@ REASON_CODES: dict[str, str] = {
     "commitment_fixed": "Already booked or spent: kept exactly as it is.",
     "learned_roi": "Actuals moved the ROI estimate (weighted by the money behind them).",
     "learned_roi_below_floor": "Actuals pulled the ROI estimate below the floor: stop buying.",
-    "topup_roi_peak": "ROI peak: part of the day's Dou+ goes into a 2h or 6h top-up order.",
+    "topup_roi_peak": "ROI peak: a 2h or 6h Dou+ top-up order added on top of the day's Dou+, "
+    "within the budget and the daily cap.",
     "reoptimised": "Re-optimised with the remaining budget after yesterday's results.",
+    "cs_cancelled": "No new content service (lock-ins included) on a video whose ROI is "
+    "clearly declining or learned below the floor: a booked order could not be stopped.",
 }
 
 

@@ -253,3 +253,24 @@ def test_a_commitment_on_a_missing_video_is_an_error_not_a_traceback() -> None:
     assert len(errors) == 1
     assert "'v0012', which is not in the videos file" in errors[0]
     assert "Traceback" not in errors[0]
+
+
+# ------------------------------------------------------------------ recording the plan
+
+
+def test_the_plan_page_records_the_plan_in_the_history_store(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = tmp_path / "history.sqlite"
+    at = run_plan(start())
+    at.text_input(key="plan_page.store_path").set_value(str(store)).run()
+    at.button(key="plan_page.record_button").click().run()
+    assert not at.exception and not at.main.error
+    assert any("Recorded the plan for 2027-04-20" in shown(s.value) for s in at.success)
+    db = sqlite3.connect(store)
+    try:
+        plans = db.execute("SELECT plan_date FROM plans").fetchall()
+        booked = db.execute("SELECT COUNT(*) FROM orders WHERE tool = 'content_service'")
+        assert plans == [("2027-04-20",)] and booked.fetchone()[0] > 0
+    finally:
+        db.close()

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from app_steps import click
 from planner.io.campaign_file import read_campaign
 from planner.io.store import open_store
+from planner.tools import Tool
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"
@@ -241,3 +242,26 @@ def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
         holder.rollback()
         holder.close()
     assert stored(store) == (0, 0)
+
+
+def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) -> None:
+    from planner.io.replan_job import record_plan
+    from planner.io.tables import read_videos
+    from planner.planning import make_plan
+
+    store = tmp_path / "history.sqlite"
+    videos_file = ROOT / "sample_data" / "videos.csv"
+    videos, _ = read_videos(videos_file, plan_date=CAMPAIGN.effective_plan_date)
+    plan = make_plan(videos, CAMPAIGN)
+    record_plan(plan, CAMPAIGN, "sha", store)  # as `planner plan --store` does
+    v0012 = next(r for r in plan.daily if r.date == START and r.video_id == "v0012"
+                 and r.tool is Tool.DOU_PLUS)
+    at = click(upload(open_page(), "actuals_0421.csv", DAY_ONE, store), PREVIEW)
+    assert not at.error
+    report = table_with(at, "planned_spend")
+    assert report is not None
+    row = report[(report["video_id"] == "v0012") & (report["tool"] == "dou_plus")].iloc[0]
+    assert (row["planned_spend"], row["actual_spend"]) == (v0012.spend, 1000)
+    assert row["actual_roi"] == pytest.approx(0.3)
+    assert any("day(s) so far: spent ¥3,000" in shown(c.value) for c in at.main.caption)
+    assert len(at.get("vega_lite_chart")) == 1

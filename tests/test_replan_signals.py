@@ -1,12 +1,13 @@
 """Re-planning signals: decline -> targeted, weak evidence barely moves, floor stops buying."""
 
+from collections import defaultdict
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 
 from factories import make_campaign, make_video
-from planner.learning import learn, roi_decline
+from planner.learning import learn, roi_collapse, roi_decline
 from planner.planning import assess_roster, make_plan
 from planner.replan import replan
 from planner.tools import Tool
@@ -91,17 +92,54 @@ def test_burst_from_day_one_actuals_for_a_large_kol():
     assert "v1" in learning.signals.burst
 
 
-def test_roi_peak_gets_a_topup_carved_from_the_day():
-    campaign = _campaign()
-    videos = [_video()]
-    rows = [(START + timedelta(days=i), "v1", "dou_plus", 3000, 3000 * 6.0) for i in range(3)]
-    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=3))
-    assert new.topups
+def _peak_rows():
+    """Three days of Dou+ selling at ROI 6: a peak against the floor of 1.2."""
+    return _actuals([(START + timedelta(days=i), "v1", "dou_plus", 3000, 3000 * 6.0)
+                     for i in range(3)])
+
+
+def _today(plan, tool=None):
+    return sum(r.spend for r in plan.daily if r.date == plan.plan_date
+               and (tool is None or r.tool is tool))
+
+
+def test_roi_peak_topup_is_added_on_top_of_the_days_dou_plus():
+    day = START + timedelta(days=3)
+    without = replan([_video()], _campaign(budget=1_000_000, learning={
+        "topup_roi_multiple": 100}), _peak_rows(), day)
+    new = replan([_video()], _campaign(budget=1_000_000), _peak_rows(), day)
+    assert not without.topups and len(new.topups) == 1
     topup = new.topups[0]
-    today = sum(r.spend for r in new.daily if r.date == topup.date and r.tool is Tool.DOU_PLUS
-                and r.video_id == topup.video_id)
-    assert topup.hours in (2, 6) and 100 <= topup.budget < today
-    assert topup.reason.code == "topup_roi_peak"
+    assert topup.hours in (2, 6) and topup.reason.code == "topup_roi_peak"
+    assert "added on top of today's" in topup.reason.text
+    day_order = _today(without, Tool.DOU_PLUS)
+    assert topup.budget == pytest.approx(round(day_order * 0.25), abs=1.0)
+    assert _today(new, Tool.DOU_PLUS) == pytest.approx(day_order + topup.budget)
+    assert new.total_spend == pytest.approx(without.total_spend + topup.budget)
+    order = next(o for o in new.orders if o.tool is Tool.DOU_PLUS
+                 and o.start_date <= day <= o.end_date)
+    assert "topup_roi_peak" in {r.code for r in order.reasons}
+
+
+def test_roi_peak_topup_fits_a_fully_used_budget():
+    campaign = _campaign()  # 60,000 yuan: the plan spends all of it
+    new = replan([_video()], campaign, _peak_rows(), START + timedelta(days=3))
+    assert new.topups and new.topups[0].budget >= 100
+    assert new.total_spend <= campaign.budget
+    assert sum(r.spend for r in new.daily) == pytest.approx(new.total_spend)
+    assert sum(o.budget for o in new.orders) == pytest.approx(new.total_spend)
+    assert "the rest of the plan makes room for it" in new.topups[0].reason.text
+
+
+def test_roi_peak_topup_never_breaks_the_daily_cap():
+    campaign = _campaign(budget=1_000_000, daily_cap=30_000)
+    new = replan([_video()], campaign, _peak_rows(), START + timedelta(days=3))
+    per_day = defaultdict(float)
+    for r in new.daily:
+        per_day[r.date] += r.spend
+    assert max(per_day.values()) <= 30_000 + 1e-6
+    for topup in new.topups:
+        assert topup.budget >= 100
 
 
 def test_no_topup_when_dou_plus_really_sold_badly():
@@ -123,3 +161,101 @@ def test_a_booked_content_service_commitment_stays_whole_and_counts_once():
     fixed_cs = [o for o in new.orders if o.fixed and o.tool is Tool.CONTENT_SERVICE]
     assert [(o.start_date, o.budget) for o in fixed_cs] == [(START, 60_000)]
     assert new.total_spend <= campaign.budget
+
+
+def _remaining_on(plan, video_id, day):
+    """What the plan buys on the video from ``day`` on (money already spent excluded)."""
+    return sum(r.spend for r in plan.daily if r.video_id == video_id and r.date >= day
+               and not any(o.fixed and o.video_id == r.video_id and o.tool is r.tool
+                           and o.start_date <= r.date <= o.end_date for o in plan.orders))
+
+
+@pytest.mark.parametrize("daily_spend", [None, 1000], ids=["as-planned", "1000-yuan-test"])
+def test_three_days_of_roi_0_2_cut_the_video_to_under_half_and_end_smart_dou_plus(daily_spend):
+    campaign = _campaign(budget=200_000, end=START + timedelta(days=13), roi_floor=1.0)
+    videos = [_video(), _video(video_id="v2", followers=900_000, median_plays=150_000,
+                               natural_plays=300_000, natural_gmv=24_000)]
+    first = make_plan(videos, campaign)
+    rows = []
+    for i in range(3):
+        day = START + timedelta(days=i)
+        planned = sum(r.spend for r in first.daily if r.date == day and r.video_id == "v1"
+                      and r.tool is Tool.DOU_PLUS)
+        spend = planned if daily_spend is None else daily_spend
+        rows.append((day, "v1", "dou_plus", spend, 0.2 * spend))
+    day4 = START + timedelta(days=3)
+    new = replan(videos, campaign, _actuals(rows), day4, first)
+    assert _remaining_on(new, "v1", day4) < 0.5 * _remaining_on(first, "v1", day4)
+    assert not [o for o in new.orders if o.video_id == "v1" and o.tool is Tool.DOU_PLUS
+                and not o.fixed and o.mode == "smart"]
+    estimate = next(e for e in new.learned if e.video_id == "v1")
+    assert estimate.learned_roi < campaign.effective_roi_floor
+
+
+def test_roi_collapse_needs_every_day_of_the_window_far_below_the_model():
+    d = [START + timedelta(days=i) for i in range(3)]
+    # (day, spend, gmv, expected gmv): the model expected ROI 2.7 each day
+    collapsed = [(day, 1000, 200, 2700) for day in d]
+    model, seen = roi_collapse(collapsed, 2, 100, 0.7)
+    assert model == pytest.approx(2.7) and seen == pytest.approx([0.2, 0.2, 0.2])
+    one_good_day = [*collapsed[:2], (d[2], 1000, 2500, 2700)]
+    assert roi_collapse(one_good_day, 2, 100, 0.7) is None
+    assert roi_collapse(collapsed[:2], 2, 100, 0.7) is None  # two days are not a collapse
+
+
+def test_one_lucky_day_moves_the_estimate_about_a_tenth_as_before():
+    campaign = _campaign()
+    videos = [_video()]
+    day = START + timedelta(days=1)
+    lucky = learn(_actuals([(START, "v1", "dou_plus", 2000, 2000 * 8.0)]),
+                  assess_roster(videos, campaign), campaign, day)
+    (estimate,) = lucky.estimates
+    ratio = estimate.gmv / estimate.expected_gmv
+    assert estimate.multiplier == pytest.approx((20_000 + 2000 * ratio) / 22_000)
+    assert estimate.multiplier - 1 <= 0.1 * (ratio - 1)
+
+
+def test_recent_days_weigh_more_than_older_ones():
+    campaign = _campaign()
+    videos = [_video()]
+    day = START + timedelta(days=3)
+    good, bad = 2500 * 3.0, 2500 * 1.5  # no day is a collapse against the model's ~2.7
+
+    def multiplier(rois):
+        rows = [(START + timedelta(days=i), "v1", "dou_plus", 2500, g)
+                for i, g in enumerate(rois)]
+        learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+        assert not learning.signals.declining
+        return learning.signals.roi_multiplier[("v1", Tool.DOU_PLUS)]
+
+    assert multiplier([good, good, bad]) < multiplier([bad, good, good])
+    assert multiplier([bad, bad, good]) > multiplier([good, bad, bad])
+
+
+def test_a_video_going_3_0_1_5_0_5_is_a_decline_that_cancels_its_lock_in():
+    sale = {"name": "618", "start": date(2027, 5, 31), "end": date(2027, 6, 18)}
+    # Content service at CPM 40 only clears the floor of 2.0 in the sale: a lock-in.
+    campaign = _campaign(end=date(2027, 6, 20), budget=1_000_000, roi_floor=2.0,
+                         big_sales=[sale], tools={"content_service": {"cpm": 40}})
+    videos = [_video(followers=6_000_000, median_plays=500_000, natural_plays=1_000_000,
+                     natural_gmv=100_000, roi_3m=2.5, likes=20_000, comments=1000),
+              _video(video_id="v2", followers=900_000, median_plays=150_000,
+                     natural_plays=300_000, natural_gmv=30_000)]
+    first = make_plan(videos, campaign)
+    day = START + timedelta(days=3)
+    lock_in = [o for o in first.orders if o.video_id == "v1"
+               and o.tool is Tool.CONTENT_SERVICE and o.booking_date > day]
+    assert [o.start_date for o in lock_in] == [sale["start"]]  # planned, not yet booked
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 5000, 5000 * roi)
+            for i, roi in enumerate([3.0, 1.5, 0.5])]
+    learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+    assert "v1" in learning.signals.declining
+    new = replan(videos, campaign, _actuals(rows), day, first)
+    assert not [o for o in new.orders if o.video_id == "v1" and o.tool is Tool.CONTENT_SERVICE]
+    (cancelled,) = [c for c in new.changes if c.video_id == "v1"
+                    and c.tool is Tool.CONTENT_SERVICE]
+    assert cancelled.kind == "removed" and cancelled.reason.code == "cs_cancelled"
+    assert "ROI fell from 3.0 to 0.5" in cancelled.reason.text
+    assert "lock-ins included" in cancelled.reason.text
+    assert all(o.mode == "targeted" for o in new.orders
+               if o.video_id == "v1" and o.tool is Tool.DOU_PLUS and not o.fixed)

@@ -273,7 +273,9 @@ def test_a_scheduled_post_may_leave_its_natural_figures_empty_but_a_live_one_may
     path = videos_csv(tmp_path, ROW_B, ",".join(fields))
     scheduled, _ = read_videos(path, plan_date=date(2026, 4, 30))
     assert scheduled[1].natural_plays is None
-    with pytest.raises(InputError, match=r"row 3, column '自然播放量': is empty"):
+    went_live = (r"row 3, column '自然播放量': is empty, but this column is required: the post "
+                 r"went live on 2026-05-01, on or before the plan date 2026-05-01.*星图")
+    with pytest.raises(InputError, match=went_live):
         read_videos(path, plan_date=date(2026, 5, 1))
 
 

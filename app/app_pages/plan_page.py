@@ -10,6 +10,7 @@ import streamlit as st
 from charts import daily_spend_chart, roi_floor_chart, video_spend_gmv_chart
 from support import (
     EDITED_STATE,
+    REPO,
     Inputs,
     PlanBundle,
     inputs_or_hint,
@@ -20,6 +21,8 @@ from support import (
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InputError, PlannerError
+from planner.io.replan_job import record_plan
+from planner.io.store import sha256_of
 from planner.models import Plan
 from planner.tools import Chain, Tool
 from planner.views import (
@@ -36,6 +39,7 @@ from planner.views import (
     per_video,
     per_video_long,
     reasons_frame,
+    resolve_store_path,
     roi_against_floor,
     tool_label,
     why_not_eligible,
@@ -48,6 +52,10 @@ RESULT: Final = "plan_page.result"
 # Widget keys all start with this prefix.
 W: Final = "plan_page.campaign."
 RUN_BUTTON: Final = "plan_page.run_button"
+STORE: Final = "plan_page.store_path"
+RECORD_BUTTON: Final = "plan_page.record_button"
+DEFAULT_STORE: Final = "out/history.sqlite"  # the Re-plan page's default too
+LOCK_TIMEOUT_S: Final = 30.0
 FORM_SOURCE: Final = "campaign form"
 
 CHAINS: Final = {Chain.TMALL.value: "Douyin -> Tmall (抖音 -> 天猫)",
@@ -347,6 +355,38 @@ def show_downloads(bundle: PlanBundle) -> None:
     )
 
 
+def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> None:
+    """Record the plan in the history store, as ``planner plan --store`` does."""
+    st.subheader("Record in the history store")
+    st.session_state.setdefault(STORE, DEFAULT_STORE)
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    text = c1.text_input(
+        "History store (SQLite file)", key=STORE,
+        help="The file the daily re-plan uses (Re-plan page or `planner replan --store`). "
+        "Relative paths are under the project folder.",
+    )
+    store = resolve_store_path(text, REPO)
+    clicked = c2.button("Record this plan", icon=":material/save:", key=RECORD_BUTTON,
+                        disabled=store is None)
+    st.caption("Record the plan you book from: the next morning's re-plan then knows which "
+               "orders were booked and keeps a running content-service order whole.")
+    if not clicked or store is None:
+        return
+    try:
+        recorded = record_plan(bundle.plan, campaign, sha256_of(inputs.videos_data), store,
+                               lock_timeout=LOCK_TIMEOUT_S)
+    except PlannerError as exc:
+        show_error(exc)
+        return
+    except OSError as exc:
+        st.error(f"**{type(exc).__name__}**: the history store {md(store)} cannot be used: "
+                 f"{md(exc.strerror or exc)}. Check the path and its folder's permissions.",
+                 icon=":material/error:")
+        return
+    st.success(f"Recorded the plan for {bundle.plan.plan_date} of '{md(campaign.name)}' in "
+               f"**{md(store)}** (version {recorded.plan_id}).", icon=":material/check_circle:")
+
+
 def render() -> None:
     st.title("Plan")
     inputs = inputs_or_hint()
@@ -366,6 +406,7 @@ def render() -> None:
     st.header(f"{md(plan.campaign)} · {plan.chain} · planned on {plan.plan_date}")
     show_headline(plan)
     show_downloads(bundle)
+    record_in_store(inputs, bundle, campaign)
     show_charts(plan, campaign, names)
     show_orders(plan, names)
     explain_video(plan, campaign, inputs, names)

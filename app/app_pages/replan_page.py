@@ -14,6 +14,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 import streamlit as st
+from charts import plan_vs_actual_chart
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from support import (
     REPO,
@@ -30,6 +31,7 @@ from support import (
 
 from planner.config import Campaign
 from planner.errors import PlannerError
+from planner.io.export import plan_vs_actual_frame
 from planner.kpi import KpiBy
 from planner.views import (
     Metric,
@@ -115,6 +117,17 @@ LEARNED_COLUMNS: Final[dict[str, Any]] = {
     "observed_roi": _ratio("Observed ROI", help="GMV / spend in the actuals."),
     "learned_roi": _ratio("Learned ROI", help="Prior and observed, weighted by the money "
                           "behind the observation (learning.prior_spend)."),
+}
+PLAN_VS_ACTUAL_COLUMNS: Final[dict[str, Any]] = {
+    "date": st.column_config.DateColumn("Day", format="YYYY-MM-DD"),
+    "video_id": "Video", "kol_name": "KOL", "tool": "Tool",
+    "planned_spend": _yen("Planned spend"), "actual_spend": _yen("Actual spend"),
+    "spend_diff": _yen("Spend: actual - planned"),
+    "planned_gmv": _yen("Planned GMV"), "actual_gmv": _yen("Actual GMV"),
+    "gmv_diff": _yen("GMV: actual - planned"),
+    "planned_roi": _ratio("Planned ROI"), "actual_roi": _ratio("Actual ROI"),
+    "planned_on": st.column_config.DateColumn(
+        "Plan of", format="YYYY-MM-DD", help="The recorded plan in force that day."),
 }
 KPI_COLUMNS: Final[dict[str, Any]] = {
     "video_id": "Video", "kol_name": "KOL", "tool": "Tool",
@@ -300,6 +313,24 @@ def show_plan(bundle: ReplanBundle) -> None:
                    "are measured against the last recorded plan, not against these files.")
 
 
+def show_plan_vs_actual(bundle: ReplanBundle) -> None:
+    """The buyer's daily report: every day so far, planned against actual."""
+    report = plan_vs_actual_frame(bundle.plan)
+    st.subheader("Plan vs actual")
+    if report.empty:
+        st.caption("No day before the re-plan date has a recorded plan or actuals yet.")
+        return
+    planned, spent = report["planned_spend"].sum(), report["actual_spend"].sum()
+    expected, sold = report["planned_gmv"].sum(), report["actual_gmv"].sum()
+    st.caption(
+        f"{report['date'].nunique()} day(s) so far: spent ¥{spent:,.0f} of ¥{planned:,.0f} "
+        f"planned, sold ¥{sold:,.0f} against ¥{expected:,.0f} expected. Each day is compared "
+        "with the plan recorded on or before it (a dry run's plan is not among them)."
+    )
+    st.altair_chart(plan_vs_actual_chart(report), width="stretch")
+    st.dataframe(report, hide_index=True, column_config=PLAN_VS_ACTUAL_COLUMNS)
+
+
 def show_changes(bundle: ReplanBundle) -> None:
     plan = bundle.plan
     changes = changes_frame(plan)
@@ -374,6 +405,7 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
         st.warning(md(line))
     st.markdown("**The new plan**")
     show_plan(bundle)
+    show_plan_vs_actual(bundle)
     show_changes(bundle)
     show_kpis(bundle, inputs)
     with st.expander("Assumptions behind the expected figures"):

@@ -32,10 +32,12 @@ from planner.tools import TOOL_LABEL_ZH, Tool
 
 __all__ = [
     "BUILTIN_SHEETS",
+    "PLAN_VS_ACTUAL_SHEET",
     "LineChart",
     "inert_text",
     "plan_json_schema",
     "plan_to_json",
+    "plan_vs_actual_frame",
     "write_csv",
     "write_frames_xlsx",
     "write_plan",
@@ -376,6 +378,42 @@ def _frame_table(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
     return headers, rows
 
 
+# --------------------------------------------------------------------------- plan vs actual
+
+PLAN_VS_ACTUAL_SHEET = "Plan vs actual"
+PLAN_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
+    "date", "video_id", "kol_name", "tool", "planned_spend", "actual_spend", "spend_diff",
+    "planned_gmv", "actual_gmv", "gmv_diff", "planned_roi", "actual_roi", "planned_on",
+)
+
+
+def plan_vs_actual_frame(plan: Plan) -> pd.DataFrame:
+    """The buyer's daily report: per day so far, video and tool, plan against actuals.
+
+    ``*_diff`` = actual - planned; a ROI is blank where its spend is zero.
+    """
+    names = {v.video_id: v.kol_name for v in plan.videos}
+    return pd.DataFrame(
+        [
+            {"date": r.date, "video_id": r.video_id, "kol_name": names.get(r.video_id, ""),
+             "tool": r.tool.value, "planned_spend": r.planned_spend,
+             "actual_spend": r.actual_spend,
+             "spend_diff": round(r.actual_spend - r.planned_spend, 2),
+             "planned_gmv": r.planned_gmv, "actual_gmv": r.actual_gmv,
+             "gmv_diff": round(r.actual_gmv - r.planned_gmv, 2),
+             "planned_roi": r.planned_roi, "actual_roi": r.actual_roi,
+             "planned_on": r.planned_on}
+            for r in plan.plan_vs_actual
+        ],
+        columns=list(PLAN_VS_ACTUAL_COLUMNS),
+    )
+
+
+def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
+    headers, rows = _frame_table(plan_vs_actual_frame(plan))
+    _write_table(ws, headers, rows, styles)
+
+
 _SheetWriter = Callable[[Worksheet, Plan, _Styles], None]
 _BUILTIN_WRITERS: tuple[_SheetWriter, ...] = (
     _summary_sheet,
@@ -409,6 +447,8 @@ def _render_xlsx(plan: Plan, path: Path, extra_sheets: Mapping[str, pd.DataFrame
     styles = _Styles.build(book)
     for name, writer in zip(BUILTIN_SHEETS, _BUILTIN_WRITERS, strict=True):
         writer(book.add_worksheet(name), plan, styles)
+    if plan.plan_vs_actual:  # re-plans only: the days so far, planned against actual
+        _plan_vs_actual_sheet(book.add_worksheet(PLAN_VS_ACTUAL_SHEET), plan, styles)
     for name, frame in (extra_sheets or {}).items():
         headers, rows = _frame_table(frame)
         _write_table(book.add_worksheet(name), headers, rows, styles)

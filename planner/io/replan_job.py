@@ -13,13 +13,14 @@ because the previous plan is the latest one made for an earlier day.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from planner.config import Campaign
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
@@ -67,6 +68,38 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
     return frames
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A plan recorded in the history store, and the files written with it."""
+
+    plan_id: int
+    store_path: Path
+    written: dict[str, Path]
+
+
+def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: Path, *,
+                lock_timeout: float = 30.0,
+                write: Callable[[], dict[str, Path]] | None = None) -> Recorded:
+    """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
+
+    The plan, its campaign, the hash of the videos file and of the actuals the store
+    holds go in as a new version, with every order and its status (``to_book`` /
+    ``planned``), so the next morning's re-plan knows what was booked. ``write``
+    (the plan's files) runs inside the store's transaction: when the store is locked
+    nothing is written, and when writing fails nothing is recorded.
+    """
+    with open_store(store_path, timeout=lock_timeout) as store, store.transaction():
+        written = write() if write is not None else {}
+        actuals = store.actuals(campaign.name)
+        plan_id = store.save_plan(
+            plan,
+            campaign_json=campaign.model_dump_json(),
+            videos_sha256=videos_sha256,
+            actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+        )
+    return Recorded(plan_id, store_path, written)
+
+
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,
                store_path: Path, out_dir: Path | None, *, dry_run: bool = False,
                lock_timeout: float = 30.0) -> ReplanOutcome:
@@ -85,6 +118,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
         actuals = store.actuals(campaign.name)
         previous = store.previous_plan(campaign.name, plan_date)
         plan = replan(videos, campaign, actuals, plan_date, previous,
+                      planned=store.planned_daily(campaign.name, plan_date),
                       source=actuals_path.name)
         if not dry_run:
             if out_dir is not None:

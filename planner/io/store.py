@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.errors import StoreError
-from planner.models import Plan
+from planner.models import DailySpend, Plan
 
 _MIGRATIONS: list[str] = [
     # 1: initial schema
@@ -196,6 +196,29 @@ class Store:
             "ORDER BY plan_date DESC, id DESC LIMIT 1", (campaign, before.isoformat()),
         ).fetchone()
         return None if row is None else Plan.model_validate_json(row[0])
+
+    def planned_daily(self, campaign: str, before: date) -> dict[date, list[DailySpend]]:
+        """What each recorded plan scheduled for the days it was in force, before ``before``.
+
+        Keyed by plan date; the latest version of each day's plan counts, and holds the
+        days from its own date up to the next plan's date (or ``before``).
+        """
+        rows = self._db.execute(
+            "SELECT plan_date, plan_json FROM plans AS p WHERE campaign=? AND plan_date<? "
+            "AND id = (SELECT MAX(id) FROM plans AS q WHERE q.campaign = p.campaign "
+            "AND q.plan_date = p.plan_date) ORDER BY plan_date", (campaign, before.isoformat()),
+        ).fetchall()
+        dates = [date.fromisoformat(r[0]) for r in rows]
+        out: dict[date, list[DailySpend]] = {}
+        for i, (made, (_, text)) in enumerate(zip(dates, rows, strict=True)):
+            until = dates[i + 1] if i + 1 < len(dates) else before
+            # Only the schedule is needed: skip validating the rest of a large plan.
+            daily = json.loads(text).get("daily", [])
+            out[made] = [
+                DailySpend.model_validate(d) for d in daily
+                if made.isoformat() <= d["date"] < until.isoformat()
+            ]
+        return out
 
     def save_plan(self, plan: Plan, campaign_json: str, videos_sha256: str,
                   actuals_sha256: str) -> int:

@@ -701,9 +701,15 @@ def _parse_cells(
                 scheduled = spec.live_only and (scheduled_after is None or (
                     isinstance(published, date) and published > scheduled_after))
                 if spec.required and not scheduled:
+                    went_live = spec.live_only and isinstance(published, date)
                     problems.append(Problem(
-                        "is empty, but this column is required.",
-                        file=file, row=number, column=column, fix=fill,
+                        "is empty, but this column is required" + (
+                            f": the post went live on {published}, on or before the plan "
+                            f"date {scheduled_after}, so the planner needs its real figures."
+                            if went_live else "."),
+                        file=file, row=number, column=column,
+                        fix=fill + (" A live post's natural plays, GMV, likes and comments "
+                                    "are in its 星图 task report." if went_live else ""),
                     ))
                 continue
             if (
