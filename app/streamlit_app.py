@@ -137,17 +137,18 @@ def _keep_lang() -> None:
 
 # Every run answers in the session's language (PLANNER_LANG, else Chinese, until switched).
 set_lang(_chosen_lang())
-# An emoji icon is drawn by the browser itself: no font or image is fetched from elsewhere.
+# The tab's icon is an emoji, drawn by the browser itself: a Material icon there would be
+# fetched from an external font host. The pages' Material icons come with Streamlit.
 st.set_page_config(page_title=t("app.page_title"), page_icon="📅", layout="wide")
 navigation = st.navigation(
     [
-        st.Page("app_pages/plan_page.py", title=t("page.plan"), icon="📅",
+        st.Page("app_pages/plan_page.py", title=t("page.plan"), icon=":material/event_note:",
                 url_path="plan", default=True),
-        st.Page("app_pages/videos_page.py", title=t("page.videos"), icon="🎬",
+        st.Page("app_pages/videos_page.py", title=t("page.videos"), icon=":material/movie:",
                 url_path="videos"),
-        st.Page("app_pages/replan_page.py", title=t("page.replan"), icon="🔁",
+        st.Page("app_pages/replan_page.py", title=t("page.replan"), icon=":material/update:",
                 url_path="replan"),
-        st.Page("app_pages/whatif_page.py", title=t("page.whatif"), icon="📈",
+        st.Page("app_pages/whatif_page.py", title=t("page.whatif"), icon=":material/query_stats:",
                 url_path="whatif"),
     ]
 )

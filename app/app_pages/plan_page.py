@@ -19,8 +19,8 @@ from support import (
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InputError, PlannerError
-from planner.i18n import chain_name, current_lang, reason_text, t, tier_name
-from planner.models import Plan, Reason
+from planner.i18n import chain_name, current_lang, money, reason_text, t, tier_name
+from planner.models import Order, Plan, Reason
 from planner.tools import Chain, Tool
 from planner.views import (
     CampaignForm,
@@ -90,6 +90,11 @@ def _seed_form(inputs: Inputs) -> CampaignForm:
     return cast(CampaignForm, st.session_state[FORM_SEED])
 
 
+def _with_wan(label: str, amount: object) -> str:
+    """'投流预算（元） · 300.0万': the typed yuan read back at a glance."""
+    return f"{label} · {money(float(amount))}" if isinstance(amount, int | float) else label
+
+
 def _date(value: object) -> date | None:
     return value if isinstance(value, date) else None
 
@@ -110,11 +115,14 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             format_func={c: chain_name(c) for c in chains}.__getitem__, key=field("chain"),
         )
         budget = c3.number_input(
-            t("form.budget"), min_value=0.0, value=seed.budget, step=50_000.0, format="%.0f",
+            _with_wan(t("form.budget"), st.session_state.get(field("budget"), seed.budget)),
+            min_value=0.0, value=seed.budget, step=50_000.0, format="%.0f",
             key=field("budget"), help=t("form.budget_help"),
         )
         daily_cap = c4.number_input(
-            t("form.daily_cap"), min_value=0.0, value=seed.daily_cap, step=10_000.0,
+            _with_wan(t("form.daily_cap"), st.session_state.get(field("daily_cap"),
+                                                                seed.daily_cap)),
+            min_value=0.0, value=seed.daily_cap, step=10_000.0,
             format="%.0f", placeholder=t("form.no_cap"), key=field("daily_cap"),
             help=t("form.daily_cap_help"),
         )
@@ -272,29 +280,34 @@ def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
 
 
 def order_columns() -> dict[str, Any]:
-    """The orders table's columns, narrow enough to show whole at 1280 pixels."""
+    """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
+    day = "MM-DD"
     return {
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width="medium"),
-        "video_id": st.column_config.TextColumn(t("col.video_id"), width="small"),
-        "tool": st.column_config.TextColumn(t("col.tool"), width="small"),
-        "mode": st.column_config.TextColumn(t("col.mode"), width="small"),
-        "start_date": st.column_config.DateColumn(t("col.start_date"), format="MM-DD",
-                                                  width="small"),
-        "end_date": st.column_config.DateColumn(t("col.end_date"), format="MM-DD",
-                                                width="small"),
-        "booking_date": st.column_config.DateColumn(t("col.booking_date"), format="MM-DD",
-                                                    width="small"),
-        "budget": st.column_config.NumberColumn(t("col.budget"), format="localized",
-                                                width="small"),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=104),
+        "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
+        "tool": st.column_config.TextColumn(t("col.tool"), width=66),
+        "mode": st.column_config.TextColumn(t("col.mode"), width=66),
+        "start_date": st.column_config.DateColumn(t("col.start_date"), format=day, width=62),
+        "end_date": st.column_config.DateColumn(t("col.end_date"), format=day, width=62),
+        "booking_date": st.column_config.DateColumn(t("col.booking_date"), format=day,
+                                                    width=62),
+        "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
         "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
-                                                      format="localized", width="small"),
+                                                      format="localized", width=108),
         "expected_roi": st.column_config.NumberColumn(t("col.expected_roi"), format="%.2f",
-                                                      width="small"),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width="small"),
+                                                      width=58),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=50),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
     }
+
+
+def orders_table(orders: list[Order], names: dict[str, str]) -> pd.DataFrame:
+    """``orders_frame`` with whole yuan of expected GMV (the budget is whole yuan already)."""
+    frame = orders_frame(orders, names)
+    frame["expected_gmv"] = frame["expected_gmv"].round(0)
+    return frame
 
 
 ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end_date",
@@ -303,7 +316,7 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
-    frame = orders_frame(plan.orders, names)
+    frame = orders_table(plan.orders, names)
     st.dataframe(frame, hide_index=True, column_config=order_columns(),
                  column_order=ORDER_ORDER, key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
@@ -344,7 +357,7 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
     mine = [o for o in plan.orders if o.video_id == chosen]
     st.markdown(f"**{t('plan.orders_for', kol=md(names.get(chosen, '')), video_id=md(chosen))}**")
     if mine:
-        st.dataframe(orders_frame(mine, names), hide_index=True,
+        st.dataframe(orders_table(mine, names), hide_index=True,
                      column_config=order_columns(), column_order=ORDER_ORDER)
         st.markdown("\n".join(
             f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"
