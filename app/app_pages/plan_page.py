@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Final, cast
 
+import pandas as pd
 import streamlit as st
 from charts import daily_spend_chart, roi_floor_chart, video_spend_gmv_chart
 from support import (
