@@ -322,10 +322,10 @@ def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
     """``budget_curve.xlsx`` as ``planner sweep --out`` writes it: the table and a native chart."""
     with tempfile.TemporaryDirectory(prefix="planner-curve-") as tmp:
         path = Path(tmp) / "budget_curve.xlsx"
+        sheet = t("sheet.budget_curve")
         write_frames_xlsx(
-            path, {"Budget curve": curve},
-            chart=LineChart("Budget curve", "budget", ("expected_gmv",),
-                            "Expected GMV by budget"),
+            path, {sheet: curve},
+            chart=LineChart(sheet, "budget", ("expected_gmv",), t("chart.gmv_by_budget")),
             created=created,
         )
         return path.read_bytes()
@@ -334,9 +334,12 @@ def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def curve_bundle(
     videos_data: bytes, videos_name: str, campaign_json: str, source: str,
-    budgets: tuple[float, ...],
+    budgets: tuple[float, ...], lang: str = "",
 ) -> CurveBundle:
-    """Plan the campaign at each budget (``planner.sweep.budget_curve``) and build the files."""
+    """Plan the campaign at each budget (``planner.sweep.budget_curve``) and build the files.
+
+    ``lang`` only keys the cache: budget_curve.xlsx is written in the current language.
+    """
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
     curve = budget_curve(videos, campaign, budgets)
     return CurveBundle(curve=curve, csv=csv_bytes(curve),
