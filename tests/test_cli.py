@@ -112,7 +112,7 @@ def test_the_console_command_keeps_its_output_and_exit_code_when_it_skips_teardo
     ok = subprocess.run([*base, "--videos", str(SAMPLE / "videos.csv")],
                         capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.rstrip().splitlines()[-1] == f"wrote {tmp_path / 'out' / 'links.csv'}"
+    assert ok.stdout.rstrip().splitlines()[-1] == f"已写入 {tmp_path / 'out' / 'links.csv'}"
     assert (tmp_path / "out" / "plan.json").exists()
     bad = subprocess.run([*base, "--videos", str(tmp_path / "missing.csv")],
                          capture_output=True, text=True, timeout=300)
