@@ -248,3 +248,18 @@ def test_a_burst_whose_window_closed_before_paid_traffic_says_so():
     assert _burst_reasons(plan) == [
         "burst window 2027-04-19..2027-04-20 is over before paid traffic starts on "
         "2027-04-21: no burst order; Dou+ follows the standard rules"]
+
+
+def test_each_sale_day_is_judged_against_the_floor_on_its_own_phase():
+    # KOL bidding converts better the deeper into the sale: its peak can clear a floor its
+    # pre-sale does not (each day is judged, not the sale's first day for all of it).
+    probe = _sale_campaign()
+    presale, peak = date(2027, 6, 1), PEAK_DAY
+    first = probe.response.segment_roi[0]
+    low, high = (_roi(probe, Tool.KOL_BIDDING, d) * first for d in (presale, peak))
+    assert low < high
+    campaign = _sale_campaign(roi_floor=(low + high) / 2)
+    video = make_video(publish_date=date(2027, 4, 10))  # GPM 80 like _roi's
+    response = build_response_model(assess_roster([video], campaign), campaign)
+    days = {p.days[0] for p in response.purchases if p.tool is Tool.KOL_BIDDING}
+    assert peak in days and presale not in days
