@@ -374,7 +374,7 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
             for o in mine))
     else:
         st.caption(t("plan.no_orders"))
-    blocked = why_not_eligible(video, campaign)
+    blocked = why_not_eligible(video, campaign, inputs.videos)  # as the plan saw it
     st.markdown(f"**{t('plan.closed_tools')}**")
     if blocked:
         st.markdown("\n".join(
