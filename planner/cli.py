@@ -1,7 +1,8 @@
 """The ``planner`` command: a thin shell over the core.
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
-(the conflicting rules are named), 4 solver failure, 5 history store locked.
+(the conflicting rules are named), 4 solver failure, 5 history store locked,
+7 history store's database server unreachable or login refused.
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -24,6 +25,7 @@ from planner.errors import InputError, PlannerError, Problem
 
 if TYPE_CHECKING:
     from planner.config import Campaign
+    from planner.io.store_location import StoreLocation
     from planner.models import Plan, Video
 
 app = typer.Typer(
@@ -37,6 +39,8 @@ T = TypeVar("T")
 
 CampaignOpt = Annotated[Path, typer.Option("--campaign", help="Campaign TOML file.")]
 VideosOpt = Annotated[Path, typer.Option("--videos", help="Videos file (CSV or XLSX).")]
+STORE_HELP = ("History store: a SQLite file (history.sqlite), or a PostgreSQL database "
+              "(postgresql://user@host:5432/db; password from PGPASSWORD or ~/.pgpass).")
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -63,6 +67,17 @@ def _guard(action: Callable[[], T]) -> T:
 def _warn(lines: list[str]) -> None:
     for line in lines:
         typer.echo(f"warning: {line}", err=True)
+
+
+def _store(text: str) -> StoreLocation:
+    """The store a --store option names (InputError if it names none)."""
+    from planner.io.store_location import store_location
+
+    location = store_location(text)
+    if location.has_password:
+        _warn([f"the password in {location} shows in the process list and the shell "
+               "history; put it in PGPASSWORD or ~/.pgpass instead."])
+    return location
 
 
 def _deadline(campaign: Campaign, plans: int) -> float:
@@ -102,9 +117,9 @@ def plan(
                      "for Chinese campaign and KOL names."),
     ] = None,
     store: Annotated[
-        Path | None,
-        typer.Option("--store", help="History store (SQLite file): record the plan, so the "
-                     "next morning's `planner replan` knows which orders were booked."),
+        str | None,
+        typer.Option("--store", help=f"{STORE_HELP} Record the plan, so the next morning's "
+                     "`planner replan` knows which orders were booked."),
     ] = None,
     lock_timeout: Annotated[
         float, typer.Option("--lock-timeout", help="Seconds to wait for another run "
@@ -119,11 +134,13 @@ def plan(
         from planner.io.watchdog import run_with_deadline
         from planner.links import links_frame
 
+        location = None if store is None else _store(store)
         camp, roster = _load(campaign, videos)
         slug_map = _read_slugs(slugs)
         links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
-        ensure_not_input([links_csv, *([store] if store else [])], inputs)
+        ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
+                         inputs)
         # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
         result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
                                    deadline_s=_deadline(camp, plans=2))
@@ -135,7 +152,7 @@ def plan(
             return {**files, "links": links_csv}
 
         version: int | None = None
-        if store is None:
+        if location is None:
             written = write()
         else:
             from planner.io.replan_job import record_plan
@@ -143,7 +160,7 @@ def plan(
 
             # The files are written inside the store's transaction: a locked store
             # (exit 5) writes nothing, a failed write records nothing.
-            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), store,
+            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), location,
                                    lock_timeout=lock_timeout, write=write)
             written, version = recorded.written, recorded.plan_id
         typer.echo(
@@ -158,8 +175,9 @@ def plan(
             typer.echo(f"  > {line}")
         for path in written.values():
             typer.echo(f"wrote {path}")
-        if store is not None:
-            typer.echo(f"recorded the plan for {result.plan_date} in {store} (version {version})")
+        if location is not None:
+            typer.echo(f"recorded the plan for {result.plan_date} in {location} "
+                       f"(version {version})")
 
     _guard(run)
 
@@ -286,7 +304,7 @@ def replan(
     day: Annotated[
         datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to re-plan from.")
     ],
-    store: Annotated[Path, typer.Option("--store", help="History store (SQLite file).")],
+    store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
     out: Annotated[
         Path | None, typer.Option("--out", help="Folder for plan.xlsx and plan.json.")
     ] = None,
@@ -305,7 +323,7 @@ def replan(
         from planner.io.watchdog import run_with_deadline
 
         outcome = run_with_deadline(
-            run_replan, campaign, videos, actuals, day.date(), store, out,
+            run_replan, campaign, videos, actuals, day.date(), _store(store), out,
             dry_run=dry_run, lock_timeout=lock_timeout,
             deadline_s=lock_timeout + _deadline(read_campaign(campaign), plans=1),
         )
@@ -341,6 +359,37 @@ def replan(
             )
         for path in outcome.written.values():
             typer.echo(f"wrote {path}")
+
+    _guard(run)
+
+
+store_app = typer.Typer(no_args_is_help=True, help="Work on a history store as a whole.")
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("migrate")
+def store_migrate(
+    source: Annotated[str, typer.Argument(metavar="FROM", help=f"The store to copy. {STORE_HELP}")],
+    target: Annotated[str, typer.Argument(metavar="TO", help="The empty store to copy into "
+                                          "(created if new), e.g. a fresh PostgreSQL database.")],
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds to wait for a run writing TO.")
+    ] = 30.0,
+) -> None:
+    """Copy a whole history exactly (SQLite to PostgreSQL and back); print rows and checksums."""
+
+    def run() -> None:
+        from planner.io.store_copy import migrate_store
+
+        origin, destination = _store(source), _store(target)
+        sums = migrate_store(origin, destination, timeout=lock_timeout)
+        typer.echo(f"copied {origin} -> {destination}")
+        width = max(len(s.table) for s in sums)
+        for s in sums:
+            rows = f"{s.rows:,} row" + ("" if s.rows == 1 else "s")
+            typer.echo(f"  {s.table:<{width}}  {rows:>14}  sha256 {s.sha256}")
+        typer.echo(f"{sum(s.rows for s in sums):,} rows; every table's row count and checksum "
+                   "read back from TO equal FROM's.")
 
     _guard(run)
 
