@@ -39,7 +39,7 @@ from planner.views import (
     per_video,
     per_video_long,
     reasons_frame,
-    resolve_store_path,
+    resolve_store,
     roi_against_floor,
     tool_label,
     why_not_eligible,
@@ -361,13 +361,19 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
     st.session_state.setdefault(STORE, DEFAULT_STORE)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     text = c1.text_input(
-        "History store (SQLite file)", key=STORE,
-        help="The file the daily re-plan uses (Re-plan page or `planner replan --store`). "
-        "Relative paths are under the project folder.",
+        "History store (SQLite file or PostgreSQL URL)", key=STORE,
+        help="The store the daily re-plan uses (Re-plan page or `planner replan --store`): "
+        "a file (relative paths are under the project folder) or a team's database, "
+        "postgresql://user@host:5432/db (password from PGPASSWORD or ~/.pgpass).",
     )
-    store = resolve_store_path(text, REPO)
+    try:
+        store, problem = resolve_store(text, REPO), ""
+    except InputError as exc:
+        store, problem = None, str(exc)
     clicked = c2.button("Record this plan", icon=":material/save:", key=RECORD_BUTTON,
                         disabled=store is None)
+    if problem:
+        st.error(md(problem), icon=":material/error:")
     st.caption("Record the plan you book from: the next morning's re-plan then knows which "
                "orders were booked and keeps a running content-service order whole.")
     if not clicked or store is None:
