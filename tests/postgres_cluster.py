@@ -110,7 +110,9 @@ class Cluster:
 def start_cluster(bindir: Path) -> Cluster:
     """initdb and start a cluster in a new temporary folder; the caller must ``stop`` it."""
     user = _server_user()
-    root = Path(tempfile.mkdtemp(prefix="planner-pg-"))
+    # Under /tmp when the server runs as another user: it must be able to reach the folder
+    # (TMPDIR may sit under /root), and the socket's path must stay under 108 bytes.
+    root = Path(tempfile.mkdtemp(prefix="planner-pg-", dir="/tmp" if user else None))
     password = secrets.token_hex(16)
     cluster = Cluster(bindir, root, _free_port(), password, user)
     try:
