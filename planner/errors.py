@@ -6,8 +6,8 @@
     ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
     ├── SolverError              no backend could solve the model       -> exit 4
     └── StoreError               history store locked or damaged        -> exit 5
-        └── StoreUnreachableError    database server down, wrong address,
-                                     bad credentials or connection lost -> exit 7
+        └── StoreUnreachableError  its server down or unknown, login
+                                   refused, or the connection lost      -> exit 7
 
 Every message is written for a media buyer: which file, row and column, and
 what to change. Front ends print ``TypeName: message`` and never a traceback.

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from sqlalchemy import (
@@ -66,6 +66,8 @@ from planner.io.store_schema import (
     schema_version,
 )
 from planner.models import DailySpend, Plan
+
+Phase = Literal["connect", "open", "run"]  # when a database error happened
 
 _VALUE_COLUMNS = ("spend", "gmv", "plays", "orders", "clicks", "likes", "comments")
 _KEY_COLUMNS = ("date", "video_id", "tool")
@@ -112,7 +114,8 @@ def begin_writing(connection: Connection, campaign: str | None,
     """Begin a write transaction holding the lock: the campaign's, or the whole store's.
 
     Waits up to ``timeout`` seconds for other runs, then raises the driver's
-    lock error (``open_store`` turns it into a StoreError, exit 5).
+    lock error (``Store.transaction`` and ``open_store`` turn it into a StoreError,
+    exit 5).
     """
     if connection.dialect.name == "sqlite":
         connection.info[_SQLITE_BEGIN] = "IMMEDIATE"  # one file, one writer
@@ -380,8 +383,8 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def _engine(location: StoreLocation, timeout: float) -> Engine:
-    # One connection per opened store, closed with it (NullPool): runs are short, and a
-    # pooled connection would outlive the forked watchdog child that opened it.
+    # One connection per opened store, closed with it (NullPool): every run is a short
+    # process of its own, and no connection may be shared across the watchdog's fork.
     if location.path is not None:
         location.path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(location.url, poolclass=NullPool, hide_parameters=True,
@@ -411,7 +414,7 @@ def _is_lock_timeout(error: DBAPIError, location: StoreLocation) -> bool:
 
 
 def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
-                phase: str) -> StoreError:
+                phase: Phase) -> StoreError:
     """The buyer's message for a database error while connecting, opening or running."""
     reason = _reason(error)
     if _is_lock_timeout(error, location):
@@ -444,7 +447,7 @@ def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
 
 
 @contextmanager
-def _translated(location: StoreLocation, timeout: float, phase: str) -> Iterator[None]:
+def _translated(location: StoreLocation, timeout: float, phase: Phase) -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
