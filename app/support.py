@@ -29,6 +29,7 @@ from planner.io.campaign_file import read_campaign
 from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
 from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
+from planner.io.store_location import StoreLocation
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
@@ -165,7 +166,7 @@ class ReplanBundle:
     ingested: dict[str, int]
     warnings: tuple[str, ...]
     dry_run: bool
-    store_path: Path
+    store: StoreLocation
     json_text: str
     xlsx: bytes
     recorded: pd.DataFrame | None  # the store's actuals after the run; None if unreadable
@@ -175,7 +176,7 @@ class ReplanBundle:
 
 def replan_in_store(
     inputs: Inputs, campaign: Campaign, campaign_source: str, actuals_name: str,
-    actuals_data: bytes, plan_date: date, store_path: Path, *, dry_run: bool,
+    actuals_data: bytes, plan_date: date, store: StoreLocation, *, dry_run: bool,
     lock_timeout: float,
 ) -> ReplanBundle:
     """``run_replan`` on the inputs as files; never cached: it writes the store.
@@ -195,7 +196,7 @@ def replan_in_store(
             )
         )
         out = Path(tmp)
-        outcome = run_replan(campaign_path, videos_path, actuals_path, plan_date, store_path,
+        outcome = run_replan(campaign_path, videos_path, actuals_path, plan_date, store,
                              None if dry_run else out, dry_run=dry_run,
                              lock_timeout=lock_timeout)
         paths = outcome.written or write_plan(
@@ -204,15 +205,15 @@ def replan_in_store(
         xlsx = paths["xlsx"].read_bytes()
     recorded, note, previous = None, "", None
     try:
-        with open_store(store_path, timeout=lock_timeout) as store:
-            recorded = store.actuals(campaign.name)
-            before = store.previous_plan(campaign.name, plan_date)
+        with open_store(store, timeout=lock_timeout) as history:
+            recorded = history.actuals(campaign.name)
+            before = history.previous_plan(campaign.name, plan_date)
             previous = None if before is None else before.plan_date
     except PlannerError as exc:
         note = str(exc)
     return ReplanBundle(
         plan=outcome.plan, ingested=dict(outcome.ingested), warnings=tuple(outcome.warnings),
-        dry_run=dry_run, store_path=store_path, json_text=json_text, xlsx=xlsx,
+        dry_run=dry_run, store=store, json_text=json_text, xlsx=xlsx,
         recorded=recorded, recorded_note=note, previous_date=previous,
     )
 

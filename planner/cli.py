@@ -1,7 +1,8 @@
 """The ``planner`` command: a thin shell over the core.
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
-(the conflicting rules are named), 4 solver failure, 5 history store locked.
+(the conflicting rules are named), 4 solver failure, 5 history store locked,
+7 history store's database server unreachable or login refused.
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -35,6 +36,7 @@ from planner.i18n import (
 
 if TYPE_CHECKING:
     from planner.config import Campaign
+    from planner.io.store_location import StoreLocation
     from planner.models import Plan, Video
 
 app = typer.Typer(
@@ -105,6 +107,17 @@ def _warn(lines: list[str]) -> None:
         typer.echo(t("cli.warning", line=line), err=True)
 
 
+def _store(text: str) -> StoreLocation:
+    """The store a --store option names (InputError if it names none)."""
+    from planner.io.store_location import store_location
+
+    location = store_location(text)
+    if location.has_password:
+        _warn([f"the password in {location} shows in the process list and the shell "
+               "history; put it in PGPASSWORD or ~/.pgpass instead."])
+    return location
+
+
 def _deadline(campaign: Campaign, plans: int) -> float:
     """Watchdog deadline: every solve phase may use the solver limit, plus a margin."""
     return plans * 3 * campaign.solver.time_limit_s + 30.0
@@ -141,13 +154,11 @@ def plan(
         typer.Option("--slugs", help=t("cli.help.slugs")),
     ] = None,
     store: Annotated[
-        Path | None,
-        typer.Option("--store", help="History store (SQLite file): record the plan, so the "
-                     "next morning's `planner replan` knows which orders were booked."),
+        str | None,
+        typer.Option("--store", help=t("cli.help.plan_store")),
     ] = None,
     lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help="Seconds to wait for another run "
-                            "writing the store.")
+        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
     ] = 30.0,
     lang: LangOpt = None,
 ) -> None:
@@ -159,11 +170,13 @@ def plan(
         from planner.io.watchdog import run_with_deadline
         from planner.links import links_frame
 
+        location = None if store is None else _store(store)
         camp, roster = _load(campaign, videos)
         slug_map = _read_slugs(slugs)
         links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
-        ensure_not_input([links_csv, *([store] if store else [])], inputs)
+        ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
+                         inputs)
         # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
         result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
                                    deadline_s=_deadline(camp, plans=2))
@@ -176,7 +189,7 @@ def plan(
             return {**files, "links": links_csv}
 
         version: int | None = None
-        if store is None:
+        if location is None:
             written = write()
         else:
             from planner.io.replan_job import record_plan
@@ -184,7 +197,7 @@ def plan(
 
             # The files are written inside the store's transaction: a locked store
             # (exit 5) writes nothing, a failed write records nothing.
-            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), store,
+            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), location,
                                    lock_timeout=lock_timeout, write=write)
             written, version = recorded.written, recorded.plan_id
         typer.echo(t(
@@ -200,8 +213,8 @@ def plan(
             typer.echo(f"  > {line}")
         for path in written.values():
             typer.echo(t("cli.wrote", path=path))
-        if store is not None:
-            typer.echo(t("cli.recorded", day=result.plan_date, store=store, version=version))
+        if location is not None:
+            typer.echo(t("cli.recorded", day=result.plan_date, store=location, version=version))
 
     _guard(run, lang)
 
@@ -328,7 +341,7 @@ def replan(
     day: Annotated[
         datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.date"))
     ],
-    store: Annotated[Path, typer.Option("--store", help=t("cli.help.store"))],
+    store: Annotated[str, typer.Option("--store", help=t("cli.help.store"))],
     out: Annotated[
         Path | None, typer.Option("--out", help=t("cli.help.out_plan"))
     ] = None,
@@ -348,7 +361,7 @@ def replan(
         from planner.io.watchdog import run_with_deadline
 
         outcome = run_with_deadline(
-            run_replan, campaign, videos, actuals, day.date(), store, out,
+            run_replan, campaign, videos, actuals, day.date(), _store(store), out,
             dry_run=dry_run, lock_timeout=lock_timeout,
             deadline_s=lock_timeout + _deadline(read_campaign(campaign), plans=1),
         )
@@ -390,6 +403,35 @@ def replan(
             typer.echo(t("cli.wrote", path=path))
 
     _guard(run, lang)
+
+
+store_app = typer.Typer(no_args_is_help=True, help=t("cli.help.store_group"))
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("migrate")
+def store_migrate(
+    source: Annotated[str, typer.Argument(metavar="FROM", help=t("cli.help.migrate_from"))],
+    target: Annotated[str, typer.Argument(metavar="TO", help=t("cli.help.migrate_to"))],
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help=t("cli.help.migrate_lock_timeout"))
+    ] = 30.0,
+) -> None:
+    """Copy a whole history exactly (SQLite to PostgreSQL and back); print rows and checksums."""
+
+    def run() -> None:
+        from planner.io.store_copy import migrate_store
+
+        origin, destination = _store(source), _store(target)
+        sums = migrate_store(origin, destination, timeout=lock_timeout)
+        typer.echo(t("cli.migrated", source=origin, target=destination))
+        width = max(len(s.table) for s in sums)
+        for s in sums:
+            rows = t("cli.migrated_rows", rows=f"{s.rows:,}")
+            typer.echo(f"  {s.table:<{width}}  {rows:>14}  sha256 {s.sha256}")
+        typer.echo(t("cli.migrated_total", rows=f"{sum(s.rows for s in sums):,}"))
+
+    _guard(run)
 
 
 def main() -> None:

@@ -6,6 +6,8 @@
     ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
     ├── SolverError              no backend could solve the model       -> exit 4
     └── StoreError               history store locked or damaged        -> exit 5
+        └── StoreUnreachableError  its server down or unknown, login
+                                   refused, or the connection lost      -> exit 7
 
 Every message is written for a media buyer: which file, row and column, and
 what to change. Front ends print ``TypeName: message`` and never a traceback.
@@ -98,3 +100,13 @@ class StoreError(PlannerError):
     """The history store is locked by another run or cannot be read."""
 
     exit_code = 5
+
+
+class StoreUnreachableError(StoreError):
+    """The history store's database server cannot be reached or refuses the login.
+
+    Its own exit code, so a cron job can tell "try again later / fix the
+    credentials" from "another run holds the lock" (5).
+    """
+
+    exit_code = 7

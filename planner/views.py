@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ValidationError
@@ -38,6 +38,9 @@ from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
 from planner.sweep import TargetResult
 from planner.tools import CHAIN_TOOLS, Chain, Tool
+
+if TYPE_CHECKING:
+    from planner.io.store_location import StoreLocation
 
 TIERS: Final[tuple[str, ...]] = ("koc", "tail", "mid", "head", "super_head")
 
@@ -618,16 +621,17 @@ def replan_date_bounds(campaign: Campaign) -> tuple[date, date]:
     return min(campaign.start, campaign.effective_plan_date), campaign.end
 
 
-def resolve_store_path(text: str, base: Path) -> Path | None:
-    """The history store a buyer typed: ``~`` expanded, relative paths under ``base``.
+def resolve_store(text: str, base: Path) -> StoreLocation | None:
+    """The history store a buyer typed: a SQLite file (``~`` expanded, relative paths
+    under ``base``) or a ``postgresql://`` URL, as ``--store`` takes them.
 
-    None when nothing usable was typed.
+    None when nothing was typed; InputError for an address that names no usable store.
     """
-    cleaned = text.strip().strip('"').strip("'").strip()
-    if not cleaned:
+    from planner.io.store_location import store_location  # SQLAlchemy loads on first use
+
+    if not text.strip().strip('"').strip("'").strip():
         return None
-    path = Path(cleaned).expanduser()
-    return path if path.is_absolute() else base / path
+    return store_location(text, base)
 
 
 def ingest_metrics(counts: Mapping[str, int]) -> list[Metric]:

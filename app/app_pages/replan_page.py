@@ -30,7 +30,7 @@ from support import (
 )
 
 from planner.config import Campaign
-from planner.errors import PlannerError
+from planner.errors import InputError, PlannerError
 from planner.io.export import plan_vs_actual_frame
 from planner.kpi import KpiBy
 from planner.views import (
@@ -46,7 +46,7 @@ from planner.views import (
     kpi_frame,
     learned_frame,
     replan_date_bounds,
-    resolve_store_path,
+    resolve_store,
     topups_frame,
 )
 
@@ -215,9 +215,11 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
         plan_date = date_picker(campaign, frame, file_key)
     _kept(STORE, DEFAULT_STORE)
     store_text = c2.text_input(
-        "History store (SQLite file)", key=STORE,
-        help="Every actuals row and every recorded plan of the campaign. Relative paths are "
-        "under the project folder. Use the same file as the daily `planner replan` job.",
+        "History store (SQLite file or PostgreSQL URL)", key=STORE,
+        help="Every actuals row and every recorded plan of the campaign. A file (relative "
+        "paths are under the project folder) or a team's database, postgresql://user@host:"
+        "5432/db (the password comes from PGPASSWORD or ~/.pgpass where the app runs). Use "
+        "the same store as the daily `planner replan` job.",
     )
     _keep(STORE)
     _kept(LOCK, DEFAULT_LOCK_S)
@@ -227,11 +229,18 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
         "long before giving up.",
     )
     _keep(LOCK)
-    store = resolve_store_path(store_text, REPO)
+    try:
+        store, problem = resolve_store(store_text, REPO), ""
+    except InputError as exc:
+        store, problem = None, str(exc)
     if store is None:
-        c2.error("Type the path of the history store, e.g. out/history.sqlite.")
+        c2.error(md(problem) or "Type the path of the history store, e.g. "
+                 "out/history.sqlite, or a postgresql:// URL.")
+    elif store.path is None:
+        c2.caption(f"Store: **{md(store)}**, a PostgreSQL database: the first run creates "
+                   "the planner's tables in it.")
     else:
-        c2.caption(f"Store: **{md(store)}**" + ("" if store.exists() else
+        c2.caption(f"Store: **{md(store)}**" + ("" if store.path.exists() else
                    " is new: the first run creates it (a dry run leaves it empty)"))
     dry_run = st.checkbox(
         "Dry run (change nothing)", value=True, key=DRY_RUN,
@@ -260,7 +269,11 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
 def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> None:
     """Re-plan; the result is kept for these inputs, errors show right under the button."""
     st.session_state.pop(RESULT, None)
-    store = resolve_store_path(request.store_text, REPO)
+    try:
+        store = resolve_store(request.store_text, REPO)
+    except InputError as exc:
+        show_error(exc)
+        return
     if store is None:  # the button is disabled without a store; kept for the type checker
         return
     action = "Previewing" if request.dry_run else "Recording and re-planning"
@@ -395,10 +408,10 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
                 "update.", icon=":material/info:")
     if bundle.dry_run:
         st.info(f"Dry run from **{md(made.actuals_name)}**: nothing was recorded in "
-                f"**{md(bundle.store_path)}**.", icon=":material/preview:")
+                f"**{md(bundle.store)}**.", icon=":material/preview:")
     else:
         st.success(f"Recorded **{md(made.actuals_name)}** and the new plan in "
-                   f"**{md(bundle.store_path)}**.", icon=":material/check_circle:")
+                   f"**{md(bundle.store)}**.", icon=":material/check_circle:")
     st.markdown("**Actuals rows**" + (" (dry run: nothing kept)" if bundle.dry_run else ""))
     _metrics(ingest_metrics(bundle.ingested))
     for line in bundle.warnings:
