@@ -126,6 +126,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                     plan, out_dir,
                     inputs=(campaign_path, videos_path, actuals_path, store_path),
                     extra_sheets=replan_frames(plan, actuals, videos),
+                    campaign=campaign,
                 )
             store.save_plan(
                 plan,
