@@ -235,7 +235,8 @@ def lay_out(
                 booking_date=c.booking_date or c.start, budget=c.budget, mode=None,
                 targeting=None, expected_gmv=round(f.expected_gmv * KYUAN, 2), fixed=True,
                 reasons=[reason("commitment_fixed",
-                                f"already booked: {c.budget:,.0f} yuan of {c.tool}, kept as is")],
+                                f"already booked: {c.budget:,.0f} yuan of {c.tool}, kept as is",
+                                budget=round(c.budget), tool=c.tool.value)],
             )
         )
         total_days = len(f.day_spend)
@@ -314,7 +315,8 @@ def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,
     if not first.is_content_service and len(items) > 1:
         reasons.append(
             reason("min_order", f"{len(items)} daily orders of at least "
-                   f"{first.min_order * KYUAN:,.0f} yuan; amounts per day in the Daily schedule")
+                   f"{first.min_order * KYUAN:,.0f} yuan; amounts per day in the Daily schedule",
+                   count=len(items), min=round(first.min_order * KYUAN))
         )
     return Order(
         video_id=first.video_id,
