@@ -200,7 +200,7 @@ def replan_in_store(
                              None if dry_run else out, dry_run=dry_run,
                              lock_timeout=lock_timeout)
         paths = outcome.written or write_plan(
-            outcome.plan, out, extra_sheets=replan_frames(outcome.plan))
+            outcome.plan, out, extra_sheets=replan_frames(outcome.plan), campaign=campaign)
         json_text = paths["json"].read_text(encoding="utf-8")
         xlsx = paths["xlsx"].read_bytes()
     recorded, note, previous = None, "", None
@@ -350,9 +350,12 @@ def curve_bundle(
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def target_budget(
     videos_data: bytes, videos_name: str, campaign_json: str, source: str, *,
-    gmv_target: float | None, min_roi: float | None, tolerance: float,
+    gmv_target: float | None, min_roi: float | None, tolerance: float, lang: str = "",
 ) -> TargetResult:
-    """``planner.sweep.min_budget_for`` for one target (give exactly one)."""
+    """``planner.sweep.min_budget_for`` for one target (give exactly one).
+
+    ``lang`` only keys the cache: the answer's sentence is in the current language.
+    """
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
     return min_budget_for(videos, campaign, gmv_target=gmv_target, min_roi=min_roi,
                           tolerance=tolerance)
@@ -369,9 +372,13 @@ class NextStep:
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def next_step(
-    videos_data: bytes, videos_name: str, campaign_json: str, source: str, step: float
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str, step: float,
+    lang: str = "",
 ) -> NextStep:
-    """Plan at the campaign's budget and price the next ``step`` yuan (``marginal_value``)."""
+    """Plan at the campaign's budget and price the next ``step`` yuan (``marginal_value``).
+
+    ``lang`` only keys the cache: the lines are in the current language.
+    """
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
     planner = Planner(videos, campaign, source=source)
     base = planner.plan()

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.config import Campaign
+from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
@@ -48,7 +49,7 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
             {"video_id": c.video_id, "tool": c.tool.value, "change": c.kind,
              "old_budget": c.old_budget, "new_budget": c.new_budget,
              "old_mode": c.old_mode or "", "new_mode": c.new_mode or "",
-             "reason": f"{c.reason.code}: {c.reason.text}"}
+             "reason": f"{c.reason.code}: {reason_text(c.reason)}"}
             for c in plan.changes
         ],
         columns=["video_id", "tool", "change", "old_budget", "new_budget", "old_mode",
@@ -56,7 +57,7 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
     )
     topups = pd.DataFrame(
         [{"video_id": t.video_id, "date": t.date, "hours": t.hours, "budget": t.budget,
-          "reason": t.reason.text} for t in plan.topups],
+          "reason": reason_text(t.reason)} for t in plan.topups],
         columns=["video_id", "date", "hours", "budget", "reason"],
     )
     learned = pd.DataFrame(
@@ -134,6 +135,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                     inputs=(campaign_path, videos_path, actuals_path,
                             *([location.path] if location.path else [])),
                     extra_sheets=replan_frames(plan, actuals, videos),
+                    campaign=campaign,
                 )
             history.save_plan(
                 plan,
