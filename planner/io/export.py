@@ -28,6 +28,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from planner.i18n import (
     chain_name,
+    current_lang,
     has,
     mode_name,
     money_axis_divisor,
@@ -36,6 +37,7 @@ from planner.i18n import (
     t,
     tier_name,
     tool_name,
+    use_lang,
 )
 from planner.io.atomic import atomic_path, atomic_write_bytes, ensure_not_input
 from planner.models import Plan, Reason
@@ -756,6 +758,18 @@ def _render_xlsx(
     campaign: Campaign | None = None,
 ) -> None:
     """Write the workbook straight to ``path`` (callers make that atomic)."""
+    # Fix the language for the whole workbook: hundreds of thousands of words are looked
+    # up, and the context's choice is read far faster than the environment's.
+    with use_lang(current_lang()):
+        _render_book(plan, path, extra_sheets, campaign)
+
+
+def _render_book(
+    plan: Plan,
+    path: Path,
+    extra_sheets: Mapping[str, pd.DataFrame] | None,
+    campaign: Campaign | None,
+) -> None:
     book = xlsxwriter.Workbook(
         str(path),
         {
