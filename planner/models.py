@@ -64,6 +64,19 @@ class Reason(_Model):
         None, description="The figures in the sentence, by name; 'form' picks a variant.")
 
 
+class Line(_Model):
+    """One of the planner's own sentences (what binds, an assumption) as code and figures.
+
+    ``planner.i18n.line_text`` says it in the current language from the catalogue's
+    ``line.<code>`` template (``params["form"]`` picks ``line.<code>.<form>``), so a
+    front end can show a stored plan in the buyer's language.
+    """
+
+    code: str
+    params: dict[str, ReasonParam] | None = Field(
+        None, description="The figures in the sentence, by name; 'form' picks a variant.")
+
+
 class VideoScore(_Model):
     """Traffic-ROI scores and rule verdicts of one video."""
 
@@ -192,17 +205,20 @@ class Plan(_Model):
     budget: float
     total_spend: float
     unspent: float
-    binding: list[str]
+    binding: list[str] = Field(
+        description="What stops more spending, one sentence each, in the plan's language.")
     expected_gmv: float
     bound_gmv: float
     gap: float
     roi_floor: float
-    roi_floor_source: str
+    roi_floor_source: str = Field(
+        description="Where the ROI floor comes from, in the plan's language.")
     expected_roi: float
     seeding_share: float
     kol_fees: float
     solve_seconds: float
-    assumptions: list[str]
+    assumptions: list[str] = Field(
+        description="The model's assumptions (and solver notes), in the plan's language.")
     orders: list[Order]
     daily: list[DailySpend]
     videos: list[VideoSummary]
@@ -222,6 +238,14 @@ class Plan(_Model):
         default_factory=list,
         description="What the next 10,000 yuan of budget would buy, in words (planner.sweep).",
     )
+    binding_lines: list[Line] = Field(
+        default_factory=list,
+        description="binding as codes and figures, one per sentence, in the same order.")
+    assumption_lines: list[Line] = Field(
+        default_factory=list,
+        description="assumptions as codes and figures, one per sentence, in the same order.")
+    roi_floor_line: Line | None = Field(
+        None, description="roi_floor_source as a code and figures.")
     plan_vs_actual: list[PlanVsActual] = Field(
         default_factory=list,
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "
