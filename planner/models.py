@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.i18n import line_text
 from planner.tools import Tool
 
 Tier = Literal["koc", "tail", "mid", "head", "super_head"]
@@ -251,3 +252,29 @@ class Plan(_Model):
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "
         "plan in force that day expected against the actuals (the buyer's daily report).",
     )
+
+    def binding_text(self) -> list[str]:
+        """``binding`` in the current language (from ``binding_lines`` when recorded)."""
+        return _said(self.binding_lines, self.binding)
+
+    def assumptions_text(self) -> list[str]:
+        """``assumptions`` in the current language (from ``assumption_lines`` when recorded)."""
+        return _said(self.assumption_lines, self.assumptions)
+
+    def roi_floor_text(self) -> str:
+        """``roi_floor_source`` in the current language (from ``roi_floor_line``)."""
+        if self.roi_floor_line is None:
+            return self.roi_floor_source
+        return _said([self.roi_floor_line], [self.roi_floor_source])[0]
+
+
+def _said(lines: list[Line], stored: list[str]) -> list[str]:
+    """The stored sentences, said again in the current language from their codes and
+    figures; a plan recorded without them (or with figures of another shape) keeps its
+    own words."""
+    if len(lines) != len(stored):
+        return list(stored)
+    try:
+        return [line_text(line) for line in lines]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return list(stored)
