@@ -17,6 +17,12 @@ Texts are ``str.format`` templates with named fields::
     t("cli.wrote", path=path)                  # "已写入 {path}" / "wrote {path}"
     t("reason.roi_above_floor", roi=2.1, floor=1.2)
 
+The planner's own sentences (what binds, the assumptions, the ROI floor's
+source) are ``planner.models.Line`` codes with figures, said by ``line_text``
+from ``line.<code>`` templates whose fields format the figures themselves::
+
+    line_text(("budget_full", {"budget": 3_000_000}))  # "预算 3,000,000 元已全部分配。"
+
 Which language: ``use_lang`` / ``set_lang`` (the CLI's ``--lang``, the web
 app's switch) for the current context, else the ``PLANNER_LANG`` environment
 variable, else Chinese. The language is a context variable, so two browser

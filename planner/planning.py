@@ -315,8 +315,9 @@ def lay_out(
     status = result.status if total_spend > 0 else "no_spend"
     bursts = burst_verdicts(assessments, response, result, campaign)
     binding = describe_binding(result, response, campaign, unspent)
-    notes = [*result.notes, *assumptions(campaign)]
-    floor_line = notes[len(result.notes)]
+    assumed = assumptions(campaign)  # the ROI floor's source first
+    notes = [*result.notes, *assumed]
+    floor_line = assumed[0]
     return Plan(
         campaign=campaign.name,
         chain=campaign.chain.value,
