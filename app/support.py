@@ -241,7 +241,7 @@ def current_campaign(inputs: Inputs) -> tuple[Campaign, str]:
     if isinstance(edited, tuple) and len(edited) == 2 and edited[0] == inputs.key:
         campaign = edited[1]
         if isinstance(campaign, Campaign):
-            return campaign, "campaign form"
+            return campaign, t("app.source.form")
     return inputs.campaign, inputs.campaign_source
 
 

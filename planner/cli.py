@@ -207,7 +207,7 @@ def plan(
             gap=f"{result.gap:.3%}", share=f"{result.seeding_share:.0%}",
             orders=len(result.orders), seconds=f"{result.solve_seconds:.2f}",
         ))
-        for line in result.binding:
+        for line in result.binding_text():
             typer.echo(f"  - {line}")
         for line in result.marginal:
             typer.echo(f"  > {line}")

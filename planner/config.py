@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from planner.errors import ConfigError, Problem
+from planner.i18n import line_text
 from planner.tools import CHAIN_TOOLS, Chain, Tool
 
 
@@ -514,15 +515,20 @@ class Campaign(_Strict):
         return 1.0
 
     @property
-    def roi_floor_source(self) -> str:
+    def roi_floor_line(self) -> tuple[str, dict[str, float]]:
+        """Where the ROI floor comes from, as a code and figures (``planner.i18n.line_text``)."""
         if self.roi_floor is not None:
-            return f"ROI floor {self.roi_floor:g} set by the campaign"
+            return "roi_floor_set", {"floor": self.roi_floor}
         if self.gross_margin is not None and self.return_rate is not None:
-            return (
-                f"break-even ROI {self.effective_roi_floor:.2f} = 1 / (margin "
-                f"{self.gross_margin:g} x (1 - returns {self.return_rate:g}))"
-            )
-        return "ROI floor 1.0 (default: no floor, margin or return rate given)"
+            return "roi_floor_break_even", {"roi": round(self.effective_roi_floor, 2),
+                                            "margin": self.gross_margin,
+                                            "returns": self.return_rate}
+        return "roi_floor_default", {}
+
+    @property
+    def roi_floor_source(self) -> str:
+        """Where the ROI floor comes from, in the current language."""
+        return line_text(self.roi_floor_line)
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]

@@ -17,6 +17,12 @@ Texts are ``str.format`` templates with named fields::
     t("cli.wrote", path=path)                  # "已写入 {path}" / "wrote {path}"
     t("reason.roi_above_floor", roi=2.1, floor=1.2)
 
+The planner's own sentences (what binds, the assumptions, the ROI floor's
+source) are ``planner.models.Line`` codes with figures, said by ``line_text``
+from ``line.<code>`` templates whose fields format the figures themselves::
+
+    line_text(("budget_full", {"budget": 3_000_000}))  # "预算 3,000,000 元已全部分配。"
+
 Which language: ``use_lang`` / ``set_lang`` (the CLI's ``--lang``, the web
 app's switch) for the current context, else the ``PLANNER_LANG`` environment
 variable, else Chinese. The language is a context variable, so two browser
@@ -48,6 +54,7 @@ __all__ = [
     "chain_name",
     "current_lang",
     "has",
+    "line_text",
     "mode_name",
     "money",
     "money_axis_divisor",
@@ -282,6 +289,42 @@ def reason_text(reason: _ReasonLike, params: Mapping[str, object] | None = None)
     if has(f"reason.{code}") and not _has_fields(t(f"reason.{code}")):
         return t(f"reason.{code}")
     return reason.text
+
+
+class _LineLike(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def params(self) -> Mapping[str, object] | None: ...
+
+
+def _segments(params: Mapping[str, object]) -> str:
+    """'w1', 'r1', 'w2', 'r2', ...: the segments of diminishing returns, in words."""
+    parts: list[str] = []
+    i = 1
+    while f"w{i}" in params and f"r{i}" in params:
+        parts.append(t("line.segment", width=params[f"w{i}"], roi=params[f"r{i}"]))
+        i += 1
+    return t("line.list_sep").join(parts)
+
+
+def line_text(line: _LineLike | tuple[str, Mapping[str, object] | None]) -> str:
+    """One of the planner's own sentences (``planner.models.Line``) in the current language.
+
+    ``line.<code>`` (``line.<code>.<form>`` when ``params["form"]`` is given) is a
+    template whose fields format the stored figures themselves (``{budget:,}``,
+    ``{share:.0%}``); a ``tool`` is said in words, numbered segments ``w1``/``r1``...
+    become ``{segments}``. A code the catalogue lacks shows as its key.
+    """
+    code, found = line if isinstance(line, tuple) else (line.code, line.params)
+    params = dict(found or {})
+    form = params.pop("form", None)
+    key = f"line.{code}.{form}" if form else f"line.{code}"
+    fields: dict[str, object] = {name: _PARAM_WORDS[name](value) if name in _PARAM_WORDS
+                                 else value for name, value in params.items()}
+    if "w1" in params:
+        fields["segments"] = _segments(params)
+    return t(key, **fields)
 
 
 @cache

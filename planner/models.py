@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner.i18n import line_text
 from planner.tools import Tool
 
 Tier = Literal["koc", "tail", "mid", "head", "super_head"]
@@ -60,6 +61,19 @@ class Reason(_Model):
 
     code: str
     text: str
+    params: dict[str, ReasonParam] | None = Field(
+        None, description="The figures in the sentence, by name; 'form' picks a variant.")
+
+
+class Line(_Model):
+    """One of the planner's own sentences (what binds, an assumption) as code and figures.
+
+    ``planner.i18n.line_text`` says it in the current language from the catalogue's
+    ``line.<code>`` template (``params["form"]`` picks ``line.<code>.<form>``), so a
+    front end can show a stored plan in the buyer's language.
+    """
+
+    code: str
     params: dict[str, ReasonParam] | None = Field(
         None, description="The figures in the sentence, by name; 'form' picks a variant.")
 
@@ -192,17 +206,20 @@ class Plan(_Model):
     budget: float
     total_spend: float
     unspent: float
-    binding: list[str]
+    binding: list[str] = Field(
+        description="What stops more spending, one sentence each, in the plan's language.")
     expected_gmv: float
     bound_gmv: float
     gap: float
     roi_floor: float
-    roi_floor_source: str
+    roi_floor_source: str = Field(
+        description="Where the ROI floor comes from, in the plan's language.")
     expected_roi: float
     seeding_share: float
     kol_fees: float
     solve_seconds: float
-    assumptions: list[str]
+    assumptions: list[str] = Field(
+        description="The model's assumptions (and solver notes), in the plan's language.")
     orders: list[Order]
     daily: list[DailySpend]
     videos: list[VideoSummary]
@@ -222,8 +239,42 @@ class Plan(_Model):
         default_factory=list,
         description="What the next 10,000 yuan of budget would buy, in words (planner.sweep).",
     )
+    binding_lines: list[Line] = Field(
+        default_factory=list,
+        description="binding as codes and figures, one per sentence, in the same order.")
+    assumption_lines: list[Line] = Field(
+        default_factory=list,
+        description="assumptions as codes and figures, one per sentence, in the same order.")
+    roi_floor_line: Line | None = Field(
+        None, description="roi_floor_source as a code and figures.")
     plan_vs_actual: list[PlanVsActual] = Field(
         default_factory=list,
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "
         "plan in force that day expected against the actuals (the buyer's daily report).",
     )
+
+    def binding_text(self) -> list[str]:
+        """``binding`` in the current language (from ``binding_lines`` when recorded)."""
+        return _said(self.binding_lines, self.binding)
+
+    def assumptions_text(self) -> list[str]:
+        """``assumptions`` in the current language (from ``assumption_lines`` when recorded)."""
+        return _said(self.assumption_lines, self.assumptions)
+
+    def roi_floor_text(self) -> str:
+        """``roi_floor_source`` in the current language (from ``roi_floor_line``)."""
+        if self.roi_floor_line is None:
+            return self.roi_floor_source
+        return _said([self.roi_floor_line], [self.roi_floor_source])[0]
+
+
+def _said(lines: list[Line], stored: list[str]) -> list[str]:
+    """The stored sentences, said again in the current language from their codes and
+    figures; a plan recorded without them (or with figures of another shape) keeps its
+    own words."""
+    if len(lines) != len(stored):
+        return list(stored)
+    try:
+        return [line_text(line) for line in lines]
+    except (KeyError, IndexError, ValueError, TypeError):
+        return list(stored)

@@ -10,8 +10,10 @@ from datetime import date, timedelta
 
 from planner.config import Campaign
 from planner.errors import InputError, Problem
+from planner.i18n import line_text
 from planner.models import (
     DailySpend,
+    Line,
     Order,
     Plan,
     Reason,
@@ -312,6 +314,10 @@ def lay_out(
     unspent = max(0.0, campaign.budget - total_spend)
     status = result.status if total_spend > 0 else "no_spend"
     bursts = burst_verdicts(assessments, response, result, campaign)
+    binding = describe_binding(result, response, campaign, unspent)
+    assumed = assumptions(campaign)  # the ROI floor's source first
+    notes = [*result.notes, *assumed]
+    floor_line = assumed[0]
     return Plan(
         campaign=campaign.name,
         chain=campaign.chain.value,
@@ -321,17 +327,17 @@ def lay_out(
         budget=campaign.budget,
         total_spend=round(total_spend, 2),
         unspent=round(unspent, 2),
-        binding=describe_binding(result, response, campaign, unspent),
+        binding=[line_text(line) for line in binding],
         expected_gmv=round(expected, 2),
         bound_gmv=round(bound, 2),
         gap=round(gap, 6),
         roi_floor=round(campaign.effective_roi_floor, 4),
-        roi_floor_source=campaign.roi_floor_source,
+        roi_floor_source=line_text(floor_line),
         expected_roi=round(expected / total_spend, 4) if total_spend else 0.0,
         seeding_share=round(seeding / everything, 4) if everything else 0.0,
         kol_fees=round(response.kol_fees * KYUAN, 2),
         solve_seconds=round(seconds, 3),
-        assumptions=result.notes + assumptions(campaign),
+        assumptions=[line_text(line) for line in notes],
         orders=orders,
         daily=daily,
         videos=[
@@ -348,6 +354,9 @@ def lay_out(
             )
             for a in assessments
         ],
+        binding_lines=binding,
+        assumption_lines=notes,
+        roi_floor_line=floor_line,
     )
 
 
@@ -463,82 +472,77 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
 
 def describe_binding(
     result: SolveResult, response: ResponseModel, campaign: Campaign, unspent: float
-) -> list[str]:
-    """The limits that stop further spending, in words."""
-    words: list[str] = []
+) -> list[Line]:
+    """The limits that stop further spending, as codes and figures (``line_text`` says them)."""
+    lines: list[Line] = []
     model = result.model
     by_family: dict[str, list[str]] = defaultdict(list)
     for name in result.tight:
         by_family[model.family_of[name]].append(name)
     budget_full = "budget" in by_family
+    left = round(unspent)
     if budget_full:
-        words.append(f"The budget of {campaign.budget:,.0f} yuan is fully allocated.")
+        lines.append(_line("budget_full", budget=round(campaign.budget)))
     if "daily_cap" in by_family:
         days = sorted(by_family["daily_cap"])
-        words.append(
-            f"The daily cap of {campaign.daily_cap or 0:,.0f} yuan is reached on "
-            f"{len(days)} day(s), first {_day_of(days[0])}."
-        )
+        lines.append(_line("daily_cap", cap=round(campaign.daily_cap or 0), days=len(days),
+                           first=_day_of(days[0])))
     for name in by_family.get("tool_budget", []):
-        words.append(f"Limit reached: {model.describe[name]}.")
+        tool = Tool(name.removeprefix("tool_budget_"))
+        lines.append(_line("tool_cap", tool=tool.value,
+                           cap=round(campaign.tools[tool].max_budget or 0)))
     for name in by_family.get("balance", []):
-        words.append(f"Limit reached: {model.describe[name]}.")
+        if name == "seeding_share_min":
+            lines.append(_line("seeding_min", share=campaign.balance.min_seeding_share))
+        else:
+            lines.append(_line("seeding_max", share=campaign.balance.max_seeding_share))
     if "amplification" in by_family:
         videos = [model.describe[n].split("'")[0] for n in by_family["amplification"]]
-        words.append(
-            f"{len(videos)} video(s) reached their reach limit "
-            f"({campaign.rules.max_amplification:g}x natural plays): "
-            + ", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")
-        )
+        lines.append(_line(
+            "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
+            videos=", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")))
     if budget_full and unspent >= 1.0:
-        words.append(
-            f"{unspent:,.0f} yuan stay unallocated because orders are rounded down to whole "
-            "yuan and to each tool's order step."
-        )
+        lines.append(_line("rounding", unspent=left))
     elif unspent >= 1.0 and response.purchases and unspent < min(
         p.min_order for p in response.purchases
     ) * KYUAN:
         smallest = min(response.purchases, key=lambda p: p.min_order)
-        words.append(
-            f"{unspent:,.0f} yuan left is less than the smallest order any allowed purchase "
-            f"takes ({smallest.tool} minimum {smallest.min_order * KYUAN:,.0f} yuan): it "
-            "stays unspent."
-        )
+        lines.append(_line("below_min_order", unspent=left, tool=smallest.tool.value,
+                           min=round(smallest.min_order * KYUAN)))
     elif unspent >= 1.0:
         full = sum(
             1 for p in response.purchases
             if result.spend.get(p.index, 0.0) >= p.capacity - 1e-6
         )
-        words.append(
-            f"{unspent:,.0f} yuan left unspent: every purchase the rules allow above the ROI "
-            f"floor {campaign.effective_roi_floor:.2f} is at its capacity or blocked by the "
-            f"limits above ({full} purchase(s) full). More budget buys nothing above the floor."
-        )
-    return words
-
-
-def assumptions(campaign: Campaign) -> list[str]:
-    """The model's assumptions, so the buyer can judge the expected figures."""
-    r, resp = campaign.rules, campaign.response
-    lines = [
-        campaign.roi_floor_source,
-        f"Traffic ROI = GPM / CPM with reference CPM {campaign.reference_cpm:g} yuan; paid "
-        "impressions are assumed to convert like natural plays until actuals say otherwise.",
-        "Diminishing returns: each day's capacity in segments "
-        + ", ".join(f"{w:.0%} at {f:.0%} ROI" for w, f in
-                    zip(resp.segment_widths, resp.segment_roi, strict=True)) + ".",
-        f"Reach halves every {min(campaign.tiers.freshness_half_life_days.values()):g}-"
-        f"{max(campaign.tiers.freshness_half_life_days.values()):g} days by tier (KOC fastest).",
-        f"Big sales: conversion x{campaign.sale.conversion_multiplier:g}, auction CPM x"
-        f"{campaign.tools[Tool.KOL_BIDDING].sale_price_multiplier:g}, Dou+ capacity x"
-        f"{campaign.tools[Tool.DOU_PLUS].sale_capacity_multiplier:g}; locked-in content "
-        "service keeps its normal price.",
-        f"Paid reach per video capped at {r.max_amplification:g}x natural plays.",
-        f"Seeding share (KOL fees + Influence tools) between "
-        f"{campaign.balance.min_seeding_share:.0%} and {campaign.balance.max_seeding_share:.0%}.",
-    ]
+        lines.append(_line("nothing_above_floor", unspent=left,
+                           floor=round(campaign.effective_roi_floor, 2), full=full))
     return lines
 
+
+def assumptions(campaign: Campaign) -> list[Line]:
+    """The model's assumptions, so the buyer can judge the expected figures."""
+    r, resp = campaign.rules, campaign.response
+    segments: dict[str, ReasonParam] = {}
+    for i, (w, f) in enumerate(zip(resp.segment_widths, resp.segment_roi, strict=True), 1):
+        segments[f"w{i}"], segments[f"r{i}"] = w, f
+    half_lives = campaign.tiers.freshness_half_life_days.values()
+    code, figures = campaign.roi_floor_line
+    return [
+        _line(code, **figures),
+        _line("traffic_roi", cpm=campaign.reference_cpm),
+        _line("diminishing", **segments),
+        _line("freshness", fastest=min(half_lives), slowest=max(half_lives)),
+        _line("big_sale", conversion=campaign.sale.conversion_multiplier,
+              cpm=campaign.tools[Tool.KOL_BIDDING].sale_price_multiplier,
+              dou_plus=campaign.tools[Tool.DOU_PLUS].sale_capacity_multiplier),
+        _line("reach_cap", multiple=r.max_amplification),
+        _line("seeding_share", low=campaign.balance.min_seeding_share,
+              high=campaign.balance.max_seeding_share),
+    ]
+
+
+def _line(code: str, **params: ReasonParam) -> Line:
+    return Line(code=code, params=params or None)
 
 
 def _day_of(constraint_name: str) -> str:

@@ -22,11 +22,13 @@ import pandas as pd
 from planner.config import Campaign, Commitment
 from planner.errors import InfeasibleError, InputError, Problem
 from planner.frames import records
+from planner.i18n import line_text
 from planner.learning import Learning, learn
 from planner.models import (
     Change,
     DailySpend,
     LearnedRoi,
+    Line,
     Mode,
     Order,
     Plan,
@@ -367,14 +369,18 @@ def _with_topups(plan: Plan, added: list[tuple[Topup, float]], campaign: Campaig
     bound = plan.bound_gmv + gmv
     everything = plan.kol_fees + plan.total_spend
     seeding = plan.seeding_share * everything + spend
-    binding = plan.binding
-    if reserved:
-        solved_at = f"The budget of {campaign.budget - reserved:,.0f} yuan is fully allocated."
-        binding = [
-            f"The budget of {campaign.budget:,.0f} yuan is fully allocated ({spend:,.0f} of "
-            "it to Dou+ top-ups on ROI peaks)." if line == solved_at else line
-            for line in plan.binding
+    binding, lines = plan.binding, plan.binding_lines
+    if reserved and len(lines) == len(binding):
+        # The solve saw the budget less the top-ups: say the whole budget is allocated.
+        solved_at = round(campaign.budget - reserved)
+        lines = [
+            Line(code="budget_full", params={"form": "topups", "budget": round(campaign.budget),
+                                             "topups": round(spend)})
+            if line.code == "budget_full" and line.params
+            and line.params.get("budget") == solved_at else line
+            for line in lines
         ]
+        binding = [line_text(line) for line in lines]
     return plan.model_copy(update={
         "budget": campaign.budget,
         "daily": daily,
@@ -388,6 +394,7 @@ def _with_topups(plan: Plan, added: list[tuple[Topup, float]], campaign: Campaig
         "expected_roi": round(expected / total, 4) if total else 0.0,
         "seeding_share": round(seeding / (everything + spend), 4) if everything + spend else 0.0,
         "binding": binding,
+        "binding_lines": lines,
     })
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, InputError, Problem, SolverError
-from planner.i18n import t
+from planner.i18n import current_lang, t
 from planner.models import Plan, Video
 from planner.planning import Planner
 
@@ -285,6 +285,9 @@ def _max_budget_for_roi(
 
 
 def _sentences(lines: Sequence[str]) -> str:
+    """Sentences run together: each ends with its full stop (。 between Chinese ones)."""
+    if current_lang() == "zh":
+        return "".join(line if line.endswith(("。", "...")) else f"{line}。" for line in lines)
     return " ".join(line if line.endswith((".", "...")) else f"{line}." for line in lines)
 
 

@@ -94,7 +94,7 @@ def headline(plan: Plan) -> list[Metric]:
             t("metric.expected_roi"),
             f"{plan.expected_roi:.2f}",
             t("metric.expected_roi_help", floor=f"{plan.roi_floor:.2f}",
-              source=plan.roi_floor_source),
+              source=plan.roi_floor_text()),
         ),
         Metric(t("metric.seeding_share"), f"{plan.seeding_share:.1%}",
                t("metric.seeding_share_help")),

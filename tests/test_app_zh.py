@@ -185,6 +185,23 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     assert any("可达到成交额 14,000,000" in s.value for s in at.success)
     texts = [m.value for m in at.markdown]
     assert any(text.startswith("**在 ¥3,000,000 之上再加 ¥10,000**") for text in texts), texts
+    # What binds, in the next step's lines and in the list under them, is Chinese too.
+    assert any("当前的限制：预算 3,000,000 元已全部分配。" in text for text in texts), texts
+    assert any("- 预算 3,000,000 元已全部分配。" in text for text in texts), texts
+    assert not any("fully allocated" in text or "daily cap" in text for text in texts), texts
+
+
+def test_the_plan_page_says_what_binds_and_its_assumptions_in_chinese() -> None:
+    at = click(start(), RUN)
+    texts = [m.value for m in at.markdown]
+    assert any("- 预算 3,000,000 元已全部分配。" in text for text in texts), texts
+    assert any("- 流量ROI = GPM / CPM，参考CPM 40 元" in text for text in texts), texts
+    assert not any("fully allocated" in text or "Traffic ROI" in text for text in texts)
+    assert any("ROI底线" in c.value and "由活动设定" in c.value for c in at.caption)
+    at.number_input(key=field(at, "roi_floor")).set_value(2.0)
+    click(at, RUN)
+    at.switch_page("app_pages/videos_page.py").run()
+    assert "活动表单" in at.caption[0].value and "campaign form" not in at.caption[0].value
 
 
 def test_the_language_switch_turns_replan_and_whatif_english(tmp_path: Path) -> None:

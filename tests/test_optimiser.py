@@ -163,13 +163,15 @@ def test_daily_cap_below_a_commitment_is_infeasible():
 def test_small_budget_is_spent_when_capacity_exists():
     plan = make_plan(roster(), make_campaign(budget=50_000))
     assert plan.unspent < 50  # only rounding to whole yuan / order steps
-    assert any("fully allocated" in line for line in plan.binding)
+    assert any(line.code == "budget_full" for line in plan.binding_lines)
+    assert "预算 50,000 元已全部分配。" in plan.binding
 
 
 def test_huge_budget_reports_what_is_left_and_why():
     plan = make_plan(roster(), make_campaign(budget=500_000_000))
     assert plan.unspent > 0
-    assert any("left unspent" in line for line in plan.binding)
+    assert any(line.startswith("剩余") and "再加预算也买不到高于底线的量" in line
+               for line in plan.binding)
 
 
 def test_balance_bound_holds():
@@ -222,7 +224,7 @@ def test_money_left_below_every_minimum_order_is_explained():
                   "end": date(2027, 4, 22), "budget": 99_950}
     plan = make_plan(roster(), make_campaign(budget=100_000, commitments=[commitment]))
     assert plan.unspent == pytest.approx(50)
-    assert any("less than the smallest order" in line for line in plan.binding)
+    assert any(line.startswith("剩余 50 元少于任何可投项目的最小订单") for line in plan.binding)
 
 
 def test_a_sifting_round_carries_the_last_basis_over():

@@ -237,9 +237,25 @@ def test_replan_workbook_has_changes_and_kpi_sheets(replay):
     workbook = load_workbook(replay["root"] / f"out_{day}" / "plan.xlsx", read_only=True)
     try:
         names = workbook.sheetnames
-        assert {"Changes", "Top-ups", "Learned ROI", "KPI by video", "KPI by tool",
-                "KPI by day"} <= set(names)
-        rows = list(workbook["KPI by tool"].iter_rows(values_only=True))
-        assert len(rows) >= 2 and "traffic_roi" in rows[0]
+        # Named and headed from the catalogue like the built-in sheets (Chinese by default).
+        assert {"调整", "追投", "学习后ROI", "KPI（按视频）", "KPI（按工具）",
+                "KPI（按日期）"} <= set(names)
+        rows = list(workbook["KPI（按工具）"].iter_rows(values_only=True))
+        assert len(rows) >= 2 and "流量ROI" in rows[0] and "点击率 %" in rows[0]
+        assert rows[0][0] == "工具" and {r[0] for r in rows[1:]} <= {
+            "DOU+", "内容服务", "达人竞价", "随心推", "千川", "信息流", "UD"}
+        learned = list(workbook["学习后ROI"].iter_rows(values_only=True))
+        assert learned[0] == ("视频ID", "工具", "花费（元）", "成交额（元）", "先验ROI",
+                              "实际ROI", "学习后ROI")
     finally:
         workbook.close()
+
+
+def test_replan_sheets_are_named_in_english_with_lang_en(replay, english) -> None:
+    from planner.io.replan_job import replan_frames
+
+    day = START + timedelta(days=5)
+    plan = Plan.model_validate_json(
+        (replay["root"] / f"out_{day}" / "plan.json").read_text(encoding="utf-8"))
+    frames = replan_frames(plan)
+    assert list(frames) == ["Changes", "Top-ups", "Learned ROI"]

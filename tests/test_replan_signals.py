@@ -80,7 +80,7 @@ def test_strong_evidence_below_the_floor_stops_buying():
     new = replan(videos, campaign, _actuals(rows), START + timedelta(days=6))
     assert not [o for o in new.orders if not o.fixed]
     assert any(e.learned_roi < campaign.effective_roi_floor for e in new.learned)
-    assert any("left unspent" in line for line in new.binding)
+    assert any(line.code == "nothing_above_floor" for line in new.binding_lines)
 
 
 def test_burst_from_day_one_actuals_for_a_large_kol():

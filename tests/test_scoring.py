@@ -70,7 +70,9 @@ def test_break_even_floor_from_margin_and_returns():
 def test_campaign_derives_floor_from_margin_and_return_rate():
     campaign = make_campaign(roi_floor=None, gross_margin=0.5, return_rate=0.2)
     assert campaign.effective_roi_floor == pytest.approx(2.5)
-    assert "break-even" in campaign.roi_floor_source
+    assert campaign.roi_floor_source == "保本ROI 2.50 = 1 / (毛利率 0.5 × (1 - 退货率 0.2))"
+    assert campaign.roi_floor_line == ("roi_floor_break_even",
+                                       {"roi": 2.5, "margin": 0.5, "returns": 0.2})
 
 
 def test_engagement_rate_by_follower_in_percent():

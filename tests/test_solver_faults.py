@@ -209,6 +209,9 @@ def test_the_fallback_is_announced_in_the_plan(
     plan = make_plan(small_roster, campaign)
     notes = " ".join(plan.assumptions + plan.binding).lower()
     assert "highs" in notes and "cbc" in notes
+    assert plan.assumptions[0].startswith("求解器：")
+    assert plan.assumptions[0].endswith("本计划改用 cbc 求解。")
+    assert plan.assumption_lines[0].code == "solver_fallback"
 
 
 # ---------------------------------------------------------------- no backend at all

@@ -59,7 +59,12 @@ STORE: Final = "plan_page.store_path"
 RECORD_BUTTON: Final = "plan_page.record_button"
 DEFAULT_STORE: Final = "out/history.sqlite"  # the Re-plan page's default too
 LOCK_TIMEOUT_S: Final = 30.0
-FORM_SOURCE: Final = "campaign form"
+
+
+def form_source() -> str:
+    """The campaign form's name as a campaign source, in the current language."""
+    return t("app.source.form")
+
 
 FLOOR_MODES: Final = ("roi_floor", "break_even")
 
@@ -235,7 +240,7 @@ def run_plan(inputs: Inputs, form: CampaignForm) -> None:
     try:
         if problems:
             raise InputError(problems)
-        campaign = campaign_from_dict(raw, source=FORM_SOURCE)
+        campaign = campaign_from_dict(raw, source=form_source())
     except PlannerError as exc:
         show_error(exc)
         return
@@ -245,7 +250,7 @@ def run_plan(inputs: Inputs, form: CampaignForm) -> None:
                           days=len(campaign.days())), show_time=True):
             bundle = plan_bundle(
                 inputs.videos_data, inputs.videos_name,
-                canonical_json(campaign_to_dict(campaign)), FORM_SOURCE, current_lang(),
+                canonical_json(campaign_to_dict(campaign)), form_source(), current_lang(),
             )
     except PlannerError as exc:
         st.session_state.pop(RESULT, None)
@@ -262,7 +267,7 @@ def show_headline(plan: Plan) -> None:
                           delta=metric.delta, delta_color="off", delta_arrow="off")
     if plan.binding:
         st.markdown(f"**{t('plan.binding')}**\n\n"
-                    + "\n".join(f"- {md(line)}" for line in plan.binding))
+                    + "\n".join(f"- {md(line)}" for line in plan.binding_text()))
 
 
 def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
@@ -285,7 +290,7 @@ def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
     st.subheader(t("plan.roi_vs_floor"))
     st.altair_chart(roi_floor_chart(roi_against_floor(plan, names), plan.roi_floor),
                     width="stretch")
-    st.caption(md(plan.roi_floor_source))
+    st.caption(md(plan.roi_floor_text()))
 
 
 def order_columns() -> dict[str, Any]:
@@ -460,7 +465,7 @@ def render() -> None:
     show_orders(plan, names)
     explain_video(plan, campaign, inputs, names)
     with st.expander(t("plan.assumptions")):
-        st.markdown("\n".join(f"- {md(line)}" for line in plan.assumptions))
+        st.markdown("\n".join(f"- {md(line)}" for line in plan.assumptions_text()))
 
 
 render()

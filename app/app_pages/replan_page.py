@@ -311,7 +311,7 @@ def show_plan(bundle: ReplanBundle) -> None:
     st.caption(t("replan.whole_campaign"))
     if plan.binding:
         st.markdown(f"**{t('plan.binding')}**\n\n"
-                    + "\n".join(f"- {md(line)}" for line in plan.binding))
+                    + "\n".join(f"- {md(line)}" for line in plan.binding_text()))
     suffix = "" if not bundle.dry_run else "-dry-run"
     c1, c2, _ = st.columns([1, 1, 3])
     c1.download_button(
@@ -430,7 +430,7 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
     show_changes(bundle)
     show_kpis(bundle, inputs)
     with st.expander(t("plan.assumptions")):
-        st.markdown("\n".join(f"- {md(line)}" for line in plan.assumptions))
+        st.markdown("\n".join(f"- {md(line)}" for line in plan.assumptions_text()))
 
 
 def render() -> None:

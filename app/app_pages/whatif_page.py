@@ -317,7 +317,7 @@ def show_step(answer: NextStep) -> None:
                 + "\n\n" + "\n".join(f"- {md(line)}" for line in answer.lines))
     if plan.binding:
         st.markdown(t("whatif.step_binding", budget=yuan(plan.budget)) + "\n\n"
-                    + "\n".join(f"- {md(line)}" for line in plan.binding))
+                    + "\n".join(f"- {md(line)}" for line in plan.binding_text()))
     st.caption(t("whatif.step_caption", budget=yuan(plan.budget), spend=yuan(plan.total_spend),
                  gmv=yuan(plan.expected_gmv), roi=f"{plan.expected_roi:.2f}",
                  status=status_name(plan.status)))

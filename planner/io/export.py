@@ -317,7 +317,7 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.gap"), plan.gap, "share"),
         (t("summary.seeding_share"), plan.seeding_share, "share"),
         (t("summary.roi_floor"), plan.roi_floor, "ratio"),
-        (t("summary.roi_floor_source"), plan.roi_floor_source, None),
+        (t("summary.roi_floor_source"), plan.roi_floor_text(), None),
         (t("summary.kol_fees"), plan.kol_fees, "money"),
         (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
     ]
@@ -335,10 +335,10 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
     ws.autofilter(0, 0, row, 1)
 
     blocks: tuple[tuple[str, list[str]], ...] = (
-        (t("summary.binding"), plan.binding),
+        (t("summary.binding"), plan.binding_text()),
         # Only plans made by `planner plan` carry the what-if; others skip the block.
         *(((t("summary.marginal"), plan.marginal),) if plan.marginal else ()),
-        (t("summary.assumptions"), plan.assumptions),
+        (t("summary.assumptions"), plan.assumptions_text()),
     )
     for title, lines in blocks:
         row += 2

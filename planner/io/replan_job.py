@@ -22,13 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from planner.config import Campaign
-from planner.i18n import reason_text
+from planner.i18n import has, mode_name, reason_text, t, tool_name
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.tables import read_actuals, read_videos
-from planner.kpi import kpi_table
+from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
 from planner.replan import check_actuals, replan
 
@@ -43,12 +43,17 @@ class ReplanOutcome:
 
 def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
                   videos: Sequence[Video] = ()) -> dict[str, pd.DataFrame]:
-    """Extra sheets of a re-plan: changes, top-ups, learned ROI and the KPIs of the actuals."""
+    """Extra sheets of a re-plan: changes, top-ups, learned ROI and the KPIs of the actuals.
+
+    Sheets are named from the catalogue (``sheet.changes``, ``sheet.kpi_by.tool``...)
+    and their column ids become headers through ``col.*`` like the built-in sheets;
+    tools, modes and change kinds are said in words.
+    """
     changes = pd.DataFrame(
         [
-            {"video_id": c.video_id, "tool": c.tool.value, "change": c.kind,
+            {"video_id": c.video_id, "tool": tool_name(c.tool), "change": _change_word(c.kind),
              "old_budget": c.old_budget, "new_budget": c.new_budget,
-             "old_mode": c.old_mode or "", "new_mode": c.new_mode or "",
+             "old_mode": mode_name(c.old_mode), "new_mode": mode_name(c.new_mode),
              "reason": f"{c.reason.code}: {reason_text(c.reason)}"}
             for c in plan.changes
         ],
@@ -56,19 +61,28 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
                  "new_mode", "reason"],
     )
     topups = pd.DataFrame(
-        [{"video_id": t.video_id, "date": t.date, "hours": t.hours, "budget": t.budget,
-          "reason": reason_text(t.reason)} for t in plan.topups],
+        [{"video_id": u.video_id, "date": u.date, "hours": u.hours, "budget": u.budget,
+          "reason": reason_text(u.reason)} for u in plan.topups],
         columns=["video_id", "date", "hours", "budget", "reason"],
     )
     learned = pd.DataFrame(
-        [e.model_dump(mode="json") for e in plan.learned],
+        [{**e.model_dump(mode="json"), "tool": tool_name(e.tool)} for e in plan.learned],
         columns=["video_id", "tool", "spend", "gmv", "prior_roi", "observed_roi", "learned_roi"],
     )
-    frames = {"Changes": changes, "Top-ups": topups, "Learned ROI": learned}
+    frames = {t("sheet.changes"): changes, t("sheet.topups"): topups,
+              t("sheet.learned"): learned}
     if actuals is not None and len(actuals):
+        by: KpiBy
         for by in ("video", "tool", "day"):
-            frames[f"KPI by {by}"] = kpi_table(actuals, videos, by=by)
+            table = kpi_table(actuals, videos, by=by)
+            if by == "tool":
+                table["tool"] = table["tool"].map(tool_name)
+            frames[t(f"sheet.kpi_by.{by}")] = table
     return frames
+
+
+def _change_word(kind: str) -> str:
+    return t(f"change.{kind}") if has(f"change.{kind}") else kind
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, SolverError
+from planner.models import Line
 from planner.optimiser.backends import (
     SOLVER_SECONDS,
     Infeasible,
@@ -64,7 +65,7 @@ class SolveResult:
     iterations: int
     tight: list[str]  # names of constraints at their limit
     model: AllocationModel
-    notes: list[str] = field(default_factory=list)  # e.g. a solver fallback
+    notes: list[Line] = field(default_factory=list)  # e.g. a solver fallback
     solver_seconds: float = 0.0  # inside the backends; the rest is model building
     active: set[int] = field(default_factory=set)  # purchases the final model carried
     relaxation: AllocationModel | None = None  # the sifting LP's final model, with its basis
@@ -174,9 +175,8 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
         result.solver_seconds = SOLVER_SECONDS.get()
         result.seconds = time.perf_counter() - started
         if failures:
-            result.notes.append(
-                f"Solver: {'; '.join(failures)}; the plan was solved with {name} instead."
-            )
+            result.notes.append(Line(code="solver_fallback",
+                                     params={"failures": "; ".join(failures), "solver": name}))
         return result
     raise SolverError(f"no solver backend could solve the plan: {'; '.join(failures)}")
 
