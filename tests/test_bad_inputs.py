@@ -13,6 +13,9 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 import tomllib
 import tracemalloc
 from dataclasses import dataclass, field
@@ -47,6 +50,10 @@ class Case:
     videos: str = ""
     campaign: str = ""
     xfail: str = ""
+    build: str = ""  # built at test time by make_fixtures.BUILDERS[build] (not committed)
+    command: str = "plan"
+    args: list[str] = field(default_factory=list)
+    max_rss_mb: int = 0  # run in a subprocess and check its peak memory
 
     @property
     def bad(self) -> bool:
@@ -65,10 +72,17 @@ def _case(raw: dict[str, Any]) -> Case:
         videos=raw.get("videos", defaults["videos"]),
         campaign=raw.get("campaign", defaults["campaign"]),
         xfail=raw.get("xfail", ""),
+        build=raw.get("build", ""),
+        command=raw.get("command", "plan"),
+        args=list(raw.get("args", [])),
+        max_rss_mb=raw.get("max_rss_mb", 0),
     )
 
 
 CASES = [_case(raw) for raw in MANIFEST["case"]]
+# Every case, counted: a case that goes missing (or one added without care) shows here.
+EXPECTED_CASES = 85
+COMMANDS = ("store", "replan")  # inputs whose cases run a whole command line
 
 
 def _params(kinds: tuple[str, ...]) -> list[Any]:
@@ -95,13 +109,18 @@ def _load_fixture_script() -> ModuleType:
 
 
 def test_the_corpus_is_complete_and_small() -> None:
-    files = {p.name for p in _load_fixture_script().fixture_files(BAD)}
-    named = [c.file for c in CASES]
+    script = _load_fixture_script()
+    files = {p.name for p in script.fixture_files(BAD)}
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names)), "each case has its own name"
+    named = [c.file for c in CASES if not c.build]
     assert len(named) == len(set(named)), "each file is one case"
     assert set(named) == files, "every file has a case and every case a file"
-    assert len(CASES) >= 40
+    built = [c.build for c in CASES if c.build]
+    assert set(built) == set(script.BUILDERS), "every builder has a case and every case one"
+    assert len(CASES) == EXPECTED_CASES, f"{len(CASES)} cases; update EXPECTED_CASES"
     assert sum(c.bad for c in CASES) >= 40
-    assert {c.input for c in CASES} == {"videos", "campaign", "actuals"}
+    assert {c.input for c in CASES} == {"videos", "campaign", "actuals", *COMMANDS}
     assert sum((BAD / f).stat().st_size for f in files) < 2 * 1024 * 1024
     for case in CASES:
         assert case.expect or not case.bad, f"{case.name} expects no message"
@@ -109,7 +128,7 @@ def test_the_corpus_is_complete_and_small() -> None:
 
 def test_the_fixture_script_reproduces_the_committed_files(tmp_path: Path) -> None:
     written = _load_fixture_script().main(tmp_path)
-    assert {p.name for p in written} == {c.file for c in CASES}
+    assert {p.name for p in written} == {c.file for c in CASES if not c.build}
     changed = [p.name for p in written if p.read_bytes() != (BAD / p.name).read_bytes()]
     assert changed == [], "run tests/data/bad/make_fixtures.py and commit the files"
 
@@ -117,7 +136,18 @@ def test_the_fixture_script_reproduces_the_committed_files(tmp_path: Path) -> No
 # ---------------------------------------------------------------- videos and campaign files
 
 
+def _input_path(case: Case, tmp: Path) -> Path:
+    """The case's file: committed in this folder, or built into ``tmp`` now."""
+    if not case.build:
+        return BAD / case.file
+    built: Path = _load_fixture_script().BUILDERS[case.build](tmp)
+    assert built.name == case.file, f"{case.build} wrote {built.name}, not {case.file}"
+    return built
+
+
 def _run_plan(case: Case, out: Path) -> tuple[int, str]:
+    if case.build:
+        return _run_command(case, out.parent, out)
     if case.input == "videos":
         videos, campaign = BAD / case.file, ROOT / case.campaign
     else:
@@ -126,6 +156,63 @@ def _run_plan(case: Case, out: Path) -> tuple[int, str]:
         app, ["plan", "--campaign", str(campaign), "--videos", str(videos), "--out", str(out)]
     )
     return result.exit_code, result.output
+
+
+def _argv(case: Case, tmp: Path, out: Path) -> list[str]:
+    file = _input_path(case, tmp)
+    values = {"file": str(file), "out": str(out), "tmp": str(tmp), "root": str(ROOT),
+              "bad": str(BAD)}
+    videos = file if case.input == "videos" else ROOT / case.videos
+    campaign = file if case.input == "campaign" else ROOT / case.campaign
+    if case.command == "plan":
+        argv = ["plan", "--campaign", str(campaign), "--videos", str(videos)]
+        if not any(a.startswith("--out") for a in case.args):
+            argv += ["--out", str(out)]
+    else:
+        argv = [case.command]
+    return argv + [a.format(**values) for a in case.args]
+
+
+def _run_command(case: Case, tmp: Path, out: Path) -> tuple[int, str]:
+    """The case's command line; in a subprocess when its peak memory is checked."""
+    argv = _argv(case, tmp, out)
+    if not case.max_rss_mb:
+        result = runner.invoke(app, argv)
+        return result.exit_code, result.output
+    code, output, peak_mb = _run_measured(argv, tmp)
+    assert peak_mb < case.max_rss_mb, f"peak {peak_mb:.0f} MB > {case.max_rss_mb} MB\n{output}"
+    return code, output
+
+
+def _run_measured(argv: list[str], tmp: Path) -> tuple[int, str, float]:
+    """Run ``planner`` in a child process; its exit code, output and peak RSS in MB."""
+    log = tmp / "output.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANNER_LANG": "en"}
+    with log.open("wb") as sink:
+        child = subprocess.Popen([sys.executable, "-m", "planner.cli", *argv], stdout=sink,
+                                 stderr=subprocess.STDOUT, env=env, cwd=tmp)
+        _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, log.read_text("utf-8", "replace"), usage.ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("case", _params(COMMANDS))
+def test_command_on_corpus_case(case: Case, tmp_path: Path) -> None:
+    """Stores, output paths and re-plans: a clear message and its exit code, no traceback."""
+    out = tmp_path / "out"
+    code, output = _run_command(case, tmp_path, out)
+    assert "Traceback" not in output, output
+    assert code == case.exit, output
+    for text in case.expect:
+        assert text in output, f"{text!r} missing from:\n{output}"
+    for text in case.once:
+        assert output.count(text) == 1, f"{text!r} should appear once in:\n{output}"
+    if case.bad:
+        first = output.lstrip().splitlines()[0]
+        assert first.split(":")[0].endswith("Error"), output
+        assert "Fix:" in output, "the message says how to fix it"
+        assert case.file in output, "the message names the file"
+        assert not out.exists() or not any(out.iterdir()), "nothing is written"
 
 
 @pytest.mark.parametrize("case", _params(("videos", "campaign")))

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.config import Campaign
+from planner.errors import InputError, Problem
 from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
@@ -116,6 +117,12 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
     """
     location = store_location(store)
     campaign = read_campaign(campaign_path)
+    if plan_date > campaign.end:
+        raise InputError(Problem(
+            f"--date {plan_date} is after the campaign ends ({campaign.end}): there is no day "
+            "left to re-plan.", file=campaign_path.name,
+            fix=f"Re-plan a date from {campaign.start} to {campaign.end}, or move the "
+                "campaign's end if it runs longer."))
     videos, warnings = read_videos(videos_path, plan_date=plan_date)
     new_actuals, actual_warnings = read_actuals(actuals_path)
     check_actuals(new_actuals, videos, campaign, plan_date, actuals_path.name)

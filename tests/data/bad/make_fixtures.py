@@ -397,6 +397,79 @@ def actuals() -> None:
     write_text("actuals_good_gb18030.csv", csv_text(good), "gb18030")
 
 
+# ---------------------------------------------------------------- built at test time
+#
+# Files that cannot be committed (a SQLite store, a folder, /dev/null, outputs in the
+# way) or that must not be (a zip bomb is small on disk but its parts are not): each
+# builder writes its file into the test's temporary folder and returns its path.
+
+
+def _store_with_schema(folder: Path, name: str) -> Path:
+    from planner.io.store import open_store
+
+    path = folder / name
+    with open_store(path):
+        pass
+    return path
+
+
+def build_store_text(folder: Path) -> Path:
+    path = folder / "store_text.sqlite"
+    path.write_text("plan notes, not a database\n", "utf-8")
+    return path
+
+
+def build_store_truncated(folder: Path) -> Path:
+    path = _store_with_schema(folder, "store_truncated.sqlite")
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def build_store_malformed(folder: Path) -> Path:
+    """A store whose schema page was overwritten: "database disk image is malformed"."""
+    path = _store_with_schema(folder, "store_malformed.sqlite")
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    data[100:page] = bytes([0xAB]) * (page - 100)  # the first page's b-tree (the schema)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def build_store_folder(folder: Path) -> Path:
+    path = folder / "store_folder.sqlite"
+    path.mkdir()
+    return path
+
+
+def build_store_dev_null(folder: Path) -> Path:
+    return Path("/dev/null")
+
+
+def build_store_under_a_file(folder: Path) -> Path:
+    (folder / "notes.txt").write_text("a file, not a folder\n", "utf-8")
+    return folder / "notes.txt" / "history.sqlite"
+
+
+def build_campaign_for_replan(folder: Path) -> Path:
+    path = folder / "campaign_replan.toml"
+    path.write_text(CAMPAIGN, "utf-8")
+    return path
+
+
+BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "store_text": build_store_text,
+    "store_truncated": build_store_truncated,
+    "store_malformed": build_store_malformed,
+    "store_folder": build_store_folder,
+    "store_dev_null": build_store_dev_null,
+    "store_under_a_file": build_store_under_a_file,
+    "campaign_for_replan": build_campaign_for_replan,
+}
+
+
 FIXTURE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".json", ".toml")
 
 
