@@ -81,8 +81,8 @@ def _case(raw: dict[str, Any]) -> Case:
 
 CASES = [_case(raw) for raw in MANIFEST["case"]]
 # Every case, counted: a case that goes missing (or one added without care) shows here.
-EXPECTED_CASES = 85
-COMMANDS = ("store", "replan")  # inputs whose cases run a whole command line
+EXPECTED_CASES = 106
+COMMANDS = ("store", "replan", "out")  # inputs whose cases run a whole command line
 
 
 def _params(kinds: tuple[str, ...]) -> list[Any]:
@@ -158,24 +158,25 @@ def _run_plan(case: Case, out: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _argv(case: Case, tmp: Path, out: Path) -> list[str]:
-    file = _input_path(case, tmp)
+def _argv(case: Case, tmp: Path, out: Path, file: Path | None = None) -> list[str]:
+    file = file or _input_path(case, tmp)
     values = {"file": str(file), "out": str(out), "tmp": str(tmp), "root": str(ROOT),
               "bad": str(BAD)}
     videos = file if case.input == "videos" else ROOT / case.videos
     campaign = file if case.input == "campaign" else ROOT / case.campaign
-    if case.command == "plan":
-        argv = ["plan", "--campaign", str(campaign), "--videos", str(videos)]
-        if not any(a.startswith("--out") for a in case.args):
+    if case.command in ("plan", "sweep"):
+        argv = [case.command, "--campaign", str(campaign), "--videos", str(videos)]
+        if case.command == "plan" and "--out" not in case.args:
             argv += ["--out", str(out)]
     else:
         argv = [case.command]
     return argv + [a.format(**values) for a in case.args]
 
 
-def _run_command(case: Case, tmp: Path, out: Path) -> tuple[int, str]:
+def _run_command(case: Case, tmp: Path, out: Path,
+                 file: Path | None = None) -> tuple[int, str]:
     """The case's command line; in a subprocess when its peak memory is checked."""
-    argv = _argv(case, tmp, out)
+    argv = _argv(case, tmp, out, file)
     if not case.max_rss_mb:
         result = runner.invoke(app, argv)
         return result.exit_code, result.output
@@ -200,7 +201,11 @@ def _run_measured(argv: list[str], tmp: Path) -> tuple[int, str, float]:
 def test_command_on_corpus_case(case: Case, tmp_path: Path) -> None:
     """Stores, output paths and re-plans: a clear message and its exit code, no traceback."""
     out = tmp_path / "out"
-    code, output = _run_command(case, tmp_path, out)
+    file = _input_path(case, tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code, output = _run_command(case, tmp_path, out, file)
+    if case.input == "out" and case.bad:  # the run's outputs appear together, or none do
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing is written"
     assert "Traceback" not in output, output
     assert code == case.exit, output
     for text in case.expect:

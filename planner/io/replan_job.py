@@ -24,7 +24,7 @@ import pandas as pd
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import reason_text
-from planner.io.campaign_file import read_campaign
+from planner.io.campaign_file import campaign_warnings, read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
@@ -150,4 +150,5 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                 videos_sha256=sha256_of(videos_path.read_bytes()),
                 actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
             )
-    return ReplanOutcome(plan, ingested, written, warnings + actual_warnings)
+    return ReplanOutcome(plan, ingested, written,
+                         campaign_warnings(campaign) + warnings + actual_warnings)
