@@ -123,6 +123,17 @@ def _deadline(campaign: Campaign, plans: int) -> float:
     return plans * 3 * campaign.solver.time_limit_s + 30.0
 
 
+def _overrun(seconds: float, campaign: Campaign) -> list[str]:
+    """A warning when a plan took longer than the campaign's solver time limit, and why."""
+    limit = campaign.solver.time_limit_s
+    if seconds <= limit:
+        return []
+    return [f"the plan took {seconds:.2f} s, more than solver.time_limit_s = {limit:g} s: the "
+            "limit bounds each search of the solver; building the model and proving the plan "
+            "come on top, and the plan shown is the best found (its gap says how close to "
+            "optimal). Raise solver.time_limit_s, or plan fewer videos at once."]
+
+
 def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
     from planner.planning import Planner
     from planner.sweep import marginal_value
@@ -183,6 +194,7 @@ def plan(
         result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
                                    deadline_s=_deadline(camp, plans=2))
         links = links_frame(result, roster, camp, slugs=slug_map)
+        _warn(_overrun(result.solve_seconds, camp))
 
         def write() -> dict[str, Path]:
             # links.csv is replaced with plan.json and plan.xlsx, or not at all.
@@ -377,6 +389,7 @@ def replan(
         )
         _warn(outcome.warnings)
         result = outcome.plan
+        _warn(_overrun(result.solve_seconds, read_campaign(campaign)))
         counts = outcome.ingested
         typer.echo(
             t("cli.replan_ingested", added=counts["added"], replaced=counts["replaced"],

@@ -501,6 +501,16 @@ class Campaign(_Strict):
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
 
+    @field_validator("default_landing_url")
+    @classmethod
+    def _usable_address(cls, value: str | None) -> str | None:
+        from planner.parsing import url_problem
+
+        problem = None if value is None else url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.end < self.start:

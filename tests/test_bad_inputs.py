@@ -6,6 +6,12 @@ and how to fix it, never show a traceback, and leave no output folder behind.
 A good export (other encodings, delimiters, workbooks with titles, several
 sheets or formulas) must plan with exit code 0. Actuals files are checked
 through ``read_actuals``, which re-planning uses.
+
+Cases with ``build`` are made at test time (history stores, folders in the way,
+zip bombs: small on disk, huge unpacked); ``store``, ``replan`` and ``out`` cases
+run a whole command line (a damaged or foreign store exits 6). Cases with
+``max_rss_mb`` run the planner in a child process and check its peak memory.
+The number of cases is asserted (``EXPECTED_CASES``).
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class Case:
     command: str = "plan"
     args: list[str] = field(default_factory=list)
     max_rss_mb: int = 0  # run in a subprocess and check its peak memory
+    written_has: list[str] = field(default_factory=list)  # in links.csv (a good plan)
+    written_lacks: list[str] = field(default_factory=list)
 
     @property
     def bad(self) -> bool:
@@ -76,12 +84,14 @@ def _case(raw: dict[str, Any]) -> Case:
         command=raw.get("command", "plan"),
         args=list(raw.get("args", [])),
         max_rss_mb=raw.get("max_rss_mb", 0),
+        written_has=list(raw.get("written_has", [])),
+        written_lacks=list(raw.get("written_lacks", [])),
     )
 
 
 CASES = [_case(raw) for raw in MANIFEST["case"]]
 # Every case, counted: a case that goes missing (or one added without care) shows here.
-EXPECTED_CASES = 106
+EXPECTED_CASES = 109
 COMMANDS = ("store", "replan", "out")  # inputs whose cases run a whole command line
 
 
@@ -185,16 +195,35 @@ def _run_command(case: Case, tmp: Path, out: Path,
     return code, output
 
 
+# The planner in a fresh process that reports its own peak memory. Not os.wait4's
+# ru_maxrss: Linux carries the parent's high-water mark over fork and exec, so a child of
+# this (large) pytest process would report pytest's size. VmHWM belongs to the address
+# space that exec made new.
+_MEASURED = """
+import sys
+from planner.cli import app
+try:
+    app(prog_name="planner", args=sys.argv[2:])
+    code = 0
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+with open(sys.argv[1], "w", encoding="ascii") as report:
+    report.write(peak)
+sys.exit(code)
+"""
+
+
 def _run_measured(argv: list[str], tmp: Path) -> tuple[int, str, float]:
     """Run ``planner`` in a child process; its exit code, output and peak RSS in MB."""
-    log = tmp / "output.txt"
+    log, peak = tmp / "output.txt", tmp / "peak_kb.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANNER_LANG": "en"}
     with log.open("wb") as sink:
-        child = subprocess.Popen([sys.executable, "-m", "planner.cli", *argv], stdout=sink,
-                                 stderr=subprocess.STDOUT, env=env, cwd=tmp)
-        _, status, usage = os.wait4(child.pid, 0)
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, log.read_text("utf-8", "replace"), usage.ru_maxrss / 1024
+        child = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), *argv],
+                               stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=tmp,
+                               check=False)
+    return child.returncode, log.read_text("utf-8", "replace"), int(peak.read_text()) / 1024
 
 
 @pytest.mark.parametrize("case", _params(COMMANDS))
@@ -240,6 +269,11 @@ def test_plan_on_corpus_file(case: Case, tmp_path: Path) -> None:
     else:
         plan = json.loads((out / "plan.json").read_text("utf-8"))
         assert plan["budget"] > 0 and plan["total_spend"] <= plan["budget"]
+        links = (out / "links.csv").read_text("utf-8-sig")
+        for text in case.written_has:
+            assert text in links, f"{text!r} missing from links.csv:\n{links}"
+        for text in case.written_lacks:
+            assert text not in links, f"{text!r} in links.csv:\n{links}"
         book = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
         try:
             assert "Orders" in book.sheetnames
@@ -319,3 +353,36 @@ def test_a_200k_row_file_is_refused_within_memory(tmp_path: Path) -> None:
     # Chinese in it), and not much more: rows are counted before any is kept.
     # Keeping 100,000 rows of cells first took about nine times the file.
     assert peak < 6 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"
+
+
+# ---------------------------------------------------------------- time limits (issue 15)
+
+
+def test_no_plan_within_the_time_limit_says_how_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like 20,000 videos at time_limit_s = 1: neither backend finds a plan in time.
+
+    The solvers are made to run out of time here (a real 20,000-video roster takes
+    minutes on a loaded machine); the message must say so and how to fix it.
+    """
+    from planner.errors import SolverError
+    from planner.optimiser import strategy
+
+    def out_of_time(model: Any, backend: str, campaign: Any, time_left: float) -> Any:
+        status = "Time limit reached" if backend == "highs" else "Not Solved"
+        raise SolverError(f"{backend} returned status {status}")
+
+    monkeypatch.setattr(strategy, "solve_once", out_of_time)
+    out = tmp_path / "out"
+    result = runner.invoke(app, [
+        "plan", "--campaign", str(ROOT / "sample_data" / "campaign_tmall.toml"),
+        "--videos", str(BAD / "videos_tab.tsv"), "--out", str(out),
+    ])
+    assert result.exit_code == SolverError.exit_code == 4, result.output
+    assert "Traceback" not in result.output
+    assert "No feasible plan was found within solver.time_limit_s = 60 s (4 videos to buy for" in (
+        result.output)
+    assert "highs returned status Time limit reached" in result.output
+    assert "Fix: raise time_limit_s under [solver] in the campaign file" in result.output
+    assert not out.exists()

@@ -844,6 +844,9 @@ def _model_problems(
         else:
             message = str(item["msg"]).removeprefix("Value error, ") + "."
             fix = "Correct the cell."
+            if field == "landing_url":
+                fix = ("Copy the product page's address again from the browser's address bar "
+                       "(https://...), with nothing pasted after it.")
         problems.append(
             Problem(message, file=file, row=row, column=headers.get(field, field or None), fix=fix)
         )

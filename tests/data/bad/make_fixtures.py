@@ -209,6 +209,11 @@ def videos_csv() -> None:
     write_bytes("videos_binary.csv", png)
     write_bytes("videos_old_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     write_text("videos_wrong_extension.json", '{"video_id": "v0001"}')
+    markup = '"><script>alert(1)</script>'
+    write_text("videos_landing_markup_in_query.csv",
+               csv_text(roster((6, "landing_url", _URL + "664178320937" + markup))))
+    write_text("videos_landing_markup_in_host.csv",
+               csv_text(roster((3, "landing_url", "https://detail.tmall.com" + markup))))
     zero = roster(*((n, "natural_plays", "0") for n in range(2, 7)))
     write_text("videos_zero_natural_plays.csv", csv_text(zero))
 
@@ -383,6 +388,7 @@ def campaigns() -> None:
             "# gross_margin = 0.6       # 毛利率\n# return_rate = 0.15",
             "gross_margin = 0.6\nreturn_rate = 0.15",
         ),
+        "campaign_time_limit_short.toml": lambda t: t + "\n[solver]\ntime_limit_s = 0.001\n",
         "campaign_zero_half_life.toml": lambda t: t
         + "\n[tiers.freshness_half_life_days]\nkoc = 0\ntail = 7\nmid = 12\nhead = 18\n"
         "super_head = 25\n",
