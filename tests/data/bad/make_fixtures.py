@@ -484,10 +484,27 @@ def _shared_string(size: int) -> Callable[[bytes], Iterator[bytes]]:
     return chunks
 
 
+def _insert(before: bytes, text: bytes) -> Callable[[bytes], Iterator[bytes]]:
+    def chunks(old: bytes) -> Iterator[bytes]:
+        yield old.replace(before, text + before, 1)
+    return chunks
+
+
 def build_bomb_shared_string(folder: Path) -> Path:
-    """Like the 614 KB workbook whose one shared string inflates to 600 MB (300 MB here)."""
-    return _bomb(folder, "videos_bomb_shared_string.xlsx", "xl/sharedStrings.xml",
-                 _shared_string(300 * 2**20))
+    """Like the 614 KB workbook whose one shared string inflates to 600 MB (300 MB here):
+    listed in the workbook, so a reader without the check would load it whole."""
+    path = folder / "videos_bomb_shared_string.xlsx"
+    _roster_workbook(path)
+    _with_parts(path, {
+        "xl/sharedStrings.xml": _shared_string(300 * 2**20),
+        "[Content_Types].xml": _insert(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')),
+        "xl/_rels/workbook.xml.rels": _insert(b"</Relationships>", (
+            b'<Relationship Id="rIdBomb" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')),
+    })
+    return path
 
 
 def build_bomb_many_parts(folder: Path) -> Path:
