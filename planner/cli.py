@@ -128,10 +128,7 @@ def _overrun(seconds: float, campaign: Campaign) -> list[str]:
     limit = campaign.solver.time_limit_s
     if seconds <= limit:
         return []
-    return [f"the plan took {seconds:.2f} s, more than solver.time_limit_s = {limit:g} s: the "
-            "limit bounds each search of the solver; building the model and proving the plan "
-            "come on top, and the plan shown is the best found (its gap says how close to "
-            "optimal). Raise solver.time_limit_s, or plan fewer videos at once."]
+    return [t("cli.overrun", seconds=f"{seconds:.2f}", limit=f"{limit:g}")]
 
 
 def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
