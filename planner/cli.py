@@ -123,6 +123,14 @@ def _deadline(campaign: Campaign, plans: int) -> float:
     return plans * 3 * campaign.solver.time_limit_s + 30.0
 
 
+def _overrun(seconds: float, campaign: Campaign) -> list[str]:
+    """A warning when a plan took longer than the campaign's solver time limit, and why."""
+    limit = campaign.solver.time_limit_s
+    if seconds <= limit:
+        return []
+    return [t("cli.overrun", seconds=f"{seconds:.2f}", limit=f"{limit:g}")]
+
+
 def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
     from planner.planning import Planner
     from planner.sweep import marginal_value
@@ -134,10 +142,11 @@ def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> P
 
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
-    from planner.io.campaign_file import read_campaign
+    from planner.io.campaign_file import campaign_warnings, read_campaign
     from planner.io.tables import read_videos
 
     camp = read_campaign(campaign)
+    _warn(campaign_warnings(camp))
     roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date,
                                     last_day=camp.end)
     _warn(warnings)
@@ -165,15 +174,16 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.io.atomic import ensure_not_input
-        from planner.io.export import write_csv, write_plan
+        from planner.io.atomic import check_outputs, ensure_not_input
+        from planner.io.export import PLAN_FILES, csv_bytes, write_plan
         from planner.io.watchdog import run_with_deadline
         from planner.links import links_frame
 
         location = None if store is None else _store(store)
+        links_csv = out / "links.csv"
+        check_outputs(out, [*(out / name for name in PLAN_FILES), links_csv])
         camp, roster = _load(campaign, videos)
         slug_map = _read_slugs(slugs)
-        links_csv = out / "links.csv"
         inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
         ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
                          inputs)
@@ -181,12 +191,14 @@ def plan(
         result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
                                    deadline_s=_deadline(camp, plans=2))
         links = links_frame(result, roster, camp, slugs=slug_map)
+        _warn(_overrun(result.solve_seconds, camp))
 
         def write() -> dict[str, Path]:
+            # links.csv is replaced with plan.json and plan.xlsx, or not at all.
             files = write_plan(result, out, inputs=inputs, campaign=camp,
-                               extra_sheets={t("sheet.links"): links})
-            write_csv(links, links_csv)
-            return {**files, "links": links_csv}
+                               extra_sheets={t("sheet.links"): links},
+                               also={"links": (links_csv, csv_bytes(links))})
+            return files
 
         version: int | None = None
         if location is None:
@@ -273,14 +285,16 @@ def sweep(
     """Plan the campaign at several budgets: GMV, ROI and marginal ROI by budget."""
 
     def run() -> None:
-        from planner.io.atomic import ensure_not_input
+        from planner.io.atomic import check_outputs, ensure_not_input
         from planner.io.export import LineChart, write_csv, write_frames_xlsx
         from planner.sweep import budget_curve, curve_lines, min_budget_for
 
-        camp, roster = _load(campaign, videos)
         paths = {} if out is None else {
             "xlsx": out / "budget_curve.xlsx", "csv": out / "budget_curve.csv"
         }
+        if out is not None:
+            check_outputs(out, paths.values())
+        camp, roster = _load(campaign, videos)
         ensure_not_input(paths.values(), (campaign, videos))
         if target_gmv is not None and min_roi is not None:
             raise InputError(Problem(t("cli.two_questions"), fix=t("cli.two_questions_fix")))
@@ -356,9 +370,14 @@ def replan(
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
 
     def run() -> None:
+        from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
+        from planner.io.export import PLAN_FILES
         from planner.io.replan_job import run_replan
         from planner.io.watchdog import run_with_deadline
+
+        if out is not None:
+            check_outputs(out, [out / name for name in PLAN_FILES])
 
         outcome = run_with_deadline(
             run_replan, campaign, videos, actuals, day.date(), _store(store), out,
@@ -367,6 +386,7 @@ def replan(
         )
         _warn(outcome.warnings)
         result = outcome.plan
+        _warn(_overrun(result.solve_seconds, read_campaign(campaign)))
         counts = outcome.ingested
         typer.echo(
             t("cli.replan_ingested", added=counts["added"], replaced=counts["replaced"],

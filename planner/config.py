@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import types
+import typing
 from datetime import date, timedelta
 from typing import Any, Literal, Self
 
@@ -17,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +31,26 @@ from planner.tools import CHAIN_TOOLS, Chain, Tool
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_yes_no_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """``budget = true`` is not 1 yuan: pydantic would read a bool as a number."""
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields.get(info.field_name)
+            if field is not None and _is_number(field.annotation):
+                raise ValueError(f"{str(value).lower()} is yes/no, not a number")
+        return value
+
+
+def _is_number(annotation: Any) -> bool:
+    """A float or int field (optional or not), not a bool one."""
+    if annotation in (float, int):
+        return True
+    args = typing.get_args(annotation)
+    return typing.get_origin(annotation) in (types.UnionType, typing.Union) and any(
+        a in (float, int) for a in args
+    )
 
 
 class ToolConfig(_Strict):
@@ -479,6 +502,16 @@ class Campaign(_Strict):
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
 
+    @field_validator("default_landing_url")
+    @classmethod
+    def _usable_address(cls, value: str | None) -> str | None:
+        from planner.parsing import url_problem
+
+        problem = None if value is None else url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.end < self.start:
@@ -631,6 +664,9 @@ def _value_message(item: Any) -> tuple[str, str]:
     msg = str(item["msg"]).removeprefix("Value error, ")
     if kind == "missing":
         return f"{msg} (this key has no default)", "Add this key with its value."
+    if msg.endswith("is yes/no, not a number"):
+        return msg, ('Write the number itself (3_000_000, 1.2 or "300万"); true and false are '
+                     "not numbers.")
     if kind in _BOUNDS:
         (limit,) = (v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
         rule = f"{_BOUNDS[kind]} {limit:g}" if isinstance(limit, int | float) else (

@@ -5,7 +5,8 @@
     │   └── ConfigError          bad campaign or rules config           -> exit 2
     ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
     ├── SolverError              no backend could solve the model       -> exit 4
-    └── StoreError               history store locked or damaged        -> exit 5
+    └── StoreError               history store locked by another run    -> exit 5
+        ├── StoreDamagedError    the file is damaged or not a store     -> exit 6
         └── StoreUnreachableError  its server down or unknown, login
                                    refused, or the connection lost      -> exit 7
 
@@ -110,3 +111,13 @@ class StoreUnreachableError(StoreError):
     """
 
     exit_code = 7
+
+
+class StoreDamagedError(StoreError):
+    """The history store is damaged, or what it names is not a planner store at all.
+
+    Its own exit code: waiting and trying again (exit 5) cannot help; the buyer
+    has to restore a backup or name another store.
+    """
+
+    exit_code = 6

@@ -39,6 +39,7 @@ import pandas as pd
 
 from planner.config import Campaign
 from planner.models import Order, Plan, Video
+from planner.parsing import encode_url
 
 __all__ = [
     "LINK_COLUMNS",
@@ -153,6 +154,10 @@ def _web_address(raw: str) -> tuple[str | None, str | None]:
         return f"https://{text}", "added https:// to the landing page"
     if parts.scheme.lower() not in _WEB_SCHEMES or not parts.netloc:
         return None, f"landing page '{text}' is not a web address (http or https)"
+    encoded = urlunsplit((parts.scheme, parts.netloc, encode_url(parts.path),
+                          encode_url(parts.query), encode_url(parts.fragment)))
+    if encoded != text:
+        return encoded, "percent-encoded characters a web address cannot hold as they are"
     return text, None
 
 
@@ -164,8 +169,11 @@ def build_url(landing_url: str, params: Mapping[str, str]) -> tuple[str, list[st
     """
     parts = urlsplit(landing_url)
     kept, removed = strip_platform_params(parts.query)
-    query = "&".join([*kept, urlencode(params)])
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment)), removed
+    # RFC 3986: what a URL may not hold as it is (quotes, <, >, spaces, Chinese) is
+    # percent-encoded, so markup pasted into a landing page never reaches a link as markup.
+    query = "&".join([*(encode_url(k) for k in kept), urlencode(params)])
+    return urlunsplit((parts.scheme, parts.netloc, encode_url(parts.path), query,
+                       encode_url(parts.fragment))), removed
 
 
 def _campaign_tag(campaign: Campaign, slugs: Mapping[str, str]) -> tuple[str, str | None]:

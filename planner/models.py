@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planner.i18n import line_text
 from planner.tools import Tool
@@ -44,6 +44,16 @@ class Video(_Model):
     kol_fee: float | None = Field(None, ge=0)
     product: str | None = None
     landing_url: str | None = None
+
+    @field_validator("landing_url")
+    @classmethod
+    def _usable_address(cls, value: str | None) -> str | None:
+        from planner.parsing import url_problem
+
+        problem = None if value is None else url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 ReasonParam = str | int | float

@@ -324,3 +324,47 @@ def parse_text(cell: object) -> str | None:
             "column as text and enter it again"
         )
     return text
+
+
+# RFC 3986: what a URL may hold as it is; everything else in a path, query or fragment
+# is percent-encoded, and a host may hold only these (and brackets for IPv6).
+_URL_ALLOWED: Final = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?%"
+)
+_HOST_RE: Final = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=%:@\[\]]*$")
+_LONE_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def url_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a landing page's address even once percent-encoded, or None.
+
+    Control characters and markup in the host (``"><script>``) are refused; what
+    a path, query or fragment may hold after percent-encoding is left to
+    ``encode_url``.
+    """
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return "the landing page contains a control character (a line break or tab?)"
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text.strip())
+    except ValueError as exc:
+        return f"the landing page is not a web address ({exc})"
+    host = parts.netloc
+    # Letters of other scripts (an IDN host) are the browser's to convert; ASCII must fit.
+    if not _HOST_RE.match("".join(ch for ch in host if ch.isascii())):
+        bad = "".join(sorted({ch for ch in host if ch in '"<>`{}|\\^ '}))
+        shown = f" ({' '.join(bad)})" if bad else ""
+        return (f"the landing page's host '{host[:60]}' holds characters no web address "
+                f"has{shown}")
+    return None
+
+
+def encode_url(text: str) -> str:
+    """``text`` with every character RFC 3986 does not allow percent-encoded (UTF-8),
+    and a ``%`` that starts no escape written as ``%25``; valid escapes are kept."""
+    from urllib.parse import quote
+
+    if all(ch in _URL_ALLOWED for ch in text) and not _LONE_PERCENT.search(text):
+        return text
+    return quote(_LONE_PERCENT.sub("%25", text), safe="".join(_URL_ALLOWED))

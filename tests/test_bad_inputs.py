@@ -6,6 +6,12 @@ and how to fix it, never show a traceback, and leave no output folder behind.
 A good export (other encodings, delimiters, workbooks with titles, several
 sheets or formulas) must plan with exit code 0. Actuals files are checked
 through ``read_actuals``, which re-planning uses.
+
+Cases with ``build`` are made at test time (history stores, folders in the way,
+zip bombs: small on disk, huge unpacked); ``store``, ``replan`` and ``out`` cases
+run a whole command line (a damaged or foreign store exits 6). Cases with
+``max_rss_mb`` run the planner in a child process and check its peak memory.
+The number of cases is asserted (``EXPECTED_CASES``).
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import os
+import subprocess
+import sys
 import tomllib
 import tracemalloc
 from dataclasses import dataclass, field
@@ -47,6 +56,12 @@ class Case:
     videos: str = ""
     campaign: str = ""
     xfail: str = ""
+    build: str = ""  # built at test time by make_fixtures.BUILDERS[build] (not committed)
+    command: str = "plan"
+    args: list[str] = field(default_factory=list)
+    max_rss_mb: int = 0  # run in a subprocess and check its peak memory
+    written_has: list[str] = field(default_factory=list)  # in links.csv (a good plan)
+    written_lacks: list[str] = field(default_factory=list)
 
     @property
     def bad(self) -> bool:
@@ -65,10 +80,19 @@ def _case(raw: dict[str, Any]) -> Case:
         videos=raw.get("videos", defaults["videos"]),
         campaign=raw.get("campaign", defaults["campaign"]),
         xfail=raw.get("xfail", ""),
+        build=raw.get("build", ""),
+        command=raw.get("command", "plan"),
+        args=list(raw.get("args", [])),
+        max_rss_mb=raw.get("max_rss_mb", 0),
+        written_has=list(raw.get("written_has", [])),
+        written_lacks=list(raw.get("written_lacks", [])),
     )
 
 
 CASES = [_case(raw) for raw in MANIFEST["case"]]
+# Every case, counted: a case that goes missing (or one added without care) shows here.
+EXPECTED_CASES = 109
+COMMANDS = ("store", "replan", "out")  # inputs whose cases run a whole command line
 
 
 def _params(kinds: tuple[str, ...]) -> list[Any]:
@@ -95,13 +119,18 @@ def _load_fixture_script() -> ModuleType:
 
 
 def test_the_corpus_is_complete_and_small() -> None:
-    files = {p.name for p in _load_fixture_script().fixture_files(BAD)}
-    named = [c.file for c in CASES]
+    script = _load_fixture_script()
+    files = {p.name for p in script.fixture_files(BAD)}
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names)), "each case has its own name"
+    named = [c.file for c in CASES if not c.build]
     assert len(named) == len(set(named)), "each file is one case"
     assert set(named) == files, "every file has a case and every case a file"
-    assert len(CASES) >= 40
+    built = [c.build for c in CASES if c.build]
+    assert set(built) == set(script.BUILDERS), "every builder has a case and every case one"
+    assert len(CASES) == EXPECTED_CASES, f"{len(CASES)} cases; update EXPECTED_CASES"
     assert sum(c.bad for c in CASES) >= 40
-    assert {c.input for c in CASES} == {"videos", "campaign", "actuals"}
+    assert {c.input for c in CASES} == {"videos", "campaign", "actuals", *COMMANDS}
     assert sum((BAD / f).stat().st_size for f in files) < 2 * 1024 * 1024
     for case in CASES:
         assert case.expect or not case.bad, f"{case.name} expects no message"
@@ -109,7 +138,7 @@ def test_the_corpus_is_complete_and_small() -> None:
 
 def test_the_fixture_script_reproduces_the_committed_files(tmp_path: Path) -> None:
     written = _load_fixture_script().main(tmp_path)
-    assert {p.name for p in written} == {c.file for c in CASES}
+    assert {p.name for p in written} == {c.file for c in CASES if not c.build}
     changed = [p.name for p in written if p.read_bytes() != (BAD / p.name).read_bytes()]
     assert changed == [], "run tests/data/bad/make_fixtures.py and commit the files"
 
@@ -117,7 +146,18 @@ def test_the_fixture_script_reproduces_the_committed_files(tmp_path: Path) -> No
 # ---------------------------------------------------------------- videos and campaign files
 
 
+def _input_path(case: Case, tmp: Path) -> Path:
+    """The case's file: committed in this folder, or built into ``tmp`` now."""
+    if not case.build:
+        return BAD / case.file
+    built: Path = _load_fixture_script().BUILDERS[case.build](tmp)
+    assert built.name == case.file, f"{case.build} wrote {built.name}, not {case.file}"
+    return built
+
+
 def _run_plan(case: Case, out: Path) -> tuple[int, str]:
+    if case.build:
+        return _run_command(case, out.parent, out)
     if case.input == "videos":
         videos, campaign = BAD / case.file, ROOT / case.campaign
     else:
@@ -126,6 +166,87 @@ def _run_plan(case: Case, out: Path) -> tuple[int, str]:
         app, ["plan", "--campaign", str(campaign), "--videos", str(videos), "--out", str(out)]
     )
     return result.exit_code, result.output
+
+
+def _argv(case: Case, tmp: Path, out: Path, file: Path | None = None) -> list[str]:
+    file = file or _input_path(case, tmp)
+    values = {"file": str(file), "out": str(out), "tmp": str(tmp), "root": str(ROOT),
+              "bad": str(BAD)}
+    videos = file if case.input == "videos" else ROOT / case.videos
+    campaign = file if case.input == "campaign" else ROOT / case.campaign
+    if case.command in ("plan", "sweep"):
+        argv = [case.command, "--campaign", str(campaign), "--videos", str(videos)]
+        if case.command == "plan" and "--out" not in case.args:
+            argv += ["--out", str(out)]
+    else:
+        argv = [case.command]
+    return argv + [a.format(**values) for a in case.args]
+
+
+def _run_command(case: Case, tmp: Path, out: Path,
+                 file: Path | None = None) -> tuple[int, str]:
+    """The case's command line; in a subprocess when its peak memory is checked."""
+    argv = _argv(case, tmp, out, file)
+    if not case.max_rss_mb:
+        result = runner.invoke(app, argv)
+        return result.exit_code, result.output
+    code, output, peak_mb = _run_measured(argv, tmp)
+    assert peak_mb < case.max_rss_mb, f"peak {peak_mb:.0f} MB > {case.max_rss_mb} MB\n{output}"
+    return code, output
+
+
+# The planner in a fresh process that reports its own peak memory. Not os.wait4's
+# ru_maxrss: Linux carries the parent's high-water mark over fork and exec, so a child of
+# this (large) pytest process would report pytest's size. VmHWM belongs to the address
+# space that exec made new.
+_MEASURED = """
+import sys
+from planner.cli import app
+try:
+    app(prog_name="planner", args=sys.argv[2:])
+    code = 0
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+with open(sys.argv[1], "w", encoding="ascii") as report:
+    report.write(peak)
+sys.exit(code)
+"""
+
+
+def _run_measured(argv: list[str], tmp: Path) -> tuple[int, str, float]:
+    """Run ``planner`` in a child process; its exit code, output and peak RSS in MB."""
+    log, peak = tmp / "output.txt", tmp / "peak_kb.txt"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANNER_LANG": "en"}
+    with log.open("wb") as sink:
+        child = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), *argv],
+                               stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=tmp,
+                               check=False)
+    return child.returncode, log.read_text("utf-8", "replace"), int(peak.read_text()) / 1024
+
+
+@pytest.mark.parametrize("case", _params(COMMANDS))
+def test_command_on_corpus_case(case: Case, tmp_path: Path) -> None:
+    """Stores, output paths and re-plans: a clear message and its exit code, no traceback."""
+    out = tmp_path / "out"
+    file = _input_path(case, tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    code, output = _run_command(case, tmp_path, out, file)
+    if case.input == "out" and case.bad:  # the run's outputs appear together, or none do
+        assert sorted(p.name for p in tmp_path.rglob("*")) == before, "nothing is written"
+    assert "Traceback" not in output, output
+    assert code == case.exit, output
+    for text in case.expect:
+        assert text in output, f"{text!r} missing from:\n{output}"
+    for text in case.once:
+        assert output.count(text) == 1, f"{text!r} should appear once in:\n{output}"
+    if case.bad:
+        first = output.lstrip().splitlines()[0]
+        assert first.split(":")[0].endswith("Error"), output
+        assert "Fix:" in output, "the message says how to fix it"
+        assert case.file in output, "the message names the file"
+        assert not out.exists() or not any(out.iterdir()), "nothing is written"
 
 
 @pytest.mark.parametrize("case", _params(("videos", "campaign")))
@@ -148,6 +269,11 @@ def test_plan_on_corpus_file(case: Case, tmp_path: Path) -> None:
     else:
         plan = json.loads((out / "plan.json").read_text("utf-8"))
         assert plan["budget"] > 0 and plan["total_spend"] <= plan["budget"]
+        links = (out / "links.csv").read_text("utf-8-sig")
+        for text in case.written_has:
+            assert text in links, f"{text!r} missing from links.csv:\n{links}"
+        for text in case.written_lacks:
+            assert text not in links, f"{text!r} in links.csv:\n{links}"
         book = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
         try:
             assert "Orders" in book.sheetnames
@@ -227,3 +353,36 @@ def test_a_200k_row_file_is_refused_within_memory(tmp_path: Path) -> None:
     # Chinese in it), and not much more: rows are counted before any is kept.
     # Keeping 100,000 rows of cells first took about nine times the file.
     assert peak < 6 * size, f"peak {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB file"
+
+
+# ---------------------------------------------------------------- time limits (issue 15)
+
+
+def test_no_plan_within_the_time_limit_says_how_to_fix_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like 20,000 videos at time_limit_s = 1: neither backend finds a plan in time.
+
+    The solvers are made to run out of time here (a real 20,000-video roster takes
+    minutes on a loaded machine); the message must say so and how to fix it.
+    """
+    from planner.errors import SolverError
+    from planner.optimiser import strategy
+
+    def out_of_time(model: Any, backend: str, campaign: Any, time_left: float) -> Any:
+        status = "Time limit reached" if backend == "highs" else "Not Solved"
+        raise SolverError(f"{backend} returned status {status}")
+
+    monkeypatch.setattr(strategy, "solve_once", out_of_time)
+    out = tmp_path / "out"
+    result = runner.invoke(app, [
+        "plan", "--campaign", str(ROOT / "sample_data" / "campaign_tmall.toml"),
+        "--videos", str(BAD / "videos_tab.tsv"), "--out", str(out),
+    ])
+    assert result.exit_code == SolverError.exit_code == 4, result.output
+    assert "Traceback" not in result.output
+    assert "No feasible plan was found within solver.time_limit_s = 60 s (4 videos to buy for" in (
+        result.output)
+    assert "highs returned status Time limit reached" in result.output
+    assert "Fix: raise time_limit_s under [solver] in the campaign file" in result.output
+    assert not out.exists()

@@ -23,8 +23,11 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "check_outputs",
     "ensure_not_input",
 ]
+
+_OUT_FIX = "Give --out a folder you can write to (it is created if it does not exist)."
 
 
 @functools.cache
@@ -81,10 +84,14 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     untouched. The parent directory is created if needed.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
-    )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+        )
+    except (NotADirectoryError, FileExistsError, PermissionError) as exc:
+        raise InputError(Problem(f"cannot be written: {exc.strerror or exc}.",
+                                 file=str(target), fix=_OUT_FIX)) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -138,3 +145,45 @@ def ensure_not_input(out_paths: Iterable[Path | str], input_paths: Iterable[Path
     ]
     if problems:
         raise InputError(problems)
+
+
+def check_outputs(folder: Path | str, files: Iterable[Path | str]) -> None:
+    """Raise ``InputError`` unless every one of ``files`` can be written, before any is.
+
+    ``folder`` (the --out folder) must be a folder or not exist yet under a
+    folder that can hold it; each file must be a file or not exist yet. A run
+    checks this before it plans, so a bad --out costs no solve and leaves no
+    half of a run's outputs behind.
+    """
+    out = Path(folder)
+    problems: list[Problem] = []
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == out else f"is under {existing}, which is a file"
+        problems.append(Problem(f"--out {where}, not a folder.", file=str(out), fix=_OUT_FIX))
+    elif existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        problems.append(Problem(f"--out cannot be written: {existing} is read-only for you.",
+                                file=str(out), fix=_OUT_FIX))
+    elif existing is not None and existing != out and _cannot_create_in(existing):
+        problems.append(Problem(f"--out cannot be created in {existing}.",
+                                file=str(out), fix=_OUT_FIX))
+    else:
+        for target in map(Path, files):
+            if target.exists() and not target.is_file():
+                kind = "a folder" if target.is_dir() else "not a regular file"
+                problems.append(Problem(
+                    f"the output {target.name} is {kind}; nothing was written.",
+                    file=str(target),
+                    fix=f"Move or rename {target}, or give --out another folder."))
+    if problems:
+        raise InputError(problems)
+
+
+def _cannot_create_in(folder: Path) -> bool:
+    """Whether a new folder cannot be made in ``folder`` (a pseudo file system: /proc, /sys)."""
+    try:
+        probe = tempfile.mkdtemp(prefix=".planner-probe.", dir=folder)
+    except OSError:
+        return True
+    os.rmdir(probe)
+    return False

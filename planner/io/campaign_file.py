@@ -29,6 +29,8 @@ _MONEY_KEYS: Final = frozenset(
     {"budget", "daily_cap", "max_budget", "max_daily", "min_order", "order_step", "cpm",
      "reference_cpm"}
 )
+# More yuan than any real campaign spends on paid traffic: a typo or a unit mix-up.
+MAX_YUAN: Final = 1e11
 _LINE_RE: Final = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -65,9 +67,48 @@ def read_campaign(path: Path) -> Campaign:
         # A value the reader already explained is not explained twice.
         seen = tuple(p.message.split(":", 1)[0] + ":" for p in problems)
         problems.extend(p for p in exc.problems if not p.message.startswith(seen))
+    if not problems:
+        problems = _date_problems(campaign, name)
     if problems:
         raise ConfigError(_with_lines(problems, _key_lines(text))) from None
     return campaign
+
+
+def _date_problems(campaign: Campaign, name: str) -> list[Problem]:
+    """Commitments that cannot be: outside the campaign, or booked after they start."""
+    problems = []
+    for i, c in enumerate(campaign.commitments):
+        where = f"'commitments.{i}'"
+        if c.start < campaign.start or c.end > campaign.end:
+            problems.append(Problem(
+                f"{where}: the order on {c.video_id} runs {c.start}..{c.end}, outside the "
+                f"campaign ({campaign.start}..{campaign.end}).", file=name,
+                fix="Move the order's start and end inside the campaign, or widen the "
+                    "campaign's start and end if the order belongs to it."))
+        if c.booking_date is not None and c.booking_date > c.start:
+            problems.append(Problem(
+                f"{where}: the order on {c.video_id} is booked on {c.booking_date}, after it "
+                f"starts ({c.start}).", file=name,
+                fix="Write the day the order was booked (on or before its start) as "
+                    "booking_date, or correct its start."))
+    return problems
+
+
+def campaign_warnings(campaign: Campaign) -> list[str]:
+    """What the planner does with a campaign a buyer may have meant differently."""
+    notes = []
+    for sale in campaign.big_sales:
+        if sale.start < campaign.start or sale.end > campaign.end:
+            notes.append(
+                f"big sale '{sale.name}' ({sale.start}..{sale.end}) runs partly outside the "
+                f"campaign ({campaign.start}..{campaign.end}); only its days inside the "
+                "campaign are planned as sale days.")
+    if campaign.roi_floor is not None and (
+            campaign.gross_margin is not None or campaign.return_rate is not None):
+        notes.append(
+            f"roi_floor = {campaign.roi_floor:g} is used; gross_margin and return_rate are "
+            "ignored while roi_floor is set (delete roi_floor to use the break-even floor).")
+    return notes
 
 
 def _syntax_problem(exc: tomllib.TOMLDecodeError, name: str, text: str) -> Problem:
@@ -117,8 +158,18 @@ def _convert(value: Any, path: tuple[str, ...], problems: list[Problem], name: s
         return _read_or_explain(parse_date, value, where, problems, name,
                                 'Write the date bare (2026-05-01) or quoted ("2026/5/1").')
     if key in _MONEY_KEYS and isinstance(value, str):
-        return _read_or_explain(parse_number, value, where, problems, name,
-                                'Write the amount bare (500000) or quoted ("50w").')
+        value = _read_or_explain(parse_number, value, where, problems, name,
+                                 'Write the amount bare (500000) or quoted ("50w").')
+    if (key in _MONEY_KEYS and isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and abs(value) > MAX_YUAN):
+        problems.append(Problem(
+            f"'{where}': {value:.3g} yuan is larger than any real campaign's (at most "
+            f"{MAX_YUAN:,.0f}).", file=name,
+            fix="Check the amount: it is in yuan (3_000_000 or \"300万\"), not a typo?",
+        ))
+        return value
+    if key in _MONEY_KEYS:
+        return value
     if key == "tool" and isinstance(value, str):
         tool = parse_tool(value)
         if tool is None:

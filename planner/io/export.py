@@ -10,6 +10,7 @@ with ``'`` instead (OWASP's advice against CSV injection).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import numbers
@@ -39,7 +40,7 @@ from planner.i18n import (
     tool_name,
     use_lang,
 )
-from planner.io.atomic import atomic_path, atomic_write_bytes, ensure_not_input
+from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, ensure_not_input
 from planner.models import Plan, Reason
 from planner.tools import Tool
 
@@ -872,6 +873,9 @@ def write_plan_xlsx(
         _render_xlsx(plan, tmp, extra_sheets, campaign)
 
 
+PLAN_FILES = ("plan.json", "plan.xlsx")
+
+
 def write_plan(
     plan: Plan,
     out_dir: Path,
@@ -879,6 +883,7 @@ def write_plan(
     inputs: Sequence[Path] = (),
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
     campaign: Campaign | None = None,
+    also: Mapping[str, tuple[Path, bytes]] | None = None,
 ) -> dict[str, Path]:
     """Write ``plan.json`` and ``plan.xlsx`` into ``out_dir``.
 
@@ -888,17 +893,25 @@ def write_plan(
     Both files are fully built in temporary files first and replace the old
     ones only when both succeeded, so a failure leaves the previous pair as it
     was. Raises ``InputError`` if either file would overwrite one of
-    ``inputs``. Returns ``{"json": ..., "xlsx": ...}``.
+    ``inputs``. ``also`` names more files of the run (key -> path and bytes,
+    such as links.csv), written the same way. Every path is checked before
+    anything is written (``check_outputs``): a folder where a file should go
+    writes nothing. Returns ``{"json": ..., "xlsx": ..., **also}``.
     """
     out_dir = Path(out_dir)
-    paths = {"json": out_dir / "plan.json", "xlsx": out_dir / "plan.xlsx"}
-    ensure_not_input(paths.values(), inputs)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / PLAN_FILES[0], "xlsx": out_dir / PLAN_FILES[1]}
+    extra = dict(also or {})
+    ensure_not_input([*paths.values(), *(p for p, _ in extra.values())], inputs)
+    check_outputs(out_dir, [*paths.values(), *(p for p, _ in extra.values())])
     text = plan_to_json(plan)
-    # Nested so that plan.json is replaced only after plan.xlsx was built and
-    # replaced: a failure while building either leaves both old files intact.
-    with atomic_path(paths["json"]) as json_tmp:
+    # Nested so that plan.json is replaced only after plan.xlsx (and the other
+    # files) were built and replaced: a failure while building any of them
+    # leaves every old file intact.
+    with contextlib.ExitStack() as stack:
+        json_tmp = stack.enter_context(atomic_path(paths["json"]))
         json_tmp.write_text(text, encoding="utf-8", newline="")
-        with atomic_path(paths["xlsx"]) as xlsx_tmp:
-            _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign)
-    return paths
+        for path, data in extra.values():
+            stack.enter_context(atomic_path(path)).write_bytes(data)
+        xlsx_tmp = stack.enter_context(atomic_path(paths["xlsx"]))
+        _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign)
+    return {**paths, **{key: path for key, (path, _) in extra.items()}}

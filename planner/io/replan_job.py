@@ -22,8 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from planner.config import Campaign
+from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
-from planner.io.campaign_file import read_campaign
+from planner.io.campaign_file import campaign_warnings, read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
@@ -130,6 +131,12 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
     """
     location = store_location(store)
     campaign = read_campaign(campaign_path)
+    if plan_date > campaign.end:
+        raise InputError(Problem(
+            f"--date {plan_date} is after the campaign ends ({campaign.end}): there is no day "
+            "left to re-plan.", file=campaign_path.name,
+            fix=f"Re-plan a date from {campaign.start} to {campaign.end}, or move the "
+                "campaign's end if it runs longer."))
     videos, warnings = read_videos(videos_path, plan_date=plan_date)
     new_actuals, actual_warnings = read_actuals(actuals_path)
     check_actuals(new_actuals, videos, campaign, plan_date, actuals_path.name)
@@ -157,4 +164,5 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                 videos_sha256=sha256_of(videos_path.read_bytes()),
                 actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
             )
-    return ReplanOutcome(plan, ingested, written, warnings + actual_warnings)
+    return ReplanOutcome(plan, ingested, written,
+                         campaign_warnings(campaign) + warnings + actual_warnings)

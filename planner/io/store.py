@@ -54,7 +54,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from planner.errors import InputError, Problem, StoreError, StoreUnreachableError
+from planner.errors import (
+    InputError,
+    Problem,
+    StoreDamagedError,
+    StoreError,
+    StoreUnreachableError,
+)
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.store_schema import (
     SCHEMA_VERSION,
@@ -76,6 +82,13 @@ _KEY_COLUMNS = ("date", "video_id", "tool")
 # (libpq waits for the operating system's TCP timeout, minutes, by default).
 CONNECT_TIMEOUT_S = 10
 _SQLITE_BEGIN = "planner.sqlite_begin"  # connection info: how the next BEGIN starts
+_DAMAGED_FIX = ("Fix: restore the store from a backup, or give --store a new file name to start "
+                "a fresh history; the planner leaves this file as it is.")
+_FOREIGN_FIX = ("Fix: check the --store path; give a new file name (history.sqlite) to start "
+                "a fresh history.")
+# What SQLite says of a file it cannot read as a database, or one whose pages are broken.
+_DAMAGE_WORDS = ("malformed", "not a database", "disk i/o error", "unable to open",
+                 "file is encrypted", "corrupt")
 _PG_FIX = ("Fix: check that the server is running and the host, port, user and database "
            "in the store address; the password is read from PGPASSWORD or ~/.pgpass.")
 
@@ -386,7 +399,12 @@ def _engine(location: StoreLocation, timeout: float) -> Engine:
     # One connection per opened store, closed with it (NullPool): every run is a short
     # process of its own, and no connection may be shared across the watchdog's fork.
     if location.path is not None:
-        location.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            location.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(Problem(
+                f"The history store {location} cannot be created: {exc.strerror or exc}.",
+                fix="Give --store a path in a folder you can write to.")) from None
         engine = create_engine(location.url, poolclass=NullPool, hide_parameters=True,
                                connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_connected)
@@ -423,9 +441,14 @@ def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
             "Try again when that run has finished, or raise --lock-timeout."
         )
     if location.path is not None:
-        if phase == "run":
+        damaged = any(word in reason.lower() for word in _DAMAGE_WORDS)
+        if phase == "run" and not damaged:
             return StoreError(f"The history store {location} cannot be written: {reason}")
-        return StoreError(f"{location} is not a planner history store: {reason}")
+        if phase == "run" or "malformed" in reason:
+            return StoreDamagedError(
+                f"The history store {location} is damaged: {reason} {_DAMAGED_FIX}")
+        return StoreDamagedError(
+            f"{location} is not a planner history store: {reason} {_FOREIGN_FIX}")
     sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
     if phase == "connect":
         return StoreUnreachableError(
@@ -435,7 +458,7 @@ def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
             f"Lost the connection to the history store {location}: {reason} A run that "
             "had not committed recorded nothing; re-running the same day is safe.")
     if sqlstate == "42P07":  # duplicate_table
-        return StoreError(
+        return StoreDamagedError(
             f"The database {location} has tables of another application ({reason.rstrip('.')}): "
             "it is not a planner history store. Fix: give the planner a database of its own "
             "(createdb -O <user> <database>).")
@@ -482,6 +505,22 @@ def _prepare_schema(connection: Connection, location: StoreLocation, timeout: fl
     transaction.commit()
 
 
+def _check_store_file(location: StoreLocation) -> None:
+    """A SQLite store must be a regular file, or a new one in a folder that can hold it."""
+    path = location.path
+    assert path is not None
+    if path.exists() and not path.is_file():
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise StoreDamagedError(f"{location} is not a planner history store: it is {kind}. "
+                                f"{_FOREIGN_FIX}")
+    if not path.exists():
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise InputError(Problem(
+                f"The history store {location} cannot be created: {parent} is a file, "
+                "not a folder.", fix="Give --store a path in a folder."))
+
+
 @contextmanager
 def open_store(store: StoreLocation | Path | str, timeout: float = 30.0, *,
                create: bool = True) -> Iterator[Store]:
@@ -494,6 +533,8 @@ def open_store(store: StoreLocation | Path | str, timeout: float = 30.0, *,
     if not create and location.path is not None and not location.path.exists():
         raise InputError(Problem(f"There is no history store at {location}.",
                                  fix="Check the path."))
+    if location.path is not None:
+        _check_store_file(location)
     engine = _engine(location, timeout)
     try:
         with _translated(location, timeout, "connect"):

@@ -21,10 +21,10 @@ import io
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import Any, Final, Literal, NoReturn
 
@@ -45,6 +45,19 @@ from planner.tools import TOOL_ALIASES, Tool, parse_tool
 
 MAX_INPUT_BYTES: Final = 50 * 1024 * 1024
 MAX_ROWS: Final = 100_000
+
+# A workbook is a zip of XML parts; these bound what it may unpack to before any part
+# is parsed (a zip bomb: a 600 KB file whose one shared string inflates to 600 MB).
+# A 100,000-row roster's sheet is about 70 MB of XML and its shared strings 10 MB, at
+# ratios of 5 to 30; a bomb's ratio is in the hundreds or thousands.
+MAX_XLSX_PART_BYTES: Final = 128 * 1024 * 1024  # one worksheet's XML
+MAX_XLSX_STRINGS_BYTES: Final = 48 * 1024 * 1024  # xl/sharedStrings.xml
+MAX_XLSX_TOTAL_BYTES: Final = 256 * 1024 * 1024  # every part together
+MAX_XLSX_RATIO: Final = 200  # uncompressed / compressed, for parts over 8 MB
+_RATIO_FROM_BYTES: Final = 8 * 1024 * 1024
+MAX_CELL_CHARS: Final = 32_767  # Excel's own limit for the text in one cell
+
+_LISTED_COLUMNS: Final = 10  # unknown columns named in the warning; the rest are counted
 
 CSV_SUFFIXES: Final = frozenset({".csv", ".txt", ".tsv"})
 EXCEL_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
@@ -353,8 +366,9 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
     """Cell values as Excel cached them (formulas give their last result, and a failed
     formula its error text, such as "#DIV/0!", which the cell parsers name)."""
     name = path.name
-    limit = MAX_ROWS + 1_001  # header, the data rows and some blank rows in between
+    limit = MAX_ROWS + _HEADER_SEARCH_ROWS  # the header, title rows and the data rows
     notes: list[str] = []
+    _check_workbook_parts(path)
     import openpyxl  # only xlsx readers pay for its import (about 0.2 s)
 
     try:
@@ -367,14 +381,14 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
                 # The first rows of every sheet say which one holds the table.
                 scored: list[tuple[int, str]] = []
                 for sheet in book.worksheets:
-                    head = _sheet_rows(sheet, _HEADER_SEARCH_ROWS * 3)
-                    if any(not _is_blank(v) for row in head for v in row):
+                    head = [cells for _, cells in _sheet_rows(sheet, _HEADER_SEARCH_ROWS)]
+                    if head:
                         scored.append((_best_header(head, specs)[1], sheet.title))
-                raw: list[list[object]] = []
+                raw: list[tuple[int, list[object]]] = []
                 if scored:
                     best = max(score for score, _ in scored)
                     chosen = next(title for score, title in scored if score == best)
-                    raw = _sheet_rows(book[chosen], limit)
+                    raw = _sheet_rows(book[chosen], limit + 1)
                     if len(scored) > 1:
                         others = ", ".join(repr(t) for _, t in scored if t != chosen)
                         notes.append(
@@ -389,21 +403,84 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
             file=name,
             fix="Check it opens in Excel or WPS; save it again as .xlsx (not password-protected).",
         )) from None
-    if len(raw) >= limit:
+    if len(raw) > limit:
         _too_many_rows(name)
-    # Rows start at row 1 and cells at column A, so position + 1 is the sheet's row number.
-    records = ((number, values) for number, values in enumerate(raw, start=1))
-    frame = _build_frame(records, name, ragged_delimiter=None, specs=specs)
+    _check_cell_lengths(raw, name)
+    frame = _build_frame(raw, name, ragged_delimiter=None, specs=specs)
     frame.attrs[_NOTES_ATTR] = notes + reader_notes(frame)
     frame.attrs[_EXCEL_ATTR] = True
     return frame
 
 
-def _sheet_rows(sheet: Any, limit: int) -> list[list[object]]:
-    """The first ``limit`` rows of a worksheet as lists of values, from row 1 and column A."""
+def _sheet_rows(sheet: Any, limit: int) -> list[tuple[int, list[object]]]:
+    """The first ``limit`` non-blank rows of a worksheet: (row number, values from column A).
+
+    Blank rows are skipped and trailing blank cells cut, so a sheet whose used range
+    reaches XFD1048576 (a stray format in the last cell) counts its real rows only.
+    """
     # Some exporters write a wrong sheet size, which read-only mode would trust.
     sheet.reset_dimensions()
-    return [list(values) for values in islice(sheet.iter_rows(values_only=True), limit)]
+    rows: list[tuple[int, list[object]]] = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        last = len(values)
+        while last and _is_blank(values[last - 1]):
+            last -= 1
+        if last:
+            rows.append((number, list(values[:last])))
+            if len(rows) >= limit:
+                break
+    return rows
+
+
+def _check_workbook_parts(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than a real roster's (a zip bomb).
+
+    The sizes are the ones the zip declares; Python's zipfile never unpacks more
+    than that, so they bound what openpyxl can read.
+    """
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: openpyxl's error explains it
+    fix = ("Open it in Excel or WPS, delete what the roster does not need (other sheets, "
+           "very long cells) and save it again, or save the roster sheet as CSV (UTF-8).")
+    total = 0
+    for part in parts:
+        total += part.file_size
+        ratio = part.file_size / max(part.compress_size, 1)
+        strings = part.filename.lower().endswith("sharedstrings.xml")
+        limit = MAX_XLSX_STRINGS_BYTES if strings else MAX_XLSX_PART_BYTES
+        what = "its text cells" if strings else f"its part {part.filename}"
+        if part.file_size > limit:
+            raise InputError(Problem(
+                f"{what} would unpack to {part.file_size / 2**20:,.0f} MB (at most "
+                f"{limit / 2**20:.0f} MB): more than any real roster holds, so the "
+                "planner does not open it.", file=name, fix=fix))
+        if part.file_size > _RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
+            raise InputError(Problem(
+                f"{what} would unpack {ratio:,.0f} times over, to "
+                f"{part.file_size / 2**20:,.0f} MB (a real workbook packs at most "
+                f"{MAX_XLSX_RATIO} to 1): it looks like a zip bomb, so the planner does not "
+                "open it.", file=name, fix=fix))
+    if total > MAX_XLSX_TOTAL_BYTES:
+        raise InputError(Problem(
+            f"would unpack to {total / 2**20:,.0f} MB in all (at most "
+            f"{MAX_XLSX_TOTAL_BYTES / 2**20:.0f} MB): more than any real roster holds, so the "
+            "planner does not open it.", file=name, fix=fix))
+
+
+def _check_cell_lengths(rows: Sequence[tuple[int, Sequence[object]]], name: str) -> None:
+    """A cell longer than Excel allows was not written by Excel: refuse it with its place."""
+    for number, values in rows:
+        for position, value in enumerate(values):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise InputError(Problem(
+                    f"the cell {_column_letter(position)}{number} holds {len(value):,} "
+                    f"characters; Excel allows {MAX_CELL_CHARS:,} in a cell.",
+                    file=name, row=number,
+                    fix="Shorten the cell (a pasted page or log?) or delete it."))
 
 
 def _too_many_rows(name: str) -> NoReturn:
@@ -645,9 +722,13 @@ def normalise_columns(
     result.attrs[_EXCEL_ATTR] = bool(df.attrs.get(_EXCEL_ATTR, False))
     notes = reader_notes(df)
     if unknown:
+        # A line a buyer can read: the first few names, shortened, and how many more.
+        shown = [repr(u if len(u) <= 40 else u[:39] + "…") for u in unknown[:_LISTED_COLUMNS]]
+        more = len(unknown) - len(shown)
         notes.append(
-            f"{file}: ignored {len(unknown)} column(s) the planner does not use: "
-            + ", ".join(repr(u) for u in unknown)
+            f"{file}: ignored {len(unknown):,} column(s) the planner does not use: "
+            + ", ".join(shown)
+            + (f" and {more:,} more" if more else "")
             + "."
         )
     return result, notes
@@ -763,6 +844,9 @@ def _model_problems(
         else:
             message = str(item["msg"]).removeprefix("Value error, ") + "."
             fix = "Correct the cell."
+            if field == "landing_url":
+                fix = ("Copy the product page's address again from the browser's address bar "
+                       "(https://...), with nothing pasted after it.")
         problems.append(
             Problem(message, file=file, row=row, column=headers.get(field, field or None), fix=fix)
         )

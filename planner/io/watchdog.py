@@ -17,7 +17,6 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -49,9 +48,15 @@ def _child(conn: multiprocessing.connection.Connection, fn: Callable[..., Any],
     except PlannerError as exc:
         conn.send(("planner_error", exc))
     except BaseException as exc:  # report anything else to the parent, then exit
-        conn.send(("crash", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+        # The cause in one line; a buyer never sees a traceback.
+        conn.send(("crash", f"{type(exc).__name__}: {_one_line(exc)}"))
     finally:
         conn.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
@@ -97,4 +102,5 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
         return payload  # type: ignore[no-any-return]
     if kind == "planner_error":
         raise payload
-    raise SolverError(f"The planning process crashed: {payload}")
+    raise SolverError(f"The planning process crashed: {payload}. This is a bug in the planner; "
+                      "please report it with the command you ran.")

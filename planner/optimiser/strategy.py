@@ -178,6 +178,16 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
         return result
+    limit = campaign.solver.time_limit_s
+    out_of_time = time.perf_counter() - started >= limit or any(
+        "time limit" in f.lower() or "not solved" in f.lower() for f in failures)
+    if out_of_time:
+        videos = len({p.video_id for p in response.purchases})
+        raise SolverError(
+            f"No feasible plan was found within solver.time_limit_s = {limit:g} s "
+            f"({videos:,} videos to buy for; {'; '.join(failures)}). Fix: raise time_limit_s under "
+            "[solver] in the campaign file (a few seconds per thousand videos), or plan "
+            "fewer videos at once.")
     raise SolverError(f"no solver backend could solve the plan: {'; '.join(failures)}")
 
 

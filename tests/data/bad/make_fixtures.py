@@ -18,7 +18,7 @@ import io
 import random
 import re
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -209,6 +209,11 @@ def videos_csv() -> None:
     write_bytes("videos_binary.csv", png)
     write_bytes("videos_old_excel.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     write_text("videos_wrong_extension.json", '{"video_id": "v0001"}')
+    markup = '"><script>alert(1)</script>'
+    write_text("videos_landing_markup_in_query.csv",
+               csv_text(roster((6, "landing_url", _URL + "664178320937" + markup))))
+    write_text("videos_landing_markup_in_host.csv",
+               csv_text(roster((3, "landing_url", "https://detail.tmall.com" + markup))))
     zero = roster(*((n, "natural_plays", "0") for n in range(2, 7)))
     write_text("videos_zero_natural_plays.csv", csv_text(zero))
 
@@ -292,6 +297,14 @@ def videos_xlsx() -> None:
     book.create_sheet("Sheet1")
     save_book(book, "videos_empty_workbook.xlsx")
 
+    # The used range reaches XFD1048576 (a stray format in the last cell): 5 real rows.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    append_rows(sheet, [HEADER, *data])
+    sheet.cell(row=1_048_576, column=16_384).number_format = "0.00"
+    save_book(book, "videos_used_range_xfd.xlsx")
+
     # Formulas with the values Excel cached when it saved them (xlsxwriter writes both).
     for name, broken in (("videos_formulas.xlsx", False), ("videos_formula_error.xlsx", True)):
         path = OUT / name
@@ -360,6 +373,22 @@ def campaigns() -> None:
         "campaign_plan_date_after_end.toml": sub(
             "plan_date = 2027-04-20", "plan_date = 2027-07-01"
         ),
+        # Issue 15: yes/no and absurd amounts, commitments that cannot be, and what is
+        # accepted with a warning (a sale partly outside, roi_floor beside the margin).
+        "campaign_bool_budget.toml": sub("budget = 3_000_000", "budget = true"),
+        "campaign_bool_daily_cap.toml": sub("daily_cap = 100_000", "daily_cap = true"),
+        "campaign_bool_roi_floor.toml": sub("roi_floor = 1.2", "roi_floor = true"),
+        "campaign_huge_budget.toml": sub("budget = 3_000_000", "budget = 1e30"),
+        "campaign_sale_partly_outside.toml": sub("end = 2027-06-18", "end = 2027-06-25"),
+        "campaign_commitment_outside.toml": sub("end = 2027-04-23", "end = 2027-06-25"),
+        "campaign_commitment_booked_after_start.toml": sub(
+            "booking_date = 2027-04-20", "booking_date = 2027-04-22"
+        ),
+        "campaign_roi_floor_and_margin.toml": sub(
+            "# gross_margin = 0.6       # 毛利率\n# return_rate = 0.15",
+            "gross_margin = 0.6\nreturn_rate = 0.15",
+        ),
+        "campaign_time_limit_short.toml": lambda t: t + "\n[solver]\ntime_limit_s = 0.001\n",
         "campaign_zero_half_life.toml": lambda t: t
         + "\n[tiers.freshness_half_life_days]\nkoc = 0\ntail = 7\nmid = 12\nhead = 18\n"
         "super_head = 25\n",
@@ -395,6 +424,236 @@ def actuals() -> None:
     good = [zh, *[[r[0], r[1], {"dou_plus": "DOU+", "kol_bidding": "达人竞价"}.get(r[2], r[2]),
                    *r[3:]] for r in ACTUALS]]
     write_text("actuals_good_gb18030.csv", csv_text(good), "gb18030")
+
+
+# ---------------------------------------------------------------- built at test time
+#
+# Files that cannot be committed (a SQLite store, a folder, /dev/null, outputs in the
+# way) or that must not be (a zip bomb is small on disk but its parts are not): each
+# builder writes its file into the test's temporary folder and returns its path.
+
+
+def _roster_workbook(path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    append_rows(sheet, [HEADER, *(typed(r) for r in BASE)])
+    book.save(path)
+
+
+def _with_parts(path: Path, parts: dict[str, Callable[[bytes], Iterator[bytes]]]) -> None:
+    """Rewrite the workbook at ``path`` with each of ``parts`` streamed from ``chunks(old
+    part)``: a bomb's parts are never held in memory whole, here or in the planner."""
+    source = path.with_suffix(".source.xlsx")
+    path.rename(source)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        names = [info.filename for info in old.infolist()]
+        for name in [*names, *(p for p in parts if p not in names)]:
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            if name not in parts:
+                new.writestr(info, old.read(name))
+                continue
+            with new.open(info, "w", force_zip64=True) as sink:
+                for chunk in parts[name](old.read(name) if name in names else b""):
+                    sink.write(chunk)
+    source.unlink()
+
+
+def _repeat(byte: bytes, total: int, step: int = 4 * 1024 * 1024) -> Iterator[bytes]:
+    block = byte * step
+    for start in range(0, total, step):
+        yield block[: min(step, total - start)]
+
+
+def _bomb(folder: Path, name: str, part: str,
+          chunks: Callable[[bytes], Iterator[bytes]]) -> Path:
+    path = folder / name
+    _roster_workbook(path)
+    _with_parts(path, {part: chunks})
+    return path
+
+
+def _shared_string(size: int) -> Callable[[bytes], Iterator[bytes]]:
+    """A shared-strings part whose one string has ``size`` characters."""
+    def chunks(_: bytes) -> Iterator[bytes]:
+        yield (b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.'
+               b'openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>')
+        yield from _repeat(b"A", size)
+        yield b"</t></si></sst>"
+    return chunks
+
+
+def _insert(before: bytes, text: bytes) -> Callable[[bytes], Iterator[bytes]]:
+    def chunks(old: bytes) -> Iterator[bytes]:
+        yield old.replace(before, text + before, 1)
+    return chunks
+
+
+def build_bomb_shared_string(folder: Path) -> Path:
+    """Like the 614 KB workbook whose one shared string inflates to 600 MB (300 MB here):
+    listed in the workbook, so a reader without the check would load it whole."""
+    path = folder / "videos_bomb_shared_string.xlsx"
+    _roster_workbook(path)
+    _with_parts(path, {
+        "xl/sharedStrings.xml": _shared_string(300 * 2**20),
+        "[Content_Types].xml": _insert(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')),
+        "xl/_rels/workbook.xml.rels": _insert(b"</Relationships>", (
+            b'<Relationship Id="rIdBomb" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')),
+    })
+    return path
+
+
+def build_bomb_many_parts(folder: Path) -> Path:
+    """Like the 4.3 MB workbook inflating to 2 GB: 40 parts of 8 MB, each under every
+    per-part limit, 320 MB together."""
+    path = folder / "videos_bomb_many_parts.xlsx"
+    _roster_workbook(path)
+    _with_parts(path, {f"xl/media/padding{i:02d}.xml": lambda _: _repeat(b" ", 8 * 2**20)
+                       for i in range(40)})
+    return path
+
+
+def build_bomb_one_cell(folder: Path) -> Path:
+    """Like the 1.5 MB workbook holding a single 1.5 GB cell (100 MB here, inline)."""
+    def chunks(old: bytes) -> Iterator[bytes]:
+        head, rest = old.split(b"</sheetData>", 1)
+        yield head
+        yield b'<row r="7"><c r="A7" t="inlineStr"><is><t>'
+        yield from _repeat(b"B", 100 * 2**20)
+        yield b"</t></is></c></row></sheetData>" + rest
+    return _bomb(folder, "videos_bomb_one_cell.xlsx", "xl/worksheets/sheet1.xml", chunks)
+
+
+def build_long_cell(folder: Path) -> Path:
+    """Small on every count, but one cell (B3, the second video's KOL) longer than Excel allows."""
+    def chunks(old: bytes) -> Iterator[bytes]:
+        yield old.replace("小蕊姐".encode(), "小蕊姐".encode() * 40_000, 1)
+    return _bomb(folder, "videos_long_cell.xlsx", "xl/worksheets/sheet1.xml", chunks)
+
+
+def build_wide_header(folder: Path) -> Path:
+    """The roster with 300,000 more header columns, all empty below."""
+    path = folder / "videos_300k_columns.csv"
+    extra = 300_000
+    rows = roster()
+    lines = [",".join([*rows[0], *(f"c{i}" for i in range(extra))])]
+    lines += [",".join([csv_text([r]).rstrip("\r\n"), "," * (extra - 1)]) for r in rows[1:]]
+    path.write_text("\r\n".join(lines) + "\r\n", "utf-8")
+    return path
+
+
+def _store_with_schema(folder: Path, name: str) -> Path:
+    from planner.io.store import open_store
+
+    path = folder / name
+    with open_store(path):
+        pass
+    return path
+
+
+def build_store_text(folder: Path) -> Path:
+    path = folder / "store_text.sqlite"
+    path.write_text("plan notes, not a database\n", "utf-8")
+    return path
+
+
+def build_store_truncated(folder: Path) -> Path:
+    path = _store_with_schema(folder, "store_truncated.sqlite")
+    for extra in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        extra.unlink(missing_ok=True)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    return path
+
+
+def build_store_malformed(folder: Path) -> Path:
+    """A store whose schema page was overwritten: "database disk image is malformed"."""
+    path = _store_with_schema(folder, "store_malformed.sqlite")
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    data[100:page] = bytes([0xAB]) * (page - 100)  # the first page's b-tree (the schema)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def build_store_folder(folder: Path) -> Path:
+    path = folder / "store_folder.sqlite"
+    path.mkdir()
+    return path
+
+
+def build_store_dev_null(folder: Path) -> Path:
+    return Path("/dev/null")
+
+
+def build_store_under_a_file(folder: Path) -> Path:
+    (folder / "notes.txt").write_text("a file, not a folder\n", "utf-8")
+    return folder / "notes.txt" / "history.sqlite"
+
+
+def build_campaign_for_replan(folder: Path) -> Path:
+    path = folder / "campaign_replan.toml"
+    path.write_text(CAMPAIGN, "utf-8")
+    return path
+
+
+def build_out_is_a_file(folder: Path) -> Path:
+    path = folder / "out_is_a_file.txt"
+    path.write_text("an earlier note\n", "utf-8")
+    return path
+
+
+def build_out_under_a_file(folder: Path) -> Path:
+    (folder / "out_notes.txt").write_text("an earlier note\n", "utf-8")
+    return folder / "out_notes.txt" / "plan_out"
+
+
+def build_out_unwritable(folder: Path) -> Path:
+    return Path("/proc/planner_out")  # no one can make a folder there, not even root
+
+
+def build_out_links_is_a_folder(folder: Path) -> Path:
+    path = folder / "out_links_folder"
+    (path / "links.csv").mkdir(parents=True)
+    return path
+
+
+def build_out_plan_json_is_a_folder(folder: Path) -> Path:
+    path = folder / "out_json_folder"
+    (path / "plan.json").mkdir(parents=True)
+    return path
+
+
+def build_out_sweep_csv_is_a_folder(folder: Path) -> Path:
+    path = folder / "out_sweep_folder"
+    (path / "budget_curve.csv").mkdir(parents=True)
+    return path
+
+
+BUILDERS: dict[str, Callable[[Path], Path]] = {
+    "bomb_shared_string": build_bomb_shared_string,
+    "bomb_many_parts": build_bomb_many_parts,
+    "bomb_one_cell": build_bomb_one_cell,
+    "long_cell": build_long_cell,
+    "wide_header": build_wide_header,
+    "out_is_a_file": build_out_is_a_file,
+    "out_under_a_file": build_out_under_a_file,
+    "out_unwritable": build_out_unwritable,
+    "out_links_is_a_folder": build_out_links_is_a_folder,
+    "out_plan_json_is_a_folder": build_out_plan_json_is_a_folder,
+    "out_sweep_csv_is_a_folder": build_out_sweep_csv_is_a_folder,
+    "store_text": build_store_text,
+    "store_truncated": build_store_truncated,
+    "store_malformed": build_store_malformed,
+    "store_folder": build_store_folder,
+    "store_dev_null": build_store_dev_null,
+    "store_under_a_file": build_store_under_a_file,
+    "campaign_for_replan": build_campaign_for_replan,
+}
 
 
 FIXTURE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".json", ".toml")
