@@ -24,7 +24,7 @@ from planner.errors import InputError, PlannerError, Problem
 
 if TYPE_CHECKING:
     from planner.config import Campaign
-    from planner.models import Plan, Video
+    from planner.models import Video
 
 app = typer.Typer(
     add_completion=False,
@@ -65,28 +65,11 @@ def _warn(lines: list[str]) -> None:
         typer.echo(f"warning: {line}", err=True)
 
 
-def _deadline(campaign: Campaign, plans: int) -> float:
-    """Watchdog deadline: every solve phase may use the solver limit, plus a margin."""
-    return plans * 3 * campaign.solver.time_limit_s + 30.0
-
-
-def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
-    from planner.planning import Planner
-    from planner.sweep import marginal_value
-
-    planner = Planner(roster, campaign, source=source)
-    result = planner.plan()
-    return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
-
-
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
-    from planner.io.campaign_file import read_campaign
-    from planner.io.tables import read_videos
+    from planner.io.plan_job import load_inputs
 
-    camp = read_campaign(campaign)
-    roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date,
-                                    last_day=camp.end)
+    camp, roster, warnings = load_inputs(campaign, videos)
     _warn(warnings)
     return camp, roster
 
@@ -114,38 +97,11 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.io.atomic import ensure_not_input
-        from planner.io.export import write_csv, write_plan
-        from planner.io.watchdog import run_with_deadline
-        from planner.links import links_frame
+        from planner.io.plan_job import run_plan
 
-        camp, roster = _load(campaign, videos)
-        slug_map = _read_slugs(slugs)
-        links_csv = out / "links.csv"
-        inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
-        ensure_not_input([links_csv, *([store] if store else [])], inputs)
-        # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
-        result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
-                                   deadline_s=_deadline(camp, plans=2))
-        links = links_frame(result, roster, camp, slugs=slug_map)
-
-        def write() -> dict[str, Path]:
-            files = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
-            write_csv(links, links_csv)
-            return {**files, "links": links_csv}
-
-        version: int | None = None
-        if store is None:
-            written = write()
-        else:
-            from planner.io.replan_job import record_plan
-            from planner.io.store import sha256_of
-
-            # The files are written inside the store's transaction: a locked store
-            # (exit 5) writes nothing, a failed write records nothing.
-            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), store,
-                                   lock_timeout=lock_timeout, write=write)
-            written, version = recorded.written, recorded.plan_id
+        outcome = run_plan(campaign, videos, out, slugs=slugs, store=store,
+                           lock_timeout=lock_timeout, warn=_warn)
+        result, written, version = outcome.plan, outcome.written, outcome.version
         typer.echo(
             f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan, "
             f"expected GMV {result.expected_gmv:,.0f} (ROI {result.expected_roi:.2f}), "
@@ -162,22 +118,6 @@ def plan(
             typer.echo(f"recorded the plan for {result.plan_date} in {store} (version {version})")
 
     _guard(run)
-
-
-def _read_slugs(path: Path | None) -> dict[str, str]:
-    """Name -> slug for tracking links; later rows win."""
-    if path is None:
-        return {}
-    from planner.io.tables import ColumnSpec, normalise_columns, parse_rows, read_table
-
-    columns = (
-        ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"),
-                   "str", True),
-        ColumnSpec("slug", ("标识", "標識", "tag"), "str", True),
-    )
-    table, notes = normalise_columns(read_table(path), columns, path.name)
-    _warn(notes)
-    return {str(r["name"]): str(r["slug"]) for r in parse_rows(table, columns, path.name)}
 
 
 def _amount(text: str, what: str) -> float:
@@ -300,15 +240,10 @@ def replan(
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
 
     def run() -> None:
-        from planner.io.campaign_file import read_campaign
-        from planner.io.replan_job import run_replan
-        from planner.io.watchdog import run_with_deadline
+        from planner.io.replan_job import run_replan_watched
 
-        outcome = run_with_deadline(
-            run_replan, campaign, videos, actuals, day.date(), store, out,
-            dry_run=dry_run, lock_timeout=lock_timeout,
-            deadline_s=lock_timeout + _deadline(read_campaign(campaign), plans=1),
-        )
+        outcome = run_replan_watched(campaign, videos, actuals, day.date(), store, out,
+                                     dry_run=dry_run, lock_timeout=lock_timeout)
         _warn(outcome.warnings)
         result = outcome.plan
         counts = outcome.ingested

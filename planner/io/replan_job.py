@@ -73,11 +73,11 @@ class Recorded:
     """A plan recorded in the history store, and the files written with it."""
 
     plan_id: int
-    store_path: Path
+    store_path: Path | str
     written: dict[str, Path]
 
 
-def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: Path, *,
+def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: Path | str, *,
                 lock_timeout: float = 30.0,
                 write: Callable[[], dict[str, Path]] | None = None) -> Recorded:
     """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
@@ -101,7 +101,7 @@ def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: 
 
 
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,
-               store_path: Path, out_dir: Path | None, *, dry_run: bool = False,
+               store_path: Path | str, out_dir: Path | None, *, dry_run: bool = False,
                lock_timeout: float = 30.0) -> ReplanOutcome:
     """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
 
@@ -124,7 +124,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
             if out_dir is not None:
                 written = write_plan(
                     plan, out_dir,
-                    inputs=(campaign_path, videos_path, actuals_path, store_path),
+                    inputs=(campaign_path, videos_path, actuals_path, Path(store_path)),
                     extra_sheets=replan_frames(plan, actuals, videos),
                 )
             store.save_plan(
@@ -134,3 +134,18 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                 actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
             )
     return ReplanOutcome(plan, ingested, written, warnings + actual_warnings)
+
+
+def run_replan_watched(campaign_path: Path, videos_path: Path, actuals_path: Path,
+                       plan_date: date, store_path: Path | str, out_dir: Path | None, *,
+                       dry_run: bool = False, lock_timeout: float = 30.0) -> ReplanOutcome:
+    """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
+    run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
+    """
+    from planner.io.watchdog import run_with_deadline, solve_deadline
+
+    return run_with_deadline(
+        run_replan, campaign_path, videos_path, actuals_path, plan_date, store_path, out_dir,
+        dry_run=dry_run, lock_timeout=lock_timeout,
+        deadline_s=lock_timeout + solve_deadline(read_campaign(campaign_path), plans=1),
+    )

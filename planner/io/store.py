@@ -274,8 +274,9 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
 
 
 @contextmanager
-def open_store(path: Path, timeout: float = 30.0) -> Iterator[Store]:
+def open_store(path: Path | str, timeout: float = 30.0) -> Iterator[Store]:
     """Open (creating or migrating) the store at ``path``."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
