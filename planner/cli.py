@@ -1,7 +1,8 @@
 """The ``planner`` command: a thin shell over the core.
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
-(the conflicting rules are named), 4 solver failure, 5 history store locked.
+(the conflicting rules are named), 4 solver failure, 5 history store locked,
+6 ``planner batch``: some campaigns failed (the others are written).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -276,6 +277,58 @@ def replan(
             )
         for path in outcome.written.values():
             typer.echo(f"wrote {path}")
+
+    _guard(run)
+
+
+@app.command()
+def batch(
+    manifest: Annotated[Path, typer.Option("--manifest", help="Portfolio TOML: one "
+                                           "[[campaigns]] entry per campaign.")],
+    day: Annotated[
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to plan from.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder for portfolio.json, "
+                                      "portfolio.xlsx and one folder per campaign.")],
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler, e.g. tcp://host:8786 "
+                                 "(default: a process pool on this machine).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Local pool size (default: one "
+                                 "per core).")
+    ] = None,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help="Seconds each campaign waits for another "
+                            "run writing its store.")
+    ] = 30.0,
+) -> None:
+    """Plan or re-plan every campaign of a portfolio in parallel; exit 6 if any failed."""
+
+    def run() -> None:
+        from planner.batch import (
+            check_portfolio,
+            pool_size,
+            read_manifest,
+            run_portfolio,
+            write_portfolio,
+        )
+
+        tasks = read_manifest(manifest, day.date(), out, lock_timeout=lock_timeout)
+        where = scheduler or f"{pool_size(workers, len(tasks))} local worker(s)"
+        label = f"{len(tasks)} campaign(s) on {where}"
+        if not sys.stderr.isatty():  # a cron log gets one line, not a bar
+            typer.echo(label, err=True)
+        with typer.progressbar(length=len(tasks), label=label, file=sys.stderr, show_pos=True,
+                               hidden=not sys.stderr.isatty()) as bar:
+            portfolio = run_portfolio(tasks, day.date(), scheduler=scheduler, workers=workers,
+                                      on_done=lambda _: bar.update(1))
+        for result in portfolio.campaigns:
+            typer.echo(f"{result.name}: {result.message.splitlines()[0]}")
+        written = write_portfolio(portfolio, out, inputs=(manifest,))
+        for path in written.values():
+            typer.echo(f"wrote {path}")
+        check_portfolio(portfolio, written["json"])
 
     _guard(run)
 

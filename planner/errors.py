@@ -5,7 +5,8 @@
     │   └── ConfigError          bad campaign or rules config           -> exit 2
     ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
     ├── SolverError              no backend could solve the model       -> exit 4
-    └── StoreError               history store locked or damaged        -> exit 5
+    ├── StoreError               history store locked or damaged        -> exit 5
+    └── PortfolioError           ``planner batch``: some campaigns failed -> exit 6
 
 Every message is written for a media buyer: which file, row and column, and
 what to change. Front ends print ``TypeName: message`` and never a traceback.
@@ -98,3 +99,13 @@ class StoreError(PlannerError):
     """The history store is locked by another run or cannot be read."""
 
     exit_code = 5
+
+
+class PortfolioError(PlannerError):
+    """Some campaigns of a batch failed (the others were planned); ``failures`` lists them."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(message + "".join(f"\n  - {f}" for f in failures))
