@@ -59,6 +59,7 @@ MAX_LOSSES: Final = 3
 _PLACEHOLDER_RE: Final = re.compile(r"\{([^{}]*)\}")
 # A name is also a folder: one path component that every file system accepts.
 _BAD_NAME_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+_SUMMARY_FILES: Final = ("portfolio.json", "portfolio.xlsx")  # beside the campaign folders
 # Modules a pool worker needs, imported once in the fork server so workers start warm.
 _PRELOAD: Final = ["planner.batch", "planner.io.plan_job", "planner.io.replan_job",
                    "planner.planning", "planner.sweep", "planner.links", "planner.io.export"]
@@ -203,11 +204,12 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
     if len(problems) > found:
         return None
     name = str(entry["name"]).strip()
-    if _BAD_NAME_RE.search(name) or name.startswith(".") or name != name.rstrip(" ."):
+    if (_BAD_NAME_RE.search(name) or name.startswith(".") or name != name.rstrip(" .")
+            or name.casefold() in _SUMMARY_FILES):
         problems.append(Problem(
             f"{where}: the name '{name}' cannot be a folder name.", file=file, column="name",
             fix="Use letters, digits, Chinese characters, '-', '_' or spaces; no / \\ : * ? "
-            "\" < > |, and no leading dot.",
+            "\" < > |, no leading dot, and not portfolio.json or portfolio.xlsx.",
         ))
         return None
     actuals = entry.get("actuals")
@@ -296,6 +298,8 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
     from planner.io.campaign_file import read_campaign
     from planner.io.store import open_store
 
+    if isinstance(task.store, Path) and not task.store.exists():
+        return  # no history yet (and opening it would create an empty store)
     campaign = read_campaign(task.campaign)
     with open_store(task.store, timeout=task.lock_timeout) as store:
         previous = store.previous_plan(campaign.name, task.day)
