@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/sample
 
-.PHONY: run test lint install install-dev ui browser
+.PHONY: run test lint install install-dev ui browser print-tools messages messages-update
 
 # Install the planner and plan the bundled 618 sample campaign.
 run: $(VENV)/.installed
@@ -19,7 +19,7 @@ ui: $(VENV)/.installed
 		--server.headless true --browser.gatherUsageStats false
 
 # Install with the test tools, then lint, type-check and run every test.
-test: $(VENV)/.installed-dev browser
+test: $(VENV)/.installed-dev browser print-tools
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -29,6 +29,22 @@ test: $(VENV)/.installed-dev browser
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
+# LibreOffice (xlsx -> PDF) and poppler (PDF -> text, PNG): the print test of the 排期表.
+print-tools:
+	command -v soffice >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui)
+	command -v pdftoppm >/dev/null || (apt-get update -qq && apt-get install -y -qq poppler-utils)
+
+# The message catalogue: planner/locale/*/LC_MESSAGES/planner.po are the sources; the
+# compiled .mo files are committed (tests/test_i18n.py checks they match). After editing a
+# .po file run `make messages`; `make messages-update` adds the keys new code asks for.
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel compile --statistics -d planner/locale -D planner
+
+messages-update: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -k t --no-location --sort-output -o planner/locale/planner.pot planner app
+	$(BIN)/pybabel update --no-fuzzy-matching -i planner/locale/planner.pot -d planner/locale -D planner
+	rm planner/locale/planner.pot
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -12,25 +12,40 @@ import altair as alt
 import pandas as pd
 
 from planner.config import BigSale
+from planner.i18n import money, money_axis_divisor, t
 
 _YUAN_AXIS = alt.Axis(format=",.0f")
+# Every bar of a per-video chart carries its KOL's name, none skipped.
+_VIDEO_AXIS = alt.Axis(labelOverlap=False, labelAngle=-50, labelLimit=140, labelFontSize=11)
+
+
+def _in_units(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
+    """``column`` divided into 万 (Chinese) or thousands of yuan (English) for an axis."""
+    divisor, unit = money_axis_divisor()
+    scaled = frame.copy()
+    scaled[f"{column}_axis"] = scaled[column] / divisor
+    return scaled, t(unit)
 
 
 def daily_spend_chart(
     daily: pd.DataFrame, *, daily_cap: float | None = None, big_sales: Sequence[BigSale] = ()
 ) -> alt.LayerChart:
-    """Spend per day stacked by tool; big sales shaded; the daily cap as a dashed rule."""
+    """Spend per day stacked by tool (axis in 万); big sales shaded; the daily cap dashed."""
+    scaled, unit = _in_units(daily, "spend")
+    divisor, _ = money_axis_divisor()
     bars = (
-        alt.Chart(daily)
+        alt.Chart(scaled)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(date):T", title="Day", axis=alt.Axis(format="%m-%d")),
-            y=alt.Y("sum(spend):Q", title="Spend (yuan)", axis=_YUAN_AXIS),
-            color=alt.Color("tool:N", title="Tool", legend=alt.Legend(orient="bottom")),
+            x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
+                    axis=alt.Axis(format="%m-%d")),
+            y=alt.Y("sum(spend_axis):Q", title=t("chart.axis_spend", unit=unit),
+                    axis=alt.Axis(format=",.1~f")),
+            color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom")),
             tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title="Day"),
-                alt.Tooltip("tool:N", title="Tool"),
-                alt.Tooltip("sum(spend):Q", title="Spend", format=",.0f"),
+                alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                alt.Tooltip("tool:N", title=t("col.tool")),
+                alt.Tooltip("sum(spend):Q", title=t("col.spend"), format=",.0f"),
             ],
         )
     )
@@ -46,40 +61,44 @@ def daily_spend_chart(
         layers.append(
             alt.Chart(sales)
             .mark_rect(opacity=0.12, color="#d62728")
-            .encode(x="start:T", x2="end:T", tooltip=[alt.Tooltip("sale:N", title="Big sale")])
+            .encode(x="start:T", x2="end:T",
+                    tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
         )
     layers.append(bars)
     if daily_cap is not None:
-        cap = pd.DataFrame([{"cap": daily_cap, "label": f"daily cap {daily_cap:,.0f}"}])
+        cap = pd.DataFrame([{"cap": daily_cap / divisor,
+                             "label": t("chart.daily_cap", cap=money(daily_cap))}])
         layers.append(
             alt.Chart(cap)
             .mark_rule(strokeDash=[6, 4], color="#444")
-            .encode(y="cap:Q", tooltip=[alt.Tooltip("label:N", title="Limit")])
+            .encode(y="cap:Q", tooltip=[alt.Tooltip("label:N", title=t("chart.limit"))])
         )
     return alt.LayerChart(layer=layers, height=320)
 
 
 def video_spend_gmv_chart(long: pd.DataFrame, order: Sequence[str]) -> alt.Chart:
-    """Spend and expected GMV side by side for each video, in the given order."""
+    """Spend and expected GMV side by side for each video (labelled by KOL), in ``order``."""
+    scaled, unit = _in_units(long, "yuan")
+    measures = [t("chart.spend"), t("chart.expected_gmv")]
     chart: alt.Chart = (
-        alt.Chart(long, height=320)
+        alt.Chart(scaled, height=340)
         .mark_bar()
         .encode(
-            x=alt.X("video_id:N", title="Video", sort=list(order)),
-            xOffset=alt.XOffset("measure:N", sort=["Spend", "Expected GMV"]),
-            y=alt.Y("yuan:Q", title="Yuan", axis=_YUAN_AXIS),
+            x=alt.X("label:N", title=None, sort=list(order), axis=_VIDEO_AXIS),
+            xOffset=alt.XOffset("measure:N", sort=measures),
+            y=alt.Y("yuan_axis:Q", title=unit, axis=alt.Axis(format=",.1~f")),
             color=alt.Color(
                 "measure:N",
                 title=None,
-                sort=["Spend", "Expected GMV"],
+                sort=measures,
                 scale=alt.Scale(range=["#4c78a8", "#54a24b"]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("video_id:N", title="Video"),
-                alt.Tooltip("kol_name:N", title="KOL"),
-                alt.Tooltip("measure:N", title="Figure"),
-                alt.Tooltip("yuan:Q", title="Yuan", format=",.0f"),
+                alt.Tooltip("kol_name:N", title=t("col.kol_name")),
+                alt.Tooltip("video_id:N", title=t("col.video_id")),
+                alt.Tooltip("measure:N", title=t("chart.figure")),
+                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
             ],
         )
     )
@@ -87,39 +106,38 @@ def video_spend_gmv_chart(long: pd.DataFrame, order: Sequence[str]) -> alt.Chart
 
 
 def roi_floor_chart(roi: pd.DataFrame, floor: float) -> alt.LayerChart:
-    """Each video's traffic ROI as a bar, coloured by the verdict; the floor as a rule."""
-    order = roi["video_id"].tolist()
+    """Each video's traffic ROI as a bar (labelled by KOL), coloured by the verdict."""
+    order = roi["label"].tolist()
+    verdicts = [t("chart.above_floor"), t("chart.below_floor")]
     bars = (
         alt.Chart(roi)
         .mark_bar()
         .encode(
-            x=alt.X("video_id:N", title="Video", sort=order),
-            y=alt.Y("traffic_roi:Q", title="Traffic ROI (GPM / CPM)"),
+            x=alt.X("label:N", title=None, sort=order, axis=_VIDEO_AXIS),
+            y=alt.Y("traffic_roi:Q", title=t("chart.traffic_roi_axis")),
             color=alt.Color(
                 "verdict:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=["at or above floor", "below floor"], range=["#54a24b", "#bab0ac"]
-                ),
+                scale=alt.Scale(domain=verdicts, range=["#54a24b", "#bab0ac"]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("video_id:N", title="Video"),
-                alt.Tooltip("kol_name:N", title="KOL"),
-                alt.Tooltip("traffic_roi:Q", title="Traffic ROI", format=".2f"),
-                alt.Tooltip("verdict:N", title="Verdict"),
+                alt.Tooltip("kol_name:N", title=t("col.kol_name")),
+                alt.Tooltip("video_id:N", title=t("col.video_id")),
+                alt.Tooltip("traffic_roi:Q", title=t("col.traffic_roi"), format=".2f"),
+                alt.Tooltip("verdict:N", title=t("chart.verdict")),
             ],
         )
     )
-    line = pd.DataFrame([{"floor": floor, "label": f"ROI floor {floor:.2f}"}])
+    line = pd.DataFrame([{"floor": floor, "label": t("chart.roi_floor", floor=f"{floor:.2f}")}])
     rule = alt.Chart(line).mark_rule(color="#d62728", strokeWidth=2).encode(
-        y="floor:Q", tooltip=[alt.Tooltip("label:N", title="Limit")]
+        y="floor:Q", tooltip=[alt.Tooltip("label:N", title=t("chart.limit"))]
     )
     # Bars are sorted best first, so the right end is where the label has room.
     text = alt.Chart(line).mark_text(align="right", dx=-4, dy=-8, color="#d62728").encode(
         x=alt.value(alt.expr("width")), y="floor:Q", text="label:N"
     )
-    return alt.LayerChart(layer=[bars, rule, text], height=320)
+    return alt.LayerChart(layer=[bars, rule, text], height=340)
 
 
 

@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from support import (
     INPUTS_STATE,
+    LANG_STATE,
     SAMPLE_CAMPAIGNS,
     SAMPLE_VIDEOS,
     SLOW_ROSTER,
@@ -27,8 +28,11 @@ from support import (
 
 from planner.config import Campaign
 from planner.errors import PlannerError
+from planner.i18n import LANGS, Lang, current_lang, parse_lang, set_lang, t
 
-SOURCES = {"sample": "Bundled sample data", "upload": "My own files"}
+SOURCES = ("sample", "upload")
+LANG_CHOICE = "app.lang_choice"  # widget key; the language itself is kept in LANG_STATE
+LANG_NAMES: dict[str, str] = {"zh": "中文", "en": "English"}
 
 
 def _campaign_input(sample: str, upload: UploadedFile | None) -> tuple[Campaign, str] | None:
@@ -48,22 +52,23 @@ def _videos_input(upload: UploadedFile | None) -> tuple[str, bytes] | None:
 
 def inputs_panel() -> Inputs | None:
     """Sidebar: choose the sample or upload files; errors show under the file they concern."""
-    st.header("Inputs")
+    st.header(t("app.inputs"))
+    sources = {s: t(f"app.source.{s}") for s in SOURCES}
     source = st.radio(
-        "Start from", list(SOURCES), format_func=SOURCES.__getitem__, key="inputs.source"
+        t("app.start_from"), SOURCES, format_func=sources.__getitem__, key="inputs.source",
     )
     uploading = source == "upload"
     sample = st.selectbox(
-        "Sample campaign" + (" (used when no campaign file is uploaded)" if uploading else ""),
+        t("app.sample_campaign_upload") if uploading else t("app.sample_campaign"),
         list(SAMPLE_CAMPAIGNS),
-        format_func=SAMPLE_CAMPAIGNS.__getitem__,
+        format_func={name: t(key) for name, key in SAMPLE_CAMPAIGNS.items()}.__getitem__,
         key="inputs.sample_campaign",
     )
     videos_upload: UploadedFile | None = None
     campaign_upload: UploadedFile | None = None
     if uploading:
         videos_upload = st.file_uploader(
-            "Videos file (CSV or XLSX), one row per KOL video",
+            t("app.videos_file"),
             type=VIDEO_TYPES,
             key="inputs.videos_file",
         )
@@ -77,15 +82,14 @@ def inputs_panel() -> Inputs | None:
             show_error(exc)
     if uploading:
         campaign_upload = st.file_uploader(
-            "Campaign file (TOML), optional", type=["toml"], key="inputs.campaign_file"
+            t("app.campaign_file"), type=["toml"], key="inputs.campaign_file"
         )
         if campaign_upload is None:
-            st.caption("Without a campaign file the sample campaign above is the starting "
-                       "point; edit it on the Plan page.")
+            st.caption(t("app.campaign_file_hint"))
     campaign = _campaign_input(sample, campaign_upload)
 
     if uploading and videos_upload is None:
-        st.info("Upload a videos file to plan with your own roster.")
+        st.info(t("app.upload_hint"))
         return None
     if videos_file is None or roster is None or campaign is None:
         return None
@@ -93,9 +97,9 @@ def inputs_panel() -> Inputs | None:
     for line in warnings:
         st.warning(md(line))
     if len(videos) > SLOW_ROSTER:
-        st.warning(f"{len(videos):,} videos: a plan may take a minute or more to solve.")
-    st.caption(f"{len(videos)} videos from **{md(videos_file[0])}** · campaign "
-               f"'{md(campaign[0].name)}' from **{md(campaign[1])}**")
+        st.warning(t("app.slow_roster", count=f"{len(videos):,}"))
+    st.caption(t("app.inputs_caption", count=len(videos), videos=md(videos_file[0]),
+                 campaign=md(campaign[0].name), source=md(campaign[1])))
     return Inputs(
         videos_name=videos_file[0],
         videos_data=videos_file[1],
@@ -106,21 +110,49 @@ def inputs_panel() -> Inputs | None:
     )
 
 
-st.set_page_config(
-    page_title="Douyin budget planner", page_icon=":material/campaign:", layout="wide"
-)
+def language_switch() -> None:
+    """中文 / English; the choice lives in LANG_STATE, so it survives page changes."""
+    st.radio(
+        t("app.language"), LANGS, format_func=LANG_NAMES.__getitem__, key=LANG_CHOICE,
+        horizontal=True, index=LANGS.index(_chosen_lang()), on_change=_keep_lang,
+    )
+
+
+def _chosen_lang() -> Lang:
+    return parse_lang(st.session_state.get(LANG_STATE)) or current_lang()
+
+
+# Choices shown through words of the catalogue: the browser keeps them by their words, so
+# they are set again by value when the language changes.
+WORDED_CHOICES = ("inputs.source", "inputs.sample_campaign", "videos_page.tiers",
+                  "videos_page.tool")
+
+
+def _keep_lang() -> None:
+    st.session_state[LANG_STATE] = st.session_state[LANG_CHOICE]
+    for key in WORDED_CHOICES:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+# Every run answers in the session's language (PLANNER_LANG, else Chinese, until switched).
+set_lang(_chosen_lang())
+# The tab's icon is an emoji, drawn by the browser itself: a Material icon there would be
+# fetched from an external font host. The pages' Material icons come with Streamlit.
+st.set_page_config(page_title=t("app.page_title"), page_icon="📅", layout="wide")
 navigation = st.navigation(
     [
-        st.Page("app_pages/plan_page.py", title="Plan", icon=":material/event_note:",
+        st.Page("app_pages/plan_page.py", title=t("page.plan"), icon=":material/event_note:",
                 url_path="plan", default=True),
-        st.Page("app_pages/videos_page.py", title="Videos", icon=":material/movie:",
+        st.Page("app_pages/videos_page.py", title=t("page.videos"), icon=":material/movie:",
                 url_path="videos"),
-        st.Page("app_pages/replan_page.py", title="Re-plan", icon=":material/update:",
+        st.Page("app_pages/replan_page.py", title=t("page.replan"), icon=":material/update:",
                 url_path="replan"),
-        st.Page("app_pages/whatif_page.py", title="What-if", icon=":material/query_stats:",
+        st.Page("app_pages/whatif_page.py", title=t("page.whatif"), icon=":material/query_stats:",
                 url_path="whatif"),
     ]
 )
 with st.sidebar:
+    language_switch()
     st.session_state[INPUTS_STATE] = inputs_panel()
 navigation.run()

@@ -24,6 +24,7 @@ import streamlit as st
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
+from planner.i18n import t
 from planner.io.campaign_file import read_campaign
 from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
 from planner.io.replan_job import replan_frames, run_replan
@@ -42,9 +43,10 @@ from planner.views import (
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"
 SAMPLE_VIDEOS: Final = "videos.csv"
+# Sample campaign file -> its message key.
 SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
-    "campaign_tmall.toml": "618 · Douyin -> Tmall",
-    "campaign_closed_loop.toml": "520 · Douyin closed loop",
+    "campaign_tmall.toml": "app.sample.tmall",
+    "campaign_closed_loop.toml": "app.sample.closed_loop",
 }
 VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm"]
 # Above this many videos a plan takes tens of seconds (README, "Solver choice").
@@ -53,6 +55,7 @@ SLOW_ROSTER: Final = 500
 # Session-state names. Widget keys elsewhere use "<page>.<widget>" and never
 # equal one of these (a button keyed like a state name broke the app before).
 INPUTS_STATE: Final = "app.inputs"
+LANG_STATE: Final = "app.lang"
 EDITED_STATE: Final = "plan_page.edited_campaign"
 
 _CACHE_ENTRIES: Final = 16
@@ -119,14 +122,17 @@ def parse_campaign(campaign_json: str, source: str) -> Campaign:
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def plan_bundle(
-    videos_data: bytes, videos_name: str, campaign_json: str, source: str
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str, lang: str = ""
 ) -> PlanBundle:
-    """Plan the videos for the campaign and build plan.json and plan.xlsx."""
+    """Plan the videos for the campaign and build plan.json and plan.xlsx.
+
+    ``lang`` only keys the cache: plan.xlsx is written in the current language.
+    """
     campaign = parse_campaign(campaign_json, source)
     videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
     plan = make_plan(videos, campaign, source=source)
     with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:
-        paths = write_plan(plan, Path(tmp))
+        paths = write_plan(plan, Path(tmp), campaign=campaign)
         return PlanBundle(
             plan=plan,
             json_text=paths["json"].read_text(encoding="utf-8"),
@@ -224,8 +230,7 @@ def inputs_or_hint() -> Inputs | None:
     """The sidebar's inputs, or a hint on where to choose them when there are none yet."""
     inputs = current_inputs()
     if inputs is None:
-        st.info("Choose the sample or upload your files in the sidebar; problems with a "
-                "file are listed there.")
+        st.info(t("app.inputs_hint"))
     return inputs
 
 
@@ -256,13 +261,14 @@ def problem_markdown(problem: Problem) -> str:
     if problem.file:
         parts.append(f"**{md(problem.file)}**")
     if problem.row is not None:
-        parts.append(f"row {problem.row}")
+        parts.append(t("error.row", row=problem.row))
     if problem.column:
-        parts.append(f"column '{md(problem.column)}'")
-    where = ", ".join(parts)
-    text = f"{where}: {md(problem.message)}" if where else md(problem.message)
+        parts.append(t("error.column", column=md(problem.column)))
+    where = t("list.sep").join(parts)
+    text = t("error.where", where=where, message=md(problem.message)) if where else md(
+        problem.message)
     if problem.fix:
-        text += f"  \n  Fix: {md(problem.fix)}"
+        text += "  \n  " + t("error.fix", fix=md(problem.fix))
     return f"- {text}"
 
 
@@ -271,11 +277,10 @@ def error_markdown(exc: PlannerError, shown: int = InputError.max_listed) -> str
     if isinstance(exc, InputError):
         problems: Sequence[Problem] = exc.problems
         count = len(problems)
-        title = "1 problem" if count == 1 else f"{count} problems"
-        lines = [f"**{type(exc).__name__}: {title} to fix**"]
+        lines = [f"**{type(exc).__name__}: {t('error.problems', count=count)}**"]
         lines += [problem_markdown(p) for p in problems[:shown]]
         if count > shown:
-            lines.append(f"- ... and {count - shown} more of the same kind.")
+            lines.append("- " + t("error.more", count=count - shown))
         return "\n".join(lines)
     if isinstance(exc, InfeasibleError):
         head = str(exc).split("\n", 1)[0]
@@ -290,10 +295,7 @@ def show_error(exc: PlannerError) -> None:
 
 
 def roster_caption() -> str:
-    return (
-        f"Files up to 20 MB (server.maxUploadSize) and {MAX_ROWS:,} videos. "
-        "CSV in UTF-8, UTF-16 or GBK, or an XLSX workbook; English or Chinese headers."
-    )
+    return t("app.roster_caption", rows=f"{MAX_ROWS:,}")
 
 
 # ------------------------------------------------------------------ what-if on the budget
@@ -320,10 +322,10 @@ def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
     """``budget_curve.xlsx`` as ``planner sweep --out`` writes it: the table and a native chart."""
     with tempfile.TemporaryDirectory(prefix="planner-curve-") as tmp:
         path = Path(tmp) / "budget_curve.xlsx"
+        sheet = t("sheet.budget_curve")
         write_frames_xlsx(
-            path, {"Budget curve": curve},
-            chart=LineChart("Budget curve", "budget", ("expected_gmv",),
-                            "Expected GMV by budget"),
+            path, {sheet: curve},
+            chart=LineChart(sheet, "budget", ("expected_gmv",), t("chart.gmv_by_budget")),
             created=created,
         )
         return path.read_bytes()
@@ -332,9 +334,12 @@ def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def curve_bundle(
     videos_data: bytes, videos_name: str, campaign_json: str, source: str,
-    budgets: tuple[float, ...],
+    budgets: tuple[float, ...], lang: str = "",
 ) -> CurveBundle:
-    """Plan the campaign at each budget (``planner.sweep.budget_curve``) and build the files."""
+    """Plan the campaign at each budget (``planner.sweep.budget_curve``) and build the files.
+
+    ``lang`` only keys the cache: budget_curve.xlsx is written in the current language.
+    """
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
     curve = budget_curve(videos, campaign, budgets)
     return CurveBundle(curve=curve, csv=csv_bytes(curve),

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from planner.errors import InputError, PlannerError, PortfolioError, Problem
+from planner.i18n import current_lang, money, status_name, t, use_lang
 
 if TYPE_CHECKING:
     from planner.models import Plan
@@ -79,6 +80,7 @@ class CampaignTask:
     out: Path
     day: date
     lock_timeout: float = 30.0
+    lang: str = "zh"  # the language of its files and message: the batch's, in every worker
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
         out=out.resolve() / name,
         day=day,
         lock_timeout=lock_timeout,
+        lang=current_lang(),
     )
 
 
@@ -258,8 +261,13 @@ def _resolve(base: Path, value: str) -> Path:
 def run_campaign(task: CampaignTask) -> CampaignResult:
     """Re-plan the campaign from its actuals when the file exists, else plan it; never raises.
 
-    Runs in a worker: everything it needs travels in ``task``.
+    Runs in a worker: everything it needs travels in ``task``, its language too.
     """
+    with use_lang(task.lang):
+        return _run_campaign(task)
+
+
+def _run_campaign(task: CampaignTask) -> CampaignResult:
     from planner.io.plan_job import run_plan
     from planner.io.replan_job import run_replan_watched
 
@@ -278,14 +286,14 @@ def run_campaign(task: CampaignTask) -> CampaignResult:
     except PlannerError as exc:
         return _failed(task, exc.exit_code, f"{type(exc).__name__}: {exc}", started)
     except Exception as exc:  # a bug, not the buyer's fault: reported, the others go on
-        return _failed(task, 1, f"InternalError: {type(exc).__name__}: {exc}. This is a bug "
-                       "in the planner; please report it with the campaign's input files.",
+        return _failed(task, 1, f"InternalError: {type(exc).__name__}: {exc}. {t('cli.bug')}",
                        started)
     return CampaignResult(
         name=task.name, status=status, exit_code=0, total_spend=plan.total_spend,
         expected_gmv=plan.expected_gmv, expected_roi=plan.expected_roi,
         changes=len(plan.changes), seconds=time.perf_counter() - started,
-        message="\n".join([_headline(plan, status), *(f"warning: {w}" for w in warnings)]),
+        message="\n".join([_headline(plan, status),
+                           *(t("cli.warning", line=w) for w in warnings)]),
     )
 
 
@@ -325,11 +333,11 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
     raise InputError(problem)
 
 
-def _headline(plan: Plan, status: str) -> str:
-    text = (f"{status} ({plan.status}): spend {plan.total_spend:,.0f} of {plan.budget:,.0f} "
-            f"yuan, expected GMV {plan.expected_gmv:,.0f} (ROI {plan.expected_roi:.2f}), "
-            f"gap {plan.gap:.3%}")
-    return text + (f", {len(plan.changes)} change(s)" if status == "replanned" else "")
+def _headline(plan: Plan, status: Status) -> str:
+    key = "batch.replanned" if status == "replanned" else "batch.planned"
+    return t(key, spend=money(plan.total_spend), budget=money(plan.budget),
+             gmv=money(plan.expected_gmv), roi=f"{plan.expected_roi:.2f}",
+             gap=f"{plan.gap:.3%}", changes=len(plan.changes)) + f" ({status_name(plan.status)})"
 
 
 def _failed(task: CampaignTask, exit_code: int, message: str, started: float,
@@ -561,15 +569,15 @@ def portfolio_frame(portfolio: Portfolio) -> Any:
     spend = sum(c.total_spend or 0.0 for c in done)
     gmv = sum(c.expected_gmv or 0.0 for c in done)
     totals = {
-        "name": "Portfolio total",
-        "status": f"{len(done)} of {len(portfolio.campaigns)} succeeded",
+        "name": t("batch.total"),
+        "status": t("batch.total_status", ok=len(done), total=len(portfolio.campaigns)),
         "exit_code": None,
         "total_spend": spend,
         "expected_gmv": gmv,
         "expected_roi": gmv / spend if spend else None,
         "changes": sum(c.changes or 0 for c in done),
         "seconds": sum(c.seconds for c in portfolio.campaigns),
-        "message": "totals of the campaigns that succeeded",
+        "message": t("batch.total_note"),
     }
     return pd.concat([frame, pd.DataFrame([totals], columns=columns)], ignore_index=True)
 
@@ -586,7 +594,7 @@ def write_portfolio(portfolio: Portfolio, out: Path,
     text = json.dumps(portfolio.to_json(), ensure_ascii=False, indent=2) + "\n"
     with atomic_path(paths["json"]) as tmp:
         tmp.write_text(text, encoding="utf-8", newline="")
-        write_frames_xlsx(paths["xlsx"], {"Portfolio": portfolio_frame(portfolio)},
+        write_frames_xlsx(paths["xlsx"], {t("sheet.portfolio"): portfolio_frame(portfolio)},
                           created=portfolio.day)
     return paths
 

@@ -22,6 +22,17 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from planner.errors import InputError, PlannerError, Problem
+from planner.i18n import (
+    LANGS,
+    money,
+    reason_text,
+    set_lang,
+    status_name,
+    t,
+    tier_name,
+    tool_name,
+    use_lang,
+)
 
 if TYPE_CHECKING:
     from planner.config import Campaign
@@ -31,17 +42,47 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Plan a Douyin paid-traffic budget across KOL videos, tools and days.",
+    help=t("cli.help.app"),
 )
 
 T = TypeVar("T")
 
-CampaignOpt = Annotated[Path, typer.Option("--campaign", help="Campaign TOML file.")]
-VideosOpt = Annotated[Path, typer.Option("--videos", help="Videos file (CSV or XLSX).")]
+CampaignOpt = Annotated[Path, typer.Option("--campaign", help=t("cli.help.campaign"))]
+VideosOpt = Annotated[Path, typer.Option("--videos", help=t("cli.help.videos"))]
+# --lang before the command (planner --lang en plan ...) or after it (planner plan --lang en);
+# PLANNER_LANG=en does the same for every run.
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help=t("cli.help.lang", langs=", ".join(LANGS)), show_default=False),
+]
 
 
-def _guard(action: Callable[[], T]) -> T:
-    """Run a command; a planner error becomes 'TypeName: message' and its exit code."""
+@app.callback()
+def _options(lang: LangOpt = None) -> None:
+    if lang is not None:
+        _check_lang(lang)
+        set_lang(lang)
+
+
+def _check_lang(lang: str) -> None:
+    from planner.i18n import parse_lang
+
+    if parse_lang(lang) is None:
+        typer.echo(f"InputError: {t('cli.bad_lang', lang=lang, langs=', '.join(LANGS))}",
+                   err=True)
+        raise typer.Exit(2)
+
+
+def _guard(action: Callable[[], T], lang: str | None = None) -> T:
+    """Run a command in ``lang``; a planner error becomes 'TypeName: message' and its exit code."""
+    if lang is None:
+        return _run(action)
+    _check_lang(lang)
+    with use_lang(lang):
+        return _run(action)
+
+
+def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except PlannerError as exc:
@@ -54,8 +95,7 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
     except Exception as exc:  # a bug, not the buyer's fault: still no traceback
         typer.echo(
-            f"InternalError: {type(exc).__name__}: {exc}. This is a bug in the planner; "
-            "please report it with the command and the input files.",
+            f"InternalError: {type(exc).__name__}: {exc}. {t('cli.bug')}",
             err=True,
         )
         raise typer.Exit(1) from None
@@ -63,7 +103,7 @@ def _guard(action: Callable[[], T]) -> T:
 
 def _warn(lines: list[str]) -> None:
     for line in lines:
-        typer.echo(f"warning: {line}", err=True)
+        typer.echo(t("cli.warning", line=line), err=True)
 
 
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
@@ -75,15 +115,14 @@ def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     return camp, roster
 
 
-@app.command()
+@app.command(help=t("cli.help.plan"))
 def plan(
     campaign: CampaignOpt,
     videos: VideosOpt,
-    out: Annotated[Path, typer.Option("--out", help="Folder for plan.xlsx and plan.json.")],
+    out: Annotated[Path, typer.Option("--out", help=t("cli.help.out_plan"))],
     slugs: Annotated[
         Path | None,
-        typer.Option("--slugs", help="CSV/XLSX with columns name, slug: readable link tags "
-                     "for Chinese campaign and KOL names."),
+        typer.Option("--slugs", help=t("cli.help.slugs")),
     ] = None,
     store: Annotated[
         Path | None,
@@ -94,6 +133,7 @@ def plan(
         float, typer.Option("--lock-timeout", help="Seconds to wait for another run "
                             "writing the store.")
     ] = 30.0,
+    lang: LangOpt = None,
 ) -> None:
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
@@ -103,58 +143,59 @@ def plan(
         outcome = run_plan(campaign, videos, out, slugs=slugs, store=store,
                            lock_timeout=lock_timeout, warn=_warn)
         result, written, version = outcome.plan, outcome.written, outcome.version
-        typer.echo(
-            f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan, "
-            f"expected GMV {result.expected_gmv:,.0f} (ROI {result.expected_roi:.2f}), "
-            f"gap {result.gap:.3%}, seeding share {result.seeding_share:.0%}, "
-            f"{len(result.orders)} orders, solved in {result.solve_seconds:.2f} s"
-        )
+        typer.echo(t(
+            "cli.plan_done", status=status_name(result.status),
+            spend=money(result.total_spend), budget=money(result.budget),
+            gmv=money(result.expected_gmv), roi=f"{result.expected_roi:.2f}",
+            gap=f"{result.gap:.3%}", share=f"{result.seeding_share:.0%}",
+            orders=len(result.orders), seconds=f"{result.solve_seconds:.2f}",
+        ))
         for line in result.binding:
             typer.echo(f"  - {line}")
         for line in result.marginal:
             typer.echo(f"  > {line}")
         for path in written.values():
-            typer.echo(f"wrote {path}")
+            typer.echo(t("cli.wrote", path=path))
         if store is not None:
-            typer.echo(f"recorded the plan for {result.plan_date} in {store} (version {version})")
+            typer.echo(t("cli.recorded", day=result.plan_date, store=store, version=version))
 
-    _guard(run)
+    _guard(run, lang)
 
 
 def _amount(text: str, what: str) -> float:
     """A number of yuan as buyers write it (50w, 3万, 1,000,000)."""
     from planner.parsing import parse_number
 
-    fix = "Write a number, e.g. 1000000, 100w or 100万."
+    fix = t("cli.amount_fix")
     try:
         value = parse_number(text)
     except ValueError as exc:
         raise InputError(Problem(f"{what}: {exc}.", fix=fix)) from None
     if value is None:
-        raise InputError(Problem(f"{what}: '{text}' is empty.", fix=fix))
+        raise InputError(Problem(t("cli.amount_empty", what=what, text=text), fix=fix))
     return value
 
 
-@app.command()
+@app.command(help=t("cli.help.sweep"))
 def sweep(
     campaign: CampaignOpt,
     videos: VideosOpt,
     budgets: Annotated[
         str | None,
-        typer.Option("--budgets", help="Comma-separated budgets in yuan, e.g. 500000,100w,2000000 "
-                     "(default: 50%, 100%, 150% and 200% of the campaign budget)."),
+        typer.Option("--budgets", help=t("cli.help.budgets")),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for budget_curve.xlsx and .csv (when a curve runs)."),
+        typer.Option("--out", help=t("cli.help.out_sweep")),
     ] = None,
     target_gmv: Annotated[
-        str | None, typer.Option("--target-gmv", help="Find the least budget reaching this GMV.")
+        str | None, typer.Option("--target-gmv", help=t("cli.help.target_gmv"))
     ] = None,
     min_roi: Annotated[
         float | None,
-        typer.Option("--min-roi", help="Find the largest budget keeping overall ROI >= this."),
+        typer.Option("--min-roi", help=t("cli.help.min_roi")),
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Plan the campaign at several budgets: GMV, ROI and marginal ROI by budget."""
 
@@ -169,8 +210,7 @@ def sweep(
         }
         ensure_not_input(paths.values(), (campaign, videos))
         if target_gmv is not None and min_roi is not None:
-            raise InputError(Problem("--target-gmv and --min-roi ask two questions.",
-                                     fix="Give one of them per run."))
+            raise InputError(Problem(t("cli.two_questions"), fix=t("cli.two_questions_fix")))
         target = None if target_gmv is None else _amount(target_gmv, "--target-gmv")
         if budgets is not None or (target is None and min_roi is None):
             amounts = (
@@ -182,24 +222,25 @@ def sweep(
             for line in curve_lines(curve):
                 typer.echo(line)
             if paths:
+                sheet = t("sheet.budget_curve")
                 write_frames_xlsx(
-                    paths["xlsx"], {"Budget curve": curve},
-                    chart=LineChart("Budget curve", "budget", ("expected_gmv",),
-                                    "Expected GMV by budget"),
+                    paths["xlsx"], {sheet: curve},
+                    chart=LineChart(sheet, "budget", ("expected_gmv",),
+                                    t("chart.gmv_by_budget")),
                     created=camp.effective_plan_date,
                 )
                 write_csv(curve, paths["csv"])
                 for path in paths.values():
-                    typer.echo(f"wrote {path}")
+                    typer.echo(t("cli.wrote", path=path))
         if target is not None or min_roi is not None:
             answer = min_budget_for(roster, camp, gmv_target=target, min_roi=min_roi)
             typer.echo(answer.message)
 
-    _guard(run)
+    _guard(run, lang)
 
 
-@app.command()
-def score(campaign: CampaignOpt, videos: VideosOpt) -> None:
+@app.command(help=t("cli.help.score"))
+def score(campaign: CampaignOpt, videos: VideosOpt, lang: LangOpt = None) -> None:
     """Print each video's traffic-ROI scores and rule verdicts."""
 
     def run() -> None:
@@ -207,36 +248,37 @@ def score(campaign: CampaignOpt, videos: VideosOpt) -> None:
 
         camp, roster = _load(campaign, videos)
         for s in score_roster(roster, camp):
-            tools = ", ".join(s.eligible_tools) or "none"
-            typer.echo(
-                f"{s.video_id}  {s.kol_name}  {s.tier}  GPM {s.gpm:.1f}  "
-                f"ROI {s.traffic_roi:.2f}  comment-like {s.comment_like_rate:.1%}  "
-                f"tools: {tools}"
-            )
+            tools = t("list.sep").join(tool_name(tool) for tool in s.eligible_tools)
+            typer.echo(t(
+                "cli.score_line", video_id=s.video_id, kol=s.kol_name, tier=tier_name(s.tier),
+                gpm=f"{s.gpm:.1f}", roi=f"{s.traffic_roi:.2f}",
+                clr=f"{s.comment_like_rate:.1%}", tools=tools or t("cli.no_tools"),
+            ))
             for r in s.reasons:
-                typer.echo(f"    [{r.code}] {r.text}")
+                typer.echo(f"    [{r.code}] {reason_text(r)}")
 
-    _guard(run)
+    _guard(run, lang)
 
 
-@app.command()
+@app.command(help=t("cli.help.replan"))
 def replan(
     campaign: CampaignOpt,
     videos: VideosOpt,
-    actuals: Annotated[Path, typer.Option("--actuals", help="Daily actuals (CSV or XLSX).")],
+    actuals: Annotated[Path, typer.Option("--actuals", help=t("cli.help.actuals"))],
     day: Annotated[
-        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to re-plan from.")
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.date"))
     ],
-    store: Annotated[Path, typer.Option("--store", help="History store (SQLite file).")],
+    store: Annotated[Path, typer.Option("--store", help=t("cli.help.store"))],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for plan.xlsx and plan.json.")
+        Path | None, typer.Option("--out", help=t("cli.help.out_plan"))
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show the new plan; change and write nothing.")
+        bool, typer.Option("--dry-run", help=t("cli.help.dry_run"))
     ] = False,
     lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help="Seconds to wait for another run.")
+        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
     ] = 30.0,
+    lang: LangOpt = None,
 ) -> None:
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
 
@@ -249,59 +291,59 @@ def replan(
         result = outcome.plan
         counts = outcome.ingested
         typer.echo(
-            f"actuals: {counts['added']} added, {counts['replaced']} restated, "
-            f"{counts['unchanged']} unchanged" + (" (dry run: nothing kept)" if dry_run else "")
+            t("cli.replan_ingested", added=counts["added"], replaced=counts["replaced"],
+              unchanged=counts["unchanged"])
+            + (t("cli.replan_dry_run") if dry_run else "")
         )
-        typer.echo(
-            f"{result.status}: spend {result.total_spend:,.0f} of {result.budget:,.0f} yuan "
-            f"(incl. spent and booked), expected GMV {result.expected_gmv:,.0f}, "
-            f"gap {result.gap:.3%}, {len(result.changes)} change(s)"
-        )
+        typer.echo(t(
+            "cli.replan_done", status=status_name(result.status),
+            spend=money(result.total_spend), budget=money(result.budget),
+            gmv=money(result.expected_gmv), gap=f"{result.gap:.3%}",
+            changes=len(result.changes),
+        ))
         for change in result.changes:
             typer.echo(
-                f"  - {change.video_id} {change.tool}: {change.kind} "
-                f"{change.old_budget:,.0f} -> {change.new_budget:,.0f}: {change.reason.text}"
+                f"  - {change.video_id} {tool_name(change.tool)}: {t('change.' + change.kind)} "
+                f"{change.old_budget:,.0f} -> {change.new_budget:,.0f}: "
+                f"{reason_text(change.reason)}"
             )
         for topup in result.topups:
-            typer.echo(f"  + top-up {topup.video_id}: {topup.hours}h {topup.budget:,.0f} yuan")
+            typer.echo(t("cli.topup", video_id=topup.video_id, hours=topup.hours,
+                         budget=f"{topup.budget:,.0f}"))
         if result.plan_vs_actual:
             last = max(r.date for r in result.plan_vs_actual)
             rows = [r for r in result.plan_vs_actual if r.date == last]
-            spent, planned = (sum(r.actual_spend for r in rows),
-                              sum(r.planned_spend for r in rows))
-            sold, expected = sum(r.actual_gmv for r in rows), sum(r.planned_gmv for r in rows)
-            typer.echo(
-                f"plan vs actual {last}: spend {spent:,.0f} (planned {planned:,.0f}), GMV "
-                f"{sold:,.0f} (planned {expected:,.0f}); per video and tool in plan.json "
-                "plan_vs_actual and the sheet 'Plan vs actual'"
-            )
+            typer.echo(t(
+                "cli.plan_vs_actual", day=last,
+                spent=money(sum(r.actual_spend for r in rows)),
+                planned=money(sum(r.planned_spend for r in rows)),
+                gmv=money(sum(r.actual_gmv for r in rows)),
+                planned_gmv=money(sum(r.planned_gmv for r in rows)),
+                sheet=t("sheet.plan_vs_actual"),
+            ))
         for path in outcome.written.values():
-            typer.echo(f"wrote {path}")
+            typer.echo(t("cli.wrote", path=path))
 
-    _guard(run)
+    _guard(run, lang)
 
 
-@app.command()
+@app.command(help=t("cli.help.batch"))
 def batch(
-    manifest: Annotated[Path, typer.Option("--manifest", help="Portfolio TOML: one "
-                                           "[[campaigns]] entry per campaign.")],
+    manifest: Annotated[Path, typer.Option("--manifest", help=t("cli.help.manifest"))],
     day: Annotated[
-        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to plan from.")
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.batch_date"))
     ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for portfolio.json, "
-                                      "portfolio.xlsx and one folder per campaign.")],
+    out: Annotated[Path, typer.Option("--out", help=t("cli.help.out_batch"))],
     scheduler: Annotated[
-        str | None, typer.Option("--scheduler", help="Dask scheduler, e.g. tcp://host:8786 "
-                                 "(default: a process pool on this machine).")
+        str | None, typer.Option("--scheduler", help=t("cli.help.scheduler"))
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Local pool size (default: one "
-                                 "per core).")
+        int | None, typer.Option("--workers", min=1, help=t("cli.help.workers"))
     ] = None,
     lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help="Seconds each campaign waits for another "
-                            "run writing its store.")
+        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
     ] = 30.0,
+    lang: LangOpt = None,
 ) -> None:
     """Plan or re-plan every campaign of a portfolio in parallel; exit 6 if any failed."""
 
@@ -315,8 +357,8 @@ def batch(
         )
 
         tasks = read_manifest(manifest, day.date(), out, lock_timeout=lock_timeout)
-        where = scheduler or f"{pool_size(workers, len(tasks))} local worker(s)"
-        label = f"{len(tasks)} campaign(s) on {where}"
+        where = scheduler or t("cli.batch_local", workers=pool_size(workers, len(tasks)))
+        label = t("cli.batch_progress", count=len(tasks), where=where)
         if not sys.stderr.isatty():  # a cron log gets one line, not a bar
             typer.echo(label, err=True)
         with typer.progressbar(length=len(tasks), label=label, file=sys.stderr, show_pos=True,
@@ -327,10 +369,10 @@ def batch(
             typer.echo(f"{result.name}: {result.message.splitlines()[0]}")
         written = write_portfolio(portfolio, out, inputs=(manifest,))
         for path in written.values():
-            typer.echo(f"wrote {path}")
+            typer.echo(t("cli.wrote", path=path))
         check_portfolio(portfolio, written["json"])
 
-    _guard(run)
+    _guard(run, lang)
 
 
 def main() -> None:

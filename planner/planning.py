@@ -6,11 +6,12 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.models import DailySpend, Order, Plan, Reason, Video, VideoScore, VideoSummary
-from planner.optimiser import SolveResult, solve
+from planner.optimiser import SolveResult, amplification_name, daily_cap_name, solve
 from planner.response import (
     KYUAN,
     NO_SIGNALS,
@@ -22,7 +23,7 @@ from planner.response import (
 )
 from planner.rules import Assessment, assess_video, reason
 from planner.scheduled import expected_roster
-from planner.tools import SEEDING_TOOLS, Tool
+from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
 
 
 def assess_roster(videos: Sequence[Video], campaign: Campaign,
@@ -102,6 +103,46 @@ def _round_spend(p: Purchase, thousand_yuan: float, campaign: Campaign) -> float
     if rounded < minimum <= yuan + 0.01:
         rounded = minimum
     return float(rounded) if rounded >= max(minimum, step) else 0.0
+
+
+def rounded_spend(response: ResponseModel, result: SolveResult,
+                  campaign: Campaign) -> dict[int, float]:
+    """Each purchase's spend in whole yuan and order steps, losing as little as possible.
+
+    Rounding every purchase down loses up to a step each (hundreds of yuan over a
+    campaign of daily orders). The yuan rounded away on a day and tool go back, a step
+    at a time, to that day's purchases of the tool with the largest remainders
+    (largest-remainder rounding), so no day, tool or budget total grows past what the
+    solver bought. Purchases on a video at its reach limit, harvesting when the
+    audience pool binds, and multi-day orders are only rounded down.
+    """
+    spend: dict[int, float] = {}
+    raw_of: dict[int, float] = {}
+    groups: dict[tuple[date, Tool], list[Purchase]] = defaultdict(list)
+    for p in response.purchases:
+        raw = result.spend.get(p.index, 0.0) * KYUAN
+        if raw <= 0:
+            continue
+        spend[p.index] = _round_spend(p, raw / KYUAN, campaign)
+        raw_of[p.index] = raw
+        if spend[p.index] > 0 and len(p.days) == 1:
+            groups[(p.days[0], p.tool)].append(p)
+    tight = set(result.tight)
+    family = result.model.family_of
+    pool_binds = any(family.get(name) == "audience_pool" for name in tight)
+    for (_, tool), items in groups.items():
+        step = campaign.tools[tool].order_step
+        left = sum(raw_of[p.index] - spend[p.index] for p in items)
+        for p in sorted(items, key=lambda p: spend[p.index] - raw_of[p.index]):
+            if left < step - 1e-6:
+                break
+            if (amplification_name(p.video_id) in tight
+                    or (pool_binds and p.tool in HARVESTING_TOOLS)
+                    or spend[p.index] + step > p.capacity * KYUAN + 1e-6):
+                continue
+            spend[p.index] += step
+            left -= step
+    return spend
 
 
 def _gmv_of(p: Purchase, yuan: float) -> float:
@@ -195,8 +236,9 @@ def lay_out(
     names = {a.video.video_id: a.video.kol_name for a in assessments}
     # Daily tools: group consecutive days with the same mode and targeting into one order.
     runs: dict[tuple[str, Tool], list[tuple[Purchase, float, float]]] = defaultdict(list)
+    rounded = rounded_spend(response, result, campaign)
     for p in response.purchases:
-        yuan = _round_spend(p, result.spend.get(p.index, 0.0), campaign)
+        yuan = rounded.get(p.index, 0.0)
         if yuan <= 0:
             continue
         gmv = _gmv_of(p, yuan)
@@ -259,6 +301,7 @@ def lay_out(
     everything = response.kol_fees * KYUAN + total_spend
     unspent = max(0.0, campaign.budget - total_spend)
     status = result.status if total_spend > 0 else "no_spend"
+    bursts = burst_verdicts(assessments, response, result, campaign)
     return Plan(
         campaign=campaign.name,
         chain=campaign.chain.value,
@@ -291,7 +334,7 @@ def lay_out(
                 traffic_roi=round(a.scores.traffic_roi, 4),
                 tier=a.scores.tier,
                 eligible_tools=sorted(a.eligible),
-                reasons=a.reasons,
+                reasons=[*a.reasons, *bursts.get(a.video.video_id, ())],
             )
             for a in assessments
         ],
@@ -304,12 +347,14 @@ def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,
     last = items[-1][0]
     budget = sum(yuan for _, yuan, _ in items)
     gmv = sum(g for _, _, g in items)
+    # One sentence per rule, as on the order's first day ("published 16 days ago"), not
+    # one per day of a long order.
     reasons: list[Reason] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     for p, _, _ in items:
         for r in p.reasons:
-            if (r.code, r.text) not in seen:
-                seen.add((r.code, r.text))
+            if r.code not in seen:
+                seen.add(r.code)
                 reasons.append(r)
     if not first.is_content_service and len(items) > 1:
         reasons.append(
@@ -329,6 +374,69 @@ def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,
         expected_gmv=round(gmv, 2),
         reasons=reasons,
     )
+
+
+def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
+                   result: SolveResult, campaign: Campaign) -> dict[str, list[Reason]]:
+    """Per burst video whose first burst day got less than a burst aims at, the limit
+    that took the money (a burst the rules allow is funded unless something binds)."""
+    rules = campaign.rules
+    target = rules.burst_day_target
+    paid_days = set(response.days)
+    tight = set(result.tight)
+    spent_on: dict[date, float] = defaultdict(float)
+    dou_plus: dict[tuple[str, date], Purchase] = {}
+    for p in response.purchases:
+        spend = result.spend.get(p.index, 0.0)
+        for day, share in zip(p.days, p.day_shares, strict=True):
+            spent_on[day] += spend * share * KYUAN
+        if p.tool is Tool.DOU_PLUS:
+            dou_plus[(p.video_id, p.days[0])] = p
+    for f in response.fixed:
+        for day, spend in f.day_spend.items():
+            spent_on[day] += spend * KYUAN
+    verdicts: dict[str, list[Reason]] = {}
+    for a in assessments:
+        if not a.burst or Tool.DOU_PLUS not in a.eligible:
+            continue
+        video_id = a.video.video_id
+        window = [a.video.publish_date + timedelta(days=i)
+                  for i in range(rules.burst_window_days)]
+        days = [d for d in window if d in paid_days]
+        if not days:
+            first = min(paid_days) if paid_days else campaign.start
+            verdicts[video_id] = [reason(
+                "burst_limited",
+                f"burst window {window[0]}..{window[-1]} is over before paid traffic starts "
+                f"on {first}: no burst order; Dou+ follows the standard rules")]
+            continue
+        day = days[0]
+        bought = dou_plus.get((video_id, day))
+        spent = result.spend.get(bought.index, 0.0) * KYUAN if bought is not None else 0.0
+        if spent >= target - 1.0:
+            continue
+        if bought is None:
+            limit = ("no Dou+ can be bought that day (a big-sale day leaves Dou+ almost no "
+                     "volume)" if campaign.sale_on(day) else "no Dou+ order is open that day")
+        elif spent >= bought.capacity * KYUAN - 1.0:
+            limit = (f"the most Dou+ can buy on it that day "
+                     f"({bought.capacity * KYUAN:,.0f} yuan at its first-2h ROI)")
+        elif daily_cap_name(day) in tight:
+            limit = (f"the daily cap of {campaign.daily_cap or 0:,.0f} yuan, reached that day "
+                     f"({spent_on[day]:,.0f} yuan in all)")
+        elif amplification_name(video_id) in tight:
+            limit = (f"the video's reach limit ({rules.max_amplification:g}x its natural "
+                     "plays)")
+        elif "budget" in tight:
+            limit = (f"the budget: other purchases earn more than its ROI "
+                     f"{bought.seg_roi[0]:.2f} that day")
+        else:
+            limit = f"its falling returns past ROI {p.seg_roi[-1]:.2f}"
+        verdicts[video_id] = [reason(
+            "burst_limited",
+            f"burst day {day}: {spent:,.0f} of the {target:,.0f} yuan a burst aims at, held "
+            f"back by {limit}")]
+    return verdicts
 
 
 def describe_binding(

@@ -23,6 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import numpy as np
+import numpy.typing as npt
+
 from planner.config import BigSale, Campaign, Commitment
 from planner.errors import InputError, Problem
 from planner.models import Mode, Reason, Video
@@ -170,7 +173,7 @@ def day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
 
 
 class Economics:
-    """ROI, capacity and reach of a video's purchase on a day (``tool_economics``).
+    """ROI, capacity and reach of a video's purchase on a day.
 
     The per-day terms depend only on the tool and the day, and a roster asks for
     them once per video: they are worked out once and remembered.
@@ -180,9 +183,11 @@ class Economics:
         self.campaign = campaign
         self._terms: dict[tuple[Tool, date], _DayTerms] = {}
         response = campaign.response
-        self._segments = tuple(zip(response.segment_widths, response.segment_roi, strict=True))
-        self._best_factor = max(response.segment_roi)
-        self._total_share = sum(response.segment_widths)
+        # (share of capacity, share of ROI) per segment of diminishing returns; a segment
+        # of zero width buys nothing and is left out.
+        self.segment_shape = tuple((share, factor) for share, factor in zip(
+            response.segment_widths, response.segment_roi, strict=True) if share > 0)
+        self.total_share = sum(response.segment_widths)
         self.floor = campaign.effective_roi_floor
 
     def terms(self, tool: Tool, day: date) -> _DayTerms:
@@ -206,34 +211,23 @@ class Economics:
         # What a day can take in yuan is the normal day's: a higher sale price buys fewer
         # impressions with it, never more money into the same tool.
         capacity = impressions / 1000.0 * t.base_cpm / KYUAN
-        return self.roi(scores, tool, day), capacity, self.impressions_per_kyuan(tool, day)
+        return (self.roi_of_gpm(scores.gpm, tool, day), capacity,
+                self.impressions_per_kyuan(tool, day))
 
     def impressions_per_kyuan(self, tool: Tool, day: date) -> float:
         """Paid impressions a thousand yuan buys on ``day`` (at that day's price)."""
         return KYUAN * 1000.0 / self.terms(tool, day).cpm
-
-    def roi(self, scores: VideoScores, tool: Tool, day: date) -> float:
-        """The ROI part of ``of``: cheap enough to skip cells below the floor early."""
-        return self.roi_of_gpm(scores.gpm, tool, day)
 
     def roi_of_gpm(self, gpm: float, tool: Tool, day: date) -> float:
         """ROI of a tool on a day for content that sells ``gpm`` per 1,000 natural plays."""
         t = self.terms(tool, day)
         return gpm * t.efficiency * t.conversion / t.cpm
 
-    def too_small(self, capacity: float, min_order: float) -> bool:
-        """True when even every segment of this capacity is under the minimum order."""
-        return capacity * self._total_share * KYUAN < min_order
-
-    def below_floor(self, roi: float) -> bool:
-        """True when even the best segment of this ROI is under the floor."""
-        return roi * self._best_factor < self.floor
-
     def segments(self, roi: float, capacity: float) -> tuple[list[float], list[float]]:
         """Cut a capacity into the configured segments, dropping those below the ROI floor."""
         rois: list[float] = []
         widths: list[float] = []
-        for share, factor in self._segments:
+        for share, factor in self.segment_shape:
             seg_roi = roi * factor
             if seg_roi < self.floor or capacity * share <= 1e-9:
                 continue
@@ -419,6 +413,11 @@ def build_response_model(
 
     purchases: list[Purchase] = []
     days = [d for d in campaign.days() if d >= plan_date]
+    grids = {
+        tool: _DailyGrid.of(tool, [a for a in assessments if tool in a.eligible], days,
+                            economics, signals, fixed_by_cell, blocked_dou_plus)
+        for tool in campaign.chain_tools() if tool is not Tool.CONTENT_SERVICE
+    }
     for assessment in assessments:
         video = assessment.video
         for tool in sorted(assessment.eligible):
@@ -433,33 +432,9 @@ def build_response_model(
                     )
                 )
                 continue
-            # Nothing is bought on a video before it is published [seed].
-            first_day = max(plan_date, video.publish_date)
-            burst = assessment.burst or video.video_id in signals.burst
-            if tool is Tool.DOU_PLUS and not burst and assessment.dou_plus_first_day is not None:
-                first_day = max(first_day, assessment.dou_plus_first_day)
-            burst_until = (video.publish_date + timedelta(days=campaign.rules.burst_window_days)
-                           if tool is Tool.DOU_PLUS and burst else None)
-            # ROI changes only with the sale: judge the floor once per sale (None = normal).
-            below: dict[str | None, bool] = {}
-            for day in days:
-                if day < first_day or (video.video_id, tool, day) in fixed_by_cell:
-                    continue  # a booked order already runs this video, tool and day
-                if tool is Tool.DOU_PLUS and (video.video_id, day) in blocked_dou_plus:
-                    continue
-                sale = economics.terms(tool, day).sale
-                sale_name = sale.name if sale is not None else None
-                if burst_until is not None and day < burst_until:
-                    pass  # a burst day is judged on its first hours (_daily_purchase)
-                elif sale_name not in below:
-                    below[sale_name] = economics.below_floor(
-                        economics.roi(assessment.scores, tool, day) * multiplier)
-                if (burst_until is None or day >= burst_until) and below[sale_name]:
-                    continue
-                purchase = _daily_purchase(assessment, tool, day, economics, signals,
-                                           multiplier, learned, burst, len(purchases))
-                if purchase is not None:
-                    purchases.append(purchase)
+            for cell in grids[tool].cells.get(video.video_id, ()):
+                purchases.append(_daily_purchase(assessment, tool, grids[tool], cell,
+                                                 signals, learned, len(purchases)))
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
     room: dict[str, float] = {}
     for a in assessments:
@@ -479,46 +454,141 @@ def build_response_model(
     )
 
 
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass
+class _DailyGrid:
+    """One daily tool's candidates: every eligible video x planned day, worked out at once.
+
+    ROI, capacity and the order checks are arrays over (video, day); only the cells
+    that survive every check (published, not booked, above the floor, room for a
+    minimum order) become purchases. Same figures as judging one cell at a time.
+    """
+
+    campaign: Campaign
+    tool: Tool
+    days: list[date]
+    # Per video, the cells kept: (day index, ROI, capacity, segments above the floor,
+    # burst day).
+    cells: dict[str, list[tuple[int, float, float, int, bool]]]
+    segment_shape: tuple[tuple[float, float], ...]
+    impressions_per_kyuan: list[float]  # per day
+    sales: list[BigSale | None]
+
+    @classmethod
+    def of(cls, tool: Tool, assessments: list[Assessment], days: list[date],
+           economics: Economics, signals: Signals,
+           fixed_by_cell: dict[tuple[str, Tool, date], float],
+           blocked_dou_plus: set[tuple[str, date]]) -> _DailyGrid:
+        campaign = economics.campaign
+        rules, cfg = campaign.rules, campaign.tools[tool]
+        terms = [economics.terms(tool, d) for d in days]
+        roi_factor = np.array([t.efficiency * t.conversion / t.cpm for t in terms])
+        # Natural plays -> thousand yuan a day can take: a sale's volume in yuan is the
+        # normal day's (a higher sale price buys fewer impressions with it).
+        capacity_factor = np.array(
+            [t.daily_reach * t.capacity_mult * t.base_cpm / 1000.0 / KYUAN for t in terms])
+        ordinal = np.array([d.toordinal() for d in days], dtype=np.int64)
+
+        videos = [a.video for a in assessments]
+        scores = [a.scores for a in assessments]
+        published = np.array([v.publish_date.toordinal() for v in videos], dtype=np.int64)
+        age = ordinal[None, :] - published[:, None]
+        half_life = np.array([s.half_life_days for s in scores])
+        fresh = 0.5 ** (np.maximum(age, 0) / half_life[:, None])
+        plays = np.array([(v.natural_plays or 0.0) * s.weight_factor
+                          for v, s in zip(videos, scores, strict=True)])
+        capacity = plays[:, None] * fresh * capacity_factor[None, :]
+        roi = np.array([s.gpm for s in scores])[:, None] * roi_factor[None, :]
+
+        # Nothing is bought on a video before it is published [seed]; standard Dou+
+        # waits for its first day unless the video bursts.
+        burst = np.array([tool is Tool.DOU_PLUS and (a.burst or a.video.video_id
+                                                     in signals.burst)
+                          for a in assessments], dtype=bool)
+        first = np.array([
+            max(a.video.publish_date, a.dou_plus_first_day)
+            if tool is Tool.DOU_PLUS and not b and a.dou_plus_first_day is not None
+            else a.video.publish_date
+            for a, b in zip(assessments, burst.tolist(), strict=True)
+        ], dtype=object)
+        first_ordinal = np.array([d.toordinal() for d in first], dtype=np.int64)
+        burst_day = burst[:, None] & (age < rules.burst_window_days)
+        # A burst day buys on its first hours' sales (the Dou+ model of the burst) [seed].
+        first_2h = np.array([(s.first_2h_roi or 0.0) * campaign.reference_cpm
+                             if s.first_2h_roi is not None else np.nan for s in scores])
+        burst_roi = first_2h[:, None] * roi_factor[None, :]
+        lifted = burst_day & ~np.isnan(burst_roi)
+        roi = np.where(lifted, np.fmax(roi, burst_roi), roi)
+        multiplier = np.array([signals.roi_multiplier.get((v.video_id, tool), 1.0)
+                               for v in videos])
+        roi = roi * multiplier[:, None]
+        capacity = np.where(burst_day, np.maximum(capacity, rules.burst_day_target / KYUAN),
+                            capacity)
+        if cfg.max_daily is not None:
+            capacity = np.minimum(capacity, cfg.max_daily / KYUAN)
+
+        # Segment ROIs only fall (validated), so the segments above the floor are the first
+        # ``count``; segments of zero width are left out of the shape (Economics).
+        floor = economics.floor
+        count = np.zeros(roi.shape, dtype=np.int64)
+        for _, factor in economics.segment_shape:
+            count += roi * factor >= floor
+        cumulative = np.concatenate(([0.0], np.cumsum([s for s, _ in economics.segment_shape])))
+        kept_width = capacity * cumulative[count]
+        smallest = min(s for s, _ in economics.segment_shape)
+
+        keep = (age >= 0) & (ordinal[None, :] >= first_ordinal[:, None])
+        keep &= (count > 0) & (capacity * smallest > 1e-9)
+        keep &= ~(capacity * economics.total_share * KYUAN < cfg.min_order)
+        keep &= kept_width * KYUAN >= cfg.min_order
+        row_of = {v.video_id: i for i, v in enumerate(videos)}
+        day_of = {d: j for j, d in enumerate(days)}
+        for video_id, booked_tool, day in fixed_by_cell:
+            if booked_tool is tool and video_id in row_of and day in day_of:
+                keep[row_of[video_id], day_of[day]] = False  # a booked order runs it
+        if tool is Tool.DOU_PLUS:
+            for video_id, day in blocked_dou_plus:
+                if video_id in row_of and day in day_of:
+                    keep[row_of[video_id], day_of[day]] = False
+        # Only the kept cells leave numpy (row-major: video, then day).
+        rows, cols = np.nonzero(keep)
+        ids = [v.video_id for v in videos]
+        cells: dict[str, list[tuple[int, float, float, int, bool]]] = {}
+        for row, col, cell_roi, cell_capacity, cell_count, is_burst in zip(
+                rows.tolist(), cols.tolist(), roi[rows, cols].tolist(),
+                capacity[rows, cols].tolist(), count[rows, cols].tolist(),
+                burst_day[rows, cols].tolist(), strict=True):
+            cells.setdefault(ids[row], []).append(
+                (col, cell_roi, cell_capacity, cell_count, is_burst))
+        return cls(campaign=campaign, tool=tool, days=days, cells=cells,
+                   segment_shape=economics.segment_shape,
+                   impressions_per_kyuan=[KYUAN * 1000.0 / t.cpm for t in terms],
+                   sales=[t.sale for t in terms])
+
+
 def _daily_purchase(
     assessment: Assessment,
     tool: Tool,
-    day: date,
-    economics: Economics,
+    grid: _DailyGrid,
+    cell: tuple[int, float, float, int, bool],
     signals: Signals,
-    multiplier: float,
     learned: list[Reason],
-    burst: bool,
     index: int,
-) -> Purchase | None:
-    """One video, daily tool and day; None when nothing above the floor fits an order."""
-    video, scores, campaign = assessment.video, assessment.scores, economics.campaign
-    cfg = campaign.tools[tool]
-    roi, capacity, imp_per_k = economics.of(video, scores, tool, day)
-    burst_day = (
-        tool is Tool.DOU_PLUS
-        and burst
-        and (day - video.publish_date).days < campaign.rules.burst_window_days
-    )
-    if burst_day and scores.first_2h_roi is not None:
-        # Burst mode buys on the first hours' sales (the Dou+ model of the burst) [seed].
-        roi = max(roi, economics.roi_of_gpm(scores.first_2h_roi * campaign.reference_cpm,
-                                            tool, day))
-    roi *= multiplier
-    if economics.below_floor(roi):
-        return None
-    if burst_day:
-        capacity = max(capacity, campaign.rules.burst_day_target / KYUAN)
-    if cfg.max_daily is not None:
-        capacity = min(capacity, cfg.max_daily / KYUAN)
-    if economics.too_small(capacity, cfg.min_order):
-        return None
-    seg_roi, seg_width = economics.segments(roi, capacity)
-    if not seg_width or sum(seg_width) * KYUAN < cfg.min_order:
-        return None
+) -> Purchase:
+    """One video, daily tool and day the grid kept, with its segments and reasons."""
+    video, scores = assessment.video, assessment.scores
+    day_index, roi, capacity, count, burst_day = cell
+    shape = grid.segment_shape[:count]
+    seg_roi = [roi * factor for _, factor in shape]
+    seg_width = [capacity * share for share, _ in shape]
+    day = grid.days[day_index]
+    campaign = grid.campaign
     why: list[Reason] = list(learned)
     mode: Mode | None = None
     targeting: str | None = None
-    sale = economics.terms(tool, day).sale
+    sale = grid.sales[day_index]
     if tool is Tool.DOU_PLUS:
         if burst_day:
             why.append(
@@ -557,10 +627,10 @@ def _daily_purchase(
         days=(day,),
         day_shares=(1.0,),
         booking_date=day,
-        min_order=cfg.min_order / KYUAN,
+        min_order=campaign.tools[tool].min_order / KYUAN,
         seg_roi=seg_roi,
         seg_width=seg_width,
-        impressions_per_kyuan=imp_per_k,
+        impressions_per_kyuan=grid.impressions_per_kyuan[day_index],
         seeding=tool in SEEDING_TOOLS,
         mode=mode,
         targeting=targeting,

@@ -48,6 +48,8 @@ REASON_CODES: dict[str, str] = {
     "dou_plus_standard_start": "Standard Dou+ starts 3 days after publishing, once natural "
     "traffic is used up; 24-hour orders.",
     "burst_first_2h": "Large KOL with a strong first 2 hours: burst Dou+ from day one.",
+    "burst_limited": "The burst day got less than a burst aims at: names the limit that took "
+    "the money.",
     "smart_mode": "Smart Dou+: >500k followers, account has weight, video <=15 days old.",
     "targeted_small_kol": "Targeted Dou+: the KOL has 500k followers or fewer.",
     "targeted_low_weight": "Targeted Dou+: the account's median plays show little weight.",

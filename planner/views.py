@@ -23,20 +23,21 @@ from pydantic import BaseModel, ValidationError
 
 from planner.config import BigSale, Campaign, Commitment
 from planner.errors import Problem
+from planner.i18n import (
+    chain_name,
+    mode_name,
+    money,
+    reason_text,
+    status_name,
+    t,
+    tier_name,
+    tool_name,
+    yuan_exact,
+)
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
 from planner.sweep import TargetResult
-from planner.tools import CHAIN_TOOLS, TOOL_LABEL_ZH, Chain, Tool
-
-TOOL_NAMES: Final[dict[Tool, str]] = {
-    Tool.DOU_PLUS: "Dou+",
-    Tool.CONTENT_SERVICE: "Content service",
-    Tool.KOL_BIDDING: "KOL bidding",
-    Tool.SUIXINTUI: "Suixintui",
-    Tool.QIANCHUAN: "Qianchuan",
-    Tool.AD_FEED: "AD feed",
-    Tool.UNI_DESK: "UD",
-}
+from planner.tools import CHAIN_TOOLS, Chain, Tool
 
 TIERS: Final[tuple[str, ...]] = ("koc", "tail", "mid", "head", "super_head")
 
@@ -44,11 +45,8 @@ FloorMode = Literal["roi_floor", "break_even"]
 
 
 def tool_label(tool: Tool | str) -> str:
-    """'Content service 内容服务': the English name and the back-end's Chinese name."""
-    t = Tool(tool)
-    zh = TOOL_LABEL_ZH.get(t, "")
-    name = TOOL_NAMES[t]
-    return name if zh.lower() == name.lower() or not zh else f"{name} {zh}"
+    """The tool as buyers name it, one name per language: 内容服务 / Content service."""
+    return tool_name(Tool(tool))
 
 
 def chains_of(tool: Tool) -> str:
@@ -71,38 +69,40 @@ class Metric:
 
 
 def yuan(amount: float) -> str:
-    return f"¥{amount:,.0f}"
+    """Exact yuan: '¥2,999,633' (orders, the grid, downloads)."""
+    return yuan_exact(amount)
 
 
 def headline(plan: Plan) -> list[Metric]:
-    """Spend, expected GMV, ROI, seeding share, solver status and gap, unspent."""
+    """Spend, expected GMV, ROI, seeding share, solver status and gap, unspent.
+
+    Amounts read in 万 at a glance; the help under each gives the exact yuan.
+    """
     return [
-        Metric("Spend", yuan(plan.total_spend), f"of the {yuan(plan.budget)} budget"),
+        Metric(t("metric.spend"), money(plan.total_spend),
+               t("metric.spend_help", spend=yuan(plan.total_spend), budget=yuan(plan.budget))),
         Metric(
-            "Expected GMV",
-            yuan(plan.expected_gmv),
-            f"the solver's proven bound is {yuan(plan.bound_gmv)}",
+            t("metric.expected_gmv"),
+            money(plan.expected_gmv),
+            t("metric.expected_gmv_help", gmv=yuan(plan.expected_gmv),
+              bound=yuan(plan.bound_gmv)),
         ),
         Metric(
-            "Expected ROI",
+            t("metric.expected_roi"),
             f"{plan.expected_roi:.2f}",
-            f"expected GMV / spend; ROI floor {plan.roi_floor:.2f} ({plan.roi_floor_source})",
+            t("metric.expected_roi_help", floor=f"{plan.roi_floor:.2f}",
+              source=plan.roi_floor_source),
         ),
+        Metric(t("metric.seeding_share"), f"{plan.seeding_share:.1%}",
+               t("metric.seeding_share_help")),
         Metric(
-            "Seeding share",
-            f"{plan.seeding_share:.1%}",
-            "KOL fees + Influence tools (Dou+, content service, KOL bidding, Suixintui) "
-            "as a share of all spend",
+            t("metric.status"),
+            status_name(plan.status),
+            t("metric.status_help", solver=plan.solver, seconds=f"{plan.solve_seconds:.1f}"),
+            delta=t("metric.gap", gap=f"{plan.gap:.3%}"),
         ),
-        Metric(
-            "Solver status",
-            plan.status,
-            f"{plan.solver}, solved in {plan.solve_seconds:.1f} s. 'optimal' = proven within "
-            "the campaign's solver.relative_gap; the gap is how far the plan's GMV may be "
-            "below the best possible.",
-            delta=f"gap {plan.gap:.3%}",
-        ),
-        Metric("Unspent", yuan(plan.unspent), "budget not allocated to any order"),
+        Metric(t("metric.unspent"), money(plan.unspent),
+               t("metric.unspent_help", unspent=yuan(plan.unspent))),
     ]
 
 
@@ -110,7 +110,8 @@ def headline(plan: Plan) -> list[Metric]:
 
 
 def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
-    return sep.join(f"{r.code}: {r.text}" for r in reasons)
+    """Each reason in the buyer's words, after its stable code."""
+    return sep.join(f"{r.code}: {reason_text(r)}" for r in reasons)
 
 
 def kol_names(videos: Iterable[Video]) -> dict[str, str]:
@@ -136,7 +137,7 @@ def orders_frame(orders: Sequence[Order], names: Mapping[str, str]) -> pd.DataFr
             "budget": o.budget,
             "expected_gmv": o.expected_gmv,
             "expected_roi": o.expected_gmv / o.budget if o.budget else math.nan,
-            "mode": o.mode or "",
+            "mode": mode_name(o.mode),
             "targeting": o.targeting or "",
             "fixed": o.fixed,
             "reasons": reasons_text(o.reasons),
@@ -159,6 +160,21 @@ def daily_by_tool(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["date", "tool", "spend"])
 
 
+def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str, str]:
+    """The label a video's bar carries: its KOL's name, plus the video id when that KOL
+    has several videos (or no name), so every label is unique."""
+    ids = list(dict.fromkeys(video_ids))
+    counts: dict[str, int] = {}
+    for vid in ids:
+        name = names.get(vid, "")
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        vid: names[vid] if names.get(vid) and counts[names[vid]] == 1
+        else f"{names.get(vid, '')} · {vid}".strip(" ·")
+        for vid in ids
+    }
+
+
 def per_video(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
     """Spend and expected GMV per video that gets any, best GMV first."""
     spend: dict[str, float] = {}
@@ -175,18 +191,22 @@ def per_video(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
         }
         for vid in sorted(spend, key=lambda v: (-gmv[v], v))
     ]
-    return pd.DataFrame(rows, columns=["video_id", "kol_name", "spend", "expected_gmv"])
+    frame = pd.DataFrame(rows, columns=["video_id", "kol_name", "spend", "expected_gmv"])
+    labels = video_labels(frame["video_id"], names)
+    frame["label"] = frame["video_id"].map(labels)
+    return frame
 
 
 def per_video_long(frame: pd.DataFrame) -> pd.DataFrame:
     """``per_video`` in long form (video_id, kol_name, measure, yuan) for grouped bars."""
     long = frame.melt(
-        id_vars=["video_id", "kol_name"],
+        id_vars=["video_id", "kol_name", "label"],
         value_vars=["spend", "expected_gmv"],
         var_name="measure",
         value_name="yuan",
     )
-    long["measure"] = long["measure"].map({"spend": "Spend", "expected_gmv": "Expected GMV"})
+    long["measure"] = long["measure"].map(
+        {"spend": t("chart.spend"), "expected_gmv": t("chart.expected_gmv")})
     return long
 
 
@@ -197,11 +217,14 @@ def roi_against_floor(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
             "video_id": v.video_id,
             "kol_name": names.get(v.video_id, ""),
             "traffic_roi": v.traffic_roi,
-            "verdict": "at or above floor" if v.traffic_roi >= plan.roi_floor else "below floor",
+            "verdict": t("chart.above_floor") if v.traffic_roi >= plan.roi_floor
+            else t("chart.below_floor"),
         }
         for v in sorted(plan.videos, key=lambda v: (-v.traffic_roi, v.video_id))
     ]
-    return pd.DataFrame(rows, columns=["video_id", "kol_name", "traffic_roi", "verdict"])
+    frame = pd.DataFrame(rows, columns=["video_id", "kol_name", "traffic_roi", "verdict"])
+    frame["label"] = frame["video_id"].map(video_labels(frame["video_id"], names))
+    return frame
 
 
 # ------------------------------------------------------------------ roster
@@ -227,12 +250,20 @@ def roster_frame(scores: Sequence[VideoScore]) -> pd.DataFrame:
             "engagement_rate": s.engagement_rate,
             "has_weight": s.has_weight,
             "burst": s.burst,
-            "eligible_tools": [t.value for t in s.eligible_tools],
+            "eligible_tools": [tool.value for tool in s.eligible_tools],
             "verdicts": reasons_text(s.reasons),
         }
         for s in scores
     ]
     return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+
+def roster_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The roster as a buyer reads it: tiers and eligible tools by name (ids stay for filters)."""
+    shown = frame.copy()
+    shown["tier"] = shown["tier"].map(tier_name)
+    shown["eligible_tools"] = shown["eligible_tools"].map(lambda ids: [tool_name(i) for i in ids])
+    return shown
 
 
 def filter_roster(
@@ -316,7 +347,7 @@ def why_not_eligible(video: Video, campaign: Campaign,
 
 def reasons_frame(reasons: Iterable[Reason]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"code": r.code, "reason": r.text} for r in reasons], columns=["code", "reason"]
+        [{"code": r.code, "reason": reason_text(r)} for r in reasons], columns=["code", "reason"]
     )
 
 
@@ -420,13 +451,13 @@ def commitments_frame(campaign: Campaign) -> pd.DataFrame:
 def tools_frame(campaign: Campaign) -> pd.DataFrame:
     rows = [
         {
-            "tool": t.value,
-            "label": tool_label(t),
-            "chains": chains_of(t),
-            "enabled": campaign.tools[t].enabled,
-            "min_order": campaign.tools[t].min_order,
+            "tool": tool.value,
+            "label": tool_label(tool),
+            "chains": t("chain.both") if chains_of(tool) == "both" else chain_name(chains_of(tool)),
+            "enabled": campaign.tools[tool].enabled,
+            "min_order": campaign.tools[tool].min_order,
         }
-        for t in Tool
+        for tool in Tool
     ]
     return pd.DataFrame(rows, columns=list(TOOL_COLUMNS))
 
@@ -642,7 +673,7 @@ def changes_frame(plan: Plan) -> pd.DataFrame:
             "delta": round(c.new_budget - c.old_budget, 2),
             "old_mode": c.old_mode or "",
             "new_mode": c.new_mode or "",
-            "reason": c.reason.text,
+            "reason": reason_text(c.reason),
         }
         for c in sorted(
             plan.changes,
@@ -662,14 +693,14 @@ def topups_frame(plan: Plan) -> pd.DataFrame:
     names = plan_kol_names(plan)
     rows = [
         {
-            "video_id": t.video_id,
-            "kol_name": names.get(t.video_id, ""),
-            "date": t.date,
-            "hours": t.hours,
-            "budget": t.budget,
-            "reason": t.reason.text,
+            "video_id": top.video_id,
+            "kol_name": names.get(top.video_id, ""),
+            "date": top.date,
+            "hours": top.hours,
+            "budget": top.budget,
+            "reason": reason_text(top.reason),
         }
-        for t in plan.topups
+        for top in plan.topups
     ]
     return pd.DataFrame(rows, columns=list(TOPUP_COLUMNS))
 
@@ -702,7 +733,7 @@ def kpi_frame(actuals: pd.DataFrame, videos: Sequence[Video], by: KpiBy) -> pd.D
     """``planner.kpi.kpi_table`` with tools shown by name (``by="tool"``)."""
     table = kpi_table(actuals, videos, by=by)
     if by == "tool":
-        table["tool"] = table["tool"].map(lambda t: tool_label(str(t)))
+        table["tool"] = table["tool"].map(lambda tool: tool_label(str(tool)))
     return table
 
 

@@ -35,6 +35,9 @@ DRY_RUN = "replan_page.dry_run"
 PREVIEW = "replan_page.preview_button"
 RECORD = "replan_page.record_button"
 
+# Written against the English app: PLANNER_LANG=en (the Chinese default: tests/test_app_zh.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown).replace("**", "")
@@ -147,7 +150,7 @@ def test_a_dry_run_shows_the_counts_and_the_new_plan_and_records_nothing(
     assert not at.error
     figures = metrics(at)
     assert (figures["Added"], figures["Restated"], figures["Unchanged"]) == ("2", "0", "0")
-    assert figures["Spend"].startswith("¥2,99")
+    assert figures["Spend"].startswith("¥3.0")  # 300万, in millions in English
     assert figures["Solver status"] in {"optimal", "feasible"}
     assert any("nothing was recorded" in shown(i.value) for i in at.info)
     learned = table_with(at, "learned_roi")
@@ -192,7 +195,7 @@ def test_recording_two_days_shows_the_diff_restatements_and_kpis(tmp_path: Path)
     assert by_day["gmv"].tolist() == [300 + 9600, 200 + 12_000]  # the restated value counts
     at.radio(key="replan_page.kpi_by").set_value("tool").run()
     by_tool = table_with(at, "traffic_roi")
-    assert by_tool is not None and sorted(by_tool["tool"]) == ["Dou+", "KOL bidding 达人竞价"]
+    assert by_tool is not None and sorted(by_tool["tool"]) == ["Dou+", "KOL bidding"]
 
 
 def test_an_unknown_tool_is_listed_with_file_row_and_column(tmp_path: Path) -> None:

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_steps import click
+from app_steps import click, field
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"
@@ -33,6 +34,9 @@ TARGET = "whatif_page.target_button"
 STEP = "whatif_page.step_button"
 CURVE_RESULT = "whatif_page.result.curve"
 YUAN = re.compile(r"\d{1,3}(?:,\d{3})+ yuan")
+
+# Written against the English app: PLANNER_LANG=en (the Chinese default: tests/test_app_zh.py).
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def shown(markdown: str) -> str:
@@ -155,7 +159,7 @@ def test_results_and_inputs_survive_a_visit_to_another_page() -> None:
 
 def test_the_page_works_on_the_campaign_last_planned() -> None:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    at.number_input(key="plan_page.campaign.budget").set_value(4_000_000.0)
+    at.number_input(key=field(at, "budget")).set_value(4_000_000.0)
     at.button(key="plan_page.run_button").click().run()
     assert not at.exception
     at.switch_page(PAGE).run()

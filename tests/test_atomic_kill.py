@@ -126,8 +126,8 @@ def _check_outputs(scenario: Scenario) -> str:
         elif name == "plan.xlsx":
             book = openpyxl.load_workbook(out / name, read_only=True)
             try:
-                assert {"Summary", "Orders"} <= set(book.sheetnames)
-                assert any(True for _ in book["Orders"].iter_rows(max_row=2))
+                assert {"汇总", "订单"} <= set(book.sheetnames)
+                assert any(True for _ in book["订单"].iter_rows(max_row=2))
             finally:
                 book.close()
         else:

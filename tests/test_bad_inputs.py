@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"
 MANIFEST = tomllib.loads((BAD / "cases.toml").read_text("utf-8"))
 runner = CliRunner()
+# The corpus expects the CLI's English words ("warning:", sheet "Orders"): PLANNER_LANG=en.
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @dataclass(frozen=True)

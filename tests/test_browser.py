@@ -3,8 +3,8 @@
 Uses Debian's /usr/bin/chromium through Playwright (``make test`` installs it;
 ``playwright install`` is never run). Without chromium the test is skipped
 on a developer machine and fails under CI, where the setup must provide it.
-The screenshot lands in test-artifacts/browser/ (git-ignored) for a human
-to look at.
+The screenshots land in test-artifacts/browser/ (git-ignored) for a human
+to look at: the Chinese plan at 1280x800 and 1440x900, the re-plan page.
 """
 
 from __future__ import annotations
@@ -53,8 +53,15 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture
-def server() -> Iterator[str]:
-    """A Streamlit server for the app on a free port; its log goes to test-artifacts."""
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A Streamlit server for the app on a free port; its log goes to test-artifacts.
+
+    Chinese unless the test asks for another language (``indirect`` parameter).
+    """
+    lang = getattr(request, "param", None)
+    env = {k: v for k, v in os.environ.items() if k != "PLANNER_LANG"}
+    if lang:
+        env["PLANNER_LANG"] = lang
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing under CI: `make test` installs it (make browser)")
@@ -72,6 +79,7 @@ def server() -> Iterator[str]:
                 "--browser.gatherUsageStats", "false",
             ],
             cwd=ROOT,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -96,48 +104,74 @@ def server() -> Iterator[str]:
                 process.wait(timeout=15)
 
 
-def test_the_sample_plan_renders_in_chromium(server: str) -> None:
+def _external(url: str, server: str) -> bool:
+    return not url.startswith((server, "data:", "blob:", "about:"))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1440, 900)])
+def test_the_chinese_sample_plan_renders_in_chromium(server: str, width: int, height: int) -> None:
+    """The sample plan in Chinese at a laptop's size; screenshots for a person to look at.
+
+    ``plan_<w>x<h>.png`` is the first screen as the buyer sees it, ``..._full.png`` the
+    whole page. Nothing may be fetched from outside the machine.
+    """
     from playwright.sync_api import expect, sync_playwright
 
-    shot = ARTIFACTS / "plan.png"
-    shot.unlink(missing_ok=True)
+    shot = ARTIFACTS / f"plan_{width}x{height}.png"
+    full = ARTIFACTS / f"plan_{width}x{height}_full.png"
+    for path in (shot, full):
+        path.unlink(missing_ok=True)
+    outside: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("request", lambda r: outside.append(r.url) if _external(r.url, server)
+                    else None)
             page.goto(server)
-            page.get_by_role("button", name="Run the plan").click(timeout=PLAN_WAIT_MS)
+            expect(page.get_by_role("heading", name="排期", exact=True)).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            # No Deploy button in the toolbar (client.toolbarMode = "minimal").
+            expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
+            page.get_by_role("button", name="生成排期").click(timeout=PLAN_WAIT_MS)
 
-            expect(page.get_by_role("heading", name="Orders (")).to_be_visible(
+            expect(page.get_by_role("heading", name="订单（")).to_be_visible(
                 timeout=PLAN_WAIT_MS)
             metrics = page.locator('[data-testid="stMetric"]')
-            expect(metrics.filter(has_text="Expected GMV")).to_contain_text("¥")
+            expect(metrics.filter(has_text="预计成交额")).to_contain_text("万")
             # Altair renders into an SVG inside each Vega-Lite chart; bars are SVG paths.
             charts = page.locator('[data-testid="stVegaLiteChart"]')
             expect(charts).to_have_count(3, timeout=PLAN_WAIT_MS)
             for i in range(3):
                 expect(charts.nth(i).locator("svg.marks path").first).to_be_attached()
-            # The orders table: Glide data grid with its canvas, showing the orders.
             tables = page.locator('[data-testid="stDataFrame"]')
-            orders = tables.filter(has_text="Reasons").first
-            expect(orders.locator("canvas").first).to_be_visible()
-            expect(page.get_by_text("What stops more spending")).to_be_visible()
+            grid = tables.filter(has_text="预计ROI").first  # the orders table
+            expect(grid.locator("canvas").first).to_be_visible()
+            # The orders table fits the page: nothing to scroll sideways. Its resizable
+            # frame always reaches 10 px past its box (the resize handle).
+            overflow = grid.evaluate(
+                "el => Math.max(0, ...Array.from(el.querySelectorAll('*'), e =>"
+                " e.clientWidth > 0 ? e.scrollWidth - e.clientWidth : 0))")
+            assert overflow <= 10, f"orders table scrolls sideways by {overflow}px"
+            expect(page.get_by_text("限制继续花费的条件")).to_be_visible()
             expect(page.locator('[data-testid="stException"]')).to_have_count(0)
-
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(shot))
             # The page scrolls inside Streamlit's main block, so grow the window to
             # the page's height to get everything into one screenshot.
-            height = page.evaluate(
+            tall = page.evaluate(
                 "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-            page.set_viewport_size({"width": 1600, "height": int(height)})
+            page.set_viewport_size({"width": width, "height": int(tall)})
             page.wait_for_load_state("networkidle")
             expect(charts.nth(0).locator("svg.marks")).to_be_visible()
-            page.screenshot(path=str(shot), full_page=True)
+            page.screenshot(path=str(full), full_page=True)
         finally:
             browser.close()
-    assert shot.is_file()
-    assert shot.stat().st_size > 100_000  # a full page of tables and charts, not a blank frame
+    assert shot.is_file() and full.stat().st_size > 100_000
+    assert outside == [], f"fetched from outside the machine: {outside}"
 
 
+@pytest.mark.parametrize("server", ["en"], indirect=True)
 def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 

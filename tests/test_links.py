@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from factories import make_campaign, make_video
 from planner.cli import app
+from planner.io.export import column_header
 from planner.links import (
     LINK_COLUMNS,
     PLATFORM_PARAMS,
@@ -195,11 +196,13 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     # v0034's KOL is named "=HYPERLINK(...": the CSV keeps it inert.
     assert links.loc[links["video_id"] == "v0034", "kol_name"].str.startswith("'=").all()
     book = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
-    assert "Links" in book.sheetnames
-    rows = list(book["Links"].iter_rows(values_only=True))
-    assert list(rows[0]) == list(LINK_COLUMNS)
+    assert "追踪链接" in book.sheetnames
+    rows = list(book["追踪链接"].iter_rows(values_only=True))
+    # The sheet's headers read as words; links.csv keeps the column ids.
+    assert list(rows[0]) == [column_header(c) for c in LINK_COLUMNS]
+    assert list(links.columns) == list(LINK_COLUMNS)
     assert [r[0] for r in rows[1:]] == list(links["short_name"])
-    summary = [r[0] for r in book["Summary"].iter_rows(values_only=True)]
-    assert "Next 10,000 yuan" in summary
+    summary = [r[0] for r in book["汇总"].iter_rows(values_only=True)]
+    assert "再加1万元" in summary
     assert plan.marginal and "10,000 yuan" in plan.marginal[0]
     book.close()

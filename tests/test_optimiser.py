@@ -11,7 +11,7 @@ from factories import COLD_HARVEST_TOOLS, PLAN_DATE, make_campaign, make_video
 from planner.errors import InfeasibleError
 from planner.optimiser import backends, build_model, solve, strategy
 from planner.optimiser import model as optimiser_model
-from planner.planning import assess_roster, make_plan
+from planner.planning import assess_roster, make_plan, rounded_spend
 from planner.response import build_response_model
 from planner.tools import CHAIN_TOOLS, Tool
 
@@ -74,6 +74,23 @@ def test_suixintui_orders_are_multiples_of_ten():
     plan = make_plan(roster(), campaign)
     spends = [r.spend for r in plan.daily if r.tool is Tool.SUIXINTUI]
     assert spends and all(round(s) % 10 == 0 for s in spends)
+
+
+def test_rounding_to_order_steps_gives_the_yuan_back_without_passing_a_day_or_tool_total():
+    campaign = sale_campaign(chain="closed_loop", tools={"content_service": {"enabled": False}})
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    result = solve(response, campaign)
+    spend = rounded_spend(response, result, campaign)
+    raw: dict[tuple[date, Tool], float] = defaultdict(float)
+    kept: dict[tuple[date, Tool], float] = defaultdict(float)
+    for p in response.purchases:
+        raw[(p.days[0], p.tool)] += result.spend.get(p.index, 0.0) * 1000
+        kept[(p.days[0], p.tool)] += spend.get(p.index, 0.0)
+        assert spend.get(p.index, 0.0) % campaign.tools[p.tool].order_step == 0
+    assert all(kept[key] <= raw[key] + 1e-6 for key in raw)
+    # What is left on a day and tool is less than one order step (not one per order).
+    assert all(raw[key] - kept[key] < campaign.tools[key[1]].order_step
+               for key in raw if kept[key] > 0)
 
 
 def test_content_service_never_on_the_same_video_and_day_as_dou_plus():

@@ -216,11 +216,10 @@ def test_plan_vs_actual_reports_each_day_against_the_plan_in_force(
 
     book = load_workbook(tmp_path / "day2" / "plan.xlsx", read_only=True)
     try:
-        rows = list(book["Plan vs actual"].iter_rows(values_only=True))
+        rows = list(book["计划对比实际"].iter_rows(values_only=True))
     finally:
         book.close()
-    assert rows[0][:6] == ("date", "video_id", "kol_name", "tool", "planned_spend",
-                           "actual_spend")
+    assert rows[0][:6] == ("日期", "视频ID", "达人", "工具", "计划花费（元）", "实际花费（元）")
     assert len(rows) == len(report) + 1
 
 

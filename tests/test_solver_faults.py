@@ -122,14 +122,23 @@ def test_the_bound_of_a_time_limited_plan_is_a_real_bound(
     assert cut.gap >= (full.expected_gmv - cut.expected_gmv) / full.expected_gmv
 
 
-def test_highs_stopping_on_its_time_limit_is_never_called_optimal(
+def test_highs_stopping_on_its_time_limit_without_a_bound_is_never_called_optimal(
     small_roster: list[Video], campaign: Campaign, reference: Plan,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """PuLP reports 'Optimal' after a time limit; only HiGHS's own verdict may count."""
+    """PuLP reports 'Optimal' after a time limit; only HiGHS's own verdict, or a bound that
+    closes the gap, may count. Here every solve stops early with no dual bound."""
     monkeypatch.setattr(
         highspy.Highs, "getModelStatus", lambda self: highspy.HighsModelStatus.kTimeLimit
     )
+    info = highspy.Highs.getInfo
+
+    def without_bound(self: highspy.Highs) -> Any:
+        found = info(self)
+        found.mip_dual_bound = -float("inf")  # stopped before branch and bound proved any
+        return found
+
+    monkeypatch.setattr(highspy.Highs, "getInfo", without_bound)
     plan = make_plan(small_roster, campaign)
     assert plan.solver == "highs"
     assert plan.status == "feasible"

@@ -209,7 +209,7 @@ def _sweep(tmp_path: Path, *args: str):
     )
 
 
-def test_sweep_command_prints_and_writes_the_curve(tmp_path: Path) -> None:
+def test_sweep_command_prints_and_writes_the_curve(tmp_path: Path, english: None) -> None:
     out = tmp_path / "out"
     result = _sweep(tmp_path, "--budgets", "20000,5w,100000", "--out", str(out))
     assert result.exit_code == 0, result.output

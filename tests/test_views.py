@@ -14,6 +14,7 @@ import pytest
 from factories import make_campaign, make_video
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError
+from planner.i18n import money
 from planner.io.campaign_file import read_campaign
 from planner.io.export import csv_bytes, write_csv
 from planner.io.tables import read_videos
@@ -65,6 +66,9 @@ from planner.views import (
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 
+# Written against English words: PLANNER_LANG=en (Chinese names: tests/test_i18n.py).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture(scope="module")
 def tmall() -> Campaign:
@@ -87,10 +91,15 @@ def plan(videos: list[Video], tmall: Campaign) -> Plan:
     return make_plan(videos, tmall)
 
 
-def test_tool_labels_carry_the_back_end_name_once() -> None:
-    assert tool_label(Tool.CONTENT_SERVICE) == "Content service 内容服务"
-    assert tool_label("dou_plus") == "Dou+"  # DOU+ is the same name in Chinese back ends
+def test_tool_labels_name_each_tool_once_in_the_language_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert tool_label(Tool.CONTENT_SERVICE) == "Content service"
+    assert tool_label("dou_plus") == "Dou+"
     assert tool_label(Tool.UNI_DESK) == "UD"
+    monkeypatch.delenv("PLANNER_LANG")
+    assert tool_label(Tool.CONTENT_SERVICE) == "内容服务"
+    assert tool_label("dou_plus") == "DOU+"
 
 
 def test_headline_lists_the_six_figures_of_the_plan(plan: Plan) -> None:
@@ -98,12 +107,15 @@ def test_headline_lists_the_six_figures_of_the_plan(plan: Plan) -> None:
     assert list(metrics) == [
         "Spend", "Expected GMV", "Expected ROI", "Seeding share", "Solver status", "Unspent",
     ]
-    assert metrics["Spend"].value == f"¥{plan.total_spend:,.0f}"
-    assert metrics["Expected GMV"].value == f"¥{plan.expected_gmv:,.0f}"
+    # Large amounts at a glance; the exact yuan in the help.
+    assert metrics["Spend"].value == money(plan.total_spend)
+    assert f"¥{plan.total_spend:,.0f}" in metrics["Spend"].help
+    assert metrics["Expected GMV"].value == money(plan.expected_gmv)
+    assert f"¥{plan.expected_gmv:,.0f}" in metrics["Expected GMV"].help
     assert metrics["Expected ROI"].value == f"{plan.expected_roi:.2f}"
     assert metrics["Solver status"].value == plan.status
     assert metrics["Solver status"].delta == f"gap {plan.gap:.3%}"
-    assert metrics["Unspent"].value == f"¥{plan.unspent:,.0f}"
+    assert metrics["Unspent"].value == money(plan.unspent)
 
 
 def test_orders_frame_has_one_row_per_order_with_names_and_reasons(
@@ -360,7 +372,7 @@ def test_ingest_metrics_call_replaced_rows_restated() -> None:
 def test_kpi_frame_shows_tools_by_name(videos: list[Video]) -> None:
     actuals = _actuals(DAY_ONE + DAY_TWO)
     by_tool = kpi_frame(actuals, videos, "tool")
-    assert by_tool["tool"].tolist() == ["Dou+", "KOL bidding 达人竞价"]
+    assert by_tool["tool"].tolist() == ["Dou+", "KOL bidding"]
     assert by_tool["traffic_roi"].tolist() == pytest.approx([500 / 2000, 21_000 / 4000])
     assert kpi_frame(actuals, videos, "video")["kol_name"].str.len().gt(0).all()
 

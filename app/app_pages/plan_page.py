@@ -21,9 +21,10 @@ from support import (
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InputError, PlannerError
+from planner.i18n import chain_name, current_lang, money, reason_text, t, tier_name
 from planner.io.replan_job import record_plan
 from planner.io.store import sha256_of
-from planner.models import Plan
+from planner.models import Order, Plan, Reason
 from planner.tools import Chain, Tool
 from planner.views import (
     CampaignForm,
@@ -38,7 +39,6 @@ from planner.views import (
     orders_frame,
     per_video,
     per_video_long,
-    reasons_frame,
     resolve_store_path,
     roi_against_floor,
     tool_label,
@@ -48,8 +48,11 @@ from planner.views import (
 # Session-state names (never used as widget keys).
 FORM_FOR: Final = "plan_page.form_for"
 FORM_SEED: Final = "plan_page.form_seed"
+FORM_KEPT: Final = "plan_page.form_kept"  # (inputs key, the form as last shown)
 RESULT: Final = "plan_page.result"
-# Widget keys all start with this prefix.
+# Widget keys: "plan_page.campaign.<inputs>.<lang>.<field>". The inputs' fingerprint is part of
+# the key, so another campaign gets new widgets: the browser cannot send the old
+# campaign's values back into the new form.
 W: Final = "plan_page.campaign."
 RUN_BUTTON: Final = "plan_page.run_button"
 STORE: Final = "plan_page.store_path"
@@ -58,13 +61,16 @@ DEFAULT_STORE: Final = "out/history.sqlite"  # the Re-plan page's default too
 LOCK_TIMEOUT_S: Final = 30.0
 FORM_SOURCE: Final = "campaign form"
 
-CHAINS: Final = {Chain.TMALL.value: "Douyin -> Tmall (抖音 -> 天猫)",
-                 Chain.CLOSED_LOOP.value: "Douyin closed loop (抖音闭环)"}
-FLOOR_MODES: Final[dict[str, str]] = {
-    "roi_floor": "ROI floor",
-    "break_even": "Break-even from gross margin and return rate",
-}
+FLOOR_MODES: Final = ("roi_floor", "break_even")
 
+
+def field(name: str) -> str:
+    """The widget key of one form field for the inputs the form shows, in this language.
+
+    A new language makes new widgets too (their option labels change); they start
+    from the values the form was left with.
+    """
+    return f"{W}{st.session_state.get(FORM_FOR, '')}.{current_lang()}.{name}"
 
 
 def _day(label: str) -> Any:
@@ -72,24 +78,30 @@ def _day(label: str) -> Any:
 
 
 def _seed_form(inputs: Inputs) -> CampaignForm:
-    """The values the form starts from; reset when the inputs change."""
+    """The values the form starts from: the loaded campaign, or what the buyer left in it."""
     if st.session_state.get(FORM_FOR) != inputs.key:
         for key in [k for k in st.session_state if str(k).startswith(W)]:
             del st.session_state[key]
         st.session_state[FORM_FOR] = inputs.key
-        st.session_state.pop(FORM_SEED, None)
-        st.session_state.pop(RESULT, None)
-    # Widgets lose their state when the buyer visits another page; start again
-    # from the campaign last run, so edits survive a look at the Videos page.
-    if FORM_SEED not in st.session_state or f"{W}budget" not in st.session_state:
+        for name in (FORM_SEED, FORM_KEPT, RESULT):
+            st.session_state.pop(name, None)
+    # Widgets lose their state when the buyer visits another page; start again from the
+    # form as it was left (run or not), so edits survive a look at the Videos page.
+    if FORM_SEED not in st.session_state or field("budget") not in st.session_state:
+        kept = st.session_state.get(FORM_KEPT)
         edited = st.session_state.get(EDITED_STATE)
-        campaign = (
-            edited[1]
-            if isinstance(edited, tuple) and edited[0] == inputs.key
-            else inputs.campaign
-        )
-        st.session_state[FORM_SEED] = form_defaults(campaign)
+        if isinstance(kept, tuple) and kept[0] == inputs.key:
+            st.session_state[FORM_SEED] = kept[1]
+        elif isinstance(edited, tuple) and edited[0] == inputs.key:
+            st.session_state[FORM_SEED] = form_defaults(edited[1])
+        else:
+            st.session_state[FORM_SEED] = form_defaults(inputs.campaign)
     return cast(CampaignForm, st.session_state[FORM_SEED])
+
+
+def _with_wan(label: str, amount: object) -> str:
+    """'投流预算（元） · 300.0万': the typed yuan read back at a glance."""
+    return f"{label} · {money(float(amount))}" if isinstance(amount, int | float) else label
 
 
 def _date(value: object) -> date | None:
@@ -100,101 +112,103 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def campaign_form(inputs: Inputs, seed: CampaignForm) -> CampaignForm | None:
-    """The campaign form; returns the submitted values, or None if not submitted."""
+def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, bool]:
+    """The campaign form: the values it shows, and whether the buyer pressed Run."""
     video_ids = [v.video_id for v in inputs.videos]
-    with st.form("plan_page.campaign_form", border=True):
+    chains = [c.value for c in Chain]
+    with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
-        name = c1.text_input("Name", value=seed.name, key=f"{W}name")
+        name = c1.text_input(t("form.name"), value=seed.name, key=field("name"))
         chain = c2.selectbox(
-            "Chain", list(CHAINS), index=list(CHAINS).index(seed.chain),
-            format_func=CHAINS.__getitem__, key=f"{W}chain",
+            t("form.chain"), chains, index=chains.index(seed.chain),
+            format_func={c: chain_name(c) for c in chains}.__getitem__, key=field("chain"),
         )
         budget = c3.number_input(
-            "Budget (yuan)", min_value=0.0, value=seed.budget, step=50_000.0, format="%.0f",
-            key=f"{W}budget", help="Paid traffic only; KOL fees are not included.",
+            _with_wan(t("form.budget"), st.session_state.get(field("budget"), seed.budget)),
+            min_value=0.0, value=seed.budget, step=50_000.0, format="%.0f",
+            key=field("budget"), help=t("form.budget_help"),
         )
         daily_cap = c4.number_input(
-            "Daily cap (yuan)", min_value=0.0, value=seed.daily_cap, step=10_000.0,
-            format="%.0f", placeholder="no cap", key=f"{W}daily_cap",
-            help="Most the team can spend on one day. Leave empty for no cap.",
+            _with_wan(t("form.daily_cap"), st.session_state.get(field("daily_cap"),
+                                                                seed.daily_cap)),
+            min_value=0.0, value=seed.daily_cap, step=10_000.0,
+            format="%.0f", placeholder=t("form.no_cap"), key=field("daily_cap"),
+            help=t("form.daily_cap_help"),
         )
         c1, c2, c3, c4 = st.columns(4)
-        start = c1.date_input("Start", value=seed.start, key=f"{W}start",
+        start = c1.date_input(t("form.start"), value=seed.start, key=field("start"),
                               format="YYYY-MM-DD")
-        end = c2.date_input("End", value=seed.end, key=f"{W}end", format="YYYY-MM-DD")
+        end = c2.date_input(t("form.end"), value=seed.end, key=field("end"),
+                            format="YYYY-MM-DD")
         plan_date = c3.date_input(
-            "Plan date", value=seed.plan_date, key=f"{W}plan_date", format="YYYY-MM-DD",
-            help="The day you plan on; nothing new is bought before it. Empty = start.",
+            t("form.plan_date"), value=seed.plan_date, key=field("plan_date"),
+            format="YYYY-MM-DD", help=t("form.plan_date_help"),
         )
         seeding = c4.slider(
-            "Min seeding share", 0.0, 1.0, value=seed.min_seeding_share, step=0.05,
-            key=f"{W}min_seeding_share",
-            help="Least share of KOL fees + Influence tools (Dou+, content service, "
-            "KOL bidding, Suixintui) in all spend.",
+            t("form.min_seeding_share"), 0.0, 1.0, value=seed.min_seeding_share, step=0.05,
+            key=field("min_seeding_share"), help=t("form.min_seeding_share_help"),
         )
         c1, c2, c3, c4 = st.columns(4)
         floor_mode = c1.radio(
-            "ROI floor from", list(FLOOR_MODES),
-            index=list(FLOOR_MODES).index(seed.floor_mode),
-            format_func=FLOOR_MODES.__getitem__, key=f"{W}floor_mode",
+            t("form.floor_from"), FLOOR_MODES, index=FLOOR_MODES.index(seed.floor_mode),
+            format_func={m: t(f"form.floor_mode.{m}") for m in FLOOR_MODES}.__getitem__,
+            key=field("floor_mode"),
         )
         roi_floor = c2.number_input(
-            "ROI floor", min_value=0.0, value=seed.roi_floor, step=0.1, format="%.2f",
-            key=f"{W}roi_floor", help="Least traffic ROI worth buying (typically 0.8 or 1.2).",
+            t("form.roi_floor"), min_value=0.0, value=seed.roi_floor, step=0.1, format="%.2f",
+            key=field("roi_floor"), help=t("form.roi_floor_help"),
         )
         margin = c3.number_input(
-            "Gross margin", min_value=0.0, max_value=1.0, value=seed.gross_margin, step=0.05,
-            format="%.2f", placeholder="e.g. 0.60", key=f"{W}gross_margin",
-            help="Break-even floor = 1 / (margin x (1 - return rate)).",
+            t("form.gross_margin"), min_value=0.0, max_value=1.0, value=seed.gross_margin,
+            step=0.05, format="%.2f", placeholder=t("form.gross_margin_placeholder"),
+            key=field("gross_margin"), help=t("form.gross_margin_help"),
         )
         returns = c4.number_input(
-            "Return rate", min_value=0.0, max_value=0.99, value=seed.return_rate, step=0.05,
-            format="%.2f", placeholder="e.g. 0.15", key=f"{W}return_rate",
+            t("form.return_rate"), min_value=0.0, max_value=0.99, value=seed.return_rate,
+            step=0.05, format="%.2f", placeholder=t("form.return_rate_placeholder"),
+            key=field("return_rate"),
         )
 
         sales_tab, booked_tab, tools_tab = st.tabs(
-            ["Big sales (大促)", "Orders already booked (已下单)", "Tools on/off and minimums"]
+            [t("form.tab_sales"), t("form.tab_booked"), t("form.tab_tools")]
         )
         big_sales = sales_tab.data_editor(
-            seed.big_sales, num_rows="dynamic", hide_index=True, key=f"{W}big_sales",
+            seed.big_sales, num_rows="dynamic", hide_index=True, key=field("big_sales"),
             column_config={
-                "name": st.column_config.TextColumn("Sale", required=True),
-                "start": _day("Start"), "end": _day("End"),
+                "name": st.column_config.TextColumn(t("form.sale"), required=True),
+                "start": _day(t("form.start")), "end": _day(t("form.end")),
             },
         )
-        sales_tab.caption("Conversion and auction prices rise on these days; content service "
-                          "for a sale is locked in 30 days ahead.")
+        sales_tab.caption(t("form.sales_caption"))
         commitments = booked_tab.data_editor(
-            seed.commitments, num_rows="dynamic", hide_index=True, key=f"{W}commitments",
+            seed.commitments, num_rows="dynamic", hide_index=True, key=field("commitments"),
             column_config={
                 "video_id": st.column_config.SelectboxColumn(
-                    "Video", options=video_ids, required=True),
+                    t("col.video_id"), options=video_ids, required=True),
                 "tool": st.column_config.SelectboxColumn(
-                    "Tool", options=[t.value for t in Tool], required=True),
-                "start": _day("Start"), "end": _day("End"),
-                "budget": st.column_config.NumberColumn("Budget", min_value=0, format="yen"),
-                "booking_date": _day("Booked on"),
+                    t("form.tool_id"), options=[tool.value for tool in Tool], required=True),
+                "start": _day(t("form.start")), "end": _day(t("form.end")),
+                "budget": st.column_config.NumberColumn(
+                    t("col.budget"), min_value=0, format="localized"),
+                "booking_date": _day(t("col.booking_date")),
             },
         )
-        booked_tab.caption("Booked or spent orders are kept exactly as they are.")
+        booked_tab.caption(t("form.booked_caption"))
         tools = tools_tab.data_editor(
-            seed.tools, num_rows="fixed", hide_index=True, key=f"{W}tools",
+            seed.tools, num_rows="fixed", hide_index=True, key=field("tools"),
             disabled=["tool", "label", "chains"],
             column_config={
-                "tool": "Id", "label": "Tool", "chains": "Chain",
-                "enabled": st.column_config.CheckboxColumn("On"),
+                "tool": t("form.tool_id"), "label": t("col.tool"), "chains": t("form.chain"),
+                "enabled": st.column_config.CheckboxColumn(t("form.enabled")),
                 "min_order": st.column_config.NumberColumn(
-                    "Minimum order (yuan)", min_value=0, format="yen"),
+                    t("form.min_order"), min_value=0, format="localized"),
             },
         )
-        tools_tab.caption("Only the tools of the chosen chain are used.")
-        submitted = st.form_submit_button(
-            "Run the plan", type="primary", icon=":material/play_arrow:", key=RUN_BUTTON
+        tools_tab.caption(t("form.tools_caption"))
+        submitted = st.button(
+            t("form.run"), type="primary", icon=":material/play_arrow:", key=RUN_BUTTON
         )
-    if not submitted:
-        return None
-    return CampaignForm(
+    form = CampaignForm(
         name=str(name or ""),
         chain=str(chain),
         start=_date(start),
@@ -211,6 +225,8 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> CampaignForm | None:
         commitments=commitments,
         tools=tools,
     )
+    st.session_state[FORM_KEPT] = (inputs.key, form)
+    return form, submitted
 
 
 def run_plan(inputs: Inputs, form: CampaignForm) -> None:
@@ -225,11 +241,11 @@ def run_plan(inputs: Inputs, form: CampaignForm) -> None:
         return
     st.session_state[EDITED_STATE] = (inputs.key, campaign)
     try:
-        with st.spinner(f"Planning {len(inputs.videos)} videos over "
-                        f"{len(campaign.days())} days...", show_time=True):
+        with st.spinner(t("plan.planning", videos=len(inputs.videos),
+                          days=len(campaign.days())), show_time=True):
             bundle = plan_bundle(
                 inputs.videos_data, inputs.videos_name,
-                canonical_json(campaign_to_dict(campaign)), FORM_SOURCE,
+                canonical_json(campaign_to_dict(campaign)), FORM_SOURCE, current_lang(),
             )
     except PlannerError as exc:
         st.session_state.pop(RESULT, None)
@@ -245,101 +261,134 @@ def show_headline(plan: Plan) -> None:
             column.metric(metric.label, metric.value, help=metric.help, border=True,
                           delta=metric.delta, delta_color="off", delta_arrow="off")
     if plan.binding:
-        st.markdown("**What stops more spending**\n\n"
+        st.markdown(f"**{t('plan.binding')}**\n\n"
                     + "\n".join(f"- {md(line)}" for line in plan.binding))
 
 
 def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
-    st.subheader("Spend by day and tool")
+    st.subheader(t("plan.spend_by_day"))
     st.altair_chart(
         daily_spend_chart(daily_by_tool(plan), daily_cap=campaign.daily_cap,
                           big_sales=campaign.big_sales),
         width="stretch",
     )
     if campaign.big_sales:
-        st.caption("Shaded: " + ", ".join(
-            f"{md(s.name)} {s.start}..{s.end}" for s in campaign.big_sales)
-            + (" · dashed line: daily cap" if campaign.daily_cap else ""))
-    c1, c2 = st.columns(2)
+        sales = t("list.sep").join(f"{md(s.name)} {s.start}~{s.end}" for s in campaign.big_sales)
+        st.caption(t("plan.sales_shaded", sales=sales)
+                   + (t("plan.cap_dashed") if campaign.daily_cap else ""))
     videos = per_video(plan, names)
-    with c1:
-        st.subheader("Spend and expected GMV per video")
-        st.altair_chart(
-            video_spend_gmv_chart(per_video_long(videos), videos["video_id"].tolist()),
-            width="stretch",
-        )
-    with c2:
-        st.subheader("Traffic ROI against the floor")
-        st.altair_chart(roi_floor_chart(roi_against_floor(plan, names), plan.roi_floor),
-                        width="stretch")
-        st.caption(md(plan.roi_floor_source))
+    st.subheader(t("plan.per_video"))
+    st.altair_chart(
+        video_spend_gmv_chart(per_video_long(videos), videos["label"].tolist()),
+        width="stretch",
+    )
+    st.subheader(t("plan.roi_vs_floor"))
+    st.altair_chart(roi_floor_chart(roi_against_floor(plan, names), plan.roi_floor),
+                    width="stretch")
+    st.caption(md(plan.roi_floor_source))
 
 
-ORDER_COLUMNS: Final[dict[str, Any]] = {
-    "video_id": "Video", "kol_name": "KOL", "tool": "Tool",
-    "start_date": st.column_config.DateColumn("Start", format="YYYY-MM-DD"),
-    "end_date": st.column_config.DateColumn("End", format="YYYY-MM-DD"),
-    "booking_date": st.column_config.DateColumn("Book on", format="YYYY-MM-DD"),
-    "budget": st.column_config.NumberColumn("Budget", format="yen"),
-    "expected_gmv": st.column_config.NumberColumn("Expected GMV", format="yen"),
-    "expected_roi": st.column_config.NumberColumn("ROI", format="%.2f"),
-    "mode": "Mode", "targeting": "Targeting",
-    "fixed": st.column_config.CheckboxColumn("Booked"),
-    "reasons": st.column_config.TextColumn("Reasons", width="large"),
-}
+def order_columns() -> dict[str, Any]:
+    """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
+    day = "MM-DD"
+    return {
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=104),
+        "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
+        "tool": st.column_config.TextColumn(t("col.tool"), width=66),
+        "mode": st.column_config.TextColumn(t("col.mode"), width=66),
+        "start_date": st.column_config.DateColumn(t("col.start_date"), format=day, width=62),
+        "end_date": st.column_config.DateColumn(t("col.end_date"), format=day, width=62),
+        "booking_date": st.column_config.DateColumn(t("col.booking_date"), format=day,
+                                                    width=62),
+        "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
+        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
+                                                      format="localized", width=108),
+        "expected_roi": st.column_config.NumberColumn(t("col.expected_roi"), format="%.2f",
+                                                      width=58),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=50),
+        # Long text is read in the details below the table, where it wraps.
+        "targeting": None,
+        "reasons": None,
+    }
+
+
+def orders_table(orders: list[Order], names: dict[str, str]) -> pd.DataFrame:
+    """``orders_frame`` with whole yuan of expected GMV (the budget is whole yuan already)."""
+    frame = orders_frame(orders, names)
+    frame["expected_gmv"] = frame["expected_gmv"].round(0)
+    return frame
+
+
+ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end_date",
+                      "booking_date", "budget", "expected_gmv", "expected_roi", "fixed")
 
 
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
-    st.subheader(f"Orders ({len(plan.orders)})")
-    st.dataframe(orders_frame(plan.orders, names), hide_index=True,
-                 column_config=ORDER_COLUMNS)
+    st.subheader(t("plan.orders", count=len(plan.orders)))
+    frame = orders_table(plan.orders, names)
+    st.dataframe(frame, hide_index=True, column_config=order_columns(),
+                 column_order=ORDER_ORDER, key="plan_page.orders_table")
+    with st.expander(t("plan.order_details")):
+        details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
+            columns={c: t(f"col.{c}") for c in ("kol_name", "video_id", "tool",
+                                                "targeting", "reasons")})
+        st.table(details)
 
 
 def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
                   names: dict[str, str]) -> None:
-    st.subheader("Why a video gets what it gets")
+    st.subheader(t("plan.why"))
     gmv: dict[str, float] = {}
     for o in plan.orders:
         gmv[o.video_id] = gmv.get(o.video_id, 0.0) + o.expected_gmv
     summaries = {v.video_id: v for v in plan.videos}
     options = sorted(summaries, key=lambda vid: (-gmv.get(vid, -1.0), vid))
     counts = {vid: sum(1 for o in plan.orders if o.video_id == vid) for vid in options}
+    shown = {vid: t("plan.video_option", kol=names.get(vid, ""), video_id=vid,
+                    orders=counts[vid]) for vid in options}
     chosen = st.selectbox(
-        "Video", options, key="plan_page.explain_video",
-        format_func=lambda vid: f"{vid} · {names.get(vid, '')} · {counts[vid]} order(s)",
+        t("plan.video"), options, key=f"plan_page.explain_video.{current_lang()}",
+        format_func=shown.__getitem__,
     )
     if chosen is None:
         return
     summary = summaries[chosen]
     video = next(v for v in inputs.videos if v.video_id == chosen)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Tier", summary.tier.replace("_", "-"))
+    c1.metric(t("col.tier"), tier_name(summary.tier))
     c2.metric("GPM", f"{summary.gpm:,.1f}")
-    c3.metric("Traffic ROI", f"{summary.traffic_roi:.2f}",
-              delta=f"{summary.traffic_roi - plan.roi_floor:+.2f} vs floor")
-    c4.metric("Open tools", str(len(summary.eligible_tools)))
-    st.markdown("**Verdicts**")
-    st.dataframe(reasons_frame(summary.reasons), hide_index=True,
-                 column_config={"code": "Code",
-                                "reason": st.column_config.TextColumn("Reason", width="large")})
+    c3.metric(t("col.traffic_roi"), f"{summary.traffic_roi:.2f}",
+              delta=t("plan.vs_floor", delta=f"{summary.traffic_roi - plan.roi_floor:+.2f}"))
+    c4.metric(t("plan.open_tools"), str(len(summary.eligible_tools)))
+    st.markdown(f"**{t('plan.verdicts')}**")
+    # Lists, not tables: the sentences wrap instead of being cut off.
+    st.markdown(reason_lines(summary.reasons))
     mine = [o for o in plan.orders if o.video_id == chosen]
-    st.markdown(f"**Orders for {md(chosen)}**")
+    st.markdown(f"**{t('plan.orders_for', kol=md(names.get(chosen, '')), video_id=md(chosen))}**")
     if mine:
-        st.dataframe(orders_frame(mine, names), hide_index=True, column_config=ORDER_COLUMNS)
+        st.dataframe(orders_table(mine, names), hide_index=True,
+                     column_config=order_columns(), column_order=ORDER_ORDER)
+        st.markdown("\n".join(
+            f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"
+            + (f" · {md(o.targeting)}" if o.targeting else "")
+            for o in mine))
     else:
-        st.caption("No orders: the plan found better uses for the budget, or no tool is open.")
-    blocked = why_not_eligible(video, campaign)
-    st.markdown("**Tools not open to this video**")
+        st.caption(t("plan.no_orders"))
+    blocked = why_not_eligible(video, campaign, inputs.videos)  # as the plan saw it
+    st.markdown(f"**{t('plan.closed_tools')}**")
     if blocked:
-        st.dataframe(
-            pd.DataFrame([{"tool": tool_label(b.tool), "code": b.reason.code,
-                           "why": b.reason.text} for b in blocked]),
-            hide_index=True,
-            column_config={"tool": "Tool", "code": "Code",
-                           "why": st.column_config.TextColumn("Why not", width="large")},
-        )
+        st.markdown("\n".join(
+            f"- **{md(tool_label(b.tool))}**: {md(reason_text(b.reason))} `{b.reason.code}`"
+            for b in blocked))
     else:
-        st.caption("Every tool of the chain is open to this video.")
+        st.caption(t("plan.all_open"))
+
+
+def reason_lines(reasons: list[Reason]) -> str:
+    """Reasons as a Markdown list: the sentence, then its stable code in grey."""
+    if not reasons:
+        return t("summary.none")
+    return "\n".join(f"- {md(reason_text(r))} `{r.code}`" for r in reasons)
 
 
 def show_downloads(bundle: PlanBundle) -> None:
@@ -357,19 +406,14 @@ def show_downloads(bundle: PlanBundle) -> None:
 
 def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> None:
     """Record the plan in the history store, as ``planner plan --store`` does."""
-    st.subheader("Record in the history store")
+    st.subheader(t("plan.record_header"))
     st.session_state.setdefault(STORE, DEFAULT_STORE)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    text = c1.text_input(
-        "History store (SQLite file)", key=STORE,
-        help="The file the daily re-plan uses (Re-plan page or `planner replan --store`). "
-        "Relative paths are under the project folder.",
-    )
+    text = c1.text_input(t("plan.store_label"), key=STORE, help=t("plan.store_help"))
     store = resolve_store_path(text, REPO)
-    clicked = c2.button("Record this plan", icon=":material/save:", key=RECORD_BUTTON,
+    clicked = c2.button(t("plan.record_button"), icon=":material/save:", key=RECORD_BUTTON,
                         disabled=store is None)
-    st.caption("Record the plan you book from: the next morning's re-plan then knows which "
-               "orders were booked and keeps a running content-service order whole.")
+    st.caption(t("plan.record_caption"))
     if not clicked or store is None:
         return
     try:
@@ -379,23 +423,22 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
         show_error(exc)
         return
     except OSError as exc:
-        st.error(f"**{type(exc).__name__}**: the history store {md(store)} cannot be used: "
-                 f"{md(exc.strerror or exc)}. Check the path and its folder's permissions.",
-                 icon=":material/error:")
+        st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
+                   detail=md(exc.strerror or exc)), icon=":material/error:")
         return
-    st.success(f"Recorded the plan for {bundle.plan.plan_date} of '{md(campaign.name)}' in "
-               f"**{md(store)}** (version {recorded.plan_id}).", icon=":material/check_circle:")
+    st.success(t("plan.recorded", day=bundle.plan.plan_date, campaign=md(campaign.name),
+                 store=md(store), version=recorded.plan_id), icon=":material/check_circle:")
 
 
 def render() -> None:
-    st.title("Plan")
+    st.title(t("page.plan"))
     inputs = inputs_or_hint()
     if inputs is None:
         return
-    st.caption(f"{len(inputs.videos)} videos from {md(inputs.videos_name)}, campaign from "
-               f"{md(inputs.campaign_source)}. Edit anything below, then run the plan.")
-    form = campaign_form(inputs, _seed_form(inputs))
-    if form is not None:
+    st.caption(t("plan.caption", count=len(inputs.videos), videos=md(inputs.videos_name),
+                 source=md(inputs.campaign_source)))
+    form, submitted = campaign_form(inputs, _seed_form(inputs))
+    if submitted:
         run_plan(inputs, form)
     result = st.session_state.get(RESULT)
     if not (isinstance(result, tuple) and result[0] == inputs.key):
@@ -403,14 +446,15 @@ def render() -> None:
     bundle, campaign = cast(PlanBundle, result[1]), cast(Campaign, result[2])
     plan = bundle.plan
     names = kol_names(inputs.videos)
-    st.header(f"{md(plan.campaign)} · {plan.chain} · planned on {plan.plan_date}")
+    st.header(t("plan.header", campaign=md(plan.campaign), chain=chain_name(plan.chain),
+                date=plan.plan_date))
     show_headline(plan)
     show_downloads(bundle)
     record_in_store(inputs, bundle, campaign)
     show_charts(plan, campaign, names)
     show_orders(plan, names)
     explain_video(plan, campaign, inputs, names)
-    with st.expander("Assumptions behind the expected figures"):
+    with st.expander(t("plan.assumptions")):
         st.markdown("\n".join(f"- {md(line)}" for line in plan.assumptions))
 
 

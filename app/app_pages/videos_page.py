@@ -8,50 +8,58 @@ import streamlit as st
 from support import current_campaign, inputs_or_hint, md, score_videos, show_error
 
 from planner.errors import PlannerError
+from planner.i18n import chain_name, t, tier_name
 from planner.tools import CHAIN_TOOLS
 from planner.views import (
     TIERS,
     campaign_to_dict,
     canonical_json,
     filter_roster,
+    roster_display,
     roster_frame,
     tool_label,
 )
 
 ANY_TOOL: Final = ""
 
-ROSTER_COLUMNS: Final[dict[str, Any]] = {
-    "video_id": "Video",
-    "kol_name": "KOL",
-    "tier": "Tier",
-    "age_days": st.column_config.NumberColumn("Age (days)", format="%d"),
-    "gpm": st.column_config.NumberColumn(
-        "GPM", format="%.1f", help="Natural GMV per 1,000 natural plays, yuan."),
-    "traffic_roi": st.column_config.NumberColumn(
-        "Traffic ROI", format="%.2f", help="GPM / reference CPM."),
-    "comment_like_rate": st.column_config.NumberColumn(
-        "評贊率", format="percent", help="Comment-like rate: comments / likes."),
-    "engagement_rate": st.column_config.NumberColumn(
-        "Engagement %", format="%.2f", help="(likes + comments + shares) / followers x 100."),
-    "has_weight": st.column_config.CheckboxColumn("Weight", help="Median plays show weight."),
-    "burst": st.column_config.CheckboxColumn("Burst"),
-    "eligible_tools": st.column_config.ListColumn("Eligible tools"),
-    "verdicts": st.column_config.TextColumn("Verdicts", width="large"),
-}
+
+def roster_columns() -> dict[str, Any]:
+    return {
+        "video_id": st.column_config.TextColumn(t("col.video_id"), width="small"),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width="medium"),
+        "tier": st.column_config.TextColumn(t("col.tier"), width="small"),
+        "age_days": st.column_config.NumberColumn(t("videos.age_days"), format="%d",
+                                                  width="small"),
+        "gpm": st.column_config.NumberColumn(
+            "GPM", format="%.1f", help=t("videos.gpm_help"), width="small"),
+        "traffic_roi": st.column_config.NumberColumn(
+            t("col.traffic_roi"), format="%.2f", help=t("videos.roi_help"), width="small"),
+        "comment_like_rate": st.column_config.NumberColumn(
+            t("videos.comment_like_rate"), format="percent", help=t("videos.clr_help"),
+            width="small"),
+        "engagement_rate": st.column_config.NumberColumn(
+            t("videos.engagement"), format="%.2f", help=t("videos.engagement_help"),
+            width="small"),
+        "has_weight": st.column_config.CheckboxColumn(t("videos.weight"),
+                                                      help=t("videos.weight_help"),
+                                                      width="small"),
+        "burst": st.column_config.CheckboxColumn(t("videos.burst"), width="small"),
+        "eligible_tools": st.column_config.ListColumn(t("col.eligible_tools"), width="medium"),
+        "verdicts": st.column_config.TextColumn(t("videos.verdicts"), width="large"),
+    }
 
 
 def render() -> None:
-    st.title("Videos")
+    st.title(t("page.videos"))
     inputs = inputs_or_hint()
     if inputs is None:
         return
     campaign, source = current_campaign(inputs)
-    st.caption(
-        f"Scored against '{md(campaign.name)}' from {md(source)}: chain {campaign.chain}, "
-        f"ROI floor {campaign.effective_roi_floor:.2f}, reference CPM "
-        f"{campaign.reference_cpm:g}, plan date {campaign.effective_plan_date}. "
-        "Changes made on the Plan page apply here once the plan has run."
-    )
+    st.caption(t(
+        "videos.caption", campaign=md(campaign.name), source=md(source),
+        chain=chain_name(campaign.chain), floor=f"{campaign.effective_roi_floor:.2f}",
+        cpm=f"{campaign.reference_cpm:g}", date=campaign.effective_plan_date,
+    ))
     try:
         scores = score_videos(
             inputs.videos_data, inputs.videos_name,
@@ -64,21 +72,23 @@ def render() -> None:
 
     c1, c2, c3 = st.columns([3, 1, 2])
     tiers = c1.multiselect(
-        "Tier", list(TIERS), format_func=lambda t: t.replace("_", "-"), key="videos_page.tiers",
-        placeholder="all tiers",
+        t("col.tier"), list(TIERS), format_func={k: tier_name(k) for k in TIERS}.__getitem__,
+        key="videos_page.tiers",
+        placeholder=t("videos.all_tiers"),
     )
     min_roi = c2.number_input(
-        "Min traffic ROI", min_value=0.0, value=None, step=0.1, format="%.2f",
-        placeholder="any", key="videos_page.min_roi",
+        t("videos.min_roi"), min_value=0.0, value=None, step=0.1, format="%.2f",
+        placeholder=t("videos.any"), key="videos_page.min_roi",
     )
-    tools = [ANY_TOOL, *(t.value for t in CHAIN_TOOLS[campaign.chain])]
+    tools = [ANY_TOOL, *(tool.value for tool in CHAIN_TOOLS[campaign.chain])]
+    tool_names = {v: t("videos.any_tool") if v == ANY_TOOL else tool_label(v) for v in tools}
     tool = c3.selectbox(
-        "Eligible for tool", tools, key="videos_page.tool",
-        format_func=lambda t: "any tool" if t == ANY_TOOL else tool_label(t),
+        t("videos.eligible_for"), tools, key="videos_page.tool",
+        format_func=tool_names.__getitem__,
     )
     shown = filter_roster(roster, tiers=tiers, min_roi=min_roi, tool=tool or None)
-    st.caption(f"{len(shown)} of {len(roster)} videos · click a column header to sort")
-    st.dataframe(shown, hide_index=True, column_config=ROSTER_COLUMNS)
+    st.caption(t("videos.count", shown=len(shown), total=len(roster)))
+    st.dataframe(roster_display(shown), hide_index=True, column_config=roster_columns())
 
 
 render()

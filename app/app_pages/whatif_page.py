@@ -27,6 +27,7 @@ from support import (
 
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
+from planner.i18n import current_lang
 from planner.sweep import TargetResult
 from planner.views import (
     MAX_CURVE_POINTS,
@@ -181,7 +182,7 @@ def run_curve(ctx: Context, low: float | None, high: float | None, points: int |
             raise InputError(problems)
         with st.spinner(f"Planning {len(ctx.inputs.videos)} videos at {len(budgets)} "
                         "budget(s)...", show_time=True):
-            bundle = curve_bundle(*ctx.args, tuple(budgets))
+            bundle = curve_bundle(*ctx.args, tuple(budgets), current_lang())
     except PlannerError as exc:
         show_error(exc)
         return

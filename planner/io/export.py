@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,25 +26,39 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from planner.i18n import (
+    chain_name,
+    has,
+    mode_name,
+    money_axis_divisor,
+    reason_text,
+    status_name,
+    t,
+    tier_name,
+    tool_name,
+)
 from planner.io.atomic import atomic_path, atomic_write_bytes, ensure_not_input
 from planner.models import Plan, Reason
-from planner.tools import TOOL_LABEL_ZH, Tool
+from planner.tools import Tool
+
+if TYPE_CHECKING:
+    from planner.config import Campaign
 
 __all__ = [
-    "BUILTIN_SHEETS",
-    "PLAN_VS_ACTUAL_SHEET",
     "LineChart",
+    "ScheduleCalendar",
+    "builtin_sheets",
+    "column_header",
     "inert_text",
     "plan_json_schema",
     "plan_to_json",
     "plan_vs_actual_frame",
+    "schedule_rows",
     "write_csv",
     "write_frames_xlsx",
     "write_plan",
     "write_plan_xlsx",
 ]
-
-BUILTIN_SHEETS: tuple[str, ...] = ("Summary", "Orders", "Daily schedule", "Videos")
 
 NumKind = Literal["money", "ratio", "share"]
 
@@ -176,6 +190,7 @@ def _is_missing(value: object) -> bool:
 
 @dataclass
 class _Styles:
+    book: xlsxwriter.Workbook
     header: Format
     section: Format
     wrap: Format
@@ -186,6 +201,7 @@ class _Styles:
     @classmethod
     def build(cls, book: xlsxwriter.Workbook) -> _Styles:
         return cls(
+            book=book,
             header=book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1}),
             section=book.add_format({"bold": True}),
             wrap=book.add_format({"text_wrap": True, "valign": "top"}),
@@ -227,10 +243,19 @@ def _write_cell(
 
 
 def _write_table(
-    ws: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[object]], styles: _Styles
+    ws: Worksheet,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    styles: _Styles,
+    *,
+    kinds: Sequence[NumKind | None] | None = None,
 ) -> None:
-    """A table with a bold frozen header, an autofilter and fitted widths."""
-    kinds = [_num_kind(h) for h in headers]
+    """A table with a bold frozen header, an autofilter and fitted widths.
+
+    ``kinds`` gives each column's number format; by default it is read from the
+    header (an English column id such as ``budget`` or ``traffic_roi``).
+    """
+    kinds = list(kinds) if kinds is not None else [_num_kind(h) for h in headers]
     widths = [_text_width(h) + _HEADER_PAD for h in headers]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
@@ -244,37 +269,57 @@ def _write_table(
     ws.freeze_panes(1, 0)
     if headers:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
+    # Printed: landscape, one page wide, the header on every page.
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def _reasons_text(reasons: Iterable[Reason]) -> str:
-    return "\n".join(f"{r.code}: {r.text}" for r in reasons)
+    return "\n".join(f"{r.code}: {reason_text(r)}" for r in reasons)
 
 
-def _tool_label(tool: Tool) -> str:
-    return TOOL_LABEL_ZH.get(tool, str(tool))
+def _tool_label(tool: Tool | str) -> str:
+    return tool_name(tool)
 
 
-def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
+def column_header(column: str) -> str:
+    """A column id as people read it ('video_id' -> '视频ID'); unknown ids stay as they are."""
+    key = f"col.{column}"
+    return t(key) if has(key) else column
+
+
+def _sheet_headers(columns: Sequence[str]) -> list[str]:
+    """A sheet's column ids as words when the catalogue knows every one, else the ids.
+
+    All or nothing, so a sheet never mixes '花费（元）' with 'gmv'.
+    """
+    if all(has(f"col.{c}") for c in columns):
+        return [column_header(c) for c in columns]
+    return list(columns)
+
+
+def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     items: list[tuple[str, object, NumKind | None]] = [
-        ("Campaign", plan.campaign, None),
-        ("Chain", plan.chain, None),
-        ("Plan date", plan.plan_date, None),
-        ("Status", plan.status, None),
-        ("Solver", plan.solver, None),
-        ("Budget (yuan)", plan.budget, "money"),
-        ("Total spend (yuan)", plan.total_spend, "money"),
-        ("Unspent (yuan)", plan.unspent, "money"),
-        ("Expected GMV (yuan)", plan.expected_gmv, "money"),
-        ("Expected ROI", plan.expected_roi, "ratio"),
-        ("Bound GMV (yuan)", plan.bound_gmv, "money"),
-        ("Gap to bound", plan.gap, "share"),
-        ("Seeding share", plan.seeding_share, "share"),
-        ("ROI floor", plan.roi_floor, "ratio"),
-        ("ROI floor source", plan.roi_floor_source, None),
-        ("KOL fees (yuan)", plan.kol_fees, "money"),
-        ("Solve seconds", plan.solve_seconds, "ratio"),
+        (t("summary.campaign"), plan.campaign, None),
+        (t("summary.chain"), chain_name(plan.chain), None),
+        (t("summary.plan_date"), plan.plan_date, None),
+        (t("summary.status"), status_name(plan.status), None),
+        (t("summary.solver"), plan.solver, None),
+        (t("summary.budget"), plan.budget, "money"),
+        (t("summary.total_spend"), plan.total_spend, "money"),
+        (t("summary.unspent"), plan.unspent, "money"),
+        (t("summary.expected_gmv"), plan.expected_gmv, "money"),
+        (t("summary.expected_roi"), plan.expected_roi, "ratio"),
+        (t("summary.bound_gmv"), plan.bound_gmv, "money"),
+        (t("summary.gap"), plan.gap, "share"),
+        (t("summary.seeding_share"), plan.seeding_share, "share"),
+        (t("summary.roi_floor"), plan.roi_floor, "ratio"),
+        (t("summary.roi_floor_source"), plan.roi_floor_source, None),
+        (t("summary.kol_fees"), plan.kol_fees, "money"),
+        (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
     ]
-    headers = ("Item", "Value")
+    headers = (t("summary.item"), t("summary.value"))
     widths = [_text_width(h) + _HEADER_PAD for h in headers]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
@@ -288,15 +333,15 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
     ws.autofilter(0, 0, row, 1)
 
     blocks: tuple[tuple[str, list[str]], ...] = (
-        ("Binding limits", plan.binding),
+        (t("summary.binding"), plan.binding),
         # Only plans made by `planner plan` carry the what-if; others skip the block.
-        *((("Next 10,000 yuan", plan.marginal),) if plan.marginal else ()),
-        ("Assumptions", plan.assumptions),
+        *(((t("summary.marginal"), plan.marginal),) if plan.marginal else ()),
+        (t("summary.assumptions"), plan.assumptions),
     )
     for title, lines in blocks:
         row += 2
         ws.write_string(row, 0, title, styles.section)
-        for line in lines or ["(none)"]:
+        for line in lines or [t("summary.none")]:
             row += 1
             ws.write_string(row, 1, line, styles.wrap if "\n" in line else None)
             widths[1] = max(widths[1], _text_width(_display(line, None)) + 2)
@@ -305,65 +350,73 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
     ws.freeze_panes(1, 0)
 
 
-def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
-    headers = (
-        "video_id",
-        "tool",
-        "tool_zh",
-        "start_date",
-        "end_date",
-        "booking_date",
-        "budget",
-        "mode",
-        "targeting",
-        "expected_gmv",
-        "expected_roi",
-        "fixed",
-        "reasons",
+def _kol_names(plan: Plan) -> dict[str, str]:
+    names = {v.video_id: v.kol_name for v in plan.videos if v.kol_name}
+    for o in plan.orders:
+        if o.kol_name:
+            names.setdefault(o.video_id, o.kol_name)
+    return names
+
+
+def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
+    ids = (
+        "video_id", "kol_name", "tool", "tool_id", "start_date", "end_date", "booking_date",
+        "budget", "mode", "targeting", "expected_gmv", "expected_roi", "fixed", "reasons",
     )
+    names = _kol_names(plan)
     rows = [
         (
             o.video_id,
-            str(o.tool),
+            names.get(o.video_id, ""),
             _tool_label(o.tool),
+            str(o.tool),
             o.start_date,
             o.end_date,
             o.booking_date,
             o.budget,
-            o.mode,
+            mode_name(o.mode) or None,
             o.targeting,
             o.expected_gmv,
             # A zero-budget order has no ROI; a blank cell says so better than 0.
             o.expected_gmv / o.budget if o.budget else None,
-            o.fixed,
+            t("bool.yes") if o.fixed else t("bool.no"),
             _reasons_text(o.reasons),
         )
         for o in plan.orders
     ]
-    _write_table(ws, headers, rows, styles)
+    _write_table(ws, [column_header(c) for c in ids], rows, styles,
+                 kinds=[_num_kind(c) for c in ids])
 
 
-def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
-    headers = ("date", "video_id", "tool", "spend", "expected_gmv")
+def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
+    ids = ("date", "video_id", "kol_name", "tool", "tool_id", "spend", "expected_gmv")
+    names = _kol_names(plan)
     days = sorted(plan.daily, key=lambda d: (d.date, d.video_id, str(d.tool)))
-    rows = [(d.date, d.video_id, str(d.tool), d.spend, d.expected_gmv) for d in days]
-    _write_table(ws, headers, rows, styles)
+    rows = [
+        (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), str(d.tool),
+         d.spend, d.expected_gmv)
+        for d in days
+    ]
+    _write_table(ws, [column_header(c) for c in ids], rows, styles,
+                 kinds=[_num_kind(c) for c in ids])
 
 
-def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
-    headers = ("video_id", "tier", "gpm", "traffic_roi", "eligible_tools", "reasons")
+def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
+    ids = ("video_id", "kol_name", "tier", "gpm", "traffic_roi", "eligible_tools", "reasons")
     rows = [
         (
             v.video_id,
-            v.tier,
+            v.kol_name,
+            tier_name(v.tier),
             v.gpm,
             v.traffic_roi,
-            ", ".join(str(t) for t in v.eligible_tools),
+            "、".join(_tool_label(tool) for tool in v.eligible_tools),
             _reasons_text(v.reasons),
         )
         for v in plan.videos
     ]
-    _write_table(ws, headers, rows, styles)
+    _write_table(ws, [column_header(c) for c in ids], rows, styles,
+                 kinds=[_num_kind(c) for c in ids])
 
 
 def _frame_table(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
@@ -378,9 +431,271 @@ def _frame_table(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
     return headers, rows
 
 
+@dataclass(frozen=True)
+class SaleDays:
+    """A big sale's name and days, to shade and name in the schedule."""
+
+    name: str
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class ScheduleCalendar:
+    """The campaign's days (one schedule column each) and its big sales."""
+
+    days: tuple[dt.date, ...]
+    sales: tuple[SaleDays, ...] = ()
+
+    @classmethod
+    def of(cls, campaign: Campaign | None, plan: Plan) -> ScheduleCalendar:
+        """Every day of the campaign with its sales; without one, the plan's own days."""
+        if campaign is not None:
+            first, last = campaign.start, campaign.end
+            sales = tuple(SaleDays(s.name, s.start, s.end) for s in campaign.big_sales)
+        elif plan.daily:
+            first = min(d.date for d in plan.daily)
+            last = max(d.date for d in plan.daily)
+            sales = ()
+        else:
+            return cls(days=())
+        # Spend recorded outside the campaign's dates (should not happen) still gets a column.
+        if plan.daily:
+            first = min(first, *(d.date for d in plan.daily))
+            last = max(last, *(d.date for d in plan.daily))
+        count = (last - first).days + 1
+        return cls(days=tuple(first + dt.timedelta(days=i) for i in range(count)), sales=sales)
+
+    def sale_on(self, day: dt.date) -> SaleDays | None:
+        return next((s for s in self.sales if s.start <= day <= s.end), None)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One row of the 排期表: a KOL video and a tool, with its yuan per day."""
+
+    video_id: str
+    kol_name: str
+    tool: Tool
+    modes: tuple[str, ...]
+    spend: dict[dt.date, float]
+
+    @property
+    def total(self) -> float:
+        return sum(self.spend.values())
+
+
+def schedule_rows(plan: Plan) -> list[ScheduleRow]:
+    """The 排期表's rows: by tool (in the tools' order), then the biggest spender first."""
+    names = _kol_names(plan)
+    spend: dict[tuple[str, Tool], dict[dt.date, float]] = {}
+    for d in plan.daily:
+        if d.spend == 0:
+            continue
+        cell = spend.setdefault((d.video_id, Tool(d.tool)), {})
+        cell[d.date] = cell.get(d.date, 0.0) + d.spend
+    modes: dict[tuple[str, Tool], list[str]] = {}
+    for o in plan.orders:
+        if o.mode:
+            found = modes.setdefault((o.video_id, Tool(o.tool)), [])
+            if o.mode not in found:
+                found.append(o.mode)
+    rows = [
+        ScheduleRow(video_id=vid, kol_name=names.get(vid, ""), tool=tool,
+                    modes=tuple(sorted(modes.get((vid, tool), []))), spend=days)
+        for (vid, tool), days in spend.items()
+    ]
+    order = {tool: i for i, tool in enumerate(Tool)}
+    return sorted(rows, key=lambda r: (order[r.tool], -r.total, r.video_id))
+
+
+# The 排期表's layout: two header rows (sale names, dates), four label columns.
+_SCHEDULE_HEAD_ROWS = 2
+_SCHEDULE_LABELS = ("kol_name", "video_id", "tool", "mode")
+_SALE_FILL = "#FCE4D6"
+_TOTAL_FILL = "#F2F2F2"
+_DAY_WIDTH = 7.5
+
+
+def _xl_header_text(text: str) -> str:
+    """Text for Excel's page header: '&' is a control character there."""
+    return text.replace("&", "&&")
+
+
+def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalendar) -> None:
+    """排期表: KOL videos down the side, campaign days across, exact yuan in each cell."""
+    book = styles.book
+    money = "#,##0;-#,##0;\"\""  # zeros show as empty cells
+    head = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
+            "valign": "vcenter", "text_wrap": True}
+    f_head = book.add_format(head)
+    f_head_sale = book.add_format({**head, "bg_color": _SALE_FILL})
+    f_date = book.add_format({**head, "num_format": "m/d"})
+    f_date_sale = book.add_format({**head, "num_format": "m/d", "bg_color": _SALE_FILL})
+    f_label = book.add_format({"border": 1, "valign": "top"})
+    f_cell = book.add_format({"num_format": money, "border": 1, "font_size": 9})
+    f_cell_sale = book.add_format({"num_format": money, "border": 1, "font_size": 9,
+                                   "bg_color": _SALE_FILL})
+    f_total = book.add_format({"num_format": money, "border": 1, "bold": True, "font_size": 9,
+                               "bg_color": _TOTAL_FILL})
+    f_total_label = book.add_format({"border": 1, "bold": True, "bg_color": _TOTAL_FILL})
+
+    days = cal.days
+    first_day_col = len(_SCHEDULE_LABELS)
+    total_col = first_day_col + len(days)
+    day_col = {day: first_day_col + i for i, day in enumerate(days)}
+
+    # Row 0: the campaign, then each big sale's name over its days; row 1: the headers.
+    ws.write_string(0, 0, t("schedule.title", campaign=plan.campaign), styles.section)
+    ws.set_row(0, 18)
+    ws.set_row(1, 30)
+    for col, label in enumerate(_SCHEDULE_LABELS):
+        ws.write_string(1, col, column_header(label), f_head)
+    for day, col in day_col.items():
+        sale = cal.sale_on(day)
+        ws.write_datetime(1, col, day, f_date_sale if sale else f_date)
+    for sale in cal.sales:
+        cols = [day_col[d] for d in days if sale.start <= d <= sale.end]
+        if not cols:
+            continue
+        if len(cols) == 1:
+            ws.write_string(0, cols[0], sale.name, f_head_sale)
+        else:
+            ws.merge_range(0, cols[0], 0, cols[-1], sale.name, f_head_sale)
+    ws.write_string(1, total_col, column_header("row_total"), f_head)
+
+    rows = schedule_rows(plan)
+    r = _SCHEDULE_HEAD_ROWS
+    by_day: dict[dt.date, float] = {}
+    by_tool: dict[Tool, dict[dt.date, float]] = {}
+    for row in rows:
+        labels = (row.kol_name, row.video_id, _tool_label(row.tool),
+                  "/".join(mode_name(m) for m in row.modes))
+        for col, text in enumerate(labels):
+            ws.write_string(r, col, text, f_label)
+        for day, col in day_col.items():
+            amount = row.spend.get(day, 0.0)
+            fmt = f_cell_sale if cal.sale_on(day) else f_cell
+            if amount:
+                ws.write_number(r, col, round(amount, 2), fmt)
+                by_day[day] = by_day.get(day, 0.0) + amount
+                tool_days = by_tool.setdefault(row.tool, {})
+                tool_days[day] = tool_days.get(day, 0.0) + amount
+            else:
+                ws.write_blank(r, col, None, fmt)
+        ws.write_number(r, total_col, round(row.total, 2), f_total)
+        r += 1
+    data_end = r - 1
+
+    # Totals: per day over every row, then per tool (the chart's series).
+    totals: list[tuple[str, dict[dt.date, float]]] = [(t("schedule.day_total"), by_day)]
+    totals += [(t("schedule.tool_total", tool=_tool_label(tool)), by_tool[tool])
+               for tool in Tool if tool in by_tool]
+    for label, amounts in totals:
+        ws.write_string(r, 0, label, f_total_label)
+        for col in range(1, first_day_col):
+            ws.write_blank(r, col, None, f_total_label)
+        for day, col in day_col.items():
+            ws.write_number(r, col, round(amounts.get(day, 0.0), 2), f_total)
+        ws.write_number(r, total_col, round(sum(amounts.values()), 2), f_total)
+        r += 1
+
+    names = [row.kol_name for row in rows] + [label for label, _ in totals]
+    width = max([_text_width(column_header("kol_name")), *map(_text_width, names)]) + 2
+    ws.set_column(0, 0, min(max(width, 10), 24))
+    ws.set_column(1, 1, max(_text_width(column_header("video_id")) + 2, 9))
+    tools = [_tool_label(row.tool) for row in rows] or [""]
+    ws.set_column(2, 2, max(_text_width(column_header("tool")), *map(_text_width, tools)) + 2)
+    modes = ["/".join(mode_name(m) for m in row.modes) for row in rows] or [""]
+    ws.set_column(3, 3, max(_text_width(column_header("mode")), *map(_text_width, modes)) + 2)
+    if days:
+        ws.set_column(first_day_col, total_col - 1, _DAY_WIDTH)
+    ws.set_column(total_col, total_col, 12)
+    ws.freeze_panes(_SCHEDULE_HEAD_ROWS, first_day_col)
+    if rows:
+        ws.autofilter(1, 0, data_end, total_col)
+
+    # Print: landscape, one page wide, the header rows and labels on every page.
+    ws.set_landscape()
+    ws.set_paper(8)  # A3: a campaign's days fit across at a readable size
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, _SCHEDULE_HEAD_ROWS - 1)
+    ws.repeat_columns(0, first_day_col - 1)
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.5)
+    ws.set_header(
+        f"&C&\"-,Bold\"{_xl_header_text(plan.campaign)} {_xl_header_text(t('sheet.schedule'))}"
+    )
+    ws.set_footer("&C&P / &N")
+    ws.print_area(0, 0, max(r - 1, 1), total_col)
+
+
+def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalendar) -> None:
+    """A native stacked-column chart of spend by day and tool, big-sale days marked.
+
+    The data sit under the chart in 万 (Chinese) or thousands of yuan (English),
+    so the axis reads '300' rather than '3,000,000'.
+    """
+    divisor, unit_key = money_axis_divisor()
+    unit = t(unit_key)
+    tools = [tool for tool in Tool if any(Tool(d.tool) is tool for d in plan.daily)]
+    by_day: dict[tuple[dt.date, Tool], float] = {}
+    for d in plan.daily:
+        key = (d.date, Tool(d.tool))
+        by_day[key] = by_day.get(key, 0.0) + d.spend
+    days = cal.days
+    peak = max((sum(by_day.get((day, tool), 0.0) for tool in tools) for day in days), default=0)
+    first = 30  # the table starts under the chart
+    headers = [column_header("date"), *(_tool_label(tool) for tool in tools),
+               t("schedule.sale_band")]
+    for col, header in enumerate(headers):
+        ws.write_string(first, col, header, styles.header)
+    scaled = styles.book.add_format({"num_format": "#,##0.0"})
+    for i, day in enumerate(days, start=first + 1):
+        ws.write_datetime(i, 0, day, styles.date)
+        for col, tool in enumerate(tools, start=1):
+            ws.write_number(i, col, round(by_day.get((day, tool), 0.0) / divisor, 3), scaled)
+        sale = cal.sale_on(day)
+        # The sale band: an area as high as the tallest day, on sale days only.
+        ws.write_number(i, len(tools) + 1, round(peak * 1.05 / divisor, 3) if sale else 0.0,
+                        scaled)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, len(headers) - 1, 11)
+    if not days or not tools:
+        return
+    sheet = t("sheet.chart")
+    last = first + len(days)
+    columns = styles.book.add_chart({"type": "column", "subtype": "stacked"})
+    for col in range(1, len(tools) + 1):
+        columns.add_series({
+            "name": [sheet, first, col],
+            "categories": [sheet, first + 1, 0, last, 0],
+            "values": [sheet, first + 1, col, last, col],
+            "gap": 30,
+        })
+    chart = columns
+    if cal.sales:
+        band = styles.book.add_chart({"type": "area"})
+        band.add_series({
+            "name": ", ".join(s.name for s in cal.sales),
+            "categories": [sheet, first + 1, 0, last, 0],
+            "values": [sheet, first + 1, len(tools) + 1, last, len(tools) + 1],
+            "fill": {"color": _SALE_FILL, "transparency": 30},
+            "border": {"none": True},
+        })
+        band.combine(columns)
+        chart = band
+    chart.set_title({"name": f"{plan.campaign} · {t('chart.spend_by_day_tool')}"})
+    chart.set_x_axis({"name": t("chart.axis_day"), "date_axis": True, "num_format": "m/d",
+                      "major_unit": 7, "major_unit_type": "days"})
+    chart.set_y_axis({"name": t("chart.axis_spend", unit=unit), "num_format": "#,##0",
+                      "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 1100, "height": 560})
+    ws.insert_chart(0, 0, chart)
+
+
 # --------------------------------------------------------------------------- plan vs actual
 
-PLAN_VS_ACTUAL_SHEET = "Plan vs actual"
 PLAN_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
     "date", "video_id", "kol_name", "tool", "planned_spend", "actual_spend", "spend_diff",
     "planned_gmv", "actual_gmv", "gmv_diff", "planned_roi", "actual_roi", "planned_on",
@@ -410,20 +725,36 @@ def plan_vs_actual_frame(plan: Plan) -> pd.DataFrame:
 
 
 def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
-    headers, rows = _frame_table(plan_vs_actual_frame(plan))
-    _write_table(ws, headers, rows, styles)
+    frame = plan_vs_actual_frame(plan)
+    frame["tool"] = [_tool_label(tool) for tool in frame["tool"]]
+    _, rows = _frame_table(frame)
+    _write_table(ws, _sheet_headers(PLAN_VS_ACTUAL_COLUMNS), rows, styles,
+                 kinds=[_num_kind(c) for c in PLAN_VS_ACTUAL_COLUMNS])
 
 
-_SheetWriter = Callable[[Worksheet, Plan, _Styles], None]
-_BUILTIN_WRITERS: tuple[_SheetWriter, ...] = (
-    _summary_sheet,
-    _orders_sheet,
-    _daily_sheet,
-    _videos_sheet,
+_SheetWriter = Callable[[Worksheet, Plan, _Styles, ScheduleCalendar], None]
+# Sheet keys in the catalogue and their writers, in the workbook's order.
+_BUILTIN_WRITERS: tuple[tuple[str, _SheetWriter], ...] = (
+    ("sheet.summary", _summary_sheet),
+    ("sheet.schedule", _schedule_sheet),
+    ("sheet.orders", _orders_sheet),
+    ("sheet.daily", _daily_sheet),
+    ("sheet.videos", _videos_sheet),
+    ("sheet.chart", _chart_sheet),
 )
 
 
-def _render_xlsx(plan: Plan, path: Path, extra_sheets: Mapping[str, pd.DataFrame] | None) -> None:
+def builtin_sheets() -> tuple[str, ...]:
+    """The names of plan.xlsx's own sheets in the current language, in order."""
+    return tuple(t(key) for key, _ in _BUILTIN_WRITERS)
+
+
+def _render_xlsx(
+    plan: Plan,
+    path: Path,
+    extra_sheets: Mapping[str, pd.DataFrame] | None,
+    campaign: Campaign | None = None,
+) -> None:
     """Write the workbook straight to ``path`` (callers make that atomic)."""
     book = xlsxwriter.Workbook(
         str(path),
@@ -445,13 +776,17 @@ def _render_xlsx(plan: Plan, path: Path, extra_sheets: Mapping[str, pd.DataFrame
         }
     )
     styles = _Styles.build(book)
-    for name, writer in zip(BUILTIN_SHEETS, _BUILTIN_WRITERS, strict=True):
-        writer(book.add_worksheet(name), plan, styles)
+    calendar = ScheduleCalendar.of(campaign, plan)
+    for key, writer in _BUILTIN_WRITERS:
+        writer(book.add_worksheet(t(key)), plan, styles, calendar)
     if plan.plan_vs_actual:  # re-plans only: the days so far, planned against actual
-        _plan_vs_actual_sheet(book.add_worksheet(PLAN_VS_ACTUAL_SHEET), plan, styles)
+        _plan_vs_actual_sheet(book.add_worksheet(t("sheet.plan_vs_actual")), plan, styles)
     for name, frame in (extra_sheets or {}).items():
         headers, rows = _frame_table(frame)
-        _write_table(book.add_worksheet(name), headers, rows, styles)
+        _write_table(book.add_worksheet(name), _sheet_headers(headers), rows,
+                     styles, kinds=[_num_kind(h) for h in headers])
+    # The schedule is what a buyer opens and prints first.
+    book.worksheets()[1].activate()
     # Only close() writes the file, so an error above leaves nothing behind.
     book.close()
 
@@ -512,11 +847,15 @@ def write_frames_xlsx(
 
 
 def write_plan_xlsx(
-    plan: Plan, path: Path | str, *, extra_sheets: Mapping[str, pd.DataFrame] | None = None
+    plan: Plan,
+    path: Path | str,
+    *,
+    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    campaign: Campaign | None = None,
 ) -> None:
     """Write only ``plan.xlsx`` (atomically); ``write_plan`` writes both files."""
     with atomic_path(path) as tmp:
-        _render_xlsx(plan, tmp, extra_sheets)
+        _render_xlsx(plan, tmp, extra_sheets, campaign)
 
 
 def write_plan(
@@ -525,8 +864,12 @@ def write_plan(
     *,
     inputs: Sequence[Path] = (),
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    campaign: Campaign | None = None,
 ) -> dict[str, Path]:
     """Write ``plan.json`` and ``plan.xlsx`` into ``out_dir``.
+
+    ``campaign`` gives the 排期表 one column per campaign day and its big
+    sales; without it the schedule spans the plan's own days.
 
     Both files are fully built in temporary files first and replace the old
     ones only when both succeeded, so a failure leaves the previous pair as it
@@ -543,5 +886,5 @@ def write_plan(
     with atomic_path(paths["json"]) as json_tmp:
         json_tmp.write_text(text, encoding="utf-8", newline="")
         with atomic_path(paths["xlsx"]) as xlsx_tmp:
-            _render_xlsx(plan, xlsx_tmp, extra_sheets)
+            _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign)
     return paths

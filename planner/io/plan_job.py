@@ -87,6 +87,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     once the store accepts one). ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     """
+    from planner.i18n import t
     from planner.io.atomic import ensure_not_input
     from planner.io.export import write_csv, write_plan
     from planner.io.watchdog import run_with_deadline, solve_deadline
@@ -106,7 +107,8 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     links = links_frame(result, roster, campaign, slugs=slug_map)
 
     def write() -> dict[str, Path]:
-        files = write_plan(result, out, inputs=inputs, extra_sheets={"Links": links})
+        files = write_plan(result, out, inputs=inputs, campaign=campaign,
+                           extra_sheets={t("sheet.links"): links})
         write_csv(links, links_csv)
         return {**files, "links": links_csv}
 

@@ -49,8 +49,10 @@ from planner.optimiser.model import (
     AllocationModel,
     Coupling,
     Rows,
+    amplification_name,
     build_model,
     coupling,
+    daily_cap_name,
 )
 from planner.optimiser.strategy import (
     SolveResult,
@@ -66,9 +68,11 @@ __all__ = [
     "PulpForm",
     "Rows",
     "SolveResult",
+    "amplification_name",
     "budget_only_bound",
     "build_model",
     "coupling",
+    "daily_cap_name",
     "explain_infeasibility",
     "pulp_solver",
     "solve",

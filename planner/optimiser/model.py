@@ -146,7 +146,7 @@ def add_daily_cap(rows: Rows, entries: _Entries, response: ResponseModel,
             fixed[day] = fixed.get(day, 0.0) + spend
     # Every planned day gets its row, active purchases or not, so its dual prices the rest.
     row_of = {
-        day: rows.add("daily_cap", f"daily_cap_{day:%Y%m%d}",
+        day: rows.add("daily_cap", daily_cap_name(day),
                       f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}",
                       upper=campaign.daily_cap / KYUAN - fixed.get(day, 0.0))
         for day in response.days
@@ -205,7 +205,7 @@ def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
         if total <= room:
             continue
         row_of[video_id] = rows.add(
-            "amplification", f"amplification_{_safe(video_id)}",
+            "amplification", amplification_name(video_id),
             f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural plays)",
             upper=room / 1e6)
     chosen = [(i, p) for i, p in enumerate(response.purchases) if p.video_id in row_of]
@@ -307,6 +307,16 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
 
 def _safe(text: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in text)
+
+
+def daily_cap_name(day: date) -> str:
+    """The daily-cap row of ``day`` (a name the solver and the explanations share)."""
+    return f"daily_cap_{day:%Y%m%d}"
+
+
+def amplification_name(video_id: str) -> str:
+    """The reach-limit row of a video."""
+    return f"amplification_{_safe(video_id)}"
 
 
 # ---------------------------------------------------------------- the model

@@ -202,9 +202,11 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
                            limit=min(campaign.solver.time_limit_s,
                                      time.perf_counter() - started + FULL_PROOF_SECONDS))
     best = full if full.objective >= result.objective else result
-    # Both bounds are valid for the full model: keep the tighter one.
+    # Both bounds are valid for the full model: keep the tighter one. The proof over every
+    # purchase often closes the gap even when it runs out of time (its root bound is
+    # tighter than the sifting LP's), and a plan within the gap of a valid bound is optimal.
     best.bound = max(best.objective, min(full.bound, result.bound))
-    if best.status != "optimal" and full.status == "optimal":
+    if full.status == "optimal" or _gap_closed(best.objective, best.bound, campaign):
         best.status = "optimal"
     return best
 
@@ -581,7 +583,11 @@ def _start_from(previous: AllocationModel, model: AllocationModel) -> Floats | N
 
 def _within_gap(model: AllocationModel, bound: float, campaign: Campaign) -> bool:
     assert model.x is not None
-    objective = float(model.cost @ model.x)
+    return _gap_closed(float(model.cost @ model.x), bound, campaign)
+
+
+def _gap_closed(objective: float, bound: float, campaign: Campaign) -> bool:
+    """``objective`` is proven within the campaign's relative gap of the valid ``bound``."""
     return bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
 
 

@@ -1,0 +1,251 @@
+"""The one message catalogue: every word a buyer reads, in Chinese (default) and English.
+
+Messages are gettext catalogues managed with Babel::
+
+    planner/locale/zh_CN/LC_MESSAGES/planner.po   Chinese (the default)
+    planner/locale/en/LC_MESSAGES/planner.po      English
+
+The ``.po`` files are the sources; the compiled ``.mo`` files beside them are
+committed so a fresh clone works without a build step, and
+``tests/test_i18n.py`` fails when a ``.mo`` no longer matches its ``.po``
+(``make messages`` recompiles them) or when a message lacks either language.
+
+Message ids are stable keys (``sheet.schedule``, ``reason.roi_above_floor``),
+never English sentences: the English text can change without touching code.
+Texts are ``str.format`` templates with named fields::
+
+    t("cli.wrote", path=path)                  # "已写入 {path}" / "wrote {path}"
+    t("reason.roi_above_floor", roi=2.1, floor=1.2)
+
+Which language: ``use_lang`` / ``set_lang`` (the CLI's ``--lang``, the web
+app's switch) for the current context, else the ``PLANNER_LANG`` environment
+variable, else Chinese. The language is a context variable, so two browser
+sessions of the web app never see each other's choice.
+
+Machine contracts never go through here: ``plan.json`` keys, reason codes,
+exit codes, CSV column ids and CLI option names stay as they are.
+"""
+
+from __future__ import annotations
+
+import gettext
+import math
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from functools import cache
+from pathlib import Path
+from typing import Final, Literal, Protocol
+
+__all__ = [
+    "DEFAULT_LANG",
+    "DOMAIN",
+    "LANGS",
+    "LOCALE_DIR",
+    "Lang",
+    "chain_name",
+    "current_lang",
+    "has",
+    "mode_name",
+    "money",
+    "money_axis_divisor",
+    "parse_lang",
+    "reason_text",
+    "set_lang",
+    "status_name",
+    "t",
+    "tier_name",
+    "tool_name",
+    "use_lang",
+    "yuan_exact",
+]
+
+Lang = Literal["zh", "en"]
+LANGS: Final[tuple[Lang, ...]] = ("zh", "en")
+DEFAULT_LANG: Final[Lang] = "zh"
+DOMAIN: Final = "planner"
+LOCALE_DIR: Final = Path(__file__).resolve().parent / "locale"
+# gettext's folder name for each language.
+LOCALE_OF: Final[dict[Lang, str]] = {"zh": "zh_CN", "en": "en"}
+ENV_VAR: Final = "PLANNER_LANG"
+# Set (to anything) to make a missing message an error instead of showing its key.
+STRICT_ENV_VAR: Final = "PLANNER_I18N_STRICT"
+
+# 1 万 = 10,000 yuan; amounts from this size up read better in 万.
+WAN: Final = 10_000.0
+_WAN_FROM: Final = 100_000.0
+
+_LANG: ContextVar[Lang | None] = ContextVar("planner_lang", default=None)
+
+
+def parse_lang(text: str | None) -> Lang | None:
+    """'en', 'en_US.UTF-8', 'zh', 'zh-CN', '中文' -> a language; None if not one of ours."""
+    if not text:
+        return None
+    key = text.strip().lower().replace("-", "_")
+    if key.startswith("en") or key == "english":
+        return "en"
+    if key.startswith("zh") or key in ("cn", "中文", "chinese"):
+        return "zh"
+    return None
+
+
+def current_lang() -> Lang:
+    """The language chosen for this context, else ``PLANNER_LANG``, else Chinese."""
+    chosen = _LANG.get()
+    if chosen is not None:
+        return chosen
+    return parse_lang(os.environ.get(ENV_VAR)) or DEFAULT_LANG
+
+
+def set_lang(lang: Lang | str | None) -> Token[Lang | None]:
+    """Choose the language for the rest of this context (None: back to the environment)."""
+    parsed = parse_lang(lang) if lang is not None else None
+    if lang is not None and parsed is None:
+        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
+    return _LANG.set(parsed)
+
+
+@contextmanager
+def use_lang(lang: Lang | str | None) -> Iterator[None]:
+    """Within the block, messages are in ``lang`` (None: the environment's)."""
+    token = set_lang(lang)
+    try:
+        yield
+    finally:
+        _LANG.reset(token)
+
+
+@cache
+def _catalogue(lang: Lang) -> gettext.GNUTranslations:
+    path = LOCALE_DIR / LOCALE_OF[lang] / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    with path.open("rb") as handle:
+        return gettext.GNUTranslations(handle)
+
+
+def _lookup(key: str, lang: Lang) -> str | None:
+    text = _catalogue(lang).gettext(key)
+    return None if text == key else text
+
+
+def has(key: str, lang: Lang | None = None) -> bool:
+    """Whether the catalogue has ``key`` in ``lang`` (default: the current language)."""
+    return _lookup(key, lang or current_lang()) is not None
+
+
+def t(key: str, /, **params: object) -> str:
+    """The message ``key`` in the current language, its ``{fields}`` filled from ``params``.
+
+    A missing key shows as the key itself (and raises under ``PLANNER_I18N_STRICT``,
+    which the tests set), so a gap is visible rather than an empty label.
+    """
+    lang = current_lang()
+    text = _lookup(key, lang)
+    if text is None:
+        if os.environ.get(STRICT_ENV_VAR):
+            raise KeyError(f"message {key!r} is missing in {lang}")
+        return key
+    return text.format(**params) if params else text
+
+
+# ------------------------------------------------------------------ money for people
+
+
+def _finite(amount: float) -> bool:
+    return isinstance(amount, int | float) and math.isfinite(amount)
+
+
+def yuan_exact(amount: float) -> str:
+    """Exact whole yuan for orders, the grid and downloads: '¥2,999,633'."""
+    if not _finite(amount):
+        return "-"
+    return f"¥{amount:,.0f}"
+
+
+def money(amount: float, lang: Lang | None = None) -> str:
+    """An amount as a buyer reads it at a glance.
+
+    Chinese: '300.0万' from 100,000 yuan up (one decimal), whole yuan below
+    ('¥8,500'). English: '¥3.00M', '¥250.0k' and whole yuan below 10,000.
+    """
+    if not _finite(amount):
+        return "-"
+    lang = lang or current_lang()
+    size = abs(amount)
+    if lang == "zh":
+        if size >= _WAN_FROM:
+            return f"{amount / WAN:,.1f}万"
+        return f"¥{amount:,.0f}"
+    if size >= 1_000_000:
+        return f"¥{amount / 1_000_000:,.2f}M"
+    if size >= 10_000:
+        return f"¥{amount / 1_000:,.1f}k"
+    return f"¥{amount:,.0f}"
+
+
+def money_axis_divisor(lang: Lang | None = None) -> tuple[float, str]:
+    """(divisor, unit key) for chart axes: yuan in 万 for Chinese, in thousands for English."""
+    return (WAN, "unit.wan") if (lang or current_lang()) == "zh" else (1_000.0, "unit.k_yuan")
+
+
+# ------------------------------------------------------------------ names of codes
+
+
+def _named(group: str, code: object) -> str:
+    """The buyer's word for a code ('tool', 'dou_plus' -> 'DOU+'); unknown codes as they are."""
+    text = str(getattr(code, "value", code) or "")
+    if not text:
+        return ""
+    key = f"{group}.{text}"
+    return t(key) if has(key) else text
+
+
+def tool_name(tool: object) -> str:
+    """DOU+, 内容服务, 达人竞价, 随心推, 千川, 信息流, UD (or the English names)."""
+    return _named("tool", tool)
+
+
+def chain_name(chain: object) -> str:
+    """天猫 / 抖音闭环 (or the English names)."""
+    return _named("chain", chain)
+
+
+def tier_name(tier: object) -> str:
+    """超头, 头部, 腰部, 尾部, KOC (or the English names)."""
+    return _named("tier", tier)
+
+
+def mode_name(mode: object) -> str:
+    """智能投放 / 定向投放 (smart / targeted); empty for no mode."""
+    return _named("mode", mode)
+
+
+def status_name(status: object) -> str:
+    """The solver status as words: 最优, 可行, 无投放."""
+    return _named("status", status)
+
+
+class _ReasonLike(Protocol):
+    code: str
+    text: str
+
+
+def reason_text(reason: _ReasonLike, params: Mapping[str, object] | None = None) -> str:
+    """A decision's sentence in the current language, from its stable code.
+
+    ``reason.<code>`` in the catalogue is a template with named fields; with
+    ``params`` (or a ``params`` mapping on the reason) it is filled in, e.g.
+    ``reason_text(r, {"days": 19, "limit": 15})`` for ``targeted_over_15_days``.
+    Without parameters English keeps the rule's own sentence (it carries the
+    figures) and Chinese shows the code's meaning from the catalogue.
+    """
+    found = params if params is not None else getattr(reason, "params", None)
+    key = f"reason.{reason.code}"
+    if not has(key):
+        return reason.text
+    if found is not None:
+        return t(key, **dict(found))
+    if current_lang() == "en":
+        return reason.text
+    return t(key)

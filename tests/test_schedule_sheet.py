@@ -1,0 +1,169 @@
+"""The 排期表 a buyer prints, from `planner plan`: days across, KOL videos down, exact yuan."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.config import Campaign
+from planner.io.campaign_file import read_campaign
+from planner.models import Plan
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+ARTIFACTS = ROOT / "test-artifacts" / "export"
+runner = CliRunner()
+# Two header rows (sale names, dates) above the rows; four label columns before the days.
+HEAD_ROWS = 2
+LABELS = 4
+
+
+def _plan(out: Path, *extra: str, campaign: str = "campaign_tmall.toml") -> Plan:
+    result = runner.invoke(app, [
+        "plan", "--campaign", str(SAMPLE / campaign), "--videos", str(SAMPLE / "videos.csv"),
+        "--out", str(out), *extra,
+    ])
+    assert result.exit_code == 0, result.output
+    return Plan.model_validate(json.loads((out / "plan.json").read_text("utf-8")))
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Plan, Campaign]:
+    out = tmp_path_factory.mktemp("plan")
+    return out, _plan(out), read_campaign(SAMPLE / "campaign_tmall.toml")
+
+
+def _day(value: object) -> date | None:
+    return value.date() if isinstance(value, datetime) else None
+
+
+def test_plan_writes_chinese_sheet_names_with_the_schedule_second(planned) -> None:
+    out, _, _ = planned
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    assert book.sheetnames[:6] == ["汇总", "排期表", "订单", "每日明细", "视频", "花费图"]
+    assert "追踪链接" in book.sheetnames
+
+
+def test_schedule_header_has_one_column_per_campaign_day(planned) -> None:
+    out, _, campaign = planned
+    ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
+    header = [c.value for c in ws[HEAD_ROWS]]
+    assert header[:LABELS] == ["达人", "视频ID", "工具", "投放方式"]
+    days = [_day(v) for v in header[LABELS:-1]]
+    assert days == campaign.days()
+    assert header[-1] == "合计"
+
+
+def test_schedule_rows_name_kols_and_add_up_to_the_plans_spend(planned) -> None:
+    out, plan, _ = planned
+    ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
+    names = {v.video_id: v.kol_name for v in plan.videos}
+    rows = [r for r in ws.iter_rows(min_row=HEAD_ROWS + 1, values_only=True) if r[1]]
+    assert rows
+    total = 0.0
+    for row in rows:
+        assert row[0] == names[row[1]]  # the KOL's name, not only the video id
+        days = sum(v for v in row[LABELS:-1] if isinstance(v, int | float))
+        assert days == pytest.approx(row[-1], abs=1)
+        total += row[-1]
+    assert total == pytest.approx(plan.total_spend, abs=1)
+    day_total = next(r for r in ws.iter_rows(values_only=True) if r[0] == "每日合计")
+    assert day_total[-1] == pytest.approx(plan.total_spend, abs=1)
+
+
+def test_schedule_shades_and_names_the_big_sale_days(planned) -> None:
+    out, _, campaign = planned
+    ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
+    sale = campaign.big_sales[0]
+    col = LABELS + (sale.start - campaign.start).days + 1
+    assert ws.cell(1, col).value == sale.name
+    assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith("FCE4D6")
+    assert not ws.cell(HEAD_ROWS, LABELS + 1).fill.fgColor.rgb.endswith("FCE4D6")
+
+
+def test_schedule_prints_landscape_one_page_wide_with_repeated_headers(planned) -> None:
+    out, _, _ = planned
+    ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (1, None)  # 1 is the file format's default
+    assert ws.page_setup.fitToHeight == 0
+    assert ws.print_title_rows == "$1:$2"
+    assert "618 种草收割" in ws.oddHeader.center.text
+    assert ws.freeze_panes == "E3"
+
+
+def test_orders_and_daily_sheets_carry_kol_names(planned) -> None:
+    out, plan, _ = planned
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    names = {v.video_id: v.kol_name for v in plan.videos}
+    for sheet in ("订单", "每日明细"):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        video, kol = rows[0].index("视频ID"), rows[0].index("达人")
+        assert all(r[kol] == names[r[video]] for r in rows[1:]), sheet
+
+
+def test_the_spend_chart_is_a_native_chart(planned) -> None:
+    out, _, _ = planned
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    assert book["花费图"]._charts  # openpyxl keeps the charts it read
+
+
+def test_english_on_request_writes_the_english_workbook_and_messages(tmp_path: Path) -> None:
+    result = runner.invoke(app, [
+        "plan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+        "--videos", str(SAMPLE / "videos.csv"), "--out", str(tmp_path), "--lang", "en",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "已写入" not in result.output
+    book = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    assert book.sheetnames[:6] == [
+        "Summary", "Schedule", "Orders", "Daily schedule", "Videos", "Spend chart"]
+    assert [c.value for c in book["Schedule"][HEAD_ROWS]][:LABELS] == [
+        "KOL", "Video ID", "Tool", "Mode"]
+
+
+def test_planner_lang_env_chooses_english(tmp_path: Path, english: None) -> None:
+    _plan(tmp_path)
+    assert openpyxl.load_workbook(tmp_path / "plan.xlsx").sheetnames[1] == "Schedule"
+
+
+def test_the_schedule_prints_on_few_pages_through_libreoffice(planned, tmp_path: Path) -> None:
+    """LibreOffice turns the workbook into a PDF; the 排期表 takes one or two pages.
+
+    A PNG of its first page lands in test-artifacts/export/ for a person to look at.
+    """
+    soffice, pdftoppm, pdftotext = (shutil.which(n) for n in ("soffice", "pdftoppm", "pdftotext"))
+    if not (soffice and pdftoppm and pdftotext):
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice or poppler-utils missing under CI: `make test` installs them")
+        pytest.skip("needs soffice and poppler-utils (make print-tools)")
+    out, _, _ = planned
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "plan.xlsx")],
+        check=True, capture_output=True, timeout=180,
+    )
+    pdf = tmp_path / "plan.pdf"
+    info = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    pages = info.split("\f")
+    # The schedule's pages carry its page header: campaign name and 排期表.
+    schedule = [i for i, text in enumerate(pages, start=1) if "排期表" in text]
+    assert 1 <= len(schedule) <= 2, schedule
+    assert "4/21" in pages[schedule[0] - 1]  # the first campaign day, not a split column block
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    png = ARTIFACTS / "schedule_page1"
+    subprocess.run([pdftoppm, "-f", str(schedule[0]), "-l", str(schedule[0]), "-png", "-r",
+                    "110", "-singlefile", str(pdf), str(png)], check=True, timeout=60)
+    assert png.with_suffix(".png").stat().st_size > 20_000
