@@ -340,9 +340,8 @@ def _headline(plan: Plan, status: Status) -> str:
              gap=f"{plan.gap:.3%}", changes=len(plan.changes)) + f" ({status_name(plan.status)})"
 
 
-def _failed(task: CampaignTask, exit_code: int, message: str, started: float,
-            status: Status = "failed") -> CampaignResult:
-    return CampaignResult(task.name, status, exit_code, None, None, None, None,
+def _failed(task: CampaignTask, exit_code: int, message: str, started: float) -> CampaignResult:
+    return CampaignResult(task.name, "failed", exit_code, None, None, None, None,
                           time.perf_counter() - started, message)
 
 

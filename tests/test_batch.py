@@ -384,6 +384,18 @@ def test_a_worker_killed_inside_a_store_transaction_reruns_and_the_portfolio_com
             == _store_rows(pool2[0] / "stores" / "brand-001.sqlite"))
 
 
+def test_a_local_worker_that_always_dies_loses_its_campaign_after_three_runs(morning1, pool2):
+    folder = _copy(morning1[0], morning1[0].parent / "chaos_pool_lost")
+    tasks = read_manifest(folder / "portfolio.toml", DAY2, folder / f"out_{DAY2}")[:2]
+    portfolio = run_portfolio(tasks, DAY2, workers=1, task_fn=batch_chaos.die_always)
+    victim, other = portfolio.campaigns
+    assert (victim.status, victim.exit_code) == ("lost", 4)
+    assert "died 3 time(s)" in victim.message
+    assert (other.status, other.exit_code) == ("replanned", 0)
+    assert (_store_rows(folder / "stores" / "brand-001.sqlite")
+            == _store_rows(morning1[0] / "stores" / "brand-001.sqlite"))
+
+
 def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_intact(
         morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "chaos_dask")
