@@ -40,6 +40,8 @@ SPENT = date(2027, 4, 21)  # the first day of spend, exported as actuals
 DAY2 = date(2027, 4, 22)  # re-plan from the actuals of 04-21
 NAMES = ["brand-001", "brand-002", "brand-003", "brand-004"]
 runner = CliRunner()
+# Worker processes must not re-run a Streamlit script left as __main__ by the app tests.
+pytestmark = pytest.mark.usefixtures("plain_main")
 
 INFEASIBLE = """
 [[commitments]]

@@ -8,11 +8,16 @@ import csv
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `benchmarks` is a top-level folder, not an installed package
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.batch import COLUMNS, VARIANTS, main, parse_args  # noqa: E402
+
+# Worker processes must not re-run a Streamlit script left as __main__ by the app tests.
+pytestmark = pytest.mark.usefixtures("plain_main")
 
 
 def test_the_three_variants_run_and_give_the_same_plans(tmp_path):
