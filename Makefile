@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/sample
 
-.PHONY: run test lint install install-dev ui browser print-tools messages messages-update
+.PHONY: run test lint install install-dev ui browser print-tools messages messages-update postgres
 
 # Install the planner and plan the bundled 618 sample campaign.
 run: $(VENV)/.installed
@@ -19,7 +19,7 @@ ui: $(VENV)/.installed
 		--server.headless true --browser.gatherUsageStats false
 
 # Install with the test tools, then lint, type-check and run every test.
-test: $(VENV)/.installed-dev browser print-tools
+test: $(VENV)/.installed-dev browser print-tools postgres
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -45,6 +45,16 @@ messages-update: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -k t --no-location --sort-output -o planner/locale/planner.pot planner app
 	$(BIN)/pybabel update --no-fuzzy-matching -i planner/locale/planner.pot -d planner/locale -D planner
 	rm planner/locale/planner.pot
+
+# The history-store tests run on SQLite and on a throw-away PostgreSQL cluster that the
+# tests start themselves (tests/postgres_cluster.py: initdb in a temporary folder as an
+# unprivileged user, a free local port, removed at the end). They need Debian's server
+# binaries only, so the package is told not to create and start a cluster of its own.
+postgres:
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || ( \
+		mkdir -p /etc/postgresql-common/createcluster.d && \
+		echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/planner.conf && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

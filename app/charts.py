@@ -12,9 +12,8 @@ import altair as alt
 import pandas as pd
 
 from planner.config import BigSale
-from planner.i18n import money, money_axis_divisor, t
+from planner.i18n import money, money_axis_divisor, status_name, t
 
-_YUAN_AXIS = alt.Axis(format=",.0f")
 # Every bar of a per-video chart carries its KOL's name, none skipped.
 _VIDEO_AXIS = alt.Axis(labelOverlap=False, labelAngle=-50, labelLimit=140, labelFontSize=11)
 
@@ -146,12 +145,21 @@ def _curve_points(curve: pd.DataFrame) -> pd.DataFrame:
     return curve.loc[curve["expected_gmv"].notna()].reset_index(drop=True)
 
 
+def _budget_axis() -> alt.X:
+    """Budget on the x axis, in 万 (Chinese) or thousands of yuan (English)."""
+    return alt.X("budget_axis:Q", title=t("chart.axis_budget", unit=t(money_axis_divisor()[1])),
+                 axis=alt.Axis(format=",.1~f"))
+
+
 def _budget_rule(budget: float) -> alt.Chart:
-    mark = pd.DataFrame([{"budget": budget, "label": f"current budget {budget:,.0f}"}])
+    divisor, _ = money_axis_divisor()
+    mark = pd.DataFrame([{"budget_axis": budget / divisor,
+                          "label": t("chart.current_budget", budget=money(budget))}])
     rule: alt.Chart = (
         alt.Chart(mark)
         .mark_rule(strokeDash=[6, 4], color="#d62728", strokeWidth=2)
-        .encode(x="budget:Q", tooltip=[alt.Tooltip("label:N", title="Campaign")])
+        .encode(x="budget_axis:Q",
+                tooltip=[alt.Tooltip("label:N", title=t("chart.campaign"))])
     )
     return rule
 
@@ -160,7 +168,8 @@ def budget_curve_chart(curve: pd.DataFrame, current_budget: float) -> alt.LayerC
     """Expected GMV and spend against the budget; the campaign's budget as a dashed rule.
 
     ``curve`` is ``planner.views.curve_table`` of a budget curve; the tooltip of
-    each point carries its ROI and marginal ROI.
+    each point carries its ROI and marginal ROI. Both axes in 万 (Chinese) or
+    thousands of yuan (English); tooltips in exact yuan.
     """
     points = _curve_points(curve)
     long = points.melt(
@@ -169,27 +178,33 @@ def budget_curve_chart(curve: pd.DataFrame, current_budget: float) -> alt.LayerC
         var_name="measure",
         value_name="yuan",
     )
-    long["measure"] = long["measure"].map({"expected_gmv": "Expected GMV", "total_spend": "Spend"})
+    measures = [t("chart.expected_gmv"), t("chart.spend")]
+    long["measure"] = long["measure"].map(
+        {"expected_gmv": measures[0], "total_spend": measures[1]})
+    long["status"] = long["status"].map(status_name)
+    long, unit = _in_units(long, "yuan")
+    long["budget_axis"] = long["budget"] / money_axis_divisor()[0]
     lines = (
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X("budget:Q", title="Budget (yuan)", axis=_YUAN_AXIS),
-            y=alt.Y("yuan:Q", title="Yuan", axis=_YUAN_AXIS),
+            x=_budget_axis(),
+            y=alt.Y("yuan_axis:Q", title=t("chart.axis_amount", unit=unit),
+                    axis=alt.Axis(format=",.1~f")),
             color=alt.Color(
                 "measure:N",
                 title=None,
-                sort=["Expected GMV", "Spend"],
+                sort=measures,
                 scale=alt.Scale(range=["#54a24b", "#4c78a8"]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
-                alt.Tooltip("measure:N", title="Figure"),
-                alt.Tooltip("yuan:Q", title="Yuan", format=",.0f"),
-                alt.Tooltip("roi:Q", title="ROI", format=".2f"),
-                alt.Tooltip("marginal_roi:Q", title="Marginal ROI", format=".2f"),
-                alt.Tooltip("status:N", title="Solver status"),
+                alt.Tooltip("budget:Q", title=t("chart.budget"), format=",.0f"),
+                alt.Tooltip("measure:N", title=t("chart.figure")),
+                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
+                alt.Tooltip("roi:Q", title=t("chart.roi"), format=".2f"),
+                alt.Tooltip("marginal_roi:Q", title=t("chart.marginal_roi"), format=".2f"),
+                alt.Tooltip("status:N", title=t("metric.status")),
             ],
         )
     )
@@ -201,28 +216,34 @@ def marginal_roi_chart(
 ) -> alt.LayerChart:
     """Marginal ROI (extra GMV / extra spend since the budget before) against the ROI floor."""
     points = _curve_points(curve)
-    points = points.loc[points["marginal_roi"].notna()]
+    points = points.loc[points["marginal_roi"].notna()].copy()
+    points["budget_axis"] = points["budget"] / money_axis_divisor()[0]
     marks = (
         alt.Chart(points)
         .mark_line(point=True, color="#f58518")
         .encode(
-            x=alt.X("budget:Q", title="Budget (yuan)", axis=_YUAN_AXIS),
-            y=alt.Y("marginal_roi:Q", title="Marginal ROI", scale=alt.Scale(zero=True)),
+            x=_budget_axis(),
+            y=alt.Y("marginal_roi:Q", title=t("chart.marginal_roi"), scale=alt.Scale(zero=True)),
             tooltip=[
-                alt.Tooltip("budget:Q", title="Budget", format=",.0f"),
-                alt.Tooltip("marginal_roi:Q", title="Marginal ROI", format=".2f"),
-                alt.Tooltip("roi:Q", title="Overall ROI", format=".2f"),
+                alt.Tooltip("budget:Q", title=t("chart.budget"), format=",.0f"),
+                alt.Tooltip("marginal_roi:Q", title=t("chart.marginal_roi"), format=".2f"),
+                alt.Tooltip("roi:Q", title=t("chart.overall_roi"), format=".2f"),
             ],
         )
     )
-    line = pd.DataFrame([{"floor": floor, "label": f"ROI floor {floor:.2f}"}])
+    line = pd.DataFrame([{"floor": floor, "label": t("chart.roi_floor", floor=f"{floor:.2f}")}])
     rule = alt.Chart(line).mark_rule(color="#444", strokeWidth=1).encode(
-        y="floor:Q", tooltip=[alt.Tooltip("label:N", title="Limit")]
+        y="floor:Q", tooltip=[alt.Tooltip("label:N", title=t("chart.limit"))]
     )
     return alt.LayerChart(layer=[marks, rule, _budget_rule(current_budget)], height=320)
 
 
-PLAN_VS_ACTUAL_MEASURES = ("Planned spend", "Actual spend", "Planned GMV", "Actual GMV")
+PLAN_VS_ACTUAL_COLUMNS = ("planned_spend", "actual_spend", "planned_gmv", "actual_gmv")
+
+
+def plan_vs_actual_measures() -> tuple[str, ...]:
+    """The four bars of a day, in the current language."""
+    return tuple(t(f"chart.{column}") for column in PLAN_VS_ACTUAL_COLUMNS)
 
 
 def plan_vs_actual_chart(report: pd.DataFrame) -> alt.Chart:
@@ -230,29 +251,31 @@ def plan_vs_actual_chart(report: pd.DataFrame) -> alt.Chart:
 
     ``report`` has the columns of ``planner.io.export.plan_vs_actual_frame``.
     """
-    days = report.groupby("date", as_index=False)[
-        ["planned_spend", "actual_spend", "planned_gmv", "actual_gmv"]].sum()
+    measures = list(plan_vs_actual_measures())
+    days = report.groupby("date", as_index=False)[list(PLAN_VS_ACTUAL_COLUMNS)].sum()
     long = days.melt(id_vars="date", var_name="column", value_name="yuan")
-    long["measure"] = long["column"].map(dict(zip(
-        ("planned_spend", "actual_spend", "planned_gmv", "actual_gmv"),
-        PLAN_VS_ACTUAL_MEASURES, strict=True)))
+    long["measure"] = long["column"].map(dict(zip(PLAN_VS_ACTUAL_COLUMNS, measures,
+                                                  strict=True)))
     long["date"] = pd.to_datetime(long["date"])
+    long, unit = _in_units(long, "yuan")
     chart: alt.Chart = (
         alt.Chart(long, height=320)
         .mark_bar()
         .encode(
-            x=alt.X("yearmonthdate(date):O", title="Day", axis=alt.Axis(format="%m-%d")),
-            xOffset=alt.XOffset("measure:N", sort=list(PLAN_VS_ACTUAL_MEASURES)),
-            y=alt.Y("yuan:Q", title="Yuan", axis=_YUAN_AXIS),
+            x=alt.X("yearmonthdate(date):O", title=t("chart.axis_day"),
+                    axis=alt.Axis(format="%m-%d")),
+            xOffset=alt.XOffset("measure:N", sort=measures),
+            y=alt.Y("yuan_axis:Q", title=t("chart.axis_amount", unit=unit),
+                    axis=alt.Axis(format=",.1~f")),
             color=alt.Color(
-                "measure:N", title=None, sort=list(PLAN_VS_ACTUAL_MEASURES),
+                "measure:N", title=None, sort=measures,
                 scale=alt.Scale(range=["#9ecae9", "#4c78a8", "#a1d99b", "#54a24b"]),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title="Day"),
-                alt.Tooltip("measure:N", title="Figure"),
-                alt.Tooltip("yuan:Q", title="Yuan", format=",.0f"),
+                alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                alt.Tooltip("measure:N", title=t("chart.figure")),
+                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
             ],
         )
     )

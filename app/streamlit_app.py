@@ -125,7 +125,8 @@ def _chosen_lang() -> Lang:
 # Choices shown through words of the catalogue: the browser keeps them by their words, so
 # they are set again by value when the language changes.
 WORDED_CHOICES = ("inputs.source", "inputs.sample_campaign", "videos_page.tiers",
-                  "videos_page.tool")
+                  "videos_page.tool", "replan_page.kpi_by", "whatif_page.target_mode",
+                  "whatif_page.target_precision")
 
 
 def _keep_lang() -> None:

@@ -29,6 +29,7 @@ from planner.io.campaign_file import read_campaign
 from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
 from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
+from planner.io.store_location import StoreLocation
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
@@ -165,7 +166,7 @@ class ReplanBundle:
     ingested: dict[str, int]
     warnings: tuple[str, ...]
     dry_run: bool
-    store_path: Path
+    store: StoreLocation
     json_text: str
     xlsx: bytes
     recorded: pd.DataFrame | None  # the store's actuals after the run; None if unreadable
@@ -175,7 +176,7 @@ class ReplanBundle:
 
 def replan_in_store(
     inputs: Inputs, campaign: Campaign, campaign_source: str, actuals_name: str,
-    actuals_data: bytes, plan_date: date, store_path: Path, *, dry_run: bool,
+    actuals_data: bytes, plan_date: date, store: StoreLocation, *, dry_run: bool,
     lock_timeout: float,
 ) -> ReplanBundle:
     """``run_replan`` on the inputs as files; never cached: it writes the store.
@@ -195,24 +196,24 @@ def replan_in_store(
             )
         )
         out = Path(tmp)
-        outcome = run_replan(campaign_path, videos_path, actuals_path, plan_date, store_path,
+        outcome = run_replan(campaign_path, videos_path, actuals_path, plan_date, store,
                              None if dry_run else out, dry_run=dry_run,
                              lock_timeout=lock_timeout)
         paths = outcome.written or write_plan(
-            outcome.plan, out, extra_sheets=replan_frames(outcome.plan))
+            outcome.plan, out, extra_sheets=replan_frames(outcome.plan), campaign=campaign)
         json_text = paths["json"].read_text(encoding="utf-8")
         xlsx = paths["xlsx"].read_bytes()
     recorded, note, previous = None, "", None
     try:
-        with open_store(store_path, timeout=lock_timeout) as store:
-            recorded = store.actuals(campaign.name)
-            before = store.previous_plan(campaign.name, plan_date)
+        with open_store(store, timeout=lock_timeout) as history:
+            recorded = history.actuals(campaign.name)
+            before = history.previous_plan(campaign.name, plan_date)
             previous = None if before is None else before.plan_date
     except PlannerError as exc:
         note = str(exc)
     return ReplanBundle(
         plan=outcome.plan, ingested=dict(outcome.ingested), warnings=tuple(outcome.warnings),
-        dry_run=dry_run, store_path=store_path, json_text=json_text, xlsx=xlsx,
+        dry_run=dry_run, store=store, json_text=json_text, xlsx=xlsx,
         recorded=recorded, recorded_note=note, previous_date=previous,
     )
 
@@ -349,9 +350,12 @@ def curve_bundle(
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def target_budget(
     videos_data: bytes, videos_name: str, campaign_json: str, source: str, *,
-    gmv_target: float | None, min_roi: float | None, tolerance: float,
+    gmv_target: float | None, min_roi: float | None, tolerance: float, lang: str = "",
 ) -> TargetResult:
-    """``planner.sweep.min_budget_for`` for one target (give exactly one)."""
+    """``planner.sweep.min_budget_for`` for one target (give exactly one).
+
+    ``lang`` only keys the cache: the answer's sentence is in the current language.
+    """
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
     return min_budget_for(videos, campaign, gmv_target=gmv_target, min_roi=min_roi,
                           tolerance=tolerance)
@@ -368,9 +372,13 @@ class NextStep:
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def next_step(
-    videos_data: bytes, videos_name: str, campaign_json: str, source: str, step: float
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str, step: float,
+    lang: str = "",
 ) -> NextStep:
-    """Plan at the campaign's budget and price the next ``step`` yuan (``marginal_value``)."""
+    """Plan at the campaign's budget and price the next ``step`` yuan (``marginal_value``).
+
+    ``lang`` only keys the cache: the lines are in the current language.
+    """
     videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
     planner = Planner(videos, campaign, source=source)
     base = planner.plan()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,12 @@ def _run(checkout: Path, args: list[str]) -> tuple[float, str]:
                           text=True, check=True, env={"PYTHONPATH": str(checkout),
                                                       "PATH": "/usr/bin:/bin"})
     return time.perf_counter() - started, done.stdout
+
+
+def _commit(checkout: Path) -> str:
+    done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip() or "?"
 
 
 def main() -> None:
@@ -95,7 +102,9 @@ def main() -> None:
                     f"{float(str(last[name]['gap'])):.3%} |")
     table = "\n".join([
         f"Side by side, {options.rounds} interleaved rounds, medians "
-        f"({', '.join(f'{n}={p}' for n, p in versions)}):",
+        f"({', '.join(f'{n} = {_commit(p)}' for n, p in versions)}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, 1-minute load "
+        f"{os.getloadavg()[0]:.1f} at the end):",
         "",
         "| videos | version | make_plan wall s | make_plan CPU s (vs first) | CLI s (vs first) "
         "| status | expected GMV | gap |",

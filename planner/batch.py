@@ -305,11 +305,13 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
     """
     from planner.io.campaign_file import read_campaign
     from planner.io.store import open_store
+    from planner.io.store_location import store_location
 
-    if isinstance(task.store, Path) and not task.store.exists():
+    location = store_location(task.store)
+    if location.path is not None and not location.path.exists():
         return  # no history yet (and opening it would create an empty store)
     campaign = read_campaign(task.campaign)
-    with open_store(task.store, timeout=task.lock_timeout) as store:
+    with open_store(location, timeout=task.lock_timeout) as store:
         previous = store.previous_plan(campaign.name, task.day)
     if previous is None:
         return
@@ -317,13 +319,13 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
         problem = Problem(
             f"the manifest gives no actuals for '{task.name}', but its store holds the plan "
             f"of {previous.plan_date} for campaign '{campaign.name}'.",
-            file=str(task.store),
+            file=str(location),  # a URL's password masked
             fix="Add actuals = \"<its daily export, e.g. exports/actuals_{yesterday}.xlsx>\" "
             "to its [[campaigns]] entry.",
         )
     else:
         problem = Problem(
-            f"no actuals file for {task.day}, but the store {task.store} holds the plan of "
+            f"no actuals file for {task.day}, but the store {location} holds the plan of "
             f"{previous.plan_date} for campaign '{campaign.name}', so it must re-plan from "
             "its actuals.",
             file=str(task.actuals),

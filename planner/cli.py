@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 (the conflicting rules are named), 4 solver failure, 5 history store locked,
-6 ``planner batch``: some campaigns failed (the others are written).
+6 ``planner batch``: some campaigns failed (the others are written), 7 history
+store's database server unreachable or login refused.
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -36,6 +37,7 @@ from planner.i18n import (
 
 if TYPE_CHECKING:
     from planner.config import Campaign
+    from planner.io.store_location import StoreLocation
     from planner.models import Video
 
 app = typer.Typer(
@@ -106,6 +108,17 @@ def _warn(lines: list[str]) -> None:
         typer.echo(t("cli.warning", line=line), err=True)
 
 
+def _store(text: str) -> StoreLocation:
+    """The store a --store option names (InputError if it names none)."""
+    from planner.io.store_location import store_location
+
+    location = store_location(text)
+    if location.has_password:
+        _warn([f"the password in {location} shows in the process list and the shell "
+               "history; put it in PGPASSWORD or ~/.pgpass instead."])
+    return location
+
+
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
     from planner.io.plan_job import load_inputs
@@ -125,13 +138,11 @@ def plan(
         typer.Option("--slugs", help=t("cli.help.slugs")),
     ] = None,
     store: Annotated[
-        Path | None,
-        typer.Option("--store", help="History store (SQLite file): record the plan, so the "
-                     "next morning's `planner replan` knows which orders were booked."),
+        str | None,
+        typer.Option("--store", help=t("cli.help.plan_store")),
     ] = None,
     lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help="Seconds to wait for another run "
-                            "writing the store.")
+        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
     ] = 30.0,
     lang: LangOpt = None,
 ) -> None:
@@ -140,7 +151,8 @@ def plan(
     def run() -> None:
         from planner.io.plan_job import run_plan
 
-        outcome = run_plan(campaign, videos, out, slugs=slugs, store=store,
+        location = None if store is None else _store(store)
+        outcome = run_plan(campaign, videos, out, slugs=slugs, store=location,
                            lock_timeout=lock_timeout, warn=_warn)
         result, written, version = outcome.plan, outcome.written, outcome.version
         typer.echo(t(
@@ -156,8 +168,8 @@ def plan(
             typer.echo(f"  > {line}")
         for path in written.values():
             typer.echo(t("cli.wrote", path=path))
-        if store is not None:
-            typer.echo(t("cli.recorded", day=result.plan_date, store=store, version=version))
+        if location is not None:
+            typer.echo(t("cli.recorded", day=result.plan_date, store=location, version=version))
 
     _guard(run, lang)
 
@@ -268,7 +280,7 @@ def replan(
     day: Annotated[
         datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.date"))
     ],
-    store: Annotated[Path, typer.Option("--store", help=t("cli.help.store"))],
+    store: Annotated[str, typer.Option("--store", help=t("cli.help.store"))],
     out: Annotated[
         Path | None, typer.Option("--out", help=t("cli.help.out_plan"))
     ] = None,
@@ -285,7 +297,7 @@ def replan(
     def run() -> None:
         from planner.io.replan_job import run_replan_watched
 
-        outcome = run_replan_watched(campaign, videos, actuals, day.date(), store, out,
+        outcome = run_replan_watched(campaign, videos, actuals, day.date(), _store(store), out,
                                      dry_run=dry_run, lock_timeout=lock_timeout)
         _warn(outcome.warnings)
         result = outcome.plan
@@ -373,6 +385,35 @@ def batch(
         check_portfolio(portfolio, written["json"])
 
     _guard(run, lang)
+
+
+store_app = typer.Typer(no_args_is_help=True, help=t("cli.help.store_group"))
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("migrate")
+def store_migrate(
+    source: Annotated[str, typer.Argument(metavar="FROM", help=t("cli.help.migrate_from"))],
+    target: Annotated[str, typer.Argument(metavar="TO", help=t("cli.help.migrate_to"))],
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help=t("cli.help.migrate_lock_timeout"))
+    ] = 30.0,
+) -> None:
+    """Copy a whole history exactly (SQLite to PostgreSQL and back); print rows and checksums."""
+
+    def run() -> None:
+        from planner.io.store_copy import migrate_store
+
+        origin, destination = _store(source), _store(target)
+        sums = migrate_store(origin, destination, timeout=lock_timeout)
+        typer.echo(t("cli.migrated", source=origin, target=destination))
+        width = max(len(s.table) for s in sums)
+        for s in sums:
+            rows = t("cli.migrated_rows", rows=f"{s.rows:,}")
+            typer.echo(f"  {s.table:<{width}}  {rows:>14}  sha256 {s.sha256}")
+        typer.echo(t("cli.migrated_total", rows=f"{sum(s.rows for s in sums):,}"))
+
+    _guard(run)
 
 
 def main() -> None:

@@ -6,6 +6,8 @@
     ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
     ├── SolverError              no backend could solve the model       -> exit 4
     ├── StoreError               history store locked or damaged        -> exit 5
+    │   └── StoreUnreachableError  its server down or unknown, login
+    │                              refused, or the connection lost      -> exit 7
     └── PortfolioError           ``planner batch``: some campaigns failed -> exit 6
 
 Every message is written for a media buyer: which file, row and column, and
@@ -99,6 +101,16 @@ class StoreError(PlannerError):
     """The history store is locked by another run or cannot be read."""
 
     exit_code = 5
+
+
+class StoreUnreachableError(StoreError):
+    """The history store's database server cannot be reached or refuses the login.
+
+    Its own exit code, so a cron job can tell "try again later / fix the
+    credentials" from "another run holds the lock" (5).
+    """
+
+    exit_code = 7
 
 
 class PortfolioError(PlannerError):

@@ -31,7 +31,8 @@ from __future__ import annotations
 import gettext
 import math
 import os
-from collections.abc import Iterator, Mapping
+import string
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from functools import cache
@@ -231,21 +232,58 @@ class _ReasonLike(Protocol):
     text: str
 
 
-def reason_text(reason: _ReasonLike, params: Mapping[str, object] | None = None) -> str:
-    """A decision's sentence in the current language, from its stable code.
+def _roi_source(source: object) -> str:
+    return _named("roi_source", source)
 
-    ``reason.<code>`` in the catalogue is a template with named fields; with
-    ``params`` (or a ``params`` mapping on the reason) it is filled in, e.g.
-    ``reason_text(r, {"days": 19, "limit": 15})`` for ``targeted_over_15_days``.
-    Without parameters English keeps the rule's own sentence (it carries the
-    figures) and Chinese shows the code's meaning from the catalogue.
+
+def _change_kind(kind: object) -> str:
+    return _named("change", kind)
+
+
+# Parameters that hold a code, said in words: the tool, the tier, ...
+_PARAM_WORDS: Final[dict[str, Callable[[object], str]]] = {
+    "tool": tool_name,
+    "tier": tier_name,
+    "source": _roi_source,
+    "kind": _change_kind,
+}
+
+
+def reason_text(reason: _ReasonLike, params: Mapping[str, object] | None = None) -> str:
+    """A decision's sentence in the current language, from its code and figures.
+
+    ``reason.<code>`` in the catalogue is a template with named fields, filled
+    from ``params`` (or the reason's own ``params``), e.g. ``{"days": 19,
+    "limit": 15}`` for ``targeted_over_15_days`` gives "定向投放：视频发布已19天
+    （超过15天）"; ``params["form"]`` picks the variant ``reason.<code>.<form>``.
+    Codes (``tool``, ``tier``, ``source``, ``kind``) are said in words.
+
+    English keeps the rule's own sentence (``reason.text``, which the English
+    template reproduces). Without figures, or with figures the template cannot
+    use (a plan written before they were recorded), Chinese says what the code
+    means (``reason_meaning.<code>``, else a ``reason.<code>`` without fields).
     """
-    found = params if params is not None else getattr(reason, "params", None)
-    key = f"reason.{reason.code}"
-    if not has(key):
-        return reason.text
-    if found is not None:
-        return t(key, **dict(found))
     if current_lang() == "en":
         return reason.text
-    return t(key)
+    found = params if params is not None else getattr(reason, "params", None)
+    code = reason.code
+    if found:
+        form = found.get("form")
+        key = f"reason.{code}.{form}" if form else f"reason.{code}"
+        if has(key):
+            fields = {name: _PARAM_WORDS[name](value) if name in _PARAM_WORDS else value
+                      for name, value in found.items() if name != "form"}
+            try:
+                return t(key, **fields)
+            except (KeyError, IndexError, ValueError, TypeError):
+                pass  # figures of another shape: fall back to the code's meaning
+    if has(f"reason_meaning.{code}"):
+        return t(f"reason_meaning.{code}")
+    if has(f"reason.{code}") and not _has_fields(t(f"reason.{code}")):
+        return t(f"reason.{code}")
+    return reason.text
+
+
+@cache
+def _has_fields(text: str) -> bool:
+    return any(name is not None for _, name, _, _ in string.Formatter().parse(text))

@@ -34,7 +34,7 @@ import pandas as pd
 
 from planner.config import Campaign
 from planner.frames import records
-from planner.models import Reason
+from planner.models import Reason, ReasonParam
 from planner.response import KYUAN, Signals, tool_economics
 from planner.rules import Assessment, reason
 from planner.tools import Tool
@@ -116,23 +116,30 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     # A clear Dou+ decline: falling day after day, or stuck far below what the model
     # expected (DOMAIN: follower circle exhausted -> targeted).
     declines: dict[str, str] = {}
+    decline_figures: dict[str, dict[str, ReasonParam]] = {}
     for (video_id, tool), days in sorted(daily.items()):
         if tool is not Tool.DOU_PLUS:
             continue
         ratio = campaign.rules.roi_decline_ratio
         fall = roi_decline(days, cfg.decline_days, cfg.decline_min_daily_spend, ratio)
         collapse = roi_collapse(days, cfg.decline_days, cfg.decline_min_daily_spend, ratio)
+        figures: dict[str, ReasonParam]
         if fall is not None:
             words = f"ROI fell from {fall[0]:.1f} to {fall[1]:.1f} over {cfg.decline_days} days"
+            figures = {"form": "fall", "roi_from": round(fall[0], 1), "roi_to": round(fall[1], 1),
+                       "days": cfg.decline_days}
         elif collapse is not None:
             model, seen = collapse
             words = (f"ROI {', '.join(f'{r:.1f}' for r in seen)} on the last {len(seen)} days, "
                      f"below {ratio:.0%} of the {model:.1f} the model expected")
+            figures = {"form": "collapse", "seen": ", ".join(f"{r:.1f}" for r in seen),
+                       "days": len(seen), "share": ratio, "model": round(model, 1)}
         else:
             continue
         declines[video_id] = words
+        decline_figures[video_id] = figures
         reasons[(video_id, tool)].append(reason(
-            "targeted_roi_declining", f"{words}: Dou+ switched to targeted"))
+            "targeted_roi_declining", f"{words}: Dou+ switched to targeted", **figures))
 
     # A video's content model drives every tool on it [seed: "no ROI, no point"], so the
     # evidence is pooled per video: a weak Dou+ test also lowers content service. Recent
@@ -158,11 +165,13 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
             # one the prior describes, so the recent actuals alone set the estimate.
             multiplier = ratio
             how = "ROI clearly declining, so the recent actuals alone set the estimate"
+            form: dict[str, ReasonParam] = {"form": "declining"}
         else:
             prior = cfg.prior_spend * recency_weight(min(d for d, *_ in days), latest,
                                                      half_life)
             multiplier = (prior + spend * ratio) / (prior + spend)
             how = f"recent days weigh more: half-life {half_life:g} days"
+            form = {"half_life": half_life}
         video_multiplier[video_id] = multiplier
         sold = sum(g for _, _, g, _ in days)
         paid = sum(s for _, s, _, _ in days)
@@ -173,9 +182,12 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
                     "learned_roi",
                     f"actuals: sold {sold:,.0f} on {paid:,.0f} yuan, {ratio:.0%} of what the "
                     f"model expected ({how}); ROI estimates x{multiplier:.2f}",
+                    sold=round(sold), paid=round(paid), ratio=ratio,
+                    multiplier=round(multiplier, 2), **form,
                 ))
     estimates: list[Estimate] = []
     below_floor: dict[str, str] = {}
+    below_figures: dict[str, dict[str, ReasonParam]] = {}
     for key, (spend, gmv, expected) in sorted(totals.items()):
         if spend <= 0 or expected <= 0 or key[0] not in video_multiplier:
             continue
@@ -190,10 +202,15 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
         if learned_roi < floor:
             below_floor.setdefault(
                 key[0], f"learned {key[1]} ROI {learned_roi:.2f} is below the floor {floor:.2f}")
+            below_figures.setdefault(key[0], {"form": "below_floor", "tool": key[1].value,
+                                              "roi": round(learned_roi, 2),
+                                              "floor": round(floor, 2)})
             reasons[key].append(reason(
                 "learned_roi_below_floor",
                 f"stop buying: learned ROI {learned_roi:.2f} (model {prior_roi:.2f}, observed "
                 f"{gmv / spend:.2f} on {spend:,.0f} yuan) is below the floor {floor:.2f}",
+                roi=round(learned_roi, 2), model=round(prior_roi, 2),
+                observed=round(gmv / spend, 2), spend=round(spend), floor=round(floor, 2),
             ))
 
     # Content service is one-shot: once booked it runs whole [seed]. A video that is
@@ -202,11 +219,13 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     # commitments and stay.
     for video_id in sorted(set(declines) | set(below_floor)):
         why = declines.get(video_id) or below_floor[video_id]
+        figures = decline_figures.get(video_id) or below_figures[video_id]
         multipliers[(video_id, Tool.CONTENT_SERVICE)] = CANCELLED
         reasons[(video_id, Tool.CONTENT_SERVICE)].append(reason(
             "cs_cancelled",
             f"no new content service: {why}; a booked order cannot be stopped, so the "
             "orders not yet booked (lock-ins included) are cancelled",
+            **figures,
         ))
 
     bursts = set()
@@ -229,6 +248,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
                 "burst_first_2h",
                 f"burst: day-one ROI {sold / spent:.2f} for a KOL with {video.followers:,} "
                 "followers; keep adding Dou+ while it lasts",
+                form="learned", roi=round(sold / spent, 2), followers=video.followers,
             ))
     return Learning(
         signals=Signals(

@@ -45,11 +45,23 @@ class Video(_Model):
     landing_url: str | None = None
 
 
+ReasonParam = str | int | float
+
+
 class Reason(_Model):
-    """A decision's stable code and the sentence a buyer reads."""
+    """A decision's stable code, the sentence a buyer reads and the figures in it.
+
+    ``text`` is the rule's own sentence in English. ``params`` holds the figures
+    it names (numbers as numbers, dates as ISO text, tools and tiers as codes),
+    so ``planner.i18n.reason_text`` can tell the same decision in another
+    language; ``params["form"]``, when present, picks a variant of the code's
+    sentence. None for a decision whose sentence has no figures.
+    """
 
     code: str
     text: str
+    params: dict[str, ReasonParam] | None = Field(
+        None, description="The figures in the sentence, by name; 'form' picks a variant.")
 
 
 class VideoScore(_Model):

@@ -10,7 +10,16 @@ from datetime import date, timedelta
 
 from planner.config import Campaign
 from planner.errors import InputError, Problem
-from planner.models import DailySpend, Order, Plan, Reason, Video, VideoScore, VideoSummary
+from planner.models import (
+    DailySpend,
+    Order,
+    Plan,
+    Reason,
+    ReasonParam,
+    Video,
+    VideoScore,
+    VideoSummary,
+)
 from planner.optimiser import SolveResult, amplification_name, daily_cap_name, solve
 from planner.response import (
     KYUAN,
@@ -277,7 +286,8 @@ def lay_out(
                 booking_date=c.booking_date or c.start, budget=c.budget, mode=None,
                 targeting=None, expected_gmv=round(f.expected_gmv * KYUAN, 2), fixed=True,
                 reasons=[reason("commitment_fixed",
-                                f"already booked: {c.budget:,.0f} yuan of {c.tool}, kept as is")],
+                                f"already booked: {c.budget:,.0f} yuan of {c.tool}, kept as is",
+                                budget=round(c.budget), tool=c.tool.value)],
             )
         )
         total_days = len(f.day_spend)
@@ -359,7 +369,8 @@ def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,
     if not first.is_content_service and len(items) > 1:
         reasons.append(
             reason("min_order", f"{len(items)} daily orders of at least "
-                   f"{first.min_order * KYUAN:,.0f} yuan; amounts per day in the Daily schedule")
+                   f"{first.min_order * KYUAN:,.0f} yuan; amounts per day in the Daily schedule",
+                   count=len(items), min=round(first.min_order * KYUAN))
         )
     return Order(
         video_id=first.video_id,
@@ -408,34 +419,45 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
             verdicts[video_id] = [reason(
                 "burst_limited",
                 f"burst window {window[0]}..{window[-1]} is over before paid traffic starts "
-                f"on {first}: no burst order; Dou+ follows the standard rules")]
+                f"on {first}: no burst order; Dou+ follows the standard rules",
+                first=window[0].isoformat(), last=window[-1].isoformat(),
+                start=first.isoformat())]
             continue
         day = days[0]
         bought = dou_plus.get((video_id, day))
-        spent = result.spend.get(bought.index, 0.0) * KYUAN if bought is not None else 0.0
+        spent = round(result.spend.get(bought.index, 0.0) * KYUAN) if bought is not None else 0
         if spent >= target - 1.0:
             continue
+        figures: dict[str, ReasonParam] = {}
         if bought is None:
+            form = "sale" if campaign.sale_on(day) else "closed"
             limit = ("no Dou+ can be bought that day (a big-sale day leaves Dou+ almost no "
-                     "volume)" if campaign.sale_on(day) else "no Dou+ order is open that day")
+                     "volume)" if form == "sale" else "no Dou+ order is open that day")
         elif spent >= bought.capacity * KYUAN - 1.0:
-            limit = (f"the most Dou+ can buy on it that day "
-                     f"({bought.capacity * KYUAN:,.0f} yuan at its first-2h ROI)")
+            form, figures = "capacity", {"capacity": round(bought.capacity * KYUAN)}
+            limit = (f"the most Dou+ can buy on it that day ({figures['capacity']:,} yuan at "
+                     "its first-2h ROI)")
         elif daily_cap_name(day) in tight:
-            limit = (f"the daily cap of {campaign.daily_cap or 0:,.0f} yuan, reached that day "
-                     f"({spent_on[day]:,.0f} yuan in all)")
+            form = "cap"
+            figures = {"cap": round(campaign.daily_cap or 0), "total": round(spent_on[day])}
+            limit = (f"the daily cap of {figures['cap']:,} yuan, reached that day "
+                     f"({figures['total']:,} yuan in all)")
         elif amplification_name(video_id) in tight:
+            form, figures = "reach", {"multiple": rules.max_amplification}
             limit = (f"the video's reach limit ({rules.max_amplification:g}x its natural "
                      "plays)")
         elif "budget" in tight:
+            form, figures = "budget", {"roi": round(bought.seg_roi[0], 2)}
             limit = (f"the budget: other purchases earn more than its ROI "
-                     f"{bought.seg_roi[0]:.2f} that day")
+                     f"{figures['roi']:.2f} that day")
         else:
-            limit = f"its falling returns past ROI {p.seg_roi[-1]:.2f}"
+            form, figures = "returns", {"roi": round(bought.seg_roi[-1], 2)}
+            limit = f"its falling returns past ROI {figures['roi']:.2f}"
         verdicts[video_id] = [reason(
             "burst_limited",
-            f"burst day {day}: {spent:,.0f} of the {target:,.0f} yuan a burst aims at, held "
-            f"back by {limit}")]
+            f"burst day {day}: {spent:,} of the {round(target):,} yuan a burst aims at, held "
+            f"back by {limit}",
+            form=form, day=day.isoformat(), spent=spent, target=round(target), **figures)]
     return verdicts
 
 

@@ -329,9 +329,12 @@ def add_topups(planner: Planner, plan: Plan, learning: Learning, campaign: Campa
                 f"(Dou+ today {spend + amount:,.0f}), within the budget and the daily cap")
         if reserved:
             text += "; the budget is fully used, so the rest of the plan makes room for it"
+        why = reason("topup_roi_peak", text, learned=round(peak.learned, 2),
+                     observed=round(peak.observed, 2), floor=round(floor, 2),
+                     amount=round(amount), spend=round(spend), hours=peak.hours,
+                     total=round(spend + amount), **({"form": "reserved"} if reserved else {}))
         added.append((Topup(video_id=peak.video_id, date=plan_date, hours=peak.hours,
-                            budget=float(amount), reason=reason("topup_roi_peak", text)),
-                      roi))
+                            budget=float(amount), reason=why), roi))
     if not added:  # nothing fits after all: keep the plan solved at the full budget
         return plan
     return _with_topups(base, added, campaign, plan_date, reserved)
@@ -470,4 +473,5 @@ def _why(key: tuple[str, Tool], kind: str, before: float, after: float,
         "reoptimised",
         f"{kind.replace('_', ' ')} from {before:,.0f} to {after:,.0f} yuan: the remaining "
         "budget was re-optimised after yesterday's results elsewhere",
+        kind=kind, before=round(before), after=round(after),
     )

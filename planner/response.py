@@ -596,6 +596,7 @@ def _daily_purchase(
                     "burst_first_2h",
                     f"burst day: up to {campaign.rules.burst_day_target:,.0f} "
                     "yuan of Dou+ while the first-hours ROI holds",
+                    form="day", target=round(campaign.rules.burst_day_target),
                 )
             )
         mode, mode_reason = dou_plus_mode(
@@ -619,6 +620,7 @@ def _daily_purchase(
             "harvest_audience_pool",
             f"{tool} retargets the audience seeding has built (A1-A3 -> A4): its volume "
             "grows with that pool",
+            tool=tool.value,
         ))
     return Purchase(
         index=index,
@@ -670,6 +672,7 @@ def _content_service_purchases(
                 reason(
                     "sale_lock_in",
                     f"lock-in for {sale.name}: booked {booking}, released during the sale",
+                    form="booked", sale=sale.name, booking=booking.isoformat(),
                 )
             ]
         else:
@@ -709,6 +712,7 @@ def _content_service_purchases(
                 "cs_one_shot",
                 f"one-shot content service {window_days[0]}..{window_days[-1]}, "
                 "booked whole; Dou+ pauses on this video meanwhile",
+                first=window_days[0].isoformat(), last=window_days[-1].isoformat(),
             )
         )
         out.append(

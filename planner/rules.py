@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from planner.config import BigSale, Campaign
-from planner.models import Mode, Reason, Video
+from planner.models import Mode, Reason, ReasonParam, Video
 from planner.scoring import VideoScores, score_video
 from planner.tools import AD_TOOLS, CHAIN_TOOLS, Tool
 
@@ -102,11 +102,18 @@ REASON_CODES: dict[str, str] = {
 
 
 @functools.lru_cache(maxsize=65_536)
-def reason(code: str, text: str) -> Reason:
-    """A reason with a documented code; the same sentence is built once and shared."""
+def reason(code: str, text: str, **params: ReasonParam) -> Reason:
+    """A reason with a documented code; the same sentence is built once and shared.
+
+    ``params`` are the figures in ``text`` by name (numbers, ISO dates, codes of
+    tools and tiers), so ``reason_text`` can say it in Chinese too; the catalogue's
+    ``reason.<code>`` template names the same fields. ``form="x"`` picks the
+    variant ``reason.<code>.x`` where one code has sentences of several shapes.
+    Reasons are shared between callers: never change one.
+    """
     if code not in REASON_CODES:
         raise KeyError(f"unknown reason code {code!r}")
-    return Reason(code=code, text=text)
+    return Reason.model_construct(code=code, text=text, params=params or None)
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ def roi_floor_rule(scores: VideoScores, floor: float) -> Verdict:
             reason(
                 "roi_above_floor",
                 f"traffic ROI {scores.traffic_roi:.2f} is at or above the floor {floor:.2f}",
+                roi=round(scores.traffic_roi, 2), floor=round(floor, 2),
             ),
         )
     return Verdict(
@@ -134,6 +142,7 @@ def roi_floor_rule(scores: VideoScores, floor: float) -> Verdict:
             "roi_below_floor",
             f"traffic ROI {scores.traffic_roi:.2f} is below the floor {floor:.2f}: "
             "no Dou+ or Suixintui",
+            roi=round(scores.traffic_roi, 2), floor=round(floor, 2),
         ),
     )
 
@@ -157,12 +166,14 @@ def dou_plus_first_day(video: Video, burst: bool, campaign: Campaign) -> tuple[d
             "burst: first 2 hours sold well for a KOL with "
             f"{video.followers:,} followers; Dou+ from publishing day, aiming at "
             f"{_yuan(campaign.rules.burst_day_target)} yuan a day",
+            followers=video.followers, target=round(campaign.rules.burst_day_target),
         )
     first = video.publish_date + timedelta(days=campaign.rules.standard_start_day)
     return first, reason(
         "dou_plus_standard_start",
         f"standard Dou+ from {first} ({campaign.rules.standard_start_day} days after "
         "publishing), 24-hour orders judged on daily ROI",
+        first=first.isoformat(), days=campaign.rules.standard_start_day,
     )
 
 
@@ -182,22 +193,26 @@ def dou_plus_mode(
             "targeted_small_kol",
             f"targeted: {video.followers:,} followers (not above "
             f"{rules.large_kol_followers:,})",
+            followers=video.followers, limit=rules.large_kol_followers,
         )
     if not scores.has_weight:
         return "targeted", reason(
             "targeted_low_weight",
             f"targeted: median plays {video.median_plays:,.0f} below "
             f"{rules.weight_median_plays:,} (low account weight)",
+            plays=round(video.median_plays), limit=rules.weight_median_plays,
         )
     if age > rules.smart_max_age_days:
         return "targeted", reason(
             "targeted_over_15_days",
             f"targeted: published {age} days ago (>{rules.smart_max_age_days})",
+            days=age, limit=rules.smart_max_age_days,
         )
     return "smart", reason(
         "smart_mode",
         f"smart: {video.followers:,} followers, median plays {video.median_plays:,.0f}, "
         f"published {age} days ago",
+        followers=video.followers, plays=round(video.median_plays), days=age,
     )
 
 
@@ -231,6 +246,7 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign,
                     "cs_tier_too_small",
                     f"no content service: {scores.tier.replace('_', '-')} KOL, "
                     "a Dou+ pressure test comes first",
+                    tier=scores.tier,
                 ),
             )
         pressure_tested = True
@@ -241,6 +257,7 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign,
             reason(
                 "cs_roi_below_floor",
                 f"no content service: traffic ROI {roi:.2f} below the floor {floor:.2f}",
+                roi=round(roi, 2), floor=round(floor, 2),
             ),
         )
     if scores.comment_like_rate < rules.cs_min_comment_like_rate:
@@ -250,6 +267,8 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign,
                 "cs_comment_like_low",
                 f"no content service: comment-like rate {scores.comment_like_rate:.1%} below "
                 f"{rules.cs_min_comment_like_rate:.1%}",
+                rate=scores.comment_like_rate,
+                limit=rules.cs_min_comment_like_rate,
             ),
         )
     cap = rules.cs_weekly_cap.get(scores.tier, 0.0)
@@ -258,13 +277,17 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign,
             "cs_pressure_test_passed",
             f"content service possible after the Dou+ pressure test: learned Dou+ ROI "
             f"{roi:.2f} clears the floor {floor:.2f}, comment-like rate "
-            f"{scores.comment_like_rate:.1%}, up to {_yuan(cap)} yuan a week"))
+            f"{scores.comment_like_rate:.1%}, up to {_yuan(cap)} yuan a week",
+            roi=round(roi, 2), floor=round(floor, 2), rate=scores.comment_like_rate,
+            cap=round(cap)))
     return Verdict(
         True,
         reason(
             "cs_eligible",
             f"content service possible: ROI {scores.traffic_roi:.2f}, comment-like rate "
             f"{scores.comment_like_rate:.1%}, up to {_yuan(cap)} yuan a week",
+            roi=round(scores.traffic_roi, 2), rate=scores.comment_like_rate,
+            cap=round(cap),
         ),
     )
 
@@ -275,15 +298,23 @@ def recent_roi(video: Video, scores: VideoScores, campaign: Campaign,
 
     The 3-month ROI on record first; else learned ROI from actuals; else the video's
     own traffic ROI while it is at most ``recent_roi_days`` old (a scheduled post's is
-    its KOL's expected one).
+    its KOL's expected one). The source is a code of ``ROI_SOURCES``.
     """
     if video.roi_3m is not None:
-        return video.roi_3m, "3-month traffic ROI"
+        return video.roi_3m, "roi_3m"
     if learned_dou_plus_roi is not None:
-        return learned_dou_plus_roi, "learned Dou+ ROI"
+        return learned_dou_plus_roi, "learned"
     if scores.age_days <= campaign.rules.recent_roi_days:
-        return scores.traffic_roi, "the video's own traffic ROI"
+        return scores.traffic_roi, "own"
     return None, ""
+
+
+# Where a lock-in's recent ROI comes from: code -> the words in the English sentence.
+ROI_SOURCES: dict[str, str] = {
+    "roi_3m": "3-month traffic ROI",
+    "learned": "learned Dou+ ROI",
+    "own": "the video's own traffic ROI",
+}
 
 
 def lock_in_rule(video: Video, scores: VideoScores, sale: BigSale, campaign: Campaign,
@@ -300,6 +331,8 @@ def lock_in_rule(video: Video, scores: VideoScores, sale: BigSale, campaign: Cam
             "lock_in_too_late",
             f"no lock-in for {sale.name}: it starts {sale.start}, booking had to happen by "
             f"{booking} ({rules.lock_in_days} days ahead) and the plan is dated {plan_date}",
+            sale=sale.name, start=sale.start.isoformat(), booking=booking.isoformat(),
+            days=rules.lock_in_days, plan_date=plan_date.isoformat(),
         )
     floor = campaign.effective_roi_floor
     roi, source = recent_roi(video, scores, campaign, learned_dou_plus_roi)
@@ -308,17 +341,21 @@ def lock_in_rule(video: Video, scores: VideoScores, sale: BigSale, campaign: Cam
             "lock_in_no_3m_roi",
             f"no lock-in for {sale.name}: no traffic ROI from the last "
             f"{rules.recent_roi_days} days on record",
+            sale=sale.name, days=rules.recent_roi_days,
         )
     if roi < floor:
         return None, reason(
             "lock_in_3m_roi_low",
-            f"no lock-in for {sale.name}: recent traffic ROI {roi:.2f} ({source}) below "
-            f"{floor:.2f}",
+            f"no lock-in for {sale.name}: recent traffic ROI {roi:.2f} ({ROI_SOURCES[source]}) "
+            f"below {floor:.2f}",
+            sale=sale.name, roi=round(roi, 2), source=source, floor=round(floor, 2),
         )
     return booking, reason(
         "sale_lock_in",
         f"lock-in for {sale.name}: book by {booking} ({rules.lock_in_days} days before "
-        f"{sale.start}); recent traffic ROI {roi:.2f} ({source})",
+        f"{sale.start}); recent traffic ROI {roi:.2f} ({ROI_SOURCES[source]})",
+        sale=sale.name, booking=booking.isoformat(), days=rules.lock_in_days,
+        start=sale.start.isoformat(), roi=round(roi, 2), source=source,
     )
 
 
@@ -352,10 +389,12 @@ def kol_bidding_strategy(video: Video, campaign: Campaign) -> str:
 
 def ad_tool_rule(video: Video, tool: Tool) -> Verdict:
     if video.kol_authorized and video.ad_review_passed:
-        return Verdict(True, reason("ad_tool_ok", f"{tool}: authorised and ad review passed"))
+        return Verdict(True, reason("ad_tool_ok", f"{tool}: authorised and ad review passed",
+                                    tool=tool.value))
     return Verdict(
         False,
-        reason("ad_tool_blocked", f"no {tool}: needs the KOL's authorisation and ad review"),
+        reason("ad_tool_blocked", f"no {tool}: needs the KOL's authorisation and ad review",
+               tool=tool.value),
     )
 
 
@@ -364,10 +403,12 @@ def suixintui_targeting(scores: VideoScores) -> tuple[str, Reason]:
         return "targeted", reason(
             "suixintui_targeted",
             f"Suixintui targeted from the start: {scores.tier.upper()} account",
+            tier=scores.tier,
         )
     return "untargeted", reason(
         "suixintui_untargeted_first",
         f"Suixintui untargeted first ({scores.tier.replace('_', '-')} KOL), then targeted",
+        tier=scores.tier,
     )
 
 
@@ -404,7 +445,8 @@ def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None =
     result.reasons.append(floor_verdict.reason)
     for tool in CHAIN_TOOLS[campaign.chain]:
         if not campaign.tools[tool].enabled:
-            result.reasons.append(reason("tool_disabled", f"{tool} is switched off"))
+            result.reasons.append(reason("tool_disabled", f"{tool} is switched off",
+                                         tool=tool.value))
     for tool in campaign.chain_tools():
         if tool in (Tool.DOU_PLUS, Tool.SUIXINTUI):
             if floor_verdict.allowed:

@@ -57,18 +57,21 @@ def expected_video(video: Video, history: dict[str, tuple[float, float, int, int
         gmv = video.natural_gmv
         why = reason("scheduled_buyer_estimate",
                      f"scheduled post ({video.publish_date}): plays and GMV as the buyer "
-                     "expects them in the roster")
+                     "expects them in the roster", date=video.publish_date.isoformat())
     elif video.roi_3m is not None:
         gmv = video.roi_3m * cpm * plays / 1000.0
         why = reason("scheduled_from_3m_roi",
                      f"scheduled post ({video.publish_date}): expected {plays:,.0f} plays "
-                     f"(median plays) at the KOL's 3-month traffic ROI {video.roi_3m:.2f}")
+                     f"(median plays) at the KOL's 3-month traffic ROI {video.roi_3m:.2f}",
+                     date=video.publish_date.isoformat(), plays=round(plays),
+                     roi=round(video.roi_3m, 2))
     elif past is not None and past[0] > 0:
         gmv = past[1] / past[0] * plays
         roi = past[1] / (past[0] / 1000.0) / cpm
         why = reason("scheduled_from_kol_videos",
                      f"scheduled post ({video.publish_date}): expected {plays:,.0f} plays "
-                     f"(median plays) at the traffic ROI {roi:.2f} of the KOL's other videos")
+                     f"(median plays) at the traffic ROI {roi:.2f} of the KOL's other videos",
+                     date=video.publish_date.isoformat(), plays=round(plays), roi=round(roi, 2))
     else:
         tier = kol_tier(video.followers, campaign.tiers)
         prior = campaign.tiers.prior_traffic_roi.get(tier, 1.0)
@@ -76,7 +79,9 @@ def expected_video(video: Video, history: dict[str, tuple[float, float, int, int
         why = reason("scheduled_from_tier_prior",
                      f"scheduled post ({video.publish_date}): no history for this KOL, "
                      f"expected {plays:,.0f} plays (median plays) at the "
-                     f"{tier.replace('_', '-')} prior traffic ROI {prior:.2f}")
+                     f"{tier.replace('_', '-')} prior traffic ROI {prior:.2f}",
+                     date=video.publish_date.isoformat(), plays=round(plays), tier=tier,
+                     roi=round(prior, 2))
     likes, comments = video.likes, video.comments
     if likes is None or comments is None:
         rate = campaign.tiers.prior_comment_like_rate

@@ -22,6 +22,7 @@ import pandas as pd
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, InputError, Problem, SolverError
+from planner.i18n import t
 from planner.models import Plan, Video
 from planner.planning import Planner
 
@@ -192,14 +193,14 @@ def _min_budget_for_gmv(
         if plan is not None and _saturated(plan, tolerance):
             return TargetResult(
                 False, None, plan,
-                f"GMV {target:,.0f} is out of reach: the plan tops out at "
-                f"{plan.expected_gmv:,.0f} yuan of GMV from {plan.total_spend:,.0f} yuan of "
-                "spend, and a larger budget buys nothing more.",
+                t("sweep.gmv_out_of_reach", target=f"{target:,.0f}",
+                  gmv=f"{plan.expected_gmv:,.0f}", spend=f"{plan.total_spend:,.0f}"),
                 plan_at.solves,
             )
         if doublings == _MAX_DOUBLINGS:
-            return TargetResult(False, None, plan, f"GMV {target:,.0f} was not reached up to "
-                                f"a budget of {hi:,.0f} yuan.", plan_at.solves)
+            return TargetResult(False, None, plan, t("sweep.gmv_not_reached",
+                                                     target=f"{target:,.0f}",
+                                                     budget=f"{hi:,.0f}"), plan_at.solves)
         hi *= 2
         doublings += 1
         plan = plan_at(hi)
@@ -215,12 +216,12 @@ def _min_budget_for_gmv(
             lo = mid
     best = plan_at(hi)
     assert best is not None
-    below = f"; {lo:,.0f} yuan does not" if lo > 0 else ""
+    below = t("sweep.gmv_below", budget=f"{lo:,.0f}") if lo > 0 else ""
     return TargetResult(
         True, hi, best,
-        f"A budget of {hi:,.0f} yuan reaches GMV {target:,.0f}: the plan expects "
-        f"{best.expected_gmv:,.0f} from {best.total_spend:,.0f} yuan of spend "
-        f"(ROI {best.expected_roi:.2f}){below}.",
+        t("sweep.gmv_reached", budget=f"{hi:,.0f}", target=f"{target:,.0f}",
+          gmv=f"{best.expected_gmv:,.0f}", spend=f"{best.total_spend:,.0f}",
+          roi=f"{best.expected_roi:.2f}", below=below),
         plan_at.solves,
     )
 
@@ -242,9 +243,8 @@ def _max_budget_for_roi(
             if _saturated(plan, tolerance) or doublings == _MAX_DOUBLINGS:
                 return TargetResult(
                     True, plan.total_spend, plan,
-                    f"ROI stays at {plan.expected_roi:.2f} (>= {min_roi:g}) however large the "
-                    f"budget: the plan stops at {plan.total_spend:,.0f} yuan of spend, and a "
-                    "larger budget buys nothing more.",
+                    t("sweep.roi_always", roi=f"{plan.expected_roi:.2f}", min_roi=f"{min_roi:g}",
+                      spend=f"{plan.total_spend:,.0f}"),
                     plan_at.solves,
                 )
             lo, hi = hi, hi * 2
@@ -255,12 +255,13 @@ def _max_budget_for_roi(
         while not keeps(plan):
             if lo <= tolerance:
                 if best_seen is None:
-                    words = "no budget tried gave a feasible plan"
+                    words = t("sweep.roi_no_plan")
                 else:
-                    words = (f"the best overall ROI is {best_seen.expected_roi:.2f}, at a budget "
-                             f"of {best_seen.budget:,.0f} yuan")
+                    words = t("sweep.roi_best_seen", roi=f"{best_seen.expected_roi:.2f}",
+                              budget=f"{best_seen.budget:,.0f}")
                 return TargetResult(False, None, best_seen,
-                                    f"ROI {min_roi:g} is out of reach: {words}.", plan_at.solves)
+                                    t("sweep.roi_out_of_reach", min_roi=f"{min_roi:g}",
+                                      words=words), plan_at.solves)
             hi, lo = lo, lo / 2
             plan = plan_at(lo)
             if plan is not None and (best_seen is None
@@ -276,9 +277,9 @@ def _max_budget_for_roi(
     assert best is not None
     return TargetResult(
         True, lo, best,
-        f"A budget of up to {lo:,.0f} yuan keeps ROI at or above {min_roi:g}: the plan "
-        f"expects ROI {best.expected_roi:.2f} ({best.expected_gmv:,.0f} yuan of GMV from "
-        f"{best.total_spend:,.0f} of spend); {hi:,.0f} yuan falls below.",
+        t("sweep.roi_reached", budget=f"{lo:,.0f}", min_roi=f"{min_roi:g}",
+          roi=f"{best.expected_roi:.2f}", gmv=f"{best.expected_gmv:,.0f}",
+          spend=f"{best.total_spend:,.0f}", above=f"{hi:,.0f}"),
         plan_at.solves,
     )
 
@@ -308,36 +309,29 @@ def marginal_value(
         more = planner.plan(planner.campaign.budget + step)
     except SolverError as exc:
         # The what-if is advice next to the plan; the plan itself stands.
-        return [f"Could not re-plan with {step:,.0f} yuan more: {exc}"]
+        return [t("sweep.step_failed", step=f"{step:,.0f}", error=exc)]
     extra_spend = more.total_spend - base.total_spend
     extra_gmv = more.expected_gmv - base.expected_gmv
     noise = _NOISE_SHARE * step
     lines: list[str] = []
     if extra_spend < noise or extra_gmv < noise:
-        lines.append(
-            f"The next {step:,.0f} yuan would buy nothing: the budget does not bind "
-            f"({base.unspent:,.0f} yuan stay unspent already)."
-        )
+        lines.append(t("sweep.step_nothing", step=f"{step:,.0f}",
+                       unspent=f"{base.unspent:,.0f}"))
         if base.binding:
-            lines.append("What stops more spending: " + _sentences(base.binding))
+            lines.append(t("sweep.what_stops", limits=_sentences(base.binding)))
     else:
-        lines.append(
-            f"The next {step:,.0f} yuan would buy about {extra_gmv:,.0f} yuan of extra GMV "
-            f"(marginal ROI {extra_gmv / extra_spend:.2f}, against {base.expected_roi:.2f} on "
-            f"average and a floor of {base.roi_floor:.2f})."
-        )
+        lines.append(t(
+            "sweep.step_buys", step=f"{step:,.0f}", gmv=f"{extra_gmv:,.0f}",
+            marginal=f"{extra_gmv / extra_spend:.2f}", roi=f"{base.expected_roi:.2f}",
+            floor=f"{base.roi_floor:.2f}",
+        ))
         if extra_spend < step - noise:
-            lines.append(
-                f"Only {extra_spend:,.0f} of them would be spent before other limits stop "
-                "the plan: " + _sentences(more.binding)
-            )
+            lines.append(t("sweep.step_partial", spend=f"{extra_spend:,.0f}",
+                           limits=_sentences(more.binding)))
         elif base.binding:
-            lines.append("Binding now: " + _sentences(base.binding))
+            lines.append(t("sweep.binding_now", limits=_sentences(base.binding)))
     if "feasible" in (base.status, more.status):
-        lines.append(
-            f"A plan was not proven optimal (gaps {base.gap:.2%} and {more.gap:.2%}), so "
-            "small differences are not significant."
-        )
+        lines.append(t("sweep.not_proven", gap=f"{base.gap:.2%}", more_gap=f"{more.gap:.2%}"))
     return lines
 
 

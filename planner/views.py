@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ValidationError
@@ -38,6 +38,9 @@ from planner.kpi import KpiBy, kpi_table
 from planner.models import Order, Plan, Reason, Video, VideoScore
 from planner.sweep import TargetResult
 from planner.tools import CHAIN_TOOLS, Chain, Tool
+
+if TYPE_CHECKING:
+    from planner.io.store_location import StoreLocation
 
 TIERS: Final[tuple[str, ...]] = ("koc", "tail", "mid", "head", "super_head")
 
@@ -618,30 +621,27 @@ def replan_date_bounds(campaign: Campaign) -> tuple[date, date]:
     return min(campaign.start, campaign.effective_plan_date), campaign.end
 
 
-def resolve_store_path(text: str, base: Path) -> Path | None:
-    """The history store a buyer typed: ``~`` expanded, relative paths under ``base``.
+def resolve_store(text: str, base: Path) -> StoreLocation | None:
+    """The history store a buyer typed: a SQLite file (``~`` expanded, relative paths
+    under ``base``) or a ``postgresql://`` URL, as ``--store`` takes them.
 
-    None when nothing usable was typed.
+    None when nothing was typed; InputError for an address that names no usable store.
     """
-    cleaned = text.strip().strip('"').strip("'").strip()
-    if not cleaned:
+    from planner.io.store_location import store_location  # SQLAlchemy loads on first use
+
+    if not text.strip().strip('"').strip("'").strip():
         return None
-    path = Path(cleaned).expanduser()
-    return path if path.is_absolute() else base / path
+    return store_location(text, base)
 
 
 def ingest_metrics(counts: Mapping[str, int]) -> list[Metric]:
     """What the store did with the actuals rows: added, restated (replaced), unchanged."""
     return [
-        Metric("Added", f"{counts.get('added', 0):,}", "rows new to the history store"),
-        Metric(
-            "Restated",
-            f"{counts.get('replaced', 0):,}",
-            "rows for a date, video and tool already stored, with new numbers: the new "
-            "value replaces the old one, which is kept in the audit table",
-        ),
-        Metric("Unchanged", f"{counts.get('unchanged', 0):,}",
-               "rows identical to what the store already had"),
+        Metric(t("ingest.added"), f"{counts.get('added', 0):,}", t("ingest.added_help")),
+        Metric(t("ingest.restated"), f"{counts.get('replaced', 0):,}",
+               t("ingest.restated_help")),
+        Metric(t("ingest.unchanged"), f"{counts.get('unchanged', 0):,}",
+               t("ingest.unchanged_help")),
     ]
 
 
@@ -786,12 +786,14 @@ def campaign_toml(campaign: Campaign) -> str:
 def describe_actuals(actuals: pd.DataFrame) -> str:
     """'2 rows from 2027-04-21 to 2027-04-22: spend ¥3,000, GMV ¥9,300' for a caption."""
     if actuals.empty:
-        return "no rows: the store's history alone is re-planned"
+        return t("actuals.none")
     days = sorted(d for d in actuals["date"] if isinstance(d, date))
-    rows = "1 row" if len(actuals) == 1 else f"{len(actuals):,} rows"
-    span = f"on {days[0]}" if days[0] == days[-1] else f"from {days[0]} to {days[-1]}"
-    return (f"{rows} {span}: spend {yuan(float(actuals['spend'].sum()))}, "
-            f"GMV {yuan(float(actuals['gmv'].sum()))}")
+    rows = t("actuals.one_row") if len(actuals) == 1 else t("actuals.rows",
+                                                             count=f"{len(actuals):,}")
+    span = (t("actuals.on", day=days[0]) if days[0] == days[-1]
+            else t("actuals.from_to", first=days[0], last=days[-1]))
+    return t("actuals.summary", rows=rows, span=span,
+             spend=yuan(float(actuals["spend"].sum())), gmv=yuan(float(actuals["gmv"].sum())))
 
 
 # ------------------------------------------------------------------ what-if on the budget
@@ -817,23 +819,23 @@ def budget_range(
     three values; when there are problems the list of budgets is empty.
     """
     problems: list[Problem] = []
-    for label, value in (("From", start), ("To", stop)):
+    where, low, high = t("range.name"), t("range.from"), t("range.to")
+    for label, value in ((low, start), (high, stop)):
         if value is None or not math.isfinite(value) or value <= 0:
             problems.append(Problem(
-                "the budget must be a positive number of yuan.", file="Budget range",
-                column=label, fix="Enter an amount above 0, e.g. 500000.",
+                t("range.positive"), file=where, column=label, fix=t("range.positive_fix"),
             ))
     if points is None or not 1 <= points <= MAX_CURVE_POINTS:
         problems.append(Problem(
-            f"the number of points must be 1 to {MAX_CURVE_POINTS}.", file="Budget range",
-            column="Points", fix="Each point is a full plan; 4 to 8 points show the shape.",
+            t("range.points_count", max=MAX_CURVE_POINTS), file=where,
+            column=t("range.points"), fix=t("range.points_fix"),
         ))
     if problems or start is None or stop is None or points is None:
         return [], problems
     if stop < start:
         return [], [Problem(
-            f"'To' ({stop:,.0f}) is below 'From' ({start:,.0f}).", file="Budget range",
-            column="To", fix="Give the larger budget in 'To'.",
+            t("range.reversed", to=high, from_=low, stop=f"{stop:,.0f}", start=f"{start:,.0f}"),
+            file=where, column=high, fix=t("range.reversed_fix", to=high),
         )]
     if points == 1 or stop == start:
         return [float(round(start))], []
@@ -876,20 +878,18 @@ def target_metrics(result: TargetResult) -> list[Metric]:
     plan = result.plan
     if plan is None:
         return []
-    at = f"the plan at a budget of {yuan(plan.budget)}"
-    if not result.reached:
-        at = f"the closest plan tried, at a budget of {yuan(plan.budget)}"
+    at = t("target.at" if result.reached else "target.closest", budget=yuan(plan.budget))
     return [
         Metric(
-            "Budget",
-            yuan(result.budget) if result.budget is not None else "out of reach",
-            "the answer to the target" if result.reached else "no budget reaches the target",
+            t("target.budget"),
+            yuan(result.budget) if result.budget is not None else t("target.out_of_reach"),
+            t("target.answer_help") if result.reached else t("target.no_budget_help"),
         ),
-        Metric("Expected GMV", yuan(plan.expected_gmv), at),
-        Metric("Spend", yuan(plan.total_spend), at),
+        Metric(t("metric.expected_gmv"), yuan(plan.expected_gmv), at),
+        Metric(t("metric.spend"), yuan(plan.total_spend), at),
         Metric(
-            "Expected ROI",
+            t("metric.expected_roi"),
             f"{plan.expected_roi:.2f}" if plan.total_spend else "-",
-            f"expected GMV / spend of {at}; ROI floor {plan.roi_floor:.2f}",
+            t("target.roi_help", at=at, floor=f"{plan.roi_floor:.2f}"),
         ),
     ]

@@ -1,3 +1,4 @@
+import os
 import sys
 import types
 from collections.abc import Iterator
@@ -9,6 +10,8 @@ from planner import i18n
 
 # The factories module sits beside the tests; make it importable without a package.
 sys.path.insert(0, str(Path(__file__).parent))
+
+from postgres_cluster import Cluster, find_bindir, start_cluster, write_password_file
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +28,45 @@ def _messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def english(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run a test in English (``PLANNER_LANG=en``), as tests written before Chinese did."""
     monkeypatch.setenv(i18n.ENV_VAR, "en")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A throw-away PostgreSQL cluster, started on first use and removed at the end.
+
+    The planner finds the password as a buyer's cron job would: in a password file
+    (``PGPASSFILE``); no URL the tests use carries it.
+    """
+    bindir = find_bindir()
+    if bindir is None:
+        message = ("PostgreSQL server binaries not found: `make test` installs Debian's "
+                   "postgresql package (apt-get install postgresql)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    cluster = start_cluster(bindir)
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("PGPASSFILE",
+                       str(write_password_file(cluster, tmp_path_factory.mktemp("pgpass"))))
+            env.delenv("PGPASSWORD", raising=False)
+            yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_store(postgres_cluster: Cluster) -> str:
+    """The URL of a new, empty PostgreSQL database for this test alone."""
+    return postgres_cluster.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new history store on each back end: a SQLite file path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "h.sqlite")
+    return str(request.getfixturevalue("pg_store"))
 
 
 @pytest.fixture(scope="module")

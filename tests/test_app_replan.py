@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -80,7 +81,8 @@ def open_page() -> AppTest:
     return at
 
 
-def upload(at: AppTest, name: str, data: bytes, store: Path, mime: str = "text/csv") -> AppTest:
+def upload(at: AppTest, name: str, data: bytes, store: Path | str,
+           mime: str = "text/csv") -> AppTest:
     at.file_uploader(key=FILE).set_value((name, data, mime)).run()
     at.text_input(key=STORE).set_value(str(store)).run()
     assert not at.exception
@@ -105,7 +107,7 @@ def errors(at: AppTest) -> list[str]:
     return [shown(e.value) for e in at.main.error]
 
 
-def stored(path: Path) -> tuple[int, int]:
+def stored(path: Path | str) -> tuple[int, int]:
     """(actuals rows, plans) the store holds for the sample campaign."""
     with open_store(path) as store:
         return len(store.actuals(CAMPAIGN.name)), store.plan_count(CAMPAIGN.name)
@@ -178,8 +180,9 @@ def test_recording_two_days_shows_the_diff_restatements_and_kpis(tmp_path: Path)
     assert (figures["Added"], figures["Restated"], figures["Unchanged"]) == ("2", "1", "0")
     changes = table_with(at, "old_budget")
     assert changes is not None and len(changes) >= 1
+    # Change kinds in words (plan.json keeps the codes: added, ..., mode_switched).
     assert set(changes["change"]) <= {"added", "removed", "increased", "decreased",
-                                      "mode_switched"}
+                                      "mode switched"}
     assert changes["kol_name"].str.len().gt(0).all()
     assert changes["reason"].str.len().gt(0).all()
     moved = changes["new_budget"] - changes["old_budget"]
@@ -196,6 +199,31 @@ def test_recording_two_days_shows_the_diff_restatements_and_kpis(tmp_path: Path)
     at.radio(key="replan_page.kpi_by").set_value("tool").run()
     by_tool = table_with(at, "traffic_roi")
     assert by_tool is not None and sorted(by_tool["tool"]) == ["Dou+", "KOL bidding"]
+
+
+def test_recording_into_a_postgresql_store_works_as_into_a_file(pg_store: str) -> None:
+    at = upload(open_page(), "actuals_0421.csv", DAY_ONE, pg_store)
+    assert any(f"Store: {pg_store}, a PostgreSQL database" in shown(c.value)
+               for c in at.main.caption)
+    at = record(at)
+    assert not at.error
+    assert any(f"Recorded actuals_0421.csv and the new plan in {pg_store}" in shown(s.value)
+               for s in at.success)
+    assert stored(pg_store) == (2, 1)
+
+
+def test_an_unreachable_database_says_so_under_the_button(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens there once it is closed
+    store = f"postgresql://planner:s3cret@127.0.0.1:{port}/portfolio"
+    at = click(upload(open_page(), "actuals_0421.csv", DAY_ONE, store), PREVIEW)
+    found = errors(at)
+    assert len(found) == 1
+    assert "StoreUnreachableError" in found[0] and "Connection refused" in found[0]
+    raw = at.main.error[0].value
+    assert "s3cret" not in raw and r"planner:\*\*\*@127.0.0.1" in raw  # masked
+    assert not at.main.metric
 
 
 def test_an_unknown_tool_is_listed_with_file_row_and_column(tmp_path: Path) -> None:
@@ -263,7 +291,8 @@ def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) 
     assert not at.error
     report = table_with(at, "planned_spend")
     assert report is not None
-    row = report[(report["video_id"] == "v0012") & (report["tool"] == "dou_plus")].iloc[0]
+    # Tools by the buyer's name; the ids stay in plan.json and the workbook.
+    row = report[(report["video_id"] == "v0012") & (report["tool"] == "Dou+")].iloc[0]
     assert (row["planned_spend"], row["actual_spend"]) == (v0012.spend, 1000)
     assert row["actual_roi"] == pytest.approx(0.3)
     assert any("day(s) so far: spent ¥3,000" in shown(c.value) for c in at.main.caption)

@@ -18,6 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"
 SAMPLE = ROOT / "sample_data"
 RUN = "plan_page.run_button"
+REPLAN = "app_pages/replan_page.py"
+WHATIF = "app_pages/whatif_page.py"
+# One day of actuals for the sample campaign, as tests/test_app_replan.py uploads it.
+ACTUALS = (b"date,video_id,tool,spend,gmv,plays\n"
+           b"2027-04-21,v0012,dou_plus,1000,300,50000\n"
+           b"2027-04-21,v0008,kol_bidding,2000,9000,50000\n")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -33,7 +39,7 @@ def labels(at: AppTest) -> list[str]:
     found += [b.label for b in at.button]
     found += [m.label for m in at.metric]
     for kind in ("number_input", "text_input", "selectbox", "date_input", "radio", "slider",
-                 "multiselect"):
+                 "multiselect", "checkbox"):
         found += [w.label for w in at.get(kind)]
     return [text for text in found if text]
 
@@ -125,3 +131,71 @@ def test_the_chosen_sample_campaign_survives_a_language_switch() -> None:
     assert not at.exception
     assert at.selectbox(key="inputs.sample_campaign").value == "campaign_closed_loop.toml"
     assert at.number_input(key=field(at, "budget")).value == 777_000
+
+
+def replan_run(at: AppTest, store: Path) -> AppTest:
+    """Upload the day of actuals, point the store into tmp_path and press the dry run."""
+    at.switch_page(REPLAN).run()
+    assert not at.exception
+    at.file_uploader(key="replan_page.actuals_file").set_value(
+        ("actuals_0421.csv", ACTUALS, "text/csv")).run()
+    at.text_input(key="replan_page.store_path").set_value(str(store)).run()
+    assert not at.exception
+    return at
+
+
+def test_the_replan_page_speaks_chinese_before_and_after_a_dry_run(tmp_path: Path) -> None:
+    at = replan_run(start(), tmp_path / "history.sqlite")
+    assert at.title[0].value == "重新排期"
+    before = labels(at)
+    assert len(before) > 8 and chinese_share(before) >= 0.9, before
+    assert "2027-04-21 共 2 行：花费 ¥3,000，成交额 ¥9,300" in " ".join(
+        c.value for c in at.main.caption)
+    at = click(at, "replan_page.preview_button")
+    assert not at.main.error
+    after = labels(at)
+    assert len(after) > len(before) + 10 and chinese_share(after) >= 0.9, after
+    figures = {m.label: m.value for m in at.main.metric}
+    assert (figures["新增"], figures["更正"], figures["未变"]) == ("2", "0", "0")
+    assert figures["花费"].endswith("万")
+    assert any("没有记录任何数据" in i.value for i in at.info)
+    learned = next(d.value for d in at.dataframe if "learned_roi" in d.value.columns)
+    assert set(learned["tool"]) <= {"DOU+", "达人竞价"}  # tools by the buyer's name
+
+
+def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
+    at = start()
+    at.switch_page(WHATIF).run()
+    assert not at.exception and at.title[0].value == "预算推演"
+    before = labels(at)
+    assert len(before) > 8 and chinese_share(before) >= 0.9, before
+    at.number_input(key="whatif_page.curve_from").set_value(3_000_000.0)
+    at.number_input(key="whatif_page.curve_to").set_value(6_000_000.0)
+    at.number_input(key="whatif_page.curve_points").set_value(2)
+    click(at, "whatif_page.curve_button")
+    assert at.dataframe[0].value["status"].isin(["最优", "可行"]).all()  # shown in words
+    at.number_input(key="whatif_page.target_gmv").set_value(14_000_000.0)
+    at.selectbox(key="whatif_page.target_precision").set_value(100_000.0)
+    click(at, "whatif_page.target_button")
+    click(at, "whatif_page.step_button")
+    assert not at.main.error
+    after = labels(at)
+    assert len(after) > len(before) and chinese_share(after) >= 0.9, after
+    assert {"预算", "预计成交额", "花费", "预计ROI"} <= {m.label for m in at.main.metric}
+    assert any("可达到成交额 14,000,000" in s.value for s in at.success)
+    texts = [m.value for m in at.markdown]
+    assert any(text.startswith("**在 ¥3,000,000 之上再加 ¥10,000**") for text in texts), texts
+
+
+def test_the_language_switch_turns_replan_and_whatif_english(tmp_path: Path) -> None:
+    at = start()
+    at.radio(key="app.lang_choice").set_value("en").run()
+    at = click(replan_run(at, tmp_path / "history.sqlite"), "replan_page.preview_button")
+    assert at.title[0].value == "Re-plan"
+    shown = labels(at)
+    assert chinese_share(shown) <= 0.1, shown
+    assert {"Added", "Restated", "Unchanged", "Spend"} <= {m.label for m in at.main.metric}
+    at.switch_page(WHATIF).run()
+    assert not at.exception and at.title[0].value == "What-if"
+    shown = labels(at)
+    assert chinese_share(shown) <= 0.1, shown

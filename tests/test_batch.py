@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import re
 import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -32,7 +36,9 @@ from planner.batch import read_manifest, run_portfolio
 from planner.cli import app
 from planner.errors import ConfigError, InputError
 from planner.i18n import t
+from planner.io.campaign_file import read_campaign
 from planner.io.plan_job import load_inputs
+from planner.io.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY0 = date(2027, 4, 20)  # the campaigns' plan date: every campaign plans
@@ -287,6 +293,29 @@ def test_the_batch_language_reaches_every_worker(initial):
     assert "Summary" in openpyxl.load_workbook(out / "brand-001" / "plan.xlsx").sheetnames
     assert openpyxl.load_workbook(out / "portfolio.xlsx").sheetnames == ["Portfolio"]
     assert _summary(folder, DAY0)[0]["message"].startswith("planned: spend ")
+
+
+def test_a_store_url_in_the_manifest_goes_to_the_store_as_written(initial, pg_store):
+    """One PostgreSQL database for two campaigns, named by its URL in the manifest."""
+    folder = _copy(initial, initial.parent / f"postgres_{pg_store.rsplit('/', 1)[-1]}")
+    entries = (folder / "portfolio.toml").read_text("utf-8").split("\n\n")[:2]
+    (folder / "portfolio.toml").write_text(
+        "\n\n".join(re.sub(r'store = "[^"]*"', f'store = "{pg_store}"', e) for e in entries),
+        encoding="utf-8")
+    # A fresh process, as cron starts it: its workers see this test's PGPASSFILE.
+    run = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "batch", "--manifest",
+         str(folder / "portfolio.toml"), "--date", DAY0.isoformat(), "--out",
+         str(folder / f"out_{DAY0}"), "--workers", "2", "--lang", "en"],
+        capture_output=True, text=True, timeout=600, env=os.environ)
+    assert run.returncode == 0, run.stderr
+    assert [c["status"] for c in _summary(folder, DAY0)] == ["planned", "planned"]
+    with open_store(pg_store) as store:
+        for name in NAMES[:2]:
+            campaign = read_campaign(folder / name / "campaign.toml").name
+            previous = store.previous_plan(campaign, DAY2)
+            assert previous is not None and previous.plan_date == DAY0
+    assert not (folder / "stores").exists() and not list(folder.glob("postgresql*"))
 
 
 # ---------------------------------------------------------------- second morning: re-plans

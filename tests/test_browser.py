@@ -195,7 +195,8 @@ def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> No
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
                 str(actuals))
             expect(page.get_by_text("2 rows on 2027-04-21")).to_be_visible(timeout=PLAN_WAIT_MS)
-            path_box = page.get_by_label("History store (SQLite file)", exact=True)
+            path_box = page.get_by_label("History store (SQLite file or PostgreSQL URL)",
+                                         exact=True)
             path_box.fill(str(store))
             path_box.press("Enter")
             expect(page.get_by_text(str(store))).to_be_visible(timeout=PLAN_WAIT_MS)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from factories import PLAN_DATE, make_campaign, make_video
 from planner.errors import InputError
+from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
 from planner.io.tables import read_videos
 from planner.optimiser import coupling
@@ -240,6 +241,9 @@ def test_a_burst_held_back_by_the_daily_cap_names_the_cap():
     assert _burst_reasons(plan) == [
         "burst day 2027-04-21: 30,000 of the 100,000 yuan a burst aims at, held back by the "
         "daily cap of 30,000 yuan, reached that day (30,000 yuan in all)"]
+    held, = (r for v in plan.videos for r in v.reasons if r.code == "burst_limited")
+    assert reason_text(held) == ("爆单日 2027-04-21：爆单目标 100,000 元只投了 30,000 元，"
+                                 "受日消耗上限 30,000 元所限（当天共 30,000 元）")
 
 
 def test_a_burst_whose_window_closed_before_paid_traffic_says_so():

@@ -204,5 +204,5 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     assert [r[0] for r in rows[1:]] == list(links["short_name"])
     summary = [r[0] for r in book["汇总"].iter_rows(values_only=True)]
     assert "再加1万元" in summary
-    assert plan.marginal and "10,000 yuan" in plan.marginal[0]
+    assert plan.marginal and plan.marginal[0].startswith("再加 10,000 元")  # in the plan's language
     book.close()

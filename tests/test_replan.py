@@ -163,7 +163,7 @@ def _one_video_files(tmp_path: Path, world_files: dict[str, Path]) -> tuple[Path
     return world_files["campaign"], world_files["videos"]
 
 
-def test_ingest_is_idempotent_and_restatements_are_audited(tmp_path, world_files):
+def test_ingest_is_idempotent_and_restatements_are_audited(tmp_path, world_files, any_store):
     campaign, videos = _one_video_files(tmp_path, world_files)
     from planner.io.tables import read_videos
 
@@ -173,7 +173,7 @@ def test_ingest_is_idempotent_and_restatements_are_audited(tmp_path, world_files
            "gmv": 2500.0, "plays": 50000}
     first = _write_actuals(tmp_path / "a.csv", pd.DataFrame([row]))
     day = START + timedelta(days=1)
-    store = tmp_path / "h.sqlite"
+    store = any_store
     one = run_replan(campaign, videos, first, day, store, None)
     two = run_replan(campaign, videos, first, day, store, None)
     assert one.ingested["added"] == 1 and two.ingested == {"added": 0, "replaced": 0,
@@ -200,7 +200,7 @@ def test_invalid_actuals_change_nothing(tmp_path, world_files):
         "SELECT COUNT(*) FROM actuals").fetchone()[0] == 0
 
 
-def test_dry_run_keeps_nothing(tmp_path, world_files):
+def test_dry_run_keeps_nothing(tmp_path, world_files, any_store):
     campaign, videos = _one_video_files(tmp_path, world_files)
     from planner.io.tables import read_videos
 
@@ -208,7 +208,7 @@ def test_dry_run_keeps_nothing(tmp_path, world_files):
     row = {"date": START, "video_id": roster[0].video_id, "tool": "dou_plus", "spend": 500.0,
            "gmv": 900.0, "plays": 25000}
     actuals = _write_actuals(tmp_path / "a.csv", pd.DataFrame([row]))
-    store = tmp_path / "h.sqlite"
+    store = any_store
     outcome = run_replan(campaign, videos, actuals, START + timedelta(days=1), store,
                          tmp_path / "out", dry_run=True)
     assert outcome.ingested["added"] == 1 and outcome.written == {}

@@ -167,3 +167,26 @@ def test_the_schedule_prints_on_few_pages_through_libreoffice(planned, tmp_path:
     subprocess.run([pdftoppm, "-f", str(schedule[0]), "-l", str(schedule[0]), "-png", "-r",
                     "110", "-singlefile", str(pdf), str(png)], check=True, timeout=60)
     assert png.with_suffix(".png").stat().st_size > 20_000
+
+
+def test_a_replans_schedule_spans_the_campaign_and_names_the_sale(tmp_path: Path) -> None:
+    """`planner replan` writes the same 排期表 as `planner plan`: every campaign day, the sale."""
+    actuals = tmp_path / "actuals_0421.csv"
+    actuals.write_text("date,video_id,tool,spend,gmv,plays\n"
+                       "2027-04-21,v0012,dou_plus,1000,300,50000\n"
+                       "2027-04-21,v0008,kol_bidding,2000,9000,50000\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, [
+        "replan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+        "--videos", str(SAMPLE / "videos.csv"), "--actuals", str(actuals),
+        "--date", "2027-04-22", "--store", str(tmp_path / "history.sqlite"), "--out", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
+    ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
+    header = [c.value for c in ws[HEAD_ROWS]]
+    assert [_day(v) for v in header[LABELS:-1]] == campaign.days()
+    sale = campaign.big_sales[0]
+    col = LABELS + (sale.start - campaign.start).days + 1
+    assert ws.cell(1, col).value == sale.name
+    assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith("FCE4D6")

@@ -128,7 +128,7 @@ def test_min_roi_matches_brute_force(grid: pd.DataFrame, min_roi: float) -> None
 
 
 def test_target_mode_says_when_a_target_is_out_of_reach_or_always_met(
-    grid: pd.DataFrame,
+    grid: pd.DataFrame, english: None,
 ) -> None:
     too_much = min_budget_for(_videos(), _campaign(), gmv_target=1_000_000)
     assert not too_much.reached and too_much.budget is None
@@ -148,7 +148,7 @@ def test_target_mode_needs_exactly_one_target() -> None:
         min_budget_for(_videos(), _campaign(), gmv_target=1.0, min_roi=1.0)
 
 
-def test_marginal_value_when_the_budget_binds(grid: pd.DataFrame) -> None:
+def test_marginal_value_when_the_budget_binds(grid: pd.DataFrame, english: None) -> None:
     lines = marginal_value(Planner(_videos(), _campaign()), 10_000)
     by_budget = grid.set_index("budget")
     extra = by_budget.loc[60_000, "expected_gmv"] - by_budget.loc[50_000, "expected_gmv"]
@@ -164,13 +164,23 @@ def test_marginal_value_when_the_budget_binds(grid: pd.DataFrame) -> None:
     assert any("The budget of 50,000 yuan is fully allocated." in line for line in lines)
 
 
-def test_marginal_value_when_the_budget_does_not_bind() -> None:
+def test_the_answers_are_told_in_chinese_by_default(grid: pd.DataFrame) -> None:
+    lines = marginal_value(Planner(_videos(), _campaign()), 10_000)
+    assert lines[0].startswith("再加 10,000 元约可多带来 "), lines[0]
+    assert "边际ROI" in lines[0]
+    answer = min_budget_for(_videos(), _campaign(), gmv_target=100_000, tolerance=200.0)
+    assert answer.reached and "可达到成交额 100,000" in answer.message
+    too_much = min_budget_for(_videos(), _campaign(), gmv_target=1_000_000)
+    assert f"{grid['expected_gmv'].max():,.0f} 元成交额" in too_much.message
+
+
+def test_marginal_value_when_the_budget_does_not_bind(english: None) -> None:
     lines = marginal_value(Planner(_videos(), _campaign(budget=100_000)), 10_000)
     assert "would buy nothing" in lines[0] and "does not bind" in lines[0]
     assert "daily cap" in lines[1]
 
 
-def test_marginal_value_when_only_part_of_the_step_can_be_spent() -> None:
+def test_marginal_value_when_only_part_of_the_step_can_be_spent(english: None) -> None:
     lines = marginal_value(Planner(_videos(), _campaign(budget=75_000)), 10_000)
     assert "marginal ROI" in lines[0]
     assert lines[1].startswith("Only 5,000 of them would be spent")
@@ -226,7 +236,7 @@ def test_sweep_command_prints_and_writes_the_curve(tmp_path: Path, english: None
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
-def test_sweep_command_target_modes(tmp_path: Path) -> None:
+def test_sweep_command_target_modes(tmp_path: Path, english: None) -> None:
     gmv = _sweep(tmp_path, "--target-gmv", "10w")
     assert gmv.exit_code == 0, gmv.output
     assert "reaches GMV 100,000" in gmv.output

@@ -13,7 +13,7 @@ import pytest
 
 from factories import make_campaign, make_video
 from planner.config import Campaign, campaign_from_dict
-from planner.errors import ConfigError
+from planner.errors import ConfigError, InputError
 from planner.i18n import money
 from planner.io.campaign_file import read_campaign
 from planner.io.export import csv_bytes, write_csv
@@ -54,7 +54,7 @@ from planner.views import (
     per_video,
     per_video_long,
     replan_date_bounds,
-    resolve_store_path,
+    resolve_store,
     roi_against_floor,
     roster_frame,
     target_metrics,
@@ -356,10 +356,22 @@ def test_the_default_replan_date_follows_the_file_inside_the_campaign(tmall: Cam
 
 
 def test_a_typed_store_path_resolves_under_the_project(tmp_path: Path) -> None:
-    assert resolve_store_path("out/history.sqlite", tmp_path) == tmp_path / "out/history.sqlite"
-    assert resolve_store_path(' "/srv/h.sqlite" ', tmp_path) == Path("/srv/h.sqlite")
-    assert resolve_store_path("~/h.sqlite", tmp_path) == Path.home() / "h.sqlite"
-    assert resolve_store_path("  ", tmp_path) is None
+    def path(text: str) -> Path | None:
+        store = resolve_store(text, tmp_path)
+        return None if store is None else store.path
+
+    assert path("out/history.sqlite") == tmp_path / "out/history.sqlite"
+    assert path(' "/srv/h.sqlite" ') == Path("/srv/h.sqlite")
+    assert path("~/h.sqlite") == Path.home() / "h.sqlite"
+    assert path("  ") is None
+
+
+def test_a_typed_postgresql_url_is_a_store_on_a_server(tmp_path: Path) -> None:
+    store = resolve_store(" postgresql://planner@db:5432/portfolio ", tmp_path)
+    assert store is not None and store.path is None
+    assert str(store) == "postgresql://planner@db:5432/portfolio"
+    with pytest.raises(InputError, match="not 'mysql'"):
+        resolve_store("mysql://db/portfolio", tmp_path)
 
 
 def test_ingest_metrics_call_replaced_rows_restated() -> None:

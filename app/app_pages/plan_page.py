@@ -39,7 +39,7 @@ from planner.views import (
     orders_frame,
     per_video,
     per_video_long,
-    resolve_store_path,
+    resolve_store,
     roi_against_floor,
     tool_label,
     why_not_eligible,
@@ -410,9 +410,14 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
     st.session_state.setdefault(STORE, DEFAULT_STORE)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
     text = c1.text_input(t("plan.store_label"), key=STORE, help=t("plan.store_help"))
-    store = resolve_store_path(text, REPO)
+    try:
+        store, problem = resolve_store(text, REPO), ""
+    except InputError as exc:
+        store, problem = None, str(exc)
     clicked = c2.button(t("plan.record_button"), icon=":material/save:", key=RECORD_BUTTON,
                         disabled=store is None)
+    if problem:
+        st.error(md(problem), icon=":material/error:")
     st.caption(t("plan.record_caption"))
     if not clicked or store is None:
         return

@@ -8,6 +8,7 @@ shows what it returned. Learning, the diff and the store's rules live in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, cast
@@ -30,7 +31,8 @@ from support import (
 )
 
 from planner.config import Campaign
-from planner.errors import PlannerError
+from planner.errors import InputError, PlannerError
+from planner.i18n import has, mode_name, money, t, tool_name
 from planner.io.export import plan_vs_actual_frame
 from planner.kpi import KpiBy
 from planner.views import (
@@ -46,7 +48,7 @@ from planner.views import (
     kpi_frame,
     learned_frame,
     replan_date_bounds,
-    resolve_store_path,
+    resolve_store,
     topups_frame,
 )
 
@@ -66,7 +68,7 @@ KPI_BY: Final = "replan_page.kpi_by"
 
 DEFAULT_STORE: Final = "out/history.sqlite"
 DEFAULT_LOCK_S: Final = 30.0
-KPI_CHOICES: Final[dict[str, str]] = {"video": "Video", "tool": "Tool", "day": "Day"}
+KPI_CHOICES: Final = ("video", "tool", "day")
 NO_ACTUALS: Final = pd.DataFrame({"date": pd.Series([], dtype=object)})
 
 
@@ -95,58 +97,81 @@ def _ratio(label: str, **kwargs: Any) -> Any:
     return st.column_config.NumberColumn(label, format="%.2f", **kwargs)
 
 
-CHANGE_COLUMNS: Final[dict[str, Any]] = {
-    "video_id": "Video", "kol_name": "KOL", "tool": "Tool", "change": "Change",
-    "old_budget": _yen("Old budget", help="Left from the re-plan date on in the previous plan."),
-    "new_budget": _yen("New budget", help="Left from the re-plan date on in the new plan."),
-    "delta": _yen("New - old"),
-    "old_mode": "Old mode", "new_mode": "New mode",
-    "reason": st.column_config.TextColumn("Why", width="large"),
-}
-TOPUP_COLUMNS: Final[dict[str, Any]] = {
-    "video_id": "Video", "kol_name": "KOL",
-    "date": st.column_config.DateColumn("Day", format="YYYY-MM-DD"),
-    "hours": st.column_config.NumberColumn("Hours", format="%d h"),
-    "budget": _yen("Top-up budget"),
-    "reason": st.column_config.TextColumn("Why", width="large"),
-}
-LEARNED_COLUMNS: Final[dict[str, Any]] = {
-    "video_id": "Video", "kol_name": "KOL", "tool": "Tool",
-    "spend": _yen("Spent"), "gmv": _yen("GMV"),
-    "prior_roi": _ratio("Prior ROI", help="Traffic ROI the plan assumed before any actuals."),
-    "observed_roi": _ratio("Observed ROI", help="GMV / spend in the actuals."),
-    "learned_roi": _ratio("Learned ROI", help="Prior and observed, weighted by the money "
-                          "behind the observation (learning.prior_spend)."),
-}
-PLAN_VS_ACTUAL_COLUMNS: Final[dict[str, Any]] = {
-    "date": st.column_config.DateColumn("Day", format="YYYY-MM-DD"),
-    "video_id": "Video", "kol_name": "KOL", "tool": "Tool",
-    "planned_spend": _yen("Planned spend"), "actual_spend": _yen("Actual spend"),
-    "spend_diff": _yen("Spend: actual - planned"),
-    "planned_gmv": _yen("Planned GMV"), "actual_gmv": _yen("Actual GMV"),
-    "gmv_diff": _yen("GMV: actual - planned"),
-    "planned_roi": _ratio("Planned ROI"), "actual_roi": _ratio("Actual ROI"),
-    "planned_on": st.column_config.DateColumn(
-        "Plan of", format="YYYY-MM-DD", help="The recorded plan in force that day."),
-}
-KPI_COLUMNS: Final[dict[str, Any]] = {
-    "video_id": "Video", "kol_name": "KOL", "tool": "Tool",
-    "date": st.column_config.DateColumn("Day", format="YYYY-MM-DD"),
-    "spend": _yen("Spend"), "gmv": _yen("GMV"),
-    "plays": st.column_config.NumberColumn("Plays", format="localized"),
-    "orders": st.column_config.NumberColumn("Orders", format="localized"),
-    "clicks": st.column_config.NumberColumn("Clicks", format="localized"),
-    "likes": st.column_config.NumberColumn("Likes", format="localized"),
-    "comments": st.column_config.NumberColumn("Comments", format="localized"),
-    "followers": st.column_config.NumberColumn("Followers", format="localized"),
-    "gpm": _ratio("GPM", help="GMV per 1,000 paid plays, yuan."),
-    "cpm": _ratio("CPM", help="Spend per 1,000 paid plays, yuan."),
-    "traffic_roi": _ratio("Traffic ROI", help="GMV / spend."),
-    "ctr_pct": _ratio("CTR %"),
-    "conversion_rate_pct": _ratio("Conversion %"),
-    "engagement_rate_pct": _ratio("Engagement %"),
-    "comment_like_rate": st.column_config.NumberColumn("評贊率", format="percent"),
-}
+def _count(label: str) -> Any:
+    return st.column_config.NumberColumn(label, format="localized")
+
+
+def _day(label: str, **kwargs: Any) -> Any:
+    return st.column_config.DateColumn(label, format="YYYY-MM-DD", **kwargs)
+
+
+def _who() -> dict[str, Any]:
+    """Video, KOL and tool: the first columns of most tables here."""
+    return {"video_id": t("col.video_id"), "kol_name": t("col.kol_name"), "tool": t("col.tool")}
+
+
+def change_columns() -> dict[str, Any]:
+    return {
+        **_who(), "change": t("replan.col.change"),
+        "old_budget": _yen(t("replan.col.old_budget"), help=t("replan.col.old_budget_help")),
+        "new_budget": _yen(t("replan.col.new_budget"), help=t("replan.col.new_budget_help")),
+        "delta": _yen(t("replan.col.delta")),
+        "old_mode": t("replan.col.old_mode"), "new_mode": t("replan.col.new_mode"),
+        "reason": st.column_config.TextColumn(t("replan.col.why"), width="large"),
+    }
+
+
+def topup_columns() -> dict[str, Any]:
+    return {
+        "video_id": t("col.video_id"), "kol_name": t("col.kol_name"),
+        "date": _day(t("replan.col.day")),
+        "hours": st.column_config.NumberColumn(t("replan.col.hours"),
+                                               format=t("replan.hours_format")),
+        "budget": _yen(t("replan.col.topup_budget")),
+        "reason": st.column_config.TextColumn(t("replan.col.why"), width="large"),
+    }
+
+
+def learned_columns() -> dict[str, Any]:
+    return {
+        **_who(), "spend": _yen(t("replan.col.spent")), "gmv": _yen(t("replan.col.gmv")),
+        "prior_roi": _ratio(t("replan.col.prior_roi"), help=t("replan.col.prior_roi_help")),
+        "observed_roi": _ratio(t("replan.col.observed_roi"),
+                               help=t("replan.col.observed_roi_help")),
+        "learned_roi": _ratio(t("replan.col.learned_roi"),
+                              help=t("replan.col.learned_roi_help")),
+    }
+
+
+def plan_vs_actual_columns() -> dict[str, Any]:
+    return {
+        "date": _day(t("replan.col.day")), **_who(),
+        "planned_spend": _yen(t("col.planned_spend")),
+        "actual_spend": _yen(t("col.actual_spend")),
+        "spend_diff": _yen(t("col.spend_diff")),
+        "planned_gmv": _yen(t("col.planned_gmv")), "actual_gmv": _yen(t("col.actual_gmv")),
+        "gmv_diff": _yen(t("col.gmv_diff")),
+        "planned_roi": _ratio(t("col.planned_roi")), "actual_roi": _ratio(t("col.actual_roi")),
+        "planned_on": _day(t("col.planned_on"), help=t("replan.col.planned_on_help")),
+    }
+
+
+def kpi_columns() -> dict[str, Any]:
+    return {
+        **_who(), "date": _day(t("replan.col.day")),
+        "spend": _yen(t("col.spend")), "gmv": _yen(t("replan.col.gmv")),
+        "plays": _count(t("kpi.plays")), "orders": _count(t("kpi.orders")),
+        "clicks": _count(t("kpi.clicks")), "likes": _count(t("kpi.likes")),
+        "comments": _count(t("kpi.comments")), "followers": _count(t("kpi.followers")),
+        "gpm": _ratio("GPM", help=t("kpi.gpm_help")),
+        "cpm": _ratio("CPM", help=t("kpi.cpm_help")),
+        "traffic_roi": _ratio(t("col.traffic_roi"), help=t("kpi.roi_help")),
+        "ctr_pct": _ratio(t("kpi.ctr")),
+        "conversion_rate_pct": _ratio(t("kpi.conversion")),
+        "engagement_rate_pct": _ratio(t("kpi.engagement")),
+        "comment_like_rate": st.column_config.NumberColumn(t("videos.comment_like_rate"),
+                                                           format="percent"),
+    }
 
 
 def _kept(key: str, default: object) -> None:
@@ -167,15 +192,8 @@ def _metrics(metrics: list[Metric]) -> None:
 
 def actuals_input() -> tuple[UploadedFile, pd.DataFrame] | None:
     """The actuals uploader; a file that cannot be read lists its problems right under it."""
-    upload = st.file_uploader(
-        "Actuals file (CSV or XLSX): one row per date, video and tool",
-        type=VIDEO_TYPES, key=ACTUALS_FILE,
-    )
-    st.caption(
-        "Required: date 日期, video_id 视频ID, tool 工具, spend 消耗, gmv 成交额, plays 播放量; "
-        "optional: orders 订单数, clicks 点击数, likes 点赞数, comments 评论数. Tools as ids or "
-        "as the back ends name them (DOU+, 内容服务, 达人竞价, 随心推, 千川, 信息流, UD)."
-    )
+    upload = st.file_uploader(t("replan.actuals_file"), type=VIDEO_TYPES, key=ACTUALS_FILE)
+    st.caption(t("replan.actuals_caption"))
     if upload is None:
         return None
     try:
@@ -185,7 +203,8 @@ def actuals_input() -> tuple[UploadedFile, pd.DataFrame] | None:
         return None
     for line in warnings:
         st.warning(md(line))
-    st.caption(f"**{md(upload.name)}**: {md(describe_actuals(frame))}")
+    st.caption(t("replan.file_summary", name=md(upload.name),
+                 summary=md(describe_actuals(frame))))
     return upload, frame
 
 
@@ -198,9 +217,8 @@ def date_picker(campaign: Campaign, frame: pd.DataFrame | None, file_key: str) -
             NO_ACTUALS if frame is None else frame, campaign)
         st.session_state[DATE_FOR] = seed_for
     chosen = st.date_input(
-        "Re-plan date", min_value=low, max_value=high, key=DATE, format="YYYY-MM-DD",
-        help="The day the new plan starts (usually today). Actuals must all be dated before "
-        "it. Default: the day after the latest date in the file.",
+        t("replan.date"), min_value=low, max_value=high, key=DATE, format="YYYY-MM-DD",
+        help=t("replan.date_help"),
     )
     return chosen if isinstance(chosen, date) else default_replan_date(NO_ACTUALS, campaign)
 
@@ -214,39 +232,34 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
         file_key = fingerprint(upload.name, upload.getvalue()) if upload else ""
         plan_date = date_picker(campaign, frame, file_key)
     _kept(STORE, DEFAULT_STORE)
-    store_text = c2.text_input(
-        "History store (SQLite file)", key=STORE,
-        help="Every actuals row and every recorded plan of the campaign. Relative paths are "
-        "under the project folder. Use the same file as the daily `planner replan` job.",
-    )
+    store_text = c2.text_input(t("plan.store_label"), key=STORE, help=t("replan.store_help"))
     _keep(STORE)
     _kept(LOCK, DEFAULT_LOCK_S)
     lock = c3.number_input(
-        "Wait for another run (s)", min_value=0.0, max_value=600.0, step=5.0, format="%.1f",
-        key=LOCK, help="If another run (e.g. the cron job) is writing the store, wait this "
-        "long before giving up.",
+        t("replan.lock"), min_value=0.0, max_value=600.0, step=5.0, format="%.1f",
+        key=LOCK, help=t("replan.lock_help"),
     )
     _keep(LOCK)
-    store = resolve_store_path(store_text, REPO)
+    try:
+        store, problem = resolve_store(store_text, REPO), ""
+    except InputError as exc:
+        store, problem = None, str(exc)
     if store is None:
-        c2.error("Type the path of the history store, e.g. out/history.sqlite.")
+        c2.error(md(problem) or t("replan.store_missing"))
+    elif store.path is None:
+        c2.caption(t("replan.store_caption_pg", store=md(store)))
     else:
-        c2.caption(f"Store: **{md(store)}**" + ("" if store.exists() else
-                   " is new: the first run creates it (a dry run leaves it empty)"))
-    dry_run = st.checkbox(
-        "Dry run (change nothing)", value=True, key=DRY_RUN,
-        help="Computes and shows the re-plan, then rolls the store back: no actuals and no "
-        "plan are recorded. Turn off to record.",
-    )
+        c2.caption(t("replan.store_caption", store=md(store))
+                   + ("" if store.path.exists() else t("replan.store_new")))
+    dry_run = st.checkbox(t("replan.dry_run"), value=True, key=DRY_RUN,
+                          help=t("replan.dry_run_help"))
     ready = upload is not None and frame is not None and store is not None
     if dry_run:
-        clicked = st.button("Re-plan (dry run)", icon=":material/preview:", disabled=not ready,
-                            key=PREVIEW_BUTTON)
+        clicked = st.button(t("replan.preview_button"), icon=":material/preview:",
+                            disabled=not ready, key=PREVIEW_BUTTON)
     else:
-        st.warning("Recording adds the actuals to the store (restated rows replace the old "
-                   "numbers) and saves the new plan: tomorrow's re-plan is compared with it.",
-                   icon=":material/warning:")
-        clicked = st.button("Record and re-plan", type="primary", icon=":material/save:",
+        st.warning(t("replan.record_warning"), icon=":material/warning:")
+        clicked = st.button(t("replan.record_button"), type="primary", icon=":material/save:",
                             disabled=not ready, key=RECORD_BUTTON)
     if upload is None or not ready:
         return None, False
@@ -260,12 +273,16 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
 def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> None:
     """Re-plan; the result is kept for these inputs, errors show right under the button."""
     st.session_state.pop(RESULT, None)
-    store = resolve_store_path(request.store_text, REPO)
+    try:
+        store = resolve_store(request.store_text, REPO)
+    except InputError as exc:
+        show_error(exc)
+        return
     if store is None:  # the button is disabled without a store; kept for the type checker
         return
-    action = "Previewing" if request.dry_run else "Recording and re-planning"
+    action = "replan.previewing" if request.dry_run else "replan.recording"
     try:
-        with st.spinner(f"{action} {md(campaign.name)} from {request.plan_date}...",
+        with st.spinner(t(action, campaign=md(campaign.name), day=request.plan_date),
                         show_time=True):
             bundle = replan_in_store(
                 inputs, campaign, source, request.actuals_name, request.actuals_data,
@@ -276,13 +293,12 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
         show_error(exc)
         return
     except OSError as exc:
-        st.error(f"**{type(exc).__name__}**: the history store {md(store)} cannot be used: "
-                 f"{md(exc.strerror or exc)}. Check the path and its folder's permissions.",
-                 icon=":material/error:")
+        st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
+                   detail=md(exc.strerror or exc)), icon=":material/error:")
         return
     except Exception as exc:  # a bug, not the buyer's fault: still no traceback
-        st.error(f"**InternalError**: {type(exc).__name__}: {md(exc)}. This is a bug in the "
-                 "planner; please report it with the input files.", icon=":material/error:")
+        st.error(t("replan.internal_error", error=type(exc).__name__, detail=md(exc)),
+                 icon=":material/error:")
         return
     st.session_state[RESULT] = (inputs.key, campaign, request, bundle)
 
@@ -292,10 +308,9 @@ def show_plan(bundle: ReplanBundle) -> None:
     figures = headline(plan)
     _metrics(figures[:3])  # two rows of three, as on the Plan page: ¥ amounts stay readable
     _metrics(figures[3:])
-    st.caption("Spend and expected GMV cover the whole campaign: money already spent (with "
-               "the GMV it really made) and booked orders included.")
+    st.caption(t("replan.whole_campaign"))
     if plan.binding:
-        st.markdown("**What stops more spending**\n\n"
+        st.markdown(f"**{t('plan.binding')}**\n\n"
                     + "\n".join(f"- {md(line)}" for line in plan.binding))
     suffix = "" if not bundle.dry_run else "-dry-run"
     c1, c2, _ = st.columns([1, 1, 3])
@@ -309,76 +324,81 @@ def show_plan(bundle: ReplanBundle) -> None:
         icon=":material/download:", key="replan_page.download_json", on_click="ignore",
     )
     if bundle.dry_run:
-        st.caption("Dry-run files: the store does not know this plan, so tomorrow's changes "
-                   "are measured against the last recorded plan, not against these files.")
+        st.caption(t("replan.dry_run_files"))
+
+
+def _named(frame: pd.DataFrame, **columns: Callable[[object], str]) -> pd.DataFrame:
+    """The frame with codes in ``columns`` shown as the buyer's words (ids stay as they are)."""
+    shown = frame.copy()
+    for column, name in columns.items():
+        shown[column] = shown[column].map(name)
+    return shown
+
+
+def _change_name(kind: object) -> str:
+    return t(f"change.{kind}") if has(f"change.{kind}") else str(kind)
 
 
 def show_plan_vs_actual(bundle: ReplanBundle) -> None:
     """The buyer's daily report: every day so far, planned against actual."""
     report = plan_vs_actual_frame(bundle.plan)
-    st.subheader("Plan vs actual")
+    st.subheader(t("replan.plan_vs_actual"))
     if report.empty:
-        st.caption("No day before the re-plan date has a recorded plan or actuals yet.")
+        st.caption(t("replan.pva_empty"))
         return
     planned, spent = report["planned_spend"].sum(), report["actual_spend"].sum()
     expected, sold = report["planned_gmv"].sum(), report["actual_gmv"].sum()
-    st.caption(
-        f"{report['date'].nunique()} day(s) so far: spent ¥{spent:,.0f} of ¥{planned:,.0f} "
-        f"planned, sold ¥{sold:,.0f} against ¥{expected:,.0f} expected. Each day is compared "
-        "with the plan recorded on or before it (a dry run's plan is not among them)."
-    )
+    st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
+                 planned=money(planned), sold=money(sold), expected=money(expected)))
     st.altair_chart(plan_vs_actual_chart(report), width="stretch")
-    st.dataframe(report, hide_index=True, column_config=PLAN_VS_ACTUAL_COLUMNS)
+    st.dataframe(_named(report, tool=tool_name), hide_index=True,
+                 column_config=plan_vs_actual_columns())
 
 
 def show_changes(bundle: ReplanBundle) -> None:
     plan = bundle.plan
     changes = changes_frame(plan)
-    st.subheader(f"Changes against the previous plan ({len(changes)})")
+    st.subheader(t("replan.changes_header", count=len(changes)))
     if bundle.previous_date is None and bundle.recorded_note:
-        st.caption("The store could not be read after the run, so the previous plan's date "
-                   "is unknown.")
+        st.caption(t("replan.changes_unreadable"))
     elif bundle.previous_date is None:
-        st.caption("No plan of this campaign recorded for an earlier day, so nothing to "
-                   "compare with. Record this re-plan to make it the base for the next one.")
+        st.caption(t("replan.changes_no_previous"))
     elif changes.empty:
-        st.caption(f"The plan recorded for {bundle.previous_date} still holds: no video or "
-                   "tool moved by more than 1% from the re-plan date on.")
+        st.caption(t("replan.changes_still_holds", day=bundle.previous_date))
     if not changes.empty:
-        st.caption(f"Against the plan recorded for {bundle.previous_date}: per video and tool, "
-                   "the budget left from the re-plan date on, before and after; biggest moves "
-                   "first.")
-        st.dataframe(changes, hide_index=True, column_config=CHANGE_COLUMNS)
-    st.subheader(f"Dou+ top-ups ({len(plan.topups)})")
+        st.caption(t("replan.changes_caption", day=bundle.previous_date))
+        st.dataframe(_named(changes, change=_change_name, old_mode=mode_name,
+                            new_mode=mode_name),
+                     hide_index=True, column_config=change_columns())
+    st.subheader(t("replan.topups_header", count=len(plan.topups)))
     if plan.topups:
-        st.dataframe(topups_frame(plan), hide_index=True, column_config=TOPUP_COLUMNS)
+        st.dataframe(topups_frame(plan), hide_index=True, column_config=topup_columns())
     else:
-        st.caption("No video's learned Dou+ ROI is high enough today for a 2h / 6h top-up.")
-    st.subheader("Learned ROI")
+        st.caption(t("replan.topups_none"))
+    st.subheader(t("replan.learned_header"))
     if plan.learned:
-        st.dataframe(learned_frame(plan), hide_index=True, column_config=LEARNED_COLUMNS)
+        st.dataframe(learned_frame(plan), hide_index=True, column_config=learned_columns())
     else:
-        st.caption("No actuals before the re-plan date: every estimate is still the prior.")
+        st.caption(t("replan.learned_none"))
 
 
 def show_kpis(bundle: ReplanBundle, inputs: Inputs) -> None:
-    st.subheader("KPIs of the recorded actuals")
-    by = st.radio("Per", list(KPI_CHOICES), format_func=KPI_CHOICES.__getitem__,
+    st.subheader(t("replan.kpi_header"))
+    by = st.radio(t("replan.kpi_by"), KPI_CHOICES,
+                  format_func={k: t(f"replan.kpi_by.{k}") for k in KPI_CHOICES}.__getitem__,
                   horizontal=True, key=KPI_BY)
     recorded = bundle.recorded
     if recorded is None:
-        st.warning(f"The store's actuals cannot be read now: {md(bundle.recorded_note)}")
+        st.warning(t("replan.kpi_unreadable", note=md(bundle.recorded_note)))
         return
-    note = (" A dry run records nothing, so the uploaded rows are not among them."
-            if bundle.dry_run else "")
+    note = t("replan.kpi_dry_note") if bundle.dry_run else ""
     if recorded.empty:
-        st.caption(f"The store has no actuals for '{md(bundle.plan.campaign)}' yet.{note}")
+        st.caption(t("replan.kpi_empty", campaign=md(bundle.plan.campaign), note=note))
         return
-    st.caption(f"{len(recorded):,} actuals rows in the store for "
-               f"'{md(bundle.plan.campaign)}'. Ratios are of sums, so a big day weighs more "
-               f"than a small one.{note}")
+    st.caption(t("replan.kpi_caption", rows=f"{len(recorded):,}",
+                 campaign=md(bundle.plan.campaign), note=note))
     st.dataframe(kpi_frame(recorded, inputs.videos, cast(KpiBy, by or "video")),
-                 hide_index=True, column_config=KPI_COLUMNS)
+                 hide_index=True, column_config=kpi_columns())
 
 
 def show_result(inputs: Inputs, request: Request | None) -> None:
@@ -389,41 +409,39 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
                               cast(ReplanBundle, result[3]))
     plan = bundle.plan
     st.divider()
-    st.header(f"{md(plan.campaign)} · re-planned from {plan.plan_date} to {campaign.end}")
+    st.header(t("replan.header", campaign=md(plan.campaign), start=plan.plan_date,
+                end=campaign.end))
     if request is None or not request.same_run(made):
-        st.info("The file, date or store above changed since this re-plan; run it again to "
-                "update.", icon=":material/info:")
+        st.info(t("replan.stale"), icon=":material/info:")
     if bundle.dry_run:
-        st.info(f"Dry run from **{md(made.actuals_name)}**: nothing was recorded in "
-                f"**{md(bundle.store_path)}**.", icon=":material/preview:")
+        st.info(t("replan.dry_run_done", file=md(made.actuals_name),
+                  store=md(bundle.store)), icon=":material/preview:")
     else:
-        st.success(f"Recorded **{md(made.actuals_name)}** and the new plan in "
-                   f"**{md(bundle.store_path)}**.", icon=":material/check_circle:")
-    st.markdown("**Actuals rows**" + (" (dry run: nothing kept)" if bundle.dry_run else ""))
+        st.success(t("replan.recorded", file=md(made.actuals_name),
+                     store=md(bundle.store)), icon=":material/check_circle:")
+    st.markdown(f"**{t('replan.ingest_header')}**"
+                + (t("cli.replan_dry_run") if bundle.dry_run else ""))
     _metrics(ingest_metrics(bundle.ingested))
     for line in bundle.warnings:
         st.warning(md(line))
-    st.markdown("**The new plan**")
+    st.markdown(f"**{t('replan.new_plan')}**")
     show_plan(bundle)
     show_plan_vs_actual(bundle)
     show_changes(bundle)
     show_kpis(bundle, inputs)
-    with st.expander("Assumptions behind the expected figures"):
+    with st.expander(t("plan.assumptions")):
         st.markdown("\n".join(f"- {md(line)}" for line in plan.assumptions))
 
 
 def render() -> None:
-    st.title("Re-plan")
+    st.title(t("page.replan"))
     inputs = inputs_or_hint()
     if inputs is None:
         return
     campaign, source = current_campaign(inputs)
-    st.caption(
-        f"Yesterday's numbers in, the rest of '{md(campaign.name)}' ({campaign.start} to "
-        f"{campaign.end}) re-planned: {len(inputs.videos)} videos from "
-        f"{md(inputs.videos_name)}, campaign from {md(source)} (the one last run on the Plan "
-        "page, else the loaded one). The store keeps actuals and plans by campaign name."
-    )
+    st.caption(t("replan.caption", campaign=md(campaign.name), start=campaign.start,
+                 end=campaign.end, count=len(inputs.videos), videos=md(inputs.videos_name),
+                 source=md(source)))
     request, clicked = request_form(campaign)
     if clicked and request is not None:
         run(inputs, campaign, source, request)

@@ -27,7 +27,7 @@ from support import (
 
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
-from planner.i18n import current_lang
+from planner.i18n import chain_name, current_lang, money, status_name, t
 from planner.sweep import TargetResult
 from planner.views import (
     MAX_CURVE_POINTS,
@@ -61,33 +61,26 @@ STEP: Final = "whatif_page.step"
 STEP_BUTTON: Final = "whatif_page.step_button"
 
 Mode = Literal["gmv", "roi"]
-MODES: Final[dict[str, str]] = {
-    "gmv": "Least budget that reaches a GMV target",
-    "roi": "Largest budget that keeps the overall ROI at or above a minimum",
-}
-PRECISIONS: Final[dict[float, str]] = {
-    1_000.0: "within 1,000 yuan (slowest)",
-    10_000.0: "within 10,000 yuan",
-    100_000.0: "within 100,000 yuan (fastest)",
-}
+MODES: Final[tuple[Mode, ...]] = ("gmv", "roi")
+PRECISIONS: Final[tuple[float, ...]] = (1_000.0, 10_000.0, 100_000.0)
 DEFAULT_STEP: Final = 10_000.0
 
-CURVE_COLUMNS: Final[dict[str, Any]] = {
-    "budget": st.column_config.NumberColumn("Budget", format="yen"),
-    "total_spend": st.column_config.NumberColumn("Spend", format="yen"),
-    "expected_gmv": st.column_config.NumberColumn("Expected GMV", format="yen"),
-    "roi": st.column_config.NumberColumn("ROI", format="%.2f",
-                                         help="Expected GMV / spend at this budget."),
-    "marginal_roi": st.column_config.NumberColumn(
-        "Marginal ROI", format="%.2f",
-        help="Extra GMV / extra spend since the budget in the row above; blank for the "
-        "first row and where the spend did not grow."),
-    "status": "Solver status",
-    "gap": st.column_config.NumberColumn(
-        "Gap", format="percent", help="How far the plan's GMV may be below the best possible."),
-    "unspent": st.column_config.NumberColumn("Unspent", format="yen"),
-    "binding": st.column_config.TextColumn("What stops more spending", width="large"),
-}
+
+def curve_columns() -> dict[str, Any]:
+    return {
+        "budget": st.column_config.NumberColumn(t("col.budget"), format="yen"),
+        "total_spend": st.column_config.NumberColumn(t("col.spend"), format="yen"),
+        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"), format="yen"),
+        "roi": st.column_config.NumberColumn("ROI", format="%.2f",
+                                             help=t("whatif.col.roi_help")),
+        "marginal_roi": st.column_config.NumberColumn(
+            t("chart.marginal_roi"), format="%.2f", help=t("whatif.col.marginal_roi_help")),
+        "status": t("metric.status"),
+        "gap": st.column_config.NumberColumn(t("whatif.col.gap"), format="percent",
+                                             help=t("whatif.col.gap_help")),
+        "unspent": st.column_config.NumberColumn(t("summary.unspent"), format="yen"),
+        "binding": st.column_config.TextColumn(t("plan.binding"), width="large"),
+    }
 
 
 @dataclass(frozen=True)
@@ -158,15 +151,15 @@ def _metrics(metrics: list[Metric]) -> None:
 
 
 def curve_section(ctx: Context) -> None:
-    st.subheader("Budget curve")
-    st.caption("The same campaign planned at each budget. Every point is a full plan: about "
-               "a second each on the sample, tens of seconds on a roster of hundreds.")
+    st.subheader(t("whatif.curve_header"))
+    st.caption(t("whatif.curve_caption"))
     c1, c2, c3, c4 = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
-    low = c1.number_input("From (yuan)", min_value=0.0, step=50_000.0, format="%.0f", key=FROM)
-    high = c2.number_input("To (yuan)", min_value=0.0, step=50_000.0, format="%.0f", key=TO)
-    points = c3.number_input("Points", min_value=1, max_value=MAX_CURVE_POINTS, step=1,
-                             key=POINTS)
-    if c4.button("Plan at each budget", type="primary", icon=":material/show_chart:",
+    low = c1.number_input(t("whatif.from"), min_value=0.0, step=50_000.0, format="%.0f",
+                          key=FROM)
+    high = c2.number_input(t("whatif.to"), min_value=0.0, step=50_000.0, format="%.0f", key=TO)
+    points = c3.number_input(t("whatif.points"), min_value=1, max_value=MAX_CURVE_POINTS,
+                             step=1, key=POINTS)
+    if c4.button(t("whatif.curve_button"), type="primary", icon=":material/show_chart:",
                  key=CURVE_BUTTON):
         run_curve(ctx, low, high, None if points is None else int(points))
     bundle = _result(CURVE_RESULT, ctx)
@@ -180,8 +173,8 @@ def run_curve(ctx: Context, low: float | None, high: float | None, points: int |
     try:
         if problems:
             raise InputError(problems)
-        with st.spinner(f"Planning {len(ctx.inputs.videos)} videos at {len(budgets)} "
-                        "budget(s)...", show_time=True):
+        with st.spinner(t("whatif.curve_planning", videos=len(ctx.inputs.videos),
+                          budgets=len(budgets)), show_time=True):
             bundle = curve_bundle(*ctx.args, tuple(budgets), current_lang())
     except PlannerError as exc:
         show_error(exc)
@@ -192,28 +185,25 @@ def run_curve(ctx: Context, low: float | None, high: float | None, points: int |
 def show_curve(ctx: Context, bundle: CurveBundle) -> None:
     table = curve_table(bundle.curve)
     budgets = table["budget"]
-    st.caption(f"{len(table)} budget(s) from {yuan(budgets.min())} to {yuan(budgets.max())}; "
-               f"the campaign's budget is {yuan(ctx.campaign.budget)}.")
-    st.dataframe(table, hide_index=True, column_config=CURVE_COLUMNS)
+    st.caption(t("whatif.curve_summary", count=len(table), low=money(budgets.min()),
+                 high=money(budgets.max()), budget=money(ctx.campaign.budget)))
+    shown = table.assign(status=table["status"].map(status_name))
+    st.dataframe(shown, hide_index=True, column_config=curve_columns())
     infeasible = table.loc[table["status"] == "infeasible", "budget"].tolist()
     if infeasible:
-        st.warning("No plan at " + ", ".join(yuan(b) for b in infeasible)
-                   + ": the budget is too small for the booked orders or the balance rules "
-                   "(see 'What stops more spending').")
+        st.warning(t("whatif.curve_infeasible",
+                     budgets=t("list.sep").join(money(b) for b in infeasible)))
     c1, c2 = st.columns(2)
     with c1:
-        st.markdown("**Expected GMV and spend by budget**")
+        st.markdown(f"**{t('whatif.chart_gmv')}**")
         st.altair_chart(budget_curve_chart(table, ctx.campaign.budget), width="stretch")
     with c2:
-        st.markdown("**Marginal ROI by budget**")
+        st.markdown(f"**{t('whatif.chart_marginal')}**")
         st.altair_chart(
             marginal_roi_chart(table, ctx.campaign.budget, ctx.campaign.effective_roi_floor),
             width="stretch",
         )
-    st.caption("Marginal ROI is the slope between neighbouring points, so it averages over "
-               "the whole gap between two budgets; more points give a finer reading. Dashed "
-               "red line: the campaign's budget. Where spend stops growing, the daily cap or "
-               "the reach limits stop the plan and more budget buys nothing.")
+    st.caption(t("whatif.curve_note"))
     d1, d2, _ = st.columns([1, 1, 4])
     d1.download_button(
         "budget_curve.xlsx", bundle.xlsx, file_name="budget_curve.xlsx",
@@ -230,25 +220,27 @@ def show_curve(ctx: Context, bundle: CurveBundle) -> None:
 
 
 def target_section(ctx: Context) -> None:
-    st.subheader("Budget for a target")
-    mode = cast(Mode, st.radio("Find the", list(MODES), format_func=MODES.__getitem__,
-                               key=MODE, horizontal=True))
+    st.subheader(t("whatif.target_header"))
+    modes = {m: t(f"whatif.mode.{m}") for m in MODES}
+    mode = st.radio(t("whatif.find"), MODES, format_func=modes.__getitem__, key=MODE,
+                    horizontal=True)
     c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
     value: float | None
     if mode == "gmv":
         value = c1.number_input(
-            "GMV target (yuan)", min_value=0.0, step=100_000.0, format="%.0f",
-            placeholder="e.g. 8000000", key=TARGET_GMV,
+            t("whatif.target_gmv"), min_value=0.0, step=100_000.0, format="%.0f",
+            placeholder=t("whatif.target_gmv_placeholder"), key=TARGET_GMV,
         )
     else:
         value = c1.number_input(
-            "Minimum overall ROI", min_value=0.0, step=0.1, format="%.2f",
-            placeholder="e.g. 2.5", key=TARGET_ROI,
-            help="Expected GMV / spend of the whole plan, not of the last yuan.",
+            t("whatif.min_roi"), min_value=0.0, step=0.1, format="%.2f",
+            placeholder=t("whatif.min_roi_placeholder"), key=TARGET_ROI,
+            help=t("whatif.min_roi_help"),
         )
-    tolerance = c2.selectbox("Precision", list(PRECISIONS), format_func=PRECISIONS.__getitem__,
-                             key=PRECISION)
-    if c3.button("Find the budget", type="primary", icon=":material/target:",
+    precisions = {p: t(f"whatif.precision.{p:.0f}") for p in PRECISIONS}
+    tolerance = c2.selectbox(t("whatif.precision"), PRECISIONS,
+                             format_func=precisions.__getitem__, key=PRECISION)
+    if c3.button(t("whatif.target_button"), type="primary", icon=":material/target:",
                  key=TARGET_BUTTON):
         run_target(ctx, mode, value, float(tolerance))
     answer = _result(TARGET_RESULT, ctx)
@@ -259,19 +251,17 @@ def target_section(ctx: Context) -> None:
 def run_target(ctx: Context, mode: Mode, value: float | None, tolerance: float) -> None:
     st.session_state.pop(TARGET_RESULT, None)
     if value is None:
-        st.warning("Enter a GMV target first." if mode == "gmv"
-                   else "Enter a minimum ROI first.")
+        st.warning(t("whatif.need_gmv") if mode == "gmv" else t("whatif.need_roi"))
         return
-    question = (f"the least budget reaching GMV {yuan(value)}" if mode == "gmv"
-                else f"the largest budget keeping ROI at or above {value:.2f}")
+    question = (t("whatif.question_gmv", gmv=yuan(value)) if mode == "gmv"
+                else t("whatif.question_roi", roi=f"{value:.2f}"))
     try:
-        with st.spinner(f"Looking for {question}: a plan at each budget tried...",
-                        show_time=True):
+        with st.spinner(t("whatif.target_planning", question=question), show_time=True):
             result = target_budget(
                 *ctx.args,
                 gmv_target=value if mode == "gmv" else None,
                 min_roi=value if mode == "roi" else None,
-                tolerance=tolerance,
+                tolerance=tolerance, lang=current_lang(),
             )
     except PlannerError as exc:
         show_error(exc)
@@ -280,7 +270,7 @@ def run_target(ctx: Context, mode: Mode, value: float | None, tolerance: float) 
 
 
 def show_target(question: str, result: TargetResult, tolerance: float) -> None:
-    st.markdown(f"**Asked for {md(question)}**")
+    st.markdown(t("whatif.asked", question=md(question)))
     if result.reached:
         st.success(md(result.message), icon=":material/check_circle:")
     else:
@@ -288,18 +278,18 @@ def show_target(question: str, result: TargetResult, tolerance: float) -> None:
     metrics = target_metrics(result)
     if metrics:
         _metrics(metrics)
-    st.caption(f"{result.solves} plan(s) solved; the answer is within {tolerance:,.0f} yuan.")
+    st.caption(t("whatif.solves", solves=result.solves, tolerance=f"{tolerance:,.0f}"))
 
 
 # ------------------------------------------------------------------ the next step
 
 
 def step_section(ctx: Context) -> None:
-    st.subheader("What the next yuan would buy")
+    st.subheader(t("whatif.step_header"))
     c1, c2, _ = st.columns([2, 2, 2], vertical_alignment="bottom")
-    step = c1.number_input("Step (yuan)", min_value=1.0, step=5_000.0, format="%.0f", key=STEP,
-                           help="Plans again with the budget raised by this much.")
-    if c2.button("Price the next step", type="primary", icon=":material/add_card:",
+    step = c1.number_input(t("whatif.step"), min_value=1.0, step=5_000.0, format="%.0f",
+                           key=STEP, help=t("whatif.step_help"))
+    if c2.button(t("whatif.step_button"), type="primary", icon=":material/add_card:",
                  key=STEP_BUTTON):
         run_step(ctx, step)
     answer = _result(STEP_RESULT, ctx)
@@ -311,10 +301,10 @@ def run_step(ctx: Context, step: float | None) -> None:
     st.session_state.pop(STEP_RESULT, None)
     try:
         if step is None:
-            raise InputError("the step must be a positive number of yuan.")
-        with st.spinner(f"Planning at {yuan(ctx.campaign.budget)} and at "
-                        f"{yuan(ctx.campaign.budget + step)}...", show_time=True):
-            answer = next_step(*ctx.args, float(step))
+            raise InputError(t("whatif.step_positive"))
+        with st.spinner(t("whatif.step_planning", base=yuan(ctx.campaign.budget),
+                          more=yuan(ctx.campaign.budget + step)), show_time=True):
+            answer = next_step(*ctx.args, float(step), current_lang())
     except PlannerError as exc:
         show_error(exc)
         return
@@ -323,31 +313,29 @@ def run_step(ctx: Context, step: float | None) -> None:
 
 def show_step(answer: NextStep) -> None:
     plan = answer.plan
-    st.markdown(f"**The next {yuan(answer.step)} on top of {yuan(plan.budget)}**\n\n"
-                + "\n".join(f"- {md(line)}" for line in answer.lines))
+    st.markdown(t("whatif.step_title", step=yuan(answer.step), budget=yuan(plan.budget))
+                + "\n\n" + "\n".join(f"- {md(line)}" for line in answer.lines))
     if plan.binding:
-        st.markdown(f"**What stops more spending at {yuan(plan.budget)}**\n\n"
+        st.markdown(t("whatif.step_binding", budget=yuan(plan.budget)) + "\n\n"
                     + "\n".join(f"- {md(line)}" for line in plan.binding))
-    st.caption(f"The plan at {yuan(plan.budget)}: spend {yuan(plan.total_spend)}, expected GMV "
-               f"{yuan(plan.expected_gmv)}, ROI {plan.expected_roi:.2f}, {plan.status}.")
+    st.caption(t("whatif.step_caption", budget=yuan(plan.budget), spend=yuan(plan.total_spend),
+                 gmv=yuan(plan.expected_gmv), roi=f"{plan.expected_roi:.2f}",
+                 status=status_name(plan.status)))
 
 
 # ------------------------------------------------------------------ page
 
 
 def render() -> None:
-    st.title("What-if")
+    st.title(t("page.whatif"))
     inputs = inputs_or_hint()
     if inputs is None:
         return
     campaign, source = current_campaign(inputs)
     ctx = Context(inputs, campaign, source, canonical_json(campaign_to_dict(campaign)))
-    st.caption(
-        f"'{md(campaign.name)}' from {md(source)}: budget {yuan(campaign.budget)}, chain "
-        f"{campaign.chain}, ROI floor {campaign.effective_roi_floor:.2f}, "
-        f"{len(inputs.videos)} videos. Changes made on the Plan page apply here once the plan "
-        "has run."
-    )
+    st.caption(t("whatif.caption", campaign=md(campaign.name), source=md(source),
+                 budget=yuan(campaign.budget), chain=chain_name(campaign.chain),
+                 floor=f"{campaign.effective_roi_floor:.2f}", count=len(inputs.videos)))
     _seed_widgets(ctx)
     curve_section(ctx)
     st.divider()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from planner.config import Campaign
 from planner.errors import ConfigError, Problem
+from planner.io.store_location import StoreLocation
 from planner.models import Plan, Video
 
 
@@ -78,18 +79,19 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Pl
 
 
 def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path | None = None,
-             store: Path | str | None = None, lock_timeout: float = 30.0,
+             store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
              plan_date: date | None = None,
              warn: Callable[[list[str]], None] | None = None) -> PlanOutcome:
     """Plan the campaign, write plan.xlsx, plan.json and links.csv, and record it in ``store``.
 
-    ``store`` is passed as given to the function that opens it (a path here; a URL
-    once the store accepts one). ``warn`` hears the readers' warnings as soon as they
+    ``store`` is a SQLite path or a database URL (``planner.io.store_location``).
+    ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     """
     from planner.i18n import t
     from planner.io.atomic import ensure_not_input
     from planner.io.export import write_csv, write_plan
+    from planner.io.store_location import store_location
     from planner.io.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_frame
 
@@ -100,7 +102,9 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
         warn(warnings)
     links_csv = out / "links.csv"
     inputs = tuple(p for p in (campaign_path, videos_path, slugs) if p is not None)
-    ensure_not_input([links_csv, *([Path(store)] if store is not None else [])], inputs)
+    location = None if store is None else store_location(store)
+    ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
+                     inputs)
     # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
                                deadline_s=solve_deadline(campaign, plans=2))
@@ -112,13 +116,13 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
         write_csv(links, links_csv)
         return {**files, "links": links_csv}
 
-    if store is None:
+    if location is None:
         return PlanOutcome(result, write(), None, warnings)
     from planner.io.replan_job import record_plan
     from planner.io.store import sha256_of
 
     # The files are written inside the store's transaction: a locked store
     # (exit 5) writes nothing, a failed write records nothing.
-    recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), store,
+    recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), location,
                            lock_timeout=lock_timeout, write=write)
     return PlanOutcome(result, recorded.written, recorded.plan_id, warnings)

@@ -2,8 +2,9 @@
 
 Order of work, so that a kill at any moment loses nothing:
 1. read and validate every input (exit 2 before anything is touched);
-2. open the store and take its write lock (``BEGIN IMMEDIATE``), ingest the
-   actuals, load all actuals and the previous plan;
+2. open the store and take the campaign's write lock (SQLite: ``BEGIN
+   IMMEDIATE``; PostgreSQL: an advisory lock), ingest the actuals, load all
+   actuals and the previous plan;
 3. re-plan; write plan.xlsx and plan.json atomically (temp file + rename);
 4. record the plan and its orders, then commit.
 A kill before step 4 commits rolls the store back and leaves the previous
@@ -21,9 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from planner.config import Campaign
+from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
+from planner.io.store_location import StoreLocation, store_location
 from planner.io.tables import read_actuals, read_videos
 from planner.kpi import kpi_table
 from planner.models import Plan, Video
@@ -46,7 +49,7 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
             {"video_id": c.video_id, "tool": c.tool.value, "change": c.kind,
              "old_budget": c.old_budget, "new_budget": c.new_budget,
              "old_mode": c.old_mode or "", "new_mode": c.new_mode or "",
-             "reason": f"{c.reason.code}: {c.reason.text}"}
+             "reason": f"{c.reason.code}: {reason_text(c.reason)}"}
             for c in plan.changes
         ],
         columns=["video_id", "tool", "change", "old_budget", "new_budget", "old_mode",
@@ -54,7 +57,7 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
     )
     topups = pd.DataFrame(
         [{"video_id": t.video_id, "date": t.date, "hours": t.hours, "budget": t.budget,
-          "reason": t.reason.text} for t in plan.topups],
+          "reason": reason_text(t.reason)} for t in plan.topups],
         columns=["video_id", "date", "hours", "budget", "reason"],
     )
     learned = pd.DataFrame(
@@ -73,12 +76,12 @@ class Recorded:
     """A plan recorded in the history store, and the files written with it."""
 
     plan_id: int
-    store_path: Path | str
+    store: StoreLocation
     written: dict[str, Path]
 
 
-def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: Path | str, *,
-                lock_timeout: float = 30.0,
+def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str,
+                store: StoreLocation | Path | str, *, lock_timeout: float = 30.0,
                 write: Callable[[], dict[str, Path]] | None = None) -> Recorded:
     """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
 
@@ -86,48 +89,55 @@ def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str, store_path: 
     holds go in as a new version, with every order and its status (``to_book`` /
     ``planned``), so the next morning's re-plan knows what was booked. ``write``
     (the plan's files) runs inside the store's transaction: when the store is locked
-    nothing is written, and when writing fails nothing is recorded.
+    nothing is written, and when writing fails nothing is recorded. ``store`` is a
+    SQLite path or a database URL (``planner.io.store_location``).
     """
-    with open_store(store_path, timeout=lock_timeout) as store, store.transaction():
+    location = store_location(store)
+    with open_store(location, timeout=lock_timeout) as history, \
+            history.transaction(campaign.name):
         written = write() if write is not None else {}
-        actuals = store.actuals(campaign.name)
-        plan_id = store.save_plan(
+        actuals = history.actuals(campaign.name)
+        plan_id = history.save_plan(
             plan,
             campaign_json=campaign.model_dump_json(),
             videos_sha256=videos_sha256,
             actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
         )
-    return Recorded(plan_id, store_path, written)
+    return Recorded(plan_id, location, written)
 
 
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,
-               store_path: Path | str, out_dir: Path | None, *, dry_run: bool = False,
-               lock_timeout: float = 30.0) -> ReplanOutcome:
+               store: StoreLocation | Path | str, out_dir: Path | None, *,
+               dry_run: bool = False, lock_timeout: float = 30.0) -> ReplanOutcome:
     """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
 
-    ``dry_run`` computes everything and then rolls the store back and writes no file.
+    ``store`` is a SQLite path or a database URL. ``dry_run`` computes everything
+    and then rolls the store back and writes no file.
     """
+    location = store_location(store)
     campaign = read_campaign(campaign_path)
     videos, warnings = read_videos(videos_path, plan_date=plan_date)
     new_actuals, actual_warnings = read_actuals(actuals_path)
     check_actuals(new_actuals, videos, campaign, plan_date, actuals_path.name)
     written: dict[str, Path] = {}
-    with open_store(store_path, timeout=lock_timeout) as store, \
-            store.transaction(commit=not dry_run):
-        ingested = store.ingest_actuals(campaign.name, new_actuals, actuals_path.name)
-        actuals = store.actuals(campaign.name)
-        previous = store.previous_plan(campaign.name, plan_date)
+    with open_store(location, timeout=lock_timeout) as history, \
+            history.transaction(campaign.name, commit=not dry_run):
+        ingested = history.ingest_actuals(campaign.name, new_actuals, actuals_path.name)
+        actuals = history.actuals(campaign.name)
+        previous = history.previous_plan(campaign.name, plan_date)
         plan = replan(videos, campaign, actuals, plan_date, previous,
-                      planned=store.planned_daily(campaign.name, plan_date),
+                      planned=history.planned_daily(campaign.name, plan_date),
                       source=actuals_path.name)
         if not dry_run:
             if out_dir is not None:
                 written = write_plan(
                     plan, out_dir,
-                    inputs=(campaign_path, videos_path, actuals_path, Path(store_path)),
+                    inputs=(campaign_path, videos_path, actuals_path,
+                            *([location.path] if location.path else [])),
                     extra_sheets=replan_frames(plan, actuals, videos),
+                    campaign=campaign,
                 )
-            store.save_plan(
+            history.save_plan(
                 plan,
                 campaign_json=campaign.model_dump_json(),
                 videos_sha256=sha256_of(videos_path.read_bytes()),
@@ -137,15 +147,16 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
 
 
 def run_replan_watched(campaign_path: Path, videos_path: Path, actuals_path: Path,
-                       plan_date: date, store_path: Path | str, out_dir: Path | None, *,
-                       dry_run: bool = False, lock_timeout: float = 30.0) -> ReplanOutcome:
+                       plan_date: date, store: StoreLocation | Path | str,
+                       out_dir: Path | None, *, dry_run: bool = False,
+                       lock_timeout: float = 30.0) -> ReplanOutcome:
     """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
     run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
     """
     from planner.io.watchdog import run_with_deadline, solve_deadline
 
     return run_with_deadline(
-        run_replan, campaign_path, videos_path, actuals_path, plan_date, store_path, out_dir,
+        run_replan, campaign_path, videos_path, actuals_path, plan_date, store, out_dir,
         dry_run=dry_run, lock_timeout=lock_timeout,
         deadline_s=lock_timeout + solve_deadline(read_campaign(campaign_path), plans=1),
     )

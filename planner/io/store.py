@@ -1,89 +1,83 @@
-"""The history store: every actual, every plan and every order, in one SQLite file.
+"""The history store: every actual, every plan and every order, in SQLite or PostgreSQL.
 
-Guarantees a buyer can rely on when the planner runs unattended:
+One SQLite file per campaign (or per buyer) is the embedded default; a
+PostgreSQL database holds a whole portfolio for a team of buyers or a batch run
+spread over several hosts (``planner.io.store_location`` parses the address).
+The same schema, migrations and SQL (SQLAlchemy Core) serve both.
+
+Guarantees a buyer can rely on when the planner runs unattended, on both back ends:
 - ingesting the same actuals twice adds nothing; a restated row (same date,
   video and tool, new numbers) replaces the old value and the old one goes to
   ``actuals_audit``; nothing is ever deleted;
 - every write happens in one transaction: a file that fails validation, a
-  crash or a kill leaves the store as it was (SQLite's journal);
-- concurrent runs queue on SQLite's write lock (``BEGIN IMMEDIATE``); a run
-  that waits longer than the timeout stops with a clear StoreError.
+  crash or a kill leaves the store as it was (SQLite's journal; PostgreSQL
+  rolls back the transaction of a connection that dies);
+- concurrent runs on one campaign queue on a lock, and a run that waits longer
+  than the timeout stops with a clear StoreError (exit 5). SQLite locks the
+  whole file (``BEGIN IMMEDIATE``). PostgreSQL takes a transaction-level
+  advisory lock per campaign, so the campaigns of a portfolio re-plan side by
+  side, plus a shared lock on the whole store that schema migrations and
+  ``planner store migrate`` take exclusively;
+- a database server that cannot be reached, refuses the login or drops the
+  connection stops the run with StoreUnreachableError (exit 7), one line that
+  never shows the password.
 
-The schema is created and migrated by the tool (``PRAGMA user_version``).
+The schema is created and migrated by the tool (``planner.io.store_schema``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, Literal
 
 import pandas as pd
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    RootTransaction,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
-from planner.errors import StoreError
+from planner.errors import InputError, Problem, StoreError, StoreUnreachableError
+from planner.io.store_location import StoreLocation, store_location
+from planner.io.store_schema import (
+    SCHEMA_VERSION,
+    actuals,
+    actuals_audit,
+    migrate,
+    orders,
+    plans,
+    schema_version,
+)
 from planner.models import DailySpend, Plan
 
-_MIGRATIONS: list[str] = [
-    # 1: initial schema
-    """
-    CREATE TABLE actuals (
-        campaign TEXT NOT NULL,
-        date TEXT NOT NULL,
-        video_id TEXT NOT NULL,
-        tool TEXT NOT NULL,
-        spend REAL NOT NULL,
-        gmv REAL NOT NULL,
-        plays REAL NOT NULL,
-        orders REAL,
-        clicks REAL,
-        likes REAL,
-        comments REAL,
-        source TEXT NOT NULL,
-        ingested_at TEXT NOT NULL,
-        PRIMARY KEY (campaign, date, video_id, tool)
-    );
-    CREATE TABLE actuals_audit (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        campaign TEXT NOT NULL,
-        date TEXT NOT NULL,
-        video_id TEXT NOT NULL,
-        tool TEXT NOT NULL,
-        old_row TEXT NOT NULL,
-        new_row TEXT NOT NULL,
-        source TEXT NOT NULL,
-        replaced_at TEXT NOT NULL
-    );
-    CREATE TABLE plans (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        campaign TEXT NOT NULL,
-        plan_date TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        campaign_json TEXT NOT NULL,
-        videos_sha256 TEXT NOT NULL,
-        actuals_sha256 TEXT NOT NULL,
-        plan_json TEXT NOT NULL
-    );
-    CREATE INDEX plans_by_date ON plans (campaign, plan_date, id);
-    CREATE TABLE orders (
-        plan_id INTEGER NOT NULL REFERENCES plans(id),
-        position INTEGER NOT NULL,
-        video_id TEXT NOT NULL,
-        tool TEXT NOT NULL,
-        start_date TEXT NOT NULL,
-        end_date TEXT NOT NULL,
-        booking_date TEXT NOT NULL,
-        budget REAL NOT NULL,
-        status TEXT NOT NULL,
-        PRIMARY KEY (plan_id, position)
-    );
-    """,
-]
+Phase = Literal["connect", "open", "run"]  # when a database error happened
 
 _VALUE_COLUMNS = ("spend", "gmv", "plays", "orders", "clicks", "likes", "comments")
+_KEY_COLUMNS = ("date", "video_id", "tool")
+
+# Seconds to wait for a PostgreSQL server to answer before calling it unreachable
+# (libpq waits for the operating system's TCP timeout, minutes, by default).
+CONNECT_TIMEOUT_S = 10
+_SQLITE_BEGIN = "planner.sqlite_begin"  # connection info: how the next BEGIN starts
+_PG_FIX = ("Fix: check that the server is running and the host, port, user and database "
+           "in the store address; the password is read from PGPASSWORD or ~/.pgpass.")
 
 
 def _now() -> str:
@@ -101,101 +95,206 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _lock_key(name: str) -> int:
+    """A PostgreSQL advisory-lock key: the same in every process, on every host."""
+    digest = hashlib.sha256(f"douyin-budget-planner/{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+_WHOLE_STORE_KEY = _lock_key("store")
+
+
+def _lock_timeout_setting(timeout: float) -> str:
+    # 0 would mean "wait forever" to PostgreSQL; the planner's 0 means "do not wait".
+    return f"{min(max(1, round(timeout * 1000)), 2_147_483_647)}ms"
+
+
+def begin_writing(connection: Connection, campaign: str | None,
+                  timeout: float) -> RootTransaction:
+    """Begin a write transaction holding the lock: the campaign's, or the whole store's.
+
+    Waits up to ``timeout`` seconds for other runs, then raises the driver's
+    lock error (``Store.transaction`` and ``open_store`` turn it into a StoreError,
+    exit 5).
+    """
+    if connection.dialect.name == "sqlite":
+        connection.info[_SQLITE_BEGIN] = "IMMEDIATE"  # one file, one writer
+        return connection.begin()
+    transaction = connection.begin()
+    try:
+        # READ COMMITTED (the default) on purpose: each statement after the lock sees
+        # everything the run before us committed.
+        connection.execute(
+            select(func.set_config("lock_timeout", _lock_timeout_setting(timeout), True)))
+        whole = literal(_WHOLE_STORE_KEY, BigInteger)
+        if campaign is None:
+            connection.execute(select(func.pg_advisory_xact_lock(whole)))
+        else:
+            connection.execute(select(func.pg_advisory_xact_lock_shared(whole)))
+            key = literal(_lock_key(f"campaign/{campaign}"), BigInteger)
+            connection.execute(select(func.pg_advisory_xact_lock(key)))
+    except BaseException:
+        rollback_quietly(transaction)
+        raise
+    return transaction
+
+
+def rollback_quietly(transaction: RootTransaction) -> None:
+    # A connection that died has nothing left to roll back; keep the first error.
+    with contextlib.suppress(SQLAlchemyError):
+        transaction.rollback()
+
+
 class Store:
     """A connection to the history store; use ``open_store`` to get one."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, timeout: float) -> None:
+    def __init__(self, connection: Connection, location: StoreLocation, timeout: float) -> None:
         self._db = connection
-        self.path = path
+        self.location = location
         self.timeout = timeout
 
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file; None for a PostgreSQL store."""
+        return self.location.path
+
     @contextmanager
-    def transaction(self, commit: bool = True) -> Iterator[None]:
+    def transaction(self, campaign: str | None = None, commit: bool = True) -> Iterator[None]:
         """One write transaction: all or nothing, waiting for other runs up to the timeout.
 
-        ``commit=False`` rolls back at the end (a dry run leaves no trace).
+        On PostgreSQL, naming the ``campaign`` makes only runs of the same campaign
+        wait for each other; without it the whole store is locked. SQLite always
+        locks the whole file. ``commit=False`` rolls back at the end (a dry run
+        leaves no trace).
         """
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    f"The history store {self.path} is locked by another run; waited "
-                    f"{self.timeout:g} s. Try again when that run has finished."
-                ) from None
-            raise StoreError(f"The history store {self.path} cannot be written: {exc}") from None
+        with self._translated():
+            transaction = begin_writing(self._db, campaign, self.timeout)
         try:
             yield
         except BaseException:
-            self._db.rollback()
+            rollback_quietly(transaction)
             raise
-        if commit:
-            self._db.commit()
-        else:
-            self._db.rollback()
+        with self._translated():
+            if commit:
+                transaction.commit()
+            else:
+                transaction.rollback()
 
-    def ingest_actuals(self, campaign: str, actuals: pd.DataFrame, source: str) -> dict[str, int]:
+    def _translated(self) -> contextlib.AbstractContextManager[None]:
+        return _translated(self.location, self.timeout, "run")
+
+    @contextmanager
+    def _session(self) -> Iterator[Connection]:
+        """The open write transaction, or a short read transaction of its own."""
+        with self._translated():
+            if self._db.in_transaction():
+                yield self._db
+                return
+            with self._db.begin():
+                yield self._db
+
+    def ingest_actuals(self, campaign: str, frame: pd.DataFrame, source: str) -> dict[str, int]:
         """Add new rows, replace restated ones (old kept in the audit), skip identical ones."""
         counts = {"added": 0, "replaced": 0, "unchanged": 0}
         stamp = _now()
-        for row in actuals.itertuples(index=False):
-            values = {c: _clean(getattr(row, c, None)) for c in _VALUE_COLUMNS}
-            key = (campaign, str(row.date), str(row.video_id), str(row.tool))
-            old = self._db.execute(
-                "SELECT spend, gmv, plays, orders, clicks, likes, comments FROM actuals "
-                "WHERE campaign=? AND date=? AND video_id=? AND tool=?", key,
-            ).fetchone()
-            if old is None:
-                self._db.execute(
-                    "INSERT INTO actuals VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (*key, *values.values(), source, stamp),
+        incoming = [
+            ((str(row.date), str(row.video_id), str(row.tool)),
+             {c: _clean(getattr(row, c, None)) for c in _VALUE_COLUMNS})
+            for row in frame.itertuples(index=False)
+        ]
+        with self._session() as db:
+            known = self._stored_values(db, campaign, {key[0] for key, _ in incoming})
+            added: dict[tuple[str, str, str], dict[str, float | None]] = {}
+            restated: dict[tuple[str, str, str], dict[str, float | None]] = {}
+            audit: list[dict[str, str]] = []
+            # Row by row, as if each were ingested alone: a key given twice is a restatement.
+            for key, values in incoming:
+                old = known.get(key)
+                if old is None:
+                    added[key] = values
+                    counts["added"] += 1
+                elif old == values:
+                    counts["unchanged"] += 1
+                    continue
+                else:
+                    audit.append({
+                        "campaign": campaign, **dict(zip(_KEY_COLUMNS, key, strict=True)),
+                        "old_row": json.dumps(old), "new_row": json.dumps(values),
+                        "source": source, "replaced_at": stamp,
+                    })
+                    (added if key in added else restated)[key] = values
+                    counts["replaced"] += 1
+                known[key] = values
+            if added:
+                db.execute(insert(actuals), [
+                    {"campaign": campaign, **dict(zip(_KEY_COLUMNS, key, strict=True)), **values,
+                     "source": source, "ingested_at": stamp}
+                    for key, values in added.items()
+                ])
+            if audit:
+                db.execute(insert(actuals_audit), audit)
+            if restated:
+                db.execute(
+                    update(actuals)
+                    .where(actuals.c.campaign == bindparam("k_campaign"),
+                           actuals.c.date == bindparam("k_date"),
+                           actuals.c.video_id == bindparam("k_video_id"),
+                           actuals.c.tool == bindparam("k_tool"))
+                    .values(source=source, ingested_at=stamp,
+                            **{c: bindparam(f"v_{c}") for c in _VALUE_COLUMNS}),
+                    [{"k_campaign": campaign,
+                      **{f"k_{k}": v for k, v in zip(_KEY_COLUMNS, key, strict=True)},
+                      **{f"v_{c}": v for c, v in values.items()}}
+                     for key, values in restated.items()],
                 )
-                counts["added"] += 1
-                continue
-            old_values = dict(zip(_VALUE_COLUMNS, old, strict=True))
-            if old_values == values:
-                counts["unchanged"] += 1
-                continue
-            self._db.execute(
-                "INSERT INTO actuals_audit (campaign, date, video_id, tool, old_row, new_row, "
-                "source, replaced_at) VALUES (?,?,?,?,?,?,?,?)",
-                (*key, json.dumps(old_values), json.dumps(values), source, stamp),
-            )
-            self._db.execute(
-                "UPDATE actuals SET spend=?, gmv=?, plays=?, orders=?, clicks=?, likes=?, "
-                "comments=?, source=?, ingested_at=? "
-                "WHERE campaign=? AND date=? AND video_id=? AND tool=?",
-                (*values.values(), source, stamp, *key),
-            )
-            counts["replaced"] += 1
         return counts
 
+    @staticmethod
+    def _stored_values(db: Connection, campaign: str, dates: set[str]
+                       ) -> dict[tuple[str, str, str], dict[str, float | None]]:
+        """The stored values of the campaign's rows on these dates, by (date, video, tool)."""
+        if not dates:
+            return {}
+        rows = db.execute(
+            select(*(actuals.c[c] for c in (*_KEY_COLUMNS, *_VALUE_COLUMNS)))
+            .where(actuals.c.campaign == campaign, actuals.c.date.in_(sorted(dates)))
+        ).all()
+        return {(row[0], row[1], row[2]): dict(zip(_VALUE_COLUMNS, row[3:], strict=True))
+                for row in rows}
+
     def actuals(self, campaign: str) -> pd.DataFrame:
-        rows = self._db.execute(
-            "SELECT date, video_id, tool, spend, gmv, plays, orders, clicks, likes, comments "
-            "FROM actuals WHERE campaign=? ORDER BY date, video_id, tool", (campaign,),
-        ).fetchall()
-        frame = pd.DataFrame(
-            rows, columns=["date", "video_id", "tool", *_VALUE_COLUMNS]
-        )
+        with self._session() as db:
+            rows = db.execute(
+                select(*(actuals.c[c] for c in (*_KEY_COLUMNS, *_VALUE_COLUMNS)))
+                .where(actuals.c.campaign == campaign)
+            ).all()
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=[*_KEY_COLUMNS, *_VALUE_COLUMNS])
+        # Sorted here, not by the database: a PostgreSQL collation may order text
+        # differently from SQLite, and the plan and the actuals' hash must not depend
+        # on the back end. Python orders by code point, as SQLite does.
+        frame = frame.sort_values(list(_KEY_COLUMNS), kind="stable", ignore_index=True)
         frame["date"] = pd.Series([date.fromisoformat(d) for d in frame["date"]], dtype=object)
         for column in _VALUE_COLUMNS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         return frame
 
     def audit_rows(self, campaign: str) -> int:
-        row = self._db.execute(
-            "SELECT COUNT(*) FROM actuals_audit WHERE campaign=?", (campaign,)
-        ).fetchone()
-        return int(row[0])
+        with self._session() as db:
+            return int(db.execute(
+                select(func.count()).select_from(actuals_audit)
+                .where(actuals_audit.c.campaign == campaign)
+            ).scalar_one())
 
     def previous_plan(self, campaign: str, before: date) -> Plan | None:
         """The latest plan made for a day before ``before`` (re-running a day is repeatable)."""
-        row = self._db.execute(
-            "SELECT plan_json FROM plans WHERE campaign=? AND plan_date<? "
-            "ORDER BY plan_date DESC, id DESC LIMIT 1", (campaign, before.isoformat()),
-        ).fetchone()
-        return None if row is None else Plan.model_validate_json(row[0])
+        with self._session() as db:
+            text = db.execute(
+                select(plans.c.plan_json)
+                .where(plans.c.campaign == campaign, plans.c.plan_date < before.isoformat())
+                .order_by(plans.c.plan_date.desc(), plans.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        return None if text is None else Plan.model_validate_json(text)
 
     def planned_daily(self, campaign: str, before: date) -> dict[date, list[DailySpend]]:
         """What each recorded plan scheduled for the days it was in force, before ``before``.
@@ -203,11 +302,19 @@ class Store:
         Keyed by plan date; the latest version of each day's plan counts, and holds the
         days from its own date up to the next plan's date (or ``before``).
         """
-        rows = self._db.execute(
-            "SELECT plan_date, plan_json FROM plans AS p WHERE campaign=? AND plan_date<? "
-            "AND id = (SELECT MAX(id) FROM plans AS q WHERE q.campaign = p.campaign "
-            "AND q.plan_date = p.plan_date) ORDER BY plan_date", (campaign, before.isoformat()),
-        ).fetchall()
+        later = plans.alias("later")
+        latest_version = (
+            select(func.max(later.c.id))
+            .where(later.c.campaign == plans.c.campaign, later.c.plan_date == plans.c.plan_date)
+            .scalar_subquery()
+        )
+        with self._session() as db:
+            rows = db.execute(
+                select(plans.c.plan_date, plans.c.plan_json)
+                .where(plans.c.campaign == campaign, plans.c.plan_date < before.isoformat(),
+                       plans.c.id == latest_version)
+                .order_by(plans.c.plan_date)
+            ).all()
         dates = [date.fromisoformat(r[0]) for r in rows]
         out: dict[date, list[DailySpend]] = {}
         for i, (made, (_, text)) in enumerate(zip(dates, rows, strict=True)):
@@ -222,76 +329,182 @@ class Store:
 
     def save_plan(self, plan: Plan, campaign_json: str, videos_sha256: str,
                   actuals_sha256: str) -> int:
-        cursor = self._db.execute(
-            "INSERT INTO plans (campaign, plan_date, created_at, campaign_json, videos_sha256, "
-            "actuals_sha256, plan_json) VALUES (?,?,?,?,?,?,?)",
-            (plan.campaign, plan.plan_date.isoformat(), _now(), campaign_json, videos_sha256,
-             actuals_sha256, plan.model_dump_json()),
-        )
-        plan_id = int(cursor.lastrowid or 0)
-        for position, order in enumerate(plan.orders):
-            if order.fixed:
-                status = "fixed"
-            elif order.booking_date <= plan.plan_date:
-                status = "to_book"
-            else:
-                status = "planned"
-            self._db.execute(
-                "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?)",
-                (plan_id, position, order.video_id, order.tool.value,
-                 order.start_date.isoformat(), order.end_date.isoformat(),
-                 order.booking_date.isoformat(), order.budget, status),
-            )
+        with self._session() as db:
+            plan_id = int(db.execute(insert(plans).values(
+                campaign=plan.campaign, plan_date=plan.plan_date.isoformat(), created_at=_now(),
+                campaign_json=campaign_json, videos_sha256=videos_sha256,
+                actuals_sha256=actuals_sha256, plan_json=plan.model_dump_json(),
+            ).returning(plans.c.id)).scalar_one())
+            rows: list[dict[str, Any]] = []
+            for position, order in enumerate(plan.orders):
+                if order.fixed:
+                    status = "fixed"
+                elif order.booking_date <= plan.plan_date:
+                    status = "to_book"
+                else:
+                    status = "planned"
+                rows.append({
+                    "plan_id": plan_id, "position": position, "video_id": order.video_id,
+                    "tool": order.tool.value, "start_date": order.start_date.isoformat(),
+                    "end_date": order.end_date.isoformat(),
+                    "booking_date": order.booking_date.isoformat(), "budget": order.budget,
+                    "status": status,
+                })
+            if rows:
+                db.execute(insert(orders), rows)
         return plan_id
 
     def plan_count(self, campaign: str) -> int:
-        row = self._db.execute("SELECT COUNT(*) FROM plans WHERE campaign=?", (campaign,))
-        return int(row.fetchone()[0])
+        with self._session() as db:
+            return int(db.execute(
+                select(func.count()).select_from(plans).where(plans.c.campaign == campaign)
+            ).scalar_one())
 
-    def close(self) -> None:
-        self._db.close()
+    @property
+    def connection(self) -> Connection:
+        """The store's connection, for tools that read every table (``store migrate``)."""
+        return self._db
 
 
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    """Bring the schema up to date inside one write transaction (safe when runs race)."""
-    db.execute("BEGIN IMMEDIATE")
+def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
+    # The store says BEGIN itself (``_sqlite_begin``): pysqlite's own BEGIN comes only
+    # at the first write, and a re-plan must hold the write lock before it reads.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
     try:
-        version = int(db.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(_MIGRATIONS):
-            raise StoreError(
-                f"The history store {path} was written by a newer planner (schema {version}); "
-                "upgrade the planner."
-            )
-        for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
-            for statement in script.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+            cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql(f"BEGIN {connection.info.pop(_SQLITE_BEGIN, 'DEFERRED')}")
+
+
+def _engine(location: StoreLocation, timeout: float) -> Engine:
+    # One connection per opened store, closed with it (NullPool): every run is a short
+    # process of its own, and no connection may be shared across the watchdog's fork.
+    if location.path is not None:
+        location.path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(location.url, poolclass=NullPool, hide_parameters=True,
+                               connect_args={"timeout": timeout})
+        event.listen(engine, "connect", _sqlite_connected)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    defaults: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S,
+                                "application_name": "douyin-budget-planner"}
+    return create_engine(
+        location.url, poolclass=NullPool, hide_parameters=True,
+        connect_args={k: v for k, v in defaults.items() if k not in location.url.query},
+    )
+
+
+def _reason(error: DBAPIError) -> str:
+    """The driver's message as one sentence on one line (libpq's spans several, with tabs)."""
+    text = " ".join(str(error.orig).split()).removeprefix("connection failed: ")
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _is_lock_timeout(error: DBAPIError, location: StoreLocation) -> bool:
+    if location.path is None:
+        return getattr(error.orig, "sqlstate", None) == "55P03"  # lock_not_available
+    text = str(error.orig)
+    return "locked" in text or "busy" in text
+
+
+def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
+                phase: Phase) -> StoreError:
+    """The buyer's message for a database error while connecting, opening or running."""
+    reason = _reason(error)
+    if _is_lock_timeout(error, location):
+        return StoreError(
+            f"The history store {location} is locked by another run; waited {timeout:g} s. "
+            "Try again when that run has finished, or raise --lock-timeout."
+        )
+    if location.path is not None:
+        if phase == "run":
+            return StoreError(f"The history store {location} cannot be written: {reason}")
+        return StoreError(f"{location} is not a planner history store: {reason}")
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    if phase == "connect":
+        return StoreUnreachableError(
+            f"Cannot connect to the history store {location}: {reason} {_PG_FIX}")
+    if error.connection_invalidated or sqlstate[:2] in {"08", "57"}:
+        return StoreUnreachableError(
+            f"Lost the connection to the history store {location}: {reason} A run that "
+            "had not committed recorded nothing; re-running the same day is safe.")
+    if sqlstate == "42P07":  # duplicate_table
+        return StoreError(
+            f"The database {location} has tables of another application ({reason.rstrip('.')}): "
+            "it is not a planner history store. Fix: give the planner a database of its own "
+            "(createdb -O <user> <database>).")
+    if sqlstate == "42501":  # insufficient_privilege
+        return StoreError(
+            f"The history store {location} cannot be used: {reason} Fix: let the planner's "
+            "user own its database (createdb -O <user> <database>).")
+    return StoreError(f"The history store {location} cannot be used: {reason}")
 
 
 @contextmanager
-def open_store(path: Path | str, timeout: float = 30.0) -> Iterator[Store]:
-    """Open (creating or migrating) the store at ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _translated(location: StoreLocation, timeout: float, phase: Phase) -> Iterator[None]:
     try:
-        db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute("PRAGMA foreign_keys=ON")
-        _migrate(db, path)
-    except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StoreError(
-                f"The history store {path} is locked by another run; waited {timeout:g} s."
-            ) from None
-        raise StoreError(f"{path} is not a planner history store: {exc}") from None
-    store = Store(db, path, timeout)
+        yield
+    except DBAPIError as exc:
+        raise store_error(exc, location, timeout, phase) from None
+
+
+def _check_version(version: int, location: StoreLocation) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The history store {location} was written by a newer planner (schema {version}); "
+            "upgrade the planner."
+        )
+
+
+def _prepare_schema(connection: Connection, location: StoreLocation, timeout: float,
+                    create: bool) -> None:
+    """Create or migrate the schema; only a store that needs it waits for the lock."""
+    with connection.begin():
+        version = schema_version(connection)
+    _check_version(version, location)
+    if version == SCHEMA_VERSION:
+        return
+    if version == 0 and not create:
+        raise InputError(Problem(f"{location} holds no planner history.",
+                                 fix="Check the store address."))
+    transaction = begin_writing(connection, None, timeout)  # waits for running transactions
     try:
-        yield store
+        _check_version(migrate(connection), location)
+    except BaseException:
+        rollback_quietly(transaction)
+        raise
+    transaction.commit()
+
+
+@contextmanager
+def open_store(store: StoreLocation | Path | str, timeout: float = 30.0, *,
+               create: bool = True) -> Iterator[Store]:
+    """Open (creating or migrating) the store: a SQLite path, or a database URL as text.
+
+    ``create=False`` refuses a store that does not exist yet (InputError) instead
+    of creating an empty one.
+    """
+    location = store_location(store)
+    if not create and location.path is not None and not location.path.exists():
+        raise InputError(Problem(f"There is no history store at {location}.",
+                                 fix="Check the path."))
+    engine = _engine(location, timeout)
+    try:
+        with _translated(location, timeout, "connect"):
+            connection = engine.connect()
+        try:
+            with _translated(location, timeout, "open"):
+                _prepare_schema(connection, location, timeout, create)
+            with _translated(location, timeout, "run"):
+                yield Store(connection, location, timeout)
+        finally:
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
     finally:
-        store.close()
+        engine.dispose()

@@ -1,0 +1,273 @@
+"""The history store on PostgreSQL keeps SQLite's promises: same plans, queued runs,
+exact migration both ways, and a clear exit code when the server cannot be used."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from store_runs import (
+    NAME,
+    START,
+    actuals_file,
+    campaign_files,
+    cli,
+    replan_args,
+    state,
+)
+from typer.testing import CliRunner
+
+from planner.cli import app
+from planner.errors import StoreError, StoreUnreachableError
+from planner.io.replan_job import run_replan
+from planner.io.store import open_store
+from planner.models import Plan
+
+DAY = START + timedelta(days=1)
+
+
+def _run(*args: str) -> Any:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _plan_and_replan_twice(root: Path, store: str) -> list[Plan]:
+    """Day 0 plan recorded, then the same day's actuals re-planned twice."""
+    campaign, videos, ids = campaign_files(root, 25)
+    actuals = actuals_file(root / "a.csv", [(START, ids[0], "dou_plus", 500.0, 900.0),
+                                            (START, ids[1], "dou_plus", 800.0, 2400.0)])
+    _run("plan", "--campaign", str(campaign), "--videos", str(videos), "--out",
+         str(root / "day0"), "--store", store)
+    for run in ("r1", "r2"):
+        _run("replan", "--campaign", str(campaign), "--videos", str(videos), "--actuals",
+             str(actuals), "--date", str(DAY), "--store", store, "--out", str(root / run))
+    return [Plan.model_validate_json((root / run / "plan.json").read_text("utf-8"))
+            for run in ("day0", "r1", "r2")]
+
+
+def _to_the_yuan(plan: Plan) -> dict[str, object]:
+    return {
+        "orders": [(o.video_id, o.tool, o.start_date, o.end_date, round(o.budget), o.fixed)
+                   for o in plan.orders],
+        "daily": [(d.date, d.video_id, d.tool, round(d.spend)) for d in plan.daily],
+        "totals": (round(plan.total_spend), round(plan.expected_gmv)),
+        "changes": [(c.video_id, c.tool, c.kind, round(c.new_budget)) for c in plan.changes],
+        "topups": [(t.video_id, t.date, t.hours, round(t.budget)) for t in plan.topups],
+    }
+
+
+def test_plans_on_postgresql_equal_the_sqlite_plans_to_the_yuan(tmp_path, pg_store):
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "pg").mkdir()
+    on_sqlite = _plan_and_replan_twice(tmp_path / "sqlite", str(tmp_path / "h.sqlite"))
+    on_postgres = _plan_and_replan_twice(tmp_path / "pg", pg_store)
+    assert [_to_the_yuan(p) for p in on_postgres] == [_to_the_yuan(p) for p in on_sqlite]
+    assert _to_the_yuan(on_postgres[1]) == _to_the_yuan(on_postgres[2])
+    with open_store(pg_store) as s:
+        stored = s.actuals(NAME)
+        assert len(stored) == 2  # the second re-plan's rows were already there
+        assert s.audit_rows(NAME) == 0 and s.plan_count(NAME) == 3
+
+
+def test_ten_concurrent_replans_exit_0_or_5_and_lose_or_duplicate_no_row(tmp_path, any_store):
+    campaign, videos, ids = campaign_files(tmp_path, 25)
+    processes = []
+    for i in range(10):
+        rows = [(START, ids[i], "dou_plus", 200.0 + i, 500.0 + i),
+                (START, ids[24], "dou_plus", 1000.0, 2500.0)]  # every run brings this one
+        processes.append(subprocess.Popen(
+            replan_args(campaign, videos, actuals_file(tmp_path / f"a{i}.csv", rows), DAY,
+                        any_store, "--lock-timeout", "1"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    outcomes = [(p.wait(), p.communicate()[1]) for p in processes]
+    assert {code for code, _ in outcomes} <= {0, 5}, outcomes
+    assert all("locked by another run" in err for code, err in outcomes if code == 5)
+    recorded = {ids[i] for i, (code, _) in enumerate(outcomes) if code == 0}
+    with open_store(any_store) as s:
+        stored = s.actuals(NAME)
+        assert not stored.duplicated(["date", "video_id", "tool"]).any()
+        # Exactly the rows of the runs that finished, and the shared row once.
+        assert set(stored["video_id"]) == recorded | ({ids[24]} if recorded else set())
+        assert s.plan_count(NAME) == len(recorded)
+        assert s.audit_rows(NAME) == 0
+
+
+def _sqlite_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    db = sqlite3.connect(path)
+    try:
+        return {table: db.execute(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").fetchall()
+                for table in ("plans", "orders", "actuals", "actuals_audit")}
+    finally:
+        db.close()
+
+
+def test_migrating_sqlite_to_postgresql_and_back_gives_identical_rows(tmp_path, pg_store):
+    campaign, videos, ids = campaign_files(tmp_path, 25)
+    history = tmp_path / "history.sqlite"
+    _run("plan", "--campaign", str(campaign), "--videos", str(videos), "--out",
+         str(tmp_path / "day0"), "--store", str(history))
+    first = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500.5, 900.25),
+                                              (START, ids[1], "dou_plus", 800.0, 2400.0)])
+    restated = actuals_file(tmp_path / "b.csv", [(START, ids[0], "dou_plus", 500.5, 1000.0)])
+    for actuals in (first, restated):
+        assert run_replan(campaign, videos, actuals, DAY, str(history), None).plan
+    original = _sqlite_rows(history)
+    assert [len(original[t]) for t in ("plans", "actuals", "actuals_audit")] == [3, 2, 1]
+
+    there = _run("store", "migrate", str(history), pg_store)
+    back = tmp_path / "back.sqlite"
+    again = _run("store", "migrate", pg_store, str(back))
+    assert _sqlite_rows(back) == original
+    # Row counts and checksums are printed, the same both ways.
+    assert there.output.splitlines()[1:] == again.output.splitlines()[1:]
+    assert "actuals_audit" in there.output and "1 行" in there.output  # Chinese by default
+    # New plan versions go on from the copied ones on both sides.
+    with open_store(pg_store) as pg, open_store(back) as lite:
+        numbers = {pg.plan_count(NAME), lite.plan_count(NAME)}
+    assert numbers == {3}
+    for store in (pg_store, str(back)):
+        run_replan(campaign, videos, first, DAY, store, None)
+        with open_store(store) as s:
+            assert s.plan_count(NAME) == 4
+    assert _sqlite_rows(back)["plans"][-1][0] == 4
+
+
+def test_migrating_into_a_store_that_holds_a_history_is_refused(tmp_path, pg_store):
+    campaign, videos, ids = campaign_files(tmp_path, 10)
+    actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
+    run_replan(campaign, videos, actuals, DAY, pg_store, None)
+    run_replan(campaign, videos, actuals, DAY, str(tmp_path / "h.sqlite"), None)
+    result = CliRunner().invoke(app, ["store", "migrate", str(tmp_path / "h.sqlite"), pg_store])
+    assert result.exit_code == 2
+    assert "already holds a history (1 plans, 1 actuals rows)" in result.output
+    assert state(pg_store) == (1, 1)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # nothing listens there once it is closed
+
+
+def test_an_unreachable_server_exits_7_with_one_line_and_writes_nothing(tmp_path):
+    campaign, videos, ids = campaign_files(tmp_path, 10)
+    store = f"postgresql://planner@127.0.0.1:{_closed_port()}/planner"
+    actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
+    for args in (
+        replan_args(campaign, videos, actuals, DAY, store, "--out", str(tmp_path / "r")),
+        cli("plan", "--campaign", str(campaign), "--videos", str(videos), "--out",
+            str(tmp_path / "p"), "--store", store),
+    ):
+        result = subprocess.run(args, capture_output=True, text=True)
+        assert result.returncode == 7, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, lines
+        assert lines[0].startswith(f"StoreUnreachableError: Cannot connect to the history "
+                                   f"store {store}: ")
+        assert "Connection refused" in lines[0] and "PGPASSWORD or ~/.pgpass" in lines[0]
+    assert not (tmp_path / "r").exists() and not (tmp_path / "p").exists()
+
+
+def test_bad_credentials_exit_7_and_the_password_is_never_shown(tmp_path, postgres_cluster,
+                                                                 monkeypatch):
+    campaign, videos, ids = campaign_files(tmp_path, 10)
+    actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
+    monkeypatch.setenv("PGPASSWORD", "not-the-password")  # libpq takes it before PGPASSFILE
+    in_url = postgres_cluster.url().replace("planner@", "planner:wrong-secret@")
+    for store, secret in ((postgres_cluster.url(), "not-the-password"),
+                          (in_url, "wrong-secret")):
+        result = subprocess.run(replan_args(campaign, videos, actuals, DAY, store),
+                                capture_output=True, text=True)
+        assert result.returncode == 7, result.stderr
+        assert "password authentication failed" in result.stderr
+        assert secret not in result.stderr + result.stdout
+        assert "Traceback" not in result.stderr
+    assert "planner:***@127.0.0.1" in result.stderr  # masked, and warned about
+
+
+def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store):
+    with open_store(pg_store) as one, one.transaction("campaign A"), \
+            open_store(pg_store, timeout=0.2) as other:
+        with other.transaction("campaign B"):
+            pass  # another campaign goes ahead
+        with pytest.raises(StoreError, match="locked by another run"), \
+                other.transaction("campaign A"):
+            pass
+        with pytest.raises(StoreError, match="locked by another run"), other.transaction():
+            pass  # the whole store waits for every campaign
+
+
+def test_a_connection_lost_mid_run_exits_7_and_records_nothing(pg_store, postgres_cluster):
+    row = pd.DataFrame([{"date": START, "video_id": "v1", "tool": "dou_plus", "spend": 500.0,
+                         "gmv": 900.0, "plays": 20_000.0}])
+    with pytest.raises(StoreUnreachableError, match="Lost the connection") as lost, \
+            open_store(pg_store) as s, s.transaction(NAME):
+        s.ingest_actuals(NAME, row, "a.csv")
+        backend = s.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with postgres_cluster.admin() as admin:  # the server restarts, a DBA ends it...
+            admin.execute("SELECT pg_terminate_backend(%s)", (backend,))
+        s.plan_count(NAME)
+    assert lost.value.exit_code == 7
+    assert state(pg_store) == (0, 0)
+
+
+def test_a_database_of_another_application_is_refused(postgres_cluster, pg_store):
+    with postgres_cluster.admin(pg_store.rsplit("/", 1)[1]) as db:
+        db.execute("CREATE TABLE orders (id integer)")  # e.g. the shop's own orders
+    with pytest.raises(StoreError, match="not a planner history store") as refused, \
+            open_store(pg_store):
+        pass
+    assert refused.value.exit_code == 5
+
+
+def test_a_store_from_a_newer_planner_is_refused(any_store):
+    with open_store(any_store) as s, s.connection.begin():
+        s.connection.exec_driver_sql("PRAGMA user_version = 99" if s.path is not None
+                                     else "UPDATE planner_schema SET version = 99")
+    with pytest.raises(StoreError, match=r"newer planner \(schema 99\)"), open_store(any_store):
+        pass
+
+
+# The schema as the SQLite-only planner created it, byte for byte.
+_SQLITE_V1 = """
+CREATE TABLE actuals (campaign TEXT NOT NULL, date TEXT NOT NULL, video_id TEXT NOT NULL,
+    tool TEXT NOT NULL, spend REAL NOT NULL, gmv REAL NOT NULL, plays REAL NOT NULL,
+    orders REAL, clicks REAL, likes REAL, comments REAL, source TEXT NOT NULL,
+    ingested_at TEXT NOT NULL, PRIMARY KEY (campaign, date, video_id, tool));
+CREATE TABLE actuals_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, campaign TEXT NOT NULL,
+    date TEXT NOT NULL, video_id TEXT NOT NULL, tool TEXT NOT NULL, old_row TEXT NOT NULL,
+    new_row TEXT NOT NULL, source TEXT NOT NULL, replaced_at TEXT NOT NULL);
+CREATE TABLE plans (id INTEGER PRIMARY KEY AUTOINCREMENT, campaign TEXT NOT NULL,
+    plan_date TEXT NOT NULL, created_at TEXT NOT NULL, campaign_json TEXT NOT NULL,
+    videos_sha256 TEXT NOT NULL, actuals_sha256 TEXT NOT NULL, plan_json TEXT NOT NULL);
+CREATE INDEX plans_by_date ON plans (campaign, plan_date, id);
+CREATE TABLE orders (plan_id INTEGER NOT NULL REFERENCES plans(id), position INTEGER NOT NULL,
+    video_id TEXT NOT NULL, tool TEXT NOT NULL, start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL, booking_date TEXT NOT NULL, budget REAL NOT NULL,
+    status TEXT NOT NULL, PRIMARY KEY (plan_id, position));
+INSERT INTO actuals VALUES ('stress', '2027-04-21', 'v1', 'dou_plus', 500.0, 900.0, 20000.0,
+    NULL, NULL, NULL, NULL, 'old.csv', '2027-04-22T07:30:00+00:00');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_sqlite_store_made_before_postgresql_support_opens_unchanged(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(_SQLITE_V1)
+    db.close()
+    with open_store(path) as s:
+        stored = s.actuals(NAME)
+        assert stored[["video_id", "spend", "gmv"]].values.tolist() == [["v1", 500.0, 900.0]]
+        with s.transaction(NAME):
+            counts = s.ingest_actuals(NAME, stored.assign(gmv=950.0), "new.csv")
+        assert counts == {"added": 0, "replaced": 1, "unchanged": 0}
+        assert s.audit_rows(NAME) == 1
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (1,)
