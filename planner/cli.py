@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 (the conflicting rules are named), 4 solver failure, 5 history store locked,
-7 history store's database server unreachable or login refused.
+6 ``planner batch``: some campaigns failed (the others are written), 7 history
+store's database server unreachable or login refused.
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -37,7 +38,7 @@ from planner.i18n import (
 if TYPE_CHECKING:
     from planner.config import Campaign
     from planner.io.store_location import StoreLocation
-    from planner.models import Plan, Video
+    from planner.models import Video
 
 app = typer.Typer(
     add_completion=False,
@@ -118,37 +119,11 @@ def _store(text: str) -> StoreLocation:
     return location
 
 
-def _deadline(campaign: Campaign, plans: int) -> float:
-    """Watchdog deadline: every solve phase may use the solver limit, plus a margin."""
-    return plans * 3 * campaign.solver.time_limit_s + 30.0
-
-
-def _overrun(seconds: float, campaign: Campaign) -> list[str]:
-    """A warning when a plan took longer than the campaign's solver time limit, and why."""
-    limit = campaign.solver.time_limit_s
-    if seconds <= limit:
-        return []
-    return [t("cli.overrun", seconds=f"{seconds:.2f}", limit=f"{limit:g}")]
-
-
-def _plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
-    from planner.planning import Planner
-    from planner.sweep import marginal_value
-
-    planner = Planner(roster, campaign, source=source)
-    result = planner.plan()
-    return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
-
-
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
-    from planner.io.campaign_file import campaign_warnings, read_campaign
-    from planner.io.tables import read_videos
+    from planner.io.plan_job import load_inputs
 
-    camp = read_campaign(campaign)
-    _warn(campaign_warnings(camp))
-    roster, warnings = read_videos(videos, plan_date=camp.effective_plan_date,
-                                    last_day=camp.end)
+    camp, roster, warnings = load_inputs(campaign, videos)
     _warn(warnings)
     return camp, roster
 
@@ -174,44 +149,12 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.io.atomic import check_outputs, ensure_not_input
-        from planner.io.export import PLAN_FILES, csv_bytes, write_plan
-        from planner.io.watchdog import run_with_deadline
-        from planner.links import links_frame
+        from planner.io.plan_job import run_plan
 
         location = None if store is None else _store(store)
-        links_csv = out / "links.csv"
-        check_outputs(out, [*(out / name for name in PLAN_FILES), links_csv])
-        camp, roster = _load(campaign, videos)
-        slug_map = _read_slugs(slugs)
-        inputs = tuple(p for p in (campaign, videos, slugs) if p is not None)
-        ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
-                         inputs)
-        # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
-        result = run_with_deadline(_plan_with_margin, roster, camp, campaign.name,
-                                   deadline_s=_deadline(camp, plans=2))
-        links = links_frame(result, roster, camp, slugs=slug_map)
-        _warn(_overrun(result.solve_seconds, camp))
-
-        def write() -> dict[str, Path]:
-            # links.csv is replaced with plan.json and plan.xlsx, or not at all.
-            files = write_plan(result, out, inputs=inputs, campaign=camp,
-                               extra_sheets={t("sheet.links"): links},
-                               also={"links": (links_csv, csv_bytes(links))})
-            return files
-
-        version: int | None = None
-        if location is None:
-            written = write()
-        else:
-            from planner.io.replan_job import record_plan
-            from planner.io.store import sha256_of
-
-            # The files are written inside the store's transaction: a locked store
-            # (exit 5) writes nothing, a failed write records nothing.
-            recorded = record_plan(result, camp, sha256_of(videos.read_bytes()), location,
-                                   lock_timeout=lock_timeout, write=write)
-            written, version = recorded.written, recorded.plan_id
+        outcome = run_plan(campaign, videos, out, slugs=slugs, store=location,
+                           lock_timeout=lock_timeout, warn=_warn)
+        result, written, version = outcome.plan, outcome.written, outcome.version
         typer.echo(t(
             "cli.plan_done", status=status_name(result.status),
             spend=money(result.total_spend), budget=money(result.budget),
@@ -229,22 +172,6 @@ def plan(
             typer.echo(t("cli.recorded", day=result.plan_date, store=location, version=version))
 
     _guard(run, lang)
-
-
-def _read_slugs(path: Path | None) -> dict[str, str]:
-    """Name -> slug for tracking links; later rows win."""
-    if path is None:
-        return {}
-    from planner.io.tables import ColumnSpec, normalise_columns, parse_rows, read_table
-
-    columns = (
-        ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"),
-                   "str", True),
-        ColumnSpec("slug", ("标识", "標識", "tag"), "str", True),
-    )
-    table, notes = normalise_columns(read_table(path), columns, path.name)
-    _warn(notes)
-    return {str(r["name"]): str(r["slug"]) for r in parse_rows(table, columns, path.name)}
 
 
 def _amount(text: str, what: str) -> float:
@@ -373,20 +300,16 @@ def replan(
         from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
         from planner.io.export import PLAN_FILES
-        from planner.io.replan_job import run_replan
-        from planner.io.watchdog import run_with_deadline
+        from planner.io.plan_job import overrun_warnings
+        from planner.io.replan_job import run_replan_watched
 
         if out is not None:
             check_outputs(out, [out / name for name in PLAN_FILES])
-
-        outcome = run_with_deadline(
-            run_replan, campaign, videos, actuals, day.date(), _store(store), out,
-            dry_run=dry_run, lock_timeout=lock_timeout,
-            deadline_s=lock_timeout + _deadline(read_campaign(campaign), plans=1),
-        )
+        outcome = run_replan_watched(campaign, videos, actuals, day.date(), _store(store), out,
+                                     dry_run=dry_run, lock_timeout=lock_timeout)
         _warn(outcome.warnings)
         result = outcome.plan
-        _warn(_overrun(result.solve_seconds, read_campaign(campaign)))
+        _warn(overrun_warnings(result.solve_seconds, read_campaign(campaign)))
         counts = outcome.ingested
         typer.echo(
             t("cli.replan_ingested", added=counts["added"], replaced=counts["replaced"],
@@ -421,6 +344,54 @@ def replan(
             ))
         for path in outcome.written.values():
             typer.echo(t("cli.wrote", path=path))
+
+    _guard(run, lang)
+
+
+@app.command(help=t("cli.help.batch"))
+def batch(
+    manifest: Annotated[Path, typer.Option("--manifest", help=t("cli.help.manifest"))],
+    day: Annotated[
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.batch_date"))
+    ],
+    out: Annotated[Path, typer.Option("--out", help=t("cli.help.out_batch"))],
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help=t("cli.help.scheduler"))
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help=t("cli.help.workers"))
+    ] = None,
+    lock_timeout: Annotated[
+        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
+    ] = 30.0,
+    lang: LangOpt = None,
+) -> None:
+    """Plan or re-plan every campaign of a portfolio in parallel; exit 6 if any failed."""
+
+    def run() -> None:
+        from planner.batch import (
+            check_portfolio,
+            pool_size,
+            read_manifest,
+            run_portfolio,
+            write_portfolio,
+        )
+
+        tasks = read_manifest(manifest, day.date(), out, lock_timeout=lock_timeout)
+        where = scheduler or t("cli.batch_local", workers=pool_size(workers, len(tasks)))
+        label = t("cli.batch_progress", count=len(tasks), where=where)
+        if not sys.stderr.isatty():  # a cron log gets one line, not a bar
+            typer.echo(label, err=True)
+        with typer.progressbar(length=len(tasks), label=label, file=sys.stderr, show_pos=True,
+                               hidden=not sys.stderr.isatty()) as bar:
+            portfolio = run_portfolio(tasks, day.date(), scheduler=scheduler, workers=workers,
+                                      on_done=lambda _: bar.update(1))
+        for result in portfolio.campaigns:
+            typer.echo(f"{result.name}: {result.message.splitlines()[0]}")
+        written = write_portfolio(portfolio, out, inputs=(manifest,))
+        for path in written.values():
+            typer.echo(t("cli.wrote", path=path))
+        check_portfolio(portfolio, written["json"])
 
     _guard(run, lang)
 

@@ -5,10 +5,11 @@
     │   └── ConfigError          bad campaign or rules config           -> exit 2
     ├── InfeasibleError          the campaign's rules cannot all hold   -> exit 3
     ├── SolverError              no backend could solve the model       -> exit 4
-    └── StoreError               history store locked by another run    -> exit 5
-        ├── StoreDamagedError    the file is damaged or not a store     -> exit 6
-        └── StoreUnreachableError  its server down or unknown, login
-                                   refused, or the connection lost      -> exit 7
+    ├── StoreError               history store locked by another run    -> exit 5
+    │   ├── StoreDamagedError    the file is damaged or not a store     -> exit 6
+    │   └── StoreUnreachableError  its server down or unknown, login
+    │                              refused, or the connection lost      -> exit 7
+    └── PortfolioError           ``planner batch``: some campaigns failed -> exit 8
 
 Every message is written for a media buyer: which file, row and column, and
 what to change. Front ends print ``TypeName: message`` and never a traceback.
@@ -121,3 +122,13 @@ class StoreDamagedError(StoreError):
     """
 
     exit_code = 6
+
+
+class PortfolioError(PlannerError):
+    """Some campaigns of a batch failed (the others were planned); ``failures`` lists them."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, failures: list[str]) -> None:
+        self.failures = failures
+        super().__init__(message + "".join(f"\n  - {f}" for f in failures))

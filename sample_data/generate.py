@@ -7,6 +7,11 @@ Files (all derived from ``SEED`` and ``PLAN_DATE``, so re-running gives the same
 - ``campaign_tmall.toml`` a 618 Douyin -> Tmall campaign (lock-in possible)
 - ``campaign_closed_loop.toml`` a 30-day Douyin closed-loop campaign with a short sale
   (too close for a content-service lock-in)
+- ``portfolio.toml``      a manifest for ``planner batch`` with both campaigns (stores and
+  outputs under ``out/``)
+
+``--portfolio N`` writes a synthetic agency portfolio instead (``write_portfolio``): N
+campaigns of ``--videos`` videos each, with the manifest ``portfolio.toml``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere, without installing
@@ -25,8 +31,12 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere, without installi
 
 import xlsxwriter  # noqa: E402
 
-from planner.models import Video  # noqa: E402
-from planner.synthetic import REFERENCE_CPM, generate_roster  # noqa: E402
+from planner.models import Plan, Video  # noqa: E402
+from planner.synthetic import (  # noqa: E402
+    REFERENCE_CPM,
+    generate_campaign_dict,
+    generate_roster,
+)
 
 SEED = 2027
 N_VIDEOS = 40
@@ -272,6 +282,120 @@ end = 2027-05-20
 """
 
 
+PORTFOLIO_TOML = """# A portfolio for `planner batch`: one [[campaigns]] entry per campaign, paths
+# relative to this file. Regenerate with: python sample_data/generate.py
+#
+#   planner batch --manifest sample_data/portfolio.toml --date 2027-04-20 --out out/portfolio
+#
+# The first morning plans both campaigns and records them in their stores; from then on
+# each re-plans from the day's actuals export named by `actuals` ({date} is the batch's
+# date, {yesterday} the day before), e.g. --date 2027-04-22 reads
+# out/exports/618_2027-04-21.csv.
+
+[[campaigns]]
+name = "618-tmall"                      # unique; also its folder under --out
+campaign = "campaign_tmall.toml"
+videos = "videos.csv"
+store = "../out/stores/618-tmall.sqlite"
+actuals = "../out/exports/618_{yesterday}.csv"
+
+[[campaigns]]
+name = "520-closed-loop"
+campaign = "campaign_closed_loop.toml"
+videos = "videos_zh.xlsx"
+store = "../out/stores/520-closed-loop.sqlite"
+actuals = "../out/exports/520_{yesterday}.csv"
+"""
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(value)
+
+
+def campaign_toml(raw: dict[str, Any]) -> str:
+    """A campaign TOML for ``generate_campaign_dict``'s shape (scalars, big sales, solver)."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in raw.items()
+             if not isinstance(value, list | dict)]
+    for sale in raw.get("big_sales", []):
+        lines += ["", "[[big_sales]]", *(f"{k} = {_toml_value(v)}" for k, v in sale.items())]
+    if "solver" in raw:
+        lines += ["", "[solver]", *(f"{k} = {_toml_value(v)}" for k, v in raw["solver"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def portfolio_names(campaigns: int) -> list[str]:
+    return [f"brand-{i:03d}" for i in range(1, campaigns + 1)]
+
+
+def write_portfolio(out_dir: Path, campaigns: int, videos: int, *, seed: int = SEED,
+                    plan_date: date = PLAN_DATE, n_days: int = 30,
+                    budget_per_video: float = 2_500.0,
+                    time_limit_s: float | None = None) -> Path:
+    """A synthetic agency portfolio for ``planner batch``; returns the manifest's path.
+
+    Campaign ``brand-001`` ... each get a folder with ``videos.csv`` (its own seeded
+    roster) and ``campaign.toml`` (a Tmall campaign with a big sale, planned on
+    ``plan_date``); the manifest puts their stores under ``stores/`` and reads their
+    actuals from ``actuals/<name>_{yesterday}.csv`` (``write_portfolio_actuals``).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for i, name in enumerate(portfolio_names(campaigns), start=1):
+        folder = out_dir / name
+        folder.mkdir(exist_ok=True)
+        roster = generate_roster(videos, seed=seed + i, plan_date=plan_date)
+        raw = generate_campaign_dict("tmall", plan_date=plan_date, n_days=n_days,
+                                     budget=budget_per_video * videos)
+        raw["name"] = f"品牌{i:03d} 618 (synthetic)"
+        if time_limit_s is not None:
+            raw["solver"] = {"time_limit_s": float(time_limit_s)}
+        (folder / "videos.csv").write_text(videos_csv_text(roster), encoding="utf-8",
+                                           newline="")
+        (folder / "campaign.toml").write_text(campaign_toml(raw), encoding="utf-8",
+                                              newline="")
+        entries.append(
+            f'[[campaigns]]\nname = "{name}"\ncampaign = "{name}/campaign.toml"\n'
+            f'videos = "{name}/videos.csv"\nstore = "stores/{name}.sqlite"\n'
+            f'actuals = "actuals/{name}_{{yesterday}}.csv"\n'
+        )
+    manifest = out_dir / "portfolio.toml"
+    manifest.write_text("\n".join(entries), encoding="utf-8", newline="")
+    return manifest
+
+
+def write_portfolio_actuals(manifest: Path, plans_dir: Path, day: date, *,
+                            seed: int = SEED) -> list[Path]:
+    """Each campaign's back-end export for ``day``: what its plan in
+    ``plans_dir/<name>/plan.json`` spent that day really sold, in a seeded world
+    (``planner.simulate``); written where ``write_portfolio``'s manifest reads it the
+    morning after."""
+    import pandas as pd
+
+    from planner.io.campaign_file import read_campaign
+    from planner.io.tables import read_videos
+    from planner.simulate import make_world, simulate_day
+
+    folder = manifest.parent
+    (folder / "actuals").mkdir(exist_ok=True)
+    written = []
+    for name in sorted(p.name for p in plans_dir.iterdir() if (p / "plan.json").is_file()):
+        if not (folder / name / "campaign.toml").is_file():
+            continue
+        campaign = read_campaign(folder / name / "campaign.toml")
+        roster, _ = read_videos(folder / name / "videos.csv")
+        plan = Plan.model_validate_json((plans_dir / name / "plan.json").read_text("utf-8"))
+        world = make_world(roster, seed=seed + int(name.rsplit("-", 1)[-1]))
+        frame = simulate_day(plan.daily, day, roster, campaign, world)
+        path = folder / "actuals" / f"{name}_{day.isoformat()}.csv"
+        pd.DataFrame(frame).to_csv(path, index=False)
+        written.append(path)
+    return written
+
+
 def write_all(out_dir: Path) -> list[Path]:
     """Write every sample file into ``out_dir``; returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -281,18 +405,29 @@ def write_all(out_dir: Path) -> list[Path]:
         "xlsx": out_dir / "videos_zh.xlsx",
         "tmall": out_dir / "campaign_tmall.toml",
         "closed_loop": out_dir / "campaign_closed_loop.toml",
+        "portfolio": out_dir / "portfolio.toml",
     }
     paths["csv"].write_text(videos_csv_text(videos), encoding="utf-8", newline="")
     write_videos_xlsx(videos, paths["xlsx"])
     paths["tmall"].write_text(campaign_tmall_toml(videos), encoding="utf-8", newline="")
     paths["closed_loop"].write_text(campaign_closed_loop_toml(), encoding="utf-8", newline="")
+    paths["portfolio"].write_text(PORTFOLIO_TOML, encoding="utf-8", newline="")
     return list(paths.values())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", type=Path, default=HERE, help="output folder")
+    parser.add_argument("--portfolio", type=int, metavar="N",
+                        help="write a synthetic portfolio of N campaigns instead")
+    parser.add_argument("--videos", type=int, default=200,
+                        help="videos per campaign with --portfolio (default: %(default)s)")
     args = parser.parse_args(argv)
+    if args.portfolio is not None:
+        if args.out == HERE:
+            parser.error("--portfolio needs --out (the sample folder holds the samples)")
+        print(write_portfolio(args.out, args.portfolio, args.videos))
+        return 0
     for path in write_all(args.out):
         print(path)
     return 0

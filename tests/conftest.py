@@ -1,5 +1,6 @@
 import os
 import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +67,17 @@ def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "h.sqlite")
     return str(request.getfixturevalue("pg_store"))
+
+
+@pytest.fixture(scope="module")
+def plain_main() -> Iterator[None]:
+    """A ``__main__`` with no script behind it, for tests that start worker processes.
+
+    Streamlit's AppTest (the app tests) leaves the app script as ``__main__``, and a
+    process pool's or Dask's new worker process runs the parent's ``__main__`` script
+    again (multiprocessing's spawn and forkserver), which fails outside Streamlit.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    yield
+    sys.modules["__main__"] = main

@@ -1,5 +1,7 @@
 """The outer watchdog around solver runs (solver time limits are not always kept)."""
 
+import multiprocessing
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -66,3 +68,19 @@ def test_a_stopped_run_takes_its_solver_process_with_it(tmp_path):
     while _running(solver) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _running(solver)
+
+
+def _pid_of_the_run(answers) -> None:
+    answers.put((os.getpid(), run_with_deadline(os.getpid, deadline_s=30)))
+
+
+def test_a_daemonic_process_runs_the_call_itself_as_it_may_not_start_children():
+    """A Dask worker under its nanny is daemonic: the run stays in it instead of failing."""
+    context = multiprocessing.get_context("fork")
+    answers = context.Queue()
+    daemon = context.Process(target=_pid_of_the_run, args=(answers,), daemon=True)
+    daemon.start()
+    own, run = answers.get(timeout=60)
+    daemon.join(timeout=60)
+    assert own == run
+    assert run_with_deadline(os.getpid, deadline_s=30) != os.getpid()  # elsewhere: a child

@@ -166,3 +166,19 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
             )
     return ReplanOutcome(plan, ingested, written,
                          campaign_warnings(campaign) + warnings + actual_warnings)
+
+
+def run_replan_watched(campaign_path: Path, videos_path: Path, actuals_path: Path,
+                       plan_date: date, store: StoreLocation | Path | str,
+                       out_dir: Path | None, *, dry_run: bool = False,
+                       lock_timeout: float = 30.0) -> ReplanOutcome:
+    """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
+    run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
+    """
+    from planner.io.watchdog import run_with_deadline, solve_deadline
+
+    return run_with_deadline(
+        run_replan, campaign_path, videos_path, actuals_path, plan_date, store, out_dir,
+        dry_run=dry_run, lock_timeout=lock_timeout,
+        deadline_s=lock_timeout + solve_deadline(read_campaign(campaign_path), plans=1),
+    )

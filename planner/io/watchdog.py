@@ -6,6 +6,10 @@ worse than one that fails. The command-line runs therefore execute in a
 forked child process; if it has not answered within the deadline it is
 killed and the buyer gets a SolverError. A killed re-plan loses nothing: its
 store transaction was never committed and its outputs are written atomically.
+
+A daemonic process may not start children (``multiprocessing`` refuses): a
+Dask worker under its nanny is one by default, so there the run stays in the
+worker's process, under the solver's own time limits, as where fork is missing.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ import multiprocessing.connection
 import os
 import signal
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from planner.errors import PlannerError, SolverError
+
+if TYPE_CHECKING:
+    from planner.config import Campaign
 
 T = TypeVar("T")
 
@@ -59,15 +66,22 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
+def solve_deadline(campaign: Campaign, plans: int) -> float:
+    """Watchdog deadline: every solve phase may use the solver limit, plus a margin."""
+    return plans * 3 * campaign.solver.time_limit_s + 30.0
+
+
 def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
                       **kwargs: Any) -> T:
     """Run ``fn(*args, **kwargs)`` in a forked child; kill it after ``deadline_s`` seconds.
 
     Planner errors raised in the child are raised again here; a child that
-    crashes or overruns becomes a SolverError. Where fork is not available the
-    call runs in this process, under the solver's own time limits only.
+    crashes or overruns becomes a SolverError. Where fork is not available, or this
+    process is daemonic, the call runs in this process, under the solver's own time
+    limits only.
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if ("fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):
         return fn(*args, **kwargs)
     context = multiprocessing.get_context("fork")
     parent_end, child_end = context.Pipe(duplex=False)

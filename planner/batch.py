@@ -1,0 +1,612 @@
+"""``planner batch``: plan or re-plan a whole portfolio, on this machine or a Dask cluster.
+
+A manifest (TOML) lists the campaigns; each becomes one independent task that
+reads its own files, opens its own store and writes its own output folder,
+through the same jobs as ``planner plan --store`` and ``planner replan``
+(``run_plan``, ``run_replan_watched``), so its files equal theirs. A task
+never raises: a bad file, an infeasible campaign or a locked store becomes
+that campaign's row in the summary, with the exit code the single command
+would have given, and the other campaigns go on.
+
+Where the tasks run is the only difference between the two back-ends, and both
+are driven by one loop over ``concurrent.futures``:
+- a local process pool sized to the machine (nothing to start). A worker that
+  dies breaks the whole pool, so the loop keeps at most one task per worker in
+  flight, starts a new pool, and runs the tasks that were in flight again; a
+  task lost ``MAX_LOSSES`` times is reported lost;
+- a Dask cluster (``--scheduler tcp://host:8786``) through ``dask.distributed``,
+  whose scheduler itself reruns a task whose worker died, up to
+  ``distributed.scheduler.allowed-failures`` times, and then reports it lost.
+A rerun is safe: a killed run's store transaction was never committed and its
+files are written whole or not at all (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import multiprocessing
+import os
+import re
+import time
+import tomllib
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+
+from planner.errors import InputError, PlannerError, PortfolioError, Problem
+from planner.i18n import current_lang, money, status_name, t, use_lang
+
+if TYPE_CHECKING:
+    from planner.models import Plan
+
+Status = Literal["planned", "replanned", "failed", "lost"]
+
+FIELDS: Final = ("name", "campaign", "videos", "store", "actuals")
+REQUIRED: Final = ("name", "campaign", "videos", "store")
+PLACEHOLDERS: Final = ("date", "yesterday")
+# Exit code of a campaign whose worker died every time it ran: like a planning process
+# that ended without an answer under ``planner plan`` (SolverError).
+LOST_EXIT_CODE: Final = 4
+# A local-pool task is run again after its worker died, this many runs at most in all
+# (Dask's scheduler has the same default: distributed.scheduler.allowed-failures = 3).
+MAX_LOSSES: Final = 3
+_PLACEHOLDER_RE: Final = re.compile(r"\{([^{}]*)\}")
+# A name is also a folder: one path component that every file system accepts.
+_BAD_NAME_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+_SUMMARY_FILES: Final = ("portfolio.json", "portfolio.xlsx")  # beside the campaign folders
+# Modules a pool worker needs, imported once in the fork server so workers start warm.
+_PRELOAD: Final = ["planner.batch", "planner.io.plan_job", "planner.io.replan_job",
+                   "planner.planning", "planner.sweep", "planner.links", "planner.io.export"]
+SCHEDULER_TIMEOUT_S: Final = 10.0
+WORKERS_TIMEOUT_S: Final = 60.0
+
+
+@dataclass(frozen=True)
+class CampaignTask:
+    """One campaign of the portfolio, with every path resolved for the batch's date."""
+
+    name: str
+    campaign: Path
+    videos: Path
+    store: Path | str  # passed as given to the store: a path, or a URL left untouched
+    actuals: Path | None  # None: the manifest gives none
+    out: Path
+    day: date
+    lock_timeout: float = 30.0
+    lang: str = "zh"  # the language of its files and message: the batch's, in every worker
+
+
+@dataclass(frozen=True)
+class CampaignResult:
+    """One row of ``portfolio.json``; money in yuan, None where the campaign failed."""
+
+    name: str
+    status: Status
+    exit_code: int
+    total_spend: float | None
+    expected_gmv: float | None
+    expected_roi: float | None
+    changes: int | None
+    seconds: float
+    message: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    day: date
+    campaigns: list[CampaignResult]  # in manifest order
+
+    @property
+    def failures(self) -> list[CampaignResult]:
+        return [c for c in self.campaigns if not c.ok]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "campaigns": [asdict(c) for c in self.campaigns]}
+
+
+# ------------------------------------------------------------------ manifest
+
+
+def read_manifest(path: Path, day: date, out: Path, *,
+                  lock_timeout: float = 30.0) -> list[CampaignTask]:
+    """The manifest's campaigns as tasks; InputError listing every problem in it.
+
+    Paths are relative to the manifest's folder; a store containing ``://`` is left
+    as written. ``actuals`` may hold ``{date}`` (the batch's date) or ``{yesterday}``.
+    A broken manifest stops the run before any campaign starts: it is the batch's own
+    input, and half of a portfolio read from it would be a guess.
+    """
+    name = path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(Problem("manifest not found.", file=str(path),
+                                 fix="Check the path given to --manifest.")) from None
+    except OSError as exc:
+        raise InputError(Problem(f"cannot be read ({exc.strerror}).", file=str(path),
+                                 fix="Check the path given to --manifest.")) from None
+    except UnicodeDecodeError:
+        raise InputError(Problem("is not UTF-8 text (TOML files must be UTF-8).", file=name,
+                                 fix="Save it again with the encoding set to UTF-8.")) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(Problem(f"is not valid TOML: {exc}.", file=name,
+                                 fix="Correct the line named; each campaign starts with a "
+                                 "[[campaigns]] line.")) from None
+    problems = [
+        Problem(f"unknown key '{key}'.", file=name, column=key,
+                fix="The manifest holds only [[campaigns]] entries.")
+        for key in raw if key != "campaigns"
+    ]
+    entries = raw.get("campaigns")
+    if not isinstance(entries, list) or not entries:
+        problems.append(Problem(
+            "lists no campaigns.", file=name,
+            fix="Add one [[campaigns]] entry per campaign with name, campaign, videos and "
+            "store (and actuals, optional).",
+        ))
+        raise InputError(problems)
+    base = path.resolve().parent
+    tasks: list[CampaignTask] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        task = _task(entry, number, name, base, day, out, lock_timeout, problems)
+        if task is None:
+            continue
+        if task.name.casefold() in seen:  # one output folder each, also on Windows and macOS
+            problems.append(Problem(
+                f"[[campaigns]] #{number}: the name '{task.name}' is used twice.", file=name,
+                column="name", fix="Give every campaign its own name: it is its output folder.",
+            ))
+        seen.add(task.name.casefold())
+        tasks.append(task)
+    if problems:
+        raise InputError(problems)
+    return tasks
+
+
+def _task(entry: object, number: int, file: str, base: Path, day: date, out: Path,
+          lock_timeout: float, problems: list[Problem]) -> CampaignTask | None:
+    where = f"[[campaigns]] #{number}"
+    if not isinstance(entry, dict):
+        problems.append(Problem(f"{where} is not a table.", file=file,
+                                fix="Write each campaign as a [[campaigns]] entry."))
+        return None
+    if isinstance(entry.get("name"), str) and entry["name"].strip():
+        where += f" ('{entry['name']}')"
+    found = len(problems)
+    for key in entry:
+        if key not in FIELDS:
+            close = difflib.get_close_matches(str(key), FIELDS, n=1)
+            hint = f"Did you mean '{close[0]}'?" if close else f"Use {', '.join(FIELDS)}."
+            problems.append(Problem(f"{where}: unknown key '{key}'.", file=file, column=str(key),
+                                    fix=hint))
+    for key in FIELDS:
+        value = entry.get(key)
+        if value is None and key not in REQUIRED:
+            continue
+        if value is None:
+            problems.append(Problem(f"{where}: '{key}' is missing.", file=file, column=key,
+                                    fix=_FIELD_FIX[key]))
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(Problem(f"{where}: '{key}' must be a non-empty text.", file=file,
+                                    column=key, fix=_FIELD_FIX[key]))
+    if len(problems) > found:
+        return None
+    name = str(entry["name"]).strip()
+    if (_BAD_NAME_RE.search(name) or name.startswith(".") or name != name.rstrip(" .")
+            or name.casefold() in _SUMMARY_FILES):
+        problems.append(Problem(
+            f"{where}: the name '{name}' cannot be a folder name.", file=file, column="name",
+            fix="Use letters, digits, Chinese characters, '-', '_' or spaces; no / \\ : * ? "
+            "\" < > |, no leading dot, and not portfolio.json or portfolio.xlsx.",
+        ))
+        return None
+    actuals = entry.get("actuals")
+    if actuals is not None:
+        unknown = [p for p in _PLACEHOLDER_RE.findall(actuals) if p not in PLACEHOLDERS]
+        if unknown or "{" in _PLACEHOLDER_RE.sub("", actuals):
+            problems.append(Problem(
+                f"{where}: 'actuals' holds an unknown placeholder in '{actuals}'.", file=file,
+                column="actuals",
+                fix="Use {date} for the batch's date or {yesterday} for the day before, "
+                "e.g. exports/actuals_{yesterday}.xlsx.",
+            ))
+            return None
+        actuals = (actuals.replace("{date}", day.isoformat())
+                   .replace("{yesterday}", (day - timedelta(days=1)).isoformat()))
+    store = str(entry["store"]).strip()
+    return CampaignTask(
+        name=name,
+        campaign=_resolve(base, entry["campaign"]),
+        videos=_resolve(base, entry["videos"]),
+        store=store if "://" in store else _resolve(base, store),
+        actuals=None if actuals is None else _resolve(base, actuals),
+        out=out.resolve() / name,
+        day=day,
+        lock_timeout=lock_timeout,
+        lang=current_lang(),
+    )
+
+
+_FIELD_FIX: Final = {
+    "name": "Give the campaign a unique name; it is also its output folder.",
+    "campaign": "Give the path of its campaign TOML, relative to the manifest.",
+    "videos": "Give the path of its videos file (CSV or XLSX), relative to the manifest.",
+    "store": "Give the path of its history store (SQLite file), relative to the manifest.",
+    "actuals": "Give the path of its actuals file, or a pattern with {date} or {yesterday}.",
+}
+
+
+def _resolve(base: Path, value: str) -> Path:
+    # Absolute, so that every worker finds the file at the same path.
+    return (base / Path(value.strip()).expanduser()).resolve()
+
+
+# ------------------------------------------------------------------ one campaign
+
+
+def run_campaign(task: CampaignTask) -> CampaignResult:
+    """Re-plan the campaign from its actuals when the file exists, else plan it; never raises.
+
+    Runs in a worker: everything it needs travels in ``task``, its language too.
+    """
+    with use_lang(task.lang):
+        return _run_campaign(task)
+
+
+def _run_campaign(task: CampaignTask) -> CampaignResult:
+    from planner.io.plan_job import run_plan
+    from planner.io.replan_job import run_replan_watched
+
+    started = time.perf_counter()
+    status: Status
+    try:
+        if task.actuals is not None and task.actuals.is_file():
+            outcome = run_replan_watched(task.campaign, task.videos, task.actuals, task.day,
+                                         task.store, task.out, lock_timeout=task.lock_timeout)
+            plan, warnings, status = outcome.plan, outcome.warnings, "replanned"
+        else:
+            _refuse_a_fresh_plan_over_history(task)
+            fresh = run_plan(task.campaign, task.videos, task.out, store=task.store,
+                             lock_timeout=task.lock_timeout, plan_date=task.day)
+            plan, warnings, status = fresh.plan, fresh.warnings, "planned"
+    except PlannerError as exc:
+        return _failed(task, exc.exit_code, f"{type(exc).__name__}: {exc}", started)
+    except Exception as exc:  # a bug, not the buyer's fault: reported, the others go on
+        return _failed(task, 1, f"InternalError: {type(exc).__name__}: {exc}. {t('cli.bug')}",
+                       started)
+    return CampaignResult(
+        name=task.name, status=status, exit_code=0, total_spend=plan.total_spend,
+        expected_gmv=plan.expected_gmv, expected_roi=plan.expected_roi,
+        changes=len(plan.changes), seconds=time.perf_counter() - started,
+        message="\n".join([_headline(plan, status),
+                           *(t("cli.warning", line=w) for w in warnings)]),
+    )
+
+
+def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
+    """A campaign already planned for an earlier day must re-plan from its actuals.
+
+    Planning it afresh would forget the content-service orders booked since, so a
+    missing actuals export stops this campaign (exit 2) instead of replacing its plan.
+    """
+    from planner.io.campaign_file import read_campaign
+    from planner.io.store import open_store
+    from planner.io.store_location import store_location
+
+    location = store_location(task.store)
+    if location.path is not None and not location.path.exists():
+        return  # no history yet (and opening it would create an empty store)
+    campaign = read_campaign(task.campaign)
+    with open_store(location, timeout=task.lock_timeout) as store:
+        previous = store.previous_plan(campaign.name, task.day)
+    if previous is None:
+        return
+    if task.actuals is None:
+        problem = Problem(
+            f"the manifest gives no actuals for '{task.name}', but its store holds the plan "
+            f"of {previous.plan_date} for campaign '{campaign.name}'.",
+            file=str(location),  # a URL's password masked
+            fix="Add actuals = \"<its daily export, e.g. exports/actuals_{yesterday}.xlsx>\" "
+            "to its [[campaigns]] entry.",
+        )
+    else:
+        problem = Problem(
+            f"no actuals file for {task.day}, but the store {location} holds the plan of "
+            f"{previous.plan_date} for campaign '{campaign.name}', so it must re-plan from "
+            "its actuals.",
+            file=str(task.actuals),
+            fix="Export the day's actuals to this path (a file with only the header row for "
+            "a day without spend) and run the batch again.",
+        )
+    raise InputError(problem)
+
+
+def _headline(plan: Plan, status: Status) -> str:
+    key = "batch.replanned" if status == "replanned" else "batch.planned"
+    return t(key, spend=money(plan.total_spend), budget=money(plan.budget),
+             gmv=money(plan.expected_gmv), roi=f"{plan.expected_roi:.2f}",
+             gap=f"{plan.gap:.3%}", changes=len(plan.changes)) + f" ({status_name(plan.status)})"
+
+
+def _failed(task: CampaignTask, exit_code: int, message: str, started: float) -> CampaignResult:
+    return CampaignResult(task.name, "failed", exit_code, None, None, None, None,
+                          time.perf_counter() - started, message)
+
+
+# ------------------------------------------------------------------ back-ends
+
+
+_AFTER_A_LOSS: Final = ("Its store is as it was (an unfinished run's transaction rolls "
+                        "back) and its files are whole, the old ones or new ones, never "
+                        "half-written.")
+
+
+class _Backend(Protocol):
+    """Where the tasks run; the loop in ``_run_tasks`` is the same for every back-end."""
+
+    in_flight: int | None  # most tasks submitted at once (None: all)
+    reruns_lost: bool  # True: the loop reruns a task whose worker died (the scheduler does not)
+
+    def start(self) -> Executor: ...
+
+    def stop(self, executor: Executor, *, cancel: bool) -> None: ...
+
+    def is_lost(self, exc: BaseException) -> bool: ...
+
+    def lost_message(self, exc: BaseException, losses: int) -> str: ...
+
+
+class LocalPool:
+    """A process pool on this machine. Workers are forked from a fork server that has
+    imported the planner once, so they start warm and never inherit this process's
+    threads."""
+
+    reruns_lost = True
+
+    def __init__(self, workers: int) -> None:
+        self.in_flight: int | None = workers  # one task per worker: a break costs only those
+        self.workers = workers
+
+    def start(self) -> Executor:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods
+                                              else "spawn")
+        if "forkserver" in methods:
+            context.set_forkserver_preload(_PRELOAD)
+        return ProcessPoolExecutor(self.workers, mp_context=context)
+
+    def stop(self, executor: Executor, *, cancel: bool) -> None:
+        executor.shutdown(wait=not cancel, cancel_futures=cancel)
+
+    def is_lost(self, exc: BaseException) -> bool:
+        return isinstance(exc, BrokenProcessPool)
+
+    def lost_message(self, exc: BaseException, losses: int) -> str:
+        return (f"lost: the worker process running it died {losses} time(s) (killed, or out "
+                f"of memory). {_AFTER_A_LOSS} Run the batch for this date again to plan it.")
+
+
+class DaskCluster:
+    """An existing Dask cluster, through a connected ``distributed.Client``."""
+
+    in_flight: int | None = None  # the scheduler queues and places them
+    reruns_lost = False  # its scheduler reruns them (distributed.scheduler.allowed-failures)
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def start(self) -> Executor:
+        # pure=False: a re-run of the same date must run again, not return a cached result.
+        executor: Executor = self.client.get_executor(pure=False)
+        return executor
+
+    def stop(self, executor: Executor, *, cancel: bool) -> None:
+        executor.shutdown(wait=not cancel)
+
+    def is_lost(self, exc: BaseException) -> bool:
+        from distributed import KilledWorker
+
+        return isinstance(exc, KilledWorker)
+
+    def lost_message(self, exc: BaseException, losses: int) -> str:
+        return (f"lost: every Dask worker that ran it died, and the scheduler gave up "
+                f"({type(exc).__name__}). {_AFTER_A_LOSS} Look at the workers' logs (memory?), "
+                "then run the batch for this date again.")
+
+
+def pool_size(workers: int | None, tasks: int) -> int:
+    """The local pool: ``workers``, else one per core this process may use (a container's
+    share, where the system tells it); never more than there are tasks."""
+    if workers is None:
+        try:
+            workers = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            workers = os.cpu_count() or 1
+    return max(1, min(workers, tasks))
+
+
+@contextmanager
+def dask_cluster(address: str) -> Iterator[DaskCluster]:
+    """Connect to the Dask scheduler at ``address``; InputError when none answers."""
+    from distributed import Client
+
+    fix = ("Start one with `dask scheduler` and its workers with `dask worker ADDRESS`, check "
+           "the address, or leave out --scheduler to run on this machine.")
+    try:
+        client = Client(address, timeout=f"{SCHEDULER_TIMEOUT_S:g}s",  # type: ignore[no-untyped-call]
+                        set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise InputError(Problem(f"no Dask scheduler answered at {address} ({exc}).",
+                                 fix=fix)) from None
+    try:
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+        except TimeoutError:
+            raise InputError(Problem(
+                f"the Dask scheduler at {address} has no workers (waited "
+                f"{WORKERS_TIMEOUT_S:g} s).", fix=fix)) from None
+        yield DaskCluster(client)
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+
+
+# ------------------------------------------------------------------ the portfolio
+
+
+TaskFn = Callable[[CampaignTask], CampaignResult]
+
+
+def run_portfolio(tasks: Sequence[CampaignTask], day: date, *, scheduler: str | None = None,
+                  workers: int | None = None,
+                  on_done: Callable[[CampaignResult], None] | None = None,
+                  task_fn: TaskFn = run_campaign) -> Portfolio:
+    """Run every task on a local pool (default: one worker per core) or on the Dask
+    cluster at ``scheduler``; results in manifest order.
+
+    ``task_fn`` is the task run in the workers (tests replace it to kill a worker).
+    """
+    if scheduler is not None:
+        with dask_cluster(scheduler) as cluster:
+            results = _run_tasks(tasks, cluster, task_fn, on_done)
+    else:
+        results = _run_tasks(tasks, LocalPool(pool_size(workers, len(tasks))), task_fn, on_done)
+    return Portfolio(day, results)
+
+
+def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn,
+               on_done: Callable[[CampaignResult], None] | None) -> list[CampaignResult]:
+    results: dict[int, CampaignResult] = {}
+    losses: Counter[int] = Counter()
+    first_sent: dict[int, float] = {}
+    queue = deque(range(len(tasks)))
+    running: dict[Future[CampaignResult], int] = {}
+    broken = False  # the pool lost a worker: drain what ran on it, then start a new one
+
+    def finish(i: int, result: CampaignResult) -> None:
+        results[i] = result
+        if on_done is not None:
+            on_done(result)
+
+    executor = backend.start()
+    try:
+        while queue or running:
+            if broken and not running:
+                backend.stop(executor, cancel=True)
+                executor, broken = backend.start(), False
+            while queue and not broken and (backend.in_flight is None
+                                            or len(running) < backend.in_flight):
+                i = queue.popleft()
+                try:
+                    future = executor.submit(task_fn, tasks[i])
+                except BrokenProcessPool:
+                    queue.appendleft(i)
+                    broken = True
+                    break
+                first_sent.setdefault(i, time.perf_counter())
+                running[future] = i
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = running.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:
+                    if not backend.is_lost(exc):
+                        finish(i, _not_run(tasks[i], exc, first_sent[i]))
+                        continue
+                    losses[i] += 1
+                    broken = broken or backend.reruns_lost
+                    if backend.reruns_lost and losses[i] < MAX_LOSSES:
+                        queue.appendleft(i)  # first in line once the new pool is up
+                        continue
+                    result = CampaignResult(
+                        tasks[i].name, "lost", LOST_EXIT_CODE, None, None, None, None,
+                        time.perf_counter() - first_sent[i],
+                        backend.lost_message(exc, losses[i]),
+                    )
+                finish(i, result)
+    except BaseException:
+        backend.stop(executor, cancel=True)
+        raise
+    backend.stop(executor, cancel=False)
+    return [results[i] for i in range(len(tasks))]
+
+
+def _not_run(task: CampaignTask, exc: BaseException, sent: float) -> CampaignResult:
+    """The worker could not run the task at all (it raised outside ``run_campaign``)."""
+    return CampaignResult(
+        task.name, "failed", 1, None, None, None, None, time.perf_counter() - sent,
+        f"WorkerError: {type(exc).__name__}: {exc}. The worker could not run the campaign: "
+        "every worker needs this planner installed (the same version) and the campaign's "
+        "files at the same paths.",
+    )
+
+
+# ------------------------------------------------------------------ outputs
+
+
+def portfolio_frame(portfolio: Portfolio) -> Any:
+    """The summary as a table, with a last row of portfolio totals."""
+    import pandas as pd
+
+    columns = [f for f in CampaignResult.__dataclass_fields__]
+    frame = pd.DataFrame([asdict(c) for c in portfolio.campaigns], columns=columns)
+    done = [c for c in portfolio.campaigns if c.ok]
+    spend = sum(c.total_spend or 0.0 for c in done)
+    gmv = sum(c.expected_gmv or 0.0 for c in done)
+    totals = {
+        "name": t("batch.total"),
+        "status": t("batch.total_status", ok=len(done), total=len(portfolio.campaigns)),
+        "exit_code": None,
+        "total_spend": spend,
+        "expected_gmv": gmv,
+        "expected_roi": gmv / spend if spend else None,
+        "changes": sum(c.changes or 0 for c in done),
+        "seconds": sum(c.seconds for c in portfolio.campaigns),
+        "message": t("batch.total_note"),
+    }
+    return pd.concat([frame, pd.DataFrame([totals], columns=columns)], ignore_index=True)
+
+
+def write_portfolio(portfolio: Portfolio, out: Path,
+                    inputs: Sequence[Path] = ()) -> dict[str, Path]:
+    """Write ``portfolio.json`` and ``portfolio.xlsx`` into ``out``, each replaced whole,
+    the JSON only after the workbook."""
+    from planner.io.atomic import atomic_path, ensure_not_input
+    from planner.io.export import write_frames_xlsx
+
+    paths = {"json": out / "portfolio.json", "xlsx": out / "portfolio.xlsx"}
+    ensure_not_input(paths.values(), inputs)
+    text = json.dumps(portfolio.to_json(), ensure_ascii=False, indent=2) + "\n"
+    with atomic_path(paths["json"]) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        write_frames_xlsx(paths["xlsx"], {t("sheet.portfolio"): portfolio_frame(portfolio)},
+                          created=portfolio.day)
+    return paths
+
+
+def check_portfolio(portfolio: Portfolio, summary: Path) -> None:
+    """PortfolioError (exit 8) listing the campaigns that failed, if any did."""
+    failures = portfolio.failures
+    if not failures:
+        return
+    lines = [f"{f.name}: exit {f.exit_code}, {f.message.splitlines()[0]}" for f in failures]
+    raise PortfolioError(
+        f"{len(failures)} of {len(portfolio.campaigns)} campaign(s) failed; the others are "
+        f"planned and written. Every campaign's status is in {summary}.", lines,
+    )

@@ -1,0 +1,145 @@
+"""The plan job behind ``planner plan`` and ``planner batch``: read, plan, write, record.
+
+One function for both, so that a campaign planned inside a portfolio writes the
+same files and records the same plan as ``planner plan --store`` on its own.
+Order of work: read and validate every input (exit 2 before anything is
+touched); plan in a watched child process (``run_with_deadline``); then write
+plan.xlsx, plan.json and links.csv, inside the store's transaction when there
+is a store (a locked store writes nothing, a failed write records nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from planner.config import Campaign
+from planner.errors import ConfigError, Problem
+from planner.io.store_location import StoreLocation
+from planner.models import Plan, Video
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    plan: Plan
+    written: dict[str, Path]
+    version: int | None  # the plan's version in the store; None without a store
+    warnings: list[str]
+
+
+def load_inputs(campaign_path: Path, videos_path: Path,
+                plan_date: date | None = None) -> tuple[Campaign, list[Video], list[str]]:
+    """The campaign, then the videos as of its plan date, and the readers' warnings.
+
+    ``plan_date`` plans as of that day instead of the campaign file's ``plan_date``,
+    as a re-plan does (``planner batch`` plans every campaign on the batch's date).
+    """
+    from planner.io.campaign_file import read_campaign
+    from planner.io.tables import read_videos
+
+    campaign = read_campaign(campaign_path)
+    if plan_date is not None and plan_date != campaign.effective_plan_date:
+        if plan_date > campaign.end:
+            raise ConfigError(Problem(
+                f"the campaign ended on {campaign.end}, before the plan date {plan_date}.",
+                file=campaign_path.name,
+                fix="Take the campaign out of the portfolio, or extend its 'end'.",
+            ))
+        campaign = Campaign.model_validate({**campaign.model_dump(), "plan_date": plan_date})
+    roster, warnings = read_videos(videos_path, plan_date=campaign.effective_plan_date,
+                                   last_day=campaign.end)
+    return campaign, roster, warnings
+
+
+def read_slugs(path: Path | None) -> tuple[dict[str, str], list[str]]:
+    """Name -> slug for tracking links (later rows win), and the reader's notes."""
+    if path is None:
+        return {}, []
+    from planner.io.tables import ColumnSpec, normalise_columns, parse_rows, read_table
+
+    columns = (
+        ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"),
+                   "str", True),
+        ColumnSpec("slug", ("标识", "標識", "tag"), "str", True),
+    )
+    table, notes = normalise_columns(read_table(path), columns, path.name)
+    return {str(r["name"]): str(r["slug"]) for r in parse_rows(table, columns, path.name)}, notes
+
+
+def overrun_warnings(seconds: float, campaign: Campaign) -> list[str]:
+    """A warning when a plan took longer than the campaign's solver time limit, and why."""
+    from planner.i18n import t
+
+    limit = campaign.solver.time_limit_s
+    if seconds <= limit:
+        return []
+    return [t("cli.overrun", seconds=f"{seconds:.2f}", limit=f"{limit:g}")]
+
+
+def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
+    """The plan, and what its next 10,000 yuan would buy."""
+    from planner.planning import Planner
+    from planner.sweep import marginal_value
+
+    planner = Planner(roster, campaign, source=source)
+    result = planner.plan()
+    return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
+
+
+def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path | None = None,
+             store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
+             plan_date: date | None = None,
+             warn: Callable[[list[str]], None] | None = None) -> PlanOutcome:
+    """Plan the campaign, write plan.xlsx, plan.json and links.csv, and record it in ``store``.
+
+    ``store`` is a SQLite path or a database URL (``planner.io.store_location``).
+    ``warn`` hears the readers' warnings as soon as they
+    are known, so a run that fails later still shows them; the outcome lists them too.
+    """
+    from planner.i18n import t
+    from planner.io.atomic import check_outputs, ensure_not_input
+    from planner.io.campaign_file import campaign_warnings
+    from planner.io.export import PLAN_FILES, csv_bytes, write_plan
+    from planner.io.store_location import store_location
+    from planner.io.watchdog import run_with_deadline, solve_deadline
+    from planner.links import links_frame
+
+    links_csv = out / "links.csv"
+    # Every output path is checked before anything is read or solved.
+    check_outputs(out, [*(out / name for name in PLAN_FILES), links_csv])
+    campaign, roster, warnings = load_inputs(campaign_path, videos_path, plan_date)
+    slug_map, notes = read_slugs(slugs)
+    warnings = campaign_warnings(campaign) + warnings + notes
+    if warn is not None:
+        warn(warnings)
+    inputs = tuple(p for p in (campaign_path, videos_path, slugs) if p is not None)
+    location = None if store is None else store_location(store)
+    ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
+                     inputs)
+    # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
+    result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
+                               deadline_s=solve_deadline(campaign, plans=2))
+    links = links_frame(result, roster, campaign, slugs=slug_map)
+    late = overrun_warnings(result.solve_seconds, campaign)
+    if warn is not None:
+        warn(late)
+    warnings = warnings + late
+
+    def write() -> dict[str, Path]:
+        # links.csv is replaced with plan.json and plan.xlsx, or not at all.
+        return write_plan(result, out, inputs=inputs, campaign=campaign,
+                          extra_sheets={t("sheet.links"): links},
+                          also={"links": (links_csv, csv_bytes(links))})
+
+    if location is None:
+        return PlanOutcome(result, write(), None, warnings)
+    from planner.io.replan_job import record_plan
+    from planner.io.store import sha256_of
+
+    # The files are written inside the store's transaction: a locked store
+    # (exit 5) writes nothing, a failed write records nothing.
+    recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), location,
+                           lock_timeout=lock_timeout, write=write)
+    return PlanOutcome(result, recorded.written, recorded.plan_id, warnings)
