@@ -22,6 +22,7 @@ from support import (
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InputError, PlannerError
 from planner.i18n import chain_name, current_lang, money, reason_text, t, tier_name
+from planner.io.campaign_file import campaign_warnings
 from planner.io.replan_job import record_plan
 from planner.io.store import sha256_of
 from planner.models import Order, Plan, Reason
@@ -458,6 +459,8 @@ def render() -> None:
     names = kol_names(inputs.videos)
     st.header(t("plan.header", campaign=md(plan.campaign), chain=chain_name(plan.chain),
                 date=plan.plan_date))
+    for note in campaign_warnings(campaign):  # as planner plan prints them
+        st.warning(md(note), icon=":material/warning:")
     show_headline(plan)
     show_downloads(bundle)
     record_in_store(inputs, bundle, campaign)

@@ -96,18 +96,16 @@ def _date_problems(campaign: Campaign, name: str) -> list[Problem]:
 
 def campaign_warnings(campaign: Campaign) -> list[str]:
     """What the planner does with a campaign a buyer may have meant differently."""
+    from planner.i18n import t
+
     notes = []
     for sale in campaign.big_sales:
         if sale.start < campaign.start or sale.end > campaign.end:
-            notes.append(
-                f"big sale '{sale.name}' ({sale.start}..{sale.end}) runs partly outside the "
-                f"campaign ({campaign.start}..{campaign.end}); only its days inside the "
-                "campaign are planned as sale days.")
+            notes.append(t("warn.sale_outside", sale=sale.name, start=sale.start, end=sale.end,
+                           first=campaign.start, last=campaign.end))
     if campaign.roi_floor is not None and (
             campaign.gross_margin is not None or campaign.return_rate is not None):
-        notes.append(
-            f"roi_floor = {campaign.roi_floor:g} is used; gross_margin and return_rate are "
-            "ignored while roi_floor is set (delete roi_floor to use the break-even floor).")
+        notes.append(t("warn.floor_and_margin", floor=f"{campaign.roi_floor:g}"))
     return notes
 
 
