@@ -232,11 +232,11 @@ def to_markdown(rows: Sequence[dict[str, Any]], options: Options) -> str:
     lines += ["", f"First morning (every campaign planned and recorded, local pool of "
               f"{options.workers}): {first['seconds']:.1f} s ({first['per_campaign_s']:.2f} s "
               "per campaign).", "",
-              "A plan can differ between runs on a loaded machine: when a campaign's "
-              "relaxation is loose, the planner proves its plan over every purchase within a "
-              "wall-clock budget (`FULL_PROOF_SECONDS`, 2 s), and a proof cut short keeps a "
-              "plan within the search gap (status `feasible`) that another run may improve on. "
-              "On a quiet machine, and in the tests, the variants agree to the yuan.", "",
+              "Plans can differ between runs on a loaded machine: the planner's proof steps "
+              "stop on wall-clock budgets (the proof over every purchase gets "
+              "`FULL_PROOF_SECONDS`, 2 s), so under load a run may keep another plan within "
+              "the search gap, or one it could not prove optimal (`feasible`). The tests, on a "
+              "small portfolio, check that the variants agree to the yuan.", "",
               "Machine:", ""]
     cores = os.cpu_count() or 1
     lines += [f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
