@@ -366,7 +366,7 @@ def batch(
     ] = 30.0,
     lang: LangOpt = None,
 ) -> None:
-    """Plan or re-plan every campaign of a portfolio in parallel; exit 6 if any failed."""
+    """Plan or re-plan every campaign of a portfolio in parallel; exit 8 if any failed."""
 
     def run() -> None:
         from planner.batch import (
