@@ -278,3 +278,18 @@ def test_the_plan_page_records_the_plan_in_the_history_store(tmp_path: Path) -> 
         assert plans == [("2027-04-20",)] and booked.fetchone()[0] > 0
     finally:
         db.close()
+
+
+def test_a_campaign_warning_shows_on_the_plan_page_as_the_cli_prints_it() -> None:
+    campaign = (ROOT / "sample_data" / "campaign_tmall.toml").read_text("utf-8").replace(
+        'end = 2027-06-18           # the 618 peak', 'end = 2027-06-25           # past the end')
+    at = start()
+    at.radio(key="inputs.source").set_value("upload").run()
+    at.file_uploader(key="inputs.videos_file").set_value(("videos.csv", SAMPLE_CSV, "text/csv"))
+    at.file_uploader(key="inputs.campaign_file").set_value(
+        ("late_sale.toml", campaign.encode("utf-8"), "application/toml"))
+    run_plan(at.run())
+    warnings = [shown(w.value) for w in at.main.warning]
+    assert any("big sale '618' (2027-05-31..2027-06-25) runs partly outside the campaign "
+               "(2027-04-21..2027-06-20)" in w for w in warnings), warnings
+    assert metrics(at)  # the plan itself is made
