@@ -134,11 +134,12 @@ def _check_outputs(scenario: Scenario) -> str:
             with (out / name).open(encoding="utf-8-sig", newline="") as handle:
                 rows = list(csv.reader(handle))
             assert rows and rows[0][0] == "short_name"
-    # plan.xlsx is replaced before plan.json, and links.csv after both.
+    # plan.xlsx is replaced first, then links.csv, and plan.json last: a new plan.json
+    # means the whole run's outputs are in place.
     if state["plan.json"] == "new":
-        assert state["plan.xlsx"] == "new", state
+        assert state["plan.xlsx"] == state["links.csv"] == "new", state
     if state["links.csv"] == "new":
-        assert state["plan.json"] == "new", state
+        assert state["plan.xlsx"] == "new", state
     # Nothing but the outputs and hidden temporary files (a SIGKILL leaves those).
     for path in out.iterdir():
         assert path.name in OUTPUTS or (path.name.startswith(".") and ".tmp" in path.name), path
