@@ -5,6 +5,7 @@ agree."""
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from pathlib import Path
 
@@ -30,7 +31,8 @@ def test_the_three_variants_run_and_give_the_same_plans(tmp_path):
     assert [r["variant"] for r in rows[:3]] == list(VARIANTS)
     for row in rows[:3]:
         assert row["failed"] == "0" and row["same_plans"] == "2/2", row
-        assert float(row["seconds"]) > 0 and float(row["speedup"]) > 0
+        # The figures are written as numbers; how fast they are is never asserted.
+        assert all(math.isfinite(float(row[column])) for column in ("seconds", "speedup"))
     text = (tmp_path / "batch_results.md").read_text(encoding="utf-8")
     assert "| local pool" in text and "| LocalCluster" in text and "cores:" in text
 

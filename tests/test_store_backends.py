@@ -195,8 +195,8 @@ def test_bad_credentials_exit_7_and_the_password_is_never_shown(tmp_path, postgr
 def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store):
     with open_store(pg_store) as one, one.transaction("campaign A"), \
             open_store(pg_store, timeout=0.2) as other:
-        with other.transaction("campaign B"):
-            pass  # another campaign goes ahead
+        with other.transaction("campaign B"):  # another campaign goes ahead at once
+            assert other.plan_count("campaign B") == 0
         with pytest.raises(StoreError, match="locked by another run"), \
                 other.transaction("campaign A"):
             pass
