@@ -295,6 +295,12 @@ def show_error(exc: PlannerError) -> None:
     st.error(error_markdown(exc), icon=":material/error:")
 
 
+def show_store_unusable(exc: OSError, store: object) -> None:
+    """The operating system refused the history store (a folder's permissions, say)."""
+    st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
+               detail=md(exc.strerror or exc)), icon=":material/error:")
+
+
 def roster_caption() -> str:
     return t("app.roster_caption", rows=f"{MAX_ROWS:,}")
 

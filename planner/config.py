@@ -505,12 +505,9 @@ class Campaign(_Strict):
     @field_validator("default_landing_url")
     @classmethod
     def _usable_address(cls, value: str | None) -> str | None:
-        from planner.parsing import url_problem
+        from planner.parsing import usable_url
 
-        problem = None if value is None else url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return usable_url(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -48,12 +48,9 @@ class Video(_Model):
     @field_validator("landing_url")
     @classmethod
     def _usable_address(cls, value: str | None) -> str | None:
-        from planner.parsing import url_problem
+        from planner.parsing import usable_url
 
-        problem = None if value is None else url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return usable_url(value)
 
 
 ReasonParam = str | int | float

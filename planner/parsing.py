@@ -335,6 +335,17 @@ _HOST_RE: Final = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=%:@\[\]]*$")
 _LONE_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
+def usable_url(value: str | None) -> str | None:
+    """``value`` unchanged when it can be a landing page's address; ValueError with why not.
+
+    The one check behind every model field that holds a landing page.
+    """
+    problem = None if value is None else url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def url_problem(text: str) -> str | None:
     """Why ``text`` cannot be a landing page's address even once percent-encoded, or None.
 

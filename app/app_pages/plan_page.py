@@ -17,6 +17,7 @@ from support import (
     md,
     plan_bundle,
     show_error,
+    show_store_unusable,
 )
 
 from planner.config import Campaign, campaign_from_dict
@@ -434,8 +435,7 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
         show_error(exc)
         return
     except OSError as exc:
-        st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
-                   detail=md(exc.strerror or exc)), icon=":material/error:")
+        show_store_unusable(exc, store)
         return
     st.success(t("plan.recorded", day=bundle.plan.plan_date, campaign=md(campaign.name),
                  store=md(store), version=recorded.plan_id), icon=":material/check_circle:")

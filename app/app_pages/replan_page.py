@@ -28,6 +28,7 @@ from support import (
     md,
     replan_in_store,
     show_error,
+    show_store_unusable,
 )
 
 from planner.config import Campaign
@@ -293,8 +294,7 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
         show_error(exc)
         return
     except OSError as exc:
-        st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
-                   detail=md(exc.strerror or exc)), icon=":material/error:")
+        show_store_unusable(exc, store)
         return
     except Exception as exc:  # a bug, not the buyer's fault: still no traceback
         st.error(t("replan.internal_error", error=type(exc).__name__, detail=md(exc)),
