@@ -400,6 +400,8 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
                    result: SolveResult, campaign: Campaign) -> dict[str, list[Reason]]:
     """Per burst video whose first burst day got less than a burst aims at, the limit
     that took the money (a burst the rules allow is funded unless something binds)."""
+    if not any(a.burst and Tool.DOU_PLUS in a.eligible for a in assessments):
+        return {}  # most rosters: no pass over every purchase on each plan's layout
     rules = campaign.rules
     target = rules.burst_day_target
     paid_days = set(response.days)
