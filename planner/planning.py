@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import line_text
@@ -177,6 +178,7 @@ class Planner:
     budget curve) only re-solves.
     """
 
+    @collector_paused()
     def __init__(
         self,
         videos: Sequence[Video],
@@ -198,6 +200,7 @@ class Planner:
         # The last solve: its purchases and basis are a good start for the next budget.
         self._warm: SolveResult | None = None
 
+    @collector_paused()
     def plan(self, budget: float | None = None, *, flat: bool = False,
              backend: str | None = None) -> Plan:
         """Solve at ``budget`` (the campaign's when None) and lay the answer out."""

@@ -432,9 +432,8 @@ def build_response_model(
                     )
                 )
                 continue
-            for cell in grids[tool].cells.get(video.video_id, ()):
-                purchases.append(_daily_purchase(assessment, tool, grids[tool], cell,
-                                                 signals, learned, len(purchases)))
+            purchases.extend(grids[tool].purchases_of(assessment, signals, learned,
+                                                      len(purchases)))
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
     room: dict[str, float] = {}
     for a in assessments:
@@ -469,10 +468,9 @@ class _DailyGrid:
     campaign: Campaign
     tool: Tool
     days: list[date]
-    # Per video, the cells kept: (day index, ROI, capacity, segments above the floor,
-    # burst day).
-    cells: dict[str, list[tuple[int, float, float, int, bool]]]
-    segment_shape: tuple[tuple[float, float], ...]
+    # Per video, the cells kept: (day index, segment ROIs, segment widths, burst day), the
+    # segments being those above the floor.
+    cells: dict[str, list[tuple[int, list[float], list[float], bool]]]
     impressions_per_kyuan: list[float]  # per day
     sales: list[BigSale | None]
 
@@ -552,92 +550,95 @@ class _DailyGrid:
             for video_id, day in blocked_dou_plus:
                 if video_id in row_of and day in day_of:
                     keep[row_of[video_id], day_of[day]] = False
-        # Only the kept cells leave numpy (row-major: video, then day).
+        # Only the kept cells leave numpy (row-major: video, then day), each with its
+        # segments: the first ``count`` of the shape, ROI and width scaled per cell.
         rows, cols = np.nonzero(keep)
+        factors = np.array([factor for _, factor in economics.segment_shape])
+        shares = np.array([share for share, _ in economics.segment_shape])
+        seg_roi = (roi[rows, cols][:, None] * factors[None, :]).tolist()
+        seg_width = (capacity[rows, cols][:, None] * shares[None, :]).tolist()
         ids = [v.video_id for v in videos]
-        cells: dict[str, list[tuple[int, float, float, int, bool]]] = {}
-        for row, col, cell_roi, cell_capacity, cell_count, is_burst in zip(
-                rows.tolist(), cols.tolist(), roi[rows, cols].tolist(),
-                capacity[rows, cols].tolist(), count[rows, cols].tolist(),
+        cells: dict[str, list[tuple[int, list[float], list[float], bool]]] = {}
+        for row, col, rois, widths, cell_count, is_burst in zip(
+                rows.tolist(), cols.tolist(), seg_roi, seg_width, count[rows, cols].tolist(),
                 burst_day[rows, cols].tolist(), strict=True):
             cells.setdefault(ids[row], []).append(
-                (col, cell_roi, cell_capacity, cell_count, is_burst))
+                (col, rois[:cell_count], widths[:cell_count], is_burst))
         return cls(campaign=campaign, tool=tool, days=days, cells=cells,
-                   segment_shape=economics.segment_shape,
                    impressions_per_kyuan=[KYUAN * 1000.0 / t.cpm for t in terms],
                    sales=[t.sale for t in terms])
 
+    def purchases_of(self, assessment: Assessment, signals: Signals, learned: list[Reason],
+                     start_index: int) -> list[Purchase]:
+        """The video's kept cells as purchases, with their reasons (numbered from
+        ``start_index``). What is the same on every day is worked out once."""
+        video, scores = assessment.video, assessment.scores
+        tool, campaign = self.tool, self.campaign
+        cells = self.cells.get(video.video_id, ())
+        min_order = campaign.tools[tool].min_order / KYUAN
+        seeding = tool in SEEDING_TOOLS
+        targeting: str | None = None
+        if tool is Tool.SUIXINTUI:
+            targeting, _ = suixintui_targeting(scores)
+        elif tool is Tool.KOL_BIDDING:
+            targeting = kol_bidding_strategy(video, campaign)
+        steady = list(learned)
+        if tool in HARVESTING_TOOLS:
+            steady.append(reason(
+                "harvest_audience_pool",
+                f"{tool} retargets the audience seeding has built (A1-A3 -> A4): its volume "
+                "grows with that pool",
+                tool=tool.value,
+            ))
+        declining = video.video_id in signals.declining
+        purchases = []
+        for index, (day_index, seg_roi, seg_width, burst_day) in enumerate(cells, start_index):
+            day = self.days[day_index]
+            sale = self.sales[day_index]
+            why = steady
+            mode: Mode | None = None
+            if tool is Tool.DOU_PLUS:
+                why = list(learned)
+                if burst_day:
+                    why.append(_burst_reason(campaign))
+                mode, mode_reason = dou_plus_mode(video, scores, day, campaign, declining)
+                targeting = dou_plus_targeting(video, scores, mode, campaign)
+                why.append(mode_reason)
+                if sale is not None:
+                    why.append(_DOU_PLUS_SALE)
+            purchases.append(Purchase(
+                index=index,
+                video_id=video.video_id,
+                tool=tool,
+                days=(day,),
+                day_shares=(1.0,),
+                booking_date=day,
+                min_order=min_order,
+                seg_roi=seg_roi,
+                seg_width=seg_width,
+                impressions_per_kyuan=self.impressions_per_kyuan[day_index],
+                seeding=seeding,
+                mode=mode,
+                targeting=targeting,
+                sale=sale.name if sale else None,
+                # Days of one video and tool share their list of reasons: never change one.
+                reasons=why,
+            ))
+        return purchases
 
-def _daily_purchase(
-    assessment: Assessment,
-    tool: Tool,
-    grid: _DailyGrid,
-    cell: tuple[int, float, float, int, bool],
-    signals: Signals,
-    learned: list[Reason],
-    index: int,
-) -> Purchase:
-    """One video, daily tool and day the grid kept, with its segments and reasons."""
-    video, scores = assessment.video, assessment.scores
-    day_index, roi, capacity, count, burst_day = cell
-    shape = grid.segment_shape[:count]
-    seg_roi = [roi * factor for _, factor in shape]
-    seg_width = [capacity * share for share, _ in shape]
-    day = grid.days[day_index]
-    campaign = grid.campaign
-    why: list[Reason] = list(learned)
-    mode: Mode | None = None
-    targeting: str | None = None
-    sale = grid.sales[day_index]
-    if tool is Tool.DOU_PLUS:
-        if burst_day:
-            why.append(
-                reason(
-                    "burst_first_2h",
-                    f"burst day: up to {campaign.rules.burst_day_target:,.0f} "
-                    "yuan of Dou+ while the first-hours ROI holds",
-                    form="day", target=round(campaign.rules.burst_day_target),
-                )
-            )
-        mode, mode_reason = dou_plus_mode(
-            video, scores, day, campaign, video.video_id in signals.declining
-        )
-        targeting = dou_plus_targeting(video, scores, mode, campaign)
-        why.append(mode_reason)
-        if sale is not None:
-            why.append(
-                reason(
-                    "dou_plus_sale_no_capacity",
-                    "big-sale day: OCPM bids at 2-3x leave Dou+ little traffic",
-                )
-            )
-    elif tool is Tool.SUIXINTUI:
-        targeting, _ = suixintui_targeting(scores)
-    elif tool is Tool.KOL_BIDDING:
-        targeting = kol_bidding_strategy(video, campaign)
-    elif tool in HARVESTING_TOOLS:
-        why.append(reason(
-            "harvest_audience_pool",
-            f"{tool} retargets the audience seeding has built (A1-A3 -> A4): its volume "
-            "grows with that pool",
-            tool=tool.value,
-        ))
-    return Purchase(
-        index=index,
-        video_id=video.video_id,
-        tool=tool,
-        days=(day,),
-        day_shares=(1.0,),
-        booking_date=day,
-        min_order=campaign.tools[tool].min_order / KYUAN,
-        seg_roi=seg_roi,
-        seg_width=seg_width,
-        impressions_per_kyuan=grid.impressions_per_kyuan[day_index],
-        seeding=tool in SEEDING_TOOLS,
-        mode=mode,
-        targeting=targeting,
-        sale=sale.name if sale else None,
-        reasons=why,
+
+_DOU_PLUS_SALE = reason(
+    "dou_plus_sale_no_capacity",
+    "big-sale day: OCPM bids at 2-3x leave Dou+ little traffic",
+)
+
+
+def _burst_reason(campaign: Campaign) -> Reason:
+    return reason(
+        "burst_first_2h",
+        f"burst day: up to {campaign.rules.burst_day_target:,.0f} "
+        "yuan of Dou+ while the first-hours ROI holds",
+        form="day", target=round(campaign.rules.burst_day_target),
     )
 
 

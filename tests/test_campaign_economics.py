@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from planner.errors import InputError
 from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
 from planner.io.tables import read_videos
-from planner.optimiser import coupling
+from planner.optimiser import build_model, coupling
 from planner.planning import assess_roster, make_plan
 from planner.response import build_response_model, day_terms
 from planner.rules import assess_video
@@ -145,19 +146,44 @@ def test_harvesting_is_bounded_by_the_audience_seeding_has_built():
     campaign = _sale_campaign(budget=20_000_000)
     videos = [make_video(), make_video(video_id="v2", followers=5_000_000)]
     response = build_response_model(assess_roster(videos, campaign), campaign)
-    couple = coupling(response, campaign)
-    pools = [i for i, f in enumerate(couple.rows.families) if f == "audience_pool"
-             and couple.rows.names[i].startswith("audience_pool_")]
+    model = build_model(response, campaign)
+    rows = model.coupling.rows
+    pools = [i for i, name in enumerate(rows.names) if name.startswith("audience_pool_")]
     assert pools
-    seeding = [i for i, p in enumerate(response.purchases) if p.seeding]
-    harvest = [i for i, p in enumerate(response.purchases) if p.tool in HARVESTING_TOOLS]
-    rows_of = defaultdict(dict)
-    for purchase in range(len(response.purchases)):
-        for k in range(couple.pattern_start[purchase], couple.pattern_start[purchase + 1]):
-            rows_of[purchase][int(couple.pattern_row[k])] = float(couple.pattern_value[k])
-    # Seeding bought earlier enlarges a later period's pool; harvesting draws on it.
-    assert any(rows_of[i].get(r, 0.0) < 0 for i in seeding for r in pools)
-    assert any(rows_of[i].get(r, 0.0) > 0 for i in harvest for r in pools)
+    harvest = [k for k, p in enumerate(model.purchases) if p.tool in HARVESTING_TOOLS]
+    assert harvest
+
+    def pool_rows_with(bought: list[int]) -> np.ndarray:
+        x = np.zeros(model.num_cols)
+        for k in bought:
+            x[int(model.col_start[k])] = model.col_upper[int(model.col_start[k])]
+        return model.row_activity(model.settle_aux(x))[pools]
+
+    # Harvesting draws on the pool: buying it fills the pool rows.
+    assert (pool_rows_with(harvest) > 0).any()
+    # Seeding bought before a period enlarges that period's pool (more room in its row),
+    # and no earlier period's.
+    last_pool = rows.names[pools[-1]].removeprefix("audience_pool_")
+    seeding = [k for k, p in enumerate(model.purchases)
+               if p.seeding and f"{p.days[-1]:%Y%m%d}" < last_pool]
+    assert seeding
+    assert pool_rows_with(seeding)[-1] < 0
+    late = [k for k, p in enumerate(model.purchases)
+            if p.seeding and f"{p.days[0]:%Y%m%d}" >= last_pool]
+    assert late and pool_rows_with(late) == pytest.approx(np.zeros(len(pools)))
+
+
+def test_the_audience_built_is_one_column_per_period_not_every_seeding_purchase_per_row():
+    campaign = _sale_campaign(budget=20_000_000)
+    videos = [make_video(), make_video(video_id="v2", followers=5_000_000)]
+    response = build_response_model(assess_roster(videos, campaign), campaign)
+    couple = coupling(response, campaign)
+    build_rows = {i for i, f in enumerate(couple.rows.families) if f == "audience_build"}
+    assert len(build_rows) == len(couple.aux_names) > 0
+    seeding = [i for i, p in enumerate(response.purchases) if p.seeding and len(p.days) == 1]
+    for purchase in seeding:
+        rows = couple.pattern_row[couple.pattern_start[purchase]:couple.pattern_start[purchase + 1]]
+        assert len(build_rows.intersection(rows.tolist())) <= 1
 
 
 def _sample_plan(**overrides):

@@ -27,6 +27,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from planner.collector import collector_paused
 from planner.i18n import (
     chain_name,
     current_lang,
@@ -876,6 +877,7 @@ def write_plan_xlsx(
 PLAN_FILES = ("plan.json", "plan.xlsx")
 
 
+@collector_paused()
 def write_plan(
     plan: Plan,
     out_dir: Path,

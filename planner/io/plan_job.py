@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import ConfigError, Problem
 from planner.io.store_location import StoreLocation
@@ -88,6 +89,7 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Pl
     return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
 
 
+@collector_paused()
 def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path | None = None,
              store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
              plan_date: date | None = None,

@@ -20,7 +20,7 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import SolverError
-from planner.optimiser.model import _BASIC, AllocationModel, Floats, Rows
+from planner.optimiser.model import _BASIC, DEFINITIONS, AllocationModel, Floats, Rows
 
 if TYPE_CHECKING:
     import pulp
@@ -198,8 +198,11 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
             names[j] = f"x_{model.coupling.purchases[pos].index}_{j - first}"
     for pos, col in model.on_col.items():
         names[col] = f"on_{model.coupling.purchases[pos].index}"
+    for name, col in zip(model.coupling.aux_names, model.aux_columns.tolist(), strict=True):
+        names[col] = name
     variables = [
-        problem.add_variable(name, lowBound=float(lo), upBound=float(up),
+        problem.add_variable(name, lowBound=float(lo),
+                             upBound=float(up) if math.isfinite(up) else None,
                              cat=pulp.LpBinary if is_int else pulp.LpContinuous)
         for name, lo, up, is_int in zip(names, model.col_lower, model.col_upper, model.integer,
                                         strict=True)
@@ -217,7 +220,7 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
     slacks: dict[str, pulp.LpVariable] = {}
     for i, terms in enumerate(by_row):
         expr = pulp.LpAffineExpression(terms)
-        if elastic:
+        if elastic and rows.families[i] not in DEFINITIONS:
             slack = problem.add_variable(f"slack_{rows.names[i]}", lowBound=0)
             slacks[rows.names[i]] = slack
             expr.addterm(slack, -1.0 if math.isinf(rows.lower[i]) else 1.0)

@@ -25,6 +25,9 @@ Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
 _TOL = 1e-7
+# Row families that define an auxiliary column: equalities that hold by construction, so
+# they never bind, never take an elastic slack, and never explain anything to the buyer.
+DEFINITIONS = frozenset({"audience_build"})
 _LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
 _INF = math.inf
 
@@ -62,6 +65,7 @@ class _Entries:
     purchase: list[Ints] = field(default_factory=list)
     row: list[Ints] = field(default_factory=list)
     value: list[Floats] = field(default_factory=list)
+    aux: _Auxiliary = field(default_factory=lambda: _Auxiliary())
 
     def add(self, purchases: Iterable[int], row: int | Iterable[int],
             values: float | Iterable[float]) -> None:
@@ -73,6 +77,26 @@ class _Entries:
         self.purchase.append(p)
         self.row.append(r)
         self.value.append(v)
+
+
+@dataclass
+class _Auxiliary:
+    """Columns that belong to no purchase: the audience built by each pool period.
+
+    Each is defined by an equality row of its own (``defines``) and read by
+    later rows; writing the cumulative audience once per period keeps each
+    seeding purchase in one row instead of every later period's pool row.
+    """
+
+    names: list[str] = field(default_factory=list)
+    defines: list[int] = field(default_factory=list)  # the row that defines each column
+    terms: list[list[tuple[int, float]]] = field(default_factory=list)  # (row, coefficient)
+
+    def add(self, name: str, defines: int) -> int:
+        self.names.append(name)
+        self.defines.append(defines)
+        self.terms.append([(defines, 1.0)])
+        return len(self.names) - 1
 
 
 @dataclass
@@ -96,6 +120,12 @@ class Coupling:
     min_order: Floats
     shares: tuple[float, float]
     campaign: Campaign  # the one its rows were written for
+    # Auxiliary columns (the audience built by each pool period), compressed by column.
+    aux_names: list[str] = field(default_factory=list)
+    aux_defines: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    aux_start: Ints = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    aux_row: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    aux_value: Floats = field(default_factory=lambda: np.zeros(0))
 
     def segments(self, positions: Ints) -> tuple[Ints, Ints]:
         """(start of each purchase's columns, source segment of each column) for ``positions``."""
@@ -222,6 +252,11 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
     then, and every seeding impression bought (or committed) before it. A
     second row caps harvesting at the same share of the audience ceiling
     (saturation). Rows that cannot bind are left out.
+
+    The seeding bought so far is an auxiliary column per pool period, defined
+    by an ``audience_build`` row (the previous period's column plus the
+    seeding that landed in between): each seeding purchase then sits in one
+    row, not in every later period's, which kept HiGHS's matrix dense.
     """
     cfg = campaign.harvest
     purchases = response.purchases
@@ -242,6 +277,8 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
                         dtype=np.int64)
     seed_value = np.array([p.impressions_per_kyuan * share for p in purchases if p.seeding
                            for share in p.day_shares], dtype=np.float64)
+    built_before: int | None = None  # the auxiliary column of the last period with a pool row
+    counted_from = np.iinfo(np.int64).min  # seeding before this day offset is in that column
     for k, period in enumerate(pool_periods(response, campaign)):
         mine = by_period.get(k)
         if not mine:
@@ -258,15 +295,24 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
             entries.add(mine, row, harvest_value)
         if offered <= reach * period.base:
             continue
-        earlier = seed_day < (start - first).days
-        owners, inverse = np.unique(seed_owner[earlier], return_inverse=True)
-        built = np.bincount(inverse, weights=seed_value[earlier], minlength=len(owners))
+        offset = (start - first).days
+        landed = (seed_day >= counted_from) & (seed_day < offset)
+        owners, inverse = np.unique(seed_owner[landed], return_inverse=True)
+        built = np.bincount(inverse, weights=seed_value[landed], minlength=len(owners))
+        define = rows.add("audience_build", f"audience_built_{start:%Y%m%d}",
+                          f"the seeding impressions bought before {label}", lower=0.0,
+                          upper=0.0)
+        entries.add(owners.tolist(), define, (-built / 1e6).tolist())
+        column = entries.aux.add(f"audience_{start:%Y%m%d}", define)
+        if built_before is not None:
+            entries.aux.terms[built_before].append((define, -1.0))
         row = rows.add("audience_pool", f"audience_pool_{start:%Y%m%d}",
                        f"the audience seeding has built by {label} (harvest reaches "
                        f"{cfg.daily_pool_reach:.0%} of it a day)",
                        upper=reach * period.base / 1e6)
-        entries.add([*owners.tolist(), *mine], row,
-                    [*(-reach * built / 1e6).tolist(), *harvest_value])
+        entries.add(mine, row, harvest_value)
+        entries.aux.terms[column].append((row, -reach))
+        built_before, counted_from = column, offset
 
 
 COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification,
@@ -279,6 +325,7 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
     rows, entries = Rows(), _Entries()
     for family in COUPLING_FAMILIES:
         family(rows, entries, response, campaign)
+    aux = entries.aux
     owner = np.concatenate(entries.purchase) if entries.purchase else np.zeros(0, np.int64)
     order = np.argsort(owner, kind="stable")
     pattern_start = np.zeros(len(purchases) + 1, dtype=np.int64)
@@ -302,6 +349,11 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
         shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
         campaign=campaign,
+        aux_names=list(aux.names),
+        aux_defines=np.array(aux.defines, dtype=np.int64),
+        aux_start=np.cumsum([0, *(len(t) for t in aux.terms)], dtype=np.int64),
+        aux_row=np.array([r for t in aux.terms for r, _ in t], dtype=np.int64),
+        aux_value=np.array([v for t in aux.terms for _, v in t], dtype=np.float64),
     )
 
 
@@ -392,14 +444,46 @@ class AllocationModel:
         np.cumsum(self.x, out=totals[1:])
         return totals[self.col_start[1:]] - totals[self.col_start[:-1]]
 
-    def row_activity(self) -> Floats:
-        """Each coupling row's value ``a·x`` in the current solution."""
-        assert self.x is not None
+    def row_activity(self, x: Floats | None = None) -> Floats:
+        """Each coupling row's value ``a·x`` in the current solution (or in ``x``)."""
+        x = self.x if x is None else x
+        assert x is not None
         counts = np.diff(self.a_start)
         columns = np.repeat(np.arange(self.num_cols), counts)
-        activity: Floats = np.bincount(self.a_index, weights=self.a_value * self.x[columns],
+        activity: Floats = np.bincount(self.a_index, weights=self.a_value * x[columns],
                                        minlength=len(self.coupling.rows)).astype(np.float64)
         return activity
+
+    @property
+    def aux_columns(self) -> Ints:
+        """The auxiliary columns (the audience built by each pool period), in order."""
+        n_aux = len(self.coupling.aux_names)
+        return np.arange(self.num_cols - n_aux, self.num_cols, dtype=np.int64)
+
+    def settle_aux(self, x: Floats) -> Floats:
+        """``x`` with its auxiliary columns recomputed from the purchases' columns.
+
+        A start or an answer whose spending was changed by hand (purchases
+        dropped) must keep the auxiliary columns' defining rows, or HiGHS
+        ignores the start and the rows read a stale audience. Each column's
+        defining row reads only earlier auxiliary columns, so one pass in
+        order settles them.
+        """
+        columns = self.aux_columns
+        if not len(columns):
+            return x
+        x = x.copy()
+        x[columns] = 0.0
+        couple = self.coupling
+        activity = self.row_activity(x)
+        for k, column in enumerate(columns.tolist()):
+            row = int(couple.aux_defines[k])
+            entries = slice(int(couple.aux_start[k]), int(couple.aux_start[k + 1]))
+            own = float(couple.aux_value[entries][couple.aux_row[entries] == row][0])
+            x[column] = -activity[row] / own
+            # Later defining rows read this column: add it to their activity.
+            activity[couple.aux_row[entries]] += couple.aux_value[entries] * x[column]
+        return x
 
 
 def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
@@ -426,28 +510,33 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
         if purchases[i].is_content_service or flat or purchases[i].index in lazy
     ]
     on_col = {i: n_seg + k for k, i in enumerate(binaries)}
-    n_cols = n_seg + len(binaries)
+    n_aux = len(couple.aux_names)
+    n_cols = n_seg + len(binaries) + n_aux
     model = AllocationModel(
         coupling=couple,
         active=positions,
         col_start=col_start,
-        cost=np.concatenate([couple.seg_roi[source], np.zeros(len(binaries))]),
+        cost=np.concatenate([couple.seg_roi[source], np.zeros(len(binaries) + n_aux)]),
         col_lower=np.zeros(n_cols),
-        col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries))]),
+        col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries)),
+                                  np.full(n_aux, _INF)]),
         integer=np.concatenate([np.zeros(n_seg, dtype=bool),
-                                np.full(len(binaries), not relaxed)]),
-        # The on/off columns take no part in the coupling rows.
-        a_start=np.concatenate([a_start, np.full(len(binaries), a_start[-1])]),
-        a_index=couple.pattern_row[pattern],
-        a_value=couple.pattern_value[pattern],
+                                np.full(len(binaries), not relaxed), np.zeros(n_aux, bool)]),
+        # The on/off columns take no part in the coupling rows; the auxiliary ones come last.
+        a_start=np.concatenate([a_start, np.full(len(binaries), a_start[-1]),
+                                a_start[-1] + couple.aux_start[1:]]),
+        a_index=np.concatenate([couple.pattern_row[pattern], couple.aux_row]),
+        a_value=np.concatenate([couple.pattern_value[pattern], couple.aux_value]),
         discrete=Rows(),
         d_start=np.zeros(1, dtype=np.int64),
         d_index=np.zeros(0, dtype=np.int64),
         d_value=np.zeros(0),
         on_col=on_col,
-        # Segment columns by their global segment, on/off columns by -(position + 1):
-        # what a later model needs to carry this one's basis over.
-        col_key=np.concatenate([source, -1 - np.array(binaries, dtype=np.int64)]),
+        # Segment columns by their global segment, on/off columns by -(position + 1),
+        # auxiliary columns after those: what a later model needs to carry this one's
+        # basis over.
+        col_key=np.concatenate([source, -1 - np.array(binaries, dtype=np.int64),
+                                -1 - len(purchases) - np.arange(n_aux, dtype=np.int64)]),
     )
     _add_discrete_rows(model)
     return model

@@ -30,6 +30,7 @@ from planner.optimiser.model import (
     _INF,
     _LOWER,
     _TOL,
+    DEFINITIONS,
     AllocationModel,
     Coupling,
     Floats,
@@ -112,6 +113,8 @@ def _tight(model: AllocationModel) -> list[str]:
     activity = model.row_activity()
     names = []
     for i, name in enumerate(rows.names):
+        if rows.families[i] in DEFINITIONS:
+            continue  # equalities that define a column hold by construction: nothing binds
         limit = rows.upper[i] if math.isinf(rows.lower[i]) else rows.lower[i]
         if abs(activity[i] - limit) <= 1e-6 * max(1.0, abs(limit)):
             names.append(name)
@@ -446,6 +449,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             # not proven optimal) rather than hand out an order the tool would refuse.
             assert model.x is not None
             model.x[model.segment_columns(_model_positions(model, violations))] = 0.0
+            model.x = model.settle_aux(model.x)
             proven = False
             break
         lazy |= violations
@@ -524,7 +528,7 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
         # HiGHS checks a start and ignores one that breaks a row.
         x[model.segment_columns(owners[unsettled])] = 0.0
         x[columns[unsettled]] = 0.0
-        model.start = x
+        model.start = model.settle_aux(x)
     return None
 
 
@@ -588,7 +592,7 @@ def _start_from(previous: AllocationModel, model: AllocationModel) -> Floats | N
     for pos, col in model.on_col.items():
         old = previous.on_col.get(pos)
         start[col] = 0.0 if old is None else round(float(previous.x[old]))
-    return start
+    return model.settle_aux(start)
 
 
 def _within_gap(model: AllocationModel, bound: float, campaign: Campaign) -> bool:
