@@ -403,23 +403,25 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
                    result: SolveResult, campaign: Campaign) -> dict[str, list[Reason]]:
     """Per burst video whose first burst day got less than a burst aims at, the limit
     that took the money (a burst the rules allow is funded unless something binds)."""
-    if not any(a.burst and Tool.DOU_PLUS in a.eligible for a in assessments):
-        return {}  # most rosters: no pass over every purchase on each plan's layout
+    bursts = {a.video.video_id for a in assessments
+              if a.burst and Tool.DOU_PLUS in a.eligible}
+    if not bursts:
+        return {}  # most rosters: no pass over the purchases on each plan's layout
     rules = campaign.rules
     target = rules.burst_day_target
     paid_days = set(response.days)
     tight = set(result.tight)
+    # A purchase's index is its place in the response; only the solve's purchases spend.
     spent_on: dict[date, float] = defaultdict(float)
-    dou_plus: dict[tuple[str, date], Purchase] = {}
-    for p in response.purchases:
-        spend = result.spend.get(p.index, 0.0)
+    for index, spend in result.spend.items():
+        p = response.purchases[index]
         for day, share in zip(p.days, p.day_shares, strict=True):
             spent_on[day] += spend * share * KYUAN
-        if p.tool is Tool.DOU_PLUS:
-            dou_plus[(p.video_id, p.days[0])] = p
     for f in response.fixed:
         for day, spend in f.day_spend.items():
             spent_on[day] += spend * KYUAN
+    dou_plus = {(p.video_id, p.days[0]): p for p in response.purchases
+                if p.video_id in bursts and p.tool is Tool.DOU_PLUS}
     verdicts: dict[str, list[Reason]] = {}
     for a in assessments:
         if not a.burst or Tool.DOU_PLUS not in a.eligible:

@@ -48,7 +48,7 @@ KYUAN = 1000.0
 class Purchase:
     """One buying decision and its capacity segments (money in thousand yuan)."""
 
-    index: int
+    index: int  # its place in ``ResponseModel.purchases``
     video_id: str
     tool: Tool
     days: tuple[date, ...]

@@ -9,6 +9,7 @@ set's columns and adds the discrete rows (minimum orders, exclusivity).
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,17 +67,30 @@ class _Entries:
     row: list[Ints] = field(default_factory=list)
     value: list[Floats] = field(default_factory=list)
     aux: _Auxiliary = field(default_factory=lambda: _Auxiliary())
+    arrays: _PurchaseArrays | None = None  # set by ``coupling`` before the families run
+
+    @property
+    def of_purchases(self) -> _PurchaseArrays:
+        assert self.arrays is not None
+        return self.arrays
 
     def add(self, purchases: Iterable[int], row: int | Iterable[int],
             values: float | Iterable[float]) -> None:
-        p = np.fromiter(purchases, dtype=np.int64)
-        r = np.full(len(p), row, dtype=np.int64) if isinstance(row, int) else np.fromiter(
-            row, dtype=np.int64, count=len(p))
-        v = np.full(len(p), float(values)) if isinstance(values, float | int) else np.fromiter(
-            values, dtype=np.float64, count=len(p))
+        p = _as_array(purchases, np.int64)
+        r = np.full(len(p), row, dtype=np.int64) if isinstance(row, int) else _as_array(
+            row, np.int64, len(p))
+        v = np.full(len(p), float(values)) if isinstance(values, float | int) else _as_array(
+            values, np.float64, len(p))
         self.purchase.append(p)
         self.row.append(r)
         self.value.append(v)
+
+
+def _as_array(values: Iterable[float] | Iterable[int], dtype: type[np.generic],
+              count: int = -1) -> npt.NDArray[typing.Any]:
+    if isinstance(values, np.ndarray):
+        return values.astype(dtype, copy=False)
+    return np.fromiter(values, dtype=dtype, count=count)
 
 
 @dataclass
@@ -142,6 +156,53 @@ def _gather(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
     return begin, np.repeat(starts, counts) + offsets
 
 
+@dataclass
+class _PurchaseArrays:
+    """What the coupling families read of every purchase, as arrays, gathered in one pass.
+
+    ``entry_*`` has one entry per day a purchase spends on (one for daily
+    orders, the window of a content-service order): its purchase, its day
+    (offset from the first planned day) and the share of its spend.
+    """
+
+    video: Ints  # code of the purchase's video in ``videos``
+    videos: list[str]  # sorted
+    tool: list[Tool]
+    seeding: Bools
+    impressions: Floats  # per thousand yuan
+    capacity: Floats  # thousand yuan
+    first_day: Ints
+    entry_owner: Ints
+    entry_day: Ints
+    entry_share: Floats
+
+    @classmethod
+    def of(cls, response: ResponseModel) -> _PurchaseArrays:
+        purchases = response.purchases
+        n = len(purchases)
+        first = response.days[0] if response.days else date.min
+        videos, video = np.unique(np.array([p.video_id for p in purchases], dtype=object),
+                                  return_inverse=True)
+        lengths = np.fromiter((len(p.days) for p in purchases), dtype=np.int64, count=n)
+        return cls(
+            video=video.astype(np.int64),
+            videos=[str(v) for v in videos.tolist()],
+            tool=[p.tool for p in purchases],
+            seeding=np.fromiter((p.seeding for p in purchases), dtype=bool, count=n),
+            impressions=np.fromiter((p.impressions_per_kyuan for p in purchases),
+                                    dtype=np.float64, count=n),
+            capacity=np.fromiter((sum(p.seg_width) for p in purchases), dtype=np.float64,
+                                 count=n),
+            first_day=np.fromiter(((p.days[0] - first).days for p in purchases),
+                                  dtype=np.int64, count=n),
+            entry_owner=np.repeat(np.arange(n, dtype=np.int64), lengths),
+            entry_day=np.fromiter(((d - first).days for p in purchases for d in p.days),
+                                  dtype=np.int64, count=int(lengths.sum())),
+            entry_share=np.fromiter((s for p in purchases for s in p.day_shares),
+                                    dtype=np.float64, count=int(lengths.sum())),
+        )
+
+
 def fixed_total(response: ResponseModel, *, tool: Tool | None = None,
                  seeding: bool | None = None) -> float:
     return sum(
@@ -181,12 +242,11 @@ def add_daily_cap(rows: Rows, entries: _Entries, response: ResponseModel,
                       upper=campaign.daily_cap / KYUAN - fixed.get(day, 0.0))
         for day in response.days
     }
-    triples = [
-        (p_pos, row_of[day], share)
-        for p_pos, p in enumerate(response.purchases)
-        for day, share in zip(p.days, p.day_shares, strict=True) if day in row_of
-    ]
-    entries.add((t[0] for t in triples), [t[1] for t in triples], [t[2] for t in triples])
+    arrays = entries.of_purchases
+    row_of_day = np.array(list(row_of.values()), dtype=np.int64)
+    planned = (arrays.entry_day >= 0) & (arrays.entry_day < len(row_of_day))
+    entries.add(arrays.entry_owner[planned], row_of_day[arrays.entry_day[planned]],
+                arrays.entry_share[planned])
 
 
 def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
@@ -197,7 +257,7 @@ def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
             continue
         row = rows.add("tool_budget", f"tool_budget_{tool}", f"the {tool} cap of {cap:,.0f} yuan",
                        upper=cap / KYUAN - fixed_total(response, tool=tool))
-        entries.add((i for i, p in enumerate(response.purchases) if p.tool is tool), row, 1.0)
+        entries.add((i for i, t in enumerate(entries.of_purchases.tool) if t is tool), row, 1.0)
 
 
 def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
@@ -209,38 +269,39 @@ def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
     s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
     fixed_seed = response.kol_fees + fixed_total(response, seeding=True)
     fixed_harvest = fixed_total(response, seeding=False)
-    seeding = [p.seeding for p in response.purchases]
+    seeding = entries.of_purchases.seeding
+    everyone = np.arange(len(seeding), dtype=np.int64)
     if s_min > 0:
         row = rows.add(
             "balance", "seeding_share_min",
             f"the balance bound: seeding (KOL fees + Influence tools) at least {s_min:.0%}",
             lower=s_min * fixed_harvest - (1 - s_min) * fixed_seed)
-        entries.add(range(len(seeding)), row, ((1 - s_min) if s else -s_min for s in seeding))
+        entries.add(everyone, row, np.where(seeding, 1 - s_min, -s_min))
     if s_max < 1:
         row = rows.add("balance", "seeding_share_max",
                        f"the balance bound: seeding at most {s_max:.0%}",
                        upper=s_max * fixed_harvest - (1 - s_max) * fixed_seed)
-        entries.add(range(len(seeding)), row, ((1 - s_max) if s else -s_max for s in seeding))
+        entries.add(everyone, row, np.where(seeding, 1 - s_max, -s_max))
 
 
 def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
                       campaign: Campaign) -> None:
-    offered: dict[str, float] = {}
-    for p in response.purchases:
-        offered[p.video_id] = offered.get(p.video_id, 0.0) + p.capacity * p.impressions_per_kyuan
-    row_of: dict[str, int] = {}
-    for video_id, total in sorted(offered.items()):
+    arrays = entries.of_purchases
+    offered = np.bincount(arrays.video, weights=arrays.capacity * arrays.impressions,
+                          minlength=len(arrays.videos))
+    row_of_video = np.full(len(arrays.videos), -1, dtype=np.int64)
+    for code, (video_id, total) in enumerate(zip(arrays.videos, offered.tolist(), strict=True)):
         room = response.amplification_room.get(video_id, 0.0)
         # Skip rows that cannot bind: fewer impressions on offer than the room left.
         if total <= room:
             continue
-        row_of[video_id] = rows.add(
+        row_of_video[code] = rows.add(
             "amplification", amplification_name(video_id),
             f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural plays)",
             upper=room / 1e6)
-    chosen = [(i, p) for i, p in enumerate(response.purchases) if p.video_id in row_of]
-    entries.add((i for i, _ in chosen), [row_of[p.video_id] for _, p in chosen],
-                [p.impressions_per_kyuan / 1e6 for _, p in chosen])
+    row = row_of_video[arrays.video]
+    chosen = np.flatnonzero(row >= 0)
+    entries.add(chosen, row[chosen], arrays.impressions[chosen] / 1e6)
 
 
 def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
@@ -259,24 +320,22 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
     row, not in every later period's, which kept HiGHS's matrix dense.
     """
     cfg = campaign.harvest
-    purchases = response.purchases
     if not response.days:
         return
     first = response.days[0]
+    arrays = entries.of_purchases
+    harvesting = np.flatnonzero([t in HARVESTING_TOOLS for t in arrays.tool])
     by_period: dict[int, list[int]] = {}
-    for i, p in enumerate(purchases):
-        if p.tool in HARVESTING_TOOLS:
-            by_period.setdefault((p.days[0] - first).days // cfg.period_days, []).append(i)
+    for i, period in zip(harvesting.tolist(),
+                         (arrays.first_day[harvesting] // cfg.period_days).tolist(), strict=True):
+        by_period.setdefault(period, []).append(i)
     if not by_period:
         return
-    # Seeding impressions per thousand yuan, and the day offset each share of them lands on:
-    # one entry per day of a purchase (one for daily orders, a window for content service).
-    seed_owner = np.array([i for i, p in enumerate(purchases) if p.seeding for _ in p.days],
-                          dtype=np.int64)
-    seed_day = np.array([(d - first).days for p in purchases if p.seeding for d in p.days],
-                        dtype=np.int64)
-    seed_value = np.array([p.impressions_per_kyuan * share for p in purchases if p.seeding
-                           for share in p.day_shares], dtype=np.float64)
+    # Seeding impressions per thousand yuan, and the day offset each share of them lands on.
+    seeded = arrays.seeding[arrays.entry_owner]
+    seed_owner = arrays.entry_owner[seeded]
+    seed_day = arrays.entry_day[seeded]
+    seed_value = arrays.impressions[seed_owner] * arrays.entry_share[seeded]
     built_before: int | None = None  # the auxiliary column of the last period with a pool row
     counted_from = np.iinfo(np.int64).min  # seeding before this day offset is in that column
     for k, period in enumerate(pool_periods(response, campaign)):
@@ -284,8 +343,8 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         if not mine:
             continue
         start, reach = period.start, period.reach
-        harvest_value = [purchases[i].impressions_per_kyuan / 1e6 for i in mine]
-        offered = sum(purchases[i].capacity * purchases[i].impressions_per_kyuan for i in mine)
+        harvest_value = (arrays.impressions[mine] / 1e6).tolist()
+        offered = float(arrays.capacity[mine] @ arrays.impressions[mine])
         label = f"{start:%m-%d}"
         if offered > reach * cfg.audience_ceiling:
             row = rows.add("audience_pool", f"audience_ceiling_{start:%Y%m%d}",
@@ -322,7 +381,7 @@ COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_
 def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
     """The coupling rows and every purchase's segments, as arrays."""
     purchases = response.purchases
-    rows, entries = Rows(), _Entries()
+    rows, entries = Rows(), _Entries(arrays=_PurchaseArrays.of(response))
     for family in COUPLING_FAMILIES:
         family(rows, entries, response, campaign)
     aux = entries.aux

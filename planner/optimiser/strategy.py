@@ -32,6 +32,7 @@ from planner.optimiser.model import (
     _TOL,
     DEFINITIONS,
     AllocationModel,
+    Bools,
     Coupling,
     Floats,
     Ints,
@@ -418,7 +419,8 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
                                iterations, [], model)
         time_left = deadline - (time.perf_counter() - started)
-        solver_bound = _settled_relaxation(model, relaxation, backend, campaign, time_left)
+        solver_bound = _settled_relaxation(model, relaxation, backend, campaign, time_left,
+                                           lp_bound)
         proven = solver_bound is not None
         if solver_bound is None:
             time_left = deadline - (time.perf_counter() - started)
@@ -488,7 +490,8 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
 
 
 def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | None,
-                        backend: str, campaign: Campaign, time_left: float) -> float | None:
+                        backend: str, campaign: Campaign, time_left: float,
+                        lp_bound: float | None = None) -> float | None:
     """Answer the discrete model from its LP relaxation when that settles every choice.
 
     HiGHS's branch and bound starts by presolving and solving this model's LP
@@ -499,7 +502,12 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
     discrete rows still hold after it, the relaxation's optimum is the discrete
     optimum: it is kept in ``model.x`` and its value, the proven bound, returned.
     Otherwise (a purchase bought under its minimum, a broken exclusivity row) the
-    settled part becomes the branch and bound's starting point and None is returned.
+    unsettled purchases are switched off and the LP solved again from its basis
+    (``_dive``); if that settles every choice within the gap of ``lp_bound`` (the
+    sifting LP's bound over every purchase) it is the answer, proven within the
+    gap. At 5,000 videos this replaced a 1 s branch and bound by two 0.05 s LPs
+    per plan. Else the settled part becomes the branch and bound's starting
+    point and None is returned.
     """
     if backend != "highs" or relaxation is None or relaxation.basis is None:
         return None
@@ -524,12 +532,70 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
     if not unsettled.any():
         model.x = x
         return float(relaxed.cost @ relaxed.x)
+    if lp_bound is not None:
+        dived = _dive(model, relaxed, owners, columns, unsettled, backend, campaign, time_left)
+        if dived is not None and _gap_closed(float(model.cost @ dived), lp_bound, campaign):
+            model.x = dived
+            return float(model.cost @ dived)
     if model.start is None:
         # HiGHS checks a start and ignores one that breaks a row.
         x[model.segment_columns(owners[unsettled])] = 0.0
         x[columns[unsettled]] = 0.0
         model.start = model.settle_aux(x)
     return None
+
+
+def _dive(model: AllocationModel, relaxed: AllocationModel, owners: Ints, columns: Ints,
+          unsettled: Bools, backend: str, campaign: Campaign, time_left: float) -> Floats | None:
+    """The relaxation with its unsettled choices made, solved again from its basis until
+    every on/off choice settles: a point of the discrete model, or None.
+
+    A purchase bought under its minimum is usually the budget's marginal one:
+    switched off, its money only moves to the next marginal purchase. So one
+    bought at half its minimum or more, and any after the first round, is
+    raised to the minimum (the money comes from the least valuable segments
+    elsewhere; content service raised shuts out Dou+ on its days); a smaller
+    one is switched off.
+    """
+    # The model's own bounds stay as they are.
+    relaxed.col_lower, relaxed.col_upper = relaxed.col_lower.copy(), relaxed.col_upper.copy()
+    minimum = model.coupling.min_order[model.active[owners]]
+    for round_ in range(REPAIR_ROUNDS):
+        spent = relaxed.spend()[owners]
+        # Past the first round the money of a purchase switched off went to another: raise it.
+        raise_to_minimum = unsettled & ((spent >= 0.5 * minimum) | (round_ > 0))
+        relaxed.col_upper[relaxed.segment_columns(owners[unsettled & ~raise_to_minimum])] = 0.0
+        for k in np.flatnonzero(raise_to_minimum).tolist():
+            first, last = int(relaxed.col_start[owners[k]]), int(relaxed.col_start[owners[k] + 1])
+            widths = relaxed.col_upper[first:last]
+            before = np.concatenate(([0.0], np.cumsum(widths)[:-1]))
+            relaxed.col_lower[first:last] = np.clip(minimum[k] - before, 0.0, widths)
+            # Content service on means no Dou+ on its video and days.
+            excluded = _columns_of(model, _rows_with(model, int(columns[k]),
+                                                     "cs_excludes_dou_plus"))
+            relaxed.col_upper[excluded[excluded != columns[k]]] = 0.0
+        relaxed.start_basis = relaxed.basis
+        try:
+            solved, _ = solve_once(relaxed, backend, campaign, time_left)
+        except (Infeasible, SolverError):
+            return None
+        if not solved:
+            return None
+        assert relaxed.x is not None
+        x = relaxed.x.copy()
+        x[columns] = (relaxed.spend()[owners] > _TOL).astype(np.float64)
+        unsettled = relaxed.under_minimum()[owners]
+        unsettled |= np.isin(columns, _columns_of(model, _broken_discrete_rows(model, x)))
+        if not unsettled.any():
+            return x
+    return None
+
+
+def _rows_with(model: AllocationModel, column: int, family: str) -> Ints:
+    """The discrete rows of ``family`` that ``column`` appears in."""
+    rows = np.unique(_discrete_row_of_entry(model)[model.d_index == column])
+    families = model.discrete.families
+    return np.array([r for r in rows.tolist() if families[r] == family], dtype=np.int64)
 
 
 def _broken_discrete_rows(model: AllocationModel, x: Floats) -> Ints:
