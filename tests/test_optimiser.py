@@ -316,6 +316,41 @@ def test_an_unsettled_relaxation_leaves_the_choices_to_branch_and_bound_with_a_s
         assert s == pytest.approx(0.0, abs=1e-9) or s >= p.min_order - 1e-6
 
 
+def test_a_dive_settles_the_budgets_marginal_purchase_within_the_gap_without_branching():
+    """The LP buys its marginal purchases under their minimum; raised to the minimum (or
+    switched off) and re-solved from the basis, the plan is the branch and bound's answer
+    within the search gap of the LP bound, and is kept as proven."""
+    campaign, relaxation, discrete, lazy = _relaxation_and_discrete(500_000, lazy_under=True,
+                                                                    daily_cap=10_000)
+    assert lazy  # the relaxation leaves purchases under their minimum
+    model = discrete()
+    lp_bound = float(relaxation.cost @ relaxation.x)
+    value = strategy._settled_relaxation(model, relaxation, "highs", campaign, 10.0, lp_bound)
+    assert value is not None and model.x is not None
+    assert not len(strategy._broken_discrete_rows(model, model.x))
+    # Every choice the model has is settled (those without one are the caller's to repair).
+    spent = model.spend()
+    for position, purchase in enumerate(model.active.tolist()):
+        if purchase in model.on_col:
+            s, p = spent[position], model.coupling.purchases[purchase]
+            assert s == pytest.approx(0.0, abs=1e-6) or s >= p.min_order - 1e-6
+    assert lp_bound - value <= campaign.solver.relative_gap * lp_bound
+    branch_and_bound = discrete()
+    backends._run_highs(branch_and_bound, campaign, 10.0)
+    assert branch_and_bound.x is not None
+    assert value == pytest.approx(float(branch_and_bound.cost @ branch_and_bound.x), rel=1e-6)
+
+
+def test_without_the_lp_bound_a_relaxation_left_unsettled_is_not_dived():
+    """Only the sifting LP's bound over every purchase can prove a dived plan: without it
+    (a model over every purchase proves its own bound) the choices go to branch and bound."""
+    campaign, relaxation, discrete, _ = _relaxation_and_discrete(500_000, lazy_under=True,
+                                                                 daily_cap=10_000)
+    model = discrete()
+    assert strategy._settled_relaxation(model, relaxation, "highs", campaign, 10.0) is None
+    assert model.x is None and model.start is not None
+
+
 def test_another_budget_reuses_the_coupling_rows_with_only_the_budget_row_rewritten():
     campaign = sale_campaign(budget=200_000)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
