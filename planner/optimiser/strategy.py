@@ -578,15 +578,47 @@ def _rounded(relaxation: AllocationModel) -> AllocationModel | None:
     owners = np.searchsorted(model.active, np.fromiter(model.on_col.keys(), dtype=np.int64,
                                                        count=len(model.on_col)))
     columns = np.fromiter(model.on_col.values(), dtype=np.int64, count=len(model.on_col))
+    col_owner = np.repeat(np.arange(len(model.active)), np.diff(model.col_start))
     x[model.segment_columns(np.flatnonzero(model.under_minimum()))] = 0.0
-    x[columns] = (model.spend()[owners] > _TOL).astype(np.float64)
+    _fit_upper_limits(model, col_owner)
     broken = _columns_of(model, _broken_discrete_rows(model, x))
     if len(broken):
         # Content service on where Dou+ runs: the Dou+ (whose segments are in the row) goes.
-        col_owner = np.repeat(np.arange(len(model.active)), np.diff(model.col_start))
         x[model.segment_columns(np.unique(col_owner[broken[broken < len(col_owner)]]))] = 0.0
-        x[columns] = (model.spend()[owners] > _TOL).astype(np.float64)
+    x[columns] = (model.spend()[owners] > _TOL).astype(np.float64)
     return model if _keeps_every_rule(model) else None
+
+
+def _fit_upper_limits(model: AllocationModel, col_owner: Ints) -> None:
+    """Drop whole purchases, the lowest GMV per yuan first, from each coupling row that
+    dropping others pushed over its upper limit (an audience pool that loses the seeding
+    which built it, say). Dropping never adds spend, so a few passes settle; a row that
+    still does not fit (or a lower limit now missed) fails the caller's check."""
+    x = model.x
+    assert x is not None
+    upper = finite(model.coupling.rows.upper)
+    entry_col = np.repeat(np.arange(model.num_cols), np.diff(model.a_start))
+    segment = entry_col < len(col_owner)  # other columns are no purchase's to drop
+    spent = model.spend()
+    gmv = np.bincount(col_owner, weights=model.cost[: len(col_owner)] * x[: len(col_owner)],
+                      minlength=len(spent))
+    per_yuan = np.divide(gmv, spent, out=np.zeros_like(gmv), where=spent > _TOL)
+    for _ in range(REPAIR_ROUNDS):
+        activity = model.row_activity()
+        over = np.flatnonzero(activity > upper + 1e-6 * np.maximum(1.0, np.abs(upper)))
+        if not len(over):
+            return
+        for row in over.tolist():
+            mine = segment & (model.a_index == row) & (model.a_value > 0)
+            load = np.bincount(col_owner[entry_col[mine]],
+                               weights=model.a_value[mine] * x[entry_col[mine]],
+                               minlength=len(spent))
+            excess = float(model.row_activity()[row] - upper[row])  # after the rows before
+            for k in sorted(np.flatnonzero(load > 0).tolist(), key=lambda k: per_yuan[k]):
+                if excess <= 0:
+                    break
+                x[model.segment_columns(np.array([k], dtype=np.int64))] = 0.0
+                excess -= load[k]
 
 
 def _keeps_every_rule(model: AllocationModel) -> bool:
