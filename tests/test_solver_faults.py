@@ -171,10 +171,11 @@ def _limit_after_first_call(monkeypatch: pytest.MonkeyPatch,
     calls: list[str] = []
     real = solve or strategy.solve_once
 
-    def solve_once(model: Any, backend: str, campaign: Campaign, time_left: float) -> Any:
+    def solve_once(model: Any, backend: str, campaign: Campaign, time_left: float,
+                   **options: Any) -> Any:
         calls.append(backend)
         try:
-            return real(model, backend, campaign, time_left)
+            return real(model, backend, campaign, time_left, **options)
         finally:
             clock.jump()
 
@@ -248,7 +249,8 @@ def test_without_a_rounded_answer_the_first_discrete_answer_past_the_limit_is_th
 def test_nothing_feasible_in_time_is_the_error_with_the_fix_and_no_slower_fallback(
     small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def out_of_time(model: Any, backend: str, campaign: Campaign, time_left: float) -> Any:
+    def out_of_time(model: Any, backend: str, campaign: Campaign, time_left: float,
+                    **options: Any) -> Any:
         raise backends.OutOfTime(f"{backend} returned status Time limit reached")
 
     calls = _limit_after_first_call(monkeypatch, out_of_time)

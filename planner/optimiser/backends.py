@@ -55,8 +55,10 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
-    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit."""
+def pulp_solver(backend: str, campaign: Campaign | None, time_left: float,
+                max_nodes: int | None = None) -> pulp.LpSolver:
+    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit
+    (and, for CBC, a limit on branch-and-bound nodes)."""
     import pulp  # only the CBC fallback and the explanation need PuLP
 
     limit = max(MIN_CALL_SECONDS, time_left)
@@ -68,7 +70,7 @@ def pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pu
         # PuLP 3.3 flags its bundled CBC as moving to the pulp[cbc] extra in 4.0; the
         # dependency is pinned below 4, and the bundled binary is what we measured.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap, maxNodes=max_nodes)
 
 
 def _search_gap(campaign: Campaign) -> float:
@@ -91,13 +93,17 @@ class OutOfTime(SolverError):
 
 
 def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
-                time_left: float) -> tuple[bool, float | None]:
-    """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound)."""
+                time_left: float, max_nodes: int | None = None) -> tuple[bool, float | None]:
+    """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound).
+
+    ``max_nodes`` limits a branch and bound by its work, not the clock: the same model
+    stops at the same node on an idle machine and a loaded one.
+    """
     tick = time.perf_counter()
     try:
         if backend == "highs":
-            return _run_highs(model, campaign, time_left)
-        return _run_pulp(model, backend, campaign, time_left)
+            return _run_highs(model, campaign, time_left, max_nodes)
+        return _run_pulp(model, backend, campaign, time_left, max_nodes)
     finally:
         SOLVER_SECONDS.set(SOLVER_SECONDS.get() + time.perf_counter() - tick)
 
@@ -107,8 +113,8 @@ def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
 SIMPLEX_SCALE_MAX_VALUE = 4
 
 
-def _run_highs(model: AllocationModel, campaign: Campaign,
-               time_left: float) -> tuple[bool, float | None]:
+def _run_highs(model: AllocationModel, campaign: Campaign, time_left: float,
+               max_nodes: int | None = None) -> tuple[bool, float | None]:
     """Hand the arrays to HiGHS: coupling rows by column, then the discrete rows by row.
 
     HiGHS minimises the negated GMV, so its row duals are negated to read as
@@ -123,6 +129,8 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("time_limit", max(MIN_CALL_SECONDS, time_left))
     highs.setOptionValue("mip_rel_gap", _search_gap(campaign))
+    if max_nodes is not None:
+        highs.setOptionValue("mip_max_nodes", max_nodes)
     # The audience-pool rows (impressions in millions against thousand-yuan columns, long
     # dense rows) made equilibration scaling slow: at 5,000 videos the solves took 3.4 s
     # against 0.5-1.1 s with max-value scaling, neutral at 20,000; the same plans within
@@ -261,13 +269,13 @@ def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
     return constraint
 
 
-def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
-              time_left: float) -> tuple[bool, float | None]:
+def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign, time_left: float,
+              max_nodes: int | None = None) -> tuple[bool, float | None]:
     import pulp
 
     form = to_pulp(model)
     problem = form.problem
-    problem.solve(pulp_solver(backend, campaign, time_left))
+    problem.solve(pulp_solver(backend, campaign, time_left, max_nodes))
     status = pulp.LpStatus[problem.status]
     if status == "Infeasible":
         raise Infeasible
