@@ -197,7 +197,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
         if failures:
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
-        if result.status != "optimal" and (result.stopped or _time_left(campaign, started) <= 0):
+        if result.status != "optimal" and _time_left(campaign, started) <= 0:
             # Not proven, and more time was what it lacked: say so (planner.io.plan_job
             # turns this note into the warning with the fix).
             result.stopped = True
@@ -476,7 +476,8 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
                 proven, solver_bound = solve_once(model, backend, campaign, allowed(), **work)
             violations = _violations(model)
             best = _better(best, _dropped(model, violations) if violations else model)
-            if violations and active is not None and lp_bound is not None:
+            in_time = deadline - (time.perf_counter() - started) > 0
+            if violations and active is not None and lp_bound is not None and in_time:
                 repaired = _repair(model, violations, campaign, backend, started, relaxation)
                 if repaired is not None:
                     best = _better(best, repaired)
@@ -491,8 +492,9 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             if not violations:
                 if active is None:
                     break
-                if deadline - (time.perf_counter() - started) <= 0:
-                    proven = False  # no time to price the purchases left out
+                if not in_time:
+                    assert best is not None  # this answer at least
+                    model, proven = best, False  # no time to price the purchases left out
                     break
                 # With the discrete choices made, price every other purchase again: a small
                 # budget can make the relaxation's favourites (content service) unaffordable.
