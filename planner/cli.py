@@ -309,7 +309,7 @@ def replan(
                                      dry_run=dry_run, lock_timeout=lock_timeout)
         _warn(outcome.warnings)
         result = outcome.plan
-        _warn(overrun_warnings(result.solve_seconds, read_campaign(campaign)))
+        _warn(overrun_warnings(result, read_campaign(campaign)))
         counts = outcome.ingested
         typer.echo(
             t("cli.replan_ingested", added=counts["added"], replaced=counts["replaced"],

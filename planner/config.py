@@ -380,7 +380,9 @@ class SolverConfig(_Strict):
     backend: Literal["highs", "cbc"] = Field(
         "highs", description="First backend tried; the other is the fallback."
     )
-    time_limit_s: float = Field(60.0, gt=0, description="Wall-clock limit for one plan's solve.")
+    time_limit_s: float = Field(
+        60.0, gt=0, description="One wall-clock deadline over a plan's whole solve; the best "
+        "plan found by then is returned and flagged.")
     relative_gap: float = Field(
         5e-4, ge=0, lt=1, description="A plan proven within this share of the best possible "
         "is reported optimal (0.05%: well below forecast error)."

@@ -10,6 +10,7 @@ fail, the buyer gets a ``SolverError`` and exit code 4, without a traceback.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -24,8 +25,9 @@ from planner.cli import app
 from planner.config import Campaign
 from planner.errors import SolverError
 from planner.io.campaign_file import read_campaign
+from planner.io.plan_job import overrun_warnings
 from planner.models import Plan, Video
-from planner.optimiser import backends
+from planner.optimiser import backends, strategy
 from planner.planning import make_plan
 from planner.synthetic import generate_roster
 
@@ -143,6 +145,142 @@ def test_highs_stopping_on_its_time_limit_without_a_bound_is_never_called_optima
     assert plan.solver == "highs"
     assert plan.status == "feasible"
     assert plan.bound_gmv >= plan.expected_gmv
+    assert plan.expected_gmv == pytest.approx(reference.expected_gmv, rel=1e-3)
+    _assert_orders_are_valid(plan, campaign)
+
+
+class _Clock:
+    """strategy's clock: real time, until ``jump`` sends it far past any time limit, so a
+    test reaches "the limit came here" without timing anything."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def perf_counter(self) -> float:
+        return time.perf_counter() + self.offset
+
+    def jump(self) -> None:
+        self.offset = 1e6
+
+
+def _limit_after_first_call(monkeypatch: pytest.MonkeyPatch,
+                            solve: Callable[..., Any] | None = None) -> list[str]:
+    """solver.time_limit_s runs out as soon as the first solver call returns (or fails);
+    returns the backends called, in order. ``solve`` stands in for the real backends."""
+    clock = _Clock()
+    calls: list[str] = []
+    real = solve or strategy.solve_once
+
+    def solve_once(model: Any, backend: str, campaign: Campaign, time_left: float,
+                   **options: Any) -> Any:
+        calls.append(backend)
+        try:
+            return real(model, backend, campaign, time_left, **options)
+        finally:
+            clock.jump()
+
+    monkeypatch.setattr(strategy, "time", clock)
+    monkeypatch.setattr(strategy, "solve_once", solve_once)
+    return calls
+
+
+def _limit_note(plan: Plan) -> bool:
+    return any(line.code == "time_limit" for line in plan.assumption_lines)
+
+
+def test_a_limit_hit_after_the_first_lp_returns_the_rounded_relaxation_as_feasible(
+    small_roster: list[Video], campaign: Campaign, reference: Plan,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deadline comes right after the first LP: its answer, rounded to whole orders, is
+    the plan; no further solver call starts, and the plan says it was cut short."""
+    calls = _limit_after_first_call(monkeypatch)
+    plan = make_plan(small_roster, campaign)
+    assert calls == ["highs"]
+    assert plan.status == "feasible" and _limit_note(plan)
+    assert plan.gap > 0 and plan.bound_gmv >= reference.expected_gmv  # a real bound
+    assert 0 < plan.expected_gmv <= reference.bound_gmv
+    _assert_orders_are_valid(plan, campaign)
+
+
+def test_the_warning_of_a_cut_plan_gives_its_gap_and_the_fix(
+    small_roster: list[Video], campaign: Campaign, english: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit_after_first_call(monkeypatch)
+    plan = make_plan(small_roster, campaign)
+    [stopped] = [w for w in overrun_warnings(plan, campaign) if "stopped" in w]
+    assert "before it could prove a plan optimal" in stopped
+    assert f"up to {plan.gap:.3%} below the best possible" in stopped
+    assert "Fix: raise time_limit_s under [solver]" in stopped
+
+
+def test_a_plan_over_its_limit_says_what_took_the_time(
+    reference: Plan, campaign: Campaign, english: None,
+) -> None:
+    """Like 100,000 videos 'solved in 78 s' against 60 s: the stages no limit interrupts."""
+    late = reference.model_copy(update={"solve_seconds": 78.0, "timings": {
+        "rules": 4.0, "response": 20.0, "build": 30.0, "solve": 24.0, "layout": 5.0}})
+    [overran] = overrun_warnings(late, campaign)  # optimal: no "stopped" warning
+    assert "the plan took 78.00 s, more than solver.time_limit_s = 60 s" in overran
+    assert "the rules and the model of returns took 24.00 s" in overran
+    assert "building the models 30.00 s; the solver itself 24.00 s" in overran
+    assert "Raise solver.time_limit_s" in overran
+    assert overrun_warnings(reference, campaign) == []
+
+
+def test_without_a_rounded_answer_the_first_discrete_answer_past_the_limit_is_the_plan(
+    small_roster: list[Video], campaign: Campaign, reference: Plan,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No answer yet when the limit comes: one more call may pass the limit to find one
+    (FIRST_PLAN_SECONDS), and that answer stands, unproven."""
+    calls = _limit_after_first_call(monkeypatch)
+    monkeypatch.setattr(strategy, "_rounded", lambda relaxation: None)
+    plan = make_plan(small_roster, campaign)
+    # The sifting LP, the discrete model's relaxation (it may settle every choice) and,
+    # when it does not, one branch and bound: no call after the first answer.
+    assert calls == ["highs"] * len(calls) and 2 <= len(calls) <= 3
+    assert plan.status == "feasible" and _limit_note(plan) and plan.gap > 0
+    assert plan.bound_gmv >= reference.expected_gmv
+    _assert_orders_are_valid(plan, campaign)
+
+
+def test_nothing_feasible_in_time_is_the_error_with_the_fix_and_no_slower_fallback(
+    small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def out_of_time(model: Any, backend: str, campaign: Campaign, time_left: float,
+                    **options: Any) -> Any:
+        raise backends.OutOfTime(f"{backend} returned status Time limit reached")
+
+    calls = _limit_after_first_call(monkeypatch, out_of_time)
+    with pytest.raises(SolverError) as caught:
+        make_plan(small_roster, campaign)
+    assert calls == ["highs"]  # CBC through PuLP would only take longer
+    assert "No feasible plan was found within solver.time_limit_s = 60 s" in str(caught.value)
+    assert "Fix: raise time_limit_s" in str(caught.value)
+    assert caught.value.exit_code == 4
+
+
+def test_a_highs_point_that_breaks_rows_is_never_used(
+    small_roster: list[Video], campaign: Campaign, reference: Plan,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A dual simplex stopped by its time limit holds a point that breaks rows: HiGHS is
+    then out of time, not answered, and (with time left) CBC plans instead."""
+    monkeypatch.setattr(
+        highspy.Highs, "getModelStatus", lambda self: highspy.HighsModelStatus.kTimeLimit
+    )
+    info = highspy.Highs.getInfo
+
+    def infeasible_point(self: highspy.Highs) -> Any:
+        found = info(self)
+        found.primal_solution_status = highspy.SolutionStatus.kSolutionStatusInfeasible
+        return found
+
+    monkeypatch.setattr(highspy.Highs, "getInfo", infeasible_point)
+    plan = make_plan(small_roster, campaign)
+    assert plan.solver == "cbc"
     assert plan.expected_gmv == pytest.approx(reference.expected_gmv, rel=1e-3)
     _assert_orders_are_valid(plan, campaign)
 

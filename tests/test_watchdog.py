@@ -84,3 +84,19 @@ def test_a_daemonic_process_runs_the_call_itself_as_it_may_not_start_children():
     daemon.join(timeout=60)
     assert own == run
     assert run_with_deadline(os.getpid, deadline_s=30) != os.getpid()  # elsewhere: a child
+
+
+def test_the_deadline_leaves_room_for_the_preparation_a_big_roster_needs() -> None:
+    """20,000 videos at solver.time_limit_s = 1: scoring, the model of returns and building
+    the models took about 16 s a plan on a loaded two-core machine, which no solver limit
+    interrupts. Two plans must not be killed for that (the old deadline was 36 s)."""
+    from planner.config import Campaign
+    from planner.io.campaign_file import read_campaign
+    from planner.io.watchdog import solve_deadline
+
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "campaign_tmall.toml"
+    campaign = read_campaign(sample)
+    one_second = Campaign.model_validate({**campaign.model_dump(),
+                                          "solver": {"time_limit_s": 1.0}})
+    assert solve_deadline(one_second, plans=2, videos=20_000) >= 2 * 2 * 16 + 30
+    assert solve_deadline(one_second, plans=2) == 2 * 3 * 1.0 + 30  # small rosters as before

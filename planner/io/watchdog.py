@@ -66,9 +66,22 @@ def _one_line(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-def solve_deadline(campaign: Campaign, plans: int) -> float:
-    """Watchdog deadline: every solve phase may use the solver limit, plus a margin."""
-    return plans * 3 * campaign.solver.time_limit_s + 30.0
+# Seconds per video and plan the work no solver limit covers may take: scoring, the model
+# of returns and building the models (about 0.8 ms a video each plan at 20,000 videos on a
+# loaded two-core machine; twice that here, so that a slow day is not killed).
+SECONDS_PER_VIDEO = 0.002
+
+
+def solve_deadline(campaign: Campaign, plans: int, videos: int = 0) -> float:
+    """Watchdog deadline: far enough past what the run should take that only a hang meets it.
+
+    solver.time_limit_s is one deadline over each plan's solve
+    (planner.optimiser.strategy); a solver may still overrun it (MEASURED.md), and the
+    first feasible answer may take it past (strategy.FIRST_PLAN_SECONDS). Each plan gets
+    three times its limit, plus the uninterruptible preparation, which grows with the
+    ``videos`` planned, plus a margin.
+    """
+    return plans * (3 * campaign.solver.time_limit_s + SECONDS_PER_VIDEO * videos) + 30.0
 
 
 def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,

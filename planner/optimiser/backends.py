@@ -1,7 +1,11 @@
 """The solver back ends: HiGHS from arrays, and PuLP (CBC, and the explanation).
 
 Each solve sets the model's solution, duals and basis; a time limit never
-passes for a proof: only the solver's own optimal verdict counts.
+passes for a proof: only the solver's own optimal verdict counts, and a
+solution cut short is kept only when the solver calls it feasible (a dual
+simplex stopped early holds a point that breaks rows). The caller decides how
+long each call may take (``planner.optimiser.strategy`` hands out what is left
+of the plan's one deadline); a backend only refuses a limit of zero.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from planner.optimiser.model import _BASIC, DEFINITIONS, AllocationModel, Floats
 
 if TYPE_CHECKING:
     import pulp
+
+# The shortest limit a backend is given: both read zero as "no time at all" or refuse it.
+MIN_CALL_SECONDS = 0.01
 
 # Seconds spent inside the solver backends during the current solve(): the rest of a
 # solve is model building, which the benchmarks report separately.
@@ -48,12 +55,13 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pulp.LpSolver:
-    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit."""
+def pulp_solver(backend: str, campaign: Campaign | None, time_left: float,
+                max_nodes: int | None = None) -> pulp.LpSolver:
+    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit
+    (and, for CBC, a limit on branch-and-bound nodes)."""
     import pulp  # only the CBC fallback and the explanation need PuLP
 
-    # Each call gets at least a second: a limit so short that no plan exists helps nobody.
-    limit = max(1.0, time_left)
+    limit = max(MIN_CALL_SECONDS, time_left)
     gap = _search_gap(campaign) if campaign is not None else None
     if backend == "highs":
         _silence_highs_banner()
@@ -62,7 +70,7 @@ def pulp_solver(backend: str, campaign: Campaign | None, time_left: float) -> pu
         # PuLP 3.3 flags its bundled CBC as moving to the pulp[cbc] extra in 4.0; the
         # dependency is pinned below 4, and the bundled binary is what we measured.
         warnings.simplefilter("ignore", DeprecationWarning)
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap)
+        return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap, maxNodes=max_nodes)
 
 
 def _search_gap(campaign: Campaign) -> float:
@@ -80,14 +88,22 @@ class Infeasible(Exception):
     pass
 
 
+class OutOfTime(SolverError):
+    """The backend stopped at its time limit before it had any answer that keeps every row."""
+
+
 def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
-                time_left: float) -> tuple[bool, float | None]:
-    """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound)."""
+                time_left: float, max_nodes: int | None = None) -> tuple[bool, float | None]:
+    """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound).
+
+    ``max_nodes`` limits a branch and bound by its work, not the clock: the same model
+    stops at the same node on an idle machine and a loaded one.
+    """
     tick = time.perf_counter()
     try:
         if backend == "highs":
-            return _run_highs(model, campaign, time_left)
-        return _run_pulp(model, backend, campaign, time_left)
+            return _run_highs(model, campaign, time_left, max_nodes)
+        return _run_pulp(model, backend, campaign, time_left, max_nodes)
     finally:
         SOLVER_SECONDS.set(SOLVER_SECONDS.get() + time.perf_counter() - tick)
 
@@ -97,8 +113,8 @@ def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
 SIMPLEX_SCALE_MAX_VALUE = 4
 
 
-def _run_highs(model: AllocationModel, campaign: Campaign,
-               time_left: float) -> tuple[bool, float | None]:
+def _run_highs(model: AllocationModel, campaign: Campaign, time_left: float,
+               max_nodes: int | None = None) -> tuple[bool, float | None]:
     """Hand the arrays to HiGHS: coupling rows by column, then the discrete rows by row.
 
     HiGHS minimises the negated GMV, so its row duals are negated to read as
@@ -111,8 +127,10 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
     highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
-    highs.setOptionValue("time_limit", max(1.0, time_left))
+    highs.setOptionValue("time_limit", max(MIN_CALL_SECONDS, time_left))
     highs.setOptionValue("mip_rel_gap", _search_gap(campaign))
+    if max_nodes is not None:
+        highs.setOptionValue("mip_max_nodes", max_nodes)
     # The audience-pool rows (impressions in millions against thousand-yuan columns, long
     # dense rows) made equilibration scaling slow: at 5,000 videos the solves took 3.4 s
     # against 0.5-1.1 s with max-value scaling, neutral at 20,000; the same plans within
@@ -148,8 +166,12 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
     if status == highspy.HighsModelStatus.kInfeasible:
         raise Infeasible
     solution = highs.getSolution()
-    if not solution.value_valid:
-        raise SolverError(f"highs returned status {highs.modelStatusToString(status)}")
+    info = highs.getInfo()
+    feasible = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if not solution.value_valid or not feasible:
+        # Stopped (time limit, say) before any point that keeps every row: nothing to use.
+        failed = OutOfTime if status == highspy.HighsModelStatus.kTimeLimit else SolverError
+        raise failed(f"highs returned status {highs.modelStatusToString(status)}")
     model.x = np.array(solution.col_value, dtype=np.float64)
     if not is_mip:
         basis = highs.getBasis()
@@ -160,10 +182,10 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
                    if solution.dual_valid else None)
     # A time limit still leaves a solution: trust only HiGHS's own verdict.
     proven = status == highspy.HighsModelStatus.kOptimal
-    value = -float(highs.getInfo().objective_function_value)
+    value = -float(info.objective_function_value)
     bound = value if proven else math.nan
     if is_mip:
-        dual_bound = -float(highs.getInfo().mip_dual_bound)
+        dual_bound = -float(info.mip_dual_bound)
         if math.isfinite(dual_bound):
             bound = dual_bound
     return proven, (bound if math.isfinite(bound) else None)
@@ -250,20 +272,22 @@ def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
     return constraint
 
 
-def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
-              time_left: float) -> tuple[bool, float | None]:
+def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign, time_left: float,
+              max_nodes: int | None = None) -> tuple[bool, float | None]:
     import pulp
 
     form = to_pulp(model)
     problem = form.problem
-    problem.solve(pulp_solver(backend, campaign, time_left))
+    problem.solve(pulp_solver(backend, campaign, time_left, max_nodes))
     status = pulp.LpStatus[problem.status]
     if status == "Infeasible":
         raise Infeasible
     if status not in ("Optimal",) or problem.sol_status not in (
         pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible
     ):
-        raise SolverError(f"{backend} returned status {status}")
+        # CBC says "Not Solved" when its time limit came before any solution.
+        failed = OutOfTime if status == "Not Solved" else SolverError
+        raise failed(f"{backend} returned status {status}")
     model.x = np.array([v.varValue or 0.0 for v in form.variables], dtype=np.float64)
     pis = [c.pi for c in form.coupling]
     # PuLP reports duals of the minimised (negated) objective: flip them back.

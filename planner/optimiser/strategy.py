@@ -20,6 +20,7 @@ from planner.models import Line
 from planner.optimiser.backends import (
     SOLVER_SECONDS,
     Infeasible,
+    OutOfTime,
     finite,
     pulp_solver,
     solve_once,
@@ -45,12 +46,23 @@ from planner.response import KYUAN, ResponseModel
 
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
-FULL_PROOF_SECONDS = 2.0  # an interactive plan should not wait longer for the proof
+# The proof's work: branch-and-bound nodes per discrete round, not seconds, so that a
+# machine under load proves (or gives up on) the same plans as an idle one. On this
+# two-core machine the proofs the tests reach take 0.05-0.3 s (measured 2026-12).
+FULL_PROOF_NODES = 1000
+# Only a safety net, for a model whose root alone is slow: a proof cut by it is not
+# reproducible across machines, and the plan stays "feasible", as the status says.
+FULL_PROOF_SECONDS = 10.0
 # Purchases the relaxation leaves unbought join the discrete model when their reduced cost
 # is within this share of their ROI (the rest wait for the pricing after the solve).
 SHORTLIST_SHARE = 0.05
 # LP rounds a repair of a few under-minimum purchases may take before a full discrete round.
 REPAIR_ROUNDS = 5
+# solver.time_limit_s is one deadline over the whole solve: once the plan has a feasible
+# answer, each solver call gets only what is left and none starts after it. A call made
+# while there is no answer yet gets at least this long, past the limit if need be (a limit
+# so short that no plan exists helps nobody); the plan then says it overran, and by how much.
+FIRST_PLAN_SECONDS = 1.0
 
 
 # ---------------------------------------------------------------- backends
@@ -71,6 +83,7 @@ class SolveResult:
     solver_seconds: float = 0.0  # inside the backends; the rest is model building
     active: set[int] = field(default_factory=set)  # purchases the final model carried
     relaxation: AllocationModel | None = None  # the sifting LP's final model, with its basis
+    stopped: bool = False  # solver.time_limit_s ended the search before it proved the plan
 
 
 
@@ -159,6 +172,11 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     ``warm`` is an earlier solve of the same response (another budget, say):
     its purchases seed the active set and its relaxation's basis starts the
     simplex, which only changes how fast the optimum is found.
+
+    ``solver.time_limit_s`` is a deadline over the whole solve (see
+    FIRST_PLAN_SECONDS): when it ends the search, the best feasible answer found
+    is returned as ``feasible`` against a valid bound, with a ``time_limit``
+    note; only when there is none does the buyer get the error with the fix.
     """
     started = time.perf_counter()
     SOLVER_SECONDS.set(0.0)
@@ -175,12 +193,20 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             # A missing or crashing backend must not end the plan: try the other one, and
             # tell the buyer which one failed and why.
             failures.append(f"{name} failed ({type(exc).__name__}: {exc})")
+            if isinstance(exc, OutOfTime) and _time_left(campaign, started) <= 0:
+                break  # not broken, only slow: the other backend (CBC via PuLP) is slower
             continue
         result.solver_seconds = SOLVER_SECONDS.get()
         result.seconds = time.perf_counter() - started
         if failures:
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
+        if result.status != "optimal" and _time_left(campaign, started) <= 0:
+            # Not proven, and more time was what it lacked: say so (planner.io.plan_job
+            # turns this note into the warning with the fix).
+            result.stopped = True
+            result.notes.append(Line(code="time_limit", params={
+                "limit": f"{campaign.solver.time_limit_s:g}"}))
         return result
     limit = campaign.solver.time_limit_s
     out_of_time = time.perf_counter() - started >= limit or any(
@@ -206,15 +232,19 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
                              active=shortlist, flat=False, lp_bound=bound, lazy=in_play,
                              relaxation=relaxation)
     result.relaxation = relaxation
-    out_of_time = time.perf_counter() - started > campaign.solver.time_limit_s
+    out_of_time = _time_left(campaign, started) <= 0
     if result.status == "optimal" or out_of_time or len(response.purchases) > FULL_PROOF_PURCHASES:
         return result
     # The relaxation is loose here (typically a budget near the content-service minimum):
     # a model over every purchase is small enough to prove the plan.
-    full = _solve_discrete(response, campaign, shared, backend=backend, started=started,
-                           active=None, flat=False, lp_bound=None,
-                           limit=min(campaign.solver.time_limit_s,
-                                     time.perf_counter() - started + FULL_PROOF_SECONDS))
+    try:
+        full = _solve_discrete(response, campaign, shared, backend=backend, started=started,
+                               active=None, flat=False, lp_bound=None, have_plan=True,
+                               limit=min(campaign.solver.time_limit_s,
+                                         time.perf_counter() - started + FULL_PROOF_SECONDS),
+                               max_nodes=FULL_PROOF_NODES)
+    except SolverError:
+        return result  # the proof found nothing within its work: the plan stands, unproven
     best = full if full.objective >= result.objective else result
     # Both bounds are valid for the full model: keep the tighter one. The proof over every
     # purchase often closes the gap even when it runs out of time (its root bound is
@@ -248,7 +278,8 @@ def _sifting_relaxation(
 
     Returns the bound (None if not proven), the shortlist the discrete model
     starts from, and the purchases the relaxation leaves partly bought (their
-    minimum-order binaries start on).
+    minimum-order binaries start on). Out of time, the last round solved stands
+    (without a bound); only the first round may run past the limit.
     """
     previous = warm.relaxation if warm is not None else None
     seed = (warm.active if warm is not None else set()) | (
@@ -256,14 +287,19 @@ def _sifting_relaxation(
     active = _initial_active(response, campaign, seed)
     if not response.purchases:
         return 0.0, active, set(), None
+    solved: AllocationModel | None = None  # the last round with an answer
     while True:
         model = build_model(response, campaign, active=active, relaxed=True, shared=shared)
         if previous is not None:
             model.start_basis = _carry_basis(previous, model)
         previous = model
-        time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
         try:
-            proven, bound = solve_once(model, backend, campaign, time_left)
+            proven, bound = solve_once(model, backend, campaign,
+                                       _allowed(campaign, started, solved is not None))
+        except OutOfTime:
+            if solved is None:
+                raise
+            return None, _shortlist(solved) | active, _in_play(solved), solved
         except Infeasible:
             # Too few purchases to meet a lower bound (a seeding-share cap needs harvesting,
             # say): the restricted model proves nothing. Only every purchase can.
@@ -272,6 +308,7 @@ def _sifting_relaxation(
                 raise
             active, previous = everything, None
             continue
+        solved = model
         entering = _entering(model, active)
         if not entering:
             return (bound if proven else None), _shortlist(model), _in_play(model), model
@@ -399,16 +436,33 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
                     backend: str, started: float, active: set[int] | None, flat: bool,
                     lp_bound: float | None, limit: float | None = None,
                     lazy: set[int] | None = None,
-                    relaxation: AllocationModel | None = None) -> SolveResult:
+                    relaxation: AllocationModel | None = None,
+                    have_plan: bool = False, max_nodes: int | None = None) -> SolveResult:
     """Minimum orders and one-shot content service on the active set (lazy binaries,
-    starting with ``lazy``)."""
+    starting with ``lazy``).
+
+    The best feasible answer so far is kept (the relaxation rounded, a solver's
+    incumbent with its under-minimum purchases dropped, a repair): when the
+    deadline comes, it is the answer, not proven. ``have_plan`` says the caller
+    holds a plan already, so no call here may run past the deadline; ``max_nodes``
+    limits each branch and bound's work.
+    """
     deadline = campaign.solver.time_limit_s if limit is None else limit
     lazy = set(lazy or ())
     iterations = 0
     proven = True
     solver_bound: float | None = None
     previous: AllocationModel | None = None
+    best = _rounded(relaxation) if relaxation is not None else None
+
+    def allowed() -> float:
+        left = deadline - (time.perf_counter() - started)
+        return left if have_plan or best is not None else max(left, FIRST_PLAN_SECONDS)
+
     while True:
+        if best is not None and deadline - (time.perf_counter() - started) <= 0:
+            model, proven = best, False  # out of time: the best answer found stands
+            break
         iterations += 1
         model = build_model(response, campaign, flat=flat, lazy=lazy, active=active,
                             shared=shared)
@@ -418,41 +472,47 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             model.x = np.zeros(model.num_cols)
             return SolveResult("optimal", backend, {}, 0.0, 0.0, time.perf_counter() - started,
                                iterations, [], model)
-        time_left = deadline - (time.perf_counter() - started)
-        solver_bound = _settled_relaxation(model, relaxation, backend, campaign, time_left,
-                                           lp_bound)
-        proven = solver_bound is not None
-        if solver_bound is None:
-            time_left = deadline - (time.perf_counter() - started)
-            proven, solver_bound = solve_once(model, backend, campaign, time_left)
-        violations = _violations(model)
-        if violations and active is not None and lp_bound is not None:
-            repaired = _repair(model, violations, campaign, backend, started, relaxation)
-            if repaired is not None and _within_gap(repaired, lp_bound, campaign):
-                # Its LP already has the choices fixed: price the rest with its duals.
-                entering = _entering(repaired, (p.index for p in model.purchases))
+        try:
+            solver_bound = _settled_relaxation(model, relaxation, backend, campaign, allowed(),
+                                               lp_bound)
+            proven = solver_bound is not None
+            if solver_bound is None:
+                work = {} if max_nodes is None else {"max_nodes": max_nodes}
+                proven, solver_bound = solve_once(model, backend, campaign, allowed(), **work)
+            violations = _violations(model)
+            best = _better(best, _dropped(model, violations) if violations else model)
+            in_time = deadline - (time.perf_counter() - started) > 0
+            if violations and active is not None and lp_bound is not None and in_time:
+                repaired = _repair(model, violations, campaign, backend, started, relaxation)
+                if repaired is not None:
+                    best = _better(best, repaired)
+                if repaired is not None and _within_gap(repaired, lp_bound, campaign):
+                    # Its LP already has the choices fixed: price the rest with its duals.
+                    entering = _entering(repaired, (p.index for p in model.purchases))
+                    if not entering:
+                        model = repaired
+                        break
+                    active = active | entering
+                    continue
+            if not violations:
+                if active is None:
+                    break
+                if not in_time:
+                    assert best is not None  # this answer at least
+                    model, proven = best, False  # no time to price the purchases left out
+                    break
+                # With the discrete choices made, price every other purchase again: a small
+                # budget can make the relaxation's favourites (content service) unaffordable.
+                entering = _price_with_choices_fixed(model, campaign, backend, started,
+                                                     relaxation)
                 if not entering:
-                    model = repaired
                     break
                 active = active | entering
                 continue
-        if not violations:
-            if active is None:
-                break
-            # With the discrete choices made, price every other purchase again: a small
-            # budget can make the relaxation's favourites (content service) unaffordable.
-            entering = _price_with_choices_fixed(model, campaign, backend, started, relaxation)
-            if not entering:
-                break
-            active = active | entering
-            continue
-        if time.perf_counter() - started > deadline:
-            # Out of time with some purchases under their minimum: drop them (feasible,
-            # not proven optimal) rather than hand out an order the tool would refuse.
-            assert model.x is not None
-            model.x[model.segment_columns(_model_positions(model, violations))] = 0.0
-            model.x = model.settle_aux(model.x)
-            proven = False
+        except OutOfTime:
+            if best is None:
+                raise
+            model, proven = best, False
             break
         lazy |= violations
         previous = model
@@ -475,6 +535,8 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
         proven = False
         bound = budget_only_bound(response, campaign)
     within_gap = _within_gap(model, bound, campaign)
+    # Any answer within the gap of the sifting LP's proven bound is proven, cut short or not.
+    proven = proven or (active is not None and lp_bound is not None)
     return SolveResult(
         status="optimal" if proven and within_gap else "feasible",
         solver=backend,
@@ -487,6 +549,115 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
         model=model,
         active={p.index for p in model.purchases},
     )
+
+
+def _time_left(campaign: Campaign, started: float) -> float:
+    return campaign.solver.time_limit_s - (time.perf_counter() - started)
+
+
+def _allowed(campaign: Campaign, started: float, have_plan: bool) -> float:
+    """Seconds the next solver call may take: what is left of the deadline, and at least
+    FIRST_PLAN_SECONDS while the plan has no answer yet."""
+    left = _time_left(campaign, started)
+    return left if have_plan else max(left, FIRST_PLAN_SECONDS)
+
+
+def _better(best: AllocationModel | None,
+            candidate: AllocationModel | None) -> AllocationModel | None:
+    """The answer with more GMV of two feasible ones (either may be missing)."""
+    if candidate is None or candidate.x is None:
+        return best
+    if best is None or best.x is None:
+        return candidate
+    return candidate if float(candidate.cost @ candidate.x) > float(best.cost @ best.x) else best
+
+
+def _dropped(model: AllocationModel, violations: set[int]) -> AllocationModel | None:
+    """``model``'s answer with the purchases bought under their minimum dropped, when that
+    keeps every rule (dropping money can break a lower limit, a seeding share say)."""
+    assert model.x is not None
+    copy = replace(model, x=model.x.copy())
+    assert copy.x is not None
+    copy.x[copy.segment_columns(_model_positions(copy, violations))] = 0.0
+    copy.x = copy.settle_aux(copy.x)
+    return copy if _keeps_every_rule(copy) else None
+
+
+def _rounded(relaxation: AllocationModel) -> AllocationModel | None:
+    """The sifting LP's answer made discrete, when that keeps every rule: purchases bought
+    under their minimum, or in an exclusivity row the rounding breaks, dropped; each on/off
+    column set to whether its purchase buys. The first plan a solve has, before any MIP."""
+    if relaxation.x is None:
+        return None
+    model = replace(relaxation, x=relaxation.x.copy())
+    x = model.x
+    assert x is not None
+    owners = np.searchsorted(model.active, np.fromiter(model.on_col.keys(), dtype=np.int64,
+                                                       count=len(model.on_col)))
+    columns = np.fromiter(model.on_col.values(), dtype=np.int64, count=len(model.on_col))
+    col_owner = np.repeat(np.arange(len(model.active)), np.diff(model.col_start))
+    x[model.segment_columns(np.flatnonzero(model.under_minimum()))] = 0.0
+    x[:] = model.settle_aux(x)
+    _fit_upper_limits(model, col_owner)
+    broken = _columns_of(model, _broken_discrete_rows(model, x))
+    if len(broken):
+        # Content service on where Dou+ runs: the Dou+ (whose segments are in the row) goes.
+        x[model.segment_columns(np.unique(col_owner[broken[broken < len(col_owner)]]))] = 0.0
+        x[:] = model.settle_aux(x)
+    x[columns] = (model.spend()[owners] > _TOL).astype(np.float64)
+    return model if _keeps_every_rule(model) else None
+
+
+def _fit_upper_limits(model: AllocationModel, col_owner: Ints) -> None:
+    """Drop whole purchases, the lowest GMV per yuan first, from each coupling row that
+    dropping others pushed over its upper limit (an audience pool that loses the seeding
+    which built it, say). Dropping never adds spend, so a few passes settle; a row that
+    still does not fit (or a lower limit now missed) fails the caller's check."""
+    x = model.x
+    assert x is not None
+    upper = finite(model.coupling.rows.upper)
+    entry_col = np.repeat(np.arange(model.num_cols), np.diff(model.a_start))
+    segment = entry_col < len(col_owner)  # other columns are no purchase's to drop
+    spent = model.spend()
+    gmv = np.bincount(col_owner, weights=model.cost[: len(col_owner)] * x[: len(col_owner)],
+                      minlength=len(spent))
+    per_yuan = np.divide(gmv, spent, out=np.zeros_like(gmv), where=spent > _TOL)
+    for _ in range(REPAIR_ROUNDS):
+        activity = model.row_activity()
+        over = np.flatnonzero(activity > upper + 1e-6 * np.maximum(1.0, np.abs(upper)))
+        if not len(over):
+            return
+        for row in over.tolist():
+            mine = segment & (model.a_index == row) & (model.a_value > 0)
+            load = np.bincount(col_owner[entry_col[mine]],
+                               weights=model.a_value[mine] * x[entry_col[mine]],
+                               minlength=len(spent))
+            excess = float(model.row_activity()[row] - upper[row])  # after the rows before
+            for k in sorted(np.flatnonzero(load > 0).tolist(), key=lambda k: per_yuan[k]):
+                if excess <= 0:
+                    break
+                x[model.segment_columns(np.array([k], dtype=np.int64))] = 0.0
+                excess -= load[k]
+        # Dropped seeding shrinks the audience built: the pool rows read it next pass.
+        x[:] = model.settle_aux(x)
+
+
+def _keeps_every_rule(model: AllocationModel) -> bool:
+    """``model.x`` is a plan the tools accept: every column, coupling row and discrete row
+    within its limits (HiGHS's tolerance) and no purchase under its minimum order."""
+    x = model.x
+    assert x is not None
+    if ((x < model.col_lower - 1e-6) | (x > model.col_upper + 1e-6)).any():
+        return False
+    rows = model.coupling.rows
+    activity = model.row_activity()
+    lower, upper = finite(rows.lower), finite(rows.upper)
+    # Relative to the row's limit, loose enough for a solver's own answer after scaling.
+    slack = 1e-5 * np.maximum(1.0, np.abs(np.where(np.isfinite(lower), lower, upper)))
+    slack[~np.isfinite(slack)] = 1e-5
+    if ((activity < lower - slack) | (activity > upper + slack)).any():
+        return False
+    return not len(_broken_discrete_rows(model, x)) and not model.under_minimum().any()
 
 
 def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | None,

@@ -634,6 +634,25 @@ def build_out_sweep_csv_is_a_folder(folder: Path) -> Path:
     return path
 
 
+def build_roster_1000(folder: Path) -> Path:
+    """1,000 synthetic videos (the sample campaign's plan date): enough that no solve
+    finishes within a 0.001 s limit, small enough to plan in a few seconds."""
+    import importlib.util
+    from datetime import date
+
+    from planner.synthetic import generate_roster
+
+    script = Path(__file__).resolve().parents[3] / "sample_data" / "generate.py"
+    spec = importlib.util.spec_from_file_location("sample_data_generate", script)
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    path = folder / "videos_1000_synthetic.csv"
+    roster = generate_roster(1000, seed=15, plan_date=date(2027, 4, 20))
+    path.write_text(generate.videos_csv_text(roster), "utf-8")
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "bomb_shared_string": build_bomb_shared_string,
     "bomb_many_parts": build_bomb_many_parts,
@@ -653,6 +672,7 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "store_dev_null": build_store_dev_null,
     "store_under_a_file": build_store_under_a_file,
     "campaign_for_replan": build_campaign_for_replan,
+    "roster_1000": build_roster_1000,
 }
 
 
