@@ -18,7 +18,6 @@ import codecs
 import csv
 import difflib
 import io
-import re
 import unicodedata
 import warnings
 import zipfile
@@ -32,9 +31,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from planner.errors import InputError, Problem
+from planner.io.exports import header_key, read_normalised
 from planner.models import Video
 from planner.parsing import (
-    clean_text,
     parse_bool,
     parse_date,
     parse_int,
@@ -633,12 +632,9 @@ def _filled_width(row: Sequence[object]) -> int:
 
 
 def _header_key(text: str) -> str:
-    """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a '(元)' unit."""
-    key = clean_text(unicodedata.normalize("NFC", text)).casefold()
-    key = re.sub(r"[\s_\-]+", "", key)
-    for unit in ("(元)", "[元]", "(yuan)", "(rmb)", "(¥)"):
-        key = key.removesuffix(unit)
-    return key
+    """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a unit
+    (``消耗(元)``, ``粉丝（万）``): one rule for every reader (``planner.io.exports``)."""
+    return header_key(text)
 
 
 def _alias_map(specs: Sequence[ColumnSpec]) -> dict[str, ColumnSpec]:
@@ -864,7 +860,7 @@ def read_videos(path: Path, plan_date: date | None = None,
     nothing and is refused.
     """
     name = path.name
-    table, notes = normalise_columns(read_table(path, VIDEO_COLUMNS), VIDEO_COLUMNS, name)
+    table, notes = read_normalised(path, VIDEO_COLUMNS)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
     if not rows:
@@ -921,7 +917,7 @@ def read_actuals(path: Path) -> tuple[pd.DataFrame, list[str]]:
     negative values and a (date, video_id, tool) given twice.
     """
     name = path.name
-    table, notes = normalise_columns(read_table(path, ACTUALS_COLUMNS), ACTUALS_COLUMNS, name)
+    table, notes = read_normalised(path, ACTUALS_COLUMNS)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, ACTUALS_COLUMNS, name)
     tool_column = headers.get("tool", "tool")

@@ -1,0 +1,98 @@
+"""The one normaliser behind every reader: units in headers, placeholders, ranges, totals."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.io.exports import header_key, header_scale, is_total_row, scale_cell
+from planner.io.tables import read_actuals, read_videos
+
+ACTUALS_HEADER = "日期,视频ID,工具,消耗(元),成交额（元）,播放量（万）,点击数"
+
+
+@pytest.mark.parametrize(("header", "key", "scale"), [
+    ("消耗(元)", "消耗", None),
+    ("消耗（元）", "消耗", None),
+    ("粉丝（万）", "粉丝", 10_000.0),
+    ("点击率(%)", "点击率", 0.01),
+    ("实际消耗 (分)", "实际消耗", 0.01),
+    ("视频　ID", "视频id", None),  # an ideographic space
+    ("视频ID(抖音)", "视频id(抖音)", None),  # not a unit: the bracket stays
+], ids=["yuan", "full-width", "wan", "percent", "fen", "ideographic-space", "not-a-unit"])
+def test_a_header_is_compared_without_its_unit_and_the_unit_scales(
+    header: str, key: str, scale: float | None
+) -> None:
+    assert header_key(header) == key
+    assert header_scale(header) == scale
+
+
+@pytest.mark.parametrize(("cell", "scale", "expected", "was_range"), [
+    ("7.5w~10w", None, 87_500.0, True),
+    ("5-10万", None, 75_000.0, True),
+    ("7.5~10", 10_000.0, 87_500.0, True),
+    ("33.5", 10_000.0, 335_000.0, False),
+    (33.5, 10_000.0, 335_000.0, False),
+    ("33.5万", 10_000.0, "33.5万", False),  # carries its own unit: the parser reads it
+    ("4.13", 0.01, 0.0413, False),
+    ("123450", 0.01, 1234.5, False),
+    ("--", 10_000.0, "--", False),
+    ("-5", None, "-5", False),
+], ids=["w-range", "wan-range", "range-under-unit", "bare-under-wan", "number-under-wan",
+        "own-unit", "percent-points", "fen", "placeholder", "negative-is-no-range"])
+def test_cells_are_scaled_by_their_header_and_ranges_read_as_midpoints(
+    cell: object, scale: float | None, expected: object, was_range: bool
+) -> None:
+    value, ranged = scale_cell(cell, scale)
+    assert ranged is was_range
+    if isinstance(expected, float):
+        assert value == pytest.approx(expected)
+    else:
+        assert value == expected
+
+
+def test_a_totals_row_is_recognised_by_its_first_cells() -> None:
+    assert is_total_row(["合计", None, 1234.5])
+    assert is_total_row([None, "总计：", 3])
+    assert not is_total_row(["2027-04-21", "v1", "合计"])
+
+
+def test_actuals_with_units_placeholders_separators_and_a_totals_row(tmp_path: Path) -> None:
+    path = tmp_path / "actuals.csv"
+    path.write_bytes(codecs.BOM_UTF8 + "\n".join([
+        ACTUALS_HEADER,
+        '2027-04-21,v1,DOU+,"1,234.50",--,5.2,-',
+        "2027-04-21,v2,千川,100,300,1w~2w,12",
+        '合计,,,"1,334.50",300,,12',
+    ]).encode("utf-8"))
+    # GMV is required: the "--" cell is missing, so the file is refused for that row only.
+    with pytest.raises(Exception, match="row 2"):
+        read_actuals(path)
+    path.write_bytes(codecs.BOM_UTF8 + "\n".join([
+        ACTUALS_HEADER,
+        '2027-04-21,v1,DOU+,"1,234.50",0,5.2,-',
+        "2027-04-21,v2,千川,100,300,1w~2w,12",
+        '合计,,,"1,334.50",300,,12',
+    ]).encode("utf-8"))
+    frame, notes = read_actuals(path)
+    assert list(frame["spend"]) == [1234.5, 100.0]
+    assert list(frame["plays"]) == [52_000.0, 15_000.0]
+    assert frame["clicks"].isna().tolist() == [True, False]
+    assert any("合计" in n and "4" in n for n in notes)
+    assert any("1w~2w" in n for n in notes)
+
+
+def test_a_gbk_csv_and_an_xlsx_roster_read_the_same(tmp_path: Path) -> None:
+    rows = [["v1", "小蕊姐", "21.35", "996", "2027-04-17", "552", "38.86", "23", "1"]]
+    header = ["视频ID", "达人昵称", "粉丝数（万）", "播放中位数", "发布时间", "自然播放量",
+              "自然成交额(元)", "点赞数", "评论数"]
+    gbk = tmp_path / "roster.csv"
+    gbk.write_bytes("\n".join(",".join(r) for r in [header, *rows]).encode("gbk"))
+    xlsx = tmp_path / "roster.xlsx"
+    pd.DataFrame(rows, columns=header).to_excel(xlsx, index=False)
+    (from_csv, _), (from_xlsx, _) = read_videos(gbk), read_videos(xlsx)
+    assert from_csv == from_xlsx
+    assert from_csv[0].followers == 213_500
