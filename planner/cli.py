@@ -278,7 +278,7 @@ def score(campaign: CampaignOpt, videos: VideosOpt, lang: LangOpt = None) -> Non
 def replan(
     campaign: CampaignOpt,
     videos: VideosOpt,
-    actuals: Annotated[Path, typer.Option("--actuals", help=t("cli.help.actuals"))],
+    actuals: Annotated[list[Path], typer.Option("--actuals", help=t("cli.help.actuals"))],
     day: Annotated[
         datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.date"))
     ],

@@ -859,8 +859,11 @@ def read_videos(path: Path, plan_date: date | None = None,
     may be empty. One published after ``last_day`` (the campaign's end) can carry
     nothing and is refused.
     """
+    from planner.io.recognise import read_roster_table  # it builds on this module
+
     name = path.name
-    table, notes = read_normalised(path, VIDEO_COLUMNS)
+    # The planner's own videos file, or a 星图 / 蝉妈妈 export recognised by its headers.
+    table, notes = read_roster_table(path)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
     if not rows:
