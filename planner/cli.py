@@ -348,6 +348,30 @@ def replan(
     _guard(run, lang)
 
 
+@app.command(help=t("inspect.help"))
+def inspect(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=t("inspect.help_file"))],
+    campaign: Annotated[
+        Path | None, typer.Option("--campaign", help=t("inspect.help_campaign"))
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", min=1, help=t("inspect.help_rows"))] = 5,
+    lang: LangOpt = None,
+) -> None:
+    """Say what a file is recognised as, how its columns map, what was skipped, its first rows."""
+
+    def run() -> None:
+        from planner.io.campaign_file import read_campaign
+        from planner.io.recognise import inspect_file, inspection_lines
+
+        camp = None if campaign is None else read_campaign(campaign)
+        plan_date = None if camp is None else camp.effective_plan_date
+        found = inspect_file(file, camp, rows=rows, plan_date=plan_date)
+        for line in inspection_lines(found):
+            typer.echo(line)
+
+    _guard(run, lang)
+
+
 @app.command(help=t("cli.help.batch"))
 def batch(
     manifest: Annotated[Path, typer.Option("--manifest", help=t("cli.help.manifest"))],

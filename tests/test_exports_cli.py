@@ -183,3 +183,38 @@ def test_roster_exports_are_read_as_the_videos_file(
     result = runner.invoke(app, ["score", "--campaign", str(campaign), "--videos", str(roster)])
     assert result.exit_code == 0, result.output
     assert video in result.output
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_inspect_names_a_qianchuan_report_its_mapping_and_skipped_rows(
+        tmp_path: Path, suffix: str) -> None:
+    report = write(tmp_path / f"report{suffix}", QIANCHUAN_HEADER, QIANCHUAN_ROWS,
+                   encoding="gbk")
+    result = runner.invoke(app, ["inspect", str(report)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"{report.name}：识别为千川")
+    assert "成交额口径：整体成交" in lines
+    assert any("整体消耗(元)" in line and "spend" in line for line in lines)
+    assert any("合计" in line and "第 4 行" in line for line in lines)  # skipped, with its row
+    assert any("1234.5" in line and "qianchuan" in line for line in lines)
+
+
+def test_inspect_in_english_says_a_future_post_is_scheduled(tmp_path: Path) -> None:
+    roster = write(tmp_path / "xingtu.xlsx", XINGTU_HEADER, XINGTU_ROWS)
+    result = runner.invoke(app, ["inspect", str(roster), "--campaign",
+                                 str(SAMPLE / "campaign_tmall.toml"), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "recognised as 星图 (Xingtu) creator list (videos roster)" in result.output
+    assert "scheduled (not yet live)" in result.output
+    assert "Columns not read (listed, never guessed): 1-20s报价" in result.output
+
+
+def test_inspect_exits_2_for_a_malformed_export(tmp_path: Path) -> None:
+    rows = [list(row) for row in DOU_PLUS_ROWS]
+    rows[0][7] = "1.2.3"
+    orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, rows)
+    result = runner.invoke(app, ["inspect", str(orders), "--lang", "en"])
+    assert result.exit_code == 2
+    assert "dou_plus.csv, row 2, column '实际消耗(元)'" in result.output
+    assert "Fix:" in result.output

@@ -34,7 +34,7 @@ import pandas as pd
 
 from planner.config import Campaign, GmvFamily
 from planner.errors import InputError, Problem
-from planner.i18n import t, tool_name
+from planner.i18n import has, t, tool_name
 from planner.io.exports import header_key, read_normalised
 from planner.io.tables import (
     ACTUALS_COLUMNS,
@@ -451,11 +451,16 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
     # normalise_columns says "ignored N columns" in English; the mapping says it better.
     notes = [n for n in notes if not n.startswith(f"{name}: ignored ")]
     if unused:
-        notes.append(t("export.unused_columns", file=name, count=len(unused),
-                       headers=", ".join(unused[:10]) + (" …" if len(unused) > 10 else "")))
+        notes.append(unused_note(name, unused))
     return Mapped(recognised, table, mapping, unused, tuple(notes), tuple(specs), family,
                   tool_header=extras["tool_header"], group_headers=groups,
                   link_header=extras["link_header"])
+
+
+def unused_note(file: str, unused: Sequence[str]) -> str:
+    """The warning that lists the columns the planner does not read."""
+    return t("export.unused_columns", file=file, count=len(unused),
+             headers=", ".join(unused[:10]) + (" …" if len(unused) > 10 else ""))
 
 
 def video_id_from_link(text: str) -> str | None:
@@ -735,12 +740,52 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
 
         mapped = map_file(path, ("roster",), campaign, raw=raw)
         videos, notes = read_videos(path, plan_date=plan_date)
-        preview = pd.DataFrame([v.model_dump() for v in videos[:rows]])
+        preview = pd.DataFrame([
+            {"status": t("inspect.scheduled") if plan_date is not None
+             and v.publish_date > plan_date else t("inspect.live"),
+             **v.model_dump(exclude_defaults=True)}
+            for v in videos[:rows]])
     else:
         source = read_actual_rows(path, campaign)
         mapped = source.mapped
         notes = list(mapped.notes)
         preview = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")}
                                 for r in source.rows[:rows]])
+    # What the inspection says in its own lines is not repeated among the notes.
+    said = {t("export.recognised", file=path.name, layout=recognised.label),
+            unused_note(path.name, mapped.unused)}
+    kept = tuple(n for n in notes if n not in said and not n.startswith(f"{path.name}: ignored "))
     return Inspection(path.name, recognised.layout_id, recognised.label, recognised.kind,
-                      mapped.family, mapped.mapping, mapped.unused, tuple(notes), preview)
+                      mapped.family, mapped.mapping, mapped.unused, kept, preview)
+
+
+def column_label(column: str) -> str:
+    """A planner column as the buyer reads it: its id and its name in the catalogue."""
+    if column.startswith("group_header_"):
+        return t("inspect.col.group")
+    if column in ("tool_header", "link_header"):
+        return t(f"inspect.col.{column.removesuffix('_header')}")
+    return f"{column} ({t(f'col.{column}')})" if has(f"col.{column}") else column
+
+
+def inspection_lines(found: Inspection) -> list[str]:
+    """``planner inspect`` as lines of text, in the current language."""
+    lines = [t("inspect.recognised", file=found.file, layout=found.label,
+               kind=t(f"inspect.kind.{found.kind}"))]
+    if found.kind != "roster":
+        lines.append(t("inspect.family", family=t(f"export.family.{found.family}")))
+    lines.append(t("inspect.mapping"))
+    width = max((len(header) for header, _ in found.mapping), default=0)
+    lines += [f"  {header:<{width}}  →  {column_label(column)}"
+              for header, column in found.mapping]
+    if found.unused:
+        lines.append(t("inspect.unused", headers=", ".join(found.unused)))
+    if found.notes:
+        lines.append(t("inspect.notes"))
+        lines += [f"  - {note}" for note in found.notes]
+    if found.preview.empty:
+        lines.append(t("inspect.no_rows"))
+    else:
+        lines.append(t("inspect.preview", rows=len(found.preview)))
+        lines += ["  " + line for line in found.preview.to_string(index=False).splitlines()]
+    return lines
