@@ -627,6 +627,7 @@ class MergedActuals:
     notes: list[str]
     families: dict[str, Family]  # file -> where its GMV comes from
     unmatched_spend: list[dict[str, Any]]  # spend rows left without GMV (not ingested)
+    join_notes: list[str] = field(default_factory=list)  # what merging the files said
 
     @property
     def source(self) -> str:
@@ -681,6 +682,7 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
             owner[key] = name
     if problems:
         raise InputError(problems)
+    file_notes = len(notes)
     for name, row in gmv_rows:
         targets = [key for key in spend
                    if key[0] == row["date"] and key[1] == row["video_id"]
@@ -708,7 +710,8 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
                        spend=f"{row['spend']:,.2f}"))
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in complete]
     clean.sort(key=lambda r: (str(r["date"]), str(r["video_id"]), str(r["tool"])))
-    return MergedActuals(_actuals_frame(clean), notes, families, unmatched)
+    return MergedActuals(_actuals_frame(clean), notes, families, unmatched,
+                         join_notes=notes[file_notes:])
 
 
 # ---------------------------------------------------------------- inspecting
