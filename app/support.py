@@ -169,14 +169,15 @@ Upload = tuple[str, bytes]  # an uploaded file: its name and its bytes
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def inspect_upload(data: bytes, name: str, campaign_json: str, source: str,
-                   lang: str = "") -> Inspection:
+                   videos: tuple[Video, ...] = (), lang: str = "") -> Inspection:
     """What ``planner inspect`` says of an uploaded file (InputError naming ``name``).
 
     ``lang`` only keys the cache: the inspection is in the current language.
     """
     campaign = parse_campaign(campaign_json, source)
     with _as_file(data, name) as path:
-        return inspect_file(path, campaign, plan_date=campaign.effective_plan_date)
+        return inspect_file(path, campaign, plan_date=campaign.effective_plan_date,
+                            videos=videos)
 
 
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)

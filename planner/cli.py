@@ -354,6 +354,9 @@ def inspect(
     campaign: Annotated[
         Path | None, typer.Option("--campaign", help=t("inspect.help_campaign"))
     ] = None,
+    videos: Annotated[
+        Path | None, typer.Option("--videos", help=t("inspect.help_videos"))
+    ] = None,
     rows: Annotated[int, typer.Option("--rows", min=1, help=t("inspect.help_rows"))] = 5,
     lang: LangOpt = None,
 ) -> None:
@@ -362,10 +365,12 @@ def inspect(
     def run() -> None:
         from planner.io.campaign_file import read_campaign
         from planner.io.recognise import inspect_file, inspection_lines
+        from planner.io.tables import read_videos
 
         camp = None if campaign is None else read_campaign(campaign)
         plan_date = None if camp is None else camp.effective_plan_date
-        found = inspect_file(file, camp, rows=rows, plan_date=plan_date)
+        roster = [] if videos is None else read_videos(videos, plan_date=plan_date)[0]
+        found = inspect_file(file, camp, rows=rows, plan_date=plan_date, videos=roster)
         for line in inspection_lines(found):
             typer.echo(line)
 

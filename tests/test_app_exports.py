@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 from export_fixtures import (
+    AD_GROUPS_TOML,
+    AD_HEADER,
+    AD_ROWS,
     DOU_PLUS_HEADER,
     DOU_PLUS_ROWS,
     EXPECTED,
     QIANCHUAN_HEADER,
     QIANCHUAN_ROWS,
+    SHOP_BY_LINK_HEADER,
+    SHOP_BY_LINK_ROWS,
     SHOP_HEADER,
     SHOP_ROWS,
     write,
@@ -114,3 +119,25 @@ def test_a_malformed_export_lists_file_column_and_fix_under_the_uploader(
     assert errors and "qc.csv" in errors[0] and "整体消耗(元)" in errors[0]
     assert "Fix" in errors[0] or "fix" in errors[0].lower()
     assert at.button(key="replan_page.preview_button").disabled
+
+
+def test_an_ad_report_uses_the_uploaded_campaign_files_ad_groups(tmp_path: Path) -> None:
+    campaign = (ROOT / "sample_data" / "campaign_tmall.toml").read_text(encoding="utf-8")
+    at = AppTest.from_file(str(APP), default_timeout=90).run()
+    at.radio(key="inputs.source").set_value("upload").run()
+    at.file_uploader(key="inputs.videos_file").set_value(
+        ("videos.csv", (ROOT / "sample_data" / "videos.csv").read_bytes(), CSV)).run()
+    at.file_uploader(key="inputs.campaign_file").set_value(
+        ("campaign.toml", (campaign + AD_GROUPS_TOML).encode("utf-8"), "text/plain")).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    report = write(tmp_path / "ad_daily.xlsx", AD_HEADER, AD_ROWS)
+    shop = write(tmp_path / "shop_links.csv", SHOP_BY_LINK_HEADER, SHOP_BY_LINK_ROWS,
+                 encoding="gbk")
+    store = tmp_path / "history.sqlite"
+    at = _upload(at, [report, shop], store)
+    assert "recognised as 巨量广告 (AD) daily report" in _texts(at)
+    at.checkbox(key=DRY_RUN).uncheck().run()
+    at = click(at, RECORD)
+    assert not at.main.error
+    assert _stored(store) == sorted(EXPECTED["ad+shop_by_link"])

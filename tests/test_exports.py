@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from export_fixtures import QIANCHUAN_HEADER, QIANCHUAN_ROWS, write
 
+from planner.config import AdGroup
+from planner.errors import InputError
+from planner.io.campaign_file import read_campaign
 from planner.io.exports import header_key, header_scale, is_total_row, scale_cell
+from planner.io.recognise import read_actual_sources
 from planner.io.tables import read_actuals, read_videos
+from planner.tools import Tool
 
 ACTUALS_HEADER = "日期,视频ID,工具,消耗(元),成交额（元）,播放量（万）,点击数"
 
@@ -96,3 +102,66 @@ def test_a_gbk_csv_and_an_xlsx_roster_read_the_same(tmp_path: Path) -> None:
     (from_csv, _), (from_xlsx, _) = read_videos(gbk), read_videos(xlsx)
     assert from_csv == from_xlsx
     assert from_csv[0].followers == 213_500
+
+
+# ---------------------------------------------------------------- recognising exports
+
+def _closed_loop(**changes: object):
+
+    campaign = read_campaign(Path(__file__).resolve().parent.parent / "sample_data"
+                             / "campaign_closed_loop.toml")
+    return campaign.model_copy(update=changes)
+
+
+def test_a_qianchuan_row_that_says_suixintui_is_suixintui(tmp_path: Path) -> None:
+
+    header = (*QIANCHUAN_HEADER, "推广方式")
+    rows = [(*QIANCHUAN_ROWS[0], "随心推"), (*QIANCHUAN_ROWS[1], "全域推广")]
+    merged = read_actual_sources([write(tmp_path / "qc.csv", header, rows)], _closed_loop())
+    assert list(zip(merged.frame["video_id"], merged.frame["tool"], strict=True)) == [
+        ("v0001", "suixintui"), ("v0003", "qianchuan")]
+
+
+def test_a_qianchuan_plan_report_finds_its_video_through_ad_groups(tmp_path: Path) -> None:
+
+    header = ("计划ID", *QIANCHUAN_HEADER[:1], *QIANCHUAN_HEADER[3:])
+    rows = [("plan-7", row[0], *row[3:]) for row in QIANCHUAN_ROWS[:1]]
+    campaign = _closed_loop(ad_groups={"plan-7": AdGroup(tool=Tool.QIANCHUAN,
+                                                          video_id="v0002")})
+    merged = read_actual_sources([write(tmp_path / "plan.xlsx", header, rows)], campaign)
+    assert merged.frame[["video_id", "tool", "spend"]].values.tolist() == [
+        ["v0002", "qianchuan", 1234.5]]
+
+
+def test_the_same_spend_in_two_files_is_refused(tmp_path: Path) -> None:
+
+    one = write(tmp_path / "a.csv", QIANCHUAN_HEADER, QIANCHUAN_ROWS)
+    two = write(tmp_path / "b.xlsx", QIANCHUAN_HEADER, QIANCHUAN_ROWS)
+    with pytest.raises(InputError, match=r"a\.csv") as exc:
+        read_actual_sources([one, two], _closed_loop())
+    assert {p.file for p in exc.value.problems} == {"b.xlsx"}
+
+
+def test_gmv_that_could_belong_to_two_tools_is_not_guessed(tmp_path: Path) -> None:
+
+    spend = tmp_path / "spend.csv"
+    spend.write_text("date,video_id,tool,spend,gmv,plays\n"
+                     "2027-04-21,v1,dou_plus,100,,1000\n2027-04-21,v1,ad_feed,200,,2000\n",
+                     encoding="utf-8")
+    shop = tmp_path / "shop.csv"
+    shop.write_text("日期,视频ID,成交金额\n2027-04-21,v1,900\n", encoding="utf-8")
+    # The planner's own file needs its GMV: an empty cell there is refused as always.
+    with pytest.raises(Exception, match="gmv"):
+        read_actual_sources([spend, shop])
+    spend.write_text("订单ID,视频ID,实际消耗(元),下单时间,播放量\n"
+                     "1,v1,100,2027-04-21 10:00,1000\n", encoding="utf-8")
+    ad = tmp_path / "ad.csv"
+    ad.write_text("时间,广告组,展示数,总花费(元)\n2027-04-21,g1,2000,200\n", encoding="utf-8")
+
+    campaign = _closed_loop().model_copy(
+        update={"ad_groups": {"g1": AdGroup(tool=Tool.AD_FEED, video_id="v1")}})
+    merged = read_actual_sources([spend, ad, shop], campaign)
+    assert merged.frame.empty
+    assert any("could belong to several tools" in n or "多个工具" in n
+               for n in merged.join_notes)
+    assert len(merged.unmatched_spend) == 2

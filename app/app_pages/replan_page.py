@@ -232,7 +232,7 @@ def actuals_input(inputs: Inputs, campaign: Campaign,
     for upload in uploads:
         try:
             found = inspect_upload(upload.getvalue(), upload.name, campaign_json, source,
-                                   current_lang())
+                                   inputs.videos, current_lang())
         except PlannerError as exc:
             show_error(exc)
             readable = False

@@ -527,12 +527,17 @@ def _ad_group(campaign: Campaign | None, *cells: object) -> tuple[str, Tool] | N
 
 
 def _link_video(text: str, by_tag: Mapping[str, str]) -> tuple[str | None, Tool | None]:
-    """(video, tool) a tracking link (or its utm_content alone) stands for."""
+    """(video, tool) a tracking link (or its utm_content alone) stands for.
+
+    Without a roster to match against (``planner inspect``), the utm_content is shown
+    as it is; the re-plan, which has the roster, matches it.
+    """
     parts = urlsplit(text.strip())
     query = parse_qs(parts.query)
     content = query.get("utm_content", [text.strip()])[0]
     medium = query.get("utm_medium", [""])[0]
-    return by_tag.get(content), parse_tool(medium) if medium else None
+    video = by_tag.get(content) if by_tag else content
+    return video, parse_tool(medium) if medium else None
 
 
 def _link_tags(videos: Sequence[Video]) -> dict[str, str]:
@@ -733,7 +738,7 @@ class Inspection:
 
 
 def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
-                 plan_date: date | None = None) -> Inspection:
+                 plan_date: date | None = None, videos: Sequence[Video] = ()) -> Inspection:
     """Recognise a file and read its first rows as the planner would (InputError if it
     cannot be read)."""
     raw = read_table(path, HEADER_SPECS)
@@ -749,7 +754,7 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
              **v.model_dump(exclude_defaults=True)}
             for v in videos[:rows]])
     else:
-        source = read_actual_rows(path, campaign)
+        source = read_actual_rows(path, campaign, videos)
         mapped = source.mapped
         notes = list(mapped.notes)
         preview = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")}
