@@ -55,7 +55,7 @@ SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
     "campaign_tmall.toml": "app.sample.tmall",
     "campaign_closed_loop.toml": "app.sample.closed_loop",
 }
-VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm"]
+VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls"]
 # Above this many videos a plan takes tens of seconds (README, "Solver choice").
 SLOW_ROSTER: Final = 500
 

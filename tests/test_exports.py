@@ -165,3 +165,38 @@ def test_gmv_that_could_belong_to_two_tools_is_not_guessed(tmp_path: Path) -> No
     assert any("could belong to several tools" in n or "多个工具" in n
                for n in merged.join_notes)
     assert len(merged.unmatched_spend) == 2
+
+
+def test_a_legacy_xls_export_reads_like_its_xlsx(tmp_path: Path) -> None:
+    """LibreOffice saves the DOU+ export as Excel 97-2003; xlrd reads it back, dates too."""
+    import os
+    import shutil
+    import subprocess
+    from datetime import datetime
+
+    from export_fixtures import DOU_PLUS_HEADER, DOU_PLUS_ROWS, SHOP_HEADER, SHOP_ROWS
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("LibreOffice missing under CI: `make test` installs it")
+        pytest.skip("needs soffice (make print-tools)")
+    pytest.importorskip("xlrd")
+    rows = [list(row) for row in DOU_PLUS_ROWS]
+    rows[0][6] = datetime(2027, 4, 21, 9, 30)  # a real date cell, not text
+    source = write(tmp_path / "dou_plus.xlsx", DOU_PLUS_HEADER, rows,
+                   title="DOU+ 订单 2027-04-21")
+    subprocess.run(
+        [soffice, "--headless", "--norestore",
+         f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+         "--convert-to", "xls", "--outdir", str(tmp_path / "xls"), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    legacy = tmp_path / "xls" / "dou_plus.xls"
+    shop = write(tmp_path / "shop.csv", SHOP_HEADER, SHOP_ROWS)
+    from_xls = read_actual_sources([legacy, shop])
+    from_xlsx = read_actual_sources([source, shop])
+    assert from_xls.frame.equals(from_xlsx.frame)
+    assert from_xls.frame[["video_id", "tool", "spend", "gmv"]].values.tolist() == [
+        ["v0012", "dou_plus", 798.2, 1520.0]]
+    assert any("合计" in note for note in from_xls.notes)

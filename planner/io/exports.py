@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
@@ -209,3 +209,88 @@ def read_normalised(
     table, notes = normalise_columns(kept, specs, name)
     table, cell_notes = normalise_cells(table, specs, name)
     return table, notes + total_notes + cell_notes
+
+
+# ---------------------------------------------------------------- legacy .xls
+
+def read_xls_rows(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
+    """A legacy Excel 97-2003 (.xls) workbook, read with xlrd (the maintained .xls reader
+    pandas also uses) into the same frame ``read_table`` builds from an .xlsx.
+
+    The sheet with the most known headers is read, as in a workbook; dates become
+    datetimes, a formula's error its Excel text (#N/A), which the cell parsers name.
+    Without xlrd installed the file is refused with the fix, as before.
+    """
+    from planner.errors import InputError, Problem
+    from planner.io import tables
+
+    name = path.name
+    try:
+        import xlrd
+    except ImportError:
+        raise InputError(Problem(
+            t("export.xls_no_reader"), file=name, fix=t("export.xls_fix"))) from None
+    limit = tables.MAX_ROWS + tables._HEADER_SEARCH_ROWS
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        try:
+            def rows_of(sheet: Any, count: int) -> list[tuple[int, list[object]]]:
+                rows: list[tuple[int, list[object]]] = []
+                for index in range(min(sheet.nrows, count + 10 * tables._HEADER_SEARCH_ROWS)):
+                    values = [_xls_value(cell, book.datemode) for cell in sheet.row(index)]
+                    while values and tables._is_blank(values[-1]):
+                        values.pop()
+                    if values:
+                        rows.append((index + 1, values))
+                    if len(rows) >= count:
+                        break
+                return rows
+
+            sheets = [book.sheet_by_index(i) for i in range(book.nsheets)]
+            scored = [(tables._best_header([c for _, c in head], specs)[1], i)
+                      for i, sheet in enumerate(sheets)
+                      if (head := rows_of(sheet, tables._HEADER_SEARCH_ROWS))]
+            notes: list[str] = []
+            raw: list[tuple[int, list[object]]] = []
+            if scored:
+                best = max(score for score, _ in scored)
+                chosen = next(i for score, i in scored if score == best)
+                if sheets[chosen].nrows > limit + 1:
+                    tables._too_many_rows(name)
+                raw = rows_of(sheets[chosen], limit + 1)
+                if len(scored) > 1:
+                    others = ", ".join(repr(sheets[i].name) for _, i in scored if i != chosen)
+                    notes.append(t("export.xls_other_sheets", file=name,
+                                   sheet=sheets[chosen].name, others=others))
+        finally:
+            book.release_resources()
+    except InputError:
+        raise
+    except Exception as exc:  # xlrd raises its own, struct and compound-document errors
+        raise InputError(Problem(
+            t("export.xls_unreadable", error=f"{type(exc).__name__}: {exc}"), file=name,
+            fix=t("export.xls_fix"))) from None
+    if len(raw) > limit:
+        tables._too_many_rows(name)
+    tables._check_cell_lengths(raw, name)
+    frame = tables._build_frame(raw, name, ragged_delimiter=None, specs=specs)
+    frame.attrs["reader_notes"] = notes + tables.reader_notes(frame)
+    frame.attrs["from_excel"] = True
+    return frame
+
+
+def _xls_value(cell: Any, datemode: int) -> object:
+    import xlrd
+
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return cell.value
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#VALUE!")
+    return cell.value

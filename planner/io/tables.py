@@ -31,7 +31,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from planner.errors import InputError, Problem
-from planner.io.exports import header_key, read_normalised
+from planner.io.exports import header_key, read_normalised, read_xls_rows
 from planner.models import Video
 from planner.parsing import (
     parse_bool,
@@ -182,12 +182,7 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
     """
     name = path.name
     suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise InputError(Problem(
-            "is an old-format Excel (.xls) workbook, which the planner cannot read.",
-            file=name, fix="Open it in Excel or WPS and save it as .xlsx or as CSV (UTF-8).",
-        ))
-    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | {".xls"}:
         accepted = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
         raise InputError(Problem(
             f"has the extension '{path.suffix or '(none)'}', which the planner does not read.",
@@ -210,6 +205,8 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
         ))
     if suffix in CSV_SUFFIXES:
         return _read_csv(path, suffix, specs)
+    if suffix == ".xls":  # legacy Excel 97-2003, through xlrd (planner.io.exports)
+        return read_xls_rows(path, specs)
     return _read_excel(path, specs)
 
 
