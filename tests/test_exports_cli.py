@@ -218,3 +218,19 @@ def test_inspect_exits_2_for_a_malformed_export(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "dou_plus.csv, row 2, column '实际消耗(元)'" in result.output
     assert "Fix:" in result.output
+
+
+def test_an_unknown_video_in_an_export_names_the_exports_own_row(tmp_path: Path) -> None:
+    rows = [list(row) for row in QIANCHUAN_ROWS]
+    rows[1][1] = "v9999"
+    report = write(tmp_path / "qc.xlsx", QIANCHUAN_HEADER, rows, title="千川 素材报表")
+    orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, DOU_PLUS_ROWS)
+    shop = write(tmp_path / "shop.csv", SHOP_HEADER, SHOP_ROWS)
+    campaign = _campaign(tmp_path, "campaign_closed_loop.toml")
+    result = _replan(campaign, [orders, report, shop], tmp_path / "history.sqlite", "--lang",
+                     "en")
+    assert result.exit_code == 2
+    # Row 4 of qc.xlsx: below the title and the header; and DOU+ is no closed-loop tool.
+    assert "qc.xlsx, row 4, column 'video_id': video 'v9999' is not in the videos file" \
+        in result.output
+    assert "dou_plus.csv, row 2, column 'tool'" in result.output

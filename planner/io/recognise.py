@@ -633,6 +633,7 @@ class MergedActuals:
     families: dict[str, Family]  # file -> where its GMV comes from
     unmatched_spend: list[dict[str, Any]]  # spend rows left without GMV (not ingested)
     join_notes: list[str] = field(default_factory=list)  # what merging the files said
+    origins: list[tuple[str, int | None]] = field(default_factory=list)  # file, row per row
 
     @property
     def source(self) -> str:
@@ -713,10 +714,14 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
                                                               row["tool"])],
                        day=row["date"], video=row["video_id"], tool=tool_name(str(row["tool"])),
                        spend=f"{row['spend']:,.2f}"))
+    # The planner's own single file keeps its order (row numbers are its rows).
+    if len(read) > 1 or read[0].mapped.recognised.layout is not None:
+        complete.sort(key=lambda r: (str(r["date"]), str(r["video_id"]), str(r["tool"])))
+    origins = [(owner[(r["date"], r["video_id"], r["tool"])], (r.get("_rows") or [None])[0])
+               for r in complete]
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in complete]
-    clean.sort(key=lambda r: (str(r["date"]), str(r["video_id"]), str(r["tool"])))
     return MergedActuals(_actuals_frame(clean), notes, families, unmatched,
-                         join_notes=notes[file_notes:])
+                         join_notes=notes[file_notes:], origins=origins)
 
 
 # ---------------------------------------------------------------- inspecting

@@ -155,7 +155,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     # several files say each file and the GMV family it counts.
     source = paths[0].name if set(merged.families.values()) == {"given"} and len(
         paths) == 1 else merged.source
-    check_actuals(new_actuals, videos, campaign, plan_date, names)
+    check_actuals(new_actuals, videos, campaign, plan_date, names, origins=merged.origins)
     written: dict[str, Path] = {}
     with open_store(location, timeout=lock_timeout) as history, \
             history.transaction(campaign.name, commit=not dry_run):
