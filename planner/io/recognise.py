@@ -557,7 +557,7 @@ def read_actual_rows(path: Path, campaign: Campaign | None = None,
     name = path.name
     mapped = map_file(path, ("actuals", "gmv"), campaign)
     if mapped.recognised.layout is None:
-        frame, _ = read_actuals(path)
+        frame, _ = read_actuals(path, (mapped.table, list(mapped.notes)))
         rows = [{**{str(k): (None if isinstance(v, float) and math.isnan(v) else v)
                     for k, v in row.items()}, "_rows": [number]}
                 for number, row in enumerate(frame.to_dict("records"), start=2)]

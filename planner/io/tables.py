@@ -908,16 +908,19 @@ def read_videos(path: Path, plan_date: date | None = None,
 ACCEPTED_TOOL_NAMES: Final = tuple(sorted(set(TOOL_ALIASES) | {t.value for t in Tool}))
 
 
-def read_actuals(path: Path) -> tuple[pd.DataFrame, list[str]]:
+def read_actuals(
+    path: Path, normalised: tuple[pd.DataFrame, list[str]] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
     """Read the daily actuals file: one row per date, video and tool.
 
     Returns a frame with every ACTUALS_COLUMNS column (date objects, str ids,
     tool ids as plain str, floats with NaN for empty optional counts) and
     warnings. Raises InputError listing every problem, including unknown tools,
-    negative values and a (date, video_id, tool) given twice.
+    negative values and a (date, video_id, tool) given twice. ``normalised`` is the
+    file already read by ``read_normalised`` (the export recogniser reads it once).
     """
     name = path.name
-    table, notes = read_normalised(path, ACTUALS_COLUMNS)
+    table, notes = normalised or read_normalised(path, ACTUALS_COLUMNS)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, ACTUALS_COLUMNS, name)
     tool_column = headers.get("tool", "tool")
