@@ -27,6 +27,12 @@ from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
 from planner.io.campaign_file import read_campaign
 from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
+from planner.io.recognise import (
+    Inspection,
+    MergedActuals,
+    inspect_file,
+    read_actual_sources,
+)
 from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
@@ -49,7 +55,7 @@ SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
     "campaign_tmall.toml": "app.sample.tmall",
     "campaign_closed_loop.toml": "app.sample.closed_loop",
 }
-VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm"]
+VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls"]
 # Above this many videos a plan takes tens of seconds (README, "Solver choice").
 SLOW_ROSTER: Final = 500
 
@@ -158,6 +164,32 @@ def load_actuals(data: bytes, name: str) -> tuple[pd.DataFrame, list[str]]:
         return read_actuals(path)
 
 
+Upload = tuple[str, bytes]  # an uploaded file: its name and its bytes
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def inspect_upload(data: bytes, name: str, campaign_json: str, source: str,
+                   videos: tuple[Video, ...] = (), lang: str = "") -> Inspection:
+    """What ``planner inspect`` says of an uploaded file (InputError naming ``name``).
+
+    ``lang`` only keys the cache: the inspection is in the current language.
+    """
+    campaign = parse_campaign(campaign_json, source)
+    with _as_file(data, name) as path:
+        return inspect_file(path, campaign, plan_date=campaign.effective_plan_date,
+                            videos=videos)
+
+
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def load_actual_sources(uploads: tuple[Upload, ...], campaign_json: str, source: str,
+                        videos: tuple[Video, ...], lang: str = "") -> MergedActuals:
+    """Every uploaded actuals file merged as ``planner replan --actuals`` merges them."""
+    campaign = parse_campaign(campaign_json, source)
+    with ExitStack() as stack:
+        paths = [stack.enter_context(_as_file(data, name)) for name, data in uploads]
+        return read_actual_sources(paths, campaign, videos)
+
+
 @dataclass(frozen=True)
 class ReplanBundle:
     """A re-plan, what the store did with the actuals, its downloads and the stored actuals."""
@@ -175,8 +207,8 @@ class ReplanBundle:
 
 
 def replan_in_store(
-    inputs: Inputs, campaign: Campaign, campaign_source: str, actuals_name: str,
-    actuals_data: bytes, plan_date: date, store: StoreLocation, *, dry_run: bool,
+    inputs: Inputs, campaign: Campaign, campaign_source: str,
+    actuals: Sequence[Upload], plan_date: date, store: StoreLocation, *, dry_run: bool,
     lock_timeout: float,
 ) -> ReplanBundle:
     """``run_replan`` on the inputs as files; never cached: it writes the store.
@@ -187,16 +219,16 @@ def replan_in_store(
     """
     toml_name = campaign_source if campaign_source.endswith(".toml") else "campaign.toml"
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="planner-replan-") as tmp:
-        campaign_path, videos_path, actuals_path = (
+        campaign_path, videos_path, *actuals_paths = (
             stack.enter_context(_as_file(data, name))
             for data, name in (
                 (campaign_toml(campaign).encode("utf-8"), toml_name),
                 (inputs.videos_data, inputs.videos_name),
-                (actuals_data, actuals_name),
+                *((data, name) for name, data in actuals),
             )
         )
         out = Path(tmp)
-        outcome = run_replan(campaign_path, videos_path, actuals_path, plan_date, store,
+        outcome = run_replan(campaign_path, videos_path, actuals_paths, plan_date, store,
                              None if dry_run else out, dry_run=dry_run,
                              lock_timeout=lock_timeout)
         paths = outcome.written or write_plan(

@@ -278,7 +278,7 @@ def score(campaign: CampaignOpt, videos: VideosOpt, lang: LangOpt = None) -> Non
 def replan(
     campaign: CampaignOpt,
     videos: VideosOpt,
-    actuals: Annotated[Path, typer.Option("--actuals", help=t("cli.help.actuals"))],
+    actuals: Annotated[list[Path], typer.Option("--actuals", help=t("cli.help.actuals"))],
     day: Annotated[
         datetime, typer.Option("--date", formats=["%Y-%m-%d"], help=t("cli.help.date"))
     ],
@@ -344,6 +344,35 @@ def replan(
             ))
         for path in outcome.written.values():
             typer.echo(t("cli.wrote", path=path))
+
+    _guard(run, lang)
+
+
+@app.command(help=t("inspect.help"))
+def inspect(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help=t("inspect.help_file"))],
+    campaign: Annotated[
+        Path | None, typer.Option("--campaign", help=t("inspect.help_campaign"))
+    ] = None,
+    videos: Annotated[
+        Path | None, typer.Option("--videos", help=t("inspect.help_videos"))
+    ] = None,
+    rows: Annotated[int, typer.Option("--rows", min=1, help=t("inspect.help_rows"))] = 5,
+    lang: LangOpt = None,
+) -> None:
+    """Say what a file is recognised as, how its columns map, what was skipped, its first rows."""
+
+    def run() -> None:
+        from planner.io.campaign_file import read_campaign
+        from planner.io.recognise import inspect_file, inspection_lines
+        from planner.io.tables import read_videos
+
+        camp = None if campaign is None else read_campaign(campaign)
+        plan_date = None if camp is None else camp.effective_plan_date
+        roster = [] if videos is None else read_videos(videos, plan_date=plan_date)[0]
+        found = inspect_file(file, camp, rows=rows, plan_date=plan_date, videos=roster)
+        for line in inspection_lines(found):
+            typer.echo(line)
 
     _guard(run, lang)
 

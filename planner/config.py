@@ -466,6 +466,20 @@ class Commitment(_Strict):
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
+GmvFamily = Literal["direct", "overall", "net"]
+# 整体 (overall) by default: it is the GMV the 全域推广 back end reports first, and like the
+# natural GMV behind a video's traffic ROI it counts every sale the video led to; refunds
+# are not taken off twice when the floor already counts return_rate.
+DEFAULT_GMV_FAMILY: GmvFamily = "overall"
+
+
+class AdGroup(_Strict):
+    """What one ad group (or 千川 plan) of an exported report bought: a tool on a video."""
+
+    tool: Tool
+    video_id: str = Field(min_length=1)
+
+
 class Campaign(_Strict):
     """One campaign: dates, budget, chain, floor, sales, commitments and overrides."""
 
@@ -494,6 +508,14 @@ class Campaign(_Strict):
     )
     big_sales: tuple[BigSale, ...] = ()
     commitments: tuple[Commitment, ...] = ()
+    gmv_family: GmvFamily = Field(
+        DEFAULT_GMV_FAMILY, description="Which GMV of a 千川 report counts: direct (直接成交), "
+        "overall (整体成交, default) or net (净成交, after refunds)."
+    )
+    ad_groups: dict[str, AdGroup] = Field(
+        default_factory=dict, description="Ad group id or name (巨量广告 广告组, 千川 计划) -> "
+        "{tool, video_id}: how a report's rows become actuals."
+    )
     tools: dict[Tool, ToolConfig] = Field(default_factory=default_tools)
     tiers: TierConfig = TierConfig()
     rules: RuleConfig = RuleConfig()

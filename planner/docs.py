@@ -42,9 +42,11 @@ def config_reference_markdown() -> str:
     lines = ["| key | default | meaning |", "|---|---|---|"]
     top = Campaign.model_fields
     for name in ("budget", "daily_cap", "roi_floor", "gross_margin", "return_rate",
-                 "reference_cpm", "plan_date", "default_landing_url"):
+                 "reference_cpm", "plan_date", "default_landing_url", "gmv_family",
+                 "ad_groups"):
         field = top[name]
-        default = "required" if field.is_required() else field.default
+        default = "required" if field.is_required() else field.get_default(
+            call_default_factory=True)
         lines.append(f"| `{name}` | {_cell(default)} | {_cell(field.description or '')} |")
     for section, model in _SECTIONS:
         instance = model()

@@ -47,12 +47,20 @@ ONE_SHOT_TOOLS: frozenset[str] = frozenset({Tool.CONTENT_SERVICE.value})
 
 
 def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Campaign,
-                  plan_date: date, source: str) -> None:
-    """Actuals must name known videos and chain tools, and lie before the re-plan date."""
+                  plan_date: date, source: str,
+                  origins: Sequence[tuple[str, int | None]] | None = None) -> None:
+    """Actuals must name known videos and chain tools, and lie before the re-plan date.
+
+    ``origins`` says, row by row, the file and row each came from (several files
+    merged, or a platform export whose rows were added up); without it the rows are
+    ``source``'s, numbered from 2.
+    """
     known = {v.video_id for v in videos}
     tools = {t.value for t in CHAIN_TOOLS[campaign.chain]}
     problems: list[Problem] = []
-    for number, row in enumerate(records(actuals), start=2):
+    for position, row in enumerate(records(actuals)):
+        source, number = (origins[position] if origins is not None
+                          else (source, position + 2))
         if row["video_id"] not in known:
             problems.append(Problem(
                 f"video '{row['video_id']}' is not in the videos file.", file=source, row=number,

@@ -24,7 +24,8 @@ from support import (
     ReplanBundle,
     current_campaign,
     inputs_or_hint,
-    load_actuals,
+    inspect_upload,
+    load_actual_sources,
     md,
     replan_in_store,
     show_error,
@@ -33,8 +34,9 @@ from support import (
 
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
-from planner.i18n import has, mode_name, money, t, tool_name
+from planner.i18n import current_lang, has, mode_name, money, t, tool_name
 from planner.io.export import plan_vs_actual_frame
+from planner.io.recognise import Inspection, column_label
 from planner.kpi import KpiBy
 from planner.views import (
     Metric,
@@ -77,8 +79,7 @@ NO_ACTUALS: Final = pd.DataFrame({"date": pd.Series([], dtype=object)})
 class Request:
     """Everything one re-plan is made from; results are shown for the request that made them."""
 
-    actuals_name: str
-    actuals_data: bytes
+    actuals: tuple[tuple[str, bytes], ...]  # every uploaded file: name and bytes
     plan_date: date
     store_text: str
     dry_run: bool
@@ -86,8 +87,12 @@ class Request:
 
     def same_run(self, other: Request) -> bool:
         """Same file, date and store (dry run or not, it is the same re-plan)."""
-        return (self.actuals_name, self.actuals_data, self.plan_date, self.store_text) == (
-            other.actuals_name, other.actuals_data, other.plan_date, other.store_text)
+        return (self.actuals, self.plan_date, self.store_text) == (
+            other.actuals, other.plan_date, other.store_text)
+
+    @property
+    def actuals_name(self) -> str:
+        return ", ".join(name for name, _ in self.actuals)
 
 
 def _yen(label: str, **kwargs: Any) -> Any:
@@ -191,22 +196,62 @@ def _metrics(metrics: list[Metric]) -> None:
                       delta=metric.delta, delta_color="off", delta_arrow="off")
 
 
-def actuals_input() -> tuple[UploadedFile, pd.DataFrame] | None:
-    """The actuals uploader; a file that cannot be read lists its problems right under it."""
-    upload = st.file_uploader(t("replan.actuals_file"), type=VIDEO_TYPES, key=ACTUALS_FILE)
+def show_inspection(found: Inspection) -> None:
+    """What ``planner inspect`` says of one upload: layout, mapping, skipped rows, first rows."""
+    st.markdown(md(t("inspect.recognised", file=found.file, layout=found.label,
+                     kind=t(f"inspect.kind.{found.kind}"))))
+    if found.kind != "roster":
+        st.caption(md(t("inspect.family", family=t(f"export.family.{found.family}"))))
+    st.caption(t("inspect.mapping"))
+    st.dataframe(pd.DataFrame(
+        [{"header": header, "column": column_label(column)} for header, column in found.mapping],
+        columns=["header", "column"]), hide_index=True,
+        column_config={"header": t("inspect.app_header"), "column": t("inspect.app_column")})
+    if found.unused:
+        st.caption(md(t("inspect.unused", headers=", ".join(found.unused))))
+    for note in found.notes:
+        st.caption(md(note))
+    if found.preview.empty:
+        st.caption(t("inspect.no_rows"))
+    else:
+        st.caption(t("inspect.preview", rows=len(found.preview)))
+        st.dataframe(found.preview, hide_index=True)
+
+
+def actuals_input(inputs: Inputs, campaign: Campaign,
+                  source: str) -> tuple[list[UploadedFile], pd.DataFrame] | None:
+    """The actuals uploader (several files: exports and the planner's own); each file's
+    inspection, or its problems, right under it."""
+    uploads = st.file_uploader(t("replan.actuals_file"), type=VIDEO_TYPES, key=ACTUALS_FILE,
+                               accept_multiple_files=True)
     st.caption(t("replan.actuals_caption"))
-    if upload is None:
+    if not uploads:
+        return None
+    campaign_json = canonical_json(campaign_to_dict(campaign))
+    readable = True
+    for upload in uploads:
+        try:
+            found = inspect_upload(upload.getvalue(), upload.name, campaign_json, source,
+                                   inputs.videos, current_lang())
+        except PlannerError as exc:
+            show_error(exc)
+            readable = False
+            continue
+        with st.expander(t("inspect.app_title", file=md(upload.name), layout=md(found.label))):
+            show_inspection(found)
+    if not readable:
         return None
     try:
-        frame, warnings = load_actuals(upload.getvalue(), upload.name)
+        merged = load_actual_sources(tuple((u.name, u.getvalue()) for u in uploads),
+                                     campaign_json, source, inputs.videos, current_lang())
     except PlannerError as exc:
         show_error(exc)
         return None
-    for line in warnings:
+    for line in merged.join_notes:
         st.warning(md(line))
-    st.caption(t("replan.file_summary", name=md(upload.name),
-                 summary=md(describe_actuals(frame))))
-    return upload, frame
+    st.caption(t("replan.file_summary", name=md(", ".join(u.name for u in uploads)),
+                 summary=md(describe_actuals(merged.frame))))
+    return list(uploads), merged.frame
 
 
 def date_picker(campaign: Campaign, frame: pd.DataFrame | None, file_key: str) -> date:
@@ -224,13 +269,15 @@ def date_picker(campaign: Campaign, frame: pd.DataFrame | None, file_key: str) -
     return chosen if isinstance(chosen, date) else default_replan_date(NO_ACTUALS, campaign)
 
 
-def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
+def request_form(inputs: Inputs, campaign: Campaign,
+                 source: str) -> tuple[Request | None, bool]:
     """The inputs of a re-plan and whether the buyer asked for it."""
-    loaded = actuals_input()
-    upload, frame = loaded if loaded else (None, None)
+    loaded = actuals_input(inputs, campaign, source)
+    uploads, frame = loaded if loaded else (None, None)
     c1, c2, c3 = st.columns([1, 3, 1])
     with c1:
-        file_key = fingerprint(upload.name, upload.getvalue()) if upload else ""
+        file_key = fingerprint(*(part for u in uploads for part in (u.name, u.getvalue()))
+                               ) if uploads else ""
         plan_date = date_picker(campaign, frame, file_key)
     _kept(STORE, DEFAULT_STORE)
     store_text = c2.text_input(t("plan.store_label"), key=STORE, help=t("replan.store_help"))
@@ -254,7 +301,7 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
                    + ("" if store.path.exists() else t("replan.store_new")))
     dry_run = st.checkbox(t("replan.dry_run"), value=True, key=DRY_RUN,
                           help=t("replan.dry_run_help"))
-    ready = upload is not None and frame is not None and store is not None
+    ready = bool(uploads) and frame is not None and store is not None
     if dry_run:
         clicked = st.button(t("replan.preview_button"), icon=":material/preview:",
                             disabled=not ready, key=PREVIEW_BUTTON)
@@ -262,10 +309,10 @@ def request_form(campaign: Campaign) -> tuple[Request | None, bool]:
         st.warning(t("replan.record_warning"), icon=":material/warning:")
         clicked = st.button(t("replan.record_button"), type="primary", icon=":material/save:",
                             disabled=not ready, key=RECORD_BUTTON)
-    if upload is None or not ready:
+    if not uploads or not ready:
         return None, False
     request = Request(
-        actuals_name=upload.name, actuals_data=upload.getvalue(), plan_date=plan_date,
+        actuals=tuple((u.name, u.getvalue()) for u in uploads), plan_date=plan_date,
         store_text=store_text, dry_run=bool(dry_run), lock_timeout=float(lock or 0.0),
     )
     return request, clicked
@@ -286,7 +333,7 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
         with st.spinner(t(action, campaign=md(campaign.name), day=request.plan_date),
                         show_time=True):
             bundle = replan_in_store(
-                inputs, campaign, source, request.actuals_name, request.actuals_data,
+                inputs, campaign, source, request.actuals,
                 request.plan_date, store, dry_run=request.dry_run,
                 lock_timeout=request.lock_timeout,
             )
@@ -442,7 +489,7 @@ def render() -> None:
     st.caption(t("replan.caption", campaign=md(campaign.name), start=campaign.start,
                  end=campaign.end, count=len(inputs.videos), videos=md(inputs.videos_name),
                  source=md(source)))
-    request, clicked = request_form(campaign)
+    request, clicked = request_form(inputs, campaign, source)
     if clicked and request is not None:
         run(inputs, campaign, source, request)
     show_result(inputs, request)

@@ -28,7 +28,7 @@ from planner.io.campaign_file import campaign_warnings, read_campaign
 from planner.io.export import write_plan
 from planner.io.store import open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
-from planner.io.tables import read_actuals, read_videos
+from planner.io.tables import read_videos
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
 from planner.replan import check_actuals, replan
@@ -121,14 +121,24 @@ def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str,
     return Recorded(plan_id, location, written)
 
 
-def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_date: date,
+def _paths(actuals: Path | Sequence[Path]) -> list[Path]:
+    return [actuals] if isinstance(actuals, Path) else list(actuals)
+
+
+def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequence[Path],
+               plan_date: date,
                store: StoreLocation | Path | str, out_dir: Path | None, *,
                dry_run: bool = False, lock_timeout: float = 30.0) -> ReplanOutcome:
     """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
 
     ``store`` is a SQLite path or a database URL. ``dry_run`` computes everything
-    and then rolls the store back and writes no file.
+    and then rolls the store back and writes no file. ``actuals_path`` may be several
+    files (the planner's own, or the platforms' exports): they merge by date, video and
+    tool (``planner.io.recognise.read_actual_sources``).
     """
+    from planner.io.recognise import read_actual_sources
+
+    paths = _paths(actuals_path)
     location = store_location(store)
     campaign = read_campaign(campaign_path)
     if plan_date > campaign.end:
@@ -138,22 +148,28 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
             fix=f"Re-plan a date from {campaign.start} to {campaign.end}, or move the "
                 "campaign's end if it runs longer."))
     videos, warnings = read_videos(videos_path, plan_date=plan_date)
-    new_actuals, actual_warnings = read_actuals(actuals_path)
-    check_actuals(new_actuals, videos, campaign, plan_date, actuals_path.name)
+    merged = read_actual_sources(paths, campaign, videos)
+    new_actuals, actual_warnings = merged.frame, merged.notes
+    names = ", ".join(p.name for p in paths)
+    # The planner's own single file keeps its name as the rows' source; exports and
+    # several files say each file and the GMV family it counts.
+    source = paths[0].name if set(merged.families.values()) == {"given"} and len(
+        paths) == 1 else merged.source
+    check_actuals(new_actuals, videos, campaign, plan_date, names, origins=merged.origins)
     written: dict[str, Path] = {}
     with open_store(location, timeout=lock_timeout) as history, \
             history.transaction(campaign.name, commit=not dry_run):
-        ingested = history.ingest_actuals(campaign.name, new_actuals, actuals_path.name)
+        ingested = history.ingest_actuals(campaign.name, new_actuals, source)
         actuals = history.actuals(campaign.name)
         previous = history.previous_plan(campaign.name, plan_date)
         plan = replan(videos, campaign, actuals, plan_date, previous,
                       planned=history.planned_daily(campaign.name, plan_date),
-                      source=actuals_path.name)
+                      source=names)
         if not dry_run:
             if out_dir is not None:
                 written = write_plan(
                     plan, out_dir,
-                    inputs=(campaign_path, videos_path, actuals_path,
+                    inputs=(campaign_path, videos_path, *paths,
                             *([location.path] if location.path else [])),
                     extra_sheets=replan_frames(plan, actuals, videos),
                     campaign=campaign,
@@ -168,7 +184,8 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
                          campaign_warnings(campaign) + warnings + actual_warnings)
 
 
-def run_replan_watched(campaign_path: Path, videos_path: Path, actuals_path: Path,
+def run_replan_watched(campaign_path: Path, videos_path: Path,
+                       actuals_path: Path | Sequence[Path],
                        plan_date: date, store: StoreLocation | Path | str,
                        out_dir: Path | None, *, dry_run: bool = False,
                        lock_timeout: float = 30.0) -> ReplanOutcome:

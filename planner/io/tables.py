@@ -18,7 +18,6 @@ import codecs
 import csv
 import difflib
 import io
-import re
 import unicodedata
 import warnings
 import zipfile
@@ -32,9 +31,9 @@ import pandas as pd
 from pydantic import ValidationError
 
 from planner.errors import InputError, Problem
+from planner.io.exports import header_key, read_normalised, read_xls_rows
 from planner.models import Video
 from planner.parsing import (
-    clean_text,
     parse_bool,
     parse_date,
     parse_int,
@@ -183,12 +182,7 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
     """
     name = path.name
     suffix = path.suffix.lower()
-    if suffix == ".xls":
-        raise InputError(Problem(
-            "is an old-format Excel (.xls) workbook, which the planner cannot read.",
-            file=name, fix="Open it in Excel or WPS and save it as .xlsx or as CSV (UTF-8).",
-        ))
-    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | {".xls"}:
         accepted = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
         raise InputError(Problem(
             f"has the extension '{path.suffix or '(none)'}', which the planner does not read.",
@@ -211,6 +205,8 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
         ))
     if suffix in CSV_SUFFIXES:
         return _read_csv(path, suffix, specs)
+    if suffix == ".xls":  # legacy Excel 97-2003, through xlrd (planner.io.exports)
+        return read_xls_rows(path, specs)
     return _read_excel(path, specs)
 
 
@@ -633,12 +629,9 @@ def _filled_width(row: Sequence[object]) -> int:
 
 
 def _header_key(text: str) -> str:
-    """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a '(元)' unit."""
-    key = clean_text(unicodedata.normalize("NFC", text)).casefold()
-    key = re.sub(r"[\s_\-]+", "", key)
-    for unit in ("(元)", "[元]", "(yuan)", "(rmb)", "(¥)"):
-        key = key.removesuffix(unit)
-    return key
+    """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a unit
+    (``消耗(元)``, ``粉丝（万）``): one rule for every reader (``planner.io.exports``)."""
+    return header_key(text)
 
 
 def _alias_map(specs: Sequence[ColumnSpec]) -> dict[str, ColumnSpec]:
@@ -863,8 +856,11 @@ def read_videos(path: Path, plan_date: date | None = None,
     may be empty. One published after ``last_day`` (the campaign's end) can carry
     nothing and is refused.
     """
+    from planner.io.recognise import read_roster_table  # it builds on this module
+
     name = path.name
-    table, notes = normalise_columns(read_table(path, VIDEO_COLUMNS), VIDEO_COLUMNS, name)
+    # The planner's own videos file, or a 星图 / 蝉妈妈 export recognised by its headers.
+    table, notes = read_roster_table(path)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
     if not rows:
@@ -912,16 +908,19 @@ def read_videos(path: Path, plan_date: date | None = None,
 ACCEPTED_TOOL_NAMES: Final = tuple(sorted(set(TOOL_ALIASES) | {t.value for t in Tool}))
 
 
-def read_actuals(path: Path) -> tuple[pd.DataFrame, list[str]]:
+def read_actuals(
+    path: Path, normalised: tuple[pd.DataFrame, list[str]] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
     """Read the daily actuals file: one row per date, video and tool.
 
     Returns a frame with every ACTUALS_COLUMNS column (date objects, str ids,
     tool ids as plain str, floats with NaN for empty optional counts) and
     warnings. Raises InputError listing every problem, including unknown tools,
-    negative values and a (date, video_id, tool) given twice.
+    negative values and a (date, video_id, tool) given twice. ``normalised`` is the
+    file already read by ``read_normalised`` (the export recogniser reads it once).
     """
     name = path.name
-    table, notes = normalise_columns(read_table(path, ACTUALS_COLUMNS), ACTUALS_COLUMNS, name)
+    table, notes = normalised or read_normalised(path, ACTUALS_COLUMNS)
     headers = source_columns(table)
     rows, problems = _parse_cells(table, ACTUALS_COLUMNS, name)
     tool_column = headers.get("tool", "tool")
