@@ -53,6 +53,10 @@ _RANGE_RE: Final = re.compile(
 TOTAL_WORDS: Final = ("合计", "總計", "总计", "合計", "汇总", "匯總")
 TOTAL_WORDS_EXACT: Final = frozenset({"total", "sum", "grandtotal"})
 _TOTALS_LOOKED_AT: Final = 2  # the first cells of a row that may say "合计"
+# Cheap first looks (every cell of every file passes through here): a cell without
+# these characters is no totals word, and one without a range mark is no range.
+_TOTAL_HINT: Final = re.compile(r"[合總总汇匯]|total|sum", re.IGNORECASE)
+_RANGE_MARK: Final = re.compile(r"[~～至到]|.-")
 
 
 def _split_unit(text: str) -> tuple[str, str | None]:
@@ -83,6 +87,11 @@ def is_total_row(cells: Sequence[object]) -> bool:
     seen = 0
     for cell in cells:
         if is_missing(cell):
+            continue
+        if not _TOTAL_HINT.search(str(cell)):
+            seen += 1
+            if seen >= _TOTALS_LOOKED_AT:
+                break
             continue
         text = clean_text(str(cell)).replace(" ", "").casefold().rstrip(":：")
         if text.startswith(TOTAL_WORDS) or text in TOTAL_WORDS_EXACT:
@@ -134,7 +143,7 @@ def scale_cell(cell: object, scale: float | None) -> tuple[object, bool]:
     if is_missing(cell) or isinstance(cell, bool):
         return cell, False
     if isinstance(cell, str):
-        midpoint = _range_midpoint(clean_text(cell))
+        midpoint = _range_midpoint(clean_text(cell)) if _RANGE_MARK.search(cell) else None
         if midpoint is not None:
             own = bool(_OWN_SCALE_RE.search(cell))
             return (midpoint if own or scale is None else _scaled(midpoint, scale)), True
