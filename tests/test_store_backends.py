@@ -29,6 +29,10 @@ from planner.io.replan_job import run_replan
 from planner.io.store import open_store
 from planner.models import Plan
 
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 DAY = START + timedelta(days=1)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from planner.config import Campaign
 from planner.errors import ConfigError, Problem
+from planner.i18n import t
 from planner.io.store_location import StoreLocation
 from planner.models import Plan, Video
 
@@ -43,9 +44,8 @@ def load_inputs(campaign_path: Path, videos_path: Path,
     if plan_date is not None and plan_date != campaign.effective_plan_date:
         if plan_date > campaign.end:
             raise ConfigError(Problem(
-                f"the campaign ended on {campaign.end}, before the plan date {plan_date}.",
-                file=campaign_path.name,
-                fix="Take the campaign out of the portfolio, or extend its 'end'.",
+                t("error.job.campaign_over", end=campaign.end, plan_date=plan_date),
+                file=campaign_path.name, fix=t("error.job.campaign_over_fix"),
             ))
         campaign = Campaign.model_validate({**campaign.model_dump(), "plan_date": plan_date})
     roster, warnings = read_videos(videos_path, plan_date=campaign.effective_plan_date,
@@ -70,8 +70,6 @@ def read_slugs(path: Path | None) -> tuple[dict[str, str], list[str]]:
 
 def overrun_warnings(seconds: float, campaign: Campaign) -> list[str]:
     """A warning when a plan took longer than the campaign's solver time limit, and why."""
-    from planner.i18n import t
-
     limit = campaign.solver.time_limit_s
     if seconds <= limit:
         return []
@@ -98,7 +96,6 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     """
-    from planner.i18n import t
     from planner.io.atomic import check_outputs, ensure_not_input
     from planner.io.campaign_file import campaign_warnings
     from planner.io.export import PLAN_FILES, csv_bytes, write_plan

@@ -133,10 +133,9 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path, plan_
     campaign = read_campaign(campaign_path)
     if plan_date > campaign.end:
         raise InputError(Problem(
-            f"--date {plan_date} is after the campaign ends ({campaign.end}): there is no day "
-            "left to re-plan.", file=campaign_path.name,
-            fix=f"Re-plan a date from {campaign.start} to {campaign.end}, or move the "
-                "campaign's end if it runs longer."))
+            t("error.job.replan_after_end", plan_date=plan_date, end=campaign.end),
+            file=campaign_path.name,
+            fix=t("error.job.replan_after_end_fix", start=campaign.start, end=campaign.end)))
     videos, warnings = read_videos(videos_path, plan_date=plan_date)
     new_actuals, actual_warnings = read_actuals(actuals_path)
     check_actuals(new_actuals, videos, campaign, plan_date, actuals_path.name)
