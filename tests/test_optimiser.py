@@ -15,6 +15,10 @@ from planner.planning import assess_roster, make_plan, rounded_spend
 from planner.response import build_response_model
 from planner.tools import CHAIN_TOOLS, Tool
 
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def roster(n: int = 12) -> list:
     videos = []

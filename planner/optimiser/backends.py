@@ -20,6 +20,7 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import SolverError
+from planner.i18n import t
 from planner.optimiser.model import _BASIC, AllocationModel, Floats, Rows
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ def _run_highs(model: AllocationModel, campaign: Campaign,
         raise Infeasible
     solution = highs.getSolution()
     if not solution.value_valid:
-        raise SolverError(f"highs returned status {highs.modelStatusToString(status)}")
+        raise SolverError(t("error.solver.status", backend="highs",
+                            status=highs.modelStatusToString(status)))
     model.x = np.array(solution.col_value, dtype=np.float64)
     if not is_mip:
         basis = highs.getBasis()
@@ -260,7 +262,7 @@ def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign,
     if status not in ("Optimal",) or problem.sol_status not in (
         pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible
     ):
-        raise SolverError(f"{backend} returned status {status}")
+        raise SolverError(t("error.solver.status", backend=backend, status=status))
     model.x = np.array([v.varValue or 0.0 for v in form.variables], dtype=np.float64)
     pis = [c.pi for c in form.coupling]
     # PuLP reports duals of the minimised (negated) objective: flip them back.

@@ -16,6 +16,7 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, SolverError
+from planner.i18n import t
 from planner.models import Line
 from planner.optimiser.backends import (
     SOLVER_SECONDS,
@@ -170,7 +171,8 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
         except Exception as exc:
             # A missing or crashing backend must not end the plan: try the other one, and
             # tell the buyer which one failed and why.
-            failures.append(f"{name} failed ({type(exc).__name__}: {exc})")
+            failures.append(t("error.solver.backend_failed", name=name,
+                              detail=f"{type(exc).__name__}: {exc}"))
             continue
         result.solver_seconds = SOLVER_SECONDS.get()
         result.seconds = time.perf_counter() - started
@@ -183,12 +185,9 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
         "time limit" in f.lower() or "not solved" in f.lower() for f in failures)
     if out_of_time:
         videos = len({p.video_id for p in response.purchases})
-        raise SolverError(
-            f"No feasible plan was found within solver.time_limit_s = {limit:g} s "
-            f"({videos:,} videos to buy for; {'; '.join(failures)}). Fix: raise time_limit_s under "
-            "[solver] in the campaign file (a few seconds per thousand videos), or plan "
-            "fewer videos at once.")
-    raise SolverError(f"no solver backend could solve the plan: {'; '.join(failures)}")
+        raise SolverError(t("error.solver.out_of_time", limit=f"{limit:g}",
+                            videos=f"{videos:,}", failures="; ".join(failures)))
+    raise SolverError(t("error.solver.no_backend", failures="; ".join(failures)))
 
 
 def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, started: float,
@@ -621,10 +620,9 @@ def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> Infeas
     for name, slack in form.slacks.items():
         amount = (slack.value() or 0.0) * KYUAN
         if amount > 0.5:
-            conflicts.append(f"{describe[name]}: short by {amount:,.0f} yuan")
+            conflicts.append(t("error.infeasible.short", limit=describe[name],
+                               amount=f"{amount:,.0f}"))
     committed = fixed_total(response) * KYUAN
     if committed:
-        conflicts.append(f"fixed commitments total {committed:,.0f} yuan and cannot change")
-    return InfeasibleError(
-        f"Campaign '{campaign.name}' cannot satisfy all its rules at once.", conflicts
-    )
+        conflicts.append(t("error.infeasible.committed", amount=f"{committed:,.0f}"))
+    return InfeasibleError(t("error.infeasible", campaign=campaign.name), conflicts)
