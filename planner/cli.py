@@ -182,7 +182,8 @@ def _amount(text: str, what: str) -> float:
     try:
         value = parse_number(text)
     except ValueError as exc:
-        raise InputError(Problem(f"{what}: {exc}.", fix=fix)) from None
+        raise InputError(Problem(t("error.sentence", text=t("error.cli.option", option=what,
+                                                           message=exc)), fix=fix)) from None
     if value is None:
         raise InputError(Problem(t("cli.amount_empty", what=what, text=text), fix=fix))
     return value

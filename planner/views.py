@@ -588,9 +588,8 @@ def campaign_dict_from_form(
         min_order = values["min_order"]
         if min_order is None or not isinstance(min_order, int | float) or min_order < 0:
             problems.append(Problem(
-                "the minimum order must be a number of yuan, 0 or more.",
-                file="Tools table", row=number, column="min_order",
-                fix="Enter the smallest order the back end accepts, e.g. 100.",
+                t("error.views.min_order"), file=t("error.views.tools_table"), row=number,
+                column="min_order", fix=t("error.views.min_order_fix"),
             ))
             continue
         tools[tool] = {

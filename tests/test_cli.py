@@ -66,7 +66,7 @@ def test_bad_videos_file_exits_2_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path):
+def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path, english):
     text = (SAMPLE / "campaign_tmall.toml").read_text("utf-8").replace("budget =", "budjet =")
     campaign = tmp_path / "c.toml"
     campaign.write_text(text, encoding="utf-8")
