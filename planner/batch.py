@@ -537,9 +537,7 @@ def _not_run(task: CampaignTask, exc: BaseException, sent: float) -> CampaignRes
     """The worker could not run the task at all (it raised outside ``run_campaign``)."""
     return CampaignResult(
         task.name, "failed", 1, None, None, None, None, time.perf_counter() - sent,
-        f"WorkerError: {type(exc).__name__}: {exc}. The worker could not run the campaign: "
-        "every worker needs this planner installed (the same version) and the campaign's "
-        "files at the same paths.",
+        "WorkerError: " + t("error.batch.worker", detail=f"{type(exc).__name__}: {exc}"),
     )
 
 

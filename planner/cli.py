@@ -114,8 +114,7 @@ def _store(text: str) -> StoreLocation:
 
     location = store_location(text)
     if location.has_password:
-        _warn([f"the password in {location} shows in the process list and the shell "
-               "history; put it in PGPASSWORD or ~/.pgpass instead."])
+        _warn([t("warn.store_password", store=location)])
     return location
 
 
