@@ -31,6 +31,7 @@ from typing import Any, Final, Literal, NoReturn
 import pandas as pd
 from pydantic import ValidationError
 
+from planner.config import _value_message
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.models import Video
@@ -191,7 +192,7 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
             t("error.table.xls"), file=name, fix=t("error.table.xls_fix"),
         ))
     if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
-        accepted = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
+        accepted = t("list.sep").join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
         raise InputError(Problem(
             t("error.table.extension", suffix=path.suffix or t("error.table.no_suffix")),
             file=name, fix=t("error.table.extension_fix", accepted=accepted),
@@ -826,8 +827,8 @@ def _model_problems(
             # A validator's own ValueError is already in the buyer's language;
             # pydantic's words for other failures are not, so they are named.
             cause = (item.get("ctx") or {}).get("error")
-            detail = str(cause) if isinstance(cause, ValueError) else str(item["msg"])
-            message = t("error.sentence", text=detail.removeprefix("Value error, "))
+            detail = str(cause) if isinstance(cause, ValueError) else _value_message(item)[0]
+            message = t("error.sentence", text=detail)
             fix = t("error.fix.correct_cell")
             if field == "landing_url":
                 fix = t("error.fix.landing_url")
