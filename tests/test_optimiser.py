@@ -15,10 +15,6 @@ from planner.planning import assess_roster, make_plan, rounded_spend
 from planner.response import build_response_model
 from planner.tools import CHAIN_TOOLS, Tool
 
-# These tests check the English wording of messages (PLANNER_LANG=en);
-# tests/test_error_language.py checks they come out in Chinese by default.
-pytestmark = pytest.mark.usefixtures("english")
-
 
 def roster(n: int = 12) -> list:
     videos = []
@@ -145,7 +141,7 @@ def test_commitments_are_kept_exactly():
     assert fixed[0].reasons[0].code == "commitment_fixed"
 
 
-def test_commitments_above_budget_are_infeasible_and_named():
+def test_commitments_above_budget_are_infeasible_and_named(english):
     commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
                   "end": date(2027, 4, 30), "budget": 150_000}
     campaign = make_campaign(budget=100_000, commitments=[commitment])
@@ -155,7 +151,7 @@ def test_commitments_above_budget_are_infeasible_and_named():
     assert any("budget" in c and "50,000" in c for c in info.value.conflicts)
 
 
-def test_daily_cap_below_a_commitment_is_infeasible():
+def test_daily_cap_below_a_commitment_is_infeasible(english):
     commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
                   "end": date(2027, 4, 22), "budget": 20_000}
     campaign = make_campaign(budget=100_000, daily_cap=10_000, commitments=[commitment])
@@ -212,7 +208,7 @@ def test_constraints_are_named_after_their_rules():
     assert "budget" in model.rows.names
 
 
-def test_unreachable_balance_bound_is_infeasible_and_named():
+def test_unreachable_balance_bound_is_infeasible_and_named(english):
     videos = [v.model_copy(update={"kol_fee": None}) for v in roster()]
     harvest = {"video_id": "v4", "tool": "ad_feed", "start": date(2027, 4, 22),
                "end": date(2027, 4, 23), "budget": 80_000}
