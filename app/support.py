@@ -297,7 +297,7 @@ def problem_markdown(problem: Problem) -> str:
         parts.append(t("error.row", row=problem.row))
     if problem.column:
         parts.append(t("error.column", column=md(problem.column)))
-    where = t("list.sep").join(parts)
+    where = t("error.where_sep").join(parts)  # as planner.errors.Problem says it
     text = t("error.where", where=where, message=md(problem.message)) if where else md(
         problem.message)
     if problem.fix:

@@ -131,31 +131,28 @@ def read_manifest(path: Path, day: date, out: Path, *,
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise InputError(Problem("manifest not found.", file=str(path),
-                                 fix="Check the path given to --manifest.")) from None
+        raise InputError(Problem(t("error.batch.not_found"), file=str(path),
+                                 fix=t("error.batch.check_path"))) from None
     except OSError as exc:
-        raise InputError(Problem(f"cannot be read ({exc.strerror}).", file=str(path),
-                                 fix="Check the path given to --manifest.")) from None
+        raise InputError(Problem(t("error.campaign.unreadable", detail=exc.strerror),
+                                 file=str(path), fix=t("error.batch.check_path"))) from None
     except UnicodeDecodeError:
-        raise InputError(Problem("is not UTF-8 text (TOML files must be UTF-8).", file=name,
-                                 fix="Save it again with the encoding set to UTF-8.")) from None
+        raise InputError(Problem(t("error.campaign.not_utf8"), file=name,
+                                 fix=t("error.campaign.not_utf8_fix"))) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(Problem(f"is not valid TOML: {exc}.", file=name,
-                                 fix="Correct the line named; each campaign starts with a "
-                                 "[[campaigns]] line.")) from None
+        raise InputError(Problem(t("error.batch.toml", detail=exc), file=name,
+                                 fix=t("error.batch.toml_fix"))) from None
     problems = [
-        Problem(f"unknown key '{key}'.", file=name, column=key,
-                fix="The manifest holds only [[campaigns]] entries.")
+        Problem(t("error.batch.unknown_top_key", key=key), file=name, column=key,
+                fix=t("error.batch.unknown_top_key_fix"))
         for key in raw if key != "campaigns"
     ]
     entries = raw.get("campaigns")
     if not isinstance(entries, list) or not entries:
         problems.append(Problem(
-            "lists no campaigns.", file=name,
-            fix="Add one [[campaigns]] entry per campaign with name, campaign, videos and "
-            "store (and actuals, optional).",
+            t("error.batch.no_campaigns"), file=name, fix=t("error.batch.no_campaigns_fix"),
         ))
         raise InputError(problems)
     base = path.resolve().parent
@@ -167,8 +164,8 @@ def read_manifest(path: Path, day: date, out: Path, *,
             continue
         if task.name.casefold() in seen:  # one output folder each, also on Windows and macOS
             problems.append(Problem(
-                f"[[campaigns]] #{number}: the name '{task.name}' is used twice.", file=name,
-                column="name", fix="Give every campaign its own name: it is its output folder.",
+                t("error.batch.name_twice", number=number, name=task.name), file=name,
+                column="name", fix=t("error.batch.name_twice_fix"),
             ))
         seen.add(task.name.casefold())
         tasks.append(task)
@@ -179,39 +176,39 @@ def read_manifest(path: Path, day: date, out: Path, *,
 
 def _task(entry: object, number: int, file: str, base: Path, day: date, out: Path,
           lock_timeout: float, problems: list[Problem]) -> CampaignTask | None:
-    where = f"[[campaigns]] #{number}"
+    where = t("error.batch.entry", number=number)
     if not isinstance(entry, dict):
-        problems.append(Problem(f"{where} is not a table.", file=file,
-                                fix="Write each campaign as a [[campaigns]] entry."))
+        problems.append(Problem(t("error.batch.not_table", where=where), file=file,
+                                fix=t("error.batch.not_table_fix")))
         return None
     if isinstance(entry.get("name"), str) and entry["name"].strip():
-        where += f" ('{entry['name']}')"
+        where += t("error.batch.entry_name", name=entry["name"])
     found = len(problems)
     for key in entry:
         if key not in FIELDS:
             close = difflib.get_close_matches(str(key), FIELDS, n=1)
-            hint = f"Did you mean '{close[0]}'?" if close else f"Use {', '.join(FIELDS)}."
-            problems.append(Problem(f"{where}: unknown key '{key}'.", file=file, column=str(key),
-                                    fix=hint))
+            hint = (t("error.config.did_you_mean", name=close[0]).strip() if close
+                    else t("error.batch.use_fields", fields=t("list.sep").join(FIELDS)))
+            problems.append(Problem(t("error.batch.unknown_key", where=where, key=key),
+                                    file=file, column=str(key), fix=hint))
     for key in FIELDS:
         value = entry.get(key)
         if value is None and key not in REQUIRED:
             continue
         if value is None:
-            problems.append(Problem(f"{where}: '{key}' is missing.", file=file, column=key,
-                                    fix=_FIELD_FIX[key]))
+            problems.append(Problem(t("error.batch.missing", where=where, key=key), file=file,
+                                    column=key, fix=t(_FIELD_FIX[key])))
         elif not isinstance(value, str) or not value.strip():
-            problems.append(Problem(f"{where}: '{key}' must be a non-empty text.", file=file,
-                                    column=key, fix=_FIELD_FIX[key]))
+            problems.append(Problem(t("error.batch.not_text", where=where, key=key), file=file,
+                                    column=key, fix=t(_FIELD_FIX[key])))
     if len(problems) > found:
         return None
     name = str(entry["name"]).strip()
     if (_BAD_NAME_RE.search(name) or name.startswith(".") or name != name.rstrip(" .")
             or name.casefold() in _SUMMARY_FILES):
         problems.append(Problem(
-            f"{where}: the name '{name}' cannot be a folder name.", file=file, column="name",
-            fix="Use letters, digits, Chinese characters, '-', '_' or spaces; no / \\ : * ? "
-            "\" < > |, no leading dot, and not portfolio.json or portfolio.xlsx.",
+            t("error.batch.bad_name", where=where, name=name), file=file, column="name",
+            fix=t("error.batch.bad_name_fix"),
         ))
         return None
     actuals = entry.get("actuals")
@@ -219,10 +216,8 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
         unknown = [p for p in _PLACEHOLDER_RE.findall(actuals) if p not in PLACEHOLDERS]
         if unknown or "{" in _PLACEHOLDER_RE.sub("", actuals):
             problems.append(Problem(
-                f"{where}: 'actuals' holds an unknown placeholder in '{actuals}'.", file=file,
-                column="actuals",
-                fix="Use {date} for the batch's date or {yesterday} for the day before, "
-                "e.g. exports/actuals_{yesterday}.xlsx.",
+                t("error.batch.placeholder", where=where, actuals=actuals), file=file,
+                column="actuals", fix=t("error.batch.placeholder_fix"),
             ))
             return None
         actuals = (actuals.replace("{date}", day.isoformat())
@@ -241,12 +236,13 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
     )
 
 
+# Catalogue keys of each field's fix.
 _FIELD_FIX: Final = {
-    "name": "Give the campaign a unique name; it is also its output folder.",
-    "campaign": "Give the path of its campaign TOML, relative to the manifest.",
-    "videos": "Give the path of its videos file (CSV or XLSX), relative to the manifest.",
-    "store": "Give the path of its history store (SQLite file), relative to the manifest.",
-    "actuals": "Give the path of its actuals file, or a pattern with {date} or {yesterday}.",
+    "name": "error.batch.fix.name",
+    "campaign": "error.batch.fix.campaign",
+    "videos": "error.batch.fix.videos",
+    "store": "error.batch.fix.store",
+    "actuals": "error.batch.fix.actuals",
 }
 
 
@@ -317,20 +313,16 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
         return
     if task.actuals is None:
         problem = Problem(
-            f"the manifest gives no actuals for '{task.name}', but its store holds the plan "
-            f"of {previous.plan_date} for campaign '{campaign.name}'.",
+            t("error.batch.no_actuals_given", name=task.name, day=previous.plan_date,
+              campaign=campaign.name),
             file=str(location),  # a URL's password masked
-            fix="Add actuals = \"<its daily export, e.g. exports/actuals_{yesterday}.xlsx>\" "
-            "to its [[campaigns]] entry.",
+            fix=t("error.batch.no_actuals_given_fix"),
         )
     else:
         problem = Problem(
-            f"no actuals file for {task.day}, but the store {location} holds the plan of "
-            f"{previous.plan_date} for campaign '{campaign.name}', so it must re-plan from "
-            "its actuals.",
-            file=str(task.actuals),
-            fix="Export the day's actuals to this path (a file with only the header row for "
-            "a day without spend) and run the batch again.",
+            t("error.batch.no_actuals_file", day=task.day, store=location,
+              planned=previous.plan_date, campaign=campaign.name),
+            file=str(task.actuals), fix=t("error.batch.no_actuals_file_fix"),
         )
     raise InputError(problem)
 
@@ -350,9 +342,7 @@ def _failed(task: CampaignTask, exit_code: int, message: str, started: float) ->
 # ------------------------------------------------------------------ back-ends
 
 
-_AFTER_A_LOSS: Final = ("Its store is as it was (an unfinished run's transaction rolls "
-                        "back) and its files are whole, the old ones or new ones, never "
-                        "half-written.")
+_AFTER_A_LOSS: Final = "error.batch.after_loss"  # catalogue key
 
 
 class _Backend(Protocol):
@@ -396,8 +386,7 @@ class LocalPool:
         return isinstance(exc, BrokenProcessPool)
 
     def lost_message(self, exc: BaseException, losses: int) -> str:
-        return (f"lost: the worker process running it died {losses} time(s) (killed, or out "
-                f"of memory). {_AFTER_A_LOSS} Run the batch for this date again to plan it.")
+        return t("error.batch.lost_process", losses=losses, after=t(_AFTER_A_LOSS))
 
 
 class DaskCluster:
@@ -423,9 +412,7 @@ class DaskCluster:
         return isinstance(exc, KilledWorker)
 
     def lost_message(self, exc: BaseException, losses: int) -> str:
-        return (f"lost: every Dask worker that ran it died, and the scheduler gave up "
-                f"({type(exc).__name__}). {_AFTER_A_LOSS} Look at the workers' logs (memory?), "
-                "then run the batch for this date again.")
+        return t("error.batch.lost_dask", kind=type(exc).__name__, after=t(_AFTER_A_LOSS))
 
 
 def pool_size(workers: int | None, tasks: int) -> int:
@@ -444,21 +431,20 @@ def dask_cluster(address: str) -> Iterator[DaskCluster]:
     """Connect to the Dask scheduler at ``address``; InputError when none answers."""
     from distributed import Client
 
-    fix = ("Start one with `dask scheduler` and its workers with `dask worker ADDRESS`, check "
-           "the address, or leave out --scheduler to run on this machine.")
+    fix = t("error.batch.dask_fix")
     try:
         client = Client(address, timeout=f"{SCHEDULER_TIMEOUT_S:g}s",  # type: ignore[no-untyped-call]
                         set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise InputError(Problem(f"no Dask scheduler answered at {address} ({exc}).",
+        raise InputError(Problem(t("error.batch.no_scheduler", address=address, detail=exc),
                                  fix=fix)) from None
     try:
         try:
             client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
         except TimeoutError:
             raise InputError(Problem(
-                f"the Dask scheduler at {address} has no workers (waited "
-                f"{WORKERS_TIMEOUT_S:g} s).", fix=fix)) from None
+                t("error.batch.no_workers", address=address,
+                  seconds=f"{WORKERS_TIMEOUT_S:g}"), fix=fix)) from None
         yield DaskCluster(client)
     finally:
         client.close()  # type: ignore[no-untyped-call]
@@ -551,9 +537,7 @@ def _not_run(task: CampaignTask, exc: BaseException, sent: float) -> CampaignRes
     """The worker could not run the task at all (it raised outside ``run_campaign``)."""
     return CampaignResult(
         task.name, "failed", 1, None, None, None, None, time.perf_counter() - sent,
-        f"WorkerError: {type(exc).__name__}: {exc}. The worker could not run the campaign: "
-        "every worker needs this planner installed (the same version) and the campaign's "
-        "files at the same paths.",
+        "WorkerError: " + t("error.batch.worker", detail=f"{type(exc).__name__}: {exc}"),
     )
 
 
@@ -605,8 +589,9 @@ def check_portfolio(portfolio: Portfolio, summary: Path) -> None:
     failures = portfolio.failures
     if not failures:
         return
-    lines = [f"{f.name}: exit {f.exit_code}, {f.message.splitlines()[0]}" for f in failures]
+    lines = [t("error.batch.failure_line", name=f.name, code=f.exit_code,
+                message=f.message.splitlines()[0]) for f in failures]
     raise PortfolioError(
-        f"{len(failures)} of {len(portfolio.campaigns)} campaign(s) failed; the others are "
-        f"planned and written. Every campaign's status is in {summary}.", lines,
+        t("error.batch.failed", failed=len(failures), count=len(portfolio.campaigns),
+          summary=summary), lines,
     )

@@ -114,8 +114,7 @@ def _store(text: str) -> StoreLocation:
 
     location = store_location(text)
     if location.has_password:
-        _warn([f"the password in {location} shows in the process list and the shell "
-               "history; put it in PGPASSWORD or ~/.pgpass instead."])
+        _warn([t("warn.store_password", store=location)])
     return location
 
 
@@ -182,7 +181,8 @@ def _amount(text: str, what: str) -> float:
     try:
         value = parse_number(text)
     except ValueError as exc:
-        raise InputError(Problem(f"{what}: {exc}.", fix=fix)) from None
+        raise InputError(Problem(t("error.sentence", text=t("error.cli.option", option=what,
+                                                           message=exc)), fix=fix)) from None
     if value is None:
         raise InputError(Problem(t("cli.amount_empty", what=what, text=text), fix=fix))
     return value

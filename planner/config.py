@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from planner.errors import ConfigError, Problem
-from planner.i18n import line_text
+from planner.i18n import line_text, t
 from planner.tools import CHAIN_TOOLS, Chain, Tool
 
 
@@ -39,7 +39,7 @@ class _Strict(BaseModel):
         if isinstance(value, bool) and info.field_name is not None:
             field = cls.model_fields.get(info.field_name)
             if field is not None and _is_number(field.annotation):
-                raise ValueError(f"{str(value).lower()} is yes/no, not a number")
+                raise ValueError(t("error.config.bool_not_number", value=str(value).lower()))
         return value
 
 
@@ -165,7 +165,7 @@ class TierConfig(_Strict):
     def _priors_positive(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if v < 0}
         if bad:
-            raise ValueError(f"prior traffic ROIs cannot be negative, got {bad}")
+            raise ValueError(t("error.config.prior_roi_negative", bad=bad))
         return value
 
     @field_validator("freshness_half_life_days")
@@ -173,13 +173,13 @@ class TierConfig(_Strict):
     def _positive_half_lives(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if v <= 0}
         if bad:
-            raise ValueError(f"half-lives must be above 0 days, got {bad}")
+            raise ValueError(t("error.config.half_life", bad=bad))
         return value
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.koc_max < self.tail_max < self.mid_max < self.head_max:
-            raise ValueError("tier thresholds must rise: koc_max < tail_max < mid_max < head_max")
+            raise ValueError(t("error.config.tiers_rise"))
         return self
 
 
@@ -242,7 +242,7 @@ class RuleConfig(_Strict):
     def _caps_not_negative(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if v < 0}
         if bad:
-            raise ValueError(f"weekly caps cannot be negative, got {bad}")
+            raise ValueError(t("error.config.weekly_caps", bad=bad))
         return value
 
 
@@ -262,11 +262,11 @@ class ResponseConfig(_Strict):
     @model_validator(mode="after")
     def _segments(self) -> Self:
         if len(self.segment_widths) != len(self.segment_roi) or not self.segment_widths:
-            raise ValueError("segment_widths and segment_roi need the same, non-zero length")
+            raise ValueError(t("error.config.segments_length"))
         if abs(sum(self.segment_widths) - 1.0) > 1e-6:
-            raise ValueError("segment_widths must add up to 1")
+            raise ValueError(t("error.config.segments_sum"))
         if any(b > a for a, b in zip(self.segment_roi, self.segment_roi[1:], strict=False)):
-            raise ValueError("segment_roi must not rise (returns diminish)")
+            raise ValueError(t("error.config.segments_rise"))
         return self
 
 
@@ -301,7 +301,7 @@ class SaleConfig(_Strict):
     def _intensity_range(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
         if bad:
-            raise ValueError(f"phase intensities must lie between 0 and 1, got {bad}")
+            raise ValueError(t("error.config.intensity", bad=bad))
         return value
 
 
@@ -343,7 +343,7 @@ class BalanceConfig(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.min_seeding_share > self.max_seeding_share:
-            raise ValueError("min_seeding_share must not exceed max_seeding_share")
+            raise ValueError(t("error.config.seeding_share"))
         return self
 
 
@@ -413,19 +413,21 @@ class BigSale(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end < self.start:
-            raise ValueError(f"big sale '{self.name}': end {self.end} is before start {self.start}")
+            raise ValueError(t("error.config.sale_end", sale=self.name, end=self.end,
+                               start=self.start))
         seen: set[date] = set()
         for phase in self.phases:
             if phase.end < phase.start:
-                raise ValueError(f"big sale '{self.name}': phase {phase.kind} ends before it "
-                                 "starts")
+                raise ValueError(t("error.config.phase_end", sale=self.name, phase=phase.kind))
             if phase.start < self.start or phase.end > self.end:
-                raise ValueError(
-                    f"big sale '{self.name}': phase {phase.kind} ({phase.start}..{phase.end}) "
-                    f"lies outside the sale ({self.start}..{self.end})")
+                raise ValueError(t(
+                    "error.config.phase_outside", sale=self.name, phase=phase.kind,
+                    phase_start=phase.start, phase_end=phase.end, start=self.start,
+                    end=self.end))
             days = set(_date_range(phase.start, phase.end))
             if days & seen:
-                raise ValueError(f"big sale '{self.name}': phases overlap ({phase.kind})")
+                raise ValueError(t("error.config.phases_overlap", sale=self.name,
+                                   phase=phase.kind))
             seen |= days
         return self
 
@@ -459,7 +461,8 @@ class Commitment(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end < self.start:
-            raise ValueError(f"commitment {self.video_id}/{self.tool}: end is before start")
+            raise ValueError(t("error.config.commitment_end", video=self.video_id,
+                               tool=self.tool))
         return self
 
     def days(self) -> list[date]:
@@ -536,24 +539,23 @@ class Campaign(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise ValueError(t("error.config.end_before_start", end=self.end, start=self.start))
         if self.plan_date is not None and self.plan_date > self.end:
-            raise ValueError(f"plan_date {self.plan_date} is after the campaign end {self.end}")
+            raise ValueError(t("error.config.plan_date_after", plan_date=self.plan_date,
+                               end=self.end))
         if self.roi_floor is None and (self.gross_margin is None) != (self.return_rate is None):
-            raise ValueError("give gross_margin and return_rate together (or roi_floor)")
+            raise ValueError(t("error.config.margin_pair"))
         for sale in self.big_sales:
             if sale.end < self.start or sale.start > self.end:
-                raise ValueError(
-                    f"big sale '{sale.name}' ({sale.start}..{sale.end}) lies outside the "
-                    f"campaign ({self.start}..{self.end})"
-                )
+                raise ValueError(t("error.config.sale_outside", sale=sale.name,
+                                   sale_start=sale.start, sale_end=sale.end,
+                                   start=self.start, end=self.end))
         allowed = set(CHAIN_TOOLS[self.chain])
         for c in self.commitments:
             if c.tool not in allowed:
-                raise ValueError(
-                    f"commitment on {c.video_id} uses tool '{c.tool}', which the "
-                    f"'{self.chain}' chain does not have (it has {', '.join(sorted(allowed))})"
-                )
+                raise ValueError(t("error.config.commitment_tool", video=c.video_id,
+                                   tool=c.tool, chain=self.chain,
+                                   tools=t("list.sep").join(sorted(allowed))))
         return self
 
     @property
@@ -662,21 +664,45 @@ def validation_problems(
     problems: list[Problem] = []
     for item in error.errors():
         loc = tuple(item["loc"])
-        path = ".".join(str(p) for p in loc) or "(top level)"
+        path = ".".join(str(p) for p in loc) or t("error.config.top_level")
         if item["type"] == "extra_forbidden":
             key = str(loc[-1])
             close = difflib.get_close_matches(key, _known_keys(model, loc), n=1)
-            hint = f"Did you mean '{close[0]}'?" if close else "Remove it or check the spelling."
-            problems.append(Problem(f"Unknown config key '{path}'.", file=source, fix=hint))
+            hint = (t("error.config.did_you_mean", name=close[0]).strip() if close
+                    else t("error.config.remove_key"))
+            problems.append(Problem(t("error.config.unknown_key", key=path), file=source,
+                                    fix=hint))
         else:
             msg, fix = _value_message(item)
-            text = f"{msg}." if not loc else f"'{path}': {msg}."
+            text = t("error.sentence", text=msg if not loc else t("error.config.at_key",
+                                                                    key=path, message=msg))
             problems.append(Problem(text, file=source, fix=fix))
     return problems
 
 
-_BOUNDS = {"greater_than": "greater than", "greater_than_equal": "at least",
-           "less_than": "less than", "less_than_equal": "at most"}
+# Catalogue keys of the rule each bound states ("at least 0").
+_BOUNDS = {"greater_than": "error.config.rule.greater_than",
+           "greater_than_equal": "error.config.rule.greater_than_equal",
+           "less_than": "error.config.rule.less_than",
+           "less_than_equal": "error.config.rule.less_than_equal"}
+
+# pydantic's own messages are English; the kinds a hand-edited file meets are said here.
+_KINDS = {"float_parsing": "error.config.kind.number", "float_type": "error.config.kind.number",
+          "int_parsing": "error.config.kind.whole", "int_type": "error.config.kind.whole",
+          "int_from_float": "error.config.kind.whole", "bool_parsing": "error.config.kind.bool",
+          "bool_type": "error.config.kind.bool", "string_type": "error.config.kind.text",
+          "date_type": "error.config.kind.date", "date_parsing": "error.config.kind.date",
+          "date_from_datetime_parsing": "error.config.kind.date",
+          "dict_type": "error.config.kind.table", "model_type": "error.config.kind.table",
+          "list_type": "error.config.kind.list", "tuple_type": "error.config.kind.list"}
+
+
+def _either(options: list[str]) -> str:
+    """'a', 'b' or 'c' (in the current language)."""
+    quoted = [f"'{o}'" for o in options]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return t("list.sep").join(quoted[:-1]) + t("error.or") + quoted[-1]
 
 
 def _value_message(item: Any) -> tuple[str, str]:
@@ -684,28 +710,33 @@ def _value_message(item: Any) -> tuple[str, str]:
     kind, ctx, given = item["type"], item.get("ctx") or {}, item.get("input")
     msg = str(item["msg"]).removeprefix("Value error, ")
     if kind == "missing":
-        return f"{msg} (this key has no default)", "Add this key with its value."
-    if msg.endswith("is yes/no, not a number"):
-        return msg, ('Write the number itself (3_000_000, 1.2 or "300万"); true and false are '
-                     "not numbers.")
+        return t("error.config.missing"), t("error.config.missing_fix")
+    if kind == "value_error" and isinstance(given, bool):
+        # _no_yes_no_for_numbers: ``budget = true``.
+        return msg, t("error.config.bool_fix")
     if kind in _BOUNDS:
         (limit,) = (v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
-        rule = f"{_BOUNDS[kind]} {limit:g}" if isinstance(limit, int | float) else (
-            f"{_BOUNDS[kind]} {limit}"
-        )
-        shown = f"{given!r} is not allowed" if given is not None else "not allowed"
-        return f"{shown}: {msg.lower().replace('input should be ', 'it must be ')}", (
-            f"Write a value {rule}."
-        )
+        rule = t(_BOUNDS[kind], limit=f"{limit:g}" if isinstance(limit, int | float) else limit)
+        # The limit as pydantic wrote it ("0", "0.5"), the last word of its message.
+        said = t(f"{_BOUNDS[kind]}.must", limit=msg.rsplit(" ", 1)[-1])
+        shown = (t("error.config.given_not_allowed", given=repr(given)) if given is not None
+                 else t("error.config.not_allowed"))
+        return t("error.config.bound", shown=shown, rule=said), t("error.config.write_value",
+                                                                   rule=rule)
     if kind == "enum":
         expected = str(ctx.get("expected", ""))
         options = re.findall(r"'([^']*)'", expected)
         close = difflib.get_close_matches(str(given), options, n=1)
-        hint = f"Did you mean '{close[0]}'? " if close else ""
-        return f"{given!r} is not allowed; {msg.lower().replace('input should be', 'use')}", (
-            f"{hint}Use one of: {', '.join(options)}."
+        hint = t("error.config.did_you_mean", name=close[0]) if close else ""
+        return t("error.config.enum", given=repr(given), options=_either(options)), (
+            hint + t("error.fix.use_one_of", accepted=t("list.sep").join(options))
         )
-    return msg, "Correct this value."
+    if kind in _KINDS:
+        return t("error.config.kind", given=repr(given), kind=t(_KINDS[kind])), t(
+            "error.config.correct_value")
+    if kind == "value_error":
+        return msg, t("error.config.correct_value")  # a validator's own words, translated
+    return t("error.config.invalid", detail=msg), t("error.config.correct_value")
 
 
 def campaign_from_dict(raw: dict[str, Any], source: str = "campaign") -> Campaign:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.i18n import t
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -31,17 +33,20 @@ class Problem:
     fix: str | None = None
 
     def __str__(self) -> str:
+        # Said in the language current when it is rendered (InputError renders at
+        # raise time, which is the CLI's --lang); the message and fix were worded
+        # in the language current when the Problem was made.
         where = []
         if self.file:
             where.append(self.file)
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(t("error.row", row=self.row))
         if self.column:
-            where.append(f"column '{self.column}'")
-        prefix = ", ".join(where)
-        text = f"{prefix}: {self.message}" if prefix else self.message
+            where.append(t("error.column", column=self.column))
+        prefix = t("error.where_sep").join(where)
+        text = t("error.where", where=prefix, message=self.message) if prefix else self.message
         if self.fix:
-            text += f" Fix: {self.fix}"
+            text = t("error.with_fix", text=text, fix=self.fix)
         return text
 
 
@@ -69,10 +74,11 @@ class InputError(PlannerError):
         shown = [str(p) for p in self.problems[: self.max_listed]]
         more = len(self.problems) - len(shown)
         if more > 0:
-            shown.append(f"... and {more} more problem(s) of the same kind.")
+            shown.append(t("error.more_problems", count=more))
         if len(shown) == 1:
             return shown[0]
-        return f"{len(self.problems)} problems:\n" + "\n".join(f"  - {s}" for s in shown)
+        return (t("error.count", count=len(self.problems)) + "\n"
+                + "\n".join(f"  - {s}" for s in shown))
 
 
 class ConfigError(InputError):

@@ -247,12 +247,18 @@ def _change_kind(kind: object) -> str:
     return _named("change", kind)
 
 
-# Parameters that hold a code, said in words: the tool, the tier, ...
+def _id_list(ids: object) -> str:
+    """Ids stored joined with ", " (a plan's figures), joined as the language lists them (、)."""
+    return t("list.sep").join(str(ids).split(", "))
+
+
+# Parameters that hold a code, said in words: the tool, the tier, ...; lists of ids.
 _PARAM_WORDS: Final[dict[str, Callable[[object], str]]] = {
     "tool": tool_name,
     "tier": tier_name,
     "source": _roi_source,
     "kind": _change_kind,
+    "videos": _id_list,
 }
 
 

@@ -21,6 +21,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from planner.i18n import t
+
 # Full-width ASCII (U+FF01..U+FF5E) and the ideographic space come from Chinese
 # input methods; map them to ASCII so "１２，３４５" reads like "12,345".
 _FULL_WIDTH: Final[dict[int, int | None]] = {
@@ -99,10 +101,7 @@ def _check_excel_error(text: str, what: str) -> None:
     stripped = text.strip()
     if stripped.startswith("#") and len(stripped) <= _LONGEST_ERROR:
         if stripped.upper() in _EXCEL_ERRORS:
-            raise ValueError(
-                f"{stripped} is an Excel error (the formula in this cell failed), not {what}; "
-                f"fix the formula or type {what}"
-            )
+            raise ValueError(t("error.cell.excel_error", value=stripped, what=t(what)))
 
 
 def _show(text: str) -> str:
@@ -158,13 +157,13 @@ def parse_number(cell: object) -> float | None:
     if is_missing(cell):
         return None
     if isinstance(cell, bool):
-        raise ValueError(f"{cell} is a yes/no value, not a number")
+        raise ValueError(t("error.cell.bool_not_number", value=cell))
     if isinstance(cell, Real | Decimal):
         value = _to_float(cell)
         if math.isinf(value):
-            raise ValueError("is infinite; write a finite number")
+            raise ValueError(t("error.cell.infinite"))
         return value
-    raise ValueError(f"{_show(str(cell))} is not a number")
+    raise ValueError(t("error.cell.not_number", value=_show(str(cell))))
 
 
 def _to_float(cell: Real | Decimal) -> float:
@@ -172,11 +171,11 @@ def _to_float(cell: Real | Decimal) -> float:
     try:
         return float(cell)
     except OverflowError:
-        raise ValueError(f"{_show(str(cell))} is too large") from None
+        raise ValueError(t("error.cell.too_large", value=_show(str(cell)))) from None
 
 
 def _parse_number_text(raw: str) -> float:
-    _check_excel_error(raw, "a number")
+    _check_excel_error(raw, "error.cell.what_number")
     text = clean_text(raw).replace(" ", "")
     original = text
     if text.startswith("¥"):
@@ -191,14 +190,11 @@ def _parse_number_text(raw: str) -> float:
         text, scale = text[:-1], _MULTIPLIERS[text[-1].lower()]
     if not _NUMBER_RE.fullmatch(text):
         if "," in text and _LOOSE_NUMBER_RE.fullmatch(text):
-            raise ValueError(
-                f"{_show(original)} has a comma in the wrong place; use a dot for decimals "
-                "and commas only between groups of three digits"
-            )
-        raise ValueError(f"{_show(original)} is not a number")
+            raise ValueError(t("error.cell.comma", value=_show(original)))
+        raise ValueError(t("error.cell.not_number", value=_show(original)))
     value = float(text.replace(",", "")) * scale
     if math.isinf(value):
-        raise ValueError(f"{_show(original)} is too large")
+        raise ValueError(t("error.cell.too_large", value=_show(original)))
     return value
 
 
@@ -210,7 +206,7 @@ def parse_int(cell: object) -> int | None:
     nearest = round(value)
     # "1.23w" is 12300.000000000002 in binary floating point: that is still whole.
     if abs(value - nearest) > 1e-6 * max(1.0, abs(value)):
-        raise ValueError(f"{value:g} is not a whole number")
+        raise ValueError(t("error.cell.not_whole", value=f"{value:g}"))
     return int(nearest)
 
 
@@ -225,14 +221,14 @@ def parse_bool(cell: object) -> bool | None:
             return True
         if cell == 0:
             return False
-        raise ValueError(f"{_show(str(cell))} is not yes/no (1 or 0)")
+        raise ValueError(t("error.cell.not_bool_number", value=_show(str(cell))))
     text = clean_text(str(cell)).replace(" ", "").lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
         return False
-    _check_excel_error(str(cell), "yes/no")
-    raise ValueError(f"{_show(str(cell).strip())} is not yes/no")
+    _check_excel_error(str(cell), "error.cell.what_bool")
+    raise ValueError(t("error.cell.not_bool", value=_show(str(cell).strip())))
 
 
 def parse_date(cell: object) -> date | None:
@@ -247,12 +243,12 @@ def parse_date(cell: object) -> date | None:
     if isinstance(cell, np.datetime64):
         return pd.Timestamp(cell).date()
     if isinstance(cell, bool):
-        raise ValueError(f"{cell} is a yes/no value, not a date")
+        raise ValueError(t("error.cell.bool_not_date", value=cell))
     if isinstance(cell, Real | Decimal):
         return _from_number(_to_float(cell), str(cell))
     if not isinstance(cell, str):
-        raise ValueError(f"{_show(str(cell))} is not a date")
-    _check_excel_error(cell, "a date")
+        raise ValueError(t("error.cell.not_date", value=_show(str(cell))))
+    _check_excel_error(cell, "error.cell.what_date")
     text = clean_text(cell)
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(text)
@@ -261,7 +257,7 @@ def parse_date(cell: object) -> date | None:
             return _make_date(year, month, day, text)
     if _SERIAL_RE.fullmatch(text):
         return _from_number(float(text), text)
-    raise ValueError(f"{_show(text)} is not a date; write it as 2026-05-01")
+    raise ValueError(t("error.cell.not_date_write", value=_show(text)))
 
 
 def _from_number(value: float, shown: str) -> date:
@@ -272,17 +268,15 @@ def _from_number(value: float, shown: str) -> date:
         # 20260501 typed into a number-formatted Excel cell.
         number = int(value)
         return _make_date(number // 10_000, number // 100 % 100, number % 100, shown)
-    raise ValueError(
-        f"{_show(shown)} is not a date (as an Excel day number it would be outside "
-        f"{EXCEL_SERIAL_MIN}..{EXCEL_SERIAL_MAX}); write it as 2026-05-01"
-    )
+    raise ValueError(t("error.cell.serial", value=_show(shown), low=EXCEL_SERIAL_MIN,
+                       high=EXCEL_SERIAL_MAX))
 
 
 def _make_date(year: int, month: int, day: int, shown: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"{_show(shown)} is not a real calendar day") from None
+        raise ValueError(t("error.cell.no_such_day", value=_show(shown))) from None
 
 
 def parse_text(cell: object) -> str | None:
@@ -305,24 +299,18 @@ def parse_text(cell: object) -> str | None:
             return str(cell)
         if math.isfinite(value) and value == int(value):
             if abs(value) >= 2**53:
-                raise ValueError(
-                    f"{value:.6g} is a long number Excel has rounded; format the column as "
-                    "text and enter it again"
-                )
+                raise ValueError(t("error.cell.rounded_id", value=f"{value:.6g}"))
             return str(int(value))
         return str(cell)
     if isinstance(cell, datetime | date):
         return cell.isoformat()
     text = str(cell).translate(_INVISIBLE).strip()
-    _check_excel_error(text, "a value")
+    _check_excel_error(text, "error.cell.what_value")
     ascii_text = clean_text(text)
     if _DIGITS_RE.fullmatch(ascii_text):
         return ascii_text.split(".", 1)[0]
     if _SCIENTIFIC_RE.fullmatch(ascii_text):
-        raise ValueError(
-            f"{_show(text)} is a number Excel shortened to scientific notation; format the "
-            "column as text and enter it again"
-        )
+        raise ValueError(t("error.cell.scientific", value=_show(text)))
     return text
 
 
@@ -354,20 +342,19 @@ def url_problem(text: str) -> str | None:
     ``encode_url``.
     """
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        return "the landing page contains a control character (a line break or tab?)"
+        return t("error.url.control")
     from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(text.strip())
     except ValueError as exc:
-        return f"the landing page is not a web address ({exc})"
+        return t("error.url.not_address", detail=exc)
     host = parts.netloc
     # Letters of other scripts (an IDN host) are the browser's to convert; ASCII must fit.
     if not _HOST_RE.match("".join(ch for ch in host if ch.isascii())):
         bad = "".join(sorted({ch for ch in host if ch in '"<>`{}|\\^ '}))
-        shown = f" ({' '.join(bad)})" if bad else ""
-        return (f"the landing page's host '{host[:60]}' holds characters no web address "
-                f"has{shown}")
+        shown = t("error.url.shown", chars=" ".join(bad)) if bad else ""
+        return t("error.url.bad_host", host=host[:60], shown=shown)
     return None
 
 

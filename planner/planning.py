@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import InputError, Problem
-from planner.i18n import line_text
+from planner.i18n import line_text, t
 from planner.models import (
     DailySpend,
     Line,
@@ -51,10 +51,9 @@ def assess_roster(videos: Sequence[Video], campaign: Campaign,
         raise InputError(
             [
                 Problem(
-                    f"video '{v.video_id}' is published {v.publish_date}, after the campaign "
-                    f"ends ({campaign.end}): no order could ever run on it.",
-                    column="publish_date",
-                    fix="Correct the publish date, or leave the post out of this campaign.",
+                    t("error.planning.after_end", video=v.video_id, published=v.publish_date,
+                      end=campaign.end),
+                    column="publish_date", fix=t("error.planning.after_end_fix"),
                 )
                 for v in late
             ]
@@ -64,10 +63,9 @@ def assess_roster(videos: Sequence[Video], campaign: Campaign,
     if missing:
         raise InputError([
             Problem(
-                f"video '{v.video_id}' was published {v.publish_date}, on or before the plan "
-                f"date {campaign.effective_plan_date}, but has no natural plays or GMV.",
-                column="natural_plays",
-                fix="Fill in its natural plays, GMV, likes and comments (星图 task report).",
+                t("error.planning.no_figures", video=v.video_id, published=v.publish_date,
+                  plan_date=campaign.effective_plan_date),
+                column="natural_plays", fix=t("error.planning.no_figures_fix"),
             )
             for v in missing
         ])
@@ -504,7 +502,9 @@ def describe_binding(
         else:
             lines.append(_line("seeding_max", share=campaign.balance.max_seeding_share))
     if "amplification" in by_family:
-        videos = [model.describe[n].split("'")[0] for n in by_family["amplification"]]
+        # The row names, not their words (said in the buyer's language), give the videos.
+        named = {amplification_name(p.video_id): p.video_id for p in response.purchases}
+        videos = [named[n] for n in by_family["amplification"] if n in named]
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
             videos=", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")))

@@ -22,7 +22,7 @@ import pandas as pd
 from planner.config import Campaign, Commitment
 from planner.errors import InfeasibleError, InputError, Problem
 from planner.frames import records
-from planner.i18n import line_text
+from planner.i18n import line_text, t, tool_name
 from planner.learning import Learning, learn
 from planner.models import (
     Change,
@@ -56,31 +56,32 @@ def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Camp
     ``source``'s, numbered from 2.
     """
     known = {v.video_id for v in videos}
-    tools = {t.value for t in CHAIN_TOOLS[campaign.chain]}
+    tools = {tool.value for tool in CHAIN_TOOLS[campaign.chain]}
     problems: list[Problem] = []
     for position, row in enumerate(records(actuals)):
         source, number = (origins[position] if origins is not None
                           else (source, position + 2))
         if row["video_id"] not in known:
             problems.append(Problem(
-                f"video '{row['video_id']}' is not in the videos file.", file=source, row=number,
-                column="video_id", fix="Add the video to the videos file or remove the row.",
+                t("error.replan.unknown_video", video=row["video_id"]), file=source, row=number,
+                column="video_id", fix=t("error.replan.unknown_video_fix"),
             ))
         if row["tool"] not in tools:
             problems.append(Problem(
-                f"tool '{row['tool']}' is not part of the '{campaign.chain}' chain.", file=source,
-                row=number, column="tool", fix=f"Use one of: {', '.join(sorted(tools))}.",
+                t("error.replan.tool_not_in_chain", tool=row["tool"], chain=campaign.chain),
+                file=source, row=number, column="tool",
+                fix=t("error.fix.use_one_of", accepted=t("list.sep").join(sorted(tools))),
             ))
         if row["date"] >= plan_date:
             problems.append(Problem(
-                f"actuals dated {row['date']} cannot be known when re-planning {plan_date}.",
+                t("error.replan.future_actuals", date=row["date"], plan_date=plan_date),
                 file=source, row=number, column="date",
-                fix="Re-plan a later date, or remove rows from the re-plan date onwards.",
+                fix=t("error.replan.future_actuals_fix"),
             ))
         elif row["date"] < campaign.start:
             problems.append(Problem(
-                f"actuals dated {row['date']} fall before the campaign starts ({campaign.start}).",
-                file=source, row=number, column="date", fix="Remove the row or fix the date.",
+                t("error.replan.before_start", date=row["date"], start=campaign.start),
+                file=source, row=number, column="date", fix=t("error.replan.before_start_fix"),
             ))
     if problems:
         raise InputError(problems)
@@ -114,13 +115,9 @@ def check_one_shot_spend(actuals: pd.DataFrame, booked: Sequence[Commitment]) ->
     covered = {(c.video_id, d) for c in booked for d in c.days()}
     problems = [
         Problem(
-            f"{row['tool']} spend of {float(row['spend']):,.0f} yuan on video "
-            f"'{row['video_id']}' on {row['date']} matches no booked order: the planner "
-            "does not know that order's dates and budget, so it cannot keep it running.",
-            column="tool",
-            fix="record the plan with --store (planner plan --store FILE, then planner "
-            "replan with the same FILE), or add the order under [[commitments]] in the "
-            "campaign file (video_id, tool, start, end, budget, booking_date).",
+            t("error.replan.unbooked", tool=tool_name(row["tool"]),
+              spend=f"{float(row['spend']):,.0f}", video=row["video_id"], date=row["date"]),
+            column="tool", fix=t("error.replan.unbooked_fix"),
         )
         for row in records(actuals.sort_values(["date", "video_id", "tool"]))
         if row["tool"] in ONE_SHOT_TOOLS and row["spend"] > 0

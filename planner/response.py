@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from planner.config import BigSale, Campaign, Commitment
 from planner.errors import InputError, Problem
+from planner.i18n import t
 from planner.models import Mode, Reason, Video
 from planner.rules import (
     Assessment,
@@ -371,10 +372,9 @@ def _fixed_spend(
 def check_commitments(campaign: Campaign, videos: dict[str, Video], source: str) -> None:
     problems = [
         Problem(
-            f"commitment {i} is on video '{c.video_id}', which is not in the videos file.",
-            file=source,
-            column="commitments.video_id",
-            fix="Use a video_id from the videos file or remove the commitment.",
+            t("error.commitment.unknown_video", number=i, video=c.video_id),
+            file=source, column="commitments.video_id",
+            fix=t("error.commitment.unknown_video_fix"),
         )
         for i, c in enumerate(campaign.commitments, start=1)
         if c.video_id not in videos

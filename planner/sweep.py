@@ -75,8 +75,8 @@ def _check_budgets(budgets: Sequence[float]) -> list[float]:
     bad = [b for b in budgets if not (isinstance(b, int | float) and math.isfinite(b) and b > 0)]
     if bad or not budgets:
         raise InputError(Problem(
-            f"budgets must be positive numbers of yuan; got {', '.join(map(str, bad)) or 'none'}.",
-            column="budgets", fix="Give one or more budgets, e.g. 500000,1000000,2000000.",
+            t("error.sweep.budgets", got=t("list.sep").join(map(str, bad)) or t("error.none")),
+            column="budgets", fix=t("error.sweep.budgets_fix"),
         ))
     return sorted({float(b) for b in budgets})
 
@@ -164,19 +164,18 @@ def min_budget_for(
     """
     if (gmv_target is None) == (min_roi is None):
         raise InputError(Problem(
-            "give exactly one target: a GMV target or a minimum ROI.",
-            fix="Use --target-gmv or --min-roi, not both.",
+            t("error.sweep.one_target"), fix=t("error.sweep.one_target_fix"),
         ))
     if not (math.isfinite(tolerance) and tolerance > 0):
-        raise InputError(Problem("the tolerance must be a positive number of yuan."))
+        raise InputError(Problem(t("error.sweep.tolerance")))
     plan_at = _Plans(videos, campaign)
     if gmv_target is not None:
         if not (math.isfinite(gmv_target) and gmv_target > 0):
-            raise InputError(Problem("the GMV target must be a positive number of yuan."))
+            raise InputError(Problem(t("error.sweep.gmv_target")))
         return _min_budget_for_gmv(plan_at, campaign, gmv_target, tolerance)
     assert min_roi is not None
     if not (math.isfinite(min_roi) and min_roi > 0):
-        raise InputError(Problem("the minimum ROI must be a positive number."))
+        raise InputError(Problem(t("error.sweep.min_roi")))
     return _max_budget_for_roi(plan_at, campaign, min_roi, tolerance)
 
 
@@ -305,7 +304,7 @@ def marginal_value(
     that more budget buys nothing.
     """
     if not (math.isfinite(step) and step > 0):
-        raise InputError(Problem("the budget step must be a positive number of yuan."))
+        raise InputError(Problem(t("error.sweep.step")))
     if base is None:
         base = planner.plan()
     try:

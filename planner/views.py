@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from planner.config import BigSale, Campaign, Commitment
+from planner.config import BigSale, Campaign, Commitment, _value_message
 from planner.errors import Problem
 from planner.i18n import (
     chain_name,
@@ -517,13 +517,13 @@ def _table_rows(
             for item in exc.errors():
                 loc = [str(p) for p in item["loc"]]
                 column = loc[0] if loc else None
-                msg = str(item["msg"]).removeprefix("Value error, ")
-                fix = "Correct the cell." if column else "Correct this row."
+                # The campaign file's words for pydantic's failures, in the buyer's language.
+                msg, _ = _value_message(item)
+                fix = t("error.fix.correct_cell") if column else t("error.views.correct_row")
                 if item["type"] == "missing":
-                    msg, fix = "this cell is empty", "Fill in the cell or delete the row."
-                problems.append(
-                    Problem(f"{msg}.", file=table, row=number, column=column, fix=fix)
-                )
+                    msg, fix = t("error.views.empty_cell"), t("error.views.empty_cell_fix")
+                problems.append(Problem(t("error.sentence", text=msg), file=table, row=number,
+                                        column=column, fix=fix))
             continue
         kept.append(data)
     return kept, problems
@@ -563,10 +563,11 @@ def campaign_dict_from_form(
             del raw[key]
 
     problems: list[Problem] = []
-    sales, found = _table_rows(form.big_sales, BIG_SALE_COLUMNS, BigSale, "Big sales table")
+    sales, found = _table_rows(form.big_sales, BIG_SALE_COLUMNS, BigSale,
+                               t("error.views.big_sales_table"))
     problems += found
     commitments, found = _table_rows(
-        form.commitments, COMMITMENT_COLUMNS, Commitment, "Commitments table"
+        form.commitments, COMMITMENT_COLUMNS, Commitment, t("error.views.commitments_table")
     )
     problems += found
     # The table shows name and dates; a sale's phases stay as the file gave them while
@@ -588,9 +589,8 @@ def campaign_dict_from_form(
         min_order = values["min_order"]
         if min_order is None or not isinstance(min_order, int | float) or min_order < 0:
             problems.append(Problem(
-                "the minimum order must be a number of yuan, 0 or more.",
-                file="Tools table", row=number, column="min_order",
-                fix="Enter the smallest order the back end accepts, e.g. 100.",
+                t("error.views.min_order"), file=t("error.views.tools_table"), row=number,
+                column="min_order", fix=t("error.views.min_order_fix"),
             ))
             continue
         tools[tool] = {

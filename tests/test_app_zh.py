@@ -216,3 +216,20 @@ def test_the_language_switch_turns_replan_and_whatif_english(tmp_path: Path) -> 
     assert not at.exception and at.title[0].value == "What-if"
     shown = labels(at)
     assert chinese_share(shown) <= 0.1, shown
+
+
+def test_a_bad_videos_upload_is_explained_in_chinese() -> None:
+    """The app shows a reader's problem in the catalogue's words, as planner plan prints it."""
+    lines = (ROOT / "sample_data" / "videos.csv").read_text("utf-8").splitlines()
+    cells = lines[2].split(",")
+    cells[2] = "lots"  # followers of the second video, spreadsheet row 3
+    lines[2] = ",".join(cells)
+    at = start()
+    at.radio(key="inputs.source").set_value("upload").run()
+    at.file_uploader(key="inputs.videos_file").set_value(
+        ("my_roster.csv", "\n".join(lines).encode("utf-8"), "text/csv")).run()
+    assert not at.exception
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.sidebar.error]
+    assert len(errors) == 1
+    assert "第 3 行，「followers」列：'lots' 不是数字。" in errors[0]
+    assert "修改：请填整数，例如 25000 或 2.5w。" in errors[0]

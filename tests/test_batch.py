@@ -199,7 +199,7 @@ def test_manifest_paths_are_relative_to_it_and_a_store_url_is_left_as_written(tm
     assert a.day == DAY2 and a.lock_timeout == 5
 
 
-def test_a_broken_manifest_lists_every_problem_and_runs_nothing(tmp_path):
+def test_a_broken_manifest_lists_every_problem_and_runs_nothing(tmp_path, english):
     manifest = tmp_path / "portfolio.toml"
     manifest.write_text(
         '[[campaigns]]\nname = "a"\ncampaign = "a.toml"\nvidoes = "v.csv"\nstore = "s"\n'
@@ -220,14 +220,14 @@ def test_a_broken_manifest_lists_every_problem_and_runs_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_manifest_that_is_not_toml_names_the_file(tmp_path):
+def test_a_manifest_that_is_not_toml_names_the_file(tmp_path, english):
     manifest = tmp_path / "portfolio.toml"
     manifest.write_text("[[campaigns]\nname = 1\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"portfolio\.toml: is not valid TOML"):
         read_manifest(manifest, DAY2, tmp_path)
 
 
-def test_a_fresh_plan_takes_the_batch_date_and_refuses_one_after_the_campaign(initial):
+def test_a_fresh_plan_takes_the_batch_date_and_refuses_one_after_the_campaign(initial, english):
     campaign, _, _ = load_inputs(initial / "brand-001" / "campaign.toml",
                                  initial / "brand-001" / "videos.csv", plan_date=DAY2)
     assert campaign.plan_date == DAY2
@@ -242,8 +242,9 @@ def test_a_fresh_plan_takes_the_batch_date_and_refuses_one_after_the_campaign(in
 def test_an_infeasible_campaign_reports_exit_code_3_while_the_others_succeed(morning1):
     folder, result = morning1
     assert result.exit_code == 8, result.output
-    assert "PortfolioError: 1 of 4 campaign(s) failed" in result.output
-    assert "brand-004: exit 3, InfeasibleError" in result.output
+    # The module's batches run in the default language, Chinese.
+    assert "PortfolioError: 4 个活动中有 1 个失败" in result.output
+    assert "brand-004：退出码 3，InfeasibleError" in result.output
     summary = _summary(folder, DAY0)
     assert [(c["name"], c["status"], c["exit_code"]) for c in summary] == [
         ("brand-001", "planned", 0), ("brand-002", "planned", 0), ("brand-003", "planned", 0),
@@ -329,7 +330,7 @@ def test_campaigns_with_actuals_replan_and_a_missing_export_stops_only_its_campa
     assert summary["brand-001"]["status"] == summary["brand-002"]["status"] == "replanned"
     assert summary["brand-003"]["exit_code"] == 2
     assert f"brand-003_{SPENT}.csv" in summary["brand-003"]["message"]
-    assert "must re-plan from its actuals" in summary["brand-003"]["message"]
+    assert "所以必须根据实际数据重新规划" in summary["brand-003"]["message"]
     assert summary["brand-004"]["exit_code"] == 3  # never planned: it plans, and fails again
     # brand-003's store is as the first morning left it.
     assert (_store_rows(folder / "stores" / "brand-003.sqlite")
@@ -388,7 +389,8 @@ def test_a_locked_store_stops_only_its_campaign(morning1, pool2):
         other_run.close()
     assert result.exit_code == 8, result.output
     got = {c["name"]: c for c in _summary(folder, DAY2)}
-    assert got["brand-002"]["exit_code"] == 5 and "is locked" in got["brand-002"]["message"]
+    assert got["brand-002"]["exit_code"] == 5
+    assert "被另一次运行锁住了" in got["brand-002"]["message"]
     assert got["brand-001"] == _summary(pool2[0], DAY2)[0]
     assert (_store_rows(folder / "stores" / "brand-002.sqlite")
             == _store_rows(morning1[0] / "stores" / "brand-002.sqlite"))
@@ -421,7 +423,7 @@ def test_a_local_worker_that_always_dies_loses_its_campaign_after_three_runs(mor
     portfolio = run_portfolio(tasks, DAY2, workers=1, task_fn=batch_chaos.die_always)
     victim, other = portfolio.campaigns
     assert (victim.status, victim.exit_code) == ("lost", 4)
-    assert "died 3 time(s)" in victim.message
+    assert "死了 3 次" in victim.message
     assert (other.status, other.exit_code) == ("replanned", 0)
     assert (_store_rows(folder / "stores" / "brand-001.sqlite")
             == _store_rows(morning1[0] / "stores" / "brand-001.sqlite"))
@@ -443,7 +445,7 @@ def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_int
     got = {c.name: c for c in portfolio.campaigns}
     victim = got[batch_chaos.VICTIM]
     assert (victim.status, victim.exit_code) == ("lost", 4)
-    assert "lost:" in victim.message and "run the batch for this date again" in victim.message
+    assert "丢失：" in victim.message and "再为这个日期重新运行批量" in victim.message
     expected = {c["name"]: c for c in _summary(pool2[0], DAY2)}
     for name in NAMES[1:]:
         assert got[name].exit_code == expected[name]["exit_code"], got[name].message
@@ -457,7 +459,7 @@ def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_int
 # ---------------------------------------------------------------- the command
 
 
-def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, initial, monkeypatch):
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, initial, monkeypatch, english):
     monkeypatch.setattr(batch, "SCHEDULER_TIMEOUT_S", 1.0)
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))

@@ -135,7 +135,7 @@ def test_a_scheduled_post_is_planned_from_its_kols_history_and_never_bought_earl
     assert any(o.video_id == "s1" for o in plan.orders)
 
 
-def test_a_post_published_after_the_campaign_end_is_refused():
+def test_a_post_published_after_the_campaign_end_is_refused(english):
     late = make_video(publish_date=date(2027, 7, 1), natural_plays=None, natural_gmv=None,
                       likes=None, comments=None)
     with pytest.raises(InputError, match="after the campaign ends"):

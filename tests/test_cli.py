@@ -66,7 +66,7 @@ def test_bad_videos_file_exits_2_and_writes_nothing(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path):
+def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path, english):
     text = (SAMPLE / "campaign_tmall.toml").read_text("utf-8").replace("budget =", "budjet =")
     campaign = tmp_path / "c.toml"
     campaign.write_text(text, encoding="utf-8")
@@ -75,7 +75,7 @@ def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path):
     assert "Did you mean 'budget'?" in result.output
 
 
-def test_infeasible_campaign_exits_3_and_names_the_conflict(tmp_path):
+def test_infeasible_campaign_exits_3_and_names_the_conflict(tmp_path, english):
     text = (SAMPLE / "campaign_tmall.toml").read_text("utf-8")
     text = text.replace("budget = 3_000_000", "budget = 2_000")
     campaign = tmp_path / "c.toml"

@@ -141,7 +141,7 @@ def test_commitments_are_kept_exactly():
     assert fixed[0].reasons[0].code == "commitment_fixed"
 
 
-def test_commitments_above_budget_are_infeasible_and_named():
+def test_commitments_above_budget_are_infeasible_and_named(english):
     commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
                   "end": date(2027, 4, 30), "budget": 150_000}
     campaign = make_campaign(budget=100_000, commitments=[commitment])
@@ -151,7 +151,7 @@ def test_commitments_above_budget_are_infeasible_and_named():
     assert any("budget" in c and "50,000" in c for c in info.value.conflicts)
 
 
-def test_daily_cap_below_a_commitment_is_infeasible():
+def test_daily_cap_below_a_commitment_is_infeasible(english):
     commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
                   "end": date(2027, 4, 22), "budget": 20_000}
     campaign = make_campaign(budget=100_000, daily_cap=10_000, commitments=[commitment])
@@ -228,7 +228,7 @@ def test_constraints_are_named_after_their_rules():
     assert "budget" in model.rows.names
 
 
-def test_unreachable_balance_bound_is_infeasible_and_named():
+def test_unreachable_balance_bound_is_infeasible_and_named(english):
     videos = [v.model_copy(update={"kol_fee": None}) for v in roster()]
     harvest = {"video_id": "v4", "tool": "ad_feed", "start": date(2027, 4, 22),
                "end": date(2027, 4, 23), "budget": 80_000}

@@ -21,6 +21,10 @@ from planner.parsing import (
     parse_text,
 )
 
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 NUMBERS = [
     ("plain-int", "1234", 1234.0),
     ("int", 42, 42.0),

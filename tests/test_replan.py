@@ -187,7 +187,7 @@ def test_ingest_is_idempotent_and_restatements_are_audited(tmp_path, world_files
         assert s.audit_rows("replay") == 1
 
 
-def test_invalid_actuals_change_nothing(tmp_path, world_files):
+def test_invalid_actuals_change_nothing(tmp_path, world_files, english):
     campaign, videos = _one_video_files(tmp_path, world_files)
     bad = tmp_path / "bad.csv"
     bad.write_text("date,video_id,tool,spend,gmv,plays\n2027-04-21,nope,dou_plus,10,20,30\n",
@@ -217,7 +217,7 @@ def test_dry_run_keeps_nothing(tmp_path, world_files, any_store):
         assert len(s.actuals("replay")) == 0 and s.plan_count("replay") == 0
 
 
-def test_actuals_on_or_after_the_replan_date_are_refused(tmp_path, world_files):
+def test_actuals_on_or_after_the_replan_date_are_refused(tmp_path, world_files, english):
     campaign, videos = _one_video_files(tmp_path, world_files)
     from planner.io.tables import read_videos
 

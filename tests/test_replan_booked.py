@@ -126,14 +126,14 @@ def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
 
 
 def test_content_service_spend_without_a_booked_order_exits_2_and_writes_nothing(
-    tmp_path: Path, actuals: Path
+    tmp_path: Path, actuals: Path, english: None
 ) -> None:
     _plan(tmp_path / "day0", store=None)  # not recorded: the store never saw the booking
     store = tmp_path / "history.sqlite"
     result = _replan(actuals, store, tmp_path / "day2")
     assert result.exit_code == 2
     assert "InputError" in result.output and "Traceback" not in result.output
-    assert ("content_service spend of 7,143 yuan on video 'v0022' on 2027-05-31 matches no "
+    assert ("Content service spend of 7,143 yuan on video 'v0022' on 2027-05-31 matches no "
             "booked order") in result.output
     assert "record the plan with --store" in result.output
     assert "add the order under [[commitments]]" in result.output

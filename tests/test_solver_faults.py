@@ -363,7 +363,7 @@ def _break_both(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_no_working_backend_is_a_solver_error(
-    small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
+    small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch, english: None,
 ) -> None:
     _break_both(monkeypatch)
     with pytest.raises(SolverError, match="no solver backend could solve the plan") as caught:
@@ -373,7 +373,7 @@ def test_no_working_backend_is_a_solver_error(
 
 
 def test_cli_exits_4_with_a_clear_message_when_no_solver_works(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, english: None,
 ) -> None:
     _break_both(monkeypatch)
     out = tmp_path / "out"

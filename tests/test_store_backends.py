@@ -76,7 +76,8 @@ def test_plans_on_postgresql_equal_the_sqlite_plans_to_the_yuan(tmp_path, pg_sto
         assert s.audit_rows(NAME) == 0 and s.plan_count(NAME) == 3
 
 
-def test_ten_concurrent_replans_exit_0_or_5_and_lose_or_duplicate_no_row(tmp_path, any_store):
+def test_ten_concurrent_replans_exit_0_or_5_and_lose_or_duplicate_no_row(
+        tmp_path, any_store, english):
     campaign, videos, ids = campaign_files(tmp_path, 25)
     processes = []
     for i in range(10):
@@ -139,7 +140,7 @@ def test_migrating_sqlite_to_postgresql_and_back_gives_identical_rows(tmp_path, 
     assert _sqlite_rows(back)["plans"][-1][0] == 4
 
 
-def test_migrating_into_a_store_that_holds_a_history_is_refused(tmp_path, pg_store):
+def test_migrating_into_a_store_that_holds_a_history_is_refused(tmp_path, pg_store, english):
     campaign, videos, ids = campaign_files(tmp_path, 10)
     actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
     run_replan(campaign, videos, actuals, DAY, pg_store, None)
@@ -156,7 +157,7 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])  # nothing listens there once it is closed
 
 
-def test_an_unreachable_server_exits_7_with_one_line_and_writes_nothing(tmp_path):
+def test_an_unreachable_server_exits_7_with_one_line_and_writes_nothing(tmp_path, english):
     campaign, videos, ids = campaign_files(tmp_path, 10)
     store = f"postgresql://planner@127.0.0.1:{_closed_port()}/planner"
     actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
@@ -192,7 +193,7 @@ def test_bad_credentials_exit_7_and_the_password_is_never_shown(tmp_path, postgr
     assert "planner:***@127.0.0.1" in result.stderr  # masked, and warned about
 
 
-def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store):
+def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store, english):
     with open_store(pg_store) as one, one.transaction("campaign A"), \
             open_store(pg_store, timeout=0.2) as other:
         with other.transaction("campaign B"):  # another campaign goes ahead at once
@@ -204,7 +205,7 @@ def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store):
             pass  # the whole store waits for every campaign
 
 
-def test_a_connection_lost_mid_run_exits_7_and_records_nothing(pg_store, postgres_cluster):
+def test_a_connection_lost_mid_run_exits_7_and_records_nothing(pg_store, postgres_cluster, english):
     row = pd.DataFrame([{"date": START, "video_id": "v1", "tool": "dou_plus", "spend": 500.0,
                          "gmv": 900.0, "plays": 20_000.0}])
     with pytest.raises(StoreUnreachableError, match="Lost the connection") as lost, \
@@ -218,7 +219,7 @@ def test_a_connection_lost_mid_run_exits_7_and_records_nothing(pg_store, postgre
     assert state(pg_store) == (0, 0)
 
 
-def test_a_database_of_another_application_is_refused(postgres_cluster, pg_store):
+def test_a_database_of_another_application_is_refused(postgres_cluster, pg_store, english):
     with postgres_cluster.admin(pg_store.rsplit("/", 1)[1]) as db:
         db.execute("CREATE TABLE orders (id integer)")  # e.g. the shop's own orders
     with pytest.raises(StoreError, match="not a planner history store") as refused, \
@@ -227,7 +228,7 @@ def test_a_database_of_another_application_is_refused(postgres_cluster, pg_store
     assert refused.value.exit_code == 6  # damaged or foreign: not "locked"
 
 
-def test_a_store_from_a_newer_planner_is_refused(any_store):
+def test_a_store_from_a_newer_planner_is_refused(any_store, english):
     with open_store(any_store) as s, s.connection.begin():
         s.connection.exec_driver_sql("PRAGMA user_version = 99" if s.path is not None
                                      else "UPDATE planner_schema SET version = 99")

@@ -27,6 +27,10 @@ from planner.errors import StoreError
 from planner.io.replan_job import run_replan
 from planner.io.store import open_store
 
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_a_locked_store_gives_a_clear_message_and_exit_5(tmp_path, any_store):
     campaign, videos, ids = campaign_files(tmp_path, 10)

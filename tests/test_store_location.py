@@ -9,6 +9,10 @@ import pytest
 from planner.errors import InputError
 from planner.io.store_location import store_location
 
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.parametrize("text, path", [
     ("history.sqlite", Path("history.sqlite")),

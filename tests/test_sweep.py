@@ -73,7 +73,7 @@ def test_past_saturation_the_curve_is_flat_and_marginal_blank(grid: pd.DataFrame
     assert grid["marginal_roi"].isna().iloc[0]
 
 
-def test_budgets_are_sorted_deduplicated_and_validated() -> None:
+def test_budgets_are_sorted_deduplicated_and_validated(english: None) -> None:
     curve = budget_curve(_videos(), _campaign(), [30_000, 10_000, 30_000])
     assert list(curve["budget"]) == [10_000, 30_000]
     with pytest.raises(InputError, match="positive"):
@@ -82,7 +82,7 @@ def test_budgets_are_sorted_deduplicated_and_validated() -> None:
         budget_curve(_videos(), _campaign(), [])
 
 
-def test_a_budget_below_the_commitments_is_an_infeasible_row() -> None:
+def test_a_budget_below_the_commitments_is_an_infeasible_row(english: None) -> None:
     campaign = _campaign(commitments=[{
         "video_id": "v1", "tool": "dou_plus", "start": "2027-04-21", "end": "2027-04-22",
         "budget": 3_000,
@@ -141,7 +141,7 @@ def test_target_mode_says_when_a_target_is_out_of_reach_or_always_met(
     assert "buys nothing more" in always.message
 
 
-def test_target_mode_needs_exactly_one_target() -> None:
+def test_target_mode_needs_exactly_one_target(english: None) -> None:
     with pytest.raises(InputError, match="exactly one"):
         min_budget_for(_videos(), _campaign())
     with pytest.raises(InputError, match="exactly one"):

@@ -29,6 +29,10 @@ ZH_HEADER = "视频ID,达人昵称,粉丝数,播放量中位数,发布日期,自
 EN_HEADER = (
     "video_id,kol_name,followers,median_plays,publish_date,natural_plays,natural_gmv,likes,comments"
 )
+
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
 TW_HEADER = "視頻ID,達人暱稱,粉絲數,播放量中位數,發佈日期,自然播放量,自然成交額,點讚數,評論數"
 ROW_A = '001,达人A,25.3w,"12,000",2026/5/1,30万,"￥20,000",1200,80'
 ROW_B = "v2,达人B,3万,8000,2026-04-20,250000,20000,900,45"

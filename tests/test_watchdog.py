@@ -11,6 +11,10 @@ import pytest
 from planner.errors import InputError, SolverError
 from planner.io.watchdog import run_with_deadline
 
+# These tests check the English wording of messages (PLANNER_LANG=en);
+# tests/test_error_language.py checks they come out in Chinese by default.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _slow(seconds: float) -> str:
     time.sleep(seconds)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from planner.errors import InputError, Problem
+from planner.i18n import t
 
 __all__ = [
     "atomic_path",
@@ -27,7 +28,7 @@ __all__ = [
     "ensure_not_input",
 ]
 
-_OUT_FIX = "Give --out a folder you can write to (it is created if it does not exist)."
+_OUT_FIX = "error.out.fix"  # catalogue key
 
 
 @functools.cache
@@ -90,8 +91,8 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
             prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
         )
     except (NotADirectoryError, FileExistsError, PermissionError) as exc:
-        raise InputError(Problem(f"cannot be written: {exc.strerror or exc}.",
-                                 file=str(target), fix=_OUT_FIX)) from None
+        raise InputError(Problem(t("error.out.cannot_write", detail=exc.strerror or exc),
+                                 file=str(target), fix=t(_OUT_FIX))) from None
     os.close(fd)
     tmp = Path(name)
     try:
@@ -135,9 +136,7 @@ def ensure_not_input(out_paths: Iterable[Path | str], input_paths: Iterable[Path
     inputs = [Path(p) for p in input_paths]
     problems = [
         Problem(
-            "the output would overwrite this input file.",
-            file=str(inp),
-            fix="choose another output folder or file name.",
+            t("error.out.overwrites_input"), file=str(inp), fix=t("error.out.overwrites_input_fix"),
         )
         for out in map(Path, out_paths)
         for inp in inputs
@@ -159,22 +158,23 @@ def check_outputs(folder: Path | str, files: Iterable[Path | str]) -> None:
     problems: list[Problem] = []
     existing = next((p for p in (out, *out.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
-        where = "is a file" if existing == out else f"is under {existing}, which is a file"
-        problems.append(Problem(f"--out {where}, not a folder.", file=str(out), fix=_OUT_FIX))
+        message = (t("error.out.is_file") if existing == out
+                   else t("error.out.under_file", existing=existing))
+        problems.append(Problem(message, file=str(out), fix=t(_OUT_FIX)))
     elif existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-        problems.append(Problem(f"--out cannot be written: {existing} is read-only for you.",
-                                file=str(out), fix=_OUT_FIX))
+        problems.append(Problem(t("error.out.read_only", existing=existing),
+                                file=str(out), fix=t(_OUT_FIX)))
     elif existing is not None and existing != out and _cannot_create_in(existing):
-        problems.append(Problem(f"--out cannot be created in {existing}.",
-                                file=str(out), fix=_OUT_FIX))
+        problems.append(Problem(t("error.out.cannot_create", existing=existing),
+                                file=str(out), fix=t(_OUT_FIX)))
     else:
         for target in map(Path, files):
             if target.exists() and not target.is_file():
-                kind = "a folder" if target.is_dir() else "not a regular file"
+                kind = (t("error.store.a_folder") if target.is_dir()
+                        else t("error.store.not_regular"))
                 problems.append(Problem(
-                    f"the output {target.name} is {kind}; nothing was written.",
-                    file=str(target),
-                    fix=f"Move or rename {target}, or give --out another folder."))
+                    t("error.out.not_a_file", name=target.name, kind=kind),
+                    file=str(target), fix=t("error.out.not_a_file_fix", target=target)))
     if problems:
         raise InputError(problems)
 

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError, Problem
+from planner.i18n import t
 from planner.parsing import parse_date, parse_number
 from planner.tools import TOOL_ALIASES, Tool, parse_tool
 
@@ -41,19 +42,19 @@ def read_campaign(path: Path) -> Campaign:
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(Problem(
-            "campaign file not found.", file=str(path), fix="Check the path and the file name."
+            t("error.campaign.not_found"), file=str(path), fix=t("error.table.not_found_fix")
         )) from None
     except OSError as exc:
         raise ConfigError(Problem(
-            f"cannot be read ({exc.strerror}).", file=str(path), fix="Check the path."
+            t("error.campaign.unreadable", detail=exc.strerror), file=str(path),
+            fix=t("error.campaign.check_path")
         )) from None
     try:
         # utf-8-sig: Windows Notepad puts a BOM in front, which TOML does not allow.
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(Problem(
-            "is not UTF-8 text (TOML files must be UTF-8).",
-            file=name, fix="Save it again with the encoding set to UTF-8.",
+            t("error.campaign.not_utf8"), file=name, fix=t("error.campaign.not_utf8_fix"),
         )) from None
     try:
         raw = tomllib.loads(text)
@@ -65,7 +66,7 @@ def read_campaign(path: Path) -> Campaign:
         campaign = campaign_from_dict(converted, source=name)
     except ConfigError as exc:
         # A value the reader already explained is not explained twice.
-        seen = tuple(p.message.split(":", 1)[0] + ":" for p in problems)
+        seen = tuple(re.split(r"(?<=[:：])", p.message, maxsplit=1)[0] for p in problems)
         problems.extend(p for p in exc.problems if not p.message.startswith(seen))
     if not problems:
         problems = _date_problems(campaign, name)
@@ -78,26 +79,24 @@ def _date_problems(campaign: Campaign, name: str) -> list[Problem]:
     """Commitments that cannot be: outside the campaign, or booked after they start."""
     problems = []
     for i, c in enumerate(campaign.commitments):
-        where = f"'commitments.{i}'"
+        where = f"commitments.{i}"
         if c.start < campaign.start or c.end > campaign.end:
             problems.append(Problem(
-                f"{where}: the order on {c.video_id} runs {c.start}..{c.end}, outside the "
-                f"campaign ({campaign.start}..{campaign.end}).", file=name,
-                fix="Move the order's start and end inside the campaign, or widen the "
-                    "campaign's start and end if the order belongs to it."))
+                t("error.config.at_key", key=where, message=t(
+                    "error.campaign.order_outside", video=c.video_id, start=c.start, end=c.end,
+                    first=campaign.start, last=campaign.end)), file=name,
+                fix=t("error.campaign.order_outside_fix")))
         if c.booking_date is not None and c.booking_date > c.start:
             problems.append(Problem(
-                f"{where}: the order on {c.video_id} is booked on {c.booking_date}, after it "
-                f"starts ({c.start}).", file=name,
-                fix="Write the day the order was booked (on or before its start) as "
-                    "booking_date, or correct its start."))
+                t("error.config.at_key", key=where, message=t(
+                    "error.campaign.booked_late", video=c.video_id, booked=c.booking_date,
+                    start=c.start)), file=name,
+                fix=t("error.campaign.booked_late_fix")))
     return problems
 
 
 def campaign_warnings(campaign: Campaign) -> list[str]:
     """What the planner does with a campaign a buyer may have meant differently."""
-    from planner.i18n import t
-
     notes = []
     for sale in campaign.big_sales:
         if sale.start < campaign.start or sale.end > campaign.end:
@@ -113,22 +112,21 @@ def _syntax_problem(exc: tomllib.TOMLDecodeError, name: str, text: str) -> Probl
     message = str(exc)
     match = _LINE_RE.search(message)
     if match is None:
-        return Problem(f"TOML syntax error: {message}.", file=name, fix=_SYNTAX_FIX)
+        return Problem(t("error.campaign.syntax", detail=message), file=name,
+                       fix=t(_SYNTAX_FIX))
     line = int(match.group(1))
     reason = message[: match.start()].strip()
     lines = text.splitlines()
     shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-    where = f" in `{shown}`" if shown else ""
+    where = t("error.campaign.syntax_in", shown=shown) if shown else ""
     return Problem(
-        f"TOML syntax error at line {line}, column {match.group(2)}: {reason}{where}.",
-        file=name, fix=_SYNTAX_FIX,
+        t("error.campaign.syntax_at", line=line, column=match.group(2), detail=reason,
+          where=where),
+        file=name, fix=t(_SYNTAX_FIX),
     )
 
 
-_SYNTAX_FIX: Final = (
-    'Write one `key = value` per line: text in quotes ("618 预热"), dates bare '
-    '(2026-05-01) or quoted ("2026/5/1"), numbers bare (500000) or quoted ("50w").'
-)
+_SYNTAX_FIX: Final = "error.campaign.syntax_fix"  # catalogue key
 
 
 def _convert(value: Any, path: tuple[str, ...], problems: list[Problem], name: str) -> Any:
@@ -148,22 +146,23 @@ def _convert(value: Any, path: tuple[str, ...], problems: list[Problem], name: s
         return [_convert(v, (*path, str(i)), problems, name) for i, v in enumerate(value)]
     if isinstance(value, float) and not math.isfinite(value):
         problems.append(Problem(
-            f"'{where}': {value} is not a usable number.", file=name,
-            fix="Write a finite number (nan and inf are not amounts or rates).",
+            t("error.config.at_key", key=where, message=t("error.campaign.not_finite",
+                                                          value=value)), file=name,
+            fix=t("error.campaign.not_finite_fix"),
         ))
         return value
     if key in _DATE_KEYS and isinstance(value, str | datetime):
         return _read_or_explain(parse_date, value, where, problems, name,
-                                'Write the date bare (2026-05-01) or quoted ("2026/5/1").')
+                                t("error.campaign.date_fix"))
     if key in _MONEY_KEYS and isinstance(value, str):
         value = _read_or_explain(parse_number, value, where, problems, name,
-                                 'Write the amount bare (500000) or quoted ("50w").')
+                                 t("error.campaign.amount_fix"))
     if (key in _MONEY_KEYS and isinstance(value, int | float) and not isinstance(value, bool)
             and math.isfinite(value) and abs(value) > MAX_YUAN):
         problems.append(Problem(
-            f"'{where}': {value:.3g} yuan is larger than any real campaign's (at most "
-            f"{MAX_YUAN:,.0f}).", file=name,
-            fix="Check the amount: it is in yuan (3_000_000 or \"300万\"), not a typo?",
+            t("error.config.at_key", key=where, message=t(
+                "error.campaign.too_much", value=f"{value:.3g}", limit=f"{MAX_YUAN:,.0f}")),
+            file=name, fix=t("error.campaign.too_much_fix"),
         ))
         return value
     if key in _MONEY_KEYS:
@@ -172,7 +171,8 @@ def _convert(value: Any, path: tuple[str, ...], problems: list[Problem], name: s
         tool = parse_tool(value)
         if tool is None:
             problems.append(Problem(
-                f"'{where}': '{value}' is not a tool the planner knows.", file=name,
+                t("error.config.at_key", key=where, message=t("error.actuals.unknown_tool",
+                                                              tool=value)), file=name,
                 fix=_tool_fix(value),
             ))
             return value
@@ -191,18 +191,20 @@ def _read_or_explain(
     try:
         parsed = parser(value)
     except ValueError as exc:
-        problems.append(Problem(f"'{where}': {exc}.", file=name, fix=fix))
+        problems.append(Problem(t("error.sentence", text=t("error.config.at_key", key=where,
+                                                           message=exc)), file=name, fix=fix))
         return value
     return value if parsed is None else parsed
 
 
 def _tool_fix(text: str) -> str:
-    ids = [t.value for t in Tool]
+    ids = [tool.value for tool in Tool]
     close = difflib.get_close_matches(
         "".join(text.split()).lower(), [*ids, *TOOL_ALIASES], n=1, cutoff=0.6
     )
-    hint = f"Did you mean '{TOOL_ALIASES.get(close[0], close[0])}'? " if close else ""
-    return f"{hint}Tool ids: {', '.join(ids)}."
+    hint = (t("error.config.did_you_mean", name=TOOL_ALIASES.get(close[0], close[0]))
+            if close else "")
+    return hint + t("error.campaign.tool_ids", ids=t("list.sep").join(ids))
 
 
 def _tool_sections(
@@ -214,8 +216,9 @@ def _tool_sections(
         tool = parse_tool(key)
         if tool is None:
             problems.append(Problem(
-                f"'tools.{key}': [tools.{key}] is not a tool the planner knows.", file=name,
-                fix=_tool_fix(key),
+                t("error.config.at_key", key=f"tools.{key}", message=t(
+                    "error.campaign.unknown_tool_section", section=f"[tools.{key}]")),
+                file=name, fix=_tool_fix(key),
             ))
             continue
         if tool.value in out and isinstance(section, dict):
@@ -268,7 +271,9 @@ def _with_lines(problems: list[Problem], lines: dict[str, int]) -> list[Problem]
     """Add '(line N)' after the key path each problem starts with."""
     out = []
     for problem in problems:
-        match = re.match(r"(Unknown config key )?'([^']+)'", problem.message)
+        # The key path each message starts with, as error.config.at_key and
+        # error.config.unknown_key quote it in either language.
+        match = re.match(r"(Unknown config key |未知的配置项)?['「]([^'」]+)['」]", problem.message)
         line = None
         if match:
             parts = match.group(2).split(".")
@@ -287,7 +292,7 @@ def _with_lines(problems: list[Problem], lines: dict[str, int]) -> list[Problem]
             out.append(problem)
             continue
         at = match.end()
-        message = f"{problem.message[:at]} (line {line}){problem.message[at:]}"
+        message = problem.message[:at] + t("error.campaign.line", line=line) + problem.message[at:]
         out.append(Problem(message, file=problem.file, row=problem.row,
                            column=problem.column, fix=problem.fix))
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import ConfigError, Problem
+from planner.i18n import t
 from planner.io.store_location import StoreLocation
 from planner.models import Plan, Video
 
@@ -44,9 +45,8 @@ def load_inputs(campaign_path: Path, videos_path: Path,
     if plan_date is not None and plan_date != campaign.effective_plan_date:
         if plan_date > campaign.end:
             raise ConfigError(Problem(
-                f"the campaign ended on {campaign.end}, before the plan date {plan_date}.",
-                file=campaign_path.name,
-                fix="Take the campaign out of the portfolio, or extend its 'end'.",
+                t("error.job.campaign_over", end=campaign.end, plan_date=plan_date),
+                file=campaign_path.name, fix=t("error.job.campaign_over_fix"),
             ))
         campaign = Campaign.model_validate({**campaign.model_dump(), "plan_date": plan_date})
     roster, warnings = read_videos(videos_path, plan_date=campaign.effective_plan_date,
@@ -118,7 +118,6 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     """
-    from planner.i18n import t
     from planner.io.atomic import check_outputs, ensure_not_input
     from planner.io.campaign_file import campaign_warnings
     from planner.io.export import PLAN_FILES, csv_bytes, write_plan

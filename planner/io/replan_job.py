@@ -143,10 +143,9 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     campaign = read_campaign(campaign_path)
     if plan_date > campaign.end:
         raise InputError(Problem(
-            f"--date {plan_date} is after the campaign ends ({campaign.end}): there is no day "
-            "left to re-plan.", file=campaign_path.name,
-            fix=f"Re-plan a date from {campaign.start} to {campaign.end}, or move the "
-                "campaign's end if it runs longer."))
+            t("error.job.replan_after_end", plan_date=plan_date, end=campaign.end),
+            file=campaign_path.name,
+            fix=t("error.job.replan_after_end_fix", start=campaign.start, end=campaign.end)))
     videos, warnings = read_videos(videos_path, plan_date=plan_date)
     merged = read_actual_sources(paths, campaign, videos)
     new_actuals, actual_warnings = merged.frame, merged.notes

@@ -61,6 +61,7 @@ from planner.errors import (
     StoreError,
     StoreUnreachableError,
 )
+from planner.i18n import t
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.store_schema import (
     SCHEMA_VERSION,
@@ -82,15 +83,13 @@ _KEY_COLUMNS = ("date", "video_id", "tool")
 # (libpq waits for the operating system's TCP timeout, minutes, by default).
 CONNECT_TIMEOUT_S = 10
 _SQLITE_BEGIN = "planner.sqlite_begin"  # connection info: how the next BEGIN starts
-_DAMAGED_FIX = ("Fix: restore the store from a backup, or give --store a new file name to start "
-                "a fresh history; the planner leaves this file as it is.")
-_FOREIGN_FIX = ("Fix: check the --store path; give a new file name (history.sqlite) to start "
-                "a fresh history.")
+# Catalogue keys of the fixes the store's messages end with.
+_DAMAGED_FIX = "error.store.damaged_fix"
+_FOREIGN_FIX = "error.store.foreign_fix"
 # What SQLite says of a file it cannot read as a database, or one whose pages are broken.
 _DAMAGE_WORDS = ("malformed", "not a database", "disk i/o error", "unable to open",
                  "file is encrypted", "corrupt")
-_PG_FIX = ("Fix: check that the server is running and the host, port, user and database "
-           "in the store address; the password is read from PGPASSWORD or ~/.pgpass.")
+_PG_FIX = "error.store.pg_fix"
 
 
 def _now() -> str:
@@ -403,8 +402,8 @@ def _engine(location: StoreLocation, timeout: float) -> Engine:
             location.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(Problem(
-                f"The history store {location} cannot be created: {exc.strerror or exc}.",
-                fix="Give --store a path in a folder you can write to.")) from None
+                t("error.store.cannot_create", store=location, detail=exc.strerror or exc),
+                fix=t("error.store.cannot_create_fix"))) from None
         engine = create_engine(location.url, poolclass=NullPool, hide_parameters=True,
                                connect_args={"timeout": timeout})
         event.listen(engine, "connect", _sqlite_connected)
@@ -436,37 +435,29 @@ def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
     """The buyer's message for a database error while connecting, opening or running."""
     reason = _reason(error)
     if _is_lock_timeout(error, location):
-        return StoreError(
-            f"The history store {location} is locked by another run; waited {timeout:g} s. "
-            "Try again when that run has finished, or raise --lock-timeout."
-        )
+        return StoreError(t("error.store.locked", store=location, timeout=f"{timeout:g}"))
     if location.path is not None:
         damaged = any(word in reason.lower() for word in _DAMAGE_WORDS)
         if phase == "run" and not damaged:
-            return StoreError(f"The history store {location} cannot be written: {reason}")
+            return StoreError(t("error.store.cannot_write", store=location, reason=reason))
         if phase == "run" or "malformed" in reason:
-            return StoreDamagedError(
-                f"The history store {location} is damaged: {reason} {_DAMAGED_FIX}")
-        return StoreDamagedError(
-            f"{location} is not a planner history store: {reason} {_FOREIGN_FIX}")
+            return StoreDamagedError(t("error.store.damaged", store=location, reason=reason,
+                                       fix=t(_DAMAGED_FIX)))
+        return StoreDamagedError(t("error.store.foreign", store=location, reason=reason,
+                                   fix=t(_FOREIGN_FIX)))
     sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
     if phase == "connect":
-        return StoreUnreachableError(
-            f"Cannot connect to the history store {location}: {reason} {_PG_FIX}")
+        return StoreUnreachableError(t("error.store.cannot_connect", store=location,
+                                       reason=reason, fix=t(_PG_FIX)))
     if error.connection_invalidated or sqlstate[:2] in {"08", "57"}:
-        return StoreUnreachableError(
-            f"Lost the connection to the history store {location}: {reason} A run that "
-            "had not committed recorded nothing; re-running the same day is safe.")
+        return StoreUnreachableError(t("error.store.connection_lost", store=location,
+                                       reason=reason))
     if sqlstate == "42P07":  # duplicate_table
-        return StoreDamagedError(
-            f"The database {location} has tables of another application ({reason.rstrip('.')}): "
-            "it is not a planner history store. Fix: give the planner a database of its own "
-            "(createdb -O <user> <database>).")
+        return StoreDamagedError(t("error.store.other_tables", store=location,
+                                   reason=reason.rstrip(".")))
     if sqlstate == "42501":  # insufficient_privilege
-        return StoreError(
-            f"The history store {location} cannot be used: {reason} Fix: let the planner's "
-            "user own its database (createdb -O <user> <database>).")
-    return StoreError(f"The history store {location} cannot be used: {reason}")
+        return StoreError(t("error.store.no_privilege", store=location, reason=reason))
+    return StoreError(t("error.store.cannot_use", store=location, reason=reason))
 
 
 @contextmanager
@@ -479,10 +470,7 @@ def _translated(location: StoreLocation, timeout: float, phase: Phase) -> Iterat
 
 def _check_version(version: int, location: StoreLocation) -> None:
     if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"The history store {location} was written by a newer planner (schema {version}); "
-            "upgrade the planner."
-        )
+        raise StoreError(t("error.store.newer", store=location, version=version))
 
 
 def _prepare_schema(connection: Connection, location: StoreLocation, timeout: float,
@@ -494,8 +482,8 @@ def _prepare_schema(connection: Connection, location: StoreLocation, timeout: fl
     if version == SCHEMA_VERSION:
         return
     if version == 0 and not create:
-        raise InputError(Problem(f"{location} holds no planner history.",
-                                 fix="Check the store address."))
+        raise InputError(Problem(t("error.store.no_history", store=location),
+                                 fix=t("error.store.check_address")))
     transaction = begin_writing(connection, None, timeout)  # waits for running transactions
     try:
         _check_version(migrate(connection), location)
@@ -510,15 +498,15 @@ def _check_store_file(location: StoreLocation) -> None:
     path = location.path
     assert path is not None
     if path.exists() and not path.is_file():
-        kind = "a folder" if path.is_dir() else "not a regular file"
-        raise StoreDamagedError(f"{location} is not a planner history store: it is {kind}. "
-                                f"{_FOREIGN_FIX}")
+        kind = t("error.store.a_folder") if path.is_dir() else t("error.store.not_regular")
+        raise StoreDamagedError(t("error.store.not_a_file", store=location, kind=kind,
+                                  fix=t(_FOREIGN_FIX)))
     if not path.exists():
         parent = next((p for p in path.parents if p.exists()), None)
         if parent is not None and not parent.is_dir():
             raise InputError(Problem(
-                f"The history store {location} cannot be created: {parent} is a file, "
-                "not a folder.", fix="Give --store a path in a folder."))
+                t("error.store.parent_is_file", store=location, parent=parent),
+                fix=t("error.store.parent_is_file_fix")))
 
 
 @contextmanager
@@ -531,8 +519,8 @@ def open_store(store: StoreLocation | Path | str, timeout: float = 30.0, *,
     """
     location = store_location(store)
     if not create and location.path is not None and not location.path.exists():
-        raise InputError(Problem(f"There is no history store at {location}.",
-                                 fix="Check the path."))
+        raise InputError(Problem(t("error.store.none_at", store=location),
+                                 fix=t("error.campaign.check_path")))
     if location.path is not None:
         _check_store_file(location)
     engine = _engine(location, timeout)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Double, Integer, Table, func, insert, select
 
 from planner.errors import InputError, Problem, StoreError
+from planner.i18n import t
 from planner.io.store import begin_writing, open_store, rollback_quietly
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.store_schema import HISTORY_TABLES
@@ -106,8 +107,8 @@ def migrate_store(source: StoreLocation | Path | str, target: StoreLocation | Pa
     """
     src, dst = store_location(source), store_location(target)
     if _same_store(src, dst):
-        raise InputError(Problem(f"FROM and TO are the same store ({src}).",
-                                 fix="Name the new store as TO."))
+        raise InputError(Problem(t("error.copy.same", store=src),
+                                 fix=t("error.copy.same_fix")))
     with open_store(src, timeout, create=False) as origin:
         reader = origin.connection
         if reader.dialect.name == "postgresql":
@@ -124,9 +125,9 @@ def migrate_store(source: StoreLocation | Path | str, target: StoreLocation | Pa
                     for t in HISTORY_TABLES}
             if any(held.values()):
                 raise InputError(Problem(
-                    f"{dst} already holds a history ({held['plans']} plans, "
-                    f"{held['actuals']} actuals rows); a migration copies into an empty store.",
-                    fix="Create a new database (createdb) or give a new file name as TO."))
+                    t("error.copy.not_empty", store=dst, plans=held["plans"],
+                      actuals=held["actuals"]),
+                    fix=t("error.copy.not_empty_fix")))
             for table in HISTORY_TABLES:
                 names = [c.name for c in table.columns]
                 for chunk in _chunks(tables[table.name]):
@@ -135,10 +136,10 @@ def migrate_store(source: StoreLocation | Path | str, target: StoreLocation | Pa
             _restart_id_sequences(writer)
             copied = history_sums(writer)
             if copied != expected:
-                differ = ", ".join(f"{a.table} ({a.rows} rows -> {b.rows})"
+                differ = t("list.sep").join(t("error.copy.table_rows", table=a.table,
+                                              rows=a.rows, copied=b.rows)
                                    for a, b in zip(expected, copied, strict=True) if a != b)
-                raise StoreError(f"The copy in {dst} does not match {src}: {differ}. Nothing "
-                                 "was copied.")
+                raise StoreError(t("error.copy.mismatch", dst=dst, src=src, differ=differ))
         except BaseException:
             rollback_quietly(transaction)
             raise

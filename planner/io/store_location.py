@@ -25,12 +25,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from planner.errors import InputError, Problem
+from planner.i18n import t
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 _SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
-_FIX = ("Give a file path (history.sqlite), sqlite:///path/to/history.sqlite or "
-        "postgresql://user@host:5432/database.")
+_FIX = "error.location.fix"  # catalogue key
 
 
 @dataclass(frozen=True)
@@ -67,26 +67,24 @@ def store_location(store: StoreLocation | Path | str, base: Path | None = None) 
         return _sqlite(store, base)
     text = store.strip().strip('"').strip("'").strip()
     if not text:
-        raise InputError(Problem("The history store is empty.", fix=_FIX))
+        raise InputError(Problem(t("error.location.empty"), fix=t(_FIX)))
     if not _SCHEME.match(text):
         return _sqlite(Path(text).expanduser(), base)
     try:
         url = make_url(text)
     except ArgumentError:
-        raise InputError(Problem(f"'{_masked(text)}' is not a readable store address.",
-                                 fix=_FIX)) from None
+        raise InputError(Problem(t("error.location.unreadable", store=_masked(text)),
+                                 fix=t(_FIX))) from None
     scheme = url.drivername.lower()
     if scheme in _SQLITE_SCHEMES:
         if not url.database or url.database == ":memory:" or url.query:
             raise InputError(Problem(
-                f"'{_masked(text)}' names no SQLite file (an in-memory store is lost when "
-                "the run ends, and sqlite:/// options are not supported).", fix=_FIX))
+                t("error.location.no_file", store=_masked(text)), fix=t(_FIX)))
         return _sqlite(Path(url.database).expanduser(), base)
     if scheme in _POSTGRES_SCHEMES:
         return StoreLocation(url.set(drivername="postgresql+psycopg"), None)
     raise InputError(Problem(
-        f"'{_masked(text)}': the history store can be a SQLite file or a PostgreSQL "
-        f"database, not '{url.drivername}'.", fix=_FIX))
+        t("error.location.driver", store=_masked(text), driver=url.drivername), fix=t(_FIX)))
 
 
 def _sqlite(path: Path, base: Path | None) -> StoreLocation:

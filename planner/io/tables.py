@@ -30,7 +30,9 @@ from typing import Any, Final, Literal, NoReturn
 import pandas as pd
 from pydantic import ValidationError
 
+from planner.config import _value_message
 from planner.errors import InputError, Problem
+from planner.i18n import t
 from planner.io.exports import header_key, read_normalised, read_xls_rows
 from planner.models import Video
 from planner.parsing import (
@@ -64,7 +66,8 @@ DELIMITERS: Final = ",;\t|"
 
 # Enough lines for csv.Sniffer to see a pattern; larger samples only slow it down.
 _SNIFF_CHARS: Final = 16 * 1024
-_DELIMITER_NAMES: Final = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_DELIMITER_NAMES: Final = {",": "error.delimiter.comma", ";": "error.delimiter.semicolon",
+                            "\t": "error.delimiter.tab", "|": "error.delimiter.pipe"}
 
 # A header may sit below a title, an export note or a row of merged group
 # labels; it is looked for in this many first non-empty rows.
@@ -152,12 +155,13 @@ _PARSERS: Final[dict[Kind, Callable[[object], object]]] = {
     "date": parse_date,
 }
 
+# Catalogue keys: the fix is said in the language current when the file is read.
 _FIXES: Final[dict[Kind, str]] = {
-    "str": "Correct the cell.",
-    "int": "Write a whole number, e.g. 25000 or 2.5w.",
-    "float": "Write a number, e.g. 25000, 2.5w, 3万 or 12.5%.",
-    "bool": "Write 是 or 否 (yes/no, 1/0 also work).",
-    "date": "Write the date as 2026-05-01.",
+    "str": "error.fix.correct_cell",
+    "int": "error.fix.whole_number",
+    "float": "error.fix.number",
+    "bool": "error.fix.yes_no",
+    "date": "error.fix.date",
 }
 
 # pandas keeps the header text of every canonical column here, so problems can
@@ -183,25 +187,25 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
     name = path.name
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | {".xls"}:
-        accepted = ", ".join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
+        accepted = t("list.sep").join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
         raise InputError(Problem(
-            f"has the extension '{path.suffix or '(none)'}', which the planner does not read.",
-            file=name, fix=f"Save it as one of: {accepted}.",
+            t("error.table.extension", suffix=path.suffix or t("error.table.no_suffix")),
+            file=name, fix=t("error.table.extension_fix", accepted=accepted),
         ))
     if not path.is_file():
         raise InputError(Problem(
-            "file not found.", file=str(path), fix="Check the path and the file name."
+            t("error.table.not_found"), file=str(path), fix=t("error.table.not_found_fix")
         ))
     size = path.stat().st_size
     if size == 0:
         raise InputError(Problem(
-            "is empty (0 bytes).", file=name, fix="Export the sheet again with a header row."
+            t("error.table.empty"), file=name, fix=t("error.table.export_again")
         ))
     if size > MAX_INPUT_BYTES:
         raise InputError(Problem(
-            f"is {size / 1024 / 1024:.0f} MB; the planner reads files up to "
-            f"{MAX_INPUT_BYTES // 1024 // 1024} MB.",
-            file=name, fix="Remove unused columns or sheets, or split the file.",
+            t("error.table.too_big", size=f"{size / 1024 / 1024:.0f}",
+              limit=MAX_INPUT_BYTES // 1024 // 1024),
+            file=name, fix=t("error.table.too_big_fix"),
         ))
     if suffix in CSV_SUFFIXES:
         return _read_csv(path, suffix, specs)
@@ -233,8 +237,8 @@ def _read_csv(path: Path, suffix: str, specs: Sequence[ColumnSpec] | None) -> pd
                 _too_many_rows(name)
     except csv.Error as exc:
         raise InputError(Problem(
-            f"cannot be read as CSV near line {reader.line_num}: {exc}.",
-            file=name, fix="Open it in Excel or WPS and save it again as CSV (UTF-8).",
+            t("error.table.csv_unreadable", line=reader.line_num, detail=exc),
+            file=name, fix=t("error.table.csv_unreadable_fix"),
         )) from None
     return _build_frame(records, name, ragged_delimiter=delimiter, specs=specs)
 
@@ -275,13 +279,11 @@ def _decode(data: bytes, name: str) -> str:
     """Text of a CSV file: BOM first, then strict UTF-8, then GB18030 (a superset of GBK)."""
     if data.startswith(b"PK\x03\x04"):
         raise InputError(Problem(
-            "is an Excel workbook (.xlsx) saved under a CSV name.",
-            file=name, fix="Rename it to end in .xlsx, or save it from Excel as CSV (UTF-8).",
+            t("error.table.xlsx_as_csv"), file=name, fix=t("error.table.xlsx_as_csv_fix"),
         ))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(Problem(
-            "is an old Excel (.xls) workbook or a password-protected file, not CSV text.",
-            file=name, fix="Open it in Excel or WPS and save it as CSV (UTF-8) or .xlsx.",
+            t("error.table.xls_as_csv"), file=name, fix=t("error.table.save_as_csv"),
         ))
     text: str | None = None
     if data.startswith(codecs.BOM_UTF8):
@@ -298,9 +300,7 @@ def _decode(data: bytes, name: str) -> str:
             text = _try_decode(data, encoding)
     if text is None or _looks_binary(text):
         raise InputError(Problem(
-            "is not a text (CSV) file: it looks like binary data or an unknown encoding.",
-            file=name,
-            fix="Open the original in Excel or WPS and save it as CSV (UTF-8) or .xlsx.",
+            t("error.table.binary"), file=name, fix=t("error.table.binary_fix"),
         ))
     return text
 
@@ -386,18 +386,16 @@ def _read_excel(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
                     chosen = next(title for score, title in scored if score == best)
                     raw = _sheet_rows(book[chosen], limit + 1)
                     if len(scored) > 1:
-                        others = ", ".join(repr(t) for _, t in scored if t != chosen)
-                        notes.append(
-                            f"{name}: read sheet {chosen!r}; ignored the other sheet(s) with "
-                            f"data: {others}."
-                        )
+                        others = t("list.sep").join(
+                            repr(title) for _, title in scored if title != chosen)
+                        notes.append(t("warn.table.other_sheets", file=name,
+                                       sheet=repr(chosen), others=others))
             finally:
                 book.close()
     except Exception as exc:  # openpyxl raises zipfile, XML and key errors alike
         raise InputError(Problem(
-            f"cannot be opened as an Excel workbook ({type(exc).__name__}: {exc}).",
-            file=name,
-            fix="Check it opens in Excel or WPS; save it again as .xlsx (not password-protected).",
+            t("error.table.xlsx_unreadable", detail=f"{type(exc).__name__}: {exc}"),
+            file=name, fix=t("error.table.xlsx_unreadable_fix"),
         )) from None
     if len(raw) > limit:
         _too_many_rows(name)
@@ -440,31 +438,28 @@ def _check_workbook_parts(path: Path) -> None:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return  # not a zip: openpyxl's error explains it
-    fix = ("Open it in Excel or WPS, delete what the roster does not need (other sheets, "
-           "very long cells) and save it again, or save the roster sheet as CSV (UTF-8).")
+    fix = t("error.table.bomb_fix")
     total = 0
     for part in parts:
         total += part.file_size
         ratio = part.file_size / max(part.compress_size, 1)
         strings = part.filename.lower().endswith("sharedstrings.xml")
         limit = MAX_XLSX_STRINGS_BYTES if strings else MAX_XLSX_PART_BYTES
-        what = "its text cells" if strings else f"its part {part.filename}"
+        what = (t("error.table.part_strings") if strings
+                else t("error.table.part", part=part.filename))
         if part.file_size > limit:
             raise InputError(Problem(
-                f"{what} would unpack to {part.file_size / 2**20:,.0f} MB (at most "
-                f"{limit / 2**20:.0f} MB): more than any real roster holds, so the "
-                "planner does not open it.", file=name, fix=fix))
+                t("error.table.part_too_big", what=what, size=f"{part.file_size / 2**20:,.0f}",
+                  limit=f"{limit / 2**20:.0f}"), file=name, fix=fix))
         if part.file_size > _RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
             raise InputError(Problem(
-                f"{what} would unpack {ratio:,.0f} times over, to "
-                f"{part.file_size / 2**20:,.0f} MB (a real workbook packs at most "
-                f"{MAX_XLSX_RATIO} to 1): it looks like a zip bomb, so the planner does not "
-                "open it.", file=name, fix=fix))
+                t("error.table.zip_bomb", what=what, ratio=f"{ratio:,.0f}",
+                  size=f"{part.file_size / 2**20:,.0f}", limit=MAX_XLSX_RATIO),
+                file=name, fix=fix))
     if total > MAX_XLSX_TOTAL_BYTES:
         raise InputError(Problem(
-            f"would unpack to {total / 2**20:,.0f} MB in all (at most "
-            f"{MAX_XLSX_TOTAL_BYTES / 2**20:.0f} MB): more than any real roster holds, so the "
-            "planner does not open it.", file=name, fix=fix))
+            t("error.table.unpack_too_big", size=f"{total / 2**20:,.0f}",
+              limit=f"{MAX_XLSX_TOTAL_BYTES / 2**20:.0f}"), file=name, fix=fix))
 
 
 def _check_cell_lengths(rows: Sequence[tuple[int, Sequence[object]]], name: str) -> None:
@@ -473,16 +468,15 @@ def _check_cell_lengths(rows: Sequence[tuple[int, Sequence[object]]], name: str)
         for position, value in enumerate(values):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise InputError(Problem(
-                    f"the cell {_column_letter(position)}{number} holds {len(value):,} "
-                    f"characters; Excel allows {MAX_CELL_CHARS:,} in a cell.",
-                    file=name, row=number,
-                    fix="Shorten the cell (a pasted page or log?) or delete it."))
+                    t("error.table.long_cell", cell=f"{_column_letter(position)}{number}",
+                      size=f"{len(value):,}", limit=f"{MAX_CELL_CHARS:,}"),
+                    file=name, row=number, fix=t("error.table.long_cell_fix")))
 
 
 def _too_many_rows(name: str) -> NoReturn:
     raise InputError(Problem(
-        f"has more than {MAX_ROWS:,} data rows.",
-        file=name, fix="Split the file or remove rows the plan does not need.",
+        t("error.table.too_many_rows", limit=f"{MAX_ROWS:,}"),
+        file=name, fix=t("error.table.too_many_rows_fix"),
     ))
 
 
@@ -550,8 +544,7 @@ def _build_frame(
             _too_many_rows(name)
     if not lead:
         raise InputError(Problem(
-            "has no header row and no data (every cell is empty).",
-            file=name, fix="Export the sheet again with a header row and one row per item.",
+            t("error.table.no_header"), file=name, fix=t("error.table.no_header_fix"),
         ))
     position, _ = _best_header([cells for _, cells in lead], specs)
     above = lead[:position]
@@ -573,7 +566,7 @@ def _build_frame(
         if not _is_blank(header[j]) or any(not _is_blank(r[j]) for r in rows)
     ]
     labels = [
-        f"(no header, column {_column_letter(j)})" if _is_blank(header[j])
+        t("error.table.unnamed_column", letter=_column_letter(j)) if _is_blank(header[j])
         else unicodedata.normalize("NFC", str(header[j])).replace("\ufeff", "").strip()
         for j in keep
     ]
@@ -582,10 +575,10 @@ def _build_frame(
     frame.index = pd.Index(numbers, dtype="int64", name="row")
     if above:
         first, last = above[0][0], above[-1][0]
-        where = f"row {first}" if first == last else f"rows {first}-{last}"
+        where = (t("error.row", row=first) if first == last
+                 else t("error.rows", first=first, last=last))
         frame.attrs[_NOTES_ATTR] = [
-            f"{name}: the header is row {header_number}; ignored {where} above it "
-            "(a title, notes or group labels)."
+            t("warn.table.rows_above_header", file=name, header=header_number, where=where)
         ]
     return frame
 
@@ -608,11 +601,10 @@ def _check_ragged(
     """A CSV row with more cells than headers nearly always holds an unquoted delimiter."""
     problems = [
         Problem(
-            f"has {_filled_width(row)} cells but the header has {named}; a value that contains the "
-            f"{_DELIMITER_NAMES[delimiter]} (such as 1{delimiter}234) shifts the cells after it.",
+            t("error.table.ragged", cells=_filled_width(row), named=named,
+              delimiter=t(_DELIMITER_NAMES[delimiter]), example=f"1{delimiter}234"),
             file=name, row=number,
-            fix=f"Put such values in double quotes, or drop the {_DELIMITER_NAMES[delimiter]} "
-            "from them.",
+            fix=t("error.table.ragged_fix", delimiter=t(_DELIMITER_NAMES[delimiter])),
         )
         for row, number in zip(rows, numbers, strict=True)
         if any(not _is_blank(c) for c in row[named:])
@@ -685,25 +677,26 @@ def normalise_columns(
         positions.setdefault(spec.name, position)
     problems = [
         Problem(
-            f"Columns {' and '.join(repr(h) for h in headers)} both mean '{canonical}'.",
-            file=file, fix="Delete or rename all but one of them.",
+            t("error.table.same_column", headers=t("error.and").join(repr(h) for h in headers),
+              column=canonical),
+            file=file, fix=t("error.table.same_column_fix"),
         )
         for canonical, headers in found.items()
         if len(headers) > 1
     ]
     missing = [s for s in specs if s.required and s.name not in found]
-    present = ", ".join(repr(str(c)) for c in df.columns[:15]) or "none"
+    present = t("list.sep").join(repr(str(c)) for c in df.columns[:15]) or t("error.none")
     for number, spec in enumerate(missing):
         close = _closest_header(spec, unknown)
         if close is not None:
-            fix = f"Is '{close[0]}' this column? Rename that header to '{close[1]}'."
+            fix = t("error.table.typo_fix", found=close[0], accepted=close[1])
         elif number == 0:
-            fix = f"Add the column or rename its header (headers in the file: {present})."
+            fix = t("error.table.missing_fix_present", present=present)
         else:
-            fix = "Add the column or rename its header."
+            fix = t("error.table.missing_fix")
         problems.append(Problem(
-            f"Required column '{spec.name}' is missing; accepted headers: "
-            f"{', '.join(spec.headers)}.",
+            t("error.table.missing", column=spec.name,
+              accepted=t("list.sep").join(spec.headers)),
             file=file, fix=fix,
         ))
     if problems:
@@ -718,12 +711,9 @@ def normalise_columns(
         # A line a buyer can read: the first few names, shortened, and how many more.
         shown = [repr(u if len(u) <= 40 else u[:39] + "…") for u in unknown[:_LISTED_COLUMNS]]
         more = len(unknown) - len(shown)
-        notes.append(
-            f"{file}: ignored {len(unknown):,} column(s) the planner does not use: "
-            + ", ".join(shown)
-            + (f" and {more:,} more" if more else "")
-            + "."
-        )
+        notes.append(t("warn.table.unknown_columns", file=file, count=f"{len(unknown):,}",
+                       columns=t("list.sep").join(shown)
+                       + (t("warn.table.more_columns", count=f"{more:,}") if more else "")))
     return result, notes
 
 
@@ -750,12 +740,9 @@ def _parse_cells(
     numbers = _row_numbers(df)
     rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
     problems: list[Problem] = []
-    fill = "Fill in the cell."
+    fill = t("error.fix.fill")
     if df.attrs.get(_EXCEL_ATTR):
-        fill = (
-            "Fill in the cell (a merged cell keeps its value only in its first row: unmerge "
-            "it and fill in every row)."
-        )
+        fill = t("error.fix.fill_merged")
     for spec in specs:
         if spec.name not in df.columns:
             continue
@@ -766,7 +753,8 @@ def _parse_cells(
                 value = parser(cell)
             except ValueError as exc:
                 problems.append(
-                    Problem(f"{exc}.", file=file, row=number, column=column, fix=_FIXES[spec.kind])
+                    Problem(t("error.sentence", text=exc), file=file, row=number, column=column,
+                            fix=t(_FIXES[spec.kind]))
                 )
                 continue
             if value is None:
@@ -777,13 +765,11 @@ def _parse_cells(
                 if spec.required and not scheduled:
                     went_live = spec.live_only and isinstance(published, date)
                     problems.append(Problem(
-                        "is empty, but this column is required" + (
-                            f": the post went live on {published}, on or before the plan "
-                            f"date {scheduled_after}, so the planner needs its real figures."
-                            if went_live else "."),
+                        t("error.table.empty_live", published=published,
+                          plan_date=scheduled_after) if went_live
+                        else t("error.table.empty_required"),
                         file=file, row=number, column=column,
-                        fix=fill + (" A live post's natural plays, GMV, likes and comments "
-                                    "are in its 星图 task report." if went_live else ""),
+                        fix=t("error.fix.fill_live", fill=fill) if went_live else fill,
                     ))
                 continue
             if (
@@ -793,11 +779,8 @@ def _parse_cells(
             ):
                 shown = f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
                 problems.append(Problem(
-                    f"{shown} is larger than any real figure here (at most "
-                    f"{spec.max_value:,.0f}).",
-                    file=file, row=number, column=column,
-                    fix="Check the cell: a unit mix-up, or an ID or phone number pasted into "
-                    "the wrong column?",
+                    t("error.table.too_large", value=shown, limit=f"{spec.max_value:,.0f}"),
+                    file=file, row=number, column=column, fix=t("error.table.too_large_fix"),
                 ))
                 continue
             values[spec.name] = value
@@ -830,16 +813,19 @@ def _model_problems(
         field = str(item["loc"][0]) if item["loc"] else ""
         value = item.get("input")
         if item["type"] in ("greater_than_equal", "greater_than"):
-            message = f"{value:g} is negative; it cannot be below 0." if isinstance(
+            message = t("error.negative", value=f"{value:g}") if isinstance(
                 value, int | float
-            ) else "cannot be below 0."
-            fix = "Enter the value as a positive number."
+            ) else t("error.below_zero")
+            fix = t("error.fix.positive")
         else:
-            message = str(item["msg"]).removeprefix("Value error, ") + "."
-            fix = "Correct the cell."
+            # A validator's own ValueError is already in the buyer's language;
+            # pydantic's words for other failures are not, so they are named.
+            cause = (item.get("ctx") or {}).get("error")
+            detail = str(cause) if isinstance(cause, ValueError) else _value_message(item)[0]
+            message = t("error.sentence", text=detail)
+            fix = t("error.fix.correct_cell")
             if field == "landing_url":
-                fix = ("Copy the product page's address again from the browser's address bar "
-                       "(https://...), with nothing pasted after it.")
+                fix = t("error.fix.landing_url")
         problems.append(
             Problem(message, file=file, row=row, column=headers.get(field, field or None), fix=fix)
         )
@@ -865,7 +851,7 @@ def read_videos(path: Path, plan_date: date | None = None,
     rows, problems = _parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
     if not rows:
         raise InputError(Problem(
-            "has a header row but no videos.", file=name, fix="Add one row per video."
+            t("error.videos.none"), file=name, fix=t("error.videos.none_fix")
         ))
     id_column = headers.get("video_id", "video_id")
     first_row: dict[str, int] = {}
@@ -876,20 +862,18 @@ def read_videos(path: Path, plan_date: date | None = None,
         if isinstance(video_id, str):
             if video_id in first_row:
                 problems.append(Problem(
-                    f"video ID '{video_id}' appears twice: rows {first_row[video_id]} and "
-                    f"{number}.",
-                    file=name, row=number, column=id_column,
-                    fix="Keep one row per video (merge or delete the duplicate).",
+                    t("error.videos.twice", video=video_id, first=first_row[video_id],
+                      row=number),
+                    file=name, row=number, column=id_column, fix=t("error.videos.twice_fix"),
                 ))
             else:
                 first_row[video_id] = number
         published = values.get("publish_date")
         if last_day is not None and isinstance(published, date) and published > last_day:
             problems.append(Problem(
-                f"publish date {published} is after the campaign ends ({last_day}): no order "
-                "could ever run on it.",
+                t("error.videos.after_end", published=published, last=last_day),
                 file=name, row=number, column=headers.get("publish_date", "publish_date"),
-                fix="Correct the publish date, or leave the post out of this campaign's roster.",
+                fix=t("error.videos.after_end_fix"),
             ))
         if number in failed:
             continue
@@ -905,7 +889,7 @@ def read_videos(path: Path, plan_date: date | None = None,
 
 # ---------------------------------------------------------------- actuals
 
-ACCEPTED_TOOL_NAMES: Final = tuple(sorted(set(TOOL_ALIASES) | {t.value for t in Tool}))
+ACCEPTED_TOOL_NAMES: Final = tuple(sorted(set(TOOL_ALIASES) | {tool.value for tool in Tool}))
 
 
 def read_actuals(
@@ -931,9 +915,9 @@ def read_actuals(
             tool = parse_tool(str(raw_tool))
             if tool is None:
                 problems.append(Problem(
-                    f"'{raw_tool}' is not a tool the planner knows.",
+                    t("error.actuals.unknown_tool", tool=raw_tool),
                     file=name, row=number, column=tool_column,
-                    fix=f"Use one of: {', '.join(ACCEPTED_TOOL_NAMES)}.",
+                    fix=t("error.fix.use_one_of", accepted=t("list.sep").join(ACCEPTED_TOOL_NAMES)),
                 ))
                 del values["tool"]
             else:
@@ -942,18 +926,17 @@ def read_actuals(
             amount = values.get(spec.name)
             if spec.kind in ("int", "float") and isinstance(amount, int | float) and amount < 0:
                 problems.append(Problem(
-                    f"{amount:g} is negative; it cannot be below 0.",
+                    t("error.negative", value=f"{amount:g}"),
                     file=name, row=number, column=headers.get(spec.name, spec.name),
-                    fix="Enter the value as a positive number.",
+                    fix=t("error.fix.positive"),
                 ))
         key = (values.get("date"), values.get("video_id"), values.get("tool"))
         if None not in key:
             if key in seen:
                 problems.append(Problem(
-                    f"{key[0]} / {key[1]} / {key[2]} appears twice: rows {seen[key]} and "
-                    f"{number}.",
-                    file=name, row=number,
-                    fix="Keep one row per date, video and tool (add the two rows together).",
+                    t("error.actuals.twice", key=f"{key[0]} / {key[1]} / {key[2]}",
+                      first=seen[key], row=number),
+                    file=name, row=number, fix=t("error.actuals.twice_fix"),
                 ))
             else:
                 seen[key] = number

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from planner.errors import PlannerError, SolverError
+from planner.i18n import t
 
 if TYPE_CHECKING:
     from planner.config import Campaign
@@ -105,18 +106,11 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
     child_end.close()
     try:
         if not parent_end.poll(deadline_s):
-            raise SolverError(
-                f"The run did not finish within {deadline_s:g} s and was stopped (solver "
-                "time limits are not always kept). Raise solver.time_limit_s, or plan "
-                "fewer videos or days at once."
-            )
+            raise SolverError(t("error.watchdog.stopped", seconds=f"{deadline_s:g}"))
         try:
             kind, payload = parent_end.recv()
         except EOFError:
-            raise SolverError(
-                f"The planning process ended without an answer (exit code "
-                f"{process.exitcode}); nothing was recorded."
-            ) from None
+            raise SolverError(t("error.watchdog.no_answer", code=process.exitcode)) from None
     finally:
         if process.pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -129,5 +123,4 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
         return payload  # type: ignore[no-any-return]
     if kind == "planner_error":
         raise payload
-    raise SolverError(f"The planning process crashed: {payload}. This is a bug in the planner; "
-                      "please report it with the command you ran.")
+    raise SolverError(t("error.watchdog.crashed", detail=payload))

@@ -24,6 +24,7 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import SolverError
+from planner.i18n import t
 from planner.optimiser.model import _BASIC, DEFINITIONS, AllocationModel, Floats, Rows
 
 if TYPE_CHECKING:
@@ -171,7 +172,8 @@ def _run_highs(model: AllocationModel, campaign: Campaign, time_left: float,
     if not solution.value_valid or not feasible:
         # Stopped (time limit, say) before any point that keeps every row: nothing to use.
         failed = OutOfTime if status == highspy.HighsModelStatus.kTimeLimit else SolverError
-        raise failed(f"highs returned status {highs.modelStatusToString(status)}")
+        raise failed(t("error.solver.status", backend="highs",
+                       status=highs.modelStatusToString(status)))
     model.x = np.array(solution.col_value, dtype=np.float64)
     if not is_mip:
         basis = highs.getBasis()
@@ -287,7 +289,7 @@ def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign, time_lef
     ):
         # CBC says "Not Solved" when its time limit came before any solution.
         failed = OutOfTime if status == "Not Solved" else SolverError
-        raise failed(f"{backend} returned status {status}")
+        raise failed(t("error.solver.status", backend=backend, status=status))
     model.x = np.array([v.varValue or 0.0 for v in form.variables], dtype=np.float64)
     pis = [c.pi for c in form.coupling]
     # PuLP reports duals of the minimised (negated) objective: flip them back.

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from planner.config import Campaign
+from planner.i18n import t, tool_name
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
 from planner.tools import HARVESTING_TOOLS, Tool
 
@@ -215,8 +216,8 @@ def fixed_total(response: ResponseModel, *, tool: Tool | None = None,
 def budget_row(response: ResponseModel, campaign: Campaign) -> tuple[str, float]:
     """The budget row's words and upper bound: the only coupling row the budget moves."""
     fixed = fixed_total(response)
-    words = (f"the budget of {campaign.budget:,.0f} yuan ({fixed * KYUAN:,.0f} already "
-             "committed)")
+    words = t("error.limit.budget", budget=f"{campaign.budget:,.0f}",
+              committed=f"{fixed * KYUAN:,.0f}")
     return words, campaign.budget / KYUAN - fixed
 
 
@@ -238,7 +239,7 @@ def add_daily_cap(rows: Rows, entries: _Entries, response: ResponseModel,
     # Every planned day gets its row, active purchases or not, so its dual prices the rest.
     row_of = {
         day: rows.add("daily_cap", daily_cap_name(day),
-                      f"the daily cap of {campaign.daily_cap:,.0f} yuan on {day}",
+                      t("error.limit.daily_cap", cap=f"{campaign.daily_cap:,.0f}", day=day),
                       upper=campaign.daily_cap / KYUAN - fixed.get(day, 0.0))
         for day in response.days
     }
@@ -255,7 +256,8 @@ def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
         cap = campaign.tools[tool].max_budget
         if cap is None:
             continue
-        row = rows.add("tool_budget", f"tool_budget_{tool}", f"the {tool} cap of {cap:,.0f} yuan",
+        row = rows.add("tool_budget", f"tool_budget_{tool}",
+                       t("error.limit.tool_cap", tool=tool_name(tool), cap=f"{cap:,.0f}"),
                        upper=cap / KYUAN - fixed_total(response, tool=tool))
         entries.add((i for i, t in enumerate(entries.of_purchases.tool) if t is tool), row, 1.0)
 
@@ -274,12 +276,12 @@ def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
     if s_min > 0:
         row = rows.add(
             "balance", "seeding_share_min",
-            f"the balance bound: seeding (KOL fees + Influence tools) at least {s_min:.0%}",
+            t("error.limit.seeding_min", share=f"{s_min:.0%}"),
             lower=s_min * fixed_harvest - (1 - s_min) * fixed_seed)
         entries.add(everyone, row, np.where(seeding, 1 - s_min, -s_min))
     if s_max < 1:
         row = rows.add("balance", "seeding_share_max",
-                       f"the balance bound: seeding at most {s_max:.0%}",
+                       t("error.limit.seeding_max", share=f"{s_max:.0%}"),
                        upper=s_max * fixed_harvest - (1 - s_max) * fixed_seed)
         entries.add(everyone, row, np.where(seeding, 1 - s_max, -s_max))
 
@@ -297,7 +299,8 @@ def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
             continue
         row_of_video[code] = rows.add(
             "amplification", amplification_name(video_id),
-            f"{video_id}'s reach limit ({campaign.rules.max_amplification:g}x its natural plays)",
+            t("error.limit.reach", video=video_id,
+              multiple=f"{campaign.rules.max_amplification:g}"),
             upper=room / 1e6)
     row = row_of_video[arrays.video]
     chosen = np.flatnonzero(row >= 0)
@@ -348,8 +351,8 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         label = f"{start:%m-%d}"
         if offered > reach * cfg.audience_ceiling:
             row = rows.add("audience_pool", f"audience_ceiling_{start:%Y%m%d}",
-                           f"the audience ceiling of {cfg.audience_ceiling:,.0f} people "
-                           f"(harvest from {label})",
+                           t("error.limit.audience_ceiling",
+                             people=f"{cfg.audience_ceiling:,.0f}", start=label),
                            upper=reach * cfg.audience_ceiling / 1e6)
             entries.add(mine, row, harvest_value)
         if offered <= reach * period.base:
@@ -366,8 +369,8 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         if built_before is not None:
             entries.aux.terms[built_before].append((define, -1.0))
         row = rows.add("audience_pool", f"audience_pool_{start:%Y%m%d}",
-                       f"the audience seeding has built by {label} (harvest reaches "
-                       f"{cfg.daily_pool_reach:.0%} of it a day)",
+                       t("error.limit.audience_pool", start=label,
+                         reach=f"{cfg.daily_pool_reach:.0%}"),
                        upper=reach * period.base / 1e6)
         entries.add(mine, row, harvest_value)
         entries.aux.terms[column].append((row, -reach))
@@ -620,7 +623,8 @@ def _add_discrete_rows(model: AllocationModel) -> None:
     for pos, on in model.on_col.items():
         p = purchases[pos]
         cols = range(first_col[pos], first_col[pos] + len(p.seg_width))
-        words = f"the {p.tool} minimum order of {p.min_order * KYUAN:,.0f} yuan"
+        words = t("error.limit.min_order", tool=tool_name(p.tool),
+                  amount=f"{p.min_order * KYUAN:,.0f}")
         row("min_order", f"min_order_{p.index}", words,
             [(c, 1.0) for c in cols] + [(on, -p.min_order)], lower=0.0)
         for k, (c, w) in enumerate(zip(cols, p.seg_width, strict=True)):
@@ -640,7 +644,7 @@ def _add_discrete_rows(model: AllocationModel) -> None:
             dp = purchases[dp_pos]
             for k, w in enumerate(dp.seg_width):
                 row("cs_excludes_dou_plus", f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}",
-                    f"content service and Dou+ never together on {cs.video_id}",
+                    t("error.limit.cs_excludes_dou_plus", video=cs.video_id),
                     [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
     model.d_start = np.array(starts, dtype=np.int64)
     model.d_index = np.array(index, dtype=np.int64)

@@ -16,6 +16,7 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, SolverError
+from planner.i18n import t
 from planner.models import Line
 from planner.optimiser.backends import (
     SOLVER_SECONDS,
@@ -183,6 +184,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     chosen = backend or campaign.solver.backend
     backends = [chosen] + [b for b in ("highs", "cbc") if b != chosen]
     failures: list[str] = []
+    timed_out = False  # a backend stopped at the limit (not broken: only slow)
     shared = _coupling_for(response, campaign, warm)
     for name in backends:
         try:
@@ -192,7 +194,9 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
         except Exception as exc:
             # A missing or crashing backend must not end the plan: try the other one, and
             # tell the buyer which one failed and why.
-            failures.append(f"{name} failed ({type(exc).__name__}: {exc})")
+            failures.append(t("error.solver.backend_failed", name=name,
+                              detail=f"{type(exc).__name__}: {exc}"))
+            timed_out = timed_out or isinstance(exc, OutOfTime)
             if isinstance(exc, OutOfTime) and _time_left(campaign, started) <= 0:
                 break  # not broken, only slow: the other backend (CBC via PuLP) is slower
             continue
@@ -209,16 +213,12 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
                 "limit": f"{campaign.solver.time_limit_s:g}"}))
         return result
     limit = campaign.solver.time_limit_s
-    out_of_time = time.perf_counter() - started >= limit or any(
-        "time limit" in f.lower() or "not solved" in f.lower() for f in failures)
+    out_of_time = time.perf_counter() - started >= limit or timed_out
     if out_of_time:
         videos = len({p.video_id for p in response.purchases})
-        raise SolverError(
-            f"No feasible plan was found within solver.time_limit_s = {limit:g} s "
-            f"({videos:,} videos to buy for; {'; '.join(failures)}). Fix: raise time_limit_s under "
-            "[solver] in the campaign file (a few seconds per thousand videos), or plan "
-            "fewer videos at once.")
-    raise SolverError(f"no solver backend could solve the plan: {'; '.join(failures)}")
+        raise SolverError(t("error.solver.out_of_time", limit=f"{limit:g}",
+                            videos=f"{videos:,}", failures="; ".join(failures)))
+    raise SolverError(t("error.solver.no_backend", failures="; ".join(failures)))
 
 
 def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, started: float,
@@ -862,10 +862,9 @@ def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> Infeas
     for name, slack in form.slacks.items():
         amount = (slack.value() or 0.0) * KYUAN
         if amount > 0.5:
-            conflicts.append(f"{describe[name]}: short by {amount:,.0f} yuan")
+            conflicts.append(t("error.infeasible.short", limit=describe[name],
+                               amount=f"{amount:,.0f}"))
     committed = fixed_total(response) * KYUAN
     if committed:
-        conflicts.append(f"fixed commitments total {committed:,.0f} yuan and cannot change")
-    return InfeasibleError(
-        f"Campaign '{campaign.name}' cannot satisfy all its rules at once.", conflicts
-    )
+        conflicts.append(t("error.infeasible.committed", amount=f"{committed:,.0f}"))
+    return InfeasibleError(t("error.infeasible", campaign=campaign.name), conflicts)
