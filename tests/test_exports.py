@@ -66,7 +66,8 @@ def test_a_totals_row_is_recognised_by_its_first_cells() -> None:
     assert not is_total_row(["2027-04-21", "v1", "合计"])
 
 
-def test_actuals_with_units_placeholders_separators_and_a_totals_row(tmp_path: Path) -> None:
+def test_actuals_with_units_placeholders_separators_and_a_totals_row(
+        tmp_path: Path, english: None) -> None:
     path = tmp_path / "actuals.csv"
     path.write_bytes(codecs.BOM_UTF8 + "\n".join([
         ACTUALS_HEADER,

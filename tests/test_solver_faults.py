@@ -248,6 +248,7 @@ def test_without_a_rounded_answer_the_first_discrete_answer_past_the_limit_is_th
 
 def test_nothing_feasible_in_time_is_the_error_with_the_fix_and_no_slower_fallback(
     small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
+    english: None,
 ) -> None:
     def out_of_time(model: Any, backend: str, campaign: Campaign, time_left: float,
                     **options: Any) -> Any:
