@@ -368,10 +368,11 @@ def test_no_plan_within_the_time_limit_says_how_to_fix_it(
     """
     from planner.errors import SolverError
     from planner.optimiser import strategy
+    from planner.optimiser.backends import OutOfTime
 
     def out_of_time(model: Any, backend: str, campaign: Any, time_left: float) -> Any:
         status = "Time limit reached" if backend == "highs" else "Not Solved"
-        raise SolverError(f"{backend} returned status {status}")
+        raise OutOfTime(f"{backend} returned status {status}")
 
     monkeypatch.setattr(strategy, "solve_once", out_of_time)
     out = tmp_path / "out"

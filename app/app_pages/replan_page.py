@@ -208,7 +208,7 @@ def show_inspection(found: Inspection) -> None:
         columns=["header", "column"]), hide_index=True,
         column_config={"header": t("inspect.app_header"), "column": t("inspect.app_column")})
     if found.unused:
-        st.caption(md(t("inspect.unused", headers=", ".join(found.unused))))
+        st.caption(md(t("inspect.unused", headers=t("list.sep").join(found.unused))))
     for note in found.notes:
         st.caption(md(note))
     if found.preview.empty:

@@ -111,7 +111,7 @@ def drop_totals(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[str]]:
         return raw, []
     kept = raw.drop(index=totals)
     kept.attrs = dict(raw.attrs)
-    rows = ", ".join(str(n) for n in totals)
+    rows = t("list.sep").join(str(n) for n in totals)
     return kept, [t("export.totals_skipped", file=file, rows=rows)]
 
 
@@ -268,7 +268,8 @@ def read_xls_rows(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFram
                     tables._too_many_rows(name)
                 raw = rows_of(sheets[chosen], limit + 1)
                 if len(scored) > 1:
-                    others = ", ".join(repr(sheets[i].name) for _, i in scored if i != chosen)
+                    others = t("list.sep").join(repr(sheets[i].name) for _, i in scored
+                                                if i != chosen)
                     notes.append(t("export.xls_other_sheets", file=name,
                                    sheet=sheets[chosen].name, others=others))
         finally:

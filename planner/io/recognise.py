@@ -311,7 +311,7 @@ def recognise(raw: pd.DataFrame, file: str, kinds: Sequence[Kind]) -> Recognised
 
 def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
                   keys: set[str]) -> list[Problem]:
-    shown = ", ".join(headers[:15]) + (" …" if len(headers) > 15 else "")
+    shown = t("list.sep").join(headers[:15]) + (" …" if len(headers) > 15 else "")
     problems = [Problem(t("export.unrecognised", headers=shown), file=file,
                         fix=t("export.unrecognised_fix"))]
     own: list[tuple[str, Sequence[ColumnSpec]]] = []
@@ -324,8 +324,8 @@ def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
                    if s.required and not any(header_key(h) in keys for h in s.headers)]
         problems.append(Problem(
             t("export.layout_expected", layout=t(f"export.layout.{layout_id}"),
-              expected=", ".join(s.name for s in specs if s.required),
-              missing=", ".join(missing)),
+              expected=t("list.sep").join(s.name for s in specs if s.required),
+              missing=t("list.sep").join(missing)),
             file=file, column=missing[0] if missing else None,
             fix=t("export.layout_expected_fix")))
     for layout in LAYOUTS:
@@ -335,9 +335,10 @@ def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
         missing = [" / ".join(group) for group in layout.signature
                    if not any(header_key(h) in keys for h in group)]
         extra = [h for h in layout.excludes if header_key(h) in keys]
+        excluded = t("export.layout_excluded", headers=t("list.sep").join(extra))
         problems.append(Problem(
             t("export.layout_expected", layout=layout.label, expected="; ".join(groups),
-              missing="; ".join(missing) or t("export.layout_excluded", headers=", ".join(extra))),
+              missing="; ".join(missing) or excluded),
             file=file, column=missing[0] if missing else None,
             fix=t("export.layout_expected_fix")))
     return problems
@@ -460,7 +461,7 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
 def unused_note(file: str, unused: Sequence[str]) -> str:
     """The warning that lists the columns the planner does not read."""
     return t("export.unused_columns", file=file, count=len(unused),
-             headers=", ".join(unused[:10]) + (" …" if len(unused) > 10 else ""))
+             headers=t("list.sep").join(unused[:10]) + (" …" if len(unused) > 10 else ""))
 
 
 def video_id_from_link(text: str) -> str | None:
@@ -706,7 +707,7 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
         else:
             notes.append(t("export.gmv_ambiguous", file=name, day=row["date"],
                            video=row["video_id"],
-                           tools=", ".join(tool_name(str(k[2])) for k in open_targets)))
+                           tools=t("list.sep").join(tool_name(str(k[2])) for k in open_targets)))
     complete = [r for r in spend.values() if r.get("gmv") is not None]
     unmatched = [r for r in spend.values() if r.get("gmv") is None]
     for row in unmatched:
@@ -792,7 +793,7 @@ def inspection_lines(found: Inspection) -> list[str]:
     lines += [f"  {header:<{width}}  →  {column_label(column)}"
               for header, column in found.mapping]
     if found.unused:
-        lines.append(t("inspect.unused", headers=", ".join(found.unused)))
+        lines.append(t("inspect.unused", headers=t("list.sep").join(found.unused)))
     if found.notes:
         lines.append(t("inspect.notes"))
         lines += [f"  - {note}" for note in found.notes]
