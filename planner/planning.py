@@ -503,7 +503,8 @@ def describe_binding(
             lines.append(_line("seeding_max", share=campaign.balance.max_seeding_share))
     if "amplification" in by_family:
         # The row names, not their words (said in the buyer's language), give the videos.
-        named = {amplification_name(p.video_id): p.video_id for p in response.purchases}
+        named = {amplification_name(video_id): video_id
+                 for video_id in {p.video_id for p in response.purchases}}
         videos = [named[n] for n in by_family["amplification"] if n in named]
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
