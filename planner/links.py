@@ -38,6 +38,7 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from planner.config import Campaign
+from planner.i18n import t
 from planner.models import Order, Plan, Video
 from planner.parsing import encode_url
 
@@ -147,17 +148,17 @@ def _web_address(raw: str) -> tuple[str | None, str | None]:
     """(usable http(s) URL or None, note)."""
     text = raw.strip()
     if any(ch.isspace() for ch in text):
-        return None, f"landing page '{text}' contains spaces: not a web address"
+        return None, t("links.spaces", url=text)
     parts = urlsplit(text)
     if not parts.scheme and not parts.netloc and "." in parts.path.split("/", 1)[0]:
         # "detail.tmall.com/item.htm?id=1": buyers often paste links without a scheme.
-        return f"https://{text}", "added https:// to the landing page"
+        return f"https://{text}", t("links.added_https")
     if parts.scheme.lower() not in _WEB_SCHEMES or not parts.netloc:
-        return None, f"landing page '{text}' is not a web address (http or https)"
+        return None, t("links.not_web", url=text)
     encoded = urlunsplit((parts.scheme, parts.netloc, encode_url(parts.path),
                           encode_url(parts.query), encode_url(parts.fragment)))
     if encoded != text:
-        return encoded, "percent-encoded characters a web address cannot hold as they are"
+        return encoded, t("links.percent_encoded")
     return text, None
 
 
@@ -186,7 +187,7 @@ def _campaign_tag(campaign: Campaign, slugs: Mapping[str, str]) -> tuple[str, st
     # values, so the campaign keeps whatever ASCII it has, or its start date.
     residue = normalise_tag(campaign.name)
     tag = residue if residue else f"campaign_{campaign.start:%Y%m%d}"
-    return tag, f"no slug for campaign '{campaign.name}': utm_campaign is '{tag}'"
+    return tag, t("links.no_campaign_slug", campaign=campaign.name, tag=tag)
 
 
 def _content_tags(
@@ -209,9 +210,9 @@ def _content_tags(
         else:
             base[vid] = normalise_tag(vid) or "video"
             if video is None:
-                notes[vid] = f"video '{vid}' is not in the videos file: utm_content is its id"
+                notes[vid] = t("links.video_not_in_roster", video=vid)
             else:
-                notes[vid] = f"no slug for KOL '{name}': utm_content is the video id"
+                notes[vid] = t("links.no_kol_slug", kol=name)
     kols_of_tag: dict[str, set[str]] = defaultdict(set)
     videos_of_kol: dict[str, set[str]] = defaultdict(set)
     for vid in video_ids:
@@ -227,7 +228,7 @@ def _content_tags(
             suffix = normalise_tag(vid)
             tag = f"{tag}_{suffix}"
             if shared:
-                notes[vid] = f"another KOL's name also gives '{base[vid]}': video id appended"
+                notes[vid] = t("links.shared_tag", tag=base[vid])
         tags[vid] = tag
     # A KOL named like another video's id ("v2" next to video v2) can still
     # collide after the suffixes; a counter settles it for good.
@@ -275,7 +276,7 @@ def tracking_links(
         url: str | None = None
         landing: str | None = None
         if raw_landing is None or not raw_landing.strip():
-            notes.append("no landing page: fill landing_url or set default_landing_url")
+            notes.append(t("links.no_landing"))
         else:
             landing, note = _web_address(raw_landing)
             if note:
@@ -283,9 +284,9 @@ def tracking_links(
             if landing is not None:
                 url, removed = build_url(landing, params)
                 if removed:
-                    notes.append("removed platform tags: " + ", ".join(removed))
+                    notes.append(t("links.removed_tags", tags=t("list.sep").join(removed)))
         if order.fixed:
-            notes.append("already booked: if it carries a link, keep the one it was booked with")
+            notes.append(t("links.already_booked"))
         short = f"{order.video_id}-{order.tool}-{order.start_date:%Y%m%d}"
         name, n = short, 1
         while name in short_names:

@@ -112,7 +112,7 @@ def test_every_link_parses_back_with_each_parameter_once(planned: tuple[Plan, li
 
 
 def test_existing_query_and_fragment_kept_stale_tags_replaced(
-    planned: tuple[Plan, list[Video]],
+    planned: tuple[Plan, list[Video]], english: None,
 ) -> None:
     row = _frame(planned).loc["v1"]
     parts = urlsplit(row["url"])
@@ -125,7 +125,7 @@ def test_existing_query_and_fragment_kept_stale_tags_replaced(
     assert "removed platform tags" in row["notes"] and "ig_web_copy_link" in row["notes"]
 
 
-def test_landing_page_fallbacks(planned: tuple[Plan, list[Video]]) -> None:
+def test_landing_page_fallbacks(planned: tuple[Plan, list[Video]], english: None) -> None:
     frame = _frame(planned)
     # A link pasted without a scheme gets https://.
     assert frame.loc["v2", "url"].startswith("https://detail.tmall.com/item.htm?id=7&utm_source=")
@@ -148,7 +148,8 @@ def test_two_kols_normalising_alike_get_distinct_tags(planned: tuple[Plan, list[
     assert frame["utm_content"].is_unique
 
 
-def test_chinese_names_use_slugs_or_fall_back(planned: tuple[Plan, list[Video]]) -> None:
+def test_chinese_names_use_slugs_or_fall_back(planned: tuple[Plan, list[Video]],
+                                              english: None) -> None:
     without = _frame(planned, name="618 种草收割")
     assert without.loc["v3", "utm_content"] == "v3"
     assert "no slug for KOL '小美'" in without.loc["v3", "notes"]
@@ -206,3 +207,10 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     assert "再加1万元" in summary
     assert plan.marginal and plan.marginal[0].startswith("再加 10,000 元")  # in the plan's language
     book.close()
+
+
+def test_link_notes_are_in_the_buyers_language(planned: tuple[Plan, list[Video]]) -> None:
+    """The notes column speaks Chinese by default (the column ids stay as they are)."""
+    notes = " ".join(str(n) for n in _frame(planned)["notes"].tolist())
+    assert "落地页" in notes or "标识" in notes
+    assert "landing page" not in notes and "no slug" not in notes
