@@ -117,3 +117,24 @@ def test_twenty_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store)
         assert not stored.duplicated(["date", "video_id", "tool"]).any()
         assert s.plan_count(NAME) == 20
         assert s.audit_rows(NAME) == 0
+
+
+def test_a_store_that_is_no_store_stops_planner_plan_before_the_solve(tmp_path, monkeypatch):
+    """Exit 6 with nothing written, and no minutes of solving spent first."""
+    from planner.io import watchdog
+
+    campaign, videos, _ = campaign_files(tmp_path, 10)
+    not_a_store = tmp_path / "history.sqlite"
+    not_a_store.write_text("these are notes, not a history store\n" * 50, encoding="utf-8")
+    solved: list[str] = []
+    monkeypatch.setattr(watchdog, "run_with_deadline",
+                        lambda *args, **kwargs: solved.append("solve"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [
+        "plan", "--campaign", str(campaign), "--videos", str(videos), "--out", str(out),
+        "--store", str(not_a_store)])
+    assert result.exit_code == 6, result.output
+    assert "StoreDamagedError" in result.output and "Fix:" in result.output
+    assert solved == []
+    assert not out.exists() or not any(out.iterdir())
+    assert not_a_store.read_text(encoding="utf-8").startswith("these are notes")

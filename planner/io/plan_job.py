@@ -137,6 +137,11 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     location = None if store is None else store_location(store)
     ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
                      inputs)
+    if location is not None:
+        from planner.io.store import check_store
+
+        # A damaged or unreachable store is found before the solve, not after it.
+        check_store(location, timeout=lock_timeout)
     # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
                                deadline_s=solve_deadline(campaign, plans=2,

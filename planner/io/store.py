@@ -523,15 +523,40 @@ def open_store(store: StoreLocation | Path | str, timeout: float = 30.0, *,
                                  fix=t("error.campaign.check_path")))
     if location.path is not None:
         _check_store_file(location)
+    with _connected(location, timeout) as connection:
+        with _translated(location, timeout, "open"):
+            _prepare_schema(connection, location, timeout, create)
+        with _translated(location, timeout, "run"):
+            yield Store(connection, location, timeout)
+
+
+def check_store(store: StoreLocation | Path | str, timeout: float = 30.0) -> None:
+    """Fail fast, before a long solve, on a store the run could not record in.
+
+    A damaged file or one that is not a store (exit 6), a server that cannot be
+    reached or refuses the login (exit 7), a store of a newer planner: found
+    before the plan is solved, not after. A SQLite store that does not exist yet
+    is left for the run to create; nothing is created or migrated here.
+    """
+    location = store_location(store)
+    if location.path is not None:
+        _check_store_file(location)
+        if not location.path.exists():
+            return
+    with _connected(location, timeout) as connection, \
+            _translated(location, timeout, "open"), connection.begin():
+        _check_version(schema_version(connection), location)
+
+
+@contextmanager
+def _connected(location: StoreLocation, timeout: float) -> Iterator[Connection]:
+    """A connection to the store, its errors said for the buyer; closed and disposed after."""
     engine = _engine(location, timeout)
     try:
         with _translated(location, timeout, "connect"):
             connection = engine.connect()
         try:
-            with _translated(location, timeout, "open"):
-                _prepare_schema(connection, location, timeout, create)
-            with _translated(location, timeout, "run"):
-                yield Store(connection, location, timeout)
+            yield connection
         finally:
             with contextlib.suppress(SQLAlchemyError):
                 connection.close()
