@@ -10,6 +10,7 @@ OUT    ?= out/sample
 run: $(VENV)/.installed
 	$(BIN)/planner plan --campaign sample_data/campaign_tmall.toml \
 		--videos sample_data/videos.csv --out $(OUT)
+	@echo "网页版：运行 'make ui'，再用浏览器打开 http://127.0.0.1:8501"
 	@echo "Web app: run 'make ui', then open http://127.0.0.1:8501 in a browser"
 	@echo "  ($(BIN)/streamlit run app/streamlit_app.py --server.address 127.0.0.1)"
 
