@@ -200,9 +200,10 @@ def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store, 
             assert other.plan_count("campaign B") == 0
         with pytest.raises(StoreError, match="locked by another run"), \
                 other.transaction("campaign A"):
-            pass
+            pytest.fail("campaign A's lock was taken twice")
+        # The whole store waits for every campaign.
         with pytest.raises(StoreError, match="locked by another run"), other.transaction():
-            pass  # the whole store waits for every campaign
+            pytest.fail("the whole store was locked while campaign A ran")
 
 
 def test_a_connection_lost_mid_run_exits_7_and_records_nothing(pg_store, postgres_cluster, english):
@@ -224,7 +225,7 @@ def test_a_database_of_another_application_is_refused(postgres_cluster, pg_store
         db.execute("CREATE TABLE orders (id integer)")  # e.g. the shop's own orders
     with pytest.raises(StoreError, match="not a planner history store") as refused, \
             open_store(pg_store):
-        pass
+        pytest.fail("another application's database was opened as a store")
     assert refused.value.exit_code == 6  # damaged or foreign: not "locked"
 
 
@@ -233,7 +234,7 @@ def test_a_store_from_a_newer_planner_is_refused(any_store, english):
         s.connection.exec_driver_sql("PRAGMA user_version = 99" if s.path is not None
                                      else "UPDATE planner_schema SET version = 99")
     with pytest.raises(StoreError, match=r"newer planner \(schema 99\)"), open_store(any_store):
-        pass
+        pytest.fail("a store written by a newer planner was opened")
 
 
 # The schema as the SQLite-only planner created it, byte for byte.

@@ -550,8 +550,8 @@ def _store_with_schema(folder: Path, name: str) -> Path:
     from planner.io.store import open_store
 
     path = folder / name
-    with open_store(path):
-        pass
+    with open_store(path) as store:  # opening a new store creates its schema
+        assert store.plan_count("any campaign") == 0
     return path
 
 
