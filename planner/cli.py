@@ -57,6 +57,10 @@ LangOpt = Annotated[
     str | None,
     typer.Option("--lang", help=t("cli.help.lang", langs=", ".join(LANGS)), show_default=False),
 ]
+# How long a run waits for another run of the same campaign (plan, replan, batch).
+LockTimeoutOpt = Annotated[
+    float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
+]
 
 
 @app.callback()
@@ -140,9 +144,7 @@ def plan(
         str | None,
         typer.Option("--store", help=t("cli.help.plan_store")),
     ] = None,
-    lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
-    ] = 30.0,
+    lock_timeout: LockTimeoutOpt = 30.0,
     lang: LangOpt = None,
 ) -> None:
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
@@ -289,9 +291,7 @@ def replan(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help=t("cli.help.dry_run"))
     ] = False,
-    lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
-    ] = 30.0,
+    lock_timeout: LockTimeoutOpt = 30.0,
     lang: LangOpt = None,
 ) -> None:
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
@@ -390,9 +390,7 @@ def batch(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help=t("cli.help.workers"))
     ] = None,
-    lock_timeout: Annotated[
-        float, typer.Option("--lock-timeout", help=t("cli.help.lock_timeout"))
-    ] = 30.0,
+    lock_timeout: LockTimeoutOpt = 30.0,
     lang: LangOpt = None,
 ) -> None:
     """Plan or re-plan every campaign of a portfolio in parallel; exit 8 if any failed."""
