@@ -127,6 +127,13 @@ EXPECTED: dict[str, list[tuple[str, str, str, float, float]]] = {
 }
 
 
+def with_cell(rows: Sequence[Row], row: int, column: int, value: object) -> list[list[object]]:
+    """A copy of ``rows`` with one cell changed: an export with one bad or unusual cell."""
+    copy = [list(r) for r in rows]
+    copy[row][column] = value
+    return copy
+
+
 def write(path: Path, header: Row, rows: Sequence[Row], *, encoding: str = "utf-8-sig",
           title: str | None = None) -> Path:
     """The export as CSV (in ``encoding``: gbk or utf-8-sig) or XLSX, by ``path``'s suffix;

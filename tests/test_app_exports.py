@@ -20,6 +20,7 @@ from export_fixtures import (
     SHOP_BY_LINK_ROWS,
     SHOP_HEADER,
     SHOP_ROWS,
+    with_cell,
     write,
 )
 from streamlit.testing.v1 import AppTest
@@ -111,8 +112,7 @@ def test_dou_plus_alone_warns_that_its_spend_has_no_gmv(tmp_path: Path) -> None:
 
 def test_a_malformed_export_lists_file_column_and_fix_under_the_uploader(
         tmp_path: Path) -> None:
-    rows = [list(row) for row in QIANCHUAN_ROWS]
-    rows[0][3] = "一千"
+    rows = with_cell(QIANCHUAN_ROWS, 0, 3, "一千")
     report = write(tmp_path / "qc.csv", QIANCHUAN_HEADER, rows)
     at = _upload(_page("campaign_closed_loop.toml"), [report], tmp_path / "history.sqlite")
     errors = [_shown(e.value) for e in at.main.error]

@@ -175,7 +175,13 @@ def test_a_legacy_xls_export_reads_like_its_xlsx(tmp_path: Path) -> None:
     import subprocess
     from datetime import datetime
 
-    from export_fixtures import DOU_PLUS_HEADER, DOU_PLUS_ROWS, SHOP_HEADER, SHOP_ROWS
+    from export_fixtures import (
+        DOU_PLUS_HEADER,
+        DOU_PLUS_ROWS,
+        SHOP_HEADER,
+        SHOP_ROWS,
+        with_cell,
+    )
 
     soffice = shutil.which("soffice")
     if soffice is None:
@@ -183,8 +189,8 @@ def test_a_legacy_xls_export_reads_like_its_xlsx(tmp_path: Path) -> None:
             pytest.fail("LibreOffice missing under CI: `make test` installs it")
         pytest.skip("needs soffice (make print-tools)")
     pytest.importorskip("xlrd")
-    rows = [list(row) for row in DOU_PLUS_ROWS]
-    rows[0][6] = datetime(2027, 4, 21, 9, 30)  # a real date cell, not text
+    # A real date cell, not text.
+    rows = with_cell(DOU_PLUS_ROWS, 0, 6, datetime(2027, 4, 21, 9, 30))
     source = write(tmp_path / "dou_plus.xlsx", DOU_PLUS_HEADER, rows,
                    title="DOU+ 订单 2027-04-21")
     subprocess.run(

@@ -27,6 +27,7 @@ from export_fixtures import (
     XINGTU_ROWS,
     XINGTU_TASK_HEADER,
     XINGTU_TASK_ROWS,
+    with_cell,
     write,
 )
 from typer.testing import CliRunner
@@ -148,8 +149,7 @@ def test_an_ad_group_missing_from_the_campaign_file_exits_2_with_the_line_to_add
 
 
 def test_a_malformed_export_exits_2_naming_file_column_and_fix(tmp_path: Path) -> None:
-    rows = [list(row) for row in QIANCHUAN_ROWS]
-    rows[1][3] = "八百"
+    rows = with_cell(QIANCHUAN_ROWS, 1, 3, "八百")
     report = write(tmp_path / "qc.csv", QIANCHUAN_HEADER, rows)
     campaign = _campaign(tmp_path, "campaign_closed_loop.toml")
     store = tmp_path / "history.sqlite"
@@ -211,8 +211,7 @@ def test_inspect_in_english_says_a_future_post_is_scheduled(tmp_path: Path) -> N
 
 
 def test_inspect_exits_2_for_a_malformed_export(tmp_path: Path) -> None:
-    rows = [list(row) for row in DOU_PLUS_ROWS]
-    rows[0][7] = "1.2.3"
+    rows = with_cell(DOU_PLUS_ROWS, 0, 7, "1.2.3")
     orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, rows)
     result = runner.invoke(app, ["inspect", str(orders), "--lang", "en"])
     assert result.exit_code == 2
@@ -221,8 +220,7 @@ def test_inspect_exits_2_for_a_malformed_export(tmp_path: Path) -> None:
 
 
 def test_an_unknown_video_in_an_export_names_the_exports_own_row(tmp_path: Path) -> None:
-    rows = [list(row) for row in QIANCHUAN_ROWS]
-    rows[1][1] = "v9999"
+    rows = with_cell(QIANCHUAN_ROWS, 1, 1, "v9999")
     report = write(tmp_path / "qc.xlsx", QIANCHUAN_HEADER, rows, title="千川 素材报表")
     orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, DOU_PLUS_ROWS)
     shop = write(tmp_path / "shop.csv", SHOP_HEADER, SHOP_ROWS)
