@@ -160,6 +160,8 @@ def plan(
             "cli.plan_done", status=status_name(result.status),
             spend=money(result.total_spend), budget=money(result.budget),
             gmv=money(result.expected_gmv), roi=f"{result.expected_roi:.2f}",
+            low=money(result.gmv_range.get("p10", result.expected_gmv)),
+            high=money(result.gmv_range.get("p90", result.expected_gmv)),
             gap=f"{result.gap:.3%}", share=f"{result.seeding_share:.0%}",
             orders=len(result.orders), seconds=f"{result.solve_seconds:.2f}",
         ))
@@ -167,6 +169,8 @@ def plan(
             typer.echo(f"  - {line}")
         for line in result.marginal:
             typer.echo(f"  > {line}")
+        if result.risk is not None and result.risk.attitudes:
+            typer.echo("  > " + result.risk.attitudes_text())
         for path in written.values():
             typer.echo(t("cli.wrote", path=path))
         if location is not None:

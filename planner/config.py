@@ -26,6 +26,7 @@ from pydantic import (
 
 from planner.errors import ConfigError, Problem
 from planner.i18n import line_text, t
+from planner.models import RiskObjective
 from planner.tools import CHAIN_TOOLS, Chain, Tool
 
 
@@ -376,6 +377,61 @@ class LearningConfig(_Strict):
     )
 
 
+class RiskConfig(_Strict):
+    """How sure the plan is of its ROI estimates, and how much safety the buyer buys.
+
+    Every video's traffic ROI is log-normal around its point estimate (the mean),
+    with a spread that follows its evidence: a live video's own natural sales
+    (``natural_transfer_sigma`` plus one over the orders behind them), the KOL's
+    history (``kol_history_sigma``), a tier prior (``tier_prior_sigma``), and
+    actuals learned in re-plans (narrowing with the orders observed). Scenarios
+    share shocks where reality does: one per campaign, one per KOL (``kol_share``
+    of a video's variance), one per video. ``objective`` chooses what the plan
+    maximises: ``expected`` GMV, the mean GMV of the worst ``level`` share of
+    scenarios (``cautious``, conditional value at risk) or their blend
+    (``balanced``: ``balanced_weight`` x that tail mean + the rest x expected GMV).
+    """
+
+    objective: RiskObjective = Field(
+        "balanced", description="What the plan maximises: expected GMV, the worst-`level` "
+        "scenarios' mean GMV (cautious), or a blend of both (balanced).")
+    level: float = Field(
+        0.1, gt=0, lt=1, description="Share of worst scenarios the cautious part averages "
+        "(0.1: the worst 10%, which is also where the plan's P10 sits).")
+    balanced_weight: float = Field(
+        0.5, gt=0, lt=1, description="Weight of the worst-scenario mean in `balanced`; "
+        "the rest weighs expected GMV.")
+    scenarios: int = Field(
+        100, ge=20, le=2000, description="Scenarios drawn (fixed seed) for the risk rows "
+        "and the plan's GMV range.")
+    seed: int = Field(618, ge=0, description="Seed of the scenario draw: plans are "
+                      "reproducible.")
+    campaign_sigma: float = Field(
+        0.15, ge=0, le=2, description="Log-spread of the shock every video shares (the "
+        "sale lands better or worse for everyone).")
+    kol_share: float = Field(
+        0.5, ge=0, le=1, description="Share of a video's own log-variance its KOL's other "
+        "videos share (a KOL's videos rise and fall together).")
+    natural_transfer_sigma: float = Field(
+        0.25, ge=0, le=2, description="Log-spread left on a live video's own ROI however "
+        "many orders stand behind it: paid traffic never converts exactly like natural "
+        "plays.")
+    order_value: float = Field(
+        150.0, gt=0, description="Yuan per order, to count the orders behind a GMV figure "
+        "(one over the orders is the variance they leave).")
+    kol_history_sigma: float = Field(
+        0.6, ge=0, le=3, description="Log-spread of a scheduled post judged by its KOL's "
+        "3-month ROI or other videos: a new video can flop.")
+    tier_prior_sigma: float = Field(
+        0.9, ge=0, le=3, description="Log-spread of a scheduled post judged by its tier's "
+        "prior alone (the widest).")
+    max_video_share: float = Field(
+        0.3, gt=0, le=1, description="Most of the budget new orders may put on one video.")
+    max_kol_share: float = Field(
+        0.4, gt=0, le=1, description="Most of the budget new orders may put on one KOL's "
+        "videos.")
+
+
 class SolverConfig(_Strict):
     backend: Literal["highs", "cbc"] = Field(
         "highs", description="First backend tried; the other is the fallback."
@@ -528,6 +584,7 @@ class Campaign(_Strict):
     harvest: HarvestConfig = HarvestConfig()
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
+    risk: RiskConfig = RiskConfig()
 
     @field_validator("default_landing_url")
     @classmethod

@@ -243,6 +243,10 @@ def _roi_source(source: object) -> str:
     return _named("roi_source", source)
 
 
+def _roi_basis(basis: object) -> str:
+    return _named("roi_basis", basis)
+
+
 def _change_kind(kind: object) -> str:
     return _named("change", kind)
 
@@ -257,6 +261,7 @@ _PARAM_WORDS: Final[dict[str, Callable[[object], str]]] = {
     "tool": tool_name,
     "tier": tier_name,
     "source": _roi_source,
+    "basis": _roi_basis,
     "kind": _change_kind,
     "videos": _id_list,
 }

@@ -7,12 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from planner.i18n import line_text
+from planner.i18n import line_text, money, t
 from planner.tools import Tool
 
 Tier = Literal["koc", "tail", "mid", "head", "super_head"]
 Day = date  # for annotations after a field named ``date``
 Mode = Literal["smart", "targeted"]
+
+# What a video's ROI estimate rests on (planner.uncertainty), and the buyer's risk attitude.
+RoiSource = Literal["natural", "kol_history", "tier_prior", "learned"]
+RiskObjective = Literal["expected", "balanced", "cautious"]
 
 
 class _Model(BaseModel):
@@ -117,6 +121,11 @@ class Order(_Model):
     expected_gmv: float
     fixed: bool = False
     reasons: list[Reason]
+    gmv_p10: float | None = Field(
+        None, description="GMV the order brings in a bad case (10th percentile of its "
+        "video's ROI belief); equal to expected_gmv once its GMV is known.")
+    gmv_p90: float | None = Field(
+        None, description="GMV the order brings in a good case (90th percentile).")
 
 
 class DailySpend(_Model):
@@ -142,6 +151,42 @@ class VideoSummary(_Model):
     tier: Tier
     eligible_tools: list[Tool]
     reasons: list[Reason]
+    roi_source: RoiSource | None = Field(
+        None, description="What the ROI estimate rests on: natural (the video's own natural "
+        "sales), kol_history (the KOL's 3-month ROI or other videos), tier_prior, learned "
+        "(re-planning actuals).")
+    roi_p10: float | None = Field(None, description="Traffic ROI in a bad case (10th "
+                                  "percentile of the belief, the campaign's shock included).")
+    roi_p90: float | None = Field(None, description="Traffic ROI in a good case (90th "
+                                  "percentile).")
+
+
+class AttitudeFigures(_Model):
+    """What one risk attitude's plan gives: the price of safety, side by side."""
+
+    objective: RiskObjective
+    expected_gmv: float
+    gmv_p10: float
+    tail_gmv: float = Field(description="Mean GMV of the worst `level` share of scenarios.")
+
+
+class RiskSummary(_Model):
+    """The plan's risk attitude and its GMV over the scenarios."""
+
+    objective: RiskObjective
+    level: float
+    scenarios: int
+    tail_gmv: float = Field(description="Mean GMV of the worst `level` share of scenarios "
+                            "(conditional value at risk).")
+    attitudes: list[AttitudeFigures] = Field(
+        default_factory=list, description="The same campaign planned with each attitude.")
+
+    def attitudes_text(self) -> str:
+        """The price of safety in one line, in the current language."""
+        lines = [t("cli.attitude", objective=t(f"risk.{a.objective}"), gmv=money(a.expected_gmv),
+                   p10=money(a.gmv_p10)) for a in self.attitudes]
+        return t("cli.attitudes", current=t(f"risk.{self.objective}"),
+                 lines=t("list.sep").join(lines))
 
 
 ChangeKind = Literal["added", "removed", "increased", "decreased", "mode_switched"]
@@ -254,6 +299,11 @@ class Plan(_Model):
         description="assumptions as codes and figures, one per sentence, in the same order.")
     roi_floor_line: Line | None = Field(
         None, description="roi_floor_source as a code and figures.")
+    gmv_range: dict[str, float] = Field(
+        default_factory=dict, description="The plan's GMV over its scenarios: p10, p50, p90 "
+        "(the expected_gmv is their mean).")
+    risk: RiskSummary | None = Field(
+        None, description="Risk attitude, tail GMV and what the other attitudes would give.")
     plan_vs_actual: list[PlanVsActual] = Field(
         default_factory=list,
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "

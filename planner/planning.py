@@ -8,22 +8,34 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import numpy as np
+
 from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import line_text, t
 from planner.models import (
+    AttitudeFigures,
     DailySpend,
     Line,
     Order,
     Plan,
     Reason,
     ReasonParam,
+    RiskObjective,
+    RiskSummary,
     Video,
     VideoScore,
     VideoSummary,
 )
-from planner.optimiser import SolveResult, amplification_name, daily_cap_name, solve
+from planner.optimiser import (
+    SolveResult,
+    amplification_name,
+    daily_cap_name,
+    kol_share_name,
+    solve,
+    video_share_name,
+)
 from planner.response import (
     KYUAN,
     NO_SIGNALS,
@@ -36,6 +48,14 @@ from planner.response import (
 from planner.rules import Assessment, assess_video, reason
 from planner.scheduled import expected_roster
 from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
+from planner.uncertainty import (
+    Z90,
+    Floats,
+    gmv_scenarios,
+    percentiles,
+    quantile_factor,
+    tail_mean,
+)
 
 
 def assess_roster(videos: Sequence[Video], campaign: Campaign,
@@ -221,6 +241,34 @@ class Planner:
         return plan.model_copy(update={"timings": {k: round(v, 4) for k, v in timings.items()}})
 
 
+    @collector_paused()
+    def with_attitudes(self, plan: Plan) -> Plan:
+        """``plan`` with what each risk attitude would give (the same campaign planned
+        expected, balanced and cautious): the price of safety, side by side."""
+        if plan.risk is None:
+            return plan
+        figures = []
+        for objective in RISK_OBJECTIVES:
+            if objective == self.campaign.risk.objective:
+                other = plan
+            else:
+                campaign = self.campaign.model_copy(update={
+                    "budget": plan.budget,
+                    "risk": self.campaign.risk.model_copy(update={"objective": objective})})
+                result = solve(self.response, campaign)
+                other = lay_out(self.assessments, self.response, result, campaign, 0.0)
+            assert other.risk is not None
+            figures.append(AttitudeFigures(
+                objective=objective, expected_gmv=other.expected_gmv,
+                gmv_p10=other.gmv_range.get("p10", other.expected_gmv),
+                tail_gmv=other.risk.tail_gmv))
+        risk = plan.risk.model_copy(update={"attitudes": figures})
+        return plan.model_copy(update={"risk": risk})
+
+
+RISK_OBJECTIVES: tuple[RiskObjective, ...] = ("expected", "balanced", "cautious")
+
+
 def make_plan(
     videos: Sequence[Video],
     campaign: Campaign,
@@ -300,6 +348,7 @@ def lay_out(
                            spend=round(spend * KYUAN, 2),
                            expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
             )
+    orders = _with_ranges(orders, response, result, campaign)
     orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
     daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
 
@@ -307,9 +356,21 @@ def lay_out(
     committed = sum(o.budget for o in orders if o.fixed)
     total_spend = new_spend + committed
     expected = sum(o.expected_gmv for o in orders)
-    bound = result.bound * KYUAN + fixed_gmv
-    expected = min(expected, bound) if bound > 0 else expected
-    gap = 0.0 if bound <= 0 else max(0.0, (bound - expected) / bound)
+    weight = result.model.coupling.expected_weight
+    if weight >= 1.0:
+        bound = result.bound * KYUAN + fixed_gmv
+        expected = min(expected, bound) if bound > 0 else expected
+        gap = 0.0 if bound <= 0 else max(0.0, (bound - expected) / bound)
+    else:
+        # The gap is the chosen objective's (expected GMV blended with the worst scenarios'
+        # mean); the bound says how much more expected GMV that gap could hide.
+        objective = result.objective + weight * fixed_gmv / KYUAN
+        ceiling = result.bound + weight * fixed_gmv / KYUAN
+        slack = max(0.0, ceiling - objective)
+        gap = 0.0 if ceiling <= 0 else slack / ceiling
+        bound = expected + slack * KYUAN
+    scenario_gmv = plan_gmv_scenarios(orders, response)
+    gmv_range = {k: round(v, 2) for k, v in percentiles(scenario_gmv).items()}
     seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
     everything = response.kol_fees * KYUAN + total_spend
     unspent = max(0.0, campaign.budget - total_spend)
@@ -338,6 +399,10 @@ def lay_out(
         seeding_share=round(seeding / everything, 4) if everything else 0.0,
         kol_fees=round(response.kol_fees * KYUAN, 2),
         solve_seconds=round(seconds, 3),
+        gmv_range=gmv_range,
+        risk=RiskSummary(objective=campaign.risk.objective, level=campaign.risk.level,
+                         scenarios=len(scenario_gmv),
+                         tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2)),
         assumptions=[line_text(line) for line in notes],
         orders=orders,
         daily=daily,
@@ -352,6 +417,7 @@ def lay_out(
                 tier=a.scores.tier,
                 eligible_tools=sorted(a.eligible),
                 reasons=[*a.reasons, *bursts.get(a.video.video_id, ())],
+                **_roi_range(a, response, campaign),
             )
             for a in assessments
         ],
@@ -359,6 +425,89 @@ def lay_out(
         assumption_lines=notes,
         roi_floor_line=floor_line,
     )
+
+
+def _roi_range(a: Assessment, response: ResponseModel,
+               campaign: Campaign) -> dict[str, object]:
+    """The video's ROI belief as the buyer reads it: its source, P10 and P90."""
+    belief = response.beliefs.get(a.video.video_id)
+    if belief is None:
+        return {}
+    sigma = belief.total_sigma(campaign.risk)
+    roi = a.scores.traffic_roi
+    return {"roi_source": belief.source,
+            "roi_p10": round(roi * quantile_factor(sigma, -Z90), 4),
+            "roi_p90": round(roi * quantile_factor(sigma, Z90), 4)}
+
+
+def _with_ranges(orders: list[Order], response: ResponseModel, result: SolveResult,
+                 campaign: Campaign) -> list[Order]:
+    """Each order with its GMV range, what its estimate rests on, and the share caps that
+    shaped it. A booked order whose GMV is known has no range left."""
+    cfg = campaign.risk
+    capped_videos = {name for name in result.tight
+                     if result.model.family_of.get(name) == "concentration"}
+    out = []
+    for o in orders:
+        belief = response.beliefs.get(o.video_id)
+        if belief is None:
+            out.append(o)
+            continue
+        sigma = belief.total_sigma(cfg)
+        known = o.fixed and any(
+            f.commitment.realised_gmv is not None and f.commitment.video_id == o.video_id
+            and f.commitment.tool is o.tool and f.commitment.start == o.start_date
+            for f in response.fixed)
+        low = o.expected_gmv if known else o.expected_gmv * quantile_factor(sigma, -Z90)
+        high = o.expected_gmv if known else o.expected_gmv * quantile_factor(sigma, Z90)
+        reasons = list(o.reasons)
+        if not o.fixed:
+            roi = o.expected_gmv / o.budget if o.budget else 0.0
+            reasons.append(reason(
+                "roi_estimate",
+                f"expected ROI {roi:.2f} ({ROI_BASIS[belief.source]}), "
+                f"P10-P90 {roi * quantile_factor(sigma, -Z90):.2f}-"
+                f"{roi * quantile_factor(sigma, Z90):.2f}",
+                basis=belief.source, roi=round(roi, 2),
+                low=round(roi * quantile_factor(sigma, -Z90), 2),
+                high=round(roi * quantile_factor(sigma, Z90), 2)))
+            if video_share_name(o.video_id) in capped_videos:
+                reasons.append(reason(
+                    "risk_video_share",
+                    f"capped: new orders on one video stay within {cfg.max_video_share:.0%} "
+                    "of the budget", share=cfg.max_video_share))
+            if kol_share_name(o.kol_name) in capped_videos:
+                reasons.append(reason(
+                    "risk_kol_share",
+                    f"capped: new orders on one KOL's videos stay within "
+                    f"{cfg.max_kol_share:.0%} of the budget", share=cfg.max_kol_share))
+        out.append(o.model_copy(update={"gmv_p10": round(low, 2), "gmv_p90": round(high, 2),
+                                        "reasons": reasons}))
+    return out
+
+
+# What a video's ROI belief rests on: code -> the words in the English sentence.
+ROI_BASIS: dict[str, str] = {
+    "natural": "from the video's own natural sales",
+    "kol_history": "estimated from the KOL's record",
+    "tier_prior": "estimated from the tier's prior",
+    "learned": "learned from actuals",
+}
+
+
+def plan_gmv_scenarios(orders: Sequence[Order], response: ResponseModel) -> Floats:
+    """The plan's GMV in each scenario: every order's GMV moves with its video's ROI; a
+    booked order whose GMV is known does not move."""
+    if response.scenarios is None:
+        return np.array([sum(o.expected_gmv for o in orders)])
+    moving: dict[str, float] = defaultdict(float)
+    known = 0.0
+    for o in orders:
+        if o.gmv_p10 is not None and o.gmv_p10 == o.gmv_p90 and o.fixed:
+            known += o.expected_gmv
+        else:
+            moving[o.video_id] += o.expected_gmv
+    return gmv_scenarios(moving, response.scenarios) + known
 
 
 def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,

@@ -41,6 +41,7 @@ from planner.rules import (
 )
 from planner.scoring import VideoScores, freshness
 from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
+from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios
 
 KYUAN = 1000.0
 
@@ -101,6 +102,8 @@ class Signals:
     reasons: dict[tuple[str, Tool], list[Reason]] = field(default_factory=dict)
     # Learned Dou+ ROI per video: a passed pressure test and recent performance [seed].
     learned_dou_plus: dict[str, float] = field(default_factory=dict)
+    # Yuan of actuals with their GMV behind each video's learned ROI: its evidence.
+    observed_spend: dict[str, float] = field(default_factory=dict)
 
 
 NO_SIGNALS = Signals()
@@ -119,6 +122,11 @@ class ResponseModel:
     # (publish date, natural plays) of every roster video: stage A's share of the
     # audience pool harvesting converts (expected plays for scheduled posts).
     natural_reach: list[tuple[date, float]] = field(default_factory=list)
+    kol_of: dict[str, str] = field(default_factory=dict)  # video -> its KOL
+    # What the plan knows of each video's ROI, and the scenarios drawn from it
+    # (planner.uncertainty): the risk objective's rows and the plan's GMV range.
+    beliefs: dict[str, Belief] = field(default_factory=dict)
+    scenarios: Scenarios | None = None
 
 
 @dataclass(frozen=True)
@@ -435,6 +443,7 @@ def build_response_model(
             purchases.extend(grids[tool].purchases_of(assessment, signals, learned,
                                                       len(purchases)))
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
+    beliefs = beliefs_of(assessments, campaign, signals.observed_spend)
     room: dict[str, float] = {}
     for a in assessments:
         used = sum(f.impressions for f in fixed if f.commitment.video_id == a.video.video_id)
@@ -450,6 +459,9 @@ def build_response_model(
         notes=[],
         natural_reach=[(a.video.publish_date, a.video.natural_plays or 0.0)
                        for a in assessments],
+        kol_of={a.video.video_id: a.video.kol_name for a in assessments},
+        beliefs=beliefs,
+        scenarios=draw_scenarios(list(beliefs.values()), campaign.risk),
     )
 
 

@@ -96,6 +96,12 @@ REASON_CODES: dict[str, str] = {
     "topup_roi_peak": "ROI peak: a 2h or 6h Dou+ top-up order added on top of the day's Dou+, "
     "within the budget and the daily cap.",
     "reoptimised": "Re-optimised with the remaining budget after yesterday's results.",
+    "roi_estimate": "What the order's value rests on (the video's natural sales, the KOL's "
+    "record, a tier prior or learned actuals) and the ROI range it allows (P10-P90).",
+    "risk_video_share": "The order's video holds the most of the budget one video may take "
+    "([risk] max_video_share): the plan does not rest on one video.",
+    "risk_kol_share": "The order's KOL holds the most of the budget one KOL's videos may take "
+    "([risk] max_kol_share).",
     "cs_cancelled": "No new content service (lock-ins included) on a video whose ROI is "
     "clearly declining or learned below the floor: a booked order could not be stopped.",
 }
@@ -293,19 +299,22 @@ def content_service_rule(video: Video, scores: VideoScores, campaign: Campaign,
 
 
 def recent_roi(video: Video, scores: VideoScores, campaign: Campaign,
-               learned_dou_plus_roi: float | None = None) -> tuple[float | None, str]:
+               learned_dou_plus_roi: float | None = None,
+               estimate: str | None = None) -> tuple[float | None, str]:
     """The video's recent (3-month) traffic ROI and where it comes from [seed: lock-in].
 
     The 3-month ROI on record first; else learned ROI from actuals; else the video's
-    own traffic ROI while it is at most ``recent_roi_days`` old (a scheduled post's is
-    its KOL's expected one). The source is a code of ``ROI_SOURCES``.
+    own traffic ROI while it is at most ``recent_roi_days`` old. A scheduled post has
+    no ROI of its own yet: ``estimate`` (a code of ``SCHEDULED_SOURCES``) names what
+    its expected one rests on, and the reason says so. The source is a code of
+    ``ROI_SOURCES``.
     """
     if video.roi_3m is not None:
         return video.roi_3m, "roi_3m"
     if learned_dou_plus_roi is not None:
         return learned_dou_plus_roi, "learned"
     if scores.age_days <= campaign.rules.recent_roi_days:
-        return scores.traffic_roi, "own"
+        return scores.traffic_roi, estimate or "own"
     return None, ""
 
 
@@ -314,11 +323,24 @@ ROI_SOURCES: dict[str, str] = {
     "roi_3m": "3-month traffic ROI",
     "learned": "learned Dou+ ROI",
     "own": "the video's own traffic ROI",
+    "kol_videos": "estimated from the KOL's other videos",
+    "tier_prior": "estimated from the tier's prior",
+    "buyer_estimate": "the buyer's estimate for the post",
+}
+
+# What a scheduled post's expected figures rest on (the code of its planner.scheduled
+# reason) -> the source of ``ROI_SOURCES`` its recent ROI is named by.
+SCHEDULED_SOURCES: dict[str, str] = {
+    "scheduled_from_3m_roi": "roi_3m",
+    "scheduled_from_kol_videos": "kol_videos",
+    "scheduled_from_tier_prior": "tier_prior",
+    "scheduled_buyer_estimate": "buyer_estimate",
 }
 
 
 def lock_in_rule(video: Video, scores: VideoScores, sale: BigSale, campaign: Campaign,
-                 learned_dou_plus_roi: float | None = None) -> tuple[date | None, Reason]:
+                 learned_dou_plus_roi: float | None = None,
+                 estimate: str | None = None) -> tuple[date | None, Reason]:
     """Book content service for a sale >=30 days ahead on good recent ROI [seed].
 
     Returns the booking date, or None with the reason it cannot be booked.
@@ -335,7 +357,7 @@ def lock_in_rule(video: Video, scores: VideoScores, sale: BigSale, campaign: Cam
             days=rules.lock_in_days, plan_date=plan_date.isoformat(),
         )
     floor = campaign.effective_roi_floor
-    roi, source = recent_roi(video, scores, campaign, learned_dou_plus_roi)
+    roi, source = recent_roi(video, scores, campaign, learned_dou_plus_roi, estimate)
     if roi is None:
         return None, reason(
             "lock_in_no_3m_roi",
@@ -426,6 +448,8 @@ class Assessment:
     lock_ins: dict[str, date] = field(default_factory=dict)
     scheduled: bool = False  # booked KOL post, not live yet: figures are expected
     recent_roi: float | None = None  # what a lock-in is judged and valued on
+    # What a scheduled post's expected figures rest on: a code of SCHEDULED_SOURCES' values.
+    estimate: str | None = None
 
 
 def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None = None,
@@ -438,9 +462,11 @@ def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None =
     scores = score_video(video, campaign)
     burst = is_burst(video, scores, campaign)
     result = Assessment(video=video, scores=scores, burst=burst, scheduled=scheduled is not None)
+    estimate = None
     if scheduled is not None:
         result.reasons.append(scheduled)
-    result.recent_roi = recent_roi(video, scores, campaign, learned_dou_plus_roi)[0]
+        estimate = result.estimate = SCHEDULED_SOURCES.get(scheduled.code)
+    result.recent_roi = recent_roi(video, scores, campaign, learned_dou_plus_roi, estimate)[0]
     floor_verdict = roi_floor_rule(scores, campaign.effective_roi_floor)
     result.reasons.append(floor_verdict.reason)
     for tool in CHAIN_TOOLS[campaign.chain]:
@@ -464,7 +490,7 @@ def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None =
                 result.eligible.add(tool)
                 for sale in campaign.big_sales:
                     booking, why = lock_in_rule(video, scores, sale, campaign,
-                                                learned_dou_plus_roi)
+                                                learned_dou_plus_roi, estimate)
                     result.reasons.append(why)
                     if booking is not None:
                         result.lock_ins[sale.name] = booking

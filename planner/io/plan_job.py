@@ -98,13 +98,15 @@ def overrun_warnings(plan: Plan, campaign: Campaign) -> list[str]:
 
 
 def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
-    """The plan, and what its next 10,000 yuan would buy."""
+    """The plan, what its next 10,000 yuan would buy, and what the other risk attitudes
+    would give."""
     from planner.planning import Planner
     from planner.sweep import marginal_value
 
     planner = Planner(roster, campaign, source=source)
     result = planner.plan()
-    return result.model_copy(update={"marginal": marginal_value(planner, 10_000, base=result)})
+    marginal = marginal_value(planner, 10_000, base=result)
+    return planner.with_attitudes(result).model_copy(update={"marginal": marginal})
 
 
 @collector_paused()
@@ -142,9 +144,10 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
 
         # A damaged or unreachable store is found before the solve, not after it.
         check_store(location, timeout=lock_timeout)
-    # Two plans (the plan and its next 10,000 yuan), each under the solver limit.
+    # Four plans (the plan, its next 10,000 yuan, the two other risk attitudes), each under
+    # the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
-                               deadline_s=solve_deadline(campaign, plans=2,
+                               deadline_s=solve_deadline(campaign, plans=4,
                                                          videos=len(roster)))
     links = links_frame(result, roster, campaign, slugs=slug_map)
     late = overrun_warnings(result, campaign)

@@ -53,6 +53,8 @@ from planner.optimiser.model import (
     build_model,
     coupling,
     daily_cap_name,
+    kol_share_name,
+    video_share_name,
 )
 from planner.optimiser.strategy import (
     SolveResult,
@@ -74,7 +76,9 @@ __all__ = [
     "coupling",
     "daily_cap_name",
     "explain_infeasibility",
+    "kol_share_name",
     "pulp_solver",
     "solve",
     "to_pulp",
+    "video_share_name",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 from planner.config import Campaign
 from planner.errors import SolverError
 from planner.i18n import t
-from planner.optimiser.model import _BASIC, DEFINITIONS, AllocationModel, Floats, Rows
+from planner.optimiser.model import _BASIC, NEVER_BINDING, AllocationModel, Floats, Rows
 
 if TYPE_CHECKING:
     import pulp
@@ -234,7 +234,7 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
     if not elastic:
         problem.setObjective(pulp.LpAffineExpression(
             [(v, float(c)) for v, c in zip(variables, model.cost, strict=True) if c],
-            name="expected_gmv"))
+            name="objective"))
     rows = model.coupling.rows
     by_row: list[list[tuple[pulp.LpVariable, float]]] = [[] for _ in range(len(rows))]
     for col, var in enumerate(variables):
@@ -244,7 +244,7 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
     slacks: dict[str, pulp.LpVariable] = {}
     for i, terms in enumerate(by_row):
         expr = pulp.LpAffineExpression(terms)
-        if elastic and rows.families[i] not in DEFINITIONS:
+        if elastic and rows.families[i] not in NEVER_BINDING:
             slack = problem.add_variable(f"slack_{rows.names[i]}", lowBound=0)
             slacks[rows.names[i]] = slack
             expr.addterm(slack, -1.0 if math.isinf(rows.lower[i]) else 1.0)

@@ -29,7 +29,13 @@ Bools = npt.NDArray[np.bool_]
 _TOL = 1e-7
 # Row families that define an auxiliary column: equalities that hold by construction, so
 # they never bind, never take an elastic slack, and never explain anything to the buyer.
-DEFINITIONS = frozenset({"audience_build"})
+DEFINITIONS = frozenset({"audience_build", "risk_gmv"})
+# Rows that are no limit of the buyer's: the definitions, and the scenario rows of the
+# risk objective (each only says how far a scenario falls short of the tail's level).
+NEVER_BINDING = DEFINITIONS | {"risk_tail"}
+# Rows whose entries are GMV, not spend: a purchase's coefficient there is multiplied by
+# each segment's own ROI.
+ROI_SCALED = frozenset({"risk_gmv"})
 _LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
 _INF = math.inf
 
@@ -69,6 +75,7 @@ class _Entries:
     value: list[Floats] = field(default_factory=list)
     aux: _Auxiliary = field(default_factory=lambda: _Auxiliary())
     arrays: _PurchaseArrays | None = None  # set by ``coupling`` before the families run
+    risk: RiskBlock | None = None  # set by ``add_risk``
 
     @property
     def of_purchases(self) -> _PurchaseArrays:
@@ -104,13 +111,21 @@ class _Auxiliary:
     """
 
     names: list[str] = field(default_factory=list)
-    defines: list[int] = field(default_factory=list)  # the row that defines each column
+    # The row that defines each column (-1: none, the risk objective's own columns).
+    defines: list[int] = field(default_factory=list)
     terms: list[list[tuple[int, float]]] = field(default_factory=list)  # (row, coefficient)
+    cost: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
 
-    def add(self, name: str, defines: int) -> int:
+    def add(self, name: str, defines: int, *, cost: float = 0.0, lower: float = 0.0,
+            upper: float = _INF) -> int:
         self.names.append(name)
         self.defines.append(defines)
-        self.terms.append([(defines, 1.0)])
+        self.terms.append([(defines, 1.0)] if defines >= 0 else [])
+        self.cost.append(cost)
+        self.lower.append(lower)
+        self.upper.append(upper)
         return len(self.names) - 1
 
 
@@ -132,6 +147,7 @@ class Coupling:
     seg_roi: Floats
     seg_width: Floats
     best_roi: Floats  # each purchase's first-segment ROI (-inf without segments)
+    worst_roi: Floats  # each purchase's last-segment ROI (-inf without segments)
     min_order: Floats
     shares: tuple[float, float]
     campaign: Campaign  # the one its rows were written for
@@ -141,6 +157,13 @@ class Coupling:
     aux_start: Ints = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     aux_row: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     aux_value: Floats = field(default_factory=lambda: np.zeros(0))
+    aux_cost: Floats = field(default_factory=lambda: np.zeros(0))
+    aux_lower: Floats = field(default_factory=lambda: np.zeros(0))
+    aux_upper: Floats = field(default_factory=lambda: np.zeros(0))
+    # Rows of the ROI_SCALED families, and the weight of expected GMV in the objective.
+    scaled_rows: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    expected_weight: float = 1.0
+    risk: RiskBlock | None = None
 
     def segments(self, positions: Ints) -> tuple[Ints, Ints]:
         """(start of each purchase's columns, source segment of each column) for ``positions``."""
@@ -155,6 +178,27 @@ def _gather(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
     total = int(begin[-1])
     offsets = np.arange(total, dtype=np.int64) - np.repeat(begin[:-1], counts)
     return begin, np.repeat(starts, counts) + offsets
+
+
+@dataclass
+class RiskBlock:
+    """The risk objective's columns: per video its GMV, the tail's level and each
+    scenario's shortfall below it (Rockafellar-Uryasev), with the scenarios' figures."""
+
+    gmv: Ints  # auxiliary column of each video's GMV (thousand yuan)
+    level_col: int  # auxiliary column of the tail's level (value at risk)
+    shortfall: Ints  # auxiliary column of each scenario's shortfall below the level
+    multipliers: Floats  # (scenarios, len(gmv)): each video's ROI multiplier per scenario
+    fixed: Floats  # per scenario, the GMV of the booked orders (thousand yuan)
+    level: float
+
+    def settle(self, x: Floats, first_aux: int) -> None:
+        """The level and shortfalls that best fit the videos' GMV in ``x`` (in place)."""
+        gmv = self.fixed + self.multipliers @ x[first_aux + self.gmv]
+        ordered = np.sort(gmv)
+        level = float(ordered[max(0, math.ceil(self.level * len(ordered)) - 1)])
+        x[first_aux + self.level_col] = level
+        x[first_aux + self.shortfall] = np.maximum(level - gmv, 0.0)
 
 
 @dataclass
@@ -377,8 +421,107 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         built_before, counted_from = column, offset
 
 
+def add_concentration(rows: Rows, entries: _Entries, response: ResponseModel,
+                      campaign: Campaign) -> None:
+    """New orders on one video, or on one KOL's videos, stay within their share of the
+    budget ([risk] max_video_share, max_kol_share): a plan never rests on one guess.
+
+    Booked orders count towards the share but never make it infeasible: a video
+    already over its share gets no new money. Rows that cannot bind are left out.
+    """
+    cfg = campaign.risk
+    arrays = entries.of_purchases
+    if not len(arrays.video):
+        return
+    offered = np.bincount(arrays.video, weights=arrays.capacity, minlength=len(arrays.videos))
+    booked: dict[str, float] = {}
+    for f in response.fixed:
+        video_id = f.commitment.video_id
+        booked[video_id] = booked.get(video_id, 0.0) + sum(f.day_spend.values())
+    video_cap = cfg.max_video_share * campaign.budget / KYUAN
+    for code, (video_id, total) in enumerate(zip(arrays.videos, offered.tolist(), strict=True)):
+        room = max(0.0, video_cap - booked.get(video_id, 0.0))
+        if total <= room:
+            continue
+        row = rows.add("concentration", video_share_name(video_id),
+                       t("error.limit.video_share", video=video_id,
+                         share=f"{cfg.max_video_share:.0%}"), upper=room)
+        entries.add(np.flatnonzero(arrays.video == code), row, 1.0)
+    kol_of = response.kol_of
+    kols = np.array([kol_of.get(v, v) for v in arrays.videos], dtype=object)
+    kol_cap = cfg.max_kol_share * campaign.budget / KYUAN
+    for kol in sorted(set(kols.tolist())):
+        mine = np.flatnonzero(kols == kol)
+        if len(mine) < 2:
+            continue  # the video's own row already holds a one-video KOL
+        total = float(offered[mine].sum())
+        room = max(0.0, kol_cap - sum(booked.get(arrays.videos[c], 0.0) for c in mine))
+        if total <= room:
+            continue
+        row = rows.add("concentration", kol_share_name(kol),
+                       t("error.limit.kol_share", kol=kol, share=f"{cfg.max_kol_share:.0%}"),
+                       upper=room)
+        entries.add(np.flatnonzero(np.isin(arrays.video, mine)), row, 1.0)
+
+
+def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
+             campaign: Campaign) -> None:
+    """The worst ``level`` share of scenarios' mean GMV, as rows (Rockafellar-Uryasev):
+
+        maximise  level_col - 1 / (level x S) x sum of shortfall_s
+        shortfall_s >= level_col - GMV_s,  GMV_s = booked_s + sum_v multiplier_sv x GMV_v
+
+    with each video's GMV an auxiliary column defined by a ``risk_gmv`` row over
+    its purchases (their segments' ROI as coefficients). The scenario rows read
+    only those columns, so they cost one entry per video, not per purchase. The
+    objective weighs this tail mean by the attitude's weight and expected GMV by
+    the rest (``Coupling.expected_weight``).
+    """
+    cfg = campaign.risk
+    weight = risk_weight(campaign)
+    scenarios = response.scenarios
+    arrays = entries.of_purchases
+    if weight <= 0 or scenarios is None or not len(arrays.video):
+        return
+    column = scenarios.column()
+    aux = entries.aux
+    first = len(aux.names)
+    gmv_cols: list[int] = []
+    for code, video_id in enumerate(arrays.videos):
+        define = rows.add("risk_gmv", f"risk_gmv_{_safe(video_id)}",
+                          f"expected GMV of {video_id}", lower=0.0, upper=0.0)
+        entries.add(np.flatnonzero(arrays.video == code), define, -1.0)
+        gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", define) - first)
+    count = len(scenarios.multipliers)
+    level_col = aux.add("tail_level", -1, cost=weight) - first
+    shortfall = [aux.add(f"shortfall_{s}", -1, cost=-weight / (cfg.level * count)) - first
+                 for s in range(count)]
+    multipliers = scenarios.multipliers[:, [column[v] for v in arrays.videos]]
+    fixed = np.zeros(count)
+    for f in response.fixed:
+        if f.commitment.realised_gmv is None and f.commitment.video_id in column:
+            fixed += f.expected_gmv * scenarios.multipliers[:, column[f.commitment.video_id]]
+        else:
+            fixed += f.expected_gmv
+    for s in range(count):
+        row = rows.add("risk_tail", f"risk_tail_{s}", f"scenario {s}", lower=-float(fixed[s]))
+        for k, col in enumerate(gmv_cols):
+            aux.terms[first + col].append((row, float(multipliers[s, k])))
+        aux.terms[first + level_col].append((row, -1.0))
+        aux.terms[first + shortfall[s]].append((row, 1.0))
+    entries.risk = RiskBlock(gmv=np.array(gmv_cols, dtype=np.int64), level_col=level_col,
+                             shortfall=np.array(shortfall, dtype=np.int64),
+                             multipliers=multipliers, fixed=fixed, level=cfg.level)
+
+
+def risk_weight(campaign: Campaign) -> float:
+    """Weight of the worst scenarios' mean GMV in the objective (the rest: expected GMV)."""
+    cfg = campaign.risk
+    return {"expected": 0.0, "balanced": cfg.balanced_weight, "cautious": 1.0}[cfg.objective]
+
+
 COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification,
-                     add_audience_pool)
+                     add_audience_pool, add_concentration, add_risk)
 
 
 def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
@@ -408,6 +551,8 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
                               count=int(seg_start[-1])),
         best_roi=np.array([p.seg_roi[0] if p.seg_roi else -_INF for p in purchases],
                           dtype=np.float64),
+        worst_roi=np.array([p.seg_roi[-1] if p.seg_roi else -_INF for p in purchases],
+                           dtype=np.float64),
         min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
         shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
         campaign=campaign,
@@ -416,6 +561,12 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         aux_start=np.cumsum([0, *(len(t) for t in aux.terms)], dtype=np.int64),
         aux_row=np.array([r for t in aux.terms for r, _ in t], dtype=np.int64),
         aux_value=np.array([v for t in aux.terms for _, v in t], dtype=np.float64),
+        aux_cost=np.array(aux.cost, dtype=np.float64),
+        aux_lower=np.array(aux.lower, dtype=np.float64),
+        aux_upper=np.array(aux.upper, dtype=np.float64),
+        scaled_rows=np.array([f in ROI_SCALED for f in rows.families], dtype=bool),
+        expected_weight=1.0 - risk_weight(campaign) if entries.risk is not None else 1.0,
+        risk=entries.risk,
     )
 
 
@@ -431,6 +582,16 @@ def daily_cap_name(day: date) -> str:
 def amplification_name(video_id: str) -> str:
     """The reach-limit row of a video."""
     return f"amplification_{_safe(video_id)}"
+
+
+def video_share_name(video_id: str) -> str:
+    """The row holding a video's new orders within its share of the budget."""
+    return f"video_share_{_safe(video_id)}"
+
+
+def kol_share_name(kol: str) -> str:
+    """The row holding a KOL's videos' new orders within their share of the budget."""
+    return f"kol_share_{_safe(kol)}"
 
 
 # ---------------------------------------------------------------- the model
@@ -540,11 +701,15 @@ class AllocationModel:
         activity = self.row_activity(x)
         for k, column in enumerate(columns.tolist()):
             row = int(couple.aux_defines[k])
+            if row < 0:
+                continue  # the risk objective's own columns: settled below, from the GMV
             entries = slice(int(couple.aux_start[k]), int(couple.aux_start[k + 1]))
             own = float(couple.aux_value[entries][couple.aux_row[entries] == row][0])
             x[column] = -activity[row] / own
             # Later defining rows read this column: add it to their activity.
             activity[couple.aux_row[entries]] += couple.aux_value[entries] * x[column]
+        if couple.risk is not None:
+            couple.risk.settle(x, int(columns[0]))
         return x
 
 
@@ -573,22 +738,28 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     ]
     on_col = {i: n_seg + k for k, i in enumerate(binaries)}
     n_aux = len(couple.aux_names)
-    n_cols = n_seg + len(binaries) + n_aux
+    a_value = couple.pattern_value[pattern]
+    if couple.scaled_rows.any():
+        # GMV rows: each segment's entry is its own ROI per thousand yuan.
+        entry_source = np.repeat(source, np.diff(a_start))
+        scaled = couple.scaled_rows[couple.pattern_row[pattern]]
+        a_value = np.where(scaled, a_value * couple.seg_roi[entry_source], a_value)
     model = AllocationModel(
         coupling=couple,
         active=positions,
         col_start=col_start,
-        cost=np.concatenate([couple.seg_roi[source], np.zeros(len(binaries) + n_aux)]),
-        col_lower=np.zeros(n_cols),
+        cost=np.concatenate([couple.seg_roi[source] * couple.expected_weight,
+                             np.zeros(len(binaries)), couple.aux_cost]),
+        col_lower=np.concatenate([np.zeros(n_seg + len(binaries)), couple.aux_lower]),
         col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries)),
-                                  np.full(n_aux, _INF)]),
+                                  couple.aux_upper]),
         integer=np.concatenate([np.zeros(n_seg, dtype=bool),
                                 np.full(len(binaries), not relaxed), np.zeros(n_aux, bool)]),
         # The on/off columns take no part in the coupling rows; the auxiliary ones come last.
         a_start=np.concatenate([a_start, np.full(len(binaries), a_start[-1]),
                                 a_start[-1] + couple.aux_start[1:]]),
         a_index=np.concatenate([couple.pattern_row[pattern], couple.aux_row]),
-        a_value=np.concatenate([couple.pattern_value[pattern], couple.aux_value]),
+        a_value=np.concatenate([a_value, couple.aux_value]),
         discrete=Rows(),
         d_start=np.zeros(1, dtype=np.int64),
         d_index=np.zeros(0, dtype=np.int64),

@@ -32,7 +32,7 @@ from planner.optimiser.model import (
     _INF,
     _LOWER,
     _TOL,
-    DEFINITIONS,
+    NEVER_BINDING,
     AllocationModel,
     Bools,
     Coupling,
@@ -128,8 +128,8 @@ def _tight(model: AllocationModel) -> list[str]:
     activity = model.row_activity()
     names = []
     for i, name in enumerate(rows.names):
-        if rows.families[i] in DEFINITIONS:
-            continue  # equalities that define a column hold by construction: nothing binds
+        if rows.families[i] in NEVER_BINDING:
+            continue  # definitions hold by construction, scenario rows limit nobody
         limit = rows.upper[i] if math.isinf(rows.lower[i]) else rows.lower[i]
         if abs(activity[i] - limit) <= 1e-6 * max(1.0, abs(limit)):
             names.append(name)
@@ -146,10 +146,21 @@ def _reduced_costs(model: AllocationModel) -> Floats:
     if model.duals is None:
         # No duals (a backend that gives none): every purchase may pay.
         return np.where(np.isfinite(couple.best_roi), _INF, -_INF).astype(np.float64)
-    weighted = np.zeros(len(couple.pattern_row) + 1)
-    np.cumsum(couple.pattern_value * model.duals[couple.pattern_row], out=weighted[1:])
-    price = weighted[couple.pattern_start[1:]] - weighted[couple.pattern_start[:-1]]
-    return couple.best_roi - price
+    values = couple.pattern_value * model.duals[couple.pattern_row]
+    scaled = couple.scaled_rows[couple.pattern_row]
+
+    def per_purchase(entries: Floats) -> Floats:
+        weighted = np.zeros(len(entries) + 1)
+        np.cumsum(entries, out=weighted[1:])
+        summed: Floats = weighted[couple.pattern_start[1:]] - weighted[couple.pattern_start[:-1]]
+        return summed
+
+    price = per_purchase(np.where(scaled, 0.0, values))
+    # A GMV row prices each segment by its own ROI: the reduced cost is linear in the
+    # segment's ROI, so the best segment is the first or the last one.
+    slope = couple.expected_weight - per_purchase(np.where(scaled, values, 0.0))
+    roi = np.where(slope >= 0, couple.best_roi, couple.worst_roi)
+    return np.where(np.isfinite(roi), roi * slope - price, -_INF)
 
 
 def _entering(model: AllocationModel, chosen: Iterable[int]) -> set[int]:
@@ -619,8 +630,8 @@ def _fit_upper_limits(model: AllocationModel, col_owner: Ints) -> None:
     entry_col = np.repeat(np.arange(model.num_cols), np.diff(model.a_start))
     segment = entry_col < len(col_owner)  # other columns are no purchase's to drop
     spent = model.spend()
-    gmv = np.bincount(col_owner, weights=model.cost[: len(col_owner)] * x[: len(col_owner)],
-                      minlength=len(spent))
+    roi = model.coupling.seg_roi[model.col_key[: len(col_owner)]]
+    gmv = np.bincount(col_owner, weights=roi * x[: len(col_owner)], minlength=len(spent))
     per_yuan = np.divide(gmv, spent, out=np.zeros_like(gmv), where=spent > _TOL)
     for _ in range(REPAIR_ROUNDS):
         activity = model.row_activity()

@@ -1,0 +1,167 @@
+"""How sure the plan is of each video's traffic ROI: beliefs, shared shocks, scenarios.
+
+Every point estimate the response model uses is the mean of a log-normal
+belief whose spread follows the evidence behind it ([risk] in the campaign):
+
+    live video (natural)     sigma^2 = transfer^2 + 1 / (orders behind its natural GMV + 1)
+    scheduled, KOL's record  sigma   = kol_history_sigma   (3-month ROI, other videos)
+    scheduled, tier prior    sigma   = tier_prior_sigma    (the widest)
+    learned in re-plans      1 / sigma^2 = 1 / sigma_before^2 + orders the spend observed
+
+so more evidence never widens a belief. Reality shares its shocks, and so do
+the scenarios: one per campaign (``campaign_sigma``: the sale lands better or
+worse for everyone), one per KOL (``kol_share`` of each video's own variance:
+a KOL's videos rise and fall together) and one per video. Each scenario is a
+multiplier on a video's ROI; every video's multipliers average exactly 1 over
+the scenarios, so the expected plan is the point-estimate plan. Draws are
+seeded per video and per KOL, so adding a video to the roster leaves the
+others' scenarios as they were.
+
+Closed forms only: arrays, no sampling chains.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.config import Campaign, RiskConfig
+from planner.models import RoiSource
+from planner.rules import Assessment
+
+# The standard normal's 90% quantile: P10 and P90 sit this many spreads from the median.
+Z90 = 1.2815515655446004
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Belief:
+    """What the plan knows of one video's traffic ROI, beyond its point estimate."""
+
+    video_id: str
+    kol_name: str
+    source: RoiSource
+    sigma: float  # log-spread of the video's own ROI (the campaign's shock not included)
+
+    def total_sigma(self, cfg: RiskConfig) -> float:
+        """Log-spread with the campaign's shared shock: what the video's range shows."""
+        return math.hypot(self.sigma, cfg.campaign_sigma)
+
+
+def quantile_factor(sigma: float, z: float) -> float:
+    """A log-normal's quantile at ``z`` spreads, as a share of its mean."""
+    return math.exp(-0.5 * sigma * sigma + z * sigma)
+
+
+def natural_sigma(natural_gmv: float, cfg: RiskConfig) -> float:
+    """Spread of a live video's own ROI: tight in proportion to the orders behind it."""
+    orders = max(natural_gmv, 0.0) / cfg.order_value
+    return math.sqrt(cfg.natural_transfer_sigma ** 2 + 1.0 / (orders + 1.0))
+
+
+def learned_sigma(before: float, observed_orders: float) -> float:
+    """A normal update on log ROI: the orders observed add their precision."""
+    return 1.0 / math.sqrt(1.0 / max(before, 1e-9) ** 2 + max(observed_orders, 0.0))
+
+
+def belief_of(assessment: Assessment, campaign: Campaign,
+              observed_spend: float = 0.0) -> Belief:
+    """The belief behind a video's ROI, from its evidence (``observed_spend``: yuan of
+    re-planning actuals with GMV behind the video's learned ROI)."""
+    cfg = campaign.risk
+    video = assessment.video
+    source: RoiSource
+    if assessment.scheduled:
+        if assessment.estimate == "tier_prior":
+            source, sigma = "tier_prior", cfg.tier_prior_sigma
+        else:
+            source, sigma = "kol_history", cfg.kol_history_sigma
+    else:
+        source, sigma = "natural", natural_sigma(video.natural_gmv or 0.0, cfg)
+    if observed_spend > 0:
+        # The orders that money brings at the estimate: the evidence grows with the yuan
+        # observed, whatever one day happened to sell.
+        orders = observed_spend * assessment.scores.traffic_roi / cfg.order_value
+        source, sigma = "learned", learned_sigma(sigma, orders)
+    return Belief(video_id=video.video_id, kol_name=video.kol_name, source=source,
+                  sigma=sigma)
+
+
+def beliefs_of(assessments: Sequence[Assessment], campaign: Campaign,
+               observed_spend: dict[str, float] | None = None) -> dict[str, Belief]:
+    observed = observed_spend or {}
+    return {a.video.video_id: belief_of(a, campaign, observed.get(a.video.video_id, 0.0))
+            for a in assessments}
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    """ROI multipliers per scenario and video: ``multipliers[s, k]`` for ``videos[k]``."""
+
+    videos: list[str]
+    multipliers: Floats  # (scenarios, videos); each column averages exactly 1
+
+    def column(self) -> dict[str, int]:
+        return {v: k for k, v in enumerate(self.videos)}
+
+
+def _normals(seed: int, key: str, count: int) -> Floats:
+    """Standard normals of their own stream per key: stable when the roster changes."""
+    rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
+    return rng.standard_normal(count)
+
+
+def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
+    """Scenarios of every video's ROI with the campaign's, KOLs' and videos' shocks."""
+    count = cfg.scenarios
+    ordered = sorted(beliefs, key=lambda b: b.video_id)
+    campaign_shock = _normals(cfg.seed, "\x00campaign", count)
+    kol_shock = {k: _normals(cfg.seed, "\x00kol:" + k, count)
+                 for k in sorted({b.kol_name for b in ordered})}
+    log_m = np.empty((count, len(ordered)))
+    shared = math.sqrt(cfg.kol_share)
+    own = math.sqrt(1.0 - cfg.kol_share)
+    for k, b in enumerate(ordered):
+        log_m[:, k] = (cfg.campaign_sigma * campaign_shock
+                       + b.sigma * (shared * kol_shock[b.kol_name]
+                                    + own * _normals(cfg.seed, b.video_id, count)))
+    m = np.exp(log_m)
+    # Moment matching: the scenarios' mean is the point estimate, so the expected plan
+    # and the scenarios' mean never disagree.
+    m /= m.mean(axis=0, keepdims=True)
+    return Scenarios(videos=[b.video_id for b in ordered], multipliers=m)
+
+
+def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Floats:
+    """The plan's GMV in each scenario, from each video's expected GMV."""
+    column = scenarios.column()
+    keys = [v for v in gmv_by_video if v in column]
+    if not keys:
+        return np.zeros(len(scenarios.multipliers))
+    idx = np.array([column[v] for v in keys], dtype=np.int64)
+    values = np.array([gmv_by_video[v] for v in keys])
+    result: Floats = scenarios.multipliers[:, idx] @ values
+    return result
+
+
+def percentiles(values: Floats) -> dict[str, float]:
+    """P10, P50 and P90 of scenario values."""
+    if not len(values):
+        return {"p10": 0.0, "p50": 0.0, "p90": 0.0}
+    p10, p50, p90 = np.percentile(values, [10, 50, 90])
+    return {"p10": float(p10), "p50": float(p50), "p90": float(p90)}
+
+
+def tail_mean(values: Floats, level: float) -> float:
+    """Mean of the worst ``level`` share of scenario values (conditional value at risk)."""
+    if not len(values):
+        return 0.0
+    ordered = np.sort(values)
+    k = max(1, math.ceil(level * len(ordered)))
+    return float(ordered[:k].mean())
