@@ -13,6 +13,7 @@ from planner.config import (
     Campaign,
     LearningConfig,
     ResponseConfig,
+    RiskConfig,
     RuleConfig,
     SaleConfig,
     SolverConfig,
@@ -29,6 +30,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sale", SaleConfig),
     ("balance", BalanceConfig),
     ("learning", LearningConfig),
+    ("risk", RiskConfig),
     ("solver", SolverConfig),
 ]
 

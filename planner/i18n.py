@@ -264,6 +264,7 @@ _PARAM_WORDS: Final[dict[str, Callable[[object], str]]] = {
     "basis": _roi_basis,
     "kind": _change_kind,
     "videos": _id_list,
+    "kols": _id_list,
 }
 
 

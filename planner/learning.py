@@ -250,12 +250,17 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
                 "followers; keep adding Dou+ while it lasts",
                 form="learned", roi=round(sold / spent, 2), followers=video.followers,
             ))
+    # The evidence behind each video's learned ROI: the yuan observed with their GMV.
+    observed_spend: dict[str, float] = defaultdict(float)
+    for (video_id, _), (spent, _, _) in totals.items():
+        observed_spend[video_id] += spent
     return Learning(
         signals=Signals(
             roi_multiplier=multipliers,
             declining=frozenset(declines),
             burst=frozenset(bursts),
             reasons=dict(reasons),
+            observed_spend=observed_spend,
         ),
         estimates=estimates,
     )

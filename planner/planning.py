@@ -658,6 +658,18 @@ def describe_binding(
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
             videos=", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")))
+    shares = set(by_family.get("concentration", []))
+    if shares:
+        videos = sorted({p.video_id for p in response.purchases})
+        capped = [v for v in videos if video_share_name(v) in shares]
+        kols = [k for k in sorted({response.kol_of.get(v, v) for v in videos})
+                if kol_share_name(k) in shares]
+        if capped:
+            lines.append(_line("video_share", count=len(capped),
+                               share=campaign.risk.max_video_share, videos=_first_few(capped)))
+        if kols:
+            lines.append(_line("kol_share", count=len(kols), share=campaign.risk.max_kol_share,
+                               kols=_first_few(kols)))
     if budget_full and unspent >= 1.0:
         lines.append(_line("rounding", unspent=left))
     elif unspent >= 1.0 and response.purchases and unspent < min(
@@ -666,7 +678,7 @@ def describe_binding(
         smallest = min(response.purchases, key=lambda p: p.min_order)
         lines.append(_line("below_min_order", unspent=left, tool=smallest.tool.value,
                            min=round(smallest.min_order * KYUAN)))
-    elif unspent >= 1.0:
+    elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases
             if result.spend.get(p.index, 0.0) >= p.capacity - 1e-6
@@ -696,6 +708,10 @@ def assumptions(campaign: Campaign) -> list[Line]:
         _line("seeding_share", low=campaign.balance.min_seeding_share,
               high=campaign.balance.max_seeding_share),
     ]
+
+
+def _first_few(names: list[str]) -> str:
+    return ", ".join(names[:5]) + ("..." if len(names) > 5 else "")
 
 
 def _line(code: str, **params: ReasonParam) -> Line:

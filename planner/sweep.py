@@ -141,8 +141,14 @@ class TargetResult:
 
 
 def _saturated(plan: Plan, tolerance: float) -> bool:
-    """More budget buys nothing: a real share of it stays unspent."""
-    return plan.unspent > max(tolerance, _NOISE_SHARE * plan.budget)
+    """More budget buys nothing: a real share of it stays unspent, and not because a
+    share-of-budget cap holds it back (a larger budget raises those caps)."""
+    capped = any(line.code in SHARE_CAPS for line in plan.binding_lines)
+    return not capped and plan.unspent > max(tolerance, _NOISE_SHARE * plan.budget)
+
+
+# Binding lines of the [risk] share caps: limits that grow with the budget.
+SHARE_CAPS = frozenset({"video_share", "kol_share"})
 
 
 def min_budget_for(

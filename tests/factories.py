@@ -41,6 +41,13 @@ COLD_HARVEST_TOOLS: dict[str, dict[str, Any]] = {
 }
 
 
+# The rule and optimiser tests were built on point estimates: they plan for expected GMV
+# with no share caps unless they say otherwise. Risk attitudes and caps have their own
+# tests (test_uncertainty.py), and the sample campaigns keep the product's defaults.
+POINT_ESTIMATES: dict[str, Any] = {"objective": "expected", "max_video_share": 1.0,
+                                   "max_kol_share": 1.0}
+
+
 def make_campaign(**overrides: Any) -> Campaign:
     values: dict[str, Any] = {
         "name": "test",
@@ -50,6 +57,7 @@ def make_campaign(**overrides: Any) -> Campaign:
         "plan_date": PLAN_DATE,
         "budget": 100_000,
         "roi_floor": 1.2,
+        "risk": POINT_ESTIMATES,
     }
     values.update(overrides)
     return campaign_from_dict(values)

@@ -37,7 +37,7 @@ SAMPLE = ROOT / "sample_data"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Params that hold a code, which the Chinese sentence says in words (the English one
 # in its own spelling: "super-head", "KOC"), so the English round trip skips them.
-WORDED = {"tool", "tier", "source", "kind"}
+WORDED = {"tool", "tier", "source", "basis", "kind"}
 # Codes whose sentence has no figure to carry (what they mean is the whole sentence).
 NO_FIGURES = {
     "cs_ad_review", "cs_excludes_dou_plus", "dou_plus_sale_no_capacity", "kol_bidding_ok",

@@ -205,8 +205,9 @@ def _inputs(tmp_path: Path) -> tuple[Path, Path]:
     campaign.write_text(
         'name = "sweep test"\nchain = "tmall"\nstart = 2027-04-21\nend = 2027-04-30\n'
         "plan_date = 2027-04-20\nbudget = 50_000\ndaily_cap = 8_000\nroi_floor = 1.2\n"
-        # the tool economics the expected answers were worked out on
-        "[tools.ad_feed]\nefficiency = 0.5\n[tools.uni_desk]\nefficiency = 0.55\n",
+        # the tool economics the expected answers were worked out on, on point estimates
+        "[tools.ad_feed]\nefficiency = 0.5\n[tools.uni_desk]\nefficiency = 0.55\n"
+        '[risk]\nobjective = "expected"\nmax_video_share = 1.0\nmax_kol_share = 1.0\n',
         encoding="utf-8",
     )
     return campaign, videos

@@ -76,6 +76,9 @@ class _Entries:
     aux: _Auxiliary = field(default_factory=lambda: _Auxiliary())
     arrays: _PurchaseArrays | None = None  # set by ``coupling`` before the families run
     risk: RiskBlock | None = None  # set by ``add_risk``
+    # Rows whose limit is a share of the budget: (row, share, booked), upper = share x
+    # budget - booked (never below 0).
+    shares_of_budget: list[tuple[int, float, float]] = field(default_factory=list)
 
     @property
     def of_purchases(self) -> _PurchaseArrays:
@@ -164,6 +167,7 @@ class Coupling:
     scaled_rows: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))
     expected_weight: float = 1.0
     risk: RiskBlock | None = None
+    shares_of_budget: list[tuple[int, float, float]] = field(default_factory=list)
 
     def segments(self, positions: Ints) -> tuple[Ints, Ints]:
         """(start of each purchase's columns, source segment of each column) for ``positions``."""
@@ -185,9 +189,10 @@ class RiskBlock:
     """The risk objective's columns: per video its GMV, the tail's level and each
     scenario's shortfall below it (Rockafellar-Uryasev), with the scenarios' figures."""
 
-    gmv: Ints  # auxiliary column of each video's GMV (thousand yuan)
-    level_col: int  # auxiliary column of the tail's level (value at risk)
-    shortfall: Ints  # auxiliary column of each scenario's shortfall below the level
+    # Positions among the auxiliary columns (0 = the first auxiliary column):
+    gmv: Ints  # each video's GMV (thousand yuan)
+    level_col: int  # the tail's level (value at risk)
+    shortfall: Ints  # each scenario's shortfall below the level
     multipliers: Floats  # (scenarios, len(gmv)): each video's ROI multiplier per scenario
     fixed: Floats  # per scenario, the GMV of the booked orders (thousand yuan)
     level: float
@@ -426,42 +431,51 @@ def add_concentration(rows: Rows, entries: _Entries, response: ResponseModel,
     """New orders on one video, or on one KOL's videos, stay within their share of the
     budget ([risk] max_video_share, max_kol_share): a plan never rests on one guess.
 
-    Booked orders count towards the share but never make it infeasible: a video
-    already over its share gets no new money. Rows that cannot bind are left out.
+    A share is never tighter than an equal split (a roster of three KOLs may put
+    a third on each): caps spread a plan, they never strand a budget that has
+    nowhere else to go. Booked orders count towards the share but never make it
+    infeasible: a video already over its share gets no new money.
     """
     cfg = campaign.risk
     arrays = entries.of_purchases
     if not len(arrays.video):
         return
-    offered = np.bincount(arrays.video, weights=arrays.capacity, minlength=len(arrays.videos))
+    kol_of = response.kol_of
+    kols = np.array([kol_of.get(v, v) for v in arrays.videos], dtype=object)
+    video_share = max(cfg.max_video_share, 1.0 / len(arrays.videos))
+    kol_share = max(cfg.max_kol_share, 1.0 / len(set(kols.tolist())))
     booked: dict[str, float] = {}
     for f in response.fixed:
         video_id = f.commitment.video_id
         booked[video_id] = booked.get(video_id, 0.0) + sum(f.day_spend.values())
-    video_cap = cfg.max_video_share * campaign.budget / KYUAN
-    for code, (video_id, total) in enumerate(zip(arrays.videos, offered.tolist(), strict=True)):
-        room = max(0.0, video_cap - booked.get(video_id, 0.0))
-        if total <= room:
-            continue
-        row = rows.add("concentration", video_share_name(video_id),
-                       t("error.limit.video_share", video=video_id,
-                         share=f"{cfg.max_video_share:.0%}"), upper=room)
-        entries.add(np.flatnonzero(arrays.video == code), row, 1.0)
-    kol_of = response.kol_of
-    kols = np.array([kol_of.get(v, v) for v in arrays.videos], dtype=object)
-    kol_cap = cfg.max_kol_share * campaign.budget / KYUAN
+    # Every row is written, binding or not at this budget: another budget (the next 10,000
+    # yuan, a budget curve) only rewrites their limits (``share_limit``).
+    if video_share < 1.0:
+        for code, video_id in enumerate(arrays.videos):
+            mine = booked.get(video_id, 0.0)
+            row = rows.add("concentration", video_share_name(video_id),
+                           t("error.limit.video_share", video=video_id,
+                             share=f"{video_share:.0%}"),
+                           upper=share_limit(video_share, mine, campaign))
+            entries.shares_of_budget.append((row, video_share, mine))
+            entries.add(np.flatnonzero(arrays.video == code), row, 1.0)
+    if kol_share >= 1.0:
+        return
     for kol in sorted(set(kols.tolist())):
         mine = np.flatnonzero(kols == kol)
-        if len(mine) < 2:
-            continue  # the video's own row already holds a one-video KOL
-        total = float(offered[mine].sum())
-        room = max(0.0, kol_cap - sum(booked.get(arrays.videos[c], 0.0) for c in mine))
-        if total <= room:
-            continue
+        if kol_share >= video_share * len(mine):
+            continue  # the videos' own rows already hold the KOL within its share
+        held = sum(booked.get(arrays.videos[c], 0.0) for c in mine)
         row = rows.add("concentration", kol_share_name(kol),
-                       t("error.limit.kol_share", kol=kol, share=f"{cfg.max_kol_share:.0%}"),
-                       upper=room)
+                       t("error.limit.kol_share", kol=kol, share=f"{kol_share:.0%}"),
+                       upper=share_limit(kol_share, held, campaign))
+        entries.shares_of_budget.append((row, kol_share, held))
         entries.add(np.flatnonzero(np.isin(arrays.video, mine)), row, 1.0)
+
+
+def share_limit(share: float, booked: float, campaign: Campaign) -> float:
+    """New orders' room under a share of the budget, booked orders counted (thousand yuan)."""
+    return max(0.0, share * campaign.budget / KYUAN - booked)
 
 
 def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
@@ -485,16 +499,15 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
         return
     column = scenarios.column()
     aux = entries.aux
-    first = len(aux.names)
     gmv_cols: list[int] = []
     for code, video_id in enumerate(arrays.videos):
         define = rows.add("risk_gmv", f"risk_gmv_{_safe(video_id)}",
                           f"expected GMV of {video_id}", lower=0.0, upper=0.0)
         entries.add(np.flatnonzero(arrays.video == code), define, -1.0)
-        gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", define) - first)
+        gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", define))
     count = len(scenarios.multipliers)
-    level_col = aux.add("tail_level", -1, cost=weight) - first
-    shortfall = [aux.add(f"shortfall_{s}", -1, cost=-weight / (cfg.level * count)) - first
+    level_col = aux.add("tail_level", -1, cost=weight)
+    shortfall = [aux.add(f"shortfall_{s}", -1, cost=-weight / (cfg.level * count))
                  for s in range(count)]
     multipliers = scenarios.multipliers[:, [column[v] for v in arrays.videos]]
     fixed = np.zeros(count)
@@ -506,9 +519,9 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
     for s in range(count):
         row = rows.add("risk_tail", f"risk_tail_{s}", f"scenario {s}", lower=-float(fixed[s]))
         for k, col in enumerate(gmv_cols):
-            aux.terms[first + col].append((row, float(multipliers[s, k])))
-        aux.terms[first + level_col].append((row, -1.0))
-        aux.terms[first + shortfall[s]].append((row, 1.0))
+            aux.terms[col].append((row, float(multipliers[s, k])))
+        aux.terms[level_col].append((row, -1.0))
+        aux.terms[shortfall[s]].append((row, 1.0))
     entries.risk = RiskBlock(gmv=np.array(gmv_cols, dtype=np.int64), level_col=level_col,
                              shortfall=np.array(shortfall, dtype=np.int64),
                              multipliers=multipliers, fixed=fixed, level=cfg.level)
@@ -567,6 +580,7 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         scaled_rows=np.array([f in ROI_SCALED for f in rows.families], dtype=bool),
         expected_weight=1.0 - risk_weight(campaign) if entries.risk is not None else 1.0,
         risk=entries.risk,
+        shares_of_budget=entries.shares_of_budget,
     )
 
 

@@ -42,6 +42,7 @@ from planner.optimiser.model import (
     build_model,
     coupling,
     fixed_total,
+    share_limit,
 )
 from planner.response import KYUAN, ResponseModel
 
@@ -92,9 +93,10 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
                   warm: SolveResult | None) -> Coupling:
     """The coupling rows and arrays, lent by ``warm`` when only the budget differs.
 
-    Of all the coupling families only ``add_budget`` reads the budget, so
+    Of all the coupling families only ``add_budget`` and ``add_concentration`` read the
+    budget (the budget row, and the share-of-budget rows' limits), so
     another budget for the same response (the next 10,000 yuan, a budget
-    curve) re-writes that one row and shares the rest (1.5 s at 20,000 videos).
+    curve) re-writes those rows and shares the rest (1.5 s at 20,000 videos).
     """
     if warm is None:
         return coupling(response, campaign)
@@ -107,6 +109,8 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     rows = replace(known.rows, words=list(known.rows.words), upper=list(known.rows.upper))
     row = rows.names.index("budget")
     rows.words[row], rows.upper[row] = budget_row(response, campaign)
+    for row, share, booked in known.shares_of_budget:
+        rows.upper[row] = share_limit(share, booked, campaign)
     return replace(known, rows=rows, campaign=campaign)
 
 

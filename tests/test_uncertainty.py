@@ -1,0 +1,274 @@
+"""ROI as a range: beliefs that follow their evidence, scenarios, risk attitudes, share caps."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from planner.config import RiskConfig
+from planner.io.campaign_file import read_campaign
+from planner.io.tables import read_videos
+from planner.models import Plan, Video
+from planner.planning import Planner, make_plan
+from planner.uncertainty import (
+    Belief,
+    draw_scenarios,
+    learned_sigma,
+    natural_sigma,
+)
+from tests.factories import make_campaign, make_video
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+
+
+@pytest.fixture(scope="module")
+def sample_plan() -> Plan:
+    campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
+    videos, _ = read_videos(SAMPLE / "videos.csv", plan_date=campaign.effective_plan_date)
+    return make_plan(videos, campaign)
+
+
+def _spread(low: float, high: float) -> float:
+    return high / low
+
+
+# ---------------------------------------------------------------- beliefs
+
+
+@given(st.floats(0, 1e7), st.floats(0, 1e7))
+def test_more_natural_sales_never_widen_the_interval(gmv: float, more: float) -> None:
+    cfg = RiskConfig()
+    assert natural_sigma(gmv + more, cfg) <= natural_sigma(gmv, cfg) + 1e-12
+
+
+@given(st.floats(0.01, 3), st.floats(0, 1e5), st.floats(0, 1e5))
+def test_more_observed_orders_never_widen_a_learned_interval(before: float, orders: float,
+                                                               more: float) -> None:
+    assert learned_sigma(before, orders) <= before + 1e-12
+    assert learned_sigma(before, orders + more) <= learned_sigma(before, orders) + 1e-12
+
+
+def test_the_interval_narrows_with_the_orders_behind_a_live_video() -> None:
+    cfg = RiskConfig()
+    # 150 yuan an order: 20,000 yuan is about 133 orders, 300 yuan two.
+    assert natural_sigma(20_000, cfg) < natural_sigma(300, cfg)
+    assert natural_sigma(1e9, cfg) == pytest.approx(cfg.natural_transfer_sigma, abs=1e-3)
+
+
+def test_every_sample_video_names_what_its_roi_rests_on(sample_plan: Plan) -> None:
+    assert all(v.roi_source is not None for v in sample_plan.videos)
+    assert all(v.roi_p10 is not None and v.roi_p90 is not None for v in sample_plan.videos)
+    live = {v.roi_source for v in sample_plan.videos if v.status == "live"}
+    assert live == {"natural"}
+
+
+def test_a_tier_prior_post_has_a_wider_interval_than_the_median_live_video(
+        sample_plan: Plan) -> None:
+    def spread(v: Any) -> float:
+        return _spread(v.roi_p10, v.roi_p90)
+
+    prior = [v for v in sample_plan.videos if v.roi_source == "tier_prior"]
+    live = sorted(spread(v) for v in sample_plan.videos if v.roi_source == "natural")
+    assert prior, "the sample has a scheduled post planned on its tier's prior (v0044)"
+    assert all(spread(v) > live[len(live) // 2] for v in prior)
+
+
+def test_the_sample_plan_range_brackets_its_expected_gmv(sample_plan: Plan) -> None:
+    r = sample_plan.gmv_range
+    assert r["p10"] < sample_plan.expected_gmv < r["p90"]
+    assert r["p10"] < r["p50"] < r["p90"]
+    assert sample_plan.risk is not None and sample_plan.risk.objective == "balanced"
+    assert sample_plan.risk.tail_gmv < r["p10"]
+
+
+def test_every_new_order_carries_its_gmv_range_and_its_estimate(sample_plan: Plan) -> None:
+    for o in sample_plan.orders:
+        assert o.gmv_p10 is not None and o.gmv_p90 is not None
+        assert o.gmv_p10 <= o.expected_gmv <= o.gmv_p90
+        if not o.fixed:
+            estimate = [r for r in o.reasons if r.code == "roi_estimate"]
+            assert estimate and estimate[0].params is not None
+            assert estimate[0].params["basis"] in {"natural", "kol_history", "tier_prior",
+                                                   "learned"}
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def _beliefs() -> list[Belief]:
+    return [Belief("a", "k1", "natural", 0.3), Belief("b", "k1", "tier_prior", 0.9),
+            Belief("c", "k2", "kol_history", 0.6)]
+
+
+def test_scenarios_average_to_the_point_estimate() -> None:
+    scenarios = draw_scenarios(_beliefs(), RiskConfig())
+    assert scenarios.multipliers.mean(axis=0) == pytest.approx([1.0, 1.0, 1.0])
+    assert (scenarios.multipliers > 0).all()
+
+
+def test_scenarios_are_reproducible_and_stable_when_the_roster_grows() -> None:
+    cfg = RiskConfig()
+    first = draw_scenarios(_beliefs(), cfg)
+    again = draw_scenarios(_beliefs(), cfg)
+    grown = draw_scenarios([*_beliefs(), Belief("d", "k3", "natural", 0.4)], cfg)
+    assert np.array_equal(first.multipliers, again.multipliers)
+    assert np.allclose(grown.multipliers[:, :3], first.multipliers)
+
+
+def test_a_kols_videos_share_their_kols_shock() -> None:
+    cfg = RiskConfig(scenarios=2000, campaign_sigma=0.0)
+    beliefs = [Belief("a", "k1", "natural", 0.5), Belief("b", "k1", "natural", 0.5),
+               Belief("c", "k2", "natural", 0.5)]
+    logs = np.log(draw_scenarios(beliefs, cfg).multipliers)
+    same_kol = np.corrcoef(logs[:, 0], logs[:, 1])[0, 1]
+    other_kol = np.corrcoef(logs[:, 0], logs[:, 2])[0, 1]
+    assert same_kol == pytest.approx(cfg.kol_share, abs=0.08)
+    assert abs(other_kol) < 0.1
+
+
+# ---------------------------------------------------------------- risk attitudes
+
+
+def _scheduled(video_id: str, kol: str, roi_3m: float | None = None) -> Video:
+    return make_video(video_id=video_id, kol_name=kol, followers=5_000_000,
+                      median_plays=400_000, publish_date=date(2027, 4, 24),
+                      natural_plays=None, natural_gmv=None, likes=None, comments=None,
+                      roi_3m=roi_3m)
+
+
+def _bets_roster() -> list[Video]:
+    """Live videos with evidence, a post on its KOL's record and two on a tier prior."""
+    live = [make_video(video_id=f"live{i}", kol_name=f"达人{i}", natural_plays=300_000,
+                       natural_gmv=24_000 + 2_000 * i) for i in range(4)]
+    return [*live, _scheduled("history", "有历史", roi_3m=2.4),
+            _scheduled("prior1", "新达人1"), _scheduled("prior2", "新达人2")]
+
+
+def _bets_campaign(objective: str, **risk: Any) -> Any:
+    return make_campaign(end=date(2027, 5, 10), budget=600_000,
+                         tiers={"prior_traffic_roi": {"head": 2.6, "super_head": 2.6}},
+                         risk={"objective": objective, **risk})
+
+
+def _prior_money(plan: Plan) -> float:
+    return sum(o.budget for o in plan.orders if o.video_id.startswith("prior"))
+
+
+@pytest.fixture(scope="module")
+def attitudes() -> dict[str, Plan]:
+    return {o: make_plan(_bets_roster(), _bets_campaign(o))
+            for o in ("expected", "balanced", "cautious")}
+
+
+def test_the_cautious_plans_p10_is_never_below_the_expected_plans(
+        attitudes: dict[str, Plan]) -> None:
+    assert attitudes["cautious"].gmv_range["p10"] >= attitudes["expected"].gmv_range["p10"]
+    assert attitudes["balanced"].gmv_range["p10"] >= attitudes["expected"].gmv_range["p10"]
+
+
+def test_the_cautious_plan_puts_less_money_on_prior_only_posts(
+        attitudes: dict[str, Plan]) -> None:
+    assert _prior_money(attitudes["expected"]) > 0, "the expected plan bets on the priors"
+    assert _prior_money(attitudes["cautious"]) < _prior_money(attitudes["expected"])
+
+
+def test_the_expected_plan_has_the_most_expected_gmv(attitudes: dict[str, Plan]) -> None:
+    best = attitudes["expected"].expected_gmv
+    assert attitudes["balanced"].expected_gmv <= best * (1 + 1e-3)
+    assert attitudes["cautious"].expected_gmv <= best * (1 + 1e-3)
+
+
+def test_each_plan_is_proven_within_the_gap_of_its_own_objective(
+        attitudes: dict[str, Plan]) -> None:
+    for plan in attitudes.values():
+        assert plan.status == "optimal"
+        assert plan.gap <= 1e-3
+
+
+def test_the_plan_says_what_the_other_attitudes_would_give() -> None:
+    planner = Planner(_bets_roster(), _bets_campaign("balanced"))
+    plan = planner.with_attitudes(planner.plan())
+    assert plan.risk is not None
+    figures = {a.objective: a for a in plan.risk.attitudes}
+    assert set(figures) == {"expected", "balanced", "cautious"}
+    assert figures["balanced"].expected_gmv == plan.expected_gmv
+    assert figures["expected"].expected_gmv >= figures["cautious"].expected_gmv
+
+
+def test_risk_rows_never_show_as_a_limit_of_the_buyers(attitudes: dict[str, Plan]) -> None:
+    for plan in attitudes.values():
+        assert not any("risk" in line.code for line in plan.binding_lines)
+
+
+# ---------------------------------------------------------------- share caps
+
+
+def _others(count: int) -> list[Video]:
+    return [make_video(video_id=f"other{i}", kol_name=f"别人{i}", natural_plays=300_000,
+                       natural_gmv=24_000) for i in range(count)]
+
+
+def test_no_video_takes_more_than_its_share_of_the_budget() -> None:
+    roster = [make_video(video_id="star", natural_plays=2_000_000, natural_gmv=400_000),
+              *_others(3)]
+    campaign = make_campaign(budget=200_000, risk={"objective": "expected",
+                                                   "max_video_share": 0.3})
+    plan = make_plan(roster, campaign)
+    star = sum(o.budget for o in plan.orders if o.video_id == "star" and not o.fixed)
+    assert star <= 0.3 * 200_000 + 1
+    capped = [o for o in plan.orders if o.video_id == "star"]
+    assert capped and all(any(r.code == "risk_video_share" for r in o.reasons) for o in capped)
+
+
+def test_one_kols_videos_share_the_kol_cap() -> None:
+    roster = [*(make_video(video_id=f"s{i}", natural_plays=2_000_000, natural_gmv=400_000)
+                for i in range(3)), *_others(2)]
+    campaign = make_campaign(budget=200_000, risk={"objective": "expected",
+                                                   "max_video_share": 0.3,
+                                                   "max_kol_share": 0.5})
+    plan = make_plan(roster, campaign)
+    star = sum(o.budget for o in plan.orders if o.video_id.startswith("s") and not o.fixed)
+    assert star <= 0.5 * 200_000 + 1
+    assert any(line.code == "kol_share" for line in plan.binding_lines)
+
+
+def test_a_cap_never_strands_a_budget_with_nowhere_else_to_go() -> None:
+    """A roster of one KOL (a brand's own account) may spend on that KOL: a share is never
+    tighter than an equal split."""
+    roster = [make_video(video_id=f"s{i}", natural_plays=2_000_000, natural_gmv=400_000)
+              for i in range(3)]
+    campaign = make_campaign(budget=200_000, risk={"objective": "expected",
+                                                   "max_video_share": 0.3,
+                                                   "max_kol_share": 0.4})
+    plan = make_plan(roster, campaign)
+    assert plan.unspent < 0.02 * plan.budget
+
+
+def test_the_sample_plan_is_within_the_default_shares(sample_plan: Plan) -> None:
+    cfg = RiskConfig()
+    by_video: dict[str, float] = {}
+    for o in sample_plan.orders:
+        if not o.fixed:
+            by_video[o.video_id] = by_video.get(o.video_id, 0.0) + o.budget
+    assert max(by_video.values()) <= cfg.max_video_share * sample_plan.budget + 1
+
+
+# ---------------------------------------------------------------- truthful reasons
+
+
+def test_a_lock_in_on_a_tier_prior_never_calls_it_the_videos_own_roi(
+        sample_plan: Plan) -> None:
+    v0044 = next(v for v in sample_plan.videos if v.video_id == "v0044")
+    assert v0044.roi_source == "tier_prior"
+    lock_ins = [r for r in v0044.reasons if r.code == "sale_lock_in"]
+    assert lock_ins and lock_ins[0].params is not None
+    assert lock_ins[0].params["source"] == "tier_prior"
+    assert "own" not in lock_ins[0].text
+
