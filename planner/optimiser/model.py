@@ -451,26 +451,34 @@ def add_concentration(rows: Rows, entries: _Entries, response: ResponseModel,
     # Every row is written, binding or not at this budget: another budget (the next 10,000
     # yuan, a budget curve) only rewrites their limits (``share_limit``).
     if video_share < 1.0:
+        row_of_video = np.empty(len(arrays.videos), dtype=np.int64)
         for code, video_id in enumerate(arrays.videos):
-            mine = booked.get(video_id, 0.0)
-            row = rows.add("concentration", video_share_name(video_id),
-                           t("error.limit.video_share", video=video_id,
-                             share=f"{video_share:.0%}"),
-                           upper=share_limit(video_share, mine, campaign))
-            entries.shares_of_budget.append((row, video_share, mine))
-            entries.add(np.flatnonzero(arrays.video == code), row, 1.0)
+            held = booked.get(video_id, 0.0)
+            row_of_video[code] = rows.add(
+                "concentration", video_share_name(video_id),
+                t("error.limit.video_share", video=video_id, share=f"{video_share:.0%}"),
+                upper=share_limit(video_share, held, campaign))
+            entries.shares_of_budget.append((int(row_of_video[code]), video_share, held))
+        entries.add(np.arange(len(arrays.video), dtype=np.int64), row_of_video[arrays.video],
+                    1.0)
     if kol_share >= 1.0:
         return
-    for kol in sorted(set(kols.tolist())):
-        mine = np.flatnonzero(kols == kol)
-        if kol_share >= video_share * len(mine):
+    names, kol_code = np.unique(kols, return_inverse=True)
+    videos_of_kol = np.bincount(kol_code, minlength=len(names))
+    held_by_kol = np.bincount(kol_code, weights=[booked.get(v, 0.0) for v in arrays.videos],
+                              minlength=len(names))
+    row_of_kol = np.full(len(names), -1, dtype=np.int64)
+    for k, kol in enumerate(names.tolist()):
+        if kol_share >= video_share * videos_of_kol[k]:
             continue  # the videos' own rows already hold the KOL within its share
-        held = sum(booked.get(arrays.videos[c], 0.0) for c in mine)
-        row = rows.add("concentration", kol_share_name(kol),
-                       t("error.limit.kol_share", kol=kol, share=f"{kol_share:.0%}"),
-                       upper=share_limit(kol_share, held, campaign))
-        entries.shares_of_budget.append((row, kol_share, held))
-        entries.add(np.flatnonzero(np.isin(arrays.video, mine)), row, 1.0)
+        held = float(held_by_kol[k])
+        row_of_kol[k] = rows.add("concentration", kol_share_name(kol),
+                                 t("error.limit.kol_share", kol=kol, share=f"{kol_share:.0%}"),
+                                 upper=share_limit(kol_share, held, campaign))
+        entries.shares_of_budget.append((int(row_of_kol[k]), kol_share, held))
+    row = row_of_kol[kol_code[arrays.video]]
+    chosen = np.flatnonzero(row >= 0)
+    entries.add(chosen, row[chosen], 1.0)
 
 
 def share_limit(share: float, booked: float, campaign: Campaign) -> float:
@@ -500,11 +508,13 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
     column = scenarios.column()
     aux = entries.aux
     gmv_cols: list[int] = []
+    define_of_video = np.empty(len(arrays.videos), dtype=np.int64)
     for code, video_id in enumerate(arrays.videos):
-        define = rows.add("risk_gmv", f"risk_gmv_{_safe(video_id)}",
-                          f"expected GMV of {video_id}", lower=0.0, upper=0.0)
-        entries.add(np.flatnonzero(arrays.video == code), define, -1.0)
-        gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", define))
+        define_of_video[code] = rows.add("risk_gmv", f"risk_gmv_{_safe(video_id)}",
+                                         f"expected GMV of {video_id}", lower=0.0, upper=0.0)
+        gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", int(define_of_video[code])))
+    entries.add(np.arange(len(arrays.video), dtype=np.int64), define_of_video[arrays.video],
+                -1.0)
     count = len(scenarios.multipliers)
     level_col = aux.add("tail_level", -1, cost=weight)
     shortfall = [aux.add(f"shortfall_{s}", -1, cost=-weight / (cfg.level * count))
