@@ -280,3 +280,27 @@ def plan_vs_actual_chart(report: pd.DataFrame) -> alt.Chart:
         )
     )
     return chart
+
+
+def gmv_fan_chart(fan: pd.DataFrame) -> alt.LayerChart:
+    """Cumulative GMV day by day: the expected line inside its P10-P90 band."""
+    divisor, unit_key = money_axis_divisor()
+    unit = t(unit_key)
+    scaled = fan.assign(**{c: fan[c] / divisor for c in ("expected", "p10", "p50", "p90")})
+    x = alt.X("yearmonthdate(date):T", title=t("chart.axis_day"), axis=alt.Axis(format="%m-%d"))
+    band = alt.Chart(scaled).mark_area(opacity=0.25, color="#4c78a8").encode(
+        x=x,
+        y=alt.Y("p10:Q", title=t("chart.axis_cumulative_gmv", unit=unit),
+                axis=alt.Axis(format=",.1~f")),
+        y2="p90:Q",
+        tooltip=[alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                 alt.Tooltip("p10:Q", title="P10", format=",.1f"),
+                 alt.Tooltip("p90:Q", title="P90", format=",.1f")],
+    )
+    line = alt.Chart(scaled).mark_line(color="#4c78a8").encode(
+        x=x, y="expected:Q",
+        tooltip=[alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                 alt.Tooltip("expected:Q", title=t("chart.expected"), format=",.1f")],
+    )
+    return alt.LayerChart(layer=[band, line], height=300)
+

@@ -399,6 +399,19 @@ def target_budget(
                           tolerance=tolerance)
 
 
+@st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
+def attitudes_plan(
+    videos_data: bytes, videos_name: str, campaign_json: str, source: str, lang: str = "",
+) -> Plan:
+    """The campaign's plan with what each risk attitude would give (``with_attitudes``).
+
+    ``lang`` only keys the cache.
+    """
+    videos, campaign = _planning_inputs(videos_data, videos_name, campaign_json, source)
+    planner = Planner(videos, campaign, source=source)
+    return planner.with_attitudes(planner.plan())
+
+
 @dataclass(frozen=True)
 class NextStep:
     """What the next ``step`` yuan would buy, and the plan at the current budget."""

@@ -170,6 +170,16 @@ class AttitudeFigures(_Model):
     tail_gmv: float = Field(description="Mean GMV of the worst `level` share of scenarios.")
 
 
+class FanPoint(_Model):
+    """Cumulative GMV up to a day: expected, and its P10, P50 and P90 over the scenarios."""
+
+    date: date
+    expected: float
+    p10: float
+    p50: float
+    p90: float
+
+
 class RiskSummary(_Model):
     """The plan's risk attitude and its GMV over the scenarios."""
 
@@ -304,6 +314,9 @@ class Plan(_Model):
         "(the expected_gmv is their mean).")
     risk: RiskSummary | None = Field(
         None, description="Risk attitude, tail GMV and what the other attitudes would give.")
+    gmv_fan: list[FanPoint] = Field(
+        default_factory=list, description="Cumulative GMV per planned day with its P10-P90 "
+        "band over the scenarios (the app's fan chart).")
     plan_vs_actual: list[PlanVsActual] = Field(
         default_factory=list,
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "

@@ -17,6 +17,7 @@ from planner.i18n import line_text, t
 from planner.models import (
     AttitudeFigures,
     DailySpend,
+    FanPoint,
     Line,
     Order,
     Plan,
@@ -370,6 +371,7 @@ def lay_out(
         gap = 0.0 if ceiling <= 0 else slack / ceiling
         bound = expected + slack * KYUAN
     scenario_gmv = plan_gmv_scenarios(orders, response)
+    fan = gmv_fan(daily, response)
     gmv_range = {k: round(v, 2) for k, v in percentiles(scenario_gmv).items()}
     seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
     everything = response.kol_fees * KYUAN + total_spend
@@ -400,6 +402,7 @@ def lay_out(
         kol_fees=round(response.kol_fees * KYUAN, 2),
         solve_seconds=round(seconds, 3),
         gmv_range=gmv_range,
+        gmv_fan=fan,
         risk=RiskSummary(objective=campaign.risk.objective, level=campaign.risk.level,
                          scenarios=len(scenario_gmv),
                          tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2)),
@@ -508,6 +511,32 @@ def plan_gmv_scenarios(orders: Sequence[Order], response: ResponseModel) -> Floa
         else:
             moving[o.video_id] += o.expected_gmv
     return gmv_scenarios(moving, response.scenarios) + known
+
+
+def gmv_fan(daily: Sequence[DailySpend], response: ResponseModel) -> list[FanPoint]:
+    """Cumulative GMV day by day with its P10-P90 band: each day's GMV moves with its
+    video's ROI in every scenario."""
+    scenarios = response.scenarios
+    if scenarios is None or not daily:
+        return []
+    days = sorted({d.date for d in daily})
+    day_of = {d: k for k, d in enumerate(days)}
+    column = scenarios.column()
+    # One extra column holds GMV that no scenario moves (a video without a belief).
+    steady = len(scenarios.videos)
+    rows = np.fromiter((day_of[d.date] for d in daily), dtype=np.int64, count=len(daily))
+    cols = np.fromiter((column.get(d.video_id, steady) for d in daily), dtype=np.int64,
+                       count=len(daily))
+    gmv = np.zeros((len(days), steady + 1))
+    np.add.at(gmv, (rows, cols), [d.expected_gmv for d in daily])
+    cumulative = np.cumsum(gmv, axis=0)
+    multipliers = np.hstack([scenarios.multipliers, np.ones((len(scenarios.multipliers), 1))])
+    paths = cumulative @ multipliers.T  # (days, scenarios)
+    p10, p50, p90 = np.percentile(paths, [10, 50, 90], axis=1)
+    expected = cumulative.sum(axis=1)
+    return [FanPoint(date=d, expected=round(float(e), 2), p10=round(float(a), 2),
+                     p50=round(float(b), 2), p90=round(float(c), 2))
+            for d, e, a, b, c in zip(days, expected, p10, p50, p90, strict=True)]
 
 
 def _order(items: list[tuple[Purchase, float, float]], campaign: Campaign,

@@ -89,6 +89,8 @@ def headline(plan: Plan) -> list[Metric]:
             money(plan.expected_gmv),
             t("metric.expected_gmv_help", gmv=yuan(plan.expected_gmv),
               bound=yuan(plan.bound_gmv)),
+            delta=t("metric.gmv_range", low=money(plan.gmv_range["p10"]),
+                    high=money(plan.gmv_range["p90"])) if plan.gmv_range else None,
         ),
         Metric(
             t("metric.expected_roi"),
@@ -107,6 +109,23 @@ def headline(plan: Plan) -> list[Metric]:
         Metric(t("metric.unspent"), money(plan.unspent),
                t("metric.unspent_help", unspent=yuan(plan.unspent))),
     ]
+
+
+def gmv_fan_frame(plan: Plan) -> pd.DataFrame:
+    """Cumulative GMV per day with its P10-P90 band (the fan chart's data)."""
+    return pd.DataFrame([p.model_dump() for p in plan.gmv_fan],
+                        columns=["date", "expected", "p10", "p50", "p90"])
+
+
+def attitudes_frame(plan: Plan) -> pd.DataFrame:
+    """What each risk attitude's plan gives, side by side: the price of safety."""
+    attitudes = plan.risk.attitudes if plan.risk is not None else []
+    return pd.DataFrame(
+        [{"objective": t(f"risk.{a.objective}"), "expected_gmv": a.expected_gmv,
+          "gmv_p10": a.gmv_p10, "tail_gmv": a.tail_gmv,
+          "chosen": plan.risk is not None and a.objective == plan.risk.objective}
+         for a in attitudes],
+        columns=["objective", "expected_gmv", "gmv_p10", "tail_gmv", "chosen"])
 
 
 # ------------------------------------------------------------------ plan tables

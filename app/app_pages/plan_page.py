@@ -7,7 +7,7 @@ from typing import Any, Final, cast
 
 import pandas as pd
 import streamlit as st
-from charts import daily_spend_chart, roi_floor_chart, video_spend_gmv_chart
+from charts import daily_spend_chart, gmv_fan_chart, roi_floor_chart, video_spend_gmv_chart
 from support import (
     EDITED_STATE,
     REPO,
@@ -36,6 +36,7 @@ from planner.views import (
     canonical_json,
     daily_by_tool,
     form_defaults,
+    gmv_fan_frame,
     headline,
     kol_names,
     orders_frame,
@@ -283,6 +284,13 @@ def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
         sales = t("list.sep").join(f"{md(s.name)} {s.start}~{s.end}" for s in campaign.big_sales)
         st.caption(t("plan.sales_shaded", sales=sales)
                    + (t("plan.cap_dashed") if campaign.daily_cap else ""))
+    if plan.gmv_fan:
+        st.subheader(t("plan.gmv_fan"))
+        st.altair_chart(gmv_fan_chart(gmv_fan_frame(plan)), width="stretch")
+        if plan.risk is not None:
+            st.caption(md(t("plan.gmv_fan_caption", objective=t(f"risk.{plan.risk.objective}"),
+                            low=money(plan.gmv_range.get("p10", 0.0)),
+                            high=money(plan.gmv_range.get("p90", 0.0)))))
     videos = per_video(plan, names)
     st.subheader(t("plan.per_video"))
     st.altair_chart(

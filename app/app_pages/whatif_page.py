@@ -16,6 +16,7 @@ from support import (
     CurveBundle,
     Inputs,
     NextStep,
+    attitudes_plan,
     current_campaign,
     curve_bundle,
     inputs_or_hint,
@@ -28,10 +29,12 @@ from support import (
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
 from planner.i18n import chain_name, current_lang, money, status_name, t
+from planner.models import Plan
 from planner.sweep import TargetResult
 from planner.views import (
     MAX_CURVE_POINTS,
     Metric,
+    attitudes_frame,
     budget_range,
     campaign_to_dict,
     canonical_json,
@@ -59,6 +62,8 @@ PRECISION: Final = "whatif_page.target_precision"
 TARGET_BUTTON: Final = "whatif_page.target_button"
 STEP: Final = "whatif_page.step"
 STEP_BUTTON: Final = "whatif_page.step_button"
+RISK_RESULT: Final = "whatif_page.result.risk"
+RISK_BUTTON: Final = "whatif_page.risk_button"
 
 Mode = Literal["gmv", "roi"]
 MODES: Final[tuple[Mode, ...]] = ("gmv", "roi")
@@ -323,6 +328,43 @@ def show_step(answer: NextStep) -> None:
                  status=status_name(plan.status)))
 
 
+def risk_section(ctx: Context) -> None:
+    st.subheader(t("whatif.risk_header"))
+    st.caption(t("whatif.risk_caption", objective=t(f"risk.{ctx.campaign.risk.objective}"),
+                 share=f"{ctx.campaign.risk.level:.0%}"))
+    if st.button(t("whatif.risk_button"), type="primary", icon=":material/balance:",
+                 key=RISK_BUTTON):
+        st.session_state.pop(RISK_RESULT, None)
+        try:
+            with st.spinner(t("whatif.risk_planning"), show_time=True):
+                plan = attitudes_plan(*ctx.args, current_lang())
+        except PlannerError as exc:
+            show_error(exc)
+            return
+        st.session_state[RISK_RESULT] = (ctx.key, plan)
+    plan = _result(RISK_RESULT, ctx)
+    if isinstance(plan, Plan):
+        show_attitudes(plan)
+
+
+def show_attitudes(plan: Plan) -> None:
+    table = attitudes_frame(plan)
+    st.dataframe(
+        table.drop(columns=["chosen"]), hide_index=True, width="stretch",
+        column_config={
+            "objective": st.column_config.TextColumn(t("whatif.risk_objective")),
+            "expected_gmv": st.column_config.NumberColumn(t("summary.expected_gmv"),
+                                                          format="%,.0f"),
+            "gmv_p10": st.column_config.NumberColumn(t("summary.gmv_p10"), format="%,.0f"),
+            "tail_gmv": st.column_config.NumberColumn(
+                t("summary.tail_gmv", share=plan.risk.level if plan.risk else 0.1),
+                format="%,.0f"),
+        },
+    )
+    if plan.risk is not None:
+        st.caption(md(plan.risk.attitudes_text()))
+
+
 # ------------------------------------------------------------------ page
 
 
@@ -342,6 +384,8 @@ def render() -> None:
     target_section(ctx)
     st.divider()
     step_section(ctx)
+    st.divider()
+    risk_section(ctx)
     _keep_widgets(ctx)
 
 

@@ -33,6 +33,7 @@ from planner.i18n import (
     current_lang,
     has,
     mode_name,
+    money,
     money_axis_divisor,
     reason_text,
     status_name,
@@ -314,6 +315,7 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.total_spend"), plan.total_spend, "money"),
         (t("summary.unspent"), plan.unspent, "money"),
         (t("summary.expected_gmv"), plan.expected_gmv, "money"),
+        *_range_items(plan),
         (t("summary.expected_roi"), plan.expected_roi, "ratio"),
         (t("summary.bound_gmv"), plan.bound_gmv, "money"),
         (t("summary.gap"), plan.gap, "share"),
@@ -354,6 +356,22 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
     ws.freeze_panes(1, 0)
 
 
+def _range_items(plan: Plan) -> list[tuple[str, object, NumKind | None]]:
+    """The plan's GMV range, its risk attitude and what the other attitudes give (plans
+    written before ranges existed have none)."""
+    items: list[tuple[str, object, NumKind | None]] = [
+        (t(f"summary.gmv_{q}"), plan.gmv_range[q], "money")
+        for q in ("p10", "p50", "p90") if q in plan.gmv_range]
+    risk = plan.risk
+    if risk is None:
+        return items
+    items.append((t("summary.risk_objective"), t(f"risk.{risk.objective}"), None))
+    items.append((t("summary.tail_gmv", share=risk.level), risk.tail_gmv, "money"))
+    items += [(t("summary.attitude", objective=t(f"risk.{a.objective}")),
+               f"{money(a.expected_gmv)} / {money(a.gmv_p10)}", None) for a in risk.attitudes]
+    return items
+
+
 def _kol_names(plan: Plan) -> dict[str, str]:
     names = {v.video_id: v.kol_name for v in plan.videos if v.kol_name}
     for o in plan.orders:
@@ -365,7 +383,8 @@ def _kol_names(plan: Plan) -> dict[str, str]:
 def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     ids = (
         "video_id", "kol_name", "tool", "tool_id", "start_date", "end_date", "booking_date",
-        "budget", "mode", "targeting", "expected_gmv", "expected_roi", "fixed", "reasons",
+        "budget", "mode", "targeting", "expected_gmv", "gmv_p10", "gmv_p90", "expected_roi",
+        "fixed", "reasons",
     )
     names = _kol_names(plan)
     rows = [
@@ -381,6 +400,8 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             mode_name(o.mode) or None,
             o.targeting,
             o.expected_gmv,
+            o.gmv_p10,
+            o.gmv_p90,
             # A zero-budget order has no ROI; a blank cell says so better than 0.
             o.expected_gmv / o.budget if o.budget else None,
             t("bool.yes") if o.fixed else t("bool.no"),
@@ -406,7 +427,8 @@ def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar
 
 
 def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
-    ids = ("video_id", "kol_name", "tier", "gpm", "traffic_roi", "eligible_tools", "reasons")
+    ids = ("video_id", "kol_name", "tier", "gpm", "traffic_roi", "roi_p10", "roi_p90",
+           "roi_source", "eligible_tools", "reasons")
     rows = [
         (
             v.video_id,
@@ -414,6 +436,9 @@ def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             tier_name(v.tier),
             v.gpm,
             v.traffic_roi,
+            v.roi_p10,
+            v.roi_p90,
+            t(f"roi_basis.{v.roi_source}") if v.roi_source else None,
             "、".join(_tool_label(tool) for tool in v.eligible_tools),
             _reasons_text(v.reasons),
         )
