@@ -120,7 +120,9 @@ def test_the_sample_plan_shows_its_figures_charts_orders_and_downloads() -> None
     assert len(orders) > 10
     assert orders["reasons"].str.len().gt(0).all()
     assert orders.loc[orders["fixed"], "video_id"].tolist() == ["v0012"]
-    assert len(at.get("vega_lite_chart")) == 3
+    # Spend by day, cumulative GMV with its P10-P90 fan, spend and GMV per video, ROI.
+    assert len(at.get("vega_lite_chart")) == 4
+    assert any("P10-P90" in c.value for c in at.caption)  # the fan's range, said in words
     assert [b.label for b in at.get("download_button")] == ["plan.xlsx", "plan.json"]
 
 
