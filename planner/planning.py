@@ -144,8 +144,8 @@ def rounded_spend(response: ResponseModel, result: SolveResult,
     campaign of daily orders). The yuan rounded away on a day and tool go back, a step
     at a time, to that day's purchases of the tool with the largest remainders
     (largest-remainder rounding), so no day, tool or budget total grows past what the
-    solver bought. Purchases on a video at its reach limit, harvesting when the
-    audience pool binds, and multi-day orders are only rounded down.
+    solver bought. Purchases on a video at its reach limit or its share cap, harvesting
+    when the audience pool binds, and multi-day orders are only rounded down.
     """
     spend: dict[int, float] = {}
     raw_of: dict[int, float] = {}
@@ -168,6 +168,8 @@ def rounded_spend(response: ResponseModel, result: SolveResult,
             if left < step - 1e-6:
                 break
             if (amplification_name(p.video_id) in tight
+                    or video_share_name(p.video_id) in tight
+                    or kol_share_name(response.kol_of.get(p.video_id, "")) in tight
                     or (pool_binds and p.tool in HARVESTING_TOOLS)
                     or spend[p.index] + step > p.capacity * KYUAN + 1e-6):
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +272,21 @@ def test_a_lock_in_on_a_tier_prior_never_calls_it_the_videos_own_roi(
     assert lock_ins[0].params["source"] == "tier_prior"
     assert "own" not in lock_ins[0].text
 
+
+
+# ---------------------------------------------------------------- steady lines
+
+
+def test_the_sample_plans_lines_run_steadily(sample_plan: Plan) -> None:
+    """Days and lines of equal value tie; the tie-break keeps a line's days together, so
+    no line is relaunched (and re-enters its learning phase) again and again."""
+    days: dict[tuple[str, str], list[date]] = {}
+    for d in sample_plan.daily:
+        if d.spend > 0:
+            days.setdefault((d.video_id, str(d.tool)), []).append(d.date)
+    runs = []
+    for dates in days.values():
+        ordered = sorted(set(dates))
+        runs.append(1 + sum((b - a).days > 1 for a, b in pairwise(ordered)))
+    assert max(runs) <= 3
+    assert sum(runs) / len(runs) <= 1.5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import typing
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -149,6 +150,9 @@ class Coupling:
     seg_start: Ints
     seg_roi: Floats
     seg_width: Floats
+    # Per purchase, the objective's weight on its GMV: 1 up to a tie-break far below the
+    # gap (``steady_preference``), so lines of equal value run steadily, not on and off.
+    preference: Floats
     best_roi: Floats  # each purchase's first-segment ROI (-inf without segments)
     worst_roi: Floats  # each purchase's last-segment ROI (-inf without segments)
     min_order: Floats
@@ -572,6 +576,7 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
                             count=int(seg_start[-1])),
         seg_width=np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
                               count=int(seg_start[-1])),
+        preference=steady_preference(entries.of_purchases, len(response.days)),
         best_roi=np.array([p.seg_roi[0] if p.seg_roi else -_INF for p in purchases],
                           dtype=np.float64),
         worst_roi=np.array([p.seg_roi[-1] if p.seg_roi else -_INF for p in purchases],
@@ -592,6 +597,27 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
     )
+
+
+# How far the tie-break may move a purchase's value: far below the solver's gap, so it
+# only chooses between plans of (nearly) equal GMV.
+STEADY_TIE_BREAK = 1e-5
+
+
+def steady_preference(arrays: _PurchaseArrays, days: int) -> Floats:
+    """Each purchase's tie-break weight: earlier days first, and one fixed order of lines.
+
+    Days of equal ROI tie, and so do lines: left alone the LP picks any vertex, and a
+    line runs 70k, 0, 62k, 0, 0, 51k, each relaunch re-entering the learning phase.
+    Preferring earlier days keeps a line's days together, and a fixed order of lines
+    (a hash of video and tool) gives a contested daily cap to the same line every day.
+    """
+    line = np.fromiter((zlib.crc32(f"{arrays.videos[v]}|{t.value}".encode()) / 2**32
+                        for v, t in zip(arrays.video.tolist(), arrays.tool, strict=True)),
+                       dtype=np.float64, count=len(arrays.tool))
+    day = arrays.first_day / max(days, 1)
+    preference: Floats = 1.0 + STEADY_TIE_BREAK * (0.2 * line - day)
+    return preference
 
 
 def _safe(text: str) -> str:
@@ -772,7 +798,8 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
         coupling=couple,
         active=positions,
         col_start=col_start,
-        cost=np.concatenate([couple.seg_roi[source] * couple.expected_weight,
+        cost=np.concatenate([couple.seg_roi[source] * couple.preference[owner]
+                             * couple.expected_weight,
                              np.zeros(len(binaries)), couple.aux_cost]),
         col_lower=np.concatenate([np.zeros(n_seg + len(binaries)), couple.aux_lower]),
         col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries)),

@@ -162,7 +162,8 @@ def _reduced_costs(model: AllocationModel) -> Floats:
     price = per_purchase(np.where(scaled, 0.0, values))
     # A GMV row prices each segment by its own ROI: the reduced cost is linear in the
     # segment's ROI, so the best segment is the first or the last one.
-    slope = couple.expected_weight - per_purchase(np.where(scaled, values, 0.0))
+    slope = (couple.expected_weight * couple.preference
+             - per_purchase(np.where(scaled, values, 0.0)))
     roi = np.where(slope >= 0, couple.best_roi, couple.worst_roi)
     return np.where(np.isfinite(roi), roi * slope - price, -_INF)
 
