@@ -529,8 +529,9 @@ def gmv_fan(daily: Sequence[DailySpend], response: ResponseModel) -> list[FanPoi
     rows = np.fromiter((day_of[d.date] for d in daily), dtype=np.int64, count=len(daily))
     cols = np.fromiter((column.get(d.video_id, steady) for d in daily), dtype=np.int64,
                        count=len(daily))
-    gmv = np.zeros((len(days), steady + 1))
-    np.add.at(gmv, (rows, cols), [d.expected_gmv for d in daily])
+    values = np.fromiter((d.expected_gmv for d in daily), dtype=np.float64, count=len(daily))
+    gmv = np.bincount(rows * (steady + 1) + cols, weights=values,
+                      minlength=len(days) * (steady + 1)).reshape(len(days), steady + 1)
     cumulative = np.cumsum(gmv, axis=0)
     multipliers = np.hstack([scenarios.multipliers, np.ones((len(scenarios.multipliers), 1))])
     paths = cumulative @ multipliers.T  # (days, scenarios)

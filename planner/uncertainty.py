@@ -102,40 +102,74 @@ def beliefs_of(assessments: Sequence[Assessment], campaign: Campaign,
 
 @dataclass(frozen=True)
 class Scenarios:
-    """ROI multipliers per scenario and video: ``multipliers[s, k]`` for ``videos[k]``."""
+    """ROI multipliers per scenario and video: ``multipliers[s, k]`` for ``videos[k]``.
+
+    The plan's ranges read every scenario; the optimiser's risk rows read the
+    first ``optimised`` of them (a tail needs fewer scenarios to steer a plan than
+    to report a P10 well, and each one costs a row over every video).
+    """
 
     videos: list[str]
     multipliers: Floats  # (scenarios, videos); each column averages exactly 1
+    optimised: Floats  # the optimiser's scenarios, each column averaging exactly 1
 
     def column(self) -> dict[str, int]:
         return {v: k for k, v in enumerate(self.videos)}
 
 
-def _normals(seed: int, key: str, count: int) -> Floats:
-    """Standard normals of their own stream per key: stable when the roster changes."""
-    rng = np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
-    return rng.standard_normal(count)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """SplitMix64's finaliser: a counter becomes 64 well-mixed bits."""
+    z = z + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    mixed: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
+    return mixed
+
+
+def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
+    """``count`` standard normals per key, (count, keys): each key's column depends only
+    on the seed and the key, so adding a video leaves the others' draws as they were.
+
+    A counter-based generator (SplitMix64 on seed, key and index, then Box-Muller)
+    draws every video at once instead of seeding a generator per video.
+    """
+    key = np.array([zlib.crc32(k.encode("utf-8")) for k in keys], dtype=np.uint64)
+    base = _mix(key ^ _mix(np.array([seed], dtype=np.uint64)))
+    index = np.arange(2 * count, dtype=np.uint64)[:, None]
+    bits = _mix(base[None, :] * _GOLDEN + index)
+    uniform = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0 ** 53
+    radius = np.sqrt(-2.0 * np.log(uniform[0::2]))
+    normals: Floats = radius * np.cos(2.0 * math.pi * uniform[1::2])
+    return normals
+
+
+def _mean_one(m: Floats) -> Floats:
+    """Moment matching: the scenarios' mean is the point estimate, so the expected plan
+    and the scenarios' mean never disagree."""
+    scaled: Floats = m / m.mean(axis=0, keepdims=True)
+    return scaled
 
 
 def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
     """Scenarios of every video's ROI with the campaign's, KOLs' and videos' shocks."""
-    count = cfg.scenarios
+    count = max(cfg.scenarios, cfg.report_scenarios)
     ordered = sorted(beliefs, key=lambda b: b.video_id)
-    campaign_shock = _normals(cfg.seed, "\x00campaign", count)
-    kol_shock = {k: _normals(cfg.seed, "\x00kol:" + k, count)
-                 for k in sorted({b.kol_name for b in ordered})}
-    log_m = np.empty((count, len(ordered)))
-    shared = math.sqrt(cfg.kol_share)
-    own = math.sqrt(1.0 - cfg.kol_share)
-    for k, b in enumerate(ordered):
-        log_m[:, k] = (cfg.campaign_sigma * campaign_shock
-                       + b.sigma * (shared * kol_shock[b.kol_name]
-                                    + own * _normals(cfg.seed, b.video_id, count)))
+    kols = sorted({b.kol_name for b in ordered})
+    kol_of = {k: i for i, k in enumerate(kols)}
+    campaign_shock = _normals(cfg.seed, ["\x00campaign"], count)
+    kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count)
+    video_shock = _normals(cfg.seed, [b.video_id for b in ordered], count)
+    sigma = np.array([b.sigma for b in ordered])
+    kol_index = np.array([kol_of[b.kol_name] for b in ordered], dtype=np.int64)
+    log_m = (cfg.campaign_sigma * campaign_shock
+             + sigma[None, :] * (math.sqrt(cfg.kol_share) * kol_shock[:, kol_index]
+                                 + math.sqrt(1.0 - cfg.kol_share) * video_shock))
     m = np.exp(log_m)
-    # Moment matching: the scenarios' mean is the point estimate, so the expected plan
-    # and the scenarios' mean never disagree.
-    m /= m.mean(axis=0, keepdims=True)
-    return Scenarios(videos=[b.video_id for b in ordered], multipliers=m)
+    return Scenarios(videos=[b.video_id for b in ordered], multipliers=_mean_one(m),
+                     optimised=_mean_one(m[: cfg.scenarios]))
 
 
 def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Floats:

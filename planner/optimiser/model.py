@@ -121,6 +121,22 @@ class _Auxiliary:
     cost: list[float] = field(default_factory=list)
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
+    # Terms added as arrays (column, row, coefficient): the risk rows' dense block.
+    blocks: list[tuple[Ints, Ints, Floats]] = field(default_factory=list)
+
+    def arrays(self) -> tuple[Ints, Ints, Floats]:
+        """(start of each column's terms, their rows, their coefficients), by column."""
+        column = np.array([c for c, terms in enumerate(self.terms) for _ in terms],
+                          dtype=np.int64)
+        row = np.array([r for terms in self.terms for r, _ in terms], dtype=np.int64)
+        value = np.array([v for terms in self.terms for _, v in terms], dtype=np.float64)
+        for c, r, v in self.blocks:
+            column, row, value = (np.concatenate([column, c]), np.concatenate([row, r]),
+                                  np.concatenate([value, v]))
+        order = np.argsort(column, kind="stable")
+        start = np.zeros(len(self.names) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(column, minlength=len(self.names)), out=start[1:])
+        return start, row[order], value[order]
 
     def add(self, name: str, defines: int, *, cost: float = 0.0, lower: float = 0.0,
             upper: float = _INF) -> int:
@@ -519,23 +535,26 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
         gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", int(define_of_video[code])))
     entries.add(np.arange(len(arrays.video), dtype=np.int64), define_of_video[arrays.video],
                 -1.0)
-    count = len(scenarios.multipliers)
+    count = len(scenarios.optimised)
     level_col = aux.add("tail_level", -1, cost=weight)
     shortfall = [aux.add(f"shortfall_{s}", -1, cost=-weight / (cfg.level * count))
                  for s in range(count)]
-    multipliers = scenarios.multipliers[:, [column[v] for v in arrays.videos]]
+    multipliers = scenarios.optimised[:, [column[v] for v in arrays.videos]]
     fixed = np.zeros(count)
     for f in response.fixed:
         if f.commitment.realised_gmv is None and f.commitment.video_id in column:
-            fixed += f.expected_gmv * scenarios.multipliers[:, column[f.commitment.video_id]]
+            fixed += f.expected_gmv * scenarios.optimised[:, column[f.commitment.video_id]]
         else:
             fixed += f.expected_gmv
-    for s in range(count):
-        row = rows.add("risk_tail", f"risk_tail_{s}", f"scenario {s}", lower=-float(fixed[s]))
-        for k, col in enumerate(gmv_cols):
-            aux.terms[col].append((row, float(multipliers[s, k])))
-        aux.terms[level_col].append((row, -1.0))
-        aux.terms[shortfall[s]].append((row, 1.0))
+    tail_rows = np.array([rows.add("risk_tail", f"risk_tail_{s}", f"scenario {s}",
+                                   lower=-float(fixed[s])) for s in range(count)],
+                         dtype=np.int64)
+    # Scenario s: shortfall_s - level + sum_v multiplier_sv x GMV_v >= -booked_s.
+    aux.blocks.append((np.repeat(np.array(gmv_cols, dtype=np.int64), count),
+                       np.tile(tail_rows, len(gmv_cols)), multipliers.T.ravel()))
+    aux.blocks.append((np.full(count, level_col, dtype=np.int64), tail_rows,
+                       np.full(count, -1.0)))
+    aux.blocks.append((np.array(shortfall, dtype=np.int64), tail_rows, np.ones(count)))
     entries.risk = RiskBlock(gmv=np.array(gmv_cols, dtype=np.int64), level_col=level_col,
                              shortfall=np.array(shortfall, dtype=np.int64),
                              multipliers=multipliers, fixed=fixed, level=cfg.level)
@@ -558,6 +577,7 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
     for family in COUPLING_FAMILIES:
         family(rows, entries, response, campaign)
     aux = entries.aux
+    aux_start, aux_row, aux_value = aux.arrays()
     owner = np.concatenate(entries.purchase) if entries.purchase else np.zeros(0, np.int64)
     order = np.argsort(owner, kind="stable")
     pattern_start = np.zeros(len(purchases) + 1, dtype=np.int64)
@@ -586,9 +606,9 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         campaign=campaign,
         aux_names=list(aux.names),
         aux_defines=np.array(aux.defines, dtype=np.int64),
-        aux_start=np.cumsum([0, *(len(t) for t in aux.terms)], dtype=np.int64),
-        aux_row=np.array([r for t in aux.terms for r, _ in t], dtype=np.int64),
-        aux_value=np.array([v for t in aux.terms for _, v in t], dtype=np.float64),
+        aux_start=aux_start,
+        aux_row=aux_row,
+        aux_value=aux_value,
         aux_cost=np.array(aux.cost, dtype=np.float64),
         aux_lower=np.array(aux.lower, dtype=np.float64),
         aux_upper=np.array(aux.upper, dtype=np.float64),
