@@ -81,31 +81,35 @@ def test_a_pressure_tests_learned_dou_plus_roi_at_the_floor_opens_content_servic
 
 
 # ------------------------------------------------------------ burst
+# A floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary, so "at the line" is exact.
+BURST_FLOOR = 1.25
+
+
 def _burst_video(**overrides):
     # first 2 hours: 10,000 plays; GMV set so the first-2h ROI is what a test asks for
     values = {"followers": 3_000_000, "publish_date": PLAN_DATE, "first_2h_plays": 10_000,
-              "first_2h_gmv": _gmv_for_roi(FLOOR * 1.5, plays=10_000)}
+              "first_2h_gmv": _gmv_for_roi(BURST_FLOOR * 1.5, plays=10_000)}
     values.update(overrides)
     return make_video(**values)
 
 
 @pytest.mark.parametrize(("multiple", "burst"), [(1.49, False), (1.5, True), (1.51, True)])
 def test_burst_needs_first_two_hours_roi_at_floor_times_one_and_a_half(multiple, burst):
-    campaign = make_campaign()
-    video = _burst_video(first_2h_gmv=_gmv_for_roi(FLOOR * multiple, plays=10_000))
+    campaign = make_campaign(roi_floor=BURST_FLOOR)
+    video = _burst_video(first_2h_gmv=_gmv_for_roi(BURST_FLOOR * multiple, plays=10_000))
     assert is_burst(video, score_video(video, campaign), campaign) is burst
 
 
 @pytest.mark.parametrize(("followers", "burst"), [(500_000, False), (500_001, True)])
 def test_burst_needs_more_than_500k_followers(followers, burst):
-    campaign = make_campaign()
+    campaign = make_campaign(roi_floor=BURST_FLOOR)
     video = _burst_video(followers=followers)
     assert is_burst(video, score_video(video, campaign), campaign) is burst
 
 
 @pytest.mark.parametrize(("age", "burst"), [(0, True), (1, True), (2, False)])
 def test_burst_window_is_the_first_two_days(age, burst):
-    campaign = make_campaign()
+    campaign = make_campaign(roi_floor=BURST_FLOOR)
     video = _burst_video(publish_date=PLAN_DATE - timedelta(days=age))
     assert is_burst(video, score_video(video, campaign), campaign) is burst
 
