@@ -3,7 +3,8 @@
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 (the conflicting rules are named), 4 solver failure, 5 history store locked,
 6 ``planner batch``: some campaigns failed (the others are written), 7 history
-store's database server unreachable or login refused.
+store's database server unreachable or login refused, 9 ``planner check``: the
+plan breaks a rule (each is listed).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -348,6 +349,40 @@ def replan(
             ))
         for path in outcome.written.values():
             typer.echo(t("cli.wrote", path=path))
+
+    _guard(run, lang)
+
+
+@app.command(help=t("cli.help.check"))
+def check(
+    campaign: CampaignOpt,
+    videos: VideosOpt,
+    plan_file: Annotated[Path, typer.Option("--plan", help=t("cli.help.plan_file"))],
+    lang: LangOpt = None,
+) -> None:
+    """Check a plan against every rule: each broken rule on a line; exit 9 if any."""
+
+    def run() -> None:
+        from planner.checks import check_orders
+        from planner.errors import PlanRuleError
+        from planner.io.campaign_file import read_campaign
+        from planner.io.plan_file import read_plan_to_check
+        from planner.io.tables import read_videos
+
+        camp = read_campaign(campaign)
+        found_plan = read_plan_to_check(plan_file)
+        day = found_plan.plan_date or camp.effective_plan_date
+        roster, warnings = read_videos(videos, plan_date=day)
+        _warn(warnings)
+        found = check_orders(found_plan.orders, camp, roster, daily=found_plan.daily,
+                             plan_date=day, evidence=found_plan.evidence)
+        if not found:
+            typer.echo(t("check.ok", orders=len(found_plan.orders)))
+            return
+        typer.echo(t("check.failed", count=len(found)))
+        for violation in found:
+            typer.echo(f"  - {violation.code}: {violation.text}")
+        raise PlanRuleError(t("error.check.broken", count=len(found)), [])
 
     _guard(run, lang)
 

@@ -9,7 +9,10 @@
     │   ├── StoreDamagedError    the file is damaged or not a store     -> exit 6
     │   └── StoreUnreachableError  its server down or unknown, login
     │                              refused, or the connection lost      -> exit 7
-    └── PortfolioError           ``planner batch``: some campaigns failed -> exit 8
+    ├── PortfolioError           ``planner batch``: some campaigns failed -> exit 8
+    ├── PlanRuleError            ``planner check``: the plan breaks a rule -> exit 9
+    └── UncheckedPlanError       the planner's own plan breaks a rule (a bug;
+                                 nothing written)                       -> exit 1
 
 Every message is written for a media buyer: which file, row and column, and
 what to change. Front ends print ``TypeName: message`` and never a traceback.
@@ -138,3 +141,23 @@ class PortfolioError(PlannerError):
     def __init__(self, message: str, failures: list[str]) -> None:
         self.failures = failures
         super().__init__(message + "".join(f"\n  - {f}" for f in failures))
+
+
+class PlanRuleError(PlannerError):
+    """``planner check``: the plan breaks at least one rule; ``violations`` says each."""
+
+    exit_code = 9
+
+    def __init__(self, message: str, violations: list[str]) -> None:
+        self.violations = violations
+        super().__init__(message + "".join(f"\n  - {v}" for v in violations))
+
+
+class UncheckedPlanError(PlannerError):
+    """The planner made a plan that breaks its own rules: a bug; nothing is written."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, violations: list[str]) -> None:
+        self.violations = violations
+        super().__init__(message + "".join(f"\n  - {v}" for v in violations))

@@ -32,6 +32,7 @@ from planner.i18n import t
 from planner.models import Mode, Reason, Video
 from planner.rules import (
     Assessment,
+    dou_plus_first_day,
     dou_plus_mode,
     dou_plus_targeting,
     kol_bidding_strategy,
@@ -513,18 +514,19 @@ class _DailyGrid:
         roi = np.array([s.gpm for s in scores])[:, None] * roi_factor[None, :]
 
         # Nothing is bought on a video before it is published [seed]; standard Dou+
-        # waits for its first day unless the video bursts.
+        # waits for its first day unless a burst is running: a burst video buys in its
+        # burst window, then waits for the standard start like any other.
         burst = np.array([tool is Tool.DOU_PLUS and (a.burst or a.video.video_id
                                                      in signals.burst)
                           for a in assessments], dtype=bool)
         first = np.array([
-            max(a.video.publish_date, a.dou_plus_first_day)
-            if tool is Tool.DOU_PLUS and not b and a.dou_plus_first_day is not None
+            dou_plus_first_day(a.video, False, campaign)[0]
+            if tool is Tool.DOU_PLUS and a.dou_plus_first_day is not None
             else a.video.publish_date
-            for a, b in zip(assessments, burst.tolist(), strict=True)
+            for a in assessments
         ], dtype=object)
         first_ordinal = np.array([d.toordinal() for d in first], dtype=np.int64)
-        burst_day = burst[:, None] & (age < rules.burst_window_days)
+        burst_day = burst[:, None] & (age >= 0) & (age < rules.burst_window_days)
         # A burst day buys on its first hours' sales (the Dou+ model of the burst) [seed].
         first_2h = np.array([(s.first_2h_roi or 0.0) * campaign.reference_cpm
                              if s.first_2h_roi is not None else np.nan for s in scores])
@@ -549,7 +551,7 @@ class _DailyGrid:
         kept_width = capacity * cumulative[count]
         smallest = min(s for s, _ in economics.segment_shape)
 
-        keep = (age >= 0) & (ordinal[None, :] >= first_ordinal[:, None])
+        keep = (age >= 0) & ((ordinal[None, :] >= first_ordinal[:, None]) | burst_day)
         keep &= (count > 0) & (capacity * smallest > 1e-9)
         keep &= ~(capacity * economics.total_share * KYUAN < cfg.min_order)
         keep &= kept_width * KYUAN >= cfg.min_order

@@ -280,6 +280,39 @@ def test_a_burst_whose_window_closed_before_paid_traffic_says_so():
         "2027-04-21: no burst order; Dou+ follows the standard rules"]
 
 
+def _dou_plus_days(plan, video_id):
+    return sorted({d.date for d in plan.daily
+                   if d.video_id == video_id and d.tool is Tool.DOU_PLUS and d.spend > 0})
+
+
+def test_a_burst_whose_window_closed_waits_the_standard_three_days_for_dou_plus():
+    # Published 04-19: burst days 04-19 and 04-20 are over when paid traffic starts on
+    # 04-21, so its Dou+ is standard and waits to 04-22 (publish + 3) like any video's.
+    video = _burst_video(publish_date=date(2027, 4, 19))
+    plan = make_plan([video], make_campaign(budget=2_000_000))
+    days = _dou_plus_days(plan, "burst")
+    assert days and days[0] == date(2027, 4, 22)
+
+
+def test_a_burst_buys_dou_plus_in_its_window_then_waits_for_the_standard_start():
+    # Goes live 04-21: burst days 04-21 and 04-22; 04-23 is neither a burst day nor
+    # three days after publishing; standard Dou+ may run from 04-24.
+    video = _burst_video(publish_date=date(2027, 4, 21))
+    plan = make_plan([video], make_campaign(budget=2_000_000))
+    days = _dou_plus_days(plan, "burst")
+    assert date(2027, 4, 21) in days and date(2027, 4, 23) not in days
+    assert date(2027, 4, 24) in days
+
+
+def test_no_dou_plus_order_in_the_sample_plan_starts_before_its_standard_day_or_burst():
+    _, videos, plan = _sample_plan()
+    published = {v.video_id: v.publish_date for v in videos}
+    early = [(d.video_id, d.date) for d in plan.daily
+             if d.tool is Tool.DOU_PLUS and d.spend > 0
+             and d.date < published[d.video_id] + timedelta(days=3)]
+    assert early == []  # v0035 (published 04-19, burst window over) once spent on 04-21
+
+
 def test_each_sale_day_is_judged_against_the_floor_on_its_own_phase():
     # KOL bidding converts better the deeper into the sale: its peak can clear a floor its
     # pre-sale does not (each day is judged, not the sale's first day for all of it).

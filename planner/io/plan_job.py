@@ -120,6 +120,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     """
+    from planner.checks import ensure_plan_obeys
     from planner.io.atomic import check_outputs, ensure_not_input
     from planner.io.campaign_file import campaign_warnings
     from planner.io.export import PLAN_FILES, csv_bytes, write_plan
@@ -149,6 +150,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
                                deadline_s=solve_deadline(campaign, plans=4,
                                                          videos=len(roster)))
+    ensure_plan_obeys(result, campaign, roster)  # a plan that breaks a rule is never written
     links = links_frame(result, roster, campaign, slugs=slug_map)
     late = overrun_warnings(result, campaign)
     if warn is not None:

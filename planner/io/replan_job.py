@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.checks import ensure_plan_obeys
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
@@ -164,6 +165,7 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
         plan = replan(videos, campaign, actuals, plan_date, previous,
                       planned=history.planned_daily(campaign.name, plan_date),
                       source=names)
+        ensure_plan_obeys(plan, campaign, videos)  # never record or write a rule breach
         if not dry_run:
             if out_dir is not None:
                 written = write_plan(

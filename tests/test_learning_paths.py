@@ -1,0 +1,169 @@
+"""Learning from actuals, path by path: each test fails when its rule's code is mutated.
+
+The mutations each test guards against (applied by hand, then reverted) are named in
+the test's comment: an actual of the plan day itself leaking in (``<`` -> ``<=``),
+per-tool spend keeping only the last day (``+=`` -> ``=``), the prior's ageing
+inverted (``*`` -> ``/``), ``cs_cancelled`` needing both triggers (``|`` -> ``&``), the
+learned-burst threshold, the expected-GMV segment maths and the collapse signal's
+minimum daily spend.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from factories import make_campaign, make_video
+from planner.learning import (
+    expected_gmv_for,
+    learn,
+    recency_weight,
+    roi_collapse,
+)
+from planner.planning import assess_roster
+from planner.response import tool_economics
+from planner.tools import Tool
+
+START = date(2027, 4, 21)
+FLOOR = 1.2
+
+
+def _campaign(**overrides):
+    values = {"start": START, "end": START + timedelta(days=9), "plan_date": START,
+              "budget": 60_000}
+    values.update(overrides)
+    return make_campaign(**values)
+
+
+def _video(**overrides):
+    values = {"video_id": "v1", "followers": 2_000_000, "median_plays": 200_000,
+              "publish_date": START - timedelta(days=6), "natural_plays": 400_000,
+              "natural_gmv": 40_000}
+    values.update(overrides)
+    return make_video(**values)
+
+
+def _actuals(rows):
+    return pd.DataFrame(
+        [{"date": d, "video_id": v, "tool": t, "spend": s, "gmv": g, "plays": s * 50}
+         for d, v, t, s, g in rows],
+        columns=["date", "video_id", "tool", "spend", "gmv", "plays"])
+
+
+def _learn(rows, day, video=None, campaign=None):
+    campaign = campaign or _campaign()
+    videos = [video or _video()]
+    return learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+
+
+def test_actuals_dated_on_the_plan_day_itself_are_not_learned_from():
+    # mutation: actuals["date"] < plan_date -> <=
+    day = START + timedelta(days=2)
+    learning = _learn([(day, "v1", "dou_plus", 5_000, 50_000)], day)
+    assert learning.estimates == []
+    assert learning.signals.roi_multiplier == {}
+
+
+def test_a_tools_spend_adds_up_over_every_day_of_actuals():
+    # mutation: acc[0] += spend -> acc[0] = spend (and the same for GMV)
+    day = START + timedelta(days=3)
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 1_000 + 100 * i, 2_000 + 10 * i)
+            for i in range(3)]
+    estimate, = _learn(rows, day).estimates
+    assert estimate.spend == pytest.approx(3_300)
+    assert estimate.gmv == pytest.approx(6_030)
+
+
+def test_the_prior_ages_with_the_first_day_of_actuals():
+    # mutation: prior = prior_spend * recency_weight(...) -> prior_spend / recency_weight(...)
+    campaign = _campaign()
+    video = _video()
+    first, last = START, START + timedelta(days=3)
+    day = last + timedelta(days=1)
+    rows = [(first, "v1", "dou_plus", 2_000, 1_000), (last, "v1", "dou_plus", 2_000, 1_000)]
+    estimate, = _learn(rows, day, video, campaign).estimates
+    assessment, = assess_roster([video], campaign)
+    half_life = campaign.learning.recency_half_life_days
+    weights = [recency_weight(d, last, half_life) for d in (first, last)]
+    expected = [expected_gmv_for(assessment, Tool.DOU_PLUS, d, 2_000, campaign)
+                for d in (first, last)]
+    spend = sum(w * 2_000 for w in weights)
+    ratio = sum(w * 1_000 for w in weights) / sum(w * e for w, e in zip(weights, expected,
+                                                                         strict=True))
+    prior = campaign.learning.prior_spend * weights[0]  # 20,000 x 0.5 ** (3 / 3)
+    assert weights[0] == pytest.approx(0.5)
+    assert estimate.multiplier == pytest.approx((prior + spend * ratio) / (prior + spend))
+
+
+def _falling_dou_plus(video_id="v1"):
+    # ROI 3.0 -> 1.5 -> 0.5 on 2,000 yuan a day: a clear decline, learned ROI stays above
+    # the floor only while the prior still weighs in
+    return [(START + timedelta(days=i), video_id, "dou_plus", 2_000, 2_000 * roi)
+            for i, roi in enumerate((3.0, 1.5, 0.5))]
+
+
+def test_a_clear_decline_alone_cancels_new_content_service():
+    # mutation: set(declines) | set(below_floor) -> &
+    video = _video(natural_gmv=120_000)  # traffic ROI 7.5: learned ROI stays above the floor
+    learning = _learn(_falling_dou_plus(), START + timedelta(days=3), video)
+    assert "v1" in learning.signals.declining
+    assert all(e.learned_roi >= FLOOR for e in learning.estimates)
+    assert learning.signals.roi_multiplier[("v1", Tool.CONTENT_SERVICE)] == 0.0
+    assert any(r.code == "cs_cancelled"
+               for r in learning.signals.reasons[("v1", Tool.CONTENT_SERVICE)])
+
+
+def test_a_learned_roi_below_the_floor_alone_cancels_new_content_service():
+    # mutation: set(declines) | set(below_floor) -> &
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 20_000, 20_000 * 0.3)
+            for i in range(2)]  # steady, not declining, far below the model
+    learning = _learn(rows, START + timedelta(days=2))
+    assert learning.signals.declining == frozenset()
+    assert any(e.learned_roi < FLOOR for e in learning.estimates)
+    assert learning.signals.roi_multiplier[("v1", Tool.CONTENT_SERVICE)] == 0.0
+
+
+@pytest.mark.parametrize(("multiple", "burst"), [(1.49, False), (1.5, True), (1.51, True)])
+def test_a_learned_burst_needs_day_one_roi_at_floor_times_one_and_a_half(multiple, burst):
+    # mutation: sold / spent >= floor * burst_min_roi_multiple -> > or / multiple
+    # (a floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary)
+    video = _video(publish_date=START, followers=3_000_000)
+    rows = [(START, "v1", "dou_plus", 10_000, 10_000 * 1.25 * multiple)]
+    learning = _learn(rows, START + timedelta(days=1), video, _campaign(roi_floor=1.25))
+    assert ("v1" in learning.signals.burst) is burst
+
+
+def test_expected_gmv_fills_the_days_segments_best_first_then_the_last_rate():
+    # mutations in the segment loop: take, the running total, the overflow at the last rate
+    campaign = _campaign()
+    video = _video()
+    assessment, = assess_roster([video], campaign)
+    day = START + timedelta(days=1)
+    roi, capacity, _ = tool_economics(video, assessment.scores, Tool.DOU_PLUS, day, campaign)
+    widths, factors = campaign.response.segment_widths, campaign.response.segment_roi
+    yuan = capacity * 1000.0  # the whole day's capacity, in yuan
+    # half of the first segment
+    half = widths[0] * yuan / 2
+    assert expected_gmv_for(assessment, Tool.DOU_PLUS, day, half, campaign) == pytest.approx(
+        half * roi * factors[0])
+    # the first segment and half of the second
+    spend = (widths[0] + widths[1] / 2) * yuan
+    assert expected_gmv_for(assessment, Tool.DOU_PLUS, day, spend, campaign) == pytest.approx(
+        widths[0] * yuan * roi * factors[0] + widths[1] / 2 * yuan * roi * factors[1])
+    # every segment and 1,000 yuan more at the last segment's rate
+    whole = sum(w * yuan * roi * f for w, f in zip(widths, factors, strict=True))
+    assert expected_gmv_for(assessment, Tool.DOU_PLUS, day, yuan + 1_000,
+                            campaign) == pytest.approx(whole + 1_000 * roi * factors[-1])
+
+
+def test_a_collapse_counts_only_days_with_the_minimum_dou_plus_spend():
+    # mutation: spend >= max(min_spend, ...) -> spend < ... (or the filter dropped)
+    days = [START + timedelta(days=i) for i in range(3)]
+    solid = [(d, 1_000, 200, 1_000) for d in days]  # ROI 0.2 against 1.0 expected
+    assert roi_collapse(solid, 2, 100, 0.7) is not None
+    thin_first = [(days[0], 99, 20, 99), *solid[1:]]
+    assert roi_collapse(thin_first, 2, 100, 0.7) is None
+    at_minimum = [(days[0], 100, 20, 100), *solid[1:]]
+    assert roi_collapse(at_minimum, 2, 100, 0.7) is not None
