@@ -301,7 +301,27 @@ DOU_PLUS_API_ROWS: list[Row] = [  # fen: 49,821 is 498.21 yuan
     (DAY, "DP2002", "v0012", 30_000, 12_000, 260, 20),
 ]
 
+# 千川 全域推广 计划 report: a plan per row, its video and tool through [ad_groups].
+QC_UNI_PLAN_HEADER = ("日期", "计划ID", "计划名称", "整体消耗(元)", "整体成交金额(元)",
+                      "整体支付ROI", "整体展现次数", "整体点击次数", "净成交金额(元)")
+QC_UNI_PLAN_ROWS: list[Row] = [
+    (DAY, "1800000000000000201", "萌呀-全域", "2,500.05", "7,600.15", "3.04", "210,000", "5,200",
+     "7,000.00"),
+]
+QC_UNI_PLAN_TOML = """
+[ad_groups]
+"1800000000000000201" = {tool = "qianchuan", video_id = "v0003"}
+"""
+
 CASES: dict[str, Case] = {
+    "qianchuan-uni-plan": Case(
+        "qianchuan_report", [Export("千川全域计划日报", QC_UNI_PLAN_HEADER, QC_UNI_PLAN_ROWS)],
+        "campaign_closed_loop.toml", [("qianchuan", "v0003", DAY, 2500.05, 7600.15)],
+        extra_toml=QC_UNI_PLAN_TOML, plays={"v0003": 210_000.0}),
+    "ad-before-v3": Case(
+        "ad_daily", [Export("巨量广告日报", AD_HEADER, AD_ROWS),
+                     Export("shop_links", SHOP_BY_LINK_HEADER, SHOP_BY_LINK_ROWS)],
+        "campaign_tmall.toml", sorted(EXPECTED["ad+shop_by_link"]), extra_toml=AD_GROUPS_TOML),
     "qianchuan-uni-material": Case(
         "qianchuan_report", [Export("千川全域素材日报", QC_UNI_HEADER, QC_UNI_ROWS)],
         "campaign_closed_loop.toml",
@@ -349,3 +369,46 @@ CASES: dict[str, Case] = {
         plays={"v0012": 33_000.0}),
 }
 API_CASES: Final = ("qianchuan-uni-api", "qianchuan-api", "ad-api", "dou-plus-api")
+
+
+# Roster sources: the columns as the back ends write them, plus what a buyer adds for a
+# booked post where the export has none (发布时间, a 30-day median from the data panel).
+@dataclass(frozen=True)
+class RosterCase:
+    """A roster export through ``planner score``: the video it holds and its figures."""
+
+    layout: str
+    header: Row
+    rows: Sequence[Row]
+    video: str
+    followers: int
+    median_plays: float
+    kol_fee: float | None = None
+
+
+ROSTER_CASES: dict[str, RosterCase] = {
+    "xingtu-creators": RosterCase(
+        "xingtu_creators",
+        ("抖音昵称", "达人类型", "内容主题", "星图ID", "粉丝（万）", "1-20s视频报价",
+         "21-60s视频报价", "60s+视频报价", "30天个人视频播放量中位数", "发布时间"),
+        [("新晋美妆姐", "美妆", "护肤", "6912345678901234567", "85.3", "30,000", "45,000",
+          "60,000", "42w", "2027-05-06 19:00")],
+        "6912345678901234567", 853_000, 420_000.0, 45_000.0),
+    "xingtu-panel": RosterCase(
+        "xingtu_panel",
+        ("达人昵称", "星图ID", "粉丝数", "30天个人视频播放量中位数", "30天个人视频完播率",
+         "30天个人视频互动率", "发布时间"),
+        [("小蕊姐", "xt7002", "21.3w", "9,960", "32%", "5.1%", "2027-04-30")],
+        "xt7002", 213_000, 9_960.0),
+    "xingtu-t7": RosterCase(
+        "xingtu_task", XINGTU_TASK_HEADER, XINGTU_TASK_ROWS, "v9001", 213_000, 9_960.0,
+        5_200.0),
+    "chanmama-videos": RosterCase(
+        "chanmama_videos",
+        ("视频名称", "达主", "视频链接", "粉丝数", "播放中位数", "发布时间", "播放量", "点赞数",
+         "转发数", "评论数", "预估销量", "预估销售额"),
+        [("夏天必备防晒", "防晒小课堂", "https://www.douyin.com/video/7351234567890123456",
+          "120.5w", "35w", "2027-04-12", "8.8w", "3,200", "150", "410", "500~750",
+          "1w~2.5w")],
+        "7351234567890123456", 1_205_000, 350_000.0),
+}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from export_fixtures import API_CASES, CASES, DAY, ENCODINGS, Case, write
+from export_fixtures import API_CASES, CASES, DAY, ENCODINGS, ROSTER_CASES, Case, write
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -244,3 +244,49 @@ def test_shop_orders_without_a_content_id_are_the_shops_never_a_videos(
     assert [(r["video_id"], round(r["gmv"], 2)) for r in read.rows] == [("v0012", 299.7)]
     assert read.unattributed == {read.rows[0]["date"]: 88.0}
     assert any("88.00 yuan of shop GMV" in n and "never guessed" in n for n in read.notes)
+
+
+# ---------------------------------------------------------------- roster sources
+
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+@pytest.mark.parametrize("name", list(ROSTER_CASES))
+def test_each_roster_export_is_scored_with_its_figures_read(
+        tmp_path: Path, name: str, encoding: str) -> None:
+    from planner.io.recognise import map_file
+    from planner.io.tables import read_videos
+
+    case = ROSTER_CASES[name]
+    suffix, text_encoding = ENCODINGS[encoding]
+    roster = write(tmp_path / f"roster.{suffix}", case.header, case.rows,
+                   encoding=text_encoding or "utf-8-sig")
+    assert map_file(roster, ("roster",)).recognised.layout_id == case.layout
+    (video,), _ = read_videos(roster, plan_date=read_campaign(
+        SAMPLE / "campaign_tmall.toml").effective_plan_date)
+    assert (video.video_id, video.followers, video.median_plays) == (
+        case.video, case.followers, case.median_plays)
+    assert video.kol_fee == case.kol_fee
+    result = runner.invoke(app, ["score", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+                                 "--videos", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert case.video in result.output
+
+
+def test_inspect_explains_a_file_that_matches_nothing(tmp_path: Path) -> None:
+    header = ("日期", "视频ID", "消耗(元)", "播放次数", "整体展现次数", "直接成交笔数", "曝光人数")
+    odd = write(tmp_path / "odd.csv", header, [(DAY, "v0001", "100", "10", "20", "1", "5")])
+    result = runner.invoke(app, ["inspect", str(odd), "--lang", "en"])
+    assert result.exit_code == 2
+    assert "belong to no known layout: 曝光人数" in result.output
+    assert "Qianchuan" in result.output and "this file lacks: 直接成交金额" in result.output
+    assert "the planner's own actuals file" not in result.output
+
+
+def test_inspect_shows_impressions_beside_plays_and_the_api_unit(tmp_path: Path) -> None:
+    from export_fixtures import QC_UNI_API_HEADER, QC_UNI_API_ROWS
+
+    saved = write(tmp_path / "uni.json", QC_UNI_API_HEADER, QC_UNI_API_ROWS)
+    result = runner.invoke(app, ["inspect", str(saved), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "1/1000 fen" in result.output
+    assert any("show_cnt" in line and "impressions" in line for line in result.output.splitlines())
+    assert "1234.56" in result.output and "4420.61" in result.output

@@ -314,16 +314,32 @@ LAYOUTS: Final[tuple[Layout, ...]] = (
         unattributed_rows=True,
     ),
     Layout(
+        # 星图 creator list (达人广场 export): one row per creator, with the columns a buyer
+        # adds for a booked post (视频ID or the 星图ID itself, 发布时间).
         "xingtu_creators", "roster",
         signature=(("星图ID",), ("达人昵称", "抖音昵称"),
-                   ("1-20s报价", "21-60s报价", "1-20s视频报价", "21-60s视频报价")),
+                   ("1-20s报价", "21-60s报价", "1-20s视频报价", "21-60s视频报价", "60s+视频报价")),
         fills=(
             Fill("video_id", ("视频ID", "星图ID"), required=True),
             Fill("kol_name", ("达人昵称", "抖音昵称"), required=True),
             Fill("followers", ("粉丝", "粉丝数"), required=True),
             Fill("median_plays", ("播放中位数", "30天个人视频播放量中位数"), required=True),
             Fill("publish_date", ("发布时间",), required=True),
-            Fill("kol_fee", ("21-60s报价", "21-60s视频报价", "1-20s报价", "1-20s视频报价")),
+            Fill("kol_fee", ("21-60s报价", "21-60s视频报价", "1-20s报价", "1-20s视频报价",
+                             "60s+视频报价")),
+        ),
+    ),
+    Layout(
+        # 星图 creator data panel (数据概览): 30-day median plays per creator.
+        "xingtu_panel", "roster",
+        signature=(("星图ID", "达人ID"), ("30天个人视频播放量中位数",)),
+        fills=(
+            Fill("video_id", ("视频ID", "星图ID", "达人ID"), required=True),
+            Fill("kol_name", ("达人昵称", "抖音昵称", "达人名称"), required=True),
+            Fill("followers", ("粉丝", "粉丝数"), required=True),
+            Fill("median_plays", ("30天个人视频播放量中位数",), required=True),
+            Fill("publish_date", ("发布时间",), required=True),
+            Fill("kol_fee", ("21-60s视频报价", "1-20s视频报价", "60s+视频报价")),
         ),
     ),
     Layout(
@@ -345,10 +361,11 @@ LAYOUTS: Final[tuple[Layout, ...]] = (
     ),
     Layout(
         "chanmama_videos", "roster",
-        signature=(("视频标题",), ("达人", "达人名称", "达人昵称"), ("预估销售额", "销售额")),
+        signature=(("视频标题", "视频名称"), ("达人", "达人名称", "达人昵称", "达主"),
+                   ("预估销售额", "销售额")),
         fills=(
             Fill("video_id", ("视频ID", "视频链接"), required=True, link=True),
-            Fill("kol_name", ("达人昵称", "达人名称", "达人"), required=True),
+            Fill("kol_name", ("达人昵称", "达人名称", "达人", "达主"), required=True),
             Fill("followers", ("粉丝数", "粉丝"), required=True),
             Fill("median_plays", ("播放中位数",), required=True),
             Fill("publish_date", ("发布时间",), required=True),
