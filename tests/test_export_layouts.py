@@ -290,3 +290,25 @@ def test_inspect_shows_impressions_beside_plays_and_the_api_unit(tmp_path: Path)
     assert "1/1000 fen" in result.output
     assert any("show_cnt" in line and "impressions" in line for line in result.output.splitlines())
     assert "1234.56" in result.output and "4420.61" in result.output
+
+
+def test_a_saved_api_response_without_rows_says_what_it_expected(
+        tmp_path: Path, english: None) -> None:
+    from planner.errors import InputError
+    from planner.io.recognise import read_actual_rows
+
+    saved = tmp_path / "report.json"
+    saved.write_text('{"code": 40002, "message": "access token expired"}', encoding="utf-8")
+    with pytest.raises(InputError, match=r'holds no rows \(expected \{"data": \{"list"'):
+        read_actual_rows(saved)
+
+
+def test_a_json_file_is_no_videos_file(tmp_path: Path, english: None) -> None:
+    from export_fixtures import QC_UNI_API_HEADER, QC_UNI_API_ROWS
+
+    from planner.errors import InputError
+    from planner.io.tables import read_videos
+
+    saved = write(tmp_path / "videos.json", QC_UNI_API_HEADER, QC_UNI_API_ROWS)
+    with pytest.raises(InputError, match=r"extension '\.json'"):
+        read_videos(saved)

@@ -657,10 +657,12 @@ def _read_raw(path: Path, kinds: Sequence[Kind]) -> pd.DataFrame:
     # The planner's own file is read exactly as it always was (its header found by its
     # own columns); an export is read again with every header a layout knows.
     own: list[Kind] = [k for k in ("actuals", "roster") if k in kinds]
-    raw = read_table(path, _own_specs(own[0]) if len(own) == 1 else HEADER_SPECS)
+    api = "actuals" in kinds  # report APIs' saved JSON responses are actuals
+    raw = read_table(path, _own_specs(own[0]) if len(own) == 1 else HEADER_SPECS,
+                     allow_json=api)
     keys = {header_key(str(c)) for c in raw.columns}
     if not (len(own) == 1 and _planner_share(keys, _own_specs(own[0])) == 1):
-        raw = read_table(path, HEADER_SPECS)
+        raw = read_table(path, HEADER_SPECS, allow_json=api)
     return raw
 
 
@@ -1147,7 +1149,7 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
     """Recognise a file and read its first rows as the planner would (InputError if it
     cannot be read)."""
     real, _ = split_dated(path)
-    raw = read_table(real, HEADER_SPECS)
+    raw = read_table(real, HEADER_SPECS, allow_json=True)
     recognised = recognise(raw, real.name, ("actuals", "gmv", "roster"),
                            DEFAULT_GMV_FAMILY if campaign is None else campaign.gmv_family)
     if recognised.kind == "roster":

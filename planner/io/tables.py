@@ -176,7 +176,8 @@ _SOURCE_ATTR: Final = "source_columns"
 # ---------------------------------------------------------------- reading files
 
 
-def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.DataFrame:
+def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None, *,
+               allow_json: bool = False) -> pd.DataFrame:
     """Read a CSV or XLSX file into a frame of raw cells (str / number / date / None).
 
     The header is the first non-empty row; with ``specs``, it is the row among
@@ -186,12 +187,14 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
     and columns are dropped; the index holds each data row's spreadsheet row
     number, so problems can point at the row the buyer sees. Column labels are
     the header texts as written (duplicates kept, so they can be reported).
-    What was skipped is told by ``reader_notes``.
+    What was skipped is told by ``reader_notes``. ``allow_json``: a report API's saved
+    response (``_read_json``) is read too, as the actuals readers do.
     """
     name = path.name
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | JSON_SUFFIXES | {".xls"}:
-        accepted = t("list.sep").join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | JSON_SUFFIXES))
+    json_suffixes = JSON_SUFFIXES if allow_json else frozenset()
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | json_suffixes | {".xls"}:
+        accepted = t("list.sep").join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | json_suffixes))
         raise InputError(Problem(
             t("error.table.extension", suffix=path.suffix or t("error.table.no_suffix")),
             file=name, fix=t("error.table.extension_fix", accepted=accepted),
@@ -213,7 +216,7 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
         ))
     if suffix in CSV_SUFFIXES:
         return _read_csv(path, suffix, specs)
-    if suffix in JSON_SUFFIXES:
+    if suffix in json_suffixes:
         return _read_json(path, specs)
     if suffix == ".xls":  # legacy Excel 97-2003, through xlrd (planner.io.exports)
         return read_xls_rows(path, specs)
