@@ -50,12 +50,12 @@ _OWN_SCALE_RE: Final = re.compile(r"[%万萬wW亿億kK千]\s*$")
 _RANGE_RE: Final = re.compile(
     r"^\s*([^~～至到]+?)\s*(?:~|～|至|到|-(?=[\d.]))\s*([^~～至到]+?)\s*$")
 # A totals cell starts with one of these ("合计：", "总计(3条)"), or is "total" / "sum".
-TOTAL_WORDS: Final = ("合计", "總計", "总计", "合計", "汇总", "匯總")
-TOTAL_WORDS_EXACT: Final = frozenset({"total", "sum", "grandtotal"})
+TOTAL_WORDS: Final = ("合计", "總計", "总计", "合計", "汇总", "匯總", "小计", "小計")
+TOTAL_WORDS_EXACT: Final = frozenset({"total", "sum", "grandtotal", "subtotal"})
 _TOTALS_LOOKED_AT: Final = 2  # the first cells of a row that may say "合计"
 # Cheap first looks (every cell of every file passes through here): a cell without
 # these characters is no totals word, and one without a range mark is no range.
-_TOTAL_HINT: Final = re.compile(r"[合總总汇匯]|total|sum", re.IGNORECASE)
+_TOTAL_HINT: Final = re.compile(r"[合總总汇匯小]|total|sum", re.IGNORECASE)
 _RANGE_MARK: Final = re.compile(r"[~～至到]|.-")
 
 
@@ -160,9 +160,10 @@ def scale_cell(cell: object, scale: float | None) -> tuple[object, bool]:
 
 
 def _scaled(value: float, scale: float) -> float:
-    # Fen to yuan divides, so 123450 fen is 1234.5 yuan exactly (x 0.01 would not be).
-    if scale == 0.01:
-        return value / 100
+    # Fen to yuan divides, so 123450 fen is 1234.5 yuan exactly (x 0.01 would not be);
+    # so does 1/1000 fen (scale 0.00001).
+    if 0 < scale < 1:
+        return value / round(1 / scale)
     return value * scale
 
 
@@ -184,7 +185,7 @@ def normalise_cells(
         if spec.name not in out.columns or spec.kind not in ("int", "float"):
             continue
         header = headers.get(spec.name, spec.name)
-        scale = header_scale(header)
+        scale = spec.scale if spec.scale is not None else header_scale(header)
         values: list[object] = []
         ranges: list[str] = []
         for number, cell in zip(out.index, out[spec.name].tolist(), strict=True):

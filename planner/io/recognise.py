@@ -32,12 +32,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 
-from planner.config import Campaign, GmvFamily
+from planner.config import DEFAULT_GMV_FAMILY, Campaign, GmvFamily
 from planner.errors import InputError, Problem
 from planner.i18n import has, t, tool_name
 from planner.io.exports import header_key, read_normalised
 from planner.io.tables import (
     ACTUALS_COLUMNS,
+    MAX_COUNT,
     VIDEO_COLUMNS,
     ColumnSpec,
     _actuals_frame,
@@ -60,12 +61,17 @@ PLANNER_ROSTER: Final = "planner_roster"
 
 @dataclass(frozen=True)
 class Fill:
-    """A planner column and the export's headers that fill it, in order of preference."""
+    """A planner column and the export's headers that fill it, in order of preference.
+
+    ``fallback`` headers fill it only when none of ``headers`` is there (plays read
+    from impressions when the report has no play count, and the reader says so).
+    """
 
     column: str
     headers: tuple[str, ...]
     required: bool = False
     link: bool = False  # the cell is a Douyin video link: its video id is read out of it
+    fallback: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,58 +90,199 @@ class Layout:
     gmv_by_family: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     orders_by_family: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     excludes: tuple[str, ...] = ()
+    # The one GMV family a report that has a single GMV column counts (its ``gmv`` fill).
+    family: Family | None = None
+    order_headers: tuple[str, ...] = ()  # an order id: a row repeated under it counts once
+    # What a bare money figure (spend, GMV) is multiplied by to be yuan: an API's fen
+    # (0.01) or 1/1000 fen (0.00001); None: yuan, or the header's own unit.
+    money_scale: float | None = None
+    # Rows whose content id is empty are the shop's GMV no video can be given (抖店).
+    unattributed_rows: bool = False
 
     @property
     def label(self) -> str:
         return t(f"export.layout.{self.id}")
 
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header the layout knows (identifies it or reads it)."""
+        found = [h for group in self.signature for h in group]
+        found += [h for f in self.fills for h in (*f.headers, *f.fallback)]
+        found += [*self.tool_headers, *self.group_headers, *self.link_headers,
+                  *self.order_headers, *self.excludes]
+        found += [h for hs in self.gmv_by_family.values() for h in hs]
+        found += [h for hs in self.orders_by_family.values() for h in hs]
+        return tuple(dict.fromkeys(found))
+
 
 _SPEND_HEADERS: Final = ("消耗", "整体消耗", "实际消耗", "总花费", "花费", "spend", "stat_cost")
+# Plays are plays: a play count wins over impressions (展示/展现), which are kept as
+# impressions and fill plays only when the report has no play count.
+_PLAYS: Final = ("视频播放数", "播放数", "播放次数", "播放量")
+_DATES: Final = ("日期", "时间")
+# API fields (巨量引擎 / 千川 / DOU+ report endpoints, saved as JSON or CSV).
+_API_DATES: Final = ("stat_time_day", "stat_datetime", "stat_time", "date")
+_API_VIDEOS: Final = ("item_id", "aweme_item_id", "material_id", "video_id")
+_API_GROUPS: Final = ("cdp_promotion_id", "promotion_id", "ad_id", "cdp_project_id",
+                      "project_id", "campaign_id")
+# 巨量广告 ad groups, finest first: v3 广告 (promotion) under 项目 (project); before v3
+# 广告计划 (plan) under 广告组 (group). [ad_groups] may name any level.
+_AD_GROUPS: Final = ("广告ID", "广告名称", "广告计划id", "广告计划", "广告计划名称", "项目ID",
+                     "项目名称", "广告组id", "广告组", "广告", "项目")
+FEN: Final = 0.01
+THOUSANDTH_FEN: Final = 0.00001
 
 LAYOUTS: Final[tuple[Layout, ...]] = (
     Layout(
+        # 千川 全域推广 / 标准推广 素材 or 计划 report with 整体 / 直接 / 净成交 columns.
         "qianchuan_report", "actuals",
-        signature=(("展示次数",), ("整体消耗", "消耗"),
+        signature=(("展示次数", "整体展现次数", "视频播放数", "播放数"), ("整体消耗", "消耗"),
                    ("直接成交金额", "整体成交金额", "净成交金额", "直接支付ROI", "整体支付ROI",
                     "净成交ROI")),
         fills=(
-            Fill("date", ("日期", "时间"), required=True),
+            Fill("date", _DATES, required=True),
             Fill("video_id", ("素材ID", "视频ID")),
             Fill("spend", ("整体消耗", "消耗"), required=True),
-            Fill("plays", ("播放数", "展示次数"), required=True),
-            Fill("clicks", ("点击次数",)),
+            Fill("plays", _PLAYS, required=True, fallback=("整体展现次数", "展示次数")),
+            Fill("impressions", ("整体展现次数", "展示次数")),
+            Fill("clicks", ("整体点击次数", "点击次数", "点击数")),
         ),
         tool=Tool.QIANCHUAN, tool_headers=("推广方式", "投放工具", "营销场景", "工具"),
         group_headers=("计划ID", "计划名称"),
         gmv_by_family={"direct": ("直接成交金额",), "overall": ("整体成交金额",),
                        "net": ("净成交金额",)},
-        orders_by_family={"direct": ("直接成交订单数",), "overall": ("整体成交订单数",),
-                          "net": ("净成交订单数",)},
+        orders_by_family={"direct": ("直接成交订单数", "直接成交笔数"),
+                          "overall": ("整体成交订单数",), "net": ("净成交订单数",)},
+    ),
+    Layout(
+        # 千川 标准推广 计划 report: keyed by 广告计划ID / 广告计划名称 ([ad_groups]), often
+        # without a date (the range was chosen on screen: FILE@YYYY-MM-DD gives it).
+        "qianchuan_standard_plan", "actuals",
+        signature=(("广告计划ID", "广告计划名称"), ("消耗",), ("直接成交金额", "直接支付ROI"),
+                   ("展示次数",)),
+        fills=(
+            Fill("date", _DATES, required=True),
+            Fill("spend", ("消耗",), required=True),
+            Fill("plays", _PLAYS, required=True, fallback=("展示次数",)),
+            Fill("impressions", ("展示次数",)),
+            Fill("clicks", ("点击数", "点击次数")),
+            Fill("gmv", ("直接成交金额",)),
+            Fill("orders", ("直接成交笔数", "直接成交订单数")),
+        ),
+        tool=Tool.QIANCHUAN, group_headers=("广告计划ID", "广告计划名称"), family="direct",
     ),
     Layout(
         "dou_plus_orders", "actuals",
-        signature=(("订单ID",), ("视频ID",), ("实际消耗",)),
+        signature=(("订单ID",), ("视频ID", "item_id", "作品ID"), ("实际消耗", "消耗")),
         fills=(
-            Fill("date", ("下单时间", "日期"), required=True),
-            Fill("video_id", ("视频ID",), required=True),
-            Fill("spend", ("实际消耗",), required=True),
-            Fill("plays", ("播放量",), required=True),
+            Fill("date", ("日期", "时间", "下单时间"), required=True),
+            Fill("video_id", ("视频ID", "item_id", "作品ID"), required=True),
+            Fill("spend", ("实际消耗", "消耗"), required=True),
+            Fill("plays", ("播放次数", "播放量", "播放数"), required=True),
             Fill("likes", ("点赞数",)),
             Fill("comments", ("评论数",)),
         ),
-        tool=Tool.DOU_PLUS,
+        tool=Tool.DOU_PLUS, order_headers=("订单ID",),
     ),
     Layout(
+        # 随心推 order list: the order's own GMV (成交订单金额) is its direct GMV.
+        "suixintui_orders", "actuals",
+        signature=(("消耗",), ("播放次数",), ("支付ROI", "成交订单金额")),
+        fills=(
+            Fill("date", ("日期", "时间", "下单时间", "创建时间"), required=True),
+            Fill("video_id", ("视频ID", "作品ID", "item_id", "视频链接", "作品链接"),
+                 required=True, link=True),
+            Fill("spend", ("消耗",), required=True),
+            Fill("plays", ("播放次数", "播放量"), required=True),
+            Fill("gmv", ("成交订单金额", "成交金额")),
+            Fill("orders", ("成交订单数", "成交订单量")),
+            Fill("likes", ("点赞数", "点赞次数")),
+            Fill("comments", ("评论数", "评论次数")),
+        ),
+        tool=Tool.SUIXINTUI, family="direct", order_headers=("订单ID", "订单号"),
+    ),
+    Layout(
+        # 巨量广告 daily report, before v3 (广告组 / 广告计划) and in v3 (项目 / 广告).
         "ad_daily", "actuals",
-        signature=(("广告组id", "广告组"), ("展示数",), ("总花费", "消耗")),
+        signature=(_AD_GROUPS, ("展示数", "展示次数"), ("总花费", "消耗")),
         fills=(
             Fill("date", ("时间", "日期"), required=True),
             Fill("video_id", ("视频ID", "素材ID")),
             Fill("spend", ("总花费", "消耗"), required=True),
-            Fill("plays", ("展示数",), required=True),
+            Fill("plays", _PLAYS, required=True, fallback=("展示数", "展示次数")),
+            Fill("impressions", ("展示数", "展示次数")),
             Fill("clicks", ("点击数",)),
         ),
-        group_headers=("广告组id", "广告组"),
+        group_headers=_AD_GROUPS,
+    ),
+    Layout(
+        # 千川 全域推广 report API (*_for_roi2 fields): money in 1/1000 fen.
+        "qianchuan_uni_api", "actuals",
+        signature=(("stat_cost_for_roi2", "stat_cost"),
+                   ("total_pay_order_gmv_include_coupon_for_roi2", "total_pay_order_gmv_for_roi2",
+                    "total_order_settle_amount_for_roi2_1h", "total_prepay_and_pay_order_roi2")),
+        fills=(
+            Fill("date", _API_DATES, required=True),
+            Fill("video_id", _API_VIDEOS),
+            Fill("spend", ("stat_cost_for_roi2", "stat_cost"), required=True),
+            Fill("plays", ("total_play",), required=True, fallback=("show_cnt",)),
+            Fill("impressions", ("show_cnt",)),
+            Fill("clicks", ("click_cnt",)),
+        ),
+        tool=Tool.QIANCHUAN, group_headers=("ad_id", "campaign_id"),
+        gmv_by_family={"overall": ("total_pay_order_gmv_include_coupon_for_roi2",
+                                   "total_pay_order_gmv_for_roi2"),
+                       "net": ("total_order_settle_amount_for_roi2_1h",)},
+        orders_by_family={"overall": ("total_pay_order_count_for_roi2",),
+                          "net": ("total_order_settle_count_for_roi2_1h",)},
+        money_scale=THOUSANDTH_FEN,
+    ),
+    Layout(
+        # 千川 标准推广 report API (advertiser / ad / material): money in yuan.
+        "qianchuan_api", "actuals",
+        signature=(("stat_cost",), ("show_cnt",),
+                   ("pay_order_amount", "pay_order_count", "prepay_and_pay_order_roi")),
+        fills=(
+            Fill("date", _API_DATES, required=True),
+            Fill("video_id", _API_VIDEOS),
+            Fill("spend", ("stat_cost",), required=True),
+            Fill("plays", ("total_play",), required=True, fallback=("show_cnt",)),
+            Fill("impressions", ("show_cnt",)),
+            Fill("clicks", ("click_cnt",)),
+            Fill("gmv", ("pay_order_amount",)),
+            Fill("orders", ("pay_order_count",)),
+        ),
+        tool=Tool.QIANCHUAN, group_headers=("ad_id", "campaign_id"), family="direct",
+    ),
+    Layout(
+        # 巨量引擎 report API (project / promotion, or the older ad / campaign): yuan.
+        "ad_api", "actuals",
+        signature=(_API_GROUPS, ("stat_cost",), ("show_cnt",)),
+        fills=(
+            Fill("date", _API_DATES, required=True),
+            Fill("video_id", ("item_id", "material_id", "video_id")),
+            Fill("spend", ("stat_cost",), required=True),
+            Fill("plays", ("total_play",), required=True, fallback=("show_cnt",)),
+            Fill("impressions", ("show_cnt",)),
+            Fill("clicks", ("click_cnt",)),
+        ),
+        group_headers=_API_GROUPS,
+    ),
+    Layout(
+        # DOU+ order report API (/douplus/order/report): money in fen, no GMV.
+        "dou_plus_api", "actuals",
+        signature=(("order_id",), ("item_id",), ("stat_cost",)),
+        fills=(
+            Fill("date", _API_DATES, required=True),
+            Fill("video_id", ("item_id",), required=True),
+            Fill("spend", ("stat_cost",), required=True),
+            Fill("plays", ("total_play",), required=True, fallback=("show_cnt",)),
+            Fill("impressions", ("show_cnt",)),
+            Fill("clicks", ("click_cnt",)),
+            Fill("likes", ("dy_like",)),
+            Fill("comments", ("dy_comment",)),
+        ),
+        tool=Tool.DOU_PLUS, order_headers=("order_id",), money_scale=FEN,
     ),
     Layout(
         "shop_gmv", "gmv",
@@ -152,15 +299,47 @@ LAYOUTS: Final[tuple[Layout, ...]] = (
         excludes=_SPEND_HEADERS,
     ),
     Layout(
+        # 抖店 order export: one row per (sub-)order, ids prefixed with a tab. GMV goes to a
+        # video only where the row names its content; the rest is the shop's, per day.
+        "doudian_orders", "gmv",
+        signature=(("流量来源", "流量体裁", "流量渠道", "流量类型"),
+                   ("主订单编号", "子订单编号", "订单编号", "订单号"),
+                   ("订单应付金额", "实付金额", "支付金额", "商品金额")),
+        fills=(
+            Fill("date", ("支付完成时间", "支付时间", "订单提交时间", "下单时间"), required=True),
+            Fill("video_id", ("内容ID", "视频ID", "作品ID", "素材ID")),
+            Fill("gmv", ("订单应付金额", "实付金额", "支付金额", "商品金额"), required=True),
+        ),
+        order_headers=("子订单编号", "主订单编号", "订单编号", "订单号"),
+        unattributed_rows=True,
+    ),
+    Layout(
+        # 星图 creator list (达人广场 export): one row per creator, with the columns a buyer
+        # adds for a booked post (视频ID or the 星图ID itself, 发布时间).
         "xingtu_creators", "roster",
-        signature=(("星图ID",), ("达人昵称",), ("1-20s报价", "21-60s报价")),
+        signature=(("星图ID",), ("达人昵称", "抖音昵称"),
+                   ("1-20s报价", "21-60s报价", "1-20s视频报价", "21-60s视频报价", "60s+视频报价")),
         fills=(
             Fill("video_id", ("视频ID", "星图ID"), required=True),
-            Fill("kol_name", ("达人昵称",), required=True),
+            Fill("kol_name", ("达人昵称", "抖音昵称"), required=True),
             Fill("followers", ("粉丝", "粉丝数"), required=True),
-            Fill("median_plays", ("播放中位数",), required=True),
+            Fill("median_plays", ("播放中位数", "30天个人视频播放量中位数"), required=True),
             Fill("publish_date", ("发布时间",), required=True),
-            Fill("kol_fee", ("21-60s报价", "1-20s报价")),
+            Fill("kol_fee", ("21-60s报价", "21-60s视频报价", "1-20s报价", "1-20s视频报价",
+                             "60s+视频报价")),
+        ),
+    ),
+    Layout(
+        # 星图 creator data panel (数据概览): 30-day median plays per creator.
+        "xingtu_panel", "roster",
+        signature=(("星图ID", "达人ID"), ("30天个人视频播放量中位数",)),
+        fills=(
+            Fill("video_id", ("视频ID", "星图ID", "达人ID"), required=True),
+            Fill("kol_name", ("达人昵称", "抖音昵称", "达人名称"), required=True),
+            Fill("followers", ("粉丝", "粉丝数"), required=True),
+            Fill("median_plays", ("30天个人视频播放量中位数",), required=True),
+            Fill("publish_date", ("发布时间",), required=True),
+            Fill("kol_fee", ("21-60s视频报价", "1-20s视频报价", "60s+视频报价")),
         ),
     ),
     Layout(
@@ -182,10 +361,11 @@ LAYOUTS: Final[tuple[Layout, ...]] = (
     ),
     Layout(
         "chanmama_videos", "roster",
-        signature=(("视频标题",), ("达人", "达人名称", "达人昵称"), ("预估销售额", "销售额")),
+        signature=(("视频标题", "视频名称"), ("达人", "达人名称", "达人昵称", "达主"),
+                   ("预估销售额", "销售额")),
         fills=(
             Fill("video_id", ("视频ID", "视频链接"), required=True, link=True),
-            Fill("kol_name", ("达人昵称", "达人名称", "达人"), required=True),
+            Fill("kol_name", ("达人昵称", "达人名称", "达人", "达主"), required=True),
             Fill("followers", ("粉丝数", "粉丝"), required=True),
             Fill("median_plays", ("播放中位数",), required=True),
             Fill("publish_date", ("发布时间",), required=True),
@@ -199,12 +379,27 @@ LAYOUTS: Final[tuple[Layout, ...]] = (
     ),
 )
 
-_SPECS: Final[dict[str, ColumnSpec]] = {s.name: s for s in (*ACTUALS_COLUMNS, *VIDEO_COLUMNS)}
+_SPECS: Final[dict[str, ColumnSpec]] = {
+    **{s.name: s for s in (*ACTUALS_COLUMNS, *VIDEO_COLUMNS)},
+    # Read and shown (planner inspect), not stored: plays are what the planner learns from.
+    "impressions": ColumnSpec("impressions", (), "int", False, MAX_COUNT),
+}
 _VIDEO_SPECS: Final[dict[str, ColumnSpec]] = {s.name: s for s in VIDEO_COLUMNS}
 _VIDEO_LINK_RE: Final = re.compile(r"/video/([0-9]{6,})|([0-9]{15,})")
 # Columns a report adds up when it holds several rows for one date, video and tool
 # (a DOU+ export has one row per order).
-_SUMMED: Final = ("spend", "gmv", "plays", "orders", "clicks", "likes", "comments")
+_SUMMED: Final = ("spend", "gmv", "plays", "orders", "clicks", "likes", "comments",
+                  "impressions")
+_MONEY: Final = frozenset({"spend", "gmv"})
+# A date cell that stands for the whole period: the row is a per-material total.
+_PERIOD_WORDS: Final = frozenset({"全部", "全部日期", "汇总", "合计", "总计", "小计"})
+# "report.csv@2027-04-22": the date of a report that has no date column.
+_DATED_RE: Final = re.compile(r"^(?P<file>.+)@(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})$")
+
+
+def _planner_keys() -> frozenset[str]:
+    return frozenset(header_key(h) for spec in (*ACTUALS_COLUMNS, *VIDEO_COLUMNS)
+                     for h in spec.headers)
 
 
 def _header_specs() -> tuple[ColumnSpec, ...]:
@@ -214,15 +409,16 @@ def _header_specs() -> tuple[ColumnSpec, ...]:
         for header in spec.headers:
             keys.setdefault(header_key(header), header)
     for layout in LAYOUTS:
-        headers = [h for group in layout.signature for h in group]
-        headers += [h for f in layout.fills for h in f.headers]
-        headers += [*layout.tool_headers, *layout.group_headers, *layout.link_headers]
-        headers += [h for hs in layout.gmv_by_family.values() for h in hs]
-        for header in headers:
+        for header in layout.headers:
             keys.setdefault(header_key(header), header)
     return tuple(ColumnSpec(f"header:{key}", (header,)) for key, header in keys.items())
 
 
+PLANNER_KEYS: Final = _planner_keys()
+# Headers only the platforms write: a file with several of them is an export, never the
+# planner's own file with columns missing.
+PLATFORM_KEYS: Final = frozenset(
+    header_key(h) for layout in LAYOUTS for h in layout.headers) - PLANNER_KEYS
 HEADER_SPECS: Final = _header_specs()
 
 
@@ -237,6 +433,7 @@ class Recognised:
     kind: Kind
     layout: Layout | None
     headers: tuple[str, ...]  # as written in the file
+    others: tuple[Layout, ...] = ()  # other layouts the headers fit (not chosen)
 
     @property
     def layout_id(self) -> str:
@@ -272,6 +469,29 @@ def _layout_count(layout: Layout, keys: set[str]) -> int:
     return sum(any(header_key(h) in keys for h in group) for group in layout.signature)
 
 
+def _layout_reads(layout: Layout, keys: set[str]) -> int:
+    """How many of the file's headers the layout knows."""
+    return len({header_key(h) for h in layout.headers} & keys)
+
+
+def _has_required(layout: Layout, keys: set[str], family: GmvFamily) -> bool:
+    """Every column the layout needs is there (the date may be given as FILE@date, the
+    video by an ad group or a link), the GMV of the campaign's family too."""
+    if layout.gmv_by_family and not any(
+            header_key(h) in keys for h in layout.gmv_by_family.get(family, ())):
+        return False
+    for fill in layout.fills:
+        if not fill.required or fill.column == "date":
+            continue
+        if any(header_key(h) in keys for h in (*fill.headers, *fill.fallback)):
+            continue
+        if fill.column == "video_id" and any(
+                header_key(h) in keys for h in (*layout.group_headers, *layout.link_headers)):
+            continue
+        return False
+    return True
+
+
 def _matches(layout: Layout, keys: set[str]) -> bool:
     return (all(any(header_key(h) in keys for h in group) for group in layout.signature)
             and not any(header_key(h) in keys for h in layout.excludes))
@@ -281,15 +501,24 @@ def _own_specs(kind: Kind) -> Sequence[ColumnSpec]:
     return ACTUALS_COLUMNS if kind == "actuals" else VIDEO_COLUMNS
 
 
-def recognise(raw: pd.DataFrame, file: str, kinds: Sequence[Kind]) -> Recognised:
+def _rank(layout: Layout, keys: set[str], family: GmvFamily) -> tuple[bool, int]:
+    """The rule that chooses among layouts a file's headers fit: first one whose every
+    needed column is there, then the one that knows more of the file's headers, then the
+    first in the catalogue (LAYOUTS)."""
+    return _has_required(layout, keys, family), _layout_reads(layout, keys)
+
+
+def recognise(raw: pd.DataFrame, file: str, kinds: Sequence[Kind],
+              gmv_family: GmvFamily = DEFAULT_GMV_FAMILY) -> Recognised:
     """The layout of a file whose cells ``raw`` holds (``read_table``), among ``kinds``.
 
     The planner's own format wins when the file has all its required columns; an
-    export when all its identifying headers are there. A file that is neither but has
-    more of the planner's required columns than of any export's identifying headers is
-    read as the planner's own (its reader names what is missing, as it always has).
-    Otherwise raises InputError saying, for each layout of those kinds, the headers it
-    expected.
+    export when all its identifying headers are there (when the headers fit several,
+    ``_rank`` chooses and the note says which and why). A file that is neither but has
+    more of the planner's required columns than of any export's identifying headers,
+    and at most one header only the platforms write, is read as the planner's own (its
+    reader names what is missing, as it always has). Otherwise raises InputError naming
+    the closest layouts, the headers each lacks and the headers no layout knows.
     """
     headers = tuple(str(c) for c in raw.columns)
     keys = {header_key(h) for h in headers}
@@ -299,14 +528,22 @@ def recognise(raw: pd.DataFrame, file: str, kinds: Sequence[Kind]) -> Recognised
             return Recognised(file, kind, None, headers)
     found = [layout for layout in LAYOUTS if layout.kind in kinds and _matches(layout, keys)]
     if found:
-        best = max(found, key=lambda layout: len(layout.signature))
-        return Recognised(file, best.kind, best, headers)
+        best = found[0]
+        for layout in found[1:]:
+            if _rank(layout, keys, gmv_family) > _rank(best, keys, gmv_family):
+                best = layout
+        others = tuple(layout for layout in found if layout is not best)
+        return Recognised(file, best.kind, best, headers, others)
     closest = max((_layout_count(layout, keys) for layout in LAYOUTS if layout.kind in kinds),
                   default=0)
+    platform = len(keys & PLATFORM_KEYS)
     for kind in own:
-        if _planner_count(keys, _own_specs(kind)) > closest:
+        if _planner_count(keys, _own_specs(kind)) > closest and platform < 2:
             return Recognised(file, kind, None, headers)
     raise InputError(_unrecognised(headers, file, kinds, keys))
+
+
+_CLOSEST: Final = 3  # layouts named for a file that fits none
 
 
 def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
@@ -314,23 +551,36 @@ def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
     shown = t("list.sep").join(headers[:15]) + (" …" if len(headers) > 15 else "")
     problems = [Problem(t("export.unrecognised", headers=shown), file=file,
                         fix=t("export.unrecognised_fix"))]
+    known = PLANNER_KEYS | PLATFORM_KEYS
+    unknown = [h for h in headers if header_key(h) not in known]
+    if unknown:
+        problems.append(Problem(
+            t("export.headers_unknown", headers=t("list.sep").join(unknown[:15])
+              + (" …" if len(unknown) > 15 else "")),
+            file=file, fix=t("export.headers_unknown_fix")))
     own: list[tuple[str, Sequence[ColumnSpec]]] = []
     if "actuals" in kinds:
         own.append((PLANNER_ACTUALS, ACTUALS_COLUMNS))
     if "roster" in kinds:
         own.append((PLANNER_ROSTER, VIDEO_COLUMNS))
-    for layout_id, specs in own:
-        missing = [s.name for s in specs
-                   if s.required and not any(header_key(h) in keys for h in s.headers)]
-        problems.append(Problem(
-            t("export.layout_expected", layout=t(f"export.layout.{layout_id}"),
-              expected=t("list.sep").join(s.name for s in specs if s.required),
-              missing=t("list.sep").join(missing)),
-            file=file, column=missing[0] if missing else None,
-            fix=t("export.layout_expected_fix")))
-    for layout in LAYOUTS:
-        if layout.kind not in kinds:
-            continue
+    if len(keys & PLATFORM_KEYS) < 2:
+        for layout_id, specs in own:
+            missing = [s.name for s in specs
+                       if s.required and not any(header_key(h) in keys for h in s.headers)]
+            problems.append(Problem(
+                t("export.layout_expected", layout=t(f"export.layout.{layout_id}"),
+                  expected=t("list.sep").join(s.name for s in specs if s.required),
+                  missing=t("list.sep").join(missing)),
+                file=file, column=missing[0] if missing else None,
+                fix=t("export.layout_expected_fix")))
+    candidates = [layout for layout in LAYOUTS if layout.kind in kinds]
+    # The closest layouts: most identifying headers present, then most headers known.
+    # A file that fits none at all is told every layout.
+    candidates.sort(key=lambda layout: (-_layout_count(layout, keys),
+                                        -_layout_reads(layout, keys)))
+    if candidates and _layout_reads(candidates[0], keys) > 0:
+        candidates = candidates[:_CLOSEST]
+    for layout in candidates:
         groups = [" / ".join(group) for group in layout.signature]
         missing = [" / ".join(group) for group in layout.signature
                    if not any(header_key(h) in keys for h in group)]
@@ -342,6 +592,14 @@ def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
             file=file, column=missing[0] if missing else None,
             fix=t("export.layout_expected_fix")))
     return problems
+
+
+def several_note(recognised: Recognised) -> str | None:
+    """What the reader says when a file's headers fit several layouts: both, and the rule."""
+    if not recognised.others or recognised.layout is None:
+        return None
+    return t("export.several_layouts", file=recognised.file, chosen=recognised.layout.label,
+             others=t("list.sep").join(layout.label for layout in recognised.others))
 
 
 # ---------------------------------------------------------------- mapping
@@ -361,34 +619,62 @@ class Mapped:
     tool_header: str | None = None
     group_headers: tuple[str, ...] = ()  # every ad-group id / name column the file has
     link_header: str | None = None
+    order_header: str | None = None
 
     @property
     def group_header(self) -> str | None:
         return self.group_headers[0] if self.group_headers else None
 
 
-def _spec(column: str, header: str, required: bool) -> ColumnSpec:
+def _spec(column: str, header: str, required: bool, scale: float | None = None) -> ColumnSpec:
     base = _SPECS[column]
-    return ColumnSpec(column, (header,), base.kind, required, base.max_value, base.live_only)
+    return ColumnSpec(column, (header,), base.kind, required, base.max_value, base.live_only,
+                      scale)
 
 
 def _extra_spec(name: str, header: str) -> ColumnSpec:
     return ColumnSpec(name, (header,), "str")
 
 
+def split_dated(path: Path) -> tuple[Path, date | None]:
+    """``report.csv@2027-04-22`` as (report.csv, its date); any other path as it is.
+
+    A report downloaded without a date column (千川 标准推广, the range chosen on
+    screen) is given its date this way; a file whose own name ends so is read as named.
+    """
+    match = _DATED_RE.match(str(path))
+    if match is None or path.exists():
+        return path, None
+    try:
+        return Path(match["file"]), date.fromisoformat(match["day"])
+    except ValueError:
+        raise InputError(Problem(
+            t("export.dated_bad", day=match["day"]), file=Path(match["file"]).name,
+            fix=t("export.dated_fix", file=Path(match["file"]).name))) from None
+
+
+def _read_raw(path: Path, kinds: Sequence[Kind]) -> pd.DataFrame:
+    # The planner's own file is read exactly as it always was (its header found by its
+    # own columns); an export is read again with every header a layout knows.
+    own: list[Kind] = [k for k in ("actuals", "roster") if k in kinds]
+    api = "actuals" in kinds  # report APIs' saved JSON responses are actuals
+    raw = read_table(path, _own_specs(own[0]) if len(own) == 1 else HEADER_SPECS,
+                     allow_json=api)
+    keys = {header_key(str(c)) for c in raw.columns}
+    if not (len(own) == 1 and _planner_share(keys, _own_specs(own[0])) == 1):
+        raw = read_table(path, HEADER_SPECS, allow_json=api)
+    return raw
+
+
 def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None,
-             raw: pd.DataFrame | None = None) -> Mapped:
-    """Recognise ``path`` among ``kinds`` and read it into planner columns."""
+             raw: pd.DataFrame | None = None, *, day: date | None = None) -> Mapped:
+    """Recognise ``path`` among ``kinds`` and read it into planner columns. ``day`` is the
+    date given with the file (``FILE@YYYY-MM-DD``), for a report without a date column."""
     name = path.name
     if raw is None:
-        # The planner's own file is read exactly as it always was (its header found by
-        # its own columns); an export is read again with every header a layout knows.
-        own: list[Kind] = [k for k in ("actuals", "roster") if k in kinds]
-        raw = read_table(path, _own_specs(own[0]) if len(own) == 1 else HEADER_SPECS)
-        keys = {header_key(str(c)) for c in raw.columns}
-        if not (len(own) == 1 and _planner_share(keys, _own_specs(own[0])) == 1):
-            raw = read_table(path, HEADER_SPECS)
-    recognised = recognise(raw, name, kinds)
+        raw = _read_raw(path, kinds)
+    recognised = recognise(raw, name, kinds,
+                           DEFAULT_GMV_FAMILY if campaign is None else campaign.gmv_family)
     layout = recognised.layout
     if layout is None:
         own_specs = _own_specs(recognised.kind)
@@ -402,10 +688,33 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
                       family)
     specs: list[ColumnSpec] = []
     problems: list[Problem] = []
+    early_notes: list[str] = []
+    several = several_note(recognised)
+    if several is not None:
+        early_notes.append(several)
+    taken: set[str] = set()
+    family = "none"
     for fill in layout.fills:
         header = recognised.find(fill.headers)
+        if header is None and fill.fallback:
+            header = recognised.find(fill.fallback)
+            if header is not None:
+                early_notes.append(t("export.plays_from_impressions", file=name, header=header))
+        if header is not None and header in taken:
+            continue  # impressions already read as plays
+        scale = layout.money_scale if fill.column in _MONEY else None
         if header is not None:
-            specs.append(_spec(fill.column, header, fill.required))
+            specs.append(_spec(fill.column, header, fill.required, scale))
+            taken.add(header)
+            if fill.column == "gmv" and layout.family is not None:
+                family = layout.family
+        elif fill.column == "date" and fill.required:
+            if day is None:
+                problems.append(Problem(
+                    t("export.date_missing", layout=layout.label,
+                      headers=" / ".join(fill.headers)),
+                    file=name, column=fill.headers[0],
+                    fix=t("export.dated_fix", file=name)))
         elif fill.required and not (fill.column == "video_id" and (
                 recognised.find(layout.group_headers) or recognised.find(layout.link_headers))):
             problems.append(Problem(
@@ -413,20 +722,21 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
                   headers=" / ".join(fill.headers)),
                 file=name, column=fill.headers[0],
                 fix=t("export.column_missing_fix", headers=" / ".join(fill.headers))))
-    family = "none"
     if layout.gmv_by_family:
         chosen: GmvFamily = campaign.gmv_family if campaign is not None else "overall"
-        header = recognised.find(layout.gmv_by_family[chosen])
+        header = recognised.find(layout.gmv_by_family.get(chosen, ()))
         if header is None:
             present = [f for f, hs in layout.gmv_by_family.items() if recognised.find(hs)]
+            wanted = layout.gmv_by_family.get(chosen, ()) or tuple(
+                h for hs in layout.gmv_by_family.values() for h in hs)
             problems.append(Problem(
                 t("export.family_missing", family=t(f"export.family.{chosen}"),
-                  headers=" / ".join(layout.gmv_by_family[chosen])),
-                file=name, column=layout.gmv_by_family[chosen][0],
+                  headers=" / ".join(wanted)),
+                file=name, column=wanted[0],
                 fix=t("export.family_missing_fix",
                       families=", ".join(f'gmv_family = "{f}"' for f in present) or "-")))
         else:
-            specs.append(_spec("gmv", header, False))
+            specs.append(_spec("gmv", header, False, layout.money_scale))
             family = chosen
         orders = recognised.find(layout.orders_by_family.get(chosen, ()))
         if orders is not None:
@@ -439,6 +749,7 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
     extras: dict[str, str | None] = {
         "tool_header": recognised.find(layout.tool_headers),
         "link_header": recognised.find(layout.link_headers),
+        "order_header": recognised.find(layout.order_headers),
         **{f"group_header_{i}": header for i, header in enumerate(groups)},
     }
     for key, header in extras.items():
@@ -450,12 +761,12 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
     used = {h for h, _ in mapping}
     unused = tuple(h for h in recognised.headers if h not in used)
     # normalise_columns says "ignored N columns" in English; the mapping says it better.
-    notes = [n for n in notes if not n.startswith(f"{name}: ignored ")]
+    notes = early_notes + [n for n in notes if not n.startswith(f"{name}: ignored ")]
     if unused:
         notes.append(unused_note(name, unused))
     return Mapped(recognised, table, mapping, unused, tuple(notes), tuple(specs), family,
                   tool_header=extras["tool_header"], group_headers=groups,
-                  link_header=extras["link_header"])
+                  link_header=extras["link_header"], order_header=extras["order_header"])
 
 
 def unused_note(file: str, unused: Sequence[str]) -> str:
@@ -513,6 +824,8 @@ class ActualRows:
 
     mapped: Mapped
     rows: list[dict[str, Any]]  # date, video_id, tool (None: any), spend, gmv, plays, ...
+    notes: list[str] = field(default_factory=list)  # what reading the rows said
+    unattributed: dict[date, float] = field(default_factory=dict)  # shop GMV of no video
 
 
 def _ad_group(campaign: Campaign | None, *cells: object) -> tuple[str, Tool] | None:
@@ -551,12 +864,56 @@ def _link_tags(videos: Sequence[Video]) -> dict[str, str]:
     return {**{vid: vid for vid in ids}, **{tag: vid for vid, tag in tags.items()}}
 
 
+def _period_rows(mapped: Mapped) -> tuple[pd.DataFrame, list[str]]:
+    """The table without rows whose date says 全部 (a material's total for the period, as
+    the 千川 全域推广 素材 report writes between its daily rows), and the note."""
+    table = mapped.table
+    if "date" not in table.columns:
+        return table, []
+    skipped = [number for number, cell in zip(table.index, table["date"], strict=True)
+               if isinstance(cell, str) and cell.strip() in _PERIOD_WORDS]
+    if not skipped:
+        return table, []
+    kept = table.drop(index=skipped)
+    kept.attrs = dict(table.attrs)
+    return kept, [t("export.period_rows_skipped", file=mapped.recognised.file,
+                    rows=t("list.sep").join(str(n) for n in skipped[:20])
+                    + (" …" if len(skipped) > 20 else ""))]
+
+
+def _with_links_read(mapped: Mapped, table: pd.DataFrame) -> pd.DataFrame:
+    """Video ids read out of the Douyin links in a link column (视频链接)."""
+    layout = mapped.recognised.layout
+    if layout is None:
+        return table
+    links = [f.column for f in layout.fills if f.link and f.column in table.columns]
+    if not links:
+        return table
+    out = table.copy()
+    out.attrs = dict(table.attrs)
+    for column in links:
+        out[column] = [(video_id_from_link(cell) or cell) if isinstance(cell, str) else cell
+                       for cell in out[column]]
+    return out
+
+
+def _figures(values: Mapping[str, Any]) -> tuple[object, ...]:
+    return tuple(values.get(column) for column in _SUMMED)
+
+
 def read_actual_rows(path: Path, campaign: Campaign | None = None,
                      videos: Sequence[Video] = ()) -> ActualRows:
     """One actuals file (the planner's own, or an export) as rows; InputError lists
-    every problem, with the file, row and column."""
+    every problem, with the file, row and column.
+
+    ``path`` may end in ``@YYYY-MM-DD``: the date of a report without a date column.
+    In an export, rows dated 全部 (period totals) and totals rows are skipped, a row
+    repeated exactly under one order id and date counts once, and different figures
+    under one order id and date are refused; each says so.
+    """
+    path, day = split_dated(path)
     name = path.name
-    mapped = map_file(path, ("actuals", "gmv"), campaign)
+    mapped = map_file(path, ("actuals", "gmv"), campaign, day=day)
     if mapped.recognised.layout is None:
         frame, _ = read_actuals(path, (mapped.table, list(mapped.notes)))
         rows = [{**{str(k): (None if isinstance(v, float) and math.isnan(v) else v)
@@ -564,19 +921,56 @@ def read_actual_rows(path: Path, campaign: Campaign | None = None,
                 for number, row in enumerate(frame.to_dict("records"), start=2)]
         return ActualRows(mapped, rows)
     layout = mapped.recognised.layout
-    parsed, problems = _parse_cells(mapped.table, mapped.specs, name)
+    table, notes = _period_rows(mapped)
+    table = _with_links_read(mapped, table)
+    parsed, problems = _parse_cells(table, mapped.specs, name)
     headers = source_columns(mapped.table)
     by_tag = _link_tags(videos) if mapped.link_header else {}
     out: dict[tuple[object, object, object], dict[str, Any]] = {}
     failed = {p.row for p in problems}
+    orders_seen: dict[tuple[object, object], tuple[int, tuple[object, ...]]] = {}
+    repeated: list[str] = []
+    unattributed: dict[date, float] = {}
+    closed_loop_gmv = mapped.family in ("direct", "overall", "net")
     for number, values in parsed:
         if number in failed:
             continue
+        if day is not None:
+            own_day = values.get("date")
+            if own_day is not None and own_day != day:
+                problems.append(Problem(
+                    t("export.dated_conflict", day=day, found=own_day), file=name, row=number,
+                    column=headers.get("date"), fix=t("export.dated_conflict_fix", file=name)))
+                continue
+            values["date"] = day
+        order = values.get("order_header")
+        if order is not None:
+            key_order = (str(order).strip(), values.get("date"))
+            figures = _figures(values)
+            first = orders_seen.get(key_order)
+            if first is not None:
+                if first[1] == figures:
+                    repeated.append(f"{number} (= {first[0]})")
+                    continue
+                problems.append(Problem(
+                    t("export.order_twice", order=key_order[0], day=key_order[1],
+                      first=first[0]),
+                    file=name, row=number, column=mapped.order_header,
+                    fix=t("export.order_twice_fix")))
+                continue
+            orders_seen[key_order] = (number, figures)
+        if closed_loop_gmv and values.get("gmv") is None and values.get("spend") == 0:
+            values["gmv"] = 0.0  # 千川 writes "-" for no sales on a row that spent nothing
         tool: Tool | None = layout.tool
         if mapped.tool_header is not None and values.get("tool_header"):
             named = parse_tool(str(values["tool_header"]))
             tool = named or tool
         video = values.get("video_id")
+        if layout.unattributed_rows and video is None:
+            when = values.get("date")
+            if isinstance(when, date):
+                unattributed[when] = unattributed.get(when, 0.0) + float(values.get("gmv") or 0)
+            continue
         if mapped.group_header is not None and (video is None or layout.tool is None):
             cells = [values.get(f"group_header_{i}") for i in range(len(mapped.group_headers))]
             found = _ad_group(campaign, *cells)
@@ -621,8 +1015,14 @@ def read_actual_rows(path: Path, campaign: Campaign | None = None,
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         raise InputError(problems)
+    if repeated:
+        notes.append(t("export.rows_repeated", file=name, column=mapped.order_header or "",
+                       rows=t("list.sep").join(repeated[:20])
+                       + (" …" if len(repeated) > 20 else "")))
+    for when, amount in sorted(unattributed.items()):
+        notes.append(t("export.gmv_unattributed", file=name, day=when, gmv=f"{amount:,.2f}"))
     rows = list(out.values())
-    return ActualRows(mapped, rows)
+    return ActualRows(mapped, rows, notes, unattributed)
 
 
 @dataclass(frozen=True)
@@ -674,6 +1074,7 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
                 notes.append(t("export.family_used", file=name,
                                family=t(f"export.family.{source.mapped.family}")))
         notes.extend(source.mapped.notes)
+        notes.extend(source.notes)
         for row in source.rows:
             if row.get("spend") is None:
                 gmv_rows.append((name, row))
@@ -747,13 +1148,15 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
                  plan_date: date | None = None, videos: Sequence[Video] = ()) -> Inspection:
     """Recognise a file and read its first rows as the planner would (InputError if it
     cannot be read)."""
-    raw = read_table(path, HEADER_SPECS)
-    recognised = recognise(raw, path.name, ("actuals", "gmv", "roster"))
+    real, _ = split_dated(path)
+    raw = read_table(real, HEADER_SPECS, allow_json=True)
+    recognised = recognise(raw, real.name, ("actuals", "gmv", "roster"),
+                           DEFAULT_GMV_FAMILY if campaign is None else campaign.gmv_family)
     if recognised.kind == "roster":
         from planner.io.tables import read_videos
 
-        mapped = map_file(path, ("roster",), campaign, raw=raw)
-        videos, notes = read_videos(path, plan_date=plan_date)
+        mapped = map_file(real, ("roster",), campaign, raw=raw)
+        videos, notes = read_videos(real, plan_date=plan_date)
         preview = pd.DataFrame([
             {"status": t("inspect.scheduled") if plan_date is not None
              and v.publish_date > plan_date else t("inspect.live"),
@@ -762,14 +1165,14 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
     else:
         source = read_actual_rows(path, campaign, videos)
         mapped = source.mapped
-        notes = list(mapped.notes)
+        notes = [*mapped.notes, *source.notes]
         preview = pd.DataFrame([{k: v for k, v in r.items() if not k.startswith("_")}
                                 for r in source.rows[:rows]])
     # What the inspection says in its own lines is not repeated among the notes.
-    said = {t("export.recognised", file=path.name, layout=recognised.label),
-            unused_note(path.name, mapped.unused)}
-    kept = tuple(n for n in notes if n not in said and not n.startswith(f"{path.name}: ignored "))
-    return Inspection(path.name, recognised.layout_id, recognised.label, recognised.kind,
+    said = {t("export.recognised", file=real.name, layout=recognised.label),
+            unused_note(real.name, mapped.unused)}
+    kept = tuple(n for n in notes if n not in said and not n.startswith(f"{real.name}: ignored "))
+    return Inspection(real.name, recognised.layout_id, recognised.label, recognised.kind,
                       mapped.family, mapped.mapping, mapped.unused, kept, preview)
 
 
@@ -777,7 +1180,7 @@ def column_label(column: str) -> str:
     """A planner column as the buyer reads it: its id and its name in the catalogue."""
     if column.startswith("group_header_"):
         return t("inspect.col.group")
-    if column in ("tool_header", "link_header"):
+    if column in ("tool_header", "link_header", "order_header"):
         return t(f"inspect.col.{column.removesuffix('_header')}")
     return f"{column} ({t(f'col.{column}')})" if has(f"col.{column}") else column
 

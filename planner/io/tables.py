@@ -61,6 +61,7 @@ MAX_CELL_CHARS: Final = 32_767  # Excel's own limit for the text in one cell
 _LISTED_COLUMNS: Final = 10  # unknown columns named in the warning; the rest are counted
 
 CSV_SUFFIXES: Final = frozenset({".csv", ".txt", ".tsv"})
+JSON_SUFFIXES: Final = frozenset({".json"})
 EXCEL_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
 DELIMITERS: Final = ",;\t|"
 
@@ -99,6 +100,9 @@ class ColumnSpec:
     # Required on a live video, may be empty on a scheduled post (published after the
     # plan date): the planner expects it from the KOL's history.
     live_only: bool = False
+    # What a bare number is multiplied by to be in the planner's unit, when the
+    # header carries no unit (an API field in fen: 0.01); None: the header's unit.
+    scale: float | None = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -172,7 +176,8 @@ _SOURCE_ATTR: Final = "source_columns"
 # ---------------------------------------------------------------- reading files
 
 
-def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.DataFrame:
+def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None, *,
+               allow_json: bool = False) -> pd.DataFrame:
     """Read a CSV or XLSX file into a frame of raw cells (str / number / date / None).
 
     The header is the first non-empty row; with ``specs``, it is the row among
@@ -182,12 +187,14 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
     and columns are dropped; the index holds each data row's spreadsheet row
     number, so problems can point at the row the buyer sees. Column labels are
     the header texts as written (duplicates kept, so they can be reported).
-    What was skipped is told by ``reader_notes``.
+    What was skipped is told by ``reader_notes``. ``allow_json``: a report API's saved
+    response (``_read_json``) is read too, as the actuals readers do.
     """
     name = path.name
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | {".xls"}:
-        accepted = t("list.sep").join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES))
+    json_suffixes = JSON_SUFFIXES if allow_json else frozenset()
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES | json_suffixes | {".xls"}:
+        accepted = t("list.sep").join(sorted(CSV_SUFFIXES | EXCEL_SUFFIXES | json_suffixes))
         raise InputError(Problem(
             t("error.table.extension", suffix=path.suffix or t("error.table.no_suffix")),
             file=name, fix=t("error.table.extension_fix", accepted=accepted),
@@ -209,6 +216,8 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None) -> pd.Data
         ))
     if suffix in CSV_SUFFIXES:
         return _read_csv(path, suffix, specs)
+    if suffix in json_suffixes:
+        return _read_json(path, specs)
     if suffix == ".xls":  # legacy Excel 97-2003, through xlrd (planner.io.exports)
         return read_xls_rows(path, specs)
     return _read_excel(path, specs)
@@ -241,6 +250,70 @@ def _read_csv(path: Path, suffix: str, specs: Sequence[ColumnSpec] | None) -> pd
             file=name, fix=t("error.table.csv_unreadable_fix"),
         )) from None
     return _build_frame(records, name, ragged_delimiter=delimiter, specs=specs)
+
+
+def _read_json(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
+    """A report API's response saved as a file: ``{"data": {"list": [...]}}``, ``{"list":
+    [...]}``, ``{"data": [...]}`` or a list of rows, each row an object of fields.
+
+    A field holding an object (``"metrics": {...}``) gives its own fields. The fields
+    become the header (in the order first seen), each row a data row numbered as a
+    spreadsheet would (the first row is row 2).
+    """
+    import json
+
+    name = path.name
+    try:
+        document = json.loads(_decode(path.read_bytes(), name))
+    except json.JSONDecodeError as exc:
+        raise InputError(Problem(
+            t("error.table.json_unreadable", line=exc.lineno, detail=exc.msg),
+            file=name, fix=t("error.table.json_fix"))) from None
+    items = _json_rows(document)
+    if items is None:
+        raise InputError(Problem(t("error.table.json_no_rows"), file=name,
+                                 fix=t("error.table.json_fix")))
+    if len(items) > MAX_ROWS:
+        _too_many_rows(name)
+    flat = [_json_fields(item) for item in items]
+    header: dict[str, None] = {}
+    for row in flat:
+        header.update(dict.fromkeys(row))
+    records: list[tuple[int, Sequence[object]]] = [(1, list(header))]
+    records += [(number, [row.get(key) for key in header])
+                for number, row in enumerate(flat, start=2)]
+    _check_cell_lengths(records, name)
+    return _build_frame(records, name, ragged_delimiter=None, specs=specs)
+
+
+def _json_rows(document: object) -> list[object] | None:
+    """The list of rows in a saved API response, or None when it holds none."""
+    for _ in range(3):  # {"data": {"list": [...]}} at most
+        if isinstance(document, list):
+            return document if all(isinstance(item, dict) for item in document) else None
+        if not isinstance(document, dict):
+            return None
+        inner = next((document[key] for key in ("data", "list", "rows", "items")
+                      if isinstance(document.get(key), list | dict)), None)
+        if inner is None:
+            return None
+        document = inner
+    return None
+
+
+def _json_fields(item: object) -> dict[str, object]:
+    """One row's fields; an object field gives its own fields (first name wins)."""
+    out: dict[str, object] = {}
+    if not isinstance(item, dict):
+        return out
+    for key, value in item.items():
+        if isinstance(value, dict):
+            for inner, cell in value.items():
+                if not isinstance(cell, dict | list):
+                    out.setdefault(str(inner), cell)
+        elif not isinstance(value, list):
+            out.setdefault(str(key), value)
+    return out
 
 
 def _check_record_count(text: str, delimiter: str, name: str) -> None:
