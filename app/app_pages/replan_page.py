@@ -396,7 +396,7 @@ def show_plan_vs_actual(bundle: ReplanBundle) -> None:
     if report.empty:
         st.caption(t("replan.pva_empty"))
         return
-    planned, spent = report["planned_spend"].sum(), report["counted_spend"].sum()
+    planned, spent = report["planned_spend"].sum(), report["actual_spend"].sum()
     expected, sold = report["planned_gmv"].sum(), report["actual_gmv"].sum()
     st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
                  planned=money(planned), sold=money(sold), expected=money(expected)))
