@@ -76,11 +76,17 @@ class CampaignTask:
     campaign: Path
     videos: Path
     store: Path | str  # passed as given to the store: a path, or a URL left untouched
-    actuals: Path | None  # None: the manifest gives none
+    actuals: Path | None  # None: the manifest gives none; else its first actuals file
     out: Path
     day: date
     lock_timeout: float = 30.0
     lang: str = "zh"  # the language of its files and message: the batch's, in every worker
+    more_actuals: tuple[Path, ...] = ()  # the manifest's other actuals files, in order
+
+    @property
+    def actuals_files(self) -> list[Path]:
+        """Every actuals file the manifest names for the campaign, in order."""
+        return [] if self.actuals is None else [self.actuals, *self.more_actuals]
 
 
 @dataclass(frozen=True)
@@ -195,10 +201,12 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
         value = entry.get(key)
         if value is None and key not in REQUIRED:
             continue
+        # ``actuals`` may list several files, as ``planner replan --actuals`` takes them.
+        values = value if key == "actuals" and isinstance(value, list) and value else [value]
         if value is None:
             problems.append(Problem(t("error.batch.missing", where=where, key=key), file=file,
                                     column=key, fix=t(_FIELD_FIX[key])))
-        elif not isinstance(value, str) or not value.strip():
+        elif any(not isinstance(v, str) or not v.strip() for v in values):
             problems.append(Problem(t("error.batch.not_text", where=where, key=key), file=file,
                                     column=key, fix=t(_FIELD_FIX[key])))
     if len(problems) > found:
@@ -211,28 +219,32 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
             fix=t("error.batch.bad_name_fix"),
         ))
         return None
-    actuals = entry.get("actuals")
-    if actuals is not None:
-        unknown = [p for p in _PLACEHOLDER_RE.findall(actuals) if p not in PLACEHOLDERS]
-        if unknown or "{" in _PLACEHOLDER_RE.sub("", actuals):
+    given = entry.get("actuals")
+    patterns: list[str] = [] if given is None else given if isinstance(given, list) else [given]
+    actuals: list[str] = []
+    for pattern in patterns:
+        unknown = [p for p in _PLACEHOLDER_RE.findall(pattern) if p not in PLACEHOLDERS]
+        if unknown or "{" in _PLACEHOLDER_RE.sub("", pattern):
             problems.append(Problem(
-                t("error.batch.placeholder", where=where, actuals=actuals), file=file,
+                t("error.batch.placeholder", where=where, actuals=pattern), file=file,
                 column="actuals", fix=t("error.batch.placeholder_fix"),
             ))
             return None
-        actuals = (actuals.replace("{date}", day.isoformat())
-                   .replace("{yesterday}", (day - timedelta(days=1)).isoformat()))
+        actuals.append(pattern.replace("{date}", day.isoformat())
+                       .replace("{yesterday}", (day - timedelta(days=1)).isoformat()))
     store = str(entry["store"]).strip()
+    files = [_resolve(base, a) for a in actuals]
     return CampaignTask(
         name=name,
         campaign=_resolve(base, entry["campaign"]),
         videos=_resolve(base, entry["videos"]),
         store=store if "://" in store else _resolve(base, store),
-        actuals=None if actuals is None else _resolve(base, actuals),
+        actuals=files[0] if files else None,
         out=out.resolve() / name,
         day=day,
         lock_timeout=lock_timeout,
         lang=current_lang(),
+        more_actuals=tuple(files[1:]),
     )
 
 
@@ -269,11 +281,16 @@ def _run_campaign(task: CampaignTask) -> CampaignResult:
 
     started = time.perf_counter()
     status: Status
+    # Several files come on different mornings (spend one day, the shop's GMV the next):
+    # the campaign re-plans from those that exist and names the others.
+    present = [p for p in task.actuals_files if p.is_file()]
+    absent = [t("batch.actuals_absent", file=p) for p in task.actuals_files
+              if present and p not in present]
     try:
-        if task.actuals is not None and task.actuals.is_file():
-            outcome = run_replan_watched(task.campaign, task.videos, task.actuals, task.day,
+        if present:
+            outcome = run_replan_watched(task.campaign, task.videos, present, task.day,
                                          task.store, task.out, lock_timeout=task.lock_timeout)
-            plan, warnings, status = outcome.plan, outcome.warnings, "replanned"
+            plan, warnings, status = outcome.plan, [*absent, *outcome.warnings], "replanned"
         else:
             _refuse_a_fresh_plan_over_history(task)
             fresh = run_plan(task.campaign, task.videos, task.out, store=task.store,
@@ -322,7 +339,8 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
         problem = Problem(
             t("error.batch.no_actuals_file", day=task.day, store=location,
               planned=previous.plan_date, campaign=campaign.name),
-            file=str(task.actuals), fix=t("error.batch.no_actuals_file_fix"),
+            file=", ".join(str(p) for p in task.actuals_files),
+            fix=t("error.batch.no_actuals_file_fix"),
         )
     raise InputError(problem)
 

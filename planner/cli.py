@@ -17,7 +17,8 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -49,6 +50,13 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
+
+
+class UnreportedOpt(StrEnum):
+    """``replan --unreported``: what a planned line no actuals file reports is taken for."""
+
+    PLANNED = "planned"
+    ZERO = "zero"
 
 CampaignOpt = Annotated[Path, typer.Option("--campaign", help=t("cli.help.campaign"))]
 VideosOpt = Annotated[Path, typer.Option("--videos", help=t("cli.help.videos"))]
@@ -297,6 +305,9 @@ def replan(
         bool, typer.Option("--dry-run", help=t("cli.help.dry_run"))
     ] = False,
     lock_timeout: LockTimeoutOpt = 30.0,
+    unreported: Annotated[
+        UnreportedOpt, typer.Option("--unreported", help=t("cli.help.unreported"))
+    ] = UnreportedOpt.PLANNED,
     lang: LangOpt = None,
 ) -> None:
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
@@ -311,7 +322,8 @@ def replan(
         if out is not None:
             check_outputs(out, [out / name for name in PLAN_FILES])
         outcome = run_replan_watched(campaign, videos, actuals, day.date(), _store(store), out,
-                                     dry_run=dry_run, lock_timeout=lock_timeout)
+                                     dry_run=dry_run, lock_timeout=lock_timeout,
+                                     unreported=unreported.value)
         _warn(outcome.warnings)
         result = outcome.plan
         _warn(overrun_warnings(result, read_campaign(campaign)))
@@ -339,14 +351,17 @@ def replan(
         if result.plan_vs_actual:
             last = max(r.date for r in result.plan_vs_actual)
             rows = [r for r in result.plan_vs_actual if r.date == last]
+            unknown = sum(1 for r in rows if r.actual_gmv is None)
             typer.echo(t(
                 "cli.plan_vs_actual", day=last,
-                spent=money(sum(r.actual_spend for r in rows)),
+                spent=money(sum(r.counted_spend or 0.0 for r in rows)),
                 planned=money(sum(r.planned_spend for r in rows)),
-                gmv=money(sum(r.actual_gmv for r in rows)),
+                gmv=money(sum(r.actual_gmv or 0.0 for r in rows)),
                 planned_gmv=money(sum(r.planned_gmv for r in rows)),
                 sheet=t("sheet.plan_vs_actual"),
-            ))
+            ) + (t("cli.pva_gmv_unknown", count=unknown) if unknown else ""))
+            typer.echo(t("cli.replan_spent_to_date", spent=money(result.spent_to_date),
+                         left=money(result.budget_left or 0.0)))
         for path in outcome.written.values():
             typer.echo(t("cli.wrote", path=path))
 
@@ -391,7 +406,9 @@ def check(
 def inspect(
     file: Annotated[Path, typer.Argument(metavar="FILE", help=t("inspect.help_file"))],
     campaign: Annotated[
-        Path | None, typer.Option("--campaign", help=t("inspect.help_campaign"))
+        # Escaped: the help renderer reads "[ad_groups]" as markup and drops it.
+        Path | None,
+        typer.Option("--campaign", help=t("inspect.help_campaign").replace("[", "\\[")),
     ] = None,
     videos: Annotated[
         Path | None, typer.Option("--videos", help=t("inspect.help_videos"))
@@ -407,7 +424,8 @@ def inspect(
         from planner.io.tables import read_videos
 
         camp = None if campaign is None else read_campaign(campaign)
-        plan_date = None if camp is None else camp.effective_plan_date
+        # Without a campaign, a post dated after today is scheduled, not live.
+        plan_date = date.today() if camp is None else camp.effective_plan_date
         roster = [] if videos is None else read_videos(videos, plan_date=plan_date)[0]
         found = inspect_file(file, camp, rows=rows, plan_date=plan_date, videos=roster)
         for line in inspection_lines(found):

@@ -33,7 +33,7 @@ from itertools import pairwise
 import pandas as pd
 
 from planner.config import Campaign
-from planner.frames import records
+from planner.frames import gmv_known, records
 from planner.models import Reason, ReasonParam
 from planner.response import KYUAN, Signals, tool_economics
 from planner.rules import Assessment, reason
@@ -102,8 +102,8 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     for row in records(past):
         video_id, tool = str(row["video_id"]), Tool(str(row["tool"]))
         assessment = by_id.get(video_id)
-        if assessment is None:
-            continue
+        if assessment is None or not gmv_known(row["gmv"]):
+            continue  # GMV unknown (spend-only report): learnt once its GMV file arrives
         spend, gmv = float(row["spend"]), float(row["gmv"])
         expected = expected_gmv_for(assessment, tool, row["date"], spend, campaign)
         acc = totals[(video_id, tool)]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from planner.i18n import line_text, money, t
 from planner.tools import Tool
@@ -237,6 +237,12 @@ class LearnedRoi(_Model):
     learned_roi: float
 
 
+# How a past line was reported: with spend and GMV; with spend whose GMV has not
+# arrived yet (a spend-only report: GMV unknown, never 0); or not at all (a planned
+# line no actuals file names: counted as spent as planned unless told it did not run).
+PvaStatus = Literal["reported", "gmv_unknown", "unreported"]
+
+
 class PlanVsActual(_Model):
     """One past day, video and tool: what the plan in force that day said, what happened."""
 
@@ -247,11 +253,20 @@ class PlanVsActual(_Model):
         description="Date of the recorded plan in force that day (none recorded: null)."
     )
     planned_spend: float
-    actual_spend: float
+    actual_spend: float | None = Field(
+        description="Spend the actuals report, yuan (null: no actuals file reports the line).")
     planned_gmv: float = Field(description="GMV the plan expected from its spend, yuan.")
-    actual_gmv: float
+    actual_gmv: float | None = Field(
+        description="GMV the actuals report, yuan (null: unknown, never 0: no GMV file for "
+        "the day yet, or the line is unreported).")
     planned_roi: float | None = Field(description="planned_gmv / planned_spend (null: none).")
     actual_roi: float | None = Field(description="actual_gmv / actual_spend (null: none).")
+    status: PvaStatus = Field(
+        "reported", description="reported; gmv_unknown (spend without GMV yet); unreported "
+        "(planned, no actuals file names it).")
+    counted_spend: float | None = Field(
+        None, description="What the budget counts for the line, yuan: the actual spend, or "
+        "for an unreported line its planned spend (replan --unreported zero: 0).")
 
 
 SolveStatus = Literal["optimal", "feasible", "no_spend"]
@@ -322,6 +337,20 @@ class Plan(_Model):
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "
         "plan in force that day expected against the actuals (the buyer's daily report).",
     )
+    spent_to_date: float = Field(
+        0.0, description="Money counted as spent before plan_date, yuan: every actual spend "
+        "(GMV known or not) and each unreported planned line as planned (0 for a fresh plan).")
+    budget_left: float | None = Field(
+        None, description="budget - spent_to_date, yuan: what the days from plan_date on "
+        "may still spend (booked orders included).")
+
+    @model_validator(mode="after")
+    def _budget_left(self) -> Self:
+        # Plans recorded before the field existed: what they left is the budget less
+        # what they counted as spent.
+        if self.budget_left is None:
+            self.budget_left = round(self.budget - self.spent_to_date, 2)
+        return self
 
     def binding_text(self) -> list[str]:
         """``binding`` in the current language (from ``binding_lines`` when recorded)."""

@@ -1,10 +1,13 @@
 """Re-plan the rest of a campaign from daily actuals (pure: no files, no store).
 
-Money already spent becomes fixed commitments (with the GMV it really made),
-content-service orders the previous plan booked stay fixed (one-shot, not
-changeable mid-way), the ROI estimates learn from the actuals, and the
-remaining budget is optimised over the remaining days with the same rules as a
-fresh plan. The result carries the changes against the previous plan.
+Money already spent becomes fixed commitments (with the GMV it really made, or
+the model's estimate while the GMV is unknown: a spend-only report whose shop GMV
+has not arrived yet), a planned line of a past day no actuals file reports counts
+as spent as planned (``--unreported zero``: it did not run), content-service
+orders the previous plan booked stay fixed (one-shot, not changeable mid-way),
+the ROI estimates learn from the actuals with a known GMV, and the remaining
+budget is optimised over the remaining days with the same rules as a fresh plan.
+The result carries the changes against the previous plan.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pandas as pd
 
 from planner.config import Campaign, Commitment
 from planner.errors import InfeasibleError, InputError, Problem
-from planner.frames import records
+from planner.frames import gmv_known, records
 from planner.i18n import line_text, t, tool_name
 from planner.learning import Learning, learn
 from planner.models import (
@@ -33,6 +36,7 @@ from planner.models import (
     Order,
     Plan,
     PlanVsActual,
+    PvaStatus,
     Reason,
     Topup,
     Video,
@@ -42,6 +46,11 @@ from planner.rules import reason
 from planner.tools import CHAIN_TOOLS, Tool
 
 _EPS = 1.0  # yuan: smaller differences are rounding, not changes
+# What the re-plan takes a planned line of a past day no actuals file reports for:
+# spent as planned (the safe default: the budget never gets it back by accident) or
+# not run at all (the buyer says so with ``--unreported zero``).
+Unreported = Literal["planned", "zero"]
+UNREPORTED_CHOICES: tuple[Unreported, ...] = ("planned", "zero")
 # Booked whole and never optimised mid-way [seed]: content service.
 ONE_SHOT_TOOLS: frozenset[str] = frozenset({Tool.CONTENT_SERVICE.value})
 
@@ -158,7 +167,8 @@ def _unique(orders: list[Commitment]) -> list[Commitment]:
 
 def spent_commitments(actuals: pd.DataFrame, plan_date: date,
                       booked: Sequence[Commitment]) -> list[Commitment]:
-    """Every yuan spent before ``plan_date`` as a one-day commitment with its real GMV."""
+    """Every yuan spent before ``plan_date`` as a one-day commitment with its real GMV
+    (unknown GMV: the response model's estimate, until the shop's GMV file arrives)."""
     covered = {(c.video_id, d) for c in booked for d in c.days()}
     out = []
     for row in records(actuals.sort_values(["date", "video_id", "tool"])):
@@ -168,41 +178,126 @@ def spent_commitments(actuals: pd.DataFrame, plan_date: date,
             continue  # the booked order already counts this money
         out.append(Commitment(video_id=row["video_id"], tool=Tool(row["tool"]),
                               start=row["date"], end=row["date"], budget=float(row["spend"]),
-                              realised_gmv=float(row["gmv"])))
+                              realised_gmv=float(row["gmv"]) if gmv_known(row["gmv"]) else None))
     return out
 
 
-def plan_vs_actual(planned: Mapping[date, Sequence[DailySpend]], actuals: pd.DataFrame,
-                   plan_date: date) -> list[PlanVsActual]:
-    """Per day before ``plan_date``, video and tool: the plan in force that day against
-    the actuals. ``planned`` maps each recorded plan's date to its schedule; the plan in
-    force on a day is the latest one made on or before it."""
+def planned_before(planned: Mapping[date, Sequence[DailySpend]],
+                   plan_date: date) -> dict[tuple[date, str, Tool], tuple[float, float]]:
+    """(spend, expected GMV) per day before ``plan_date``, video and tool, as the plan in
+    force that day scheduled it: the latest recorded plan made on or before the day."""
     made = sorted(planned)
-    cells: dict[tuple[date, str, Tool], list[float]] = defaultdict(lambda: [0.0] * 4)
+    cells: dict[tuple[date, str, Tool], tuple[float, float]] = {}
     for on in made:
         for row in planned[on]:
             if row.date < plan_date and made[bisect_right(made, row.date) - 1] == on:
-                cell = cells[(row.date, row.video_id, row.tool)]
-                cell[0] += row.spend
-                cell[1] += row.expected_gmv
+                key = (row.date, row.video_id, row.tool)
+                spend, gmv = cells.get(key, (0.0, 0.0))
+                cells[key] = (spend + row.spend, gmv + row.expected_gmv)
+    return cells
+
+
+def unreported_lines(planned: Mapping[date, Sequence[DailySpend]], actuals: pd.DataFrame,
+                     plan_date: date) -> list[DailySpend]:
+    """Planned lines of past days that no actuals row reports (by date, video and tool)."""
+    reported = {(r["date"], str(r["video_id"]), str(r["tool"])) for r in records(actuals)
+                if r["date"] < plan_date}
+    return [
+        DailySpend(date=day, video_id=video_id, tool=tool, spend=round(spend, 2),
+                   expected_gmv=round(gmv, 2))
+        for (day, video_id, tool), (spend, gmv)
+        in sorted(planned_before(planned, plan_date).items())
+        if spend > 0 and (day, video_id, tool.value) not in reported
+    ]
+
+
+def unreported_commitments(missing: Sequence[DailySpend], booked: Sequence[Commitment],
+                           known: set[str]) -> list[Commitment]:
+    """Each unreported planned line as money spent as planned (its GMV: the model's).
+
+    A booked one-shot order already counts its days whole, so its lines add nothing;
+    lines of videos no longer in the roster (``known``) cannot be committed to.
+    """
+    covered = {(c.video_id, d) for c in booked for d in c.days()}
+    return [Commitment(video_id=r.video_id, tool=r.tool, start=r.date, end=r.date,
+                       budget=r.spend) for r in missing
+            if (r.video_id, r.date) not in covered and r.video_id in known]
+
+
+def unreported_warning(plan: Plan, unreported: Unreported = "planned") -> str | None:
+    """One sentence listing the planned lines no actuals file reported, and what the
+    re-plan took them for (spent as planned, or not run); None when every line was."""
+    missing = [r for r in plan.plan_vs_actual if r.status == "unreported"]
+    if not missing:
+        return None
+    lines = t("list.sep").join(
+        t("replan.unreported_line", date=r.date, video=r.video_id, tool=tool_name(r.tool),
+          spend=f"{r.planned_spend:,.2f}") for r in missing)
+    return t(f"replan.unreported_{unreported}", count=len(missing),
+             spend=f"{sum(r.planned_spend for r in missing):,.2f}", lines=lines)
+
+
+def plan_vs_actual(planned: Mapping[date, Sequence[DailySpend]], actuals: pd.DataFrame,
+                   plan_date: date, unreported: Unreported = "planned",
+                   booked: Sequence[Commitment] = ()) -> list[PlanVsActual]:
+    """Per day before ``plan_date``, video and tool: the plan in force that day against
+    the actuals. ``planned`` maps each recorded plan's date to its schedule; the plan in
+    force on a day is the latest one made on or before it.
+
+    ``status`` says how the line was reported: ``reported``; ``gmv_unknown`` (spend
+    without GMV yet: ``actual_gmv`` null, never 0); ``unreported`` (planned, no actuals
+    file names it: ``actual_spend`` null). ``counted_spend`` is what the budget counts:
+    the actual spend, or for an unreported line its planned spend (``unreported =
+    "zero"``: 0, except on the days of a ``booked`` one-shot order, which runs whole).
+    """
+    made = sorted(planned)
+    cells: dict[tuple[date, str, Tool], list[float]] = defaultdict(lambda: [0.0] * 4)
+    for key, (spend, gmv) in planned_before(planned, plan_date).items():
+        cells[key][0] += spend
+        cells[key][1] += gmv
+    reported: set[tuple[date, str, Tool]] = set()
+    unknown: set[tuple[date, str, Tool]] = set()
     for actual in records(actuals):
         if actual["date"] < plan_date:
-            cell = cells[(actual["date"], str(actual["video_id"]), Tool(str(actual["tool"])))]
+            key = (actual["date"], str(actual["video_id"]), Tool(str(actual["tool"])))
+            cell = cells[key]
+            reported.add(key)
             cell[2] += float(actual["spend"])
-            cell[3] += float(actual["gmv"])
+            if gmv_known(actual["gmv"]):
+                cell[3] += float(actual["gmv"])
+            else:
+                unknown.add(key)
+    not_reported = {(r.date, r.video_id, r.tool)
+                    for r in unreported_lines(planned, actuals, plan_date)}
+    covered = {(c.video_id, d) for c in booked for d in c.days()}
 
     def ratio(gmv: float, spend: float) -> float | None:
         return round(gmv / spend, 4) if spend > 0 else None
 
     out = []
-    for (day, video_id, tool), (p_spend, p_gmv, a_spend, a_gmv) in sorted(cells.items()):
+    for key, (p_spend, p_gmv, a_spend, a_gmv) in sorted(cells.items()):
+        day, video_id, tool = key
+        if key not in reported and key not in not_reported:
+            continue  # planned nothing, reported nothing (or a booked order's day)
         index = bisect_right(made, day) - 1
+        status: PvaStatus = ("unreported" if key in not_reported
+                             else "gmv_unknown" if key in unknown else "reported")
+        spent: float | None = None if status == "unreported" else round(a_spend, 2)
+        sold: float | None = round(a_gmv, 2) if status == "reported" else None
+        if spent is not None:
+            counted = a_spend
+        elif unreported == "planned" or (video_id, day) in covered:
+            counted = p_spend
+        else:
+            counted = 0.0
         out.append(PlanVsActual(
             date=day, video_id=video_id, tool=tool,
             planned_on=made[index] if index >= 0 else None,
-            planned_spend=round(p_spend, 2), actual_spend=round(a_spend, 2),
-            planned_gmv=round(p_gmv, 2), actual_gmv=round(a_gmv, 2),
-            planned_roi=ratio(p_gmv, p_spend), actual_roi=ratio(a_gmv, a_spend),
+            planned_spend=round(p_spend, 2), actual_spend=spent,
+            planned_gmv=round(p_gmv, 2), actual_gmv=sold,
+            planned_roi=ratio(p_gmv, p_spend),
+            actual_roi=None if spent is None or sold is None else ratio(sold, spent),
+            status=status, counted_spend=round(counted, 2),
         ))
     return out
 
@@ -210,24 +305,34 @@ def plan_vs_actual(planned: Mapping[date, Sequence[DailySpend]], actuals: pd.Dat
 def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
            plan_date: date, previous: Plan | None = None, *,
            planned: Mapping[date, Sequence[DailySpend]] | None = None,
-           source: str = "actuals") -> Plan:
+           source: str = "actuals", unreported: Unreported = "planned") -> Plan:
     """A fresh plan for ``plan_date`` onwards that learns from every actual before it.
 
     Actuals dated ``plan_date`` or later are ignored, so an earlier day can be re-run
     after later days were ingested and gives the same plan as the first time.
     ``planned`` (the schedules of the recorded plans, by plan date; default: the
-    previous plan's) feeds ``plan_vs_actual``.
+    previous plan's) feeds ``plan_vs_actual`` and tells which planned lines of past
+    days no actuals row reports: ``unreported = "planned"`` counts each as spent as
+    planned, ``"zero"`` as not run. Every yuan counted before ``plan_date`` is a
+    commitment against the budget, the daily caps and the rules, whether its GMV is
+    known or not; only rows with a known GMV teach the ROI estimates.
     """
     if len(actuals):
         actuals = actuals[actuals["date"] < plan_date]
     check_actuals(actuals, videos, campaign, plan_date, source)
+    if planned is None:
+        planned = {} if previous is None else {previous.plan_date: previous.daily}
     booked = _unique([
         *booked_content_service(previous, plan_date),
         *(c for c in campaign.commitments if c.tool is Tool.CONTENT_SERVICE),
     ])
     check_one_shot_spend(actuals, booked)
+    tools = set(CHAIN_TOOLS[campaign.chain])
+    missing = [r for r in unreported_lines(planned, actuals, plan_date) if r.tool in tools]
     commitments = [
         *spent_commitments(actuals, plan_date, booked),
+        *(unreported_commitments(missing, booked, {v.video_id for v in videos})
+          if unreported == "planned" else []),
         *booked,
         *remaining_commitments(campaign, plan_date),
     ]
@@ -239,11 +344,13 @@ def replan(videos: Sequence[Video], campaign: Campaign, actuals: pd.DataFrame,
     learning = learn(actuals, assess_roster(videos, updated), updated, plan_date)
     planner = Planner(videos, updated, signals=learning.signals)
     plan = add_topups(planner, planner.plan(), learning, updated, plan_date)
-    if planned is None:
-        planned = {} if previous is None else {previous.plan_date: previous.daily}
+    report = plan_vs_actual(planned, actuals, plan_date, unreported, booked)
+    spent = round(sum(r.counted_spend or 0.0 for r in report), 2)
     return plan.model_copy(update={
         "changes": diff_plans(previous, plan, plan_date, learning),
-        "plan_vs_actual": plan_vs_actual(planned, actuals, plan_date),
+        "plan_vs_actual": report,
+        "spent_to_date": spent,
+        "budget_left": round(campaign.budget - spent, 2),
         "learned": [
             LearnedRoi(video_id=e.video_id, tool=e.tool, spend=round(e.spend, 2),
                        gmv=round(e.gmv, 2), prior_roi=round(e.prior_roi, 4),

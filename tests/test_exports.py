@@ -162,7 +162,9 @@ def test_gmv_that_could_belong_to_two_tools_is_not_guessed(tmp_path: Path) -> No
     campaign = _closed_loop().model_copy(
         update={"ad_groups": {"g1": AdGroup(tool=Tool.AD_FEED, video_id="v1")}})
     merged = read_actual_sources([spend, ad, shop], campaign)
-    assert merged.frame.empty
+    # Both spends are kept, their GMV unknown (never 0, never guessed onto one of them).
+    assert sorted(merged.frame["spend"]) == [100.0, 200.0]
+    assert merged.frame["gmv"].isna().all()
     assert any("could belong to several tools" in n or "多个工具" in n
                for n in merged.join_notes)
     assert len(merged.unmatched_spend) == 2

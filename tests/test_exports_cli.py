@@ -116,14 +116,16 @@ def test_dou_plus_spend_joins_the_shops_gmv_by_video(tmp_path: Path, suffix: str
     assert _stored(store, campaign) == EXPECTED["dou_plus+shop"]
 
 
-def test_spend_without_gmv_is_reported_and_not_ingested(tmp_path: Path) -> None:
+def test_spend_without_gmv_is_reported_and_stored_with_gmv_unknown(tmp_path: Path) -> None:
     orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, DOU_PLUS_ROWS)
     campaign = _campaign(tmp_path, "campaign_tmall.toml")
     store = tmp_path / "history.sqlite"
     result = _replan(campaign, [orders], store, "--lang", "en")
     assert result.exit_code == 0, result.output
     assert "Dou+ spend of 798.20 yuan on 2027-04-21 for video v0012 has no GMV" in result.output
-    assert _stored(store, campaign) == []
+    [(tool, video, day, spend, gmv)] = _stored(store, campaign)
+    assert (tool, video, day, spend) == ("dou_plus", "v0012", DAY, 798.20)
+    assert gmv != gmv  # NULL in the store: unknown, never 0
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)

@@ -209,8 +209,10 @@ def test_plan_vs_actual_reports_each_day_against_the_plan_in_force(
     assert (cs.actual_spend, cs.actual_gmv) == (7143, 15000)
     assert cs.actual_roi == pytest.approx(15000 / 7143, abs=1e-4)
     assert cs.planned_roi == pytest.approx(cs.planned_gmv / cs.planned_spend, abs=1e-4)
-    unspent = next(r for r in report.values() if r.date == day1 and r.actual_spend == 0)
+    # A planned line the actuals do not name is unreported: counted as spent as planned.
+    unspent = next(r for r in report.values() if r.date == day1 and r.status == "unreported")
     assert unspent.planned_spend > 0 and unspent.actual_roi is None
+    assert unspent.actual_spend is None and unspent.counted_spend == unspent.planned_spend
     # The same rows, as the buyer's daily report in the workbook.
     from openpyxl import load_workbook
 

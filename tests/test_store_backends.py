@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 import subprocess
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from planner.cli import app
 from planner.errors import StoreError, StoreUnreachableError
 from planner.io.replan_job import run_replan
 from planner.io.store import open_store
+from planner.io.store_schema import SCHEMA_VERSION
 from planner.models import Plan
 
 DAY = START + timedelta(days=1)
@@ -272,4 +273,23 @@ def test_a_sqlite_store_made_before_postgresql_support_opens_unchanged(tmp_path)
             counts = s.ingest_actuals(NAME, stored.assign(gmv=950.0), "new.csv")
         assert counts == {"added": 0, "replaced": 1, "unchanged": 0}
         assert s.audit_rows(NAME) == 1
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (1,)
+    # Migrated to the current schema (2: GMV may be unknown), its rows as they were.
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_a_version_1_store_migrates_to_take_spend_with_gmv_unknown(any_store):
+    """Migration 2 lets a row's GMV be unknown (NULL), keeping every stored row (a new
+    PostgreSQL store runs migrations 1 and 2 in turn)."""
+    if "://" not in any_store:
+        db = sqlite3.connect(any_store)
+        db.executescript(_SQLITE_V1.replace("'stress'", f"'{NAME}'"))
+        db.close()
+    spend_only = pd.DataFrame([{"date": date(2027, 4, 22), "video_id": "v1",
+                                "tool": "dou_plus", "spend": 300.0, "gmv": float("nan"),
+                                "plays": 9000.0}])
+    with open_store(any_store) as s:
+        with s.transaction(NAME):
+            s.ingest_actuals(NAME, spend_only, "ad_daily.csv")
+        stored = s.actuals(NAME)
+    rows = stored[stored["date"] == date(2027, 4, 22)]
+    assert rows["spend"].tolist() == [300.0] and rows["gmv"].isna().all()

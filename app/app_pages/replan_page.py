@@ -35,7 +35,7 @@ from support import (
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
 from planner.i18n import current_lang, has, mode_name, money, t, tool_name
-from planner.io.export import plan_vs_actual_frame
+from planner.io.export import plan_vs_actual_frame, pva_status_name
 from planner.io.recognise import Inspection, column_label
 from planner.kpi import KpiBy
 from planner.views import (
@@ -159,6 +159,9 @@ def plan_vs_actual_columns() -> dict[str, Any]:
         "gmv_diff": _yen(t("col.gmv_diff")),
         "planned_roi": _ratio(t("col.planned_roi")), "actual_roi": _ratio(t("col.actual_roi")),
         "planned_on": _day(t("col.planned_on"), help=t("replan.col.planned_on_help")),
+        "pva_status": st.column_config.TextColumn(t("col.pva_status"),
+                                                  help=t("replan.col.pva_status_help")),
+        "counted_spend": _yen(t("col.counted_spend"), help=t("replan.col.counted_spend_help")),
     }
 
 
@@ -398,7 +401,7 @@ def show_plan_vs_actual(bundle: ReplanBundle) -> None:
     st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
                  planned=money(planned), sold=money(sold), expected=money(expected)))
     st.altair_chart(plan_vs_actual_chart(report), width="stretch")
-    st.dataframe(_named(report, tool=tool_name), hide_index=True,
+    st.dataframe(_named(report, tool=tool_name, pva_status=pva_status_name), hide_index=True,
                  column_config=plan_vs_actual_columns())
 
 

@@ -728,13 +728,21 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
 PLAN_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
     "date", "video_id", "kol_name", "tool", "planned_spend", "actual_spend", "spend_diff",
     "planned_gmv", "actual_gmv", "gmv_diff", "planned_roi", "actual_roi", "planned_on",
+    "pva_status", "counted_spend",
 )
+
+
+def _diff(actual: float | None, planned: float) -> float | None:
+    return None if actual is None else round(actual - planned, 2)
 
 
 def plan_vs_actual_frame(plan: Plan) -> pd.DataFrame:
     """The buyer's daily report: per day so far, video and tool, plan against actuals.
 
-    ``*_diff`` = actual - planned; a ROI is blank where its spend is zero.
+    ``*_diff`` = actual - planned; a ROI is blank where its spend is zero. An actual
+    nobody reported is blank, never 0: ``pva_status`` says why (``gmv_unknown``: spend
+    without GMV yet; ``unreported``: no actuals file names the planned line), and
+    ``counted_spend`` is what the budget counts for the line.
     """
     names = {v.video_id: v.kol_name for v in plan.videos}
     return pd.DataFrame(
@@ -742,20 +750,34 @@ def plan_vs_actual_frame(plan: Plan) -> pd.DataFrame:
             {"date": r.date, "video_id": r.video_id, "kol_name": names.get(r.video_id, ""),
              "tool": r.tool.value, "planned_spend": r.planned_spend,
              "actual_spend": r.actual_spend,
-             "spend_diff": round(r.actual_spend - r.planned_spend, 2),
+             "spend_diff": _diff(r.actual_spend, r.planned_spend),
              "planned_gmv": r.planned_gmv, "actual_gmv": r.actual_gmv,
-             "gmv_diff": round(r.actual_gmv - r.planned_gmv, 2),
+             "gmv_diff": _diff(r.actual_gmv, r.planned_gmv),
              "planned_roi": r.planned_roi, "actual_roi": r.actual_roi,
-             "planned_on": r.planned_on}
+             "planned_on": r.planned_on, "pva_status": r.status,
+             "counted_spend": (r.actual_spend if r.counted_spend is None
+                               else r.counted_spend)}
             for r in plan.plan_vs_actual
         ],
         columns=list(PLAN_VS_ACTUAL_COLUMNS),
     )
 
 
+def pva_status_name(status: object) -> str:
+    """A plan-vs-actual line's status in words ("成交额未知" for spend without GMV)."""
+    return t(f"pva.status.{status}")
+
+
 def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
     frame = plan_vs_actual_frame(plan)
     frame["tool"] = [_tool_label(tool) for tool in frame["tool"]]
+    # An unknown actual is said in words where its figure would be, never shown as 0.
+    for column, status in (("actual_gmv", "gmv_unknown"), ("actual_spend", "unreported"),
+                           ("actual_gmv", "unreported")):
+        frame[column] = [pva_status_name(state) if state == status else value
+                         for value, state in zip(frame[column], frame["pva_status"],
+                                                 strict=True)]
+    frame["pva_status"] = [pva_status_name(state) for state in frame["pva_status"]]
     _, rows = _frame_table(frame)
     _write_table(ws, _sheet_headers(PLAN_VS_ACTUAL_COLUMNS), rows, styles,
                  kinds=[_num_kind(c) for c in PLAN_VS_ACTUAL_COLUMNS])

@@ -16,7 +16,9 @@ column parsers of ``planner.io.tables``.
 
 Actuals from several files merge by date, video and tool (``read_actual_sources``):
 a DOU+ or AD report's spend has no GMV; a shop's GMV file keyed by video or
-tracking link fills it, and spend still without GMV is reported, not guessed.
+tracking link fills it (``join_gmv``). Spend still without GMV is kept with its GMV
+unknown (never 0, never guessed) and reported; a GMV file of a later morning joins it
+in the store.
 """
 
 from __future__ import annotations
@@ -1029,17 +1031,63 @@ def read_actual_rows(path: Path, campaign: Campaign | None = None,
 class MergedActuals:
     """The actuals of every file given for a day, merged, with what the planner says."""
 
-    frame: pd.DataFrame  # ACTUALS_COLUMNS, ready to ingest
+    frame: pd.DataFrame  # ACTUALS_COLUMNS, ready to ingest (GMV NaN: unknown)
     notes: list[str]
     families: dict[str, Family]  # file -> where its GMV comes from
-    unmatched_spend: list[dict[str, Any]]  # spend rows left without GMV (not ingested)
+    unmatched_spend: list[dict[str, Any]]  # spend rows without GMV (ingested, GMV unknown)
     join_notes: list[str] = field(default_factory=list)  # what merging the files said
     origins: list[tuple[str, int | None]] = field(default_factory=list)  # file, row per row
+    # GMV rows no spend row of these files takes: the re-plan joins them to the stored
+    # spend of their day that has no GMV yet (a spend-only file of an earlier morning).
+    pending_gmv: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def source(self) -> str:
         """The store's ``source`` of these rows: each file and the GMV it counts."""
         return "; ".join(f"{file} (gmv={family})" for file, family in self.families.items())
+
+
+ActualKey = tuple[object, object, object]  # date, video id, tool id
+
+
+@dataclass(frozen=True)
+class GmvJoin:
+    """What joining GMV rows to spend rows did: the keys filled, what it said, the rest."""
+
+    filled: dict[ActualKey, str]  # spend key -> the GMV file that filled it
+    notes: list[str]
+    left: list[tuple[str, dict[str, Any]]]  # GMV rows no open spend row takes
+
+
+def join_gmv(spend: Mapping[ActualKey, dict[str, Any]],
+             gmv_rows: Sequence[tuple[str, dict[str, Any]]]) -> GmvJoin:
+    """Fill the unknown GMV of spend rows from GMV rows (file, row), by date and video,
+    and tool when the GMV row names one; one spend row open for it or none is taken.
+
+    The spend rows are changed in place. Serves both the files of one morning and a GMV
+    file that comes a morning after its spend (joined to the stored rows).
+    """
+    filled: dict[ActualKey, str] = {}
+    notes: list[str] = []
+    left: list[tuple[str, dict[str, Any]]] = []
+    for name, row in gmv_rows:
+        open_targets = [key for key, target in spend.items()
+                        if key[0] == row["date"] and key[1] == row["video_id"]
+                        and (row["tool"] is None or key[2] == row["tool"])
+                        and target.get("gmv") is None]
+        if len(open_targets) == 1:
+            target = spend[open_targets[0]]
+            target["gmv"] = row.get("gmv")
+            if row.get("orders") is not None and target.get("orders") is None:
+                target["orders"] = row["orders"]
+            filled[open_targets[0]] = name
+        elif not open_targets:
+            left.append((name, row))
+        else:
+            notes.append(t("export.gmv_ambiguous", file=name, day=row["date"],
+                           video=row["video_id"],
+                           tools=t("list.sep").join(tool_name(str(k[2])) for k in open_targets)))
+    return GmvJoin(filled, notes, left)
 
 
 def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
@@ -1048,8 +1096,9 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
 
     Spend rows from different files for the same key are refused (the same money
     twice); a GMV file's rows fill the GMV of the spend rows of their date and video
-    (and tool, when it names one). Spend left without GMV is reported and left out,
-    never guessed.
+    (and tool, when it names one). Spend left without GMV is kept with its GMV
+    unknown (NaN, never 0, never guessed): it counts against the budget, and its GMV
+    joins it when the shop's file comes (``pending_gmv``).
     """
     read: list[ActualRows] = []
     problems: list[Problem] = []
@@ -1062,8 +1111,8 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
         raise InputError(problems)
     notes: list[str] = []
     families: dict[str, Family] = {}
-    spend: dict[tuple[object, object, object], dict[str, Any]] = {}
-    owner: dict[tuple[object, object, object], str] = {}
+    spend: dict[ActualKey, dict[str, Any]] = {}
+    owner: dict[ActualKey, str] = {}
     gmv_rows: list[tuple[str, dict[str, Any]]] = []
     for source in read:
         name = source.mapped.recognised.file
@@ -1091,31 +1140,20 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
     if problems:
         raise InputError(problems)
     file_notes = len(notes)
-    for name, row in gmv_rows:
-        targets = [key for key in spend
-                   if key[0] == row["date"] and key[1] == row["video_id"]
-                   and (row["tool"] is None or key[2] == row["tool"])]
-        open_targets = [k for k in targets if spend[k].get("gmv") is None]
-        if len(open_targets) == 1:
-            target = spend[open_targets[0]]
-            target["gmv"] = row.get("gmv")
-            if row.get("orders") is not None and target.get("orders") is None:
-                target["orders"] = row["orders"]
-            families[owner[open_targets[0]]] = "shop"
-        elif not open_targets:
-            notes.append(t("export.gmv_without_spend", file=name, day=row["date"],
-                           video=row["video_id"], gmv=f"{row.get('gmv') or 0:,.2f}"))
-        else:
-            notes.append(t("export.gmv_ambiguous", file=name, day=row["date"],
-                           video=row["video_id"],
-                           tools=t("list.sep").join(tool_name(str(k[2])) for k in open_targets)))
-    complete = [r for r in spend.values() if r.get("gmv") is not None]
+    joined = join_gmv(spend, gmv_rows)
+    for key in joined.filled:
+        families[owner[key]] = "shop"
+    notes.extend(joined.notes)
+    for name, row in joined.left:
+        notes.append(t("export.gmv_pending", file=name, day=row["date"],
+                       video=row["video_id"], gmv=f"{row.get('gmv') or 0:,.2f}"))
     unmatched = [r for r in spend.values() if r.get("gmv") is None]
     for row in unmatched:
         notes.append(t("export.spend_without_gmv", file=owner[(row["date"], row["video_id"],
                                                               row["tool"])],
                        day=row["date"], video=row["video_id"], tool=tool_name(str(row["tool"])),
                        spend=f"{row['spend']:,.2f}"))
+    complete = list(spend.values())  # GMV unknown included: every yuan shown is spent
     # The planner's own single file keeps its order (row numbers are its rows).
     if len(read) > 1 or read[0].mapped.recognised.layout is not None:
         complete.sort(key=lambda r: (str(r["date"]), str(r["video_id"]), str(r["tool"])))
@@ -1123,7 +1161,8 @@ def read_actual_sources(paths: Sequence[Path], campaign: Campaign | None = None,
                for r in complete]
     clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in complete]
     return MergedActuals(_actuals_frame(clean), notes, families, unmatched,
-                         join_notes=notes[file_notes:], origins=origins)
+                         join_notes=notes[file_notes:], origins=origins,
+                         pending_gmv=joined.left)
 
 
 # ---------------------------------------------------------------- inspecting

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,12 +28,12 @@ from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
 from planner.io.campaign_file import campaign_warnings, read_campaign
 from planner.io.export import write_plan
-from planner.io.store import open_store, sha256_of
+from planner.io.store import Store, open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.tables import read_videos
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
-from planner.replan import check_actuals, replan
+from planner.replan import Unreported, check_actuals, replan, unreported_warning
 
 
 @dataclass(frozen=True)
@@ -126,16 +127,48 @@ def _paths(actuals: Path | Sequence[Path]) -> list[Path]:
     return [actuals] if isinstance(actuals, Path) else list(actuals)
 
 
+def join_stored_gmv(history: Store, campaign: str,
+                    pending: Sequence[tuple[str, dict[str, Any]]],
+                    source: str) -> tuple[dict[str, int], list[str]]:
+    """Join GMV rows no file of this morning took to the stored spend of their day whose
+    GMV is unknown (a spend-only file of an earlier morning); ingest the filled rows.
+
+    Returns the store's counts and what the join said (a GMV row with no spend row at
+    all is named and not used).
+    """
+    from planner.io.recognise import join_gmv
+
+    if not pending:
+        return {}, []
+    stored = history.gmv_unknown(campaign, {row["date"] for _, row in pending})
+    joined = join_gmv(stored, pending)
+    notes = list(joined.notes)
+    for key, file in joined.filled.items():
+        row = stored[key]
+        notes.append(t("export.gmv_joined", file=file, day=row["date"], video=row["video_id"],
+                       tool=tool_name(str(row["tool"])), gmv=f"{row['gmv']:,.2f}"))
+    notes += [t("export.gmv_without_spend", file=name, day=row["date"], video=row["video_id"],
+                gmv=f"{row.get('gmv') or 0:,.2f}") for name, row in joined.left]
+    if not joined.filled:
+        return {}, notes
+    frame = pd.DataFrame([stored[key] for key in sorted(joined.filled, key=str)])
+    return history.ingest_actuals(campaign, frame, source), notes
+
+
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequence[Path],
                plan_date: date,
                store: StoreLocation | Path | str, out_dir: Path | None, *,
-               dry_run: bool = False, lock_timeout: float = 30.0) -> ReplanOutcome:
+               dry_run: bool = False, lock_timeout: float = 30.0,
+               unreported: Unreported = "planned") -> ReplanOutcome:
     """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
 
     ``store`` is a SQLite path or a database URL. ``dry_run`` computes everything
     and then rolls the store back and writes no file. ``actuals_path`` may be several
     files (the planner's own, or the platforms' exports): they merge by date, video and
-    tool (``planner.io.recognise.read_actual_sources``).
+    tool (``planner.io.recognise.read_actual_sources``); spend without GMV is stored with
+    its GMV unknown, and a GMV file of a later morning joins the stored spend of its day.
+    ``unreported`` says what a planned line of a past day no file reports is taken for
+    (``planner.replan.replan``); such lines are named in one warning.
     """
     from planner.io.recognise import read_actual_sources
 
@@ -160,12 +193,20 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     with open_store(location, timeout=lock_timeout) as history, \
             history.transaction(campaign.name, commit=not dry_run):
         ingested = history.ingest_actuals(campaign.name, new_actuals, source)
+        filled, join_notes = join_stored_gmv(history, campaign.name, merged.pending_gmv,
+                                             merged.source)
+        for key, count in filled.items():
+            ingested[key] += count
+        actual_warnings = [*actual_warnings, *join_notes]
         actuals = history.actuals(campaign.name)
         previous = history.previous_plan(campaign.name, plan_date)
         plan = replan(videos, campaign, actuals, plan_date, previous,
                       planned=history.planned_daily(campaign.name, plan_date),
-                      source=names)
+                      source=names, unreported=unreported)
         ensure_plan_obeys(plan, campaign, videos)  # never record or write a rule breach
+        missing = unreported_warning(plan, unreported)
+        if missing is not None:
+            actual_warnings.append(missing)
         if not dry_run:
             if out_dir is not None:
                 written = write_plan(
@@ -189,7 +230,8 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
                        actuals_path: Path | Sequence[Path],
                        plan_date: date, store: StoreLocation | Path | str,
                        out_dir: Path | None, *, dry_run: bool = False,
-                       lock_timeout: float = 30.0) -> ReplanOutcome:
+                       lock_timeout: float = 30.0,
+                       unreported: Unreported = "planned") -> ReplanOutcome:
     """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
     run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
     """
@@ -197,6 +239,6 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
 
     return run_with_deadline(
         run_replan, campaign_path, videos_path, actuals_path, plan_date, store, out_dir,
-        dry_run=dry_run, lock_timeout=lock_timeout,
+        dry_run=dry_run, lock_timeout=lock_timeout, unreported=unreported,
         deadline_s=lock_timeout + solve_deadline(read_campaign(campaign_path), plans=1),
     )

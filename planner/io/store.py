@@ -9,6 +9,9 @@ Guarantees a buyer can rely on when the planner runs unattended, on both back en
 - ingesting the same actuals twice adds nothing; a restated row (same date,
   video and tool, new numbers) replaces the old value and the old one goes to
   ``actuals_audit``; nothing is ever deleted;
+- a row's GMV may be unknown (NULL: spend from a report without GMV); a GMV that
+  comes later fills it (``gmv_unknown`` finds the rows, the fill is a restatement),
+  and an unknown GMV never replaces a known one;
 - every write happens in one transaction: a file that fails validation, a
   crash or a kill leaves the store as it was (SQLite's journal; PostgreSQL
   rolls back the transaction of a connection that dies);
@@ -222,6 +225,10 @@ class Store:
             # Row by row, as if each were ingested alone: a key given twice is a restatement.
             for key, values in incoming:
                 old = known.get(key)
+                if old is not None and values["gmv"] is None and old["gmv"] is not None:
+                    # A spend-only file given again after its GMV was joined: an unknown
+                    # GMV never replaces a known one.
+                    values = {**values, "gmv": old["gmv"]}
                 if old is None:
                     added[key] = values
                     counts["added"] += 1
@@ -289,6 +296,18 @@ class Store:
         for column in _VALUE_COLUMNS:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
         return frame
+
+    def gmv_unknown(self, campaign: str, dates: set[date]
+                    ) -> dict[tuple[object, object, object], dict[str, Any]]:
+        """The campaign's stored rows on these dates whose GMV is unknown, by (date, video,
+        tool), each with its values: what a GMV file of a later morning joins to."""
+        if not dates:
+            return {}
+        with self._session() as db:
+            known = self._stored_values(db, campaign, {d.isoformat() for d in dates})
+        return {(date.fromisoformat(day), video, tool): {
+                    "date": date.fromisoformat(day), "video_id": video, "tool": tool, **values}
+                for (day, video, tool), values in known.items() if values["gmv"] is None}
 
     def audit_rows(self, campaign: str) -> int:
         with self._session() as db:

@@ -17,6 +17,11 @@ keeps every value byte for byte.
 Adding a migration: append a function to ``MIGRATIONS`` and change the tables
 below to the new shape. Migration 1 builds its tables from ``_tables_v1`` so it
 keeps creating the shape first released.
+
+Migrations:
+1. the tables as first released;
+2. ``actuals.gmv`` may be NULL: spend a report shows without its GMV (a 巨量广告 or
+   DOU+ report, whose GMV comes from the shop) is stored with GMV unknown, never 0.
 """
 
 from __future__ import annotations
@@ -105,12 +110,40 @@ def _create_v1(connection: Connection) -> None:
     metadata.create_all(connection, checkfirst=False)  # a clash means a foreign database
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_v1]
+def _actuals_v2(metadata: MetaData, name: str = "actuals") -> Table:
+    """The actuals table with a nullable GMV (unknown until the shop's file arrives)."""
+    first = MetaData()
+    _tables_v1(first)
+    columns = [Column(c.name, c.type, primary_key=c.primary_key,
+                      nullable=True if c.name == "gmv" else c.nullable)
+               for c in first.tables["actuals"].columns]
+    return Table(name, metadata, *columns)
+
+
+def _gmv_may_be_unknown(connection: Connection) -> None:
+    """Migration 2: ``actuals.gmv`` may be NULL (GMV unknown, never 0)."""
+    if connection.dialect.name != "sqlite":
+        connection.exec_driver_sql("ALTER TABLE actuals ALTER COLUMN gmv DROP NOT NULL")
+        return
+    # SQLite cannot drop a NOT NULL: copy the rows into the new shape, then swap.
+    metadata = MetaData()
+    old = Table("actuals", metadata, autoload_with=connection)
+    new = _actuals_v2(metadata, "actuals_v2")
+    new.create(connection)
+    columns = [c.name for c in new.columns]
+    connection.execute(insert(new).from_select(columns, select(*(old.c[c] for c in columns))))
+    connection.exec_driver_sql("DROP TABLE actuals")
+    connection.exec_driver_sql("ALTER TABLE actuals_v2 RENAME TO actuals")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_v1, _gmv_may_be_unknown]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# The current shape, for queries (today the shape migration 1 creates).
+# The current shape, for queries: migration 1's tables with migration 2's actuals.
 metadata = MetaData()
 _tables_v1(metadata)
+metadata.remove(metadata.tables["actuals"])
+_actuals_v2(metadata)
 actuals = metadata.tables["actuals"]
 actuals_audit = metadata.tables["actuals_audit"]
 plans = metadata.tables["plans"]
