@@ -107,7 +107,8 @@ def test_form_edits_survive_a_visit_to_another_page_without_running() -> None:
 
 def test_per_video_charts_are_labelled_by_kol_name() -> None:
     at = click(start(), RUN)
-    spec = at.get("vega_lite_chart")[1].proto.spec
+    # Spend by day, the cumulative-GMV fan, then spend and GMV per video.
+    spec = at.get("vega_lite_chart")[2].proto.spec
     assert '"field": "label"' in spec or '"field":"label"' in spec
     assert "labelOverlap" in spec  # every bar keeps its label
 

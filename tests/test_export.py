@@ -207,6 +207,8 @@ def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
         "Mode",
         "Targeting",
         "Expected GMV (yuan)",
+        "GMV P10",
+        "GMV P90",
         "Expected ROI",
         "Booked",
         "Reasons",
@@ -228,7 +230,7 @@ def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
     assert [c.value for c in _column(ws, "Booked")] == ["no", "yes"]
     assert [c.value for c in _column(ws, "Mode")] == ["smart", None]
     # xlsxwriter stores the character width plus its 0.71 cell padding.
-    assert 40 < ws.column_dimensions["N"].width < 61
+    assert 40 < ws.column_dimensions["P"].width < 61  # the reasons column
 
 
 def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> None:
@@ -246,8 +248,8 @@ def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> 
 
 def test_videos_sheet(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Videos"]
-    assert _header(ws) == ["Video ID", "KOL", "Tier", "GPM", "Traffic ROI", "Eligible tools",
-                           "Reasons"]
+    assert _header(ws) == ["Video ID", "KOL", "Tier", "GPM", "Traffic ROI", "ROI P10",
+                           "ROI P90", "ROI basis", "Eligible tools", "Reasons"]
     assert [c.value for c in _column(ws, "Eligible tools")] == [
         "Dou+、Content service",
         "Content service",
