@@ -224,6 +224,10 @@ def unreported_commitments(missing: Sequence[DailySpend], booked: Sequence[Commi
             if (r.video_id, r.date) not in covered and r.video_id in known]
 
 
+# Unreported lines a warning names one by one; plan_vs_actual lists them all.
+UNREPORTED_SHOWN = 5
+
+
 def unreported_warning(plan: Plan, unreported: Unreported = "planned") -> str | None:
     """One sentence listing the planned lines no actuals file reported, and what the
     re-plan took them for (spent as planned, or not run); None when every line was."""
@@ -232,7 +236,11 @@ def unreported_warning(plan: Plan, unreported: Unreported = "planned") -> str | 
         return None
     lines = t("list.sep").join(
         t("replan.unreported_line", date=r.date, video=r.video_id, tool=tool_name(r.tool),
-          spend=f"{r.planned_spend:,.2f}") for r in missing)
+          spend=f"{r.planned_spend:,.2f}") for r in missing[:UNREPORTED_SHOWN])
+    if len(missing) > UNREPORTED_SHOWN:
+        # A cron mail of 400 lines hides the point: the first few, the count, where the rest is.
+        lines += t("replan.unreported_more", count=len(missing) - UNREPORTED_SHOWN,
+                   first=missing[0].date, last=missing[-1].date)
     return t(f"replan.unreported_{unreported}", count=len(missing),
              spend=f"{sum(r.planned_spend for r in missing):,.2f}", lines=lines)
 
