@@ -36,8 +36,10 @@ from planner.i18n import (
     money,
     money_axis_divisor,
     reason_text,
+    solver_name,
     status_name,
     t,
+    targeting_name,
     tier_name,
     tool_name,
     use_lang,
@@ -281,7 +283,14 @@ def _write_table(
 
 
 def _reasons_text(reasons: Iterable[Reason]) -> str:
-    return "\n".join(f"{r.code}: {reason_text(r)}" for r in reasons)
+    """The reasons in the buyer's words, one a line; their codes go to ``_reason_codes``."""
+    return "\n".join(reason_text(r) for r in reasons)
+
+
+def _reason_codes(reasons: Iterable[Reason]) -> str:
+    """The reasons' stable codes, one a line, in the same order (for scripts and
+    ``planner check``)."""
+    return "\n".join(r.code for r in reasons)
 
 
 def _tool_label(tool: Tool | str) -> str:
@@ -310,7 +319,6 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.chain"), chain_name(plan.chain), None),
         (t("summary.plan_date"), plan.plan_date, None),
         (t("summary.status"), status_name(plan.status), None),
-        (t("summary.solver"), plan.solver, None),
         (t("summary.budget"), plan.budget, "money"),
         (t("summary.total_spend"), plan.total_spend, "money"),
         (t("summary.unspent"), plan.unspent, "money"),
@@ -323,6 +331,8 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.roi_floor"), plan.roi_floor, "ratio"),
         (t("summary.roi_floor_source"), plan.roi_floor_text(), None),
         (t("summary.kol_fees"), plan.kol_fees, "money"),
+        # The appendix: how the plan was solved.
+        (t("summary.solver"), solver_name(plan.solver), None),
         (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
     ]
     headers = (t("summary.item"), t("summary.value"))
@@ -382,9 +392,9 @@ def _kol_names(plan: Plan) -> dict[str, str]:
 
 def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     ids = (
-        "video_id", "kol_name", "tool", "tool_id", "start_date", "end_date", "booking_date",
+        "video_id", "kol_name", "tool", "start_date", "end_date", "booking_date",
         "budget", "mode", "targeting", "expected_gmv", "gmv_p10", "gmv_p90", "expected_roi",
-        "fixed", "reasons",
+        "fixed", "reasons", "reason_codes",
     )
     names = _kol_names(plan)
     rows = [
@@ -392,13 +402,12 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             o.video_id,
             names.get(o.video_id, ""),
             _tool_label(o.tool),
-            str(o.tool),
             o.start_date,
             o.end_date,
             o.booking_date,
             o.budget,
             mode_name(o.mode) or None,
-            o.targeting,
+            targeting_name(o.targeting) or None,
             o.expected_gmv,
             o.gmv_p10,
             o.gmv_p90,
@@ -406,6 +415,7 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             o.expected_gmv / o.budget if o.budget else None,
             t("bool.yes") if o.fixed else t("bool.no"),
             _reasons_text(o.reasons),
+            _reason_codes(o.reasons),
         )
         for o in plan.orders
     ]
@@ -414,12 +424,12 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
 
 
 def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
-    ids = ("date", "video_id", "kol_name", "tool", "tool_id", "spend", "expected_gmv")
+    ids = ("date", "video_id", "kol_name", "tool", "spend", "expected_gmv")
     names = _kol_names(plan)
     days = sorted(plan.daily, key=lambda d: (d.date, d.video_id, str(d.tool)))
     rows = [
-        (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), str(d.tool),
-         d.spend, d.expected_gmv)
+        (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), d.spend,
+         d.expected_gmv)
         for d in days
     ]
     _write_table(ws, [column_header(c) for c in ids], rows, styles,
@@ -428,7 +438,7 @@ def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar
 
 def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     ids = ("video_id", "kol_name", "tier", "gpm", "traffic_roi", "roi_p10", "roi_p90",
-           "roi_source", "eligible_tools", "reasons")
+           "roi_source", "eligible_tools", "reasons", "reason_codes")
     rows = [
         (
             v.video_id,
@@ -441,6 +451,7 @@ def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             t(f"roi_basis.{v.roi_source}") if v.roi_source else None,
             "、".join(_tool_label(tool) for tool in v.eligible_tools),
             _reasons_text(v.reasons),
+            _reason_codes(v.reasons),
         )
         for v in plan.videos
     ]
