@@ -153,7 +153,8 @@ def workbook(tmp_path: Path) -> openpyxl.Workbook:
 
 def test_sheet_names_in_order_with_extras_last(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Summary", "Schedule", "Orders", "Daily schedule", "Videos", "Spend chart", "Links"]
+        "Summary", "Schedule", "Orders", "Daily schedule", "Videos", "Spend chart",
+        "Spend chart data", "Links"]
 
 
 def test_chinese_is_the_default_language_of_the_workbook(
@@ -161,7 +162,7 @@ def test_chinese_is_the_default_language_of_the_workbook(
 ) -> None:
     monkeypatch.delenv("PLANNER_LANG")
     book = openpyxl.load_workbook(write_plan(_plan(), tmp_path)["xlsx"])
-    assert book.sheetnames == ["汇总", "排期表", "订单", "每日明细", "视频", "花费图"]
+    assert book.sheetnames == ["汇总", "排期表", "订单", "每日明细", "视频", "花费图", "花费图数据"]
     assert _header(book["订单"])[:3] == ["视频ID", "达人", "工具"]
 
 

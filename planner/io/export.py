@@ -76,6 +76,8 @@ _MIN_WIDTH = 8
 _MAX_WIDTH = 60
 # Room for the autofilter's drop-down arrow next to the header text.
 _HEADER_PAD = 3
+# The height of one line of text in a row, in points (Excel's default row).
+_LINE_HEIGHT = 15
 
 # Column names are matched by word so that extra sheets written by other
 # modules (KPI, Changes, ...) get the same formats without declaring them.
@@ -276,10 +278,31 @@ def _write_table(
     ws.freeze_panes(1, 0)
     if headers:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
-    # Printed: landscape, one page wide, the header on every page.
-    ws.set_landscape()
+    # Printed: A4 landscape, one page wide, the header on every page.
+    _print_on(ws, _A4)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
+
+
+# xlsxwriter's paper codes.
+_A4 = 9
+_A3 = 8
+
+
+def _print_on(ws: Worksheet, paper: int) -> None:
+    """Landscape on ``paper`` with page numbers in the footer (the page header is set by
+    ``_page_header`` for plan.xlsx's sheets, which know their plan)."""
+    ws.set_landscape()
+    ws.set_paper(paper)
+    ws.set_footer("&C&P / &N")
+
+
+def _page_header(ws: Worksheet, plan: Plan, sheet: str) -> None:
+    """The campaign and the sheet in the middle, the plan date on the right, on every page."""
+    ws.set_header(
+        f"&C&\"-,Bold\"{_xl_header_text(plan.campaign)} {_xl_header_text(sheet)}"
+        f"&R{_xl_header_text(t('summary.plan_date'))} {plan.plan_date.isoformat()}"
+    )
 
 
 def _reasons_text(reasons: Iterable[Reason]) -> str:
@@ -354,16 +377,29 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         *(((t("summary.marginal"), plan.marginal),) if plan.marginal else ()),
         (t("summary.assumptions"), plan.assumptions_text()),
     )
+    wrapped: list[tuple[int, str]] = []
     for title, lines in blocks:
         row += 2
         ws.write_string(row, 0, title, styles.section)
         for line in lines or [t("summary.none")]:
             row += 1
-            ws.write_string(row, 1, line, styles.wrap if "\n" in line else None)
+            # Long sentences wrap inside the value column, so nothing runs off the page.
+            ws.write_string(row, 1, line, styles.wrap)
             widths[1] = max(widths[1], _text_width(_display(line, None)) + 2)
+            wrapped.append((row, line))
+    # Rows as tall as their wrapped lines: not every program grows them when it opens the file.
+    room = min(max(widths[1], _MIN_WIDTH), _MAX_WIDTH) - 2
+    for at, line in wrapped:
+        count = sum(max(1, math.ceil(_text_width(part) / room)) for part in line.split("\n"))
+        if count > 1:
+            ws.set_row(at, _LINE_HEIGHT * count)
     for col, width in enumerate(widths):
         ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH))
     ws.freeze_panes(1, 0)
+    # Printed: the whole summary on one A4 landscape page.
+    _print_on(ws, _A4)
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, row, 1)
 
 
 def _range_items(plan: Plan) -> list[tuple[str, object, NumKind | None]]:
@@ -656,24 +692,25 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
         ws.autofilter(1, 0, data_end, total_col)
 
     # Print: landscape, one page wide, the header rows and labels on every page.
-    ws.set_landscape()
-    ws.set_paper(8)  # A3: a campaign's days fit across at a readable size
+    _print_on(ws, _A3)  # A3: a campaign's days fit across at a readable size
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0, _SCHEDULE_HEAD_ROWS - 1)
     ws.repeat_columns(0, first_day_col - 1)
     ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.5)
-    ws.set_header(
-        f"&C&\"-,Bold\"{_xl_header_text(plan.campaign)} {_xl_header_text(t('sheet.schedule'))}"
-    )
-    ws.set_footer("&C&P / &N")
     ws.print_area(0, 0, max(r - 1, 1), total_col)
+
+
+# The spend chart's size in pixels; printed, it is scaled to fill one A4 landscape page.
+_CHART_WIDTH = 1000
+_CHART_HEIGHT = 520
 
 
 def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalendar) -> None:
     """A native stacked-column chart of spend by day and tool, big-sale days marked.
 
-    The data sit under the chart in 万 (Chinese) or thousands of yuan (English),
-    so the axis reads '300' rather than '3,000,000'.
+    The chart is alone on its sheet, so it prints whole on one page; its data sit on
+    the next sheet (花费图数据) in 万 (Chinese) or thousands of yuan (English), so the
+    axis reads '300' rather than '3,000,000'.
     """
     divisor, unit_key = money_axis_divisor()
     unit = t(unit_key)
@@ -684,25 +721,33 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
         by_day[key] = by_day.get(key, 0.0) + d.spend
     days = cal.days
     peak = max((sum(by_day.get((day, tool), 0.0) for tool in tools) for day in days), default=0)
-    first = 30  # the table starts under the chart
+    sheet = t("sheet.chart_data")
+    data = styles.book.add_worksheet(sheet)
+    first = 0
     headers = [column_header("date"), *(_tool_label(tool) for tool in tools),
                t("schedule.sale_band")]
     for col, header in enumerate(headers):
-        ws.write_string(first, col, header, styles.header)
+        data.write_string(first, col, header, styles.header)
     scaled = styles.book.add_format({"num_format": "#,##0.0"})
     for i, day in enumerate(days, start=first + 1):
-        ws.write_datetime(i, 0, day, styles.date)
+        data.write_datetime(i, 0, day, styles.date)
         for col, tool in enumerate(tools, start=1):
-            ws.write_number(i, col, round(by_day.get((day, tool), 0.0) / divisor, 3), scaled)
+            data.write_number(i, col, round(by_day.get((day, tool), 0.0) / divisor, 3), scaled)
         sale = cal.sale_on(day)
         # The sale band: an area as high as the tallest day, on sale days only.
-        ws.write_number(i, len(tools) + 1, round(peak * 1.05 / divisor, 3) if sale else 0.0,
-                        scaled)
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, len(headers) - 1, 11)
+        data.write_number(i, len(tools) + 1, round(peak * 1.05 / divisor, 3) if sale else 0.0,
+                          scaled)
+    data.set_column(0, 0, 12)
+    data.set_column(1, len(headers) - 1, 11)
+    data.freeze_panes(1, 0)
+    _print_on(data, _A4)
+    data.fit_to_pages(1, 0)
+    data.repeat_rows(0)
+    # Printed: the chart whole on one A4 landscape page.
+    _print_on(ws, _A4)
+    ws.fit_to_pages(1, 1)
     if not days or not tools:
         return
-    sheet = t("sheet.chart")
     last = first + len(days)
     columns = styles.book.add_chart({"type": "column", "subtype": "stacked"})
     for col in range(1, len(tools) + 1):
@@ -730,7 +775,7 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
     chart.set_y_axis({"name": t("chart.axis_spend", unit=unit), "num_format": "#,##0",
                       "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 1100, "height": 560})
+    chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
     ws.insert_chart(0, 0, chart)
 
 
@@ -808,7 +853,8 @@ _BUILTIN_WRITERS: tuple[tuple[str, _SheetWriter], ...] = (
 
 def builtin_sheets() -> tuple[str, ...]:
     """The names of plan.xlsx's own sheets in the current language, in order."""
-    return tuple(t(key) for key, _ in _BUILTIN_WRITERS)
+    # The spend chart's data sheet follows the chart's.
+    return (*(t(key) for key, _ in _BUILTIN_WRITERS), t("sheet.chart_data"))
 
 
 def _render_xlsx(
@@ -859,6 +905,9 @@ def _render_book(
         headers, rows = _frame_table(frame)
         _write_table(book.add_worksheet(name), _sheet_headers(headers), rows,
                      styles, kinds=[_num_kind(h) for h in headers])
+    # Every printed page says which campaign, plan date and sheet it belongs to.
+    for ws in book.worksheets():
+        _page_header(ws, plan, ws.get_name())
     # The schedule is what a buyer opens and prints first.
     book.worksheets()[1].activate()
     # Only close() writes the file, so an error above leaves nothing behind.
