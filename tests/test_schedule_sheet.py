@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -91,14 +91,17 @@ def test_schedule_shades_and_names_the_big_sale_days(planned) -> None:
     assert not ws.cell(HEAD_ROWS, LABELS + 1).fill.fgColor.rgb.endswith("FCE4D6")
 
 
-def test_schedule_prints_landscape_one_page_wide_with_repeated_headers(planned) -> None:
-    out, _, _ = planned
+def test_schedule_prints_a_week_a_page_on_a3_with_repeated_labels(planned) -> None:
+    out, _, campaign = planned
     ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
     assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth in (1, None)  # 1 is the file format's default
-    assert ws.page_setup.fitToHeight == 0
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A3
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # fit would ignore the breaks
+    # A page break before every Monday but the first day: one calendar week a page.
+    starts = [campaign.start + timedelta(days=b.id - LABELS) for b in ws.col_breaks.brk]
+    assert starts == [d for d in campaign.days()[1:] if d.weekday() == 0]
     assert ws.print_title_rows == "$1:$2"
+    assert ws.print_title_cols == "$A:$D"
     assert "618 种草收割" in ws.oddHeader.center.text
     assert ws.freeze_panes == "E3"
 
@@ -223,14 +226,31 @@ def test_the_spend_chart_prints_whole_on_one_page_and_its_data_apart(printed) ->
     assert _png(pdf, chart[0], "spend_chart_page").stat().st_size > 20_000
 
 
-def test_the_schedule_prints_on_few_pages_through_libreoffice(printed) -> None:
-    """The 排期表 takes one or two A3 pages; a PNG of its first page lands in
-    test-artifacts/export/ for a person to look at."""
+def test_the_schedule_prints_one_page_a_week_through_libreoffice(planned, printed) -> None:
+    """The 排期表 takes one A3 page per calendar week, each with the labels, its days, the
+    day totals and the sale's name over its sale days; PNGs of its first page and of a
+    sale week land in test-artifacts/export/ for a person to look at."""
+    _, _, campaign = planned
     pdf, pages = printed
     schedule = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "排期表"]
-    assert 1 <= len(schedule) <= 2, schedule
-    assert "4/21" in pages[schedule[0] - 1]  # the first campaign day, not a split column block
+    days = campaign.days()
+    weeks = [days[0], *(d for d in days[1:] if d.weekday() == 0)]
+    assert len(schedule) == len(weeks), schedule
+    sale = campaign.big_sales[0]
+    for number, first in zip(schedule, weeks, strict=True):
+        page = pages[number - 1]
+        assert f"{first.month}/{first.day}" in page, number  # the week's own first day
+        assert all(word in page for word in ("达人", "视频ID", "每日合计")), number
+        # The sale's name stands over its days, on the title's line (the title names the
+        # campaign, which may contain the sale's name too).
+        title = next(line for line in page.splitlines() if "排期表（元）" in line)
+        named = sale.name in title.split("排期表（元）", 1)[1]
+        last = first + timedelta(days=6 - first.weekday())
+        assert named == (first <= sale.end and last >= sale.start), number
     assert _png(pdf, schedule[0], "schedule_page1").stat().st_size > 20_000
+    in_sale = next(n for n, first in zip(schedule, weeks, strict=True)
+                   if sale.start <= first <= sale.end)
+    assert _png(pdf, in_sale, "schedule_sale_week").stat().st_size > 20_000
 
 
 def test_a_replans_schedule_spans_the_campaign_and_names_the_sale(tmp_path: Path) -> None:

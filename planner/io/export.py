@@ -593,6 +593,11 @@ _TOTAL_FILL = "#F2F2F2"
 _DAY_WIDTH = 7.5
 
 
+def _week_starts(days: Sequence[dt.date]) -> set[dt.date]:
+    """The days that begin a printed week of the 排期表: every Monday after the first day."""
+    return {day for day in days[1:] if day.weekday() == 0}
+
+
 def _xl_header_text(text: str) -> str:
     """Text for Excel's page header: '&' is a control character there."""
     return text.replace("&", "&&")
@@ -630,14 +635,19 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
     for day, col in day_col.items():
         sale = cal.sale_on(day)
         ws.write_datetime(1, col, day, f_date_sale if sale else f_date)
+    weeks = _week_starts(days)
     for sale in cal.sales:
-        cols = [day_col[d] for d in days if sale.start <= d <= sale.end]
-        if not cols:
-            continue
-        if len(cols) == 1:
-            ws.write_string(0, cols[0], sale.name, f_head_sale)
-        else:
-            ws.merge_range(0, cols[0], 0, cols[-1], sale.name, f_head_sale)
+        # Named over each printed week it spans, so every page says which sale it shows.
+        runs: list[list[int]] = []
+        for day in (d for d in days if sale.start <= d <= sale.end):
+            if not runs or day in weeks:
+                runs.append([])
+            runs[-1].append(day_col[day])
+        for cols in runs:
+            if len(cols) == 1:
+                ws.write_string(0, cols[0], sale.name, f_head_sale)
+            else:
+                ws.merge_range(0, cols[0], 0, cols[-1], sale.name, f_head_sale)
     ws.write_string(1, total_col, column_header("row_total"), f_head)
 
     rows = schedule_rows(plan)
@@ -692,8 +702,11 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
         ws.autofilter(1, 0, data_end, total_col)
 
     # Print: landscape, one page wide, the header rows and labels on every page.
-    _print_on(ws, _A3)  # A3: a campaign's days fit across at a readable size
-    ws.fit_to_pages(1, 0)
+    # Printed on A3 one calendar week (Monday to Sunday) a page, at full size (cells in 9 pt),
+    # the labels and header rows repeated on every page. Not "fit to page": spreadsheet
+    # programs ignore page breaks under fit.
+    _print_on(ws, _A3)
+    ws.set_v_pagebreaks(sorted(day_col[day] for day in weeks))
     ws.repeat_rows(0, _SCHEDULE_HEAD_ROWS - 1)
     ws.repeat_columns(0, first_day_col - 1)
     ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.5)
