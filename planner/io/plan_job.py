@@ -126,7 +126,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.io.export import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
     from planner.io.watchdog import run_with_deadline, solve_deadline
-    from planner.links import links_frame
+    from planner.links import links_frame, links_sheet
 
     links_csv = out / "links.csv"
     # Every output path is checked before anything is read or solved.
@@ -160,7 +160,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     def write() -> dict[str, Path]:
         # links.csv is replaced with plan.json and plan.xlsx, or not at all.
         return write_plan(result, out, inputs=inputs, campaign=campaign,
-                          extra_sheets={t("sheet.links"): links},
+                          extra_sheets={t("sheet.links"): links_sheet(links)},
                           also={"links": (links_csv, csv_bytes(links))})
 
     if location is None:
