@@ -715,7 +715,7 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
 
 # The spend chart's size in pixels; printed, it is scaled to fill one A4 landscape page.
 _CHART_WIDTH = 1000
-_CHART_HEIGHT = 520
+_CHART_HEIGHT = 620
 
 
 def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalendar) -> None:
