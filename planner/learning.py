@@ -261,6 +261,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
             burst=frozenset(bursts),
             reasons=dict(reasons),
             observed_spend=observed_spend,
+            video_multiplier=video_multiplier,
         ),
         estimates=estimates,
     )
