@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.models import Plan
+from planner.models import Order, Plan
 from planner.tools import Tool
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -67,11 +67,15 @@ def _read(out: Path) -> Plan:
     return Plan.model_validate(json.loads((out / "plan.json").read_text("utf-8")))
 
 
-def _booked_budget(plan: Plan) -> float:
+def _booked_order(plan: Plan) -> Order:
     video, start, end = BOOKED
     order, = [o for o in plan.orders if o.video_id == video
               and o.tool is Tool.CONTENT_SERVICE and (o.start_date, o.end_date) == (start, end)]
-    return order.budget
+    return order
+
+
+def _booked_budget(plan: Plan) -> float:
+    return _booked_order(plan).budget
 
 
 def _rows(store: Path, sql: str) -> list[tuple[object, ...]]:
@@ -247,13 +251,6 @@ def test_each_day_is_compared_with_the_latest_plan_made_on_or_before_it() -> Non
     assert [(r.date, r.planned_on, r.planned_spend, r.actual_spend) for r in rows] == [
         (d1, d0, 1000, 900), (d2, d2, 400, 400)]
     assert [(r.planned_roi, r.actual_roi) for r in rows] == [(2.0, 0.5), (2.0, 3.0)]
-
-
-def _booked_order(plan: Plan):  # noqa: ANN202 - an Order
-    video, start, end = BOOKED
-    order, = [o for o in plan.orders if o.video_id == video
-              and o.tool is Tool.CONTENT_SERVICE and (o.start_date, o.end_date) == (start, end)]
-    return order
 
 
 def _booked_days_at(tmp_path: Path, name: str, roi: float | None) -> Plan:
