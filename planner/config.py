@@ -355,6 +355,11 @@ class LearningConfig(_Strict):
         20_000, gt=0, description="Spend, yuan, at which observed ROI weighs as much as the "
         "traffic-ROI prior (100 yuan moves the estimate 0.5% at most; 20,000 halfway)."
     )
+    day_evidence_cap: float = Field(
+        10_000, gt=0, description="However much one day spends on a video, it weighs at "
+        "most like this many yuan: one day's ROI is noisy, so a bad day narrows an estimate "
+        "but never erases it; three bad days do."
+    )
     recency_half_life_days: float = Field(
         3.0, gt=0, description="Recency weighting: a day's actuals weigh half as much as "
         "those this many days later (yesterday weighs 1); the prior counts as evidence from "
