@@ -157,11 +157,13 @@ def read_manifest(path: Path, day: date, out: Path, *,
         raise InputError(problems)
     base = path.resolve().parent
     tasks: list[CampaignTask] = []
+    numbers: list[int] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         task = _task(entry, number, name, base, day, out, lock_timeout, problems)
         if task is None:
             continue
+        numbers.append(number)
         if task.name.casefold() in seen:  # one output folder each, also on Windows and macOS
             problems.append(Problem(
                 t("error.batch.name_twice", number=number, name=task.name), file=name,
@@ -169,9 +171,37 @@ def read_manifest(path: Path, day: date, out: Path, *,
             ))
         seen.add(task.name.casefold())
         tasks.append(task)
+    problems += _stores_among_outputs(tasks, numbers, name, out)
     if problems:
         raise InputError(problems)
     return tasks
+
+
+def _stores_among_outputs(tasks: Sequence[CampaignTask], numbers: Sequence[int], file: str,
+                          out: Path) -> list[Problem]:
+    """A store that is one of the portfolio's outputs, or the folder they go in: the
+    plan written there would replace that campaign's history."""
+    from planner.io.atomic import store_clash
+    from planner.io.export import PLAN_FILES
+    from planner.io.store_location import store_location
+
+    problems: list[Problem] = []
+    summary = [out / f for f in _SUMMARY_FILES]
+    for number, task in zip(numbers, tasks, strict=True):
+        try:
+            path = store_location(task.store).path
+        except InputError:
+            continue  # an address that names no store: that campaign fails on its own
+        where = t("error.batch.entry", number=number) + t("error.batch.entry_name", name=task.name)
+        clashes = [store_clash(path, out, summary)] + [
+            store_clash(path, other.out, [other.out / f for f in (*PLAN_FILES, "links.csv")])
+            for other in tasks]
+        reason = next((c for c in clashes if c is not None), None)
+        if reason is not None:
+            problems.append(Problem(t("error.batch.store_is_output", where=where, reason=reason),
+                                    file=file, column="store",
+                                    fix=t("error.store.is_output_fix")))
+    return problems
 
 
 def _task(entry: object, number: int, file: str, base: Path, day: date, out: Path,

@@ -26,6 +26,7 @@ __all__ = [
     "atomic_write_text",
     "check_outputs",
     "ensure_not_input",
+    "ensure_store_apart",
 ]
 
 _OUT_FIX = "error.out.fix"  # catalogue key
@@ -144,6 +145,34 @@ def ensure_not_input(out_paths: Iterable[Path | str], input_paths: Iterable[Path
     ]
     if problems:
         raise InputError(problems)
+
+
+def store_clash(store: Path | None, folder: Path | str,
+                files: Iterable[Path | str]) -> str | None:
+    """Why the history store cannot be kept where it is, or None when it is apart.
+
+    A store file that is one of the run's ``files``, the ``folder`` they go in or a
+    folder above it would be replaced by an output (or would block it), and the
+    history would be lost.
+    """
+    if store is None:
+        return None
+    out = Path(folder)
+    clash = next((Path(f) for f in files if _same_file(store, Path(f))), None)
+    if clash is not None:
+        return t("error.store.is_output", name=clash.name, out=out)
+    if any(_same_file(store, above) for above in (out, *out.resolve().parents)):
+        return t("error.store.holds_out", out=out)
+    return None
+
+
+def ensure_store_apart(store: Path | None, folder: Path | str,
+                       files: Iterable[Path | str]) -> None:
+    """Raise ``InputError`` (exit 2) when the store is where the run writes
+    (``store_clash``): refused before anything is read, solved or written."""
+    message = store_clash(store, folder, files)
+    if message is not None:
+        raise InputError(Problem(message, file=str(store), fix=t("error.store.is_output_fix")))
 
 
 def check_outputs(folder: Path | str, files: Iterable[Path | str]) -> None:

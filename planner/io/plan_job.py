@@ -118,7 +118,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     """
-    from planner.io.atomic import check_outputs, ensure_not_input
+    from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
     from planner.io.export import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
@@ -126,15 +126,18 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.links import links_frame
 
     links_csv = out / "links.csv"
-    # Every output path is checked before anything is read or solved.
-    check_outputs(out, [*(out / name for name in PLAN_FILES), links_csv])
+    outputs = [*(out / name for name in PLAN_FILES), links_csv]
+    location = None if store is None else store_location(store)
+    # Every output path is checked before anything is read or solved; the store is
+    # never one of them (a plan.json written over it would replace the history).
+    ensure_store_apart(None if location is None else location.path, out, outputs)
+    check_outputs(out, outputs)
     campaign, roster, warnings = load_inputs(campaign_path, videos_path, plan_date)
     slug_map, notes = read_slugs(slugs)
     warnings = campaign_warnings(campaign) + warnings + notes
     if warn is not None:
         warn(warnings)
     inputs = tuple(p for p in (campaign_path, videos_path, slugs) if p is not None)
-    location = None if store is None else store_location(store)
     ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
                      inputs)
     if location is not None:

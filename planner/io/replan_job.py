@@ -24,8 +24,9 @@ import pandas as pd
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
+from planner.io.atomic import ensure_store_apart
 from planner.io.campaign_file import campaign_warnings, read_campaign
-from planner.io.export import write_plan
+from planner.io.export import PLAN_FILES, write_plan
 from planner.io.store import open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.tables import read_videos
@@ -140,6 +141,8 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
 
     paths = _paths(actuals_path)
     location = store_location(store)
+    if out_dir is not None:  # before anything is read: the plan is never written over it
+        ensure_store_apart(location.path, out_dir, [out_dir / name for name in PLAN_FILES])
     campaign = read_campaign(campaign_path)
     if plan_date > campaign.end:
         raise InputError(Problem(

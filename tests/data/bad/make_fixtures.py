@@ -634,6 +634,22 @@ def build_out_sweep_csv_is_a_folder(folder: Path) -> Path:
     return path
 
 
+def build_store_at_plan_json(folder: Path) -> Path:
+    return folder / "out" / "plan.json"  # the plan's own output (--out is {tmp}/out)
+
+
+def build_store_at_links_csv(folder: Path) -> Path:
+    return folder / "out" / "links.csv"
+
+
+def build_store_at_out(folder: Path) -> Path:
+    return folder / "out"
+
+
+def build_store_at_plan_xlsx(folder: Path) -> Path:
+    return folder / "out" / "plan.xlsx"
+
+
 def build_roster_1000(folder: Path) -> Path:
     """1,000 synthetic videos (the sample campaign's plan date): enough that no solve
     finishes within a 0.001 s limit, small enough to plan in a few seconds."""
@@ -673,6 +689,10 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "store_under_a_file": build_store_under_a_file,
     "campaign_for_replan": build_campaign_for_replan,
     "roster_1000": build_roster_1000,
+    "store_at_plan_json": build_store_at_plan_json,
+    "store_at_links_csv": build_store_at_links_csv,
+    "store_at_out": build_store_at_out,
+    "store_at_plan_xlsx": build_store_at_plan_xlsx,
 }
 
 
