@@ -172,9 +172,40 @@ def read_manifest(path: Path, day: date, out: Path, *,
         seen.add(task.name.casefold())
         tasks.append(task)
     problems += _stores_among_outputs(tasks, numbers, name, out)
+    problems += _shared_histories(tasks, numbers, name)
     if problems:
         raise InputError(problems)
     return tasks
+
+
+def _shared_histories(tasks: Sequence[CampaignTask], numbers: Sequence[int],
+                      file: str) -> list[Problem]:
+    """Two entries writing the same campaign name into the same store: their actuals and
+    plans would mix in one history (the store keys campaigns by name). A campaign file that
+    cannot be read is left for its own task to report."""
+    from planner.io.campaign_file import read_campaign
+    from planner.io.store_location import store_location
+
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], tuple[int, CampaignTask]] = {}
+    for number, task in zip(numbers, tasks, strict=True):
+        try:
+            location = store_location(task.store)
+            campaign = read_campaign(task.campaign).name if task.campaign.is_file() else None
+        except PlannerError:
+            continue
+        if campaign is None:
+            continue
+        key = (location.identity, campaign)
+        if key not in first:
+            first[key] = (number, task)
+            continue
+        earlier, other = first[key]
+        problems.append(Problem(
+            t("error.batch.one_history", first=earlier, a=other.name, second=number,
+              b=task.name, campaign=campaign, store=location),
+            file=file, column="store", fix=t("error.batch.one_history_fix")))
+    return problems
 
 
 def _stores_among_outputs(tasks: Sequence[CampaignTask], numbers: Sequence[int], file: str,
@@ -302,12 +333,14 @@ def _run_campaign(task: CampaignTask) -> CampaignResult:
     try:
         if task.actuals is not None and task.actuals.is_file():
             outcome = run_replan_watched(task.campaign, task.videos, task.actuals, task.day,
-                                         task.store, task.out, lock_timeout=task.lock_timeout)
+                                         task.store, task.out, lock_timeout=task.lock_timeout,
+                                         owner=task.name)
             plan, warnings, status = outcome.plan, outcome.warnings, "replanned"
         else:
             _refuse_a_fresh_plan_over_history(task)
             fresh = run_plan(task.campaign, task.videos, task.out, store=task.store,
-                             lock_timeout=task.lock_timeout, plan_date=task.day)
+                             lock_timeout=task.lock_timeout, plan_date=task.day,
+                             owner=task.name)
             plan, warnings, status = fresh.plan, fresh.warnings, "planned"
     except PlannerError as exc:
         return _failed(task, exc.exit_code, f"{type(exc).__name__}: {exc}", started)
@@ -330,7 +363,7 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
     missing actuals export stops this campaign (exit 2) instead of replacing its plan.
     """
     from planner.io.campaign_file import read_campaign
-    from planner.io.store import open_store
+    from planner.io.store import check_owner, open_store
     from planner.io.store_location import store_location
 
     location = store_location(task.store)
@@ -338,6 +371,8 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
         return  # no history yet (and opening it would create an empty store)
     campaign = read_campaign(task.campaign)
     with open_store(location, timeout=task.lock_timeout) as store:
+        # Another entry's campaign is refused before the solve, not when it is recorded.
+        check_owner(store.owner(campaign.name), campaign.name, task.name, location)
         previous = store.previous_plan(campaign.name, task.day)
     if previous is None:
         return

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from planner.batch import read_manifest
+from planner.batch import CampaignTask, read_manifest, run_campaign
 from planner.cli import app
 from planner.errors import InputError
+from planner.io.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -67,3 +68,48 @@ def test_a_plan_never_replaces_its_own_store_and_the_history_survives(tmp_path):
     assert again.exit_code == 2, again.output
     assert "the history store is plan.json" in again.output
     assert moved.read_bytes() == before
+
+
+# ---------------------------------------------------------------- one campaign, one history
+
+
+def test_two_entries_writing_one_campaign_into_one_store_are_refused_naming_both(tmp_path):
+    (tmp_path / "c.toml").write_bytes((SAMPLE / "campaign_tmall.toml").read_bytes())
+    (tmp_path / "copy.toml").write_bytes((SAMPLE / "campaign_tmall.toml").read_bytes())
+    manifest = tmp_path / "portfolio.toml"
+    manifest.write_text(_entry("brand-a", "h.sqlite")
+                        + _entry("brand-b", "./h.sqlite", "copy.toml")
+                        + _entry("brand-c", "other.sqlite"), encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        read_manifest(manifest, DAY, tmp_path / "out")
+    text = str(refused.value)
+    assert ("[[campaigns]] #1 ('brand-a') and #2 ('brand-b') both write the campaign "
+            "'618 种草收割 2027' into the history store") in text, text
+    assert "brand-c" not in text
+    assert "Fix: give each campaign its own name" in text
+
+
+def _task(tmp_path: Path, name: str, store: Path) -> CampaignTask:
+    return CampaignTask(name=name, campaign=SAMPLE / "campaign_tmall.toml",
+                        videos=ROOT / "tests/data/bad/videos_tab.tsv", store=store,
+                        actuals=None, out=tmp_path / "out" / name, day=DAY, lang="en")
+
+
+def test_the_store_refuses_a_campaign_another_manifest_entry_writes(tmp_path):
+    """Two manifests, one store, one campaign name: the entry that wrote it first owns it."""
+    store = tmp_path / "h.sqlite"
+    first = run_campaign(_task(tmp_path, "brand-a", store))
+    assert first.exit_code == 0, first.message
+    with open_store(store) as history:
+        assert history.owner("618 种草收割 2027") == "brand-a"
+        plans = history.plan_count("618 种草收割 2027")
+    second = run_campaign(_task(tmp_path, "brand-b", store))
+    assert second.exit_code == 2, second.message
+    assert ("the campaign '618 种草收割 2027' in the history store" in second.message
+            and "is written by the manifest entry 'brand-a', not 'brand-b'" in second.message)
+    assert not (tmp_path / "out" / "brand-b").exists()
+    with open_store(store) as history:
+        assert history.plan_count("618 种草收割 2027") == plans
+    with open_store(store) as history, history.transaction("618 种草收割 2027"), \
+            pytest.raises(InputError, match="is written by the manifest entry 'brand-a'"):
+        history.claim("618 种草收割 2027", "brand-b")

@@ -111,12 +111,14 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Pl
 def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path | None = None,
              store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
              plan_date: date | None = None,
-             warn: Callable[[list[str]], None] | None = None) -> PlanOutcome:
+             warn: Callable[[list[str]], None] | None = None,
+             owner: str | None = None) -> PlanOutcome:
     """Plan the campaign, write plan.xlsx, plan.json and links.csv, and record it in ``store``.
 
     ``store`` is a SQLite path or a database URL (``planner.io.store_location``).
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
+    ``owner`` is the ``planner batch`` manifest entry (``record_plan``).
     """
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
@@ -169,5 +171,5 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     # The files are written inside the store's transaction: a locked store
     # (exit 5) writes nothing, a failed write records nothing.
     recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), location,
-                           lock_timeout=lock_timeout, write=write)
+                           lock_timeout=lock_timeout, write=write, owner=owner)
     return PlanOutcome(result, recorded.written, recorded.plan_id, warnings)

@@ -98,7 +98,8 @@ class Recorded:
 
 def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str,
                 store: StoreLocation | Path | str, *, lock_timeout: float = 30.0,
-                write: Callable[[], dict[str, Path]] | None = None) -> Recorded:
+                write: Callable[[], dict[str, Path]] | None = None,
+                owner: str | None = None) -> Recorded:
     """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
 
     The plan, its campaign, the hash of the videos file and of the actuals the store
@@ -106,11 +107,15 @@ def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str,
     ``planned``), so the next morning's re-plan knows what was booked. ``write``
     (the plan's files) runs inside the store's transaction: when the store is locked
     nothing is written, and when writing fails nothing is recorded. ``store`` is a
-    SQLite path or a database URL (``planner.io.store_location``).
+    SQLite path or a database URL (``planner.io.store_location``). ``owner`` is the
+    ``planner batch`` manifest entry recording it: the store refuses (exit 2) a campaign
+    another entry writes.
     """
     location = store_location(store)
     with open_store(location, timeout=lock_timeout) as history, \
             history.transaction(campaign.name):
+        if owner is not None:
+            history.claim(campaign.name, owner)
         written = write() if write is not None else {}
         actuals = history.actuals(campaign.name)
         plan_id = history.save_plan(
@@ -129,13 +134,15 @@ def _paths(actuals: Path | Sequence[Path]) -> list[Path]:
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequence[Path],
                plan_date: date,
                store: StoreLocation | Path | str, out_dir: Path | None, *,
-               dry_run: bool = False, lock_timeout: float = 30.0) -> ReplanOutcome:
+               dry_run: bool = False, lock_timeout: float = 30.0,
+               owner: str | None = None) -> ReplanOutcome:
     """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
 
     ``store`` is a SQLite path or a database URL. ``dry_run`` computes everything
     and then rolls the store back and writes no file. ``actuals_path`` may be several
     files (the planner's own, or the platforms' exports): they merge by date, video and
-    tool (``planner.io.recognise.read_actual_sources``).
+    tool (``planner.io.recognise.read_actual_sources``). ``owner``: the ``planner batch``
+    manifest entry, as for ``record_plan``.
     """
     from planner.io.recognise import read_actual_sources
 
@@ -161,6 +168,8 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     written: dict[str, Path] = {}
     with open_store(location, timeout=lock_timeout) as history, \
             history.transaction(campaign.name, commit=not dry_run):
+        if owner is not None:
+            history.claim(campaign.name, owner)
         ingested = history.ingest_actuals(campaign.name, new_actuals, source)
         actuals = history.actuals(campaign.name)
         previous = history.previous_plan(campaign.name, plan_date)
@@ -190,7 +199,7 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
                        actuals_path: Path | Sequence[Path],
                        plan_date: date, store: StoreLocation | Path | str,
                        out_dir: Path | None, *, dry_run: bool = False,
-                       lock_timeout: float = 30.0) -> ReplanOutcome:
+                       lock_timeout: float = 30.0, owner: str | None = None) -> ReplanOutcome:
     """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
     run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
     """
@@ -198,6 +207,6 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
 
     return run_with_deadline(
         run_replan, campaign_path, videos_path, actuals_path, plan_date, store, out_dir,
-        dry_run=dry_run, lock_timeout=lock_timeout,
+        dry_run=dry_run, lock_timeout=lock_timeout, owner=owner,
         deadline_s=lock_timeout + solve_deadline(read_campaign(campaign_path), plans=1),
     )

@@ -67,6 +67,7 @@ from planner.io.store_schema import (
     SCHEMA_VERSION,
     actuals,
     actuals_audit,
+    campaign_owners,
     migrate,
     orders,
     plans,
@@ -366,6 +367,24 @@ class Store:
                 db.execute(insert(orders), rows)
         return plan_id
 
+    def owner(self, campaign: str) -> str | None:
+        """The ``planner batch`` manifest entry that writes ``campaign``, if one claimed it."""
+        with self._session() as db:
+            return db.execute(
+                select(campaign_owners.c.owner).where(campaign_owners.c.campaign == campaign)
+            ).scalar_one_or_none()
+
+    def claim(self, campaign: str, owner: str) -> None:
+        """Record that manifest entry ``owner`` writes ``campaign`` (inside the run's write
+        transaction); InputError (exit 2) when another entry already does."""
+        held = self.owner(campaign)
+        if held is None:
+            with self._session() as db:
+                db.execute(insert(campaign_owners).values(
+                    campaign=campaign, owner=owner, claimed_at=_now()))
+            return
+        check_owner(held, campaign, owner, self.location)
+
     def plan_count(self, campaign: str) -> int:
         with self._session() as db:
             return int(db.execute(
@@ -376,6 +395,15 @@ class Store:
     def connection(self) -> Connection:
         """The store's connection, for tools that read every table (``store migrate``)."""
         return self._db
+
+
+def check_owner(held: str | None, campaign: str, owner: str, store: StoreLocation) -> None:
+    """InputError (exit 2) when the campaign in ``store`` belongs to another manifest entry."""
+    if held is None or held == owner:
+        return
+    raise InputError(Problem(
+        t("error.store.owned", campaign=campaign, store=store, owner=held, entry=owner),
+        fix=t("error.store.owned_fix", owner=held)))
 
 
 def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:

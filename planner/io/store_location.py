@@ -49,6 +49,15 @@ class StoreLocation:
         """The URL itself carries a password (it works, but shows in ``ps`` and shell history)."""
         return self.url.password is not None
 
+    @property
+    def identity(self) -> str:
+        """The same text for two addresses of one store: the file's absolute path, or the
+        server, port, database and user (never the password)."""
+        if self.path is not None:
+            return str(self.path.resolve())
+        url = self.url
+        return f"{url.username or ''}@{url.host or ''}:{url.port or 5432}/{url.database or ''}"
+
     def __str__(self) -> str:
         """How messages name the store: the file's path, or the URL with its password masked."""
         if self.path is not None:
