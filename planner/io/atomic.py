@@ -4,14 +4,17 @@ Every write goes to a temporary file in the target's own directory (so the
 final ``os.replace`` is a rename on one file system, which POSIX and Windows
 both make atomic), is flushed to disk, and only then replaces the target. If
 anything fails before that, the target keeps its old bytes and the temporary
-file is removed.
+file is removed. A temporary file that a killed run left behind is removed by the
+next run that writes the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
+import socket
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -88,8 +91,10 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(target)
         fd, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+            prefix=f".{target.stem}.{_writer()}.", suffix=f".tmp{target.suffix}",
+            dir=target.parent,
         )
     except (NotADirectoryError, FileExistsError, PermissionError) as exc:
         raise InputError(Problem(t("error.out.cannot_write", detail=exc.strerror or exc),
@@ -109,6 +114,47 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
             tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _writer() -> str:
+    """Who writes a temporary file: this host and process (read back by the cleaner)."""
+    return f"{_host()}-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove the temporary files of ``target`` that a killed run left behind.
+
+    Only files written on this host by a process that no longer runs: a run writing
+    the same file at this moment, here or on another host, keeps its own.
+    """
+    prefix, suffix = f".{target.stem}.", f".tmp{target.suffix}"
+    try:
+        entries = [e.name for e in os.scandir(target.parent)
+                   if e.name.startswith(prefix) and e.name.endswith(suffix)]
+    except OSError:
+        return
+    host = _host()
+    for name in entries:
+        writer = name[len(prefix):].split(".", 1)[0]
+        owner_host, _, pid = writer.partition("-")
+        if owner_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            (target.parent / name).unlink()
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:

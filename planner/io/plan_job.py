@@ -4,8 +4,9 @@ One function for both, so that a campaign planned inside a portfolio writes the
 same files and records the same plan as ``planner plan --store`` on its own.
 Order of work: read and validate every input (exit 2 before anything is
 touched); plan in a watched child process (``run_with_deadline``); then write
-plan.xlsx, plan.json and links.csv, inside the store's transaction when there
-is a store (a locked store writes nothing, a failed write records nothing).
+plan.xlsx, plan.json and links.csv; with a store, the files replace the old ones
+only after the store recorded the plan (a locked store writes nothing, a failed
+write records nothing).
 """
 
 from __future__ import annotations
@@ -157,19 +158,21 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
         warn(late)
     warnings = warnings + late
 
-    def write() -> dict[str, Path]:
+    def write(before_replace: Callable[[], None] | None = None) -> dict[str, Path]:
         # links.csv is replaced with plan.json and plan.xlsx, or not at all.
         return write_plan(result, out, inputs=inputs, campaign=campaign,
                           extra_sheets={t("sheet.links"): links},
-                          also={"links": (links_csv, csv_bytes(links))})
+                          also={"links": (links_csv, csv_bytes(links))},
+                          before_replace=before_replace)
 
     if location is None:
         return PlanOutcome(result, write(), None, warnings)
     from planner.io.replan_job import record_plan
     from planner.io.store import sha256_of
 
-    # The files are written inside the store's transaction: a locked store
-    # (exit 5) writes nothing, a failed write records nothing.
+    # The files are built, the store records the plan, and only then do the files
+    # replace the old ones: a locked store (exit 5) writes nothing, a file that cannot
+    # be built records nothing.
     recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), location,
                            lock_timeout=lock_timeout, write=write, owner=owner)
     return PlanOutcome(result, recorded.written, recorded.plan_id, warnings)

@@ -5,15 +5,17 @@ Order of work, so that a kill at any moment loses nothing:
 2. open the store and take the campaign's write lock (SQLite: ``BEGIN
    IMMEDIATE``; PostgreSQL: an advisory lock), ingest the actuals, load all
    actuals and the previous plan;
-3. re-plan; write plan.xlsx and plan.json atomically (temp file + rename);
-4. record the plan and its orders, then commit.
+3. re-plan; build plan.xlsx and plan.json in temporary files;
+4. record the plan and its orders, commit, and only then rename the files into place.
 A kill before step 4 commits rolls the store back and leaves the previous
-outputs or complete new ones; re-running the same day gives the same plan,
-because the previous plan is the latest one made for an earlier day.
+outputs; a kill after it leaves the recorded plan's files or the previous ones,
+never files of a plan the store does not hold. Re-running the same day gives the
+same plan, because the previous plan is the latest one made for an earlier day.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -96,35 +98,48 @@ class Recorded:
     written: dict[str, Path]
 
 
+# Writes a plan's files; the callable it is given records the plan, and runs once every
+# file is built and before any replaces its target (``write_plan``'s ``before_replace``).
+Writer = Callable[[Callable[[], None]], dict[str, Path]]
+
+
 def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str,
                 store: StoreLocation | Path | str, *, lock_timeout: float = 30.0,
-                write: Callable[[], dict[str, Path]] | None = None,
-                owner: str | None = None) -> Recorded:
+                write: Writer | None = None, owner: str | None = None) -> Recorded:
     """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
 
     The plan, its campaign, the hash of the videos file and of the actuals the store
     holds go in as a new version, with every order and its status (``to_book`` /
     ``planned``), so the next morning's re-plan knows what was booked. ``write``
-    (the plan's files) runs inside the store's transaction: when the store is locked
-    nothing is written, and when writing fails nothing is recorded. ``store`` is a
-    SQLite path or a database URL (``planner.io.store_location``). ``owner`` is the
-    ``planner batch`` manifest entry recording it: the store refuses (exit 2) a campaign
-    another entry writes.
+    builds the plan's files and replaces the old ones only after the store committed
+    the plan: a locked or read-only store writes nothing, a file that cannot be built
+    records nothing, and a run killed at any moment never leaves files of a plan the
+    store does not hold. ``store`` is a SQLite path or a database URL
+    (``planner.io.store_location``). ``owner`` is the ``planner batch`` manifest entry
+    recording it: the store refuses (exit 2) a campaign another entry writes.
     """
     location = store_location(store)
-    with open_store(location, timeout=lock_timeout) as history, \
-            history.transaction(campaign.name):
-        if owner is not None:
-            history.claim(campaign.name, owner)
-        written = write() if write is not None else {}
-        actuals = history.actuals(campaign.name)
-        plan_id = history.save_plan(
-            plan,
-            campaign_json=campaign.model_dump_json(),
-            videos_sha256=videos_sha256,
-            actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
-        )
-    return Recorded(plan_id, location, written)
+    ids: list[int] = []
+    with open_store(location, timeout=lock_timeout) as history:
+
+        def record() -> None:
+            with history.transaction(campaign.name):
+                if owner is not None:
+                    history.claim(campaign.name, owner)
+                actuals = history.actuals(campaign.name)
+                ids.append(history.save_plan(
+                    plan,
+                    campaign_json=campaign.model_dump_json(),
+                    videos_sha256=videos_sha256,
+                    actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+                ))
+
+        if write is None:
+            record()
+            written: dict[str, Path] = {}
+        else:
+            written = write(record)
+    return Recorded(ids[0], location, written)
 
 
 def _paths(actuals: Path | Sequence[Path]) -> list[Path]:
@@ -167,7 +182,8 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     check_actuals(new_actuals, videos, campaign, plan_date, names, origins=merged.origins)
     written: dict[str, Path] = {}
     with open_store(location, timeout=lock_timeout) as history, \
-            history.transaction(campaign.name, commit=not dry_run):
+            contextlib.ExitStack() as held:
+        held.enter_context(history.transaction(campaign.name, commit=not dry_run))
         if owner is not None:
             history.claim(campaign.name, owner)
         ingested = history.ingest_actuals(campaign.name, new_actuals, source)
@@ -176,20 +192,28 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
         plan = replan(videos, campaign, actuals, plan_date, previous,
                       planned=history.planned_daily(campaign.name, plan_date),
                       source=names)
-        if not dry_run:
-            if out_dir is not None:
-                written = write_plan(
-                    plan, out_dir,
-                    inputs=(campaign_path, videos_path, *paths,
-                            *([location.path] if location.path else [])),
-                    extra_sheets=replan_frames(plan, actuals, videos),
-                    campaign=campaign,
-                )
+
+        def record() -> None:
+            """Record the plan and commit: before any file replaces the old one."""
             history.save_plan(
                 plan,
                 campaign_json=campaign.model_dump_json(),
                 videos_sha256=sha256_of(videos_path.read_bytes()),
                 actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+            )
+            held.close()  # commits the transaction
+
+        if not dry_run and out_dir is None:
+            record()
+        elif not dry_run and out_dir is not None:
+            # The files are built, then the store commits, then they replace the old ones:
+            # a kill never leaves files of a plan the store does not hold.
+            written = write_plan(
+                plan, out_dir,
+                inputs=(campaign_path, videos_path, *paths,
+                        *([location.path] if location.path else [])),
+                extra_sheets=replan_frames(plan, actuals, videos),
+                campaign=campaign, before_replace=record,
             )
     return ReplanOutcome(plan, ingested, written,
                          campaign_warnings(campaign) + warnings + actual_warnings)

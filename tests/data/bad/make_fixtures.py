@@ -650,6 +650,32 @@ def build_store_at_plan_xlsx(folder: Path) -> Path:
     return folder / "out" / "plan.xlsx"
 
 
+def _sqlite_of_another_program(path: Path, user_version: int = 0,
+                                application_id: int = 0) -> Path:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);"
+        "INSERT INTO moz_places (url) VALUES ('https://www.douyin.com/');"
+        f"PRAGMA user_version = {user_version}; PRAGMA application_id = {application_id};")
+    db.close()
+    return path
+
+
+def build_store_of_another_program(folder: Path) -> Path:
+    """A browser's history database (one moz_places table, user_version 0)."""
+    return _sqlite_of_another_program(folder / "places.sqlite")
+
+
+def build_store_of_another_program_v1(folder: Path) -> Path:
+    return _sqlite_of_another_program(folder / "places_v1.sqlite", user_version=1)
+
+
+def build_store_other_application_id(folder: Path) -> Path:
+    return _sqlite_of_another_program(folder / "other_app.sqlite", application_id=1234)
+
+
 def build_roster_1000(folder: Path) -> Path:
     """1,000 synthetic videos (the sample campaign's plan date): enough that no solve
     finishes within a 0.001 s limit, small enough to plan in a few seconds."""
@@ -693,6 +719,9 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "store_at_links_csv": build_store_at_links_csv,
     "store_at_out": build_store_at_out,
     "store_at_plan_xlsx": build_store_at_plan_xlsx,
+    "store_of_another_program": build_store_of_another_program,
+    "store_of_another_program_v1": build_store_of_another_program_v1,
+    "store_other_application_id": build_store_other_application_id,
 }
 
 
