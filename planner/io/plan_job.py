@@ -82,8 +82,7 @@ def overrun_warnings(plan: Plan, campaign: Campaign) -> list[str]:
 
     limit = campaign.solver.time_limit_s
     warnings = []
-    if plan.status != "optimal" and any(
-            line.code == "time_limit" for line in plan.assumption_lines):
+    if plan.search_stopped:
         warnings.append(t("solve.time_limit", limit=f"{limit:g}", gap=f"{plan.gap:.3%}",
                           status=status_name(plan.status)))
     if plan.solve_seconds > limit:
