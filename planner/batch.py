@@ -23,6 +23,7 @@ files are written whole or not at all (temporary file, then rename).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import multiprocessing
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
@@ -44,6 +45,7 @@ from planner.errors import InputError, PlannerError, PortfolioError, Problem
 from planner.i18n import current_lang, money, status_name, t, use_lang
 
 if TYPE_CHECKING:
+    from planner.config import Campaign
     from planner.models import Plan
 
 Status = Literal["planned", "replanned", "failed", "lost"]
@@ -81,6 +83,9 @@ class CampaignTask:
     day: date
     lock_timeout: float = 30.0
     lang: str = "zh"  # the language of its files and message: the batch's, in every worker
+    # Seconds its worker may take before the campaign is given up (and a local worker
+    # stopped): set by ``read_manifest`` from the campaign's solver limit.
+    deadline_s: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -171,31 +176,52 @@ def read_manifest(path: Path, day: date, out: Path, *,
             ))
         seen.add(task.name.casefold())
         tasks.append(task)
+    campaigns = [_campaign_of(task) for task in tasks]
     problems += _stores_among_outputs(tasks, numbers, name, out)
-    problems += _shared_histories(tasks, numbers, name)
+    problems += _shared_histories(tasks, campaigns, numbers, name)
     if problems:
         raise InputError(problems)
-    return tasks
+    return [_with_deadline(task, campaign) for task, campaign in zip(tasks, campaigns,
+                                                                     strict=True)]
 
 
-def _shared_histories(tasks: Sequence[CampaignTask], numbers: Sequence[int],
-                      file: str) -> list[Problem]:
+def _campaign_of(task: CampaignTask) -> Campaign | None:
+    """The entry's campaign, read on the client; None when it cannot be read (its task
+    reports that) or is no regular file (a FIFO would hang the client)."""
+    from planner.io.campaign_file import read_campaign
+
+    if not task.campaign.is_file():
+        return None
+    try:
+        return read_campaign(task.campaign)
+    except PlannerError:
+        return None
+
+
+def _with_deadline(task: CampaignTask, campaign: Campaign | None) -> CampaignTask:
+    from planner.io.tables import MAX_ROWS
+    from planner.io.watchdog import worker_deadline
+
+    return replace(task, deadline_s=worker_deadline(campaign, task.lock_timeout, MAX_ROWS))
+
+
+def _shared_histories(tasks: Sequence[CampaignTask], campaigns: Sequence[Campaign | None],
+                      numbers: Sequence[int], file: str) -> list[Problem]:
     """Two entries writing the same campaign name into the same store: their actuals and
     plans would mix in one history (the store keys campaigns by name). A campaign file that
     cannot be read is left for its own task to report."""
-    from planner.io.campaign_file import read_campaign
     from planner.io.store_location import store_location
 
     problems: list[Problem] = []
     first: dict[tuple[str, str], tuple[int, CampaignTask]] = {}
-    for number, task in zip(numbers, tasks, strict=True):
+    for number, task, read in zip(numbers, tasks, campaigns, strict=True):
+        if read is None:
+            continue
         try:
             location = store_location(task.store)
-            campaign = read_campaign(task.campaign).name if task.campaign.is_file() else None
         except PlannerError:
             continue
-        if campaign is None:
-            continue
+        campaign = read.name
         key = (location.identity, campaign)
         if key not in first:
             first[key] = (number, task)
@@ -325,12 +351,14 @@ def run_campaign(task: CampaignTask) -> CampaignResult:
 
 
 def _run_campaign(task: CampaignTask) -> CampaignResult:
+    from planner.io.inputs import ensure_regular
     from planner.io.plan_job import run_plan
     from planner.io.replan_job import run_replan_watched
 
     started = time.perf_counter()
     status: Status
     try:
+        ensure_regular(task.campaign, task.videos, task.actuals)
         if task.actuals is not None and task.actuals.is_file():
             outcome = run_replan_watched(task.campaign, task.videos, task.actuals, task.day,
                                          task.store, task.out, lock_timeout=task.lock_timeout,
@@ -424,6 +452,8 @@ class _Backend(Protocol):
 
     def lost_message(self, exc: BaseException, losses: int) -> str: ...
 
+    def abandon(self, executor: Executor) -> None: ...
+
 
 class LocalPool:
     """A process pool on this machine. Workers are forked from a fork server that has
@@ -453,6 +483,15 @@ class LocalPool:
     def lost_message(self, exc: BaseException, losses: int) -> str:
         return t("error.batch.lost_process", losses=losses, after=t(_AFTER_A_LOSS))
 
+    def abandon(self, executor: Executor) -> None:
+        """Stop a worker that passed its campaign's deadline: the pool cannot stop one task,
+        so every worker is killed; the pool breaks and the campaigns running beside it run
+        again (``MAX_LOSSES``)."""
+        processes = getattr(executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            with contextlib.suppress(OSError, AttributeError):
+                process.kill()
+
 
 class DaskCluster:
     """An existing Dask cluster, through a connected ``distributed.Client``."""
@@ -478,6 +517,10 @@ class DaskCluster:
 
     def lost_message(self, exc: BaseException, losses: int) -> str:
         return t("error.batch.lost_dask", kind=type(exc).__name__, after=t(_AFTER_A_LOSS))
+
+    def abandon(self, executor: Executor) -> None:
+        """A task running in a Dask worker's thread cannot be stopped from here: the batch
+        stops waiting for it, and the scheduler forgets it when the client closes."""
 
 
 def pool_size(workers: int | None, tasks: int) -> int:
@@ -543,6 +586,8 @@ def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn
     results: dict[int, CampaignResult] = {}
     losses: Counter[int] = Counter()
     first_sent: dict[int, float] = {}
+    sent: dict[Future[CampaignResult], float] = {}  # when each run was submitted
+    abandoned = False  # a worker passed its deadline: never wait for the executor again
     queue = deque(range(len(tasks)))
     running: dict[Future[CampaignResult], int] = {}
     broken = False  # the pool lost a worker: drain what ran on it, then start a new one
@@ -568,10 +613,22 @@ def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn
                     broken = True
                     break
                 first_sent.setdefault(i, time.perf_counter())
+                sent[future] = time.perf_counter()
                 running[future] = i
             if not running:
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            due = min(sent[f] + tasks[i].deadline_s for f, i in running.items())
+            done, _ = wait(running, timeout=max(0.0, due - time.perf_counter()),
+                           return_when=FIRST_COMPLETED)
+            overdue = [f for f, i in running.items() if f not in done
+                       and time.perf_counter() >= sent[f] + tasks[i].deadline_s]
+            for future in overdue:
+                i = running.pop(future)
+                finish(i, _overdue(tasks[i], first_sent[i]))
+            if overdue:
+                abandoned = True
+                backend.abandon(executor)
+                broken = broken or backend.reruns_lost
             for future in done:
                 i = running.pop(future)
                 try:
@@ -594,8 +651,17 @@ def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn
     except BaseException:
         backend.stop(executor, cancel=True)
         raise
-    backend.stop(executor, cancel=False)
+    backend.stop(executor, cancel=abandoned)
     return [results[i] for i in range(len(tasks))]
+
+
+def _overdue(task: CampaignTask, sent: float) -> CampaignResult:
+    """The campaign's worker passed its deadline (a hang): given up, like a lost worker."""
+    return CampaignResult(
+        task.name, "failed", LOST_EXIT_CODE, None, None, None, None,
+        time.perf_counter() - sent,
+        "WorkerError: " + t("error.batch.overdue", seconds=f"{task.deadline_s:g}"),
+    )
 
 
 def _not_run(task: CampaignTask, exc: BaseException, sent: float) -> CampaignResult:

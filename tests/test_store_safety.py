@@ -5,12 +5,15 @@ mixes two campaigns in one history."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,12 @@ import pytest
 from store_runs import START, actuals_file, campaign_files, cli, replan_args
 from typer.testing import CliRunner
 
-from planner.batch import CampaignTask, read_manifest, run_campaign
+import batch_chaos
+from planner.batch import CampaignTask, read_manifest, run_campaign, run_portfolio, write_portfolio
 from planner.cli import app
 from planner.errors import InputError, StoreError
 from planner.io import store as store_module
+from planner.io.inputs import ensure_regular
 from planner.io.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,3 +326,51 @@ def test_a_killed_run_never_leaves_outputs_of_a_plan_the_store_does_not_hold(tmp
         finished = subprocess.run(command(folder, kind), capture_output=True, check=False)
         assert finished.returncode == 0, finished.stderr
         assert _temps(folder / "out") == []
+
+
+# ---------------------------------------------------------------- no hang, no crash
+
+
+def test_no_input_that_is_a_fifo_device_or_socket_is_ever_opened(tmp_path):
+    fifo = tmp_path / "videos.csv"
+    os.mkfifo(fifo)
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tmp_path / "actuals.csv"))
+    try:
+        with pytest.raises(InputError) as refused:
+            ensure_regular(fifo, tmp_path / "actuals.csv", Path("/dev/zero"),
+                           tmp_path / "missing.csv", tmp_path, None)
+    finally:
+        server.close()
+    text = str(refused.value)
+    assert "videos.csv: is a named pipe (FIFO), not a file" in text
+    assert "actuals.csv: is a socket, not a file" in text
+    assert "/dev/zero: is a device, not a file" in text
+    assert "missing.csv" not in text  # the readers say "not found" in their own words
+    assert refused.value.exit_code == 2
+
+
+def test_a_hung_worker_is_given_up_at_its_deadline_and_the_portfolio_is_written(tmp_path):
+    (tmp_path / "fifo.csv").unlink(missing_ok=True)
+    os.mkfifo(tmp_path / "fifo.csv")
+    campaign, videos = SAMPLE / "campaign_tmall.toml", ROOT / "tests/data/bad/videos_tab.tsv"
+    manifest = tmp_path / "portfolio.toml"
+    manifest.write_text("".join(
+        f'[[campaigns]]\nname = "{name}"\ncampaign = "{campaign}"\nvideos = "{v}"\n'
+        f'store = "{name}.sqlite"\n\n'
+        for name, v in (("ok", videos), ("fifo", tmp_path / "fifo.csv"),
+                        (batch_chaos.VICTIM, videos))), encoding="utf-8")
+    out = tmp_path / "out"
+    tasks = [replace(task, deadline_s=2.0) if task.name == batch_chaos.VICTIM else task
+             for task in read_manifest(manifest, DAY, out)]
+    assert all(task.deadline_s > 60 for task in tasks if task.name != batch_chaos.VICTIM)
+    portfolio = run_portfolio(tasks, DAY, workers=2, task_fn=batch_chaos.hang_victim)
+    written = write_portfolio(portfolio, out)
+    rows = {row["name"]: row for row in json.loads(written["json"].read_text("utf-8"))[
+        "campaigns"]}
+    assert rows["ok"]["exit_code"] == 0, rows["ok"]
+    assert rows["fifo"]["exit_code"] == 2
+    assert "is a named pipe (FIFO), not a file" in rows["fifo"]["message"]
+    victim = rows[batch_chaos.VICTIM]
+    assert victim["exit_code"] == 4 and victim["status"] == "failed"
+    assert victim["message"].startswith("WorkerError: the campaign did not finish within 2 s")

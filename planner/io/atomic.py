@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 _OUT_FIX = "error.out.fix"  # catalogue key
+# The longest name of one file or folder, in bytes, on every common file system
+# (ext4, XFS, APFS, NTFS in UTF-16 units): a longer --out cannot be created anywhere.
+_NAME_MAX = 255
 
 
 @functools.cache
@@ -96,7 +99,7 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
             prefix=f".{target.stem}.{_writer()}.", suffix=f".tmp{target.suffix}",
             dir=target.parent,
         )
-    except (NotADirectoryError, FileExistsError, PermissionError) as exc:
+    except OSError as exc:  # a file in the way, no permission, a name too long, a full disk
         raise InputError(Problem(t("error.out.cannot_write", detail=exc.strerror or exc),
                                  file=str(target), fix=t(_OUT_FIX))) from None
     os.close(fd)
@@ -231,8 +234,15 @@ def check_outputs(folder: Path | str, files: Iterable[Path | str]) -> None:
     """
     out = Path(folder)
     problems: list[Problem] = []
-    existing = next((p for p in (out, *out.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
+    too_long = next((part for path in (out, *map(Path, files)) for part in path.parts
+                     if len(os.fsencode(part)) > _NAME_MAX), None)
+    existing = None if too_long else next((p for p in (out, *out.parents) if p.exists()), None)
+    if too_long is not None:
+        problems.append(Problem(t("error.out.name_too_long", length=len(os.fsencode(too_long)),
+                                  limit=_NAME_MAX, start=too_long[:40]),
+                                file=str(out),
+                                fix=t("error.out.name_too_long_fix")))
+    elif existing is not None and not existing.is_dir():
         message = (t("error.out.is_file") if existing == out
                    else t("error.out.under_file", existing=existing))
         problems.append(Problem(message, file=str(out), fix=t(_OUT_FIX)))

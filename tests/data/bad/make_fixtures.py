@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import re
 import zipfile
@@ -358,6 +359,10 @@ def campaigns() -> None:
         "campaign_tool_not_in_chain.toml": sub('tool = "dou_plus"', 'tool = "qianchuan"'),
         "campaign_tool_alias.toml": sub('tool = "dou_plus"', 'tool = "DOU+"'),
         "campaign_syntax_error.toml": sub("budget = 3_000_000", "budget = 3_000_000 yuan"),
+        "campaign_big_sales_overlap.toml": sub(
+            "# Orders already booked",
+            '[[big_sales]]\nname = "520"\nstart = 2027-05-18\nend = 2027-06-01\n\n'
+            "# Orders already booked"),
         "campaign_unknown_key.toml": sub("budget = 3_000_000", "budjet = 3_000_000"),
         "campaign_unknown_nested_key.toml": sub(
             "min_seeding_share = 0.5", "min_seeding_shares = 0.5"
@@ -676,6 +681,31 @@ def build_store_other_application_id(folder: Path) -> Path:
     return _sqlite_of_another_program(folder / "other_app.sqlite", application_id=1234)
 
 
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)  # a named pipe: opening it for reading waits for a writer
+    return path
+
+
+def build_videos_fifo(folder: Path) -> Path:
+    return _fifo(folder / "videos_fifo.csv")
+
+
+def build_campaign_fifo(folder: Path) -> Path:
+    return _fifo(folder / "campaign_fifo.toml")
+
+
+def build_actuals_fifo(folder: Path) -> Path:
+    return _fifo(folder / "actuals_fifo.csv")
+
+
+def build_inspect_fifo(folder: Path) -> Path:
+    return _fifo(folder / "export_fifo.xlsx")
+
+
+def build_out_name_too_long(folder: Path) -> Path:
+    return folder / ("计划" * 45)  # 270 bytes in UTF-8: longer than any file system allows
+
+
 def build_roster_1000(folder: Path) -> Path:
     """1,000 synthetic videos (the sample campaign's plan date): enough that no solve
     finishes within a 0.001 s limit, small enough to plan in a few seconds."""
@@ -722,6 +752,11 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "store_of_another_program": build_store_of_another_program,
     "store_of_another_program_v1": build_store_of_another_program_v1,
     "store_other_application_id": build_store_other_application_id,
+    "videos_fifo": build_videos_fifo,
+    "campaign_fifo": build_campaign_fifo,
+    "actuals_fifo": build_actuals_fifo,
+    "inspect_fifo": build_inspect_fifo,
+    "out_name_too_long": build_out_name_too_long,
 }
 
 
