@@ -2,8 +2,9 @@
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 (the conflicting rules are named), 4 solver failure, 5 history store locked,
-6 ``planner batch``: some campaigns failed (the others are written), 7 history
-store's database server unreachable or login refused.
+6 history store damaged, not a planner store or read-only, 7 history store's
+database server unreachable or login refused, 8 ``planner batch``: some
+campaigns failed (the others are written).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
