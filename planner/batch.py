@@ -127,8 +127,9 @@ def read_manifest(path: Path, day: date, out: Path, *,
                   lock_timeout: float = 30.0) -> list[CampaignTask]:
     """The manifest's campaigns as tasks; InputError listing every problem in it.
 
-    Paths are relative to the manifest's folder; a store containing ``://`` is left
-    as written. ``actuals`` may hold ``{date}`` (the batch's date) or ``{yesterday}``.
+    Paths are relative to the manifest's folder, and so are SQLite stores given as
+    ``sqlite:///relative/path`` URLs; a database server's URL is left as written.
+    ``actuals`` may hold ``{date}`` (the batch's date) or ``{yesterday}``.
     A broken manifest stops the run before any campaign starts: it is the batch's own
     input, and half of a portfolio read from it would be a guess.
     """
@@ -309,12 +310,11 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
             return None
         actuals = (actuals.replace("{date}", day.isoformat())
                    .replace("{yesterday}", (day - timedelta(days=1)).isoformat()))
-    store = str(entry["store"]).strip()
     return CampaignTask(
         name=name,
         campaign=_resolve(base, entry["campaign"]),
         videos=_resolve(base, entry["videos"]),
-        store=store if "://" in store else _resolve(base, store),
+        store=_store_here(base, str(entry["store"]).strip()),
         actuals=None if actuals is None else _resolve(base, actuals),
         out=out.resolve() / name,
         day=day,
@@ -331,6 +331,19 @@ _FIELD_FIX: Final = {
     "store": "error.batch.fix.store",
     "actuals": "error.batch.fix.actuals",
 }
+
+
+def _store_here(base: Path, store: str) -> Path | str:
+    """The store as every worker must find it: a SQLite file, given as a path or as a
+    ``sqlite:///`` URL, made absolute against the manifest's folder here, on the client
+    (a worker's own folder would scatter the history); a database URL as written."""
+    from planner.io.store_location import store_location
+
+    try:
+        path = store_location(store, base).path
+    except InputError:
+        return store  # an address that names no store: its campaign fails on its own
+    return store if path is None else path.resolve()
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -374,3 +374,23 @@ def test_a_hung_worker_is_given_up_at_its_deadline_and_the_portfolio_is_written(
     victim = rows[batch_chaos.VICTIM]
     assert victim["exit_code"] == 4 and victim["status"] == "failed"
     assert victim["message"].startswith("WorkerError: the campaign did not finish within 2 s")
+
+
+# ---------------------------------------------------------------- a cluster keeps one history
+
+
+def test_every_sqlite_store_of_a_manifest_resolves_against_its_folder_on_the_client(
+        tmp_path, monkeypatch):
+    """A relative sqlite:/// URL once landed in whichever worker's folder ran it."""
+    folder = tmp_path / "m"
+    folder.mkdir()
+    manifest = folder / "portfolio.toml"
+    manifest.write_text(_entry("a", "sqlite:///stores/a.sqlite") + _entry("b", "stores/b.sqlite")
+                        + _entry("c", f"sqlite:///{tmp_path}/abs.sqlite")
+                        + _entry("d", "postgresql://planner@db/agency"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # a worker's own folder, elsewhere
+    a, b, c, d = read_manifest(manifest, DAY, tmp_path / "out")
+    assert a.store == (folder / "stores" / "a.sqlite").resolve()
+    assert b.store == (folder / "stores" / "b.sqlite").resolve()
+    assert c.store == (tmp_path / "abs.sqlite").resolve()
+    assert d.store == "postgresql://planner@db/agency"
