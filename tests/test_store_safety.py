@@ -35,7 +35,8 @@ SAMPLE = ROOT / "sample_data"
 DAY = date(2027, 4, 20)
 runner = CliRunner()
 
-pytestmark = pytest.mark.usefixtures("english")
+# English messages; worker processes must not re-run a Streamlit script left as __main__.
+pytestmark = pytest.mark.usefixtures("english", "plain_main")
 
 
 def _fixture_builders() -> dict[str, Any]:

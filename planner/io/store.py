@@ -534,11 +534,12 @@ def _prepare_schema(connection: Connection, location: StoreLocation, timeout: fl
 
 def _check_database(connection: Connection, location: StoreLocation, version: int) -> None:
     """A PostgreSQL database with no planner schema but tables of its own is another
-    application's: it is never written into (exit 6)."""
+    application's: it is never written into (exit 6). ``planner_schema`` among them is a
+    planner store another run has just created (it creates every table at once)."""
     if location.path is not None or version != 0:
         return
     tables = sorted(inspect(connection).get_table_names())
-    if tables:
+    if tables and "planner_schema" not in tables:
         raise StoreDamagedError(t("error.store.other_tables", store=location,
                                   reason=", ".join(tables[:5])))
 
