@@ -8,6 +8,7 @@ rules or the optimiser hard-codes a number that is not here.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import types
 import typing
@@ -615,6 +616,13 @@ class Campaign(_Strict):
                 raise ValueError(t("error.config.sale_outside", sale=sale.name,
                                    sale_start=sale.start, sale_end=sale.end,
                                    start=self.start, end=self.end))
+        ordered = sorted(self.big_sales, key=lambda s: (s.start, s.end))
+        for first, second in itertools.pairwise(ordered):
+            if second.start <= first.end:  # a day in two sales has no one phase or effect
+                raise ValueError(t("error.config.sales_overlap", first=first.name,
+                                   first_start=first.start, first_end=first.end,
+                                   second=second.name, second_start=second.start,
+                                   second_end=second.end))
         allowed = set(CHAIN_TOOLS[self.chain])
         for c in self.commitments:
             if c.tool not in allowed:

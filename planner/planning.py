@@ -736,6 +736,11 @@ def describe_binding(
         smallest = min(response.purchases, key=lambda p: p.min_order)
         lines.append(_line("below_min_order", unspent=left, tool=smallest.tool.value,
                            min=round(smallest.min_order * KYUAN)))
+    elif unspent >= 1.0 and result.stopped:
+        # Cut by the time limit: the money is unspent because the search stopped, not
+        # because nothing more was worth buying.
+        lines.append(_line("unspent_search_stopped", unspent=left,
+                           limit=f"{campaign.solver.time_limit_s:g}"))
     elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases
