@@ -408,7 +408,7 @@ class RiskConfig(_Strict):
         0.5, gt=0, lt=1, description="Weight of the worst-scenario mean in `balanced`; "
         "the rest weighs expected GMV.")
     scenarios: int = Field(
-        50, ge=10, le=2000, description="Scenarios the risk rows steer by (each is a row "
+        100, ge=10, le=2000, description="Scenarios the risk rows steer by (each is a row "
         "over every video); the first of the report's draws.")
     report_scenarios: int = Field(
         500, ge=50, le=20000, description="Scenarios drawn (fixed seed) for the plan's "
