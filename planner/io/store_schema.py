@@ -209,7 +209,20 @@ def migrate(connection: Connection) -> int:
     the same moment create it once.
     """
     version = schema_version(connection)
+    if version == 0:
+        # A new store is made in its current shape at once: replaying every migration
+        # would copy and rename tables while twenty runs wait to open the same new file.
+        _create_current(connection)
+        set_schema_version(connection, SCHEMA_VERSION)
+        return version
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         step(connection)
         set_schema_version(connection, number)
     return version
+
+
+def _create_current(connection: Connection) -> None:
+    """Every table in the current shape (what the migrations make of an empty store)."""
+    metadata.create_all(connection, checkfirst=False)  # a clash means a foreign database
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
