@@ -23,6 +23,7 @@ files are written whole or not at all (temporary file, then rename).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import multiprocessing
@@ -35,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
@@ -44,6 +45,7 @@ from planner.errors import InputError, PlannerError, PortfolioError, Problem
 from planner.i18n import current_lang, money, status_name, t, use_lang
 
 if TYPE_CHECKING:
+    from planner.config import Campaign
     from planner.models import Plan
 
 Status = Literal["planned", "replanned", "failed", "lost"]
@@ -82,6 +84,9 @@ class CampaignTask:
     lock_timeout: float = 30.0
     lang: str = "zh"  # the language of its files and message: the batch's, in every worker
     more_actuals: tuple[Path, ...] = ()  # the manifest's other actuals files, in order
+    # Seconds its worker may take before the campaign is given up (and a local worker
+    # stopped): set by ``read_manifest`` from the campaign's solver limit.
+    deadline_s: float = 3600.0
 
     @property
     def actuals_files(self) -> list[Path]:
@@ -128,8 +133,9 @@ def read_manifest(path: Path, day: date, out: Path, *,
                   lock_timeout: float = 30.0) -> list[CampaignTask]:
     """The manifest's campaigns as tasks; InputError listing every problem in it.
 
-    Paths are relative to the manifest's folder; a store containing ``://`` is left
-    as written. ``actuals`` may hold ``{date}`` (the batch's date) or ``{yesterday}``.
+    Paths are relative to the manifest's folder, and so are SQLite stores given as
+    ``sqlite:///relative/path`` URLs; a database server's URL is left as written.
+    ``actuals`` may hold ``{date}`` (the batch's date) or ``{yesterday}``.
     A broken manifest stops the run before any campaign starts: it is the batch's own
     input, and half of a portfolio read from it would be a guess.
     """
@@ -163,11 +169,13 @@ def read_manifest(path: Path, day: date, out: Path, *,
         raise InputError(problems)
     base = path.resolve().parent
     tasks: list[CampaignTask] = []
+    numbers: list[int] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
         task = _task(entry, number, name, base, day, out, lock_timeout, problems)
         if task is None:
             continue
+        numbers.append(number)
         if task.name.casefold() in seen:  # one output folder each, also on Windows and macOS
             problems.append(Problem(
                 t("error.batch.name_twice", number=number, name=task.name), file=name,
@@ -175,9 +183,89 @@ def read_manifest(path: Path, day: date, out: Path, *,
             ))
         seen.add(task.name.casefold())
         tasks.append(task)
+    campaigns = [_campaign_of(task) for task in tasks]
+    problems += _stores_among_outputs(tasks, numbers, name, out)
+    problems += _shared_histories(tasks, campaigns, numbers, name)
     if problems:
         raise InputError(problems)
-    return tasks
+    return [_with_deadline(task, campaign) for task, campaign in zip(tasks, campaigns,
+                                                                     strict=True)]
+
+
+def _campaign_of(task: CampaignTask) -> Campaign | None:
+    """The entry's campaign, read on the client; None when it cannot be read (its task
+    reports that) or is no regular file (a FIFO would hang the client)."""
+    from planner.io.campaign_file import read_campaign
+
+    if not task.campaign.is_file():
+        return None
+    try:
+        return read_campaign(task.campaign)
+    except PlannerError:
+        return None
+
+
+def _with_deadline(task: CampaignTask, campaign: Campaign | None) -> CampaignTask:
+    from planner.io.tables import MAX_ROWS
+    from planner.io.watchdog import worker_deadline
+
+    return replace(task, deadline_s=worker_deadline(campaign, task.lock_timeout, MAX_ROWS))
+
+
+def _shared_histories(tasks: Sequence[CampaignTask], campaigns: Sequence[Campaign | None],
+                      numbers: Sequence[int], file: str) -> list[Problem]:
+    """Two entries writing the same campaign name into the same store: their actuals and
+    plans would mix in one history (the store keys campaigns by name). A campaign file that
+    cannot be read is left for its own task to report."""
+    from planner.io.store_location import store_location
+
+    problems: list[Problem] = []
+    first: dict[tuple[str, str], tuple[int, CampaignTask]] = {}
+    for number, task, read in zip(numbers, tasks, campaigns, strict=True):
+        if read is None:
+            continue
+        try:
+            location = store_location(task.store)
+        except PlannerError:
+            continue
+        campaign = read.name
+        key = (location.identity, campaign)
+        if key not in first:
+            first[key] = (number, task)
+            continue
+        earlier, other = first[key]
+        problems.append(Problem(
+            t("error.batch.one_history", first=earlier, a=other.name, second=number,
+              b=task.name, campaign=campaign, store=location),
+            file=file, column="store", fix=t("error.batch.one_history_fix")))
+    return problems
+
+
+def _stores_among_outputs(tasks: Sequence[CampaignTask], numbers: Sequence[int], file: str,
+                          out: Path) -> list[Problem]:
+    """A store that is one of the portfolio's outputs, or the folder they go in: the
+    plan written there would replace that campaign's history."""
+    from planner.io.atomic import store_clash
+    from planner.io.export import PLAN_FILES
+    from planner.io.store_location import store_location
+
+    problems: list[Problem] = []
+    summary = [out / f for f in _SUMMARY_FILES]
+    for number, task in zip(numbers, tasks, strict=True):
+        try:
+            path = store_location(task.store).path
+        except InputError:
+            continue  # an address that names no store: that campaign fails on its own
+        where = t("error.batch.entry", number=number) + t("error.batch.entry_name", name=task.name)
+        clashes = [store_clash(path, out, summary)] + [
+            store_clash(path, other.out, [other.out / f for f in (*PLAN_FILES, "links.csv")])
+            for other in tasks]
+        reason = next((c for c in clashes if c is not None), None)
+        if reason is not None:
+            problems.append(Problem(t("error.batch.store_is_output", where=where, reason=reason),
+                                    file=file, column="store",
+                                    fix=t("error.store.is_output_fix")))
+    return problems
 
 
 def _task(entry: object, number: int, file: str, base: Path, day: date, out: Path,
@@ -232,13 +320,12 @@ def _task(entry: object, number: int, file: str, base: Path, day: date, out: Pat
             return None
         actuals.append(pattern.replace("{date}", day.isoformat())
                        .replace("{yesterday}", (day - timedelta(days=1)).isoformat()))
-    store = str(entry["store"]).strip()
     files = [_resolve(base, a) for a in actuals]
     return CampaignTask(
         name=name,
         campaign=_resolve(base, entry["campaign"]),
         videos=_resolve(base, entry["videos"]),
-        store=store if "://" in store else _resolve(base, store),
+        store=_store_here(base, str(entry["store"]).strip()),
         actuals=files[0] if files else None,
         out=out.resolve() / name,
         day=day,
@@ -256,6 +343,19 @@ _FIELD_FIX: Final = {
     "store": "error.batch.fix.store",
     "actuals": "error.batch.fix.actuals",
 }
+
+
+def _store_here(base: Path, store: str) -> Path | str:
+    """The store as every worker must find it: a SQLite file, given as a path or as a
+    ``sqlite:///`` URL, made absolute against the manifest's folder here, on the client
+    (a worker's own folder would scatter the history); a database URL as written."""
+    from planner.io.store_location import store_location
+
+    try:
+        path = store_location(store, base).path
+    except InputError:
+        return store  # an address that names no store: its campaign fails on its own
+    return store if path is None else path.resolve()
 
 
 def _resolve(base: Path, value: str) -> Path:
@@ -276,6 +376,7 @@ def run_campaign(task: CampaignTask) -> CampaignResult:
 
 
 def _run_campaign(task: CampaignTask) -> CampaignResult:
+    from planner.io.inputs import ensure_regular
     from planner.io.plan_job import run_plan
     from planner.io.replan_job import run_replan_watched
 
@@ -287,14 +388,17 @@ def _run_campaign(task: CampaignTask) -> CampaignResult:
     absent = [t("batch.actuals_absent", file=p) for p in task.actuals_files
               if present and p not in present]
     try:
+        ensure_regular(task.campaign, task.videos, *task.actuals_files)
         if present:
             outcome = run_replan_watched(task.campaign, task.videos, present, task.day,
-                                         task.store, task.out, lock_timeout=task.lock_timeout)
+                                         task.store, task.out, lock_timeout=task.lock_timeout,
+                                         owner=task.name)
             plan, warnings, status = outcome.plan, [*absent, *outcome.warnings], "replanned"
         else:
             _refuse_a_fresh_plan_over_history(task)
             fresh = run_plan(task.campaign, task.videos, task.out, store=task.store,
-                             lock_timeout=task.lock_timeout, plan_date=task.day)
+                             lock_timeout=task.lock_timeout, plan_date=task.day,
+                             owner=task.name)
             plan, warnings, status = fresh.plan, fresh.warnings, "planned"
     except PlannerError as exc:
         return _failed(task, exc.exit_code, f"{type(exc).__name__}: {exc}", started)
@@ -317,7 +421,7 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
     missing actuals export stops this campaign (exit 2) instead of replacing its plan.
     """
     from planner.io.campaign_file import read_campaign
-    from planner.io.store import open_store
+    from planner.io.store import check_owner, open_store
     from planner.io.store_location import store_location
 
     location = store_location(task.store)
@@ -325,6 +429,8 @@ def _refuse_a_fresh_plan_over_history(task: CampaignTask) -> None:
         return  # no history yet (and opening it would create an empty store)
     campaign = read_campaign(task.campaign)
     with open_store(location, timeout=task.lock_timeout) as store:
+        # Another entry's campaign is refused before the solve, not when it is recorded.
+        check_owner(store.owner(campaign.name), campaign.name, task.name, location)
         previous = store.previous_plan(campaign.name, task.day)
     if previous is None:
         return
@@ -377,6 +483,8 @@ class _Backend(Protocol):
 
     def lost_message(self, exc: BaseException, losses: int) -> str: ...
 
+    def abandon(self, executor: Executor) -> None: ...
+
 
 class LocalPool:
     """A process pool on this machine. Workers are forked from a fork server that has
@@ -406,6 +514,15 @@ class LocalPool:
     def lost_message(self, exc: BaseException, losses: int) -> str:
         return t("error.batch.lost_process", losses=losses, after=t(_AFTER_A_LOSS))
 
+    def abandon(self, executor: Executor) -> None:
+        """Stop a worker that passed its campaign's deadline: the pool cannot stop one task,
+        so every worker is killed; the pool breaks and the campaigns running beside it run
+        again (``MAX_LOSSES``)."""
+        processes = getattr(executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            with contextlib.suppress(OSError, AttributeError):
+                process.kill()
+
 
 class DaskCluster:
     """An existing Dask cluster, through a connected ``distributed.Client``."""
@@ -431,6 +548,10 @@ class DaskCluster:
 
     def lost_message(self, exc: BaseException, losses: int) -> str:
         return t("error.batch.lost_dask", kind=type(exc).__name__, after=t(_AFTER_A_LOSS))
+
+    def abandon(self, executor: Executor) -> None:
+        """A task running in a Dask worker's thread cannot be stopped from here: the batch
+        stops waiting for it, and the scheduler forgets it when the client closes."""
 
 
 def pool_size(workers: int | None, tasks: int) -> int:
@@ -496,6 +617,8 @@ def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn
     results: dict[int, CampaignResult] = {}
     losses: Counter[int] = Counter()
     first_sent: dict[int, float] = {}
+    sent: dict[Future[CampaignResult], float] = {}  # when each run was submitted
+    abandoned = False  # a worker passed its deadline: never wait for the executor again
     queue = deque(range(len(tasks)))
     running: dict[Future[CampaignResult], int] = {}
     broken = False  # the pool lost a worker: drain what ran on it, then start a new one
@@ -521,10 +644,22 @@ def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn
                     broken = True
                     break
                 first_sent.setdefault(i, time.perf_counter())
+                sent[future] = time.perf_counter()
                 running[future] = i
             if not running:
                 continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            due = min(sent[f] + tasks[i].deadline_s for f, i in running.items())
+            done, _ = wait(running, timeout=max(0.0, due - time.perf_counter()),
+                           return_when=FIRST_COMPLETED)
+            overdue = [f for f, i in running.items() if f not in done
+                       and time.perf_counter() >= sent[f] + tasks[i].deadline_s]
+            for future in overdue:
+                i = running.pop(future)
+                finish(i, _overdue(tasks[i], first_sent[i]))
+            if overdue:
+                abandoned = True
+                backend.abandon(executor)
+                broken = broken or backend.reruns_lost
             for future in done:
                 i = running.pop(future)
                 try:
@@ -547,8 +682,17 @@ def _run_tasks(tasks: Sequence[CampaignTask], backend: _Backend, task_fn: TaskFn
     except BaseException:
         backend.stop(executor, cancel=True)
         raise
-    backend.stop(executor, cancel=False)
+    backend.stop(executor, cancel=abandoned)
     return [results[i] for i in range(len(tasks))]
+
+
+def _overdue(task: CampaignTask, sent: float) -> CampaignResult:
+    """The campaign's worker passed its deadline (a hang): given up, like a lost worker."""
+    return CampaignResult(
+        task.name, "failed", LOST_EXIT_CODE, None, None, None, None,
+        time.perf_counter() - sent,
+        "WorkerError: " + t("error.batch.overdue", seconds=f"{task.deadline_s:g}"),
+    )
 
 
 def _not_run(task: CampaignTask, exc: BaseException, sent: float) -> CampaignResult:

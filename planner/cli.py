@@ -2,9 +2,10 @@
 
 Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
 (the conflicting rules are named), 4 solver failure, 5 history store locked,
-6 ``planner batch``: some campaigns failed (the others are written), 7 history
-store's database server unreachable or login refused, 9 ``planner check``: the
-plan breaks a rule (each is listed).
+6 history store damaged, not a planner store or read-only, 7 history store's
+database server unreachable or login refused, 8 ``planner batch``: some
+campaigns failed (the others are written), 9 ``planner check``: the plan breaks a
+rule (each is listed).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -131,6 +132,14 @@ def _store(text: str) -> StoreLocation:
     return location
 
 
+def _regular(*paths: Path | None) -> None:
+    """Every input path is a file (or missing, or a folder: the readers say so), never a
+    FIFO, device or socket, which would hang a run or mean nothing."""
+    from planner.io.inputs import ensure_regular
+
+    ensure_regular(*paths)
+
+
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
     from planner.io.plan_job import load_inputs
@@ -161,6 +170,7 @@ def plan(
     def run() -> None:
         from planner.io.plan_job import run_plan
 
+        _regular(campaign, videos, slugs)
         location = None if store is None else _store(store)
         outcome = run_plan(campaign, videos, out, slugs=slugs, store=location,
                            lock_timeout=lock_timeout, warn=_warn)
@@ -240,6 +250,7 @@ def sweep(
         }
         if out is not None:
             check_outputs(out, paths.values())
+        _regular(campaign, videos)
         camp, roster = _load(campaign, videos)
         ensure_not_input(paths.values(), (campaign, videos))
         if target_gmv is not None and min_roi is not None:
@@ -279,6 +290,7 @@ def score(campaign: CampaignOpt, videos: VideosOpt, lang: LangOpt = None) -> Non
     def run() -> None:
         from planner.planning import score_roster
 
+        _regular(campaign, videos)
         camp, roster = _load(campaign, videos)
         for s in score_roster(roster, camp):
             tools = t("list.sep").join(tool_name(tool) for tool in s.eligible_tools)
@@ -323,6 +335,7 @@ def replan(
         from planner.io.plan_job import overrun_warnings
         from planner.io.replan_job import run_replan_watched
 
+        _regular(campaign, videos, *actuals)
         if out is not None:
             check_outputs(out, [out / name for name in PLAN_FILES])
         outcome = run_replan_watched(campaign, videos, actuals, day.date(), _store(store), out,
@@ -427,6 +440,7 @@ def inspect(
         from planner.io.recognise import inspect_file, inspection_lines
         from planner.io.tables import read_videos
 
+        _regular(file, campaign, videos)
         camp = None if campaign is None else read_campaign(campaign)
         # Without a campaign, a post dated after today is scheduled, not live.
         plan_date = date.today() if camp is None else camp.effective_plan_date
@@ -464,7 +478,10 @@ def batch(
             run_portfolio,
             write_portfolio,
         )
+        from planner.io.atomic import check_outputs
 
+        _regular(manifest)
+        check_outputs(out, [out / "portfolio.json", out / "portfolio.xlsx"])
         tasks = read_manifest(manifest, day.date(), out, lock_timeout=lock_timeout)
         where = scheduler or t("cli.batch_local", workers=pool_size(workers, len(tasks)))
         label = t("cli.batch_progress", count=len(tasks), where=where)

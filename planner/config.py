@@ -8,6 +8,7 @@ rules or the optimiser hard-codes a number that is not here.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import types
 import typing
@@ -355,6 +356,11 @@ class LearningConfig(_Strict):
         20_000, gt=0, description="Spend, yuan, at which observed ROI weighs as much as the "
         "traffic-ROI prior (100 yuan moves the estimate 0.5% at most; 20,000 halfway)."
     )
+    day_evidence_cap: float = Field(
+        10_000, gt=0, description="However much one day spends on a video, it weighs at "
+        "most like this many yuan: one day's ROI is noisy, so a bad day narrows an estimate "
+        "but never erases it; three bad days do."
+    )
     recency_half_life_days: float = Field(
         3.0, gt=0, description="Recency weighting: a day's actuals weigh half as much as "
         "those this many days later (yesterday weighs 1); the prior counts as evidence from "
@@ -402,7 +408,7 @@ class RiskConfig(_Strict):
         0.5, gt=0, lt=1, description="Weight of the worst-scenario mean in `balanced`; "
         "the rest weighs expected GMV.")
     scenarios: int = Field(
-        50, ge=10, le=2000, description="Scenarios the risk rows steer by (each is a row "
+        100, ge=10, le=2000, description="Scenarios the risk rows steer by (each is a row "
         "over every video); the first of the report's draws.")
     report_scenarios: int = Field(
         500, ge=50, le=20000, description="Scenarios drawn (fixed seed) for the plan's "
@@ -610,6 +616,13 @@ class Campaign(_Strict):
                 raise ValueError(t("error.config.sale_outside", sale=sale.name,
                                    sale_start=sale.start, sale_end=sale.end,
                                    start=self.start, end=self.end))
+        ordered = sorted(self.big_sales, key=lambda s: (s.start, s.end))
+        for first, second in itertools.pairwise(ordered):
+            if second.start <= first.end:  # a day in two sales has no one phase or effect
+                raise ValueError(t("error.config.sales_overlap", first=first.name,
+                                   first_start=first.start, first_end=first.end,
+                                   second=second.name, second_start=second.start,
+                                   second_end=second.end))
         allowed = set(CHAIN_TOOLS[self.chain])
         for c in self.commitments:
             if c.tool not in allowed:

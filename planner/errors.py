@@ -7,6 +7,7 @@
     ├── SolverError              no backend could solve the model       -> exit 4
     ├── StoreError               history store locked by another run    -> exit 5
     │   ├── StoreDamagedError    the file is damaged or not a store     -> exit 6
+    │   │   └── StoreReadOnlyError  the store (or its folder) is read-only -> exit 6
     │   └── StoreUnreachableError  its server down or unknown, login
     │                              refused, or the connection lost      -> exit 7
     ├── PortfolioError           ``planner batch``: some campaigns failed -> exit 8
@@ -131,6 +132,14 @@ class StoreDamagedError(StoreError):
     """
 
     exit_code = 6
+
+
+class StoreReadOnlyError(StoreDamagedError):
+    """The history store's file, or the folder SQLite keeps its journal in, is read-only.
+
+    Exit 6 like a damaged store: waiting cannot help, and no plan is written that the
+    store could not record.
+    """
 
 
 class PortfolioError(PlannerError):

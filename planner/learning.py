@@ -84,6 +84,11 @@ def expected_gmv_for(assessment: Assessment, tool: Tool, day: date, spend: float
     return gmv * KYUAN
 
 
+def day_evidence(spend: float, cap: float) -> float:
+    """The yuan of evidence a day's ``spend`` is worth: all of it, up to ``cap``."""
+    return min(spend, cap)
+
+
 def recency_weight(day: date, latest: date, half_life_days: float) -> float:
     """Weight of a day's actuals: 1 for ``latest`` (yesterday), halving every half-life."""
     return float(0.5 ** (max((latest - day).days, 0) / half_life_days))
@@ -154,6 +159,13 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     half_life = cfg.recency_half_life_days
     for video_id, days in sorted(per_video.items()):
         weights = [recency_weight(d, latest, half_life) for d, *_ in days]
+        # However much a day spends, it weighs at most like ``day_evidence_cap`` yuan: one
+        # day's ROI is noisy, so it narrows the estimate but never erases it; days do.
+        spent_on: dict[date, float] = defaultdict(float)
+        for d, s, _, _ in days:
+            spent_on[d] += s
+        weights = [w * day_evidence(spent_on[d], cfg.day_evidence_cap) / spent_on[d]
+                   if spent_on[d] > 0 else w for w, (d, *_) in zip(weights, days, strict=True)]
         spend = sum(w * s for w, (_, s, _, _) in zip(weights, days, strict=True))
         gmv = sum(w * g for w, (_, _, g, _) in zip(weights, days, strict=True))
         expected = sum(w * e for w, (_, _, _, e) in zip(weights, days, strict=True))
@@ -261,6 +273,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
             burst=frozenset(bursts),
             reasons=dict(reasons),
             observed_spend=observed_spend,
+            video_multiplier=video_multiplier,
         ),
         estimates=estimates,
     )

@@ -353,6 +353,12 @@ class Plan(_Model):
             self.budget_left = round(self.budget - self.spent_to_date, 2)
         return self
 
+    @property
+    def search_stopped(self) -> bool:
+        """solver.time_limit_s ended the search before the plan was proven optimal."""
+        return self.status != "optimal" and any(
+            line.code == "time_limit" for line in self.assumption_lines)
+
     def binding_text(self) -> list[str]:
         """``binding`` in the current language (from ``binding_lines`` when recorded)."""
         return _said(self.binding_lines, self.binding)

@@ -40,6 +40,7 @@ from planner.optimiser import (
 from planner.response import (
     KYUAN,
     NO_SIGNALS,
+    FixedSpend,
     Purchase,
     ResponseModel,
     Signals,
@@ -341,7 +342,8 @@ def lay_out(
                 targeting=None, expected_gmv=round(f.expected_gmv * KYUAN, 2), fixed=True,
                 reasons=[reason("commitment_fixed",
                                 f"already booked: {c.budget:,.0f} yuan of {c.tool}, kept as is",
-                                budget=round(c.budget), tool=c.tool.value)],
+                                budget=round(c.budget), tool=c.tool.value),
+                         *_revalued(f)],
             )
         )
         total_days = len(f.day_spend)
@@ -430,6 +432,30 @@ def lay_out(
         assumption_lines=notes,
         roi_floor_line=floor_line,
     )
+
+
+def _revalued(f: FixedSpend) -> list[Reason]:
+    """A booked order its video's actuals revalued: the loss (or gain) said in figures, and
+    what the buyer can still do. It stays booked: content service is one-shot [seed]."""
+    before, now = f.model_gmv * KYUAN, f.expected_gmv * KYUAN
+    if before <= 0 or abs(now - before) < 0.02 * before:
+        return []
+    budget = f.commitment.budget
+    if now < before:
+        return [reason(
+            "commitment_revalued",
+            f"actuals revalue this booked order: expected GMV {before:,.0f} -> {now:,.0f} "
+            f"(ROI {before / budget:.2f} -> {now / budget:.2f}), a loss of {before - now:,.0f}; "
+            "it is one-shot and runs to its end: the rest of the budget moves to what sells, "
+            "and this video gets no new content service",
+            form="loss", before=round(before), now=round(now), loss=round(before - now),
+            roi_before=round(before / budget, 2), roi_now=round(now / budget, 2))]
+    return [reason(
+        "commitment_revalued",
+        f"actuals revalue this booked order: expected GMV {before:,.0f} -> {now:,.0f} "
+        f"(ROI {before / budget:.2f} -> {now / budget:.2f})",
+        before=round(before), now=round(now),
+        roi_before=round(before / budget, 2), roi_now=round(now / budget, 2))]
 
 
 def _roi_range(a: Assessment, response: ResponseModel,
@@ -710,6 +736,11 @@ def describe_binding(
         smallest = min(response.purchases, key=lambda p: p.min_order)
         lines.append(_line("below_min_order", unspent=left, tool=smallest.tool.value,
                            min=round(smallest.min_order * KYUAN)))
+    elif unspent >= 1.0 and result.stopped:
+        # Cut by the time limit: the money is unspent because the search stopped, not
+        # because nothing more was worth buying.
+        lines.append(_line("unspent_search_stopped", unspent=left,
+                           limit=f"{campaign.solver.time_limit_s:g}"))
     elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases

@@ -85,6 +85,9 @@ class FixedSpend:
     expected_gmv: float  # thousand yuan
     impressions: float
     seeding: bool
+    # What the model valued it at before re-planning's actuals (thousand yuan): a booked
+    # order on a video that sold below expectations is revalued, never left at its guess.
+    model_gmv: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class Signals:
     reasons: dict[tuple[str, Tool], list[Reason]] = field(default_factory=dict)
     # Learned Dou+ ROI per video: a passed pressure test and recent performance [seed].
     learned_dou_plus: dict[str, float] = field(default_factory=dict)
+    # What the actuals taught of each video's content model, whatever the tool: booked
+    # orders (one-shot content service) are revalued with it.
+    video_multiplier: dict[str, float] = field(default_factory=dict)
     # Yuan of actuals with their GMV behind each video's learned ROI: its evidence.
     observed_spend: dict[str, float] = field(default_factory=dict)
 
@@ -354,6 +360,7 @@ def _fixed_spend(
     commitment: Commitment,
     assessments: dict[str, Assessment],
     economics: Economics,
+    multiplier: float = 1.0,
 ) -> FixedSpend:
     campaign = economics.campaign
     assessment = assessments[commitment.video_id]
@@ -372,9 +379,11 @@ def _fixed_spend(
     return FixedSpend(
         commitment=commitment,
         day_spend=dict.fromkeys(days, per_day),
-        expected_gmv=gmv if realised is None else realised / KYUAN,
+        # A booked order runs whole: what its video's actuals taught values it now.
+        expected_gmv=gmv * multiplier if realised is None else realised / KYUAN,
         impressions=impressions,
         seeding=commitment.tool in SEEDING_TOOLS,
+        model_gmv=gmv if realised is None else realised / KYUAN,
     )
 
 
@@ -401,7 +410,8 @@ def build_response_model(
     by_id = {a.video.video_id: a for a in assessments}
     plan_date = campaign.effective_plan_date
     economics = Economics(campaign)
-    fixed = [_fixed_spend(c, by_id, economics) for c in campaign.commitments]
+    fixed = [_fixed_spend(c, by_id, economics, signals.video_multiplier.get(c.video_id, 1.0))
+             for c in campaign.commitments]
 
     # Dou+ and content service never share a video and day: a booked one blocks the other.
     blocked_dou_plus: set[tuple[str, date]] = set()

@@ -91,6 +91,8 @@ REASON_CODES: dict[str, str] = {
     "suixintui_targeted": "Suixintui: tail KOLs and KOCs need targeting from the start.",
     "min_order": "Orders respect the tool's minimum (Dou+ 100, content service 50,000 yuan).",
     "commitment_fixed": "Already booked or spent: kept exactly as it is.",
+    "commitment_revalued": "Actuals revalued a booked order (the loss or gain in figures); "
+    "it stays booked, one-shot, and the rest of the budget moves to what sells.",
     "learned_roi": "Actuals moved the ROI estimate (weighted by the money behind them).",
     "learned_roi_below_floor": "Actuals pulled the ROI estimate below the floor: stop buying.",
     "topup_roi_peak": "ROI peak: a 2h or 6h Dou+ top-up order added on top of the day's Dou+, "

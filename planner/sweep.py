@@ -325,7 +325,13 @@ def marginal_value(
     # The base plan's own limits are not repeated here: every front end shows them with
     # the plan (the terminal, 汇总, the What-if page), so each is said once.
     lines: list[str] = []
-    if extra_spend < noise or extra_gmv < noise:
+    if (extra_spend < noise or extra_gmv < noise) and (base.search_stopped
+                                                       or more.search_stopped):
+        # A search cut by the time limit says nothing about what more budget would buy.
+        lines.append(t("sweep.step_search_stopped", step=f"{step:,.0f}",
+                       unspent=f"{base.unspent:,.0f}",
+                       limit=f"{planner.campaign.solver.time_limit_s:g}"))
+    elif extra_spend < noise or extra_gmv < noise:
         lines.append(t("sweep.step_nothing", step=f"{step:,.0f}",
                        unspent=f"{base.unspent:,.0f}"))
     else:

@@ -26,6 +26,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 import numpy.typing as npt
@@ -146,6 +147,19 @@ def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
     return normals
 
 
+def _stratified(seed: int, count: int) -> Floats:
+    """``count`` normals, one from each of ``count`` equally likely strata, in a seeded
+    order: the shock every video shares is the one a few scenarios would otherwise miss
+    (a tail of 5 scenarios out of 50 that happened to draw no bad sale)."""
+    if count <= 0:
+        return np.zeros(0)
+    normal = NormalDist()
+    values = np.array([normal.inv_cdf((k + 0.5) / count) for k in range(count)])
+    order = np.argsort(_normals(seed, ["\x00strata"], count)[:, 0])
+    stratified: Floats = values[order]
+    return stratified
+
+
 def _mean_one(m: Floats) -> Floats:
     """Moment matching: the scenarios' mean is the point estimate, so the expected plan
     and the scenarios' mean never disagree."""
@@ -159,7 +173,8 @@ def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
     ordered = sorted(beliefs, key=lambda b: b.video_id)
     kols = sorted({b.kol_name for b in ordered})
     kol_of = {k: i for i, k in enumerate(kols)}
-    campaign_shock = _normals(cfg.seed, ["\x00campaign"], count)
+    campaign_shock = np.concatenate([_stratified(cfg.seed, cfg.scenarios),
+                                     _stratified(cfg.seed + 1, count - cfg.scenarios)])[:, None]
     kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count)
     video_shock = _normals(cfg.seed, [b.video_id for b in ordered], count)
     sigma = np.array([b.sigma for b in ordered])

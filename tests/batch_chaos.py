@@ -45,3 +45,10 @@ def die_always(task: CampaignTask) -> CampaignResult:
     if task.name == VICTIM:
         _kill_worker_inside_the_transaction()
     return run_campaign(task)
+
+
+def hang_victim(task: CampaignTask) -> CampaignResult:
+    """The victim's worker hangs (as on a FIFO before inputs were checked); the others run."""
+    if task.name == VICTIM:
+        time.sleep(3600)
+    return run_campaign(task)

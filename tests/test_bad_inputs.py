@@ -91,8 +91,8 @@ def _case(raw: dict[str, Any]) -> Case:
 
 CASES = [_case(raw) for raw in MANIFEST["case"]]
 # Every case, counted: a case that goes missing (or one added without care) shows here.
-EXPECTED_CASES = 110
-COMMANDS = ("store", "replan", "out")  # inputs whose cases run a whole command line
+EXPECTED_CASES = 123
+COMMANDS = ("store", "replan", "out", "inspect")  # inputs whose cases run a whole command line
 
 
 def _params(kinds: tuple[str, ...]) -> list[Any]:

@@ -140,9 +140,10 @@ def test_the_chinese_sample_plan_renders_in_chromium(server: str, width: int, he
             metrics = page.locator('[data-testid="stMetric"]')
             expect(metrics.filter(has_text="预计成交额")).to_contain_text("万")
             # Altair renders into an SVG inside each Vega-Lite chart; bars are SVG paths.
+            # Spend by day, the cumulative-GMV fan (P10-P90), per video, ROI against floor.
             charts = page.locator('[data-testid="stVegaLiteChart"]')
-            expect(charts).to_have_count(3, timeout=PLAN_WAIT_MS)
-            for i in range(3):
+            expect(charts).to_have_count(4, timeout=PLAN_WAIT_MS)
+            for i in range(4):
                 expect(charts.nth(i).locator("svg.marks path").first).to_be_attached()
             tables = page.locator('[data-testid="stDataFrame"]')
             grid = tables.filter(has_text="预计ROI").first  # the orders table

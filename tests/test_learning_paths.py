@@ -117,8 +117,10 @@ def test_a_clear_decline_alone_cancels_new_content_service():
 
 def test_a_learned_roi_below_the_floor_alone_cancels_new_content_service():
     # mutation: set(declines) | set(below_floor) -> &
-    rows = [(START + timedelta(days=i), "v1", "dou_plus", 20_000, 20_000 * 0.3)
-            for i in range(2)]  # steady, not declining, far below the model
+    # Two days of almost nothing sold (a day weighs at most day_evidence_cap yuan, so it
+    # takes this much to pull the estimate under the floor): steady, not declining.
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 20_000, 20_000 * 0.05)
+            for i in range(2)]
     learning = _learn(rows, START + timedelta(days=2))
     assert learning.signals.declining == frozenset()
     assert any(e.learned_roi < FLOOR for e in learning.estimates)

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.models import Plan
+from planner.models import Order, Plan
 from planner.tools import Tool
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_data"
@@ -67,11 +67,15 @@ def _read(out: Path) -> Plan:
     return Plan.model_validate(json.loads((out / "plan.json").read_text("utf-8")))
 
 
-def _booked_budget(plan: Plan) -> float:
+def _booked_order(plan: Plan) -> Order:
     video, start, end = BOOKED
     order, = [o for o in plan.orders if o.video_id == video
               and o.tool is Tool.CONTENT_SERVICE and (o.start_date, o.end_date) == (start, end)]
-    return order.budget
+    return order
+
+
+def _booked_budget(plan: Plan) -> float:
+    return _booked_order(plan).budget
 
 
 def _rows(store: Path, sql: str) -> list[tuple[object, ...]]:
@@ -116,7 +120,8 @@ def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
             and o.start_date <= end]
     assert [(o.start_date, o.end_date, o.budget, o.booking_date, o.fixed) for o in kept] == [
         (start, end, budget, LOCKED_ON, True)]
-    assert [r.code for r in kept[0].reasons] == ["commitment_fixed"]
+    # Its first day sold at ROI 2.1, below the plan's estimate: kept, and revalued.
+    assert [r.code for r in kept[0].reasons] == ["commitment_fixed", "commitment_revalued"]
     # Exclusive with Dou+: nothing on that video inside the window, from the re-plan on.
     assert not [r for r in plan.daily if r.video_id == video and r.tool is Tool.DOU_PLUS
                 and start <= r.date <= end]
@@ -246,3 +251,38 @@ def test_each_day_is_compared_with_the_latest_plan_made_on_or_before_it() -> Non
     assert [(r.date, r.planned_on, r.planned_spend, r.actual_spend) for r in rows] == [
         (d1, d0, 1000, 900), (d2, d2, 400, 400)]
     assert [(r.planned_roi, r.actual_roi) for r in rows] == [(2.0, 0.5), (2.0, 3.0)]
+
+
+def _booked_days_at(tmp_path: Path, name: str, roi: float | None) -> Plan:
+    """Re-plan on 06-03 after the booked order's first three days sold at ``roi`` (None:
+    as the plan expected)."""
+    store, folder = tmp_path / f"{name}.sqlite", tmp_path / name
+    folder.mkdir()
+    _plan(folder / "plan", store)
+    order = _booked_order(_read(folder / "plan"))
+    per_day = order.budget / ((order.end_date - order.start_date).days + 1)
+    gmv = per_day * (order.expected_gmv / order.budget if roi is None else roi)
+    rows = "".join(f"2027-{day},v0022,content_service,{per_day:.2f},{gmv:.2f},300000\n"
+                   for day in ("05-31", "06-01", "06-02"))
+    actuals = folder / "actuals.csv"
+    actuals.write_text("date,video_id,tool,spend,gmv,plays\n" + rows, encoding="utf-8")
+    result = CliRunner().invoke(app, [
+        "replan", "--campaign", str(CAMPAIGN), "--videos", str(_live_roster(folder)),
+        "--actuals", str(actuals), "--date", "2027-06-03", "--store", str(store),
+        "--out", str(folder / "replan"), "--unreported", "zero"])
+    assert result.exit_code == 0, result.output
+    return _read(folder / "replan")
+
+
+def test_a_booked_order_that_sells_below_its_estimate_is_revalued_and_reported_as_a_loss(
+        tmp_path: Path) -> None:
+    """Three days at ROI 1.0 on a lock-in the plan valued far higher: the order stays booked
+    (one-shot), its remaining value falls, and the headline does not rise on bad news."""
+    as_planned = _booked_days_at(tmp_path, "as_planned", None)
+    flop = _booked_days_at(tmp_path, "flop", 1.0)
+    kept, fell = _booked_order(as_planned), _booked_order(flop)
+    assert fell.budget == kept.budget  # still booked, whole
+    assert fell.expected_gmv < kept.expected_gmv
+    assert flop.expected_gmv <= as_planned.expected_gmv
+    loss = [r for r in fell.reasons if r.code == "commitment_revalued"]
+    assert loss and loss[0].params is not None and loss[0].params["form"] == "loss"

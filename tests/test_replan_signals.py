@@ -259,3 +259,44 @@ def test_a_video_going_3_0_1_5_0_5_is_a_decline_that_cancels_its_lock_in():
     assert "lock-ins included" in cancelled.reason.text
     assert all(o.mode == "targeted" for o in new.orders
                if o.video_id == "v1" and o.tool is Tool.DOU_PLUS and not o.fixed)
+
+
+# ---------------------------------------------------------------- learning like a buyer
+
+
+def _rival():
+    return _video(video_id="v2", kol_name="对手", natural_plays=400_000, natural_gmv=36_000)
+
+
+def _future_spend(rows, day, video_id="v1", budget=150_000):
+    """New money on ``video_id`` from ``day`` on, after ``rows`` of actuals."""
+    campaign = _campaign(plan_date=day, budget=budget)
+    videos = [_video(), _rival()]
+    learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+    plan = make_plan(videos, campaign, signals=learning.signals)
+    return sum(o.budget for o in plan.orders if o.video_id == video_id and not o.fixed)
+
+
+def _days_at(roi, count, spend=20_000):
+    return [(START + timedelta(days=i), "v1", "dou_plus", spend, spend * roi)
+            for i in range(count)]
+
+
+def test_one_bad_day_narrows_the_estimate_but_does_not_erase_the_video():
+    day = START + timedelta(days=1)
+    before = _future_spend([], day)
+    after = _future_spend(_days_at(0.2, 1), day)
+    assert before > 0
+    assert 0 < after < before
+
+
+def test_three_bad_days_take_at_least_half_of_the_videos_money_away():
+    day = START + timedelta(days=3)
+    assert _future_spend(_days_at(0.2, 3), day) <= 0.5 * _future_spend([], day)
+
+
+def test_three_days_at_three_times_the_estimate_scale_a_winner_with_reach_to_spare():
+    day = START + timedelta(days=3)
+    # Expected ROI ~2.2 on v1: three days at 3x that.
+    assert _future_spend(_days_at(6.6, 3, 5_000), day, budget=60_000) >= (
+        1.2 * _future_spend([], day, budget=60_000))

@@ -27,7 +27,7 @@ from planner.cli import app
 from planner.errors import StoreError, StoreUnreachableError
 from planner.io.replan_job import run_replan
 from planner.io.store import open_store
-from planner.io.store_schema import SCHEMA_VERSION
+from planner.io.store_schema import APPLICATION_ID, SCHEMA_VERSION
 from planner.models import Plan
 
 DAY = START + timedelta(days=1)
@@ -261,7 +261,7 @@ PRAGMA user_version = 1;
 """
 
 
-def test_a_sqlite_store_made_before_postgresql_support_opens_unchanged(tmp_path):
+def test_a_sqlite_store_made_before_postgresql_support_opens_with_its_history(tmp_path):
     path = tmp_path / "old.sqlite"
     db = sqlite3.connect(path)
     db.executescript(_SQLITE_V1)
@@ -273,8 +273,13 @@ def test_a_sqlite_store_made_before_postgresql_support_opens_unchanged(tmp_path)
             counts = s.ingest_actuals(NAME, stored.assign(gmv=950.0), "new.csv")
         assert counts == {"added": 0, "replaced": 1, "unchanged": 0}
         assert s.audit_rows(NAME) == 1
-    # Migrated to the current schema (2: GMV may be unknown), its rows as they were.
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    # Migrated in place to the current schema (2: GMV may be unknown; 3: the manifest
+    # entries' table and the planner's application id), its rows as they were.
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+    assert db.execute("SELECT count(*) FROM actuals").fetchone() == (1,)
+    db.close()
 
 
 def test_a_version_1_store_migrates_to_take_spend_with_gmv_unknown(any_store):
@@ -293,3 +298,36 @@ def test_a_version_1_store_migrates_to_take_spend_with_gmv_unknown(any_store):
         stored = s.actuals(NAME)
     rows = stored[stored["date"] == date(2027, 4, 22)]
     assert rows["spend"].tolist() == [300.0] and rows["gmv"].isna().all()
+
+
+def _shape(path: Path) -> dict[str, list[tuple[str, int, int]]]:
+    """Every table's columns: (name, not null, primary key position). A primary key is
+    never null, whether its script said NOT NULL or not."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {t: [(c[1], int(bool(c[3] or c[5])), c[5])
+                    for c in db.execute(f"PRAGMA table_info({t})")]
+                for t in tables}
+    finally:
+        db.close()
+
+
+def test_a_new_store_has_the_shape_the_migrations_make_of_an_old_one(tmp_path: Path) -> None:
+    """A new store is created in its current shape at once; an old one is migrated step by
+    step: both end with the same tables and columns."""
+    new, old = tmp_path / "new.sqlite", tmp_path / "old.sqlite"
+    with open_store(new):
+        pass
+    db = sqlite3.connect(old)
+    db.executescript(_SQLITE_V1.replace("'stress'", f"'{NAME}'"))
+    db.close()
+    with open_store(old):
+        pass
+    assert _shape(new) == _shape(old)
+    for path in (new, old):
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
+        db.close()

@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from planner.cli import app
 from planner.errors import InputError
-from planner.io.store_location import store_location
+from planner.io.store_location import masked, store_location
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # These tests check the English wording of messages (PLANNER_LANG=en);
 # tests/test_error_language.py checks they come out in Chinese by default.
@@ -63,3 +67,65 @@ def test_an_address_naming_no_usable_store_is_bad_input(text, says):
         store_location(text)
     assert refused.value.exit_code == 2
     assert "s3cret" not in str(refused.value)
+
+
+# Every way a password can sit in a store address (issue 29): the user part, encoded or
+# not, an unencoded @ inside it, and query parameters, their keys and values encoded or not.
+_PASSWORD_FORMS = [
+    "postgresql://planner:s3cr3t@127.0.0.1:1/portfolio",
+    "postgresql://planner:s3cr3t%21@127.0.0.1:1/portfolio",
+    "postgresql://planner:s3c%40r3t@127.0.0.1:1/portfolio",
+    "postgresql://planner:s3c@r3t@127.0.0.1:1/portfolio",
+    "postgresql://planner:s3c@r3t@127.0.0.1:1/portfolio?password=s3cr3t",
+    "postgresql://planner@127.0.0.1:1/portfolio?password=s3cr3t",
+    "postgresql://planner@127.0.0.1:1/portfolio?sslmode=disable&password=s3cr3t%26",
+    "postgresql://planner@127.0.0.1:1/portfolio?PASSWORD=s3cr3t",
+    "postgresql://planner@127.0.0.1:1/portfolio?pass%77ord=s3cr3t",
+    "postgresql://planner@127.0.0.1:1/portfolio?sslpassword=s3cr3t&connect_timeout=3",
+]
+
+
+def _no_secret(text: str) -> None:
+    for piece in ("s3cr3t", "s3c", "r3t@", "%40r3t"):
+        assert piece not in text, text
+
+
+@pytest.mark.parametrize("text", _PASSWORD_FORMS)
+def test_every_form_of_a_password_in_a_store_address_is_masked_where_it_is_shown(
+        text, tmp_path, english):
+    location = store_location(text)
+    assert location.has_password
+    assert location.url.host == "127.0.0.1" and location.url.database == "portfolio"
+    _no_secret(str(location))
+    _no_secret(masked(text))
+    assert "***" in str(location) and "***" in masked(text)
+    # The warning, and the error of a server that does not answer (port 1).
+    result = CliRunner().invoke(app, [
+        "replan", "--campaign", str(ROOT / "sample_data" / "campaign_tmall.toml"), "--videos",
+        str(ROOT / "tests/data/bad/videos_tab.tsv"), "--actuals",
+        str(ROOT / "tests/data/bad/actuals_good_gb18030.csv"), "--date", "2027-04-23",
+        "--store", text, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 7, result.output
+    assert "password" in result.output.lower()  # warned about
+    _no_secret(result.output)
+
+
+def test_a_password_in_an_address_the_planner_cannot_read_is_masked(english):
+    for text in ("postgresql://planner:s3c@r3t@db:notaport/x",
+                 "mysql://planner@db/x?password=s3cr3t"):
+        with pytest.raises(InputError) as refused:
+            store_location(text)
+        _no_secret(str(refused.value))
+
+
+def test_a_recorded_plan_names_its_store_without_the_password(postgres_cluster, pg_store,
+                                                                 tmp_path, english):
+    text = f"{pg_store}?password={postgres_cluster.password}"
+    result = CliRunner().invoke(app, [
+        "plan", "--campaign", str(ROOT / "sample_data" / "campaign_tmall.toml"), "--videos",
+        str(ROOT / "tests/data/bad/videos_tab.tsv"), "--store", text,
+        "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "recorded the plan" in result.output.lower() or "version 1" in result.output
+    assert postgres_cluster.password not in result.output
+    assert "password=***" in result.output

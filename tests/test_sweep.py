@@ -117,7 +117,11 @@ def test_target_gmv_matches_brute_force(grid: pd.DataFrame, target: float) -> No
 
 @pytest.mark.parametrize("min_roi", [2.2, 2.0, 1.9])
 def test_min_roi_matches_brute_force(grid: pd.DataFrame, min_roi: float) -> None:
-    assert grid["roi"].is_monotonic_decreasing  # what makes bisection valid here
+    # What makes bisection valid here: ROI falls as the budget grows, up to the solver's
+    # proven gap (each plan is within solver.relative_gap of the best, so two budgets
+    # 2,000 yuan apart may differ by that much the other way).
+    gap = _campaign().solver.relative_gap
+    assert (grid["roi"].diff().dropna() <= gap * grid["roi"].max()).all()
     tolerance = 200.0
     answer = min_budget_for(_videos(), _campaign(), min_roi=min_roi, tolerance=tolerance)
     assert answer.reached and answer.budget is not None and answer.plan is not None

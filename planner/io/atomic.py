@@ -4,14 +4,17 @@ Every write goes to a temporary file in the target's own directory (so the
 final ``os.replace`` is a rename on one file system, which POSIX and Windows
 both make atomic), is flushed to disk, and only then replaces the target. If
 anything fails before that, the target keeps its old bytes and the temporary
-file is removed.
+file is removed. A temporary file that a killed run left behind is removed by the
+next run that writes the same file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
+import socket
 import stat
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -26,9 +29,13 @@ __all__ = [
     "atomic_write_text",
     "check_outputs",
     "ensure_not_input",
+    "ensure_store_apart",
 ]
 
 _OUT_FIX = "error.out.fix"  # catalogue key
+# The longest name of one file or folder, in bytes, on every common file system
+# (ext4, XFS, APFS, NTFS in UTF-16 units): a longer --out cannot be created anywhere.
+_NAME_MAX = 255
 
 
 @functools.cache
@@ -87,10 +94,12 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(target)
         fd, name = tempfile.mkstemp(
-            prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent
+            prefix=f".{target.stem}.{_writer()}.", suffix=f".tmp{target.suffix}",
+            dir=target.parent,
         )
-    except (NotADirectoryError, FileExistsError, PermissionError) as exc:
+    except OSError as exc:  # a file in the way, no permission, a name too long, a full disk
         raise InputError(Problem(t("error.out.cannot_write", detail=exc.strerror or exc),
                                  file=str(target), fix=t(_OUT_FIX))) from None
     os.close(fd)
@@ -108,6 +117,47 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
             tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
+
+
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _writer() -> str:
+    """Who writes a temporary file: this host and process (read back by the cleaner)."""
+    return f"{_host()}-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove the temporary files of ``target`` that a killed run left behind.
+
+    Only files written on this host by a process that no longer runs: a run writing
+    the same file at this moment, here or on another host, keeps its own.
+    """
+    prefix, suffix = f".{target.stem}.", f".tmp{target.suffix}"
+    try:
+        entries = [e.name for e in os.scandir(target.parent)
+                   if e.name.startswith(prefix) and e.name.endswith(suffix)]
+    except OSError:
+        return
+    host = _host()
+    for name in entries:
+        writer = name[len(prefix):].split(".", 1)[0]
+        owner_host, _, pid = writer.partition("-")
+        if owner_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            (target.parent / name).unlink()
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> None:
@@ -146,6 +196,34 @@ def ensure_not_input(out_paths: Iterable[Path | str], input_paths: Iterable[Path
         raise InputError(problems)
 
 
+def store_clash(store: Path | None, folder: Path | str,
+                files: Iterable[Path | str]) -> str | None:
+    """Why the history store cannot be kept where it is, or None when it is apart.
+
+    A store file that is one of the run's ``files``, the ``folder`` they go in or a
+    folder above it would be replaced by an output (or would block it), and the
+    history would be lost.
+    """
+    if store is None:
+        return None
+    out = Path(folder)
+    clash = next((Path(f) for f in files if _same_file(store, Path(f))), None)
+    if clash is not None:
+        return t("error.store.is_output", name=clash.name, out=out)
+    if any(_same_file(store, above) for above in (out, *out.resolve().parents)):
+        return t("error.store.holds_out", out=out)
+    return None
+
+
+def ensure_store_apart(store: Path | None, folder: Path | str,
+                       files: Iterable[Path | str]) -> None:
+    """Raise ``InputError`` (exit 2) when the store is where the run writes
+    (``store_clash``): refused before anything is read, solved or written."""
+    message = store_clash(store, folder, files)
+    if message is not None:
+        raise InputError(Problem(message, file=str(store), fix=t("error.store.is_output_fix")))
+
+
 def check_outputs(folder: Path | str, files: Iterable[Path | str]) -> None:
     """Raise ``InputError`` unless every one of ``files`` can be written, before any is.
 
@@ -156,8 +234,15 @@ def check_outputs(folder: Path | str, files: Iterable[Path | str]) -> None:
     """
     out = Path(folder)
     problems: list[Problem] = []
-    existing = next((p for p in (out, *out.parents) if p.exists()), None)
-    if existing is not None and not existing.is_dir():
+    too_long = next((part for path in (out, *map(Path, files)) for part in path.parts
+                     if len(os.fsencode(part)) > _NAME_MAX), None)
+    existing = None if too_long else next((p for p in (out, *out.parents) if p.exists()), None)
+    if too_long is not None:
+        problems.append(Problem(t("error.out.name_too_long", length=len(os.fsencode(too_long)),
+                                  limit=_NAME_MAX, start=too_long[:40]),
+                                file=str(out),
+                                fix=t("error.out.name_too_long_fix")))
+    elif existing is not None and not existing.is_dir():
         message = (t("error.out.is_file") if existing == out
                    else t("error.out.under_file", existing=existing))
         problems.append(Problem(message, file=str(out), fix=t(_OUT_FIX)))

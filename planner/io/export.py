@@ -1006,6 +1006,7 @@ def write_plan(
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
     campaign: Campaign | None = None,
     also: Mapping[str, tuple[Path, bytes]] | None = None,
+    before_replace: Callable[[], None] | None = None,
 ) -> dict[str, Path]:
     """Write ``plan.json`` and ``plan.xlsx`` into ``out_dir``.
 
@@ -1018,7 +1019,9 @@ def write_plan(
     ``inputs``. ``also`` names more files of the run (key -> path and bytes,
     such as links.csv), written the same way. Every path is checked before
     anything is written (``check_outputs``): a folder where a file should go
-    writes nothing. Returns ``{"json": ..., "xlsx": ..., **also}``.
+    writes nothing. ``before_replace`` runs once every file is built and before any
+    replaces its target (the history store records the plan there): if it raises,
+    nothing is written. Returns ``{"json": ..., "xlsx": ..., **also}``.
     """
     out_dir = Path(out_dir)
     paths = {"json": out_dir / PLAN_FILES[0], "xlsx": out_dir / PLAN_FILES[1]}
@@ -1036,4 +1039,6 @@ def write_plan(
             stack.enter_context(atomic_path(path)).write_bytes(data)
         xlsx_tmp = stack.enter_context(atomic_path(paths["xlsx"]))
         _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign)
+        if before_replace is not None:
+            before_replace()
     return {**paths, **{key: path for key, (path, _) in extra.items()}}

@@ -4,8 +4,9 @@ One function for both, so that a campaign planned inside a portfolio writes the
 same files and records the same plan as ``planner plan --store`` on its own.
 Order of work: read and validate every input (exit 2 before anything is
 touched); plan in a watched child process (``run_with_deadline``); then write
-plan.xlsx, plan.json and links.csv, inside the store's transaction when there
-is a store (a locked store writes nothing, a failed write records nothing).
+plan.xlsx, plan.json and links.csv; with a store, the files replace the old ones
+only after the store recorded the plan (a locked store writes nothing, a failed
+write records nothing).
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def overrun_warnings(plan: Plan, campaign: Campaign) -> list[str]:
 
     limit = campaign.solver.time_limit_s
     warnings = []
-    if plan.status != "optimal" and any(
-            line.code == "time_limit" for line in plan.assumption_lines):
+    if plan.search_stopped:
         warnings.append(t("solve.time_limit", limit=f"{limit:g}", gap=f"{plan.gap:.3%}",
                           status=status_name(plan.status)))
     if plan.solve_seconds > limit:
@@ -113,15 +113,17 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Pl
 def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path | None = None,
              store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
              plan_date: date | None = None,
-             warn: Callable[[list[str]], None] | None = None) -> PlanOutcome:
+             warn: Callable[[list[str]], None] | None = None,
+             owner: str | None = None) -> PlanOutcome:
     """Plan the campaign, write plan.xlsx, plan.json and links.csv, and record it in ``store``.
 
     ``store`` is a SQLite path or a database URL (``planner.io.store_location``).
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
+    ``owner`` is the ``planner batch`` manifest entry (``record_plan``).
     """
     from planner.checks import ensure_plan_obeys
-    from planner.io.atomic import check_outputs, ensure_not_input
+    from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
     from planner.io.export import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
@@ -129,15 +131,18 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.links import links_frame, links_sheet
 
     links_csv = out / "links.csv"
-    # Every output path is checked before anything is read or solved.
-    check_outputs(out, [*(out / name for name in PLAN_FILES), links_csv])
+    outputs = [*(out / name for name in PLAN_FILES), links_csv]
+    location = None if store is None else store_location(store)
+    # Every output path is checked before anything is read or solved; the store is
+    # never one of them (a plan.json written over it would replace the history).
+    ensure_store_apart(None if location is None else location.path, out, outputs)
+    check_outputs(out, outputs)
     campaign, roster, warnings = load_inputs(campaign_path, videos_path, plan_date)
     slug_map, notes = read_slugs(slugs)
     warnings = campaign_warnings(campaign) + warnings + notes
     if warn is not None:
         warn(warnings)
     inputs = tuple(p for p in (campaign_path, videos_path, slugs) if p is not None)
-    location = None if store is None else store_location(store)
     ensure_not_input([links_csv, *([location.path] if location and location.path else [])],
                      inputs)
     if location is not None:
@@ -157,19 +162,21 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
         warn(late)
     warnings = warnings + late
 
-    def write() -> dict[str, Path]:
+    def write(before_replace: Callable[[], None] | None = None) -> dict[str, Path]:
         # links.csv is replaced with plan.json and plan.xlsx, or not at all.
         return write_plan(result, out, inputs=inputs, campaign=campaign,
                           extra_sheets={t("sheet.links"): links_sheet(links)},
-                          also={"links": (links_csv, csv_bytes(links))})
+                          also={"links": (links_csv, csv_bytes(links))},
+                          before_replace=before_replace)
 
     if location is None:
         return PlanOutcome(result, write(), None, warnings)
     from planner.io.replan_job import record_plan
     from planner.io.store import sha256_of
 
-    # The files are written inside the store's transaction: a locked store
-    # (exit 5) writes nothing, a failed write records nothing.
+    # The files are built, the store records the plan, and only then do the files
+    # replace the old ones: a locked store (exit 5) writes nothing, a file that cannot
+    # be built records nothing.
     recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), location,
-                           lock_timeout=lock_timeout, write=write)
+                           lock_timeout=lock_timeout, write=write, owner=owner)
     return PlanOutcome(result, recorded.written, recorded.plan_id, warnings)

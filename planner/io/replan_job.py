@@ -5,15 +5,17 @@ Order of work, so that a kill at any moment loses nothing:
 2. open the store and take the campaign's write lock (SQLite: ``BEGIN
    IMMEDIATE``; PostgreSQL: an advisory lock), ingest the actuals, load all
    actuals and the previous plan;
-3. re-plan; write plan.xlsx and plan.json atomically (temp file + rename);
-4. record the plan and its orders, then commit.
+3. re-plan; build plan.xlsx and plan.json in temporary files;
+4. record the plan and its orders, commit, and only then rename the files into place.
 A kill before step 4 commits rolls the store back and leaves the previous
-outputs or complete new ones; re-running the same day gives the same plan,
-because the previous plan is the latest one made for an earlier day.
+outputs; a kill after it leaves the recorded plan's files or the previous ones,
+never files of a plan the store does not hold. Re-running the same day gives the
+same plan, because the previous plan is the latest one made for an earlier day.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,8 +28,9 @@ from planner.checks import ensure_plan_obeys
 from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
+from planner.io.atomic import ensure_store_apart
 from planner.io.campaign_file import campaign_warnings, read_campaign
-from planner.io.export import write_plan
+from planner.io.export import PLAN_FILES, write_plan
 from planner.io.store import Store, open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.tables import read_videos
@@ -97,30 +100,48 @@ class Recorded:
     written: dict[str, Path]
 
 
+# Writes a plan's files; the callable it is given records the plan, and runs once every
+# file is built and before any replaces its target (``write_plan``'s ``before_replace``).
+Writer = Callable[[Callable[[], None]], dict[str, Path]]
+
+
 def record_plan(plan: Plan, campaign: Campaign, videos_sha256: str,
                 store: StoreLocation | Path | str, *, lock_timeout: float = 30.0,
-                write: Callable[[], dict[str, Path]] | None = None) -> Recorded:
+                write: Writer | None = None, owner: str | None = None) -> Recorded:
     """Record a fresh plan (``planner plan --store``) exactly as a re-plan records it.
 
     The plan, its campaign, the hash of the videos file and of the actuals the store
     holds go in as a new version, with every order and its status (``to_book`` /
     ``planned``), so the next morning's re-plan knows what was booked. ``write``
-    (the plan's files) runs inside the store's transaction: when the store is locked
-    nothing is written, and when writing fails nothing is recorded. ``store`` is a
-    SQLite path or a database URL (``planner.io.store_location``).
+    builds the plan's files and replaces the old ones only after the store committed
+    the plan: a locked or read-only store writes nothing, a file that cannot be built
+    records nothing, and a run killed at any moment never leaves files of a plan the
+    store does not hold. ``store`` is a SQLite path or a database URL
+    (``planner.io.store_location``). ``owner`` is the ``planner batch`` manifest entry
+    recording it: the store refuses (exit 2) a campaign another entry writes.
     """
     location = store_location(store)
-    with open_store(location, timeout=lock_timeout) as history, \
-            history.transaction(campaign.name):
-        written = write() if write is not None else {}
-        actuals = history.actuals(campaign.name)
-        plan_id = history.save_plan(
-            plan,
-            campaign_json=campaign.model_dump_json(),
-            videos_sha256=videos_sha256,
-            actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
-        )
-    return Recorded(plan_id, location, written)
+    ids: list[int] = []
+    with open_store(location, timeout=lock_timeout) as history:
+
+        def record() -> None:
+            with history.transaction(campaign.name):
+                if owner is not None:
+                    history.claim(campaign.name, owner)
+                actuals = history.actuals(campaign.name)
+                ids.append(history.save_plan(
+                    plan,
+                    campaign_json=campaign.model_dump_json(),
+                    videos_sha256=videos_sha256,
+                    actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+                ))
+
+        if write is None:
+            record()
+            written: dict[str, Path] = {}
+        else:
+            written = write(record)
+    return Recorded(ids[0], location, written)
 
 
 def _paths(actuals: Path | Sequence[Path]) -> list[Path]:
@@ -159,7 +180,8 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
                plan_date: date,
                store: StoreLocation | Path | str, out_dir: Path | None, *,
                dry_run: bool = False, lock_timeout: float = 30.0,
-               unreported: Unreported = "planned") -> ReplanOutcome:
+               unreported: Unreported = "planned",
+               owner: str | None = None) -> ReplanOutcome:
     """Ingest a day's actuals, re-plan the rest of the campaign, record and write it.
 
     ``store`` is a SQLite path or a database URL. ``dry_run`` computes everything
@@ -168,12 +190,15 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     tool (``planner.io.recognise.read_actual_sources``); spend without GMV is stored with
     its GMV unknown, and a GMV file of a later morning joins the stored spend of its day.
     ``unreported`` says what a planned line of a past day no file reports is taken for
-    (``planner.replan.replan``); such lines are named in one warning.
+    (``planner.replan.replan``); such lines are named in one warning. ``owner``: the
+    ``planner batch`` manifest entry, as for ``record_plan``.
     """
     from planner.io.recognise import read_actual_sources
 
     paths = _paths(actuals_path)
     location = store_location(store)
+    if out_dir is not None:  # before anything is read: the plan is never written over it
+        ensure_store_apart(location.path, out_dir, [out_dir / name for name in PLAN_FILES])
     campaign = read_campaign(campaign_path)
     if plan_date > campaign.end:
         raise InputError(Problem(
@@ -191,7 +216,10 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     check_actuals(new_actuals, videos, campaign, plan_date, names, origins=merged.origins)
     written: dict[str, Path] = {}
     with open_store(location, timeout=lock_timeout) as history, \
-            history.transaction(campaign.name, commit=not dry_run):
+            contextlib.ExitStack() as held:
+        held.enter_context(history.transaction(campaign.name, commit=not dry_run))
+        if owner is not None:
+            history.claim(campaign.name, owner)
         ingested = history.ingest_actuals(campaign.name, new_actuals, source)
         filled, join_notes = join_stored_gmv(history, campaign.name, merged.pending_gmv,
                                              merged.source)
@@ -207,20 +235,28 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
         missing = unreported_warning(plan, unreported)
         if missing is not None:
             actual_warnings.append(missing)
-        if not dry_run:
-            if out_dir is not None:
-                written = write_plan(
-                    plan, out_dir,
-                    inputs=(campaign_path, videos_path, *paths,
-                            *([location.path] if location.path else [])),
-                    extra_sheets=replan_frames(plan, actuals, videos),
-                    campaign=campaign,
-                )
+
+        def record() -> None:
+            """Record the plan and commit: before any file replaces the old one."""
             history.save_plan(
                 plan,
                 campaign_json=campaign.model_dump_json(),
                 videos_sha256=sha256_of(videos_path.read_bytes()),
                 actuals_sha256=sha256_of(actuals.to_csv(index=False).encode("utf-8")),
+            )
+            held.close()  # commits the transaction
+
+        if not dry_run and out_dir is None:
+            record()
+        elif not dry_run and out_dir is not None:
+            # The files are built, then the store commits, then they replace the old ones:
+            # a kill never leaves files of a plan the store does not hold.
+            written = write_plan(
+                plan, out_dir,
+                inputs=(campaign_path, videos_path, *paths,
+                        *([location.path] if location.path else [])),
+                extra_sheets=replan_frames(plan, actuals, videos),
+                campaign=campaign, before_replace=record,
             )
     return ReplanOutcome(plan, ingested, written,
                          campaign_warnings(campaign) + warnings + actual_warnings)
@@ -230,8 +266,8 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
                        actuals_path: Path | Sequence[Path],
                        plan_date: date, store: StoreLocation | Path | str,
                        out_dir: Path | None, *, dry_run: bool = False,
-                       lock_timeout: float = 30.0,
-                       unreported: Unreported = "planned") -> ReplanOutcome:
+                       lock_timeout: float = 30.0, unreported: Unreported = "planned",
+                       owner: str | None = None) -> ReplanOutcome:
     """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
     run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
     """
@@ -239,6 +275,6 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
 
     return run_with_deadline(
         run_replan, campaign_path, videos_path, actuals_path, plan_date, store, out_dir,
-        dry_run=dry_run, lock_timeout=lock_timeout, unreported=unreported,
+        dry_run=dry_run, lock_timeout=lock_timeout, unreported=unreported, owner=owner,
         deadline_s=lock_timeout + solve_deadline(read_campaign(campaign_path), plans=1),
     )

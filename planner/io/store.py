@@ -33,6 +33,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -50,6 +52,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     literal,
     select,
     update,
@@ -62,14 +65,18 @@ from planner.errors import (
     Problem,
     StoreDamagedError,
     StoreError,
+    StoreReadOnlyError,
     StoreUnreachableError,
 )
 from planner.i18n import t
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.store_schema import (
+    APPLICATION_ID,
     SCHEMA_VERSION,
+    V1_TABLES,
     actuals,
     actuals_audit,
+    campaign_owners,
     migrate,
     orders,
     plans,
@@ -89,6 +96,7 @@ _SQLITE_BEGIN = "planner.sqlite_begin"  # connection info: how the next BEGIN st
 # Catalogue keys of the fixes the store's messages end with.
 _DAMAGED_FIX = "error.store.damaged_fix"
 _FOREIGN_FIX = "error.store.foreign_fix"
+_READ_ONLY_FIX = "error.store.read_only_fix"
 # What SQLite says of a file it cannot read as a database, or one whose pages are broken.
 _DAMAGE_WORDS = ("malformed", "not a database", "disk i/o error", "unable to open",
                  "file is encrypted", "corrupt")
@@ -385,6 +393,24 @@ class Store:
                 db.execute(insert(orders), rows)
         return plan_id
 
+    def owner(self, campaign: str) -> str | None:
+        """The ``planner batch`` manifest entry that writes ``campaign``, if one claimed it."""
+        with self._session() as db:
+            return db.execute(
+                select(campaign_owners.c.owner).where(campaign_owners.c.campaign == campaign)
+            ).scalar_one_or_none()
+
+    def claim(self, campaign: str, owner: str) -> None:
+        """Record that manifest entry ``owner`` writes ``campaign`` (inside the run's write
+        transaction); InputError (exit 2) when another entry already does."""
+        held = self.owner(campaign)
+        if held is None:
+            with self._session() as db:
+                db.execute(insert(campaign_owners).values(
+                    campaign=campaign, owner=owner, claimed_at=_now()))
+            return
+        check_owner(held, campaign, owner, self.location)
+
     def plan_count(self, campaign: str) -> int:
         with self._session() as db:
             return int(db.execute(
@@ -395,6 +421,15 @@ class Store:
     def connection(self) -> Connection:
         """The store's connection, for tools that read every table (``store migrate``)."""
         return self._db
+
+
+def check_owner(held: str | None, campaign: str, owner: str, store: StoreLocation) -> None:
+    """InputError (exit 2) when the campaign in ``store`` belongs to another manifest entry."""
+    if held is None or held == owner:
+        return
+    raise InputError(Problem(
+        t("error.store.owned", campaign=campaign, store=store, owner=held, entry=owner),
+        fix=t("error.store.owned_fix", owner=held)))
 
 
 def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
@@ -456,6 +491,9 @@ def store_error(error: DBAPIError, location: StoreLocation, timeout: float,
     if _is_lock_timeout(error, location):
         return StoreError(t("error.store.locked", store=location, timeout=f"{timeout:g}"))
     if location.path is not None:
+        if "readonly" in reason.lower():  # "attempt to write a readonly database"
+            return StoreReadOnlyError(t("error.store.read_only_file", store=location,
+                                        fix=t(_READ_ONLY_FIX)))
         damaged = any(word in reason.lower() for word in _DAMAGE_WORDS)
         if phase == "run" and not damaged:
             return StoreError(t("error.store.cannot_write", store=location, reason=reason))
@@ -497,6 +535,7 @@ def _prepare_schema(connection: Connection, location: StoreLocation, timeout: fl
     """Create or migrate the schema; only a store that needs it waits for the lock."""
     with connection.begin():
         version = schema_version(connection)
+        _check_database(connection, location, version)
     _check_version(version, location)
     if version == SCHEMA_VERSION:
         return
@@ -512,20 +551,80 @@ def _prepare_schema(connection: Connection, location: StoreLocation, timeout: fl
     transaction.commit()
 
 
+def _check_database(connection: Connection, location: StoreLocation, version: int) -> None:
+    """A PostgreSQL database with no planner schema but tables of its own is another
+    application's: it is never written into (exit 6). ``planner_schema`` among them is a
+    planner store another run has just created (it creates every table at once)."""
+    if location.path is not None or version != 0:
+        return
+    tables = sorted(inspect(connection).get_table_names())
+    if tables and "planner_schema" not in tables:
+        raise StoreDamagedError(t("error.store.other_tables", store=location,
+                                  reason=", ".join(tables[:5])))
+
+
 def _check_store_file(location: StoreLocation) -> None:
-    """A SQLite store must be a regular file, or a new one in a folder that can hold it."""
+    """A SQLite store must be a planner store the run can write, or a new one in a folder
+    that can hold it; nothing is written into the file to find out."""
     path = location.path
     assert path is not None
     if path.exists() and not path.is_file():
         kind = t("error.store.a_folder") if path.is_dir() else t("error.store.not_regular")
         raise StoreDamagedError(t("error.store.not_a_file", store=location, kind=kind,
                                   fix=t(_FOREIGN_FIX)))
-    if not path.exists():
-        parent = next((p for p in path.parents if p.exists()), None)
-        if parent is not None and not parent.is_dir():
-            raise InputError(Problem(
-                t("error.store.parent_is_file", store=location, parent=parent),
-                fix=t("error.store.parent_is_file_fix")))
+    folder = next((p for p in path.parents if p.exists()), None)
+    if not path.exists() and folder is not None and not folder.is_dir():
+        raise InputError(Problem(
+            t("error.store.parent_is_file", store=location, parent=folder),
+            fix=t("error.store.parent_is_file_fix")))
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        raise StoreReadOnlyError(t("error.store.read_only_file", store=location,
+                                   fix=t(_READ_ONLY_FIX)))
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        # SQLite keeps its journal (-wal, -shm) beside the file, and a new store is made there.
+        raise StoreReadOnlyError(t("error.store.read_only_folder", store=location,
+                                   folder=folder, fix=t(_READ_ONLY_FIX)))
+    if path.exists():
+        reason = _not_a_planner_store(path)
+        if reason is not None:
+            raise StoreDamagedError(t("error.store.foreign", store=location, reason=reason,
+                                      fix=t(_FOREIGN_FIX)))
+
+
+# The migration that stamps the planner's application id (and adds campaign owners).
+OWNERS_VERSION = 3
+
+
+def _not_a_planner_store(path: Path) -> str | None:
+    """Why an existing SQLite file is another program's database, read without writing.
+
+    A planner store is marked with the planner's application id (since migration 3),
+    or made before that (user_version 1, application id 0) with the planner's tables; an
+    empty file or database is a new store. A file SQLite cannot read at all is left for
+    the opening to report (damaged, or not a database).
+    """
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        tables = {row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    if application_id not in (0, APPLICATION_ID):
+        return t("error.store.foreign_id", application_id=application_id)
+    if version == 0 and tables:
+        return t("error.store.foreign_tables", tables=", ".join(sorted(tables)[:5]))
+    if version > 0 and not V1_TABLES <= tables:
+        return t("error.store.foreign_version", version=version)
+    if version >= OWNERS_VERSION and application_id != APPLICATION_ID:
+        return t("error.store.foreign_marker", version=version)
+    return None
 
 
 @contextmanager
@@ -564,7 +663,9 @@ def check_store(store: StoreLocation | Path | str, timeout: float = 30.0) -> Non
             return
     with _connected(location, timeout) as connection, \
             _translated(location, timeout, "open"), connection.begin():
-        _check_version(schema_version(connection), location)
+        version = schema_version(connection)
+        _check_database(connection, location, version)
+        _check_version(version, location)
 
 
 @contextmanager

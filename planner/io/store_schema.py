@@ -104,6 +104,21 @@ def _tables_v1(metadata: MetaData) -> None:
     )
 
 
+def _tables_v2(metadata: MetaData) -> None:
+    """Migration 2: which ``planner batch`` manifest entry writes each campaign."""
+    Table(
+        "campaign_owners", metadata,
+        Column("campaign", Text, primary_key=True),
+        Column("owner", Text, nullable=False),  # the manifest entry's name
+        Column("claimed_at", Text, nullable=False),
+    )
+
+
+# SQLite's header field for "which application's file is this" (PRAGMA application_id):
+# "PLNR". Set by migration 2; a file with another one is not a planner store.
+APPLICATION_ID = 0x504C4E52
+
+
 def _create_v1(connection: Connection) -> None:
     metadata = MetaData()
     _tables_v1(metadata)
@@ -136,20 +151,35 @@ def _gmv_may_be_unknown(connection: Connection) -> None:
     connection.exec_driver_sql("ALTER TABLE actuals_v2 RENAME TO actuals")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_create_v1, _gmv_may_be_unknown]
+def _owners_v3(connection: Connection) -> None:
+    """Migration 3: which manifest entry owns each campaign; the planner's application id."""
+    metadata = MetaData()
+    _tables_v2(metadata)
+    metadata.create_all(connection, checkfirst=False)
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_create_v1, _gmv_may_be_unknown, _owners_v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-# The current shape, for queries: migration 1's tables with migration 2's actuals.
+# The current shape, for queries: migration 1's tables with migration 2's actuals, and
+# migration 3's owners.
 metadata = MetaData()
 _tables_v1(metadata)
 metadata.remove(metadata.tables["actuals"])
 _actuals_v2(metadata)
+_tables_v2(metadata)
 actuals = metadata.tables["actuals"]
 actuals_audit = metadata.tables["actuals_audit"]
 plans = metadata.tables["plans"]
 orders = metadata.tables["orders"]
+campaign_owners = metadata.tables["campaign_owners"]
 # Parents before children: the order to copy a history in.
-HISTORY_TABLES: tuple[Table, ...] = (plans, orders, actuals, actuals_audit)
+HISTORY_TABLES: tuple[Table, ...] = (plans, orders, actuals, actuals_audit, campaign_owners)
+# The tables every planner store has had since migration 1: a file that claims a version
+# but lacks them is some other program's.
+V1_TABLES = frozenset({"actuals", "actuals_audit", "plans", "orders"})
 
 _version_table = Table("planner_schema", MetaData(), Column("version", Integer, nullable=False))
 
@@ -179,7 +209,20 @@ def migrate(connection: Connection) -> int:
     the same moment create it once.
     """
     version = schema_version(connection)
+    if version == 0:
+        # A new store is made in its current shape at once: replaying every migration
+        # would copy and rename tables while twenty runs wait to open the same new file.
+        _create_current(connection)
+        set_schema_version(connection, SCHEMA_VERSION)
+        return version
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
         step(connection)
         set_schema_version(connection, number)
     return version
+
+
+def _create_current(connection: Connection) -> None:
+    """Every table in the current shape (what the migrations make of an empty store)."""
+    metadata.create_all(connection, checkfirst=False)  # a clash means a foreign database
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")

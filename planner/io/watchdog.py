@@ -82,7 +82,25 @@ def solve_deadline(campaign: Campaign, plans: int, videos: int = 0) -> float:
     three times its limit, plus the uninterruptible preparation, which grows with the
     ``videos`` planned, plus a margin.
     """
-    return plans * (3 * campaign.solver.time_limit_s + SECONDS_PER_VIDEO * videos) + 30.0
+    return _deadline(campaign.solver.time_limit_s, plans, videos)
+
+
+def _deadline(limit: float, plans: int, videos: int) -> float:
+    return plans * (3 * limit + SECONDS_PER_VIDEO * videos) + 30.0
+
+
+def worker_deadline(campaign: Campaign | None, lock_timeout: float, videos: int) -> float:
+    """How long a ``planner batch`` worker may take over one campaign before it is given up.
+
+    Far past anything a run can take: three waits for the store's lock (a fresh plan
+    opens the store to check its history, then records it) and three plans'
+    ``solve_deadline`` at ``videos``, the largest roster a file may hold. ``campaign``
+    None (its file cannot be read on the client): the default solver limit.
+    """
+    from planner.config import SolverConfig
+
+    limit = (SolverConfig() if campaign is None else campaign.solver).time_limit_s
+    return 3 * lock_timeout + _deadline(limit, plans=3, videos=videos)
 
 
 def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,

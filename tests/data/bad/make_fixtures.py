@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import random
 import re
 import zipfile
@@ -358,6 +359,10 @@ def campaigns() -> None:
         "campaign_tool_not_in_chain.toml": sub('tool = "dou_plus"', 'tool = "qianchuan"'),
         "campaign_tool_alias.toml": sub('tool = "dou_plus"', 'tool = "DOU+"'),
         "campaign_syntax_error.toml": sub("budget = 3_000_000", "budget = 3_000_000 yuan"),
+        "campaign_big_sales_overlap.toml": sub(
+            "# Orders already booked",
+            '[[big_sales]]\nname = "520"\nstart = 2027-05-18\nend = 2027-06-01\n\n'
+            "# Orders already booked"),
         "campaign_unknown_key.toml": sub("budget = 3_000_000", "budjet = 3_000_000"),
         "campaign_unknown_nested_key.toml": sub(
             "min_seeding_share = 0.5", "min_seeding_shares = 0.5"
@@ -634,6 +639,73 @@ def build_out_sweep_csv_is_a_folder(folder: Path) -> Path:
     return path
 
 
+def build_store_at_plan_json(folder: Path) -> Path:
+    return folder / "out" / "plan.json"  # the plan's own output (--out is {tmp}/out)
+
+
+def build_store_at_links_csv(folder: Path) -> Path:
+    return folder / "out" / "links.csv"
+
+
+def build_store_at_out(folder: Path) -> Path:
+    return folder / "out"
+
+
+def build_store_at_plan_xlsx(folder: Path) -> Path:
+    return folder / "out" / "plan.xlsx"
+
+
+def _sqlite_of_another_program(path: Path, user_version: int = 0,
+                                application_id: int = 0) -> Path:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);"
+        "INSERT INTO moz_places (url) VALUES ('https://www.douyin.com/');"
+        f"PRAGMA user_version = {user_version}; PRAGMA application_id = {application_id};")
+    db.close()
+    return path
+
+
+def build_store_of_another_program(folder: Path) -> Path:
+    """A browser's history database (one moz_places table, user_version 0)."""
+    return _sqlite_of_another_program(folder / "places.sqlite")
+
+
+def build_store_of_another_program_v1(folder: Path) -> Path:
+    return _sqlite_of_another_program(folder / "places_v1.sqlite", user_version=1)
+
+
+def build_store_other_application_id(folder: Path) -> Path:
+    return _sqlite_of_another_program(folder / "other_app.sqlite", application_id=1234)
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)  # a named pipe: opening it for reading waits for a writer
+    return path
+
+
+def build_videos_fifo(folder: Path) -> Path:
+    return _fifo(folder / "videos_fifo.csv")
+
+
+def build_campaign_fifo(folder: Path) -> Path:
+    return _fifo(folder / "campaign_fifo.toml")
+
+
+def build_actuals_fifo(folder: Path) -> Path:
+    return _fifo(folder / "actuals_fifo.csv")
+
+
+def build_inspect_fifo(folder: Path) -> Path:
+    return _fifo(folder / "export_fifo.xlsx")
+
+
+def build_out_name_too_long(folder: Path) -> Path:
+    return folder / ("计划" * 45)  # 270 bytes in UTF-8: longer than any file system allows
+
+
 def build_roster_1000(folder: Path) -> Path:
     """1,000 synthetic videos (the sample campaign's plan date): enough that no solve
     finishes within a 0.001 s limit, small enough to plan in a few seconds."""
@@ -673,6 +745,18 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "store_under_a_file": build_store_under_a_file,
     "campaign_for_replan": build_campaign_for_replan,
     "roster_1000": build_roster_1000,
+    "store_at_plan_json": build_store_at_plan_json,
+    "store_at_links_csv": build_store_at_links_csv,
+    "store_at_out": build_store_at_out,
+    "store_at_plan_xlsx": build_store_at_plan_xlsx,
+    "store_of_another_program": build_store_of_another_program,
+    "store_of_another_program_v1": build_store_of_another_program_v1,
+    "store_other_application_id": build_store_other_application_id,
+    "videos_fifo": build_videos_fifo,
+    "campaign_fifo": build_campaign_fifo,
+    "actuals_fifo": build_actuals_fifo,
+    "inspect_fifo": build_inspect_fifo,
+    "out_name_too_long": build_out_name_too_long,
 }
 
 
