@@ -184,6 +184,10 @@ def plan(
             gap=f"{result.gap:.3%}", share=f"{result.seeding_share:.0%}",
             orders=len(result.orders), seconds=f"{result.solve_seconds:.2f}",
         ))
+        # Each thing once: the headline, the limits, the next 10,000 yuan, the risk
+        # attitudes, the files.
+        if result.binding:
+            typer.echo(t("cli.binding"))
         for line in result.binding_text():
             typer.echo(f"  - {line}")
         for line in result.marginal:

@@ -229,6 +229,17 @@ def mode_name(mode: object) -> str:
     return _named("mode", mode)
 
 
+def targeting_name(targeting: object) -> str:
+    """The targeting package or strategy as buyers name it: 基础+达人相似, 智能投放, 云图人群;
+    empty for none."""
+    return _named("targeting", targeting)
+
+
+def solver_name(solver: object) -> str:
+    """The solver backend by its own name: HiGHS, CBC."""
+    return _named("solver", solver)
+
+
 def status_name(status: object) -> str:
     """The solver status as words: 最优, 可行, 无投放."""
     return _named("status", status)

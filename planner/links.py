@@ -38,7 +38,7 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from planner.config import Campaign
-from planner.i18n import t
+from planner.i18n import t, tool_name
 from planner.models import Order, Plan, Video
 from planner.parsing import encode_url
 
@@ -298,6 +298,14 @@ def tracking_links(
             url=url, landing_url=landing, params=params, notes=tuple(notes),
         ))
     return links
+
+
+def links_sheet(links: pd.DataFrame) -> pd.DataFrame:
+    """``links_frame`` as plan.xlsx's 追踪链接 sheet shows it: the tool by its name (links.csv
+    keeps the id; the links and their UTM tags are the same in both)."""
+    shown = links.copy()
+    shown["tool"] = shown["tool"].map(tool_name)
+    return shown
 
 
 def links_frame(

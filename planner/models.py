@@ -193,10 +193,11 @@ class RiskSummary(_Model):
 
     def attitudes_text(self) -> str:
         """The price of safety in one line, in the current language."""
-        lines = [t("cli.attitude", objective=t(f"risk.{a.objective}"), gmv=money(a.expected_gmv),
+        # Each attitude once; the plan's own is marked where it stands in the list.
+        lines = [t("cli.attitude_current" if a.objective == self.objective else "cli.attitude",
+                   objective=t(f"risk.{a.objective}"), gmv=money(a.expected_gmv),
                    p10=money(a.gmv_p10)) for a in self.attitudes]
-        return t("cli.attitudes", current=t(f"risk.{self.objective}"),
-                 lines=t("list.sep").join(lines))
+        return t("cli.attitudes", lines=t("cli.attitude_sep").join(lines))
 
 
 ChangeKind = Literal["added", "removed", "increased", "decreased", "mode_switched"]

@@ -306,8 +306,9 @@ def marginal_value(
 
     Re-plans with ``budget + step`` and compares with ``base`` (``planner``'s
     plan at its campaign budget, made here if not given): extra GMV and
-    marginal ROI, and which limits bind; if the budget does not bind, it says
-    that more budget buys nothing.
+    marginal ROI, and the limits that stop part of the step (the base plan's own
+    limits are shown with the plan); if the budget does not bind, it says that more
+    budget buys nothing.
     """
     if not (math.isfinite(step) and step > 0):
         raise InputError(Problem(t("error.sweep.step")))
@@ -321,6 +322,8 @@ def marginal_value(
     extra_spend = more.total_spend - base.total_spend
     extra_gmv = more.expected_gmv - base.expected_gmv
     noise = _NOISE_SHARE * step
+    # The base plan's own limits are not repeated here: every front end shows them with
+    # the plan (the terminal, 汇总, the What-if page), so each is said once.
     lines: list[str] = []
     if (extra_spend < noise or extra_gmv < noise) and (base.search_stopped
                                                        or more.search_stopped):
@@ -331,8 +334,6 @@ def marginal_value(
     elif extra_spend < noise or extra_gmv < noise:
         lines.append(t("sweep.step_nothing", step=f"{step:,.0f}",
                        unspent=f"{base.unspent:,.0f}"))
-        if base.binding:
-            lines.append(t("sweep.what_stops", limits=_sentences(base.binding)))
     else:
         lines.append(t(
             "sweep.step_buys", step=f"{step:,.0f}", gmv=f"{extra_gmv:,.0f}",
@@ -342,8 +343,6 @@ def marginal_value(
         if extra_spend < step - noise:
             lines.append(t("sweep.step_partial", spend=f"{extra_spend:,.0f}",
                            limits=_sentences(more.binding)))
-        elif base.binding:
-            lines.append(t("sweep.binding_now", limits=_sentences(base.binding)))
     if "feasible" in (base.status, more.status):
         lines.append(t("sweep.not_proven", gap=f"{base.gap:.2%}", more_gap=f"{more.gap:.2%}"))
     return lines

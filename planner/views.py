@@ -30,6 +30,7 @@ from planner.i18n import (
     reason_text,
     status_name,
     t,
+    targeting_name,
     tier_name,
     tool_name,
     yuan_exact,
@@ -103,7 +104,7 @@ def headline(plan: Plan) -> list[Metric]:
         Metric(
             t("metric.status"),
             status_name(plan.status),
-            t("metric.status_help", solver=plan.solver, seconds=f"{plan.solve_seconds:.1f}"),
+            t("metric.status_help", seconds=f"{plan.solve_seconds:.1f}"),
             delta=t("metric.gap", gap=f"{plan.gap:.3%}"),
         ),
         Metric(t("metric.unspent"), money(plan.unspent),
@@ -132,8 +133,8 @@ def attitudes_frame(plan: Plan) -> pd.DataFrame:
 
 
 def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
-    """Each reason in the buyer's words, after its stable code."""
-    return sep.join(f"{r.code}: {reason_text(r)}" for r in reasons)
+    """Each reason in the buyer's words (its stable code stays in plan.json)."""
+    return sep.join(reason_text(r) for r in reasons)
 
 
 def kol_names(videos: Iterable[Video]) -> dict[str, str]:
@@ -160,7 +161,7 @@ def orders_frame(orders: Sequence[Order], names: Mapping[str, str]) -> pd.DataFr
             "expected_gmv": o.expected_gmv,
             "expected_roi": o.expected_gmv / o.budget if o.budget else math.nan,
             "mode": mode_name(o.mode),
-            "targeting": o.targeting or "",
+            "targeting": targeting_name(o.targeting),
             "fixed": o.fixed,
             "reasons": reasons_text(o.reasons),
         }

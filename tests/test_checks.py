@@ -27,6 +27,7 @@ from planner.cli import app
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import UncheckedPlanError
 from planner.i18n import use_lang
+from planner.io.plan_file import read_plan_to_check
 from planner.models import Plan, Video
 from planner.planning import make_plan
 from planner.synthetic import generate_campaign_dict, generate_roster
@@ -251,6 +252,27 @@ def test_planner_check_passes_each_bundled_sample_plan(tmp_path: Path, campaign:
     for name in ("plan.json", "plan.xlsx"):
         result = _check(SAMPLE / campaign, tmp_path / name)
         assert result.exit_code == 0, result.output
+
+
+def test_the_workbook_gives_check_the_reason_codes_of_plan_json(tmp_path: Path) -> None:
+    """plan.xlsx keeps its orders' codes in the 原因代码 column, so `planner check` reads
+    the same codes from it as from plan.json."""
+    made = runner.invoke(app, ["plan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+                               "--videos", str(SAMPLE / "videos.csv"), "--out", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    from_json = read_plan_to_check(tmp_path / "plan.json").orders
+    from_xlsx = read_plan_to_check(tmp_path / "plan.xlsx").orders
+    assert [o.reason_codes for o in from_xlsx] == [o.reason_codes for o in from_json]
+    assert any(o.reason_codes for o in from_xlsx)
+
+
+def test_an_older_orders_table_gives_its_codes_from_the_reason_lines(tmp_path: Path) -> None:
+    table = tmp_path / "orders.csv"
+    table.write_text("video_id,tool,start_date,end_date,budget,reasons\n"
+                     'v1,dou_plus,2027-04-21,2027-04-22,1000,"burst_first_2h: 爆单\n'
+                     'roi_above_floor: 可以加热"\n', encoding="utf-8")
+    order = read_plan_to_check(table).orders[0]
+    assert order.reason_codes == {"burst_first_2h", "roi_above_floor"}
 
 
 @pytest.fixture(scope="module")

@@ -153,7 +153,8 @@ def workbook(tmp_path: Path) -> openpyxl.Workbook:
 
 def test_sheet_names_in_order_with_extras_last(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
-        "Summary", "Schedule", "Orders", "Daily schedule", "Videos", "Spend chart", "Links"]
+        "Summary", "Schedule", "Orders", "Daily schedule", "Videos", "Spend chart",
+        "Spend chart data", "Links"]
 
 
 def test_chinese_is_the_default_language_of_the_workbook(
@@ -161,7 +162,7 @@ def test_chinese_is_the_default_language_of_the_workbook(
 ) -> None:
     monkeypatch.delenv("PLANNER_LANG")
     book = openpyxl.load_workbook(write_plan(_plan(), tmp_path)["xlsx"])
-    assert book.sheetnames == ["汇总", "排期表", "订单", "每日明细", "视频", "花费图"]
+    assert book.sheetnames == ["汇总", "排期表", "订单", "每日明细", "视频", "花费图", "花费图数据"]
     assert _header(book["订单"])[:3] == ["视频ID", "达人", "工具"]
 
 
@@ -199,7 +200,6 @@ def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
         "Video ID",
         "KOL",
         "Tool",
-        "Tool id",
         "Start",
         "End",
         "Book on",
@@ -212,9 +212,9 @@ def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
         "Expected ROI",
         "Booked",
         "Reasons",
+        "Reason codes",
     ]
     assert [c.value for c in _column(ws, "Tool")] == ["Dou+", "Content service"]
-    assert [c.value for c in _column(ws, "Tool id")] == ["dou_plus", "content_service"]
     budget = _column(ws, "Budget (yuan)")
     assert [c.value for c in budget] == [30_000, 150_000]
     assert all("#,##0" in c.number_format for c in budget)
@@ -226,16 +226,18 @@ def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
     assert start.is_date and start.value.date() == date(2024, 11, 2)
     assert start.number_format == "yyyy-mm-dd"
     reasons = _column(ws, "Reasons")[0].value
-    assert reasons == f"ROI_ABOVE_FLOOR: {CHINESE}\nINJECT: {HYPERLINK}"
+    # The sentences a buyer reads; their codes, one a line, in the last column for scripts.
+    assert reasons == f"{CHINESE}\n{HYPERLINK}"
+    assert _column(ws, "Reason codes")[0].value == "ROI_ABOVE_FLOOR\nINJECT"
     assert [c.value for c in _column(ws, "Booked")] == ["no", "yes"]
     assert [c.value for c in _column(ws, "Mode")] == ["smart", None]
     # xlsxwriter stores the character width plus its 0.71 cell padding.
-    assert 40 < ws.column_dimensions["P"].width < 61  # the reasons column
+    assert 40 < ws.column_dimensions["O"].width < 61  # the reasons column
 
 
 def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Daily schedule"]
-    assert _header(ws) == ["Date", "Video ID", "KOL", "Tool", "Tool id", "Spend (yuan)",
+    assert _header(ws) == ["Date", "Video ID", "KOL", "Tool", "Spend (yuan)",
                            "Expected GMV (yuan)"]
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     assert [(r[0].date(), r[1]) for r in rows] == [
@@ -249,7 +251,7 @@ def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> 
 def test_videos_sheet(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Videos"]
     assert _header(ws) == ["Video ID", "KOL", "Tier", "GPM", "Traffic ROI", "ROI P10",
-                           "ROI P90", "ROI basis", "Eligible tools", "Reasons"]
+                           "ROI P90", "ROI basis", "Eligible tools", "Reasons", "Reason codes"]
     assert [c.value for c in _column(ws, "Eligible tools")] == [
         "Dou+、Content service",
         "Content service",

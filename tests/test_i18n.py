@@ -75,6 +75,8 @@ def test_every_key_the_code_asks_for_is_in_the_catalogue() -> None:
     ("chain", [c.value for c in Chain]),
     ("tier", ["koc", "tail", "mid", "head", "super_head"]),
     ("mode", ["smart", "targeted"]),
+    ("targeting", ["smart", "basic+kol", "basic+interest", "kol", "yuntu"]),
+    ("solver", ["highs", "cbc"]),
     ("status", ["optimal", "feasible", "no_spend"]),
     ("change", ["added", "removed", "increased", "decreased", "mode_switched"]),
     ("reason", sorted(REASON_CODES)),

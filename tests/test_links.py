@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from factories import make_campaign, make_video
 from planner.cli import app
+from planner.i18n import tool_name
 from planner.io.export import column_header
 from planner.links import (
     LINK_COLUMNS,
@@ -22,6 +23,7 @@ from planner.links import (
 )
 from planner.models import Plan, Video
 from planner.planning import make_plan
+from planner.tools import Tool
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -203,6 +205,10 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     assert list(rows[0]) == [column_header(c) for c in LINK_COLUMNS]
     assert list(links.columns) == list(LINK_COLUMNS)
     assert [r[0] for r in rows[1:]] == list(links["short_name"])
+    # The sheet names the tool as buyers do; links.csv keeps its id for scripts.
+    tool = LINK_COLUMNS.index("tool")
+    assert [r[tool] for r in rows[1:]] == [tool_name(v) for v in links["tool"]]
+    assert set(links["tool"]) <= {t.value for t in Tool}
     summary = [r[0] for r in book["汇总"].iter_rows(values_only=True)]
     assert "再加1万元" in summary
     assert plan.marginal and plan.marginal[0].startswith("再加 10,000 元")  # in the plan's language

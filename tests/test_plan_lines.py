@@ -85,9 +85,10 @@ def test_the_sample_plan_says_what_binds_in_chinese_by_default(zh_run) -> None:
         assert f"{left} 元未分配：订单金额按整元和各工具的下单步长向下取整。" in plan.binding
     assert len(plan.binding) == len(plan.binding_lines)
     assert not any("yuan" in line or "The " in line for line in plan.binding)
-    # The terminal says the same, and the next 10,000 yuan's "binding now" too.
-    assert "  - 预算 3,000,000 元已全部分配。" in output
-    assert "当前的限制：预算 3,000,000 元已全部分配。每日上限 100,000 元" in output
+    # The terminal says the same, under one heading, and says each limit once (the next
+    # 10,000 yuan's line does not repeat them).
+    assert "当前的限制：\n  - 预算 3,000,000 元已全部分配。\n" in output
+    assert all(output.count(line) == 1 for line in plan.binding), output
     assert "The budget" not in output and "daily cap" not in output
 
 
@@ -121,7 +122,7 @@ def test_lang_en_says_the_same_plan_in_english(en_run, zh_run) -> None:
             f"{cap['first']}." in plan.binding)
     assert plan.assumptions == EN_ASSUMPTIONS
     assert plan.roi_floor_source == "ROI floor 1.2 set by the campaign"
-    assert "Binding now: The budget of 3,000,000 yuan is fully allocated." in output
+    assert "What limits the plan:\n  - The budget of 3,000,000 yuan is fully allocated.\n" in output
     # Codes and figures do not depend on the language.
     assert plan.assumption_lines == zh_run[1].assumption_lines
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -90,14 +91,17 @@ def test_schedule_shades_and_names_the_big_sale_days(planned) -> None:
     assert not ws.cell(HEAD_ROWS, LABELS + 1).fill.fgColor.rgb.endswith("FCE4D6")
 
 
-def test_schedule_prints_landscape_one_page_wide_with_repeated_headers(planned) -> None:
-    out, _, _ = planned
+def test_schedule_prints_a_week_a_page_on_a3_with_repeated_labels(planned) -> None:
+    out, _, campaign = planned
     ws = openpyxl.load_workbook(out / "plan.xlsx")["排期表"]
     assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.page_setup.fitToWidth in (1, None)  # 1 is the file format's default
-    assert ws.page_setup.fitToHeight == 0
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A3
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # fit would ignore the breaks
+    # A page break before every Monday but the first day: one calendar week a page.
+    starts = [campaign.start + timedelta(days=b.id - LABELS) for b in ws.col_breaks.brk]
+    assert starts == [d for d in campaign.days()[1:] if d.weekday() == 0]
     assert ws.print_title_rows == "$1:$2"
+    assert ws.print_title_cols == "$A:$D"
     assert "618 种草收割" in ws.oddHeader.center.text
     assert ws.freeze_panes == "E3"
 
@@ -137,36 +141,116 @@ def test_planner_lang_env_chooses_english(tmp_path: Path, english: None) -> None
     assert openpyxl.load_workbook(tmp_path / "plan.xlsx").sheetnames[1] == "Schedule"
 
 
-def test_the_schedule_prints_on_few_pages_through_libreoffice(planned, tmp_path: Path) -> None:
-    """LibreOffice turns the workbook into a PDF; the 排期表 takes one or two pages.
-
-    A PNG of its first page lands in test-artifacts/export/ for a person to look at.
-    """
+@pytest.fixture(scope="module")
+def printed(planned, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The sample's plan.xlsx printed to PDF by LibreOffice, and each page's text."""
     soffice, pdftoppm, pdftotext = (shutil.which(n) for n in ("soffice", "pdftoppm", "pdftotext"))
-    if not (soffice and pdftoppm and pdftotext):
+    if not (soffice and pdftoppm and pdftotext and shutil.which("pdfinfo")):
         if os.environ.get("CI") == "true":
             pytest.fail("LibreOffice or poppler-utils missing under CI: `make test` installs them")
         pytest.skip("needs soffice and poppler-utils (make print-tools)")
     out, _, _ = planned
-    profile = tmp_path / "lo-profile"
+    tmp = tmp_path_factory.mktemp("print")
+    profile = tmp / "lo-profile"
     subprocess.run(
         [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), str(out / "plan.xlsx")],
+         "--convert-to", "pdf", "--outdir", str(tmp), str(out / "plan.xlsx")],
         check=True, capture_output=True, timeout=180,
     )
-    pdf = tmp_path / "plan.pdf"
-    info = subprocess.run([pdftotext, "-layout", str(pdf), "-"], check=True,
+    pdf = tmp / "plan.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                           capture_output=True, text=True, timeout=60).stdout
-    pages = info.split("\f")
-    # The schedule's pages carry its page header: campaign name and 排期表.
-    schedule = [i for i, text in enumerate(pages, start=1) if "排期表" in text]
-    assert 1 <= len(schedule) <= 2, schedule
-    assert "4/21" in pages[schedule[0] - 1]  # the first campaign day, not a split column block
+    return pdf, text.split("\f")[:-1]  # the text ends with a form feed
+
+
+def _sheet_of(page: str) -> str:
+    """The sheet a printed page belongs to, from its page header: '<campaign> <sheet>'."""
+    found = re.search(r"618 种草收割 2027 (\S+)", page)
+    assert found, page[:300]
+    return found[1]
+
+
+def _paper(pdf: Path, pages: int) -> list[tuple[float, float]]:
+    """(width, height) in points of every page."""
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", str(pages), str(pdf)], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", info)]
+
+
+def _png(pdf: Path, page: int, name: str) -> Path:
+    """A PNG of one page in test-artifacts/export/, for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    png = ARTIFACTS / "schedule_page1"
-    subprocess.run([pdftoppm, "-f", str(schedule[0]), "-l", str(schedule[0]), "-png", "-r",
-                    "110", "-singlefile", str(pdf), str(png)], check=True, timeout=60)
-    assert png.with_suffix(".png").stat().st_size > 20_000
+    png = ARTIFACTS / name
+    subprocess.run(["pdftoppm", "-f", str(page), "-l", str(page), "-png", "-r", "110",
+                    "-singlefile", str(pdf), str(png)], check=True, timeout=60)
+    return png.with_suffix(".png")
+
+
+A4 = (841.89, 595.3)  # landscape, in points
+A3 = (1190.55, 841.89)
+
+
+def test_every_printed_page_is_landscape_a4_or_a3_with_a_header_and_page_number(
+    printed,
+) -> None:
+    pdf, pages = printed
+    sizes = _paper(pdf, len(pages))
+    assert len(sizes) == len(pages)
+    for number, (page, size) in enumerate(zip(pages, sizes, strict=True), start=1):
+        sheet = _sheet_of(page)
+        # The 排期表 on A3, every table on A4; all landscape.
+        assert size == pytest.approx(A3 if sheet == "排期表" else A4, abs=1), (number, sheet)
+        assert "排期日期 2027-04-20" in page, number
+        assert f"{number} / {len(pages)}" in page, number
+
+
+def test_the_summary_prints_on_one_page(printed) -> None:
+    pdf, pages = printed
+    summary = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "汇总"]
+    assert summary == [1]
+    # Labels and values on the same page, the limits and assumptions under them.
+    assert all(word in pages[0] for word in ("预算（元）", "3,000,000", "限制花费的条件", "假设"))
+    assert _png(pdf, 1, "summary_page1").stat().st_size > 20_000
+
+
+def test_the_spend_chart_prints_whole_on_one_page_and_its_data_apart(printed) -> None:
+    pdf, pages = printed
+    chart = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "花费图"]
+    assert len(chart) == 1, chart
+    page = pages[chart[0] - 1]
+    # Title, axis and legend on the same page: the chart is not cut into strips.
+    assert all(word in page for word in ("每日各工具花费", "日期", "DOU+", "内容服务"))
+    data = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "花费图数据"]
+    assert data and data[0] == chart[0] + 1
+    assert _png(pdf, chart[0], "spend_chart_page").stat().st_size > 20_000
+
+
+def test_the_schedule_prints_one_page_a_week_through_libreoffice(planned, printed) -> None:
+    """The 排期表 takes one A3 page per calendar week, each with the labels, its days, the
+    day totals and the sale's name over its sale days; PNGs of its first page and of a
+    sale week land in test-artifacts/export/ for a person to look at."""
+    _, _, campaign = planned
+    pdf, pages = printed
+    schedule = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "排期表"]
+    days = campaign.days()
+    weeks = [days[0], *(d for d in days[1:] if d.weekday() == 0)]
+    assert len(schedule) == len(weeks), schedule
+    sale = campaign.big_sales[0]
+    for number, first in zip(schedule, weeks, strict=True):
+        page = pages[number - 1]
+        assert f"{first.month}/{first.day}" in page, number  # the week's own first day
+        assert all(word in page for word in ("达人", "视频ID", "每日合计")), number
+        # The sale's name stands over its days, on the title's line (the title names the
+        # campaign, which may contain the sale's name too).
+        title = next(line for line in page.splitlines() if "排期表（元）" in line)
+        named = sale.name in title.split("排期表（元）", 1)[1]
+        last = first + timedelta(days=6 - first.weekday())
+        assert named == (first <= sale.end and last >= sale.start), number
+    assert _png(pdf, schedule[0], "schedule_page1").stat().st_size > 20_000
+    in_sale = next(n for n, first in zip(schedule, weeks, strict=True)
+                   if sale.start <= first <= sale.end)
+    assert _png(pdf, in_sale, "schedule_sale_week").stat().st_size > 20_000
 
 
 def test_a_replans_schedule_spans_the_campaign_and_names_the_sale(tmp_path: Path) -> None:

@@ -127,7 +127,8 @@ def test_orders_frame_has_one_row_per_order_with_names_and_reasons(
     booked = frame[frame["fixed"]]
     assert booked["video_id"].tolist() == ["v0012"]
     assert booked["kol_name"].tolist() == ["橙不熬夜"]
-    assert booked["reasons"].iloc[0].startswith("commitment_fixed: ")
+    # The reason's sentence, without its code (codes stay in plan.json).
+    assert booked["reasons"].iloc[0].startswith("already booked: 3,000 yuan")
     assert frame["budget"].sum() == pytest.approx(plan.total_spend)
 
 

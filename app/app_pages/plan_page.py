@@ -22,7 +22,15 @@ from support import (
 
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InputError, PlannerError
-from planner.i18n import chain_name, current_lang, money, reason_text, t, tier_name
+from planner.i18n import (
+    chain_name,
+    current_lang,
+    money,
+    reason_text,
+    t,
+    targeting_name,
+    tier_name,
+)
 from planner.io.campaign_file import campaign_warnings
 from planner.io.replan_job import record_plan
 from planner.io.store import sha256_of
@@ -123,6 +131,9 @@ def _number(value: object) -> float | None:
 def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, bool]:
     """The campaign form: the values it shows, and whether the buyer pressed Run."""
     video_ids = [v.video_id for v in inputs.videos]
+    # The picker names each video by its KOL (and its id, which tells a KOL's videos apart).
+    video_names = {v.video_id: f"{v.kol_name} · {v.video_id}" if v.kol_name else v.video_id
+                   for v in inputs.videos}
     chains = [c.value for c in Chain]
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
@@ -192,9 +203,11 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             seed.commitments, num_rows="dynamic", hide_index=True, key=field("commitments"),
             column_config={
                 "video_id": st.column_config.SelectboxColumn(
-                    t("col.video_id"), options=video_ids, required=True),
+                    t("col.video_id"), options=video_ids, required=True,
+                    format_func=lambda vid: video_names.get(str(vid), str(vid))),
                 "tool": st.column_config.SelectboxColumn(
-                    t("form.tool_id"), options=[tool.value for tool in Tool], required=True),
+                    t("col.tool"), options=[tool.value for tool in Tool], required=True,
+                    format_func=lambda tool: tool_label(str(tool))),
                 "start": _day(t("form.start")), "end": _day(t("form.end")),
                 "budget": st.column_config.NumberColumn(
                     t("col.budget"), min_value=0, format="localized"),
@@ -206,7 +219,8 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             seed.tools, num_rows="fixed", hide_index=True, key=field("tools"),
             disabled=["tool", "label", "chains"],
             column_config={
-                "tool": t("form.tool_id"), "label": t("col.tool"), "chains": t("form.chain"),
+                # The tool's id stays in the data (the campaign needs it), out of sight.
+                "tool": None, "label": t("col.tool"), "chains": t("form.chain"),
                 "enabled": st.column_config.CheckboxColumn(t("form.enabled")),
                 "min_order": st.column_config.NumberColumn(
                     t("form.min_order"), min_value=0, format="localized"),
@@ -385,7 +399,7 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
                      column_config=order_columns(), column_order=ORDER_ORDER)
         st.markdown("\n".join(
             f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"
-            + (f" · {md(o.targeting)}" if o.targeting else "")
+            + (f" · {md(targeting_name(o.targeting))}" if o.targeting else "")
             for o in mine))
     else:
         st.caption(t("plan.no_orders"))
@@ -393,17 +407,17 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
     st.markdown(f"**{t('plan.closed_tools')}**")
     if blocked:
         st.markdown("\n".join(
-            f"- **{md(tool_label(b.tool))}**: {md(reason_text(b.reason))} `{b.reason.code}`"
+            f"- **{md(tool_label(b.tool))}**: {md(reason_text(b.reason))}"
             for b in blocked))
     else:
         st.caption(t("plan.all_open"))
 
 
 def reason_lines(reasons: list[Reason]) -> str:
-    """Reasons as a Markdown list: the sentence, then its stable code in grey."""
+    """Reasons as a Markdown list of sentences (their codes stay in plan.json)."""
     if not reasons:
         return t("summary.none")
-    return "\n".join(f"- {md(reason_text(r))} `{r.code}`" for r in reasons)
+    return "\n".join(f"- {md(reason_text(r))}" for r in reasons)
 
 
 def show_downloads(bundle: PlanBundle) -> None:

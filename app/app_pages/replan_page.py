@@ -35,7 +35,7 @@ from support import (
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
 from planner.i18n import current_lang, has, mode_name, money, t, tool_name
-from planner.io.export import plan_vs_actual_frame, pva_status_name
+from planner.io.export import column_header, plan_vs_actual_frame, pva_status_name
 from planner.io.recognise import Inspection, column_label
 from planner.kpi import KpiBy
 from planner.views import (
@@ -199,6 +199,19 @@ def _metrics(metrics: list[Metric]) -> None:
                       delta=metric.delta, delta_color="off", delta_arrow="off")
 
 
+def _column_name(column: str) -> str:
+    """A planner column by its name alone (``planner inspect`` adds the id for scripts)."""
+    return column_header(column) if has(f"col.{column}") else column_label(column)
+
+
+def _preview(preview: pd.DataFrame) -> pd.DataFrame:
+    """The first rows as the planner reads them, headed and filled with the buyer's words."""
+    shown = preview.copy()
+    if "tool" in shown:
+        shown["tool"] = shown["tool"].map(tool_name)
+    return shown.rename(columns={c: _column_name(str(c)) for c in shown.columns})
+
+
 def show_inspection(found: Inspection) -> None:
     """What ``planner inspect`` says of one upload: layout, mapping, skipped rows, first rows."""
     st.markdown(md(t("inspect.recognised", file=found.file, layout=found.label,
@@ -207,7 +220,7 @@ def show_inspection(found: Inspection) -> None:
         st.caption(md(t("inspect.family", family=t(f"export.family.{found.family}"))))
     st.caption(t("inspect.mapping"))
     st.dataframe(pd.DataFrame(
-        [{"header": header, "column": column_label(column)} for header, column in found.mapping],
+        [{"header": header, "column": _column_name(column)} for header, column in found.mapping],
         columns=["header", "column"]), hide_index=True,
         column_config={"header": t("inspect.app_header"), "column": t("inspect.app_column")})
     if found.unused:
@@ -218,7 +231,7 @@ def show_inspection(found: Inspection) -> None:
         st.caption(t("inspect.no_rows"))
     else:
         st.caption(t("inspect.preview", rows=len(found.preview)))
-        st.dataframe(found.preview, hide_index=True)
+        st.dataframe(_preview(found.preview), hide_index=True)
 
 
 def actuals_input(inputs: Inputs, campaign: Campaign,

@@ -36,8 +36,10 @@ from planner.i18n import (
     money,
     money_axis_divisor,
     reason_text,
+    solver_name,
     status_name,
     t,
+    targeting_name,
     tier_name,
     tool_name,
     use_lang,
@@ -74,6 +76,8 @@ _MIN_WIDTH = 8
 _MAX_WIDTH = 60
 # Room for the autofilter's drop-down arrow next to the header text.
 _HEADER_PAD = 3
+# The height of one line of text in a row, in points (Excel's default row).
+_LINE_HEIGHT = 15
 
 # Column names are matched by word so that extra sheets written by other
 # modules (KPI, Changes, ...) get the same formats without declaring them.
@@ -274,14 +278,42 @@ def _write_table(
     ws.freeze_panes(1, 0)
     if headers:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
-    # Printed: landscape, one page wide, the header on every page.
-    ws.set_landscape()
+    # Printed: A4 landscape, one page wide, the header on every page.
+    _print_on(ws, _A4)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
 
 
+# xlsxwriter's paper codes.
+_A4 = 9
+_A3 = 8
+
+
+def _print_on(ws: Worksheet, paper: int) -> None:
+    """Landscape on ``paper`` with page numbers in the footer (the page header is set by
+    ``_page_header`` for plan.xlsx's sheets, which know their plan)."""
+    ws.set_landscape()
+    ws.set_paper(paper)
+    ws.set_footer("&C&P / &N")
+
+
+def _page_header(ws: Worksheet, plan: Plan, sheet: str) -> None:
+    """The campaign and the sheet in the middle, the plan date on the right, on every page."""
+    ws.set_header(
+        f"&C&\"-,Bold\"{_xl_header_text(plan.campaign)} {_xl_header_text(sheet)}"
+        f"&R{_xl_header_text(t('summary.plan_date'))} {plan.plan_date.isoformat()}"
+    )
+
+
 def _reasons_text(reasons: Iterable[Reason]) -> str:
-    return "\n".join(f"{r.code}: {reason_text(r)}" for r in reasons)
+    """The reasons in the buyer's words, one a line; their codes go to ``_reason_codes``."""
+    return "\n".join(reason_text(r) for r in reasons)
+
+
+def _reason_codes(reasons: Iterable[Reason]) -> str:
+    """The reasons' stable codes, one a line, in the same order (for scripts and
+    ``planner check``)."""
+    return "\n".join(r.code for r in reasons)
 
 
 def _tool_label(tool: Tool | str) -> str:
@@ -310,7 +342,6 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.chain"), chain_name(plan.chain), None),
         (t("summary.plan_date"), plan.plan_date, None),
         (t("summary.status"), status_name(plan.status), None),
-        (t("summary.solver"), plan.solver, None),
         (t("summary.budget"), plan.budget, "money"),
         (t("summary.total_spend"), plan.total_spend, "money"),
         (t("summary.unspent"), plan.unspent, "money"),
@@ -323,6 +354,8 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.roi_floor"), plan.roi_floor, "ratio"),
         (t("summary.roi_floor_source"), plan.roi_floor_text(), None),
         (t("summary.kol_fees"), plan.kol_fees, "money"),
+        # The appendix: how the plan was solved.
+        (t("summary.solver"), solver_name(plan.solver), None),
         (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
     ]
     headers = (t("summary.item"), t("summary.value"))
@@ -344,16 +377,29 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         *(((t("summary.marginal"), plan.marginal),) if plan.marginal else ()),
         (t("summary.assumptions"), plan.assumptions_text()),
     )
+    wrapped: list[tuple[int, str]] = []
     for title, lines in blocks:
         row += 2
         ws.write_string(row, 0, title, styles.section)
         for line in lines or [t("summary.none")]:
             row += 1
-            ws.write_string(row, 1, line, styles.wrap if "\n" in line else None)
+            # Long sentences wrap inside the value column, so nothing runs off the page.
+            ws.write_string(row, 1, line, styles.wrap)
             widths[1] = max(widths[1], _text_width(_display(line, None)) + 2)
+            wrapped.append((row, line))
+    # Rows as tall as their wrapped lines: not every program grows them when it opens the file.
+    room = min(max(widths[1], _MIN_WIDTH), _MAX_WIDTH) - 2
+    for at, line in wrapped:
+        count = sum(max(1, math.ceil(_text_width(part) / room)) for part in line.split("\n"))
+        if count > 1:
+            ws.set_row(at, _LINE_HEIGHT * count)
     for col, width in enumerate(widths):
         ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH))
     ws.freeze_panes(1, 0)
+    # Printed: the whole summary on one A4 landscape page.
+    _print_on(ws, _A4)
+    ws.fit_to_pages(1, 1)
+    ws.print_area(0, 0, row, 1)
 
 
 def _range_items(plan: Plan) -> list[tuple[str, object, NumKind | None]]:
@@ -382,9 +428,9 @@ def _kol_names(plan: Plan) -> dict[str, str]:
 
 def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     ids = (
-        "video_id", "kol_name", "tool", "tool_id", "start_date", "end_date", "booking_date",
+        "video_id", "kol_name", "tool", "start_date", "end_date", "booking_date",
         "budget", "mode", "targeting", "expected_gmv", "gmv_p10", "gmv_p90", "expected_roi",
-        "fixed", "reasons",
+        "fixed", "reasons", "reason_codes",
     )
     names = _kol_names(plan)
     rows = [
@@ -392,13 +438,12 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             o.video_id,
             names.get(o.video_id, ""),
             _tool_label(o.tool),
-            str(o.tool),
             o.start_date,
             o.end_date,
             o.booking_date,
             o.budget,
             mode_name(o.mode) or None,
-            o.targeting,
+            targeting_name(o.targeting) or None,
             o.expected_gmv,
             o.gmv_p10,
             o.gmv_p90,
@@ -406,6 +451,7 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             o.expected_gmv / o.budget if o.budget else None,
             t("bool.yes") if o.fixed else t("bool.no"),
             _reasons_text(o.reasons),
+            _reason_codes(o.reasons),
         )
         for o in plan.orders
     ]
@@ -414,12 +460,12 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
 
 
 def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
-    ids = ("date", "video_id", "kol_name", "tool", "tool_id", "spend", "expected_gmv")
+    ids = ("date", "video_id", "kol_name", "tool", "spend", "expected_gmv")
     names = _kol_names(plan)
     days = sorted(plan.daily, key=lambda d: (d.date, d.video_id, str(d.tool)))
     rows = [
-        (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), str(d.tool),
-         d.spend, d.expected_gmv)
+        (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), d.spend,
+         d.expected_gmv)
         for d in days
     ]
     _write_table(ws, [column_header(c) for c in ids], rows, styles,
@@ -428,7 +474,7 @@ def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar
 
 def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     ids = ("video_id", "kol_name", "tier", "gpm", "traffic_roi", "roi_p10", "roi_p90",
-           "roi_source", "eligible_tools", "reasons")
+           "roi_source", "eligible_tools", "reasons", "reason_codes")
     rows = [
         (
             v.video_id,
@@ -441,6 +487,7 @@ def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             t(f"roi_basis.{v.roi_source}") if v.roi_source else None,
             "、".join(_tool_label(tool) for tool in v.eligible_tools),
             _reasons_text(v.reasons),
+            _reason_codes(v.reasons),
         )
         for v in plan.videos
     ]
@@ -546,6 +593,11 @@ _TOTAL_FILL = "#F2F2F2"
 _DAY_WIDTH = 7.5
 
 
+def _week_starts(days: Sequence[dt.date]) -> set[dt.date]:
+    """The days that begin a printed week of the 排期表: every Monday after the first day."""
+    return {day for day in days[1:] if day.weekday() == 0}
+
+
 def _xl_header_text(text: str) -> str:
     """Text for Excel's page header: '&' is a control character there."""
     return text.replace("&", "&&")
@@ -583,14 +635,19 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
     for day, col in day_col.items():
         sale = cal.sale_on(day)
         ws.write_datetime(1, col, day, f_date_sale if sale else f_date)
+    weeks = _week_starts(days)
     for sale in cal.sales:
-        cols = [day_col[d] for d in days if sale.start <= d <= sale.end]
-        if not cols:
-            continue
-        if len(cols) == 1:
-            ws.write_string(0, cols[0], sale.name, f_head_sale)
-        else:
-            ws.merge_range(0, cols[0], 0, cols[-1], sale.name, f_head_sale)
+        # Named over each printed week it spans, so every page says which sale it shows.
+        runs: list[list[int]] = []
+        for day in (d for d in days if sale.start <= d <= sale.end):
+            if not runs or day in weeks:
+                runs.append([])
+            runs[-1].append(day_col[day])
+        for cols in runs:
+            if len(cols) == 1:
+                ws.write_string(0, cols[0], sale.name, f_head_sale)
+            else:
+                ws.merge_range(0, cols[0], 0, cols[-1], sale.name, f_head_sale)
     ws.write_string(1, total_col, column_header("row_total"), f_head)
 
     rows = schedule_rows(plan)
@@ -645,24 +702,28 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
         ws.autofilter(1, 0, data_end, total_col)
 
     # Print: landscape, one page wide, the header rows and labels on every page.
-    ws.set_landscape()
-    ws.set_paper(8)  # A3: a campaign's days fit across at a readable size
-    ws.fit_to_pages(1, 0)
+    # Printed on A3 one calendar week (Monday to Sunday) a page, at full size (cells in 9 pt),
+    # the labels and header rows repeated on every page. Not "fit to page": spreadsheet
+    # programs ignore page breaks under fit.
+    _print_on(ws, _A3)
+    ws.set_v_pagebreaks(sorted(day_col[day] for day in weeks))
     ws.repeat_rows(0, _SCHEDULE_HEAD_ROWS - 1)
     ws.repeat_columns(0, first_day_col - 1)
     ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.5)
-    ws.set_header(
-        f"&C&\"-,Bold\"{_xl_header_text(plan.campaign)} {_xl_header_text(t('sheet.schedule'))}"
-    )
-    ws.set_footer("&C&P / &N")
     ws.print_area(0, 0, max(r - 1, 1), total_col)
+
+
+# The spend chart's size in pixels; printed, it is scaled to fill one A4 landscape page.
+_CHART_WIDTH = 1000
+_CHART_HEIGHT = 620
 
 
 def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalendar) -> None:
     """A native stacked-column chart of spend by day and tool, big-sale days marked.
 
-    The data sit under the chart in 万 (Chinese) or thousands of yuan (English),
-    so the axis reads '300' rather than '3,000,000'.
+    The chart is alone on its sheet, so it prints whole on one page; its data sit on
+    the next sheet (花费图数据) in 万 (Chinese) or thousands of yuan (English), so the
+    axis reads '300' rather than '3,000,000'.
     """
     divisor, unit_key = money_axis_divisor()
     unit = t(unit_key)
@@ -673,25 +734,33 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
         by_day[key] = by_day.get(key, 0.0) + d.spend
     days = cal.days
     peak = max((sum(by_day.get((day, tool), 0.0) for tool in tools) for day in days), default=0)
-    first = 30  # the table starts under the chart
+    sheet = t("sheet.chart_data")
+    data = styles.book.add_worksheet(sheet)
+    first = 0
     headers = [column_header("date"), *(_tool_label(tool) for tool in tools),
                t("schedule.sale_band")]
     for col, header in enumerate(headers):
-        ws.write_string(first, col, header, styles.header)
+        data.write_string(first, col, header, styles.header)
     scaled = styles.book.add_format({"num_format": "#,##0.0"})
     for i, day in enumerate(days, start=first + 1):
-        ws.write_datetime(i, 0, day, styles.date)
+        data.write_datetime(i, 0, day, styles.date)
         for col, tool in enumerate(tools, start=1):
-            ws.write_number(i, col, round(by_day.get((day, tool), 0.0) / divisor, 3), scaled)
+            data.write_number(i, col, round(by_day.get((day, tool), 0.0) / divisor, 3), scaled)
         sale = cal.sale_on(day)
         # The sale band: an area as high as the tallest day, on sale days only.
-        ws.write_number(i, len(tools) + 1, round(peak * 1.05 / divisor, 3) if sale else 0.0,
-                        scaled)
-    ws.set_column(0, 0, 12)
-    ws.set_column(1, len(headers) - 1, 11)
+        data.write_number(i, len(tools) + 1, round(peak * 1.05 / divisor, 3) if sale else 0.0,
+                          scaled)
+    data.set_column(0, 0, 12)
+    data.set_column(1, len(headers) - 1, 11)
+    data.freeze_panes(1, 0)
+    _print_on(data, _A4)
+    data.fit_to_pages(1, 0)
+    data.repeat_rows(0)
+    # Printed: the chart whole on one A4 landscape page.
+    _print_on(ws, _A4)
+    ws.fit_to_pages(1, 1)
     if not days or not tools:
         return
-    sheet = t("sheet.chart")
     last = first + len(days)
     columns = styles.book.add_chart({"type": "column", "subtype": "stacked"})
     for col in range(1, len(tools) + 1):
@@ -719,7 +788,7 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
     chart.set_y_axis({"name": t("chart.axis_spend", unit=unit), "num_format": "#,##0",
                       "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 1100, "height": 560})
+    chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
     ws.insert_chart(0, 0, chart)
 
 
@@ -797,7 +866,8 @@ _BUILTIN_WRITERS: tuple[tuple[str, _SheetWriter], ...] = (
 
 def builtin_sheets() -> tuple[str, ...]:
     """The names of plan.xlsx's own sheets in the current language, in order."""
-    return tuple(t(key) for key, _ in _BUILTIN_WRITERS)
+    # The spend chart's data sheet follows the chart's.
+    return (*(t(key) for key, _ in _BUILTIN_WRITERS), t("sheet.chart_data"))
 
 
 def _render_xlsx(
@@ -848,6 +918,9 @@ def _render_book(
         headers, rows = _frame_table(frame)
         _write_table(book.add_worksheet(name), _sheet_headers(headers), rows,
                      styles, kinds=[_num_kind(h) for h in headers])
+    # Every printed page says which campaign, plan date and sheet it belongs to.
+    for ws in book.worksheets():
+        _page_header(ws, plan, ws.get_name())
     # The schedule is what a buyer opens and prints first.
     book.worksheets()[1].activate()
     # Only close() writes the file, so an error above leaves nothing behind.

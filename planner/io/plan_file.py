@@ -26,7 +26,8 @@ from planner.models import Plan
 from planner.tools import Tool, parse_tool
 
 _REQUIRED = ("video_id", "tool", "start_date", "end_date", "budget")
-_OPTIONAL = ("tool_id", "booking_date", "mode", "fixed", "reasons", "date", "spend")
+_OPTIONAL = ("tool_id", "booking_date", "mode", "fixed", "reasons", "reason_codes", "date",
+             "spend")
 
 
 @dataclass
@@ -165,6 +166,14 @@ def _fixed(value: object) -> bool:
     return text in {"true", "1", "yes", "y"} | {w.lower() for w in _in_every_language("bool.yes")}
 
 
+def _codes(codes: object, reasons: object) -> frozenset[str]:
+    """An order's reason codes: the 原因代码 column (one a line), else the ``code:`` that
+    began each reason line in workbooks written before that column existed."""
+    if not _blank(codes):
+        return frozenset(re.findall(r"[a-z0-9_]+", str(codes)))
+    return frozenset(re.findall(r"^([a-z0-9_]+):", str(reasons or ""), re.M))
+
+
 def _orders(frame: pd.DataFrame, name: str) -> list[PlannedOrder]:
     headers = _header_ids(frame)
     missing = [c for c in _REQUIRED if c not in headers and not (
@@ -192,8 +201,7 @@ def _orders(frame: pd.DataFrame, name: str) -> list[PlannedOrder]:
             budget=_money(cell("budget"), name, index, headers["budget"]),
             mode=_mode(cell("mode"), name, index, headers.get("mode", "mode")),
             fixed=_fixed(cell("fixed")),
-            reason_codes=frozenset(re.findall(r"^([a-z0-9_]+):", str(cell("reasons") or ""),
-                                              re.M)),
+            reason_codes=_codes(cell("reason_codes"), cell("reasons")),
         ))
     return orders
 

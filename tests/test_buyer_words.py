@@ -1,0 +1,147 @@
+"""Words, not codes, wherever a buyer reads: every app page and plan.xlsx, in Chinese.
+
+Each page is driven as a buyer would (a plan run, a budget curve, a re-plan from a
+day of actuals) and every visible text is searched for reason codes, tool ids, mode
+and targeting codes and identifier-shaped tokens (``tests/visible_text.py``). The
+codes stay in plan.json, in the CSV downloads and in the workbook's one 原因代码
+column at the far right of 订单 and 视频, which ``planner check`` reads.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
+from visible_text import app_texts, book_texts, leaks
+
+from app_steps import click
+from planner.cli import app
+from planner.i18n import t
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app" / "streamlit_app.py"
+SAMPLE = ROOT / "sample_data"
+# A day of actuals as a buyer's export heads it: Chinese headers, tools as the back ends say.
+ACTUALS = ("日期,视频ID,工具,消耗,成交额,播放量\n"
+           "2027-04-21,v0012,DOU+,1000,300,50000\n"
+           "2027-04-21,v0008,达人竞价,2000,9000,50000\n").encode()
+# The one column of codes a workbook keeps, for scripts and `planner check`.
+CODES_COLUMN = "原因代码"
+# The 追踪链接 sheet's links, short names and UTM tags (utm_medium dou_plus, utm_term
+# basic_kol) are what link shorteners and analytics read: they must equal the links and
+# links.csv byte for byte. UTM parameters keep their standard names wherever they are named.
+MACHINE_COLUMNS = ("短链名称", "完整链接", "落地页")
+UTM = re.compile(r"\butm_[a-z]+\b")
+
+
+def allowed_texts() -> dict[str, str]:
+    """Texts that may name identifiers, and why."""
+    return {
+        # Names the headers an actuals file may carry: a buyer's export uses either the
+        # English ids or the Chinese words, so both are told.
+        t("replan.actuals_caption"): "the headers a file may carry",
+    }
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    assert not at.exception
+    return at
+
+
+def planned() -> AppTest:
+    return click(start(), "plan_page.run_button")
+
+
+def test_the_plan_page_says_reasons_tools_and_targeting_in_words() -> None:
+    at = planned()
+    texts = app_texts(at)
+    assert any("基础+达人相似" in text for text in texts)  # the targeting, named
+    assert leaks(texts) == []
+
+
+def test_the_videos_page_says_verdicts_and_tools_in_words() -> None:
+    at = start()
+    at.switch_page("app_pages/videos_page.py").run()
+    assert not at.exception
+    texts = app_texts(at)
+    assert any("可以加热" in text for text in texts)  # a verdict's sentence
+    assert leaks(texts) == []
+
+
+def test_the_whatif_page_says_its_answers_in_words() -> None:
+    at = start()
+    at.switch_page("app_pages/whatif_page.py").run()
+    at.number_input(key="whatif_page.curve_from").set_value(3_000_000.0)
+    at.number_input(key="whatif_page.curve_to").set_value(4_000_000.0)
+    at.number_input(key="whatif_page.curve_points").set_value(2)
+    click(at, "whatif_page.curve_button")
+    click(at, "whatif_page.step_button")
+    click(at, "whatif_page.risk_button")
+    assert len(at.dataframe) == 2 and not at.error  # the curve and the attitudes
+    assert leaks(app_texts(at)) == []
+
+
+def test_the_replan_page_says_its_changes_in_words(tmp_path: Path) -> None:
+    store = tmp_path / "history.sqlite"
+    at = planned()
+    at.text_input(key="plan_page.store_path").set_value(str(store)).run()
+    click(at, "plan_page.record_button")
+    at.switch_page("app_pages/replan_page.py").run()
+    at.file_uploader(key="replan_page.actuals_file").set_value(
+        ("actuals_0421.csv", ACTUALS, "text/csv")).run()
+    at.text_input(key="replan_page.store_path").set_value(str(store)).run()
+    click(at, "replan_page.preview_button")
+    assert at.main.metric  # the re-plan ran
+    assert leaks([text for text in app_texts(at) if text not in allowed_texts()]) == []
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("plan")
+    result = CliRunner().invoke(app, [
+        "plan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+        "--videos", str(SAMPLE / "videos.csv"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "plan.xlsx"
+
+
+def _buyers_texts(path: Path) -> dict[str, list[str]]:
+    """Every sheet's texts, less the cells that are codes by design: the 原因代码 column, the
+    tracking links' machine columns, and UTM parameter names."""
+    texts = book_texts(path)
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        header = [str(c.value) for c in ws[1]]
+        machine = [i for i, h in enumerate(header)
+                   if h in (CODES_COLUMN, *MACHINE_COLUMNS) or h.startswith("utm_")]
+        kept = {str(r[i]) for r in ws.iter_rows(min_row=2, values_only=True)
+                for i in machine if r[i] is not None}
+        texts[ws.title] = [UTM.sub(" ", text) for text in texts[ws.title] if text not in kept]
+    return texts
+
+
+def test_the_workbook_says_reasons_tools_and_targeting_in_words(workbook: Path) -> None:
+    found = {sheet: leaks(texts) for sheet, texts in _buyers_texts(workbook).items()}
+    assert {sheet: hits for sheet, hits in found.items() if hits} == {}
+
+
+def test_the_workbook_keeps_the_reason_codes_in_one_column_at_the_far_right(
+    workbook: Path,
+) -> None:
+    book = openpyxl.load_workbook(workbook)
+    for sheet in ("订单", "视频"):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        assert rows[0][-1] == CODES_COLUMN, sheet
+        assert "工具代码" not in rows[0]
+        reasons = rows[0].index("原因")
+        for row in rows[1:]:
+            # One code a line for each reason's sentence, and no code before a sentence.
+            assert len(str(row[-1]).splitlines()) == len(str(row[reasons]).splitlines())
+            assert not any(line.split("：")[0].split(":")[0] in str(row[-1]).splitlines()
+                           for line in str(row[reasons]).splitlines())
+    assert "工具代码" not in [c.value for c in book["每日明细"][1]]
