@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from planner.config import Campaign, campaign_from_dict
 from planner.models import Video
 
 PLAN_DATE = date(2027, 4, 20)
+
+
+def actuals_frame(rows: list[tuple[Any, str, str, float, float]]) -> pd.DataFrame:
+    """Actuals of (date, video, tool, spend, gmv) rows, 50 plays a yuan."""
+    return pd.DataFrame(
+        [{"date": d, "video_id": v, "tool": t, "spend": s, "gmv": g, "plays": s * 50}
+         for d, v, t, s, g in rows],
+        columns=["date", "video_id", "tool", "spend", "gmv", "plays"])
 
 
 def make_video(**overrides: Any) -> Video:

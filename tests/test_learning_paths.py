@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
 import pytest
 
-from factories import make_campaign, make_video
+from factories import actuals_frame, make_campaign, make_video
 from planner.learning import (
     expected_gmv_for,
     learn,
@@ -45,17 +44,11 @@ def _video(**overrides):
     return make_video(**values)
 
 
-def _actuals(rows):
-    return pd.DataFrame(
-        [{"date": d, "video_id": v, "tool": t, "spend": s, "gmv": g, "plays": s * 50}
-         for d, v, t, s, g in rows],
-        columns=["date", "video_id", "tool", "spend", "gmv", "plays"])
-
 
 def _learn(rows, day, video=None, campaign=None):
     campaign = campaign or _campaign()
     videos = [video or _video()]
-    return learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+    return learn(actuals_frame(rows), assess_roster(videos, campaign), campaign, day)
 
 
 def test_actuals_dated_on_the_plan_day_itself_are_not_learned_from():

@@ -3,10 +3,9 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-import pandas as pd
 import pytest
 
-from factories import make_campaign, make_video
+from factories import actuals_frame, make_campaign, make_video
 from planner.learning import learn, roi_collapse, roi_decline
 from planner.planning import assess_roster, make_plan
 from planner.replan import replan
@@ -29,12 +28,6 @@ def _video(**overrides):
     return make_video(**values)
 
 
-def _actuals(rows):
-    return pd.DataFrame(
-        [{"date": d, "video_id": v, "tool": t, "spend": s, "gmv": g, "plays": s * 50}
-         for d, v, t, s, g in rows],
-        columns=["date", "video_id", "tool", "spend", "gmv", "plays"],
-    )
 
 
 def test_roi_decline_needs_a_clear_fall_over_the_window():
@@ -55,7 +48,7 @@ def test_clear_decline_switches_dou_plus_to_targeted_with_the_reason():
     assert day1.mode == "smart"
     rows = [(START, "v1", "dou_plus", 1000, 2100), (START + timedelta(days=1), "v1", "dou_plus",
             1000, 1400), (START + timedelta(days=2), "v1", "dou_plus", 1000, 900)]
-    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=3), first)
+    new = replan(videos, campaign, actuals_frame(rows), START + timedelta(days=3), first)
     dou_plus = [o for o in new.orders if o.tool is Tool.DOU_PLUS and not o.fixed]
     assert dou_plus and all(o.mode == "targeted" for o in dou_plus)
     switched = [c for c in new.changes if c.tool is Tool.DOU_PLUS]
@@ -68,7 +61,7 @@ def test_clear_decline_switches_dou_plus_to_targeted_with_the_reason():
 def test_one_day_of_100_yuan_barely_moves_the_estimate():
     campaign = _campaign()
     videos = [_video()]
-    thin = _actuals([(START, "v1", "dou_plus", 100, 0)])  # sold nothing at all
+    thin = actuals_frame([(START, "v1", "dou_plus", 100, 0)])  # sold nothing at all
     learning = learn(thin, assess_roster(videos, campaign), campaign, START + timedelta(days=1))
     assert learning.signals.roi_multiplier[("v1", Tool.DOU_PLUS)] > 0.97
 
@@ -77,7 +70,7 @@ def test_strong_evidence_below_the_floor_stops_buying():
     campaign = _campaign(budget=100_000)
     videos = [_video()]
     rows = [(START + timedelta(days=i), "v1", "dou_plus", 10_000, 1000) for i in range(6)]
-    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=6))
+    new = replan(videos, campaign, actuals_frame(rows), START + timedelta(days=6))
     assert not [o for o in new.orders if not o.fixed]
     assert any(e.learned_roi < campaign.effective_roi_floor for e in new.learned)
     assert any(line.code == "nothing_above_floor" for line in new.binding_lines)
@@ -87,14 +80,14 @@ def test_burst_from_day_one_actuals_for_a_large_kol():
     campaign = _campaign(plan_date=START + timedelta(days=1))
     videos = [_video(publish_date=START, followers=3_000_000)]
     rows = [(START, "v1", "kol_bidding", 2000, 9000)]
-    learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign,
+    learning = learn(actuals_frame(rows), assess_roster(videos, campaign), campaign,
                      START + timedelta(days=1))
     assert "v1" in learning.signals.burst
 
 
 def _peak_rows():
     """Three days of Dou+ selling at ROI 6: a peak against the floor of 1.2."""
-    return _actuals([(START + timedelta(days=i), "v1", "dou_plus", 3000, 3000 * 6.0)
+    return actuals_frame([(START + timedelta(days=i), "v1", "dou_plus", 3000, 3000 * 6.0)
                      for i in range(3)])
 
 
@@ -146,7 +139,7 @@ def test_no_topup_when_dou_plus_really_sold_badly():
     campaign = _campaign()
     videos = [_video(natural_gmv=80_000)]  # a strong prior...
     rows = [(START, "v1", "dou_plus", 1000, 300)]  # ...but Dou+ sold at ROI 0.3
-    new = replan(videos, campaign, _actuals(rows), START + timedelta(days=1))
+    new = replan(videos, campaign, actuals_frame(rows), START + timedelta(days=1))
     assert not new.topups
 
 
@@ -157,7 +150,7 @@ def test_a_booked_content_service_commitment_stays_whole_and_counts_once():
     campaign = _campaign(budget=200_000, commitments=[booked])
     first = make_plan([video], campaign)
     rows = [(START, "v1", "content_service", 8_000, 20_000)]
-    new = replan([video], campaign, _actuals(rows), START + timedelta(days=1), first)
+    new = replan([video], campaign, actuals_frame(rows), START + timedelta(days=1), first)
     fixed_cs = [o for o in new.orders if o.fixed and o.tool is Tool.CONTENT_SERVICE]
     assert [(o.start_date, o.budget) for o in fixed_cs] == [(START, 60_000)]
     assert new.total_spend <= campaign.budget
@@ -184,7 +177,7 @@ def test_three_days_of_roi_0_2_cut_the_video_to_under_half_and_end_smart_dou_plu
         spend = planned if daily_spend is None else daily_spend
         rows.append((day, "v1", "dou_plus", spend, 0.2 * spend))
     day4 = START + timedelta(days=3)
-    new = replan(videos, campaign, _actuals(rows), day4, first)
+    new = replan(videos, campaign, actuals_frame(rows), day4, first)
     assert _remaining_on(new, "v1", day4) < 0.5 * _remaining_on(first, "v1", day4)
     assert not [o for o in new.orders if o.video_id == "v1" and o.tool is Tool.DOU_PLUS
                 and not o.fixed and o.mode == "smart"]
@@ -207,7 +200,7 @@ def test_one_lucky_day_moves_the_estimate_about_a_tenth_as_before():
     campaign = _campaign()
     videos = [_video()]
     day = START + timedelta(days=1)
-    lucky = learn(_actuals([(START, "v1", "dou_plus", 2000, 2000 * 8.0)]),
+    lucky = learn(actuals_frame([(START, "v1", "dou_plus", 2000, 2000 * 8.0)]),
                   assess_roster(videos, campaign), campaign, day)
     (estimate,) = lucky.estimates
     ratio = estimate.gmv / estimate.expected_gmv
@@ -224,7 +217,7 @@ def test_recent_days_weigh_more_than_older_ones():
     def multiplier(rois):
         rows = [(START + timedelta(days=i), "v1", "dou_plus", 2500, g)
                 for i, g in enumerate(rois)]
-        learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+        learning = learn(actuals_frame(rows), assess_roster(videos, campaign), campaign, day)
         assert not learning.signals.declining
         return learning.signals.roi_multiplier[("v1", Tool.DOU_PLUS)]
 
@@ -248,9 +241,9 @@ def test_a_video_going_3_0_1_5_0_5_is_a_decline_that_cancels_its_lock_in():
     assert [o.start_date for o in lock_in] == [sale["start"]]  # planned, not yet booked
     rows = [(START + timedelta(days=i), "v1", "dou_plus", 5000, 5000 * roi)
             for i, roi in enumerate([3.0, 1.5, 0.5])]
-    learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+    learning = learn(actuals_frame(rows), assess_roster(videos, campaign), campaign, day)
     assert "v1" in learning.signals.declining
-    new = replan(videos, campaign, _actuals(rows), day, first)
+    new = replan(videos, campaign, actuals_frame(rows), day, first)
     assert not [o for o in new.orders if o.video_id == "v1" and o.tool is Tool.CONTENT_SERVICE]
     (cancelled,) = [c for c in new.changes if c.video_id == "v1"
                     and c.tool is Tool.CONTENT_SERVICE]
@@ -272,7 +265,7 @@ def _future_spend(rows, day, video_id="v1", budget=150_000):
     """New money on ``video_id`` from ``day`` on, after ``rows`` of actuals."""
     campaign = _campaign(plan_date=day, budget=budget)
     videos = [_video(), _rival()]
-    learning = learn(_actuals(rows), assess_roster(videos, campaign), campaign, day)
+    learning = learn(actuals_frame(rows), assess_roster(videos, campaign), campaign, day)
     plan = make_plan(videos, campaign, signals=learning.signals)
     return sum(o.budget for o in plan.orders if o.video_id == video_id and not o.fixed)
 
