@@ -38,7 +38,7 @@ class NaiveRun:
 
 def naive_milp(videos: Sequence[Video], campaign: Campaign, backend: str) -> NaiveRun:
     """The flat MILP under an outer deadline: CBC has run minutes past its time limit
-    (MEASURED.md, and at 5,000 videos here), so the run is stopped at 2 x the limit
+    (in trial runs, and at 5,000 videos here), so the run is stopped at 2 x the limit
     plus a minute for PuLP's model building and reported as no plan."""
     started = time.perf_counter()
     deadline = 2 * campaign.solver.time_limit_s + 60

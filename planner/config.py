@@ -1,4 +1,4 @@
-"""Every rule threshold and response assumption, validated, with DOMAIN.md defaults.
+"""Every rule threshold and response assumption, validated, with the method's defaults.
 
 Values marked [seed] come from the AIMT article; [practice] values are public
 platform practice and are meant to be tuned per brand. Nothing in scoring,

@@ -1,6 +1,6 @@
 """Tracking links (UTM) for every order of a plan, and the links sheet.
 
-Naming convention (DOMAIN.md, "Measurement practice"):
+Naming convention (common tracking-link practice):
 
     utm_source   = douyin
     utm_medium   = the tool id                      (dou_plus, content_service, ...)

@@ -15,7 +15,7 @@ best segments first and a linear program stays exact.
                         / (CPM x sale price multiplier)
 
 Money is held in thousands of yuan (``KYUAN``) inside the model: with raw
-yuan HiGHS reports excessively large bounds (MEASURED.md).
+yuan HiGHS reports excessively large bounds (trial runs).
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ benchmarks. Everything draws from one ``random.Random(seed)``; the global
 ``random`` state is never read or touched, so equal arguments always give
 equal output.
 
-The numbers follow DOMAIN.md: tiers by followers (KOC <100k, tail <500k,
-mid <3M, head <10M, super-head from 10M), account weight by median plays,
+The numbers follow the method's defaults (planner.config): tiers by followers
+(KOC <100k, tail <500k, mid <3M, head <10M, super-head from 10M), account weight
+by median plays,
 traffic ROI = GPM / CPM with a reference CPM of 40 yuan, KOL fees rising
 with followers, comment-like rates of roughly 1-6 %.
 """

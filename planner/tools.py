@@ -1,4 +1,4 @@
-"""The paid-traffic tools, their AIMT stage and the chains they belong to (DOMAIN.md)."""
+"""The paid-traffic tools, their AIMT stage and the chains they belong to."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Platform exports as buyers download them, built from the published column lists
-(DOMAIN.md, "Platform exports buyers download"), with their quirks: units in headers,
+(docs/exports.md), with their quirks: units in headers,
 full-width brackets, ``--`` cells, thousands separators, 万/w suffixes, ranges, a
 title line above the header, a 合计 row; CSV in GBK or UTF-8 with BOM, and XLSX.
 

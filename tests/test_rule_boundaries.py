@@ -1,4 +1,4 @@
-"""Every threshold of the rules at, just below and just above its line (DOMAIN.md's numbers).
+"""Every threshold of the rules at, just below and just above its line (the method's numbers).
 
 Each test is named after the rule it guards; a mutation of that rule's comparison
 (``<`` for ``<=``, ``and`` for ``or``, ``*`` for ``/``) makes it fail.

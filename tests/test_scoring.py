@@ -1,4 +1,4 @@
-"""The traffic ROI model, with DOMAIN.md's worked example."""
+"""The traffic ROI model, with the method's worked example."""
 
 from datetime import date
 
@@ -62,7 +62,7 @@ def test_koc_content_decays_faster_than_head_content():
 
 
 def test_break_even_floor_from_margin_and_returns():
-    # At 15% returns a 2.2 floor (margin 1/2.2) becomes about 2.6 (DOMAIN.md).
+    # At 15% returns a 2.2 floor (margin 1/2.2) becomes about 2.6 (the break-even rule).
     assert break_even_roi(1 / 2.2, 0.0) == pytest.approx(2.2)
     assert break_even_roi(1 / 2.2, 0.15) == pytest.approx(2.588, abs=0.01)
 

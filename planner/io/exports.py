@@ -1,5 +1,5 @@
 """The one normaliser every table reader uses, for the planner's own files and the
-platforms' exports alike (DOMAIN.md, "Platform exports buyers download").
+platforms' exports alike (docs/exports.md).
 
 Back ends write what a person reads on screen, not what a program wants:
 
@@ -41,7 +41,7 @@ UNIT_SCALES: Final[dict[str, float | None]] = {
     "万": 10_000.0, "w": 10_000.0, "万元": 10_000.0, "万次": 10_000.0, "万人": 10_000.0,
     "亿": 100_000_000.0, "千": 1_000.0, "k": 1_000.0,
     "%": 0.01,
-    "分": 0.01,  # fen: DOU+ and 星图 API amounts (DOMAIN.md)
+    "分": 0.01,  # fen: DOU+ and 星图 API amounts (docs/exports.md)
 }
 _UNIT_RE: Final = re.compile(r"[(\[]([^()\[\]]{1,4})[)\]]$")
 # A cell that carries its own scale is not scaled again by its header's unit.

@@ -2,7 +2,7 @@
 
 The layouts are data (``LAYOUTS``): the headers that identify each export, and for
 every planner column the export's headers that fill it, in order of preference
-(DOMAIN.md, "Platform exports buyers download"). A file is read as:
+(docs/exports.md). A file is read as:
 
 - the planner's own actuals or videos file, when it has every required column
   (today's format, unchanged);

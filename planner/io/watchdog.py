@@ -1,6 +1,6 @@
 """An outer watchdog for runs that call a solver.
 
-Solver time limits are not reliable (MEASURED.md: CBC once ran ten minutes
+Solver time limits are not reliable (in trial runs CBC once ran ten minutes
 past its limit, HiGHS overran inside presolve), and a cron job that hangs is
 worse than one that fails. The command-line runs therefore execute in a
 forked child process; if it has not answered within the deadline it is
@@ -77,7 +77,7 @@ def solve_deadline(campaign: Campaign, plans: int, videos: int = 0) -> float:
     """Watchdog deadline: far enough past what the run should take that only a hang meets it.
 
     solver.time_limit_s is one deadline over each plan's solve
-    (planner.optimiser.strategy); a solver may still overrun it (MEASURED.md), and the
+    (planner.optimiser.strategy); a solver may still overrun it (it has in trial runs), and the
     first feasible answer may take it past (strategy.FIRST_PLAN_SECONDS). Each plan gets
     three times its limit, plus the uninterruptible preparation, which grows with the
     ``videos`` planned, plus a margin.

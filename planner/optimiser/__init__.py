@@ -31,7 +31,7 @@ with a binary on every purchase, for comparison.
 
 The families are written as sparse arrays, not PuLP expressions: PuLP's
 per-term objects cost more than the solve at a few thousand videos
-(MEASURED.md). The coupling rows (budget, days, tools, balance, reach) are
+(trial runs). The coupling rows (budget, days, tools, balance, reach) are
 computed once per solve as a per-purchase column pattern, so an active set's
 matrix is a gather and pricing every purchase is one dot product with the
 duals. HiGHS receives the arrays directly; the CBC fallback and the
