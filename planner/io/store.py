@@ -35,7 +35,8 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -432,16 +433,34 @@ def check_owner(held: str | None, campaign: str, owner: str, store: StoreLocatio
         fix=t("error.store.owned_fix", owner=held)))
 
 
-def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
-    # The store says BEGIN itself (``_sqlite_begin``): pysqlite's own BEGIN comes only
-    # at the first write, and a re-plan must hold the write lock before it reads.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-    finally:
-        cursor.close()
+def _sqlite_connected(timeout: float) -> Callable[[Any, Any], None]:
+    """The connect hook of a SQLite store whose runs wait up to ``timeout`` for each other.
+
+    Switching a new file to WAL needs it alone for a moment, and SQLite answers
+    "locked" at once, without waiting, when twenty runs open the same new file: the
+    switch is retried until the lock timeout, as every other wait is.
+    """
+
+    def connected(dbapi_connection: Any, _record: Any) -> None:
+        # The store says BEGIN itself (``_sqlite_begin``): pysqlite's own BEGIN comes only
+        # at the first write, and a re-plan must hold the write lock before it reads.
+        dbapi_connection.isolation_level = None
+        deadline = time.monotonic() + timeout
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+                while True:
+                    try:
+                        cursor.execute(f"PRAGMA {pragma}")
+                        break
+                    except sqlite3.OperationalError as exc:
+                        if "locked" not in str(exc) or time.monotonic() >= deadline:
+                            raise
+                        time.sleep(0.05)
+        finally:
+            cursor.close()
+
+    return connected
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -460,7 +479,7 @@ def _engine(location: StoreLocation, timeout: float) -> Engine:
                 fix=t("error.store.cannot_create_fix"))) from None
         engine = create_engine(location.url, poolclass=NullPool, hide_parameters=True,
                                connect_args={"timeout": timeout})
-        event.listen(engine, "connect", _sqlite_connected)
+        event.listen(engine, "connect", _sqlite_connected(timeout))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     defaults: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S,
