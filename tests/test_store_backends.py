@@ -318,13 +318,13 @@ def test_a_new_store_has_the_shape_the_migrations_make_of_an_old_one(tmp_path: P
     """A new store is created in its current shape at once; an old one is migrated step by
     step: both end with the same tables and columns."""
     new, old = tmp_path / "new.sqlite", tmp_path / "old.sqlite"
-    with open_store(new):
-        pass
+    with open_store(new) as fresh:
+        assert fresh.plan_count(NAME) == 0
     db = sqlite3.connect(old)
     db.executescript(_SQLITE_V1.replace("'stress'", f"'{NAME}'"))
     db.close()
-    with open_store(old):
-        pass
+    with open_store(old) as migrated:
+        assert len(migrated.actuals(NAME)) == 1  # its history kept
     assert _shape(new) == _shape(old)
     for path in (new, old):
         db = sqlite3.connect(path)
