@@ -632,9 +632,11 @@ def steady_preference(arrays: _PurchaseArrays, days: int) -> Floats:
     Preferring earlier days keeps a line's days together, and a fixed order of lines
     (a hash of video and tool) gives a contested daily cap to the same line every day.
     """
-    line = np.fromiter((zlib.crc32(f"{arrays.videos[v]}|{t.value}".encode()) / 2**32
-                        for v, t in zip(arrays.video.tolist(), arrays.tool, strict=True)),
-                       dtype=np.float64, count=len(arrays.tool))
+    # Hashed once per line (video and tool), not once per day's purchase.
+    pairs = list(zip(arrays.video.tolist(), arrays.tool, strict=True))
+    hashed = {pair: zlib.crc32(f"{arrays.videos[pair[0]]}|{pair[1].value}".encode()) / 2**32
+              for pair in set(pairs)}
+    line = np.fromiter((hashed[pair] for pair in pairs), dtype=np.float64, count=len(pairs))
     day = arrays.first_day / max(days, 1)
     preference: Floats = 1.0 + STEADY_TIE_BREAK * (0.2 * line - day)
     return preference
