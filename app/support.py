@@ -26,17 +26,18 @@ from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
 from planner.io.campaign_file import read_campaign
-from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
+from planner.io.export import csv_bytes, write_plan
 from planner.io.recognise import (
     Inspection,
     MergedActuals,
     inspect_file,
     read_actual_sources,
 )
-from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
+from planner.jobs.replan import replan_frames, run_replan
+from planner.jobs.sweep import write_curve_xlsx
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
@@ -361,12 +362,7 @@ def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
     """``budget_curve.xlsx`` as ``planner sweep --out`` writes it: the table and a native chart."""
     with tempfile.TemporaryDirectory(prefix="planner-curve-") as tmp:
         path = Path(tmp) / "budget_curve.xlsx"
-        sheet = t("sheet.budget_curve")
-        write_frames_xlsx(
-            path, {sheet: curve},
-            chart=LineChart(sheet, "budget", ("expected_gmv",), t("chart.gmv_by_budget")),
-            created=created,
-        )
+        write_curve_xlsx(curve, path, created)
         return path.read_bytes()
 
 

@@ -19,7 +19,7 @@ import pulp
 
 from planner.config import Campaign
 from planner.errors import SolverError
-from planner.io.watchdog import run_with_deadline
+from planner.jobs.watchdog import run_with_deadline
 from planner.models import Plan, Video
 from planner.optimiser import SolveResult, build_model, pulp_solver, to_pulp
 from planner.planning import Planner, lay_out

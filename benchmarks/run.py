@@ -58,7 +58,7 @@ from benchmarks.toml_writer import dumps as toml_dumps
 from planner.baselines import allocate_rule_of_thumb
 from planner.config import Campaign, campaign_from_dict
 from planner.io.atomic import atomic_write_text
-from planner.io.replan_job import run_replan
+from planner.jobs.replan import run_replan
 from planner.models import Plan, Video
 from planner.optimiser import solve
 from planner.planning import assess_roster, make_plan

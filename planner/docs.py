@@ -21,7 +21,7 @@ from planner.config import (
     ToolConfig,
     default_tools,
 )
-from planner.rules import REASON_CODES
+from planner.reasons import REASON_CODES
 
 _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("rules", RuleConfig),

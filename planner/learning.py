@@ -35,8 +35,9 @@ import pandas as pd
 from planner.config import Campaign
 from planner.frames import gmv_known, records
 from planner.models import Reason, ReasonParam
+from planner.reasons import reason
 from planner.response import KYUAN, Signals, tool_economics
-from planner.rules import Assessment, reason
+from planner.rules import Assessment
 from planner.tools import Tool
 
 

@@ -37,6 +37,7 @@ from planner.optimiser import (
     solve,
     video_share_name,
 )
+from planner.reasons import reason
 from planner.response import (
     KYUAN,
     NO_SIGNALS,
@@ -47,7 +48,7 @@ from planner.response import (
     build_response_model,
     check_commitments,
 )
-from planner.rules import Assessment, assess_video, reason
+from planner.rules import Assessment, assess_video
 from planner.scheduled import expected_roster
 from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
 from planner.uncertainty import (

@@ -42,7 +42,7 @@ from planner.models import (
     Video,
 )
 from planner.planning import Planner, assess_roster
-from planner.rules import reason
+from planner.reasons import reason
 from planner.tools import CHAIN_TOOLS, Tool
 
 _EPS = 1.0  # yuan: smaller differences are rounding, not changes

@@ -30,13 +30,13 @@ from planner.config import BigSale, Campaign, Commitment
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.models import Mode, Reason, Video
+from planner.reasons import reason
 from planner.rules import (
     Assessment,
     dou_plus_first_day,
     dou_plus_mode,
     dou_plus_targeting,
     kol_bidding_strategy,
-    reason,
     suixintui_targeting,
     tool_reasons,
 )

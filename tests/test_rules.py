@@ -6,8 +6,8 @@ import pytest
 
 from factories import make_campaign, make_video
 from planner.config import BigSale
+from planner.reasons import REASON_CODES
 from planner.rules import (
-    REASON_CODES,
     assess_video,
     content_service_rule,
     dou_plus_first_day,

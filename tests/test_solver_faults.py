@@ -25,7 +25,7 @@ from planner.cli import app
 from planner.config import Campaign
 from planner.errors import SolverError
 from planner.io.campaign_file import read_campaign
-from planner.io.plan_job import overrun_warnings
+from planner.jobs.plan import overrun_warnings
 from planner.models import Plan, Video
 from planner.optimiser import backends, strategy
 from planner.planning import make_plan

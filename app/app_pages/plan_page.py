@@ -32,8 +32,8 @@ from planner.i18n import (
     tier_name,
 )
 from planner.io.campaign_file import campaign_warnings
-from planner.io.replan_job import record_plan
 from planner.io.store import sha256_of
+from planner.jobs.replan import record_plan
 from planner.models import Order, Plan, Reason
 from planner.tools import Chain, Tool
 from planner.views import (

@@ -1,7 +1,7 @@
 """Re-plan page: a day's actuals into the history store, the rest of the campaign re-planned.
 
 The page gathers the actuals file, the re-plan date and the store, calls
-``planner.io.replan_job.run_replan`` (through ``support.replan_in_store``) and
+``planner.jobs.replan.run_replan`` (through ``support.replan_in_store``) and
 shows what it returned. Learning, the diff and the store's rules live in
 ``planner/``; the tables come from ``planner.views``.
 """

@@ -222,7 +222,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
         if result.status != "optimal" and _time_left(campaign, started) <= 0:
-            # Not proven, and more time was what it lacked: say so (planner.io.plan_job
+            # Not proven, and more time was what it lacked: say so (planner.jobs.plan
             # turns this note into the warning with the fix).
             result.stopped = True
             result.notes.append(Line(code="time_limit", params={
