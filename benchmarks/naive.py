@@ -54,7 +54,7 @@ def _naive_milp(videos: Sequence[Video], campaign: Campaign, backend: str) -> Na
     model = build_model(planner.response, campaign, flat=True)
     form = to_pulp(model)
     try:
-        form.problem.solve(pulp_solver(backend, campaign, campaign.solver.time_limit_s))
+        form.problem.solve(pulp_solver(backend, campaign.solver, campaign.solver.time_limit_s))
     except pulp.PulpSolverError as exc:
         return NaiveRun(backend, time.perf_counter() - started, None, False, f"{exc}")
     if form.problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):

@@ -22,7 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.config import Campaign
+from planner.config import Campaign, SolverConfig
 from planner.errors import SolverError
 from planner.io.campaign_file import read_campaign
 from planner.jobs.plan import overrun_warnings
@@ -171,11 +171,11 @@ def _limit_after_first_call(monkeypatch: pytest.MonkeyPatch,
     calls: list[str] = []
     real = solve or strategy.solve_once
 
-    def solve_once(model: Any, backend: str, campaign: Campaign, time_left: float,
+    def solve_once(model: Any, backend: str, settings: SolverConfig, time_left: float,
                    **options: Any) -> Any:
         calls.append(backend)
         try:
-            return real(model, backend, campaign, time_left, **options)
+            return real(model, backend, settings, time_left, **options)
         finally:
             clock.jump()
 
