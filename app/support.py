@@ -25,7 +25,7 @@ import streamlit as st
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
-from planner.io.campaign_file import read_campaign
+from planner.io.campaign_file import campaign_toml, read_campaign
 from planner.io.export import csv_bytes, write_plan
 from planner.io.recognise import (
     Inspection,
@@ -41,12 +41,7 @@ from planner.jobs.sweep import write_curve_xlsx
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
-from planner.views import (
-    campaign_to_dict,
-    campaign_toml,
-    canonical_json,
-    fingerprint,
-)
+from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
 
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"

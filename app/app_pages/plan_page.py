@@ -36,25 +36,25 @@ from planner.io.store import sha256_of
 from planner.jobs.replan import record_plan
 from planner.models import Order, Plan, Reason
 from planner.tools import Chain, Tool
-from planner.views import (
+from planner.views.campaign_form import (
     CampaignForm,
-    FloorMode,
     campaign_dict_from_form,
     campaign_to_dict,
     canonical_json,
-    daily_by_tool,
     form_defaults,
+)
+from planner.views.labels import FloorMode, kol_names, tool_label
+from planner.views.plan import (
+    daily_by_tool,
     gmv_fan_frame,
     headline,
-    kol_names,
     orders_frame,
     per_video,
     per_video_long,
-    resolve_store,
     roi_against_floor,
-    tool_label,
-    why_not_eligible,
 )
+from planner.views.replan import resolve_store
+from planner.views.videos import why_not_eligible
 
 # Session-state names (never used as widget keys).
 FORM_FOR: Final = "plan_page.form_for"

@@ -38,15 +38,13 @@ from planner.i18n import current_lang, has, mode_name, money, t, tool_name
 from planner.io.export import column_header, plan_vs_actual_frame, pva_status_name
 from planner.io.recognise import Inspection, column_label
 from planner.kpi import KpiBy
-from planner.views import (
-    Metric,
-    campaign_to_dict,
-    canonical_json,
+from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
+from planner.views.labels import Metric
+from planner.views.plan import headline
+from planner.views.replan import (
     changes_frame,
     default_replan_date,
     describe_actuals,
-    fingerprint,
-    headline,
     ingest_metrics,
     kpi_frame,
     learned_frame,
