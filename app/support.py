@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -62,6 +62,7 @@ LANG_STATE: Final = "app.lang"
 EDITED_STATE: Final = "plan_page.edited_campaign"
 
 _CACHE_ENTRIES: Final = 16
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -327,6 +328,19 @@ def show_store_unusable(exc: OSError, store: object) -> None:
     """The operating system refused the history store (a folder's permissions, say)."""
     st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
                detail=md(exc.strerror or exc)), icon=":material/error:")
+
+
+def on_store(action: Callable[[], _T], store: object) -> _T | None:
+    """Run something that writes to the history store; on failure show the buyer why
+    (a planner error in its words, the operating system refusing the store) and
+    return None. Both pages that write to a store go through here."""
+    try:
+        return action()
+    except PlannerError as exc:
+        show_error(exc)
+    except OSError as exc:
+        show_store_unusable(exc, store)
+    return None
 
 
 def roster_caption() -> str:

@@ -1,3 +1,4 @@
+# Long on purpose: every rule threshold in one validated config (the campaign file's contract).
 """Every rule threshold and response assumption, validated, with the method's defaults.
 
 Values marked [seed] come from the AIMT article; [practice] values are public

@@ -1,3 +1,4 @@
+# Long on purpose: orders, days, ranges and binding limits all read the same solution.
 """The pipeline: videos + campaign -> scores and verdicts -> response model -> plan."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -109,21 +111,22 @@ def score_roster(videos: Sequence[Video], campaign: Campaign) -> list[VideoScore
     return [_video_score(a) for a in assess_roster(videos, campaign)]
 
 
+def _assessed(a: Assessment) -> dict[str, Any]:
+    """What a video's scores (``planner score``) and its plan summary both say of it."""
+    return {"video_id": a.video.video_id, "kol_name": a.video.kol_name, "tier": a.scores.tier,
+            "gpm": round(a.scores.gpm, 4), "traffic_roi": round(a.scores.traffic_roi, 4),
+            "eligible_tools": sorted(a.eligible), "reasons": a.reasons}
+
+
 def _video_score(a: Assessment) -> VideoScore:
     s = a.scores
     return VideoScore(
-        video_id=a.video.video_id,
-        kol_name=a.video.kol_name,
-        tier=s.tier,
+        **_assessed(a),
         age_days=s.age_days,
-        gpm=round(s.gpm, 4),
-        traffic_roi=round(s.traffic_roi, 4),
         comment_like_rate=round(s.comment_like_rate, 4),
         engagement_rate=round(s.engagement_rate, 4),
         has_weight=s.has_weight,
         burst=a.burst,
-        eligible_tools=sorted(a.eligible),
-        reasons=a.reasons,
     )
 
 
@@ -416,15 +419,9 @@ def lay_out(
         daily=daily,
         videos=[
             VideoSummary(
-                video_id=a.video.video_id,
-                kol_name=a.video.kol_name,
+                **{**_assessed(a), "reasons": [*a.reasons, *bursts.get(a.video.video_id, ())]},
                 status="scheduled" if a.scheduled else "live",
                 publish_date=a.video.publish_date,
-                gpm=round(a.scores.gpm, 4),
-                traffic_roi=round(a.scores.traffic_roi, 4),
-                tier=a.scores.tier,
-                eligible_tools=sorted(a.eligible),
-                reasons=[*a.reasons, *bursts.get(a.video.video_id, ())],
                 **_roi_range(a, response, campaign),
             )
             for a in assessments

@@ -1,3 +1,4 @@
+# Long on purpose: one re-plan, from the recorded plan and actuals to the new plan and diff.
 """Re-plan the rest of a campaign from daily actuals (pure: no files, no store).
 
 Money already spent becomes fixed commitments (with the GMV it really made, or

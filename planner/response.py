@@ -1,3 +1,4 @@
+# Long on purpose: each tool's economics and its purchases are built in one roster pass.
 """The response model: what each yuan on a video, tool and day is expected to sell.
 
 A *purchase* is one buying decision: a daily order (Dou+, Suixintui) or daily

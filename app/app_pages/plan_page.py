@@ -15,9 +15,9 @@ from support import (
     PlanBundle,
     inputs_or_hint,
     md,
+    on_store,
     plan_bundle,
     show_error,
-    show_store_unusable,
 )
 
 from planner.config import Campaign, campaign_from_dict
@@ -450,14 +450,9 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
     st.caption(t("plan.record_caption"))
     if not clicked or store is None:
         return
-    try:
-        recorded = record_plan(bundle.plan, campaign, sha256_of(inputs.videos_data), store,
-                               lock_timeout=LOCK_TIMEOUT_S)
-    except PlannerError as exc:
-        show_error(exc)
-        return
-    except OSError as exc:
-        show_store_unusable(exc, store)
+    recorded = on_store(lambda: record_plan(bundle.plan, campaign, sha256_of(inputs.videos_data),
+                                            store, lock_timeout=LOCK_TIMEOUT_S), store)
+    if recorded is None:
         return
     st.success(t("plan.recorded", day=bundle.plan.plan_date, campaign=md(campaign.name),
                  store=md(store), version=recorded.plan_id), icon=":material/check_circle:")

@@ -27,9 +27,9 @@ from support import (
     inspect_upload,
     load_actual_sources,
     md,
+    on_store,
     replan_in_store,
     show_error,
-    show_store_unusable,
 )
 
 from planner.config import Campaign
@@ -346,22 +346,17 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
     try:
         with st.spinner(t(action, campaign=md(campaign.name), day=request.plan_date),
                         show_time=True):
-            bundle = replan_in_store(
+            bundle = on_store(lambda: replan_in_store(
                 inputs, campaign, source, request.actuals,
                 request.plan_date, store, dry_run=request.dry_run,
                 lock_timeout=request.lock_timeout,
-            )
-    except PlannerError as exc:
-        show_error(exc)
-        return
-    except OSError as exc:
-        show_store_unusable(exc, store)
-        return
+            ), store)
     except Exception as exc:  # a bug, not the buyer's fault: still no traceback
         st.error(t("replan.internal_error", error=type(exc).__name__, detail=md(exc)),
                  icon=":material/error:")
         return
-    st.session_state[RESULT] = (inputs.key, campaign, request, bundle)
+    if bundle is not None:
+        st.session_state[RESULT] = (inputs.key, campaign, request, bundle)
 
 
 def show_plan(bundle: ReplanBundle) -> None:

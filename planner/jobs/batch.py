@@ -1,3 +1,4 @@
+# Long on purpose: manifest, pools (local, Dask), deadlines and summary share one lifecycle.
 """``planner batch``: plan or re-plan a whole portfolio, on this machine or a Dask cluster.
 
 A manifest (TOML) lists the campaigns; each becomes one independent task that

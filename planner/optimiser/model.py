@@ -1,3 +1,4 @@
+# Long on purpose: one function per constraint family, and the array model they build.
 """The model's constraint families and the allocation model built from them.
 
 One function per coupling family (budget, daily cap, tool caps, balance,

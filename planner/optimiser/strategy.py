@@ -1,3 +1,4 @@
+# Long on purpose: sifting, the discrete model, repair and proof share one solve's state.
 """The solving strategy: sifting LP bound, lazy discrete rounds, repair and proof.
 
 See the package docstring for why it is fast; this module decides which
