@@ -622,9 +622,11 @@ class _DailyGrid:
             why = steady
             mode: Mode | None = None
             if tool is Tool.DOU_PLUS:
-                why = list(learned)
-                if burst_day:
-                    why.append(_burst_reason(campaign))
+                # Each day carries the rule that allowed it: a burst day the burst, any
+                # other day the standard start (publish + 3 days) [seed].
+                why = [r for r in learned if r.code != "dou_plus_standard_start"]
+                why.append(_burst_reason(campaign) if burst_day
+                           else dou_plus_first_day(video, False, campaign)[1])
                 mode, mode_reason = dou_plus_mode(video, scores, day, campaign, declining)
                 targeting = dou_plus_targeting(video, scores, mode, campaign)
                 why.append(mode_reason)
