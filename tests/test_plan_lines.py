@@ -29,7 +29,7 @@ ZH_ASSUMPTIONS = [
     "触达按层级每 4-25 天减半（KOC最快）。",
     "大促：转化 ×2.5，达人竞价CPM ×2，DOU+可投量 ×0.05；已锁定的内容服务保持原价。",
     "每条视频的付费触达不超过自然播放的 100 倍。",
-    "种草占比（达人费用 + 种草工具）在 50% 到 100% 之间。",
+    "种草占比（达人费用 + 种草工具）在 50% 到 95% 之间。",
 ]
 EN_ASSUMPTIONS = [
     "ROI floor 1.2 set by the campaign",
@@ -41,7 +41,7 @@ EN_ASSUMPTIONS = [
     "Big sales: conversion x2.5, auction CPM x2, Dou+ capacity x0.05; locked-in content "
     "service keeps its normal price.",
     "Paid reach per video capped at 100x natural plays.",
-    "Seeding share (KOL fees + Influence tools) between 50% and 100%.",
+    "Seeding share (KOL fees + Influence tools) between 50% and 95%.",
 ]
 
 
