@@ -327,7 +327,8 @@ class HarvestConfig(_Strict):
         0.05, gt=0, le=1, description="Share of the audience pool harvesting can reach a day."
     )
     existing_audience: float = Field(
-        0.0, ge=0, description="The brand's A1-A3 audience before the campaign, people."
+        300_000, ge=0, description="The brand's A1-A3 audience before the campaign, people "
+        "(Yuntu 5A); small by default, so harvesting without seeding is poor [practice]."
     )
     audience_ceiling: float = Field(
         50_000_000, gt=0, description="Most people the pool can hold (saturation) [practice]."
