@@ -10,7 +10,10 @@ from pydantic import BaseModel
 
 from planner.config import (
     BalanceConfig,
+    BiddingConfig,
     Campaign,
+    ClosedLoopConfig,
+    HarvestConfig,
     LearningConfig,
     ResponseConfig,
     RiskConfig,
@@ -29,6 +32,9 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("response", ResponseConfig),
     ("sale", SaleConfig),
     ("balance", BalanceConfig),
+    ("harvest", HarvestConfig),
+    ("bidding", BiddingConfig),
+    ("closed_loop", ClosedLoopConfig),
     ("learning", LearningConfig),
     ("risk", RiskConfig),
     ("solver", SolverConfig),

@@ -233,7 +233,7 @@ booking_date = 2027-04-20
 # Balance effect (天平效应): share of KOL fees + seeding tools (A+I, 存钱) in total spend.
 [balance]
 min_seeding_share = 0.5
-# max_seeding_share = 0.9
+max_seeding_share = 0.95  # harvest (AD feed, UD) at least 5% of all spend, KOL fees included
 
 # Override one tool's assumptions; the other fields keep their defaults.
 # [tools.dou_plus]

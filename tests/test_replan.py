@@ -29,6 +29,11 @@ end = {START + timedelta(days=DAYS - 1)}
 plan_date = {START}
 budget = 150000
 roi_floor = 1.2
+
+# KOL bidding's volume (millions a video) would let three videos take the whole budget:
+# the replay is about learning which of many videos sell, so it is bounded by reach here.
+[bidding]
+volume = 0
 """
 ACTUAL_COLUMNS = ["date", "video_id", "tool", "spend", "gmv", "plays"]
 

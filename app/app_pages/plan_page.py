@@ -167,6 +167,10 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             t("form.min_seeding_share"), 0.0, 1.0, value=seed.min_seeding_share, step=0.05,
             key=field("min_seeding_share"), help=t("form.min_seeding_share_help"),
         )
+        most_seeding = c4.slider(
+            t("form.max_seeding_share"), 0.0, 1.0, value=seed.max_seeding_share, step=0.05,
+            key=field("max_seeding_share"), help=t("form.max_seeding_share_help"),
+        )
         c1, c2, c3, c4 = st.columns(4)
         floor_mode = c1.radio(
             t("form.floor_from"), FLOOR_MODES, index=FLOOR_MODES.index(seed.floor_mode),
@@ -243,6 +247,7 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         gross_margin=_number(margin),
         return_rate=_number(returns),
         min_seeding_share=float(seeding),
+        max_seeding_share=float(most_seeding),
         big_sales=big_sales,
         commitments=commitments,
         tools=tools,

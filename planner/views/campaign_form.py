@@ -74,6 +74,7 @@ class CampaignForm:
     big_sales: pd.DataFrame
     commitments: pd.DataFrame
     tools: pd.DataFrame
+    max_seeding_share: float = 1.0
 
 
 def form_defaults(campaign: Campaign) -> CampaignForm:
@@ -97,6 +98,7 @@ def form_defaults(campaign: Campaign) -> CampaignForm:
         gross_margin=campaign.gross_margin,
         return_rate=campaign.return_rate,
         min_seeding_share=campaign.balance.min_seeding_share,
+        max_seeding_share=campaign.balance.max_seeding_share,
         big_sales=big_sales_frame(campaign),
         commitments=commitments_frame(campaign),
         tools=tools_frame(campaign),
@@ -227,7 +229,8 @@ def campaign_dict_from_form(
         raw["roi_floor"] = None
         raw["gross_margin"] = form.gross_margin
         raw["return_rate"] = form.return_rate
-    raw["balance"] = {**raw["balance"], "min_seeding_share": form.min_seeding_share}
+    raw["balance"] = {**raw["balance"], "min_seeding_share": form.min_seeding_share,
+                      "max_seeding_share": form.max_seeding_share}
     # Drop keys the buyer left empty, so the campaign's own rule reports them
     # (a missing budget is "Field required", not "not a number").
     for key in ("start", "end", "budget"):
