@@ -164,9 +164,15 @@ def cli_reference_markdown() -> str:
 
 
 def _error_classes(base: type[PlannerError]) -> Iterator[type[PlannerError]]:
+    """The error tree of planner/errors.py, whatever else the process has imported.
+
+    A back end's private subclass (caught before it reaches a front end) is not part
+    of the contract, and listing it would make the table depend on import order.
+    """
     for cls in base.__subclasses__():
-        yield cls
-        yield from _error_classes(cls)
+        if cls.__module__ == PlannerError.__module__:
+            yield cls
+            yield from _error_classes(cls)
 
 
 def exit_codes_markdown() -> str:

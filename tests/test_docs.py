@@ -69,3 +69,8 @@ def test_every_generated_block_has_its_markers_in_the_reference():
     for marker in BLOCKS:
         assert f"<!-- {marker}:start -->" in REFERENCE
         assert f"<!-- {marker}:end -->" in REFERENCE
+
+
+def test_the_exit_codes_table_lists_only_the_error_tree_whatever_else_is_imported():
+    importlib.import_module("planner.optimiser.backends")  # defines a private SolverError
+    assert "OutOfTime" not in exit_codes_markdown()
