@@ -52,7 +52,7 @@ SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
     "campaign_closed_loop.toml": "app.sample.closed_loop",
 }
 VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls"]
-# Above this many videos a plan takes tens of seconds (README, "Solver choice").
+# Above this many videos a plan takes tens of seconds (docs/solver.md, "Solver choice").
 SLOW_ROSTER: Final = 500
 
 # Session-state names. Widget keys elsewhere use "<page>.<widget>" and never

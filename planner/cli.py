@@ -1,11 +1,16 @@
 """The ``planner`` command: a thin shell over the core.
 
-Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
-(the conflicting rules are named), 4 solver failure, 5 history store locked,
-6 history store damaged, not a planner store or read-only, 7 history store's
-database server unreachable or login refused, 8 ``planner batch``: some
-campaigns failed (the others are written), 9 ``planner check``: the plan breaks a
-rule (each is listed).
+Exit codes (each error's ``exit_code`` in planner/errors.py; the table is
+generated into docs/reference.md): 0 ok; 1 internal error (a bug, printed as
+``InternalError``, or ``UncheckedPlanError``: the planner's own plan breaks a
+rule; nothing written); 2 invalid input or usage (an unknown option or
+language; nothing written); 3 infeasible campaign (the conflicting rules are
+named); 4 no solver could solve, no feasible plan within the time limit, or the
+watchdog stopped the run; 5 history store locked; 6 history store damaged, not a
+planner store, or read-only; 7 history store's database server unreachable,
+login refused or connection lost; 8 ``planner batch``: some campaigns failed
+(the others are written); 9 ``planner check``: the plan breaks a rule (each is
+listed).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet

@@ -845,7 +845,7 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
 
 
 def _add_discrete_rows(model: AllocationModel) -> None:
-    """Minimum orders (per segment links, MEASURED: much tighter) and CS-Dou+ exclusivity."""
+    """Minimum orders (per-segment links: a much tighter relaxation) and CS-Dou+ exclusivity."""
     purchases = model.coupling.purchases
     rows = model.discrete
     starts: list[int] = [0]
