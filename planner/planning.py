@@ -34,6 +34,7 @@ from planner.optimiser import (
     amplification_name,
     daily_cap_name,
     kol_share_name,
+    learning_loss,
     solve,
     video_share_name,
 )
@@ -301,11 +302,14 @@ def lay_out(
     # Daily tools: group consecutive days with the same mode and targeting into one order.
     runs: dict[tuple[str, Tool], list[tuple[Purchase, float, float]]] = defaultdict(list)
     rounded = rounded_spend(response, result, campaign)
+    # A new or relaunched daily plan's first days pay the learning-phase premium.
+    relearn = learning_loss(result.model.coupling,
+                            {i: yuan / KYUAN for i, yuan in rounded.items()})
     for p in response.purchases:
         yuan = rounded.get(p.index, 0.0)
         if yuan <= 0:
             continue
-        gmv = _gmv_of(p, yuan)
+        gmv = _gmv_of(p, yuan) - relearn.get(p.index, 0.0) * KYUAN
         for day, share in zip(p.days, p.day_shares, strict=True):
             daily.append(
                 DailySpend(date=day, video_id=p.video_id, tool=p.tool,

@@ -134,6 +134,9 @@ class ResponseModel:
     # (planner.uncertainty): the risk objective's rows and the plan's GMV range.
     beliefs: dict[str, Belief] = field(default_factory=dict)
     scenarios: Scenarios | None = None
+    # Daily lines (video, tool) that ran on the day before the plan (re-planning): they go
+    # on without a new learning phase.
+    running: frozenset[tuple[str, Tool]] = frozenset()
 
 
 @dataclass(frozen=True)
