@@ -316,16 +316,24 @@ def test_a_relaunch_pays_the_learning_premium() -> None:
     spend = {i: 1.0 for k, i in enumerate(line[:9]) if k != 5}
     loss = learning_loss(couple, spend)
     assert sorted(line.index(i) for i in loss) == [0, 1, 2, 6, 7, 8]
-    purchase = couple.purchases[line[6]]
-    mean_roi = (sum(r * w for r, w in zip(purchase.seg_roi, purchase.seg_width, strict=True))
-                / sum(purchase.seg_width))
-    assert loss[line[6]] == pytest.approx(0.25 / 1.25 * mean_roi)
+    p = couple.purchases[line[6]]
+    assert loss[line[6]] == pytest.approx(0.25 / 1.25 * _gmv(p, 1.0))
     # Without the pause the line pays only its start.
     steady = learning_loss(couple, {i: 1.0 for i in line[:9]})
     assert sorted(line.index(i) for i in steady) == [0, 1, 2]
     # A raise above the recent level is new delivery: it pays on the raise only.
     raised = learning_loss(couple, {**{i: 1.0 for i in line[:4]}, line[4]: 1.5})
-    assert raised[line[4]] == pytest.approx(0.5 * loss[line[6]] / 1.0)
+    p = couple.purchases[line[4]]
+    assert raised[line[4]] == pytest.approx(0.2 * (_gmv(p, 1.5) - p.seg_roi[0] * 1.0))
+    assert raised[line[4]] < 0.2 * _gmv(p, 1.5) / 2
+
+
+def _gmv(p: Any, spend: float) -> float:
+    gmv = 0.0
+    for roi, width in zip(p.seg_roi, p.seg_width, strict=True):
+        take = min(spend, width)
+        gmv, spend = gmv + take * roi, spend - take
+    return gmv
 
 
 def test_a_line_that_ran_the_day_before_a_replan_goes_on_without_a_premium() -> None:

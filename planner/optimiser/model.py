@@ -662,10 +662,10 @@ class Learning:
     on any of the L learning days before it (a day before the line's first, or one it
     did not run, counts as 0; a line that ran the day before the plan goes on):
 
-        learning_d >= spend_d - spend_(d-j),  j = 1 .. L;   learning_d >= 0
+        learning_d >= GMV_d - ROI_d x spend_(d-j),  j = 1 .. L;   learning_d >= 0
 
-    and the objective loses ``cost_d x learning_d``, ``cost_d`` being that share of the
-    purchase's mean ROI over its capacity. So a line that starts, or pauses a day and
+    (GMV_d the day's GMV over its segments, ROI_d its first segment's ROI) and the
+    objective loses ``cost x learning_d``, ``cost`` being that share. So a line that starts, or pauses a day and
     relaunches, pays the premium on each of its first L days, and one that goes on at
     or below its recent level pays nothing; a raise above that level pays on the raise
     (an OCPM plan whose budget jumps re-learns too). The rows are convex, so the model
@@ -676,7 +676,7 @@ class Learning:
     the same loss (``learning_loss``).
     """
 
-    cost: Floats  # GMV lost per thousand yuan of learning spend (0: no learning phase)
+    cost: Floats  # share of a learning day's GMV lost (0: no learning phase)
     line: Ints  # per purchase, its line (video and tool; -1: no learning phase)
     day: Ints  # day offset from the first planned day
     days: Ints  # learning days of its tool
@@ -699,9 +699,8 @@ class Learning:
             width = sum(p.seg_width)
             if width <= 0:
                 continue
-            mean_roi = sum(r * w for r, w in zip(p.seg_roi, p.seg_width, strict=True)) / width
             premium = cfg.relaunch_premium
-            cost[i] = premium / (1.0 + premium) * mean_roi
+            cost[i] = premium / (1.0 + premium)
             days[i] = cfg.learning_days
             line[i] = lines.setdefault((int(arrays.video[i]), p.tool), len(lines))
             running[i] = (p.video_id, p.tool) in response.running
@@ -749,8 +748,22 @@ def learning_loss(coupling: Coupling, spend: dict[int, float]) -> dict[int, floa
     need = np.zeros(len(coupling.purchases))
     for pos, earlier in learning.rows(positions):
         before = 0.0 if earlier is None else float(x[earlier].sum())
-        need[pos] = max(need[pos], x[pos] - before)
+        p = coupling.purchases[pos]
+        need[pos] = max(need[pos], _segment_gmv(p.seg_roi, p.seg_width, float(x[pos]))
+                        - p.seg_roi[0] * before)
     return {int(i): float(learning.cost[i] * need[i]) for i in np.flatnonzero(need > 0)}
+
+
+def _segment_gmv(roi: list[float], width: list[float], spend: float) -> float:
+    """The GMV ``spend`` buys filling segments best first (thousand yuan)."""
+    gmv = 0.0
+    for r, w in zip(roi, width, strict=True):
+        take = min(spend, w)
+        gmv += take * r
+        spend -= take
+        if spend <= 0:
+            break
+    return gmv
 
 
 def _safe(text: str) -> str:
@@ -1065,14 +1078,15 @@ def _add_discrete_rows(model: AllocationModel) -> None:
                     [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
     learning = model.coupling.learning
     if learning is not None and model.learn_col:
-        # learning_d - spend_d + K x spend_(d-j) >= 0 (Learning): words for nobody, since
+        # learning_d - GMV_d + ROI_d x spend_(d-j) >= 0 (Learning): words for nobody, since
         # the rows only price a relaunch and never bind (NEVER_BINDING).
         for pos, earlier in learning.rows(np.fromiter(model.learn_col, dtype=np.int64)):
             p = purchases[pos]
             own = range(first_col[pos], first_col[pos] + len(p.seg_width))
-            terms = [(model.learn_col[pos], 1.0)] + [(c, -1.0) for c in own]
+            terms = [(model.learn_col[pos], 1.0)] + [
+                (c, -roi) for c, roi in zip(own, p.seg_roi, strict=True)]
             for e in earlier or ():
-                terms.extend((c, 1.0) for c in range(
+                terms.extend((c, p.seg_roi[0]) for c in range(
                     first_col[e], first_col[e] + len(purchases[e].seg_width)))
             suffix = "new" if earlier is None else f"{purchases[earlier[0]].index}"
             row("learning", f"learning_{p.index}_{suffix}", "", terms, lower=0.0)
