@@ -665,15 +665,15 @@ class Learning:
         learning_d >= GMV_d - ROI_d x spend_(d-j),  j = 1 .. L;   learning_d >= 0
 
     (GMV_d the day's GMV over its segments, ROI_d its first segment's ROI) and the
-    objective loses ``cost x learning_d``, ``cost`` being that share. So a line that starts, or pauses a day and
-    relaunches, pays the premium on each of its first L days, and one that goes on at
-    or below its recent level pays nothing; a raise above that level pays on the raise
-    (an OCPM plan whose budget jumps re-learns too). The rows are convex, so the model
-    stays a linear program: one column and at most L rows per daily purchase in the
-    model. (Relieving a whole day by an earlier day at its minimum order, closer to the
-    platforms' rule, left the relaxation full of keep-alive slivers below the minimum
-    that took the branch and bound 30x longer at 5,000 videos.) The plan's GMV counts
-    the same loss (``learning_loss``).
+    objective loses ``cost x learning_d``, ``cost`` being that share. So a line that
+    starts, or pauses a day and relaunches, pays the premium on each of its first L
+    days, and one that goes on at or below its recent level pays nothing; a raise above
+    that level pays on the raise (an OCPM plan whose budget jumps re-learns too). The
+    rows are convex, so the model stays a linear program: one column and at most L rows
+    per daily purchase in the model. (Relieving a whole day by an earlier day at its
+    minimum order, closer to the platforms' rule, left the relaxation full of keep-alive
+    slivers below the minimum that took the branch and bound 30x longer at 5,000
+    videos.) The plan's GMV counts the same loss (``learning_loss``).
     """
 
     cost: Floats  # share of a learning day's GMV lost (0: no learning phase)
