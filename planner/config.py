@@ -88,6 +88,20 @@ class ToolConfig(_Strict):
     max_daily: float | None = Field(
         None, ge=0, description="Cap on this tool's spend per video and day."
     )
+    relaunch_premium: float = Field(
+        0.0, ge=0, le=2, description="Extra CPM a new or relaunched daily plan pays in its "
+        "learning phase (0.25: 25% dearer), priced in the plan so that lines run steadily "
+        "instead of on and off [practice: 20-30%].")
+    learning_days: int = Field(
+        3, ge=1, le=14, description="Days a new or relaunched daily plan stays in its "
+        "learning phase (about 20 conversions in 3 days) [practice].")
+
+
+# New OCPM plans (Qianchuan, AD, UD) run 20-30% dearer CPM in their first 3 days, the
+# learning phase of about 20 conversions [practice]; a relaunched Dou+ order re-learns its
+# audience the same way. KOL bidding has a near-zero cold start [seed], Suixintui is a
+# string of small orders and content service is one booked schedule: no premium.
+RELAUNCH_PREMIUM = 0.25
 
 
 def default_tools() -> dict[Tool, ToolConfig]:
@@ -99,7 +113,7 @@ def default_tools() -> dict[Tool, ToolConfig]:
         Tool.DOU_PLUS: ToolConfig(
             cpm=20, min_order=100, efficiency=0.6, daily_reach_multiple=2.0,
             sale_price_multiplier=1.0, sale_capacity_multiplier=0.05,
-            sale_conversion_multiplier=0.8,
+            sale_conversion_multiplier=0.8, relaunch_premium=RELAUNCH_PREMIUM,
         ),
         # Content service: 50,000 minimum, one-shot schedule [seed]. Locked a month ahead
         # of a sale it keeps its booked price (sale_price_multiplier 1.0 is the price of
@@ -127,18 +141,18 @@ def default_tools() -> dict[Tool, ToolConfig]:
         ),
         Tool.QIANCHUAN: ToolConfig(
             cpm=40, min_order=300, efficiency=1.2, daily_reach_multiple=8.0,
-            sale_price_multiplier=2.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
         # Harvesting (stage M) retargets the audience that seeding built (Yuntu A1-A3 ->
         # A4): it converts better than a natural play, but only as far as that audience
         # reaches ([harvest] bounds its volume by the pool seeding has built) [seed].
         Tool.AD_FEED: ToolConfig(
             cpm=50, min_order=300, efficiency=1.4, daily_reach_multiple=10.0,
-            sale_price_multiplier=2.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
         Tool.UNI_DESK: ToolConfig(
             cpm=45, min_order=300, efficiency=1.3, daily_reach_multiple=8.0,
-            sale_price_multiplier=2.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
     }
 
