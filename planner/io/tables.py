@@ -30,8 +30,7 @@ from typing import Any, Final, Literal, NoReturn
 import pandas as pd
 from pydantic import ValidationError
 
-from planner.config import _value_message
-from planner.errors import InputError, Problem
+from planner.errors import InputError, Problem, value_message
 from planner.i18n import t
 from planner.io.exports import header_key, read_normalised, read_xls_rows
 from planner.models import Video
@@ -894,7 +893,7 @@ def _model_problems(
             # A validator's own ValueError is already in the buyer's language;
             # pydantic's words for other failures are not, so they are named.
             cause = (item.get("ctx") or {}).get("error")
-            detail = str(cause) if isinstance(cause, ValueError) else _value_message(item)[0]
+            detail = str(cause) if isinstance(cause, ValueError) else value_message(item)[0]
             message = t("error.sentence", text=detail)
             fix = t("error.fix.correct_cell")
             if field == "landing_url":
