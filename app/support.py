@@ -26,7 +26,7 @@ from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
 from planner.io.campaign_file import read_campaign
-from planner.io.export import LineChart, csv_bytes, write_frames_xlsx, write_plan
+from planner.io.plan_files import LineChart, csv_bytes, write_frames_xlsx, write_plan
 from planner.io.recognise import (
     Inspection,
     MergedActuals,

@@ -65,7 +65,7 @@ _BAD_NAME_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _SUMMARY_FILES: Final = ("portfolio.json", "portfolio.xlsx")  # beside the campaign folders
 # Modules a pool worker needs, imported once in the fork server so workers start warm.
 _PRELOAD: Final = ["planner.batch", "planner.io.plan_job", "planner.io.replan_job",
-                   "planner.planning", "planner.sweep", "planner.links", "planner.io.export"]
+                   "planner.planning", "planner.sweep", "planner.links", "planner.io.plan_files"]
 SCHEDULER_TIMEOUT_S: Final = 10.0
 WORKERS_TIMEOUT_S: Final = 60.0
 
@@ -246,7 +246,7 @@ def _stores_among_outputs(tasks: Sequence[CampaignTask], numbers: Sequence[int],
     """A store that is one of the portfolio's outputs, or the folder they go in: the
     plan written there would replace that campaign's history."""
     from planner.io.atomic import store_clash
-    from planner.io.export import PLAN_FILES
+    from planner.io.plan_files import PLAN_FILES
     from planner.io.store_location import store_location
 
     problems: list[Problem] = []
@@ -734,7 +734,7 @@ def write_portfolio(portfolio: Portfolio, out: Path,
     """Write ``portfolio.json`` and ``portfolio.xlsx`` into ``out``, each replaced whole,
     the JSON only after the workbook."""
     from planner.io.atomic import atomic_path, ensure_not_input
-    from planner.io.export import write_frames_xlsx
+    from planner.io.plan_files import write_frames_xlsx
 
     paths = {"json": out / "portfolio.json", "xlsx": out / "portfolio.xlsx"}
     ensure_not_input(paths.values(), inputs)

@@ -242,7 +242,7 @@ def sweep(
 
     def run() -> None:
         from planner.io.atomic import check_outputs, ensure_not_input
-        from planner.io.export import LineChart, write_csv, write_frames_xlsx
+        from planner.io.plan_files import LineChart, write_csv, write_frames_xlsx
         from planner.sweep import budget_curve, curve_lines, min_budget_for
 
         paths = {} if out is None else {
@@ -331,7 +331,7 @@ def replan(
     def run() -> None:
         from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
-        from planner.io.export import PLAN_FILES
+        from planner.io.plan_files import PLAN_FILES
         from planner.io.plan_job import overrun_warnings
         from planner.io.replan_job import run_replan_watched
 
@@ -398,7 +398,7 @@ def check(
         from planner.checks import check_orders
         from planner.errors import PlanRuleError
         from planner.io.campaign_file import read_campaign
-        from planner.io.plan_file import read_plan_to_check
+        from planner.io.plan_reader import read_plan_to_check
         from planner.io.tables import read_videos
 
         camp = read_campaign(campaign)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from factories import make_video
-from planner.io.export import write_csv
+from planner.io.plan_files import write_csv
 from planner.io.tables import read_actuals
 from planner.kpi import KPI_COLUMNS, kpi_table
 

@@ -22,7 +22,7 @@ from factories import make_campaign, make_video
 from planner.config import BigSale
 from planner.i18n import has, reason_text, t, use_lang
 from planner.io.campaign_file import read_campaign
-from planner.io.export import plan_to_json
+from planner.io.plan_files import plan_to_json
 from planner.io.replan_job import run_replan
 from planner.io.tables import read_videos
 from planner.models import Plan, Reason

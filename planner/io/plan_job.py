@@ -125,7 +125,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.checks import ensure_plan_obeys
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
-    from planner.io.export import PLAN_FILES, csv_bytes, write_plan
+    from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
     from planner.io.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_frame, links_sheet

@@ -30,7 +30,7 @@ from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
 from planner.io.atomic import ensure_store_apart
 from planner.io.campaign_file import campaign_warnings, read_campaign
-from planner.io.export import PLAN_FILES, write_plan
+from planner.io.plan_files import PLAN_FILES, write_plan
 from planner.io.store import Store, open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.tables import read_videos
