@@ -27,6 +27,7 @@ from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
 from planner.io.campaign_file import read_campaign
 from planner.io.plan_files import LineChart, csv_bytes, write_frames_xlsx, write_plan
+from planner.io.raw import MAX_ROWS, read_actuals, read_videos
 from planner.io.recognise import (
     Inspection,
     MergedActuals,
@@ -36,7 +37,6 @@ from planner.io.recognise import (
 from planner.io.replan_job import replan_frames, run_replan
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
-from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for

@@ -206,7 +206,7 @@ def _campaign_of(task: CampaignTask) -> Campaign | None:
 
 
 def _with_deadline(task: CampaignTask, campaign: Campaign | None) -> CampaignTask:
-    from planner.io.tables import MAX_ROWS
+    from planner.io.raw import MAX_ROWS
     from planner.io.watchdog import worker_deadline
 
     return replace(task, deadline_s=worker_deadline(campaign, task.lock_timeout, MAX_ROWS))

@@ -252,8 +252,8 @@ def test_shop_orders_without_a_content_id_are_the_shops_never_a_videos(
 @pytest.mark.parametrize("name", list(ROSTER_CASES))
 def test_each_roster_export_is_scored_with_its_figures_read(
         tmp_path: Path, name: str, encoding: str) -> None:
+    from planner.io.raw import read_videos
     from planner.io.recognise import map_file
-    from planner.io.tables import read_videos
 
     case = ROSTER_CASES[name]
     suffix, text_encoding = ENCODINGS[encoding]
@@ -307,7 +307,7 @@ def test_a_json_file_is_no_videos_file(tmp_path: Path, english: None) -> None:
     from export_fixtures import QC_UNI_API_HEADER, QC_UNI_API_ROWS
 
     from planner.errors import InputError
-    from planner.io.tables import read_videos
+    from planner.io.raw import read_videos
 
     saved = write(tmp_path / "videos.json", QC_UNI_API_HEADER, QC_UNI_API_ROWS)
     with pytest.raises(InputError, match=r"extension '\.json'"):

@@ -11,8 +11,8 @@ every planner column the export's headers that fill it, in order of preference
 - else it is refused, saying what each layout expected.
 
 Headers the layout does not use are listed, never guessed at. Every cell then goes
-through the one normaliser (``planner.io.exports.read_normalised``) and the
-column parsers of ``planner.io.tables``.
+through the one normaliser (``planner.io.cells.read_normalised``) and the
+column parsers of ``planner.io.raw``.
 
 Actuals from several files merge by date, video and tool (``read_actual_sources``):
 a DOU+ or AD report's spend has no GMV; a shop's GMV file keyed by video or
@@ -37,8 +37,8 @@ import pandas as pd
 from planner.config import DEFAULT_GMV_FAMILY, Campaign, GmvFamily
 from planner.errors import InputError, Problem
 from planner.i18n import has, t, tool_name
-from planner.io.exports import header_key, read_normalised
-from planner.io.tables import (
+from planner.io.cells import header_key, read_normalised
+from planner.io.raw import (
     ACTUALS_COLUMNS,
     MAX_COUNT,
     VIDEO_COLUMNS,
@@ -1192,7 +1192,7 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
     recognised = recognise(raw, real.name, ("actuals", "gmv", "roster"),
                            DEFAULT_GMV_FAMILY if campaign is None else campaign.gmv_family)
     if recognised.kind == "roster":
-        from planner.io.tables import read_videos
+        from planner.io.raw import read_videos
 
         mapped = map_file(real, ("roster",), campaign, raw=raw)
         videos, notes = read_videos(real, plan_date=plan_date)

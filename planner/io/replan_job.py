@@ -31,9 +31,9 @@ from planner.i18n import has, mode_name, reason_text, t, tool_name
 from planner.io.atomic import ensure_store_apart
 from planner.io.campaign_file import campaign_warnings, read_campaign
 from planner.io.plan_files import PLAN_FILES, write_plan
+from planner.io.raw import read_videos
 from planner.io.store import Store, open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
-from planner.io.tables import read_videos
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
 from planner.replan import Unreported, check_actuals, replan, unreported_warning

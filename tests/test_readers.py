@@ -12,9 +12,9 @@ import pytest
 import xlsxwriter
 
 from planner.errors import ConfigError, InputError
-from planner.io import tables
+from planner.io import raw as tables
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import (
+from planner.io.raw import (
     ACTUALS_COLUMNS,
     VIDEO_COLUMNS,
     ColumnSpec,

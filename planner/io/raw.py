@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from planner.errors import InputError, Problem, value_message
 from planner.i18n import t
-from planner.io.exports import header_key, read_normalised, read_xls_rows
+from planner.io.cells import header_key, read_normalised, read_xls_rows
 from planner.models import Video
 from planner.parsing import (
     parse_bool,
@@ -217,7 +217,7 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None, *,
         return _read_csv(path, suffix, specs)
     if suffix in json_suffixes:
         return _read_json(path, specs)
-    if suffix == ".xls":  # legacy Excel 97-2003, through xlrd (planner.io.exports)
+    if suffix == ".xls":  # legacy Excel 97-2003, through xlrd (planner.io.cells)
         return read_xls_rows(path, specs)
     return _read_excel(path, specs)
 
@@ -694,7 +694,7 @@ def _filled_width(row: Sequence[object]) -> int:
 
 def _header_key(text: str) -> str:
     """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a unit
-    (``消耗(元)``, ``粉丝（万）``): one rule for every reader (``planner.io.exports``)."""
+    (``消耗(元)``, ``粉丝（万）``): one rule for every reader (``planner.io.cells``)."""
     return header_key(text)
 
 

@@ -12,9 +12,9 @@ from export_fixtures import QIANCHUAN_HEADER, QIANCHUAN_ROWS, write
 from planner.config import AdGroup
 from planner.errors import InputError
 from planner.io.campaign_file import read_campaign
-from planner.io.exports import header_key, header_scale, is_total_row, scale_cell
+from planner.io.cells import header_key, header_scale, is_total_row, scale_cell
+from planner.io.raw import read_actuals, read_videos
 from planner.io.recognise import read_actual_sources
-from planner.io.tables import read_actuals, read_videos
 from planner.tools import Tool
 
 ACTUALS_HEADER = "日期,视频ID,工具,消耗(元),成交额（元）,播放量（万）,点击数"

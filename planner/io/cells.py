@@ -13,7 +13,7 @@ Back ends write what a person reads on screen, not what a program wants:
 - a totals row (``合计``, ``总计``) is skipped, and the reader says so.
 
 ``read_normalised`` is the whole path from a file to a frame of canonical
-columns; ``planner.io.tables.read_videos`` / ``read_actuals`` and the export
+columns; ``planner.io.raw.read_videos`` / ``read_actuals`` and the export
 recogniser (``planner.io.recognise``) all go through it.
 """
 
@@ -31,7 +31,7 @@ from planner.i18n import t
 from planner.parsing import clean_text, is_missing, parse_number
 
 if TYPE_CHECKING:
-    from planner.io.tables import ColumnSpec
+    from planner.io.raw import ColumnSpec
 
 # Units a header may carry in brackets after its name, and what a bare number under it
 # is multiplied by (None: a label only, the number is already in the planner's unit).
@@ -175,7 +175,7 @@ def normalise_cells(
     ``table`` has canonical columns (``normalise_columns``); its source headers say the
     units.
     """
-    from planner.io.tables import source_columns
+    from planner.io.raw import source_columns
 
     headers = source_columns(table)
     notes: list[str] = []
@@ -210,7 +210,7 @@ def read_normalised(
     matched to ``specs`` (units and full-width forms ignored), numbers scaled by their
     header's unit and ranges read as midpoints. Returns the frame and the notes.
     """
-    from planner.io.tables import normalise_columns, read_table
+    from planner.io.raw import normalise_columns, read_table
 
     name = path.name
     if raw is None:
@@ -232,7 +232,7 @@ def read_xls_rows(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFram
     Without xlrd installed the file is refused with the fix, as before.
     """
     from planner.errors import InputError, Problem
-    from planner.io import tables
+    from planner.io import raw as tables
 
     name = path.name
     try:
