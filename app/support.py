@@ -25,16 +25,13 @@ import streamlit as st
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
+from planner.io.actuals import MergedActuals, read_actual_sources, read_actuals
 from planner.io.campaign_file import read_campaign
+from planner.io.inspection import Inspection, inspect_file
 from planner.io.plan_files import LineChart, csv_bytes, write_frames_xlsx, write_plan
-from planner.io.raw import MAX_ROWS, read_actuals, read_videos
-from planner.io.recognise import (
-    Inspection,
-    MergedActuals,
-    inspect_file,
-    read_actual_sources,
-)
+from planner.io.raw import MAX_ROWS
 from planner.io.replan_job import replan_frames, run_replan
+from planner.io.roster import read_videos
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
 from planner.models import Plan, Video, VideoScore

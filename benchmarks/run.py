@@ -236,7 +236,7 @@ def cli_timeout(time_limit: float) -> float:
 
 
 # What `planner plan` imports before its first result (its commands import lazily).
-PLAN_IMPORTS = ("planner.cli", "planner.io.campaign_file", "planner.io.raw",
+PLAN_IMPORTS = ("planner.cli", "planner.io.campaign_file", "planner.io.roster",
                 "planner.planning", "planner.sweep", "planner.io.plan_files", "planner.links",
                 "highspy")
 

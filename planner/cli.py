@@ -399,7 +399,7 @@ def check(
         from planner.errors import PlanRuleError
         from planner.io.campaign_file import read_campaign
         from planner.io.plan_reader import read_plan_to_check
-        from planner.io.raw import read_videos
+        from planner.io.roster import read_videos
 
         camp = read_campaign(campaign)
         found_plan = read_plan_to_check(plan_file)
@@ -437,8 +437,8 @@ def inspect(
 
     def run() -> None:
         from planner.io.campaign_file import read_campaign
-        from planner.io.raw import read_videos
-        from planner.io.recognise import inspect_file, inspection_lines
+        from planner.io.inspection import inspect_file, inspection_lines
+        from planner.io.roster import read_videos
 
         _regular(file, campaign, videos)
         camp = None if campaign is None else read_campaign(campaign)

@@ -376,7 +376,7 @@ def write_portfolio_actuals(manifest: Path, plans_dir: Path, day: date, *,
     import pandas as pd
 
     from planner.io.campaign_file import read_campaign
-    from planner.io.raw import read_videos
+    from planner.io.roster import read_videos
     from planner.simulate import make_world, simulate_day
 
     folder = manifest.parent

@@ -23,8 +23,8 @@ from planner.config import BigSale
 from planner.i18n import has, reason_text, t, use_lang
 from planner.io.campaign_file import read_campaign
 from planner.io.plan_files import plan_to_json
-from planner.io.raw import read_videos
 from planner.io.replan_job import run_replan
+from planner.io.roster import read_videos
 from planner.models import Plan, Reason
 from planner.planning import make_plan, score_roster
 from planner.rules import REASON_CODES, content_service_rule, dou_plus_mode, lock_in_rule

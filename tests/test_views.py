@@ -17,7 +17,7 @@ from planner.errors import ConfigError, InputError
 from planner.i18n import money
 from planner.io.campaign_file import read_campaign
 from planner.io.plan_files import csv_bytes, write_csv
-from planner.io.raw import read_videos
+from planner.io.roster import read_videos
 from planner.models import Plan, Video
 from planner.planning import make_plan, score_roster
 from planner.replan import replan
