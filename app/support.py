@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -26,23 +26,19 @@ from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
 from planner.io.actuals import MergedActuals, read_actual_sources, read_actuals
-from planner.io.campaign_file import read_campaign
+from planner.io.campaign_file import campaign_toml, read_campaign
 from planner.io.inspection import Inspection, inspect_file
-from planner.io.plan_files import LineChart, csv_bytes, write_frames_xlsx, write_plan
+from planner.io.plan_files import csv_bytes, write_plan
 from planner.io.raw import MAX_ROWS
-from planner.io.replan_job import replan_frames, run_replan
 from planner.io.roster import read_videos
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
+from planner.jobs.replan import replan_frames, run_replan
+from planner.jobs.sweep import write_curve_xlsx
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
-from planner.views import (
-    campaign_to_dict,
-    campaign_toml,
-    canonical_json,
-    fingerprint,
-)
+from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
 
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"
@@ -53,7 +49,7 @@ SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
     "campaign_closed_loop.toml": "app.sample.closed_loop",
 }
 VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls"]
-# Above this many videos a plan takes tens of seconds (README, "Solver choice").
+# Above this many videos a plan takes tens of seconds (docs/solver.md, "Solver choice").
 SLOW_ROSTER: Final = 500
 
 # Session-state names. Widget keys elsewhere use "<page>.<widget>" and never
@@ -63,6 +59,7 @@ LANG_STATE: Final = "app.lang"
 EDITED_STATE: Final = "plan_page.edited_campaign"
 
 _CACHE_ENTRIES: Final = 16
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -330,6 +327,19 @@ def show_store_unusable(exc: OSError, store: object) -> None:
                detail=md(exc.strerror or exc)), icon=":material/error:")
 
 
+def on_store(action: Callable[[], _T], store: object) -> _T | None:
+    """Run something that writes to the history store; on failure show the buyer why
+    (a planner error in its words, the operating system refusing the store) and
+    return None. Both pages that write to a store go through here."""
+    try:
+        return action()
+    except PlannerError as exc:
+        show_error(exc)
+    except OSError as exc:
+        show_store_unusable(exc, store)
+    return None
+
+
 def roster_caption() -> str:
     return t("app.roster_caption", rows=f"{MAX_ROWS:,}")
 
@@ -358,12 +368,7 @@ def curve_xlsx(curve: pd.DataFrame, created: date) -> bytes:
     """``budget_curve.xlsx`` as ``planner sweep --out`` writes it: the table and a native chart."""
     with tempfile.TemporaryDirectory(prefix="planner-curve-") as tmp:
         path = Path(tmp) / "budget_curve.xlsx"
-        sheet = t("sheet.budget_curve")
-        write_frames_xlsx(
-            path, {sheet: curve},
-            chart=LineChart(sheet, "budget", ("expected_gmv",), t("chart.gmv_by_budget")),
-            created=created,
-        )
+        write_curve_xlsx(curve, path, created)
         return path.read_bytes()
 
 

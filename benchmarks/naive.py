@@ -19,7 +19,7 @@ import pulp
 
 from planner.config import Campaign
 from planner.errors import SolverError
-from planner.io.watchdog import run_with_deadline
+from planner.jobs.watchdog import run_with_deadline
 from planner.models import Plan, Video
 from planner.optimiser import SolveResult, build_model, pulp_solver, to_pulp
 from planner.planning import Planner, lay_out
@@ -54,7 +54,7 @@ def _naive_milp(videos: Sequence[Video], campaign: Campaign, backend: str) -> Na
     model = build_model(planner.response, campaign, flat=True)
     form = to_pulp(model)
     try:
-        form.problem.solve(pulp_solver(backend, campaign, campaign.solver.time_limit_s))
+        form.problem.solve(pulp_solver(backend, campaign.solver, campaign.solver.time_limit_s))
     except pulp.PulpSolverError as exc:
         return NaiveRun(backend, time.perf_counter() - started, None, False, f"{exc}")
     if form.problem.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):

@@ -54,11 +54,11 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from benchmarks.naive import BACKENDS, NaiveRun, naive_milp
-from benchmarks.toml_writer import dumps as toml_dumps
 from planner.baselines import allocate_rule_of_thumb
 from planner.config import Campaign, campaign_from_dict
 from planner.io.atomic import atomic_write_text
-from planner.io.replan_job import run_replan
+from planner.io.campaign_file import toml_text
+from planner.jobs.replan import run_replan
 from planner.models import Plan, Video
 from planner.optimiser import solve
 from planner.planning import assess_roster, make_plan
@@ -166,7 +166,7 @@ def write_inputs(folder: Path, videos: Sequence[Video], raw: dict[str, Any]) -> 
     """The files a buyer would hand the CLI: videos.csv and campaign.toml."""
     videos_path, campaign_path = folder / "videos.csv", folder / "campaign.toml"
     pd.DataFrame([v.model_dump() for v in videos]).to_csv(videos_path, index=False)
-    campaign_path.write_text(toml_dumps(raw), encoding="utf-8")
+    campaign_path.write_text(toml_text(raw), encoding="utf-8")
     return videos_path, campaign_path
 
 

@@ -1,11 +1,16 @@
 """The ``planner`` command: a thin shell over the core.
 
-Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
-(the conflicting rules are named), 4 solver failure, 5 history store locked,
-6 history store damaged, not a planner store or read-only, 7 history store's
-database server unreachable or login refused, 8 ``planner batch``: some
-campaigns failed (the others are written), 9 ``planner check``: the plan breaks a
-rule (each is listed).
+Exit codes (each error's ``exit_code`` in planner/errors.py; the table is
+generated into docs/reference.md): 0 ok; 1 internal error (a bug, printed as
+``InternalError``, or ``UncheckedPlanError``: the planner's own plan breaks a
+rule; nothing written); 2 invalid input or usage (an unknown option or
+language; nothing written); 3 infeasible campaign (the conflicting rules are
+named); 4 no solver could solve, no feasible plan within the time limit, or the
+watchdog stopped the run; 5 history store locked; 6 history store damaged, not a
+planner store, or read-only; 7 history store's database server unreachable,
+login refused or connection lost; 8 ``planner batch``: some campaigns failed
+(the others are written); 9 ``planner check``: the plan breaks a rule (each is
+listed).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -142,7 +147,7 @@ def _regular(*paths: Path | None) -> None:
 
 def _load(campaign: Path, videos: Path) -> tuple[Campaign, list[Video]]:
     """Read the campaign, then the videos as of its plan date; print reader warnings."""
-    from planner.io.plan_job import load_inputs
+    from planner.jobs.plan import load_inputs
 
     camp, roster, warnings = load_inputs(campaign, videos)
     _warn(warnings)
@@ -168,7 +173,7 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.io.plan_job import run_plan
+        from planner.jobs.plan import run_plan
 
         _regular(campaign, videos, slugs)
         location = None if store is None else _store(store)
@@ -242,12 +247,10 @@ def sweep(
 
     def run() -> None:
         from planner.io.atomic import check_outputs, ensure_not_input
-        from planner.io.plan_files import LineChart, write_csv, write_frames_xlsx
+        from planner.jobs.sweep import curve_paths, write_curve
         from planner.sweep import budget_curve, curve_lines, min_budget_for
 
-        paths = {} if out is None else {
-            "xlsx": out / "budget_curve.xlsx", "csv": out / "budget_curve.csv"
-        }
+        paths = {} if out is None else curve_paths(out)
         if out is not None:
             check_outputs(out, paths.values())
         _regular(campaign, videos)
@@ -266,14 +269,7 @@ def sweep(
             for line in curve_lines(curve):
                 typer.echo(line)
             if paths:
-                sheet = t("sheet.budget_curve")
-                write_frames_xlsx(
-                    paths["xlsx"], {sheet: curve},
-                    chart=LineChart(sheet, "budget", ("expected_gmv",),
-                                    t("chart.gmv_by_budget")),
-                    created=camp.effective_plan_date,
-                )
-                write_csv(curve, paths["csv"])
+                write_curve(curve, paths, camp.effective_plan_date)
                 for path in paths.values():
                     typer.echo(t("cli.wrote", path=path))
         if target is not None or min_roi is not None:
@@ -332,8 +328,8 @@ def replan(
         from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
         from planner.io.plan_files import PLAN_FILES
-        from planner.io.plan_job import overrun_warnings
-        from planner.io.replan_job import run_replan_watched
+        from planner.jobs.plan import overrun_warnings
+        from planner.jobs.replan import run_replan_watched
 
         _regular(campaign, videos, *actuals)
         if out is not None:
@@ -471,14 +467,14 @@ def batch(
     """Plan or re-plan every campaign of a portfolio in parallel; exit 8 if any failed."""
 
     def run() -> None:
-        from planner.batch import (
+        from planner.io.atomic import check_outputs
+        from planner.jobs.batch import (
             check_portfolio,
             pool_size,
             read_manifest,
             run_portfolio,
             write_portfolio,
         )
-        from planner.io.atomic import check_outputs
 
         _regular(manifest)
         check_outputs(out, [out / "portfolio.json", out / "portfolio.xlsx"])

@@ -1,3 +1,4 @@
+# Long on purpose: every rule threshold in one validated config (the campaign file's contract).
 """Every rule threshold and response assumption, validated, with the method's defaults.
 
 Values marked [seed] come from the AIMT article; [practice] values are public
@@ -108,13 +109,18 @@ def default_tools() -> dict[Tool, ToolConfig]:
         # targeting, higher ROI than pure feed ads [seed]. In big sales OCPM prices rise
         # 2-3x and conversion 2-3x, "overall ROI usually better" [seed]: price x2.0
         # against conversion x2.5 for every auction tool.
+        # On the Tmall chain (AD OCPM) [bidding] lifts it to feed_premium x AD feed's ROI
+        # per yuan and gives it its volume; these figures are KOL bidding on Qianchuan in
+        # the closed loop, where Qianchuan's own plans are the scale tool [seed].
         Tool.KOL_BIDDING: ToolConfig(
             cpm=40, min_order=300, efficiency=0.8, daily_reach_multiple=6.0,
             sale_price_multiplier=2.0,
         ),
-        # Suixintui: 100 minimum, multiples of 10 [practice]; Qianchuan pool.
+        # Suixintui: 100 minimum, multiples of 10 [practice]; Qianchuan's pool (better
+        # quality than Dou+'s) with order-based deep conversion [seed]: it converts like
+        # Qianchuan, in small test orders until a video wins ([closed_loop]).
         Tool.SUIXINTUI: ToolConfig(
-            cpm=30, min_order=100, order_step=10, efficiency=0.7, daily_reach_multiple=1.5,
+            cpm=30, min_order=100, order_step=10, efficiency=1.0, daily_reach_multiple=1.5,
             sale_price_multiplier=2.0,
         ),
         Tool.QIANCHUAN: ToolConfig(
@@ -320,13 +326,69 @@ class HarvestConfig(_Strict):
         0.05, gt=0, le=1, description="Share of the audience pool harvesting can reach a day."
     )
     existing_audience: float = Field(
-        0.0, ge=0, description="The brand's A1-A3 audience before the campaign, people."
+        300_000, ge=0, description="The brand's A1-A3 audience before the campaign, people "
+        "(Yuntu 5A); small by default, so harvesting without seeding is poor [practice]."
     )
     audience_ceiling: float = Field(
         50_000_000, gt=0, description="Most people the pool can hold (saturation) [practice]."
     )
     period_days: int = Field(
         7, ge=1, description="Harvest volume is bounded per period of this many days."
+    )
+
+
+class BiddingConfig(_Strict):
+    """KOL bidding (达人竞价, OCPM on the KOL's own video) against pure feed ads [seed].
+
+    The method: KOL bidding has higher ROI than pure feed ads, near-zero cold
+    start and strong volume (millions of yuan over 5-7 days, practically no upper
+    limit, unlike Dou+'s leftover traffic or content service's schedules). So on an
+    authorised, ad-reviewed video its expected ROI per yuan is never below
+    ``feed_premium`` x AD feed's on the same video and day (sale phase included),
+    whatever the tools' own figures say (``[tools.kol_bidding] efficiency`` is raised
+    to it); and a video with full account weight can
+    take ``volume`` yuan over ``volume_days`` from its first day (no ramp: near-zero
+    cold start), scaled by account weight, within its reach limit.
+    """
+
+    feed_premium: float = Field(
+        1.15, ge=1, description="KOL bidding's expected ROI per yuan is at least this x AD "
+        "feed's on the same video and day [seed: higher ROI than pure feed ads]."
+    )
+    volume: float = Field(
+        2_000_000, ge=0, description="Yuan KOL bidding can take on one video (full account "
+        "weight) over volume_days [seed: millions of yuan over 5-7 days]."
+    )
+    volume_days: int = Field(
+        6, ge=1, description="Days that volume is spread over [seed: 5-7 days]; from the "
+        "first day, near-zero cold start [seed]."
+    )
+
+    @property
+    def daily_volume(self) -> float:
+        """Yuan a day KOL bidding can take on a video with full weight."""
+        return self.volume / self.volume_days
+
+
+class ClosedLoopConfig(_Strict):
+    """The closed-loop mix [seed]: Suixintui for many small test orders, scaling the
+    winners; Qianchuan for scale.
+
+    Suixintui runs on Qianchuan's pool (better quality, smaller than Dou+'s) with
+    many small test orders; orders with good ROI get more budget and are copied.
+    Until a video's Suixintui has sold (re-planning's actuals), each day's
+    Suixintui on it is a test of at most ``suixintui_test_daily`` yuan; a video
+    whose Suixintui actuals sold at least ``suixintui_winner_ratio`` x what was
+    expected is a winner and may take Suixintui's full volume.
+    """
+
+    suixintui_test_daily: float = Field(
+        1_000, ge=0, description="Most Suixintui a day on a video not yet proven: small "
+        "test orders [seed: many small orders, test budgets]."
+    )
+    suixintui_winner_ratio: float = Field(
+        1.0, gt=0, description="Suixintui actuals that sold at least this x the expected ROI "
+        "make a winner: its orders scale [seed: more budget to orders with good ROI]."
     )
 
 
@@ -589,6 +651,8 @@ class Campaign(_Strict):
     sale: SaleConfig = SaleConfig()
     balance: BalanceConfig = BalanceConfig()
     harvest: HarvestConfig = HarvestConfig()
+    bidding: BiddingConfig = BiddingConfig()
+    closed_loop: ClosedLoopConfig = ClosedLoopConfig()
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
     risk: RiskConfig = RiskConfig()

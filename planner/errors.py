@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ValidationError
 
-from planner.i18n import t
+from planner.i18n import LimitLike, limit_text, t
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,28 @@ class InfeasibleError(PlannerError):
             text += "\n" + "\n".join(f"  - {c}" for c in self.conflicts)
         super().__init__(text)
 
+    @classmethod
+    def of_limits(cls, campaign: str, short: Sequence[tuple[LimitLike, float]],
+                  committed: float) -> InfeasibleError:
+        """The optimiser's finding in words: each limit (code and figures) and how far
+        buying nothing new already misses it, then what is committed."""
+        conflicts = [t("error.infeasible.short", limit=limit_text(limit), amount=f"{amount:,.0f}")
+                     for limit, amount in short]
+        if committed:
+            conflicts.append(t("error.infeasible.committed", amount=f"{committed:,.0f}"))
+        return cls(t("error.infeasible", campaign=campaign), conflicts)
+
 
 class SolverError(PlannerError):
     """No solver backend produced a usable answer."""
 
     exit_code = 4
+
+    @classmethod
+    def of(cls, code: str, **figures: object) -> Self:
+        """The error for ``code`` (``error.solver.<code>`` in the catalogue), said here so
+        the optimiser deals in codes and figures only."""
+        return cls(t(f"error.solver.{code}", **figures))
 
 
 class StoreError(PlannerError):

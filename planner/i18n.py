@@ -331,7 +331,11 @@ def _segments(params: Mapping[str, object]) -> str:
     return t("line.list_sep").join(parts)
 
 
-def line_text(line: _LineLike | tuple[str, Mapping[str, object] | None]) -> str:
+# A sentence as its code and figures: a ``planner.models.Line``, or (code, params).
+LimitLike = _LineLike | tuple[str, Mapping[str, object] | None]
+
+
+def line_text(line: LimitLike) -> str:
     """One of the planner's own sentences (``planner.models.Line``) in the current language.
 
     ``line.<code>`` (``line.<code>.<form>`` when ``params["form"]`` is given) is a
@@ -339,10 +343,20 @@ def line_text(line: _LineLike | tuple[str, Mapping[str, object] | None]) -> str:
     ``{share:.0%}``); a ``tool`` is said in words, numbered segments ``w1``/``r1``...
     become ``{segments}``. A code the catalogue lacks shows as its key.
     """
+    return _templated("line", line)
+
+
+def limit_text(limit: LimitLike) -> str:
+    """A limit of the optimiser's (a named row: the budget, a cap, a share) in words, from
+    its code and figures (``error.limit.<code>`` in the catalogue)."""
+    return _templated("error.limit", limit)
+
+
+def _templated(prefix: str, line: LimitLike) -> str:
     code, found = line if isinstance(line, tuple) else (line.code, line.params)
     params = dict(found or {})
     form = params.pop("form", None)
-    key = f"line.{code}.{form}" if form else f"line.{code}"
+    key = f"{prefix}.{code}.{form}" if form else f"{prefix}.{code}"
     fields: dict[str, object] = {name: _PARAM_WORDS[name](value) if name in _PARAM_WORDS
                                  else value for name, value in params.items()}
     if "w1" in params:

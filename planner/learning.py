@@ -35,8 +35,9 @@ import pandas as pd
 from planner.config import Campaign
 from planner.frames import gmv_known, records
 from planner.models import Reason, ReasonParam
+from planner.reasons import reason
 from planner.response import KYUAN, Signals, tool_economics
-from planner.rules import Assessment, reason
+from planner.rules import Assessment
 from planner.tools import Tool
 
 
@@ -119,7 +120,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
 
     reasons: dict[tuple[str, Tool], list[Reason]] = defaultdict(list)
     # A clear Dou+ decline: falling day after day, or stuck far below what the model
-    # expected (DOMAIN: follower circle exhausted -> targeted).
+    # expected (the method: follower circle exhausted -> targeted).
     declines: dict[str, str] = {}
     decline_figures: dict[str, dict[str, ReasonParam]] = {}
     for (video_id, tool), days in sorted(daily.items()):

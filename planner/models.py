@@ -287,8 +287,11 @@ class Plan(_Model):
     binding: list[str] = Field(
         description="What stops more spending, one sentence each, in the plan's language.")
     expected_gmv: float
-    bound_gmv: float
-    gap: float
+    bound_gmv: float = Field(description=(
+        "Proven bound, in yuan: for objective 'expected', no plan's expected GMV exceeds it; "
+        "for 'balanced' and 'cautious', this plan's expected GMV plus what the chosen "
+        "objective is not yet proven to have (its gap), in GMV."))
+    gap: float = Field(description="Share of the chosen objective not yet proven optimal.")
     roi_floor: float
     roi_floor_source: str = Field(
         description="Where the ROI floor comes from, in the plan's language.")

@@ -1,3 +1,4 @@
+# Long on purpose: orders, days, ranges and binding limits all read the same solution.
 """The pipeline: videos + campaign -> scores and verdicts -> response model -> plan."""
 
 from __future__ import annotations
@@ -7,12 +8,13 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 
 from planner.collector import collector_paused
 from planner.config import Campaign
-from planner.errors import InputError, Problem
+from planner.errors import InfeasibleError, InputError, Problem
 from planner.i18n import line_text, t
 from planner.models import (
     AttitudeFigures,
@@ -37,6 +39,7 @@ from planner.optimiser import (
     solve,
     video_share_name,
 )
+from planner.reasons import reason
 from planner.response import (
     KYUAN,
     NO_SIGNALS,
@@ -47,7 +50,7 @@ from planner.response import (
     build_response_model,
     check_commitments,
 )
-from planner.rules import Assessment, assess_video, reason
+from planner.rules import Assessment, assess_video
 from planner.scheduled import expected_roster
 from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
 from planner.uncertainty import (
@@ -108,21 +111,22 @@ def score_roster(videos: Sequence[Video], campaign: Campaign) -> list[VideoScore
     return [_video_score(a) for a in assess_roster(videos, campaign)]
 
 
+def _assessed(a: Assessment) -> dict[str, Any]:
+    """What a video's scores (``planner score``) and its plan summary both say of it."""
+    return {"video_id": a.video.video_id, "kol_name": a.video.kol_name, "tier": a.scores.tier,
+            "gpm": round(a.scores.gpm, 4), "traffic_roi": round(a.scores.traffic_roi, 4),
+            "eligible_tools": sorted(a.eligible), "reasons": a.reasons}
+
+
 def _video_score(a: Assessment) -> VideoScore:
     s = a.scores
     return VideoScore(
-        video_id=a.video.video_id,
-        kol_name=a.video.kol_name,
-        tier=s.tier,
+        **_assessed(a),
         age_days=s.age_days,
-        gpm=round(s.gpm, 4),
-        traffic_roi=round(s.traffic_roi, 4),
         comment_like_rate=round(s.comment_like_rate, 4),
         engagement_rate=round(s.engagement_rate, 4),
         has_weight=s.has_weight,
         burst=a.burst,
-        eligible_tools=sorted(a.eligible),
-        reasons=a.reasons,
     )
 
 
@@ -229,7 +233,11 @@ class Planner:
         started = time.perf_counter()
         campaign = self.campaign if budget is None else self.campaign.model_copy(
             update={"budget": budget})
-        result = solve(self.response, campaign, flat=flat, backend=backend, warm=self._warm)
+        try:
+            result = solve(self.response, campaign, flat=flat, backend=backend,
+                           warm=self._warm)
+        except InfeasibleError as error:
+            raise with_named_fees(error, self.response, campaign) from None
         if not flat:
             self._warm = result
         solved = time.perf_counter()
@@ -415,15 +423,9 @@ def lay_out(
         daily=daily,
         videos=[
             VideoSummary(
-                video_id=a.video.video_id,
-                kol_name=a.video.kol_name,
+                **{**_assessed(a), "reasons": [*a.reasons, *bursts.get(a.video.video_id, ())]},
                 status="scheduled" if a.scheduled else "live",
                 publish_date=a.video.publish_date,
-                gpm=round(a.scores.gpm, 4),
-                traffic_roi=round(a.scores.traffic_roi, 4),
-                tier=a.scores.tier,
-                eligible_tools=sorted(a.eligible),
-                reasons=[*a.reasons, *bursts.get(a.video.video_id, ())],
                 **_roi_range(a, response, campaign),
             )
             for a in assessments
@@ -708,6 +710,14 @@ def describe_binding(
             lines.append(_line("seeding_min", share=campaign.balance.min_seeding_share))
         else:
             lines.append(_line("seeding_max", share=campaign.balance.max_seeding_share))
+    if by_family.get("balance") and response.kol_fees > 0:
+        # KOL fees count as seeding: say how much of the share they alone take.
+        fees = response.kol_fees * KYUAN
+        lines.append(_line("seeding_fees", fees=round(fees),
+                           share=round(fees / (fees + campaign.budget), 4)))
+    pool_binds = bool(by_family.get("audience_pool"))
+    if pool_binds:
+        lines.append(_audience_pool_line(by_family["audience_pool"], response, campaign))
     if "amplification" in by_family:
         # The row names, not their words (said in the buyer's language), give the videos.
         named = {amplification_name(video_id): video_id
@@ -741,6 +751,8 @@ def describe_binding(
         # because nothing more was worth buying.
         lines.append(_line("unspent_search_stopped", unspent=left,
                            limit=f"{campaign.solver.time_limit_s:g}"))
+    elif unspent >= 1.0 and pool_binds:
+        lines.append(_line("unspent_audience_pool", unspent=left))
     elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases
@@ -748,7 +760,60 @@ def describe_binding(
         )
         lines.append(_line("nothing_above_floor", unspent=left,
                            floor=round(campaign.effective_roi_floor, 2), full=full))
+    lines.extend(lock_in_impossible(campaign))
     return lines
+
+
+def _audience_pool_line(names: list[str], response: ResponseModel,
+                        campaign: Campaign) -> Line:
+    """Which weeks harvesting is held by the audience seeding has built (its rows' names)."""
+    period = campaign.harvest.period_days
+    starts = sorted({date.fromisoformat(_day_of(n)) for n in names})
+    last = min(starts[-1] + timedelta(days=period - 1), response.days[-1])
+    return _line("audience_pool", first_week=_week_of(starts[0], campaign),
+                 last_week=_week_of(last, campaign),
+                 first=starts[0].isoformat(), last=last.isoformat(),
+                 periods=len(starts), reach=campaign.harvest.daily_pool_reach)
+
+
+def _week_of(day: date, campaign: Campaign) -> int:
+    """The campaign week ``day`` falls in (week 1 starts on the campaign's first day)."""
+    return (day - campaign.start).days // 7 + 1
+
+
+def lock_in_impossible(campaign: Campaign) -> list[Line]:
+    """Each sale content service can no longer be locked for: once, with the date it needed.
+
+    A lock-in is booked ``lock_in_days`` before the sale [seed]; a plan dated later
+    cannot book one, whatever the videos.
+    """
+    if Tool.CONTENT_SERVICE not in campaign.chain_tools():
+        return []
+    plan_date = campaign.effective_plan_date
+    lines = []
+    for sale in campaign.big_sales:
+        booking = sale.start - timedelta(days=campaign.rules.lock_in_days)
+        if booking < plan_date <= sale.end:
+            lines.append(_line("lock_in_impossible", sale=sale.name,
+                               start=sale.start.isoformat(), booking=booking.isoformat(),
+                               days=campaign.rules.lock_in_days,
+                               plan_date=plan_date.isoformat()))
+    return lines
+
+
+def with_named_fees(error: InfeasibleError, response: ResponseModel,
+                    campaign: Campaign) -> InfeasibleError:
+    """An infeasible seeding cap names the KOL fees that fill it (they count as seeding)."""
+    fees = response.kol_fees * KYUAN
+    cap = campaign.balance.max_seeding_share
+    if fees <= 0 or cap >= 1:
+        return error
+    needed = fees * (1 - cap) / cap if cap > 0 else float("inf")
+    line = _line("seeding_fees_infeasible", fees=round(fees),
+                 share=round(fees / (fees + campaign.budget), 4), cap=cap,
+                 harvest=round(needed) if cap > 0 else 0)
+    message = str(error).split("\n", 1)[0]
+    return InfeasibleError(message, [*error.conflicts, line_text(line)])
 
 
 def assumptions(campaign: Campaign) -> list[Line]:

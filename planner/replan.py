@@ -1,3 +1,4 @@
+# Long on purpose: one re-plan, from the recorded plan and actuals to the new plan and diff.
 """Re-plan the rest of a campaign from daily actuals (pure: no files, no store).
 
 Money already spent becomes fixed commitments (with the GMV it really made, or
@@ -42,7 +43,7 @@ from planner.models import (
     Video,
 )
 from planner.planning import Planner, assess_roster
-from planner.rules import reason
+from planner.reasons import reason
 from planner.tools import CHAIN_TOOLS, Tool
 
 _EPS = 1.0  # yuan: smaller differences are rounding, not changes

@@ -1,3 +1,4 @@
+# Long on purpose: each tool's economics and its purchases are built in one roster pass.
 """The response model: what each yuan on a video, tool and day is expected to sell.
 
 A *purchase* is one buying decision: a daily order (Dou+, Suixintui) or daily
@@ -20,7 +21,7 @@ yuan HiGHS reports excessively large bounds (trial runs).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -30,18 +31,18 @@ from planner.config import BigSale, Campaign, Commitment
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.models import Mode, Reason, Video
+from planner.reasons import reason
 from planner.rules import (
     Assessment,
     dou_plus_first_day,
     dou_plus_mode,
     dou_plus_targeting,
     kol_bidding_strategy,
-    reason,
     suixintui_targeting,
     tool_reasons,
 )
 from planner.scoring import VideoScores, freshness
-from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
+from planner.tools import CHAIN_TOOLS, HARVESTING_TOOLS, SEEDING_TOOLS, Tool
 from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios
 
 KYUAN = 1000.0
@@ -162,6 +163,29 @@ def day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
     locked a month ahead keeps its booked price (its ``sale_price_multiplier``,
     1.0 by default) and receives the sale's conversion.
     """
+    terms = _tool_day_terms(campaign, tool, day)
+    if tool is Tool.KOL_BIDDING and bids_against_feed(campaign):
+        # Higher ROI than pure feed ads on the same video and day [seed]: at least
+        # [bidding] feed_premium x AD feed's ROI per yuan, sale phase included.
+        feed = _tool_day_terms(campaign, Tool.AD_FEED, day)
+        least = (campaign.bidding.feed_premium * feed.efficiency * feed.conversion / feed.cpm
+                 * terms.cpm / terms.conversion)
+        if terms.efficiency < least:
+            terms = replace(terms, efficiency=least)
+    return terms
+
+
+def bids_against_feed(campaign: Campaign) -> bool:
+    """KOL bidding on AD (the Tmall chain), beside AD feed: [bidding] applies [seed].
+
+    In the closed loop KOL bidding runs on Qianchuan, whose own plans are the scale
+    tool there ("the closed-loop version of KOL bidding ... larger scale") [seed].
+    """
+    return Tool.AD_FEED in CHAIN_TOOLS[campaign.chain]
+
+
+def _tool_day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
+    """``day_terms`` from the tool's own figures alone."""
     cfg = campaign.tools[tool]
     sale = campaign.sale_on(day)
     if sale is None:
@@ -548,6 +572,19 @@ class _DailyGrid:
         roi = roi * multiplier[:, None]
         capacity = np.where(burst_day, np.maximum(capacity, rules.burst_day_target / KYUAN),
                             capacity)
+        if tool is Tool.KOL_BIDDING and bids_against_feed(campaign):
+            # Strong volume from the first day (near-zero cold start) [seed]: millions over
+            # 5-7 days on a video with weight, whatever its natural plays' freshness.
+            weight = np.array([s.weight_factor for s in scores])
+            volume = campaign.bidding.daily_volume / KYUAN * np.array(
+                [t.capacity_mult for t in terms])
+            capacity = np.maximum(capacity, weight[:, None] * volume[None, :])
+        elif tool is Tool.SUIXINTUI:
+            # Many small test orders; a video whose Suixintui sold scales [seed].
+            test = np.array([not suixintui_winner(v.video_id, signals, campaign)
+                             for v in videos], dtype=bool)
+            capacity = np.where(test[:, None], np.minimum(
+                capacity, campaign.closed_loop.suixintui_test_daily / KYUAN), capacity)
         if cfg.max_daily is not None:
             capacity = np.minimum(capacity, cfg.max_daily / KYUAN)
 
@@ -622,9 +659,11 @@ class _DailyGrid:
             why = steady
             mode: Mode | None = None
             if tool is Tool.DOU_PLUS:
-                why = list(learned)
-                if burst_day:
-                    why.append(_burst_reason(campaign))
+                # Each day carries the rule that allowed it: a burst day the burst, any
+                # other day the standard start (publish + 3 days) [seed].
+                why = [r for r in learned if r.code != "dou_plus_standard_start"]
+                why.append(_burst_reason(campaign) if burst_day
+                           else dou_plus_first_day(video, False, campaign)[1])
                 mode, mode_reason = dou_plus_mode(video, scores, day, campaign, declining)
                 targeting = dou_plus_targeting(video, scores, mode, campaign)
                 why.append(mode_reason)
@@ -649,6 +688,12 @@ class _DailyGrid:
                 reasons=why,
             ))
         return purchases
+
+
+def suixintui_winner(video_id: str, signals: Signals, campaign: Campaign) -> bool:
+    """A video whose Suixintui actuals sold at least ``suixintui_winner_ratio`` x expected."""
+    learned = signals.roi_multiplier.get((video_id, Tool.SUIXINTUI))
+    return learned is not None and learned >= campaign.closed_loop.suixintui_winner_ratio
 
 
 _DOU_PLUS_SALE = reason(

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from planner.config import Campaign
 from planner.models import Reason, Video
-from planner.rules import reason
+from planner.reasons import reason
 from planner.scoring import kol_tier
 
 # Nominal likes behind an expected comment-like rate: only their ratio is read.

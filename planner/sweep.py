@@ -14,7 +14,7 @@ GMV either way; the target mode treats such differences as noise.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -185,6 +185,22 @@ def min_budget_for(
     return _max_budget_for_roi(plan_at, campaign, min_roi, tolerance)
 
 
+def _narrow(
+    lo: float, hi: float, boundary_below: Callable[[float], bool], tolerance: float
+) -> tuple[float, float]:
+    """Bisect [lo, hi] to ``tolerance`` around the budget where the answer changes.
+
+    ``boundary_below(mid)`` says whether that budget lies at or below ``mid``.
+    """
+    while hi - lo > tolerance:
+        mid = (lo + hi) / 2
+        if boundary_below(mid):
+            hi = mid
+        else:
+            lo = mid
+    return lo, hi
+
+
 def _min_budget_for_gmv(
     plan_at: _Plans, campaign: Campaign, target: float, tolerance: float
 ) -> TargetResult:
@@ -213,12 +229,7 @@ def _min_budget_for_gmv(
     while hi / 2 > tolerance and reaches(plan_at(hi / 2)):
         hi /= 2
     lo = hi / 2 if hi / 2 > tolerance else 0.0
-    while hi - lo > tolerance:
-        mid = (lo + hi) / 2
-        if reaches(plan_at(mid)):
-            hi = mid
-        else:
-            lo = mid
+    lo, hi = _narrow(lo, hi, lambda mid: reaches(plan_at(mid)), tolerance)
     best = plan_at(hi)
     assert best is not None
     below = t("sweep.gmv_below", budget=f"{lo:,.0f}") if lo > 0 else ""
@@ -272,12 +283,7 @@ def _max_budget_for_roi(
             if plan is not None and (best_seen is None
                                      or plan.expected_roi > best_seen.expected_roi):
                 best_seen = plan
-    while hi - lo > tolerance:
-        mid = (lo + hi) / 2
-        if keeps(plan_at(mid)):
-            lo = mid
-        else:
-            hi = mid
+    lo, hi = _narrow(lo, hi, lambda mid: not keeps(plan_at(mid)), tolerance)
     best = plan_at(lo)
     assert best is not None
     return TargetResult(

@@ -23,7 +23,6 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script from anywhere, without installing
@@ -31,6 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere, without installi
 
 import xlsxwriter  # noqa: E402
 
+from planner.io.campaign_file import toml_text  # noqa: E402
 from planner.models import Plan, Video  # noqa: E402
 from planner.synthetic import (  # noqa: E402
     REFERENCE_CPM,
@@ -233,7 +233,7 @@ booking_date = 2027-04-20
 # Balance effect (天平效应): share of KOL fees + seeding tools (A+I, 存钱) in total spend.
 [balance]
 min_seeding_share = 0.5
-# max_seeding_share = 0.9
+max_seeding_share = 0.95  # harvest (AD feed, UD) at least 5% of all spend, KOL fees included
 
 # Override one tool's assumptions; the other fields keep their defaults.
 # [tools.dou_plus]
@@ -308,25 +308,6 @@ actuals = "../out/exports/520_{yesterday}.csv"
 """
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, date):
-        return value.isoformat()
-    return repr(value)
-
-
-def campaign_toml(raw: dict[str, Any]) -> str:
-    """A campaign TOML for ``generate_campaign_dict``'s shape (scalars, big sales, solver)."""
-    lines = [f"{key} = {_toml_value(value)}" for key, value in raw.items()
-             if not isinstance(value, list | dict)]
-    for sale in raw.get("big_sales", []):
-        lines += ["", "[[big_sales]]", *(f"{k} = {_toml_value(v)}" for k, v in sale.items())]
-    if "solver" in raw:
-        lines += ["", "[solver]", *(f"{k} = {_toml_value(v)}" for k, v in raw["solver"].items())]
-    return "\n".join(lines) + "\n"
-
-
 def portfolio_names(campaigns: int) -> list[str]:
     return [f"brand-{i:03d}" for i in range(1, campaigns + 1)]
 
@@ -355,7 +336,7 @@ def write_portfolio(out_dir: Path, campaigns: int, videos: int, *, seed: int = S
             raw["solver"] = {"time_limit_s": float(time_limit_s)}
         (folder / "videos.csv").write_text(videos_csv_text(roster), encoding="utf-8",
                                            newline="")
-        (folder / "campaign.toml").write_text(campaign_toml(raw), encoding="utf-8",
+        (folder / "campaign.toml").write_text(toml_text(raw), encoding="utf-8",
                                               newline="")
         entries.append(
             f'[[campaigns]]\nname = "{name}"\ncampaign = "{name}/campaign.toml"\n'

@@ -11,8 +11,8 @@ import signal
 import time
 from typing import Any
 
-from planner.batch import CampaignResult, CampaignTask, run_campaign
 from planner.io.store import Store
+from planner.jobs.batch import CampaignResult, CampaignTask, run_campaign
 
 VICTIM = "brand-001"
 

@@ -368,7 +368,7 @@ def test_no_plan_within_the_time_limit_says_how_to_fix_it(
     from planner.optimiser import strategy
     from planner.optimiser.backends import OutOfTime
 
-    def out_of_time(model: Any, backend: str, campaign: Any, time_left: float) -> Any:
+    def out_of_time(model: Any, backend: str, settings: Any, time_left: float) -> Any:
         status = "Time limit reached" if backend == "highs" else "Not Solved"
         raise OutOfTime(f"{backend} returned status {status}")
 

@@ -121,7 +121,8 @@ def test_keeps_the_minimum_seeding_share(case):
 
 def test_the_exclusivity_is_really_exercised():
     """Content service is taken first on the new head video, then Dou+ after its window."""
-    campaign = make_campaign(budget=2_000_000)
+    # KOL bidding off: on an authorised video it outbids Dou+ (above AD feed, own volume).
+    campaign = make_campaign(budget=2_000_000, tools={"kol_bidding": {"enabled": False}})
     response, result = _allocate(campaign)
     tools = {p.tool for p, _ in _taken(response, result) if p.video_id == "head_new"}
     assert {Tool.CONTENT_SERVICE, Tool.DOU_PLUS} <= tools

@@ -31,14 +31,14 @@ from distributed import LocalCluster
 from typer.testing import CliRunner
 
 import batch_chaos
-from planner import batch
-from planner.batch import read_manifest, run_portfolio
 from planner.cli import app
 from planner.errors import ConfigError, InputError
 from planner.i18n import t
 from planner.io.campaign_file import read_campaign
-from planner.io.plan_job import load_inputs
 from planner.io.store import open_store
+from planner.jobs import batch
+from planner.jobs.batch import read_manifest, run_portfolio
+from planner.jobs.plan import load_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY0 = date(2027, 4, 20)  # the campaigns' plan date: every campaign plans

@@ -254,7 +254,8 @@ def _burst_reasons(plan):
 
 def test_a_burst_gets_its_first_day_money_when_nothing_binds():
     video = _burst_video(publish_date=date(2027, 4, 21))  # goes live on the first paid day
-    plan = make_plan([video], make_campaign(budget=2_000_000))
+    # A budget nothing else exhausts: KOL bidding's volume on this video takes millions.
+    plan = make_plan([video], make_campaign(budget=10_000_000))
     first_day = sum(d.spend for d in plan.daily
                     if d.date == date(2027, 4, 21) and d.tool is Tool.DOU_PLUS)
     assert first_day >= make_campaign().rules.burst_day_target - 1  # 100,000 yuan [seed]
@@ -326,3 +327,18 @@ def test_each_sale_day_is_judged_against_the_floor_on_its_own_phase():
     response = build_response_model(assess_roster([video], campaign), campaign)
     days = {p.days[0] for p in response.purchases if p.tool is Tool.KOL_BIDDING}
     assert peak in days and presale not in days
+
+
+def test_each_dou_plus_day_carries_the_rule_that_allowed_it_burst_or_standard_start():
+    # Live 04-21: 04-21 and 04-22 are burst days (burst reason), from 04-24 standard
+    # Dou+ (publish + 3) with the standard-start reason, never the burst's.
+    campaign = make_campaign(budget=2_000_000)
+    video = _burst_video(publish_date=date(2027, 4, 21))
+    response = build_response_model(assess_roster([video], campaign), campaign)
+    codes = {p.days[0]: {r.code for r in p.reasons}
+             for p in response.purchases if p.tool is Tool.DOU_PLUS}
+    assert min(codes) == date(2027, 4, 21) and date(2027, 4, 23) not in codes
+    for day, found in codes.items():
+        burst_day = day < date(2027, 4, 23)
+        assert ("burst_first_2h" in found) is burst_day
+        assert ("dou_plus_standard_start" in found) is not burst_day

@@ -158,8 +158,9 @@ def test_every_rule_the_checker_states_has_a_test_that_breaks_it() -> None:
     assert tested == set(VIOLATION_CODES)
 
 
-# Without content service (it takes the whole budget of the case above) the plan buys DOU+.
-NO_CS = {"content_service": {"enabled": False}}
+# Without content service (it takes the whole budget of the case above) and KOL bidding
+# (above AD feed, with millions of volume a video) the plan buys DOU+.
+NO_CS = {"content_service": {"enabled": False}, "kol_bidding": {"enabled": False}}
 
 
 def test_content_service_on_a_day_with_dou_plus_on_the_same_video_is_caught() -> None:

@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po
 from planner import i18n
 from planner.i18n import money, reason_text, t, tool_name, use_lang, yuan_exact
 from planner.models import Reason
-from planner.rules import REASON_CODES
+from planner.reasons import REASON_CODES
 from planner.tools import Chain, Tool
 
 ROOT = Path(__file__).resolve().parent.parent

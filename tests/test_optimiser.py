@@ -212,9 +212,9 @@ def test_the_full_proof_is_limited_by_its_work_not_the_clock(monkeypatch):
     nodes = []
     real = strategy.solve_once
 
-    def recording(model, backend, campaign, time_left, **options):
+    def recording(model, backend, settings, time_left, **options):
         nodes.append(options.get("max_nodes"))
-        return real(model, backend, campaign, time_left, **options)
+        return real(model, backend, settings, time_left, **options)
 
     monkeypatch.setattr(strategy, "solve_once", recording)
     result = solve(response, campaign)
@@ -258,7 +258,7 @@ def test_a_sifting_round_carries_the_last_basis_over():
     everything = {p.index for p in response.purchases}
     first = {p.index for p in response.purchases[: len(everything) // 2]}
     small = build_model(response, campaign, active=first, relaxed=True)
-    backends._run_highs(small, campaign, 10.0)
+    backends._run_highs(small, campaign.solver, 10.0)
     assert small.basis is not None
     large = build_model(response, campaign, active=everything, relaxed=True)
     cols, rows = strategy._carry_basis(small, large)
@@ -287,7 +287,7 @@ def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
     campaign = sale_campaign(budget=250_000)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     relaxed = build_model(response, campaign, relaxed=True)
-    backends._run_highs(relaxed, campaign, 10.0)
+    backends._run_highs(relaxed, campaign.solver, 10.0)
     under = strategy._violations(relaxed)
     assert under  # the relaxation buys some purchases below their minimum order
     repaired = strategy._repair(relaxed, under, campaign, "highs", time.perf_counter(), None)
@@ -303,7 +303,7 @@ def _relaxation_and_discrete(budget: float, *, lazy_under: bool, daily_cap: floa
     campaign = sale_campaign(budget=budget, daily_cap=daily_cap)
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     relaxation = build_model(response, campaign, relaxed=True)
-    backends._run_highs(relaxation, campaign, 10.0)
+    backends._run_highs(relaxation, campaign.solver, 10.0)
     lazy = strategy._violations(relaxation) if lazy_under else set()
     return campaign, relaxation, lambda: build_model(response, campaign, lazy=lazy), lazy
 
@@ -319,7 +319,7 @@ def test_a_relaxation_that_settles_every_choice_is_the_discrete_optimum():
     assert not len(strategy._broken_discrete_rows(model, model.x))
     assert float(model.cost @ model.x) == pytest.approx(bound, rel=1e-9)
     branch_and_bound = discrete()
-    backends._run_highs(branch_and_bound, campaign, 10.0)
+    backends._run_highs(branch_and_bound, campaign.solver, 10.0)
     assert branch_and_bound.x is not None
     assert float(branch_and_bound.cost @ branch_and_bound.x) == pytest.approx(bound, rel=1e-6)
 
@@ -359,7 +359,7 @@ def test_a_dive_settles_the_budgets_marginal_purchase_within_the_gap_without_bra
             assert s == pytest.approx(0.0, abs=1e-6) or s >= p.min_order - 1e-6
     assert lp_bound - value <= campaign.solver.relative_gap * lp_bound
     branch_and_bound = discrete()
-    backends._run_highs(branch_and_bound, campaign, 10.0)
+    backends._run_highs(branch_and_bound, campaign.solver, 10.0)
     assert branch_and_bound.x is not None
     assert value == pytest.approx(float(branch_and_bound.cost @ branch_and_bound.x), rel=1e-6)
 
@@ -382,7 +382,7 @@ def test_another_budget_reuses_the_coupling_rows_with_only_the_budget_row_rewrit
     lent = strategy._coupling_for(response, more, first)
     fresh = optimiser_model.coupling(response, more)
     assert lent.pattern_value is first.model.coupling.pattern_value  # shared, not rebuilt
-    assert lent.rows.upper == fresh.rows.upper and lent.rows.words == fresh.rows.words
+    assert lent.rows.upper == fresh.rows.upper and lent.rows.limits == fresh.rows.limits
     assert first.model.coupling.rows.upper != fresh.rows.upper  # the first solve's rows kept
     other_cap = campaign.model_copy(update={"budget": 210_000, "daily_cap": 20_000})
     rebuilt = strategy._coupling_for(response, other_cap, first)

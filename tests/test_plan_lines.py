@@ -29,7 +29,7 @@ ZH_ASSUMPTIONS = [
     "触达按层级每 4-25 天减半（KOC最快）。",
     "大促：转化 ×2.5，达人竞价CPM ×2，DOU+可投量 ×0.05；已锁定的内容服务保持原价。",
     "每条视频的付费触达不超过自然播放的 100 倍。",
-    "种草占比（达人费用 + 种草工具）在 50% 到 100% 之间。",
+    "种草占比（达人费用 + 种草工具）在 50% 到 95% 之间。",
 ]
 EN_ASSUMPTIONS = [
     "ROI floor 1.2 set by the campaign",
@@ -41,7 +41,7 @@ EN_ASSUMPTIONS = [
     "Big sales: conversion x2.5, auction CPM x2, Dou+ capacity x0.05; locked-in content "
     "service keeps its normal price.",
     "Paid reach per video capped at 100x natural plays.",
-    "Seeding share (KOL fees + Influence tools) between 50% and 100%.",
+    "Seeding share (KOL fees + Influence tools) between 50% and 95%.",
 ]
 
 
@@ -163,9 +163,9 @@ def test_a_plan_recorded_without_lines_keeps_its_words(zh_run) -> None:
      "100 yuan): it stays unspent."),
     (("roi_floor_default", {}), "ROI底线 1.0（默认：未设底线、毛利率或退货率）",
      "ROI floor 1.0 (default: no floor, margin or return rate given)"),
-    (("solver_fallback", {"failures": "highs failed (RuntimeError: x)", "solver": "cbc"}),
-     "求解器：highs failed (RuntimeError: x)；本计划改用 cbc 求解。",
-     "Solver: highs failed (RuntimeError: x); the plan was solved with cbc instead."),
+    (("solver_fallback", {"failures": "highs (RuntimeError: x)", "solver": "cbc"}),
+     "求解器：highs (RuntimeError: x) 出错；本计划改用 cbc 求解。",
+     "Solver highs (RuntimeError: x) failed; the plan was solved with cbc instead."),
 ])
 def test_worked_lines_in_both_languages(line, zh: str, en: str) -> None:
     with use_lang("zh"):

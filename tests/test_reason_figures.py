@@ -23,11 +23,12 @@ from planner.config import BigSale
 from planner.i18n import has, reason_text, t, use_lang
 from planner.io.campaign_file import read_campaign
 from planner.io.plan_files import plan_to_json
-from planner.io.replan_job import run_replan
 from planner.io.roster import read_videos
+from planner.jobs.replan import run_replan
 from planner.models import Plan, Reason
 from planner.planning import make_plan, score_roster
-from planner.rules import REASON_CODES, content_service_rule, dou_plus_mode, lock_in_rule
+from planner.reasons import REASON_CODES
+from planner.rules import content_service_rule, dou_plus_mode, lock_in_rule
 from planner.scoring import score_video
 from planner.simulate import make_world, simulate_day
 from planner.synthetic import generate_roster

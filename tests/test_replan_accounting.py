@@ -32,9 +32,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from factories import make_campaign, make_video
-from planner.batch import read_manifest
 from planner.cli import app
 from planner.errors import InfeasibleError
+from planner.jobs.batch import read_manifest
 from planner.learning import learn
 from planner.models import Plan
 from planner.planning import Planner, assess_roster
@@ -292,7 +292,7 @@ def test_a_batch_manifest_takes_several_actuals_files_per_campaign(tmp_path: Pat
 
 
 def test_a_batch_campaign_replans_from_the_actuals_files_that_exist(tmp_path: Path) -> None:
-    from planner.batch import run_campaign
+    from planner.jobs.batch import run_campaign
 
     (tmp_path / "c.toml").write_text(_campaign(tmp_path).read_text("utf-8"), encoding="utf-8")
     write(tmp_path / "dou_plus_2027-04-21.csv", DOU_PLUS_HEADER, DOU_PLUS_ROWS)

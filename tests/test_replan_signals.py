@@ -21,9 +21,11 @@ def _campaign(**overrides):
 
 
 def _video(**overrides):
+    # Not authorised for ads: KOL bidding (above AD feed, with its own volume) would outbid
+    # the Dou+ these signals steer.
     values = dict(video_id="v1", followers=2_000_000, median_plays=200_000,
                   publish_date=START - timedelta(days=6), natural_plays=400_000,
-                  natural_gmv=40_000)
+                  natural_gmv=40_000, kol_authorized=False)
     values.update(overrides)
     return make_video(**values)
 

@@ -25,9 +25,9 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import StoreError, StoreUnreachableError
-from planner.io.replan_job import run_replan
 from planner.io.store import open_store
 from planner.io.store_schema import APPLICATION_ID, SCHEMA_VERSION
+from planner.jobs.replan import run_replan
 from planner.models import Plan
 
 DAY = START + timedelta(days=1)

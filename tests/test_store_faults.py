@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import StoreError
-from planner.io.replan_job import run_replan
 from planner.io.store import open_store
+from planner.jobs.replan import run_replan
 
 # These tests check the English wording of messages (PLANNER_LANG=en);
 # tests/test_error_language.py checks they come out in Chinese by default.
@@ -121,7 +121,7 @@ def test_twenty_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store)
 
 def test_a_store_that_is_no_store_stops_planner_plan_before_the_solve(tmp_path, monkeypatch):
     """Exit 6 with nothing written, and no minutes of solving spent first."""
-    from planner.io import watchdog
+    from planner.jobs import watchdog
 
     campaign, videos, _ = campaign_files(tmp_path, 10)
     not_a_store = tmp_path / "history.sqlite"

@@ -23,12 +23,18 @@ from store_runs import START, actuals_file, campaign_files, cli, replan_args
 from typer.testing import CliRunner
 
 import batch_chaos
-from planner.batch import CampaignTask, read_manifest, run_campaign, run_portfolio, write_portfolio
 from planner.cli import app
 from planner.errors import InputError, StoreError
 from planner.io import store as store_module
 from planner.io.inputs import ensure_regular
 from planner.io.store import Store, open_store
+from planner.jobs.batch import (
+    CampaignTask,
+    read_manifest,
+    run_campaign,
+    run_portfolio,
+    write_portfolio,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"

@@ -15,7 +15,7 @@ from factories import make_campaign, make_video
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError, InputError
 from planner.i18n import money
-from planner.io.campaign_file import read_campaign
+from planner.io.campaign_file import campaign_toml, read_campaign
 from planner.io.plan_files import csv_bytes, write_csv
 from planner.io.roster import read_videos
 from planner.models import Plan, Video
@@ -23,45 +23,45 @@ from planner.planning import make_plan, score_roster
 from planner.replan import replan
 from planner.sweep import TargetResult, budget_curve, min_budget_for
 from planner.tools import CHAIN_TOOLS, Tool
-from planner.views import (
-    CHANGE_COLUMNS,
-    CURVE_TABLE_COLUMNS,
-    LEARNED_COLUMNS,
-    MAX_CURVE_POINTS,
-    ORDER_COLUMNS,
-    ROSTER_COLUMNS,
-    TOPUP_COLUMNS,
-    budget_range,
+from planner.views.campaign_form import (
     campaign_dict_from_form,
     campaign_to_dict,
-    campaign_toml,
     canonical_json,
-    changes_frame,
-    curve_table,
-    daily_by_tool,
-    default_budget_range,
-    default_replan_date,
-    describe_actuals,
-    filter_roster,
     fingerprint,
     form_defaults,
+)
+from planner.views.labels import kol_names, tool_label, yuan
+from planner.views.plan import (
+    ORDER_COLUMNS,
+    daily_by_tool,
     headline,
-    ingest_metrics,
-    kol_names,
-    kpi_frame,
-    learned_frame,
     orders_frame,
     per_video,
     per_video_long,
+    roi_against_floor,
+)
+from planner.views.replan import (
+    CHANGE_COLUMNS,
+    LEARNED_COLUMNS,
+    TOPUP_COLUMNS,
+    changes_frame,
+    default_replan_date,
+    describe_actuals,
+    ingest_metrics,
+    kpi_frame,
+    learned_frame,
     replan_date_bounds,
     resolve_store,
-    roi_against_floor,
-    roster_frame,
-    target_metrics,
-    tool_label,
     topups_frame,
-    why_not_eligible,
-    yuan,
+)
+from planner.views.videos import ROSTER_COLUMNS, filter_roster, roster_frame, why_not_eligible
+from planner.views.whatif import (
+    CURVE_TABLE_COLUMNS,
+    MAX_CURVE_POINTS,
+    budget_range,
+    curve_table,
+    default_budget_range,
+    target_metrics,
 )
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"

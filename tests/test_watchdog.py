@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from planner.errors import InputError, SolverError
-from planner.io.watchdog import run_with_deadline
+from planner.jobs.watchdog import run_with_deadline
 
 # These tests check the English wording of messages (PLANNER_LANG=en);
 # tests/test_error_language.py checks they come out in Chinese by default.
@@ -96,7 +96,7 @@ def test_the_deadline_leaves_room_for_the_preparation_a_big_roster_needs() -> No
     interrupts. Two plans must not be killed for that (the old deadline was 36 s)."""
     from planner.config import Campaign
     from planner.io.campaign_file import read_campaign
-    from planner.io.watchdog import solve_deadline
+    from planner.jobs.watchdog import solve_deadline
 
     sample = Path(__file__).resolve().parent.parent / "sample_data" / "campaign_tmall.toml"
     campaign = read_campaign(sample)

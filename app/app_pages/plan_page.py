@@ -15,9 +15,9 @@ from support import (
     PlanBundle,
     inputs_or_hint,
     md,
+    on_store,
     plan_bundle,
     show_error,
-    show_store_unusable,
 )
 
 from planner.config import Campaign, campaign_from_dict
@@ -32,29 +32,29 @@ from planner.i18n import (
     tier_name,
 )
 from planner.io.campaign_file import campaign_warnings
-from planner.io.replan_job import record_plan
 from planner.io.store import sha256_of
+from planner.jobs.replan import record_plan
 from planner.models import Order, Plan, Reason
 from planner.tools import Chain, Tool
-from planner.views import (
+from planner.views.campaign_form import (
     CampaignForm,
-    FloorMode,
     campaign_dict_from_form,
     campaign_to_dict,
     canonical_json,
-    daily_by_tool,
     form_defaults,
+)
+from planner.views.labels import FloorMode, kol_names, tool_label
+from planner.views.plan import (
+    daily_by_tool,
     gmv_fan_frame,
     headline,
-    kol_names,
     orders_frame,
     per_video,
     per_video_long,
-    resolve_store,
     roi_against_floor,
-    tool_label,
-    why_not_eligible,
 )
+from planner.views.replan import resolve_store
+from planner.views.videos import why_not_eligible
 
 # Session-state names (never used as widget keys).
 FORM_FOR: Final = "plan_page.form_for"
@@ -167,6 +167,10 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             t("form.min_seeding_share"), 0.0, 1.0, value=seed.min_seeding_share, step=0.05,
             key=field("min_seeding_share"), help=t("form.min_seeding_share_help"),
         )
+        most_seeding = c4.slider(
+            t("form.max_seeding_share"), 0.0, 1.0, value=seed.max_seeding_share, step=0.05,
+            key=field("max_seeding_share"), help=t("form.max_seeding_share_help"),
+        )
         c1, c2, c3, c4 = st.columns(4)
         floor_mode = c1.radio(
             t("form.floor_from"), FLOOR_MODES, index=FLOOR_MODES.index(seed.floor_mode),
@@ -243,6 +247,7 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         gross_margin=_number(margin),
         return_rate=_number(returns),
         min_seeding_share=float(seeding),
+        max_seeding_share=float(most_seeding),
         big_sales=big_sales,
         commitments=commitments,
         tools=tools,
@@ -450,14 +455,9 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
     st.caption(t("plan.record_caption"))
     if not clicked or store is None:
         return
-    try:
-        recorded = record_plan(bundle.plan, campaign, sha256_of(inputs.videos_data), store,
-                               lock_timeout=LOCK_TIMEOUT_S)
-    except PlannerError as exc:
-        show_error(exc)
-        return
-    except OSError as exc:
-        show_store_unusable(exc, store)
+    recorded = on_store(lambda: record_plan(bundle.plan, campaign, sha256_of(inputs.videos_data),
+                                            store, lock_timeout=LOCK_TIMEOUT_S), store)
+    if recorded is None:
         return
     st.success(t("plan.recorded", day=bundle.plan.plan_date, campaign=md(campaign.name),
                  store=md(store), version=recorded.plan_id), icon=":material/check_circle:")

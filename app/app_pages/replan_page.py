@@ -1,7 +1,7 @@
 """Re-plan page: a day's actuals into the history store, the rest of the campaign re-planned.
 
 The page gathers the actuals file, the re-plan date and the store, calls
-``planner.io.replan_job.run_replan`` (through ``support.replan_in_store``) and
+``planner.jobs.replan.run_replan`` (through ``support.replan_in_store``) and
 shows what it returned. Learning, the diff and the store's rules live in
 ``planner/``; the tables come from ``planner.views``.
 """
@@ -27,9 +27,9 @@ from support import (
     inspect_upload,
     load_actual_sources,
     md,
+    on_store,
     replan_in_store,
     show_error,
-    show_store_unusable,
 )
 
 from planner.config import Campaign
@@ -38,15 +38,13 @@ from planner.i18n import current_lang, has, mode_name, money, t, tool_name
 from planner.io.inspection import Inspection, column_label
 from planner.io.plan_files import column_header, plan_vs_actual_frame, pva_status_name
 from planner.kpi import KpiBy
-from planner.views import (
-    Metric,
-    campaign_to_dict,
-    canonical_json,
+from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
+from planner.views.labels import Metric
+from planner.views.plan import headline
+from planner.views.replan import (
     changes_frame,
     default_replan_date,
     describe_actuals,
-    fingerprint,
-    headline,
     ingest_metrics,
     kpi_frame,
     learned_frame,
@@ -348,22 +346,17 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
     try:
         with st.spinner(t(action, campaign=md(campaign.name), day=request.plan_date),
                         show_time=True):
-            bundle = replan_in_store(
+            bundle = on_store(lambda: replan_in_store(
                 inputs, campaign, source, request.actuals,
                 request.plan_date, store, dry_run=request.dry_run,
                 lock_timeout=request.lock_timeout,
-            )
-    except PlannerError as exc:
-        show_error(exc)
-        return
-    except OSError as exc:
-        show_store_unusable(exc, store)
-        return
+            ), store)
     except Exception as exc:  # a bug, not the buyer's fault: still no traceback
         st.error(t("replan.internal_error", error=type(exc).__name__, detail=md(exc)),
                  icon=":material/error:")
         return
-    st.session_state[RESULT] = (inputs.key, campaign, request, bundle)
+    if bundle is not None:
+        st.session_state[RESULT] = (inputs.key, campaign, request, bundle)
 
 
 def show_plan(bundle: ReplanBundle) -> None:

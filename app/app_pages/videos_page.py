@@ -10,15 +10,9 @@ from support import current_campaign, inputs_or_hint, md, score_videos, show_err
 from planner.errors import PlannerError
 from planner.i18n import chain_name, t, tier_name
 from planner.tools import CHAIN_TOOLS
-from planner.views import (
-    TIERS,
-    campaign_to_dict,
-    canonical_json,
-    filter_roster,
-    roster_display,
-    roster_frame,
-    tool_label,
-)
+from planner.views.campaign_form import campaign_to_dict, canonical_json
+from planner.views.labels import TIERS, tool_label
+from planner.views.videos import filter_roster, roster_display, roster_frame
 
 ANY_TOOL: Final = ""
 

@@ -31,18 +31,15 @@ from planner.errors import InputError, PlannerError
 from planner.i18n import chain_name, current_lang, money, status_name, t
 from planner.models import Plan
 from planner.sweep import TargetResult
-from planner.views import (
+from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
+from planner.views.labels import Metric, yuan
+from planner.views.plan import attitudes_frame
+from planner.views.whatif import (
     MAX_CURVE_POINTS,
-    Metric,
-    attitudes_frame,
     budget_range,
-    campaign_to_dict,
-    canonical_json,
     curve_table,
     default_budget_range,
-    fingerprint,
     target_metrics,
-    yuan,
 )
 
 # Session-state names (never used as widget keys).

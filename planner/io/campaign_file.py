@@ -1,19 +1,23 @@
-"""Read a campaign file (TOML) into a validated ``Campaign``.
+"""Read a campaign file (TOML) into a validated ``Campaign``, and write one.
 
 Buyers edit this file by hand, so the reader forgives what hand-editing
 produces (a BOM from Notepad, "2026/5/1" instead of a TOML date, "50w" as a
 budget) and turns everything else into a ConfigError that names the file, the
-line or the key, and the fix.
+line or the key, and the fix. ``toml_text`` is the tree's one TOML writer (the
+app's campaign download, the benchmark and sample generators use it): the
+standard library only reads TOML.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
@@ -296,3 +300,76 @@ def _with_lines(problems: list[Problem], lines: dict[str, int]) -> list[Problem]
         out.append(Problem(message, file=problem.file, row=problem.row,
                            column=problem.column, fix=problem.fix))
     return out
+
+
+# ------------------------------------------------------------------ writing
+
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_string(text: str) -> str:
+    # JSON's escapes are valid TOML escapes; DEL is the one control JSON leaves raw.
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _toml_key(key: object) -> str:
+    text = key.value if isinstance(key, Enum) else str(key)
+    return text if _BARE_KEY.fullmatch(text) else _toml_string(text)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)  # repr gives TOML's forms, including inf and nan
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, date):  # a datetime is a date: both have TOML forms
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        items = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None]
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+
+
+def _is_table_array(value: object) -> bool:
+    return isinstance(value, list | tuple) and bool(value) and all(
+        isinstance(v, Mapping) for v in value)
+
+
+def _write_table(data: Mapping[Any, Any], prefix: str, lines: list[str]) -> None:
+    # Values first, then tables: a key after a table header would belong to that table.
+    for key, value in data.items():
+        if value is None or isinstance(value, Mapping) or _is_table_array(value):
+            continue
+        lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in data.items():
+        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
+        if isinstance(value, Mapping):
+            lines += ["", f"[{name}]"]
+            _write_table(value, name, lines)
+        elif _is_table_array(value):
+            for item in value:
+                lines += ["", f"[[{name}]]"]
+                _write_table(item, name, lines)
+
+
+def toml_text(data: Mapping[Any, Any], comment: str = "") -> str:
+    """``data`` as TOML that ``tomllib`` reads back equal to it, tables as sections;
+    empty values are left out (TOML has no null)."""
+    lines = [f"# {comment}", ""] if comment else []
+    _write_table(data, "", lines)
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def campaign_toml(campaign: Campaign) -> str:
+    """The campaign as a TOML file that ``read_campaign`` reads back equal to it.
+
+    Every key is written (defaults too); empty values are left out.
+    """
+    return toml_text(campaign.model_dump(),
+                     "The campaign as the planner's web app used it; every key is written out.")

@@ -1,3 +1,4 @@
+# Long on purpose: the history store's one API (open, record, read, lock) on both databases.
 """The history store: every actual, every plan and every order, in SQLite or PostgreSQL.
 
 One SQLite file per campaign (or per buyer) is the embedded default; a

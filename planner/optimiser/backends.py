@@ -22,9 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.config import Campaign
+from planner.config import SolverConfig
 from planner.errors import SolverError
-from planner.i18n import t
 from planner.optimiser.model import _BASIC, NEVER_BINDING, AllocationModel, Floats, Rows
 
 if TYPE_CHECKING:
@@ -56,14 +55,14 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
-def pulp_solver(backend: str, campaign: Campaign | None, time_left: float,
+def pulp_solver(backend: str, settings: SolverConfig | None, time_left: float,
                 max_nodes: int | None = None) -> pulp.LpSolver:
-    """PuLP's own HiGHS or CBC interface, with the campaign's search gap and a time limit
+    """PuLP's own HiGHS or CBC interface, with the settings' search gap and a time limit
     (and, for CBC, a limit on branch-and-bound nodes)."""
     import pulp  # only the CBC fallback and the explanation need PuLP
 
     limit = max(MIN_CALL_SECONDS, time_left)
-    gap = _search_gap(campaign) if campaign is not None else None
+    gap = _search_gap(settings) if settings is not None else None
     if backend == "highs":
         _silence_highs_banner()
         return pulp.HiGHS(msg=False, timeLimit=limit, gapRel=gap, threads=1)
@@ -74,7 +73,7 @@ def pulp_solver(backend: str, campaign: Campaign | None, time_left: float,
         return pulp.PULP_CBC_CMD(msg=False, timeLimit=limit, gapRel=gap, maxNodes=max_nodes)
 
 
-def _search_gap(campaign: Campaign) -> float:
+def _search_gap(settings: SolverConfig) -> float:
     """The gap the backends search to: a tenth of the one the plan is judged by.
 
     The plan's status compares its GMV with the sifting bound, so the backend's
@@ -82,7 +81,7 @@ def _search_gap(campaign: Campaign) -> float:
     very edge of the configured gap (after a warm start, say) would hand the
     buyer a plan measurably worse than the plain MILP finds, at no saving.
     """
-    return campaign.solver.relative_gap / 10
+    return settings.relative_gap / 10
 
 
 class Infeasible(Exception):
@@ -93,7 +92,7 @@ class OutOfTime(SolverError):
     """The backend stopped at its time limit before it had any answer that keeps every row."""
 
 
-def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
+def solve_once(model: AllocationModel, backend: str, settings: SolverConfig,
                 time_left: float, max_nodes: int | None = None) -> tuple[bool, float | None]:
     """Solve; set ``model.x`` and ``model.duals``; return (proven optimal, proven bound).
 
@@ -103,8 +102,8 @@ def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
     tick = time.perf_counter()
     try:
         if backend == "highs":
-            return _run_highs(model, campaign, time_left, max_nodes)
-        return _run_pulp(model, backend, campaign, time_left, max_nodes)
+            return _run_highs(model, settings, time_left, max_nodes)
+        return _run_pulp(model, backend, settings, time_left, max_nodes)
     finally:
         SOLVER_SECONDS.set(SOLVER_SECONDS.get() + time.perf_counter() - tick)
 
@@ -114,7 +113,7 @@ def solve_once(model: AllocationModel, backend: str, campaign: Campaign,
 SIMPLEX_SCALE_MAX_VALUE = 4
 
 
-def _run_highs(model: AllocationModel, campaign: Campaign, time_left: float,
+def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
                max_nodes: int | None = None) -> tuple[bool, float | None]:
     """Hand the arrays to HiGHS: coupling rows by column, then the discrete rows by row.
 
@@ -129,7 +128,7 @@ def _run_highs(model: AllocationModel, campaign: Campaign, time_left: float,
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("threads", 1)
     highs.setOptionValue("time_limit", max(MIN_CALL_SECONDS, time_left))
-    highs.setOptionValue("mip_rel_gap", _search_gap(campaign))
+    highs.setOptionValue("mip_rel_gap", _search_gap(settings))
     if max_nodes is not None:
         highs.setOptionValue("mip_max_nodes", max_nodes)
     # The audience-pool rows (impressions in millions against thousand-yuan columns, long
@@ -172,8 +171,7 @@ def _run_highs(model: AllocationModel, campaign: Campaign, time_left: float,
     if not solution.value_valid or not feasible:
         # Stopped (time limit, say) before any point that keeps every row: nothing to use.
         failed = OutOfTime if status == highspy.HighsModelStatus.kTimeLimit else SolverError
-        raise failed(t("error.solver.status", backend="highs",
-                       status=highs.modelStatusToString(status)))
+        raise failed.of("status", backend="highs", status=highs.modelStatusToString(status))
     model.x = np.array(solution.col_value, dtype=np.float64)
     if not is_mip:
         basis = highs.getBasis()
@@ -274,13 +272,13 @@ def _constrain(problem: pulp.LpProblem, rows: Rows, i: int,
     return constraint
 
 
-def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign, time_left: float,
+def _run_pulp(model: AllocationModel, backend: str, settings: SolverConfig, time_left: float,
               max_nodes: int | None = None) -> tuple[bool, float | None]:
     import pulp
 
     form = to_pulp(model)
     problem = form.problem
-    problem.solve(pulp_solver(backend, campaign, time_left, max_nodes))
+    problem.solve(pulp_solver(backend, settings, time_left, max_nodes))
     status = pulp.LpStatus[problem.status]
     if status == "Infeasible":
         raise Infeasible
@@ -289,7 +287,7 @@ def _run_pulp(model: AllocationModel, backend: str, campaign: Campaign, time_lef
     ):
         # CBC says "Not Solved" when its time limit came before any solution.
         failed = OutOfTime if status == "Not Solved" else SolverError
-        raise failed(t("error.solver.status", backend=backend, status=status))
+        raise failed.of("status", backend=backend, status=status)
     model.x = np.array([v.varValue or 0.0 for v in form.variables], dtype=np.float64)
     pis = [c.pi for c in form.coupling]
     # PuLP reports duals of the minimised (negated) objective: flip them back.

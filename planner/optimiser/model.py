@@ -1,3 +1,4 @@
+# Long on purpose: one function per constraint family, and the array model they build.
 """The model's constraint families and the allocation model built from them.
 
 One function per coupling family (budget, daily cap, tool caps, balance,
@@ -19,11 +20,12 @@ import numpy as np
 import numpy.typing as npt
 
 from planner.config import Campaign
-from planner.i18n import t, tool_name
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
 from planner.tools import HARVESTING_TOOLS, Tool
 
 Floats = npt.NDArray[np.float64]
+# What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).
+Limit = tuple[str, dict[str, float | int | str] | None]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
@@ -46,19 +48,20 @@ _INF = math.inf
 
 @dataclass
 class Rows:
-    """Named constraint rows ``lower <= a·x <= upper``, with their family and words."""
+    """Named constraint rows ``lower <= a·x <= upper``, with their family and the limit each
+    stands for as a code and figures (said in words at the edge: ``i18n.limit_text``)."""
 
     names: list[str] = field(default_factory=list)
     families: list[str] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)
+    limits: list[Limit] = field(default_factory=list)
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
 
-    def add(self, family: str, name: str, words: str, *, lower: float = -_INF,
+    def add(self, family: str, name: str, limit: Limit, *, lower: float = -_INF,
             upper: float = _INF) -> int:
         self.names.append(name)
         self.families.append(family)
-        self.words.append(words)
+        self.limits.append(limit)
         self.lower.append(lower)
         self.upper.append(upper)
         return len(self.names) - 1
@@ -282,18 +285,17 @@ def fixed_total(response: ResponseModel, *, tool: Tool | None = None,
     )
 
 
-def budget_row(response: ResponseModel, campaign: Campaign) -> tuple[str, float]:
-    """The budget row's words and upper bound: the only coupling row the budget moves."""
+def budget_row(response: ResponseModel, campaign: Campaign) -> tuple[Limit, float]:
+    """The budget row's limit and upper bound: the only coupling row the budget moves."""
     fixed = fixed_total(response)
-    words = t("error.limit.budget", budget=f"{campaign.budget:,.0f}",
-              committed=f"{fixed * KYUAN:,.0f}")
-    return words, campaign.budget / KYUAN - fixed
+    limit: Limit = ("budget", {"budget": campaign.budget, "committed": fixed * KYUAN})
+    return limit, campaign.budget / KYUAN - fixed
 
 
 def add_budget(rows: Rows, entries: _Entries, response: ResponseModel,
                campaign: Campaign) -> None:
-    words, upper = budget_row(response, campaign)
-    row = rows.add("budget", "budget", words, upper=upper)
+    limit, upper = budget_row(response, campaign)
+    row = rows.add("budget", "budget", limit, upper=upper)
     entries.add(range(len(response.purchases)), row, 1.0)
 
 
@@ -308,7 +310,7 @@ def add_daily_cap(rows: Rows, entries: _Entries, response: ResponseModel,
     # Every planned day gets its row, active purchases or not, so its dual prices the rest.
     row_of = {
         day: rows.add("daily_cap", daily_cap_name(day),
-                      t("error.limit.daily_cap", cap=f"{campaign.daily_cap:,.0f}", day=day),
+                      ("daily_cap", {"cap": campaign.daily_cap, "day": day.isoformat()}),
                       upper=campaign.daily_cap / KYUAN - fixed.get(day, 0.0))
         for day in response.days
     }
@@ -326,7 +328,7 @@ def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
         if cap is None:
             continue
         row = rows.add("tool_budget", f"tool_budget_{tool}",
-                       t("error.limit.tool_cap", tool=tool_name(tool), cap=f"{cap:,.0f}"),
+                       ("tool_cap", {"tool": tool.value, "cap": cap}),
                        upper=cap / KYUAN - fixed_total(response, tool=tool))
         entries.add((i for i, t in enumerate(entries.of_purchases.tool) if t is tool), row, 1.0)
 
@@ -345,12 +347,12 @@ def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
     if s_min > 0:
         row = rows.add(
             "balance", "seeding_share_min",
-            t("error.limit.seeding_min", share=f"{s_min:.0%}"),
+            ("seeding_min", {"share": s_min}),
             lower=s_min * fixed_harvest - (1 - s_min) * fixed_seed)
         entries.add(everyone, row, np.where(seeding, 1 - s_min, -s_min))
     if s_max < 1:
         row = rows.add("balance", "seeding_share_max",
-                       t("error.limit.seeding_max", share=f"{s_max:.0%}"),
+                       ("seeding_max", {"share": s_max}),
                        upper=s_max * fixed_harvest - (1 - s_max) * fixed_seed)
         entries.add(everyone, row, np.where(seeding, 1 - s_max, -s_max))
 
@@ -368,8 +370,7 @@ def add_amplification(rows: Rows, entries: _Entries, response: ResponseModel,
             continue
         row_of_video[code] = rows.add(
             "amplification", amplification_name(video_id),
-            t("error.limit.reach", video=video_id,
-              multiple=f"{campaign.rules.max_amplification:g}"),
+            ("reach", {"video": video_id, "multiple": campaign.rules.max_amplification}),
             upper=room / 1e6)
     row = row_of_video[arrays.video]
     chosen = np.flatnonzero(row >= 0)
@@ -420,8 +421,8 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         label = f"{start:%m-%d}"
         if offered > reach * cfg.audience_ceiling:
             row = rows.add("audience_pool", f"audience_ceiling_{start:%Y%m%d}",
-                           t("error.limit.audience_ceiling",
-                             people=f"{cfg.audience_ceiling:,.0f}", start=label),
+                           ("audience_ceiling", {"people": cfg.audience_ceiling,
+                                                 "start": label}),
                            upper=reach * cfg.audience_ceiling / 1e6)
             entries.add(mine, row, harvest_value)
         if offered <= reach * period.base:
@@ -431,15 +432,14 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         owners, inverse = np.unique(seed_owner[landed], return_inverse=True)
         built = np.bincount(inverse, weights=seed_value[landed], minlength=len(owners))
         define = rows.add("audience_build", f"audience_built_{start:%Y%m%d}",
-                          f"the seeding impressions bought before {label}", lower=0.0,
+                          ("audience_build", {"start": label}), lower=0.0,
                           upper=0.0)
         entries.add(owners.tolist(), define, (-built / 1e6).tolist())
         column = entries.aux.add(f"audience_{start:%Y%m%d}", define)
         if built_before is not None:
             entries.aux.terms[built_before].append((define, -1.0))
         row = rows.add("audience_pool", f"audience_pool_{start:%Y%m%d}",
-                       t("error.limit.audience_pool", start=label,
-                         reach=f"{cfg.daily_pool_reach:.0%}"),
+                       ("audience_pool", {"start": label, "reach": cfg.daily_pool_reach}),
                        upper=reach * period.base / 1e6)
         entries.add(mine, row, harvest_value)
         entries.aux.terms[column].append((row, -reach))
@@ -476,7 +476,7 @@ def add_concentration(rows: Rows, entries: _Entries, response: ResponseModel,
             held = booked.get(video_id, 0.0)
             row_of_video[code] = rows.add(
                 "concentration", video_share_name(video_id),
-                t("error.limit.video_share", video=video_id, share=f"{video_share:.0%}"),
+                ("video_share", {"video": video_id, "share": video_share}),
                 upper=share_limit(video_share, held, campaign))
             entries.shares_of_budget.append((int(row_of_video[code]), video_share, held))
         entries.add(np.arange(len(arrays.video), dtype=np.int64), row_of_video[arrays.video],
@@ -493,7 +493,7 @@ def add_concentration(rows: Rows, entries: _Entries, response: ResponseModel,
             continue  # the videos' own rows already hold the KOL within its share
         held = float(held_by_kol[k])
         row_of_kol[k] = rows.add("concentration", kol_share_name(kol),
-                                 t("error.limit.kol_share", kol=kol, share=f"{kol_share:.0%}"),
+                                 ("kol_share", {"kol": kol, "share": kol_share}),
                                  upper=share_limit(kol_share, held, campaign))
         entries.shares_of_budget.append((int(row_of_kol[k]), kol_share, held))
     row = row_of_kol[kol_code[arrays.video]]
@@ -531,7 +531,8 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
     define_of_video = np.empty(len(arrays.videos), dtype=np.int64)
     for code, video_id in enumerate(arrays.videos):
         define_of_video[code] = rows.add("risk_gmv", f"risk_gmv_{_safe(video_id)}",
-                                         f"expected GMV of {video_id}", lower=0.0, upper=0.0)
+                                         ("risk_gmv", {"video": video_id}), lower=0.0,
+                                         upper=0.0)
         gmv_cols.append(aux.add(f"gmv_{_safe(video_id)}", int(define_of_video[code])))
     entries.add(np.arange(len(arrays.video), dtype=np.int64), define_of_video[arrays.video],
                 -1.0)
@@ -546,7 +547,7 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
             fixed += f.expected_gmv * scenarios.optimised[:, column[f.commitment.video_id]]
         else:
             fixed += f.expected_gmv
-    tail_rows = np.array([rows.add("risk_tail", f"risk_tail_{s}", f"scenario {s}",
+    tail_rows = np.array([rows.add("risk_tail", f"risk_tail_{s}", ("risk_tail", {"scenario": s}),
                                    lower=-float(fixed[s])) for s in range(count)],
                          dtype=np.int64)
     # Scenario s: shortfall_s - level + sum_v multiplier_sv x GMV_v >= -booked_s.
@@ -724,11 +725,6 @@ class AllocationModel:
         return dict(zip(rows.names + extra.names, rows.families + extra.families, strict=True))
 
     @property
-    def describe(self) -> dict[str, str]:
-        rows, extra = self.coupling.rows, self.discrete
-        return dict(zip(rows.names + extra.names, rows.words + extra.words, strict=True))
-
-    @property
     def num_cols(self) -> int:
         return len(self.cost)
 
@@ -849,16 +845,16 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
 
 
 def _add_discrete_rows(model: AllocationModel) -> None:
-    """Minimum orders (per segment links, MEASURED: much tighter) and CS-Dou+ exclusivity."""
+    """Minimum orders (per-segment links: a much tighter relaxation) and CS-Dou+ exclusivity."""
     purchases = model.coupling.purchases
     rows = model.discrete
     starts: list[int] = [0]
     index: list[int] = []
     value: list[float] = []
 
-    def row(family: str, name: str, words: str, terms: list[tuple[int, float]], *,
+    def row(family: str, name: str, limit: Limit, terms: list[tuple[int, float]], *,
             lower: float = -_INF, upper: float = _INF) -> None:
-        rows.add(family, name, words, lower=lower, upper=upper)
+        rows.add(family, name, limit, lower=lower, upper=upper)
         index.extend(c for c, _ in terms)
         value.extend(v for _, v in terms)
         starts.append(len(index))
@@ -867,12 +863,11 @@ def _add_discrete_rows(model: AllocationModel) -> None:
     for pos, on in model.on_col.items():
         p = purchases[pos]
         cols = range(first_col[pos], first_col[pos] + len(p.seg_width))
-        words = t("error.limit.min_order", tool=tool_name(p.tool),
-                  amount=f"{p.min_order * KYUAN:,.0f}")
-        row("min_order", f"min_order_{p.index}", words,
+        limit: Limit = ("min_order", {"tool": p.tool.value, "amount": p.min_order * KYUAN})
+        row("min_order", f"min_order_{p.index}", limit,
             [(c, 1.0) for c in cols] + [(on, -p.min_order)], lower=0.0)
         for k, (c, w) in enumerate(zip(cols, p.seg_width, strict=True)):
-            row("min_order", f"link_{p.index}_{k}", words, [(c, 1.0), (on, -w)], upper=0.0)
+            row("min_order", f"link_{p.index}_{k}", limit, [(c, 1.0), (on, -w)], upper=0.0)
     dou_plus = {
         (purchases[pos].video_id, purchases[pos].days[0]): pos for pos in first_col
         if purchases[pos].tool is Tool.DOU_PLUS
@@ -888,7 +883,7 @@ def _add_discrete_rows(model: AllocationModel) -> None:
             dp = purchases[dp_pos]
             for k, w in enumerate(dp.seg_width):
                 row("cs_excludes_dou_plus", f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}",
-                    t("error.limit.cs_excludes_dou_plus", video=cs.video_id),
+                    ("cs_excludes_dou_plus", {"video": cs.video_id}),
                     [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
     model.d_start = np.array(starts, dtype=np.int64)
     model.d_index = np.array(index, dtype=np.int64)

@@ -1,3 +1,4 @@
+# Long on purpose: sifting, the discrete model, repair and proof share one solve's state.
 """The solving strategy: sifting LP bound, lazy discrete rounds, repair and proof.
 
 See the package docstring for why it is fast; this module decides which
@@ -16,7 +17,6 @@ import numpy as np
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, SolverError
-from planner.i18n import t
 from planner.models import Line
 from planner.optimiser.backends import (
     SOLVER_SECONDS,
@@ -106,9 +106,9 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
         return coupling(response, campaign)
     # Names and families never change after coupling(): only the two rewritten lists are
     # copied, so the earlier solve keeps its own rows.
-    rows = replace(known.rows, words=list(known.rows.words), upper=list(known.rows.upper))
+    rows = replace(known.rows, limits=list(known.rows.limits), upper=list(known.rows.upper))
     row = rows.names.index("budget")
-    rows.words[row], rows.upper[row] = budget_row(response, campaign)
+    rows.limits[row], rows.upper[row] = budget_row(response, campaign)
     for row, share, booked in known.shares_of_budget:
         rows.upper[row] = share_limit(share, booked, campaign)
     return replace(known, rows=rows, campaign=campaign)
@@ -210,8 +210,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
         except Exception as exc:
             # A missing or crashing backend must not end the plan: try the other one, and
             # tell the buyer which one failed and why.
-            failures.append(t("error.solver.backend_failed", name=name,
-                              detail=f"{type(exc).__name__}: {exc}"))
+            failures.append(f"{name} ({type(exc).__name__}: {exc})")
             timed_out = timed_out or isinstance(exc, OutOfTime)
             if isinstance(exc, OutOfTime) and _time_left(campaign, started) <= 0:
                 break  # not broken, only slow: the other backend (CBC via PuLP) is slower
@@ -222,7 +221,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
         if result.status != "optimal" and _time_left(campaign, started) <= 0:
-            # Not proven, and more time was what it lacked: say so (planner.io.plan_job
+            # Not proven, and more time was what it lacked: say so (planner.jobs.plan
             # turns this note into the warning with the fix).
             result.stopped = True
             result.notes.append(Line(code="time_limit", params={
@@ -232,9 +231,9 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     out_of_time = time.perf_counter() - started >= limit or timed_out
     if out_of_time:
         videos = len({p.video_id for p in response.purchases})
-        raise SolverError(t("error.solver.out_of_time", limit=f"{limit:g}",
-                            videos=f"{videos:,}", failures="; ".join(failures)))
-    raise SolverError(t("error.solver.no_backend", failures="; ".join(failures)))
+        raise SolverError.of("out_of_time", limit=f"{limit:g}", videos=f"{videos:,}",
+                             failures="; ".join(failures))
+    raise SolverError.of("no_backend", failures="; ".join(failures))
 
 
 def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, started: float,
@@ -310,7 +309,7 @@ def _sifting_relaxation(
             model.start_basis = _carry_basis(previous, model)
         previous = model
         try:
-            proven, bound = solve_once(model, backend, campaign,
+            proven, bound = solve_once(model, backend, campaign.solver,
                                        _allowed(campaign, started, solved is not None))
         except OutOfTime:
             if solved is None:
@@ -420,7 +419,7 @@ def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backen
     """Purchases outside the active set that pay once the binaries are fixed as chosen."""
     fixed = _choices_fixed(model, relaxation)
     time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
-    solve_once(fixed, backend, campaign, time_left)
+    solve_once(fixed, backend, campaign.solver, time_left)
     return _entering(fixed, (p.index for p in model.purchases))
 
 
@@ -439,7 +438,7 @@ def _repair(model: AllocationModel, violations: set[int], campaign: Campaign, ba
     for _ in range(REPAIR_ROUNDS):
         fixed.col_upper[fixed.segment_columns(_model_positions(fixed, dropped))] = 0.0
         time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
-        solve_once(fixed, backend, campaign, time_left)
+        solve_once(fixed, backend, campaign.solver, time_left)
         more = _violations(fixed)
         if not more:
             return fixed
@@ -494,7 +493,8 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             proven = solver_bound is not None
             if solver_bound is None:
                 work = {} if max_nodes is None else {"max_nodes": max_nodes}
-                proven, solver_bound = solve_once(model, backend, campaign, allowed(), **work)
+                proven, solver_bound = solve_once(model, backend, campaign.solver, allowed(),
+                                                  **work)
             violations = _violations(model)
             best = _better(best, _dropped(model, violations) if violations else model)
             in_time = deadline - (time.perf_counter() - started) > 0
@@ -702,7 +702,7 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
         return None
     relaxed = _continuous_copy(model, relaxation)
     try:
-        solved, _ = solve_once(relaxed, backend, campaign, time_left)
+        solved, _ = solve_once(relaxed, backend, campaign.solver, time_left)
     except (Infeasible, SolverError):
         return None
     if not solved:
@@ -763,7 +763,7 @@ def _dive(model: AllocationModel, relaxed: AllocationModel, owners: Ints, column
             relaxed.col_upper[excluded[excluded != columns[k]]] = 0.0
         relaxed.start_basis = relaxed.basis
         try:
-            solved, _ = solve_once(relaxed, backend, campaign, time_left)
+            solved, _ = solve_once(relaxed, backend, campaign.solver, time_left)
         except (Infeasible, SolverError):
             return None
         if not solved:
@@ -873,14 +873,7 @@ def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> Infeas
             break
         except Exception:  # noqa: S112 - the explanation tries the other backend
             continue
-    conflicts = []
-    describe = dict(zip(model.rows.names, model.rows.words, strict=True))
-    for name, slack in form.slacks.items():
-        amount = (slack.value() or 0.0) * KYUAN
-        if amount > 0.5:
-            conflicts.append(t("error.infeasible.short", limit=describe[name],
-                               amount=f"{amount:,.0f}"))
-    committed = fixed_total(response) * KYUAN
-    if committed:
-        conflicts.append(t("error.infeasible.committed", amount=f"{committed:,.0f}"))
-    return InfeasibleError(t("error.infeasible", campaign=campaign.name), conflicts)
+    limit_of = dict(zip(model.rows.names, model.rows.limits, strict=True))
+    short = [(limit_of[name], amount) for name, slack in form.slacks.items()
+             if (amount := (slack.value() or 0.0) * KYUAN) > 0.5]
+    return InfeasibleError.of_limits(campaign.name, short, fixed_total(response) * KYUAN)

@@ -271,7 +271,7 @@ def run_replan_watched(campaign_path: Path, videos_path: Path,
     """``run_replan`` in a watched child process, as ``planner replan`` and ``planner batch``
     run it: killed after the lock timeout plus the solver's deadline (exit 4, nothing kept).
     """
-    from planner.io.watchdog import run_with_deadline, solve_deadline
+    from planner.jobs.watchdog import run_with_deadline, solve_deadline
 
     return run_with_deadline(
         run_replan, campaign_path, videos_path, actuals_path, plan_date, store, out_dir,

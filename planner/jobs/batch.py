@@ -1,3 +1,4 @@
+# Long on purpose: manifest, pools (local, Dask), deadlines and summary share one lifecycle.
 """``planner batch``: plan or re-plan a whole portfolio, on this machine or a Dask cluster.
 
 A manifest (TOML) lists the campaigns; each becomes one independent task that
@@ -64,7 +65,7 @@ _PLACEHOLDER_RE: Final = re.compile(r"\{([^{}]*)\}")
 _BAD_NAME_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _SUMMARY_FILES: Final = ("portfolio.json", "portfolio.xlsx")  # beside the campaign folders
 # Modules a pool worker needs, imported once in the fork server so workers start warm.
-_PRELOAD: Final = ["planner.batch", "planner.io.plan_job", "planner.io.replan_job",
+_PRELOAD: Final = ["planner.jobs.batch", "planner.jobs.plan", "planner.jobs.replan",
                    "planner.planning", "planner.sweep", "planner.links", "planner.io.plan_files"]
 SCHEDULER_TIMEOUT_S: Final = 10.0
 WORKERS_TIMEOUT_S: Final = 60.0
@@ -207,7 +208,7 @@ def _campaign_of(task: CampaignTask) -> Campaign | None:
 
 def _with_deadline(task: CampaignTask, campaign: Campaign | None) -> CampaignTask:
     from planner.io.raw import MAX_ROWS
-    from planner.io.watchdog import worker_deadline
+    from planner.jobs.watchdog import worker_deadline
 
     return replace(task, deadline_s=worker_deadline(campaign, task.lock_timeout, MAX_ROWS))
 
@@ -377,8 +378,8 @@ def run_campaign(task: CampaignTask) -> CampaignResult:
 
 def _run_campaign(task: CampaignTask) -> CampaignResult:
     from planner.io.inputs import ensure_regular
-    from planner.io.plan_job import run_plan
-    from planner.io.replan_job import run_replan_watched
+    from planner.jobs.plan import run_plan
+    from planner.jobs.replan import run_replan_watched
 
     started = time.perf_counter()
     status: Status

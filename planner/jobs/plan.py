@@ -128,7 +128,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.io.campaign_file import campaign_warnings
     from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
-    from planner.io.watchdog import run_with_deadline, solve_deadline
+    from planner.jobs.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_frame, links_sheet
 
     links_csv = out / "links.csv"
@@ -172,8 +172,8 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
 
     if location is None:
         return PlanOutcome(result, write(), None, warnings)
-    from planner.io.replan_job import record_plan
     from planner.io.store import sha256_of
+    from planner.jobs.replan import record_plan
 
     # The files are built, the store records the plan, and only then do the files
     # replace the old ones: a locked store (exit 5) writes nothing, a file that cannot

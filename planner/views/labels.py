@@ -1,0 +1,79 @@
+"""Shared labels for the app's pages: tools, tiers, money, KOL names, a metric."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
+
+from planner.i18n import (
+    reason_text,
+    tool_name,
+    yuan_exact,
+)
+from planner.models import Plan, Reason, Video
+from planner.tools import CHAIN_TOOLS, Chain, Tool
+
+if TYPE_CHECKING:
+    pass
+
+
+TIERS: Final[tuple[str, ...]] = ("koc", "tail", "mid", "head", "super_head")
+
+
+FloorMode = Literal["roi_floor", "break_even"]
+
+
+def tool_label(tool: Tool | str) -> str:
+    """The tool as buyers name it, one name per language: 内容服务 / Content service."""
+    return tool_name(Tool(tool))
+
+
+def chains_of(tool: Tool) -> str:
+    """Which chains carry the tool: 'tmall', 'closed_loop' or 'both'."""
+    chains = [c.value for c in Chain if tool in CHAIN_TOOLS[c]]
+    return "both" if len(chains) == len(Chain) else chains[0]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One headline figure as a front end shows it."""
+
+    label: str
+    value: str
+    help: str
+    delta: str | None = None
+
+
+def yuan(amount: float) -> str:
+    """Exact yuan: '¥2,999,633' (orders, the grid, downloads)."""
+    return yuan_exact(amount)
+
+
+def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
+    """Each reason in the buyer's words (its stable code stays in plan.json)."""
+    return sep.join(reason_text(r) for r in reasons)
+
+
+def kol_names(videos: Iterable[Video]) -> dict[str, str]:
+    return {v.video_id: v.kol_name for v in videos}
+
+
+def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str, str]:
+    """The label a video's bar carries: its KOL's name, plus the video id when that KOL
+    has several videos (or no name), so every label is unique."""
+    ids = list(dict.fromkeys(video_ids))
+    counts: dict[str, int] = {}
+    for vid in ids:
+        name = names.get(vid, "")
+        counts[name] = counts.get(name, 0) + 1
+    return {
+        vid: names[vid] if names.get(vid) and counts[names[vid]] == 1
+        else f"{names.get(vid, '')} · {vid}".strip(" ·")
+        for vid in ids
+    }
+
+
+def plan_kol_names(plan: Plan) -> dict[str, str]:
+    """Video id -> KOL name, as the plan's video summaries carry them."""
+    return {v.video_id: v.kol_name for v in plan.videos}

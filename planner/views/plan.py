@@ -1,0 +1,169 @@
+"""The Plan page's data: the headline, the orders, spend by day and tool, per video."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+
+from planner.i18n import (
+    mode_name,
+    money,
+    status_name,
+    t,
+    targeting_name,
+)
+from planner.models import Order, Plan
+from planner.views.labels import Metric, reasons_text, tool_label, video_labels, yuan
+
+if TYPE_CHECKING:
+    pass
+
+
+def headline(plan: Plan) -> list[Metric]:
+    """Spend, expected GMV, ROI, seeding share, solver status and gap, unspent.
+
+    Amounts read in 万 at a glance; the help under each gives the exact yuan.
+    """
+    return [
+        Metric(t("metric.spend"), money(plan.total_spend),
+               t("metric.spend_help", spend=yuan(plan.total_spend), budget=yuan(plan.budget))),
+        Metric(
+            t("metric.expected_gmv"),
+            money(plan.expected_gmv),
+            t("metric.expected_gmv_help", gmv=yuan(plan.expected_gmv),
+              bound=yuan(plan.bound_gmv)),
+            delta=t("metric.gmv_range", low=money(plan.gmv_range["p10"]),
+                    high=money(plan.gmv_range["p90"])) if plan.gmv_range else None,
+        ),
+        Metric(
+            t("metric.expected_roi"),
+            f"{plan.expected_roi:.2f}",
+            t("metric.expected_roi_help", floor=f"{plan.roi_floor:.2f}",
+              source=plan.roi_floor_text()),
+        ),
+        Metric(t("metric.seeding_share"), f"{plan.seeding_share:.1%}",
+               t("metric.seeding_share_help")),
+        Metric(
+            t("metric.status"),
+            status_name(plan.status),
+            t("metric.status_help", seconds=f"{plan.solve_seconds:.1f}"),
+            delta=t("metric.gap", gap=f"{plan.gap:.3%}"),
+        ),
+        Metric(t("metric.unspent"), money(plan.unspent),
+               t("metric.unspent_help", unspent=yuan(plan.unspent))),
+    ]
+
+
+def gmv_fan_frame(plan: Plan) -> pd.DataFrame:
+    """Cumulative GMV per day with its P10-P90 band (the fan chart's data)."""
+    return pd.DataFrame([p.model_dump() for p in plan.gmv_fan],
+                        columns=["date", "expected", "p10", "p50", "p90"])
+
+
+def attitudes_frame(plan: Plan) -> pd.DataFrame:
+    """What each risk attitude's plan gives, side by side: the price of safety."""
+    attitudes = plan.risk.attitudes if plan.risk is not None else []
+    return pd.DataFrame(
+        [{"objective": t(f"risk.{a.objective}"), "expected_gmv": a.expected_gmv,
+          "gmv_p10": a.gmv_p10, "tail_gmv": a.tail_gmv,
+          "chosen": plan.risk is not None and a.objective == plan.risk.objective}
+         for a in attitudes],
+        columns=["objective", "expected_gmv", "gmv_p10", "tail_gmv", "chosen"])
+
+
+ORDER_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tool", "start_date", "end_date", "booking_date", "budget",
+    "expected_gmv", "expected_roi", "mode", "targeting", "fixed", "reasons",
+)
+
+
+def orders_frame(orders: Sequence[Order], names: Mapping[str, str]) -> pd.DataFrame:
+    """One row per order, with its reasons as one readable string."""
+    rows = [
+        {
+            "video_id": o.video_id,
+            "kol_name": names.get(o.video_id, ""),
+            "tool": tool_label(o.tool),
+            "start_date": o.start_date,
+            "end_date": o.end_date,
+            "booking_date": o.booking_date,
+            "budget": o.budget,
+            "expected_gmv": o.expected_gmv,
+            "expected_roi": o.expected_gmv / o.budget if o.budget else math.nan,
+            "mode": mode_name(o.mode),
+            "targeting": targeting_name(o.targeting),
+            "fixed": o.fixed,
+            "reasons": reasons_text(o.reasons),
+        }
+        for o in orders
+    ]
+    return pd.DataFrame(rows, columns=list(ORDER_COLUMNS))
+
+
+def daily_by_tool(plan: Plan) -> pd.DataFrame:
+    """Spend per day and tool (columns: date, tool, spend), for a stacked bar chart."""
+    totals: dict[tuple[date, str], float] = {}
+    for d in plan.daily:
+        key = (d.date, tool_label(d.tool))
+        totals[key] = totals.get(key, 0.0) + d.spend
+    rows = [
+        {"date": pd.Timestamp(day), "tool": tool, "spend": round(spend, 2)}
+        for (day, tool), spend in sorted(totals.items())
+    ]
+    return pd.DataFrame(rows, columns=["date", "tool", "spend"])
+
+
+def per_video(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
+    """Spend and expected GMV per video that gets any, best GMV first."""
+    spend: dict[str, float] = {}
+    gmv: dict[str, float] = {}
+    for o in plan.orders:
+        spend[o.video_id] = spend.get(o.video_id, 0.0) + o.budget
+        gmv[o.video_id] = gmv.get(o.video_id, 0.0) + o.expected_gmv
+    rows = [
+        {
+            "video_id": vid,
+            "kol_name": names.get(vid, ""),
+            "spend": round(spend[vid], 2),
+            "expected_gmv": round(gmv[vid], 2),
+        }
+        for vid in sorted(spend, key=lambda v: (-gmv[v], v))
+    ]
+    frame = pd.DataFrame(rows, columns=["video_id", "kol_name", "spend", "expected_gmv"])
+    labels = video_labels(frame["video_id"], names)
+    frame["label"] = frame["video_id"].map(labels)
+    return frame
+
+
+def per_video_long(frame: pd.DataFrame) -> pd.DataFrame:
+    """``per_video`` in long form (video_id, kol_name, measure, yuan) for grouped bars."""
+    long = frame.melt(
+        id_vars=["video_id", "kol_name", "label"],
+        value_vars=["spend", "expected_gmv"],
+        var_name="measure",
+        value_name="yuan",
+    )
+    long["measure"] = long["measure"].map(
+        {"spend": t("chart.spend"), "expected_gmv": t("chart.expected_gmv")})
+    return long
+
+
+def roi_against_floor(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
+    """Every video's traffic ROI and whether it clears the plan's ROI floor, best first."""
+    rows = [
+        {
+            "video_id": v.video_id,
+            "kol_name": names.get(v.video_id, ""),
+            "traffic_roi": v.traffic_roi,
+            "verdict": t("chart.above_floor") if v.traffic_roi >= plan.roi_floor
+            else t("chart.below_floor"),
+        }
+        for v in sorted(plan.videos, key=lambda v: (-v.traffic_roi, v.video_id))
+    ]
+    frame = pd.DataFrame(rows, columns=["video_id", "kol_name", "traffic_roi", "verdict"])
+    frame["label"] = frame["video_id"].map(video_labels(frame["video_id"], names))
+    return frame

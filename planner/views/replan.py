@@ -1,0 +1,162 @@
+"""The Re-plan page's data: the date, the store, what changed, what was learned, KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
+
+from planner.config import Campaign
+from planner.i18n import (
+    reason_text,
+    t,
+)
+from planner.kpi import KpiBy, kpi_table
+from planner.models import Plan, Video
+from planner.views.labels import Metric, plan_kol_names, tool_label, yuan
+
+if TYPE_CHECKING:
+    from planner.io.store_location import StoreLocation
+
+
+def default_replan_date(actuals: pd.DataFrame, campaign: Campaign) -> date:
+    """The day after the latest actuals date, else the campaign's plan date.
+
+    Kept inside ``replan_date_bounds`` so a date picker can show it.
+    """
+    days = [d for d in actuals["date"] if isinstance(d, date)] if "date" in actuals else []
+    wanted = max(days) + timedelta(days=1) if days else campaign.effective_plan_date
+    low, high = replan_date_bounds(campaign)
+    return min(max(wanted, low), high)
+
+
+def replan_date_bounds(campaign: Campaign) -> tuple[date, date]:
+    """The earliest and latest day a re-plan can be made for: plan date or start .. end."""
+    return min(campaign.start, campaign.effective_plan_date), campaign.end
+
+
+def resolve_store(text: str, base: Path) -> StoreLocation | None:
+    """The history store a buyer typed: a SQLite file (``~`` expanded, relative paths
+    under ``base``) or a ``postgresql://`` URL, as ``--store`` takes them.
+
+    None when nothing was typed; InputError for an address that names no usable store.
+    """
+    from planner.io.store_location import store_location  # SQLAlchemy loads on first use
+
+    if not text.strip().strip('"').strip("'").strip():
+        return None
+    return store_location(text, base)
+
+
+def ingest_metrics(counts: Mapping[str, int]) -> list[Metric]:
+    """What the store did with the actuals rows: added, restated (replaced), unchanged."""
+    return [
+        Metric(t("ingest.added"), f"{counts.get('added', 0):,}", t("ingest.added_help")),
+        Metric(t("ingest.restated"), f"{counts.get('replaced', 0):,}",
+               t("ingest.restated_help")),
+        Metric(t("ingest.unchanged"), f"{counts.get('unchanged', 0):,}",
+               t("ingest.unchanged_help")),
+    ]
+
+
+CHANGE_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tool", "change", "old_budget", "new_budget", "delta",
+    "old_mode", "new_mode", "reason",
+)
+
+
+def changes_frame(plan: Plan) -> pd.DataFrame:
+    """The diff against the previous plan, one row per video and tool, biggest move first.
+
+    Budgets are what is left from the re-plan date on; ``delta`` is new - old.
+    """
+    names = plan_kol_names(plan)
+    rows = [
+        {
+            "video_id": c.video_id,
+            "kol_name": names.get(c.video_id, ""),
+            "tool": tool_label(c.tool),
+            "change": c.kind,
+            "old_budget": c.old_budget,
+            "new_budget": c.new_budget,
+            "delta": round(c.new_budget - c.old_budget, 2),
+            "old_mode": c.old_mode or "",
+            "new_mode": c.new_mode or "",
+            "reason": reason_text(c.reason),
+        }
+        for c in sorted(
+            plan.changes,
+            key=lambda c: (-abs(c.new_budget - c.old_budget), c.video_id, c.tool.value),
+        )
+    ]
+    return pd.DataFrame(rows, columns=list(CHANGE_COLUMNS))
+
+
+TOPUP_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "date", "hours", "budget", "reason",
+)
+
+
+def topups_frame(plan: Plan) -> pd.DataFrame:
+    """The Dou+ top-ups the re-plan suggests, with KOL names."""
+    names = plan_kol_names(plan)
+    rows = [
+        {
+            "video_id": top.video_id,
+            "kol_name": names.get(top.video_id, ""),
+            "date": top.date,
+            "hours": top.hours,
+            "budget": top.budget,
+            "reason": reason_text(top.reason),
+        }
+        for top in plan.topups
+    ]
+    return pd.DataFrame(rows, columns=list(TOPUP_COLUMNS))
+
+
+LEARNED_COLUMNS: Final[tuple[str, ...]] = (
+    "video_id", "kol_name", "tool", "spend", "gmv", "prior_roi", "observed_roi", "learned_roi",
+)
+
+
+def learned_frame(plan: Plan) -> pd.DataFrame:
+    """Each video and tool's ROI before (prior), in the actuals (observed) and after."""
+    names = plan_kol_names(plan)
+    rows = [
+        {
+            "video_id": e.video_id,
+            "kol_name": names.get(e.video_id, ""),
+            "tool": tool_label(e.tool),
+            "spend": e.spend,
+            "gmv": e.gmv,
+            "prior_roi": e.prior_roi,
+            "observed_roi": e.observed_roi,
+            "learned_roi": e.learned_roi,
+        }
+        for e in plan.learned
+    ]
+    return pd.DataFrame(rows, columns=list(LEARNED_COLUMNS))
+
+
+def kpi_frame(actuals: pd.DataFrame, videos: Sequence[Video], by: KpiBy) -> pd.DataFrame:
+    """``planner.kpi.kpi_table`` with tools shown by name (``by="tool"``)."""
+    table = kpi_table(actuals, videos, by=by)
+    if by == "tool":
+        table["tool"] = table["tool"].map(lambda tool: tool_label(str(tool)))
+    return table
+
+
+def describe_actuals(actuals: pd.DataFrame) -> str:
+    """'2 rows from 2027-04-21 to 2027-04-22: spend ¥3,000, GMV ¥9,300' for a caption."""
+    if actuals.empty:
+        return t("actuals.none")
+    days = sorted(d for d in actuals["date"] if isinstance(d, date))
+    rows = t("actuals.one_row") if len(actuals) == 1 else t("actuals.rows",
+                                                             count=f"{len(actuals):,}")
+    span = (t("actuals.on", day=days[0]) if days[0] == days[-1]
+            else t("actuals.from_to", first=days[0], last=days[-1]))
+    return t("actuals.summary", rows=rows, span=span,
+             spend=yuan(float(actuals["spend"].sum())), gmv=yuan(float(actuals["gmv"].sum())))
