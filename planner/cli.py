@@ -327,7 +327,7 @@ def replan(
     def run() -> None:
         from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
-        from planner.io.export import PLAN_FILES
+        from planner.io.plan_files import PLAN_FILES
         from planner.jobs.plan import overrun_warnings
         from planner.jobs.replan import run_replan_watched
 
@@ -394,8 +394,8 @@ def check(
         from planner.checks import check_orders
         from planner.errors import PlanRuleError
         from planner.io.campaign_file import read_campaign
-        from planner.io.plan_file import read_plan_to_check
-        from planner.io.tables import read_videos
+        from planner.io.plan_reader import read_plan_to_check
+        from planner.io.roster import read_videos
 
         camp = read_campaign(campaign)
         found_plan = read_plan_to_check(plan_file)
@@ -433,8 +433,8 @@ def inspect(
 
     def run() -> None:
         from planner.io.campaign_file import read_campaign
-        from planner.io.recognise import inspect_file, inspection_lines
-        from planner.io.tables import read_videos
+        from planner.io.inspection import inspect_file, inspection_lines
+        from planner.io.roster import read_videos
 
         _regular(file, campaign, videos)
         camp = None if campaign is None else read_campaign(campaign)

@@ -38,10 +38,8 @@ _FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 _LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*$", re.M)
 
-# The README's map of the tree describes the layout the redesign of issue 27 is moving
-# to (planner/jobs/, planner/views/, planner/reasons.py, planner/io/plan_files.py ...).
-# Its paths are checked by the strict xfail below: remove the xfail once every one
-# exists (pytest reports XPASS as a failure the day they do).
+# The README's map of the tree (planner/jobs/, planner/views/, planner/reasons.py,
+# planner/io/plan_files.py ...): its paths are checked on their own, below.
 TREE_MAP = re.compile(r"<!-- tree-map:start -->.*?<!-- tree-map:end -->", re.S)
 
 
@@ -119,8 +117,6 @@ def test_every_link_leads_to_a_file_and_heading_that_exist(page: Path):
     assert list(broken_links(page, text)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the map describes the target layout of issue 27's "
-                                       "redesign; turn this check on once it is merged")
 def test_every_path_the_readme_tree_map_names_exists():
     found = TREE_MAP.search(README.read_text(encoding="utf-8"))
     assert found is not None

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from planner.config import RiskConfig
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.models import Plan, Video
 from planner.optimiser import coupling, learning_loss
 from planner.planning import Planner, assess_roster, make_plan
