@@ -29,7 +29,7 @@ Limit = tuple[str, dict[str, float | int | str] | None]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 
-_TOL = 1e-7
+TOL = 1e-7
 # Row families that define an auxiliary column: equalities that hold by construction, so
 # they never bind, never take an elastic slack, and never explain anything to the buyer.
 DEFINITIONS = frozenset({"audience_build", "risk_gmv"})
@@ -39,8 +39,8 @@ NEVER_BINDING = DEFINITIONS | {"risk_tail", "learning"}
 # Rows whose entries are GMV, not spend: a purchase's coefficient there is multiplied by
 # each segment's own ROI.
 ROI_SCALED = frozenset({"risk_gmv"})
-_LOWER, _BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
-_INF = math.inf
+BASIS_LOWER, BASIS_BASIC = 0, 1  # HiGHS basis statuses (HighsBasisStatus.kLower, .kBasic)
+INF = math.inf
 
 
 # ---------------------------------------------------------------- named rows
@@ -57,8 +57,8 @@ class Rows:
     lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
 
-    def add(self, family: str, name: str, limit: Limit, *, lower: float = -_INF,
-            upper: float = _INF) -> int:
+    def add(self, family: str, name: str, limit: Limit, *, lower: float = -INF,
+            upper: float = INF) -> int:
         self.names.append(name)
         self.families.append(family)
         self.limits.append(limit)
@@ -143,7 +143,7 @@ class _Auxiliary:
         return start, row[order], value[order]
 
     def add(self, name: str, defines: int, *, cost: float = 0.0, lower: float = 0.0,
-            upper: float = _INF) -> int:
+            upper: float = INF) -> int:
         self.names.append(name)
         self.defines.append(defines)
         self.terms.append([(defines, 1.0)] if defines >= 0 else [])
@@ -604,9 +604,9 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         seg_width=np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
                               count=int(seg_start[-1])),
         preference=steady_preference(entries.of_purchases, len(response.days)),
-        best_roi=np.array([p.seg_roi[0] if p.seg_roi else -_INF for p in purchases],
+        best_roi=np.array([p.seg_roi[0] if p.seg_roi else -INF for p in purchases],
                           dtype=np.float64),
-        worst_roi=np.array([p.seg_roi[-1] if p.seg_roi else -_INF for p in purchases],
+        worst_roi=np.array([p.seg_roi[-1] if p.seg_roi else -INF for p in purchases],
                            dtype=np.float64),
         min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
         shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
@@ -742,7 +742,7 @@ def learning_loss(coupling: Coupling, spend: dict[int, float]) -> dict[int, floa
     learning = coupling.learning
     if learning is None or not spend:
         return {}
-    positions = np.array(sorted(i for i, v in spend.items() if v > _TOL), dtype=np.int64)
+    positions = np.array(sorted(i for i, v in spend.items() if v > TOL), dtype=np.int64)
     x = np.zeros(len(coupling.purchases))
     for i, v in spend.items():
         x[i] = v
@@ -833,7 +833,7 @@ class AllocationModel:
     def under_minimum(self) -> Bools:
         """Per active purchase: buys something, but less than its minimum order."""
         spent = self.spend()
-        return (spent > _TOL) & (spent < self.coupling.min_order[self.active] - 1e-6)
+        return (spent > TOL) & (spent < self.coupling.min_order[self.active] - 1e-6)
 
     def segment_columns(self, purchases: Ints) -> Ints:
         """The segment columns of the active purchases at ``purchases`` (model positions)."""
@@ -1001,7 +1001,7 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
         col_lower=np.concatenate([np.zeros(n_seg + len(binaries) + len(learners)),
                                   couple.aux_lower]),
         col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries)),
-                                  np.full(len(learners), _INF), couple.aux_upper]),
+                                  np.full(len(learners), INF), couple.aux_upper]),
         integer=np.concatenate([np.zeros(n_seg, dtype=bool),
                                 np.full(len(binaries), not relaxed),
                                 np.zeros(len(learners) + n_aux, bool)]),
@@ -1039,7 +1039,7 @@ def _add_discrete_rows(model: AllocationModel) -> None:
     value: list[float] = []
 
     def row(family: str, name: str, limit: Limit, terms: list[tuple[int, float]], *,
-            lower: float = -_INF, upper: float = _INF) -> None:
+            lower: float = -INF, upper: float = INF) -> None:
         rows.add(family, name, limit, lower=lower, upper=upper)
         index.extend(c for c, _ in terms)
         value.extend(v for _, v in terms)
