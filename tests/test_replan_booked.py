@@ -93,6 +93,7 @@ def actuals(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     _plan(tmp_path / "day0", store)
@@ -106,6 +107,7 @@ def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path) -> No
             "planned") in orders  # to book by 05-01, not yet
 
 
+@pytest.mark.slow
 def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
     tmp_path: Path, actuals: Path
 ) -> None:
@@ -130,6 +132,7 @@ def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
                 and c.tool is Tool.CONTENT_SERVICE]
 
 
+@pytest.mark.slow
 def test_content_service_spend_without_a_booked_order_exits_2_and_writes_nothing(
     tmp_path: Path, actuals: Path, english: None
 ) -> None:
@@ -168,6 +171,7 @@ def test_a_content_service_commitment_in_the_campaign_file_matches_its_spend(
     assert [(o.start_date, o.end_date, o.budget) for o in kept] == [(start, end, budget)]
 
 
+@pytest.mark.slow
 def test_replaying_the_same_day_gives_the_same_plan_and_store_rows(
     tmp_path: Path, actuals: Path
 ) -> None:
@@ -192,6 +196,7 @@ def test_replaying_the_same_day_gives_the_same_plan_and_store_rows(
     assert per_version[0] == per_version[1]  # ...with the same orders
 
 
+@pytest.mark.slow
 def test_plan_vs_actual_reports_each_day_against_the_plan_in_force(
     tmp_path: Path, actuals: Path
 ) -> None:
@@ -274,6 +279,7 @@ def _booked_days_at(tmp_path: Path, name: str, roi: float | None) -> Plan:
     return _read(folder / "replan")
 
 
+@pytest.mark.slow
 def test_a_booked_order_that_sells_below_its_estimate_is_revalued_and_reported_as_a_loss(
         tmp_path: Path) -> None:
     """Three days at ROI 1.0 on a lock-in the plan valued far higher: the order stays booked
