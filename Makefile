@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/sample
+# pytest-xdist workers for `make test` and `make check`: auto = one per CPU.
+WORKERS ?= auto
 
-.PHONY: run test lint install install-dev ui browser print-tools messages messages-update postgres
+.PHONY: run test check golden lint install install-dev ui browser print-tools messages \
+	messages-update postgres
 
 # Install the planner and plan the bundled 618 sample campaign.
 run: $(VENV)/.installed
@@ -20,12 +23,27 @@ ui: $(VENV)/.installed
 		--server.headless true --browser.gatherUsageStats false
 
 # Install with the test tools, then lint, type-check, check the import layers
-# ([tool.importlinter] in pyproject.toml) and run every test.
+# ([tool.importlinter] in pyproject.toml) and run every test (what CI runs), spread over
+# $(WORKERS) processes (pytest-xdist; WORKERS=0 runs them in this one).
 test: $(VENV)/.installed-dev browser print-tools postgres
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+
+# The loop while you work (at most a minute): lint, type-check, the import layers and the
+# fast tests, those not marked `slow` (a test of a second or more: real processes, stores
+# under stress, Chromium, big inputs). `make test` runs them all before you push.
+check: $(VENV)/.installed-dev
+	$(BIN)/ruff check planner app tests benchmarks sample_data
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not slow"
+
+# Write the golden test's figures again (tests/golden/*.json) from the sample plans: only
+# when the economics change on purpose, said so in the commit (see tests/test_golden.py).
+golden: $(VENV)/.installed-dev
+	$(BIN)/python tests/golden_plans.py
 
 # The browser tests drive Debian's chromium (never `playwright install`); the
 # CJK font lets screenshots show the Chinese KOL names instead of empty boxes.

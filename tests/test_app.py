@@ -142,6 +142,7 @@ def test_the_video_explanation_shows_verdicts_orders_and_closed_tools() -> None:
     assert own and len(own[0]) > 0
 
 
+@pytest.mark.slow
 def test_changing_the_budget_changes_the_plan() -> None:
     at = run_plan(start())
     before = metrics(at)
@@ -194,6 +195,7 @@ def test_a_bad_videos_upload_lists_file_row_column_and_fix_beside_the_uploader()
     assert not at.main.metric and at.main.info  # nothing to plan until the file is fixed
 
 
+@pytest.mark.slow
 def test_a_good_videos_upload_plans_with_the_sample_campaign() -> None:
     at = upload(at=start(), key="inputs.videos_file", name="roster.csv", data=SAMPLE_CSV)
     assert not at.error
@@ -201,6 +203,7 @@ def test_a_good_videos_upload_plans_with_the_sample_campaign() -> None:
     assert len(orders_table(run_plan(at))) > 10
 
 
+@pytest.mark.slow
 def test_a_roster_over_the_row_limit_gets_a_friendly_message() -> None:
     header = SAMPLE_CSV.decode("utf-8").splitlines()[0]
     row = "v{0},k,1000,10,2027-04-01,100,10,1,1" + "," * (header.count(",") - 8)

@@ -71,6 +71,7 @@ def _texts(at: AppTest) -> str:
     return _shown("\n".join(parts))
 
 
+@pytest.mark.slow
 def test_a_qianchuan_upload_is_inspected_and_recorded_as_qianchuan_spend(
         tmp_path: Path) -> None:
     report = write(tmp_path / "千川素材报表.xlsx", QIANCHUAN_HEADER, QIANCHUAN_ROWS)
@@ -91,6 +92,7 @@ def test_a_qianchuan_upload_is_inspected_and_recorded_as_qianchuan_spend(
     assert _stored(store) == sorted(EXPECTED["qianchuan"])
 
 
+@pytest.mark.slow
 def test_dou_plus_and_the_shops_gmv_upload_together(tmp_path: Path) -> None:
     orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, DOU_PLUS_ROWS, encoding="gbk")
     shop = write(tmp_path / "shop.xlsx", SHOP_HEADER, SHOP_ROWS)
@@ -122,6 +124,7 @@ def test_a_malformed_export_lists_file_column_and_fix_under_the_uploader(
     assert at.button(key="replan_page.preview_button").disabled
 
 
+@pytest.mark.slow
 def test_an_ad_report_uses_the_uploaded_campaign_files_ad_groups(tmp_path: Path) -> None:
     campaign = (ROOT / "sample_data" / "campaign_tmall.toml").read_text(encoding="utf-8")
     at = AppTest.from_file(str(APP), default_timeout=90).run()

@@ -140,6 +140,7 @@ def test_the_store_path_survives_a_visit_to_another_page(tmp_path: Path) -> None
     assert at.checkbox(key=DRY_RUN).value is True  # back to safe
 
 
+@pytest.mark.slow
 def test_a_dry_run_shows_the_counts_and_the_new_plan_and_records_nothing(
     tmp_path: Path,
 ) -> None:
@@ -162,6 +163,7 @@ def test_a_dry_run_shows_the_counts_and_the_new_plan_and_records_nothing(
     assert stored(store) == (0, 0)
 
 
+@pytest.mark.slow
 def test_recording_two_days_shows_the_diff_restatements_and_kpis(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     at = record(upload(open_page(), "actuals_0421.csv", DAY_ONE, store))
@@ -201,6 +203,7 @@ def test_recording_two_days_shows_the_diff_restatements_and_kpis(tmp_path: Path)
     assert by_tool is not None and sorted(by_tool["tool"]) == ["Dou+", "KOL bidding"]
 
 
+@pytest.mark.slow
 def test_recording_into_a_postgresql_store_works_as_into_a_file(pg_store: str) -> None:
     at = upload(open_page(), "actuals_0421.csv", DAY_ONE, pg_store)
     assert any(f"Store: {pg_store}, a PostgreSQL database" in shown(c.value)
@@ -275,6 +278,7 @@ def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
     assert stored(store) == (0, 0)
 
 
+@pytest.mark.slow
 def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) -> None:
     from planner.io.roster import read_videos
     from planner.jobs.replan import record_plan

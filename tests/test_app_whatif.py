@@ -70,6 +70,7 @@ def test_the_page_loads_with_a_range_around_the_campaign_budget() -> None:
     assert not at.get("vega_lite_chart")
 
 
+@pytest.mark.slow
 def test_a_three_point_curve_shows_the_table_charts_and_downloads() -> None:
     at = curve_of_three(open_page())
     assert not at.error
@@ -113,6 +114,7 @@ def test_a_reversed_budget_range_is_a_readable_error() -> None:
     assert not at.dataframe
 
 
+@pytest.mark.slow
 def test_the_target_mode_answers_a_gmv_target_in_yuan() -> None:
     at = open_page()
     assert at.radio(key=MODE).value == "gmv"
@@ -138,6 +140,7 @@ def test_the_target_mode_asks_for_a_value_before_planning() -> None:
     assert not at.success and not at.main.metric
 
 
+@pytest.mark.slow
 def test_the_next_step_is_told_in_words_with_the_binding_limits() -> None:
     at = click(open_page(), STEP)
     texts = [shown(m.value) for m in at.markdown]
@@ -148,6 +151,7 @@ def test_the_next_step_is_told_in_words_with_the_binding_limits() -> None:
     assert "fully allocated" in binding
 
 
+@pytest.mark.slow
 def test_results_and_inputs_survive_a_visit_to_another_page() -> None:
     at = curve_of_three(open_page())
     at.switch_page("app_pages/videos_page.py").run()
@@ -157,6 +161,7 @@ def test_results_and_inputs_survive_a_visit_to_another_page() -> None:
     assert len(at.dataframe[0].value) == 3
 
 
+@pytest.mark.slow
 def test_the_page_works_on_the_campaign_last_planned() -> None:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     at.number_input(key=field(at, "budget")).set_value(4_000_000.0)

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_steps import click, field
@@ -73,6 +74,7 @@ def test_the_language_switch_turns_the_app_english_and_keeps_the_choice() -> Non
     assert at.title[0].value == "Videos"
 
 
+@pytest.mark.slow
 def test_switching_the_sample_campaign_resets_the_form_and_plans_that_campaign() -> None:
     at = click(start(), RUN)  # a 618 plan first, as a buyer would have
     assert at.text_input(key=field(at, "name")).value == "618 种草收割 2027"
@@ -164,6 +166,7 @@ def test_the_replan_page_speaks_chinese_before_and_after_a_dry_run(tmp_path: Pat
     assert set(learned["tool"]) <= {"DOU+", "达人竞价"}  # tools by the buyer's name
 
 
+@pytest.mark.slow
 def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     at = start()
     at.switch_page(WHATIF).run()

@@ -149,6 +149,7 @@ def _check_outputs(scenario: Scenario) -> str:
     )
 
 
+@pytest.mark.slow
 def test_sigkill_never_leaves_a_half_written_plan(tmp_path: Path) -> None:
     roster = tmp_path / "videos.csv"
     _write_roster(roster, ROSTER_SIZE)

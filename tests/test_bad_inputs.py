@@ -61,6 +61,7 @@ class Case:
     command: str = "plan"
     args: list[str] = field(default_factory=list)
     max_rss_mb: int = 0  # run in a subprocess and check its peak memory
+    slow: bool = False  # a second or more: marked `slow`, left out of `make check`
     written_has: list[str] = field(default_factory=list)  # in links.csv (a good plan)
     written_lacks: list[str] = field(default_factory=list)
 
@@ -87,6 +88,7 @@ def _case(raw: dict[str, Any]) -> Case:
         max_rss_mb=raw.get("max_rss_mb", 0),
         written_has=list(raw.get("written_has", [])),
         written_lacks=list(raw.get("written_lacks", [])),
+        slow=raw.get("slow", False),
     )
 
 
@@ -101,7 +103,8 @@ def _params(kinds: tuple[str, ...]) -> list[Any]:
         pytest.param(
             c,
             id=c.name,
-            marks=[pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [],
+            marks=([pytest.mark.xfail(strict=True, reason=c.xfail)] if c.xfail else [])
+            + ([pytest.mark.slow] if c.slow else []),
         )
         for c in CASES
         if c.input in kinds
@@ -279,6 +282,7 @@ def _assert_said(case: Case, code: int, output: str, out: Path) -> None:
             book.close()
 
 
+@pytest.mark.slow
 def test_good_exports_plan_like_the_plain_csv(tmp_path: Path) -> None:
     """Encodings, delimiters, title rows and workbooks change nothing in the plan."""
     plans = {}
@@ -317,6 +321,7 @@ def test_read_actuals_on_corpus_file(case: Case) -> None:
 # ---------------------------------------------------------------- size
 
 
+@pytest.mark.slow
 def test_a_200k_row_file_is_refused_within_memory(tmp_path: Path) -> None:
     """Generated here, not committed: 200,000 rows (~25 MB) of a real-looking roster."""
     with (ROOT / "sample_data" / "videos.csv").open(encoding="utf-8", newline="") as handle:

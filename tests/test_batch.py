@@ -227,6 +227,7 @@ def test_a_manifest_that_is_not_toml_names_the_file(tmp_path, english):
         read_manifest(manifest, DAY2, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_fresh_plan_takes_the_batch_date_and_refuses_one_after_the_campaign(initial, english):
     campaign, _, _ = load_inputs(initial / "brand-001" / "campaign.toml",
                                  initial / "brand-001" / "videos.csv", plan_date=DAY2)
@@ -239,6 +240,7 @@ def test_a_fresh_plan_takes_the_batch_date_and_refuses_one_after_the_campaign(in
 # ---------------------------------------------------------------- first morning: plans
 
 
+@pytest.mark.slow
 def test_an_infeasible_campaign_reports_exit_code_3_while_the_others_succeed(morning1):
     folder, result = morning1
     assert result.exit_code == 8, result.output
@@ -256,6 +258,7 @@ def test_an_infeasible_campaign_reports_exit_code_3_while_the_others_succeed(mor
     assert not (folder / "stores" / "brand-004.sqlite").exists()  # as planner plan leaves it
 
 
+@pytest.mark.slow
 def test_each_planned_campaign_equals_its_own_planner_plan(initial, morning1):
     folder = _copy(initial, initial.parent / "single_plan")
     for name in NAMES[:2]:
@@ -270,6 +273,7 @@ def test_each_planned_campaign_equals_its_own_planner_plan(initial, morning1):
                 == _store_rows(morning1[0] / "stores" / f"{name}.sqlite"))
 
 
+@pytest.mark.slow
 def test_the_portfolio_workbook_holds_the_table_and_its_totals(morning1):
     folder, _ = morning1
     table = pd.read_excel(folder / f"out_{DAY0}" / "portfolio.xlsx",
@@ -284,6 +288,7 @@ def test_the_portfolio_workbook_holds_the_table_and_its_totals(morning1):
                                                          abs=2)
 
 
+@pytest.mark.slow
 def test_the_batch_language_reaches_every_worker(initial):
     folder = _copy(initial, initial.parent / "english")
     text = (folder / "portfolio.toml").read_text("utf-8")
@@ -296,6 +301,7 @@ def test_the_batch_language_reaches_every_worker(initial):
     assert _summary(folder, DAY0)[0]["message"].startswith("planned: spend ")
 
 
+@pytest.mark.slow
 def test_a_store_url_in_the_manifest_goes_to_the_store_as_written(initial, pg_store):
     """One PostgreSQL database for two campaigns, named by its URL in the manifest."""
     folder = _copy(initial, initial.parent / f"postgres_{pg_store.rsplit('/', 1)[-1]}")
@@ -322,6 +328,7 @@ def test_a_store_url_in_the_manifest_goes_to_the_store_as_written(initial, pg_st
 # ---------------------------------------------------------------- second morning: re-plans
 
 
+@pytest.mark.slow
 def test_campaigns_with_actuals_replan_and_a_missing_export_stops_only_its_campaign(
         morning1, pool2):
     folder, result = pool2
@@ -337,6 +344,7 @@ def test_campaigns_with_actuals_replan_and_a_missing_export_stops_only_its_campa
             == _store_rows(morning1[0] / "stores" / "brand-003.sqlite"))
 
 
+@pytest.mark.slow
 def test_each_replanned_campaign_equals_its_own_planner_replan(morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "single_replan")
     for name in NAMES[:2]:
@@ -353,6 +361,7 @@ def test_each_replanned_campaign_equals_its_own_planner_replan(morning1, pool2):
                 == _store_rows(pool2[0] / "stores" / f"{name}.sqlite"))
 
 
+@pytest.mark.slow
 def test_a_portfolio_on_a_dask_cluster_equals_the_local_pool_to_the_yuan(
         morning1, pool2, cluster):
     folder = _copy(morning1[0], morning1[0].parent / "dask2")
@@ -364,6 +373,7 @@ def test_a_portfolio_on_a_dask_cluster_equals_the_local_pool_to_the_yuan(
         _same_outputs(folder / f"out_{DAY2}" / name, pool2[0] / f"out_{DAY2}" / name)
 
 
+@pytest.mark.slow
 def test_rerunning_a_date_gives_the_same_portfolio_and_keeps_the_store_history(pool2):
     folder = _copy(pool2[0], pool2[0].parent / "rerun2")
     before = {n: _store_rows(folder / "stores" / f"{n}.sqlite") for n in NAMES[:3]}
@@ -379,6 +389,7 @@ def test_rerunning_a_date_gives_the_same_portfolio_and_keeps_the_store_history(p
     assert _store_rows(folder / "stores" / "brand-003.sqlite") == before["brand-003"]
 
 
+@pytest.mark.slow
 def test_a_locked_store_stops_only_its_campaign(morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "locked2")
     other_run = sqlite3.connect(folder / "stores" / "brand-002.sqlite", isolation_level=None)
@@ -399,6 +410,7 @@ def test_a_locked_store_stops_only_its_campaign(morning1, pool2):
 # ---------------------------------------------------------------- lost workers
 
 
+@pytest.mark.slow
 def test_a_worker_killed_inside_a_store_transaction_reruns_and_the_portfolio_completes(
         morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "chaos_pool")
@@ -417,6 +429,7 @@ def test_a_worker_killed_inside_a_store_transaction_reruns_and_the_portfolio_com
             == _store_rows(pool2[0] / "stores" / "brand-001.sqlite"))
 
 
+@pytest.mark.slow
 def test_a_local_worker_that_always_dies_loses_its_campaign_after_three_runs(morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "chaos_pool_lost")
     tasks = read_manifest(folder / "portfolio.toml", DAY2, folder / f"out_{DAY2}")[:2]
@@ -429,6 +442,7 @@ def test_a_local_worker_that_always_dies_loses_its_campaign_after_three_runs(mor
             == _store_rows(morning1[0] / "stores" / "brand-001.sqlite"))
 
 
+@pytest.mark.slow
 def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_intact(
         morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "chaos_dask")
@@ -459,6 +473,7 @@ def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_int
 # ---------------------------------------------------------------- the command
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, initial, monkeypatch, english):
     monkeypatch.setattr(batch, "SCHEDULER_TIMEOUT_S", 1.0)
     with socket.socket() as free:

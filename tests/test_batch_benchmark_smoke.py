@@ -31,6 +31,7 @@ def _is_number(text: str) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_the_three_variants_run_and_give_the_same_plans(tmp_path):
     assert main(["--campaigns", "2", "--videos", "12", "--workers", "2", "--time-limit", "30",
                  "--out", str(tmp_path)]) == 0

@@ -21,6 +21,8 @@ if str(ROOT) not in sys.path:  # `benchmarks` is a top-level folder, not an inst
 from benchmarks.run import COLUMNS, Options, campaign_dict, parse_args, run  # noqa: E402
 from planner.io.campaign_file import toml_text  # noqa: E402
 
+pytestmark = pytest.mark.slow  # the benchmark's run takes several seconds
+
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, object]]]:

@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 SERVER_START_S = 90.0
 PLAN_WAIT_MS = 120_000
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _free_port() -> int:
@@ -52,11 +52,14 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
     """A Streamlit server for the app on a free port; its log goes to test-artifacts.
 
-    Chinese unless the test asks for another language (``indirect`` parameter).
+    Chinese unless the test asks for another language (``indirect`` parameter). One
+    server per language serves every test of this module (each page load is a new
+    session). Each pytest-xdist worker logs to a file of its own, and a port taken by
+    another process between the probe and the server's start is replaced by another.
     """
     lang = getattr(request, "param", None)
     env = {k: v for k, v in os.environ.items() if k != "PLANNER_LANG"}
@@ -67,41 +70,49 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
             pytest.fail(f"{CHROMIUM} is missing under CI: `make test` installs it (make browser)")
         pytest.skip(f"{CHROMIUM} is not installed; run `make browser` (apt-get install chromium)")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    log_path = ARTIFACTS / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py",
-                "--server.address", "127.0.0.1",
-                "--server.port", str(port),
-                "--server.headless", "true",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            health = f"http://127.0.0.1:{port}/_stcore/health"
-            deadline = time.monotonic() + SERVER_START_S
-            while not _healthy(health):
-                if process.poll() is not None:
-                    pytest.fail(f"streamlit exited with {process.returncode}:\n"
-                                + log_path.read_text(errors="replace"))
-                if time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not answer {health} within {SERVER_START_S:g} s:\n"
-                                + log_path.read_text(errors="replace"))
-                time.sleep(0.25)
-            yield f"http://127.0.0.1:{port}/"
-        finally:
-            process.terminate()
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    log_path = ARTIFACTS / (f"server-{worker}.log" if worker else "server.log")
+    for _attempt in range(5):
+        port = _free_port()
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "streamlit", "run", "app/streamlit_app.py",
+                    "--server.address", "127.0.0.1",
+                    "--server.port", str(port),
+                    "--server.headless", "true",
+                    "--browser.gatherUsageStats", "false",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=15)
+                health = f"http://127.0.0.1:{port}/_stcore/health"
+                deadline = time.monotonic() + SERVER_START_S
+                while not _healthy(health):
+                    if process.poll() is not None:
+                        break
+                    if time.monotonic() > deadline:
+                        pytest.fail(f"streamlit did not answer {health} within "
+                                    f"{SERVER_START_S:g} s:\n"
+                                    + log_path.read_text(errors="replace"))
+                    time.sleep(0.25)
+                else:
+                    yield f"http://127.0.0.1:{port}/"
+                    return
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=15)
+        text = log_path.read_text(errors="replace")
+        if f"Port {port} is not available" not in text:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{text}")
+    pytest.fail(f"no free port for streamlit after 5 tries:\n{text}")
 
 
 def _external(url: str, server: str) -> bool:

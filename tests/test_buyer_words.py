@@ -73,6 +73,7 @@ def test_the_videos_page_says_verdicts_and_tools_in_words() -> None:
     assert leaks(texts) == []
 
 
+@pytest.mark.slow
 def test_the_whatif_page_says_its_answers_in_words() -> None:
     at = start()
     at.switch_page("app_pages/whatif_page.py").run()
@@ -86,6 +87,7 @@ def test_the_whatif_page_says_its_answers_in_words() -> None:
     assert leaks(app_texts(at)) == []
 
 
+@pytest.mark.slow
 def test_the_replan_page_says_its_changes_in_words(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     at = planned()
@@ -125,11 +127,13 @@ def _buyers_texts(path: Path) -> dict[str, list[str]]:
     return texts
 
 
+@pytest.mark.slow
 def test_the_workbook_says_reasons_tools_and_targeting_in_words(workbook: Path) -> None:
     found = {sheet: leaks(texts) for sheet, texts in _buyers_texts(workbook).items()}
     assert {sheet: hits for sheet, hits in found.items() if hits} == {}
 
 
+@pytest.mark.slow
 def test_the_workbook_keeps_the_reason_codes_in_one_column_at_the_far_right(
     workbook: Path,
 ) -> None:

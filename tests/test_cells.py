@@ -171,6 +171,7 @@ def test_gmv_that_could_belong_to_two_tools_is_not_guessed(tmp_path: Path) -> No
     assert len(merged.unmatched_spend) == 2
 
 
+@pytest.mark.slow
 def test_a_legacy_xls_export_reads_like_its_xlsx(tmp_path: Path) -> None:
     """LibreOffice saves the DOU+ export as Excel 97-2003; xlrd reads it back, dates too."""
     import os

@@ -245,6 +245,7 @@ def _check(campaign: Path, plan: Path, *extra: str) -> Any:
                                "--videos", str(SAMPLE / "videos.csv"), "--plan", str(plan)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("campaign", ["campaign_tmall.toml", "campaign_closed_loop.toml"])
 def test_planner_check_passes_each_bundled_sample_plan(tmp_path: Path, campaign: str) -> None:
     made = runner.invoke(app, ["plan", "--campaign", str(SAMPLE / campaign), "--videos",
@@ -255,6 +256,7 @@ def test_planner_check_passes_each_bundled_sample_plan(tmp_path: Path, campaign:
         assert result.exit_code == 0, result.output
 
 
+@pytest.mark.slow
 def test_the_workbook_gives_check_the_reason_codes_of_plan_json(tmp_path: Path) -> None:
     """plan.xlsx keeps its orders' codes in the 原因代码 column, so `planner check` reads
     the same codes from it as from plan.json."""
@@ -299,6 +301,7 @@ def _raw_order(video_id: str, tool: str, start: str, end: str, budget: float,
             "reasons": []}
 
 
+@pytest.mark.slow
 def test_a_doctored_sample_plan_exits_9_and_names_all_three_breaches(
         sample_plan_json: Path, tmp_path: Path) -> None:
     doctored = _doctored(sample_plan_json, tmp_path / "plan.json", [

@@ -25,6 +25,7 @@ def _plan(tmp_path: Path, campaign: Path, videos: Path = SAMPLE / "videos.csv"):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("campaign", ["campaign_tmall.toml", "campaign_closed_loop.toml"])
 def test_plan_on_sample_data_writes_xlsx_and_json(tmp_path, campaign):
     result = _plan(tmp_path, SAMPLE / campaign)
@@ -40,6 +41,7 @@ def test_plan_on_sample_data_writes_xlsx_and_json(tmp_path, campaign):
     assert plan.orders and plan.daily and len(plan.videos) == 44  # 4 scheduled posts
 
 
+@pytest.mark.slow
 def test_plan_reads_the_chinese_xlsx_roster_like_the_csv(tmp_path):
     csv = _plan(tmp_path / "a", SAMPLE / "campaign_tmall.toml")
     xlsx = _plan(tmp_path / "b", SAMPLE / "campaign_tmall.toml", SAMPLE / "videos_zh.xlsx")
@@ -86,6 +88,7 @@ def test_infeasible_campaign_exits_3_and_names_the_conflict(tmp_path, english):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_reader_closing_the_pipe_early_is_not_reported_as_a_bug(tmp_path):
     """``planner score ... | head``: output stops quietly, with no 'InternalError'."""
     videos = tmp_path / "videos.csv"
@@ -106,6 +109,7 @@ def test_a_reader_closing_the_pipe_early_is_not_reported_as_a_bug(tmp_path):
     assert "InternalError" not in stderr and "Traceback" not in stderr
 
 
+@pytest.mark.slow
 def test_the_console_command_keeps_its_output_and_exit_code_when_it_skips_teardown(tmp_path):
     """``main`` leaves through os._exit: every line must still arrive, and a bad input
     must still exit 2 with its message."""
@@ -129,6 +133,7 @@ def test_exit_status_follows_sys_exit():
     assert _exit_status("stopped") == 1
 
 
+@pytest.mark.slow
 def test_the_console_command_exits_normally_under_a_profiler(tmp_path):
     """Skipping teardown must not cost a profiler its output (the benchmark profiles
     ``planner plan`` this way)."""

@@ -95,6 +95,7 @@ def _xlsx_strings(path: Path) -> list[str]:
     return strings
 
 
+@pytest.mark.slow
 def test_plan_xlsx_holds_hostile_text_as_strings_never_formulas(
     planned: tuple[Path, list[dict[str, str]]],
 ) -> None:
@@ -116,6 +117,7 @@ def test_plan_xlsx_holds_hostile_text_as_strings_never_formulas(
     assert "=618+1" in strings  # the campaign name on the Summary sheet
 
 
+@pytest.mark.slow
 def test_every_csv_the_planner_writes_defuses_hostile_text(
     planned: tuple[Path, list[dict[str, str]]],
 ) -> None:

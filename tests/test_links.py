@@ -181,6 +181,7 @@ def test_a_kol_with_two_videos_gets_one_link_per_video() -> None:
     assert frame["short_name"].is_unique
 
 
+@pytest.mark.slow
 def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     slugs = tmp_path / "slugs.csv"
     slugs.write_text("name,slug\n618 种草收割 2027,618 Seeding 2027\n超甜的糖爱美妆,tianmei\n",

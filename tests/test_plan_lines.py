@@ -72,6 +72,7 @@ def _figures(plan: Plan, code: str) -> dict[str, object]:
     return dict(found[0].params or {})
 
 
+@pytest.mark.slow
 def test_the_sample_plan_says_what_binds_in_chinese_by_default(zh_run) -> None:
     output, plan, _ = zh_run
     assert plan.binding[0] == "预算 3,000,000 元已全部分配。"
@@ -92,6 +93,7 @@ def test_the_sample_plan_says_what_binds_in_chinese_by_default(zh_run) -> None:
     assert "The budget" not in output and "daily cap" not in output
 
 
+@pytest.mark.slow
 def test_the_sample_plan_states_its_assumptions_in_chinese(zh_run) -> None:
     _, plan, _ = zh_run
     assert plan.assumptions == ZH_ASSUMPTIONS
@@ -102,6 +104,7 @@ def test_the_sample_plan_states_its_assumptions_in_chinese(zh_run) -> None:
         "seeding_share"]
 
 
+@pytest.mark.slow
 def test_the_summary_sheet_is_in_chinese(zh_run) -> None:
     out = zh_run[2]
     book = load_workbook(out / "plan.xlsx", read_only=True)
@@ -114,6 +117,7 @@ def test_the_summary_sheet_is_in_chinese(zh_run) -> None:
     assert not any(isinstance(c, str) and "fully allocated" in c for c in cells)
 
 
+@pytest.mark.slow
 def test_lang_en_says_the_same_plan_in_english(en_run, zh_run) -> None:
     output, plan = en_run
     assert plan.binding[0] == "The budget of 3,000,000 yuan is fully allocated."
@@ -127,6 +131,7 @@ def test_lang_en_says_the_same_plan_in_english(en_run, zh_run) -> None:
     assert plan.assumption_lines == zh_run[1].assumption_lines
 
 
+@pytest.mark.slow
 def test_a_stored_plan_is_said_again_in_the_current_language(zh_run, en_run) -> None:
     zh_plan, en_plan = zh_run[1], en_run[1]
     with use_lang("en"):
@@ -138,6 +143,7 @@ def test_a_stored_plan_is_said_again_in_the_current_language(zh_run, en_run) -> 
         assert en_plan.binding_text()[0] == "预算 3,000,000 元已全部分配。"
 
 
+@pytest.mark.slow
 def test_a_plan_recorded_without_lines_keeps_its_words(zh_run) -> None:
     old = zh_run[1].model_copy(update={"binding_lines": [], "assumption_lines": [],
                                        "roi_floor_line": None})

@@ -168,6 +168,7 @@ def _csv_bytes(rows: list[list[str]], delimiter: str, encoding: str) -> bytes | 
         return None
 
 
+@pytest.mark.slow
 @settings(
     max_examples=TABLE_EXAMPLES,
     deadline=None,

@@ -132,6 +132,7 @@ def test_worked_examples_of_the_content_service_and_lock_in_gates() -> None:
                                 "前下单，而排期日期是 2027-04-20")
 
 
+@pytest.mark.slow
 def test_the_sample_plan_tells_its_figures_in_chinese(sample_plan: Plan) -> None:
     said: dict[str, str] = {}
     for r in reasons_of(sample_plan):
@@ -149,6 +150,7 @@ def test_the_sample_plan_tells_its_figures_in_chinese(sample_plan: Plan) -> None
                         r"按达人近3个月流量ROI \d\.\d\d", said["reason.scheduled_from_3m_roi"])
 
 
+@pytest.mark.slow
 def test_every_reason_with_figures_reads_from_its_template(sample_reasons: list[Reason]) -> None:
     with_figures = [r for r in sample_reasons if r.params]
     assert len({_key(r) for r in with_figures}) >= 25
@@ -159,6 +161,7 @@ def test_every_reason_with_figures_reads_from_its_template(sample_reasons: list[
         assert text != t(f"reason_meaning.{r.code}") if has(f"reason_meaning.{r.code}") else True
 
 
+@pytest.mark.slow
 def test_the_english_template_gives_back_the_rules_sentence(
     sample_reasons: list[Reason],
 ) -> None:
@@ -173,6 +176,7 @@ def test_the_english_template_gives_back_the_rules_sentence(
     assert checked > 100
 
 
+@pytest.mark.slow
 def test_the_replay_covers_learning_top_ups_and_re_optimising(
     sample_reasons: list[Reason],
 ) -> None:
@@ -184,6 +188,7 @@ def test_the_replay_covers_learning_top_ups_and_re_optimising(
                         reason_text(reopt))
 
 
+@pytest.mark.slow
 def test_plan_json_carries_the_figures(sample_plan: Plan) -> None:
     again = Plan.model_validate(json.loads(plan_to_json(sample_plan)))
     assert [r.params for r in reasons_of(again)] == [r.params for r in reasons_of(sample_plan)]

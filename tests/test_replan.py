@@ -82,11 +82,13 @@ def replay(world_files: dict[str, Path]) -> dict[str, object]:
             "store": store, "campaign": campaign, "root": root}
 
 
+@pytest.mark.slow
 def test_every_replan_keeps_spend_within_budget(replay):
     for plan in replay["plans"]:
         assert plan.total_spend <= plan.budget + 1e-6
 
 
+@pytest.mark.slow
 def test_every_replan_fixes_what_was_already_spent(replay):
     actuals = replay["actuals"]
     for i, plan in enumerate(replay["plans"]):
@@ -109,6 +111,7 @@ def test_every_replan_fixes_what_was_already_spent(replay):
                               and o.start_date <= r.date <= o.end_date for o in plan.orders))
 
 
+@pytest.mark.slow
 def test_every_replan_respects_the_rules(replay):
     campaign = replay["campaign"]
     for i, plan in enumerate(replay["plans"]):
@@ -126,6 +129,7 @@ def test_every_replan_respects_the_rules(replay):
         assert not cs & dp
 
 
+@pytest.mark.slow
 def test_store_holds_exactly_one_row_per_actual(replay):
     with open_store(replay["store"]) as store:
         stored = store.actuals("replay")
@@ -136,6 +140,7 @@ def test_store_holds_exactly_one_row_per_actual(replay):
     assert stored["spend"].sum() == pytest.approx(ingested["spend"].sum())
 
 
+@pytest.mark.slow
 def test_learning_beats_the_plan_that_never_updates(replay):
     learned, static = realised_gmv(replay["actuals"]), realised_gmv(replay["static"])
     spent_learned = replay["actuals"]["spend"].sum()
@@ -144,6 +149,7 @@ def test_learning_beats_the_plan_that_never_updates(replay):
     assert learned > static * 1.05, (learned, static)
 
 
+@pytest.mark.slow
 def test_rerunning_a_day_gives_the_same_plan(replay, world_files):
     day = START + timedelta(days=4)
     actuals_file = replay["root"] / f"actuals_{day}.csv"
@@ -156,6 +162,7 @@ def test_rerunning_a_day_gives_the_same_plan(replay, world_files):
     assert again.plan.changes == first.changes
 
 
+@pytest.mark.slow
 def test_diff_names_what_changed_with_reasons(replay):
     later = [p for p in replay["plans"][1:] if p.changes]
     assert later, "the learner should change something over ten days"
@@ -235,6 +242,7 @@ def test_actuals_on_or_after_the_replan_date_are_refused(tmp_path, world_files, 
                    None)
 
 
+@pytest.mark.slow
 def test_replan_workbook_has_changes_and_kpi_sheets(replay):
     from openpyxl import load_workbook
 
@@ -256,6 +264,7 @@ def test_replan_workbook_has_changes_and_kpi_sheets(replay):
         workbook.close()
 
 
+@pytest.mark.slow
 def test_replan_sheets_are_named_in_english_with_lang_en(replay, english) -> None:
     from planner.jobs.replan import replan_frames
 

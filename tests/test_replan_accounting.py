@@ -202,6 +202,7 @@ def test_an_ad_daily_report_alone_is_spent_and_never_planned_again(tmp_path: Pat
     assert "spent to date" in result.output
 
 
+@pytest.mark.slow
 def test_a_replan_without_yesterdays_actuals_counts_its_planned_spend_and_says_so(
         tmp_path: Path) -> None:
     store, campaign = tmp_path / "h.sqlite", _campaign(tmp_path, AD_GROUPS_TOML)
@@ -229,6 +230,7 @@ def test_a_replan_without_yesterdays_actuals_counts_its_planned_spend_and_says_s
     assert _read(tmp_path / "zero").spent_to_date == reported
 
 
+@pytest.mark.slow
 def test_a_gmv_file_of_a_later_morning_joins_the_spend_stored_without_gmv(
         tmp_path: Path) -> None:
     store, campaign = tmp_path / "h.sqlite", _campaign(tmp_path)

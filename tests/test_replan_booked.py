@@ -8,6 +8,7 @@ the sale's first day show that order spending, and the buyer re-plans on 06-01.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from planner import i18n
 from planner.cli import app
 from planner.models import Order, Plan
 from planner.tools import Tool
@@ -86,6 +88,31 @@ def _rows(store: Path, sql: str) -> list[tuple[object, ...]]:
         db.close()
 
 
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample plan made once with ``--store``: its outputs in day0/, its store beside."""
+    folder = tmp_path_factory.mktemp("recorded")
+    with pytest.MonkeyPatch.context() as env:  # as tests/conftest.py sets each test up
+        env.delenv(i18n.ENV_VAR, raising=False)
+        env.setenv(i18n.STRICT_ENV_VAR, "1")
+        _plan(folder / "day0", folder / "history.sqlite")
+    return folder
+
+
+@pytest.fixture()
+def day0(recorded: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the recorded plan (tmp_path/day0) and store; the store."""
+    shutil.copytree(recorded / "day0", tmp_path / "day0")
+    store = tmp_path / "history.sqlite"
+    source, copy = sqlite3.connect(recorded / "history.sqlite"), sqlite3.connect(store)
+    try:
+        source.backup(copy)  # the whole database, its write-ahead log included
+    finally:
+        source.close()
+        copy.close()
+    return store
+
+
 @pytest.fixture()
 def actuals(tmp_path: Path) -> Path:
     path = tmp_path / "actuals_0421.csv"
@@ -93,9 +120,9 @@ def actuals(tmp_path: Path) -> Path:
     return path
 
 
-def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path) -> None:
-    store = tmp_path / "history.sqlite"
-    _plan(tmp_path / "day0", store)
+@pytest.mark.slow
+def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path, day0: Path) -> None:
+    store = day0
     plan = _read(tmp_path / "day0")
     (version, plan_date, plan_json), = _rows(store, "SELECT id, plan_date, plan_json FROM plans")
     assert plan_date == "2027-04-20" and Plan.model_validate_json(plan_json) == plan
@@ -106,11 +133,11 @@ def test_plan_with_store_records_the_plan_as_a_replan_does(tmp_path: Path) -> No
             "planned") in orders  # to book by 05-01, not yet
 
 
+@pytest.mark.slow
 def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
-    tmp_path: Path, actuals: Path
+    tmp_path: Path, actuals: Path, day0: Path
 ) -> None:
-    store = tmp_path / "history.sqlite"
-    _plan(tmp_path / "day0", store)
+    store = day0
     result = _replan(actuals, store, tmp_path / "day2")
     assert result.exit_code == 0, result.output
     plan = _read(tmp_path / "day2")
@@ -130,6 +157,7 @@ def test_a_booked_content_service_order_runs_whole_through_the_next_replan(
                 and c.tool is Tool.CONTENT_SERVICE]
 
 
+@pytest.mark.slow
 def test_content_service_spend_without_a_booked_order_exits_2_and_writes_nothing(
     tmp_path: Path, actuals: Path, english: None
 ) -> None:
@@ -168,11 +196,11 @@ def test_a_content_service_commitment_in_the_campaign_file_matches_its_spend(
     assert [(o.start_date, o.end_date, o.budget) for o in kept] == [(start, end, budget)]
 
 
+@pytest.mark.slow
 def test_replaying_the_same_day_gives_the_same_plan_and_store_rows(
-    tmp_path: Path, actuals: Path
+    tmp_path: Path, actuals: Path, day0: Path
 ) -> None:
-    store = tmp_path / "history.sqlite"
-    _plan(tmp_path / "day0", store)
+    store = day0
     first = _replan(actuals, store, tmp_path / "a")
     assert first.exit_code == 0, first.output
     actual_rows = _rows(store, "SELECT date, video_id, tool, spend, gmv FROM actuals")
@@ -192,11 +220,11 @@ def test_replaying_the_same_day_gives_the_same_plan_and_store_rows(
     assert per_version[0] == per_version[1]  # ...with the same orders
 
 
+@pytest.mark.slow
 def test_plan_vs_actual_reports_each_day_against_the_plan_in_force(
-    tmp_path: Path, actuals: Path
+    tmp_path: Path, actuals: Path, day0: Path
 ) -> None:
-    store = tmp_path / "history.sqlite"
-    _plan(tmp_path / "day0", store)
+    store = day0
     day0 = _read(tmp_path / "day0")
     assert day0.plan_vs_actual == []  # a fresh plan has no days behind it
     assert _replan(actuals, store, tmp_path / "day2").exit_code == 0
@@ -274,6 +302,7 @@ def _booked_days_at(tmp_path: Path, name: str, roi: float | None) -> Plan:
     return _read(folder / "replan")
 
 
+@pytest.mark.slow
 def test_a_booked_order_that_sells_below_its_estimate_is_revalued_and_reported_as_a_loss(
         tmp_path: Path) -> None:
     """Three days at ROI 1.0 on a lock-in the plan valued far higher: the order stays booked

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 ARTIFACTS = ROOT / "test-artifacts" / "export"
 runner = CliRunner()
+pytestmark = pytest.mark.slow  # each test reads a plan the command line wrote, or its print
 # Two header rows (sale names, dates) above the rows; four label columns before the days.
 HEAD_ROWS = 2
 LABELS = 4

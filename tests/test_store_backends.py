@@ -64,6 +64,7 @@ def _to_the_yuan(plan: Plan) -> dict[str, object]:
     }
 
 
+@pytest.mark.slow
 def test_plans_on_postgresql_equal_the_sqlite_plans_to_the_yuan(tmp_path, pg_store):
     (tmp_path / "sqlite").mkdir()
     (tmp_path / "pg").mkdir()
@@ -77,6 +78,7 @@ def test_plans_on_postgresql_equal_the_sqlite_plans_to_the_yuan(tmp_path, pg_sto
         assert s.audit_rows(NAME) == 0 and s.plan_count(NAME) == 3
 
 
+@pytest.mark.slow
 def test_ten_concurrent_replans_exit_0_or_5_and_lose_or_duplicate_no_row(
         tmp_path, any_store, english):
     campaign, videos, ids = campaign_files(tmp_path, 25)
@@ -110,6 +112,7 @@ def _sqlite_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         db.close()
 
 
+@pytest.mark.slow
 def test_migrating_sqlite_to_postgresql_and_back_gives_identical_rows(tmp_path, pg_store):
     campaign, videos, ids = campaign_files(tmp_path, 25)
     history = tmp_path / "history.sqlite"
@@ -158,6 +161,7 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])  # nothing listens there once it is closed
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_exits_7_with_one_line_and_writes_nothing(tmp_path, english):
     campaign, videos, ids = campaign_files(tmp_path, 10)
     store = f"postgresql://planner@127.0.0.1:{_closed_port()}/planner"
@@ -177,6 +181,7 @@ def test_an_unreachable_server_exits_7_with_one_line_and_writes_nothing(tmp_path
     assert not (tmp_path / "r").exists() and not (tmp_path / "p").exists()
 
 
+@pytest.mark.slow
 def test_bad_credentials_exit_7_and_the_password_is_never_shown(tmp_path, postgres_cluster,
                                                                  monkeypatch):
     campaign, videos, ids = campaign_files(tmp_path, 10)

@@ -48,6 +48,7 @@ def test_a_locked_store_gives_a_clear_message_and_exit_5(tmp_path, any_store):
     assert state(any_store) == (0, 0)
 
 
+@pytest.mark.slow
 def test_killing_a_replan_midway_leaves_store_and_outputs_intact(tmp_path, any_store):
     campaign, videos, ids = campaign_files(tmp_path, 400)
     store, out = any_store, tmp_path / "out"
@@ -94,6 +95,7 @@ def _complete(path: Path) -> bool:
     return True
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store):
     campaign, videos, ids = campaign_files(tmp_path, 25)
     day = START + timedelta(days=1)

@@ -216,6 +216,7 @@ def test_a_store_in_a_read_only_folder_is_said_to_be_read_only_not_foreign(tmp_p
     assert not (tmp_path / "out").exists() and not any(folder.iterdir())
 
 
+@pytest.mark.slow
 def test_the_outputs_replace_the_old_ones_only_after_the_store_recorded_the_plan(
         tmp_path, monkeypatch):
     store = tmp_path / "history.sqlite"
@@ -260,6 +261,7 @@ def _temps(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if p.name.startswith(".") and ".tmp" in p.name)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
 def test_a_killed_run_never_leaves_outputs_of_a_plan_the_store_does_not_hold(tmp_path):
     """``plan --store`` and ``replan`` killed with SIGKILL after delays and at moments of the
@@ -357,6 +359,7 @@ def test_no_input_that_is_a_fifo_device_or_socket_is_ever_opened(tmp_path):
     assert refused.value.exit_code == 2
 
 
+@pytest.mark.slow
 def test_a_hung_worker_is_given_up_at_its_deadline_and_the_portfolio_is_written(tmp_path):
     (tmp_path / "fifo.csv").unlink(missing_ok=True)
     os.mkfifo(tmp_path / "fifo.csv")

@@ -33,6 +33,7 @@ def _cut_by_the_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(planning, "solve", stopped)
 
 
+@pytest.mark.slow
 def test_unspent_budget_of_a_stopped_search_is_not_said_to_buy_nothing(monkeypatch):
     _cut_by_the_time_limit(monkeypatch)
     campaign = read_campaign(ROOT / "sample_data" / "campaign_tmall.toml")

@@ -170,24 +170,28 @@ def attitudes() -> dict[str, Plan]:
             for o in ("expected", "balanced", "cautious")}
 
 
+@pytest.mark.slow
 def test_the_cautious_plans_p10_is_never_below_the_expected_plans(
         attitudes: dict[str, Plan]) -> None:
     assert attitudes["cautious"].gmv_range["p10"] >= attitudes["expected"].gmv_range["p10"]
     assert attitudes["balanced"].gmv_range["p10"] >= attitudes["expected"].gmv_range["p10"]
 
 
+@pytest.mark.slow
 def test_the_cautious_plan_puts_less_money_on_prior_only_posts(
         attitudes: dict[str, Plan]) -> None:
     assert _prior_money(attitudes["expected"]) > 0, "the expected plan bets on the priors"
     assert _prior_money(attitudes["cautious"]) < _prior_money(attitudes["expected"])
 
 
+@pytest.mark.slow
 def test_the_expected_plan_has_the_most_expected_gmv(attitudes: dict[str, Plan]) -> None:
     best = attitudes["expected"].expected_gmv
     assert attitudes["balanced"].expected_gmv <= best * (1 + 1e-3)
     assert attitudes["cautious"].expected_gmv <= best * (1 + 1e-3)
 
 
+@pytest.mark.slow
 def test_each_plan_is_proven_within_the_gap_of_its_own_objective(
         attitudes: dict[str, Plan]) -> None:
     for plan in attitudes.values():
@@ -195,6 +199,7 @@ def test_each_plan_is_proven_within_the_gap_of_its_own_objective(
         assert plan.gap <= 1e-3
 
 
+@pytest.mark.slow
 def test_the_plan_says_what_the_other_attitudes_would_give() -> None:
     planner = Planner(_bets_roster(), _bets_campaign("balanced"))
     plan = planner.with_attitudes(planner.plan())
@@ -205,6 +210,7 @@ def test_the_plan_says_what_the_other_attitudes_would_give() -> None:
     assert figures["expected"].expected_gmv >= figures["cautious"].expected_gmv
 
 
+@pytest.mark.slow
 def test_risk_rows_never_show_as_a_limit_of_the_buyers(attitudes: dict[str, Plan]) -> None:
     for plan in attitudes.values():
         assert not any("risk" in line.code for line in plan.binding_lines)

@@ -63,6 +63,7 @@ def _running(pid: int) -> bool:
     return state != "Z"  # a zombie has stopped; only its exit status is left
 
 
+@pytest.mark.slow
 def test_a_stopped_run_takes_its_solver_process_with_it(tmp_path):
     pid_file = tmp_path / "solver.pid"
     with pytest.raises(SolverError, match="did not finish"):
@@ -90,6 +91,7 @@ def test_a_daemonic_process_runs_the_call_itself_as_it_may_not_start_children():
     assert run_with_deadline(os.getpid, deadline_s=30) != os.getpid()  # elsewhere: a child
 
 
+@pytest.mark.slow
 def test_the_deadline_leaves_room_for_the_preparation_a_big_roster_needs() -> None:
     """20,000 videos at solver.time_limit_s = 1: scoring, the model of returns and building
     the models took about 16 s a plan on a loaded two-core machine, which no solver limit
