@@ -178,20 +178,24 @@ def test_the_videos_page_scores_with_the_campaign_last_planned() -> None:
 # ------------------------------------------------------------------ errors
 
 
-def test_a_bad_videos_upload_lists_file_row_column_and_fix_beside_the_uploader() -> None:
+def test_a_bad_videos_upload_is_one_line_in_the_sidebar_and_listed_in_full_on_the_page(
+) -> None:
     lines = SAMPLE_CSV.decode("utf-8").splitlines()
     cells = lines[2].split(",")
     cells[2] = "lots"  # followers of the second video, spreadsheet row 3
     lines[2] = ",".join(cells)
     at = upload(at=start(), key="inputs.videos_file", name="my_roster.csv",
                 data="\n".join(lines).encode("utf-8"))
-    errors = [shown(e.value) for e in at.sidebar.error]
+    beside = [shown(e.value) for e in at.sidebar.error]
+    assert beside == ["my_roster.csv: 1 problem(s), listed on the page."]
+    errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
-    assert "my_roster.csv" in errors[0]
+    assert "my_roster.csv** cannot be used" in errors[0]
+    assert "InputError" not in errors[0]
     assert "row 3, column 'followers'" in errors[0]
     assert "Fix: Write a whole number" in errors[0]
     assert "Traceback" not in errors[0]
-    assert not at.main.metric and at.main.info  # nothing to plan until the file is fixed
+    assert not at.main.metric  # nothing to plan until the file is fixed
 
 
 def test_a_good_videos_upload_plans_with_the_sample_campaign() -> None:
@@ -207,7 +211,7 @@ def test_a_roster_over_the_row_limit_gets_a_friendly_message() -> None:
     body = "\n".join(row.format(i) for i in range(MAX_ROWS + 1))
     at = upload(at=start(), key="inputs.videos_file", name="huge.csv",
                 data=f"{header}\n{body}\n".encode())
-    errors = [shown(e.value) for e in at.sidebar.error]
+    errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
     assert f"huge.csv: has more than {MAX_ROWS:,} data rows" in errors[0].replace("**", "")
     assert "Fix: Split the file" in errors[0]
@@ -222,7 +226,8 @@ def test_a_broken_campaign_file_names_the_file_and_line() -> None:
         ("spring.toml", b'name = "spring"\nbudget = = 5\n', "application/toml"))
     at.run()
     assert not at.exception
-    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(at.sidebar.error) == 1
+    errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
     assert "spring.toml" in errors[0] and "line 2" in errors[0]
 

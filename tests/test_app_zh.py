@@ -230,7 +230,9 @@ def test_a_bad_videos_upload_is_explained_in_chinese() -> None:
     at.file_uploader(key="inputs.videos_file").set_value(
         ("my_roster.csv", "\n".join(lines).encode("utf-8"), "text/csv")).run()
     assert not at.exception
-    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.sidebar.error]
+    assert [re.sub(r"\\(.)", r"\1", e.value) for e in at.sidebar.error] == [
+        "my_roster.csv：1 个问题，详见右侧页面。"]
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.main.error]
     assert len(errors) == 1
     assert "第 3 行，「followers」列：'lots' 不是数字。" in errors[0]
     assert "修改：请填整数，例如 25000 或 2.5w。" in errors[0]

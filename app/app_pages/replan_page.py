@@ -46,6 +46,7 @@ from planner.views.replan import (
     default_replan_date,
     describe_actuals,
     ingest_metrics,
+    inspection_preview,
     kpi_frame,
     learned_frame,
     replan_date_bounds,
@@ -202,14 +203,6 @@ def _column_name(column: str) -> str:
     return column_header(column) if has(f"col.{column}") else column_label(column)
 
 
-def _preview(preview: pd.DataFrame) -> pd.DataFrame:
-    """The first rows as the planner reads them, headed and filled with the buyer's words."""
-    shown = preview.copy()
-    if "tool" in shown:
-        shown["tool"] = shown["tool"].map(tool_name)
-    return shown.rename(columns={c: _column_name(str(c)) for c in shown.columns})
-
-
 def show_inspection(found: Inspection) -> None:
     """What ``planner inspect`` says of one upload: layout, mapping, skipped rows, first rows."""
     st.markdown(md(t("inspect.recognised", file=found.file, layout=found.label,
@@ -229,7 +222,8 @@ def show_inspection(found: Inspection) -> None:
         st.caption(t("inspect.no_rows"))
     else:
         st.caption(t("inspect.preview", rows=len(found.preview)))
-        st.dataframe(_preview(found.preview), hide_index=True)
+        st.dataframe(inspection_preview(found.preview, found.mapping, _column_name),
+                     hide_index=True)
 
 
 def actuals_input(inputs: Inputs, campaign: Campaign,

@@ -722,6 +722,18 @@ def _closest_header(spec: ColumnSpec, headers: Sequence[str]) -> tuple[str, str]
     return None
 
 
+def _has_chinese(text: object) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
+
+
+def _header_in_files_language(spec: ColumnSpec, headers: Iterable[object]) -> str:
+    """A missing column as the file would head it: 「发布日期」 in a file with Chinese
+    headers, ``publish_date`` in one with English headers."""
+    if any(_has_chinese(h) for h in headers):
+        return next((h for h in spec.headers if _has_chinese(h)), spec.name)
+    return spec.name
+
+
 def source_columns(df: pd.DataFrame) -> dict[str, str]:
     """Canonical column -> the header as written in the file (after normalise_columns)."""
     stored = df.attrs.get(_SOURCE_ATTR, {})
@@ -768,7 +780,7 @@ def normalise_columns(
         else:
             fix = t("error.table.missing_fix")
         problems.append(Problem(
-            t("error.table.missing", column=spec.name,
+            t("error.table.missing", column=_header_in_files_language(spec, df.columns),
               accepted=t("list.sep").join(spec.headers)),
             file=file, fix=fix,
         ))

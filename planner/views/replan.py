@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -13,6 +13,7 @@ from planner.config import Campaign
 from planner.i18n import (
     reason_text,
     t,
+    tool_name,
 )
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
@@ -160,3 +161,26 @@ def describe_actuals(actuals: pd.DataFrame) -> str:
             else t("actuals.from_to", first=days[0], last=days[-1]))
     return t("actuals.summary", rows=rows, span=span,
              spend=yuan(float(actuals["spend"].sum())), gmv=yuan(float(actuals["gmv"].sum())))
+
+
+def inspection_preview(preview: pd.DataFrame, mapping: Sequence[tuple[str, str]],
+                       column_name: Callable[[str], str]) -> pd.DataFrame:
+    """The first rows of an upload as the planner reads them, headed by the file's own
+    headers (「整体消耗(元)」, not 「spend」) and with tools by name.
+
+    A column the file has no header for (the tool of a one-tool export, say) is headed
+    by ``column_name``, the planner's word for it.
+    """
+    own: dict[str, str] = {}
+    for header, column in mapping:
+        own.setdefault(column, header)
+    shown = preview.copy()
+    if "tool" in shown:
+        shown["tool"] = shown["tool"].map(tool_name)
+    names = {c: own.get(str(c)) or column_name(str(c)) for c in shown.columns}
+    taken: dict[str, int] = {}
+    for column, name in names.items():  # two columns never share a header
+        taken[name] = taken.get(name, 0) + 1
+        if taken[name] > 1:
+            names[column] = f"{name} ({column_name(str(column))})"
+    return shown.rename(columns=names)
