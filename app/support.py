@@ -63,6 +63,9 @@ LANG_STATE: Final = "app.lang"
 EDITED_STATE: Final = "plan_page.edited_campaign"
 INPUT_FAULTS: Final = "app.input_faults"  # (file, error) of the sidebar's files, this run
 
+# What a table shows in a cell with no value (Streamlit would write "None").
+BLANK: Final = "–"
+
 _CACHE_ENTRIES: Final = 16
 _T = TypeVar("_T")
 

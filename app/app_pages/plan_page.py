@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from charts import daily_spend_chart, gmv_fan_chart, roi_floor_chart, video_spend_gmv_chart
 from support import (
+    BLANK,
     EDITED_STATE,
     REPO,
     Inputs,
@@ -360,7 +361,7 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
     frame = orders_table(plan.orders, names)
-    st.dataframe(frame, hide_index=True, column_config=order_columns(),
+    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(),
                  column_order=ORDER_ORDER, key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
         details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
@@ -400,7 +401,7 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
     mine = [o for o in plan.orders if o.video_id == chosen]
     st.markdown(f"**{t('plan.orders_for', kol=md(names.get(chosen, '')), video_id=md(chosen))}**")
     if mine:
-        st.dataframe(orders_table(mine, names), hide_index=True,
+        st.dataframe(orders_table(mine, names), hide_index=True, placeholder=BLANK,
                      column_config=order_columns(), column_order=ORDER_ORDER)
         st.markdown("\n".join(
             f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"

@@ -8,16 +8,17 @@ shows what it returned. Learning, the diff and the store's rules live in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, cast
 
 import pandas as pd
 import streamlit as st
-from charts import plan_vs_actual_chart
+from charts import pva_trend_chart
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from support import (
+    BLANK,
     REPO,
     VIDEO_TYPES,
     Inputs,
@@ -35,20 +36,25 @@ from support import (
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
 from planner.i18n import current_lang, has, mode_name, money, t, tool_name
-from planner.io.export import column_header, plan_vs_actual_frame, pva_status_name
+from planner.io.export import column_header, pva_status_name
 from planner.io.recognise import Inspection, column_label
 from planner.kpi import KpiBy
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
 from planner.views.labels import Metric
 from planner.views.plan import headline
 from planner.views.replan import (
+    PVA_PLANNED,
     changes_frame,
     default_replan_date,
     describe_actuals,
+    has_recorded_plan,
     ingest_metrics,
     inspection_preview,
     kpi_frame,
     learned_frame,
+    plan_vs_actual_view,
+    pva_days,
+    pva_trend,
     replan_date_bounds,
     resolve_store,
     topups_frame,
@@ -67,6 +73,9 @@ DRY_RUN: Final = "replan_page.dry_run"
 PREVIEW_BUTTON: Final = "replan_page.preview_button"
 RECORD_BUTTON: Final = "replan_page.record_button"
 KPI_BY: Final = "replan_page.kpi_by"
+TREND_RANGE: Final = "replan_page.trend_range"
+TREND_TOOL: Final = "replan_page.trend_tool"
+TREND_VIDEO: Final = "replan_page.trend_video"
 
 DEFAULT_STORE: Final = "out/history.sqlite"
 DEFAULT_LOCK_S: Final = 30.0
@@ -212,7 +221,7 @@ def show_inspection(found: Inspection) -> None:
     st.caption(t("inspect.mapping"))
     st.dataframe(pd.DataFrame(
         [{"header": header, "column": _column_name(column)} for header, column in found.mapping],
-        columns=["header", "column"]), hide_index=True,
+        columns=["header", "column"]), hide_index=True, placeholder=BLANK,
         column_config={"header": t("inspect.app_header"), "column": t("inspect.app_column")})
     if found.unused:
         st.caption(md(t("inspect.unused", headers=t("list.sep").join(found.unused))))
@@ -223,7 +232,7 @@ def show_inspection(found: Inspection) -> None:
     else:
         st.caption(t("inspect.preview", rows=len(found.preview)))
         st.dataframe(inspection_preview(found.preview, found.mapping, _column_name),
-                     hide_index=True)
+                     hide_index=True, placeholder=BLANK)
 
 
 def actuals_input(inputs: Inputs, campaign: Campaign,
@@ -255,8 +264,7 @@ def actuals_input(inputs: Inputs, campaign: Campaign,
     except PlannerError as exc:
         show_error(exc)
         return None
-    for line in merged.join_notes:
-        st.warning(md(line))
+    notes_block(merged.join_notes)
     st.caption(t("replan.file_summary", name=md(", ".join(u.name for u in uploads)),
                  summary=md(describe_actuals(merged.frame))))
     return list(uploads), merged.frame
@@ -385,24 +393,74 @@ def _named(frame: pd.DataFrame, **columns: Callable[[object], str]) -> pd.DataFr
     return shown
 
 
+def reasons_in_full(frame: pd.DataFrame, who: tuple[str, ...]) -> None:
+    """Each row's reason, whole and wrapped, below a table that hides the long column."""
+    with st.expander(t("replan.reasons_in_full")):
+        headers = {"kol_name": t("col.kol_name"), "video_id": t("col.video_id"),
+                   "tool": t("col.tool"), "date": t("replan.col.day"),
+                   "reason": t("replan.col.why")}
+        st.table(frame[[*who, "reason"]].rename(columns=headers))
+
+
+def notes_block(lines: Sequence[str]) -> None:
+    """Routine notes of a run as one info block, each said once."""
+    unique = list(dict.fromkeys(lines))
+    if unique:
+        st.info("\n".join(f"- {md(line)}" for line in unique), icon=":material/info:")
+
+
 def _change_name(kind: object) -> str:
     return t(f"change.{kind}") if has(f"change.{kind}") else str(kind)
 
 
 def show_plan_vs_actual(bundle: ReplanBundle) -> None:
-    """The buyer's daily report: every day so far, planned against actual."""
-    report = plan_vs_actual_frame(bundle.plan)
+    """The buyer's daily report: every day so far, planned against actual, as trend lines
+    over a chosen range and as a table."""
+    report = plan_vs_actual_view(bundle.plan)
     st.subheader(t("replan.plan_vs_actual"))
-    if report.empty:
+    span = pva_days(report)
+    if span is None:
         st.caption(t("replan.pva_empty"))
         return
-    planned, spent = report["planned_spend"].sum(), report["actual_spend"].sum()
-    expected, sold = report["planned_gmv"].sum(), report["actual_gmv"].sum()
-    st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
-                 planned=money(planned), sold=money(sold), expected=money(expected)))
-    st.altair_chart(plan_vs_actual_chart(report), width="stretch")
-    st.dataframe(_named(report, tool=tool_name, pva_status=pva_status_name), hide_index=True,
-                 column_config=plan_vs_actual_columns())
+    spent, sold = report["actual_spend"].sum(), report["actual_gmv"].sum()
+    if has_recorded_plan(report):
+        st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
+                     planned=money(report["planned_spend"].sum()), sold=money(sold),
+                     expected=money(report["planned_gmv"].sum())))
+    else:
+        st.info(t("replan.pva_no_plan", days=report["date"].nunique(), spent=money(spent),
+                  sold=money(sold)), icon=":material/info:")
+    show_trend(report, span)
+    columns = plan_vs_actual_columns()
+    if not has_recorded_plan(report):  # nothing planned to show: the actuals alone
+        columns.update(dict.fromkeys((*PVA_PLANNED, "planned_on"), None))
+    st.dataframe(_named(report, tool=tool_name, pva_status=pva_status_name),
+                 hide_index=True, placeholder=BLANK, column_config=columns)
+
+
+def show_trend(report: pd.DataFrame, span: tuple[date, date]) -> None:
+    """Trend lines of planned against actual spend and GMV per day, for a range of days and
+    all lines, one tool or one video."""
+    first, last = span
+    c1, c2, c3 = st.columns([2, 1, 1])
+    chosen = c1.date_input(t("replan.trend_range"), value=(first, last), min_value=first,
+                           max_value=last, format="YYYY-MM-DD",
+                           key=f"{TREND_RANGE}.{first}.{last}")  # all days of a new report
+    low, high = (chosen[0], chosen[-1]) if isinstance(chosen, tuple) and chosen else (
+        first, last)
+    tools = sorted(set(report["tool"]))
+    tool = c2.selectbox(t("replan.trend_tool"), [None, *tools], key=TREND_TOOL,
+                        format_func=lambda x: t("replan.trend_all") if x is None
+                        else tool_name(x))
+    names = dict(zip(report["video_id"], report["kol_name"], strict=False))
+    video = c3.selectbox(t("replan.trend_video"), [None, *sorted(names)], key=TREND_VIDEO,
+                         format_func=lambda x: t("replan.trend_all") if x is None
+                         else f"{names[x]} · {x}")
+    trend = pva_trend(report, low, high, tool=tool, video_id=video)
+    if trend.empty:
+        st.caption(t("replan.trend_empty"))
+        return
+    st.altair_chart(pva_trend_chart(trend), width="stretch")
 
 
 def show_changes(bundle: ReplanBundle) -> None:
@@ -419,15 +477,21 @@ def show_changes(bundle: ReplanBundle) -> None:
         st.caption(t("replan.changes_caption", day=bundle.previous_date))
         st.dataframe(_named(changes, change=_change_name, old_mode=mode_name,
                             new_mode=mode_name),
-                     hide_index=True, column_config=change_columns())
+                     hide_index=True, placeholder=BLANK,
+                     column_config={**change_columns(), "reason": None})
+        reasons_in_full(changes, ("kol_name", "video_id", "tool"))
     st.subheader(t("replan.topups_header", count=len(plan.topups)))
     if plan.topups:
-        st.dataframe(topups_frame(plan), hide_index=True, column_config=topup_columns())
+        topups = topups_frame(plan)
+        st.dataframe(topups, hide_index=True, placeholder=BLANK,
+                     column_config={**topup_columns(), "reason": None})
+        reasons_in_full(topups, ("kol_name", "video_id", "date"))
     else:
         st.caption(t("replan.topups_none"))
     st.subheader(t("replan.learned_header"))
     if plan.learned:
-        st.dataframe(learned_frame(plan), hide_index=True, column_config=learned_columns())
+        st.dataframe(learned_frame(plan), hide_index=True, placeholder=BLANK,
+                     column_config=learned_columns())
     else:
         st.caption(t("replan.learned_none"))
 
@@ -448,7 +512,7 @@ def show_kpis(bundle: ReplanBundle, inputs: Inputs) -> None:
     st.caption(t("replan.kpi_caption", rows=f"{len(recorded):,}",
                  campaign=md(bundle.plan.campaign), note=note))
     st.dataframe(kpi_frame(recorded, inputs.videos, cast(KpiBy, by or "video")),
-                 hide_index=True, column_config=kpi_columns())
+                 hide_index=True, placeholder=BLANK, column_config=kpi_columns())
 
 
 def show_result(inputs: Inputs, request: Request | None) -> None:
@@ -472,8 +536,7 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
     st.markdown(f"**{t('replan.ingest_header')}**"
                 + (t("cli.replan_dry_run") if bundle.dry_run else ""))
     _metrics(ingest_metrics(bundle.ingested))
-    for line in bundle.warnings:
-        st.warning(md(line))
+    notes_block(bundle.warnings)
     st.markdown(f"**{t('replan.new_plan')}**")
     show_plan(bundle)
     show_plan_vs_actual(bundle)

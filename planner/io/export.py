@@ -801,6 +801,12 @@ PLAN_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
 )
 
 
+# What a screen or sheet says of a line no recorded plan covers (not a plan.json status).
+NO_PLAN_STATUS = "no_plan"
+PLANNED_COLUMNS: tuple[str, ...] = (
+    "planned_spend", "planned_gmv", "planned_roi", "spend_diff", "gmv_diff")
+
+
 def _diff(actual: float | None, planned: float) -> float | None:
     return None if actual is None else round(actual - planned, 2)
 
@@ -846,6 +852,11 @@ def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
         frame[column] = [pva_status_name(state) if state == status else value
                          for value, state in zip(frame[column], frame["pva_status"],
                                                  strict=True)]
+    # A line no recorded plan covers says so where its planned figures would be, never ¥0.
+    unplanned = frame["planned_on"].isna()
+    for column in PLANNED_COLUMNS:
+        frame[column] = [pva_status_name(NO_PLAN_STATUS) if missing else value
+                         for value, missing in zip(frame[column], unplanned, strict=True)]
     frame["pva_status"] = [pva_status_name(state) for state in frame["pva_status"]]
     _, rows = _frame_table(frame)
     _write_table(ws, _sheet_headers(PLAN_VS_ACTUAL_COLUMNS), rows, styles,
