@@ -13,6 +13,8 @@ import pandas as pd
 
 from planner.config import BigSale
 from planner.i18n import money, money_axis_divisor, status_name, t
+from planner.tools import SALE_COLOUR
+from planner.views.labels import tool_colours
 
 # Every bar of a per-video chart carries its KOL's name, none skipped.
 _VIDEO_AXIS = alt.Axis(labelOverlap=False, labelAngle=-50, labelLimit=140, labelFontSize=11)
@@ -32,6 +34,7 @@ def daily_spend_chart(
     """Spend per day stacked by tool (axis in 万); big sales shaded; the daily cap dashed."""
     scaled, unit = _in_units(daily, "spend")
     divisor, _ = money_axis_divisor()
+    domain, colours = tool_colours(daily["tool"])
     bars = (
         alt.Chart(scaled)
         .mark_bar()
@@ -40,7 +43,8 @@ def daily_spend_chart(
                     axis=alt.Axis(format="%m-%d")),
             y=alt.Y("sum(spend_axis):Q", title=t("chart.axis_spend", unit=unit),
                     axis=alt.Axis(format=",.1~f")),
-            color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom")),
+            color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom"),
+                            scale=alt.Scale(domain=domain, range=colours), sort=domain),
             tooltip=[
                 alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
                 alt.Tooltip("tool:N", title=t("col.tool")),
@@ -59,7 +63,7 @@ def daily_spend_chart(
         )
         layers.append(
             alt.Chart(sales)
-            .mark_rect(opacity=0.12, color="#d62728")
+            .mark_rect(opacity=0.12, color=SALE_COLOUR)
             .encode(x="start:T", x2="end:T",
                     tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
         )

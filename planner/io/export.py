@@ -46,7 +46,7 @@ from planner.i18n import (
 )
 from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, ensure_not_input
 from planner.models import Plan, Reason
-from planner.tools import Tool
+from planner.tools import SALE_FILL, TOOL_COLOURS, Tool
 
 if TYPE_CHECKING:
     from planner.config import Campaign
@@ -588,7 +588,7 @@ def schedule_rows(plan: Plan) -> list[ScheduleRow]:
 # The 排期表's layout: two header rows (sale names, dates), four label columns.
 _SCHEDULE_HEAD_ROWS = 2
 _SCHEDULE_LABELS = ("kol_name", "video_id", "tool", "mode")
-_SALE_FILL = "#FCE4D6"
+_SALE_FILL = SALE_FILL
 _TOTAL_FILL = "#F2F2F2"
 _DAY_WIDTH = 7.5
 
@@ -769,6 +769,7 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
             "categories": [sheet, first + 1, 0, last, 0],
             "values": [sheet, first + 1, col, last, col],
             "gap": 30,
+            "fill": {"color": TOOL_COLOURS[tools[col - 1]]},
         })
     chart = columns
     if cal.sales:
