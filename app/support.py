@@ -38,6 +38,7 @@ from planner.io.store_location import StoreLocation
 from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.jobs.replan import replan_frames, run_replan
 from planner.jobs.sweep import write_curve_xlsx
+from planner.links import links_frame, links_sheets
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
 from planner.replan import chain_problems
@@ -140,8 +141,10 @@ def plan_bundle(
     campaign = parse_campaign(campaign_json, source)
     videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
     plan = make_plan(videos, campaign, source=source)
+    links = links_frame(plan, videos, campaign)
     with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:
-        paths = write_plan(plan, Path(tmp), campaign=campaign)
+        # The workbook `planner plan` writes: the 追踪链接 sheet included.
+        paths = write_plan(plan, Path(tmp), campaign=campaign, extra_sheets=links_sheets(links))
         return PlanBundle(
             plan=plan,
             json_text=paths["json"].read_text(encoding="utf-8"),

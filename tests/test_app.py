@@ -305,3 +305,27 @@ def test_a_campaign_warning_shows_on_the_plan_page_as_the_cli_prints_it() -> Non
     assert any("big sale '618' (2027-05-31..2027-06-25) runs partly outside the campaign "
                "(2027-04-21..2027-06-20)" in w for w in warnings), warnings
     assert metrics(at)  # the plan itself is made
+
+
+def test_the_apps_workbook_has_the_tracking_links_sheet_as_the_clis_does(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    at = run_plan(start())
+    bundle = at.session_state["plan_page.result"][1]
+    book = openpyxl.load_workbook(io.BytesIO(bundle.xlsx), read_only=True)
+    assert "Links" in book.sheetnames
+    shown = list(book["Links"].values)
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    result = CliRunner().invoke(app, [
+        "plan", "--campaign", str(sample / "campaign_tmall.toml"),
+        "--videos", str(sample / "videos.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    links = pd.read_csv(tmp_path / "links.csv", dtype=str)
+    assert len(shown) - 1 == len(links) > 0  # a header, then one row per link
+    cli = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)
+    assert list(cli["Links"].values) == shown  # the same links, the same UTM tags
