@@ -68,6 +68,8 @@ FORM_FOR: Final = "plan_page.form_for"
 FORM_SEED: Final = "plan_page.form_seed"
 FORM_KEPT: Final = "plan_page.form_kept"  # (inputs key, the form as last shown)
 RESULT: Final = "plan_page.result"
+MEMORY: Final = "plan_page.by_campaign"  # inputs key -> its REMEMBERED states
+REMEMBERED: Final = (FORM_KEPT, RESULT, EDITED_STATE)
 # Widget keys: "plan_page.campaign.<inputs>.<lang>.<field>". The inputs' fingerprint is part of
 # the key, so another campaign gets new widgets: the browser cannot send the old
 # campaign's values back into the new form.
@@ -105,9 +107,20 @@ def _seed_form(inputs: Inputs) -> CampaignForm:
     if st.session_state.get(FORM_FOR) != inputs.key:
         for key in [k for k in st.session_state if str(k).startswith(W)]:
             del st.session_state[key]
+        # Each campaign keeps its own edits and result: the one left is put aside, the
+        # one chosen comes back as it was left (618 -> 520 -> 618 finds 618's plan).
+        memory = st.session_state.setdefault(MEMORY, {})
+        left = st.session_state.get(FORM_FOR)
+        if left is not None:
+            memory[left] = {name: st.session_state[name] for name in REMEMBERED
+                            if name in st.session_state}
         st.session_state[FORM_FOR] = inputs.key
-        for name in (FORM_SEED, FORM_KEPT, RESULT):
-            st.session_state.pop(name, None)
+        st.session_state.pop(FORM_SEED, None)
+        for name in REMEMBERED:
+            if name in memory.get(inputs.key, {}):
+                st.session_state[name] = memory[inputs.key][name]
+            else:
+                st.session_state.pop(name, None)
     # Widgets lose their state when the buyer visits another page; start again from the
     # form as it was left (run or not), so edits survive a look at the Videos page.
     if FORM_SEED not in st.session_state or field("budget") not in st.session_state:

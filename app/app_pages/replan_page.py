@@ -63,6 +63,7 @@ from planner.views.replan import (
 # Session-state names (never used as widget keys).
 RESULT: Final = "replan_page.result"
 DATE_FOR: Final = "replan_page.date_for"
+UPLOADS_FOR: Final = "replan_page.uploads_for"  # the inputs the uploaded files belong to
 KEPT: Final = "replan_page.kept."  # + widget name: values that survive a visit elsewhere
 # Widget keys: "replan_page.<widget>".
 ACTUALS_FILE: Final = "replan_page.actuals_file"
@@ -239,6 +240,9 @@ def actuals_input(inputs: Inputs, campaign: Campaign,
                   source: str) -> tuple[list[UploadedFile], pd.DataFrame] | None:
     """The actuals uploader (several files: exports and the planner's own); each file's
     inspection, or its problems, right under it."""
+    if st.session_state.get(UPLOADS_FOR) != inputs.key:  # another campaign: not its files
+        st.session_state.pop(ACTUALS_FILE, None)
+        st.session_state[UPLOADS_FOR] = inputs.key
     uploads = st.file_uploader(t("replan.actuals_file"), type=VIDEO_TYPES, key=ACTUALS_FILE,
                                accept_multiple_files=True)
     st.caption(t("replan.actuals_caption"))
@@ -264,7 +268,7 @@ def actuals_input(inputs: Inputs, campaign: Campaign,
     except PlannerError as exc:
         show_error(exc)
         return None
-    notes_block(merged.join_notes)
+    notes_block(merged.join_notes, caution=True)
     st.caption(t("replan.file_summary", name=md(", ".join(u.name for u in uploads)),
                  summary=md(describe_actuals(merged.frame))))
     return list(uploads), merged.frame
@@ -402,11 +406,17 @@ def reasons_in_full(frame: pd.DataFrame, who: tuple[str, ...]) -> None:
         st.table(frame[[*who, "reason"]].rename(columns=headers))
 
 
-def notes_block(lines: Sequence[str]) -> None:
-    """Routine notes of a run as one info block, each said once."""
+def notes_block(lines: Sequence[str], *, caution: bool = False) -> None:
+    """Notes of a run as one block, each said once: information, or a caution (money
+    whose GMV is not known yet) the buyer should act on."""
     unique = list(dict.fromkeys(lines))
-    if unique:
-        st.info("\n".join(f"- {md(line)}" for line in unique), icon=":material/info:")
+    if not unique:
+        return
+    text = "\n".join(f"- {md(line)}" for line in unique)
+    if caution:
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.info(text, icon=":material/info:")
 
 
 def _change_name(kind: object) -> str:
