@@ -245,6 +245,12 @@ def test_the_schedule_and_a_refused_upload_in_chinese_at_1280x800(
             page.get_by_role("button", name="生成排期").click(timeout=PLAN_WAIT_MS)
             heading = page.get_by_role("heading", name="排期表", exact=True)
             expect(heading).to_be_visible(timeout=PLAN_WAIT_MS)
+            # No headline figure is cut at this size: each value fits its box.
+            clipped = page.evaluate(
+                "() => Array.from(document.querySelectorAll('[data-testid=stMetricValue]'),"
+                " e => [e.textContent, e.scrollWidth - e.clientWidth])"
+                ".filter(([, over]) => over > 1)")
+            assert clipped == [], f"clipped headline figures: {clipped}"
             heading.scroll_into_view_if_needed()
             grid = page.locator('[data-testid="stDataFrame"]').filter(has_text="04-21").first
             expect(grid.locator("canvas").first).to_be_visible()

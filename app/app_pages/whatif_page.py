@@ -207,7 +207,7 @@ def show_curve(ctx: Context, bundle: CurveBundle) -> None:
             width="stretch",
         )
     st.caption(t("whatif.curve_note"))
-    d1, d2, _ = st.columns([1, 1, 4])
+    d1, d2, _ = st.columns([2, 2, 3])  # wide enough for the whole file names
     d1.download_button(
         "budget_curve.xlsx", bundle.xlsx, file_name="budget_curve.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
