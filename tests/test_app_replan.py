@@ -278,7 +278,7 @@ def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
 
 
 def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) -> None:
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
     from planner.jobs.replan import record_plan
     from planner.planning import make_plan
 
@@ -336,7 +336,7 @@ def test_routine_notes_are_one_info_block_and_long_reasons_are_read_in_full(
 
 
 def _record_sample_plan(store: Path) -> None:
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
     from planner.jobs.replan import record_plan
     from planner.planning import make_plan
 

@@ -15,9 +15,9 @@ from export_fixtures import QIANCHUAN_HEADER, QIANCHUAN_ROWS, write
 from streamlit.testing.v1 import AppTest
 
 from planner.errors import InputError
+from planner.io.actuals import read_actual_sources
 from planner.io.campaign_file import read_campaign
-from planner.io.recognise import read_actual_sources
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.replan import chain_problems, check_actuals
 
 ROOT = Path(__file__).resolve().parent.parent

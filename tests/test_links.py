@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from factories import make_campaign, make_video
 from planner.cli import app
 from planner.i18n import tool_name
-from planner.io.export import column_header
+from planner.io.plan_files import column_header
 from planner.links import (
     LINK_COLUMNS,
     PLATFORM_PARAMS,
@@ -172,7 +172,8 @@ def test_a_kol_with_two_videos_gets_one_link_per_video() -> None:
         make_video(video_id="a", kol_name="Mia", landing_url="https://x.example/p"),
         make_video(video_id="b", kol_name="Mia", landing_url="https://x.example/p"),
     ]
-    campaign = make_campaign()
+    # Enough budget for both videos: KOL bidding's volume lets one video take 100,000.
+    campaign = make_campaign(budget=2_000_000)
     frame = links_frame(make_plan(videos, campaign), videos, campaign)
     by_video = frame.drop_duplicates("video_id").set_index("video_id")
     assert by_video.loc["a", "utm_content"] == "mia_a"

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from planner.i18n import use_lang
 from planner.io.campaign_file import read_campaign
-from planner.io.export import schedule_rows, write_plan
-from planner.io.tables import read_videos
+from planner.io.plan_files import schedule_rows, write_plan
+from planner.io.roster import read_videos
 from planner.models import Plan
 from planner.planning import make_plan
 from planner.tools import SALE_COLOUR, SALE_FILL, TOOL_COLOURS, Tool

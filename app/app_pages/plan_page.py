@@ -35,7 +35,7 @@ from planner.i18n import (
     tool_name,
 )
 from planner.io.campaign_file import campaign_warnings
-from planner.io.export import column_header, csv_bytes
+from planner.io.plan_files import column_header, csv_bytes
 from planner.io.store import sha256_of
 from planner.jobs.replan import record_plan
 from planner.models import Order, Plan, Reason

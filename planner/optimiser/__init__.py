@@ -54,6 +54,7 @@ from planner.optimiser.model import (
     coupling,
     daily_cap_name,
     kol_share_name,
+    learning_loss,
     video_share_name,
 )
 from planner.optimiser.strategy import (
@@ -77,6 +78,7 @@ __all__ = [
     "daily_cap_name",
     "explain_infeasibility",
     "kol_share_name",
+    "learning_loss",
     "pulp_solver",
     "solve",
     "to_pulp",

@@ -24,7 +24,7 @@ import numpy as np
 
 from planner.config import SolverConfig
 from planner.errors import SolverError
-from planner.optimiser.model import _BASIC, NEVER_BINDING, AllocationModel, Floats, Rows
+from planner.optimiser.model import BASIS_BASIC, NEVER_BINDING, AllocationModel, Floats, Rows
 
 if TYPE_CHECKING:
     import pulp
@@ -156,8 +156,8 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
         start.valid = True
         # Columns that left the model leave too few basic variables: HiGHS completes such
         # an "alien" basis itself.
-        start.alien = int((model.start_basis[0] == _BASIC).sum()
-                          + (model.start_basis[1] == _BASIC).sum()) != len(start.row_status)
+        start.alien = int((model.start_basis[0] == BASIS_BASIC).sum()
+                          + (model.start_basis[1] == BASIS_BASIC).sum()) != len(start.row_status)
         highs.setBasis(start)  # HiGHS checks it and starts cold from one that does not fit
     if is_mip and model.start is not None:
         highs.setSolution(model.num_cols, np.arange(model.num_cols, dtype=np.int32), model.start)
@@ -220,6 +220,8 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
             names[j] = f"x_{model.coupling.purchases[pos].index}_{j - first}"
     for pos, col in model.on_col.items():
         names[col] = f"on_{model.coupling.purchases[pos].index}"
+    for pos, col in model.learn_col.items():
+        names[col] = f"learning_{model.coupling.purchases[pos].index}"
     for name, col in zip(model.coupling.aux_names, model.aux_columns.tolist(), strict=True):
         names[col] = name
     variables = [

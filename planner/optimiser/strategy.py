@@ -28,11 +28,11 @@ from planner.optimiser.backends import (
     to_pulp,
 )
 from planner.optimiser.model import (
-    _BASIC,
-    _INF,
-    _LOWER,
-    _TOL,
+    BASIS_BASIC,
+    BASIS_LOWER,
+    INF,
     NEVER_BINDING,
+    TOL,
     AllocationModel,
     Bools,
     Coupling,
@@ -149,7 +149,7 @@ def _reduced_costs(model: AllocationModel) -> Floats:
     couple = model.coupling
     if model.duals is None:
         # No duals (a backend that gives none): every purchase may pay.
-        return np.where(np.isfinite(couple.best_roi), _INF, -_INF).astype(np.float64)
+        return np.where(np.isfinite(couple.best_roi), INF, -INF).astype(np.float64)
     values = couple.pattern_value * model.duals[couple.pattern_row]
     scaled = couple.scaled_rows[couple.pattern_row]
 
@@ -165,14 +165,15 @@ def _reduced_costs(model: AllocationModel) -> Floats:
     slope = (couple.expected_weight * couple.preference
              - per_purchase(np.where(scaled, values, 0.0)))
     roi = np.where(slope >= 0, couple.best_roi, couple.worst_roi)
-    return np.where(np.isfinite(roi), roi * slope - price, -_INF)
+    return np.where(np.isfinite(roi), roi * slope - price, -INF)
 
 
 def _entering(model: AllocationModel, chosen: Iterable[int]) -> set[int]:
     """Purchase indices outside ``chosen`` whose best segment pays at the current duals."""
     reduced = _reduced_costs(model)
     candidates = np.flatnonzero(reduced > 1e-7)
-    taken = set(chosen)
+    # The model may carry more than was chosen (a learning line is carried whole).
+    taken = set(chosen) | {p.index for p in model.purchases}
     purchases = model.coupling.purchases
     return {purchases[i].index for i in candidates.tolist()} - taken
 
@@ -277,7 +278,7 @@ def _initial_active(response: ResponseModel, campaign: Campaign,
     active = {p.index for p in response.purchases if p.is_content_service}
     active |= warm or set()
     covered = 0.0
-    for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else _INF):
+    for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else INF):
         if covered >= target:
             break
         active.add(p.index)
@@ -343,7 +344,7 @@ def _shortlist(model: AllocationModel) -> set[int]:
     couple = model.coupling
     positions = model.active
     reduced = _reduced_costs(model)[positions]
-    bought = model.spend() > _TOL
+    bought = model.spend() > TOL
     near = reduced >= -SHORTLIST_SHARE * np.abs(couple.best_roi[positions])
     return {couple.purchases[i].index for i in positions[bought | near].tolist()}
 
@@ -360,13 +361,13 @@ def _in_play(model: AllocationModel) -> set[int]:
     couple = model.coupling
     n_seg = int(model.col_start[-1])
     segs = model.x[:n_seg]
-    inside = (segs > _TOL) & (segs < model.col_upper[:n_seg] - 1e-6)
+    inside = (segs > TOL) & (segs < model.col_upper[:n_seg] - 1e-6)
     marginal = np.zeros(n_seg + 1, dtype=np.int64)
     np.cumsum(inside, out=marginal[1:])
     has_inside = marginal[model.col_start[1:]] > marginal[model.col_start[:-1]]
     spent = model.spend()
     minimum = couple.min_order[model.active]
-    chosen = (minimum > 0) & (spent > _TOL) & (has_inside | (spent < minimum - 1e-6))
+    chosen = (minimum > 0) & (spent > TOL) & (has_inside | (spent < minimum - 1e-6))
     return {couple.purchases[i].index for i in model.active[chosen].tolist()}
 
 
@@ -620,7 +621,7 @@ def _rounded(relaxation: AllocationModel) -> AllocationModel | None:
         # Content service on where Dou+ runs: the Dou+ (whose segments are in the row) goes.
         x[model.segment_columns(np.unique(col_owner[broken[broken < len(col_owner)]]))] = 0.0
         x[:] = model.settle_aux(x)
-    x[columns] = (model.spend()[owners] > _TOL).astype(np.float64)
+    x[columns] = (model.spend()[owners] > TOL).astype(np.float64)
     return model if _keeps_every_rule(model) else None
 
 
@@ -637,7 +638,7 @@ def _fit_upper_limits(model: AllocationModel, col_owner: Ints) -> None:
     spent = model.spend()
     roi = model.coupling.seg_roi[model.col_key[: len(col_owner)]]
     gmv = np.bincount(col_owner, weights=roi * x[: len(col_owner)], minlength=len(spent))
-    per_yuan = np.divide(gmv, spent, out=np.zeros_like(gmv), where=spent > _TOL)
+    per_yuan = np.divide(gmv, spent, out=np.zeros_like(gmv), where=spent > TOL)
     for _ in range(REPAIR_ROUNDS):
         activity = model.row_activity()
         over = np.flatnonzero(activity > upper + 1e-6 * np.maximum(1.0, np.abs(upper)))
@@ -713,7 +714,7 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
                                                        count=len(model.on_col)))
     columns = np.fromiter(model.on_col.values(), dtype=np.int64, count=len(model.on_col))
     x = relaxed.x.copy()
-    x[columns] = (relaxed.spend()[owners] > _TOL).astype(np.float64)
+    x[columns] = (relaxed.spend()[owners] > TOL).astype(np.float64)
     unsettled = relaxed.under_minimum()[owners]
     unsettled |= np.isin(columns, _columns_of(model, _broken_discrete_rows(model, x)))
     if not unsettled.any():
@@ -770,7 +771,7 @@ def _dive(model: AllocationModel, relaxed: AllocationModel, owners: Ints, column
             return None
         assert relaxed.x is not None
         x = relaxed.x.copy()
-        x[columns] = (relaxed.spend()[owners] > _TOL).astype(np.float64)
+        x[columns] = (relaxed.spend()[owners] > TOL).astype(np.float64)
         unsettled = relaxed.under_minimum()[owners]
         unsettled |= np.isin(columns, _columns_of(model, _broken_discrete_rows(model, x)))
         if not unsettled.any():
@@ -820,12 +821,12 @@ def _carry_basis(previous: AllocationModel, model: AllocationModel) -> tuple[Int
     keys = previous.col_key[order]
     where = np.searchsorted(keys, model.col_key).clip(0, max(len(keys) - 1, 0))
     found = keys[where] == model.col_key if len(keys) else np.zeros(model.num_cols, bool)
-    cols = np.where(found, old_cols[order][where], _LOWER)
+    cols = np.where(found, old_cols[order][where], BASIS_LOWER)
     n_coupling = len(model.coupling.rows)
     old_discrete = dict(zip(previous.discrete.names, old_rows[n_coupling:].tolist(),
                             strict=True))
     rows = np.concatenate([old_rows[:n_coupling], np.array(
-        [old_discrete.get(name, _BASIC) for name in model.discrete.names], dtype=np.int64)])
+        [old_discrete.get(name, BASIS_BASIC) for name in model.discrete.names], dtype=np.int64)])
     return cols, rows
 
 

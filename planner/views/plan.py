@@ -189,9 +189,9 @@ class ScheduleView:
 
 def schedule_view(plan: Plan, campaign: Campaign | None = None, *,
                   tools: Sequence[str] = (), kols: Sequence[str] = ()) -> ScheduleView:
-    """The workbook's 排期表 (``planner.io.export.schedule_rows`` on its calendar), grouped
+    """The workbook's 排期表 (``planner.io.plan_files.schedule_rows`` on its calendar), grouped
     by KOL, optionally only some tool ids or KOL names; empty cells are NaN, not 0."""
-    from planner.io.export import ScheduleCalendar, schedule_rows
+    from planner.io.plan_files import ScheduleCalendar, schedule_rows
 
     cal = ScheduleCalendar.of(campaign, plan)
     days = {f"{day:%m-%d}": day for day in cal.days}

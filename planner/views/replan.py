@@ -15,7 +15,7 @@ from planner.i18n import (
     t,
     tool_name,
 )
-from planner.io.export import NO_PLAN_STATUS, PLANNED_COLUMNS, plan_vs_actual_frame
+from planner.io.plan_files import NO_PLAN_STATUS, PLANNED_COLUMNS, plan_vs_actual_frame
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
 from planner.views.labels import Metric, plan_kol_names, tool_label, yuan

@@ -1,3 +1,4 @@
+# Long on purpose: plan.json, every sheet of the workbook and the CSVs are written from one layout.
 """Write a ``Plan`` as ``plan.json`` and ``plan.xlsx``, and tables as safe CSV.
 
 Spreadsheet safety: KOL names, products, targeting notes and reasons come from
