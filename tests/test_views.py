@@ -602,3 +602,23 @@ def test_the_trend_sums_each_day_leaves_gaps_and_narrows_by_range_tool_and_video
         "yuan"].tolist() == [1_100.0, 700.0]
     one = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23), video_id="v0008")
     assert set(one["date"]) == {date(2027, 4, 21), date(2027, 4, 22)}
+
+
+def test_the_workbooks_plan_against_actual_says_no_recorded_plan_not_zero(
+    plan: Plan, tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    from planner.i18n import t
+    from planner.io.plan_files import column_header, pva_status_name, write_plan
+
+    lines = [_pva(21, "v0012", Tool.DOU_PLUS, 0.0, 800.0, None),
+             _pva(22, "v0012", Tool.DOU_PLUS, 1_000.0, 900.0, date(2027, 4, 20))]
+    paths = write_plan(plan.model_copy(update={"plan_vs_actual": lines}), tmp_path)
+    rows = list(openpyxl.load_workbook(paths["xlsx"])[t("sheet.plan_vs_actual")].values)
+    title = column_header("planned_spend")
+    header = next(r for r in rows if r and title in r)
+    data = [r for r in rows[rows.index(header) + 1:] if r and "v0012" in r]
+    planned = header.index(title)
+    assert data[0][planned] == pva_status_name("no_plan") == "no recorded plan"
+    assert data[1][planned] == 1_000
