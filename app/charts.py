@@ -13,6 +13,8 @@ import pandas as pd
 
 from planner.config import BigSale
 from planner.i18n import money, money_axis_divisor, status_name, t
+from planner.tools import SALE_COLOUR
+from planner.views.labels import tool_colours
 
 # Every bar of a per-video chart carries its KOL's name, none skipped.
 _VIDEO_AXIS = alt.Axis(labelOverlap=False, labelAngle=-50, labelLimit=140, labelFontSize=11)
@@ -32,6 +34,7 @@ def daily_spend_chart(
     """Spend per day stacked by tool (axis in 万); big sales shaded; the daily cap dashed."""
     scaled, unit = _in_units(daily, "spend")
     divisor, _ = money_axis_divisor()
+    domain, colours = tool_colours(daily["tool"])
     bars = (
         alt.Chart(scaled)
         .mark_bar()
@@ -40,7 +43,8 @@ def daily_spend_chart(
                     axis=alt.Axis(format="%m-%d")),
             y=alt.Y("sum(spend_axis):Q", title=t("chart.axis_spend", unit=unit),
                     axis=alt.Axis(format=",.1~f")),
-            color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom")),
+            color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom"),
+                            scale=alt.Scale(domain=domain, range=colours), sort=domain),
             tooltip=[
                 alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
                 alt.Tooltip("tool:N", title=t("col.tool")),
@@ -59,7 +63,7 @@ def daily_spend_chart(
         )
         layers.append(
             alt.Chart(sales)
-            .mark_rect(opacity=0.12, color="#d62728")
+            .mark_rect(opacity=0.12, color=SALE_COLOUR)
             .encode(x="start:T", x2="end:T",
                     tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
         )
@@ -238,50 +242,6 @@ def marginal_roi_chart(
     return alt.LayerChart(layer=[marks, rule, _budget_rule(current_budget)], height=320)
 
 
-PLAN_VS_ACTUAL_COLUMNS = ("planned_spend", "actual_spend", "planned_gmv", "actual_gmv")
-
-
-def plan_vs_actual_measures() -> tuple[str, ...]:
-    """The four bars of a day, in the current language."""
-    return tuple(t(f"chart.{column}") for column in PLAN_VS_ACTUAL_COLUMNS)
-
-
-def plan_vs_actual_chart(report: pd.DataFrame) -> alt.Chart:
-    """Per day so far: planned against actual spend and GMV, side by side.
-
-    ``report`` has the columns of ``planner.io.plan_files.plan_vs_actual_frame``.
-    """
-    measures = list(plan_vs_actual_measures())
-    days = report.groupby("date", as_index=False)[list(PLAN_VS_ACTUAL_COLUMNS)].sum()
-    long = days.melt(id_vars="date", var_name="column", value_name="yuan")
-    long["measure"] = long["column"].map(dict(zip(PLAN_VS_ACTUAL_COLUMNS, measures,
-                                                  strict=True)))
-    long["date"] = pd.to_datetime(long["date"])
-    long, unit = _in_units(long, "yuan")
-    chart: alt.Chart = (
-        alt.Chart(long, height=320)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonthdate(date):O", title=t("chart.axis_day"),
-                    axis=alt.Axis(format="%m-%d")),
-            xOffset=alt.XOffset("measure:N", sort=measures),
-            y=alt.Y("yuan_axis:Q", title=t("chart.axis_amount", unit=unit),
-                    axis=alt.Axis(format=",.1~f")),
-            color=alt.Color(
-                "measure:N", title=None, sort=measures,
-                scale=alt.Scale(range=["#9ecae9", "#4c78a8", "#a1d99b", "#54a24b"]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
-                alt.Tooltip("measure:N", title=t("chart.figure")),
-                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
-            ],
-        )
-    )
-    return chart
-
-
 def gmv_fan_chart(fan: pd.DataFrame) -> alt.LayerChart:
     """Cumulative GMV day by day: the expected line inside its P10-P90 band."""
     divisor, unit_key = money_axis_divisor()
@@ -304,3 +264,44 @@ def gmv_fan_chart(fan: pd.DataFrame) -> alt.LayerChart:
     )
     return alt.LayerChart(layer=[band, line], height=300)
 
+
+
+def pva_trend_chart(trend: pd.DataFrame) -> alt.Chart:
+    """Planned (dashed) against actual (solid) spend and GMV per day, one colour per figure.
+
+    ``trend`` has the columns of ``planner.views.replan.pva_trend``; a day without a
+    recorded plan has no planned point, so its line breaks instead of dropping to 0.
+    """
+    figures = [t(f"replan.trend.{f}") for f in ("spend", "gmv")]
+    kinds = [t(f"replan.trend.{k}") for k in ("planned", "actual")]
+    long = trend.assign(
+        figure=trend["figure"].map(lambda f: t(f"replan.trend.{f}")),
+        kind=trend["kind"].map(lambda k: t(f"replan.trend.{k}")),
+        date=pd.to_datetime(trend["date"]),
+    )
+    long, unit = _in_units(long, "yuan")
+    chart: alt.Chart = (
+        alt.Chart(long, height=300)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
+                    axis=alt.Axis(format="%m-%d")),
+            y=alt.Y("yuan_axis:Q", title=t("chart.axis_amount", unit=unit),
+                    axis=alt.Axis(format=",.1~f")),
+            color=alt.Color("figure:N", title=None, sort=figures,
+                            scale=alt.Scale(domain=figures, range=["#4c78a8", "#54a24b"]),
+                            legend=alt.Legend(orient="bottom")),
+            strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
+                                      scale=alt.Scale(domain=kinds, range=[[6, 4], [1, 0]]),
+                                      legend=alt.Legend(orient="bottom", symbolType="stroke",
+                                                        symbolStrokeWidth=2)),
+            detail="kind:N",
+            tooltip=[
+                alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                alt.Tooltip("figure:N", title=t("chart.figure")),
+                alt.Tooltip("kind:N", title=t("replan.trend.kind")),
+                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
+            ],
+        )
+    )
+    return chart

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from support import (
+    INPUT_FAULTS,
     INPUTS_STATE,
     LANG_STATE,
     SAMPLE_CAMPAIGNS,
@@ -18,12 +19,12 @@ from support import (
     SLOW_ROSTER,
     VIDEO_TYPES,
     Inputs,
+    input_fault,
     load_campaign,
     load_videos,
     md,
     roster_caption,
     sample_bytes,
-    show_error,
 )
 
 from planner.config import Campaign
@@ -40,7 +41,7 @@ def _campaign_input(sample: str, upload: UploadedFile | None) -> tuple[Campaign,
     try:
         return load_campaign(data, name), name
     except PlannerError as exc:
-        show_error(exc)
+        input_fault(name, exc)
         return None
 
 
@@ -79,7 +80,7 @@ def inputs_panel() -> Inputs | None:
         try:
             roster = load_videos(videos_file[1], videos_file[0])
         except PlannerError as exc:
-            show_error(exc)
+            input_fault(videos_file[0], exc)
     if uploading:
         campaign_upload = st.file_uploader(
             t("app.campaign_file"), type=["toml"], key="inputs.campaign_file"
@@ -155,5 +156,6 @@ navigation = st.navigation(
 )
 with st.sidebar:
     language_switch()
+    st.session_state[INPUT_FAULTS] = []
     st.session_state[INPUTS_STATE] = inputs_panel()
 navigation.run()

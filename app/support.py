@@ -35,8 +35,10 @@ from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
 from planner.jobs.replan import replan_frames, run_replan
 from planner.jobs.sweep import write_curve_xlsx
+from planner.links import links_frame, links_sheets
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, make_plan, score_roster
+from planner.replan import chain_problems
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
 
@@ -57,6 +59,10 @@ SLOW_ROSTER: Final = 500
 INPUTS_STATE: Final = "app.inputs"
 LANG_STATE: Final = "app.lang"
 EDITED_STATE: Final = "plan_page.edited_campaign"
+INPUT_FAULTS: Final = "app.input_faults"  # (file, error) of the sidebar's files, this run
+
+# What a table shows in a cell with no value (Streamlit would write "None").
+BLANK: Final = "–"
 
 _CACHE_ENTRIES: Final = 16
 _T = TypeVar("_T")
@@ -132,8 +138,10 @@ def plan_bundle(
     campaign = parse_campaign(campaign_json, source)
     videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
     plan = make_plan(videos, campaign, source=source)
+    links = links_frame(plan, videos, campaign)
     with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:
-        paths = write_plan(plan, Path(tmp), campaign=campaign)
+        # The workbook `planner plan` writes: the 追踪链接 sheet included.
+        paths = write_plan(plan, Path(tmp), campaign=campaign, extra_sheets=links_sheets(links))
         return PlanBundle(
             plan=plan,
             json_text=paths["json"].read_text(encoding="utf-8"),
@@ -177,11 +185,20 @@ def inspect_upload(data: bytes, name: str, campaign_json: str, source: str,
 @st.cache_data(max_entries=_CACHE_ENTRIES, show_spinner=False)
 def load_actual_sources(uploads: tuple[Upload, ...], campaign_json: str, source: str,
                         videos: tuple[Video, ...], lang: str = "") -> MergedActuals:
-    """Every uploaded actuals file merged as ``planner replan --actuals`` merges them."""
+    """Every uploaded actuals file merged as ``planner replan --actuals`` merges them.
+
+    Checked as they arrive for what the re-plan would refuse later: spend of a tool the
+    campaign's chain does not buy through (a 千川 export for a Tmall campaign) is one
+    InputError per file and tool, in the words the re-plan would use.
+    """
     campaign = parse_campaign(campaign_json, source)
     with ExitStack() as stack:
         paths = [stack.enter_context(_as_file(data, name)) for name, data in uploads]
-        return read_actual_sources(paths, campaign, videos)
+        merged = read_actual_sources(paths, campaign, videos)
+    problems = chain_problems(merged.frame, campaign, merged.source, merged.origins)
+    if problems:
+        raise InputError(problems)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -254,11 +271,23 @@ def current_inputs() -> Inputs | None:
 
 
 def inputs_or_hint() -> Inputs | None:
-    """The sidebar's inputs, or a hint on where to choose them when there are none yet."""
+    """The sidebar's inputs; else every problem of its files in full, or a hint on where
+    to choose them when there are none yet."""
     inputs = current_inputs()
-    if inputs is None:
+    faults = st.session_state.get(INPUT_FAULTS) or []
+    for name, exc in faults:
+        st.error(f"{t('app.file_faults', file=md(name))}\n\n{error_markdown(exc)}",
+                 icon=":material/error:")
+    if inputs is None and not faults:
         st.info(t("app.inputs_hint"))
     return inputs
+
+
+def input_fault(name: str, exc: PlannerError) -> None:
+    """A sidebar file cannot be used: one short line there, every problem on the page."""
+    st.session_state.setdefault(INPUT_FAULTS, []).append((name, exc))
+    count = len(exc.problems) if isinstance(exc, InputError) else 1
+    st.error(t("app.file_faults_short", file=md(name), count=count), icon=":material/error:")
 
 
 def current_campaign(inputs: Inputs) -> tuple[Campaign, str]:
@@ -300,21 +329,22 @@ def problem_markdown(problem: Problem) -> str:
 
 
 def error_markdown(exc: PlannerError, shown: int = InputError.max_listed) -> str:
-    """The error as a heading and one bullet per problem (file, row, column, fix)."""
+    """The error in the buyer's words: a heading and one bullet per problem (file, row,
+    column, fix); never the exception's class name."""
     if isinstance(exc, InputError):
         problems: Sequence[Problem] = exc.problems
         count = len(problems)
-        lines = [f"**{type(exc).__name__}: {t('error.problems', count=count)}**"]
+        lines = [f"**{t('error.problems', count=count)}**"]
         lines += [problem_markdown(p) for p in problems[:shown]]
         if count > shown:
             lines.append("- " + t("error.more", count=count - shown))
         return "\n".join(lines)
     if isinstance(exc, InfeasibleError):
         head = str(exc).split("\n", 1)[0]
-        lines = [f"**{type(exc).__name__}**: {md(head)}"]
+        lines = [f"**{md(head)}**"]
         lines += [f"- {md(c)}" for c in exc.conflicts]
         return "\n".join(lines)
-    return f"**{type(exc).__name__}**: {md(exc)}"
+    return md(exc)
 
 
 def show_error(exc: PlannerError) -> None:
@@ -323,7 +353,7 @@ def show_error(exc: PlannerError) -> None:
 
 def show_store_unusable(exc: OSError, store: object) -> None:
     """The operating system refused the history store (a folder's permissions, say)."""
-    st.error(t("plan.store_unusable", error=type(exc).__name__, store=md(store),
+    st.error(t("plan.store_unusable", store=md(store),
                detail=md(exc.strerror or exc)), icon=":material/error:")
 
 

@@ -288,13 +288,12 @@ def reason_text(reason: _ReasonLike, params: Mapping[str, object] | None = None)
     （超过15天）"; ``params["form"]`` picks the variant ``reason.<code>.<form>``.
     Codes (``tool``, ``tier``, ``source``, ``kind``) are said in words.
 
-    English keeps the rule's own sentence (``reason.text``, which the English
-    template reproduces). Without figures, or with figures the template cannot
-    use (a plan written before they were recorded), Chinese says what the code
-    means (``reason_meaning.<code>``, else a ``reason.<code>`` without fields).
+    English fills the same template, so tools read by name ("Dou+", not the id
+    ``dou_plus`` that the rule's own sentence, ``reason.text``, keeps for scripts).
+    Without figures, or with figures the template cannot use (a plan written before
+    they were recorded), English keeps the rule's own sentence and Chinese says what
+    the code means (``reason_meaning.<code>``, else a ``reason.<code>`` without fields).
     """
-    if current_lang() == "en":
-        return reason.text
     found = params if params is not None else getattr(reason, "params", None)
     code = reason.code
     if found:
@@ -307,6 +306,8 @@ def reason_text(reason: _ReasonLike, params: Mapping[str, object] | None = None)
                 return t(key, **fields)
             except (KeyError, IndexError, ValueError, TypeError):
                 pass  # figures of another shape: fall back to the code's meaning
+    if current_lang() == "en":
+        return reason.text
     if has(f"reason_meaning.{code}"):
         return t(f"reason_meaning.{code}")
     if has(f"reason.{code}") and not _has_fields(t(f"reason.{code}")):

@@ -308,6 +308,12 @@ def links_sheet(links: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def links_sheets(links: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The extra sheet plan.xlsx carries for ``links``: {追踪链接: the links by tool name}.
+    ``planner plan`` and the app's download both write it this way."""
+    return {t("sheet.links"): links_sheet(links)}
+
+
 def links_frame(
     plan: Plan,
     videos: Sequence[Video],

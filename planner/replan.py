@@ -26,7 +26,7 @@ import pandas as pd
 from planner.config import Campaign, Commitment
 from planner.errors import InfeasibleError, InputError, Problem
 from planner.frames import gmv_known, records
-from planner.i18n import line_text, t, tool_name
+from planner.i18n import chain_name, line_text, t, tool_name
 from planner.learning import Learning, learn
 from planner.models import (
     Change,
@@ -56,6 +56,45 @@ UNREPORTED_CHOICES: tuple[Unreported, ...] = ("planned", "zero")
 ONE_SHOT_TOOLS: frozenset[str] = frozenset({Tool.CONTENT_SERVICE.value})
 
 
+def chain_problems(actuals: pd.DataFrame, campaign: Campaign, source: str,
+                   origins: Sequence[tuple[str, int | None]] | None = None) -> list[Problem]:
+    """One problem per file and tool the campaign's chain does not buy through.
+
+    A 千川 export uploaded for a Tmall campaign is one mistake, not one per row: the
+    problem names the tool, the chain it belongs to, the campaign's chain and what to
+    do, and the rows it covers. The app checks this as a file arrives; the re-plan
+    checks it again (``check_actuals``) with the same words.
+    """
+    chain_tools = CHAIN_TOOLS[campaign.chain]
+    tools = {tool.value for tool in chain_tools}
+    foreign: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, tool in enumerate(actuals["tool"] if "tool" in actuals else ()):
+        if str(tool) in tools:
+            continue
+        file, number = (origins[position] if origins is not None
+                        else (source, position + 2))
+        rows = foreign[(file, str(tool))]
+        if number is not None:
+            rows.append(number)
+    problems: list[Problem] = []
+    for (file, tool), rows in foreign.items():
+        owners = [chain for chain, members in CHAIN_TOOLS.items()
+                  if any(m.value == tool for m in members)]
+        fix = (t("error.replan.other_chain_fix", tools=t("list.sep").join(
+                   tool_name(m.value) for m in chain_tools),
+                 other=t("list.sep").join(chain_name(c) for c in owners))
+               if owners else
+               t("error.fix.use_one_of", accepted=t("list.sep").join(
+                   tool_name(m.value) for m in chain_tools)))
+        problems.append(Problem(
+            t("error.replan.other_chain", tool=tool_name(tool), count=max(len(rows), 1),
+              owner=t("list.sep").join(chain_name(c) for c in owners) or t("error.none"),
+              campaign=campaign.name, chain=chain_name(campaign.chain)),
+            file=file, row=rows[0] if len(rows) == 1 else None, fix=fix,
+        ))
+    return problems
+
+
 def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Campaign,
                   plan_date: date, source: str,
                   origins: Sequence[tuple[str, int | None]] | None = None) -> None:
@@ -66,8 +105,7 @@ def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Camp
     ``source``'s, numbered from 2.
     """
     known = {v.video_id for v in videos}
-    tools = {tool.value for tool in CHAIN_TOOLS[campaign.chain]}
-    problems: list[Problem] = []
+    problems = chain_problems(actuals, campaign, source, origins)
     for position, row in enumerate(records(actuals)):
         source, number = (origins[position] if origins is not None
                           else (source, position + 2))
@@ -75,12 +113,6 @@ def check_actuals(actuals: pd.DataFrame, videos: Sequence[Video], campaign: Camp
             problems.append(Problem(
                 t("error.replan.unknown_video", video=row["video_id"]), file=source, row=number,
                 column="video_id", fix=t("error.replan.unknown_video_fix"),
-            ))
-        if row["tool"] not in tools:
-            problems.append(Problem(
-                t("error.replan.tool_not_in_chain", tool=row["tool"], chain=campaign.chain),
-                file=source, row=number, column="tool",
-                fix=t("error.fix.use_one_of", accepted=t("list.sep").join(sorted(tools))),
             ))
         if row["date"] >= plan_date:
             problems.append(Problem(

@@ -97,3 +97,19 @@ def parse_tool(text: str) -> Tool | None:
     """Map a tool id or a buyer-facing name (any case, spaces ignored) to a Tool."""
     key = "".join(str(text).split()).lower()
     return TOOL_ALIASES.get(key)
+
+
+# One colour per tool wherever a buyer sees tools side by side: the app's charts and
+# 排期表 (in either language) and the workbook's chart. No tool is red or pink, so the
+# big-sale shading (SALE_COLOUR, SALE_FILL) resembles none of them.
+TOOL_COLOURS: dict[Tool, str] = {
+    Tool.DOU_PLUS: "#4C78A8",        # blue
+    Tool.CONTENT_SERVICE: "#F58518",  # orange
+    Tool.KOL_BIDDING: "#54A24B",      # green
+    Tool.SUIXINTUI: "#EECA3B",        # yellow
+    Tool.QIANCHUAN: "#9D755D",        # brown
+    Tool.AD_FEED: "#B279A2",          # purple
+    Tool.UNI_DESK: "#72B7B2",         # teal
+}
+SALE_COLOUR = "#D62728"  # red, drawn faint over the sale's days in charts
+SALE_FILL = "#FADBD8"  # the same red, light: sale days in tables and sheets

@@ -123,7 +123,8 @@ def test_the_sample_plan_shows_its_figures_charts_orders_and_downloads() -> None
     # Spend by day, cumulative GMV with its P10-P90 fan, spend and GMV per video, ROI.
     assert len(at.get("vega_lite_chart")) == 4
     assert any("P10-P90" in c.value for c in at.caption)  # the fan's range, said in words
-    assert [b.label for b in at.get("download_button")] == ["plan.xlsx", "plan.json"]
+    assert [b.label for b in at.get("download_button")] == [
+        "plan.xlsx", "plan.json", "Download the schedule shown (CSV)"]
 
 
 def test_the_video_explanation_shows_verdicts_orders_and_closed_tools() -> None:
@@ -179,20 +180,24 @@ def test_the_videos_page_scores_with_the_campaign_last_planned() -> None:
 # ------------------------------------------------------------------ errors
 
 
-def test_a_bad_videos_upload_lists_file_row_column_and_fix_beside_the_uploader() -> None:
+def test_a_bad_videos_upload_is_one_line_in_the_sidebar_and_listed_in_full_on_the_page(
+) -> None:
     lines = SAMPLE_CSV.decode("utf-8").splitlines()
     cells = lines[2].split(",")
     cells[2] = "lots"  # followers of the second video, spreadsheet row 3
     lines[2] = ",".join(cells)
     at = upload(at=start(), key="inputs.videos_file", name="my_roster.csv",
                 data="\n".join(lines).encode("utf-8"))
-    errors = [shown(e.value) for e in at.sidebar.error]
+    beside = [shown(e.value) for e in at.sidebar.error]
+    assert beside == ["my_roster.csv: 1 problem(s), listed on the page."]
+    errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
-    assert "my_roster.csv" in errors[0]
+    assert "my_roster.csv** cannot be used" in errors[0]
+    assert "InputError" not in errors[0]
     assert "row 3, column 'followers'" in errors[0]
     assert "Fix: Write a whole number" in errors[0]
     assert "Traceback" not in errors[0]
-    assert not at.main.metric and at.main.info  # nothing to plan until the file is fixed
+    assert not at.main.metric  # nothing to plan until the file is fixed
 
 
 @pytest.mark.slow
@@ -210,7 +215,7 @@ def test_a_roster_over_the_row_limit_gets_a_friendly_message() -> None:
     body = "\n".join(row.format(i) for i in range(MAX_ROWS + 1))
     at = upload(at=start(), key="inputs.videos_file", name="huge.csv",
                 data=f"{header}\n{body}\n".encode())
-    errors = [shown(e.value) for e in at.sidebar.error]
+    errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
     assert f"huge.csv: has more than {MAX_ROWS:,} data rows" in errors[0].replace("**", "")
     assert "Fix: Split the file" in errors[0]
@@ -225,7 +230,8 @@ def test_a_broken_campaign_file_names_the_file_and_line() -> None:
         ("spring.toml", b'name = "spring"\nbudget = = 5\n', "application/toml"))
     at.run()
     assert not at.exception
-    errors = [shown(e.value) for e in at.sidebar.error]
+    assert len(at.sidebar.error) == 1
+    errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
     assert "spring.toml" in errors[0] and "line 2" in errors[0]
 
@@ -302,3 +308,27 @@ def test_a_campaign_warning_shows_on_the_plan_page_as_the_cli_prints_it() -> Non
     assert any("big sale '618' (2027-05-31..2027-06-25) runs partly outside the campaign "
                "(2027-04-21..2027-06-20)" in w for w in warnings), warnings
     assert metrics(at)  # the plan itself is made
+
+
+def test_the_apps_workbook_has_the_tracking_links_sheet_as_the_clis_does(tmp_path: Path) -> None:
+    import io
+
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from planner.cli import app
+
+    at = run_plan(start())
+    bundle = at.session_state["plan_page.result"][1]
+    book = openpyxl.load_workbook(io.BytesIO(bundle.xlsx), read_only=True)
+    assert "Links" in book.sheetnames
+    shown = list(book["Links"].values)
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    result = CliRunner().invoke(app, [
+        "plan", "--campaign", str(sample / "campaign_tmall.toml"),
+        "--videos", str(sample / "videos.csv"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    links = pd.read_csv(tmp_path / "links.csv", dtype=str)
+    assert len(shown) - 1 == len(links) > 0  # a header, then one row per link
+    cli = openpyxl.load_workbook(tmp_path / "plan.xlsx", read_only=True)
+    assert list(cli["Links"].values) == shown  # the same links, the same UTM tags

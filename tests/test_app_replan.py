@@ -223,7 +223,9 @@ def test_an_unreachable_database_says_so_under_the_button(tmp_path: Path) -> Non
     at = click(upload(open_page(), "actuals_0421.csv", DAY_ONE, store), PREVIEW)
     found = errors(at)
     assert len(found) == 1
-    assert "StoreUnreachableError" in found[0] and "Connection refused" in found[0]
+    assert "Cannot connect to the history store" in found[0]
+    assert "Connection refused" in found[0]
+    assert "Error" not in found[0].split(":", 1)[0]  # no exception class names
     raw = at.main.error[0].value
     assert "s3cret" not in raw and r"planner:\*\*\*@127.0.0.1" in raw  # masked
     assert not at.main.metric
@@ -270,7 +272,7 @@ def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
         at = click(at, PREVIEW)
         found = errors(at)
         assert len(found) == 1
-        assert "StoreError" in found[0] and "is locked by another run" in found[0]
+        assert "is locked by another run" in found[0] and "StoreError" not in found[0]
         assert not at.main.metric
     finally:
         holder.rollback()
@@ -301,3 +303,81 @@ def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) 
     assert row["actual_roi"] == pytest.approx(0.3)
     assert any("day(s) so far: spent ¥3,000" in shown(c.value) for c in at.main.caption)
     assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_without_a_recorded_plan_the_report_says_so_instead_of_planned_zero(
+    tmp_path: Path,
+) -> None:
+    at = click(upload(open_page(), "actuals_0421.csv", DAY_ONE, tmp_path / "h.sqlite"), PREVIEW)
+    assert not at.error
+    notes = [shown(i.value) for i in at.main.info]
+    assert any("holds no recorded plan for these 1 day(s), only actuals: spent ¥3,000" in n
+               for n in notes)
+    report = table_with(at, "planned_spend")
+    assert report is not None
+    assert report["planned_spend"].isna().all()  # blank (shown as –), never ¥0
+    assert set(report["pva_status"]) == {"no recorded plan"}
+    assert not any("day(s) so far" in shown(c.value) for c in at.main.caption)
+
+
+def test_routine_notes_are_one_info_block_and_long_reasons_are_read_in_full(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "history.sqlite"
+    _record_sample_plan(store)
+    at = record(upload(open_page(), "actuals_0421.csv", DAY_ONE, store))
+    assert not at.main.warning or all("record" in shown(w.value).lower()
+                                      for w in at.main.warning)  # only the record caution
+    blocks = [shown(i.value) for i in at.main.info if shown(i.value).startswith("- ")]
+    assert len(blocks) <= 1
+    if blocks:
+        lines = blocks[0].splitlines()
+        assert len(lines) == len(set(lines))  # each note said once
+    changes = table_with(at, "old_budget")
+    assert changes is not None and not changes.empty
+    full = [tb.value for tb in at.table if "Why" in tb.value.columns]
+    assert full and full[0]["Why"].str.len().gt(20).all()  # whole sentences, wrapped
+
+
+def _record_sample_plan(store: Path) -> None:
+    from planner.io.roster import read_videos
+    from planner.jobs.replan import record_plan
+    from planner.planning import make_plan
+
+    videos, _ = read_videos(ROOT / "sample_data" / "videos.csv",
+                            plan_date=CAMPAIGN.effective_plan_date)
+    record_plan(make_plan(videos, CAMPAIGN), CAMPAIGN, "sha", store)
+
+
+def test_plan_against_actual_over_three_replans_draws_trend_lines_for_a_chosen_range(
+    tmp_path: Path,
+) -> None:
+    """A store with a recorded plan and three recorded re-plans: the trend covers every
+    day, and the range, tool and video pickers narrow it."""
+    store = tmp_path / "history.sqlite"
+    _record_sample_plan(store)
+    at = open_page()
+    days = [
+        actuals_csv([("2027-04-21", "v0012", "dou_plus", 1000, 300, 50_000),
+                     ("2027-04-21", "v0008", "dou_plus", 12_000, 30_000, 50_000)]),
+        actuals_csv([("2027-04-22", "v0012", "dou_plus", 900, 500, 40_000),
+                     ("2027-04-22", "v0008", "dou_plus", 11_000, 33_000, 40_000)]),
+        actuals_csv([("2027-04-23", "v0012", "dou_plus", 950, 800, 45_000),
+                     ("2027-04-23", "v0008", "dou_plus", 11_500, 31_000, 45_000)]),
+    ]
+    for number, data in enumerate(days):
+        at = upload(at, f"actuals_042{number + 1}.csv", data, store)
+        at = record(at) if number == 0 else click(at, RECORD)
+        assert not at.error
+    assert stored(store)[1] == 4  # the plan and three re-plans
+    report = table_with(at, "planned_spend")
+    assert report is not None
+    assert sorted(set(report["date"])) == [date(2027, 4, d) for d in (21, 22, 23)]
+    assert report["planned_spend"].notna().any()
+    assert len(at.get("vega_lite_chart")) == 1
+    picker = "replan_page.trend_range.2027-04-21.2027-04-23"
+    assert at.date_input(key=picker).value == (date(2027, 4, 21), date(2027, 4, 23))
+    at.date_input(key=picker).set_value(
+        (date(2027, 4, 22), date(2027, 4, 23))).run()
+    at.selectbox(key="replan_page.trend_video").set_value("v0012").run()
+    assert not at.exception and len(at.get("vega_lite_chart")) == 1

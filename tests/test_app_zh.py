@@ -233,7 +233,35 @@ def test_a_bad_videos_upload_is_explained_in_chinese() -> None:
     at.file_uploader(key="inputs.videos_file").set_value(
         ("my_roster.csv", "\n".join(lines).encode("utf-8"), "text/csv")).run()
     assert not at.exception
-    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.sidebar.error]
+    assert [re.sub(r"\\(.)", r"\1", e.value) for e in at.sidebar.error] == [
+        "my_roster.csv：1 个问题，详见右侧页面。"]
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.main.error]
     assert len(errors) == 1
     assert "第 3 行，「followers」列：'lots' 不是数字。" in errors[0]
     assert "修改：请填整数，例如 25000 或 2.5w。" in errors[0]
+
+
+def test_each_campaign_keeps_its_own_edits_and_result_across_a_switch() -> None:
+    at = start()
+    at.number_input(key=field(at, "budget")).set_value(2_500_000.0).run()
+    at = click(at, RUN)
+    planned = at.session_state["plan_page.result"][1].plan
+    assert planned.budget == 2_500_000
+    at.selectbox(key="inputs.sample_campaign").set_value("campaign_closed_loop.toml").run()
+    assert not at.main.metric
+    at.selectbox(key="inputs.sample_campaign").set_value("campaign_tmall.toml").run()
+    assert not at.exception
+    assert at.number_input(key=field(at, "budget")).value == 2_500_000
+    assert at.session_state["plan_page.result"][1].plan == planned
+    assert at.main.metric  # the 618 plan is shown again, not planned again
+
+
+def test_files_uploaded_for_one_campaign_are_cleared_when_the_campaign_changes() -> None:
+    at = start()
+    at.switch_page(REPLAN).run()
+    at.file_uploader(key="replan_page.actuals_file").set_value(
+        ("actuals_0421.csv", ACTUALS, "text/csv")).run()
+    assert at.file_uploader(key="replan_page.actuals_file").value
+    at.selectbox(key="inputs.sample_campaign").set_value("campaign_closed_loop.toml").run()
+    assert not at.exception
+    assert not at.file_uploader(key="replan_page.actuals_file").value

@@ -229,3 +229,58 @@ def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> No
         finally:
             browser.close()
     assert shot.is_file()
+
+
+def test_the_schedule_and_a_refused_upload_in_chinese_at_1280x800(
+    server: str, tmp_path: Path,
+) -> None:
+    """The Plan page's 排期表 matrix, and a 千川 export uploaded for the Tmall campaign
+    refused as it arrives, once, in the buyer's words. Screenshots: schedule_1280x800.png,
+    replan_refused_1280x800.png."""
+    from playwright.sync_api import expect, sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from export_fixtures import QIANCHUAN_HEADER, QIANCHUAN_ROWS, write
+
+    report = tmp_path / "qianchuan_0421.csv"
+    write(report, QIANCHUAN_HEADER, QIANCHUAN_ROWS)
+    schedule_shot = ARTIFACTS / "schedule_1280x800.png"
+    refused_shot = ARTIFACTS / "replan_refused_1280x800.png"
+    for path in (schedule_shot, refused_shot):
+        path.unlink(missing_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(server)
+            page.get_by_role("button", name="生成排期").click(timeout=PLAN_WAIT_MS)
+            heading = page.get_by_role("heading", name="排期表", exact=True)
+            expect(heading).to_be_visible(timeout=PLAN_WAIT_MS)
+            # No headline figure is cut at this size: each value fits its box.
+            clipped = page.evaluate(
+                "() => Array.from(document.querySelectorAll('[data-testid=stMetricValue]'),"
+                " e => [e.textContent, e.scrollWidth - e.clientWidth])"
+                ".filter(([, over]) => over > 1)")
+            assert clipped == [], f"clipped headline figures: {clipped}"
+            heading.scroll_into_view_if_needed()
+            grid = page.locator('[data-testid="stDataFrame"]').filter(has_text="04-21").first
+            expect(grid.locator("canvas").first).to_be_visible()
+            expect(page.get_by_text("红色底纹是大促日")).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(schedule_shot))
+
+            page.goto(server + "replan")
+            expect(page.get_by_role("heading", name="重新排期")).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(report))
+            errors = page.locator('[data-testid="stAlertContentError"]')
+            expect(errors).to_have_count(1, timeout=PLAN_WAIT_MS)
+            expect(errors.first).to_contain_text("千川属于抖音闭环链路")
+            assert "Error" not in errors.first.inner_text()
+            expect(page.get_by_role("button", name="重新排期（试运行）")).to_be_disabled()
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(refused_shot))
+        finally:
+            browser.close()
+    assert schedule_shot.is_file() and refused_shot.is_file()

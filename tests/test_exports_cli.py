@@ -233,4 +233,5 @@ def test_an_unknown_video_in_an_export_names_the_exports_own_row(tmp_path: Path)
     # Row 4 of qc.xlsx: below the title and the header; and DOU+ is no closed-loop tool.
     assert "qc.xlsx, row 4, column 'video_id': video 'v9999' is not in the videos file" \
         in result.output
-    assert "dou_plus.csv, row 2, column 'tool'" in result.output
+    assert "dou_plus.csv, row 2: 1 row(s) of Dou+ spend: Dou+ belongs to the Douyin -> Tmall" \
+        in result.output

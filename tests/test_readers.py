@@ -197,14 +197,15 @@ def test_csv_renamed_xlsx_is_refused(tmp_path: Path) -> None:
 
 
 def test_missing_required_column_names_it_and_its_aliases(tmp_path: Path) -> None:
+    """Named as the file's own (Chinese) headers would name it, then every accepted header."""
     header = ZH_HEADER.replace("粉丝数,", "")
     path = videos_csv(tmp_path, ROW_A.replace("25.3w,", ""), header=header)
     with pytest.raises(InputError) as exc:
         read_videos(path)
     (problem,) = exc.value.problems
     assert problem.file == "videos.csv"
-    assert "'followers'" in problem.message
-    assert "粉丝数" in problem.message
+    assert "Required column '粉丝数' is missing" in problem.message
+    assert "followers" in problem.message
     assert "粉絲數" in problem.message
 
 
@@ -219,7 +220,9 @@ def test_all_missing_columns_are_named_at_once(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_videos(path)
     missing = {p.message.split("'")[1] for p in exc.value.problems}
-    assert missing == {s.name for s in VIDEO_COLUMNS if s.required} - {"video_id", "kol_name"}
+    # Each by its first Chinese header, as this file's headers are Chinese.
+    assert missing == {next(h for h in s.headers if not h.isascii()) for s in VIDEO_COLUMNS
+                       if s.required} - {"视频ID", "达人昵称"}
 
 
 def test_bad_number_names_row_and_column(tmp_path: Path) -> None:

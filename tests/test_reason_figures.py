@@ -32,6 +32,7 @@ from planner.rules import content_service_rule, dou_plus_mode, lock_in_rule
 from planner.scoring import score_video
 from planner.simulate import make_world, simulate_day
 from planner.synthetic import generate_roster
+from planner.tools import Tool
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -217,3 +218,15 @@ def test_which_codes_carry_figures() -> None:
         assert any(has(f"reason.{code}.{form}") for form in ("fall", "collapse"))
     for code in REASON_CODES.keys() - plain:  # what a reason without figures falls back to
         assert has(f"reason_meaning.{code}"), code
+
+
+def test_english_rule_sentences_name_tools_not_ids(sample_reasons: list[Reason]) -> None:
+    """plan.json's ``text`` keeps the id for scripts; what a buyer reads says the tool."""
+    ids = re.compile(r"\b(?:" + "|".join(tool.value for tool in Tool) + r")\b")
+    with use_lang("en"):
+        said = [reason_text(r) for r in sample_reasons]
+    with_tools = [text for r, text in zip(sample_reasons, said, strict=True)
+                  if r.params and "tool" in r.params]
+    assert with_tools
+    assert not [text for text in said if ids.search(text)]
+    assert any("Dou+" in text for text in with_tools)

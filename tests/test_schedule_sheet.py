@@ -18,6 +18,7 @@ from planner.cli import app
 from planner.config import Campaign
 from planner.io.campaign_file import read_campaign
 from planner.models import Plan
+from planner.tools import SALE_FILL
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -88,8 +89,8 @@ def test_schedule_shades_and_names_the_big_sale_days(planned) -> None:
     sale = campaign.big_sales[0]
     col = LABELS + (sale.start - campaign.start).days + 1
     assert ws.cell(1, col).value == sale.name
-    assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith("FCE4D6")
-    assert not ws.cell(HEAD_ROWS, LABELS + 1).fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith(SALE_FILL[1:])
+    assert not ws.cell(HEAD_ROWS, LABELS + 1).fill.fgColor.rgb.endswith(SALE_FILL[1:])
 
 
 def test_schedule_prints_a_week_a_page_on_a3_with_repeated_labels(planned) -> None:
@@ -274,4 +275,4 @@ def test_a_replans_schedule_spans_the_campaign_and_names_the_sale(tmp_path: Path
     sale = campaign.big_sales[0]
     col = LABELS + (sale.start - campaign.start).days + 1
     assert ws.cell(1, col).value == sale.name
-    assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith("FCE4D6")
+    assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith(SALE_FILL[1:])

@@ -18,7 +18,7 @@ from planner.i18n import money
 from planner.io.campaign_file import campaign_toml, read_campaign
 from planner.io.plan_files import csv_bytes, write_csv
 from planner.io.roster import read_videos
-from planner.models import Plan, Video
+from planner.models import Plan, PlanVsActual, Video
 from planner.planning import make_plan, score_roster
 from planner.replan import replan
 from planner.sweep import TargetResult, budget_curve, min_budget_for
@@ -550,3 +550,75 @@ def test_target_metrics_of_an_unreachable_target_show_the_closest_plan() -> None
     assert figures["Spend"].value == yuan(result.plan.total_spend)
     assert "closest plan tried" in figures["Spend"].help
     assert target_metrics(TargetResult(False, None, None, "no plan", 1)) == []
+
+
+def _pva(day: int, video: str, tool: Tool, planned: float, actual: float | None,
+         planned_on: date | None) -> PlanVsActual:
+    return PlanVsActual(
+        date=date(2027, 4, day), video_id=video, tool=tool, planned_on=planned_on,
+        planned_spend=planned, actual_spend=actual, planned_gmv=planned * 3,
+        actual_gmv=None if actual is None else actual * 2,
+        planned_roi=3.0 if planned else None, actual_roi=None if actual is None else 2.0,
+        status="reported" if actual is not None else "unreported")
+
+
+def test_a_line_without_a_recorded_plan_shows_no_plan_not_planned_zero(plan: Plan) -> None:
+    from planner.views.replan import has_recorded_plan, plan_vs_actual_view
+
+    recorded = date(2027, 4, 20)
+    lines = [_pva(21, "v0012", Tool.DOU_PLUS, 0.0, 800.0, None),
+             _pva(22, "v0012", Tool.DOU_PLUS, 1_000.0, 900.0, recorded)]
+    view = plan_vs_actual_view(plan.model_copy(update={"plan_vs_actual": lines}))
+    first, second = view.iloc[0], view.iloc[1]
+    assert pd.isna(first["planned_spend"]) and pd.isna(first["spend_diff"])
+    assert first["pva_status"] == "no_plan" and first["actual_spend"] == 800.0
+    assert (second["planned_spend"], second["spend_diff"]) == (1_000.0, -100.0)
+    assert has_recorded_plan(view)
+    assert not has_recorded_plan(view.iloc[:1])
+
+
+def test_the_trend_sums_each_day_leaves_gaps_and_narrows_by_range_tool_and_video(
+    plan: Plan,
+) -> None:
+    from planner.views.replan import plan_vs_actual_view, pva_days, pva_trend
+
+    on = date(2027, 4, 20)
+    lines = [_pva(21, "v0012", Tool.DOU_PLUS, 1_000.0, 900.0, None),
+             _pva(21, "v0008", Tool.AD_FEED, 2_000.0, 2_500.0, None),
+             _pva(22, "v0012", Tool.DOU_PLUS, 1_000.0, 1_100.0, on),
+             _pva(22, "v0008", Tool.AD_FEED, 2_000.0, None, on),
+             _pva(23, "v0012", Tool.DOU_PLUS, 1_000.0, 700.0, on)]
+    view = plan_vs_actual_view(plan.model_copy(update={"plan_vs_actual": lines}))
+    assert pva_days(view) == (date(2027, 4, 21), date(2027, 4, 23))
+    trend = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23))
+    spend = trend[trend["figure"] == "spend"].set_index(["date", "kind"])["yuan"]
+    assert (date(2027, 4, 21), "planned") not in spend.index  # no recorded plan: a gap
+    assert spend[(date(2027, 4, 21), "actual")] == 3_400.0
+    assert spend[(date(2027, 4, 22), "planned")] == 3_000.0
+    assert spend[(date(2027, 4, 22), "actual")] == 1_100.0  # the unreported line adds nothing
+    narrowed = pva_trend(view, date(2027, 4, 22), date(2027, 4, 23), tool="dou_plus")
+    assert sorted(set(narrowed["date"])) == [date(2027, 4, 22), date(2027, 4, 23)]
+    assert narrowed[(narrowed["figure"] == "spend") & (narrowed["kind"] == "actual")][
+        "yuan"].tolist() == [1_100.0, 700.0]
+    one = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23), video_id="v0008")
+    assert set(one["date"]) == {date(2027, 4, 21), date(2027, 4, 22)}
+
+
+def test_the_workbooks_plan_against_actual_says_no_recorded_plan_not_zero(
+    plan: Plan, tmp_path: Path,
+) -> None:
+    import openpyxl
+
+    from planner.i18n import t
+    from planner.io.plan_files import column_header, pva_status_name, write_plan
+
+    lines = [_pva(21, "v0012", Tool.DOU_PLUS, 0.0, 800.0, None),
+             _pva(22, "v0012", Tool.DOU_PLUS, 1_000.0, 900.0, date(2027, 4, 20))]
+    paths = write_plan(plan.model_copy(update={"plan_vs_actual": lines}), tmp_path)
+    rows = list(openpyxl.load_workbook(paths["xlsx"])[t("sheet.plan_vs_actual")].values)
+    title = column_header("planned_spend")
+    header = next(r for r in rows if r and title in r)
+    data = [r for r in rows[rows.index(header) + 1:] if r and "v0012" in r]
+    planned = header.index(title)
+    assert data[0][planned] == pva_status_name("no_plan") == "no recorded plan"
+    assert data[1][planned] == 1_000

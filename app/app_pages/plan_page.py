@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import date
 from typing import Any, Final, cast
 
@@ -9,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from charts import daily_spend_chart, gmv_fan_chart, roi_floor_chart, video_spend_gmv_chart
 from support import (
+    BLANK,
     EDITED_STATE,
     REPO,
     Inputs,
@@ -30,12 +32,14 @@ from planner.i18n import (
     t,
     targeting_name,
     tier_name,
+    tool_name,
 )
 from planner.io.campaign_file import campaign_warnings
+from planner.io.plan_files import column_header, csv_bytes
 from planner.io.store import sha256_of
 from planner.jobs.replan import record_plan
 from planner.models import Order, Plan, Reason
-from planner.tools import Chain, Tool
+from planner.tools import SALE_FILL, TOOL_COLOURS, Chain, Tool
 from planner.views.campaign_form import (
     CampaignForm,
     campaign_dict_from_form,
@@ -45,6 +49,7 @@ from planner.views.campaign_form import (
 )
 from planner.views.labels import FloorMode, kol_names, tool_label
 from planner.views.plan import (
+    SCHEDULE_LABELS,
     daily_by_tool,
     gmv_fan_frame,
     headline,
@@ -52,6 +57,8 @@ from planner.views.plan import (
     per_video,
     per_video_long,
     roi_against_floor,
+    schedule_totals,
+    schedule_view,
 )
 from planner.views.replan import resolve_store
 from planner.views.videos import why_not_eligible
@@ -61,6 +68,8 @@ FORM_FOR: Final = "plan_page.form_for"
 FORM_SEED: Final = "plan_page.form_seed"
 FORM_KEPT: Final = "plan_page.form_kept"  # (inputs key, the form as last shown)
 RESULT: Final = "plan_page.result"
+MEMORY: Final = "plan_page.by_campaign"  # inputs key -> its REMEMBERED states
+REMEMBERED: Final = (FORM_KEPT, RESULT, EDITED_STATE)
 # Widget keys: "plan_page.campaign.<inputs>.<lang>.<field>". The inputs' fingerprint is part of
 # the key, so another campaign gets new widgets: the browser cannot send the old
 # campaign's values back into the new form.
@@ -98,9 +107,20 @@ def _seed_form(inputs: Inputs) -> CampaignForm:
     if st.session_state.get(FORM_FOR) != inputs.key:
         for key in [k for k in st.session_state if str(k).startswith(W)]:
             del st.session_state[key]
+        # Each campaign keeps its own edits and result: the one left is put aside, the
+        # one chosen comes back as it was left (618 -> 520 -> 618 finds 618's plan).
+        memory = st.session_state.setdefault(MEMORY, {})
+        left = st.session_state.get(FORM_FOR)
+        if left is not None:
+            memory[left] = {name: st.session_state[name] for name in REMEMBERED
+                            if name in st.session_state}
         st.session_state[FORM_FOR] = inputs.key
-        for name in (FORM_SEED, FORM_KEPT, RESULT):
-            st.session_state.pop(name, None)
+        st.session_state.pop(FORM_SEED, None)
+        for name in REMEMBERED:
+            if name in memory.get(inputs.key, {}):
+                st.session_state[name] = memory[inputs.key][name]
+            else:
+                st.session_state.pop(name, None)
     # Widgets lose their state when the buyer visits another page; start again from the
     # form as it was left (run or not), so edits survive a look at the Videos page.
     if FORM_SEED not in st.session_state or field("budget") not in st.session_state:
@@ -322,6 +342,57 @@ def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
     st.caption(md(plan.roi_floor_text()))
 
 
+def show_schedule(plan: Plan, campaign: Campaign) -> None:
+    """The 排期表 on screen: KOL videos and tools down, days across (sale days shaded, each
+    tool in its colour), filtered by tool and KOL, with the shown rows as a download."""
+    st.subheader(t("plan.schedule"))
+    whole = schedule_view(plan, campaign)
+    if whole.frame.empty:
+        st.caption(t("plan.no_orders"))
+        return
+    c1, c2 = st.columns(2)
+    tools = c1.multiselect(t("col.tool"), list(dict.fromkeys(whole.tools)),
+                           format_func=tool_name, placeholder=t("plan.schedule_all"),
+                           key="plan_page.schedule_tools")
+    kols = c2.multiselect(t("col.kol_name"), sorted(set(whole.frame["kol_name"])),
+                          placeholder=t("plan.schedule_all"), key="plan_page.schedule_kols")
+    view = schedule_view(plan, campaign, tools=tools, kols=kols)
+    table = pd.concat([view.frame, schedule_totals(view)], ignore_index=True)
+    money_columns: list[Hashable] = [*view.days, "row_total"]
+
+    def shade(frame: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        for column in view.sales:
+            css[column] = f"background-color: {SALE_FILL}"
+        for row, tool in enumerate(view.tools):
+            css.loc[row, "tool"] = f"background-color: {TOOL_COLOURS[Tool(tool)]}; color: white"
+        css.loc[len(view.tools), :] = "font-weight: bold; background-color: #F2F2F2"
+        return css
+
+    styled = table.style.apply(shade, axis=None).format(
+        "{:,.0f}", subset=money_columns, na_rep="")
+    columns: dict[str, Any] = {
+        label: st.column_config.TextColumn(column_header(label), pinned=True)
+        for label in SCHEDULE_LABELS}
+    columns.update({
+        name: st.column_config.NumberColumn(
+            name, width=64, help=view.sales.get(name) or f"{day:%Y-%m-%d}")
+        for name, day in view.days.items()})
+    columns["row_total"] = st.column_config.NumberColumn(column_header("row_total"))
+    # Up to 20 lines at once (a header and 35 px a row), not a 10-row scroll box.
+    st.dataframe(styled, hide_index=True, placeholder="", column_config=columns,
+                 height=38 + 35 * min(len(table), 20), key="plan_page.schedule_table")
+    sales = t("list.sep").join(f"{md(s.name)} {s.start:%m-%d}~{s.end:%m-%d}"
+                               for s in campaign.big_sales)
+    st.caption(t("plan.schedule_caption") + (t("plan.schedule_sales", sales=sales)
+                                             if sales else ""))
+    st.download_button(
+        t("plan.schedule_download"), csv_bytes(table.rename(columns={
+            c: column_header(c) for c in (*SCHEDULE_LABELS, "row_total")})),
+        file_name="schedule.csv", mime="text/csv", icon=":material/download:",
+        key="plan_page.schedule_download", on_click="ignore")
+
+
 def order_columns() -> dict[str, Any]:
     """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
     day = "MM-DD"
@@ -360,7 +431,7 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
     frame = orders_table(plan.orders, names)
-    st.dataframe(frame, hide_index=True, column_config=order_columns(),
+    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(),
                  column_order=ORDER_ORDER, key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
         details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
@@ -400,7 +471,7 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
     mine = [o for o in plan.orders if o.video_id == chosen]
     st.markdown(f"**{t('plan.orders_for', kol=md(names.get(chosen, '')), video_id=md(chosen))}**")
     if mine:
-        st.dataframe(orders_table(mine, names), hide_index=True,
+        st.dataframe(orders_table(mine, names), hide_index=True, placeholder=BLANK,
                      column_config=order_columns(), column_order=ORDER_ORDER)
         st.markdown("\n".join(
             f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"
@@ -487,6 +558,7 @@ def render() -> None:
     show_downloads(bundle)
     record_in_store(inputs, bundle, campaign)
     show_charts(plan, campaign, names)
+    show_schedule(plan, campaign)
     show_orders(plan, names)
     explain_video(plan, campaign, inputs, names)
     with st.expander(t("plan.assumptions")):

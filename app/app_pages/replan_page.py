@@ -8,16 +8,17 @@ shows what it returned. Learning, the diff and the store's rules live in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, cast
 
 import pandas as pd
 import streamlit as st
-from charts import plan_vs_actual_chart
+from charts import pva_trend_chart
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from support import (
+    BLANK,
     REPO,
     VIDEO_TYPES,
     Inputs,
@@ -36,18 +37,24 @@ from planner.config import Campaign
 from planner.errors import InputError, PlannerError
 from planner.i18n import current_lang, has, mode_name, money, t, tool_name
 from planner.io.inspection import Inspection, column_label
-from planner.io.plan_files import column_header, plan_vs_actual_frame, pva_status_name
+from planner.io.plan_files import column_header, pva_status_name
 from planner.kpi import KpiBy
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
 from planner.views.labels import Metric
 from planner.views.plan import headline
 from planner.views.replan import (
+    PVA_PLANNED,
     changes_frame,
     default_replan_date,
     describe_actuals,
+    has_recorded_plan,
     ingest_metrics,
+    inspection_preview,
     kpi_frame,
     learned_frame,
+    plan_vs_actual_view,
+    pva_days,
+    pva_trend,
     replan_date_bounds,
     resolve_store,
     topups_frame,
@@ -56,6 +63,7 @@ from planner.views.replan import (
 # Session-state names (never used as widget keys).
 RESULT: Final = "replan_page.result"
 DATE_FOR: Final = "replan_page.date_for"
+UPLOADS_FOR: Final = "replan_page.uploads_for"  # the inputs the uploaded files belong to
 KEPT: Final = "replan_page.kept."  # + widget name: values that survive a visit elsewhere
 # Widget keys: "replan_page.<widget>".
 ACTUALS_FILE: Final = "replan_page.actuals_file"
@@ -66,6 +74,9 @@ DRY_RUN: Final = "replan_page.dry_run"
 PREVIEW_BUTTON: Final = "replan_page.preview_button"
 RECORD_BUTTON: Final = "replan_page.record_button"
 KPI_BY: Final = "replan_page.kpi_by"
+TREND_RANGE: Final = "replan_page.trend_range"
+TREND_TOOL: Final = "replan_page.trend_tool"
+TREND_VIDEO: Final = "replan_page.trend_video"
 
 DEFAULT_STORE: Final = "out/history.sqlite"
 DEFAULT_LOCK_S: Final = 30.0
@@ -202,14 +213,6 @@ def _column_name(column: str) -> str:
     return column_header(column) if has(f"col.{column}") else column_label(column)
 
 
-def _preview(preview: pd.DataFrame) -> pd.DataFrame:
-    """The first rows as the planner reads them, headed and filled with the buyer's words."""
-    shown = preview.copy()
-    if "tool" in shown:
-        shown["tool"] = shown["tool"].map(tool_name)
-    return shown.rename(columns={c: _column_name(str(c)) for c in shown.columns})
-
-
 def show_inspection(found: Inspection) -> None:
     """What ``planner inspect`` says of one upload: layout, mapping, skipped rows, first rows."""
     st.markdown(md(t("inspect.recognised", file=found.file, layout=found.label,
@@ -219,7 +222,7 @@ def show_inspection(found: Inspection) -> None:
     st.caption(t("inspect.mapping"))
     st.dataframe(pd.DataFrame(
         [{"header": header, "column": _column_name(column)} for header, column in found.mapping],
-        columns=["header", "column"]), hide_index=True,
+        columns=["header", "column"]), hide_index=True, placeholder=BLANK,
         column_config={"header": t("inspect.app_header"), "column": t("inspect.app_column")})
     if found.unused:
         st.caption(md(t("inspect.unused", headers=t("list.sep").join(found.unused))))
@@ -229,13 +232,17 @@ def show_inspection(found: Inspection) -> None:
         st.caption(t("inspect.no_rows"))
     else:
         st.caption(t("inspect.preview", rows=len(found.preview)))
-        st.dataframe(_preview(found.preview), hide_index=True)
+        st.dataframe(inspection_preview(found.preview, found.mapping, _column_name),
+                     hide_index=True, placeholder=BLANK)
 
 
 def actuals_input(inputs: Inputs, campaign: Campaign,
                   source: str) -> tuple[list[UploadedFile], pd.DataFrame] | None:
     """The actuals uploader (several files: exports and the planner's own); each file's
     inspection, or its problems, right under it."""
+    if st.session_state.get(UPLOADS_FOR) != inputs.key:  # another campaign: not its files
+        st.session_state.pop(ACTUALS_FILE, None)
+        st.session_state[UPLOADS_FOR] = inputs.key
     uploads = st.file_uploader(t("replan.actuals_file"), type=VIDEO_TYPES, key=ACTUALS_FILE,
                                accept_multiple_files=True)
     st.caption(t("replan.actuals_caption"))
@@ -261,8 +268,7 @@ def actuals_input(inputs: Inputs, campaign: Campaign,
     except PlannerError as exc:
         show_error(exc)
         return None
-    for line in merged.join_notes:
-        st.warning(md(line))
+    notes_block(merged.join_notes, caution=True)
     st.caption(t("replan.file_summary", name=md(", ".join(u.name for u in uploads)),
                  summary=md(describe_actuals(merged.frame))))
     return list(uploads), merged.frame
@@ -391,24 +397,80 @@ def _named(frame: pd.DataFrame, **columns: Callable[[object], str]) -> pd.DataFr
     return shown
 
 
+def reasons_in_full(frame: pd.DataFrame, who: tuple[str, ...]) -> None:
+    """Each row's reason, whole and wrapped, below a table that hides the long column."""
+    with st.expander(t("replan.reasons_in_full")):
+        headers = {"kol_name": t("col.kol_name"), "video_id": t("col.video_id"),
+                   "tool": t("col.tool"), "date": t("replan.col.day"),
+                   "reason": t("replan.col.why")}
+        st.table(frame[[*who, "reason"]].rename(columns=headers))
+
+
+def notes_block(lines: Sequence[str], *, caution: bool = False) -> None:
+    """Notes of a run as one block, each said once: information, or a caution (money
+    whose GMV is not known yet) the buyer should act on."""
+    unique = list(dict.fromkeys(lines))
+    if not unique:
+        return
+    text = "\n".join(f"- {md(line)}" for line in unique)
+    if caution:
+        st.warning(text, icon=":material/warning:")
+    else:
+        st.info(text, icon=":material/info:")
+
+
 def _change_name(kind: object) -> str:
     return t(f"change.{kind}") if has(f"change.{kind}") else str(kind)
 
 
 def show_plan_vs_actual(bundle: ReplanBundle) -> None:
-    """The buyer's daily report: every day so far, planned against actual."""
-    report = plan_vs_actual_frame(bundle.plan)
+    """The buyer's daily report: every day so far, planned against actual, as trend lines
+    over a chosen range and as a table."""
+    report = plan_vs_actual_view(bundle.plan)
     st.subheader(t("replan.plan_vs_actual"))
-    if report.empty:
+    span = pva_days(report)
+    if span is None:
         st.caption(t("replan.pva_empty"))
         return
-    planned, spent = report["planned_spend"].sum(), report["actual_spend"].sum()
-    expected, sold = report["planned_gmv"].sum(), report["actual_gmv"].sum()
-    st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
-                 planned=money(planned), sold=money(sold), expected=money(expected)))
-    st.altair_chart(plan_vs_actual_chart(report), width="stretch")
-    st.dataframe(_named(report, tool=tool_name, pva_status=pva_status_name), hide_index=True,
-                 column_config=plan_vs_actual_columns())
+    spent, sold = report["actual_spend"].sum(), report["actual_gmv"].sum()
+    if has_recorded_plan(report):
+        st.caption(t("replan.pva_caption", days=report["date"].nunique(), spent=money(spent),
+                     planned=money(report["planned_spend"].sum()), sold=money(sold),
+                     expected=money(report["planned_gmv"].sum())))
+    else:
+        st.info(t("replan.pva_no_plan", days=report["date"].nunique(), spent=money(spent),
+                  sold=money(sold)), icon=":material/info:")
+    show_trend(report, span)
+    columns = plan_vs_actual_columns()
+    if not has_recorded_plan(report):  # nothing planned to show: the actuals alone
+        columns.update(dict.fromkeys((*PVA_PLANNED, "planned_on"), None))
+    st.dataframe(_named(report, tool=tool_name, pva_status=pva_status_name),
+                 hide_index=True, placeholder=BLANK, column_config=columns)
+
+
+def show_trend(report: pd.DataFrame, span: tuple[date, date]) -> None:
+    """Trend lines of planned against actual spend and GMV per day, for a range of days and
+    all lines, one tool or one video."""
+    first, last = span
+    c1, c2, c3 = st.columns([2, 1, 1])
+    chosen = c1.date_input(t("replan.trend_range"), value=(first, last), min_value=first,
+                           max_value=last, format="YYYY-MM-DD",
+                           key=f"{TREND_RANGE}.{first}.{last}")  # all days of a new report
+    low, high = (chosen[0], chosen[-1]) if isinstance(chosen, tuple) and chosen else (
+        first, last)
+    tools = sorted(set(report["tool"]))
+    tool = c2.selectbox(t("replan.trend_tool"), [None, *tools], key=TREND_TOOL,
+                        format_func=lambda x: t("replan.trend_all") if x is None
+                        else tool_name(x))
+    names = dict(zip(report["video_id"], report["kol_name"], strict=False))
+    video = c3.selectbox(t("replan.trend_video"), [None, *sorted(names)], key=TREND_VIDEO,
+                         format_func=lambda x: t("replan.trend_all") if x is None
+                         else f"{names[x]} · {x}")
+    trend = pva_trend(report, low, high, tool=tool, video_id=video)
+    if trend.empty:
+        st.caption(t("replan.trend_empty"))
+        return
+    st.altair_chart(pva_trend_chart(trend), width="stretch")
 
 
 def show_changes(bundle: ReplanBundle) -> None:
@@ -425,15 +487,21 @@ def show_changes(bundle: ReplanBundle) -> None:
         st.caption(t("replan.changes_caption", day=bundle.previous_date))
         st.dataframe(_named(changes, change=_change_name, old_mode=mode_name,
                             new_mode=mode_name),
-                     hide_index=True, column_config=change_columns())
+                     hide_index=True, placeholder=BLANK,
+                     column_config={**change_columns(), "reason": None})
+        reasons_in_full(changes, ("kol_name", "video_id", "tool"))
     st.subheader(t("replan.topups_header", count=len(plan.topups)))
     if plan.topups:
-        st.dataframe(topups_frame(plan), hide_index=True, column_config=topup_columns())
+        topups = topups_frame(plan)
+        st.dataframe(topups, hide_index=True, placeholder=BLANK,
+                     column_config={**topup_columns(), "reason": None})
+        reasons_in_full(topups, ("kol_name", "video_id", "date"))
     else:
         st.caption(t("replan.topups_none"))
     st.subheader(t("replan.learned_header"))
     if plan.learned:
-        st.dataframe(learned_frame(plan), hide_index=True, column_config=learned_columns())
+        st.dataframe(learned_frame(plan), hide_index=True, placeholder=BLANK,
+                     column_config=learned_columns())
     else:
         st.caption(t("replan.learned_none"))
 
@@ -454,7 +522,7 @@ def show_kpis(bundle: ReplanBundle, inputs: Inputs) -> None:
     st.caption(t("replan.kpi_caption", rows=f"{len(recorded):,}",
                  campaign=md(bundle.plan.campaign), note=note))
     st.dataframe(kpi_frame(recorded, inputs.videos, cast(KpiBy, by or "video")),
-                 hide_index=True, column_config=kpi_columns())
+                 hide_index=True, placeholder=BLANK, column_config=kpi_columns())
 
 
 def show_result(inputs: Inputs, request: Request | None) -> None:
@@ -478,8 +546,7 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
     st.markdown(f"**{t('replan.ingest_header')}**"
                 + (t("cli.replan_dry_run") if bundle.dry_run else ""))
     _metrics(ingest_metrics(bundle.ingested))
-    for line in bundle.warnings:
-        st.warning(md(line))
+    notes_block(bundle.warnings)
     st.markdown(f"**{t('replan.new_plan')}**")
     show_plan(bundle)
     show_plan_vs_actual(bundle)

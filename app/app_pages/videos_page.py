@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import streamlit as st
-from support import current_campaign, inputs_or_hint, md, score_videos, show_error
+from support import BLANK, current_campaign, inputs_or_hint, md, score_videos, show_error
 
 from planner.errors import PlannerError
 from planner.i18n import chain_name, t, tier_name
@@ -82,7 +82,8 @@ def render() -> None:
     )
     shown = filter_roster(roster, tiers=tiers, min_roi=min_roi, tool=tool or None)
     st.caption(t("videos.count", shown=len(shown), total=len(roster)))
-    st.dataframe(roster_display(shown), hide_index=True, column_config=roster_columns())
+    st.dataframe(roster_display(shown), hide_index=True, placeholder=BLANK,
+                 column_config=roster_columns())
 
 
 render()

@@ -13,6 +13,7 @@ from typing import Any, Final, Literal, cast
 import streamlit as st
 from charts import budget_curve_chart, marginal_roi_chart
 from support import (
+    BLANK,
     CurveBundle,
     Inputs,
     NextStep,
@@ -190,7 +191,7 @@ def show_curve(ctx: Context, bundle: CurveBundle) -> None:
     st.caption(t("whatif.curve_summary", count=len(table), low=money(budgets.min()),
                  high=money(budgets.max()), budget=money(ctx.campaign.budget)))
     shown = table.assign(status=table["status"].map(status_name))
-    st.dataframe(shown, hide_index=True, column_config=curve_columns())
+    st.dataframe(shown, hide_index=True, placeholder=BLANK, column_config=curve_columns())
     infeasible = table.loc[table["status"] == "infeasible", "budget"].tolist()
     if infeasible:
         st.warning(t("whatif.curve_infeasible",
@@ -206,7 +207,7 @@ def show_curve(ctx: Context, bundle: CurveBundle) -> None:
             width="stretch",
         )
     st.caption(t("whatif.curve_note"))
-    d1, d2, _ = st.columns([1, 1, 4])
+    d1, d2, _ = st.columns([2, 2, 3])  # wide enough for the whole file names
     d1.download_button(
         "budget_curve.xlsx", bundle.xlsx, file_name="budget_curve.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -347,7 +348,7 @@ def risk_section(ctx: Context) -> None:
 def show_attitudes(plan: Plan) -> None:
     table = attitudes_frame(plan)
     st.dataframe(
-        table.drop(columns=["chosen"]), hide_index=True, width="stretch",
+        table.drop(columns=["chosen"]), hide_index=True, placeholder=BLANK, width="stretch",
         column_config={
             "objective": st.column_config.TextColumn(t("whatif.risk_objective")),
             "expected_gmv": st.column_config.NumberColumn(t("summary.expected_gmv"),

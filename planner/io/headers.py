@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -330,6 +330,18 @@ def alias_map(specs: Sequence[ColumnSpec]) -> dict[str, ColumnSpec]:
     return mapping
 
 
+def _has_chinese(text: object) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in str(text))
+
+
+def _header_in_files_language(spec: ColumnSpec, headers: Iterable[object]) -> str:
+    """A missing column as the file would head it: 「发布日期」 in a file with Chinese
+    headers, ``publish_date`` in one with English headers."""
+    if any(_has_chinese(h) for h in headers):
+        return next((h for h in spec.headers if _has_chinese(h)), spec.name)
+    return spec.name
+
+
 def _closest_header(spec: ColumnSpec, headers: Sequence[str]) -> tuple[str, str] | None:
     """(header in the file, accepted header) when the first is probably a typo of the second."""
     keys = {header_key(h): h for h in headers}
@@ -391,7 +403,7 @@ def normalise_columns(
         else:
             fix = t("error.table.missing_fix")
         problems.append(Problem(
-            t("error.table.missing", column=spec.name,
+            t("error.table.missing", column=_header_in_files_language(spec, df.columns),
               accepted=t("list.sep").join(spec.headers)),
             file=file, fix=fix,
         ))

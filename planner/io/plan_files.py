@@ -47,7 +47,7 @@ from planner.i18n import (
 )
 from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, ensure_not_input
 from planner.models import Plan, Reason
-from planner.tools import Tool
+from planner.tools import SALE_FILL, TOOL_COLOURS, Tool
 
 if TYPE_CHECKING:
     from planner.config import Campaign
@@ -589,7 +589,7 @@ def schedule_rows(plan: Plan) -> list[ScheduleRow]:
 # The 排期表's layout: two header rows (sale names, dates), four label columns.
 _SCHEDULE_HEAD_ROWS = 2
 _SCHEDULE_LABELS = ("kol_name", "video_id", "tool", "mode")
-_SALE_FILL = "#FCE4D6"
+_SALE_FILL = SALE_FILL
 _TOTAL_FILL = "#F2F2F2"
 _DAY_WIDTH = 7.5
 
@@ -770,6 +770,7 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
             "categories": [sheet, first + 1, 0, last, 0],
             "values": [sheet, first + 1, col, last, col],
             "gap": 30,
+            "fill": {"color": TOOL_COLOURS[tools[col - 1]]},
         })
     chart = columns
     if cal.sales:
@@ -800,6 +801,12 @@ PLAN_VS_ACTUAL_COLUMNS: tuple[str, ...] = (
     "planned_gmv", "actual_gmv", "gmv_diff", "planned_roi", "actual_roi", "planned_on",
     "pva_status", "counted_spend",
 )
+
+
+# What a screen or sheet says of a line no recorded plan covers (not a plan.json status).
+NO_PLAN_STATUS = "no_plan"
+PLANNED_COLUMNS: tuple[str, ...] = (
+    "planned_spend", "planned_gmv", "planned_roi", "spend_diff", "gmv_diff")
 
 
 def _diff(actual: float | None, planned: float) -> float | None:
@@ -847,6 +854,11 @@ def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
         frame[column] = [pva_status_name(state) if state == status else value
                          for value, state in zip(frame[column], frame["pva_status"],
                                                  strict=True)]
+    # A line no recorded plan covers says so where its planned figures would be, never ¥0.
+    unplanned = frame["planned_on"].isna()
+    for column in PLANNED_COLUMNS:
+        frame[column] = [pva_status_name(NO_PLAN_STATUS) if missing else value
+                         for value, missing in zip(frame[column], unplanned, strict=True)]
     frame["pva_status"] = [pva_status_name(state) for state in frame["pva_status"]]
     _, rows = _frame_table(frame)
     _write_table(ws, _sheet_headers(PLAN_VS_ACTUAL_COLUMNS), rows, styles,

@@ -129,7 +129,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
-    from planner.links import links_frame, links_sheet
+    from planner.links import links_frame, links_sheets
 
     links_csv = out / "links.csv"
     outputs = [*(out / name for name in PLAN_FILES), links_csv]
@@ -166,7 +166,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     def write(before_replace: Callable[[], None] | None = None) -> dict[str, Path]:
         # links.csv is replaced with plan.json and plan.xlsx, or not at all.
         return write_plan(result, out, inputs=inputs, campaign=campaign,
-                          extra_sheets={t("sheet.links"): links_sheet(links)},
+                          extra_sheets=links_sheets(links),
                           also={"links": (links_csv, csv_bytes(links))},
                           before_replace=before_replace)
 

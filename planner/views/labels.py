@@ -12,7 +12,7 @@ from planner.i18n import (
     yuan_exact,
 )
 from planner.models import Plan, Reason, Video
-from planner.tools import CHAIN_TOOLS, Chain, Tool
+from planner.tools import CHAIN_TOOLS, TOOL_COLOURS, Chain, Tool
 
 if TYPE_CHECKING:
     pass
@@ -27,6 +27,16 @@ FloorMode = Literal["roi_floor", "break_even"]
 def tool_label(tool: Tool | str) -> str:
     """The tool as buyers name it, one name per language: 内容服务 / Content service."""
     return tool_name(Tool(tool))
+
+
+def tool_colours(labels: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The tools among ``labels`` (names as ``tool_label`` gives them), in the tools' order,
+    and their colours: the domain and range of a chart's colour scale, so every tool has
+    its one colour (``planner.tools.TOOL_COLOURS``) in either language."""
+    present = set(labels)
+    pairs = [(tool_label(tool), TOOL_COLOURS[tool]) for tool in Tool
+             if tool_label(tool) in present]
+    return [name for name, _ in pairs], [colour for _, colour in pairs]
 
 
 def chains_of(tool: Tool) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 
+from planner.config import Campaign
 from planner.i18n import (
     mode_name,
     money,
@@ -17,6 +19,7 @@ from planner.i18n import (
     targeting_name,
 )
 from planner.models import Order, Plan
+from planner.tools import Tool
 from planner.views.labels import Metric, reasons_text, tool_label, video_labels, yuan
 
 if TYPE_CHECKING:
@@ -167,3 +170,51 @@ def roi_against_floor(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["video_id", "kol_name", "traffic_roi", "verdict"])
     frame["label"] = frame["video_id"].map(video_labels(frame["video_id"], names))
     return frame
+
+
+SCHEDULE_LABELS: Final[tuple[str, ...]] = ("kol_name", "video_id", "tool", "mode")
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """The 排期表 as a screen shows it: one row per KOL video and tool (grouped by KOL),
+    one column per campaign day (``MM-DD``) with the yuan bought that day, a row total,
+    and which day columns fall in a big sale."""
+
+    frame: pd.DataFrame  # SCHEDULE_LABELS, the day columns, "row_total"; tool by name
+    tools: list[str]  # each row's tool id (the frame shows names)
+    days: dict[str, date]  # day column -> its date
+    sales: dict[str, str]  # day column in a big sale -> the sale's name
+
+
+def schedule_view(plan: Plan, campaign: Campaign | None = None, *,
+                  tools: Sequence[str] = (), kols: Sequence[str] = ()) -> ScheduleView:
+    """The workbook's 排期表 (``planner.io.plan_files.schedule_rows`` on its calendar), grouped
+    by KOL, optionally only some tool ids or KOL names; empty cells are NaN, not 0."""
+    from planner.io.plan_files import ScheduleCalendar, schedule_rows
+
+    cal = ScheduleCalendar.of(campaign, plan)
+    days = {f"{day:%m-%d}": day for day in cal.days}
+    rows = [r for r in schedule_rows(plan)
+            if (not tools or r.tool.value in tools) and (not kols or r.kol_name in kols)]
+    order = {tool: i for i, tool in enumerate(Tool)}
+    rows.sort(key=lambda r: (r.kol_name, r.video_id, order[r.tool]))
+    records = [
+        {"kol_name": r.kol_name, "video_id": r.video_id, "tool": tool_label(r.tool),
+         "mode": "/".join(mode_name(m) for m in r.modes),
+         **{name: r.spend.get(day) or math.nan for name, day in days.items()},
+         "row_total": round(r.total, 2)}
+        for r in rows
+    ]
+    frame = pd.DataFrame(records, columns=[*SCHEDULE_LABELS, *days, "row_total"])
+    sales = {name: sale.name for name, day in days.items() if (sale := cal.sale_on(day))}
+    return ScheduleView(frame=frame, tools=[r.tool.value for r in rows], days=days,
+                        sales=sales)
+
+
+def schedule_totals(view: ScheduleView) -> pd.DataFrame:
+    """One row: the yuan of every shown line per day and in all (the 排期表's 合计)."""
+    columns = [*view.days, "row_total"]
+    totals = {c: float(view.frame[c].sum()) for c in columns}
+    return pd.DataFrame([{"kol_name": t("schedule.day_total"), "video_id": "", "tool": "",
+                          "mode": "", **totals}], columns=list(view.frame.columns))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -13,7 +13,9 @@ from planner.config import Campaign
 from planner.i18n import (
     reason_text,
     t,
+    tool_name,
 )
+from planner.io.plan_files import NO_PLAN_STATUS, PLANNED_COLUMNS, plan_vs_actual_frame
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
 from planner.views.labels import Metric, plan_kol_names, tool_label, yuan
@@ -160,3 +162,82 @@ def describe_actuals(actuals: pd.DataFrame) -> str:
             else t("actuals.from_to", first=days[0], last=days[-1]))
     return t("actuals.summary", rows=rows, span=span,
              spend=yuan(float(actuals["spend"].sum())), gmv=yuan(float(actuals["gmv"].sum())))
+
+
+def inspection_preview(preview: pd.DataFrame, mapping: Sequence[tuple[str, str]],
+                       column_name: Callable[[str], str]) -> pd.DataFrame:
+    """The first rows of an upload as the planner reads them, headed by the file's own
+    headers (「整体消耗(元)」, not 「spend」) and with tools by name.
+
+    A column the file has no header for (the tool of a one-tool export, say) is headed
+    by ``column_name``, the planner's word for it.
+    """
+    own: dict[str, str] = {}
+    for header, column in mapping:
+        own.setdefault(column, header)
+    shown = preview.copy()
+    if "tool" in shown:
+        shown["tool"] = shown["tool"].map(tool_name)
+    names = {c: own.get(str(c)) or column_name(str(c)) for c in shown.columns}
+    taken: dict[str, int] = {}
+    for column, name in names.items():  # two columns never share a header
+        taken[name] = taken.get(name, 0) + 1
+        if taken[name] > 1:
+            names[column] = f"{name} ({column_name(str(column))})"
+    return shown.rename(columns=names)
+
+
+# Plan-vs-actual columns that only mean something when a plan was recorded for the day,
+# and the status of a line no recorded plan covers (screens and sheets, not plan.json).
+PVA_PLANNED: Final[tuple[str, ...]] = PLANNED_COLUMNS
+NO_PLAN: Final = NO_PLAN_STATUS
+TREND_FIGURES: Final[tuple[str, ...]] = ("spend", "gmv")
+TREND_KINDS: Final[tuple[str, ...]] = ("planned", "actual")
+
+
+def plan_vs_actual_view(plan: Plan) -> pd.DataFrame:
+    """``plan_vs_actual_frame`` for a screen: a line no recorded plan covers shows its
+    planned figures blank with the status ``no_plan`` ("无记录计划"), never ¥0, which
+    would read as overspend."""
+    frame = plan_vs_actual_frame(plan)
+    unplanned = frame["planned_on"].isna()
+    for column in PVA_PLANNED:
+        frame[column] = frame[column].astype(float).where(~unplanned)
+    frame["pva_status"] = frame["pva_status"].where(~unplanned, NO_PLAN)
+    return frame
+
+
+def has_recorded_plan(view: pd.DataFrame) -> bool:
+    """Whether any line of ``plan_vs_actual_view`` has a recorded plan to compare with."""
+    return bool((view["pva_status"] != NO_PLAN).any()) if not view.empty else False
+
+
+def pva_days(view: pd.DataFrame) -> tuple[date, date] | None:
+    """The first and last day of the plan-vs-actual report, or None when it is empty."""
+    days = [d for d in view["date"] if isinstance(d, date)]
+    return (min(days), max(days)) if days else None
+
+
+def pva_trend(view: pd.DataFrame, first: date, last: date, *, tool: str | None = None,
+              video_id: str | None = None) -> pd.DataFrame:
+    """Planned and actual spend and GMV per day from ``first`` to ``last``, summed over the
+    lines (of one tool id or one video, when given): columns date, figure (spend, gmv),
+    kind (planned, actual), yuan.
+
+    A day without a recorded plan has no planned point (a gap in the line, not 0), and a
+    day nobody reported has no actual point.
+    """
+    rows = view[(view["date"] >= first) & (view["date"] <= last)]
+    if tool is not None:
+        rows = rows[rows["tool"] == tool]
+    if video_id is not None:
+        rows = rows[rows["video_id"] == video_id]
+    out: list[dict[str, object]] = []
+    for day, group in rows.groupby("date", sort=True):
+        for figure in TREND_FIGURES:
+            for kind in TREND_KINDS:
+                amount = group[f"{kind}_{figure}"].astype(float).sum(min_count=1)
+                if pd.notna(amount):
+                    out.append({"date": day, "figure": figure, "kind": kind,
+                                "yuan": float(amount)})
+    return pd.DataFrame(out, columns=["date", "figure", "kind", "yuan"])
