@@ -24,9 +24,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from planner.collector import collector_paused
 from planner.i18n import (
@@ -49,7 +46,11 @@ from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, en
 from planner.models import Plan, Reason
 from planner.tools import Tool
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the workbook writer loads when a workbook is written
+    import xlsxwriter
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
     from planner.config import Campaign
 
 __all__ = [
@@ -853,7 +854,7 @@ def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
                  kinds=[_num_kind(c) for c in PLAN_VS_ACTUAL_COLUMNS])
 
 
-_SheetWriter = Callable[[Worksheet, Plan, _Styles, ScheduleCalendar], None]
+_SheetWriter = Callable[["Worksheet", Plan, _Styles, ScheduleCalendar], None]
 # Sheet keys in the catalogue and their writers, in the workbook's order.
 _BUILTIN_WRITERS: tuple[tuple[str, _SheetWriter], ...] = (
     ("sheet.summary", _summary_sheet),
@@ -890,6 +891,8 @@ def _render_book(
     extra_sheets: Mapping[str, pd.DataFrame] | None,
     campaign: Campaign | None,
 ) -> None:
+    import xlsxwriter
+
     book = xlsxwriter.Workbook(
         str(path),
         {
@@ -952,6 +955,8 @@ def write_frames_xlsx(
     would not do. ``created`` pins the workbook's creation time for
     reproducible bytes.
     """
+    import xlsxwriter
+
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(
             str(tmp),
