@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
