@@ -27,11 +27,12 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Self
 
 from planner.i18n import LimitLike, limit_text, t
+
+if TYPE_CHECKING:  # pydantic loads with the models, not with `planner --help`
+    from pydantic import BaseModel, ValidationError
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ class UncheckedPlanError(PlannerError):
 
 
 def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    from pydantic import BaseModel
+
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):

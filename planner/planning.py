@@ -7,6 +7,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -226,6 +227,9 @@ class Planner:
                                "response": time.perf_counter() - ruled}
         # The last solve: its purchases and basis are a good start for the next budget.
         self._warm: SolveResult | None = None
+        # The purchases the last solve at each budget carried: the start of another risk
+        # attitude at that budget (``with_attitudes``).
+        self._carried: dict[float, set[int]] = {}
 
     @collector_paused()
     def plan(self, budget: float | None = None, *, flat: bool = False,
@@ -241,6 +245,7 @@ class Planner:
             raise with_named_fees(error, self.response, campaign) from None
         if not flat:
             self._warm = result
+            self._carried[campaign.budget] = result.active
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
         plan = lay_out(self.assessments, self.response, result, campaign,
@@ -268,7 +273,7 @@ class Planner:
                 campaign = self.campaign.model_copy(update={
                     "budget": plan.budget,
                     "risk": self.campaign.risk.model_copy(update={"objective": objective})})
-                result = solve(self.response, campaign)
+                result = solve(self.response, campaign, warm=self._start_for(plan.budget))
                 other = lay_out(self.assessments, self.response, result, campaign, 0.0)
             assert other.risk is not None
             figures.append(AttitudeFigures(
@@ -277,6 +282,15 @@ class Planner:
                 tail_gmv=other.risk.tail_gmv))
         risk = plan.risk.model_copy(update={"attitudes": figures})
         return plan.model_copy(update={"risk": risk})
+
+
+    def _start_for(self, budget: float) -> SolveResult | None:
+        """A warm start for another risk attitude at ``budget``: the purchases the plan at
+        that budget carried seed the active set. The other attitude has other risk rows, so
+        the plan's basis does not carry (its rows are re-written, ``relaxation`` None)."""
+        if self._warm is None or budget not in self._carried:
+            return None
+        return replace(self._warm, relaxation=None, active=self._carried[budget])
 
 
 RISK_OBJECTIVES: tuple[RiskObjective, ...] = ("expected", "balanced", "cautious")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -246,6 +247,50 @@ def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> 
         (date(2024, 11, 3), "v2"),
     ]
     assert all("#,##0" in c.number_format for c in _column(ws, "Spend (yuan)"))
+
+
+def test_daily_rows_beyond_a_sheet_go_to_a_csv_beside_the_workbook_named_in_the_summary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More daily rows than Excel's 1,048,576 (lowered here to 2): the rows go to daily.csv,
+    汇总 says where, and the 排期表 and the other sheets stay whole."""
+    monkeypatch.setattr(plan_files, "DAILY_SHEET_MAX_ROWS", 2)
+    paths = write_plan(_plan(), tmp_path / "out")
+    assert paths["daily"] == tmp_path / "out" / "daily.csv"
+    book = openpyxl.load_workbook(paths["xlsx"])
+    assert "Daily schedule" not in book.sheetnames
+    assert {"Summary", "Schedule", "Orders", "Videos"} <= set(book.sheetnames)
+    summary = {r[0].value: r[1].value for r in book["Summary"].iter_rows(min_row=2)
+               if r[0].value}
+    assert summary["Daily rows file"].startswith("daily.csv (in this workbook's folder, 3 rows")
+    raw = paths["daily"].read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    with paths["daily"].open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["Date", "Video ID", "KOL", "Tool", "Spend (yuan)",
+                       "Expected GMV (yuan)"]
+    assert [(r[0], r[1]) for r in rows[1:]] == [
+        ("2024-11-02", "v1"), ("2024-11-03", "v1"), ("2024-11-03", "v2")]
+
+
+def test_a_plan_whose_daily_rows_fit_writes_no_csv(tmp_path: Path) -> None:
+    paths = write_plan(_plan(), tmp_path / "out")
+    assert "daily" not in paths
+    assert not (tmp_path / "out" / "daily.csv").exists()
+
+
+def test_table_sheets_are_streamed_and_read_back_whole(tmp_path: Path) -> None:
+    """Orders, daily rows, videos and extra sheets are written in constant-memory mode
+    (one row held at a time, text inline in the sheet): every cell still reads back."""
+    extra = {"Links": pd.DataFrame({"video_id": ["v1"], "url": ["=1+1"], "budget": [1234.5]})}
+    path = write_plan(_plan(), tmp_path, extra_sheets=extra)["xlsx"]
+    names = openpyxl.load_workbook(path).sheetnames
+    with zipfile.ZipFile(path) as archive:
+        inline = {name for i, name in enumerate(names, start=1)
+                  if b't="inlineStr"' in archive.read(f"xl/worksheets/sheet{i}.xml")}
+    assert inline == {"Orders", "Daily schedule", "Videos", "Links"}
+    ws = openpyxl.load_workbook(path)["Links"]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [
+        ["Video ID", "Full URL", "Budget (yuan)"], ["v1", "=1+1", 1234.5]]
 
 
 def test_videos_sheet(workbook: openpyxl.Workbook) -> None:

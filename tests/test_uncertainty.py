@@ -211,6 +211,25 @@ def test_the_plan_says_what_the_other_attitudes_would_give() -> None:
 
 
 @pytest.mark.slow
+def test_the_other_attitudes_started_from_the_plan_equal_their_own_plans_within_the_gap(
+        attitudes: dict[str, Plan]) -> None:
+    """The other attitudes start from the purchases of the plan at its budget, also after
+    the next 10,000 yuan was solved: a start only changes how fast the answer is found."""
+    planner = Planner(_bets_roster(), _bets_campaign("balanced"))
+    plan = planner.plan()
+    planner.plan(plan.budget + 10_000)  # the probe: the last solve is at another budget
+    assert planner._start_for(plan.budget) is not None
+    assert planner._start_for(plan.budget + 1) is None
+    with_them = planner.with_attitudes(plan)
+    assert with_them.risk is not None
+    gap = planner.campaign.solver.relative_gap  # the search stops within it, either start
+    for figures in with_them.risk.attitudes:
+        own = attitudes[figures.objective]
+        assert figures.expected_gmv == pytest.approx(own.expected_gmv, rel=gap)
+        assert figures.gmv_p10 == pytest.approx(own.gmv_range["p10"], rel=gap)
+
+
+@pytest.mark.slow
 def test_risk_rows_never_show_as_a_limit_of_the_buyers(attitudes: dict[str, Plan]) -> None:
     for plan in attitudes.values():
         assert not any("risk" in line.code for line in plan.binding_lines)

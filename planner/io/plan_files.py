@@ -12,21 +12,20 @@ with ``'`` instead (OWASP's advice against CSV injection).
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import math
 import numbers
 import re
+import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from planner.collector import collector_paused
 from planner.i18n import (
@@ -49,10 +48,16 @@ from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, en
 from planner.models import Plan, Reason
 from planner.tools import SALE_FILL, TOOL_COLOURS, Tool
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the workbook writer loads when a workbook is written
+    import xlsxwriter
+    from xlsxwriter.format import Format
+    from xlsxwriter.worksheet import Worksheet
+
     from planner.config import Campaign
 
 __all__ = [
+    "DAILY_CSV",
+    "DAILY_SHEET_MAX_ROWS",
     "LineChart",
     "ScheduleCalendar",
     "builtin_sheets",
@@ -337,7 +342,8 @@ def _sheet_headers(columns: Sequence[str]) -> list[str]:
     return list(columns)
 
 
-def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
+def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar, *,
+                   daily_file: str | None = None) -> None:
     items: list[tuple[str, object, NumKind | None]] = [
         (t("summary.campaign"), plan.campaign, None),
         (t("summary.chain"), chain_name(plan.chain), None),
@@ -358,6 +364,11 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         # The appendix: how the plan was solved.
         (t("summary.solver"), solver_name(plan.solver), None),
         (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
+        # Too many daily rows for a sheet: where they are instead.
+        *(((t("summary.daily_file"), t("summary.daily_file_value", file=daily_file,
+                                       rows=f"{len(plan.daily):,}",
+                                       sheet=t("sheet.daily")), None),)
+          if daily_file is not None else ()),
     ]
     headers = (t("summary.item"), t("summary.value"))
     widths = [_text_width(h) + _HEADER_PAD for h in headers]
@@ -460,17 +471,37 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
                  kinds=[_num_kind(c) for c in ids])
 
 
-def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
-    ids = ("date", "video_id", "kol_name", "tool", "spend", "expected_gmv")
+_DAILY_COLUMNS = ("date", "video_id", "kol_name", "tool", "spend", "expected_gmv")
+# The 每日明细 sheet's rows at most: Excel's 1,048,576 rows less the header. A plan with more
+# daily rows has them in DAILY_CSV beside the workbook (``write_plan``).
+DAILY_SHEET_MAX_ROWS = 1_048_575
+DAILY_CSV = "daily.csv"
+
+
+def _daily_rows(plan: Plan) -> Iterator[tuple[dt.date, str, str, str, float, float]]:
+    """The 每日明细 rows, day by day, for the sheet and for DAILY_CSV alike."""
     names = _kol_names(plan)
-    days = sorted(plan.daily, key=lambda d: (d.date, d.video_id, str(d.tool)))
-    rows = [
-        (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), d.spend,
-         d.expected_gmv)
-        for d in days
-    ]
-    _write_table(ws, [column_header(c) for c in ids], rows, styles,
-                 kinds=[_num_kind(c) for c in ids])
+    for d in sorted(plan.daily, key=lambda d: (d.date, d.video_id, str(d.tool))):
+        yield (d.date, d.video_id, names.get(d.video_id, ""), _tool_label(d.tool), d.spend,
+               d.expected_gmv)
+
+
+def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
+    _write_table(ws, [column_header(c) for c in _DAILY_COLUMNS], list(_daily_rows(plan)),
+                 styles, kinds=[_num_kind(c) for c in _DAILY_COLUMNS])
+
+
+def _write_daily_csv(plan: Plan, path: Path) -> None:
+    """The 每日明细 rows as CSV (UTF-8 with a BOM, CRLF, text made inert, as ``csv_bytes``),
+    streamed row by row: the plans that need it have millions of rows."""
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow([_inert_cell(column_header(c)) for c in _DAILY_COLUMNS])
+        writer.writerows(
+            (day.isoformat(), _inert_cell(video), _inert_cell(kol), _inert_cell(tool),
+             spend, gmv)
+            for day, video, kol, tool, spend, gmv in _daily_rows(plan)
+        )
 
 
 def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
@@ -865,7 +896,7 @@ def _plan_vs_actual_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
                  kinds=[_num_kind(c) for c in PLAN_VS_ACTUAL_COLUMNS])
 
 
-_SheetWriter = Callable[[Worksheet, Plan, _Styles, ScheduleCalendar], None]
+_SheetWriter = Callable[["Worksheet", Plan, _Styles, ScheduleCalendar], None]
 # Sheet keys in the catalogue and their writers, in the workbook's order.
 _BUILTIN_WRITERS: tuple[tuple[str, _SheetWriter], ...] = (
     ("sheet.summary", _summary_sheet),
@@ -883,17 +914,37 @@ def builtin_sheets() -> tuple[str, ...]:
     return (*(t(key) for key, _ in _BUILTIN_WRITERS), t("sheet.chart_data"))
 
 
+# Sheets written row after row by ``_write_table``: XlsxWriter's constant-memory mode keeps
+# one row of them in memory (the rest in a temporary file) instead of every cell.
+_STREAMED_SHEETS = frozenset({"sheet.orders", "sheet.daily", "sheet.videos"})
+
+
+def _add_sheet(book: xlsxwriter.Workbook, name: str, *, streamed: bool = False) -> Worksheet:
+    """A new sheet; ``streamed`` in XlsxWriter's constant-memory mode, which the workbook
+    gives each sheet as it is added: rows must then be written in order (``_write_table``
+    does), so the schedule, summary and chart sheets, which are not, keep the normal mode.
+    Each streamed sheet gets a header row at least, so ``close()`` reads its temporary file
+    back into the workbook and removes it."""
+    book.constant_memory = streamed
+    try:
+        return book.add_worksheet(name)
+    finally:
+        book.constant_memory = False
+
+
 def _render_xlsx(
     plan: Plan,
     path: Path,
     extra_sheets: Mapping[str, pd.DataFrame] | None,
     campaign: Campaign | None = None,
+    daily_file: str | None = None,
 ) -> None:
-    """Write the workbook straight to ``path`` (callers make that atomic)."""
+    """Write the workbook straight to ``path`` (callers make that atomic). ``daily_file``:
+    the 每日明细 rows are in that file beside the workbook, which 汇总 names, not in a sheet."""
     # Fix the language for the whole workbook: hundreds of thousands of words are looked
     # up, and the context's choice is read far faster than the environment's.
     with use_lang(current_lang()):
-        _render_book(plan, path, extra_sheets, campaign)
+        _render_book(plan, path, extra_sheets, campaign, daily_file)
 
 
 def _render_book(
@@ -901,43 +952,67 @@ def _render_book(
     path: Path,
     extra_sheets: Mapping[str, pd.DataFrame] | None,
     campaign: Campaign | None,
+    daily_file: str | None,
 ) -> None:
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": False,
-            # Belt and braces: only write_string is used for text, but these
-            # keep any future write() from turning text into formulas or links.
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    # The creation time is pinned to the plan date so the same plan gives the
-    # same bytes, which keeps re-exports diffable and cacheable.
-    book.set_properties(
-        {
-            "title": f"{plan.campaign} {plan.plan_date.isoformat()}",
-            "created": dt.datetime.combine(plan.plan_date, dt.time()),
-        }
-    )
-    styles = _Styles.build(book)
-    calendar = ScheduleCalendar.of(campaign, plan)
-    for key, writer in _BUILTIN_WRITERS:
-        writer(book.add_worksheet(t(key)), plan, styles, calendar)
-    if plan.plan_vs_actual:  # re-plans only: the days so far, planned against actual
-        _plan_vs_actual_sheet(book.add_worksheet(t("sheet.plan_vs_actual")), plan, styles)
-    for name, frame in (extra_sheets or {}).items():
-        headers, rows = _frame_table(frame)
-        _write_table(book.add_worksheet(name), _sheet_headers(headers), rows,
-                     styles, kinds=[_num_kind(h) for h in headers])
-    # Every printed page says which campaign, plan date and sheet it belongs to.
-    for ws in book.worksheets():
-        _page_header(ws, plan, ws.get_name())
-    # The schedule is what a buyer opens and prints first.
-    book.worksheets()[1].activate()
-    # Only close() writes the file, so an error above leaves nothing behind.
-    book.close()
+    with _workbook(path) as book:
+        # The creation time is pinned to the plan date so the same plan gives the
+        # same bytes, which keeps re-exports diffable and cacheable.
+        book.set_properties(
+            {
+                "title": f"{plan.campaign} {plan.plan_date.isoformat()}",
+                "created": dt.datetime.combine(plan.plan_date, dt.time()),
+            }
+        )
+        styles = _Styles.build(book)
+        calendar = ScheduleCalendar.of(campaign, plan)
+        for key, writer in _BUILTIN_WRITERS:
+            if key == "sheet.daily" and daily_file is not None:
+                continue  # its rows are in daily_file, and 汇总 says so
+            ws = _add_sheet(book, t(key), streamed=key in _STREAMED_SHEETS)
+            if key == "sheet.summary":
+                _summary_sheet(ws, plan, styles, calendar, daily_file=daily_file)
+            else:
+                writer(ws, plan, styles, calendar)
+        if plan.plan_vs_actual:  # re-plans only: the days so far, planned against actual
+            _plan_vs_actual_sheet(_add_sheet(book, t("sheet.plan_vs_actual"), streamed=True),
+                                  plan, styles)
+        for name, frame in (extra_sheets or {}).items():
+            headers, rows = _frame_table(frame)
+            _write_table(_add_sheet(book, name, streamed=True), _sheet_headers(headers), rows,
+                         styles, kinds=[_num_kind(h) for h in headers])
+        # Every printed page says which campaign, plan date and sheet it belongs to.
+        for ws in book.worksheets():
+            _page_header(ws, plan, ws.get_name())
+        # The schedule is what a buyer opens and prints first.
+        book.worksheets()[1].activate()
+        # Only close() writes the file, so an error above leaves nothing behind.
+        book.close()
+
+
+@contextlib.contextmanager
+def _workbook(path: Path) -> Iterator[xlsxwriter.Workbook]:
+    """A workbook for plan.xlsx whose streamed sheets keep their rows in a scratch folder,
+    removed afterwards with their files closed, whether the workbook was written or not."""
+    import xlsxwriter
+
+    with tempfile.TemporaryDirectory(prefix="planner-xlsx-") as scratch:
+        book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "tmpdir": scratch,
+                # Belt and braces: only write_string is used for text, but these
+                # keep any future write() from turning text into formulas or links.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        try:
+            yield book
+        finally:
+            for ws in book.worksheets():
+                if ws.constant_memory:
+                    ws._opt_close()  # a no-op once close() has read the rows back
 
 
 @dataclass(frozen=True)
@@ -964,6 +1039,8 @@ def write_frames_xlsx(
     would not do. ``created`` pins the workbook's creation time for
     reproducible bytes.
     """
+    import xlsxwriter
+
     with atomic_path(path) as tmp:
         book = xlsxwriter.Workbook(
             str(tmp),
@@ -1002,9 +1079,16 @@ def write_plan_xlsx(
     extra_sheets: Mapping[str, pd.DataFrame] | None = None,
     campaign: Campaign | None = None,
 ) -> None:
-    """Write only ``plan.xlsx`` (atomically); ``write_plan`` writes both files."""
-    with atomic_path(path) as tmp:
-        _render_xlsx(plan, tmp, extra_sheets, campaign)
+    """Write only ``plan.xlsx`` (atomically); ``write_plan`` writes both files. A plan with
+    more daily rows than a sheet holds has them in DAILY_CSV beside it."""
+    path = Path(path)
+    with contextlib.ExitStack() as stack:
+        daily_file = None
+        if len(plan.daily) > DAILY_SHEET_MAX_ROWS:
+            daily_file = DAILY_CSV
+            _write_daily_csv(plan, stack.enter_context(atomic_path(path.parent / DAILY_CSV)))
+        _render_xlsx(plan, stack.enter_context(atomic_path(path)), extra_sheets, campaign,
+                     daily_file)
 
 
 PLAN_FILES = ("plan.json", "plan.xlsx")
@@ -1034,10 +1118,17 @@ def write_plan(
     anything is written (``check_outputs``): a folder where a file should go
     writes nothing. ``before_replace`` runs once every file is built and before any
     replaces its target (the history store records the plan there): if it raises,
-    nothing is written. Returns ``{"json": ..., "xlsx": ..., **also}``.
+    nothing is written. Returns ``{"json": ..., "xlsx": ..., **also}``, with ``"daily"``
+    when the plan has more daily rows than a sheet holds (DAILY_SHEET_MAX_ROWS): those are
+    written to DAILY_CSV beside the workbook, whose 汇总 says where, and the other sheets
+    (the 排期表 whole) stay in the workbook.
     """
     out_dir = Path(out_dir)
     paths = {"json": out_dir / PLAN_FILES[0], "xlsx": out_dir / PLAN_FILES[1]}
+    # More daily rows than a sheet holds: they go to DAILY_CSV beside the workbook.
+    daily_file = DAILY_CSV if len(plan.daily) > DAILY_SHEET_MAX_ROWS else None
+    if daily_file is not None:
+        paths["daily"] = out_dir / daily_file
     extra = dict(also or {})
     ensure_not_input([*paths.values(), *(p for p, _ in extra.values())], inputs)
     check_outputs(out_dir, [*paths.values(), *(p for p, _ in extra.values())])
@@ -1050,8 +1141,10 @@ def write_plan(
         json_tmp.write_text(text, encoding="utf-8", newline="")
         for path, data in extra.values():
             stack.enter_context(atomic_path(path)).write_bytes(data)
+        if daily_file is not None:
+            _write_daily_csv(plan, stack.enter_context(atomic_path(paths["daily"])))
         xlsx_tmp = stack.enter_context(atomic_path(paths["xlsx"]))
-        _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign)
+        _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign, daily_file)
         if before_replace is not None:
             before_replace()
     return {**paths, **{key: path for key, (path, _) in extra.items()}}

@@ -15,13 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import ConfigError, Problem
 from planner.i18n import t
-from planner.io.store_location import StoreLocation
 from planner.models import Plan, Video
+
+if TYPE_CHECKING:  # SQLAlchemy loads only for a run with a store
+    from planner.io.store_location import StoreLocation
 
 
 @dataclass(frozen=True)
@@ -127,13 +130,16 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
     from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
-    from planner.io.store_location import store_location
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_frame, links_sheets
 
     links_csv = out / "links.csv"
     outputs = [*(out / name for name in PLAN_FILES), links_csv]
-    location = None if store is None else store_location(store)
+    location = None
+    if store is not None:
+        from planner.io.store_location import store_location
+
+        location = store_location(store)
     # Every output path is checked before anything is read or solved; the store is
     # never one of them (a plan.json written over it would replace the history).
     ensure_store_apart(None if location is None else location.path, out, outputs)

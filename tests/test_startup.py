@@ -1,0 +1,53 @@
+"""Each command imports only what it uses: start-up is most of a small plan's wall time.
+
+The commands run in a fresh interpreter through a tiny wrapper that reports which of
+the heavy packages ended up in ``sys.modules``; nothing here is timed (the seconds are
+in benchmarks/results/startup.md).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+HEAVY = ("planner.optimiser", "planner.planning", "highspy", "sqlalchemy", "xlsxwriter",
+         "pydantic", "pandas", "dask", "distributed")
+
+# Runs the command in this interpreter, then prints the heavy packages it imported.
+_WRAPPER = """
+import json, sys
+from planner.cli import app
+heavy = json.loads(sys.argv[1])
+try:
+    app(args=sys.argv[2:], prog_name="planner")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"exit": code, "loaded": [h for h in heavy if h in sys.modules]}))
+"""
+
+
+def _imports(*args: str) -> set[str]:
+    run = subprocess.run([sys.executable, "-c", _WRAPPER, json.dumps(HEAVY), *args],
+                         capture_output=True, text=True, timeout=300)
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["exit"] in (0, None), run.stderr
+    return set(report["loaded"])
+
+
+def test_help_imports_no_solver_store_models_or_tables():
+    assert _imports("--help") == set()
+
+
+def test_inspect_imports_no_solver_store_or_workbook_writer():
+    loaded = _imports("inspect", str(SAMPLE / "videos.csv"),
+                      "--campaign", str(SAMPLE / "campaign_tmall.toml"))
+    assert loaded.isdisjoint({"planner.optimiser", "planner.planning", "highspy",
+                              "sqlalchemy", "xlsxwriter", "dask"})
+
+
+def test_plan_without_a_store_imports_no_store_back_end_or_dask(tmp_path):
+    loaded = _imports("plan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
+                      "--videos", str(SAMPLE / "videos.csv"), "--out", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "plan.xlsx").exists()
+    assert loaded.isdisjoint({"sqlalchemy", "dask", "distributed"})
