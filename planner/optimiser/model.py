@@ -1180,12 +1180,13 @@ def _add_learning_rows(model: AllocationModel) -> None:
     model.d_start = np.concatenate([model.d_start, starts])
     model.d_index = np.concatenate([model.d_index, cols[sequence]])
     model.d_value = np.concatenate([model.d_value, vals[sequence]])
-    index = [p.index for p in purchases]
-    has_earlier = np.diff(rows.earlier_start) > 0
-    first_earlier = rows.earlier[rows.earlier_start[:-1].clip(0, max(len(rows.earlier) - 1, 0))]
+    # Named after its purchase and the first earlier one ("new": none).
+    first_earlier = np.full(len(rows), -1, dtype=np.int64)
+    some = np.diff(rows.earlier_start) > 0
+    first_earlier[some] = rows.earlier[rows.earlier_start[:-1][some]]
     discrete = model.discrete
-    for o, e, some in zip(rows.owner.tolist(), first_earlier.tolist() if len(rows.earlier)
-                          else [0] * len(rows), has_earlier.tolist(), strict=True):
-        discrete.add("learning", f"learning_{index[o]}_{index[e] if some else 'new'}",
+    for o, e in zip(rows.owner.tolist(), first_earlier.tolist(), strict=True):
+        suffix = purchases[e].index if e >= 0 else "new"
+        discrete.add("learning", f"learning_{purchases[o].index}_{suffix}",
                      ("learning", {"video": purchases[o].video_id}), lower=0.0)
 
