@@ -457,6 +457,14 @@ class LearningConfig(_Strict):
     topup_share: float = Field(
         0.25, gt=0, lt=1, description="A top-up adds this share of the day's Dou+ on top of it."
     )
+    winner_ratio: float = Field(
+        2.0, gt=1, description="A video whose actuals sold at least this many times what the "
+        "model expected (over winner_days days or more) is a winner: the re-plan scales it "
+        "and each of its orders names the limit that stops it scaling further."
+    )
+    winner_days: int = Field(
+        3, ge=1, description="Days of actuals a winner needs (one lucky day is no winner)."
+    )
 
 
 class RiskConfig(_Strict):

@@ -366,6 +366,9 @@ def lay_out(
                            expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
             )
     orders = _with_ranges(orders, response, result, campaign)
+    held = winner_verdicts(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
+              if o.video_id in held and not o.fixed else o for o in orders]
     orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
     daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
 
@@ -686,6 +689,97 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
             f"back by {limit}",
             form=form, day=day.isoformat(), spent=spent, target=round(target), **figures)]
     return verdicts
+
+
+def winner_verdicts(response: ResponseModel, result: SolveResult, campaign: Campaign,
+                    rounded: dict[int, float]) -> dict[str, Reason]:
+    """Per winner (``Signals.winners``), the limit that stops it scaling further, first
+    found of: its reach, its video or KOL share cap, every purchase of it bought to its
+    capacity (the tool's own daily cap when that set it), a tool's budget cap or the
+    daily cap where it buys, the budget (its next yuan earns no more than the budget's
+    last one elsewhere), or its falling returns. ``rounded``: the yuan each purchase
+    buys in the plan."""
+    if not response.winners:
+        return {}
+    tight = set(result.tight)
+    spend_of: dict[str, list[tuple[Purchase, float]]] = defaultdict(list)
+    for p in response.purchases:
+        if p.video_id in response.winners:
+            spend_of[p.video_id].append((p, result.spend.get(p.index, 0.0)))
+    verdicts: dict[str, Reason] = {}
+    for video_id, (ratio, days) in sorted(response.winners.items()):
+        items = spend_of.get(video_id, [])
+        bought = [(p, s) for p, s in items if s > _SPENT]
+        spent = round(sum(rounded.get(p.index, 0.0) for p, _ in bought))
+        # The ROI of the next yuan each purchase could take (None: bought to capacity).
+        room = [(p, _next_roi(p, s)) for p, s in items]
+        open_rois = [r for _, r in room if r is not None]
+        tools = {p.tool for p, _ in bought}
+        capped_days = sorted({d for p, _ in bought for d in p.days
+                              if daily_cap_name(d) in tight})
+        figures: dict[str, ReasonParam]
+        if amplification_name(video_id) in tight:
+            form, figures = "reach", {"multiple": campaign.rules.max_amplification}
+            limit = (f"its reach limit ({campaign.rules.max_amplification:g}x its natural "
+                     "plays)")
+        elif video_share_name(video_id) in tight:
+            form, figures = "video_share", {"share": campaign.risk.max_video_share}
+            limit = (f"the cap of {campaign.risk.max_video_share:.0%} of the budget on one "
+                     "video ([risk] max_video_share)")
+        elif kol_share_name(response.kol_of.get(video_id, "")) in tight:
+            form, figures = "kol_share", {"share": campaign.risk.max_kol_share}
+            limit = (f"the cap of {campaign.risk.max_kol_share:.0%} of the budget on one "
+                     "KOL ([risk] max_kol_share)")
+        elif bought and not open_rois:
+            tool = max(tools, key=lambda t: sum(s for p, s in bought if p.tool is t))
+            cap = campaign.tools[tool].max_daily
+            widest = max(p.capacity for p, _ in bought if p.tool is tool) * KYUAN
+            if cap is not None and widest >= cap - 1.0:
+                form, figures = "tool_daily", {"tool": tool.value, "cap": round(cap)}
+                limit = f"the {tool.value} cap of {cap:,.0f} yuan per video and day"
+            else:
+                form, figures = "capacity", {"tool": tool.value}
+                limit = f"the most {tool.value} can buy on it each day"
+        elif capped := [t for t in sorted(tools) if f"tool_budget_{t}" in tight]:
+            tool = capped[0]
+            cap = campaign.tools[tool].max_budget or 0.0
+            form, figures = "tool_cap", {"tool": tool.value, "cap": round(cap)}
+            limit = f"the {tool.value} budget cap of {cap:,.0f} yuan"
+        elif capped_days:
+            form = "daily_cap"
+            figures = {"cap": round(campaign.daily_cap or 0), "capped": len(capped_days),
+                       "first": capped_days[0].isoformat()}
+            limit = (f"the daily cap of {figures['cap']:,} yuan, reached on "
+                     f"{len(capped_days)} of its days (from {capped_days[0]})")
+        elif "budget" in tight and open_rois:
+            form, figures = "budget", {"budget": round(campaign.budget),
+                                       "roi": round(max(open_rois), 2)}
+            limit = (f"the budget of {campaign.budget:,.0f} yuan: its next yuan earns ROI "
+                     f"{max(open_rois):.2f}, no more than the budget's last yuan elsewhere")
+        else:
+            roi = max(open_rois, default=0.0)
+            form, figures = "returns", {"roi": round(roi, 2)}
+            limit = f"its falling returns (its next yuan earns ROI {roi:.2f})"
+        verdicts[video_id] = reason(
+            "winner_limited",
+            f"winner: sold {ratio:.1f}x what the model expected over {days} days; "
+            f"{spent:,} yuan of new orders, held back by {limit}",
+            form=form, ratio=round(ratio, 1), days=days, spent=spent, **figures)
+    return verdicts
+
+
+# Thousand yuan below which a purchase counts as not bought.
+_SPENT = 1e-6
+
+
+def _next_roi(p: Purchase, spend: float) -> float | None:
+    """The ROI of the next yuan ``p`` could take at ``spend`` (thousand yuan); None when it
+    is bought to its capacity."""
+    for roi, width in zip(p.seg_roi, p.seg_width, strict=True):
+        if spend < width - _SPENT:
+            return roi
+        spend -= width
+    return None
 
 
 def describe_binding(

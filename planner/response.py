@@ -115,6 +115,8 @@ class Signals:
     running: frozenset[tuple[str, Tool]] = frozenset()
     # Yuan of actuals with their GMV behind each video's learned ROI: its evidence.
     observed_spend: dict[str, float] = field(default_factory=dict)
+    # Winners ([learning] winner_ratio): video -> (actual GMV / expected, days of actuals).
+    winners: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 NO_SIGNALS = Signals()
@@ -141,6 +143,8 @@ class ResponseModel:
     # Daily lines (video, tool) that ran on the day before the plan (re-planning): they go
     # on without a new learning phase.
     running: frozenset[tuple[str, Tool]] = frozenset()
+    # Videos the actuals show selling far above the model (Signals.winners).
+    winners: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -504,6 +508,7 @@ def build_response_model(
         beliefs=beliefs,
         scenarios=draw_scenarios(list(beliefs.values()), campaign.risk),
         running=signals.running,
+        winners=signals.winners,
     )
 
 
