@@ -523,6 +523,14 @@ class RiskConfig(_Strict):
     max_kol_share: float = Field(
         0.4, gt=0, le=1, description="Most of the budget new orders may put on one KOL's "
         "videos.")
+    implausible_roi_multiple: float = Field(
+        6.0, gt=1, description="A natural traffic ROI above this multiple of its tier's "
+        "prior, or below the prior divided by it, is flagged as implausible input (a "
+        "plays or GMV column off by a factor, a GMV in the wrong unit).")
+    first_2h_roi_multiple: float = Field(
+        3.0, gt=1, description="A first-2h ROI above this multiple of the video's natural "
+        "ROI is flagged, and a burst day is valued at no more than this multiple of it "
+        "(two hours of sales are a thin sample).")
 
 
 class SolverConfig(_Strict):

@@ -40,6 +40,7 @@ from planner.optimiser import (
     solve,
     video_share_name,
 )
+from planner.plausibility import implausible, warning_lines
 from planner.reasons import reason
 from planner.response import (
     KYUAN,
@@ -100,10 +101,13 @@ def assess_roster(videos: Sequence[Video], campaign: Campaign,
         learned = signals.learned_dou_plus.get(v.video_id)
         if v.video_id in expected:
             filled, why = expected[v.video_id]
-            assessed.append(assess_video(filled, campaign, scheduled=why,
-                                         learned_dou_plus_roi=learned))
+            a = assess_video(filled, campaign, scheduled=why, learned_dou_plus_roi=learned)
         else:
-            assessed.append(assess_video(v, campaign, learned_dou_plus_roi=learned))
+            a = assess_video(v, campaign, learned_dou_plus_roi=learned)
+        # Inputs a buyer would not believe are flagged, never silently trusted.
+        a.reasons.extend(implausible(v, a.scores.traffic_roi, campaign,
+                                     scheduled=v.video_id in expected))
+        assessed.append(a)
     return assessed
 
 
@@ -399,7 +403,8 @@ def lay_out(
     bursts = burst_verdicts(assessments, response, result, campaign)
     binding = describe_binding(result, response, campaign, unspent)
     assumed = assumptions(campaign)  # the ROI floor's source first
-    notes = [*result.notes, *assumed]
+    flagged = warning_lines([r for a in assessments for r in a.reasons])
+    notes = [*result.notes, *assumed, *flagged]
     floor_line = assumed[0]
     return Plan(
         campaign=campaign.name,

@@ -80,6 +80,9 @@ REASON_CODES: dict[str, str] = {
     "winner_limited": "A winner (actuals far above the model) is scaled; names the limit "
     "that stops it scaling further (reach, share cap, capacity, tool or daily cap, budget, "
     "returns) with its figures.",
+    "implausible_input": "An input value a buyer would not believe (a natural ROI far "
+    "outside its tier's range, a first-2h ROI far above the natural one, zeros in a "
+    "scheduled post's figures): flagged with what the plan does with it.",
     "cs_cancelled": "No new content service (lock-ins included) on a video whose ROI is "
     "clearly declining or learned below the floor: a booked order could not be stopped.",
 }
