@@ -523,6 +523,16 @@ class RiskConfig(_Strict):
     max_kol_share: float = Field(
         0.4, gt=0, le=1, description="Most of the budget new orders may put on one KOL's "
         "videos.")
+    test_share: float = Field(
+        0.03, ge=0, le=0.5, description="Share of the budget left after commitments that "
+        "buys pressure tests (small Dou+ orders on the Tmall chain, small Suixintui orders "
+        "on the closed loop) on the videos whose value of information is highest: most "
+        "uncertain and able to matter most. 0: no tests.")
+    test_order: float = Field(
+        300, gt=0, description="Yuan a pressure test spends a day (Dou+ tests are 100-500 "
+        "yuan orders [practice]); never below the tool's minimum order.")
+    test_days: int = Field(
+        2, ge=1, le=7, description="Days a pressure test runs (its first days on the video).")
     implausible_roi_multiple: float = Field(
         6.0, gt=1, description="A natural traffic ROI above this multiple of its tier's "
         "prior, or below the prior divided by it, is flagged as implausible input (a "

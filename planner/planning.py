@@ -373,6 +373,9 @@ def lay_out(
     held = winner_verdicts(response, result, campaign, rounded)
     orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
               if o.video_id in held and not o.fixed else o for o in orders]
+    tests = test_reasons(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, tests[(o.video_id, o.tool)]]})
+              if (o.video_id, o.tool) in tests and not o.fixed else o for o in orders]
     orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
     daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
 
@@ -771,6 +774,42 @@ def winner_verdicts(response: ResponseModel, result: SolveResult, campaign: Camp
             f"{spent:,} yuan of new orders, held back by {limit}",
             form=form, ratio=round(ratio, 1), days=days, spent=spent, **figures)
     return verdicts
+
+
+def test_reasons(response: ResponseModel, result: SolveResult, campaign: Campaign,
+                 rounded: dict[int, float]) -> dict[tuple[str, Tool], Reason]:
+    """Per tested video and tool, the reason labelling its orders a pressure test
+    (``planner.uncertainty.pressure_tests``). A video the plan buys beyond its test
+    anyway is no test: its orders say why they are bought as they are."""
+    tests = result.model.coupling.tests
+    found: dict[tuple[str, Tool], list[Purchase]] = defaultdict(list)
+    beyond: set[tuple[str, Tool]] = set()
+    for index in sorted(tests.spend):
+        p = response.purchases[index]
+        found[(p.video_id, p.tool)].append(p)
+        if rounded.get(index, 0.0) > tests.spend[index] * KYUAN + 1.0:
+            beyond.add((p.video_id, p.tool))
+    for key in beyond:
+        del found[key]
+    out: dict[tuple[str, Tool], Reason] = {}
+    for (video_id, tool), items in found.items():
+        belief = response.beliefs[video_id]
+        sigma = belief.total_sigma(campaign.risk)
+        daily = round(tests.spend[items[0].index] * KYUAN)
+        value = round(tests.value.get(video_id, 0.0) * KYUAN)
+        out[(video_id, tool)] = reason(
+            "pressure_test",
+            f"pressure test: {daily:,} yuan of {tool.value} a day for {len(items)} days from "
+            f"{items[0].days[0]}, on a video whose value is uncertain and could matter "
+            f"({ROI_BASIS[belief.source]}, ROI range x{quantile_factor(sigma, -Z90):.2f}-"
+            f"x{quantile_factor(sigma, Z90):.2f} of its estimate; value of information "
+            f"{value:,} yuan of GMV at the plan's marginal ROI {tests.margin:.2f}): re-plans "
+            "scale it once its evidence clears the floor",
+            tool=tool.value, daily=daily, days=len(items), first=items[0].days[0].isoformat(),
+            basis=belief.source, low=round(quantile_factor(sigma, -Z90), 2),
+            high=round(quantile_factor(sigma, Z90), 2), value=value,
+            margin=round(tests.margin, 2))
+    return out
 
 
 # Thousand yuan below which a purchase counts as not bought.

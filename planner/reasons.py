@@ -83,6 +83,9 @@ REASON_CODES: dict[str, str] = {
     "implausible_input": "An input value a buyer would not believe (a natural ROI far "
     "outside its tier's range, a first-2h ROI far above the natural one, zeros in a "
     "scheduled post's figures): flagged with what the plan does with it.",
+    "pressure_test": "A small test order ([risk] test_share of the budget) on a video whose "
+    "value is uncertain and could matter most (value of information): re-plans scale it "
+    "once its evidence clears the floor.",
     "cs_cancelled": "No new content service (lock-ins included) on a video whose ROI is "
     "clearly declining or learned below the floor: a booked order could not be stopped.",
 }

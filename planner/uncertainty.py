@@ -25,8 +25,9 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,10 @@ import numpy.typing as npt
 from planner.config import Campaign, RiskConfig
 from planner.models import RoiSource
 from planner.rules import Assessment
+from planner.tools import Tool
+
+if TYPE_CHECKING:
+    from planner.response import ResponseModel
 
 # The standard normal's 90% quantile: P10 and P90 sit this many spreads from the median.
 Z90 = 1.2815515655446004
@@ -214,3 +219,105 @@ def tail_mean(values: Floats, level: float) -> float:
     ordered = np.sort(values)
     k = max(1, math.ceil(level * len(ordered)))
     return float(ordered[:k].mean())
+
+
+# ---------------------------------------------------------------- test, then scale
+
+
+@dataclass(frozen=True)
+class PressureTests:
+    """The pressure tests a plan buys first: per purchase index, the thousand yuan it must
+    spend; per tested video, its value of information (thousand yuan of GMV); and the
+    marginal ROI they were judged against."""
+
+    spend: dict[int, float] = field(default_factory=dict)
+    value: dict[str, float] = field(default_factory=dict)
+    margin: float = 0.0
+
+
+def option_value(mean: float, strike: float, sigma: float) -> float:
+    """E[max(R - strike, 0)] for a log-normal R with this mean and log-spread."""
+    if sigma <= 0 or strike <= 0:
+        return max(mean - strike, 0.0)
+    d1 = (math.log(mean / strike) + 0.5 * sigma * sigma) / sigma
+    normal = NormalDist()
+    return mean * normal.cdf(d1) - strike * normal.cdf(d1 - sigma)
+
+
+def value_of_information(mean: float, margin: float, sigma: float, capacity: float) -> float:
+    """What learning a video's true ROI is worth before deciding how much to buy of it.
+
+    The plan buys a yuan of the video when it earns more than ``margin`` (the ROI of
+    the budget's last yuan): deciding on the mean earns ``max(mean - margin, 0)`` a
+    yuan over the margin, deciding on the truth ``E[max(R - margin, 0)]``. Their
+    difference, over the ``capacity`` the video could take, is the expected value of
+    perfect information of that decision: largest for a wide belief whose mean sits
+    near the margin on a video that can take a lot, zero for a sure one.
+    """
+    return capacity * (option_value(mean, margin, sigma) - max(mean - margin, 0.0))
+
+
+def pressure_tests(response: ResponseModel, campaign: Campaign,
+                   budget_left: float) -> PressureTests:
+    """The pressure tests worth buying with ``[risk] test_share`` of ``budget_left``
+    (thousand yuan): one per video, best value of information first.
+
+    A test is ``test_order`` yuan a day of Dou+ (Tmall chain) or Suixintui (closed
+    loop) on the first ``test_days`` days the video can take it. The margin is the ROI
+    at which the video's best segments, best first, would spend the budget (what a
+    yuan earns at the edge of the plan); a video's mean is its segments' ROI weighted
+    by their width, its capacity their width (at most ``max_video_share`` of the
+    budget), its spread its own belief's (the campaign's shared shock is no test's to
+    learn). A test is bought only when that value exceeds what it spends; videos with
+    actuals behind them (learned) are tested already.
+    """
+    cfg = campaign.risk
+    tools = [t for t in (Tool.DOU_PLUS, Tool.SUIXINTUI) if t in campaign.chain_tools()]
+    money = cfg.test_share * budget_left
+    if money <= 0 or not tools or not response.purchases:
+        return PressureTests()
+    rois = np.array([r for p in response.purchases for r in p.seg_roi])
+    widths = np.array([w for p in response.purchases for w in p.seg_width])
+    order = np.argsort(-rois, kind="stable")
+    filled = np.cumsum(widths[order])
+    at = int(np.searchsorted(filled, budget_left))
+    margin = float(rois[order][at]) if at < len(order) else 0.0
+    gmv: dict[str, float] = {}
+    width: dict[str, float] = {}
+    days: dict[str, list[tuple[object, int]]] = {}
+    tool = tools[0]
+    amount = max(cfg.test_order, campaign.tools[tool].min_order) / 1000.0
+    for p in response.purchases:
+        gmv[p.video_id] = gmv.get(p.video_id, 0.0) + sum(
+            r * w for r, w in zip(p.seg_roi, p.seg_width, strict=True))
+        width[p.video_id] = width.get(p.video_id, 0.0) + p.capacity
+        if p.tool is tool and len(p.days) == 1 and p.capacity >= amount - 1e-9:
+            days.setdefault(p.video_id, []).append((p.days[0], p.index))
+    cap = cfg.max_video_share * budget_left
+    ranked = []
+    for video_id, found in days.items():
+        belief = response.beliefs.get(video_id)
+        if belief is None or belief.source == "learned" or width[video_id] <= 0:
+            continue
+        mean = gmv[video_id] / width[video_id]
+        value = value_of_information(mean, margin, belief.sigma, min(width[video_id], cap))
+        chosen = sorted(found)[: cfg.test_days]
+        if value > amount * len(chosen):  # worth more than the test costs
+            ranked.append((-value, video_id, chosen))
+    spend: dict[int, float] = {}
+    value_of: dict[str, float] = {}
+    daily_room = (cfg.test_share * campaign.daily_cap / 1000.0
+                  if campaign.daily_cap is not None else math.inf)
+    on_day: dict[object, float] = {}
+    for negative, video_id, chosen in sorted(ranked):
+        cost = amount * len(chosen)
+        if cost > money + 1e-9:
+            continue
+        if any(on_day.get(day, 0.0) + amount > daily_room + 1e-9 for day, _ in chosen):
+            continue
+        for day, index in chosen:
+            spend[index] = amount
+            on_day[day] = on_day.get(day, 0.0) + amount
+        value_of[video_id] = -negative
+        money -= cost
+    return PressureTests(spend=spend, value=value_of, margin=margin)

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from planner.config import Campaign
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
 from planner.tools import HARVESTING_TOOLS, Tool
+from planner.uncertainty import PressureTests, pressure_tests
 
 Floats = npt.NDArray[np.float64]
 # What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).
@@ -196,6 +197,16 @@ class Coupling:
     # its line (-1: none) and day offset; and the risk_gmv row of its video (-1: none).
     learning: Learning | None = None
     gmv_row: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The pressure tests the plan buys first ([risk] test_share): a lower bound on those
+    # purchases' spend (planner.uncertainty.pressure_tests).
+    tests: PressureTests = field(default_factory=PressureTests)
+
+    def test_floor(self) -> Floats:
+        """Per purchase, the thousand yuan its pressure test makes it spend (0: none)."""
+        floor = np.zeros(len(self.purchases))
+        for index, amount in self.tests.spend.items():
+            floor[index] = amount
+        return floor
 
     def segments(self, positions: Ints) -> tuple[Ints, Ints]:
         """(start of each purchase's columns, source segment of each column) for ``positions``."""
@@ -624,6 +635,7 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
         learning=Learning.of(response, campaign, entries.of_purchases),
+        tests=pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response)),
         gmv_row=entries.gmv_row if entries.gmv_row is not None
         else np.full(len(purchases), -1, dtype=np.int64),
     )
@@ -975,6 +987,20 @@ class AllocationModel:
         return x
 
 
+def _tested(couple: Coupling, positions: Ints, col_start: Ints, source: Ints) -> Floats:
+    """Lower bounds of the segment columns: a pressure test's spend, best segments first."""
+    lower = np.zeros(len(source))
+    if not couple.tests.spend:
+        return lower
+    floor = couple.test_floor()[positions]
+    width = couple.seg_width[source]
+    owner = np.repeat(np.arange(len(positions)), np.diff(col_start))
+    filled = np.concatenate([[0.0], np.cumsum(width)])
+    before = filled[:-1] - np.repeat(filled[col_start[:-1]], np.diff(col_start))
+    tested: Floats = np.clip(floor[owner] - before, 0.0, width)
+    return tested
+
+
 def _whole_lines(couple: Coupling, touching: Ints, positions: Ints) -> Ints:
     """``positions`` with every purchase of each learning line ``touching`` touches.
 
@@ -1019,6 +1045,8 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     purchases = couple.purchases
     positions = np.arange(len(purchases), dtype=np.int64) if active is None else np.array(
         sorted(i for i, p in enumerate(purchases) if p.index in active), dtype=np.int64)
+    if couple.tests.spend:  # every model carries the pressure tests
+        positions = np.union1d(positions, np.fromiter(couple.tests.spend, dtype=np.int64))
     positions = _whole_lines(couple, positions if priced is None else np.fromiter(
         priced, dtype=np.int64, count=len(priced)), positions)
     col_start, source = couple.segments(positions)
@@ -1060,8 +1088,9 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
                              * couple.expected_weight,
                              np.zeros(len(binaries)), -learn_cost * couple.expected_weight,
                              couple.aux_cost]),
-        col_lower=np.concatenate([np.zeros(n_seg + len(binaries) + len(learners)),
-                                  couple.aux_lower]),
+        # A pressure test's spend fills its purchase's first segments.
+        col_lower=np.concatenate([_tested(couple, positions, col_start, source),
+                                  np.zeros(len(binaries) + len(learners)), couple.aux_lower]),
         col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries)),
                                   np.full(len(learners), _INF), couple.aux_upper]),
         integer=np.concatenate([np.zeros(n_seg, dtype=bool),

@@ -45,6 +45,7 @@ from planner.optimiser.model import (
     share_limit,
 )
 from planner.response import KYUAN, ResponseModel
+from planner.uncertainty import pressure_tests
 
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
@@ -111,7 +112,9 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     rows.limits[row], rows.upper[row] = budget_row(response, campaign)
     for row, share, booked in known.shares_of_budget:
         rows.upper[row] = share_limit(share, booked, campaign)
-    return replace(known, rows=rows, campaign=campaign)
+    # The pressure tests are a share of the budget: chosen again for this one.
+    tests = pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response))
+    return replace(known, rows=rows, campaign=campaign, tests=tests)
 
 
 
@@ -272,10 +275,11 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
 
 
 def _initial_active(response: ResponseModel, campaign: Campaign,
-                    warm: set[int] | None) -> set[int]:
+                    warm: set[int] | None, tests: Iterable[int] = ()) -> set[int]:
     """Best purchases first until their capacity covers the budget twice over."""
     target = 2.0 * max(campaign.budget / KYUAN - fixed_total(response), 0.0)
     active = {p.index for p in response.purchases if p.is_content_service}
+    active |= set(tests)  # the pressure tests: every model carries them
     active |= warm or set()
     covered = 0.0
     for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else _INF):
@@ -308,7 +312,7 @@ def _sifting_relaxation(
     previous = warm.relaxation if warm is not None else None
     seed = (warm.active if warm is not None else set()) | (
         {p.index for p in previous.purchases} if previous is not None else set())
-    active = _initial_active(response, campaign, seed)
+    active = _initial_active(response, campaign, seed, shared.tests.spend)
     if not response.purchases:
         return 0.0, active, set(), None
     solved: AllocationModel | None = None  # the last round with an answer
