@@ -106,3 +106,14 @@ def test_a_passed_pressure_test_scales_the_video_and_a_failed_one_does_not() -> 
     untested = _replanned_spend(None)
     assert _replanned_spend(3.0) >= 1.5 * untested
     assert _replanned_spend(0.2) <= untested
+
+
+def test_tests_that_would_break_a_rule_are_dropped_and_the_plan_says_so() -> None:
+    # A Dou+ budget cap below the 600 yuan of a test: the plan goes without tests.
+    campaign = make_campaign(budget=150_000, tools={"dou_plus": {"max_budget": 500}})
+    plan = make_plan(_roster(), campaign)
+    assert not _tests(plan)
+    assert sum(o.budget for o in plan.orders if o.tool is Tool.DOU_PLUS) <= 500
+    (dropped,) = [line for line in plan.assumption_lines if line.code == "tests_dropped"]
+    assert dropped.params is not None and dropped.params["tests"] >= 1
+    assert dropped.params["spend"] == 600 * dropped.params["tests"]

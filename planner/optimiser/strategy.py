@@ -45,7 +45,7 @@ from planner.optimiser.model import (
     share_limit,
 )
 from planner.response import KYUAN, ResponseModel
-from planner.uncertainty import pressure_tests
+from planner.uncertainty import PressureTests, pressure_tests
 
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
@@ -206,11 +206,23 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     failures: list[str] = []
     timed_out = False  # a backend stopped at the limit (not broken: only slow)
     shared = _coupling_for(response, campaign, warm)
+    notes: list[Line] = []
     for name in backends:
         try:
-            result = _solve_with(response, campaign, name, started, flat, shared, warm)
+            try:
+                result = _solve_with(response, campaign, name, started, flat, shared, warm)
+            except Infeasible:
+                if not shared.tests.spend:
+                    raise
+                # The pressure tests broke a rule (a tool's budget cap, a seeding share):
+                # the plan goes without them, and says so.
+                notes.append(Line(code="tests_dropped", params={
+                    "tests": len(shared.tests.value),
+                    "spend": round(sum(shared.tests.spend.values()) * KYUAN)}))
+                shared = replace(shared, tests=PressureTests())
+                result = _solve_with(response, campaign, name, started, flat, shared, warm)
         except Infeasible:
-            raise explain_infeasibility(response, campaign) from None
+            raise explain_infeasibility(response, campaign, shared) from None
         except Exception as exc:
             # A missing or crashing backend must not end the plan: try the other one, and
             # tell the buyer which one failed and why.
@@ -221,6 +233,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             continue
         result.solver_seconds = SOLVER_SECONDS.get()
         result.seconds = time.perf_counter() - started
+        result.notes.extend(notes)
         if failures:
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
@@ -891,14 +904,15 @@ def _gap_closed(objective: float, bound: float, campaign: Campaign) -> bool:
     return bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
 
 
-def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> InfeasibleError:
+def explain_infeasibility(response: ResponseModel, campaign: Campaign,
+                          shared: Coupling | None = None) -> InfeasibleError:
     """Name the rules in conflict: commitments are fixed, so find the limits they break.
 
     Buying nothing new satisfies every rule except those the commitments (and KOL
     fees) already break, so an elastic version of the model, with a slack on each
     named limit, shows exactly which limits and by how much.
     """
-    model = build_model(response, campaign)
+    model = build_model(response, campaign, shared=shared)
     form = to_pulp(model, elastic=True)
     for backend in ("highs", "cbc"):
         try:
