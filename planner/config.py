@@ -533,6 +533,9 @@ class RiskConfig(_Strict):
         "yuan orders [practice]); never below the tool's minimum order.")
     test_days: int = Field(
         2, ge=1, le=7, description="Days a pressure test runs (its first days on the video).")
+    max_tests: int = Field(
+        20, ge=0, description="Most videos a plan tests at once (a buyer watches each "
+        "test; every tested line is one more launch the plan prices).")
     implausible_roi_multiple: float = Field(
         6.0, gt=1, description="A natural traffic ROI above this multiple of its tier's "
         "prior, or below the prior divided by it, is flagged as implausible input (a "

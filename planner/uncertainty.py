@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 Z90 = 1.2815515655446004
 
 Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -257,51 +258,77 @@ def value_of_information(mean: float, margin: float, sigma: float, capacity: flo
     return capacity * (option_value(mean, margin, sigma) - max(mean - margin, 0.0))
 
 
-def pressure_tests(response: ResponseModel, campaign: Campaign,
-                   budget_left: float) -> PressureTests:
+@dataclass(frozen=True)
+class TestBasis:
+    """What choosing pressure tests reads of a response, whatever the budget: segment ROIs
+    best first with their cumulative width, and per video that could be tested its mean
+    ROI, its capacity and the purchases (first days) a test would buy."""
+
+    roi: Floats  # every segment's ROI, best first
+    filled: Floats  # cumulative width of the segments in that order (thousand yuan)
+    amount: float  # thousand yuan a test spends a day
+    candidates: list[tuple[str, float, float, list[int]]]  # video, mean ROI, width, buys
+
+    @classmethod
+    def of(cls, response: ResponseModel, campaign: Campaign, seg_roi: Floats,
+           seg_width: Floats, seg_start: Ints, video: Ints, videos: Sequence[str],
+           first_day: Ints) -> TestBasis:
+        """From a coupling's arrays (``video`` codes into ``videos``, per purchase)."""
+        cfg = campaign.risk
+        order = np.argsort(-seg_roi, kind="stable")
+        tools = [t for t in (Tool.DOU_PLUS, Tool.SUIXINTUI) if t in campaign.chain_tools()]
+        purchases = response.purchases
+        if not tools or not purchases:
+            return cls(roi=seg_roi[order], filled=np.cumsum(seg_width[order]), amount=0.0,
+                       candidates=[])
+        tool = tools[0]
+        amount = max(cfg.test_order, campaign.tools[tool].min_order) / 1000.0
+        owner = np.repeat(video, np.diff(seg_start))
+        gmv = np.bincount(owner, weights=seg_roi * seg_width, minlength=len(videos))
+        width = np.bincount(owner, weights=seg_width, minlength=len(videos))
+        filled = np.concatenate([[0.0], np.cumsum(seg_width)])
+        capacity = filled[seg_start[1:]] - filled[seg_start[:-1]]
+        buys: dict[int, list[tuple[int, int]]] = {}
+        for i in np.flatnonzero(capacity >= amount - 1e-9).tolist():
+            p = purchases[i]
+            if p.tool is tool and len(p.days) == 1:
+                buys.setdefault(int(video[i]), []).append((int(first_day[i]), i))
+        candidates = [(videos[code], float(gmv[code] / width[code]), float(width[code]),
+                       [i for _, i in sorted(found)[: cfg.test_days]])
+                      for code, found in sorted(buys.items()) if width[code] > 0]
+        return cls(roi=seg_roi[order], filled=np.cumsum(seg_width[order]), amount=amount,
+                   candidates=candidates)
+
+
+def pressure_tests(response: ResponseModel, campaign: Campaign, budget_left: float,
+                   basis: TestBasis) -> PressureTests:
     """The pressure tests worth buying with ``[risk] test_share`` of ``budget_left``
     (thousand yuan): one per video, best value of information first.
 
     A test is ``test_order`` yuan a day of Dou+ (Tmall chain) or Suixintui (closed
-    loop) on the first ``test_days`` days the video can take it. The margin is the ROI
-    at which the video's best segments, best first, would spend the budget (what a
-    yuan earns at the edge of the plan); a video's mean is its segments' ROI weighted
-    by their width, its capacity their width (at most ``max_video_share`` of the
-    budget), its spread its own belief's (the campaign's shared shock is no test's to
-    learn). A test is bought only when that value exceeds what it spends; videos with
-    actuals behind them (learned) are tested already.
+    loop) on the first ``test_days`` days the video can take it; at most ``max_tests``
+    videos are tested (a buyer watches each test). The margin is the ROI at which
+    the best segments, best first, would spend the budget (what a yuan earns at the
+    edge of the plan); a video's mean is its segments' ROI weighted by their width,
+    its capacity their width (at most ``max_video_share`` of the budget), its spread
+    its own belief's (the campaign's shared shock is no test's to learn). A test is
+    bought only when that value exceeds what it spends; videos with actuals behind
+    them (learned) are tested already.
     """
     cfg = campaign.risk
-    tools = [t for t in (Tool.DOU_PLUS, Tool.SUIXINTUI) if t in campaign.chain_tools()]
     money = cfg.test_share * budget_left
-    if money <= 0 or not tools or not response.purchases:
+    if money <= 0 or cfg.max_tests <= 0 or not basis.candidates:
         return PressureTests()
-    rois = np.array([r for p in response.purchases for r in p.seg_roi])
-    widths = np.array([w for p in response.purchases for w in p.seg_width])
-    order = np.argsort(-rois, kind="stable")
-    filled = np.cumsum(widths[order])
-    at = int(np.searchsorted(filled, budget_left))
-    margin = float(rois[order][at]) if at < len(order) else 0.0
-    gmv: dict[str, float] = {}
-    width: dict[str, float] = {}
-    days: dict[str, list[tuple[object, int]]] = {}
-    tool = tools[0]
-    amount = max(cfg.test_order, campaign.tools[tool].min_order) / 1000.0
-    for p in response.purchases:
-        gmv[p.video_id] = gmv.get(p.video_id, 0.0) + sum(
-            r * w for r, w in zip(p.seg_roi, p.seg_width, strict=True))
-        width[p.video_id] = width.get(p.video_id, 0.0) + p.capacity
-        if p.tool is tool and len(p.days) == 1 and p.capacity >= amount - 1e-9:
-            days.setdefault(p.video_id, []).append((p.days[0], p.index))
+    at = int(np.searchsorted(basis.filled, budget_left))
+    margin = float(basis.roi[at]) if at < len(basis.roi) else 0.0
     cap = cfg.max_video_share * budget_left
+    amount = basis.amount
     ranked = []
-    for video_id, found in days.items():
+    for video_id, mean, width, chosen in basis.candidates:
         belief = response.beliefs.get(video_id)
-        if belief is None or belief.source == "learned" or width[video_id] <= 0:
+        if belief is None or belief.source == "learned":
             continue
-        mean = gmv[video_id] / width[video_id]
-        value = value_of_information(mean, margin, belief.sigma, min(width[video_id], cap))
-        chosen = sorted(found)[: cfg.test_days]
+        value = value_of_information(mean, margin, belief.sigma, min(width, cap))
         if value > amount * len(chosen):  # worth more than the test costs
             ranked.append((-value, video_id, chosen))
     spend: dict[int, float] = {}
@@ -310,12 +337,14 @@ def pressure_tests(response: ResponseModel, campaign: Campaign,
                   if campaign.daily_cap is not None else math.inf)
     on_day: dict[object, float] = {}
     for negative, video_id, chosen in sorted(ranked):
+        if len(value_of) >= cfg.max_tests:
+            break
         cost = amount * len(chosen)
-        if cost > money + 1e-9:
+        days = [response.purchases[i].days[0] for i in chosen]
+        if cost > money + 1e-9 or any(on_day.get(day, 0.0) + amount > daily_room + 1e-9
+                                      for day in days):
             continue
-        if any(on_day.get(day, 0.0) + amount > daily_room + 1e-9 for day, _ in chosen):
-            continue
-        for day, index in chosen:
+        for day, index in zip(days, chosen, strict=True):
             spend[index] = amount
             on_day[day] = on_day.get(day, 0.0) + amount
         value_of[video_id] = -negative

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from planner.config import Campaign
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
 from planner.tools import HARVESTING_TOOLS, Tool
-from planner.uncertainty import PressureTests, pressure_tests
+from planner.uncertainty import PressureTests, TestBasis, pressure_tests
 
 Floats = npt.NDArray[np.float64]
 # What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).
@@ -200,6 +200,7 @@ class Coupling:
     # The pressure tests the plan buys first ([risk] test_share): a lower bound on those
     # purchases' spend (planner.uncertainty.pressure_tests).
     tests: PressureTests = field(default_factory=PressureTests)
+    test_basis: TestBasis | None = None  # what choosing them reads, whatever the budget
 
     def test_floor(self) -> Floats:
         """Per purchase, the thousand yuan its pressure test makes it spend (0: none)."""
@@ -602,6 +603,13 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
     np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
     seg_start = np.zeros(len(purchases) + 1, dtype=np.int64)
     np.cumsum([len(p.seg_width) for p in purchases], out=seg_start[1:])
+    seg_roi = np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
+                          count=int(seg_start[-1]))
+    seg_width = np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
+                            count=int(seg_start[-1]))
+    arrays = entries.of_purchases
+    basis = TestBasis.of(response, campaign, seg_roi, seg_width, seg_start, arrays.video,
+                         arrays.videos, arrays.first_day)
     return Coupling(
         purchases=purchases,
         rows=rows,
@@ -610,10 +618,8 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         pattern_value=np.concatenate(entries.value)[order] if entries.value
         else np.zeros(0),
         seg_start=seg_start,
-        seg_roi=np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
-                            count=int(seg_start[-1])),
-        seg_width=np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
-                              count=int(seg_start[-1])),
+        seg_roi=seg_roi,
+        seg_width=seg_width,
         preference=steady_preference(entries.of_purchases, len(response.days)),
         best_roi=np.array([p.seg_roi[0] if p.seg_roi else -_INF for p in purchases],
                           dtype=np.float64),
@@ -635,7 +641,9 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
         learning=Learning.of(response, campaign, entries.of_purchases),
-        tests=pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response)),
+        tests=pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response),
+                             basis),
+        test_basis=basis,
         gmv_row=entries.gmv_row if entries.gmv_row is not None
         else np.full(len(purchases), -1, dtype=np.int64),
     )
@@ -1002,24 +1010,37 @@ def _tested(couple: Coupling, positions: Ints, col_start: Ints, source: Ints) ->
 
 
 def _whole_lines(couple: Coupling, touching: Ints, positions: Ints) -> Ints:
-    """``positions`` with every purchase of each learning line ``touching`` touches.
+    """``positions`` with every purchase of each learning line ``touching`` touches, up to
+    the latest day it touches.
 
     A purchase relieves the learning rows of its line's later days, which the pricing
-    of purchases outside the model does not see: with whole lines in the model, a
-    purchase outside it is in no learning row of the model, so the pricing (which
-    leaves the premium out, and can only overrate) never stops the sifting early. A
-    model with the learning rows of some purchases only (``priced``) carries their
-    lines whole; the other lines are in no learning row.
+    of purchases outside the model does not see: with each line carried from its first
+    day to the latest day that has learning rows in the model, a purchase outside it
+    comes after every row of its line, so it is in no learning row of the model and
+    the pricing (which leaves the premium out, and can only overrate) never stops the
+    sifting early. A model with the learning rows of some purchases only (``priced``)
+    carries their lines so; the other lines are in no learning row.
     """
     learning = couple.learning
     if learning is None or not len(touching):
         return positions
-    lines = np.unique(learning.line[touching])
-    lines = lines[lines >= 0]
-    if not len(lines):
+    members = line_prefix(learning, touching)
+    if not len(members):
         return positions
-    members = np.flatnonzero(np.isin(learning.line, lines))
     return np.union1d(positions, members).astype(np.int64)
+
+
+def line_prefix(learning: Learning, touching: Ints, beyond: int = 0) -> Ints:
+    """Every purchase of each learning line among ``touching``, from the line's first day
+    to ``beyond`` days after the latest day ``touching`` has on it."""
+    touched = touching[learning.line[touching] >= 0]
+    if not len(touched):
+        return np.zeros(0, dtype=np.int64)
+    latest = np.full(int(learning.line.max()) + 1, -1, dtype=np.int64)
+    np.maximum.at(latest, learning.line[touched], learning.day[touched])
+    last = latest[learning.line.clip(0)]
+    inside = (learning.line >= 0) & (last >= 0) & (learning.day <= last + beyond)
+    return np.flatnonzero(inside).astype(np.int64)
 
 
 def _learning_rows(model: AllocationModel) -> tuple[Ints, Ints]:

@@ -42,6 +42,7 @@ from planner.optimiser.model import (
     build_model,
     coupling,
     fixed_total,
+    line_prefix,
     share_limit,
 )
 from planner.response import KYUAN, ResponseModel
@@ -113,7 +114,9 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     for row, share, booked in known.shares_of_budget:
         rows.upper[row] = share_limit(share, booked, campaign)
     # The pressure tests are a share of the budget: chosen again for this one.
-    tests = pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response))
+    tests = (pressure_tests(response, campaign, campaign.budget / KYUAN
+                            - fixed_total(response), known.test_basis)
+             if known.test_basis is not None else known.tests)
     return replace(known, rows=rows, campaign=campaign, tests=tests)
 
 
@@ -367,7 +370,8 @@ def _sifting_relaxation(
 
 def _unpriced_learners(model: AllocationModel) -> set[int]:
     """Purchases ``model`` buys that have a learning phase but no learning rows in it,
-    with the rest of their lines in the model (where their money moves next)."""
+    with their lines' days before them and a learning phase after (where their money
+    moves next)."""
     learning = model.coupling.learning
     if learning is None:
         return set()
@@ -375,8 +379,9 @@ def _unpriced_learners(model: AllocationModel) -> set[int]:
     bought = bought[learning.cost[bought] > 0]
     if not len(bought) or set(bought.tolist()) <= set(model.learn_col):
         return set()
-    lines = np.flatnonzero(np.isin(learning.line, learning.line[bought]))
-    return set(lines.tolist()) - set(model.learn_col)
+    # A learning phase's days past the last one bought too: where a run goes on.
+    beyond = int(learning.days[bought].max())
+    return set(line_prefix(learning, bought, beyond).tolist()) - set(model.learn_col)
 
 
 def _shortlist(model: AllocationModel) -> set[int]:
