@@ -328,7 +328,7 @@ def replan(
         from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
         from planner.io.plan_files import PLAN_FILES
-        from planner.jobs.plan import overrun_warnings
+        from planner.jobs.plan import input_warnings, overrun_warnings
         from planner.jobs.replan import run_replan_watched
 
         _regular(campaign, videos, *actuals)
@@ -339,7 +339,7 @@ def replan(
                                      unreported=unreported.value)
         _warn(outcome.warnings)
         result = outcome.plan
-        _warn(overrun_warnings(result, read_campaign(campaign)))
+        _warn(input_warnings(result) + overrun_warnings(result, read_campaign(campaign)))
         counts = outcome.ingested
         typer.echo(
             t("cli.replan_ingested", added=counts["added"], replaced=counts["replaced"],

@@ -455,6 +455,14 @@ class LearningConfig(_Strict):
     topup_share: float = Field(
         0.25, gt=0, lt=1, description="A top-up adds this share of the day's Dou+ on top of it."
     )
+    winner_ratio: float = Field(
+        2.0, gt=1, description="A video whose actuals sold at least this many times what the "
+        "model expected (over winner_days days or more) is a winner: the re-plan scales it "
+        "and each of its orders names the limit that stops it scaling further."
+    )
+    winner_days: int = Field(
+        3, ge=1, description="Days of actuals a winner needs (one lucky day is no winner)."
+    )
 
 
 class RiskConfig(_Strict):
@@ -513,6 +521,27 @@ class RiskConfig(_Strict):
     max_kol_share: float = Field(
         0.4, gt=0, le=1, description="Most of the budget new orders may put on one KOL's "
         "videos.")
+    test_share: float = Field(
+        0.03, ge=0, le=0.5, description="Share of the budget left after commitments that "
+        "buys pressure tests (small Dou+ orders on the Tmall chain, small Suixintui orders "
+        "on the closed loop) on the videos whose value of information is highest: most "
+        "uncertain and able to matter most. 0: no tests.")
+    test_order: float = Field(
+        300, gt=0, description="Yuan a pressure test spends a day (Dou+ tests are 100-500 "
+        "yuan orders [practice]); never below the tool's minimum order.")
+    test_days: int = Field(
+        2, ge=1, le=7, description="Days a pressure test runs (its first days on the video).")
+    max_tests: int = Field(
+        20, ge=0, description="Most videos a plan tests at once (a buyer watches each "
+        "test; every tested line is one more launch the plan prices).")
+    implausible_roi_multiple: float = Field(
+        6.0, gt=1, description="A natural traffic ROI above this multiple of its tier's "
+        "prior, or below the prior divided by it, is flagged as implausible input (a "
+        "plays or GMV column off by a factor, a GMV in the wrong unit).")
+    first_2h_roi_multiple: float = Field(
+        3.0, gt=1, description="A first-2h ROI above this multiple of the video's natural "
+        "ROI is flagged, and a burst day is valued at no more than this multiple of it "
+        "(two hours of sales are a thin sample).")
 
 
 class SolverConfig(_Strict):

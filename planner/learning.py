@@ -267,6 +267,15 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     observed_spend: dict[str, float] = defaultdict(float)
     for (video_id, _), (spent, _, _) in totals.items():
         observed_spend[video_id] += spent
+    # Winners: sold winner_ratio x what the model expected or more, over winner_days days.
+    winners: dict[str, tuple[float, int]] = {}
+    for video_id, days in sorted(per_video.items()):
+        expected = sum(e for *_, e in days)
+        sold = sum(g for _, _, g, _ in days)
+        spent_days = len({d for d, s, _, _ in days if s > 0})
+        if (expected > 0 and sold >= cfg.winner_ratio * expected
+                and spent_days >= cfg.winner_days and video_id not in declines):
+            winners[video_id] = (sold / expected, spent_days)
     # Daily lines that spent on the day before the plan go on: no new learning phase.
     running = frozenset(
         line for line, days in daily.items()
@@ -280,6 +289,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
             reasons=dict(reasons),
             observed_spend=observed_spend,
             video_multiplier=video_multiplier,
+            winners=winners,
         ),
         estimates=estimates,
     )

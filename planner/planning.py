@@ -41,6 +41,7 @@ from planner.optimiser import (
     solve,
     video_share_name,
 )
+from planner.plausibility import implausible, warning_lines
 from planner.reasons import reason
 from planner.response import (
     KYUAN,
@@ -101,10 +102,13 @@ def assess_roster(videos: Sequence[Video], campaign: Campaign,
         learned = signals.learned_dou_plus.get(v.video_id)
         if v.video_id in expected:
             filled, why = expected[v.video_id]
-            assessed.append(assess_video(filled, campaign, scheduled=why,
-                                         learned_dou_plus_roi=learned))
+            a = assess_video(filled, campaign, scheduled=why, learned_dou_plus_roi=learned)
         else:
-            assessed.append(assess_video(v, campaign, learned_dou_plus_roi=learned))
+            a = assess_video(v, campaign, learned_dou_plus_roi=learned)
+        # Inputs a buyer would not believe are flagged, never silently trusted.
+        a.reasons.extend(implausible(v, a.scores.traffic_roi, campaign,
+                                     scheduled=v.video_id in expected))
+        assessed.append(a)
     return assessed
 
 
@@ -380,6 +384,12 @@ def lay_out(
                            expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
             )
     orders = _with_ranges(orders, response, result, campaign)
+    held = winner_verdicts(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
+              if o.video_id in held and not o.fixed else o for o in orders]
+    tests = test_reasons(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, tests[(o.video_id, o.tool)]]})
+              if (o.video_id, o.tool) in tests and not o.fixed else o for o in orders]
     orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
     daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
 
@@ -410,7 +420,8 @@ def lay_out(
     bursts = burst_verdicts(assessments, response, result, campaign)
     binding = describe_binding(result, response, campaign, unspent)
     assumed = assumptions(campaign)  # the ROI floor's source first
-    notes = [*result.notes, *assumed]
+    flagged = warning_lines([r for a in assessments for r in a.reasons])
+    notes = [*result.notes, *assumed, *flagged]
     floor_line = assumed[0]
     return Plan(
         campaign=campaign.name,
@@ -700,6 +711,133 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
             f"back by {limit}",
             form=form, day=day.isoformat(), spent=spent, target=round(target), **figures)]
     return verdicts
+
+
+def winner_verdicts(response: ResponseModel, result: SolveResult, campaign: Campaign,
+                    rounded: dict[int, float]) -> dict[str, Reason]:
+    """Per winner (``Signals.winners``), the limit that stops it scaling further, first
+    found of: its reach, its video or KOL share cap, every purchase of it bought to its
+    capacity (the tool's own daily cap when that set it), a tool's budget cap or the
+    daily cap where it buys, the budget (its next yuan earns no more than the budget's
+    last one elsewhere), or its falling returns. ``rounded``: the yuan each purchase
+    buys in the plan."""
+    if not response.winners:
+        return {}
+    tight = set(result.tight)
+    spend_of: dict[str, list[tuple[Purchase, float]]] = defaultdict(list)
+    for p in response.purchases:
+        if p.video_id in response.winners:
+            spend_of[p.video_id].append((p, result.spend.get(p.index, 0.0)))
+    verdicts: dict[str, Reason] = {}
+    for video_id, (ratio, days) in sorted(response.winners.items()):
+        items = spend_of.get(video_id, [])
+        bought = [(p, s) for p, s in items if s > _SPENT]
+        spent = round(sum(rounded.get(p.index, 0.0) for p, _ in bought))
+        # The ROI of the next yuan each purchase could take (None: bought to capacity).
+        room = [(p, _next_roi(p, s)) for p, s in items]
+        open_rois = [r for _, r in room if r is not None]
+        tools = {p.tool for p, _ in bought}
+        capped_days = sorted({d for p, _ in bought for d in p.days
+                              if daily_cap_name(d) in tight})
+        figures: dict[str, ReasonParam]
+        if amplification_name(video_id) in tight:
+            form, figures = "reach", {"multiple": campaign.rules.max_amplification}
+            limit = (f"its reach limit ({campaign.rules.max_amplification:g}x its natural "
+                     "plays)")
+        elif video_share_name(video_id) in tight:
+            form, figures = "video_share", {"share": campaign.risk.max_video_share}
+            limit = (f"the cap of {campaign.risk.max_video_share:.0%} of the budget on one "
+                     "video ([risk] max_video_share)")
+        elif kol_share_name(response.kol_of.get(video_id, "")) in tight:
+            form, figures = "kol_share", {"share": campaign.risk.max_kol_share}
+            limit = (f"the cap of {campaign.risk.max_kol_share:.0%} of the budget on one "
+                     "KOL ([risk] max_kol_share)")
+        elif bought and not open_rois:
+            tool = max(tools, key=lambda t: sum(s for p, s in bought if p.tool is t))
+            cap = campaign.tools[tool].max_daily
+            widest = max(p.capacity for p, _ in bought if p.tool is tool) * KYUAN
+            if cap is not None and widest >= cap - 1.0:
+                form, figures = "tool_daily", {"tool": tool.value, "cap": round(cap)}
+                limit = f"the {tool.value} cap of {cap:,.0f} yuan per video and day"
+            else:
+                form, figures = "capacity", {"tool": tool.value}
+                limit = f"the most {tool.value} can buy on it each day"
+        elif capped := [t for t in sorted(tools) if f"tool_budget_{t}" in tight]:
+            tool = capped[0]
+            cap = campaign.tools[tool].max_budget or 0.0
+            form, figures = "tool_cap", {"tool": tool.value, "cap": round(cap)}
+            limit = f"the {tool.value} budget cap of {cap:,.0f} yuan"
+        elif capped_days:
+            form = "daily_cap"
+            figures = {"cap": round(campaign.daily_cap or 0), "capped": len(capped_days),
+                       "first": capped_days[0].isoformat()}
+            limit = (f"the daily cap of {figures['cap']:,} yuan, reached on "
+                     f"{len(capped_days)} of its days (from {capped_days[0]})")
+        elif "budget" in tight and open_rois:
+            form, figures = "budget", {"budget": round(campaign.budget),
+                                       "roi": round(max(open_rois), 2)}
+            limit = (f"the budget of {campaign.budget:,.0f} yuan: its next yuan earns ROI "
+                     f"{max(open_rois):.2f}, no more than the budget's last yuan elsewhere")
+        else:
+            roi = max(open_rois, default=0.0)
+            form, figures = "returns", {"roi": round(roi, 2)}
+            limit = f"its falling returns (its next yuan earns ROI {roi:.2f})"
+        verdicts[video_id] = reason(
+            "winner_limited",
+            f"winner: sold {ratio:.1f}x what the model expected over {days} days; "
+            f"{spent:,} yuan of new orders, held back by {limit}",
+            form=form, ratio=round(ratio, 1), days=days, spent=spent, **figures)
+    return verdicts
+
+
+def test_reasons(response: ResponseModel, result: SolveResult, campaign: Campaign,
+                 rounded: dict[int, float]) -> dict[tuple[str, Tool], Reason]:
+    """Per tested video and tool, the reason labelling its orders a pressure test
+    (``planner.uncertainty.pressure_tests``). A video the plan buys beyond its test
+    anyway is no test: its orders say why they are bought as they are."""
+    tests = result.model.coupling.tests
+    found: dict[tuple[str, Tool], list[Purchase]] = defaultdict(list)
+    beyond: set[tuple[str, Tool]] = set()
+    for index in sorted(tests.spend):
+        p = response.purchases[index]
+        found[(p.video_id, p.tool)].append(p)
+        if rounded.get(index, 0.0) > tests.spend[index] * KYUAN + 1.0:
+            beyond.add((p.video_id, p.tool))
+    for key in beyond:
+        del found[key]
+    out: dict[tuple[str, Tool], Reason] = {}
+    for (video_id, tool), items in found.items():
+        belief = response.beliefs[video_id]
+        sigma = belief.total_sigma(campaign.risk)
+        daily = round(tests.spend[items[0].index] * KYUAN)
+        value = round(tests.value.get(video_id, 0.0) * KYUAN)
+        out[(video_id, tool)] = reason(
+            "pressure_test",
+            f"pressure test: {daily:,} yuan of {tool.value} a day for {len(items)} days from "
+            f"{items[0].days[0]}, on a video whose value is uncertain and could matter "
+            f"({ROI_BASIS[belief.source]}, ROI range x{quantile_factor(sigma, -Z90):.2f}-"
+            f"x{quantile_factor(sigma, Z90):.2f} of its estimate; value of information "
+            f"{value:,} yuan of GMV at the plan's marginal ROI {tests.margin:.2f}): re-plans "
+            "scale it once its evidence clears the floor",
+            tool=tool.value, daily=daily, days=len(items), first=items[0].days[0].isoformat(),
+            basis=belief.source, low=round(quantile_factor(sigma, -Z90), 2),
+            high=round(quantile_factor(sigma, Z90), 2), value=value,
+            margin=round(tests.margin, 2))
+    return out
+
+
+# Thousand yuan below which a purchase counts as not bought.
+_SPENT = 1e-6
+
+
+def _next_roi(p: Purchase, spend: float) -> float | None:
+    """The ROI of the next yuan ``p`` could take at ``spend`` (thousand yuan); None when it
+    is bought to its capacity."""
+    for roi, width in zip(p.seg_roi, p.seg_width, strict=True):
+        if spend < width - _SPENT:
+            return roi
+        spend -= width
+    return None
 
 
 def describe_binding(

@@ -77,6 +77,15 @@ REASON_CODES: dict[str, str] = {
     "([risk] max_video_share): the plan does not rest on one video.",
     "risk_kol_share": "The order's KOL holds the most of the budget one KOL's videos may take "
     "([risk] max_kol_share).",
+    "winner_limited": "A winner (actuals far above the model) is scaled; names the limit "
+    "that stops it scaling further (reach, share cap, capacity, tool or daily cap, budget, "
+    "returns) with its figures.",
+    "implausible_input": "An input value a buyer would not believe (a natural ROI far "
+    "outside its tier's range, a first-2h ROI far above the natural one, zeros in a "
+    "scheduled post's figures): flagged with what the plan does with it.",
+    "pressure_test": "A small test order ([risk] test_share of the budget) on a video whose "
+    "value is uncertain and could matter most (value of information): re-plans scale it "
+    "once its evidence clears the floor.",
     "cs_cancelled": "No new content service (lock-ins included) on a video whose ROI is "
     "clearly declining or learned below the floor: a booked order could not be stopped.",
 }

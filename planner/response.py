@@ -31,6 +31,7 @@ from planner.config import BigSale, Campaign, Commitment
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.models import Mode, Reason, Video
+from planner.plausibility import burst_roi_cap
 from planner.reasons import reason
 from planner.rules import (
     Assessment,
@@ -115,6 +116,8 @@ class Signals:
     running: frozenset[tuple[str, Tool]] = frozenset()
     # Yuan of actuals with their GMV behind each video's learned ROI: its evidence.
     observed_spend: dict[str, float] = field(default_factory=dict)
+    # Winners ([learning] winner_ratio): video -> (actual GMV / expected, days of actuals).
+    winners: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 NO_SIGNALS = Signals()
@@ -141,6 +144,8 @@ class ResponseModel:
     # Daily lines (video, tool) that ran on the day before the plan (re-planning): they go
     # on without a new learning phase.
     running: frozenset[tuple[str, Tool]] = frozenset()
+    # Videos the actuals show selling far above the model (Signals.winners).
+    winners: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -504,6 +509,7 @@ def build_response_model(
         beliefs=beliefs,
         scenarios=draw_scenarios(list(beliefs.values()), campaign.risk),
         running=signals.running,
+        winners=signals.winners,
     )
 
 
@@ -569,8 +575,11 @@ class _DailyGrid:
         first_ordinal = np.array([d.toordinal() for d in first], dtype=np.int64)
         burst_day = burst[:, None] & (age >= 0) & (age < rules.burst_window_days)
         # A burst day buys on its first hours' sales (the Dou+ model of the burst) [seed].
-        first_2h = np.array([(s.first_2h_roi or 0.0) * campaign.reference_cpm
-                             if s.first_2h_roi is not None else np.nan for s in scores])
+        # Two hours are a thin sample: at most [risk] first_2h_roi_multiple x the natural ROI
+        # (planner.plausibility flags a first-2h ROI above it).
+        first_2h = np.array([min(s.first_2h_roi, burst_roi_cap(s.traffic_roi, campaign))
+                             * campaign.reference_cpm if s.first_2h_roi is not None
+                             else np.nan for s in scores])
         burst_roi = first_2h[:, None] * roi_factor[None, :]
         lifted = burst_day & ~np.isnan(burst_roi)
         roi = np.where(lifted, np.fmax(roi, burst_roi), roi)

@@ -50,10 +50,12 @@ def _kol_history(videos: Sequence[Video], campaign: Campaign) -> dict[str, tuple
 def expected_video(video: Video, history: dict[str, tuple[float, float, int, int]],
                    campaign: Campaign) -> tuple[Video, Reason]:
     """The scheduled post with its expected figures filled in, and where they came from."""
-    plays = video.natural_plays if video.natural_plays is not None else video.median_plays
+    # A zero in a post that is not live yet is no estimate: read as missing
+    # (planner.plausibility flags it).
+    plays = video.natural_plays if video.natural_plays else video.median_plays
     past = history.get(video.kol_name)
     cpm = campaign.reference_cpm
-    if video.natural_gmv is not None and video.natural_plays is not None:
+    if video.natural_gmv and video.natural_plays:
         gmv = video.natural_gmv
         why = reason("scheduled_buyer_estimate",
                      f"scheduled post ({video.publish_date}): plays and GMV as the buyer "

@@ -394,3 +394,21 @@ def test_another_budget_reuses_the_coupling_rows_with_only_the_budget_row_rewrit
     rebuilt = strategy._coupling_for(response, other_cap, first)
     assert rebuilt.pattern_value is not first.model.coupling.pattern_value
     assert rebuilt.rows.upper == optimiser_model.coupling(response, other_cap).rows.upper
+
+
+@pytest.mark.parametrize("budget", [60_000, 400_000])
+def test_the_sifting_lp_generates_the_learning_rows_it_needs_and_keeps_the_bound(budget):
+    """The sifting LP carries the learning rows of the lines it buys only: its bound is
+    the LP over every purchase with every learning row, and every purchase it buys with a
+    learning phase has its rows."""
+    campaign = sale_campaign(budget=budget)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    full = build_model(response, campaign, relaxed=True)
+    proven, everything = backends._run_highs(full, campaign.solver, 10.0)
+    assert proven and len(full.learn_col) > 0
+    bound, _, _, relaxation = strategy._sifting_relaxation(
+        response, campaign, optimiser_model.coupling(response, campaign), "highs",
+        time.perf_counter(), None)
+    assert relaxation is not None and bound == pytest.approx(everything, rel=1e-7)
+    assert len(relaxation.learn_col) < len(full.learn_col)
+    assert not strategy._unpriced_learners(relaxation)

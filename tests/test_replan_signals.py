@@ -295,3 +295,42 @@ def test_three_days_at_three_times_the_estimate_scale_a_winner_with_reach_to_spa
     # Expected ROI ~2.2 on v1: three days at 3x that.
     assert _future_spend(_days_at(6.6, 3, 5_000), day, budget=60_000) >= (
         1.2 * _future_spend([], day, budget=60_000))
+
+
+def _winner_reasons(**overrides):
+    day = START + timedelta(days=3)
+    campaign = _campaign(plan_date=day, **overrides)
+    videos = [_video(), _rival()]
+    rows = _days_at(6.6, 3, 5_000)  # three days at three times the estimate
+    learning = learn(actuals_frame(rows), assess_roster(videos, campaign), campaign, day)
+    assert "v1" in learning.signals.winners
+    plan = make_plan(videos, campaign, signals=learning.signals)
+    new = [o for o in plan.orders if o.video_id == "v1" and not o.fixed]
+    assert new
+    held = [[r for r in o.reasons if r.code == "winner_limited"] for o in new]
+    assert all(len(r) == 1 for r in held)
+    spent = round(sum(o.budget for o in new))
+    assert all(r[0].params["spent"] == spent for r in held)
+    return held[0][0]
+
+
+def test_a_winner_bought_to_capacity_says_so():
+    held = _winner_reasons(budget=150_000)
+    assert held.params["form"] == "capacity" and held.params["tool"] == "dou_plus"
+    assert held.text.startswith("winner: sold 2.4x what the model expected over 3 days")
+    assert held.text.endswith("held back by the most dou_plus can buy on it each day")
+
+
+def test_a_winner_held_by_the_daily_cap_names_the_cap_with_its_figures():
+    held = _winner_reasons(budget=150_000, daily_cap=8_000)
+    assert held.params["form"] == "daily_cap" and held.params["cap"] == 8_000
+    assert "the daily cap of 8,000 yuan, reached on" in held.text
+
+
+def test_a_video_with_one_lucky_day_is_no_winner():
+    day = START + timedelta(days=1)
+    campaign = _campaign(plan_date=day)
+    videos = [_video(), _rival()]
+    learning = learn(actuals_frame(_days_at(6.6, 1, 5_000)), assess_roster(videos, campaign),
+                     campaign, day)
+    assert not learning.signals.winners

@@ -394,3 +394,8 @@ def test_the_plan_counts_the_premium_in_its_gmv_and_keeps_lines_whole() -> None:
     for dates in days.values():
         ordered = sorted(set(dates))
         assert all((b - a).days == 1 for a, b in pairwise(ordered))
+
+
+def test_the_sample_plan_flags_no_input_as_implausible(sample_plan: Plan) -> None:
+    assert not [line for line in sample_plan.assumption_lines
+                if line.code == "implausible_input"]

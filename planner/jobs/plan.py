@@ -101,6 +101,14 @@ def overrun_warnings(plan: Plan, campaign: Campaign) -> list[str]:
     return warnings
 
 
+def input_warnings(plan: Plan) -> list[str]:
+    """The plan's flags on implausible input values (planner.plausibility), as warnings."""
+    from planner.i18n import line_text
+    from planner.plausibility import CODE
+
+    return [line_text(line) for line in plan.assumption_lines if line.code == CODE]
+
+
 def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
     """The plan, what its next 10,000 yuan would buy, and what the other risk attitudes
     would give."""
@@ -164,7 +172,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
                                                          videos=len(roster)))
     ensure_plan_obeys(result, campaign, roster)  # a plan that breaks a rule is never written
     links = links_frame(result, roster, campaign, slugs=slug_map)
-    late = overrun_warnings(result, campaign)
+    late = input_warnings(result) + overrun_warnings(result, campaign)
     if warn is not None:
         warn(late)
     warnings = warnings + late

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from planner.config import Campaign
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
 from planner.tools import HARVESTING_TOOLS, Tool
+from planner.uncertainty import PressureTests, TestBasis, pressure_tests
 
 Floats = npt.NDArray[np.float64]
 # What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).
@@ -196,6 +197,17 @@ class Coupling:
     # its line (-1: none) and day offset; and the risk_gmv row of its video (-1: none).
     learning: Learning | None = None
     gmv_row: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The pressure tests the plan buys first ([risk] test_share): a lower bound on those
+    # purchases' spend (planner.uncertainty.pressure_tests).
+    tests: PressureTests = field(default_factory=PressureTests)
+    test_basis: TestBasis | None = None  # what choosing them reads, whatever the budget
+
+    def test_floor(self) -> Floats:
+        """Per purchase, the thousand yuan its pressure test makes it spend (0: none)."""
+        floor = np.zeros(len(self.purchases))
+        for index, amount in self.tests.spend.items():
+            floor[index] = amount
+        return floor
 
     def segments(self, positions: Ints) -> tuple[Ints, Ints]:
         """(start of each purchase's columns, source segment of each column) for ``positions``."""
@@ -591,6 +603,13 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
     np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
     seg_start = np.zeros(len(purchases) + 1, dtype=np.int64)
     np.cumsum([len(p.seg_width) for p in purchases], out=seg_start[1:])
+    seg_roi = np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
+                          count=int(seg_start[-1]))
+    seg_width = np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
+                            count=int(seg_start[-1]))
+    arrays = entries.of_purchases
+    basis = TestBasis.of(response, campaign, seg_roi, seg_width, seg_start, arrays.video,
+                         arrays.videos, arrays.first_day)
     return Coupling(
         purchases=purchases,
         rows=rows,
@@ -599,10 +618,8 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         pattern_value=np.concatenate(entries.value)[order] if entries.value
         else np.zeros(0),
         seg_start=seg_start,
-        seg_roi=np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
-                            count=int(seg_start[-1])),
-        seg_width=np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
-                              count=int(seg_start[-1])),
+        seg_roi=seg_roi,
+        seg_width=seg_width,
         preference=steady_preference(entries.of_purchases, len(response.days)),
         best_roi=np.array([p.seg_roi[0] if p.seg_roi else -INF for p in purchases],
                           dtype=np.float64),
@@ -624,6 +641,9 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
         learning=Learning.of(response, campaign, entries.of_purchases),
+        tests=pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response),
+                             basis),
+        test_basis=basis,
         gmv_row=entries.gmv_row if entries.gmv_row is not None
         else np.full(len(purchases), -1, dtype=np.int64),
     )
@@ -686,54 +706,104 @@ class Learning:
     @classmethod
     def of(cls, response: ResponseModel, campaign: Campaign,
            arrays: _PurchaseArrays) -> Learning:
-        purchases = response.purchases
-        n = len(purchases)
-        cost = np.zeros(n)
-        days = np.ones(n, dtype=np.int64)
-        line = np.full(n, -1, dtype=np.int64)
+        n = len(response.purchases)
+        tools = list(Tool)
+        code = np.fromiter((tools.index(t) for t in arrays.tool), dtype=np.int64, count=n)
+        premium = np.zeros(len(tools))
+        learning_days = np.ones(len(tools), dtype=np.int64)
+        for k, tool in enumerate(tools):
+            cfg = campaign.tools.get(tool)
+            if cfg is not None and tool is not Tool.CONTENT_SERVICE:
+                premium[k], learning_days[k] = cfg.relaunch_premium, cfg.learning_days
+        learns = (premium[code] > 0) & (arrays.capacity > 0)
+        cost = np.where(learns, premium[code] / (1.0 + premium[code]), 0.0)
+        days = np.where(learns, learning_days[code], 1)
+        # Lines numbered in the order of their first purchase.
+        keys, first, inverse = np.unique(np.where(learns, arrays.video * len(tools) + code, -1),
+                                         return_index=True, return_inverse=True)
+        number = np.full(len(keys), -1, dtype=np.int64)
+        real = np.flatnonzero(keys >= 0)
+        number[real[np.argsort(first[real], kind="stable")]] = np.arange(len(real))
+        line = number[inverse.reshape(-1)]
         running = np.zeros(n, dtype=bool)
-        lines: dict[tuple[int, Tool], int] = {}
-        for i, p in enumerate(purchases):
-            cfg = campaign.tools.get(p.tool)
-            if cfg is None or p.is_content_service or cfg.relaunch_premium <= 0:
-                continue
-            width = sum(p.seg_width)
-            if width <= 0:
-                continue
-            premium = cfg.relaunch_premium
-            cost[i] = premium / (1.0 + premium)
-            days[i] = cfg.learning_days
-            line[i] = lines.setdefault((int(arrays.video[i]), p.tool), len(lines))
-            running[i] = (p.video_id, p.tool) in response.running
-        return cls(cost=cost, line=line, day=arrays.first_day.copy(), days=days,
-                   running=running)
+        if response.running:
+            running = learns & np.fromiter(
+                ((p.video_id, p.tool) in response.running for p in response.purchases),
+                dtype=bool, count=n)
+        return cls(cost=cost, line=line, day=arrays.first_day.copy(),
+                   days=days.astype(np.int64), running=running)
 
-    def rows(self, positions: Ints) -> list[tuple[int, list[int] | None]]:
-        """The learning rows over the purchases at ``positions``: (its purchase, the
-        purchases of one earlier day of its line; None: a day without, so the row is
-        ``learning >= spend``). Rows that cannot bind are left out."""
-        by_line_day: dict[tuple[int, int], list[int]] = {}
-        for pos in positions.tolist():
-            if self.line[pos] >= 0:
-                by_line_day.setdefault((int(self.line[pos]), int(self.day[pos])), []).append(pos)
-        out: list[tuple[int, list[int] | None]] = []
-        for (line, day), owners in by_line_day.items():
-            for pos in owners:
-                earlier: list[list[int]] = []
-                gap = False
-                for j in range(1, int(self.days[pos]) + 1):
-                    if day - j < 0 and self.running[pos]:
-                        break  # it ran before the plan: the days before it count as run
-                    found = by_line_day.get((line, day - j))
-                    if not found:
-                        gap = True
-                        break
-                    earlier.append(found)
-                if gap:
-                    out.append((pos, None))
-                else:
-                    out.extend((pos, found) for found in earlier)
-        return out
+    def rows(self, positions: Ints, owners: Ints | None = None) -> LearningRows:
+        """The learning rows over the purchases at ``positions`` (see ``LearningRows``),
+        of the ``owners`` among them only when given.
+
+        A purchase d of a line gets one row per earlier day d-j (j = 1 .. L) of its
+        line, or, when one of those days has no purchase among ``positions`` (or lies
+        before the first planned day of a line that did not run), the single row
+        ``learning >= GMV`` (the others are weaker). A line that ran before the plan
+        counts its days before the first as run. In the order of ``positions``, then j.
+        """
+        pos = positions[self.line[positions] >= 0]
+        if not len(pos):
+            return LearningRows.empty()
+        span = int(self.day.max()) + 1
+        key = self.line[pos] * span + self.day[pos]
+        order = np.argsort(key, kind="stable")
+        groups, group_start = np.unique(key[order], return_index=True)
+        group_end = np.append(group_start[1:], len(order))
+        day, days, running = self.day[pos], self.days[pos], self.running[pos]
+        owner: list[Ints] = []
+        lag: list[Ints] = []
+        group: list[Ints] = []
+        gap = np.zeros(len(pos), dtype=bool)
+        mine = np.ones(len(pos), dtype=bool) if owners is None else np.isin(pos, owners)
+        for j in range(1, int(days.max()) + 1):
+            valid = (j <= days) & ~(running & (day - j < 0))
+            at = np.searchsorted(groups, key - j).clip(0, len(groups) - 1)
+            found = (day - j >= 0) & (groups[at] == key - j)
+            gap |= valid & ~found
+            take = np.flatnonzero(valid & found & mine)
+            owner.append(take)
+            lag.append(np.full(len(take), j, dtype=np.int64))
+            group.append(at[take])
+        own, lags, grp = (np.concatenate(owner), np.concatenate(lag), np.concatenate(group))
+        keep = ~gap[own]
+        new = np.flatnonzero(gap & mine)
+        own = np.concatenate([own[keep], new])
+        lags = np.concatenate([lags[keep], np.zeros(len(new), dtype=np.int64)])
+        grp = np.concatenate([grp[keep], np.full(len(new), -1, dtype=np.int64)])
+        # Rows grouped by (line, day) in the order of each group's first purchase (as a
+        # dict of groups would iterate), then by purchase, then by j.
+        rank = np.minimum.reduceat(order, group_start)
+        own_group = np.searchsorted(groups, key[own])
+        sequence = np.lexsort((lags, own, rank[own_group]))
+        own, grp = own[sequence], grp[sequence]
+        counts = np.where(grp >= 0, group_end[grp] - group_start[grp], 0)
+        earlier_start = np.zeros(len(own) + 1, dtype=np.int64)
+        np.cumsum(counts, out=earlier_start[1:])
+        within = np.arange(int(earlier_start[-1])) - np.repeat(earlier_start[:-1], counts)
+        # Each group's purchases in the order of ``positions``.
+        members = pos[order[np.repeat(group_start[grp.clip(0)], counts) + within]]
+        return LearningRows(owner=pos[own], earlier_start=earlier_start, earlier=members)
+
+
+@dataclass
+class LearningRows:
+    """Learning rows as arrays: row r prices ``owner[r]`` against the purchases
+    ``earlier[earlier_start[r]:earlier_start[r + 1]]`` (one earlier day of its line); a
+    row with none is ``learning >= GMV``, a day without an earlier one to relieve it."""
+
+    owner: Ints
+    earlier_start: Ints
+    earlier: Ints
+
+    @classmethod
+    def empty(cls) -> LearningRows:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(owner=none, earlier_start=np.zeros(1, dtype=np.int64), earlier=none)
+
+    def __len__(self) -> int:
+        return len(self.owner)
 
 
 def learning_loss(coupling: Coupling, spend: dict[int, float]) -> dict[int, float]:
@@ -746,12 +816,15 @@ def learning_loss(coupling: Coupling, spend: dict[int, float]) -> dict[int, floa
     x = np.zeros(len(coupling.purchases))
     for i, v in spend.items():
         x[i] = v
+    rows = learning.rows(positions)
+    cumulative = np.zeros(len(rows.earlier) + 1)
+    np.cumsum(x[rows.earlier], out=cumulative[1:])
+    before = cumulative[rows.earlier_start[1:]] - cumulative[rows.earlier_start[:-1]]
     need = np.zeros(len(coupling.purchases))
-    for pos, earlier in learning.rows(positions):
-        before = 0.0 if earlier is None else float(x[earlier].sum())
+    for r, pos in enumerate(rows.owner.tolist()):
         p = coupling.purchases[pos]
         need[pos] = max(need[pos], _segment_gmv(p.seg_roi, p.seg_width, float(x[pos]))
-                        - p.seg_roi[0] * before)
+                        - p.seg_roi[0] * float(before[r]))
     return {int(i): float(learning.cost[i] * need[i]) for i in np.flatnonzero(need > 0)}
 
 
@@ -922,23 +995,52 @@ class AllocationModel:
         return x
 
 
-def _whole_lines(couple: Coupling, positions: Ints) -> Ints:
-    """``positions`` with every purchase of each learning line they touch.
+def _tested(couple: Coupling, positions: Ints, col_start: Ints, source: Ints) -> Floats:
+    """Lower bounds of the segment columns: a pressure test's spend, best segments first."""
+    lower = np.zeros(len(source))
+    if not couple.tests.spend:
+        return lower
+    floor = couple.test_floor()[positions]
+    width = couple.seg_width[source]
+    owner = np.repeat(np.arange(len(positions)), np.diff(col_start))
+    filled = np.concatenate([[0.0], np.cumsum(width)])
+    before = filled[:-1] - np.repeat(filled[col_start[:-1]], np.diff(col_start))
+    tested: Floats = np.clip(floor[owner] - before, 0.0, width)
+    return tested
+
+
+def _whole_lines(couple: Coupling, touching: Ints, positions: Ints) -> Ints:
+    """``positions`` with every purchase of each learning line ``touching`` touches, up to
+    the latest day it touches.
 
     A purchase relieves the learning rows of its line's later days, which the pricing
-    of purchases outside the model does not see: with whole lines in the model, a
-    purchase outside it is in no learning row of the model, so the pricing (which
-    leaves the premium out, and can only overrate) never stops the sifting early.
+    of purchases outside the model does not see: with each line carried from its first
+    day to the latest day that has learning rows in the model, a purchase outside it
+    comes after every row of its line, so it is in no learning row of the model and
+    the pricing (which leaves the premium out, and can only overrate) never stops the
+    sifting early. A model with the learning rows of some purchases only (``priced``)
+    carries their lines so; the other lines are in no learning row.
     """
     learning = couple.learning
-    if learning is None or not len(positions):
+    if learning is None or not len(touching):
         return positions
-    lines = np.unique(learning.line[positions])
-    lines = lines[lines >= 0]
-    if not len(lines):
+    members = line_prefix(learning, touching)
+    if not len(members):
         return positions
-    members = np.flatnonzero(np.isin(learning.line, lines))
     return np.union1d(positions, members).astype(np.int64)
+
+
+def line_prefix(learning: Learning, touching: Ints, beyond: int = 0) -> Ints:
+    """Every purchase of each learning line among ``touching``, from the line's first day
+    to ``beyond`` days after the latest day ``touching`` has on it."""
+    touched = touching[learning.line[touching] >= 0]
+    if not len(touched):
+        return np.zeros(0, dtype=np.int64)
+    latest = np.full(int(learning.line.max()) + 1, -1, dtype=np.int64)
+    np.maximum.at(latest, learning.line[touched], learning.day[touched])
+    last = latest[learning.line.clip(0)]
+    inside = (learning.line >= 0) & (last >= 0) & (learning.day <= last + beyond)
+    return np.flatnonzero(inside).astype(np.int64)
 
 
 def _learning_rows(model: AllocationModel) -> tuple[Ints, Ints]:
@@ -949,18 +1051,25 @@ def _learning_rows(model: AllocationModel) -> tuple[Ints, Ints]:
 
 def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
                 lazy: set[int] | None = None, active: set[int] | None = None,
-                relaxed: bool = False, shared: Coupling | None = None) -> AllocationModel:
+                relaxed: bool = False, shared: Coupling | None = None,
+                priced: set[int] | None = None) -> AllocationModel:
     """Assemble the model over the ``active`` purchases (all when None).
 
     ``flat`` puts a minimum-order binary on every purchase; ``lazy`` names the
     daily purchases that get one; ``relaxed`` makes every binary continuous.
     ``shared`` reuses the coupling rows of an earlier model of the same response.
+    ``priced`` (purchase indices; None: every one) limits the learning columns and
+    rows to those purchases: leaving a purchase's rows out can only overrate it, so
+    the model stays a relaxation (the sifting LP adds the rows of what it buys).
     """
     couple = shared or coupling(response, campaign)
     purchases = couple.purchases
     positions = np.arange(len(purchases), dtype=np.int64) if active is None else np.array(
         sorted(i for i, p in enumerate(purchases) if p.index in active), dtype=np.int64)
-    positions = _whole_lines(couple, positions)
+    if couple.tests.spend:  # every model carries the pressure tests
+        positions = np.union1d(positions, np.fromiter(couple.tests.spend, dtype=np.int64))
+    positions = _whole_lines(couple, positions if priced is None else np.fromiter(
+        priced, dtype=np.int64, count=len(priced)), positions)
     col_start, source = couple.segments(positions)
     n_seg = len(source)
     owner = np.repeat(positions, np.diff(col_start))
@@ -975,6 +1084,8 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     learning = couple.learning
     learners = (positions[learning.cost[positions] > 0] if learning is not None
                 else np.zeros(0, dtype=np.int64))
+    if priced is not None:
+        learners = learners[np.isin(learners, np.fromiter(priced, np.int64, len(priced)))]
     learn_col = {int(i): n_seg + len(binaries) + k for k, i in enumerate(learners.tolist())}
     learn_cost = learning.cost[learners] if learning is not None else np.zeros(0)
     # A learning column's GMV loss also comes off its video's GMV in the risk rows.
@@ -998,8 +1109,9 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
                              * couple.expected_weight,
                              np.zeros(len(binaries)), -learn_cost * couple.expected_weight,
                              couple.aux_cost]),
-        col_lower=np.concatenate([np.zeros(n_seg + len(binaries) + len(learners)),
-                                  couple.aux_lower]),
+        # A pressure test's spend fills its purchase's first segments.
+        col_lower=np.concatenate([_tested(couple, positions, col_start, source),
+                                  np.zeros(len(binaries) + len(learners)), couple.aux_lower]),
         col_upper=np.concatenate([couple.seg_width[source], np.ones(len(binaries)),
                                   np.full(len(learners), INF), couple.aux_upper]),
         integer=np.concatenate([np.zeros(n_seg, dtype=bool),
@@ -1071,22 +1183,60 @@ def _add_discrete_rows(model: AllocationModel) -> None:
                 row("cs_excludes_dou_plus", f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}",
                     ("cs_excludes_dou_plus", {"video": cs.video_id}),
                     [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
-    learning = model.coupling.learning
-    if learning is not None and model.learn_col:
-        # learning_d - GMV_d + ROI_d x spend_(d-j) >= 0 (Learning): the rows only price a
-        # relaunch and never bind (NEVER_BINDING), so their limit is never said.
-        for pos, earlier in learning.rows(np.fromiter(model.learn_col, dtype=np.int64)):
-            p = purchases[pos]
-            own = range(first_col[pos], first_col[pos] + len(p.seg_width))
-            terms = [(model.learn_col[pos], 1.0)] + [
-                (c, -roi) for c, roi in zip(own, p.seg_roi, strict=True)]
-            for e in earlier or ():
-                terms.extend((c, p.seg_roi[0]) for c in range(
-                    first_col[e], first_col[e] + len(purchases[e].seg_width)))
-            suffix = "new" if earlier is None else f"{purchases[earlier[0]].index}"
-            row("learning", f"learning_{p.index}_{suffix}", ("learning", {"video": p.video_id}),
-                terms, lower=0.0)
     model.d_start = np.array(starts, dtype=np.int64)
     model.d_index = np.array(index, dtype=np.int64)
     model.d_value = np.array(value, dtype=np.float64)
+    _add_learning_rows(model)
+
+
+def _add_learning_rows(model: AllocationModel) -> None:
+    """learning_d - GMV_d + ROI_d x spend_(d-j) >= 0 (``Learning``), built as arrays: the
+    rows only price a relaunch and never bind (NEVER_BINDING), so their limit is never
+    said. Each row: its learning column, its purchase's segments at minus their ROI, the
+    earlier day's segments at its purchase's first ROI."""
+    learning = model.coupling.learning
+    if learning is None or not model.learn_col:
+        return
+    purchases = model.coupling.purchases
+    rows = learning.rows(model.active, np.fromiter(model.learn_col, dtype=np.int64,
+                                                   count=len(model.learn_col)))
+    if not len(rows):
+        return
+    seg_roi = model.coupling.seg_roi[model.col_key[: int(model.col_start[-1])]]
+    owner_at = np.searchsorted(model.active, rows.owner)
+    first = model.col_start[owner_at]
+
+    def columns_of(at: Ints) -> tuple[Ints, Ints]:
+        """Every segment column of the model positions ``at``, and the entry it is of."""
+        lengths = model.col_start[at + 1] - model.col_start[at]
+        entry = np.repeat(np.arange(len(at), dtype=np.int64), lengths)
+        offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths,
+                                                             lengths)
+        return model.col_start[at][entry] + offsets, entry
+
+    own_cols, own_row = columns_of(owner_at)
+    earlier_at = np.searchsorted(model.active, rows.earlier)
+    earlier_cols, earlier_entry = columns_of(earlier_at)
+    earlier_row = np.repeat(np.arange(len(rows), dtype=np.int64),
+                            np.diff(rows.earlier_start))[earlier_entry]
+    learn = np.array([model.learn_col[int(o)] for o in rows.owner.tolist()], dtype=np.int64)
+    row_of = np.concatenate([np.arange(len(rows), dtype=np.int64), own_row, earlier_row])
+    cols = np.concatenate([learn, own_cols, earlier_cols])
+    vals = np.concatenate([np.ones(len(rows)), -seg_roi[own_cols], seg_roi[first][earlier_row]])
+    # Entries of a row together: its learning column, its own segments, the earlier ones.
+    sequence = np.argsort(row_of, kind="stable")
+    counts = np.bincount(row_of, minlength=len(rows))
+    starts = model.d_start[-1] + np.cumsum(counts)
+    model.d_start = np.concatenate([model.d_start, starts])
+    model.d_index = np.concatenate([model.d_index, cols[sequence]])
+    model.d_value = np.concatenate([model.d_value, vals[sequence]])
+    # Named after its purchase and the first earlier one ("new": none).
+    first_earlier = np.full(len(rows), -1, dtype=np.int64)
+    some = np.diff(rows.earlier_start) > 0
+    first_earlier[some] = rows.earlier[rows.earlier_start[:-1][some]]
+    discrete = model.discrete
+    for o, e in zip(rows.owner.tolist(), first_earlier.tolist(), strict=True):
+        suffix = purchases[e].index if e >= 0 else "new"
+        discrete.add("learning", f"learning_{purchases[o].index}_{suffix}",
+                     ("learning", {"video": purchases[o].video_id}), lower=0.0)
 

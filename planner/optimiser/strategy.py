@@ -42,9 +42,11 @@ from planner.optimiser.model import (
     build_model,
     coupling,
     fixed_total,
+    line_prefix,
     share_limit,
 )
 from planner.response import KYUAN, ResponseModel
+from planner.uncertainty import PressureTests, pressure_tests
 
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
@@ -111,7 +113,11 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     rows.limits[row], rows.upper[row] = budget_row(response, campaign)
     for row, share, booked in known.shares_of_budget:
         rows.upper[row] = share_limit(share, booked, campaign)
-    return replace(known, rows=rows, campaign=campaign)
+    # The pressure tests are a share of the budget: chosen again for this one.
+    tests = (pressure_tests(response, campaign, campaign.budget / KYUAN
+                            - fixed_total(response), known.test_basis)
+             if known.test_basis is not None else known.tests)
+    return replace(known, rows=rows, campaign=campaign, tests=tests)
 
 
 
@@ -203,11 +209,23 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     failures: list[str] = []
     timed_out = False  # a backend stopped at the limit (not broken: only slow)
     shared = _coupling_for(response, campaign, warm)
+    notes: list[Line] = []
     for name in backends:
         try:
-            result = _solve_with(response, campaign, name, started, flat, shared, warm)
+            try:
+                result = _solve_with(response, campaign, name, started, flat, shared, warm)
+            except Infeasible:
+                if not shared.tests.spend:
+                    raise
+                # The pressure tests broke a rule (a tool's budget cap, a seeding share):
+                # the plan goes without them, and says so.
+                notes.append(Line(code="tests_dropped", params={
+                    "tests": len(shared.tests.value),
+                    "spend": round(sum(shared.tests.spend.values()) * KYUAN)}))
+                shared = replace(shared, tests=PressureTests())
+                result = _solve_with(response, campaign, name, started, flat, shared, warm)
         except Infeasible:
-            raise explain_infeasibility(response, campaign) from None
+            raise explain_infeasibility(response, campaign, shared) from None
         except Exception as exc:
             # A missing or crashing backend must not end the plan: try the other one, and
             # tell the buyer which one failed and why.
@@ -218,6 +236,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
             continue
         result.solver_seconds = SOLVER_SECONDS.get()
         result.seconds = time.perf_counter() - started
+        result.notes.extend(notes)
         if failures:
             result.notes.append(Line(code="solver_fallback",
                                      params={"failures": "; ".join(failures), "solver": name}))
@@ -272,10 +291,11 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
 
 
 def _initial_active(response: ResponseModel, campaign: Campaign,
-                    warm: set[int] | None) -> set[int]:
+                    warm: set[int] | None, tests: Iterable[int] = ()) -> set[int]:
     """Best purchases first until their capacity covers the budget twice over."""
     target = 2.0 * max(campaign.budget / KYUAN - fixed_total(response), 0.0)
     active = {p.index for p in response.purchases if p.is_content_service}
+    active |= set(tests)  # the pressure tests: every model carries them
     active |= warm or set()
     covered = 0.0
     for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else INF):
@@ -296,16 +316,26 @@ def _sifting_relaxation(
     starts from, and the purchases the relaxation leaves partly bought (their
     minimum-order binaries start on). Out of time, the last round solved stands
     (without a bound); only the first round may run past the limit.
+
+    The learning rows (``Learning``) are generated as the LP needs them: only the
+    purchases it buys have them, and when it buys one without, the same active set
+    is solved again with the rows of its whole line (from the last basis). A purchase that buys
+    nothing meets its rows at zero, so the final LP is the relaxation with every
+    learning row, at the cost of the few hundred rows of what it buys instead of L
+    rows per daily purchase of every line it carries (at 5,000 videos about 45,000
+    rows, nearly all of them 0 >= 0).
     """
     previous = warm.relaxation if warm is not None else None
     seed = (warm.active if warm is not None else set()) | (
         {p.index for p in previous.purchases} if previous is not None else set())
-    active = _initial_active(response, campaign, seed)
+    active = _initial_active(response, campaign, seed, shared.tests.spend)
     if not response.purchases:
         return 0.0, active, set(), None
     solved: AllocationModel | None = None  # the last round with an answer
+    priced: set[int] = set(previous.learn_col) if previous is not None else set()
     while True:
-        model = build_model(response, campaign, active=active, relaxed=True, shared=shared)
+        model = build_model(response, campaign, active=active, relaxed=True, shared=shared,
+                            priced=priced)
         if previous is not None:
             model.start_basis = _carry_basis(previous, model)
         previous = model
@@ -325,6 +355,10 @@ def _sifting_relaxation(
             active, previous = everything, None
             continue
         solved = model
+        unpriced = _unpriced_learners(model)
+        if unpriced and time.perf_counter() - started <= campaign.solver.time_limit_s:
+            priced |= unpriced
+            continue
         entering = _entering(model, active)
         if not entering:
             return (bound if proven else None), _shortlist(model), _in_play(model), model
@@ -332,6 +366,22 @@ def _sifting_relaxation(
             # Out of time: no proven bound.
             return None, _shortlist(model) | entering, _in_play(model), model
         active |= entering
+
+
+def _unpriced_learners(model: AllocationModel) -> set[int]:
+    """Purchases ``model`` buys that have a learning phase but no learning rows in it,
+    with their lines' days before them and a learning phase after (where their money
+    moves next)."""
+    learning = model.coupling.learning
+    if learning is None:
+        return set()
+    bought = model.active[model.spend() > TOL]
+    bought = bought[learning.cost[bought] > 0]
+    if not len(bought) or set(bought.tolist()) <= set(model.learn_col):
+        return set()
+    # A learning phase's days past the last one bought too: where a run goes on.
+    beyond = int(learning.days[bought].max())
+    return set(line_prefix(learning, bought, beyond).tolist()) - set(model.learn_col)
 
 
 def _shortlist(model: AllocationModel) -> set[int]:
@@ -859,14 +909,15 @@ def _gap_closed(objective: float, bound: float, campaign: Campaign) -> bool:
     return bound - objective <= campaign.solver.relative_gap * max(bound, 1e-9) + 1e-6
 
 
-def explain_infeasibility(response: ResponseModel, campaign: Campaign) -> InfeasibleError:
+def explain_infeasibility(response: ResponseModel, campaign: Campaign,
+                          shared: Coupling | None = None) -> InfeasibleError:
     """Name the rules in conflict: commitments are fixed, so find the limits they break.
 
     Buying nothing new satisfies every rule except those the commitments (and KOL
     fees) already break, so an elastic version of the model, with a slack on each
     named limit, shows exactly which limits and by how much.
     """
-    model = build_model(response, campaign)
+    model = build_model(response, campaign, shared=shared)
     form = to_pulp(model, elastic=True)
     for backend in ("highs", "cbc"):
         try:
