@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from factories import PLAN_DATE, actuals_frame, make_campaign, make_video
 from planner.learning import expected_gmv_for, learn
 from planner.planning import assess_roster, make_plan
+from planner.pressure_tests import value_of_information
 from planner.tools import Tool
-from planner.uncertainty import value_of_information
 
 START = PLAN_DATE + timedelta(days=1)
 

@@ -20,9 +20,9 @@ import numpy as np
 import numpy.typing as npt
 
 from planner.config import Campaign
+from planner.pressure_tests import PressureTests, TestBasis, pressure_tests
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
 from planner.tools import HARVESTING_TOOLS, Tool
-from planner.uncertainty import PressureTests, TestBasis, pressure_tests
 
 Floats = npt.NDArray[np.float64]
 # What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).

@@ -45,8 +45,8 @@ from planner.optimiser.model import (
     line_prefix,
     share_limit,
 )
+from planner.pressure_tests import PressureTests, pressure_tests
 from planner.response import KYUAN, ResponseModel
-from planner.uncertainty import PressureTests, pressure_tests
 
 # Up to this many purchases, a loose sifting bound is replaced by a proof over all of them.
 FULL_PROOF_PURCHASES = 6000
@@ -292,18 +292,41 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
 
 def _initial_active(response: ResponseModel, campaign: Campaign,
                     warm: set[int] | None, tests: Iterable[int] = ()) -> set[int]:
-    """Best purchases first until their capacity covers the budget twice over."""
-    target = 2.0 * max(campaign.budget / KYUAN - fixed_total(response), 0.0)
+    """Best purchases first until their capacity covers the budget twice over, and the
+    best of each side of the balance until it covers what the seeding share asks of it.
+
+    A first round without enough harvesting to meet a seeding cap (or seeding for a
+    seeding floor) is infeasible and falls back to every purchase at once, which a
+    short time limit cannot solve: each side gets its share of the budget twice over.
+    """
+    budget = max(campaign.budget / KYUAN - fixed_total(response), 0.0)
     active = {p.index for p in response.purchases if p.is_content_service}
     active |= set(tests)  # the pressure tests: every model carries them
     active |= warm or set()
-    covered = 0.0
-    for p in sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else INF):
-        if covered >= target:
-            break
-        active.add(p.index)
-        covered += p.capacity
+    best_first = sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else INF)
+    s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
+    # KOL fees count as seeding: under a cap they alone may ask for this much harvesting.
+    seeded = response.kol_fees + fixed_total(response, seeding=True)
+    harvest_needed = max(0.0, ((1.0 - s_max) * seeded
+                               - s_max * fixed_total(response, seeding=False)) / s_max
+                         ) if 0.0 < s_max < 1.0 else 0.0
+    for target, side in ((2.0 * budget, None), (2.0 * budget * s_min, True),
+                         (2.0 * (budget * (1.0 - s_max) + harvest_needed), False)):
+        covered = 0.0
+        for p in best_first:
+            if covered >= target:
+                break
+            if side is None or p.seeding is side:
+                active.add(p.index)
+                covered += p.capacity
     return active
+
+
+def _doubled(response: ResponseModel, active: set[int]) -> set[int]:
+    """``active`` and as many more purchases again, the best first."""
+    outside = sorted((p for p in response.purchases if p.index not in active),
+                     key=lambda p: -p.seg_roi[0] if p.seg_roi else INF)
+    return active | {p.index for p in outside[:max(len(active), 1)]}
 
 
 def _sifting_relaxation(
@@ -348,11 +371,12 @@ def _sifting_relaxation(
             return None, _shortlist(solved) | active, _in_play(solved), solved
         except Infeasible:
             # Too few purchases to meet a lower bound (a seeding-share cap needs harvesting,
-            # say): the restricted model proves nothing. Only every purchase can.
-            everything = {p.index for p in response.purchases}
-            if active >= everything:
+            # and harvesting the seeding that builds its pool, say): the restricted model
+            # proves nothing. Twice the purchases, best first, until every one is in: a
+            # jump to every purchase at once is more than a short time limit can solve.
+            if len(active) >= len(response.purchases):
                 raise
-            active, previous = everything, None
+            active, previous = _doubled(response, active), None
             continue
         solved = model
         unpriced = _unpriced_learners(model)
@@ -363,8 +387,9 @@ def _sifting_relaxation(
         if not entering:
             return (bound if proven else None), _shortlist(model), _in_play(model), model
         if time.perf_counter() - started > campaign.solver.time_limit_s:
-            # Out of time: no proven bound.
-            return None, _shortlist(model) | entering, _in_play(model), model
+            # Out of time: no proven bound, and no time for the purchases that would enter
+            # (each brings its whole line): the first plan comes from what this round bought.
+            return None, _shortlist(model), _in_play(model), model
         active |= entering
 
 

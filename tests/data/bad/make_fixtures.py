@@ -393,7 +393,11 @@ def campaigns() -> None:
             "# gross_margin = 0.6       # 毛利率\n# return_rate = 0.15",
             "gross_margin = 0.6\nreturn_rate = 0.15",
         ),
-        "campaign_time_limit_short.toml": lambda t: t + "\n[solver]\ntime_limit_s = 0.001\n",
+        # No seeding cap: a 1,000-video roster's KOL fees alone would ask for more
+        # harvesting than the budget, and these cases are about time, not rules.
+        "campaign_time_limit_short.toml": lambda t: sub(
+            "max_seeding_share = 0.95", "max_seeding_share = 1.0")(t)
+        + "\n[solver]\ntime_limit_s = 0.001\n",
         "campaign_zero_half_life.toml": lambda t: t
         + "\n[tiers.freshness_half_life_days]\nkoc = 0\ntail = 7\nmid = 12\nhead = 18\n"
         "super_head = 25\n",
