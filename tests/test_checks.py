@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from planner.checks import (
 )
 from planner.cli import app
 from planner.config import Campaign, campaign_from_dict
-from planner.errors import UncheckedPlanError
+from planner.errors import PlanRuleError, UncheckedPlanError
 from planner.i18n import use_lang
 from planner.io.plan_file import read_plan_to_check
 from planner.models import Plan, Video
@@ -349,6 +350,16 @@ def test_the_planner_refuses_to_hand_out_a_plan_that_breaks_a_rule(case: _Case) 
         ensure_plan_obeys(broken, case.campaign, case.videos)
     assert caught.value.exit_code == 1
     assert "dou_plus_before_standard_start" in str(caught.value)
+
+
+def test_a_rule_breach_raised_in_a_watched_child_reaches_the_parent_whole() -> None:
+    # The watched child of plan, replan and batch sends its error through a pipe, pickled.
+    refused = UncheckedPlanError("refused", ["before_plan_date: v1", "before_publish: v2"])
+    again = pickle.loads(pickle.dumps(refused))
+    assert type(again) is UncheckedPlanError and str(again) == str(refused)
+    assert again.violations == ["before_plan_date: v1", "before_publish: v2"]
+    broken = pickle.loads(pickle.dumps(PlanRuleError("broken", ["over_budget: x"])))
+    assert broken.violations == ["over_budget: x"] and broken.exit_code == 9
 
 
 # ---------------------------------------------------------------- property: every plan passes
