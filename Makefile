@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/sample
 
-.PHONY: run test lint install install-dev ui browser print-tools messages messages-update postgres
+.PHONY: run test lint install install-dev ui browser print-tools messages messages-update postgres mutate
 
 # Install the planner and plan the bundled 618 sample campaign.
 run: $(VENV)/.installed
@@ -30,6 +30,12 @@ test: $(VENV)/.installed-dev browser print-tools postgres
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
+# Mutation testing of the rules and the plan checker (never part of `make test`): each small
+# change to the decision logic of planner/rules.py and planner/checks.py must fail a
+# guarding test. About ten minutes at low priority; writes benchmarks/results/mutation.md.
+mutate: $(VENV)/.installed-dev
+	nice -n 19 $(BIN)/python -m benchmarks.mutation
 
 # LibreOffice (xlsx -> PDF) and poppler (PDF -> text, PNG): the print test of the 排期表.
 print-tools:
