@@ -19,8 +19,9 @@ arithmetic (``+`` and ``-``, ``*`` and ``/``), ``+=`` made ``=``, ``True`` and `
 and a number ``n`` made ``n + 1``.
 
 How it runs: this process imports the planner once and records, with a line tracer, which
-guarding test executes which line of the two modules. Each mutant then runs in a forked
-child that swaps the mutated code into the live functions (``__code__``, so every module
+guarding test executes which line of the two modules (and keeps the plans it made, for the
+mutants of a module that making a plan never runs: ``PLANS_SHARED``). Each mutant then runs
+in a forked child that swaps the mutated code into the live functions (``__code__``, so every module
 that imported a function by name runs the mutant) and runs ``pytest -x -q -p
 no:cacheprovider`` on the tests that cover its line. A child that passes its
 ``--timeout`` is killed and counts as killed (the mutant hangs a test).
@@ -60,6 +61,11 @@ TARGETS: dict[str, tuple[str, ...]] = {
                          "tests/test_checks.py"),
     "planner/checks.py": ("tests/test_checks.py",),
 }
+
+# Modules that making a plan never runs (the checker judges plans once made): their mutants
+# share the plans the unmutated planner made while lines were recorded, so a mutant's tests
+# do not solve the same plans again (Planner.plan, memoised on its videos and campaign).
+PLANS_SHARED = frozenset({"planner/checks.py"})
 
 # Calls whose arguments are wording (a reason's or a violation's sentence and figures):
 # mutating them changes what is said, never what is decided.
@@ -397,6 +403,42 @@ class _Recorder:
                     self.lines[where].add(test)
 
 
+class _SharedPlans:
+    """``Planner.plan`` memoised on the planner's videos, campaign and signals and the
+    call's arguments: each caller gets its own deep copy. ``on`` is switched off in the
+    child of a mutant whose module making a plan runs."""
+
+    def __init__(self) -> None:
+        self.on = True
+        self.plans: dict[tuple[str, ...], Any] = {}
+
+    def install(self) -> None:
+        from planner.planning import Planner
+
+        init, plan, shared = Planner.__init__, Planner.plan, self
+
+        def keyed_init(planner: Any, videos: Any, campaign: Any, *args: Any,
+                       **kwargs: Any) -> None:
+            init(planner, videos, campaign, *args, **kwargs)
+            planner._shared_key = (campaign.model_dump_json(),
+                                   *(v.model_dump_json() for v in videos),
+                                   repr(args), repr(sorted(kwargs.items())))
+
+        def shared_plan(planner: Any, *args: Any, **kwargs: Any) -> Any:
+            if not shared.on:
+                return plan(planner, *args, **kwargs)
+            key = (*planner._shared_key, repr(args), repr(sorted(kwargs.items())))
+            if key not in shared.plans:
+                shared.plans[key] = plan(planner, *args, **kwargs)
+            return shared.plans[key].model_copy(deep=True)
+
+        Planner.__init__ = keyed_init  # type: ignore[method-assign]
+        Planner.plan = shared_plan  # type: ignore[method-assign]
+
+
+SHARED = _SharedPlans()
+
+
 def _in_process(fn: Callable[..., Any], *args: Any, deadline_s: float, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
@@ -424,8 +466,15 @@ def record_coverage(test_files: list[str]) -> _Recorder:
 # ------------------------------------------------------------------ running a mutant
 
 
-def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, float, str]:
-    """(killed | survived | timeout, seconds, first failing test) of one mutant."""
+@dataclass
+class _Running:
+    pid: int
+    pipe: int  # read end: the first failing test
+    started: float
+
+
+def start_mutant(mutant: Mutant, tests: list[str]) -> _Running:
+    """Fork a child that swaps the mutant in and runs ``tests``; it exits with pytest's code."""
     started = time.perf_counter()
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -434,6 +483,7 @@ def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, f
         os.setpgid(0, 0)
         code = 99
         try:
+            SHARED.on = mutant.module in PLANS_SHARED
             swap_in(mutant)
             failed: list[str] = []
 
@@ -452,22 +502,32 @@ def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, f
             os.close(write_end)
             os._exit(code)
     os.close(write_end)
-    deadline = started + timeout
-    status = ""
-    while not status:
-        done, code = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = "survived" if os.waitstatus_to_exitcode(code) == 0 else "killed"
-        elif time.perf_counter() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            status = "timeout"
-        else:
-            time.sleep(0.05)
-    killer = os.read(read_end, 4096).decode(errors="replace")
-    os.close(read_end)
-    return status, time.perf_counter() - started, killer
+    return _Running(pid, read_end, started)
+
+
+def poll_mutant(run: _Running, timeout: float) -> tuple[str, float, str] | None:
+    """None while the child runs; else (killed | survived | timeout, seconds, killer)."""
+    done, code = os.waitpid(run.pid, os.WNOHANG)
+    if done:
+        status = "survived" if os.waitstatus_to_exitcode(code) == 0 else "killed"
+    elif time.perf_counter() > run.started + timeout:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        os.waitpid(run.pid, 0)
+        status = "timeout"
+    else:
+        return None
+    killer = os.read(run.pipe, 4096).decode(errors="replace") if status == "killed" else ""
+    os.close(run.pipe)
+    return status, time.perf_counter() - run.started, killer
+
+
+def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, float, str]:
+    """(killed | survived | timeout, seconds, first failing test) of one mutant."""
+    run = start_mutant(mutant, tests)
+    while (result := poll_mutant(run, timeout)) is None:
+        time.sleep(0.05)
+    return result
 
 
 # ------------------------------------------------------------------ the report
@@ -527,12 +587,21 @@ def report(outcomes: list[Outcome], seconds: float, day: datetime.date) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _say(n: int, total: int, outcome: Outcome) -> None:
+    mutant = outcome.mutant
+    print(f"  [{n}/{total}] {outcome.status:9} {outcome.seconds:5.1f}s "
+          f"{mutant.module}:{mutant.line} {mutant.key}"
+          + (f"  <- {outcome.killer}" if outcome.killer else ""), flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--only", action="append", choices=sorted(TARGETS),
                         help="mutate only this module (repeatable; default: all)")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds a mutant's tests may take before it counts as hanging")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="mutants tested at once (default 2: this machine's cores)")
     parser.add_argument("--limit", type=int, default=None,
                         help="run only the first N mutants of each module (a quick look)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/mutation.md")
@@ -543,6 +612,8 @@ def main(argv: list[str] | None = None) -> int:
     test_files = sorted({f for m in modules for f in TARGETS[m]})
     started = time.perf_counter()
     print(f"recording which of {len(test_files)} test files runs which line ...", flush=True)
+    if any(m in PLANS_SHARED for m in modules):
+        SHARED.install()
     recorder = record_coverage(test_files)
     print(f"  {len(recorder.seconds)} tests in {time.perf_counter() - started:.0f} s",
           flush=True)
@@ -560,19 +631,29 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
         guarding = {f"{f}::" for f in TARGETS[module]}
         print(f"{module}: {len(mutants)} mutants", flush=True)
-        for n, mutant in enumerate(mutants, start=1):
-            covering = recorder.lines.get((str(ROOT / module), mutant.line), set())
-            tests = sorted((t for t in covering if any(t.startswith(g) for g in guarding)),
-                           key=lambda t: (recorder.seconds.get(t, 0.0), t))
-            if not tests:
-                outcome = Outcome(mutant, "uncovered", 0, 0.0)
-            else:
-                status, took, killer = run_mutant(mutant, tests, args.timeout)
-                outcome = Outcome(mutant, status, len(tests), took, killer)
-            outcomes.append(outcome)
-            print(f"  [{n}/{len(mutants)}] {outcome.status:9} {outcome.seconds:5.1f}s "
-                  f"{module}:{mutant.line} {mutant.key}"
-                  + (f"  <- {outcome.killer}" if outcome.killer else ""), flush=True)
+        queue = list(enumerate(mutants, start=1))
+        running: dict[int, tuple[int, Mutant, int, _Running]] = {}
+        done: dict[int, Outcome] = {}
+        while queue or running:
+            while queue and len(running) < args.jobs:
+                n, mutant = queue.pop(0)
+                covering = recorder.lines.get((str(ROOT / module), mutant.line), set())
+                tests = sorted((t for t in covering if any(t.startswith(g) for g in guarding)),
+                               key=lambda t: (recorder.seconds.get(t, 0.0), t))
+                if not tests:
+                    done[n] = Outcome(mutant, "uncovered", 0, 0.0)
+                    _say(n, len(mutants), done[n])
+                    continue
+                run = start_mutant(mutant, tests)
+                running[run.pid] = (n, mutant, len(tests), run)
+            for pid, (n, mutant, count, run) in list(running.items()):
+                result = poll_mutant(run, args.timeout)
+                if result is not None:
+                    del running[pid]
+                    done[n] = Outcome(mutant, result[0], count, result[1], result[2])
+                    _say(n, len(mutants), done[n])
+            time.sleep(0.05)
+        outcomes += [done[n] for n in sorted(done)]
     text = report(outcomes, time.perf_counter() - started, datetime.date.today())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

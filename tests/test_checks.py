@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 
 from factories import PLAN_DATE, make_campaign, make_video
 from planner.checks import (
+    NO_EVIDENCE,
     VIOLATION_CODES,
     DaySpend,
+    Evidence,
     PlannedOrder,
     check_orders,
     check_plan,
@@ -238,6 +240,56 @@ def test_a_seeding_share_above_its_maximum_is_caught() -> None:
     assert harvest
     seeded = [replace(o, tool=DOU) if o in harvest else o for o in balanced.orders]
     assert "seeding_share_high" in balanced.codes(seeded)
+
+
+# ---------------------------------------------------------------- the checker's own figures
+def _codes(videos: list[Video], *orders: PlannedOrder, campaign: Campaign | None = None,
+           evidence: Evidence = NO_EVIDENCE) -> list[str]:
+    return violation_codes(check_orders(list(orders), campaign or make_campaign(), videos,
+                                        evidence=evidence))
+
+
+@pytest.mark.parametrize(("plays", "gmv"), [(10_000, None), (None, 50_000)])
+def test_first_two_hours_without_both_plays_and_gmv_are_no_burst(plays: float | None,
+                                                                  gmv: float | None) -> None:
+    # A large KOL published the day before the plan: Dou+ the day after waits as standard.
+    video = make_video(video_id="fresh", followers=3_000_000, publish_date=D(2027, 4, 19),
+                       first_2h_plays=plays, first_2h_gmv=gmv)
+    assert "dou_plus_before_standard_start" in _codes(
+        [video], _order("fresh", DOU, D(2027, 4, 21)))
+
+
+def test_a_video_without_natural_plays_has_no_traffic_roi_to_reach_the_floor() -> None:
+    # A floor of 1.0 (the default without one): a ROI of nothing must not read as 1.0.
+    silent = make_video(video_id="silent", natural_plays=0, natural_gmv=5_000)
+    assert "roi_below_floor" in _codes([silent], _order("silent", DOU, D(2027, 4, 25)),
+                                       campaign=make_campaign(roi_floor=1.0))
+    # One play is enough to have a ROI: 50 yuan on it is ROI 1,250 at CPM 40.
+    one = make_video(video_id="one", natural_plays=1, natural_gmv=50)
+    assert _codes([one], _order("one", DOU, D(2027, 4, 25))) == []
+
+
+# One week's content service at each tier's own weekly scale (a tier below head after a
+# passed Dou+ pressure test): a KOL exactly at a tier's line is judged in the upper tier.
+WEEKLY = {"koc": 100_000.0, "tail": 200_000.0, "mid": 300_000.0, "head": 400_000.0,
+          "super_head": 500_000.0}
+
+
+@pytest.mark.parametrize(("followers", "tier"), [
+    (99_999, "koc"), (100_000, "tail"), (499_999, "tail"), (500_000, "mid"),
+    (2_999_999, "mid"), (3_000_000, "head"), (9_999_999, "head"), (10_000_000, "super_head")])
+def test_the_checker_judges_content_service_at_the_tier_from_the_followers(
+        followers: int, tier: str) -> None:
+    campaign = make_campaign(rules={"cs_weekly_cap": WEEKLY})
+    video = make_video(video_id="kol", followers=followers)
+    passed = Evidence(learned_dou_plus={"kol": 1.5})  # a pressure test at ROI 1.5
+
+    def week(budget: float) -> list[str]:
+        return _codes([video], _order("kol", CS, D(2027, 4, 22), D(2027, 4, 28), budget,
+                                      D(2027, 4, 20)), campaign=campaign, evidence=passed)
+
+    assert "cs_over_weekly_scale" not in week(WEEKLY[tier])
+    assert "cs_over_weekly_scale" in week(WEEKLY[tier] + 2)
 
 
 # ---------------------------------------------------------------- the bundled samples
