@@ -37,7 +37,9 @@ import ast
 import contextlib
 import copy
 import datetime
+import gc
 import importlib
+import json
 import os
 import platform
 import signal
@@ -75,7 +77,13 @@ WORDING_FUNCTIONS = frozenset({"_yuan", "Violation.text"})
 
 # Survivors judged equivalent: no verdict can change. Keyed by the mutant's description
 # (``function: before -> after``); the value says why.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "content_service_rule: rules.cs_weekly_cap.get(scores.tier, 0.0) -> "
+    "rules.cs_weekly_cap.get(scores.tier, 1.0)":
+        "the cap read here only fills the verdict's sentence and figure (up to N yuan a "
+        "week); the weekly scale a plan obeys is read from the settings by the response "
+        "model, and judged by the checker",
+}
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
@@ -411,6 +419,7 @@ class _SharedPlans:
     def __init__(self) -> None:
         self.on = True
         self.plans: dict[tuple[str, ...], Any] = {}
+        self.planners: dict[tuple[str, ...], Any] = {}
 
     def install(self) -> None:
         from planner.planning import Planner
@@ -419,10 +428,16 @@ class _SharedPlans:
 
         def keyed_init(planner: Any, videos: Any, campaign: Any, *args: Any,
                        **kwargs: Any) -> None:
+            key = (campaign.model_dump_json(), *(v.model_dump_json() for v in videos),
+                   repr(args), repr(sorted(kwargs.items())))
+            made = shared.planners.get(key) if shared.on else None
+            if made is not None:  # its rules and model of returns, as made the first time
+                planner.__dict__.update(made.__dict__)
+                return
             init(planner, videos, campaign, *args, **kwargs)
-            planner._shared_key = (campaign.model_dump_json(),
-                                   *(v.model_dump_json() for v in videos),
-                                   repr(args), repr(sorted(kwargs.items())))
+            planner._shared_key = key
+            if shared.on:
+                shared.planners[key] = copy.copy(planner)
 
         def shared_plan(planner: Any, *args: Any, **kwargs: Any) -> Any:
             if not shared.on:
@@ -533,58 +548,70 @@ def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, f
 # ------------------------------------------------------------------ the report
 
 
-def report(outcomes: list[Outcome], seconds: float, day: datetime.date) -> str:
+def report(stored: dict[str, Any]) -> str:
+    """The Markdown report of every module's last run (``stored``: the kept JSON)."""
+    runs = ", ".join(f"`{m}` on {r['date']} in {r['minutes']:g} minutes"
+                     for m, r in stored.items())
     lines = [
         "# Mutation testing of the rules and the plan checker",
         "",
-        f"Run on {day.isoformat()} by `make mutate` (`benchmarks/mutation.py`) in "
-        f"{seconds / 60:.1f} minutes on {platform.machine()}, Python "
-        f"{platform.python_version()}, under `nice -n 19`.",
+        f"Made by `make mutate` (`benchmarks/mutation.py`, under `nice -n 19`, on "
+        f"{platform.machine()} with Python {platform.python_version()}): {runs}. The outcome "
+        "of every mutant is in `mutation.json` beside this file.",
         "",
         "Each mutant is one change to the decision logic (comparison, `and`/`or`, `not` "
         "dropped, `+`/`-`, `*`/`/`, `+=` made `=`, `True`/`False`, a number `n` made "
         "`n + 1`), never to wording. It is run against the guarding tests that execute its "
         "line (`pytest -x -q -p no:cacheprovider`); a failing or hanging test kills it. "
-        "**Score** = killed / (mutants - equivalent).",
+        "**Score** = killed / (mutants - survivors judged equivalent).",
         "",
         "| module | guarding tests | mutants | killed | survived | no test runs it "
         "| equivalent | score |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    left: list[tuple[str, dict[str, Any]]] = []
+    timeouts: list[tuple[str, dict[str, Any]]] = []
     for module, files in TARGETS.items():
-        mine = [o for o in outcomes if o.mutant.module == module]
-        if not mine:
+        if module not in stored:
             continue
-        killed = sum(o.status in ("killed", "timeout") for o in mine)
-        equivalent = [o for o in mine if o.status in ("survived", "uncovered")
-                      and o.mutant.key in EQUIVALENT]
-        survived = sum(o.status == "survived" for o in mine)
-        uncovered = sum(o.status == "uncovered" for o in mine)
+        mine = stored[module]["outcomes"]
+        killed = sum(o["status"] in ("killed", "timeout") for o in mine)
+        survivors = [o for o in mine if o["status"] in ("survived", "uncovered")]
+        equivalent = [o for o in survivors if _key(o) in EQUIVALENT]
         judged = len(mine) - len(equivalent)
         score = killed / judged if judged else 1.0
         tests = ", ".join(f"`{Path(f).name}`" for f in files)
-        lines.append(f"| `{module}` | {tests} | {len(mine)} | {killed} | {survived} | "
-                     f"{uncovered} | {len(equivalent)} | {score:.1%} |")
-    left = [o for o in outcomes if o.status in ("survived", "uncovered")]
-    judged_equivalent = [o for o in left if o.mutant.key in EQUIVALENT]
-    unexplained = [o for o in left if o.mutant.key not in EQUIVALENT]
+        lines.append(
+            f"| `{module}` | {tests} | {_tested(stored[module])} | {killed} | "
+            f"{sum(o['status'] == 'survived' for o in mine)} | "
+            f"{sum(o['status'] == 'uncovered' for o in mine)} | {len(equivalent)} | "
+            f"{score:.1%} |")
+        left += [(module, o) for o in survivors]
+        timeouts += [(module, o) for o in mine if o["status"] == "timeout"]
     lines += ["", "## Survivors judged equivalent", ""]
-    if not judged_equivalent:
-        lines.append("None.")
-    for o in judged_equivalent:
-        lines.append(f"- `{o.mutant.module}:{o.mutant.line}` `{o.mutant.key}`: "
-                     f"{EQUIVALENT[o.mutant.key]}")
+    judged_equivalent = [(m, o) for m, o in left if _key(o) in EQUIVALENT]
+    lines += [f"- `{m}:{o['line']}` `{_key(o)}`: {EQUIVALENT[_key(o)]}"
+              for m, o in judged_equivalent] or ["None."]
     lines += ["", "## Survivors not judged equivalent (missing tests)", ""]
-    if not unexplained:
-        lines.append("None.")
-    for o in unexplained:
-        why = "no guarding test runs this line" if o.status == "uncovered" else "survived"
-        lines.append(f"- `{o.mutant.module}:{o.mutant.line}` `{o.mutant.key}` ({why})")
-    timeouts = [o for o in outcomes if o.status == "timeout"]
+    lines += [f"- `{m}:{o['line']}` `{_key(o)}` ("
+              + ("no guarding test runs this line" if o["status"] == "uncovered"
+                 else "survived") + ")"
+              for m, o in left if _key(o) not in EQUIVALENT] or ["None."]
     if timeouts:
         lines += ["", "## Mutants that hung a test (counted as killed)", ""]
-        lines += [f"- `{o.mutant.module}:{o.mutant.line}` `{o.mutant.key}`" for o in timeouts]
+        lines += [f"- `{m}:{o['line']}` `{_key(o)}`" for m, o in timeouts]
     return "\n".join(lines) + "\n"
+
+
+def _tested(entry: dict[str, Any]) -> str:
+    """How many mutants were tested: all of them, or (a run stopped half-way) how many of
+    how many, the first in the module's order."""
+    tested, total = len(entry["outcomes"]), entry.get("mutants", len(entry["outcomes"]))
+    return f"{tested}" if tested >= total else f"{tested} of {total} (stopped)"
+
+
+def _key(outcome: dict[str, Any]) -> str:
+    return f"{outcome['function']}: {outcome['before']} -> {outcome['after']}"
 
 
 def _say(n: int, total: int, outcome: Outcome) -> None:
@@ -602,11 +629,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a mutant's tests may take before it counts as hanging")
     parser.add_argument("--jobs", type=int, default=2,
                         help="mutants tested at once (default 2: this machine's cores)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the outcomes the last run stored, test only the others")
+    parser.add_argument("--survivors-again", action="store_true",
+                        help="with --resume: test the stored survivors again (after new tests)")
     parser.add_argument("--limit", type=int, default=None,
                         help="run only the first N mutants of each module (a quick look)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/mutation.md")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the stored outcomes; test nothing")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
+    if args.report_only:
+        kept = args.out.with_suffix(".json")
+        args.out.write_text(report(json.loads(kept.read_text(encoding="utf-8"))),
+                            encoding="utf-8")
+        return 0
     sys.path.insert(0, str(TESTS))
     modules = args.only or list(TARGETS)
     test_files = sorted({f for m in modules for f in TARGETS[m]})
@@ -617,9 +655,27 @@ def main(argv: list[str] | None = None) -> int:
     recorder = record_coverage(test_files)
     print(f"  {len(recorder.seconds)} tests in {time.perf_counter() - started:.0f} s",
           flush=True)
-    outcomes: list[Outcome] = []
+    # What this process holds now never changes: frozen, a child's garbage collections
+    # (pytest runs two at its end) neither walk it nor copy its pages.
+    gc.collect()
+    gc.freeze()
+    # Each module's outcomes are kept beside the report, written after every mutant: a run
+    # stopped half-way keeps what it found, ``--resume`` goes on from there, and a module
+    # run again alone (``--only``) leaves the others' outcomes in the report.
+    kept = args.out.with_suffix(".json")
+    stored: dict[str, Any] = (json.loads(kept.read_text(encoding="utf-8"))
+                              if kept.exists() else {})
+    kept.parent.mkdir(parents=True, exist_ok=True)
     for module in modules:
         mutants = make_mutants(module)[: args.limit]
+        earlier = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
+                   if args.resume and not (args.survivors_again
+                                           and o["status"] in ("survived", "uncovered"))}
+        entry = stored[module] = {"date": datetime.date.today().isoformat(),
+                                  "minutes": stored.get(module, {}).get("minutes", 0.0)
+                                  if args.resume else 0.0,
+                                  "mutants": len(mutants), "outcomes": []}
+        module_started = time.perf_counter()
         # The runner checks itself: the module's own code swapped in must pass its tests,
         # or every "kill" below could be the swap's doing.
         first = mutants[0]
@@ -631,9 +687,25 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
         guarding = {f"{f}::" for f in TARGETS[module]}
         print(f"{module}: {len(mutants)} mutants", flush=True)
-        queue = list(enumerate(mutants, start=1))
+        queue = [(n, m) for n, m in enumerate(mutants, start=1) if m.key not in earlier]
+        done: dict[int, dict[str, Any]] = {n: earlier[m.key] for n, m in
+                                           enumerate(mutants, start=1) if m.key in earlier}
         running: dict[int, tuple[int, Mutant, int, _Running]] = {}
-        done: dict[int, Outcome] = {}
+
+        def record(n: int, outcome: Outcome, total: int = len(mutants),
+                   done: dict[int, dict[str, Any]] = done,
+                   entry: dict[str, Any] = entry, base: float = entry["minutes"],
+                   since: float = module_started) -> None:
+            _say(n, total, outcome)
+            m = outcome.mutant
+            done[n] = {"line": m.line, "function": m.function, "before": m.before,
+                       "after": m.after, "status": outcome.status, "tests": outcome.tests,
+                       "seconds": round(outcome.seconds, 1), "killer": outcome.killer}
+            entry["outcomes"] = [done[i] for i in sorted(done)]
+            entry["minutes"] = round(base + (time.perf_counter() - since) / 60, 1)
+            kept.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+
         while queue or running:
             while queue and len(running) < args.jobs:
                 n, mutant = queue.pop(0)
@@ -641,8 +713,7 @@ def main(argv: list[str] | None = None) -> int:
                 tests = sorted((t for t in covering if any(t.startswith(g) for g in guarding)),
                                key=lambda t: (recorder.seconds.get(t, 0.0), t))
                 if not tests:
-                    done[n] = Outcome(mutant, "uncovered", 0, 0.0)
-                    _say(n, len(mutants), done[n])
+                    record(n, Outcome(mutant, "uncovered", 0, 0.0))
                     continue
                 run = start_mutant(mutant, tests)
                 running[run.pid] = (n, mutant, len(tests), run)
@@ -650,11 +721,9 @@ def main(argv: list[str] | None = None) -> int:
                 result = poll_mutant(run, args.timeout)
                 if result is not None:
                     del running[pid]
-                    done[n] = Outcome(mutant, result[0], count, result[1], result[2])
-                    _say(n, len(mutants), done[n])
+                    record(n, Outcome(mutant, result[0], count, result[1], result[2]))
             time.sleep(0.05)
-        outcomes += [done[n] for n in sorted(done)]
-    text = report(outcomes, time.perf_counter() - started, datetime.date.today())
+    text = report(stored)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(text)

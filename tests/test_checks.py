@@ -269,6 +269,37 @@ def test_a_video_without_natural_plays_has_no_traffic_roi_to_reach_the_floor() -
     assert _codes([one], _order("one", DOU, D(2027, 4, 25))) == []
 
 
+@pytest.mark.parametrize("likes", [None, 0])
+def test_content_service_on_a_video_without_likes_has_no_comment_like_rate(
+        likes: int | None) -> None:
+    # 400 comments and no likes: there is no rate to reach the 2% with.
+    head = make_video(video_id="head", followers=5_000_000, likes=likes, comments=400)
+    assert "cs_comment_like_low" in _codes(
+        [head], _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 20)))
+
+
+# A floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary, so "at the line" is exact.
+@pytest.mark.parametrize(("multiple", "caught"), [(1.49, True), (1.5, False)])
+def test_the_checker_lets_dou_plus_start_at_once_only_in_a_burst_of_floor_times_one_and_a_half(
+        multiple: float, caught: bool) -> None:
+    # First 2 hours: 10,000 plays; GMV giving ROI floor x multiple at CPM 40.
+    gmv = 1.25 * multiple * 40.0 * 10_000 / 1000.0
+    video = make_video(video_id="burst", followers=3_000_000, publish_date=PLAN_DATE,
+                       first_2h_plays=10_000, first_2h_gmv=gmv)
+    found = _codes([video], _order("burst", DOU, D(2027, 4, 21)),
+                   campaign=make_campaign(roi_floor=1.25))
+    assert ("dou_plus_before_standard_start" in found) is caught
+
+
+def test_an_order_without_daily_rows_spends_evenly_over_its_days() -> None:
+    # 3,000 yuan over three days is 1,000 a day: within a daily cap of 1,000.
+    campaign = make_campaign(tools={"dou_plus": {"max_daily": 1_000}})
+    spread = _order("v1", DOU, D(2027, 4, 25), D(2027, 4, 27), budget=3_000)
+    assert "over_tool_daily_cap" not in _codes([make_video()], spread, campaign=campaign)
+    one_day = _order("v1", DOU, D(2027, 4, 25), budget=3_000)
+    assert "over_tool_daily_cap" in _codes([make_video()], one_day, campaign=campaign)
+
+
 # One week's content service at each tier's own weekly scale (a tier below head after a
 # passed Dou+ pressure test): a KOL exactly at a tier's line is judged in the upper tier.
 WEEKLY = {"koc": 100_000.0, "tail": 200_000.0, "mid": 300_000.0, "head": 400_000.0,
