@@ -33,9 +33,11 @@ browser:
 
 # Mutation testing of the rules and the plan checker (never part of `make test`): each small
 # change to the decision logic of planner/rules.py and planner/checks.py must fail a
-# guarding test. About ten minutes at low priority; writes benchmarks/results/mutation.md.
+# guarding test. Writes benchmarks/results/mutation.md and .json as it goes; at low
+# priority it takes 10-15 minutes on an idle two-core machine, far longer on a busy one.
+# ARGS passes options: ARGS="--resume" goes on from a stopped run, "--only planner/rules.py".
 mutate: $(VENV)/.installed-dev
-	nice -n 19 $(BIN)/python -m benchmarks.mutation
+	nice -n 19 $(BIN)/python -m benchmarks.mutation $(ARGS)
 
 # LibreOffice (xlsx -> PDF) and poppler (PDF -> text, PNG): the print test of the 排期表.
 print-tools:

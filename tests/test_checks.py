@@ -300,6 +300,47 @@ def test_an_order_without_daily_rows_spends_evenly_over_its_days() -> None:
     assert "over_tool_daily_cap" in _codes([make_video()], one_day, campaign=campaign)
 
 
+def _head_week(**video: Any) -> list[str]:
+    """The codes of one week's content service, booked the day before, on a head KOL."""
+    values: dict[str, Any] = {"video_id": "head", "followers": 5_000_000, **video}
+    return _codes([make_video(**values)],
+                  _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21)),
+                  campaign=make_campaign(roi_floor=1.25))
+
+
+def test_the_checker_lets_content_service_run_on_traffic_roi_exactly_at_the_floor() -> None:
+    assert _head_week(natural_gmv=12_500) == []  # ROI 1.25 on 250,000 plays at CPM 40
+    assert "cs_roi_below_floor" in _head_week(natural_gmv=12_400)
+
+
+def test_the_checker_lets_content_service_run_at_exactly_two_percent_comments_per_like() -> None:
+    assert _head_week(likes=10_000, comments=200) == []
+    assert "cs_comment_like_low" in _head_week(likes=10_000, comments=199)
+
+
+def test_content_service_booked_exactly_the_lead_day_before_it_starts_is_one_shot() -> None:
+    assert _head_week() == []  # booked 04-21 for 04-22: one day ahead
+    late = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 22))
+    assert "cs_not_one_shot" in _codes([make_video(video_id="head", followers=5_000_000)],
+                                       late)
+
+
+@pytest.mark.parametrize(("plays", "caught"), [(49_999, True), (50_000, False)])
+def test_the_checker_allows_kol_bidding_from_50000_median_plays(plays: int,
+                                                               caught: bool) -> None:
+    found = _codes([make_video(median_plays=plays)],
+                   _order("v1", Tool.KOL_BIDDING, D(2027, 4, 25), budget=500))
+    assert ("kol_bidding_low_weight" in found) is caught
+
+
+def test_a_targeted_suixintui_order_is_not_judged_by_dou_plus_smart_mode() -> None:
+    # Smart Dou+ would be preferred on this fresh large KOL with weight; Suixintui has no
+    # smart mode, so its targeted order breaks nothing.
+    fresh = make_video(followers=3_000_000, publish_date=D(2027, 4, 19))
+    targeted = _order("v1", Tool.SUIXINTUI, D(2027, 4, 25), budget=500, mode="targeted")
+    assert _codes([fresh], targeted, campaign=make_campaign(chain="closed_loop")) == []
+
+
 # One week's content service at each tier's own weekly scale (a tier below head after a
 # passed Dou+ pressure test): a KOL exactly at a tier's line is judged in the upper tier.
 WEEKLY = {"koc": 100_000.0, "tail": 200_000.0, "mid": 300_000.0, "head": 400_000.0,
