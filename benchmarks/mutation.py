@@ -670,7 +670,8 @@ def main(argv: list[str] | None = None) -> int:
                               if kept.exists() else {})
     kept.parent.mkdir(parents=True, exist_ok=True)
     for module in modules:
-        mutants = make_mutants(module)[: args.limit]
+        every = make_mutants(module)
+        mutants = every[: args.limit]
         earlier = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
                    if args.resume and o["status"] != "timeout"
                    and not (args.survivors_again
@@ -678,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
         entry = stored[module] = {"date": datetime.date.today().isoformat(),
                                   "minutes": stored.get(module, {}).get("minutes", 0.0)
                                   if args.resume else 0.0,
-                                  "mutants": len(mutants), "outcomes": []}
+                                  "mutants": len(every), "outcomes": []}
         module_started = time.perf_counter()
         # The runner checks itself: the module's own code swapped in must pass its tests,
         # or every "kill" below could be the swap's doing.

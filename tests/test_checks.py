@@ -341,6 +341,17 @@ def test_a_targeted_suixintui_order_is_not_judged_by_dou_plus_smart_mode() -> No
     assert _codes([fresh], targeted, campaign=make_campaign(chain="closed_loop")) == []
 
 
+@pytest.mark.parametrize(("age", "caught"), [(90, False), (91, True)])
+def test_the_checker_takes_a_videos_own_roi_as_recent_for_a_lock_in_for_90_days(
+        age: int, caught: bool) -> None:
+    sale = {"name": "618", "start": D(2027, 5, 30), "end": D(2027, 6, 2)}
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[sale])
+    video = make_video(video_id="head", followers=5_000_000, roi_3m=None,
+                       publish_date=PLAN_DATE - timedelta(days=age))
+    lock_in = _order("head", CS, D(2027, 5, 30), D(2027, 6, 5), 60_000, PLAN_DATE)
+    assert ("lock_in_roi_low" in _codes([video], lock_in, campaign=campaign)) is caught
+
+
 # One week's content service at each tier's own weekly scale (a tier below head after a
 # passed Dou+ pressure test): a KOL exactly at a tier's line is judged in the upper tier.
 WEEKLY = {"koc": 100_000.0, "tail": 200_000.0, "mid": 300_000.0, "head": 400_000.0,
