@@ -24,6 +24,7 @@ from planner.checks import (
     check_orders,
     check_plan,
     ensure_plan_obeys,
+    evidence_of,
     violation_codes,
 )
 from planner.cli import app
@@ -350,6 +351,18 @@ def test_the_checker_takes_a_videos_own_roi_as_recent_for_a_lock_in_for_90_days(
                        publish_date=PLAN_DATE - timedelta(days=age))
     lock_in = _order("head", CS, D(2027, 5, 30), D(2027, 6, 5), 60_000, PLAN_DATE)
     assert ("lock_in_roi_low" in _codes([video], lock_in, campaign=campaign)) is caught
+
+
+def test_an_order_without_daily_rows_is_spread_over_its_own_days() -> None:
+    # Published 04-20: standard Dou+ from 04-23; three days from then break nothing.
+    video = make_video(publish_date=PLAN_DATE)
+    assert _codes([video], _order("v1", DOU, D(2027, 4, 23), D(2027, 4, 25), 3_000)) == []
+
+
+def test_a_replans_learned_burst_is_read_from_its_dou_plus_orders_reasons() -> None:
+    burst = replace(_order("v1", DOU, D(2027, 4, 21)), reason_codes=frozenset({"burst_first_2h"}))
+    other = replace(_order("v2", AD, D(2027, 4, 21)), reason_codes=frozenset({"burst_first_2h"}))
+    assert evidence_of([burst, other]).bursts == {"v1"}
 
 
 # One week's content service at each tier's own weekly scale (a tier below head after a
