@@ -6,7 +6,7 @@ OUT    ?= out/sample
 # pytest-xdist workers for `make test` and `make check`: auto = one per CPU.
 WORKERS ?= auto
 
-.PHONY: run test check golden lint install install-dev ui browser print-tools messages \
+.PHONY: run test check golden mutate lint install install-dev ui browser print-tools messages \
 	messages-update postgres
 
 # Install the planner and plan the bundled 618 sample campaign.
@@ -50,6 +50,14 @@ golden: $(VENV)/.installed-dev
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
+
+# Mutation testing of the rules and the plan checker (never part of `make test`): each small
+# change to the decision logic of planner/rules.py and planner/checks.py must fail a
+# guarding test. Writes benchmarks/results/mutation.md and .json as it goes; at low
+# priority it takes 10-15 minutes on an idle two-core machine, far longer on a busy one.
+# ARGS passes options: ARGS="--resume" goes on from a stopped run, "--only planner/rules.py".
+mutate: $(VENV)/.installed-dev
+	nice -n 19 $(BIN)/python -m benchmarks.mutation $(ARGS)
 
 # LibreOffice (xlsx -> PDF) and poppler (PDF -> text, PNG): the print test of the 排期表.
 print-tools:

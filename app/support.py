@@ -22,8 +22,15 @@ from typing import Final, TypeVar
 import pandas as pd
 import streamlit as st
 
+from planner.checks import ensure_plan_obeys
 from planner.config import Campaign, campaign_from_dict
-from planner.errors import InfeasibleError, InputError, PlannerError, Problem
+from planner.errors import (
+    InfeasibleError,
+    InputError,
+    PlannerError,
+    Problem,
+    UncheckedPlanError,
+)
 from planner.i18n import t
 from planner.io.actuals import MergedActuals, read_actual_sources, read_actuals
 from planner.io.campaign_file import campaign_toml, read_campaign
@@ -133,11 +140,14 @@ def plan_bundle(
 ) -> PlanBundle:
     """Plan the videos for the campaign and build plan.json and plan.xlsx.
 
+    A plan that breaks a rule of the independent checker is never offered for download:
+    UncheckedPlanError names each broken rule, as ``planner plan`` refuses to write it.
     ``lang`` only keys the cache: plan.xlsx is written in the current language.
     """
     campaign = parse_campaign(campaign_json, source)
     videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
     plan = make_plan(videos, campaign, source=source)
+    ensure_plan_obeys(plan, campaign, videos)
     links = links_frame(plan, videos, campaign)
     with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:
         # The workbook `planner plan` writes: the 追踪链接 sheet included.
@@ -339,10 +349,12 @@ def error_markdown(exc: PlannerError, shown: int = InputError.max_listed) -> str
         if count > shown:
             lines.append("- " + t("error.more", count=count - shown))
         return "\n".join(lines)
-    if isinstance(exc, InfeasibleError):
+    if isinstance(exc, InfeasibleError | UncheckedPlanError):
+        # The sentence, then one bullet per conflict or broken rule.
         head = str(exc).split("\n", 1)[0]
+        items = exc.conflicts if isinstance(exc, InfeasibleError) else exc.violations
         lines = [f"**{md(head)}**"]
-        lines += [f"- {md(c)}" for c in exc.conflicts]
+        lines += [f"- {md(c)}" for c in items]
         return "\n".join(lines)
     return md(exc)
 

@@ -168,34 +168,54 @@ class StoreReadOnlyError(StoreDamagedError):
     """
 
 
-class PortfolioError(PlannerError):
+class _ListingError(PlannerError):
+    """A sentence, then one line per item it is about.
+
+    It pickles whole (sentence and lines): it is raised in a watched child process or a
+    batch worker and raised again in the parent, where an exception pickled by its
+    ``args`` alone could not be made again.
+    """
+
+    def __init__(self, message: str, lines: Sequence[str]) -> None:
+        self.message = message
+        self.lines = list(lines)
+        super().__init__(message + "".join(f"\n  - {line}" for line in self.lines))
+
+    def __reduce__(self) -> tuple[type[Self], tuple[str, list[str]]]:
+        return type(self), (self.message, self.lines)
+
+
+class PortfolioError(_ListingError):
     """Some campaigns of a batch failed (the others were planned); ``failures`` lists them."""
 
     exit_code = 8
 
-    def __init__(self, message: str, failures: list[str]) -> None:
-        self.failures = failures
-        super().__init__(message + "".join(f"\n  - {f}" for f in failures))
+    @property
+    def failures(self) -> list[str]:
+        return self.lines
 
 
-class PlanRuleError(PlannerError):
+class PlanRuleError(_ListingError):
     """``planner check``: the plan breaks at least one rule; ``violations`` says each."""
 
     exit_code = 9
 
-    def __init__(self, message: str, violations: list[str]) -> None:
-        self.violations = violations
-        super().__init__(message + "".join(f"\n  - {v}" for v in violations))
+    @property
+    def violations(self) -> list[str]:
+        return self.lines
 
 
-class UncheckedPlanError(PlannerError):
-    """The planner made a plan that breaks its own rules: a bug; nothing is written."""
+class UncheckedPlanError(_ListingError):
+    """The planner made a plan that breaks its own rules: a bug; nothing is written.
+
+    ``violations``: one line per broken rule, its code then its sentence.
+    """
 
     exit_code = 1
 
-    def __init__(self, message: str, violations: list[str]) -> None:
-        self.violations = violations
-        super().__init__(message + "".join(f"\n  - {v}" for v in violations))
+    @property
+    def violations(self) -> list[str]:
+        return self.lines
 
 
 # ---------------------------------------------------------------- validation messages

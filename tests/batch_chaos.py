@@ -1,4 +1,5 @@
-"""Batch tasks that kill their own worker inside the victim's store transaction.
+"""Batch tasks that kill their own worker inside the victim's store transaction, or make
+the victim's planner hand out a plan that breaks a rule.
 
 Workers import this module by name (the pool's fork server and Dask's spawned
 workers get the tests' sys.path), so it lives beside the tests, not in one.
@@ -9,10 +10,14 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import timedelta
 from typing import Any
 
+import planner.jobs.plan
+import planner.jobs.replan
 from planner.io.store import Store
 from planner.jobs.batch import CampaignResult, CampaignTask, run_campaign
+from planner.models import Plan
 
 VICTIM = "brand-001"
 
@@ -52,3 +57,36 @@ def hang_victim(task: CampaignTask) -> CampaignResult:
     if task.name == VICTIM:
         time.sleep(3600)
     return run_campaign(task)
+
+
+def booked_the_day_before(plan: Plan) -> Plan:
+    """The plan with a copy of its first new order run and booked the day before the plan
+    date: it breaks ``before_plan_date``."""
+    first = next(o for o in plan.orders if not o.fixed)
+    day = plan.plan_date - timedelta(days=1)
+    early = first.model_copy(update={"start_date": day, "end_date": day, "booking_date": day})
+    return plan.model_copy(update={"orders": [*plan.orders, early]})
+
+
+def break_a_rule(task: CampaignTask) -> CampaignResult:
+    """The victim's planner (a fresh plan or a re-plan) books an order before the plan date;
+    the others plan as usual. Patched in the worker (so the watched child it forks has it)
+    for the victim's run only: the worker may run another campaign next."""
+    if task.name != VICTIM:
+        return run_campaign(task)
+    plan_with_margin = planner.jobs.plan.plan_with_margin
+    replan = planner.jobs.replan.replan
+
+    def plan_then_break(*args: Any, **kwargs: Any) -> Plan:
+        return booked_the_day_before(plan_with_margin(*args, **kwargs))
+
+    def replan_then_break(*args: Any, **kwargs: Any) -> Plan:
+        return booked_the_day_before(replan(*args, **kwargs))
+
+    planner.jobs.plan.plan_with_margin = plan_then_break  # type: ignore[assignment]
+    planner.jobs.replan.replan = replan_then_break  # type: ignore[assignment]
+    try:
+        return run_campaign(task)
+    finally:
+        planner.jobs.plan.plan_with_margin = plan_with_margin  # type: ignore[assignment]
+        planner.jobs.replan.replan = replan  # type: ignore[assignment]

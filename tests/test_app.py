@@ -8,6 +8,7 @@ read the text a buyer sees.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -293,6 +294,38 @@ def test_the_plan_page_records_the_plan_in_the_history_store(tmp_path: Path) -> 
         assert plans == [("2027-04-20",)] and booked.fetchone()[0] > 0
     finally:
         db.close()
+
+
+def test_a_plan_that_breaks_a_rule_is_an_error_naming_it_and_not_offered_for_download(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import streamlit as st
+
+    from planner.planning import Planner
+    from planner.tools import Tool
+
+    plan = Planner.plan
+
+    def standard_dou_plus_too_early(self: Planner, *args: object, **kwargs: object) -> object:
+        made = plan(self, *args, **kwargs)  # type: ignore[arg-type]
+        day = date(2027, 4, 21)  # v0035 published 04-19, no burst: Dou+ waits until 04-22
+        early = made.orders[0].model_copy(update={
+            "video_id": "v0035", "tool": Tool.DOU_PLUS, "start_date": day, "end_date": day,
+            "booking_date": date(2027, 4, 20), "budget": 1_000.0, "mode": None,
+            "fixed": False})
+        return made.model_copy(update={"orders": [*made.orders, early]})
+
+    st.cache_data.clear()  # the sample's plan made by another test is not this one
+    monkeypatch.setattr(Planner, "plan", standard_dou_plus_too_early)
+    at = run_plan(start())
+    st.cache_data.clear()
+    errors = [shown(e.value) for e in at.main.error]
+    assert len(errors) == 1
+    assert errors[0].startswith("**UncheckedPlanError**: the planner made a plan that breaks")
+    assert "- dou_plus_before_standard_start: v0035 Dou+ 2027-04-21..2027-04-21" in errors[0]
+    assert "nothing was written" in errors[0]
+    assert not at.get("download_button")
+    assert not at.main.metric
 
 
 def test_a_campaign_warning_shows_on_the_plan_page_as_the_cli_prints_it() -> None:

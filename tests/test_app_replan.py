@@ -261,6 +261,33 @@ def test_actuals_on_the_replan_date_are_refused_without_touching_the_store(
     assert not store.exists()  # the files are checked before the store is opened
 
 
+def test_a_replan_that_breaks_a_rule_is_an_error_naming_it_and_records_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import planner.jobs.replan as job
+
+    replan = job.replan
+
+    def ad_feed_without_authorisation(*args: object, **kwargs: object) -> object:
+        made = replan(*args, **kwargs)  # type: ignore[arg-type]
+        day = date(2027, 4, 23)  # v0035's KOL has not authorised ads
+        blocked = made.orders[0].model_copy(update={
+            "video_id": "v0035", "tool": Tool.AD_FEED, "start_date": day, "end_date": day,
+            "booking_date": day, "budget": 1_000.0, "mode": None, "fixed": False})
+        return made.model_copy(update={"orders": [*made.orders, blocked]})
+
+    monkeypatch.setattr(job, "replan", ad_feed_without_authorisation)
+    store = tmp_path / "history.sqlite"
+    at = record(upload(open_page(), "actuals_0421.csv", DAY_ONE, store))
+    found = errors(at)
+    assert len(found) == 1
+    assert found[0].startswith("UncheckedPlanError: the planner made a plan that breaks")
+    assert "- ad_tool_blocked: v0035 AD feed 2027-04-23..2027-04-23" in found[0]
+    assert not at.get("download_button")
+    assert not at.main.metric
+    assert stored(store) == (0, 0)  # neither the plan nor the day's actuals
+
+
 def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     stored(store)  # create the store with its schema

@@ -470,6 +470,43 @@ def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_int
     assert not written.exists() or _plan_json(written)["campaign"]
 
 
+# ---------------------------------------------------------------- the plan checker
+
+
+def test_a_fresh_plan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(initial):
+    folder = _copy(initial, initial.parent / "breach_plan")
+    tasks = read_manifest(folder / "portfolio.toml", DAY0, folder / f"out_{DAY0}")[:2]
+    portfolio = run_portfolio(tasks, DAY0, workers=2, task_fn=batch_chaos.break_a_rule)
+    victim, other = portfolio.campaigns
+    assert (victim.status, victim.exit_code, victim.total_spend) == ("failed", 1, None)
+    assert victim.message.startswith("UncheckedPlanError: ")
+    # Every broken rule by code and sentence; the summary's first line names the first.
+    assert "before_plan_date: " in victim.message
+    assert "outside_campaign: " in victim.message.splitlines()[0]  # 04-19: before 04-21
+    assert (other.status, other.exit_code) == ("planned", 0)
+    # Nothing written for it: no output folder, and no plan in its store.
+    assert not (folder / f"out_{DAY0}" / batch_chaos.VICTIM).exists()
+    assert (folder / f"out_{DAY0}" / "brand-002" / "plan.json").exists()
+    store = folder / "stores" / f"{batch_chaos.VICTIM}.sqlite"
+    assert not store.exists() or _store_rows(store)["plans"] == []
+
+
+def test_a_replan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(morning1, pool2):
+    folder = _copy(morning1[0], morning1[0].parent / "breach_replan")
+    tasks = read_manifest(folder / "portfolio.toml", DAY2, folder / f"out_{DAY2}")[:2]
+    portfolio = run_portfolio(tasks, DAY2, workers=2, task_fn=batch_chaos.break_a_rule)
+    victim, other = portfolio.campaigns
+    # Raised in the watched child that re-plans, it reaches the worker whole.
+    assert (victim.status, victim.exit_code) == ("failed", 1), victim.message
+    assert victim.message.startswith("UncheckedPlanError: ")
+    assert "before_plan_date: " in victim.message.splitlines()[0]  # the summary's line
+    assert other.status == "replanned"
+    assert not (folder / f"out_{DAY2}" / batch_chaos.VICTIM).exists()
+    # Its store is as the first morning left it: neither the plan nor the actuals.
+    assert (_store_rows(folder / "stores" / f"{batch_chaos.VICTIM}.sqlite")
+            == _store_rows(morning1[0] / "stores" / f"{batch_chaos.VICTIM}.sqlite"))
+
+
 # ---------------------------------------------------------------- the command
 
 

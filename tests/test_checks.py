@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -15,17 +16,20 @@ from typer.testing import CliRunner
 
 from factories import PLAN_DATE, make_campaign, make_video
 from planner.checks import (
+    NO_EVIDENCE,
     VIOLATION_CODES,
     DaySpend,
+    Evidence,
     PlannedOrder,
     check_orders,
     check_plan,
     ensure_plan_obeys,
+    evidence_of,
     violation_codes,
 )
 from planner.cli import app
 from planner.config import Campaign, campaign_from_dict
-from planner.errors import UncheckedPlanError
+from planner.errors import PlanRuleError, UncheckedPlanError
 from planner.i18n import use_lang
 from planner.io.plan_reader import read_plan_to_check
 from planner.models import Plan, Video
@@ -239,6 +243,151 @@ def test_a_seeding_share_above_its_maximum_is_caught() -> None:
     assert "seeding_share_high" in balanced.codes(seeded)
 
 
+# ---------------------------------------------------------------- the checker's own figures
+def _codes(videos: list[Video], *orders: PlannedOrder, campaign: Campaign | None = None,
+           evidence: Evidence = NO_EVIDENCE) -> list[str]:
+    return violation_codes(check_orders(list(orders), campaign or make_campaign(), videos,
+                                        evidence=evidence))
+
+
+@pytest.mark.parametrize(("plays", "gmv"), [(10_000, None), (None, 50_000)])
+def test_first_two_hours_without_both_plays_and_gmv_are_no_burst(plays: float | None,
+                                                                  gmv: float | None) -> None:
+    # A large KOL published the day before the plan: Dou+ the day after waits as standard.
+    video = make_video(video_id="fresh", followers=3_000_000, publish_date=D(2027, 4, 19),
+                       first_2h_plays=plays, first_2h_gmv=gmv)
+    assert "dou_plus_before_standard_start" in _codes(
+        [video], _order("fresh", DOU, D(2027, 4, 21)))
+
+
+def test_a_video_without_natural_plays_has_no_traffic_roi_to_reach_the_floor() -> None:
+    # A floor of 1.0 (the default without one): a ROI of nothing must not read as 1.0.
+    silent = make_video(video_id="silent", natural_plays=0, natural_gmv=5_000)
+    assert "roi_below_floor" in _codes([silent], _order("silent", DOU, D(2027, 4, 25)),
+                                       campaign=make_campaign(roi_floor=1.0))
+    # One play is enough to have a ROI: 50 yuan on it is ROI 1,250 at CPM 40.
+    one = make_video(video_id="one", natural_plays=1, natural_gmv=50)
+    assert _codes([one], _order("one", DOU, D(2027, 4, 25))) == []
+
+
+@pytest.mark.parametrize("likes", [None, 0])
+def test_content_service_on_a_video_without_likes_has_no_comment_like_rate(
+        likes: int | None) -> None:
+    # 400 comments and no likes: there is no rate to reach the 2% with.
+    head = make_video(video_id="head", followers=5_000_000, likes=likes, comments=400)
+    assert "cs_comment_like_low" in _codes(
+        [head], _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 20)))
+
+
+# A floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary, so "at the line" is exact.
+@pytest.mark.parametrize(("multiple", "caught"), [(1.49, True), (1.5, False)])
+def test_the_checker_lets_dou_plus_start_at_once_only_in_a_burst_of_floor_times_one_and_a_half(
+        multiple: float, caught: bool) -> None:
+    # First 2 hours: 10,000 plays; GMV giving ROI floor x multiple at CPM 40.
+    gmv = 1.25 * multiple * 40.0 * 10_000 / 1000.0
+    video = make_video(video_id="burst", followers=3_000_000, publish_date=PLAN_DATE,
+                       first_2h_plays=10_000, first_2h_gmv=gmv)
+    found = _codes([video], _order("burst", DOU, D(2027, 4, 21)),
+                   campaign=make_campaign(roi_floor=1.25))
+    assert ("dou_plus_before_standard_start" in found) is caught
+
+
+def test_an_order_without_daily_rows_spends_evenly_over_its_days() -> None:
+    # 3,000 yuan over three days is 1,000 a day: within a daily cap of 1,000.
+    campaign = make_campaign(tools={"dou_plus": {"max_daily": 1_000}})
+    spread = _order("v1", DOU, D(2027, 4, 25), D(2027, 4, 27), budget=3_000)
+    assert "over_tool_daily_cap" not in _codes([make_video()], spread, campaign=campaign)
+    one_day = _order("v1", DOU, D(2027, 4, 25), budget=3_000)
+    assert "over_tool_daily_cap" in _codes([make_video()], one_day, campaign=campaign)
+
+
+def _head_week(**video: Any) -> list[str]:
+    """The codes of one week's content service, booked the day before, on a head KOL."""
+    values: dict[str, Any] = {"video_id": "head", "followers": 5_000_000, **video}
+    return _codes([make_video(**values)],
+                  _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21)),
+                  campaign=make_campaign(roi_floor=1.25))
+
+
+def test_the_checker_lets_content_service_run_on_traffic_roi_exactly_at_the_floor() -> None:
+    assert _head_week(natural_gmv=12_500) == []  # ROI 1.25 on 250,000 plays at CPM 40
+    assert "cs_roi_below_floor" in _head_week(natural_gmv=12_400)
+
+
+def test_the_checker_lets_content_service_run_at_exactly_two_percent_comments_per_like() -> None:
+    assert _head_week(likes=10_000, comments=200) == []
+    assert "cs_comment_like_low" in _head_week(likes=10_000, comments=199)
+
+
+def test_content_service_booked_exactly_the_lead_day_before_it_starts_is_one_shot() -> None:
+    assert _head_week() == []  # booked 04-21 for 04-22: one day ahead
+    late = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 22))
+    assert "cs_not_one_shot" in _codes([make_video(video_id="head", followers=5_000_000)],
+                                       late)
+
+
+@pytest.mark.parametrize(("plays", "caught"), [(49_999, True), (50_000, False)])
+def test_the_checker_allows_kol_bidding_from_50000_median_plays(plays: int,
+                                                               caught: bool) -> None:
+    found = _codes([make_video(median_plays=plays)],
+                   _order("v1", Tool.KOL_BIDDING, D(2027, 4, 25), budget=500))
+    assert ("kol_bidding_low_weight" in found) is caught
+
+
+def test_a_targeted_suixintui_order_is_not_judged_by_dou_plus_smart_mode() -> None:
+    # Smart Dou+ would be preferred on this fresh large KOL with weight; Suixintui has no
+    # smart mode, so its targeted order breaks nothing.
+    fresh = make_video(followers=3_000_000, publish_date=D(2027, 4, 19))
+    targeted = _order("v1", Tool.SUIXINTUI, D(2027, 4, 25), budget=500, mode="targeted")
+    assert _codes([fresh], targeted, campaign=make_campaign(chain="closed_loop")) == []
+
+
+@pytest.mark.parametrize(("age", "caught"), [(90, False), (91, True)])
+def test_the_checker_takes_a_videos_own_roi_as_recent_for_a_lock_in_for_90_days(
+        age: int, caught: bool) -> None:
+    sale = {"name": "618", "start": D(2027, 5, 30), "end": D(2027, 6, 2)}
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[sale])
+    video = make_video(video_id="head", followers=5_000_000, roi_3m=None,
+                       publish_date=PLAN_DATE - timedelta(days=age))
+    lock_in = _order("head", CS, D(2027, 5, 30), D(2027, 6, 5), 60_000, PLAN_DATE)
+    assert ("lock_in_roi_low" in _codes([video], lock_in, campaign=campaign)) is caught
+
+
+def test_an_order_without_daily_rows_is_spread_over_its_own_days() -> None:
+    # Published 04-20: standard Dou+ from 04-23; three days from then break nothing.
+    video = make_video(publish_date=PLAN_DATE)
+    assert _codes([video], _order("v1", DOU, D(2027, 4, 23), D(2027, 4, 25), 3_000)) == []
+
+
+def test_a_replans_learned_burst_is_read_from_its_dou_plus_orders_reasons() -> None:
+    burst = replace(_order("v1", DOU, D(2027, 4, 21)), reason_codes=frozenset({"burst_first_2h"}))
+    other = replace(_order("v2", AD, D(2027, 4, 21)), reason_codes=frozenset({"burst_first_2h"}))
+    assert evidence_of([burst, other]).bursts == {"v1"}
+
+
+# One week's content service at each tier's own weekly scale (a tier below head after a
+# passed Dou+ pressure test): a KOL exactly at a tier's line is judged in the upper tier.
+WEEKLY = {"koc": 100_000.0, "tail": 200_000.0, "mid": 300_000.0, "head": 400_000.0,
+          "super_head": 500_000.0}
+
+
+@pytest.mark.parametrize(("followers", "tier"), [
+    (99_999, "koc"), (100_000, "tail"), (499_999, "tail"), (500_000, "mid"),
+    (2_999_999, "mid"), (3_000_000, "head"), (9_999_999, "head"), (10_000_000, "super_head")])
+def test_the_checker_judges_content_service_at_the_tier_from_the_followers(
+        followers: int, tier: str) -> None:
+    campaign = make_campaign(rules={"cs_weekly_cap": WEEKLY})
+    video = make_video(video_id="kol", followers=followers)
+    passed = Evidence(learned_dou_plus={"kol": 1.5})  # a pressure test at ROI 1.5
+
+    def week(budget: float) -> list[str]:
+        return _codes([video], _order("kol", CS, D(2027, 4, 22), D(2027, 4, 28), budget,
+                                      D(2027, 4, 20)), campaign=campaign, evidence=passed)
+
+    assert "cs_over_weekly_scale" not in week(WEEKLY[tier])
+    assert "cs_over_weekly_scale" in week(WEEKLY[tier] + 2)
+
+
 # ---------------------------------------------------------------- the bundled samples
 def _check(campaign: Path, plan: Path, *extra: str) -> Any:
     return runner.invoke(app, [*extra, "check", "--campaign", str(campaign),
@@ -352,6 +501,16 @@ def test_the_planner_refuses_to_hand_out_a_plan_that_breaks_a_rule(case: _Case) 
         ensure_plan_obeys(broken, case.campaign, case.videos)
     assert caught.value.exit_code == 1
     assert "dou_plus_before_standard_start" in str(caught.value)
+
+
+def test_a_rule_breach_raised_in_a_watched_child_reaches_the_parent_whole() -> None:
+    # The watched child of plan, replan and batch sends its error through a pipe, pickled.
+    refused = UncheckedPlanError("refused", ["before_plan_date: v1", "before_publish: v2"])
+    again = pickle.loads(pickle.dumps(refused))
+    assert type(again) is UncheckedPlanError and str(again) == str(refused)
+    assert again.violations == ["before_plan_date: v1", "before_publish: v2"]
+    broken = pickle.loads(pickle.dumps(PlanRuleError("broken", ["over_budget: x"])))
+    assert broken.violations == ["over_budget: x"] and broken.exit_code == 9
 
 
 # ---------------------------------------------------------------- property: every plan passes

@@ -12,13 +12,17 @@ import pytest
 
 from factories import PLAN_DATE, make_campaign, make_video
 from planner.config import BigSale
+from planner.reasons import reason
 from planner.rules import (
     ad_tool_rule,
     assess_video,
     content_service_rule,
+    dou_plus_targeting,
     is_burst,
+    kol_bidding_strategy,
     lock_in_rule,
     recent_roi,
+    tool_reasons,
 )
 from planner.scoring import has_weight, kol_tier, score_video, weight_factor
 from planner.tools import Tool
@@ -112,6 +116,49 @@ def test_burst_window_is_the_first_two_days(age, burst):
     campaign = make_campaign(roi_floor=BURST_FLOOR)
     video = _burst_video(publish_date=PLAN_DATE - timedelta(days=age))
     assert is_burst(video, score_video(video, campaign), campaign) is burst
+
+
+@pytest.mark.parametrize(("followers", "package"), [(500_000, "basic+interest"),
+                                                   (500_001, "basic+kol")])
+def test_targeted_dou_plus_aims_at_kol_lookalikes_only_above_500k_followers(followers, package):
+    campaign = make_campaign()
+    video = make_video(followers=followers)
+    scores = score_video(video, campaign)
+    assert dou_plus_targeting(video, scores, "targeted", campaign) == package
+
+
+@pytest.mark.parametrize(("followers", "strategy"), [(500_000, "yuntu"), (500_001, "kol")])
+def test_kol_bidding_uses_the_kol_strategy_only_above_500k_followers(followers, strategy):
+    assert kol_bidding_strategy(make_video(followers=followers), make_campaign()) == strategy
+
+
+# ------------------------------------------------------------ what the assessment records
+def test_only_a_switched_off_tool_is_said_to_be_switched_off():
+    campaign = make_campaign(tools={"ad_feed": {"enabled": False}})
+    assessed = assess_video(make_video(), campaign)
+    off = [r.params["tool"] for r in assessed.reasons if r.code == "tool_disabled"]
+    assert off == ["ad_feed"]
+    assert Tool.AD_FEED not in assessed.eligible and Tool.UNI_DESK in assessed.eligible
+
+
+def test_each_tool_is_explained_by_its_own_verdicts_and_an_ad_tool_by_its_own_name():
+    assessed = assess_video(make_video(followers=5_000_000), make_campaign())
+    for tool in (Tool.DOU_PLUS, Tool.CONTENT_SERVICE, Tool.AD_FEED, Tool.UNI_DESK):
+        codes = {Tool.DOU_PLUS: ["roi_above_floor", "dou_plus_standard_start"],
+                 Tool.CONTENT_SERVICE: ["cs_eligible"]}.get(tool, ["ad_tool_ok"])
+        explained = tool_reasons(assessed.reasons, tool)
+        assert [r.code for r in explained] == codes
+        if tool in (Tool.AD_FEED, Tool.UNI_DESK):
+            assert explained[0].params["tool"] == tool.value
+
+
+def test_an_assessment_is_of_a_scheduled_post_only_when_a_schedule_is_given():
+    campaign = make_campaign()
+    live = assess_video(make_video(), campaign)
+    assert live.scheduled is False and live.estimate is None
+    why = reason("scheduled_from_tier_prior", "expected from the tier's prior", tier="mid")
+    post = assess_video(make_video(), campaign, scheduled=why)
+    assert post.scheduled is True and post.estimate == "tier_prior" and why in post.reasons
 
 
 # ------------------------------------------------------------ lock-in

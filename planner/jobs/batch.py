@@ -7,7 +7,10 @@ through the same jobs as ``planner plan --store`` and ``planner replan``
 (``run_plan``, ``run_replan_watched``), so its files equal theirs. A task
 never raises: a bad file, an infeasible campaign or a locked store becomes
 that campaign's row in the summary, with the exit code the single command
-would have given, and the other campaigns go on.
+would have given, and the other campaigns go on. Each campaign's plan is checked
+against every rule by ``planner.checks`` (in the shared jobs, before anything is written
+or recorded): one that breaks a rule is a failed campaign, UncheckedPlanError naming each
+broken rule by code and sentence, with no files and nothing in its store.
 
 Where the tasks run is the only difference between the two back-ends, and both
 are driven by one loop over ``concurrent.futures``:

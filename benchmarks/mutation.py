@@ -1,0 +1,742 @@
+"""Mutation testing of the rules and their independent checker (``make mutate``).
+
+Each mutant is one small change to the decision logic of ``planner/rules.py`` or
+``planner/checks.py``; the tests that guard that module must fail on it (the mutant is
+*killed*), or it *survives* and either a test is missing or the change cannot alter any
+verdict (an *equivalent* mutant, listed in ``EQUIVALENT`` with why).
+
+Why a runner of its own and not mutmut: mutmut mutates every string and number too
+(most of these modules' mutants would only reword a reason, which the catalogue and the
+reason-figure tests judge, not the rules), and runs each survivor against every test that
+touches the function, the planner's whole-plan tests included: hundreds of survivors at
+tens of seconds each, on a two-core machine. This runner keeps to decision logic and runs
+each mutant against only the guarding tests that execute its line, fastest first.
+
+Operators, inside function bodies only (never in a reason's or a violation's wording, its
+figures or an f-string): comparisons (``<`` and ``<=``, ``>`` and ``>=``, ``==`` and
+``!=``, ``in`` and ``not in``, ``is`` and ``is not``), ``and`` and ``or``, ``not`` dropped,
+arithmetic (``+`` and ``-``, ``*`` and ``/``), ``+=`` made ``=``, ``True`` and ``False``,
+and a number ``n`` made ``n + 1``.
+
+How it runs: this process imports the planner once and records, with a line tracer, which
+guarding test executes which line of the two modules (and keeps the plans it made, for the
+mutants of a module that making a plan never runs: ``PLANS_SHARED``). Each mutant then runs
+in a forked child that swaps the mutated code into the live functions (``__code__``, so every module
+that imported a function by name runs the mutant) and runs ``pytest -x -q -p
+no:cacheprovider`` on the tests that cover its line. A child that passes its
+``--timeout`` is stopped and its mutant left undecided (on a starved machine a survivor's
+tests can take that long; a hang is not a kill either); ``--resume`` tests it again.
+
+    nice -n 19 .venv/bin/python -m benchmarks.mutation [--only planner/checks.py]
+        [--timeout 120] [--out benchmarks/results/mutation.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import copy
+import datetime
+import gc
+import importlib
+import json
+import os
+import platform
+import signal
+import sys
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+
+# The modules mutated, and the test files that guard each.
+TARGETS: dict[str, tuple[str, ...]] = {
+    "planner/rules.py": ("tests/test_rule_boundaries.py", "tests/test_rules.py",
+                         "tests/test_checks.py"),
+    "planner/checks.py": ("tests/test_checks.py",),
+}
+
+# Modules that making a plan never runs (the checker judges plans once made): their mutants
+# share the plans the unmutated planner made while lines were recorded, so a mutant's tests
+# do not solve the same plans again (Planner.plan, memoised on its videos and campaign).
+PLANS_SHARED = frozenset({"planner/checks.py"})
+
+# Calls whose arguments are wording (a reason's or a violation's sentence and figures):
+# mutating them changes what is said, never what is decided.
+WORDING_CALLS = frozenset({"reason", "t", "tool_name", "chain_name", "tier_name", "_yuan"})
+WORDING_KEYWORDS_OF = frozenset({"add"})  # self.add(code, order, **figures)
+WORDING_FUNCTIONS = frozenset({"_yuan", "Violation.text"})
+
+# Survivors judged equivalent: no verdict can change. Keyed by the mutant's description
+# (``function: before -> after``); the value says why.
+EQUIVALENT: dict[str, str] = {
+    "content_service_rule: rules.cs_weekly_cap.get(scores.tier, 0.0) -> "
+    "rules.cs_weekly_cap.get(scores.tier, 1.0)":
+        "the cap read here only fills the verdict's sentence and figure (up to N yuan a "
+        "week); the weekly scale a plan obeys is read from the settings by the response "
+        "model, and judged by the checker",
+    "_figures: video.natural_gmv or 0.0 -> video.natural_gmv or 1.0":
+        "a video with plays but no GMV gets a traffic ROI of 1 yuan over its plays (1e-4 "
+        "on 250,000 plays at CPM 40) instead of 0: below any floor a buyer would set",
+}
+
+_SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq, ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+}
+_SWAP_BINOP: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str  # "planner/rules.py"
+    function: str  # qualified name of the function it is in
+    line: int
+    before: str
+    after: str
+    tree: ast.Module  # the whole module, mutated
+
+    @property
+    def key(self) -> str:
+        return f"{self.function}: {self.before} -> {self.after}"
+
+
+@dataclass
+class Outcome:
+    mutant: Mutant
+    status: str  # killed | survived | timeout | uncovered
+    tests: int
+    seconds: float
+    killer: str = ""
+
+
+# ------------------------------------------------------------------ making mutants
+
+
+def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _is_wording(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Inside an f-string, a docstring, or the sentence and figures of a reason or violation."""
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.JoinedStr):
+            return True
+        if isinstance(parent, ast.Call):
+            name = (parent.func.id if isinstance(parent.func, ast.Name)
+                    else parent.func.attr if isinstance(parent.func, ast.Attribute) else "")
+            if name in WORDING_CALLS and child is not parent.func:
+                # reason(code, sentence, **figures): only the code decides anything.
+                if name != "reason" or child is not (parent.args[0] if parent.args else None):
+                    return True
+            if name in WORDING_KEYWORDS_OF and isinstance(child, ast.keyword):
+                return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _function_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str | None:
+    """The qualified name of the outermost function or method the node is in (whose code
+    object is swapped), or None at module or class level, or in a default or decorator."""
+    names: list[str] = []
+    outer: ast.AST | None = None
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef):
+            if child in parent.decorator_list or child is parent.args or child is parent.returns:
+                return None
+            names.append(parent.name)
+            outer = parent
+        elif isinstance(parent, ast.ClassDef):
+            names.append(parent.name)
+        child, parent = parent, parents.get(parent)
+    if outer is None:
+        return None
+    # Keep the names from the outermost function up (classes above it, nested defs dropped).
+    chain = list(reversed(names))
+    depth = chain.index(outer.name) + 1  # type: ignore[attr-defined]
+    return ".".join(chain[:depth])
+
+
+def _changes(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], None]]]:
+    """Each mutation of one node: its label and a function that applies it to a copy."""
+    if isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            swap = _SWAP_COMPARE.get(type(op))
+            if swap is not None:
+                def apply(n: ast.AST, i: int = i, swap: type[ast.cmpop] = swap) -> None:
+                    n.ops[i] = swap()  # type: ignore[attr-defined]
+                yield "compare", apply
+    elif isinstance(node, ast.BoolOp):
+        # One operator at a time, as if the i-th ``and`` were written ``or``: for
+        # ``a and b and c`` the first is ``a or b and c``, the second ``a and b or c``.
+        mine, other = type(node.op), ast.Or if isinstance(node.op, ast.And) else ast.And
+        for i in range(len(node.values) - 1):
+            def flip(n: ast.AST, i: int = i, mine: type[ast.boolop] = mine,
+                     other: type[ast.boolop] = other) -> None:
+                values = n.values  # type: ignore[attr-defined]
+                left, right = values[: i + 1], values[i + 1:]
+                sides = [s[0] if len(s) == 1 else ast.BoolOp(op=mine(), values=s)
+                         for s in (left, right)]
+                n.op, n.values = other(), sides  # type: ignore[attr-defined]
+                ast.fix_missing_locations(n)
+            yield "boolop", flip
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        yield "not", lambda n: None  # replaced by its operand in ``_mutated``
+    elif isinstance(node, ast.BinOp) and type(node.op) in _SWAP_BINOP:
+        swap_op = _SWAP_BINOP[type(node.op)]
+
+        def arith(n: ast.AST, swap_op: type[ast.operator] = swap_op) -> None:
+            n.op = swap_op()  # type: ignore[attr-defined]
+        yield "arith", arith
+    elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add):
+        yield "augassign", lambda n: None  # made a plain assignment in ``_mutated``
+    elif isinstance(node, ast.Constant) and isinstance(node.value, bool):
+        def negate(n: ast.AST) -> None:
+            n.value = not n.value  # type: ignore[attr-defined]
+        yield "bool", negate
+    elif (isinstance(node, ast.Constant) and isinstance(node.value, int | float)
+          and not isinstance(node.value, bool)):
+        def bump(n: ast.AST) -> None:
+            n.value = n.value + 1  # type: ignore[attr-defined]
+        yield "number", bump
+
+
+def _mutated(tree: ast.Module, index: int, label: str,
+             apply: Callable[[ast.AST], None]) -> tuple[ast.Module, ast.AST, ast.AST]:
+    """A copy of the module with node number ``index`` (in ``ast.walk`` order) mutated;
+    also the original node and the node that replaced it (for the description)."""
+    copied = copy.deepcopy(tree)
+    nodes = list(ast.walk(copied))
+    target = nodes[index]
+    before = copy.deepcopy(target)
+    if label in ("not", "augassign"):
+        new: ast.AST
+        if label == "not":
+            new = target.operand  # type: ignore[attr-defined]
+        else:
+            new = ast.Assign(targets=[target.target], value=target.value,  # type: ignore[attr-defined]
+                             lineno=target.lineno, col_offset=target.col_offset)
+        for parent in ast.walk(copied):
+            for name, value in ast.iter_fields(parent):
+                if value is target:
+                    setattr(parent, name, new)
+                elif isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if item is target:
+                            value[i] = new
+        ast.fix_missing_locations(copied)
+        return copied, before, new
+    apply(target)
+    return copied, before, target
+
+
+def _context(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:
+    """The smallest expression or statement around a node that reads well on its own."""
+    while isinstance(node, ast.Constant | ast.operator | ast.cmpop | ast.boolop):
+        node = parents[node]
+    return node
+
+
+def _shown(node: ast.AST) -> str:
+    """The node as source, a reason's or violation's sentence and figures left out."""
+    node = copy.deepcopy(node)
+    for call in ast.walk(node):
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name | ast.Attribute)
+                and (call.func.id if isinstance(call.func, ast.Name) else call.func.attr)
+                in WORDING_CALLS | WORDING_KEYWORDS_OF):
+            call.args = [*call.args[:1], ast.Name(id="...")]
+            call.keywords = []
+    return ast.unparse(node)
+
+
+def make_mutants(module: str) -> list[Mutant]:
+    """Every mutant of a module of the project, e.g. ``planner/rules.py``."""
+    return mutants_of((ROOT / module).read_text(encoding="utf-8"), module)
+
+
+def mutants_of(source: str, module: str) -> list[Mutant]:
+    """Every mutant of ``source``, in the order its nodes are walked."""
+    tree = ast.parse(source)
+    parents = _parents(tree)
+    docstrings = {id(n.body[0].value) for n in ast.walk(tree)  # type: ignore[attr-defined]
+                  if isinstance(n, ast.Module | ast.ClassDef | ast.FunctionDef)
+                  and n.body and isinstance(n.body[0], ast.Expr)
+                  and isinstance(n.body[0].value, ast.Constant)}
+    mutants: list[Mutant] = []
+    seen: dict[str, int] = defaultdict(int)
+    for index, node in enumerate(ast.walk(tree)):
+        if id(node) in docstrings or not hasattr(node, "lineno"):
+            continue
+        function = _function_of(node, parents)
+        if function is None or function in WORDING_FUNCTIONS or _is_wording(node, parents):
+            continue
+        for label, apply in _changes(node):
+            copied, _, after = _mutated(tree, index, label, apply)
+            shown_before = _shown(_context(node, parents))
+            after_parents = _parents(copied)
+            shown_after = _shown(_context(after, after_parents)
+                                 if after in after_parents else after)
+            description = f"{function}: {shown_before} -> {shown_after}"
+            seen[description] += 1
+            if seen[description] > 1:
+                shown_after += f"  #{seen[description]}"
+            mutants.append(Mutant(module, function, node.lineno,  # type: ignore[attr-defined]
+                                  shown_before, shown_after, copied))
+    return mutants
+
+
+# ------------------------------------------------------------------ swapping code in
+
+
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _live_functions(module: types.ModuleType) -> dict[str, types.FunctionType]:
+    """Qualified name -> the module's own functions and methods (what ``__code__`` swaps)."""
+    found: dict[str, types.FunctionType] = {}
+
+    def visit(obj: Any) -> None:
+        if isinstance(obj, staticmethod | classmethod):
+            obj = obj.__func__
+        if isinstance(obj, property):
+            for f in (obj.fget, obj.fset):
+                if f is not None:
+                    visit(f)
+            return
+        if isinstance(obj, types.FunctionType) and obj.__module__ == module.__name__:
+            found.setdefault(obj.__qualname__, obj)
+        elif isinstance(obj, type) and obj.__module__ == module.__name__:
+            for value in vars(obj).values():
+                visit(value)
+
+    for value in vars(module).values():
+        visit(value)
+    return found
+
+
+def swap_in(mutant: Mutant) -> None:
+    """Run the mutant from now on, in this process: the function's code is replaced."""
+    name = mutant.module.removesuffix(".py").replace("/", ".")
+    module = importlib.import_module(name)
+    compiled = compile(mutant.tree, str(ROOT / mutant.module), "exec")
+    codes = {c.co_qualname: c for c in _code_objects(compiled)}
+    live = _live_functions(module)[mutant.function]
+    live.__code__ = codes[mutant.function]
+
+
+# ------------------------------------------------------------------ which test runs which line
+
+
+class _Recorder:
+    """A pytest plugin that records, per test, the lines of the target files it runs.
+
+    A module- or session-scoped fixture runs once, in the setup of the first test that asks
+    for it; the lines it runs are credited to every test that uses it.
+    """
+
+    def __init__(self, files: set[str]) -> None:
+        self.files = files
+        self.current: str | None = None
+        self.lines: dict[tuple[str, int], set[str]] = defaultdict(set)
+        self.seconds: dict[str, float] = {}
+        self.failed: list[str] = []
+        self.fixture_lines: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+        self.fixture: tuple[str, str] | None = None
+        self.uses: dict[str, list[tuple[str, str]]] = {}
+
+    def _hit(self, where: tuple[str, int]) -> None:
+        if self.fixture is not None:
+            self.fixture_lines[self.fixture].add(where)
+        elif self.current is not None:
+            self.lines[where].add(self.current)
+
+    def _trace(self, frame: types.FrameType, event: str, arg: object) -> Any:
+        if frame.f_code.co_filename not in self.files:
+            return None
+
+        def local(frame: types.FrameType, event: str, arg: object) -> Any:
+            if event == "line":
+                self._hit((frame.f_code.co_filename, frame.f_lineno))
+            return local
+
+        self._hit((frame.f_code.co_filename, frame.f_lineno))
+        return local
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Iterator[None]:
+        outer = self.fixture
+        if fixturedef.scope != "function":
+            self.fixture = (fixturedef.argname, fixturedef.baseid)
+        try:
+            yield
+        finally:
+            self.fixture = outer
+
+    def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
+        self.current = item.nodeid
+        defs = getattr(item, "_fixtureinfo", None)
+        self.uses[item.nodeid] = [
+            (d[-1].argname, d[-1].baseid)
+            for d in (defs.name2fixturedefs.values() if defs is not None else ()) if d]
+        self.seconds[item.nodeid] = time.perf_counter()
+        sys.settrace(self._trace)
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.when == "teardown":
+            sys.settrace(None)
+            self.seconds[report.nodeid] = time.perf_counter() - self.seconds[report.nodeid]
+            self.current = None
+        if report.failed:
+            self.failed.append(report.nodeid)
+
+    def credit_fixtures(self) -> None:
+        """Give each test the lines of the wider-scoped fixtures it uses."""
+        for test, fixtures in self.uses.items():
+            for fixture in fixtures:
+                for where in self.fixture_lines.get(fixture, ()):
+                    self.lines[where].add(test)
+
+
+class _SharedPlans:
+    """``Planner.plan`` memoised on the planner's videos, campaign and signals and the
+    call's arguments: each caller gets its own deep copy. ``on`` is switched off in the
+    child of a mutant whose module making a plan runs."""
+
+    def __init__(self) -> None:
+        self.on = True
+        self.plans: dict[tuple[str, ...], Any] = {}
+        self.planners: dict[tuple[str, ...], Any] = {}
+
+    def install(self) -> None:
+        from planner.planning import Planner
+
+        init, plan, shared = Planner.__init__, Planner.plan, self
+
+        def keyed_init(planner: Any, videos: Any, campaign: Any, *args: Any,
+                       **kwargs: Any) -> None:
+            key = (campaign.model_dump_json(), *(v.model_dump_json() for v in videos),
+                   repr(args), repr(sorted(kwargs.items())))
+            made = shared.planners.get(key) if shared.on else None
+            if made is not None:  # its rules and model of returns, as made the first time
+                planner.__dict__.update(made.__dict__)
+                return
+            init(planner, videos, campaign, *args, **kwargs)
+            planner._shared_key = key
+            if shared.on:
+                shared.planners[key] = copy.copy(planner)
+
+        def shared_plan(planner: Any, *args: Any, **kwargs: Any) -> Any:
+            if not shared.on:
+                return plan(planner, *args, **kwargs)
+            key = (*planner._shared_key, repr(args), repr(sorted(kwargs.items())))
+            if key not in shared.plans:
+                shared.plans[key] = plan(planner, *args, **kwargs)
+            return shared.plans[key].model_copy(deep=True)
+
+        Planner.__init__ = keyed_init  # type: ignore[method-assign]
+        Planner.plan = shared_plan  # type: ignore[method-assign]
+
+
+SHARED = _SharedPlans()
+
+
+def _in_process(fn: Callable[..., Any], *args: Any, deadline_s: float, **kwargs: Any) -> Any:
+    return fn(*args, **kwargs)
+
+
+def record_coverage(test_files: list[str]) -> _Recorder:
+    """Run the guarding tests once, unmutated, tracing the target files' lines. The watched
+    child of ``planner plan`` runs in this process meanwhile, so its lines are seen too."""
+    from planner.jobs import watchdog
+
+    files = {str(ROOT / m) for m in TARGETS}
+    recorder = _Recorder(files)
+    original = watchdog.run_with_deadline
+    watchdog.run_with_deadline = _in_process  # type: ignore[assignment]
+    try:
+        code = pytest.main([*test_files, "-q", "-p", "no:cacheprovider"], plugins=[recorder])
+    finally:
+        watchdog.run_with_deadline = original
+    recorder.credit_fixtures()
+    if code != 0:
+        raise SystemExit(f"the guarding tests fail unmutated (pytest exit {code}): "
+                         f"{recorder.failed}")
+    return recorder
+
+
+# ------------------------------------------------------------------ running a mutant
+
+
+@dataclass
+class _Running:
+    pid: int
+    pipe: int  # read end: the first failing test
+    started: float
+
+
+def start_mutant(mutant: Mutant, tests: list[str]) -> _Running:
+    """Fork a child that swaps the mutant in and runs ``tests``; it exits with pytest's code."""
+    started = time.perf_counter()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: mutate, test, exit with pytest's code
+        os.close(read_end)
+        os.setpgid(0, 0)
+        code = 99
+        try:
+            SHARED.on = mutant.module in PLANS_SHARED
+            swap_in(mutant)
+            failed: list[str] = []
+
+            class First:
+                def pytest_runtest_logreport(self, report: Any) -> None:
+                    if report.failed and not failed:
+                        failed.append(report.nodeid)
+
+            quiet = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            code = int(pytest.main([*tests, "-x", "-q", "-p", "no:cacheprovider"],
+                                   plugins=[First()]))
+            os.write(write_end, (failed[0] if failed else "").encode())
+        finally:
+            os.close(write_end)
+            os._exit(code)
+    os.close(write_end)
+    return _Running(pid, read_end, started)
+
+
+def poll_mutant(run: _Running, timeout: float) -> tuple[str, float, str] | None:
+    """None while the child runs; else (killed | survived | timeout, seconds, killer)."""
+    done, code = os.waitpid(run.pid, os.WNOHANG)
+    if done:
+        status = "survived" if os.waitstatus_to_exitcode(code) == 0 else "killed"
+    elif time.perf_counter() > run.started + timeout:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        os.waitpid(run.pid, 0)
+        status = "timeout"
+    else:
+        return None
+    killer = os.read(run.pipe, 4096).decode(errors="replace") if status == "killed" else ""
+    os.close(run.pipe)
+    return status, time.perf_counter() - run.started, killer
+
+
+def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, float, str]:
+    """(killed | survived | timeout, seconds, first failing test) of one mutant."""
+    run = start_mutant(mutant, tests)
+    while (result := poll_mutant(run, timeout)) is None:
+        time.sleep(0.05)
+    return result
+
+
+# ------------------------------------------------------------------ the report
+
+
+def report(stored: dict[str, Any]) -> str:
+    """The Markdown report of every module's last run (``stored``: the kept JSON)."""
+    runs = ", ".join(f"`{m}` on {r['date']} in {r['minutes']:g} minutes"
+                     for m, r in stored.items())
+    lines = [
+        "# Mutation testing of the rules and the plan checker",
+        "",
+        f"Made by `make mutate` (`benchmarks/mutation.py`, under `nice -n 19`, on "
+        f"{platform.machine()} with Python {platform.python_version()}): {runs}. The outcome "
+        "of every mutant is in `mutation.json` beside this file.",
+        "",
+        "Each mutant is one change to the decision logic (comparison, `and`/`or`, `not` "
+        "dropped, `+`/`-`, `*`/`/`, `+=` made `=`, `True`/`False`, a number `n` made "
+        "`n + 1`), never to wording. It is run against the guarding tests that execute its "
+        "line (`pytest -x -q -p no:cacheprovider`); a failing test kills it. "
+        "**Score** = killed / (mutants tested - survivors judged equivalent - undecided).",
+        "",
+        "| module | guarding tests | mutants tested | killed | survived | no test runs it "
+        "| equivalent | undecided | score |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    left: list[tuple[str, dict[str, Any]]] = []
+    timeouts: list[tuple[str, dict[str, Any]]] = []
+    for module, files in TARGETS.items():
+        if module not in stored:
+            continue
+        mine = stored[module]["outcomes"]
+        killed = sum(o["status"] == "killed" for o in mine)
+        survivors = [o for o in mine if o["status"] in ("survived", "uncovered")]
+        equivalent = [o for o in survivors if _key(o) in EQUIVALENT]
+        undecided = sum(o["status"] == "timeout" for o in mine)
+        judged = len(mine) - len(equivalent) - undecided
+        score = killed / judged if judged else 1.0
+        tests = ", ".join(f"`{Path(f).name}`" for f in files)
+        lines.append(
+            f"| `{module}` | {tests} | {_tested(stored[module])} | {killed} | "
+            f"{sum(o['status'] == 'survived' for o in mine)} | "
+            f"{sum(o['status'] == 'uncovered' for o in mine)} | {len(equivalent)} | "
+            f"{undecided} | {score:.1%} |")
+        left += [(module, o) for o in survivors]
+        timeouts += [(module, o) for o in mine if o["status"] == "timeout"]
+    lines += ["", "## Survivors judged equivalent", ""]
+    judged_equivalent = [(m, o) for m, o in left if _key(o) in EQUIVALENT]
+    lines += [f"- `{m}:{o['line']}` `{_key(o)}`: {EQUIVALENT[_key(o)]}"
+              for m, o in judged_equivalent] or ["None."]
+    lines += ["", "## Survivors not judged equivalent (missing tests)", ""]
+    lines += [f"- `{m}:{o['line']}` `{_key(o)}` ("
+              + ("no guarding test runs this line" if o["status"] == "uncovered"
+                 else "survived") + ")"
+              for m, o in left if _key(o) not in EQUIVALENT] or ["None."]
+    if timeouts:
+        lines += ["", "## Undecided: their tests passed the time limit (left out of the "
+                  "score; `make mutate ARGS=--resume` tests them again)", ""]
+        lines += [f"- `{m}:{o['line']}` `{_key(o)}`" for m, o in timeouts]
+    return "\n".join(lines) + "\n"
+
+
+def _tested(entry: dict[str, Any]) -> str:
+    """How many mutants were tested: all of them, or (a run stopped half-way) how many of
+    how many, the first in the module's order."""
+    tested, total = len(entry["outcomes"]), entry.get("mutants", len(entry["outcomes"]))
+    return f"{tested}" if tested >= total else f"{tested} of {total} (stopped)"
+
+
+def _key(outcome: dict[str, Any]) -> str:
+    return f"{outcome['function']}: {outcome['before']} -> {outcome['after']}"
+
+
+def _say(n: int, total: int, outcome: Outcome) -> None:
+    mutant = outcome.mutant
+    print(f"  [{n}/{total}] {outcome.status:9} {outcome.seconds:5.1f}s "
+          f"{mutant.module}:{mutant.line} {mutant.key}"
+          + (f"  <- {outcome.killer}" if outcome.killer else ""), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
+    parser.add_argument("--only", action="append", choices=sorted(TARGETS),
+                        help="mutate only this module (repeatable; default: all)")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds a mutant's tests may take before it counts as hanging")
+    parser.add_argument("--jobs", type=int, default=2,
+                        help="mutants tested at once (default 2: this machine's cores)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the outcomes the last run stored, test only the others")
+    parser.add_argument("--survivors-again", action="store_true",
+                        help="with --resume: test the stored survivors again (after new tests)")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="run only the first N mutants of each module (a quick look)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/mutation.md")
+    parser.add_argument("--report-only", action="store_true",
+                        help="write the report from the stored outcomes; test nothing")
+    args = parser.parse_args(argv)
+    os.chdir(ROOT)
+    if args.report_only:
+        kept = args.out.with_suffix(".json")
+        args.out.write_text(report(json.loads(kept.read_text(encoding="utf-8"))),
+                            encoding="utf-8")
+        return 0
+    sys.path.insert(0, str(TESTS))
+    modules = args.only or list(TARGETS)
+    test_files = sorted({f for m in modules for f in TARGETS[m]})
+    started = time.perf_counter()
+    print(f"recording which of {len(test_files)} test files runs which line ...", flush=True)
+    if any(m in PLANS_SHARED for m in modules):
+        SHARED.install()
+    recorder = record_coverage(test_files)
+    print(f"  {len(recorder.seconds)} tests in {time.perf_counter() - started:.0f} s",
+          flush=True)
+    # What this process holds now never changes: frozen, a child's garbage collections
+    # (pytest runs two at its end) neither walk it nor copy its pages.
+    gc.collect()
+    gc.freeze()
+    # Each module's outcomes are kept beside the report, written after every mutant: a run
+    # stopped half-way keeps what it found, ``--resume`` goes on from there, and a module
+    # run again alone (``--only``) leaves the others' outcomes in the report.
+    kept = args.out.with_suffix(".json")
+    stored: dict[str, Any] = (json.loads(kept.read_text(encoding="utf-8"))
+                              if kept.exists() else {})
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    for module in modules:
+        every = make_mutants(module)
+        mutants = every[: args.limit]
+        earlier = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
+                   if args.resume and o["status"] != "timeout"
+                   and not (args.survivors_again
+                            and o["status"] in ("survived", "uncovered"))}
+        entry = stored[module] = {"date": datetime.date.today().isoformat(),
+                                  "minutes": stored.get(module, {}).get("minutes", 0.0)
+                                  if args.resume else 0.0,
+                                  "mutants": len(every), "outcomes": []}
+        module_started = time.perf_counter()
+        # The runner checks itself: the module's own code swapped in must pass its tests,
+        # or every "kill" below could be the swap's doing.
+        first = mutants[0]
+        unchanged = Mutant(module, first.function, first.line, "", "",
+                           ast.parse((ROOT / module).read_text(encoding="utf-8")))
+        covering = sorted(recorder.lines.get((str(ROOT / module), first.line), set()))
+        status, _, killer = run_mutant(unchanged, covering, args.timeout)
+        if status != "survived":
+            raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
+        guarding = {f"{f}::" for f in TARGETS[module]}
+        print(f"{module}: {len(mutants)} mutants", flush=True)
+        queue = [(n, m) for n, m in enumerate(mutants, start=1) if m.key not in earlier]
+        done: dict[int, dict[str, Any]] = {n: earlier[m.key] for n, m in
+                                           enumerate(mutants, start=1) if m.key in earlier}
+        running: dict[int, tuple[int, Mutant, int, _Running]] = {}
+
+        def record(n: int, outcome: Outcome, total: int = len(mutants),
+                   done: dict[int, dict[str, Any]] = done,
+                   entry: dict[str, Any] = entry, base: float = entry["minutes"],
+                   since: float = module_started) -> None:
+            _say(n, total, outcome)
+            m = outcome.mutant
+            done[n] = {"line": m.line, "function": m.function, "before": m.before,
+                       "after": m.after, "status": outcome.status, "tests": outcome.tests,
+                       "seconds": round(outcome.seconds, 1), "killer": outcome.killer}
+            entry["outcomes"] = [done[i] for i in sorted(done)]
+            entry["minutes"] = round(base + (time.perf_counter() - since) / 60, 1)
+            kept.write_text(json.dumps(stored, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+
+        while queue or running:
+            while queue and len(running) < args.jobs:
+                n, mutant = queue.pop(0)
+                covering = recorder.lines.get((str(ROOT / module), mutant.line), set())
+                tests = sorted((t for t in covering if any(t.startswith(g) for g in guarding)),
+                               key=lambda t: (recorder.seconds.get(t, 0.0), t))
+                if not tests:
+                    record(n, Outcome(mutant, "uncovered", 0, 0.0))
+                    continue
+                run = start_mutant(mutant, tests)
+                running[run.pid] = (n, mutant, len(tests), run)
+            for pid, (n, mutant, count, run) in list(running.items()):
+                result = poll_mutant(run, args.timeout)
+                if result is not None:
+                    del running[pid]
+                    record(n, Outcome(mutant, result[0], count, result[1], result[2]))
+            time.sleep(0.05)
+    text = report(stored)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""The mutation runner of ``make mutate`` (benchmarks/mutation.py): what it mutates, and
+that a mutant it swaps in is what the planner then runs."""
+
+from __future__ import annotations
+
+from benchmarks.mutation import make_mutants, mutants_of, swap_in
+from factories import make_campaign, make_video
+from planner.rules import roi_floor_rule
+from planner.scoring import score_video
+
+SOURCE = '''
+LIMIT = 3  # module level: never mutated
+
+
+def rule(x, y, flag=True):
+    """A docstring."""
+    if x < y and y > 0 and not flag:
+        return reason("code", f"x {x + 1} is below", figure=x * 2)
+    total = 0
+    total += x
+    return total
+
+
+def words(x):
+    return t("key", amount=x - 1)
+'''
+
+
+def _keys(source: str) -> list[str]:
+    return [m.key for m in mutants_of(source, "planner/example.py")]
+
+
+def test_only_decision_logic_is_mutated_never_wording_defaults_or_module_constants() -> None:
+    assert sorted(_keys(SOURCE)) == sorted([
+        "rule: x < y and y > 0 and (not flag) -> x < y or (y > 0 and (not flag))",
+        "rule: x < y and y > 0 and (not flag) -> x < y and y > 0 or not flag",
+        "rule: total += x -> total = x",
+        "rule: x < y -> x <= y",
+        "rule: y > 0 -> y >= 0",
+        "rule: not flag -> flag",
+        "rule: total = 0 -> total = 1",
+        "rule: y > 0 -> y > 1",
+    ])
+
+
+def test_a_mutant_swapped_in_is_what_every_importer_runs_until_swapped_back() -> None:
+    scores = score_video(make_video(), make_campaign())  # traffic ROI 2.00
+    mutant = next(m for m in make_mutants("planner/rules.py")
+                  if m.key == "roi_floor_rule: scores.traffic_roi >= floor -> "
+                             "scores.traffic_roi > floor")
+    original = roi_floor_rule.__code__
+    assert roi_floor_rule(scores, 2.0).allowed  # at the floor: allowed
+    try:
+        swap_in(mutant)
+        assert not roi_floor_rule(scores, 2.0).allowed  # the name imported here runs it
+    finally:
+        roi_floor_rule.__code__ = original
+    assert roi_floor_rule(scores, 2.0).allowed
