@@ -1,3 +1,5 @@
+# Long on purpose: every guard a file passes before it is parsed (size, rows, columns, each
+# workbook part by size and count) sits beside the CSV, workbook and JSON readers it guards.
 """Raw sheets: a buyer's file as numbered rows of cells, refused early when it cannot be one.
 
 The bottom layer of the readers (``headers`` → ``cells`` → ``layouts`` → ``recognise`` →
