@@ -10,6 +10,7 @@ take paths and name the file in every message.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -48,9 +49,17 @@ from planner.planning import Planner, make_plan, score_roster
 from planner.replan import chain_problems
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
+from planner.views.replan import store_folder, store_urls
 
 REPO: Final = Path(__file__).resolve().parent.parent
 SAMPLE_DIR: Final = REPO / "sample_data"
+
+
+def app_stores() -> tuple[Path, tuple[str, ...]]:
+    """Where this server lets the app record: its store folder (``PLANNER_APP_STORES``,
+    else out/stores in the repository) and the database URLs it allows
+    (``PLANNER_APP_STORE_URLS``). Read on every run, never typed by a buyer."""
+    return store_folder(REPO, os.environ), store_urls(os.environ)
 SAMPLE_VIDEOS: Final = "videos.csv"
 # Sample campaign file -> its message key.
 SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
@@ -257,13 +266,15 @@ def replan_in_store(
         json_text = paths["json"].read_text(encoding="utf-8")
         xlsx = paths["xlsx"].read_bytes()
     recorded, note, previous = None, "", None
-    try:
-        with open_store(store, timeout=lock_timeout) as history:
-            recorded = history.actuals(campaign.name)
-            before = history.previous_plan(campaign.name, plan_date)
-            previous = None if before is None else before.plan_date
-    except PlannerError as exc:
-        note = str(exc)
+    # A dry run on a store not made yet has no history to show, and makes no file.
+    if store.path is None or store.path.exists():
+        try:
+            with open_store(store, timeout=lock_timeout) as history:
+                recorded = history.actuals(campaign.name)
+                before = history.previous_plan(campaign.name, plan_date)
+                previous = None if before is None else before.plan_date
+        except PlannerError as exc:
+            note = str(exc)
     return ReplanBundle(
         plan=outcome.plan, ingested=dict(outcome.ingested), warnings=tuple(outcome.warnings),
         dry_run=dry_run, store=store, json_text=json_text, xlsx=xlsx,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self
 
@@ -44,8 +44,19 @@ class Problem:
     row: int | None = None  # 1-based row as the buyer sees it in a spreadsheet (header = row 1)
     column: str | None = None
     fix: str | None = None
+    # The message without what it quotes of the file (a header row that may be anything:
+    # the first line of a file that is no table at all), for summaries other people read
+    # (``portfolio.json``); None when ``message`` quotes nothing of the file.
+    unquoted: str | None = None
 
     def __str__(self) -> str:
+        return self._render(self.message)
+
+    def shared(self) -> str:
+        """The problem as a summary others read says it: without the file's content."""
+        return self._render(self.unquoted or self.message)
+
+    def _render(self, message: str) -> str:
         # Said in the language current when it is rendered (InputError renders at
         # raise time, which is the CLI's --lang); the message and fix were worded
         # in the language current when the Problem was made.
@@ -57,7 +68,7 @@ class Problem:
         if self.column:
             where.append(t("error.column", column=self.column))
         prefix = t("error.where_sep").join(where)
-        text = t("error.where", where=prefix, message=self.message) if prefix else self.message
+        text = t("error.where", where=prefix, message=message) if prefix else message
         if self.fix:
             text = t("error.with_fix", text=text, fix=self.fix)
         return text
@@ -67,6 +78,11 @@ class PlannerError(Exception):
     """Base class of every error the planner raises on purpose."""
 
     exit_code = 1
+
+    def shared(self) -> str:
+        """The error as a summary others read says it (``portfolio.json``): names and
+        reasons, never a file's content (``Problem.unquoted``)."""
+        return str(self)
 
 
 class InputError(PlannerError):
@@ -83,8 +99,11 @@ class InputError(PlannerError):
         self.problems: list[Problem] = list(problems)
         super().__init__(self._render())
 
-    def _render(self) -> str:
-        shown = [str(p) for p in self.problems[: self.max_listed]]
+    def shared(self) -> str:
+        return self._render(Problem.shared)
+
+    def _render(self, say: Callable[[Problem], str] = Problem.__str__) -> str:
+        shown = [say(p) for p in self.problems[: self.max_listed]]
         more = len(self.problems) - len(shown)
         if more > 0:
             shown.append(t("error.more_problems", count=more))

@@ -30,6 +30,14 @@ def english(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(i18n.ENV_VAR, "en")
 
 
+@pytest.fixture
+def app_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app keeps its history stores in the test's folder (``PLANNER_APP_STORES``)."""
+    monkeypatch.setenv("PLANNER_APP_STORES", str(tmp_path))
+    monkeypatch.delenv("PLANNER_APP_STORE_URLS", raising=False)
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def postgres_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A throw-away PostgreSQL cluster, started on first use and removed at the end.

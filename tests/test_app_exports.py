@@ -37,7 +37,7 @@ DRY_RUN = "replan_page.dry_run"
 RECORD = "replan_page.record_button"
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("english", "app_stores")
 
 
 def _shown(markdown: str) -> str:

@@ -37,7 +37,7 @@ PREVIEW = "replan_page.preview_button"
 RECORD = "replan_page.record_button"
 
 # Written against the English app: PLANNER_LANG=en (the Chinese default: tests/test_app_zh.py).
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("english", "app_stores")
 
 
 def shown(markdown: str) -> str:
@@ -113,16 +113,19 @@ def stored(path: Path | str) -> tuple[int, int]:
         return len(store.actuals(CAMPAIGN.name)), store.plan_count(CAMPAIGN.name)
 
 
-def test_the_page_loads_safe_by_default_and_waits_for_an_actuals_file() -> None:
+def test_the_page_loads_safe_by_default_and_waits_for_an_actuals_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PLANNER_APP_STORES")  # the default: out/stores in the repository
     at = open_page()
     assert at.title[0].value == "Re-plan"
     assert not at.error
-    assert at.text_input(key=STORE).value == "out/history.sqlite"
+    assert at.text_input(key=STORE).value == "history.sqlite"
     assert at.checkbox(key=DRY_RUN).value is True
     assert at.button(key=PREVIEW).disabled  # nothing to re-plan without a file
     # Without actuals the date starts at the campaign's plan date.
     assert at.date_input(key=DATE).value == CAMPAIGN.plan_date
-    assert f"Store: {ROOT / 'out' / 'history.sqlite'}" in " ".join(
+    assert f"Store: {ROOT / 'out' / 'stores' / 'history.sqlite'}" in " ".join(
         shown(c.value) for c in at.main.caption)
     assert not at.main.metric
 
@@ -138,6 +141,60 @@ def test_the_store_path_survives_a_visit_to_another_page(tmp_path: Path) -> None
     assert at.text_input(key=STORE).value == str(tmp_path / "team.sqlite")
     assert at.number_input(key=LOCK).value == 5.0
     assert at.checkbox(key=DRY_RUN).value is True  # back to safe
+
+
+# ---------------------------------------------------------------- a served app (issue 29)
+
+
+@pytest.mark.parametrize("typed", ["../elsewhere.sqlite", "{outside}", "sub/../../x.sqlite",
+                                   "~/history.sqlite", "{link}/history.sqlite"])
+def test_a_store_outside_the_servers_folder_is_refused_and_nothing_is_written(
+    typed: str, tmp_path: Path, app_stores: Path
+) -> None:
+    """A buyer of a served app cannot make it write anywhere but its store folder."""
+    folder = app_stores / "stores"
+    folder.mkdir()
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    outside.mkdir()
+    (folder / "link").symlink_to(outside)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PLANNER_APP_STORES", str(folder))
+        text = typed.format(outside=outside / "history.sqlite", link="link")
+        at = upload(open_page(), "actuals_0421.csv", DAY_ONE, text)
+        found = errors(at)
+        assert len(found) == 1, found
+        assert f"is outside the folder this app keeps its stores in ({folder})" in found[0]
+        assert "Fix: Type a store's name such as history.sqlite" in found[0]
+        assert "PLANNER_APP_STORES" in found[0]
+        assert at.button(key=PREVIEW).disabled
+    assert sorted(p.name for p in outside.iterdir()) == []
+    assert sorted(p.name for p in folder.iterdir()) == ["link"]
+
+
+def test_a_database_the_server_does_not_list_is_refused_with_its_password_masked(
+    app_stores: Path,
+) -> None:
+    at = upload(open_page(), "actuals_0421.csv", DAY_ONE,
+                "postgresql://planner:s3cret@db.example.com/portfolio")
+    found = errors(at)
+    assert len(found) == 1
+    assert "records only into the databases its server lists (PLANNER_APP_STORE_URLS)" in (
+        found[0])
+    raw = at.main.error[0].value
+    assert r"planner:\*\*\*@db.example.com" in raw and "s3cret" not in raw
+    assert at.button(key=PREVIEW).disabled
+
+
+def test_a_dry_run_on_a_new_store_creates_no_file(app_stores: Path) -> None:
+    at = upload(open_page(), "actuals_0421.csv", DAY_ONE, "team/history.sqlite")
+    assert any("is new: the first recording creates it (a dry run creates nothing)"
+               in shown(c.value) for c in at.main.caption)
+    at = click(at, PREVIEW)
+    assert not at.error and metrics(at)["Added"] == "2"
+    assert sorted(p.name for p in app_stores.iterdir()) == []
+    at = record(at)  # recording makes the folder and the store, in the server's folder
+    assert not at.error
+    assert stored(app_stores / "team" / "history.sqlite") == (2, 1)
 
 
 @pytest.mark.slow
@@ -204,7 +261,10 @@ def test_recording_two_days_shows_the_diff_restatements_and_kpis(tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_recording_into_a_postgresql_store_works_as_into_a_file(pg_store: str) -> None:
+def test_recording_into_a_postgresql_store_works_as_into_a_file(
+    pg_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANNER_APP_STORE_URLS", f"postgresql://elsewhere/db {pg_store}")
     at = upload(open_page(), "actuals_0421.csv", DAY_ONE, pg_store)
     assert any(f"Store: {pg_store}, a PostgreSQL database" in shown(c.value)
                for c in at.main.caption)
@@ -215,11 +275,14 @@ def test_recording_into_a_postgresql_store_works_as_into_a_file(pg_store: str) -
     assert stored(pg_store) == (2, 1)
 
 
-def test_an_unreachable_database_says_so_under_the_button(tmp_path: Path) -> None:
+def test_an_unreachable_database_says_so_under_the_button(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens there once it is closed
     store = f"postgresql://planner:s3cret@127.0.0.1:{port}/portfolio"
+    monkeypatch.setenv("PLANNER_APP_STORE_URLS", store)
     at = click(upload(open_page(), "actuals_0421.csv", DAY_ONE, store), PREVIEW)
     found = errors(at)
     assert len(found) == 1

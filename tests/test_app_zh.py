@@ -147,6 +147,7 @@ def replan_run(at: AppTest, store: Path) -> AppTest:
     return at
 
 
+@pytest.mark.usefixtures("app_stores")
 def test_the_replan_page_speaks_chinese_before_and_after_a_dry_run(tmp_path: Path) -> None:
     at = replan_run(start(), tmp_path / "history.sqlite")
     assert at.title[0].value == "重新排期"

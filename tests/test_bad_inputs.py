@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tomllib
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -94,7 +95,7 @@ def _case(raw: dict[str, Any]) -> Case:
 
 CASES = [_case(raw) for raw in MANIFEST["case"]]
 # Every case, counted: a case that goes missing (or one added without care) shows here.
-EXPECTED_CASES = 123
+EXPECTED_CASES = 128
 COMMANDS = ("store", "replan", "out", "inspect")  # inputs whose cases run a whole command line
 
 
@@ -150,10 +151,29 @@ def test_the_fixture_script_reproduces_the_committed_files(tmp_path: Path) -> No
 # ---------------------------------------------------------------- videos and campaign files
 
 
+# The bombs (cases with max_rss_mb) are only read, and take seconds each to build: built
+# once per test run into this folder, then shared by the cases and by the score and
+# inspect measurement.
+_SHARED: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _shared_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    _SHARED["folder"] = tmp_path_factory.mktemp("bombs")
+    yield
+    _SHARED.clear()
+
+
 def _input_path(case: Case, tmp: Path) -> Path:
-    """The case's file: committed in this folder, or built into ``tmp`` now."""
+    """The case's file: committed in this folder, or built into ``tmp`` now (a bomb:
+    into the shared folder, once)."""
     if not case.build:
         return BAD / case.file
+    if case.max_rss_mb and case.input == "videos":
+        shared = _SHARED["folder"] / case.file
+        if not shared.exists():
+            _load_fixture_script().BUILDERS[case.build](_SHARED["folder"])
+        return shared
     built: Path = _load_fixture_script().BUILDERS[case.build](tmp)
     assert built.name == case.file, f"{case.build} wrote {built.name}, not {case.file}"
     return built
@@ -219,15 +239,61 @@ sys.exit(code)
 """
 
 
-def _run_measured(argv: list[str], tmp: Path) -> tuple[int, str, float]:
+def _run_measured(argv: list[str], tmp: Path, script: str = _MEASURED
+                  ) -> tuple[int, str, float]:
     """Run ``planner`` in a child process; its exit code, output and peak RSS in MB."""
     log, peak = tmp / "output.txt", tmp / "peak_kb.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANNER_LANG": "en"}
     with log.open("wb") as sink:
-        child = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), *argv],
+        child = subprocess.run([sys.executable, "-c", script, str(peak), *argv],
                                stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=tmp,
                                check=False)
     return child.returncode, log.read_text("utf-8", "replace"), int(peak.read_text()) / 1024
+
+
+# Several command lines in one child process, separated by "--next": the peak covers
+# them all, and each one's exit code is printed after it.
+_MEASURED_MANY = """
+import sys
+from planner.cli import app
+runs = [[]]
+for arg in sys.argv[2:]:
+    runs.append([]) if arg == "--next" else runs[-1].append(arg)
+for args in runs:
+    try:
+        app(prog_name="planner", args=args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    print(f"exit {code}", flush=True)
+with open("/proc/self/status", encoding="ascii") as status:
+    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+with open(sys.argv[1], "w", encoding="ascii") as report:
+    report.write(peak)
+"""
+
+
+@pytest.mark.parametrize("command", ["score", "inspect"])
+def test_bombs_stay_small_in_score_and_inspect(command: str, tmp_path: Path) -> None:
+    """Every bomb the plan cases measure, read by ``score`` and ``inspect`` one after the
+    other in one process: refused as in plan, and the peak of them all under 300 MB."""
+    bombs = [c for c in CASES if c.max_rss_mb and c.input == "videos" and c.bad]
+    assert len(bombs) >= 9
+    argv: list[str] = []
+    for case in bombs:
+        file = str(_input_path(case, tmp_path))
+        if command == "score":
+            argv += ["score", "--campaign", str(ROOT / case.campaign), "--videos", file]
+        else:
+            argv += ["inspect", file]
+        argv.append("--next")
+    _, output, peak_mb = _run_measured(argv[:-1], tmp_path, _MEASURED_MANY)
+    assert "Traceback" not in output, output
+    assert output.count(f"exit {InputError.exit_code}") == len(bombs), output
+    for case in bombs:
+        assert case.file in output, output
+        assert all(text in output for text in case.expect if text.startswith("Fix:")), output
+    assert peak_mb < 300, f"peak {peak_mb:.0f} MB\n{output}"
 
 
 @pytest.mark.parametrize("case", _params(COMMANDS))

@@ -523,3 +523,23 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, initial, monkeypatc
     assert f"no Dask scheduler answered at tcp://127.0.0.1:{port}" in result.output
     assert "dask scheduler" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_portfolio_json_names_a_file_that_is_no_roster_and_never_quotes_it(tmp_path, english):
+    """A manifest may point at any file; its first line (here a password) stays out of the
+    portfolio's message, which others read: the file's name and the reason only."""
+    secret = tmp_path / "videos.csv"
+    secret.write_text("root:s3cret-hash:0:0,admin,token=abc123\nx,y,z\n", "utf-8")
+    task = batch.CampaignTask(
+        name="brand-x", campaign=ROOT / "sample_data" / "campaign_tmall.toml", videos=secret,
+        store=tmp_path / "h.sqlite", actuals=None, out=tmp_path / "out", day=DAY0, lang="en")
+    result = batch.run_campaign(task)
+    assert result.exit_code == InputError.exit_code
+    assert "videos.csv: is not a file the planner recognises: its 3 headers match none" in (
+        result.message)
+    assert "`planner inspect` lists them" in result.message
+    for content in ("s3cret", "root", "admin", "token", "abc123"):
+        assert content not in result.message, result.message
+    with pytest.raises(InputError) as caught:  # the terminal still shows the headers
+        load_inputs(task.campaign, secret)
+    assert "root:s3cret-hash:0:0" in str(caught.value)

@@ -88,6 +88,7 @@ def test_the_whatif_page_says_its_answers_in_words() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("app_stores")
 def test_the_replan_page_says_its_changes_in_words(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     at = planned()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -501,3 +502,76 @@ def test_campaign_not_utf8(tmp_path: Path) -> None:
 def test_campaign_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not found"):
         read_campaign(tmp_path / "campaign.toml")
+
+
+# ---------------------------------------------------------------- counted parts (issue 29)
+
+
+def _small_workbook(path: Path, sheets: int = 1) -> Path:
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.append(["video_id", "kol_name"])
+    first.append(["v1", "小蕊姐"])
+    for i in range(1, sheets):
+        book.create_sheet(f"S{i}").append(["x"])
+    book.save(path)
+    return path
+
+
+def test_a_styles_part_with_more_entries_than_allowed_is_refused_before_openpyxl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _small_workbook(tmp_path / "styled.xlsx")
+    monkeypatch.setattr(raw, "_COUNTED_PARTS", tuple(
+        (part, size, pattern, 5 if part == "xl/styles.xml" else most, items)
+        for part, size, pattern, most, items in raw._COUNTED_PARTS))
+    with pytest.raises(InputError) as caught:
+        raw.read_sheet(path)
+    assert "styled.xlsx: its part xl/styles.xml holds more than 5 style entries" in str(
+        caught.value)
+
+
+def test_a_workbook_with_more_sheets_than_allowed_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _small_workbook(tmp_path / "sheets.xlsx", sheets=4)
+    monkeypatch.setattr(raw, "_COUNTED_PARTS", tuple(
+        (part, size, pattern, 3 if items == "error.table.items_sheets" else most, items)
+        for part, size, pattern, most, items in raw._COUNTED_PARTS))
+    with pytest.raises(InputError) as caught:
+        raw.read_sheet(path)
+    assert "its part xl/workbook.xml holds more than 3 sheets" in str(caught.value)
+    monkeypatch.undo()
+    assert raw.read_sheet(path).records[0] == (1, ["video_id", "kol_name"])
+
+
+def test_the_number_of_parts_is_read_from_the_zip_end_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _small_workbook(tmp_path / "parts.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        count = len(archive.infolist())
+    assert raw._zip_entry_count(path) == count
+    monkeypatch.setattr(raw, "MAX_XLSX_PARTS", count - 1)
+    with pytest.raises(InputError) as caught:
+        raw.read_sheet(path)
+    assert f"holds {count} parts in its zip (at most {count - 1})" in str(caught.value)
+
+
+def test_a_row_wider_than_a_roster_is_refused_with_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("video_id,kol_name\nv1," + ",".join(["x"] * raw.MAX_COLUMNS) + "\n",
+                    "utf-8")
+    with pytest.raises(InputError) as caught:
+        raw.read_sheet(path)
+    assert f"wide.csv, row 2: has {raw.MAX_COLUMNS + 1:,} columns (at most 1,024)" in str(
+        caught.value)
+
+
+def test_trailing_empty_cells_of_a_csv_row_are_not_kept(tmp_path: Path) -> None:
+    """A CSV saved from a sheet whose used range reaches XFD: 16,000 commas a row."""
+    path = tmp_path / "commas.csv"
+    path.write_text("video_id,kol_name" + "," * 16_000 + "\nv1,a" + "," * 16_000 + "\n",
+                    "utf-8")
+    assert raw.read_sheet(path).records == [(1, ["video_id", "kol_name"]), (2, ["v1", "a"])]

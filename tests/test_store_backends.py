@@ -155,6 +155,38 @@ def test_migrating_into_a_store_that_holds_a_history_is_refused(tmp_path, pg_sto
     assert state(pg_store) == (1, 1)
 
 
+def test_migration_copies_a_batch_at_a_time_and_the_copy_is_equal(
+    tmp_path: Path, any_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows go across ``_BATCH`` at a time (2 here): the copy never holds the history."""
+    from planner.io import store_copy
+
+    campaign, videos, ids = campaign_files(tmp_path, 10)
+    history = tmp_path / "history.sqlite"
+    actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500.5, 900.25),
+                                                (START, ids[1], "dou_plus", 800.0, 2400.0),
+                                                (START, ids[2], "dou_plus", 300.0, 0.0)])
+    run_replan(campaign, videos, actuals, DAY, str(history), None)
+    run_replan(campaign, videos, actuals, DAY, str(history), None)
+    monkeypatch.setattr(store_copy, "_BATCH", 2)
+    batches: list[int] = []
+    read = store_copy._batches
+
+    def counted(connection: Any, table: Any) -> Any:
+        for batch in read(connection, table):
+            batches.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(store_copy, "_batches", counted)
+    target = any_store if any_store.startswith("postgresql") else str(tmp_path / "copy.sqlite")
+    sums = store_copy.migrate_store(history, target)
+    assert max(batches) == 2 and len(batches) > 2 * len(sums)
+    with open_store(history) as source, open_store(target) as copy:
+        assert store_copy.history_sums(copy.connection) == sums
+        assert store_copy.history_sums(source.connection) == sums
+    assert sum(s.rows for s in sums) >= 9
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -12,9 +12,9 @@ from charts import daily_spend_chart, gmv_fan_chart, roi_floor_chart, video_spen
 from support import (
     BLANK,
     EDITED_STATE,
-    REPO,
     Inputs,
     PlanBundle,
+    app_stores,
     inputs_or_hint,
     md,
     on_store,
@@ -77,7 +77,7 @@ W: Final = "plan_page.campaign."
 RUN_BUTTON: Final = "plan_page.run_button"
 STORE: Final = "plan_page.store_path"
 RECORD_BUTTON: Final = "plan_page.record_button"
-DEFAULT_STORE: Final = "out/history.sqlite"  # the Re-plan page's default too
+DEFAULT_STORE: Final = "history.sqlite"  # in the server's store folder; the Re-plan page's too
 LOCK_TIMEOUT_S: Final = 30.0
 
 
@@ -514,9 +514,11 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
     st.subheader(t("plan.record_header"))
     st.session_state.setdefault(STORE, DEFAULT_STORE)
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    text = c1.text_input(t("plan.store_label"), key=STORE, help=t("plan.store_help"))
+    folder, urls = app_stores()
+    text = c1.text_input(t("plan.store_label"), key=STORE,
+                         help=t("plan.store_help", folder=folder))
     try:
-        store, problem = resolve_store(text, REPO), ""
+        store, problem = resolve_store(text, folder, urls), ""
     except InputError as exc:
         store, problem = None, str(exc)
     clicked = c2.button(t("plan.record_button"), icon=":material/save:", key=RECORD_BUTTON,
@@ -526,6 +528,8 @@ def record_in_store(inputs: Inputs, bundle: PlanBundle, campaign: Campaign) -> N
     st.caption(t("plan.record_caption"))
     if not clicked or store is None:
         return
+    if store.path is not None:  # the server's folder, made on use
+        store.path.parent.mkdir(parents=True, exist_ok=True)
     recorded = on_store(lambda: record_plan(bundle.plan, campaign, sha256_of(inputs.videos_data),
                                             store, lock_timeout=LOCK_TIMEOUT_S), store)
     if recorded is None:

@@ -19,10 +19,10 @@ from charts import pva_trend_chart
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 from support import (
     BLANK,
-    REPO,
     VIDEO_TYPES,
     Inputs,
     ReplanBundle,
+    app_stores,
     current_campaign,
     inputs_or_hint,
     inspect_upload,
@@ -78,7 +78,7 @@ TREND_RANGE: Final = "replan_page.trend_range"
 TREND_TOOL: Final = "replan_page.trend_tool"
 TREND_VIDEO: Final = "replan_page.trend_video"
 
-DEFAULT_STORE: Final = "out/history.sqlite"
+DEFAULT_STORE: Final = "history.sqlite"  # in the server's store folder
 DEFAULT_LOCK_S: Final = 30.0
 KPI_CHOICES: Final = ("video", "tool", "day")
 NO_ACTUALS: Final = pd.DataFrame({"date": pd.Series([], dtype=object)})
@@ -300,7 +300,9 @@ def request_form(inputs: Inputs, campaign: Campaign,
                                ) if uploads else ""
         plan_date = date_picker(campaign, frame, file_key)
     _kept(STORE, DEFAULT_STORE)
-    store_text = c2.text_input(t("plan.store_label"), key=STORE, help=t("replan.store_help"))
+    folder, urls = app_stores()
+    store_text = c2.text_input(t("plan.store_label"), key=STORE,
+                               help=t("replan.store_help", folder=folder))
     _keep(STORE)
     _kept(LOCK, DEFAULT_LOCK_S)
     lock = c3.number_input(
@@ -309,11 +311,11 @@ def request_form(inputs: Inputs, campaign: Campaign,
     )
     _keep(LOCK)
     try:
-        store, problem = resolve_store(store_text, REPO), ""
+        store, problem = resolve_store(store_text, folder, urls), ""
     except InputError as exc:
         store, problem = None, str(exc)
     if store is None:
-        c2.error(md(problem) or t("replan.store_missing"))
+        c2.error(md(problem) or t("replan.store_missing", folder=md(folder)))
     elif store.path is None:
         c2.caption(t("replan.store_caption_pg", store=md(store)))
     else:
@@ -342,12 +344,14 @@ def run(inputs: Inputs, campaign: Campaign, source: str, request: Request) -> No
     """Re-plan; the result is kept for these inputs, errors show right under the button."""
     st.session_state.pop(RESULT, None)
     try:
-        store = resolve_store(request.store_text, REPO)
+        store = resolve_store(request.store_text, *app_stores())
     except InputError as exc:
         show_error(exc)
         return
     if store is None:  # the button is disabled without a store; kept for the type checker
         return
+    if store.path is not None and not request.dry_run:  # the server's folder, made on use
+        store.path.parent.mkdir(parents=True, exist_ok=True)
     action = "replan.previewing" if request.dry_run else "replan.recording"
     try:
         with st.spinner(t(action, campaign=md(campaign.name), day=request.plan_date),

@@ -1,3 +1,5 @@
+# Long on purpose: every guard a file passes before it is parsed (size, rows, columns, each
+# workbook part by size and count) sits beside the CSV, workbook and JSON readers it guards.
 """Raw sheets: a buyer's file as numbered rows of cells, refused early when it cannot be one.
 
 The bottom layer of the readers (``headers`` → ``cells`` → ``layouts`` → ``recognise`` →
@@ -16,9 +18,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+import struct
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +47,23 @@ MAX_XLSX_TOTAL_BYTES: Final = 256 * 1024 * 1024  # every part together
 MAX_XLSX_RATIO: Final = 200  # uncompressed / compressed, for parts over 8 MB
 _RATIO_FROM_BYTES: Final = 8 * 1024 * 1024
 MAX_CELL_CHARS: Final = 32_767  # Excel's own limit for the text in one cell
+
+# Within those sizes a part can still hold far more things than a roster has, and each
+# costs openpyxl a Python object (about 1 KB a format, 170 bytes a shared string): 120 MB
+# of cell formats took 1.9 GB. So each part openpyxl parses whole is bounded by count
+# too, counted in a stream before it is opened, and the worst workbook within every
+# limit peaks under 300 MB (tests/data/bad/cases.toml measures each bomb).
+MAX_XLSX_PARTS: Final = 2_000  # entries in the zip's directory (a roster has about 10)
+MAX_XLSX_STYLES_BYTES: Final = 8 * 1024 * 1024  # xl/styles.xml (a roster's: a few KB)
+MAX_XLSX_STYLE_ELEMENTS: Final = 50_000  # cell and number formats, fonts, fills... together
+MAX_XLSX_WORKBOOK_BYTES: Final = 4 * 1024 * 1024  # xl/workbook.xml
+MAX_XLSX_WORKBOOK_ELEMENTS: Final = 20_000  # sheets, defined names... together
+MAX_XLSX_SHEETS: Final = 200
+MAX_XLSX_STRINGS: Final = 500_000  # distinct texts: five a row in a 100,000-row roster
+# Columns up to the last filled cell of a row: a report has a few hundred at most. A CSV
+# row may not have more cells, filled or not, than Excel's 16,384 columns.
+MAX_COLUMNS: Final = 1_024
+MAX_CSV_CELLS: Final = 16_384
 
 CSV_SUFFIXES: Final = frozenset({".csv", ".txt", ".tsv"})
 JSON_SUFFIXES: Final = frozenset({".json"})
@@ -122,6 +144,20 @@ def check_rows(count: int, name: str, *, above: int = 0) -> None:
         too_many_rows(name)
 
 
+def filled_width(cells: Sequence[object]) -> int:
+    """The number of cells up to the last non-blank one."""
+    last = len(cells)
+    while last and is_blank(cells[last - 1]):
+        last -= 1
+    return last
+
+
+def too_many_columns(name: str, row: int, count: int, limit: int = MAX_COLUMNS) -> NoReturn:
+    raise InputError(Problem(
+        t("error.table.too_many_columns", count=f"{count:,}", limit=f"{limit:,}"),
+        file=name, row=row, fix=t("error.table.too_many_columns_fix")))
+
+
 def too_many_rows(name: str) -> NoReturn:
     raise InputError(Problem(
         t("error.table.too_many_rows", limit=f"{MAX_ROWS:,}"),
@@ -143,7 +179,13 @@ def _read_csv(path: Path, suffix: str) -> RawSheet:
     try:
         for record in reader:
             # A quoted cell may span lines; a spreadsheet shows a record as one row.
-            records.append((len(records) + 1, record))
+            number = len(records) + 1
+            if len(record) > MAX_CSV_CELLS:
+                too_many_columns(name, number, len(record), MAX_CSV_CELLS)
+            del record[filled_width(record):]  # trailing empty cells cost memory, say nothing
+            if len(record) > MAX_COLUMNS:
+                too_many_columns(name, number, len(record))
+            records.append((number, record))
             filled += any(cell.strip() for cell in record)
             # The header, MAX_ROWS data rows and the title rows a header may sit under.
             check_rows(filled, name, above=HEADER_SEARCH_ROWS)
@@ -355,14 +397,14 @@ def _read_excel(path: Path, score: SheetScore | None) -> RawSheet:
                 # The first rows of every sheet say which one holds the table.
                 scored: list[tuple[int, str]] = []
                 for sheet in book.worksheets:
-                    head = [cells for _, cells in _sheet_rows(sheet, HEADER_SEARCH_ROWS)]
+                    head = [cells for _, cells in _sheet_rows(sheet, HEADER_SEARCH_ROWS, name)]
                     if head:
                         scored.append((_score(head, score), sheet.title))
                 raw: list[tuple[int, list[object]]] = []
                 if scored:
                     best = max(score for score, _ in scored)
                     chosen = next(title for score, title in scored if score == best)
-                    raw = _sheet_rows(book[chosen], limit + 1)
+                    raw = _sheet_rows(book[chosen], limit + 1, name)
                     if len(scored) > 1:
                         others = t("list.sep").join(
                             repr(title) for _, title in scored if title != chosen)
@@ -370,6 +412,8 @@ def _read_excel(path: Path, score: SheetScore | None) -> RawSheet:
                                        sheet=repr(chosen), others=others))
             finally:
                 book.close()
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises zipfile, XML and key errors alike
         raise InputError(Problem(
             t("error.table.xlsx_unreadable", detail=f"{type(exc).__name__}: {exc}"),
@@ -383,19 +427,20 @@ def _score(head: Sequence[Sequence[object]], score: SheetScore | None) -> int:
     return 0 if score is None else score(head)
 
 
-def _sheet_rows(sheet: Any, limit: int) -> list[tuple[int, list[object]]]:
+def _sheet_rows(sheet: Any, limit: int, name: str) -> list[tuple[int, list[object]]]:
     """The first ``limit`` non-blank rows of a worksheet: (row number, values from column A).
 
     Blank rows are skipped and trailing blank cells cut, so a sheet whose used range
-    reaches XFD1048576 (a stray format in the last cell) counts its real rows only.
+    reaches XFD1048576 (a stray format in the last cell) counts its real rows only; a row
+    filled beyond ``MAX_COLUMNS`` is refused (``name``: the workbook's, for the message).
     """
     # Some exporters write a wrong sheet size, which read-only mode would trust.
     sheet.reset_dimensions()
     rows: list[tuple[int, list[object]]] = []
     for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        last = len(values)
-        while last and is_blank(values[last - 1]):
-            last -= 1
+        last = filled_width(values)
+        if last > MAX_COLUMNS:
+            too_many_columns(name, number, last)
         if last:
             rows.append((number, list(values[:last])))
             if len(rows) >= limit:
@@ -404,39 +449,121 @@ def _sheet_rows(sheet: Any, limit: int) -> list[tuple[int, list[object]]]:
 
 
 def _check_workbook_parts(path: Path) -> None:
-    """Refuse a workbook whose parts would unpack to more than a real roster's (a zip bomb).
+    """Refuse a workbook whose parts would unpack to more than a real roster's (a zip bomb),
+    or hold far more formats, sheets or texts than one has.
 
     The sizes are the ones the zip declares; Python's zipfile never unpacks more
-    than that, so they bound what openpyxl can read.
+    than that, so they bound what openpyxl can read. The parts openpyxl parses whole
+    (styles, the workbook, shared strings) are then counted in a stream, element by
+    element, before openpyxl sees them; the number of parts is read from the zip's
+    end record before its directory is loaded.
     """
     name = path.name
+    fix = t("error.table.bomb_fix")
+    entries = _zip_entry_count(path)
+    if entries is not None and entries > MAX_XLSX_PARTS:
+        raise InputError(Problem(
+            t("error.table.too_many_parts", count=f"{entries:,}", limit=f"{MAX_XLSX_PARTS:,}"),
+            file=name, fix=fix))
     try:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a zip: openpyxl's error explains it
+            total = 0
+            for part in parts:
+                total += part.file_size
+                _check_part_size(part, name)
+            if total > MAX_XLSX_TOTAL_BYTES:
+                raise InputError(Problem(
+                    t("error.table.unpack_too_big", size=f"{total / 2**20:,.0f}",
+                      limit=f"{MAX_XLSX_TOTAL_BYTES / 2**20:.0f}"), file=name, fix=fix))
+            for part in parts:
+                _check_part_count(archive, part, name)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        return  # not a zip, or a damaged one: openpyxl's error explains it
+
+
+# The parts openpyxl parses whole, and how much each may hold: (its name, lowercase; the
+# most bytes; what is counted; the most of it; the catalogue's word for the things).
+_COUNTED_PARTS: Final = (
+    ("xl/styles.xml", MAX_XLSX_STYLES_BYTES, re.compile(rb"<[A-Za-z_]"),
+     MAX_XLSX_STYLE_ELEMENTS, "error.table.items_styles"),
+    ("xl/workbook.xml", MAX_XLSX_WORKBOOK_BYTES, re.compile(rb"<[A-Za-z_]"),
+     MAX_XLSX_WORKBOOK_ELEMENTS, "error.table.items_workbook"),
+    ("xl/workbook.xml", MAX_XLSX_WORKBOOK_BYTES, re.compile(rb"<(?:\w+:)?sheet[\s/>]"),
+     MAX_XLSX_SHEETS, "error.table.items_sheets"),
+    ("xl/sharedstrings.xml", MAX_XLSX_STRINGS_BYTES, re.compile(rb"<(?:\w+:)?si[\s/>]"),
+     MAX_XLSX_STRINGS, "error.table.items_strings"),
+)
+
+
+def _check_part_size(part: zipfile.ZipInfo, name: str) -> None:
+    """One part's declared size against its limit, and its packing ratio."""
     fix = t("error.table.bomb_fix")
-    total = 0
-    for part in parts:
-        total += part.file_size
-        ratio = part.file_size / max(part.compress_size, 1)
-        strings = part.filename.lower().endswith("sharedstrings.xml")
-        limit = MAX_XLSX_STRINGS_BYTES if strings else MAX_XLSX_PART_BYTES
-        what = (t("error.table.part_strings") if strings
-                else t("error.table.part", part=part.filename))
-        if part.file_size > limit:
-            raise InputError(Problem(
-                t("error.table.part_too_big", what=what, size=f"{part.file_size / 2**20:,.0f}",
-                  limit=f"{limit / 2**20:.0f}"), file=name, fix=fix))
-        if part.file_size > _RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
-            raise InputError(Problem(
-                t("error.table.zip_bomb", what=what, ratio=f"{ratio:,.0f}",
-                  size=f"{part.file_size / 2**20:,.0f}", limit=MAX_XLSX_RATIO),
-                file=name, fix=fix))
-    if total > MAX_XLSX_TOTAL_BYTES:
+    lower = part.filename.lower()
+    strings = lower.endswith("sharedstrings.xml")
+    limit = next((most for part_name, most, *_ in _COUNTED_PARTS if lower == part_name),
+                 MAX_XLSX_STRINGS_BYTES if strings else MAX_XLSX_PART_BYTES)
+    what = (t("error.table.part_strings") if strings
+            else t("error.table.part", part=part.filename))
+    if part.file_size > limit:
         raise InputError(Problem(
-            t("error.table.unpack_too_big", size=f"{total / 2**20:,.0f}",
-              limit=f"{MAX_XLSX_TOTAL_BYTES / 2**20:.0f}"), file=name, fix=fix))
+            t("error.table.part_too_big", what=what, size=f"{part.file_size / 2**20:,.0f}",
+              limit=f"{limit / 2**20:.0f}"), file=name, fix=fix))
+    ratio = part.file_size / max(part.compress_size, 1)
+    if part.file_size > _RATIO_FROM_BYTES and ratio > MAX_XLSX_RATIO:
+        raise InputError(Problem(
+            t("error.table.zip_bomb", what=what, ratio=f"{ratio:,.0f}",
+              size=f"{part.file_size / 2**20:,.0f}", limit=MAX_XLSX_RATIO),
+            file=name, fix=fix))
+
+
+def _check_part_count(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str) -> None:
+    """Count what a part openpyxl parses whole holds, in a stream, against its limit."""
+    lower = part.filename.lower()
+    rules = [rule for rule in _COUNTED_PARTS if rule[0] == lower]
+    if not rules:
+        return
+    counts = [0] * len(rules)
+    carry = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1024 * 1024):
+            data = carry + chunk
+            # A tag split between reads is counted with the next read.
+            cut = data.rfind(b"<")
+            cut = cut if cut >= 0 and len(data) - cut < 64 else len(data)
+            data, carry = data[:cut], data[cut:]
+            for i, (_, _, pattern, most, items) in enumerate(rules):
+                counts[i] += len(pattern.findall(data))
+                if counts[i] > most:
+                    _too_many(part.filename, items, most, name)
+    for i, (_, _, pattern, most, items) in enumerate(rules):
+        if counts[i] + len(pattern.findall(carry)) > most:
+            _too_many(part.filename, items, most, name)
+
+
+def _too_many(part: str, items: str, most: int, name: str) -> NoReturn:
+    raise InputError(Problem(
+        t("error.table.part_too_many", what=t("error.table.part", part=part),
+          items=t(items), limit=f"{most:,}"),
+        file=name, fix=t("error.table.bomb_fix")))
+
+
+def _zip_entry_count(path: Path) -> int | None:
+    """How many entries a zip's end record declares (None: no end record found)."""
+    with path.open("rb") as handle:
+        handle.seek(0, io.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - 65_536 - 22))  # the end record and its longest comment
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    count: int = struct.unpack("<H", tail[at + 10: at + 12])[0]
+    if count == 0xFFFF:  # a zip64 archive: its own end record says
+        at64 = tail.rfind(b"PK\x06\x06", 0, at)
+        if at64 >= 0 and at - at64 >= 40:
+            count = struct.unpack("<Q", tail[at64 + 32: at64 + 40])[0]
+    return count
 
 
 def _check_cell_lengths(rows: Sequence[tuple[int, Sequence[object]]], name: str) -> None:

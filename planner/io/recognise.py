@@ -189,14 +189,16 @@ def _unrecognised(headers: Sequence[str], file: str, kinds: Sequence[Kind],
                   keys: set[str]) -> list[Problem]:
     shown = t("list.sep").join(headers[:15]) + (" …" if len(headers) > 15 else "")
     problems = [Problem(t("export.unrecognised", headers=shown), file=file,
-                        fix=t("export.unrecognised_fix"))]
+                        fix=t("export.unrecognised_fix"),
+                        unquoted=t("export.unrecognised_unquoted", count=len(headers)))]
     known = PLANNER_KEYS | PLATFORM_KEYS
     unknown = [h for h in headers if header_key(h) not in known]
     if unknown:
         problems.append(Problem(
             t("export.headers_unknown", headers=t("list.sep").join(unknown[:15])
               + (" …" if len(unknown) > 15 else "")),
-            file=file, fix=t("export.headers_unknown_fix")))
+            file=file, fix=t("export.headers_unknown_fix"),
+            unquoted=t("export.headers_unknown_unquoted", count=len(unknown))))
     own: list[tuple[str, Sequence[ColumnSpec]]] = []
     if "actuals" in kinds:
         own.append((PLANNER_ACTUALS, ACTUALS_COLUMNS))

@@ -5,6 +5,10 @@ numbers), inside one transaction of the destination, which must be empty. The
 copy is then read back and compared with the source table by table, row count
 and SHA-256 of the rows in primary-key order; any difference rolls the copy back.
 The source is only read, from one consistent snapshot, so runs may go on using it.
+
+Rows travel in batches of ``_BATCH``, read in primary-key order by the database and
+hashed as they pass: the copy holds one batch at a time, so its memory does not grow
+with the history (a 400 MB store: see benchmarks/store_migrate.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Double, Integer, Table, func, insert, select
+from sqlalchemy import Connection, Double, Integer, Table, Text, func, insert, select
 
 from planner.errors import InputError, Problem, StoreError
 from planner.i18n import t
@@ -24,7 +28,8 @@ from planner.io.store import begin_writing, open_store, rollback_quietly
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.store_schema import HISTORY_TABLES
 
-_CHUNK = 1_000  # rows per INSERT round trip
+_BATCH = 1_000  # rows read, hashed and inserted at a time
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -36,49 +41,64 @@ class TableSum:
     sha256: str
 
 
-def _value(column_type: Any, value: Any) -> Any:
-    """A cell as both back ends mean it (SQLite's dynamic types aside)."""
-    if value is None:
-        return None
-    if isinstance(column_type, Double):
-        return float(value)
-    if isinstance(column_type, Integer):
-        return int(value)
-    return str(value)
+def _normaliser(column_type: Any) -> Any:
+    """A column's cells as both back ends mean them (SQLite's dynamic types aside), the
+    type decided once for the column: millions of cells pass here."""
+    kind = (float if isinstance(column_type, Double)
+            else int if isinstance(column_type, Integer) else str)
+    return lambda value: None if value is None else kind(value)
 
 
-def _rows(connection: Connection, table: Table) -> list[tuple[Any, ...]]:
-    """Every row of ``table``, cells normalised, in primary-key order (sorted here, the
-    same on both back ends whatever PostgreSQL's collation)."""
-    types = [c.type for c in table.columns]
-    rows = [tuple(_value(t, v) for t, v in zip(types, row, strict=True))
-            for row in connection.execute(select(table))]
-    key = [i for i, c in enumerate(table.columns) if c.primary_key]
-    return sorted(rows, key=lambda row: tuple(row[i] for i in key))
+def _batches(connection: Connection, table: Table) -> Iterator[list[tuple[Any, ...]]]:
+    """Every row of ``table``, cells normalised, in primary-key order, ``_BATCH`` at a time.
+
+    Text keys are ordered by code point on both back ends (SQLite's BINARY collation,
+    PostgreSQL's "C"), whatever the server's collation, as Python compares strings.
+    """
+    cells = [_normaliser(c.type) for c in table.columns]
+    postgres = connection.dialect.name == "postgresql"
+    order = [c.collate("C") if postgres and isinstance(c.type, Text) else c
+             for c in table.columns if c.primary_key]
+    result = connection.execute(
+        select(table).order_by(*order).execution_options(yield_per=_BATCH))
+    for batch in result.partitions(_BATCH):
+        yield [tuple([cell(v) for cell, v in zip(cells, row, strict=True)]) for row in batch]
 
 
-def table_sum(table: Table, rows: Sequence[tuple[Any, ...]]) -> TableSum:
-    digest = hashlib.sha256()
-    for row in rows:
-        digest.update(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode())
-        digest.update(b"\n")
-    return TableSum(table.name, len(rows), digest.hexdigest())
+class _Sum:
+    """A table's row count and SHA-256, taken as its rows pass."""
+
+    def __init__(self, table: Table) -> None:
+        self.table, self.rows, self.digest = table.name, 0, hashlib.sha256()
+
+    def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Each row as compact JSON and a newline, into the hash."""
+        if rows:
+            encode = _JSON.encode
+            self.digest.update(("\n".join([encode(row) for row in rows]) + "\n").encode())
+            self.rows += len(rows)
+
+    def total(self) -> TableSum:
+        return TableSum(self.table, self.rows, self.digest.hexdigest())
+
+
+def table_sum(connection: Connection, table: Table) -> TableSum:
+    """Row count and checksum of one table, read a batch at a time."""
+    total = _Sum(table)
+    for batch in _batches(connection, table):
+        total.add(batch)
+    return total.total()
 
 
 def history_sums(connection: Connection) -> list[TableSum]:
     """Row count and checksum of every history table, as the connection sees them."""
-    return [table_sum(t, _rows(connection, t)) for t in HISTORY_TABLES]
+    return [table_sum(connection, t) for t in HISTORY_TABLES]
 
 
 def _same_store(a: StoreLocation, b: StoreLocation) -> bool:
     if a.path is not None and b.path is not None:
         return a.path.resolve() == b.path.resolve()
     return a.path is None and b.path is None and str(a) == str(b)
-
-
-def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
-    for start in range(0, len(rows), _CHUNK):
-        yield rows[start:start + _CHUNK]
 
 
 def _restart_id_sequences(connection: Connection) -> None:
@@ -97,6 +117,26 @@ def _restart_id_sequences(connection: Connection) -> None:
             func.pg_get_serial_sequence(table.name, column.name), following, False)))
 
 
+def _copy(reader: Connection, writer: Connection, dst: StoreLocation) -> list[TableSum]:
+    """Every history table from ``reader`` into the empty store at ``writer``, a batch at
+    a time; the source's sums, taken on the way."""
+    held = {t.name: int(writer.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in HISTORY_TABLES}
+    if any(held.values()):
+        raise InputError(Problem(
+            t("error.copy.not_empty", store=dst, plans=held["plans"], actuals=held["actuals"]),
+            fix=t("error.copy.not_empty_fix")))
+    sums = []
+    for table in HISTORY_TABLES:
+        names = [c.name for c in table.columns]
+        total = _Sum(table)
+        for batch in _batches(reader, table):
+            total.add(batch)
+            writer.execute(insert(table), [dict(zip(names, row, strict=True)) for row in batch])
+        sums.append(total.total())
+    return sums
+
+
 def migrate_store(source: StoreLocation | Path | str, target: StoreLocation | Path | str,
                   *, timeout: float = 30.0) -> list[TableSum]:
     """Copy the whole history at ``source`` into the empty store at ``target``.
@@ -109,39 +149,25 @@ def migrate_store(source: StoreLocation | Path | str, target: StoreLocation | Pa
     if _same_store(src, dst):
         raise InputError(Problem(t("error.copy.same", store=src),
                                  fix=t("error.copy.same_fix")))
-    with open_store(src, timeout, create=False) as origin:
+    with open_store(src, timeout, create=False) as origin, open_store(dst, timeout) as destination:
         reader = origin.connection
         if reader.dialect.name == "postgresql":
             # One snapshot for every table, while other runs may write.
             reader = reader.execution_options(isolation_level="REPEATABLE READ")
-        with reader.begin():
-            tables = {t.name: _rows(reader, t) for t in HISTORY_TABLES}
-    expected = [table_sum(t, tables[t.name]) for t in HISTORY_TABLES]
-    with open_store(dst, timeout) as destination:
         writer = destination.connection
-        transaction = begin_writing(writer, None, timeout)  # the whole store: no run meanwhile
-        try:
-            held = {t.name: int(writer.execute(select(func.count()).select_from(t)).scalar_one())
-                    for t in HISTORY_TABLES}
-            if any(held.values()):
-                raise InputError(Problem(
-                    t("error.copy.not_empty", store=dst, plans=held["plans"],
-                      actuals=held["actuals"]),
-                    fix=t("error.copy.not_empty_fix")))
-            for table in HISTORY_TABLES:
-                names = [c.name for c in table.columns]
-                for chunk in _chunks(tables[table.name]):
-                    writer.execute(insert(table), [dict(zip(names, row, strict=True))
-                                                   for row in chunk])
-            _restart_id_sequences(writer)
-            copied = history_sums(writer)
-            if copied != expected:
-                differ = t("list.sep").join(t("error.copy.table_rows", table=a.table,
-                                              rows=a.rows, copied=b.rows)
-                                   for a, b in zip(expected, copied, strict=True) if a != b)
-                raise StoreError(t("error.copy.mismatch", dst=dst, src=src, differ=differ))
-        except BaseException:
-            rollback_quietly(transaction)
-            raise
-        transaction.commit()
+        with reader.begin():
+            transaction = begin_writing(writer, None, timeout)  # the whole store: no run meanwhile
+            try:
+                expected = _copy(reader, writer, dst)
+                _restart_id_sequences(writer)
+                copied = history_sums(writer)
+                if copied != expected:
+                    differ = t("list.sep").join(
+                        t("error.copy.table_rows", table=a.table, rows=a.rows, copied=b.rows)
+                        for a, b in zip(expected, copied, strict=True) if a != b)
+                    raise StoreError(t("error.copy.mismatch", dst=dst, src=src, differ=differ))
+            except BaseException:
+                rollback_quietly(transaction)
+                raise
+            transaction.commit()
     return expected

@@ -405,7 +405,9 @@ def _run_campaign(task: CampaignTask) -> CampaignResult:
                              owner=task.name)
             plan, warnings, status = fresh.plan, fresh.warnings, "planned"
     except PlannerError as exc:
-        return _failed(task, exc.exit_code, f"{type(exc).__name__}: {exc}", started)
+        # The file's content (a header row, maybe a stranger's first line) stays out of
+        # portfolio.json: names and reasons only.
+        return _failed(task, exc.exit_code, f"{type(exc).__name__}: {exc.shared()}", started)
     except Exception as exc:  # a bug, not the buyer's fault: reported, the others go on
         return _failed(task, 1, f"InternalError: {type(exc).__name__}: {exc}. {t('cli.bug')}",
                        started)

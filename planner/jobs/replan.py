@@ -16,7 +16,8 @@ same plan, because the previous plan is the latest one made for an earlier day.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -176,6 +177,18 @@ def join_stored_gmv(history: Store, campaign: str,
     return history.ingest_actuals(campaign, frame, source), notes
 
 
+@contextlib.contextmanager
+def _unless_dry_run_makes(location: StoreLocation, dry_run: bool) -> Iterator[StoreLocation]:
+    """The store to open: ``location``, except for a dry run on a SQLite store not made
+    yet, which re-plans on an empty history in a file of its own that goes away after,
+    so a dry run never leaves a file where the store was named."""
+    if not dry_run or location.path is None or location.path.exists():
+        yield location
+        return
+    with tempfile.TemporaryDirectory(prefix="planner-dry-run-") as folder:
+        yield store_location(Path(folder) / location.path.name)
+
+
 def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequence[Path],
                plan_date: date,
                store: StoreLocation | Path | str, out_dir: Path | None, *,
@@ -215,8 +228,8 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
         paths) == 1 else merged.source
     check_actuals(new_actuals, videos, campaign, plan_date, names, origins=merged.origins)
     written: dict[str, Path] = {}
-    with open_store(location, timeout=lock_timeout) as history, \
-            contextlib.ExitStack() as held:
+    with _unless_dry_run_makes(location, dry_run) as used, \
+            open_store(used, timeout=lock_timeout) as history, contextlib.ExitStack() as held:
         held.enter_context(history.transaction(campaign.name, commit=not dry_run))
         if owner is not None:
             history.claim(campaign.name, owner)

@@ -40,17 +40,51 @@ def replan_date_bounds(campaign: Campaign) -> tuple[date, date]:
     return min(campaign.start, campaign.effective_plan_date), campaign.end
 
 
-def resolve_store(text: str, base: Path) -> StoreLocation | None:
-    """The history store a buyer typed: a SQLite file (``~`` expanded, relative paths
-    under ``base``) or a ``postgresql://`` URL, as ``--store`` takes them.
+# Where a served app keeps its stores (its server's setting, never the buyer's): a folder
+# for SQLite stores, and the database URLs a buyer may name, separated by spaces.
+STORES_ENV: Final = "PLANNER_APP_STORES"
+STORE_URLS_ENV: Final = "PLANNER_APP_STORE_URLS"
 
-    None when nothing was typed; InputError for an address that names no usable store.
+
+def store_folder(repo: Path, environ: Mapping[str, str]) -> Path:
+    """The folder the app keeps SQLite stores in: ``PLANNER_APP_STORES``, else
+    ``out/stores`` under the repository (``repo``)."""
+    configured = environ.get(STORES_ENV, "").strip()
+    return (Path(configured).expanduser() if configured else repo / "out" / "stores").resolve()
+
+
+def store_urls(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The database URLs the app may record into: ``PLANNER_APP_STORE_URLS``."""
+    return tuple(environ.get(STORE_URLS_ENV, "").split())
+
+
+def resolve_store(text: str, folder: Path, urls: Sequence[str] = ()) -> StoreLocation | None:
+    """The history store a buyer typed: a SQLite file in ``folder`` (a name, or a path
+    that lies in it) or one of the database ``urls`` the server allows.
+
+    None when nothing was typed; InputError for a file outside the folder (``..``, a
+    symbolic link out of it, another folder), a URL the server did not name, or an
+    address that names no usable store. A buyer of a served app can thus never make it
+    write a file anywhere else.
     """
-    from planner.io.store_location import store_location  # SQLAlchemy loads on first use
+    from planner.errors import InputError, Problem
+    from planner.io.store_location import masked, store_location  # SQLAlchemy loads late
 
-    if not text.strip().strip('"').strip("'").strip():
+    typed = text.strip().strip('"').strip("'").strip()
+    if not typed:
         return None
-    return store_location(text, base)
+    if "://" in typed:
+        if typed not in urls:
+            raise InputError(Problem(
+                t("error.app.store_url", store=masked(typed), env=STORE_URLS_ENV),
+                fix=t("error.app.store_url_fix", env=STORE_URLS_ENV, folder=folder)))
+        return store_location(typed)
+    path = (folder / Path(typed).expanduser()).resolve()  # an absolute path stays itself
+    if not path.is_relative_to(folder) or path == folder:
+        raise InputError(Problem(
+            t("error.app.store_outside", store=typed, folder=folder),
+            fix=t("error.app.store_outside_fix", folder=folder, env=STORES_ENV)))
+    return store_location(path)
 
 
 def ingest_metrics(counts: Mapping[str, int]) -> list[Metric]:

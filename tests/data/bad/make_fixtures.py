@@ -729,6 +729,108 @@ def build_roster_1000(folder: Path) -> Path:
     return path
 
 
+# ---- bombs within the documented limits (issue 29): each part under its size limit and
+# ratio, but far more of something than a roster has. Built as streams, never whole.
+
+
+def _styles_with(section: bytes, element: Callable[[int], bytes], total: int
+                 ) -> Callable[[bytes], Iterator[bytes]]:
+    """A styles part whose ``section`` holds ``total`` bytes of ``element(i)``, varied so
+    the part compresses like a real one (ratio about 17, under the zip-bomb ratio)."""
+    def chunks(old: bytes) -> Iterator[bytes]:
+        head, rest = old.split(b"<" + section, 1)
+        yield head + b"<" + section + b">"
+        written, i, block = 0, 0, bytearray()
+        while written < total:
+            block += element(i)
+            i += 1
+            if len(block) >= 1024 * 1024:
+                written += len(block)
+                yield bytes(block)
+                block.clear()
+        yield bytes(block) + b"</" + section + b">"
+        # the section as openpyxl wrote it is dropped: its end tag and all before it
+        yield rest.split(b"</" + section + b">", 1)[1] if b"</" + section in rest else rest
+    return chunks
+
+
+def build_bomb_cell_formats(folder: Path) -> Path:
+    """120 MB of cell formats (<xf>) in xl/styles.xml, about 7 MB on disk."""
+    def xf(i: int) -> bytes:
+        return (b'<xf numFmtId="%d" fontId="%d" fillId="%d" borderId="%d" xfId="0" '
+                b'applyNumberFormat="1"/>' % (i * 7919 % 164, i * 31 % 997, i % 2,
+                                               i * 131 % 9973))
+    return _bomb(folder, "videos_bomb_cell_formats.xlsx", "xl/styles.xml",
+                 _styles_with(b"cellXfs", xf, 120 * 2**20))
+
+
+def build_bomb_number_formats(folder: Path) -> Path:
+    """100 MB of number formats (<numFmt>) in xl/styles.xml."""
+    def fmt(i: int) -> bytes:
+        return b'<numFmt numFmtId="%d" formatCode="0.%d_ ;[Red]-0.%d "/>' % (
+            164 + i, i * 7919 % 99991, i * 104729 % 999983)
+    return _bomb(folder, "videos_bomb_number_formats.xlsx", "xl/styles.xml",
+                 _styles_with(b"numFmts", fmt, 100 * 2**20))
+
+
+def build_bomb_many_sheets(folder: Path) -> Path:
+    """3,000 sheets listed in the workbook, all pointing at the roster's one part: a tiny
+    file that would make a reader open the sheet 3,000 times."""
+    def chunks(old: bytes) -> Iterator[bytes]:
+        head, rest = old.split(b"<sheets>", 1)
+        sheet = re.search(rb"<sheet [^>]*/>", rest)
+        assert sheet is not None
+        yield head + b"<sheets>"
+        yield b"".join(sheet.group().replace(b'name="Sheet"', b'name="S%d"' % i)
+                       .replace(b'sheetId="1"', b'sheetId="%d"' % (i + 1)) for i in range(3000))
+        yield rest[sheet.end():]
+    return _bomb(folder, "videos_bomb_many_sheets.xlsx", "xl/workbook.xml", chunks)
+
+
+def build_bomb_shared_strings_count(folder: Path) -> Path:
+    """2.7 million short shared strings (44 MB, under the 48 MB part limit)."""
+    count = 2_700_000
+    letters = random.Random(SEED).choices(b"abcdefghijklmnopqrstuvwxyz0123456789", k=count)
+
+    def chunks(_: bytes) -> Iterator[bytes]:
+        yield (b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.'
+               b'openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">'
+               % (count, count))
+        for start in range(0, count, 100_000):
+            yield b"".join(b"<si><t>%c</t></si>" % letters[i]
+                           for i in range(start, min(count, start + 100_000)))
+        yield b"</sst>"
+    path = folder / "videos_bomb_shared_strings.xlsx"
+    _roster_workbook(path)
+    _with_parts(path, {
+        "xl/sharedStrings.xml": chunks,
+        "[Content_Types].xml": _insert(b"</Types>", (
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+            b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')),
+        "xl/_rels/workbook.xml.rels": _insert(b"</Relationships>", (
+            b'<Relationship Id="rIdBomb" Type="http://schemas.openxmlformats.org/'
+            b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>')),
+    })
+    return path
+
+
+def build_bomb_columns(folder: Path) -> Path:
+    """The roster's header, then 100 rows filled out to column XFD (16,384 columns)."""
+    width = 16_384
+    numbers = random.Random(SEED).choices(range(1000), k=width)
+
+    def chunks(old: bytes) -> Iterator[bytes]:
+        head, rest = old.split(b"<sheetData>", 1)
+        yield head.replace(b'<dimension ref="A1:R6"/>', b"") + b"<sheetData>"
+        first = rest.split(b"</row>", 1)[0] + b"</row>"  # the header, row 1
+        yield first
+        for r in range(2, 102):
+            yield (b'<row r="%d">' % r + b"".join(b"<c><v>%d</v></c>" % numbers[(r + i) % width]
+                                                 for i in range(width)) + b"</row>")
+        yield b"</sheetData>" + rest.split(b"</sheetData>", 1)[1]
+    return _bomb(folder, "videos_bomb_16384_columns.xlsx", "xl/worksheets/sheet1.xml", chunks)
+
+
 BUILDERS: dict[str, Callable[[Path], Path]] = {
     "bomb_shared_string": build_bomb_shared_string,
     "bomb_many_parts": build_bomb_many_parts,
@@ -761,6 +863,11 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "actuals_fifo": build_actuals_fifo,
     "inspect_fifo": build_inspect_fifo,
     "out_name_too_long": build_out_name_too_long,
+    "bomb_cell_formats": build_bomb_cell_formats,
+    "bomb_number_formats": build_bomb_number_formats,
+    "bomb_many_sheets": build_bomb_many_sheets,
+    "bomb_shared_strings_count": build_bomb_shared_strings_count,
+    "bomb_columns": build_bomb_columns,
 }
 
 
