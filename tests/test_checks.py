@@ -365,6 +365,17 @@ def test_a_replans_learned_burst_is_read_from_its_dou_plus_orders_reasons() -> N
     assert evidence_of([burst, other]).bursts == {"v1"}
 
 
+def test_one_like_is_enough_to_have_a_comment_like_rate() -> None:
+    assert _head_week(likes=1, comments=1) == []  # 100% comments per like
+
+
+def test_a_plan_without_new_orders_is_not_judged_on_its_seeding_share() -> None:
+    # Only an AD feed order already booked: nothing the plan chose could change the share.
+    booked = _order("v1", AD, D(2027, 4, 21), budget=5_000, booking=PLAN_DATE, fixed=True)
+    campaign = make_campaign(balance={"min_seeding_share": 0.8})
+    assert _codes([make_video(kol_fee=0)], booked, campaign=campaign) == []
+
+
 # One week's content service at each tier's own weekly scale (a tier below head after a
 # passed Dou+ pressure test): a KOL exactly at a tier's line is judged in the upper tier.
 WEEKLY = {"koc": 100_000.0, "tail": 200_000.0, "mid": 300_000.0, "head": 400_000.0,
