@@ -53,13 +53,15 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A Streamlit server for the app on a free port; its log goes to test-artifacts.
 
-    Chinese unless the test asks for another language (``indirect`` parameter).
+    Chinese unless the test asks for another language (``indirect`` parameter). It keeps
+    its history stores in the test's folder, under stores/ (``PLANNER_APP_STORES``).
     """
     lang = getattr(request, "param", None)
     env = {k: v for k, v in os.environ.items() if k != "PLANNER_LANG"}
+    env["PLANNER_APP_STORES"] = str(tmp_path / "stores")
     if lang:
         env["PLANNER_LANG"] = lang
     if not CHROMIUM.exists():
@@ -183,7 +185,7 @@ def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> No
         "2027-04-21,v0008,kol_bidding,2000,9000,50000\n",
         encoding="utf-8",
     )
-    store = tmp_path / "history.sqlite"
+    store = (tmp_path / "stores" / "history.sqlite").resolve()  # the server's store folder
     shot = ARTIFACTS / "replan.png"
     shot.unlink(missing_ok=True)
     with sync_playwright() as playwright:
@@ -198,7 +200,7 @@ def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> No
             expect(page.get_by_text("2 rows on 2027-04-21")).to_be_visible(timeout=PLAN_WAIT_MS)
             path_box = page.get_by_label("History store (SQLite file or PostgreSQL URL)",
                                          exact=True)
-            path_box.fill(str(store))
+            path_box.fill(store.name)
             path_box.press("Enter")
             expect(page.get_by_text(str(store))).to_be_visible(timeout=PLAN_WAIT_MS)
             page.get_by_role("button", name="Re-plan (dry run)").click(timeout=PLAN_WAIT_MS)
