@@ -278,6 +278,7 @@ def test_a_commitment_on_a_missing_video_is_an_error_not_a_traceback() -> None:
 # ------------------------------------------------------------------ recording the plan
 
 
+@pytest.mark.usefixtures("app_stores")
 def test_the_plan_page_records_the_plan_in_the_history_store(tmp_path: Path) -> None:
     import sqlite3
 

@@ -209,6 +209,7 @@ def test_the_plan_page_says_what_binds_and_its_assumptions_in_chinese() -> None:
     assert "活动表单" in at.caption[0].value and "campaign form" not in at.caption[0].value
 
 
+@pytest.mark.usefixtures("app_stores")
 def test_the_language_switch_turns_replan_and_whatif_english(tmp_path: Path) -> None:
     at = start()
     at.radio(key="app.lang_choice").set_value("en").run()

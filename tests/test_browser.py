@@ -53,16 +53,25 @@ def _healthy(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def server(request: pytest.FixtureRequest) -> Iterator[str]:
+def app_stores(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder the module's servers keep their history stores in."""
+    return tmp_path_factory.mktemp("app") / "stores"
+
+
+@pytest.fixture(scope="module")
+def server(request: pytest.FixtureRequest, app_stores: Path) -> Iterator[str]:
     """A Streamlit server for the app on a free port; its log goes to test-artifacts.
 
     Chinese unless the test asks for another language (``indirect`` parameter). One
     server per language serves every test of this module (each page load is a new
     session). Each pytest-xdist worker logs to a file of its own, and a port taken by
     another process between the probe and the server's start is replaced by another.
+    It keeps its history stores in a folder of its own, under stores/
+    (``PLANNER_APP_STORES``).
     """
     lang = getattr(request, "param", None)
     env = {k: v for k, v in os.environ.items() if k != "PLANNER_LANG"}
+    env["PLANNER_APP_STORES"] = str(app_stores)
     if lang:
         env["PLANNER_LANG"] = lang
     if not CHROMIUM.exists():
@@ -184,7 +193,8 @@ def test_the_chinese_sample_plan_renders_in_chromium(server: str, width: int, he
 
 
 @pytest.mark.parametrize("server", ["en"], indirect=True)
-def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> None:
+def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path,
+                                              app_stores: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     actuals = tmp_path / "actuals_0421.csv"
@@ -194,7 +204,7 @@ def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> No
         "2027-04-21,v0008,kol_bidding,2000,9000,50000\n",
         encoding="utf-8",
     )
-    store = tmp_path / "history.sqlite"
+    store = (app_stores / "history.sqlite").resolve()  # the server's store folder
     shot = ARTIFACTS / "replan.png"
     shot.unlink(missing_ok=True)
     with sync_playwright() as playwright:
@@ -209,7 +219,7 @@ def test_a_dry_run_replan_renders_in_chromium(server: str, tmp_path: Path) -> No
             expect(page.get_by_text("2 rows on 2027-04-21")).to_be_visible(timeout=PLAN_WAIT_MS)
             path_box = page.get_by_label("History store (SQLite file or PostgreSQL URL)",
                                          exact=True)
-            path_box.fill(str(store))
+            path_box.fill(store.name)
             path_box.press("Enter")
             expect(page.get_by_text(str(store))).to_be_visible(timeout=PLAN_WAIT_MS)
             page.get_by_role("button", name="Re-plan (dry run)").click(timeout=PLAN_WAIT_MS)

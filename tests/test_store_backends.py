@@ -187,6 +187,25 @@ def test_migration_copies_a_batch_at_a_time_and_the_copy_is_equal(
     assert sum(s.rows for s in sums) >= 9
 
 
+def test_a_batch_of_long_rows_is_cut_by_its_text(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan's row carries its whole plan.json: a batch stops at ``_BATCH_TEXT``
+    characters, however few rows it holds."""
+    from planner.io import store_copy
+
+    campaign, videos, ids = campaign_files(tmp_path, 10)
+    history = tmp_path / "history.sqlite"
+    actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500.0, 900.0)])
+    for _ in range(3):
+        run_replan(campaign, videos, actuals, DAY, str(history), None)
+    monkeypatch.setattr(store_copy, "_BATCH_TEXT", 1)
+    with open_store(history) as source:
+        plans = next(t for t in store_copy.HISTORY_TABLES if t.name == "plans")
+        sizes = [len(b) for b in store_copy._batches(source.connection, plans)]
+    assert sizes == [1, 1, 1]
+    assert store_copy.migrate_store(history, tmp_path / "copy.sqlite")[0].rows >= 1
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

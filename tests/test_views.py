@@ -52,6 +52,8 @@ from planner.views.replan import (
     learned_frame,
     replan_date_bounds,
     resolve_store,
+    store_folder,
+    store_urls,
     topups_frame,
 )
 from planner.views.videos import ROSTER_COLUMNS, filter_roster, roster_frame, why_not_eligible
@@ -356,23 +358,39 @@ def test_the_default_replan_date_follows_the_file_inside_the_campaign(tmall: Cam
     assert default_replan_date(last_day, tmall) == date(2027, 6, 20)  # clamped to the end
 
 
-def test_a_typed_store_path_resolves_under_the_project(tmp_path: Path) -> None:
+def test_a_typed_store_is_a_file_in_the_servers_store_folder(tmp_path: Path) -> None:
+    folder = tmp_path.resolve()
+
     def path(text: str) -> Path | None:
-        store = resolve_store(text, tmp_path)
+        store = resolve_store(text, folder)
         return None if store is None else store.path
 
-    assert path("out/history.sqlite") == tmp_path / "out/history.sqlite"
-    assert path(' "/srv/h.sqlite" ') == Path("/srv/h.sqlite")
-    assert path("~/h.sqlite") == Path.home() / "h.sqlite"
+    assert path("history.sqlite") == folder / "history.sqlite"
+    assert path(' "team/h.sqlite" ') == folder / "team" / "h.sqlite"
+    assert path(str(folder / "h.sqlite")) == folder / "h.sqlite"  # a path inside it
     assert path("  ") is None
+    for outside in ("/srv/h.sqlite", "~/h.sqlite", "../h.sqlite", "a/../../h.sqlite", "."):
+        with pytest.raises(InputError, match="is outside the folder this app keeps"):
+            path(outside)
 
 
-def test_a_typed_postgresql_url_is_a_store_on_a_server(tmp_path: Path) -> None:
-    store = resolve_store(" postgresql://planner@db:5432/portfolio ", tmp_path)
+def test_the_store_folder_is_the_servers_setting_else_out_stores(tmp_path: Path) -> None:
+    assert store_folder(tmp_path, {}) == (tmp_path / "out" / "stores").resolve()
+    assert store_folder(tmp_path, {"PLANNER_APP_STORES": str(tmp_path / "s")}) == (
+        tmp_path / "s").resolve()
+    assert store_urls({"PLANNER_APP_STORE_URLS": " postgresql://db/a  postgresql://db/b "}) == (
+        "postgresql://db/a", "postgresql://db/b")
+
+
+def test_a_database_url_is_a_store_only_when_the_server_lists_it(tmp_path: Path) -> None:
+    url = "postgresql://planner@db:5432/portfolio"
+    store = resolve_store(f" {url} ", tmp_path, [url])
     assert store is not None and store.path is None
-    assert str(store) == "postgresql://planner@db:5432/portfolio"
+    assert str(store) == url
+    with pytest.raises(InputError, match="records only into the databases its server lists"):
+        resolve_store(url, tmp_path)
     with pytest.raises(InputError, match="not 'mysql'"):
-        resolve_store("mysql://db/portfolio", tmp_path)
+        resolve_store("mysql://db/portfolio", tmp_path, ["mysql://db/portfolio"])
 
 
 def test_ingest_metrics_call_replaced_rows_restated() -> None:

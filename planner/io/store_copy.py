@@ -28,7 +28,9 @@ from planner.io.store import begin_writing, open_store, rollback_quietly
 from planner.io.store_location import StoreLocation, store_location
 from planner.io.store_schema import HISTORY_TABLES
 
-_BATCH = 1_000  # rows read, hashed and inserted at a time
+_BATCH = 1_000  # rows read, hashed and inserted at a time, at most
+_BATCH_TEXT = 4 * 1024 * 1024  # characters of text in one batch, at most
+_FETCH = 50  # rows the driver fetches at a time
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -50,7 +52,9 @@ def _normaliser(column_type: Any) -> Any:
 
 
 def _batches(connection: Connection, table: Table) -> Iterator[list[tuple[Any, ...]]]:
-    """Every row of ``table``, cells normalised, in primary-key order, ``_BATCH`` at a time.
+    """Every row of ``table``, cells normalised, in primary-key order: ``_BATCH`` rows at a
+    time, fewer when their text passes ``_BATCH_TEXT`` characters (a plan's row carries
+    its whole plan.json).
 
     Text keys are ordered by code point on both back ends (SQLite's BINARY collation,
     PostgreSQL's "C"), whatever the server's collation, as Python compares strings.
@@ -59,10 +63,21 @@ def _batches(connection: Connection, table: Table) -> Iterator[list[tuple[Any, .
     postgres = connection.dialect.name == "postgresql"
     order = [c.collate("C") if postgres and isinstance(c.type, Text) else c
              for c in table.columns if c.primary_key]
+    fetch = min(_FETCH, _BATCH)
     result = connection.execute(
-        select(table).order_by(*order).execution_options(yield_per=_BATCH))
-    for batch in result.partitions(_BATCH):
-        yield [tuple([cell(v) for cell, v in zip(cells, row, strict=True)]) for row in batch]
+        select(table).order_by(*order).execution_options(yield_per=fetch))
+    batch: list[tuple[Any, ...]] = []
+    text = 0
+    for part in result.partitions(fetch):
+        for row in part:
+            values = tuple([cell(v) for cell, v in zip(cells, row, strict=True)])
+            batch.append(values)
+            text += sum(len(v) for v in values if isinstance(v, str))
+            if len(batch) >= _BATCH or text >= _BATCH_TEXT:
+                yield batch
+                batch, text = [], 0
+    if batch:
+        yield batch
 
 
 class _Sum:
