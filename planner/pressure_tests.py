@@ -84,10 +84,14 @@ class TestBasis:
         width = np.bincount(owner, weights=seg_width, minlength=len(videos))
         filled = np.concatenate([[0.0], np.cumsum(seg_width)])
         capacity = filled[seg_start[1:]] - filled[seg_start[:-1]]
+        # Content service never runs with Dou+ on the same video and day: a test there
+        # would shut out the content service the plan may book.
+        booked = ({(p.video_id, d) for p in purchases if p.is_content_service for d in p.days}
+                  if tool is Tool.DOU_PLUS else set())
         buys: dict[int, list[tuple[int, int]]] = {}
         for i in np.flatnonzero(capacity >= amount - 1e-9).tolist():
             p = purchases[i]
-            if p.tool is tool and len(p.days) == 1:
+            if p.tool is tool and len(p.days) == 1 and (p.video_id, p.days[0]) not in booked:
                 buys.setdefault(int(video[i]), []).append((int(first_day[i]), i))
         candidates = [(videos[code], float(gmv[code] / width[code]), float(width[code]),
                        [i for _, i in sorted(found)[: cfg.test_days]])

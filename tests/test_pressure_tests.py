@@ -8,13 +8,19 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factories import PLAN_DATE, actuals_frame, make_campaign, make_video
+from factories import PLAN_DATE, POINT_ESTIMATES, actuals_frame, make_video
+from factories import make_campaign as _make_campaign
 from planner.learning import expected_gmv_for, learn
 from planner.planning import assess_roster, make_plan
 from planner.pressure_tests import value_of_information
 from planner.tools import Tool
 
 START = PLAN_DATE + timedelta(days=1)
+
+
+def make_campaign(**overrides):
+    """The test campaign with 3% of its budget for pressure tests (the default is none)."""
+    return _make_campaign(risk={**POINT_ESTIMATES, "test_share": 0.03}, **overrides)
 
 
 @given(st.floats(0.1, 10), st.floats(0.1, 10), st.floats(0.01, 2), st.floats(0.01, 2))
@@ -46,7 +52,6 @@ def _tests(plan):
 
 def test_a_pressure_test_goes_to_the_post_whose_value_is_most_uncertain() -> None:
     campaign = make_campaign(budget=150_000)
-    assert campaign.risk.test_share == 0.03  # the default
     plan = make_plan(_roster(), campaign)
     tests = {o.video_id: o for o in _tests(plan)}
     assert "s1" in tests
@@ -62,10 +67,7 @@ def test_a_pressure_test_goes_to_the_post_whose_value_is_most_uncertain() -> Non
 
 
 def test_no_pressure_tests_without_a_test_share() -> None:
-    campaign = make_campaign(budget=150_000)
-    campaign = campaign.model_copy(update={"risk": campaign.risk.model_copy(
-        update={"test_share": 0.0})})
-    plan = make_plan(_roster(), campaign)
+    plan = make_plan(_roster(), _make_campaign(budget=150_000))  # the default: none
     assert not _tests(plan)
 
 
