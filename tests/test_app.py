@@ -322,7 +322,7 @@ def test_a_plan_that_breaks_a_rule_is_an_error_naming_it_and_not_offered_for_dow
     st.cache_data.clear()
     errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
-    assert errors[0].startswith("**UncheckedPlanError**: the planner made a plan that breaks")
+    assert errors[0].startswith("**the planner made a plan that breaks")  # no class name on screen
     assert "- dou_plus_before_standard_start: v0035 Dou+ 2027-04-21..2027-04-21" in errors[0]
     assert "nothing was written" in errors[0]
     assert not at.get("download_button")
