@@ -26,24 +26,11 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from benchmarks.peak_memory import MEASURED
 from planner.io.atomic import atomic_write_text
 from planner.io.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
-_MEASURED = """
-import sys
-from planner.cli import app
-try:
-    app(prog_name="planner", args=sys.argv[2:])
-    code = 0
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else 1
-with open("/proc/self/status", encoding="ascii") as status:
-    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-with open(sys.argv[1], "w", encoding="ascii") as report:
-    report.write(peak)
-sys.exit(code)
-"""
 PLAN_JSON_BYTES = 40_000  # a 200-video plan.json
 ORDERS_PER_PLAN = 200
 ACTUALS_PER_DAY = 600
@@ -104,7 +91,7 @@ def measure(args: Sequence[str], folder: Path) -> tuple[int, float, float, str]:
     peak = folder / "peak_kb.txt"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PLANNER_LANG": "en"}
     started = time.perf_counter()
-    child = subprocess.run([sys.executable, "-c", _MEASURED, str(peak), *args],
+    child = subprocess.run([sys.executable, "-c", MEASURED, str(peak), *args],
                            capture_output=True, text=True, env=env, cwd=folder, check=False)
     seconds = time.perf_counter() - started
     return (child.returncode, int(peak.read_text()) / 1024, seconds,

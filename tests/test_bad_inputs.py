@@ -34,12 +34,16 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from planner.cli import app
-from planner.errors import InputError
-from planner.io.actuals import read_actuals
-from planner.io.raw import MAX_ROWS
-
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `benchmarks` is a top-level folder, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.peak_memory import MEASURED  # noqa: E402
+from planner.cli import app  # noqa: E402
+from planner.errors import InputError  # noqa: E402
+from planner.io.actuals import read_actuals  # noqa: E402
+from planner.io.raw import MAX_ROWS  # noqa: E402
+
 BAD = ROOT / "tests" / "data" / "bad"
 MANIFEST = tomllib.loads((BAD / "cases.toml").read_text("utf-8"))
 runner = CliRunner()
@@ -219,24 +223,8 @@ def _run_command(case: Case, tmp: Path, out: Path,
     return code, output
 
 
-# The planner in a fresh process that reports its own peak memory. Not os.wait4's
-# ru_maxrss: Linux carries the parent's high-water mark over fork and exec, so a child of
-# this (large) pytest process would report pytest's size. VmHWM belongs to the address
-# space that exec made new.
-_MEASURED = """
-import sys
-from planner.cli import app
-try:
-    app(prog_name="planner", args=sys.argv[2:])
-    code = 0
-except SystemExit as exc:
-    code = exc.code if isinstance(exc.code, int) else 1
-with open("/proc/self/status", encoding="ascii") as status:
-    peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
-with open(sys.argv[1], "w", encoding="ascii") as report:
-    report.write(peak)
-sys.exit(code)
-"""
+# The planner in a fresh process that reports its own peak memory (benchmarks.peak_memory).
+_MEASURED = MEASURED
 
 
 def _run_measured(argv: list[str], tmp: Path, script: str = _MEASURED
