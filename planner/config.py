@@ -285,11 +285,29 @@ def _default_intensity() -> dict[SalePhaseKind, float]:
     return {"preheat": 0.2, "presale": 0.6, "peak": 1.0, "return": 0.5}
 
 
+def _default_conversion() -> dict[SalePhaseKind, float]:
+    return {"preheat": 0.1, "presale": 0.5, "peak": 1.0, "return": 0.4}
+
+
 class SaleConfig(_Strict):
     """Big-sale effects [seed]: conversion 2-3x, OCPM prices 2-3x, Dou+ near zero.
 
     The tools' sale multipliers and ``conversion_multiplier`` are the effects at
     the peak; a phase with intensity i gets ``1 + i x (multiplier - 1)`` of each.
+    Price and capacity follow ``phase_intensity``, payment conversion follows
+    ``phase_conversion`` [practice], so each phase converts as the method says:
+
+    - pre-heat (蓄水/预热): seeding and audience building; prices start to rise
+      (0.2 of the peak's) while shoppers mostly browse and add to cart (0.1 of
+      the peak's conversion): harvesting there is a little worse than on a normal day;
+    - pre-sale (预售): deposits; brands already bid hard for them (0.6 of the peak's
+      price) while a deposit is half a purchase (0.5 of the peak's conversion);
+    - peak (爆发/正式开卖): the highest conversion, 2-3x normal [seed], and the
+      best ROI per yuan of the sale for every auction tool;
+    - return (返场): prices ease (0.5) and conversion with them (0.4).
+
+    A phase's own ``intensity`` sets both shares; its ``conversion_multiplier`` and
+    its per-tool effects (``[big_sales.phases.tools.<tool>]``) override them.
     """
 
     conversion_multiplier: float = Field(
@@ -301,10 +319,16 @@ class SaleConfig(_Strict):
     )
     phase_intensity: dict[SalePhaseKind, float] = Field(
         default_factory=lambda: _default_intensity(),
-        description="Share of the peak's effects each phase gets [practice].",
+        description="Share of the peak's price and capacity effects each phase gets "
+        "[practice].",
+    )
+    phase_conversion: dict[SalePhaseKind, float] = Field(
+        default_factory=lambda: _default_conversion(),
+        description="Share of the peak's conversion effect each phase gets: the peak "
+        "converts best, a pre-sale's deposits about half as much [practice].",
     )
 
-    @field_validator("phase_intensity")
+    @field_validator("phase_intensity", "phase_conversion")
     @classmethod
     def _intensity_range(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
@@ -516,6 +540,19 @@ class SolverConfig(_Strict):
     )
 
 
+class PhaseToolEffects(_Strict):
+    """One tool's effects in one sale phase, relative to a normal day (empty: from the
+    phase's intensity and the tool's sale multipliers)."""
+
+    conversion_multiplier: float | None = Field(
+        None, gt=0, description="Payment conversion of this tool in this phase.")
+    price_multiplier: float | None = Field(
+        None, gt=0, description="CPM of this tool in this phase (content service locked a "
+        "month ahead keeps its booked price: 1).")
+    capacity_multiplier: float | None = Field(
+        None, ge=0, description="Volume this tool can take in this phase.")
+
+
 class SalePhase(_Strict):
     """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects."""
 
@@ -524,10 +561,14 @@ class SalePhase(_Strict):
     end: date
     intensity: float | None = Field(
         None, ge=0, le=1, description="Share of the peak's effects; empty: [sale] "
-        "phase_intensity of this kind."
+        "phase_intensity (price, capacity) and phase_conversion of this kind."
     )
     conversion_multiplier: float | None = Field(
         None, gt=0, description="Payment conversion in this phase; empty: from the intensity."
+    )
+    tools: dict[Tool, PhaseToolEffects] = Field(
+        default_factory=dict, description="Per tool, its conversion, price and capacity in "
+        "this phase ([big_sales.phases.tools.<tool>])."
     )
 
 

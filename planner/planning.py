@@ -314,10 +314,10 @@ def lay_out(
         if yuan <= 0:
             continue
         gmv = _gmv_of(p, yuan)
-        for day, share in zip(p.days, p.day_shares, strict=True):
+        for day, share, gmv_share in zip(p.days, p.day_shares, p.gmv_day_shares, strict=True):
             daily.append(
                 DailySpend(date=day, video_id=p.video_id, tool=p.tool,
-                           spend=round(yuan * share, 2), expected_gmv=round(gmv * share, 2))
+                           spend=round(yuan * share, 2), expected_gmv=round(gmv * gmv_share, 2))
             )
         if p.is_content_service:
             orders.append(_order([(p, yuan, gmv)], campaign, names[p.video_id]))
