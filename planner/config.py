@@ -553,8 +553,41 @@ class PhaseToolEffects(_Strict):
         None, ge=0, description="Volume this tool can take in this phase.")
 
 
-class SalePhase(_Strict):
-    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects."""
+class PhaseBudget(_Strict):
+    """The buyer's split of the budget over a stretch of days (a sale's phase, or the days
+    before the sale): buyers plan 618 budgets by phase (蓄水/预热, 预售, 爆发, 返场).
+
+    Shares are of the campaign's budget; daily amounts hold on each planned day of the
+    stretch. Booked orders on those days count towards them.
+    """
+
+    min_share: float | None = Field(
+        None, ge=0, le=1, description="Least share of the budget spent on these days.")
+    max_share: float | None = Field(
+        None, ge=0, le=1, description="Most share of the budget spent on these days.")
+    min_daily: float | None = Field(
+        None, ge=0, description="Least spend on each of these days, yuan.")
+    max_daily: float | None = Field(
+        None, ge=0, description="Most spend on each of these days, yuan.")
+
+    @model_validator(mode="after")
+    def _ordered_budget(self) -> Self:
+        for low, high in (("min_share", "max_share"), ("min_daily", "max_daily")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(t("error.config.phase_budget_order", low=low, high=high,
+                                   low_value=f"{a:g}", high_value=f"{b:g}"))
+        return self
+
+    @property
+    def shapes_budget(self) -> bool:
+        return any(v is not None for v in (self.min_share, self.max_share, self.min_daily,
+                                           self.max_daily))
+
+
+class SalePhase(PhaseBudget):
+    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects
+    and, if the buyer says so, its share of the budget (``PhaseBudget``)."""
 
     kind: SalePhaseKind
     start: date
@@ -577,6 +610,9 @@ class BigSale(_Strict):
     start: date
     end: date
     phases: tuple[SalePhase, ...] = ()
+    before: PhaseBudget | None = Field(
+        None, description="The buyer's budget for the campaign's days before this sale "
+        "([big_sales.before] min_share, max_share, min_daily, max_daily).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -597,7 +633,21 @@ class BigSale(_Strict):
                 raise ValueError(t("error.config.phases_overlap", sale=self.name,
                                    phase=phase.kind))
             seen |= days
+        least = sum(b.min_share or 0.0 for _, b, _, _ in self.budgets())
+        if least > 1 + 1e-9:
+            raise ValueError(t("error.config.phase_shares_sum", sale=self.name,
+                               share=f"{least:.0%}"))
         return self
+
+    def budgets(self) -> list[tuple[str, PhaseBudget, date | None, date]]:
+        """The buyer's budgets: (``before`` or the phase's kind, its figures, first day,
+        last day); the days before the sale start with the campaign (None)."""
+        found: list[tuple[str, PhaseBudget, date | None, date]] = []
+        if self.before is not None and self.before.shapes_budget:
+            found.append(("before", self.before, None, self.start - timedelta(days=1)))
+        found.extend((phase.kind, phase, phase.start, phase.end) for phase in self.phases
+                     if phase.shapes_budget)
+        return found
 
     def phase_on(self, day: date, sale: SaleConfig) -> SalePhase:
         """The phase covering ``day``: a listed one, else pre-sale then a peak of the last days."""

@@ -32,6 +32,7 @@ from planner.models import (
     VideoSummary,
 )
 from planner.optimiser import (
+    Rows,
     SolveResult,
     amplification_name,
     daily_cap_name,
@@ -726,6 +727,8 @@ def describe_binding(
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
             videos=", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")))
+    phase_rows = by_family.get("phase_budget", [])
+    lines.extend(phase_budget_lines(phase_rows, model.rows))
     shares = set(by_family.get("concentration", []))
     if shares:
         videos = sorted({p.video_id for p in response.purchases})
@@ -753,6 +756,9 @@ def describe_binding(
                            limit=f"{campaign.solver.time_limit_s:g}"))
     elif unspent >= 1.0 and pool_binds:
         lines.append(_line("unspent_audience_pool", unspent=left))
+    elif unspent >= 1.0 and any(n.startswith(("phase_max_share", "phase_max_daily"))
+                                for n in phase_rows):
+        lines.append(_line("unspent_phase_budget", unspent=left))
     elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases
@@ -761,6 +767,29 @@ def describe_binding(
         lines.append(_line("nothing_above_floor", unspent=left,
                            floor=round(campaign.effective_roi_floor, 2), full=full))
     lines.extend(lock_in_impossible(campaign))
+    return lines
+
+
+def phase_budget_lines(names: list[str], rows: Rows) -> list[Line]:
+    """The buyer's phase budgets that bind, with their figures: a share once, a daily
+    amount once per phase with its number of days and the first of them."""
+    limit_of = dict(zip(rows.names, rows.limits, strict=True))
+    shares: list[Line] = []
+    daily: dict[tuple[str, str, str], list[dict[str, ReasonParam]]] = {}
+    for name in names:
+        code, found = limit_of[name]
+        figures: dict[str, ReasonParam] = dict(found or {})
+        if code.endswith("_share"):
+            shares.append(_line(code, **figures))
+        else:
+            daily.setdefault((code, str(figures["sale"]), str(figures["phase"])),
+                             []).append(figures)
+    lines = shares
+    for (code, _, _), days in daily.items():
+        first = min(days, key=lambda f: str(f["day"]))
+        lines.append(_line(code, sale=first["sale"], phase=first["phase"],
+                           amount=round(float(first["amount"])), days=len(days),
+                           first=first["day"]))
     return lines
 
 
