@@ -344,8 +344,18 @@ class HarvestConfig(_Strict):
     audience the campaign's seeding has built so far: each period's harvest
     impressions are at most ``daily_pool_reach`` x days x the pool at the
     period's start, and never more than that share of ``audience_ceiling``
-    (saturation). The pool counts the roster's natural plays published by
-    then and every seeding impression bought before the period.
+    (saturation). The pool counts the brand's existing audience,
+    ``natural_play_share`` of the roster's natural plays published by then, and
+    every seeding impression bought before the period.
+
+    Why a natural play counts for less than a paid seeding impression: the pool
+    is people moved into A1-A3, and a video's natural plays are its KOL's own
+    follower circle (the look-alike expansion runs around it [seed]) watching,
+    rewatching and overlapping with the roster's other KOLs' circles; content
+    amplification is what carries a good video 10-100x beyond that circle to new
+    people [seed]. So a roster whose seeding is left unbought (Dou+, content
+    service and KOL bidding off) harvests little: "a brand that only harvests
+    fails" [seed].
     """
 
     daily_pool_reach: float = Field(
@@ -354,6 +364,11 @@ class HarvestConfig(_Strict):
     existing_audience: float = Field(
         300_000, ge=0, description="The brand's A1-A3 audience before the campaign, people "
         "(Yuntu 5A); small by default, so harvesting without seeding is poor [practice]."
+    )
+    natural_play_share: float = Field(
+        0.1, ge=0, le=1, description="People one natural play adds to the audience pool: "
+        "plays are the KOL's follower circle watching, rewatching and overlapping; paid "
+        "seeding carries a video beyond it [practice]."
     )
     audience_ceiling: float = Field(
         50_000_000, gt=0, description="Most people the pool can hold (saturation) [practice]."

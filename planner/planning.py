@@ -799,8 +799,10 @@ def _audience_pool_line(names: list[str], response: ResponseModel,
     period = campaign.harvest.period_days
     starts = sorted({date.fromisoformat(_day_of(n)) for n in names})
     last = min(starts[-1] + timedelta(days=period - 1), response.days[-1])
-    return _line("audience_pool", first_week=_week_of(starts[0], campaign),
-                 last_week=_week_of(last, campaign),
+    first_week, last_week = _week_of(starts[0], campaign), _week_of(last, campaign)
+    # One week is said as one ("week 1"), never as a range of one ("weeks 1-1").
+    form = {"form": "one_week"} if first_week == last_week else {}
+    return _line("audience_pool", **form, first_week=first_week, last_week=last_week,
                  first=starts[0].isoformat(), last=last.isoformat(),
                  periods=len(starts), reach=campaign.harvest.daily_pool_reach)
 

@@ -315,7 +315,9 @@ class PoolPeriod:
 
     start: date
     length: int
-    base: float  # existing audience + natural plays published and committed seeding before it
+    # Existing audience + the share of natural plays published and the committed seeding
+    # before it that joins the pool.
+    base: float
     reach: float  # share of the pool harvesting may reach over the period
 
 
@@ -339,7 +341,8 @@ def pool_periods(response: ResponseModel, campaign: Campaign) -> list[PoolPeriod
         start = first + timedelta(days=k * cfg.period_days)
         length = min(cfg.period_days, (last - start).days + 1)
         base = (cfg.existing_audience
-                + sum(plays for published, plays in response.natural_reach if published < start)
+                + cfg.natural_play_share * sum(plays for published, plays
+                                               in response.natural_reach if published < start)
                 + sum(v for day, v in fixed_seeded.items() if day < start))
         periods.append(PoolPeriod(start, length, base, cfg.daily_pool_reach * length))
     return periods
