@@ -19,10 +19,12 @@ ui: $(VENV)/.installed
 	$(BIN)/streamlit run app/streamlit_app.py --server.address 127.0.0.1 \
 		--server.headless true --browser.gatherUsageStats false
 
-# Install with the test tools, then lint, type-check and run every test.
+# Install with the test tools, then lint, type-check, check the import layers
+# ([tool.importlinter] in pyproject.toml) and run every test.
 test: $(VENV)/.installed-dev browser print-tools postgres
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The browser tests drive Debian's chromium (never `playwright install`); the

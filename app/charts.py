@@ -249,7 +249,7 @@ def plan_vs_actual_measures() -> tuple[str, ...]:
 def plan_vs_actual_chart(report: pd.DataFrame) -> alt.Chart:
     """Per day so far: planned against actual spend and GMV, side by side.
 
-    ``report`` has the columns of ``planner.io.export.plan_vs_actual_frame``.
+    ``report`` has the columns of ``planner.io.plan_files.plan_vs_actual_frame``.
     """
     measures = list(plan_vs_actual_measures())
     days = report.groupby("date", as_index=False)[list(PLAN_VS_ACTUAL_COLUMNS)].sum()

@@ -25,17 +25,14 @@ import streamlit as st
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import InfeasibleError, InputError, PlannerError, Problem
 from planner.i18n import t
+from planner.io.actuals import MergedActuals, read_actual_sources, read_actuals
 from planner.io.campaign_file import campaign_toml, read_campaign
-from planner.io.export import csv_bytes, write_plan
-from planner.io.recognise import (
-    Inspection,
-    MergedActuals,
-    inspect_file,
-    read_actual_sources,
-)
+from planner.io.inspection import Inspection, inspect_file
+from planner.io.plan_files import csv_bytes, write_plan
+from planner.io.raw import MAX_ROWS
+from planner.io.roster import read_videos
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
-from planner.io.tables import MAX_ROWS, read_actuals, read_videos
 from planner.jobs.replan import replan_frames, run_replan
 from planner.jobs.sweep import write_curve_xlsx
 from planner.models import Plan, Video, VideoScore
@@ -52,7 +49,7 @@ SAMPLE_CAMPAIGNS: Final[dict[str, str]] = {
     "campaign_closed_loop.toml": "app.sample.closed_loop",
 }
 VIDEO_TYPES: Final = ["csv", "tsv", "txt", "xlsx", "xlsm", "xls"]
-# Above this many videos a plan takes tens of seconds (README, "Solver choice").
+# Above this many videos a plan takes tens of seconds (docs/solver.md, "Solver choice").
 SLOW_ROSTER: Final = 500
 
 # Session-state names. Widget keys elsewhere use "<page>.<widget>" and never

@@ -236,8 +236,8 @@ def cli_timeout(time_limit: float) -> float:
 
 
 # What `planner plan` imports before its first result (its commands import lazily).
-PLAN_IMPORTS = ("planner.cli", "planner.io.campaign_file", "planner.io.tables",
-                "planner.planning", "planner.sweep", "planner.io.export", "planner.links",
+PLAN_IMPORTS = ("planner.cli", "planner.io.campaign_file", "planner.io.roster",
+                "planner.planning", "planner.sweep", "planner.io.plan_files", "planner.links",
                 "highspy")
 
 

@@ -33,7 +33,7 @@ _PLAN_ONLY = """
 import json, sys, time
 from pathlib import Path
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.planning import make_plan
 campaign = read_campaign(Path(sys.argv[1]))
 videos, _ = read_videos(Path(sys.argv[2]), plan_date=campaign.effective_plan_date)

@@ -1,11 +1,16 @@
 """The ``planner`` command: a thin shell over the core.
 
-Exit codes: 0 ok, 2 invalid input (nothing written), 3 infeasible campaign
-(the conflicting rules are named), 4 solver failure, 5 history store locked,
-6 history store damaged, not a planner store or read-only, 7 history store's
-database server unreachable or login refused, 8 ``planner batch``: some
-campaigns failed (the others are written), 9 ``planner check``: the plan breaks a
-rule (each is listed).
+Exit codes (each error's ``exit_code`` in planner/errors.py; the table is
+generated into docs/reference.md): 0 ok; 1 internal error (a bug, printed as
+``InternalError``, or ``UncheckedPlanError``: the planner's own plan breaks a
+rule; nothing written); 2 invalid input or usage (an unknown option or
+language; nothing written); 3 infeasible campaign (the conflicting rules are
+named); 4 no solver could solve, no feasible plan within the time limit, or the
+watchdog stopped the run; 5 history store locked; 6 history store damaged, not a
+planner store, or read-only; 7 history store's database server unreachable,
+login refused or connection lost; 8 ``planner batch``: some campaigns failed
+(the others are written); 9 ``planner check``: the plan breaks a rule (each is
+listed).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
@@ -322,7 +327,7 @@ def replan(
     def run() -> None:
         from planner.io.atomic import check_outputs
         from planner.io.campaign_file import read_campaign
-        from planner.io.export import PLAN_FILES
+        from planner.io.plan_files import PLAN_FILES
         from planner.jobs.plan import overrun_warnings
         from planner.jobs.replan import run_replan_watched
 
@@ -389,8 +394,8 @@ def check(
         from planner.checks import check_orders
         from planner.errors import PlanRuleError
         from planner.io.campaign_file import read_campaign
-        from planner.io.plan_file import read_plan_to_check
-        from planner.io.tables import read_videos
+        from planner.io.plan_reader import read_plan_to_check
+        from planner.io.roster import read_videos
 
         camp = read_campaign(campaign)
         found_plan = read_plan_to_check(plan_file)
@@ -428,8 +433,8 @@ def inspect(
 
     def run() -> None:
         from planner.io.campaign_file import read_campaign
-        from planner.io.recognise import inspect_file, inspection_lines
-        from planner.io.tables import read_videos
+        from planner.io.inspection import inspect_file, inspection_lines
+        from planner.io.roster import read_videos
 
         _regular(file, campaign, videos)
         camp = None if campaign is None else read_campaign(campaign)

@@ -8,9 +8,7 @@ rules or the optimiser hard-codes a number that is not here.
 
 from __future__ import annotations
 
-import difflib
 import itertools
-import re
 import types
 import typing
 from datetime import date, timedelta
@@ -26,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from planner.errors import ConfigError, Problem
+from planner.errors import ConfigError, validation_problems
 from planner.i18n import line_text, t
 from planner.models import RiskObjective
 from planner.tools import CHAIN_TOOLS, Chain, Tool
@@ -88,6 +86,20 @@ class ToolConfig(_Strict):
     max_daily: float | None = Field(
         None, ge=0, description="Cap on this tool's spend per video and day."
     )
+    relaunch_premium: float = Field(
+        0.0, ge=0, le=2, description="Extra CPM a new or relaunched daily plan pays in its "
+        "learning phase (0.25: 25% dearer), priced in the plan so that lines run steadily "
+        "instead of on and off [practice: 20-30%].")
+    learning_days: int = Field(
+        3, ge=1, le=14, description="Days a new or relaunched daily plan stays in its "
+        "learning phase (about 20 conversions in 3 days) [practice].")
+
+
+# New OCPM plans (Qianchuan, AD, UD) run 20-30% dearer CPM in their first 3 days, the
+# learning phase of about 20 conversions [practice]; a relaunched Dou+ order re-learns its
+# audience the same way. KOL bidding has a near-zero cold start [seed], Suixintui is a
+# string of small orders and content service is one booked schedule: no premium.
+RELAUNCH_PREMIUM = 0.25
 
 
 def default_tools() -> dict[Tool, ToolConfig]:
@@ -99,7 +111,7 @@ def default_tools() -> dict[Tool, ToolConfig]:
         Tool.DOU_PLUS: ToolConfig(
             cpm=20, min_order=100, efficiency=0.6, daily_reach_multiple=2.0,
             sale_price_multiplier=1.0, sale_capacity_multiplier=0.05,
-            sale_conversion_multiplier=0.8,
+            sale_conversion_multiplier=0.8, relaunch_premium=RELAUNCH_PREMIUM,
         ),
         # Content service: 50,000 minimum, one-shot schedule [seed]. Locked a month ahead
         # of a sale it keeps its booked price (sale_price_multiplier 1.0 is the price of
@@ -127,18 +139,18 @@ def default_tools() -> dict[Tool, ToolConfig]:
         ),
         Tool.QIANCHUAN: ToolConfig(
             cpm=40, min_order=300, efficiency=1.2, daily_reach_multiple=8.0,
-            sale_price_multiplier=2.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
         # Harvesting (stage M) retargets the audience that seeding built (Yuntu A1-A3 ->
         # A4): it converts better than a natural play, but only as far as that audience
         # reaches ([harvest] bounds its volume by the pool seeding has built) [seed].
         Tool.AD_FEED: ToolConfig(
             cpm=50, min_order=300, efficiency=1.4, daily_reach_multiple=10.0,
-            sale_price_multiplier=2.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
         Tool.UNI_DESK: ToolConfig(
             cpm=45, min_order=300, efficiency=1.3, daily_reach_multiple=8.0,
-            sale_price_multiplier=2.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
     }
 
@@ -879,107 +891,6 @@ def _merge_tools(raw: dict[str, Any]) -> dict[str, Any]:
         else:
             merged[key] = override
     return {**raw, "tools": merged}
-
-
-def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    current: Any = model
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        args = getattr(annotation, "__args__", ())
-        candidates = [annotation, *args]
-        current = next(
-            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
-        )
-        if current is None:
-            return []
-    return list(getattr(current, "model_fields", {}).keys())
-
-
-def validation_problems(
-    error: ValidationError, model: type[BaseModel], source: str
-) -> list[Problem]:
-    """Turn a pydantic error into buyer-readable problems with 'did you mean' hints."""
-    problems: list[Problem] = []
-    for item in error.errors():
-        loc = tuple(item["loc"])
-        path = ".".join(str(p) for p in loc) or t("error.config.top_level")
-        if item["type"] == "extra_forbidden":
-            key = str(loc[-1])
-            close = difflib.get_close_matches(key, _known_keys(model, loc), n=1)
-            hint = (t("error.config.did_you_mean", name=close[0]).strip() if close
-                    else t("error.config.remove_key"))
-            problems.append(Problem(t("error.config.unknown_key", key=path), file=source,
-                                    fix=hint))
-        else:
-            msg, fix = _value_message(item)
-            text = t("error.sentence", text=msg if not loc else t("error.config.at_key",
-                                                                    key=path, message=msg))
-            problems.append(Problem(text, file=source, fix=fix))
-    return problems
-
-
-# Catalogue keys of the rule each bound states ("at least 0").
-_BOUNDS = {"greater_than": "error.config.rule.greater_than",
-           "greater_than_equal": "error.config.rule.greater_than_equal",
-           "less_than": "error.config.rule.less_than",
-           "less_than_equal": "error.config.rule.less_than_equal"}
-
-# pydantic's own messages are English; the kinds a hand-edited file meets are said here.
-_KINDS = {"float_parsing": "error.config.kind.number", "float_type": "error.config.kind.number",
-          "int_parsing": "error.config.kind.whole", "int_type": "error.config.kind.whole",
-          "int_from_float": "error.config.kind.whole", "bool_parsing": "error.config.kind.bool",
-          "bool_type": "error.config.kind.bool", "string_type": "error.config.kind.text",
-          "date_type": "error.config.kind.date", "date_parsing": "error.config.kind.date",
-          "date_from_datetime_parsing": "error.config.kind.date",
-          "dict_type": "error.config.kind.table", "model_type": "error.config.kind.table",
-          "list_type": "error.config.kind.list", "tuple_type": "error.config.kind.list"}
-
-
-def _either(options: list[str]) -> str:
-    """'a', 'b' or 'c' (in the current language)."""
-    quoted = [f"'{o}'" for o in options]
-    if len(quoted) < 2:
-        return "".join(quoted)
-    return t("list.sep").join(quoted[:-1]) + t("error.or") + quoted[-1]
-
-
-def _value_message(item: Any) -> tuple[str, str]:
-    """(message, fix) for one pydantic error on a value, in a buyer's words."""
-    kind, ctx, given = item["type"], item.get("ctx") or {}, item.get("input")
-    msg = str(item["msg"]).removeprefix("Value error, ")
-    if kind == "missing":
-        return t("error.config.missing"), t("error.config.missing_fix")
-    if kind == "value_error" and isinstance(given, bool):
-        # _no_yes_no_for_numbers: ``budget = true``.
-        return msg, t("error.config.bool_fix")
-    if kind in _BOUNDS:
-        (limit,) = (v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
-        rule = t(_BOUNDS[kind], limit=f"{limit:g}" if isinstance(limit, int | float) else limit)
-        # The limit as pydantic wrote it ("0", "0.5"), the last word of its message.
-        said = t(f"{_BOUNDS[kind]}.must", limit=msg.rsplit(" ", 1)[-1])
-        shown = (t("error.config.given_not_allowed", given=repr(given)) if given is not None
-                 else t("error.config.not_allowed"))
-        return t("error.config.bound", shown=shown, rule=said), t("error.config.write_value",
-                                                                   rule=rule)
-    if kind == "enum":
-        expected = str(ctx.get("expected", ""))
-        options = re.findall(r"'([^']*)'", expected)
-        close = difflib.get_close_matches(str(given), options, n=1)
-        hint = t("error.config.did_you_mean", name=close[0]) if close else ""
-        return t("error.config.enum", given=repr(given), options=_either(options)), (
-            hint + t("error.fix.use_one_of", accepted=t("list.sep").join(options))
-        )
-    if kind in _KINDS:
-        return t("error.config.kind", given=repr(given), kind=t(_KINDS[kind])), t(
-            "error.config.correct_value")
-    if kind == "value_error":
-        return msg, t("error.config.correct_value")  # a validator's own words, translated
-    return t("error.config.invalid", detail=msg), t("error.config.correct_value")
 
 
 def campaign_from_dict(raw: dict[str, Any], source: str = "campaign") -> Campaign:

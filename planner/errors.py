@@ -17,13 +17,19 @@
 
 Every message is written for a media buyer: which file, row and column, and
 what to change. Front ends print ``TypeName: message`` and never a traceback.
+The same words serve pydantic's validation errors: ``validation_problems`` for a
+campaign file, ``value_message`` for one failed value (a table cell, a form row).
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
+
+from pydantic import BaseModel, ValidationError
 
 from planner.i18n import LimitLike, limit_text, t
 
@@ -189,3 +195,107 @@ class UncheckedPlanError(PlannerError):
     def __init__(self, message: str, violations: list[str]) -> None:
         self.violations = violations
         super().__init__(message + "".join(f"\n  - {v}" for v in violations))
+
+
+# ---------------------------------------------------------------- validation messages
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        candidates = [annotation, *args]
+        current = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}).keys())
+
+
+def validation_problems(
+    error: ValidationError, model: type[BaseModel], source: str
+) -> list[Problem]:
+    """Turn a pydantic error into buyer-readable problems with 'did you mean' hints."""
+    problems: list[Problem] = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        path = ".".join(str(p) for p in loc) or t("error.config.top_level")
+        if item["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            close = difflib.get_close_matches(key, _known_keys(model, loc), n=1)
+            hint = (t("error.config.did_you_mean", name=close[0]).strip() if close
+                    else t("error.config.remove_key"))
+            problems.append(Problem(t("error.config.unknown_key", key=path), file=source,
+                                    fix=hint))
+        else:
+            msg, fix = value_message(item)
+            text = t("error.sentence", text=msg if not loc else t("error.config.at_key",
+                                                                    key=path, message=msg))
+            problems.append(Problem(text, file=source, fix=fix))
+    return problems
+
+
+# Catalogue keys of the rule each bound states ("at least 0").
+_BOUNDS = {"greater_than": "error.config.rule.greater_than",
+           "greater_than_equal": "error.config.rule.greater_than_equal",
+           "less_than": "error.config.rule.less_than",
+           "less_than_equal": "error.config.rule.less_than_equal"}
+
+# pydantic's own messages are English; the kinds a hand-edited file meets are said here.
+_KINDS = {"float_parsing": "error.config.kind.number", "float_type": "error.config.kind.number",
+          "int_parsing": "error.config.kind.whole", "int_type": "error.config.kind.whole",
+          "int_from_float": "error.config.kind.whole", "bool_parsing": "error.config.kind.bool",
+          "bool_type": "error.config.kind.bool", "string_type": "error.config.kind.text",
+          "date_type": "error.config.kind.date", "date_parsing": "error.config.kind.date",
+          "date_from_datetime_parsing": "error.config.kind.date",
+          "dict_type": "error.config.kind.table", "model_type": "error.config.kind.table",
+          "list_type": "error.config.kind.list", "tuple_type": "error.config.kind.list"}
+
+
+def _either(options: list[str]) -> str:
+    """'a', 'b' or 'c' (in the current language)."""
+    quoted = [f"'{o}'" for o in options]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return t("list.sep").join(quoted[:-1]) + t("error.or") + quoted[-1]
+
+
+def value_message(item: Any) -> tuple[str, str]:
+    """(message, fix) for one pydantic error on a value, in a buyer's words."""
+    kind, ctx, given = item["type"], item.get("ctx") or {}, item.get("input")
+    msg = str(item["msg"]).removeprefix("Value error, ")
+    if kind == "missing":
+        return t("error.config.missing"), t("error.config.missing_fix")
+    if kind == "value_error" and isinstance(given, bool):
+        # _no_yes_no_for_numbers: ``budget = true``.
+        return msg, t("error.config.bool_fix")
+    if kind in _BOUNDS:
+        (limit,) = (v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le"))
+        rule = t(_BOUNDS[kind], limit=f"{limit:g}" if isinstance(limit, int | float) else limit)
+        # The limit as pydantic wrote it ("0", "0.5"), the last word of its message.
+        said = t(f"{_BOUNDS[kind]}.must", limit=msg.rsplit(" ", 1)[-1])
+        shown = (t("error.config.given_not_allowed", given=repr(given)) if given is not None
+                 else t("error.config.not_allowed"))
+        return t("error.config.bound", shown=shown, rule=said), t("error.config.write_value",
+                                                                   rule=rule)
+    if kind == "enum":
+        expected = str(ctx.get("expected", ""))
+        options = re.findall(r"'([^']*)'", expected)
+        close = difflib.get_close_matches(str(given), options, n=1)
+        hint = t("error.config.did_you_mean", name=close[0]) if close else ""
+        return t("error.config.enum", given=repr(given), options=_either(options)), (
+            hint + t("error.fix.use_one_of", accepted=t("list.sep").join(options))
+        )
+    if kind in _KINDS:
+        return t("error.config.kind", given=repr(given), kind=t(_KINDS[kind])), t(
+            "error.config.correct_value")
+    if kind == "value_error":
+        return msg, t("error.config.correct_value")  # a validator's own words, translated
+    return t("error.config.invalid", detail=msg), t("error.config.correct_value")

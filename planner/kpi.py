@@ -1,6 +1,6 @@
 """KPIs of the traffic actually bought: per video, per tool or per day (pure).
 
-Input: the daily actuals as ``planner.io.tables.read_actuals`` returns them
+Input: the daily actuals as ``planner.io.actuals.read_actuals`` returns them
 (``date, video_id, tool, spend, gmv, plays`` and the optional counts
 ``orders, clicks, likes, comments``, NaN when not reported) plus the videos,
 which give each KOL's followers. Every KPI is a ratio of sums over the group,

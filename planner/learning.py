@@ -120,7 +120,7 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
 
     reasons: dict[tuple[str, Tool], list[Reason]] = defaultdict(list)
     # A clear Dou+ decline: falling day after day, or stuck far below what the model
-    # expected (DOMAIN: follower circle exhausted -> targeted).
+    # expected (the method: follower circle exhausted -> targeted).
     declines: dict[str, str] = {}
     decline_figures: dict[str, dict[str, ReasonParam]] = {}
     for (video_id, tool), days in sorted(daily.items()):
@@ -267,8 +267,13 @@ def learn(actuals: pd.DataFrame, assessments: list[Assessment], campaign: Campai
     observed_spend: dict[str, float] = defaultdict(float)
     for (video_id, _), (spent, _, _) in totals.items():
         observed_spend[video_id] += spent
+    # Daily lines that spent on the day before the plan go on: no new learning phase.
+    running = frozenset(
+        line for line, days in daily.items()
+        if any(d >= plan_date - timedelta(days=1) and spend > 0 for d, spend, _, _ in days))
     return Learning(
         signals=Signals(
+            running=running,
             roi_multiplier=multipliers,
             declining=frozenset(declines),
             burst=frozenset(bursts),

@@ -190,7 +190,7 @@ def _campaign_tag(campaign: Campaign, slugs: Mapping[str, str]) -> tuple[str, st
     return tag, t("links.no_campaign_slug", campaign=campaign.name, tag=tag)
 
 
-def _content_tags(
+def content_tags(
     video_ids: Sequence[str], by_id: Mapping[str, Video], slugs: Mapping[str, str]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Video id -> utm_content, unique per video and per KOL; and notes per video."""
@@ -257,7 +257,7 @@ def tracking_links(
     # Every roster video takes part, so a KOL's tag does not change when the
     # plan happens to buy only one of their videos today.
     ids = list(dict.fromkeys([v.video_id for v in videos] + [o.video_id for o in plan.orders]))
-    content, content_notes = _content_tags(ids, by_id, slugs)
+    content, content_notes = content_tags(ids, by_id, slugs)
     links: list[TrackingLink] = []
     short_names: set[str] = set()
     for order in plan.orders:

@@ -37,6 +37,7 @@ from planner.optimiser import (
     amplification_name,
     daily_cap_name,
     kol_share_name,
+    learning_loss,
     solve,
     video_share_name,
 )
@@ -310,11 +311,14 @@ def lay_out(
     # Daily tools: group consecutive days with the same mode and targeting into one order.
     runs: dict[tuple[str, Tool], list[tuple[Purchase, float, float]]] = defaultdict(list)
     rounded = rounded_spend(response, result, campaign)
+    # A new or relaunched daily plan's first days pay the learning-phase premium.
+    relearn = learning_loss(result.model.coupling,
+                            {i: yuan / KYUAN for i, yuan in rounded.items()})
     for p in response.purchases:
         yuan = rounded.get(p.index, 0.0)
         if yuan <= 0:
             continue
-        gmv = _gmv_of(p, yuan)
+        gmv = _gmv_of(p, yuan) - relearn.get(p.index, 0.0) * KYUAN
         for day, share, gmv_share in zip(p.days, p.day_shares, p.gmv_day_shares, strict=True):
             daily.append(
                 DailySpend(date=day, video_id=p.video_id, tool=p.tool,
@@ -754,7 +758,9 @@ def describe_binding(
         # because nothing more was worth buying.
         lines.append(_line("unspent_search_stopped", unspent=left,
                            limit=f"{campaign.solver.time_limit_s:g}"))
-    elif unspent >= 1.0 and pool_binds:
+    elif unspent >= 1.0 and pool_binds and not any(p.seeding for p in response.purchases):
+        # Nothing on offer builds the pool: only more seeding would let harvesting grow.
+        # (With seeding on offer the plan already bought all of it worth buying.)
         lines.append(_line("unspent_audience_pool", unspent=left))
     elif unspent >= 1.0 and any(n.startswith(("phase_max_share", "phase_max_daily"))
                                 for n in phase_rows):

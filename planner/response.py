@@ -117,6 +117,9 @@ class Signals:
     # What the actuals taught of each video's content model, whatever the tool: booked
     # orders (one-shot content service) are revalued with it.
     video_multiplier: dict[str, float] = field(default_factory=dict)
+    # Daily lines (video, tool) that spent on the day before the plan: past their
+    # learning phase, they go on without a new one.
+    running: frozenset[tuple[str, Tool]] = frozenset()
     # Yuan of actuals with their GMV behind each video's learned ROI: its evidence.
     observed_spend: dict[str, float] = field(default_factory=dict)
 
@@ -142,6 +145,9 @@ class ResponseModel:
     # (planner.uncertainty): the risk objective's rows and the plan's GMV range.
     beliefs: dict[str, Belief] = field(default_factory=dict)
     scenarios: Scenarios | None = None
+    # Daily lines (video, tool) that ran on the day before the plan (re-planning): they go
+    # on without a new learning phase.
+    running: frozenset[tuple[str, Tool]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -528,6 +534,7 @@ def build_response_model(
         kol_of={a.video.video_id: a.video.kol_name for a in assessments},
         beliefs=beliefs,
         scenarios=draw_scenarios(list(beliefs.values()), campaign.risk),
+        running=signals.running,
     )
 
 

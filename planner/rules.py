@@ -1,7 +1,7 @@
 """The AIMT stage rules: small functions, each returning a verdict with a reason.
 
-A reason carries a stable snake_case ``code`` (scripts rely on it; the README
-lists them) and a sentence a media buyer can read. Rules only decide; the
+A reason carries a stable snake_case ``code`` (scripts rely on it;
+docs/reference.md lists them) and a sentence a media buyer can read. Rules only decide; the
 response model and the optimiser turn the verdicts into columns and limits.
 """
 

@@ -357,7 +357,7 @@ def write_portfolio_actuals(manifest: Path, plans_dir: Path, day: date, *,
     import pandas as pd
 
     from planner.io.campaign_file import read_campaign
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
     from planner.simulate import make_world, simulate_day
 
     folder = manifest.parent

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_steps import field
-from planner.io.tables import MAX_ROWS
+from planner.io.raw import MAX_ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"

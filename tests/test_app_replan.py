@@ -276,7 +276,7 @@ def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
 
 
 def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) -> None:
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
     from planner.jobs.replan import record_plan
     from planner.planning import make_plan
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_steps import click, field
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.planning import make_plan
 from planner.tools import CHAIN_TOOLS, Chain
 

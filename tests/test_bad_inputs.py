@@ -35,7 +35,8 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.errors import InputError
-from planner.io.tables import MAX_ROWS, read_actuals
+from planner.io.actuals import read_actuals
+from planner.io.raw import MAX_ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "data" / "bad"

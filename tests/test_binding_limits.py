@@ -12,7 +12,7 @@ from factories import make_campaign, make_video
 from planner.config import campaign_from_dict
 from planner.errors import InfeasibleError
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.planning import make_plan
 from planner.views.campaign_form import campaign_dict_from_form, form_defaults
 

@@ -15,7 +15,7 @@ from factories import PLAN_DATE, make_campaign, make_video
 from planner.errors import InputError
 from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.optimiser import build_model, coupling
 from planner.planning import assess_roster, make_plan
 from planner.response import build_response_model, day_terms

@@ -27,7 +27,7 @@ from planner.cli import app
 from planner.config import Campaign, campaign_from_dict
 from planner.errors import UncheckedPlanError
 from planner.i18n import use_lang
-from planner.io.plan_file import read_plan_to_check
+from planner.io.plan_reader import read_plan_to_check
 from planner.models import Plan, Video
 from planner.planning import make_plan
 from planner.synthetic import generate_campaign_dict, generate_roster

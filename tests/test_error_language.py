@@ -22,8 +22,8 @@ from planner.cli import app
 from planner.errors import ConfigError, InfeasibleError, InputError, Problem, StoreError
 from planner.i18n import line_text, use_lang
 from planner.io.campaign_file import read_campaign
+from planner.io.roster import read_videos
 from planner.io.store import open_store
-from planner.io.tables import read_videos
 from planner.planning import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent

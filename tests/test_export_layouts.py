@@ -82,7 +82,7 @@ def test_each_layout_as_downloaded_is_stored_to_the_fen(
 
 def _read(tmp_path: Path, name: str, header, rows, campaign: str = "campaign_tmall.toml",
           extra: str = "", dated: str | None = None):
-    from planner.io.recognise import read_actual_rows
+    from planner.io.actuals import read_actual_rows
 
     path = write(tmp_path / name, header, rows)
     camp = read_campaign(_campaign(tmp_path, Case("", [], campaign, [], extra_toml=extra)))
@@ -253,7 +253,7 @@ def test_shop_orders_without_a_content_id_are_the_shops_never_a_videos(
 def test_each_roster_export_is_scored_with_its_figures_read(
         tmp_path: Path, name: str, encoding: str) -> None:
     from planner.io.recognise import map_file
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     case = ROSTER_CASES[name]
     suffix, text_encoding = ENCODINGS[encoding]
@@ -295,7 +295,7 @@ def test_inspect_shows_impressions_beside_plays_and_the_api_unit(tmp_path: Path)
 def test_a_saved_api_response_without_rows_says_what_it_expected(
         tmp_path: Path, english: None) -> None:
     from planner.errors import InputError
-    from planner.io.recognise import read_actual_rows
+    from planner.io.actuals import read_actual_rows
 
     saved = tmp_path / "report.json"
     saved.write_text('{"code": 40002, "message": "access token expired"}', encoding="utf-8")
@@ -307,7 +307,7 @@ def test_a_json_file_is_no_videos_file(tmp_path: Path, english: None) -> None:
     from export_fixtures import QC_UNI_API_HEADER, QC_UNI_API_ROWS
 
     from planner.errors import InputError
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     saved = write(tmp_path / "videos.json", QC_UNI_API_HEADER, QC_UNI_API_ROWS)
     with pytest.raises(InputError, match=r"extension '\.json'"):

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.io.export import inert_text, write_csv
+from planner.io.plan_files import inert_text, write_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from factories import make_video
-from planner.io.export import write_csv
-from planner.io.tables import read_actuals
+from planner.io.actuals import read_actuals
+from planner.io.plan_files import write_csv
 from planner.kpi import KPI_COLUMNS, kpi_table
 
 D1, D2 = date(2027, 4, 21), date(2027, 4, 22)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from factories import make_campaign, make_video
 from planner.cli import app
 from planner.i18n import tool_name
-from planner.io.export import column_header
+from planner.io.plan_files import column_header
 from planner.links import (
     LINK_COLUMNS,
     PLATFORM_PARAMS,

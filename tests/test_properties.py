@@ -30,7 +30,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.errors import InputError
-from planner.io.tables import VIDEO_COLUMNS, read_videos
+from planner.io.headers import VIDEO_COLUMNS
+from planner.io.roster import read_videos
 from planner.parsing import parse_bool, parse_date, parse_int, parse_number, parse_text
 
 CELL_EXAMPLES = 400

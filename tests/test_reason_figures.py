@@ -22,8 +22,8 @@ from factories import make_campaign, make_video
 from planner.config import BigSale
 from planner.i18n import has, reason_text, t, use_lang
 from planner.io.campaign_file import read_campaign
-from planner.io.export import plan_to_json
-from planner.io.tables import read_videos
+from planner.io.plan_files import plan_to_json
+from planner.io.roster import read_videos
 from planner.jobs.replan import run_replan
 from planner.models import Plan, Reason
 from planner.planning import make_plan, score_roster

@@ -57,7 +57,7 @@ def replay(world_files: dict[str, Path]) -> dict[str, object]:
     """Run the campaign day by day: plan, 'spend' it in the simulator, re-plan tomorrow."""
     root = world_files["root"]
     campaign = read_campaign(world_files["campaign"])
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     videos, _ = read_videos(world_files["videos"])
     world = make_world(videos, seed=5)
@@ -170,7 +170,7 @@ def _one_video_files(tmp_path: Path, world_files: dict[str, Path]) -> tuple[Path
 
 def test_ingest_is_idempotent_and_restatements_are_audited(tmp_path, world_files, any_store):
     campaign, videos = _one_video_files(tmp_path, world_files)
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     roster, _ = read_videos(videos)
     video_id = roster[0].video_id
@@ -207,7 +207,7 @@ def test_invalid_actuals_change_nothing(tmp_path, world_files, english):
 
 def test_dry_run_keeps_nothing(tmp_path, world_files, any_store):
     campaign, videos = _one_video_files(tmp_path, world_files)
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     roster, _ = read_videos(videos)
     row = {"date": START, "video_id": roster[0].video_id, "tool": "dou_plus", "spend": 500.0,
@@ -224,7 +224,7 @@ def test_dry_run_keeps_nothing(tmp_path, world_files, any_store):
 
 def test_actuals_on_or_after_the_replan_date_are_refused(tmp_path, world_files, english):
     campaign, videos = _one_video_files(tmp_path, world_files)
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     roster, _ = read_videos(videos)
     row = {"date": START + timedelta(days=3), "video_id": roster[0].video_id,

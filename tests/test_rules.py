@@ -167,7 +167,8 @@ def test_lock_in_needs_good_three_month_roi():
 
 
 def test_lock_in_counts_a_fresh_videos_own_traffic_roi_as_recent_performance():
-    # DOMAIN worked example: 250,000 plays, 20,000 yuan, CPM 40 -> traffic ROI 2.0.
+    # The method's worked example (docs/method.md): 250,000 plays, 20,000 yuan, CPM 40
+    # -> traffic ROI 2.0.
     sale = BigSale(name="618", start=date(2027, 5, 31), end=date(2027, 6, 18))
     campaign = make_campaign(end=date(2027, 6, 20), big_sales=[sale.model_dump()])
     booking, why = _lock_in(make_video(roi_3m=None), sale, campaign)

@@ -14,7 +14,7 @@ from planner.config import campaign_from_dict
 from planner.errors import ConfigError, InfeasibleError
 from planner.i18n import limit_text
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.optimiser import coupling
 from planner.planning import Planner, assess_roster, make_plan
 from planner.response import build_response_model, day_terms

@@ -11,7 +11,7 @@ import pytest
 
 from planner import planning
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import read_videos
+from planner.io.roster import read_videos
 from planner.models import Line
 from planner.planning import Planner
 from planner.sweep import marginal_value

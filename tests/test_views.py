@@ -16,8 +16,8 @@ from planner.config import Campaign, campaign_from_dict
 from planner.errors import ConfigError, InputError
 from planner.i18n import money
 from planner.io.campaign_file import campaign_toml, read_campaign
-from planner.io.export import csv_bytes, write_csv
-from planner.io.tables import read_videos
+from planner.io.plan_files import csv_bytes, write_csv
+from planner.io.roster import read_videos
 from planner.models import Plan, Video
 from planner.planning import make_plan, score_roster
 from planner.replan import replan

@@ -35,8 +35,8 @@ from support import (
 from planner.config import Campaign
 from planner.errors import InputError, PlannerError
 from planner.i18n import current_lang, has, mode_name, money, t, tool_name
-from planner.io.export import column_header, plan_vs_actual_frame, pva_status_name
-from planner.io.recognise import Inspection, column_label
+from planner.io.inspection import Inspection, column_label
+from planner.io.plan_files import column_header, plan_vs_actual_frame, pva_status_name
 from planner.kpi import KpiBy
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
 from planner.views.labels import Metric

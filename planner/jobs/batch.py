@@ -66,7 +66,7 @@ _BAD_NAME_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _SUMMARY_FILES: Final = ("portfolio.json", "portfolio.xlsx")  # beside the campaign folders
 # Modules a pool worker needs, imported once in the fork server so workers start warm.
 _PRELOAD: Final = ["planner.jobs.batch", "planner.jobs.plan", "planner.jobs.replan",
-                   "planner.planning", "planner.sweep", "planner.links", "planner.io.export"]
+                   "planner.planning", "planner.sweep", "planner.links", "planner.io.plan_files"]
 SCHEDULER_TIMEOUT_S: Final = 10.0
 WORKERS_TIMEOUT_S: Final = 60.0
 
@@ -207,7 +207,7 @@ def _campaign_of(task: CampaignTask) -> Campaign | None:
 
 
 def _with_deadline(task: CampaignTask, campaign: Campaign | None) -> CampaignTask:
-    from planner.io.tables import MAX_ROWS
+    from planner.io.raw import MAX_ROWS
     from planner.jobs.watchdog import worker_deadline
 
     return replace(task, deadline_s=worker_deadline(campaign, task.lock_timeout, MAX_ROWS))
@@ -247,7 +247,7 @@ def _stores_among_outputs(tasks: Sequence[CampaignTask], numbers: Sequence[int],
     """A store that is one of the portfolio's outputs, or the folder they go in: the
     plan written there would replace that campaign's history."""
     from planner.io.atomic import store_clash
-    from planner.io.export import PLAN_FILES
+    from planner.io.plan_files import PLAN_FILES
     from planner.io.store_location import store_location
 
     problems: list[Problem] = []
@@ -735,7 +735,7 @@ def write_portfolio(portfolio: Portfolio, out: Path,
     """Write ``portfolio.json`` and ``portfolio.xlsx`` into ``out``, each replaced whole,
     the JSON only after the workbook."""
     from planner.io.atomic import atomic_path, ensure_not_input
-    from planner.io.export import write_frames_xlsx
+    from planner.io.plan_files import write_frames_xlsx
 
     paths = {"json": out / "portfolio.json", "xlsx": out / "portfolio.xlsx"}
     ensure_not_input(paths.values(), inputs)

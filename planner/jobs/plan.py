@@ -40,7 +40,7 @@ def load_inputs(campaign_path: Path, videos_path: Path,
     as a re-plan does (``planner batch`` plans every campaign on the batch's date).
     """
     from planner.io.campaign_file import read_campaign
-    from planner.io.tables import read_videos
+    from planner.io.roster import read_videos
 
     campaign = read_campaign(campaign_path)
     if plan_date is not None and plan_date != campaign.effective_plan_date:
@@ -59,7 +59,8 @@ def read_slugs(path: Path | None) -> tuple[dict[str, str], list[str]]:
     """Name -> slug for tracking links (later rows win), and the reader's notes."""
     if path is None:
         return {}, []
-    from planner.io.tables import ColumnSpec, normalise_columns, parse_rows, read_table
+    from planner.io.cells import parse_rows
+    from planner.io.headers import ColumnSpec, normalise_columns, read_table
 
     columns = (
         ColumnSpec("name", ("名称", "名稱", "kol_name", "达人昵称", "達人暱稱", "campaign"),
@@ -125,7 +126,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.checks import ensure_plan_obeys
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
-    from planner.io.export import PLAN_FILES, csv_bytes, write_plan
+    from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.io.store_location import store_location
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_frame, links_sheet

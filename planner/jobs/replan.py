@@ -30,10 +30,10 @@ from planner.errors import InputError, Problem
 from planner.i18n import has, mode_name, reason_text, t, tool_name
 from planner.io.atomic import ensure_store_apart
 from planner.io.campaign_file import campaign_warnings, read_campaign
-from planner.io.export import PLAN_FILES, write_plan
+from planner.io.plan_files import PLAN_FILES, write_plan
+from planner.io.roster import read_videos
 from planner.io.store import Store, open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
-from planner.io.tables import read_videos
 from planner.kpi import KpiBy, kpi_table
 from planner.models import Plan, Video
 from planner.replan import Unreported, check_actuals, replan, unreported_warning
@@ -157,7 +157,7 @@ def join_stored_gmv(history: Store, campaign: str,
     Returns the store's counts and what the join said (a GMV row with no spend row at
     all is named and not used).
     """
-    from planner.io.recognise import join_gmv
+    from planner.io.actuals import join_gmv
 
     if not pending:
         return {}, []
@@ -187,13 +187,13 @@ def run_replan(campaign_path: Path, videos_path: Path, actuals_path: Path | Sequ
     ``store`` is a SQLite path or a database URL. ``dry_run`` computes everything
     and then rolls the store back and writes no file. ``actuals_path`` may be several
     files (the planner's own, or the platforms' exports): they merge by date, video and
-    tool (``planner.io.recognise.read_actual_sources``); spend without GMV is stored with
+    tool (``planner.io.actuals.read_actual_sources``); spend without GMV is stored with
     its GMV unknown, and a GMV file of a later morning joins the stored spend of its day.
     ``unreported`` says what a planned line of a past day no file reports is taken for
     (``planner.replan.replan``); such lines are named in one warning. ``owner``: the
     ``planner batch`` manifest entry, as for ``record_plan``.
     """
-    from planner.io.recognise import read_actual_sources
+    from planner.io.actuals import read_actual_sources
 
     paths = _paths(actuals_path)
     location = store_location(store)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from planner.i18n import t
-from planner.io.export import LineChart, write_csv, write_frames_xlsx
+from planner.io.plan_files import LineChart, write_csv, write_frames_xlsx
 
 
 def curve_paths(out: Path) -> dict[str, Path]:

@@ -55,6 +55,7 @@ from planner.optimiser.model import (
     coupling,
     daily_cap_name,
     kol_share_name,
+    learning_loss,
     phase_budget_name,
     video_share_name,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "daily_cap_name",
     "explain_infeasibility",
     "kol_share_name",
+    "learning_loss",
     "phase_budget_name",
     "pulp_solver",
     "solve",

@@ -220,6 +220,8 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
             names[j] = f"x_{model.coupling.purchases[pos].index}_{j - first}"
     for pos, col in model.on_col.items():
         names[col] = f"on_{model.coupling.purchases[pos].index}"
+    for pos, col in model.learn_col.items():
+        names[col] = f"learning_{model.coupling.purchases[pos].index}"
     for name, col in zip(model.coupling.aux_names, model.aux_columns.tolist(), strict=True):
         names[col] = name
     variables = [

@@ -178,7 +178,8 @@ def _entering(model: AllocationModel, chosen: Iterable[int]) -> set[int]:
     """Purchase indices outside ``chosen`` whose best segment pays at the current duals."""
     reduced = _reduced_costs(model)
     candidates = np.flatnonzero(reduced > 1e-7)
-    taken = set(chosen)
+    # The model may carry more than was chosen (a learning line is carried whole).
+    taken = set(chosen) | {p.index for p in model.purchases}
     purchases = model.coupling.purchases
     return {purchases[i].index for i in candidates.tolist()} - taken
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from planner.config import BigSale, Campaign, Commitment, _value_message
-from planner.errors import Problem
+from planner.config import BigSale, Campaign, Commitment
+from planner.errors import Problem, value_message
 from planner.i18n import (
     chain_name,
     t,
@@ -192,7 +192,7 @@ def _table_rows(
                 loc = [str(p) for p in item["loc"]]
                 column = loc[0] if loc else None
                 # The campaign file's words for pydantic's failures, in the buyer's language.
-                msg, _ = _value_message(item)
+                msg, _ = value_message(item)
                 fix = t("error.fix.correct_cell") if column else t("error.views.correct_row")
                 if item["type"] == "missing":
                     msg, fix = t("error.views.empty_cell"), t("error.views.empty_cell_fix")

@@ -11,10 +11,11 @@ from export_fixtures import QIANCHUAN_HEADER, QIANCHUAN_ROWS, write
 
 from planner.config import AdGroup
 from planner.errors import InputError
+from planner.io.actuals import read_actual_sources, read_actuals
 from planner.io.campaign_file import read_campaign
-from planner.io.exports import header_key, header_scale, is_total_row, scale_cell
-from planner.io.recognise import read_actual_sources
-from planner.io.tables import read_actuals, read_videos
+from planner.io.cells import is_total_row, scale_cell
+from planner.io.headers import header_key, header_scale
+from planner.io.roster import read_videos
 from planner.tools import Tool
 
 ACTUALS_HEADER = "日期,视频ID,工具,消耗(元),成交额（元）,播放量（万）,点击数"

@@ -14,9 +14,9 @@ import xlsxwriter
 from xlsxwriter.exceptions import DuplicateWorksheetName
 
 from planner.errors import InputError
-from planner.io import export
+from planner.io import plan_files
 from planner.io.atomic import atomic_path, atomic_write_text, ensure_not_input
-from planner.io.export import (
+from planner.io.plan_files import (
     inert_text,
     plan_json_schema,
     plan_to_json,
@@ -276,8 +276,8 @@ def test_summary_sheet(workbook: openpyxl.Workbook) -> None:
 
 
 def test_chinese_width_counts_double() -> None:
-    assert export._text_width("千川") == 4
-    assert export._text_width("ab") == 2
+    assert plan_files._text_width("千川") == 4
+    assert plan_files._text_width("ab") == 2
 
 
 def test_plan_json_round_trips(tmp_path: Path) -> None:
@@ -299,7 +299,7 @@ def test_committed_schema_matches_model() -> None:
     committed = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert committed == plan_json_schema(), (
         "schema/plan.schema.json is stale; regenerate it from "
-        "planner.io.export.plan_json_schema() (json.dumps(indent=2, ensure_ascii=False))."
+        "planner.io.plan_files.plan_json_schema() (json.dumps(indent=2, ensure_ascii=False))."
     )
 
 

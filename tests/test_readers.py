@@ -12,18 +12,18 @@ import pytest
 import xlsxwriter
 
 from planner.errors import ConfigError, InputError
-from planner.io import tables
+from planner.io import headers, raw
+from planner.io.actuals import read_actuals
 from planner.io.campaign_file import read_campaign
-from planner.io.tables import (
+from planner.io.cells import parse_rows
+from planner.io.headers import (
     ACTUALS_COLUMNS,
     VIDEO_COLUMNS,
     ColumnSpec,
     normalise_columns,
-    parse_rows,
-    read_actuals,
     read_table,
-    read_videos,
 )
+from planner.io.roster import read_videos
 
 ZH_HEADER = "视频ID,达人昵称,粉丝数,播放量中位数,发布日期,自然播放量,自然成交额,点赞数,评论数"
 EN_HEADER = (
@@ -347,12 +347,12 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_size_and_row_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = videos_csv(tmp_path, ROW_A, ROW_B, "v3" + ROW_B[2:])
-    monkeypatch.setattr(tables, "MAX_ROWS", 2)
+    monkeypatch.setattr(raw, "MAX_ROWS", 2)
     with pytest.raises(InputError, match="more than 2 data rows"):
         read_table(path)
-    monkeypatch.setattr(tables, "MAX_ROWS", 3)
+    monkeypatch.setattr(raw, "MAX_ROWS", 3)
     assert len(read_table(path)) == 3
-    monkeypatch.setattr(tables, "MAX_INPUT_BYTES", 100)
+    monkeypatch.setattr(raw, "MAX_INPUT_BYTES", 100)
     with pytest.raises(InputError, match="files up to"):
         read_table(path)
 
@@ -362,7 +362,7 @@ def test_size_and_row_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_alias_tables_are_unambiguous() -> None:
     for specs in (VIDEO_COLUMNS, ACTUALS_COLUMNS):
-        tables._alias_map(specs)  # raises if two columns claim one header
+        headers.alias_map(specs)  # raises if two columns claim one header
 
 
 def test_normalise_and_parse_rows_directly() -> None:

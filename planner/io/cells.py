@@ -1,49 +1,55 @@
-"""The one normaliser every table reader uses, for the planner's own files and the
-platforms' exports alike (docs/exports.md).
+"""Normalising cells: the one path from a file to canonical columns of values, for the
+planner's own files and the platforms' exports alike (docs/exports.md).
 
-Back ends write what a person reads on screen, not what a program wants:
+The third layer of the readers (``raw`` → ``headers`` → ``cells`` → ...). Back ends
+write what a person reads on screen, not what a program wants:
 
 - headers carry units and full-width forms: ``消耗(元)``, ``点击率(%)``, ``粉丝（万）``;
-  the unit is taken off the header (so ``粉丝（万）`` is the followers column) and
-  applied to the column's bare numbers (``33.5`` under ``粉丝（万）`` is 335,000;
-  ``12`` under ``点击率(%)`` is 0.12; fen are divided by 100);
+  the unit is taken off the header (``planner.io.headers.header_key``) and applied to
+  the column's bare numbers (``33.5`` under ``粉丝（万）`` is 335,000; ``12`` under
+  ``点击率(%)`` is 0.12; fen are divided by 100);
 - cells of ``--``, ``-`` or nothing are missing; ``4.13%``, ``3万``, ``2.5w``,
   ``1.2亿`` and ``1,234.50`` are numbers (``planner.parsing``);
 - a range such as ``7.5w~10w`` is its midpoint, and the reader says so;
 - a totals row (``合计``, ``总计``) is skipped, and the reader says so.
 
-``read_normalised`` is the whole path from a file to a frame of canonical
-columns; ``planner.io.tables.read_videos`` / ``read_actuals`` and the export
-recogniser (``planner.io.recognise``) all go through it.
+``read_normalised`` is the whole path from a file to a frame of canonical columns;
+``parse_cells`` then reads every cell by its column's kind, naming each it cannot read
+with its row and column. The roster and actuals readers and the export recogniser
+(``planner.io.recognise``) all go through both.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import pandas as pd
 
+from planner.errors import InputError, Problem
 from planner.i18n import t
-from planner.parsing import clean_text, is_missing, parse_number
+from planner.io.headers import (
+    ColumnSpec,
+    Kind,
+    header_scale,
+    normalise_columns,
+    read_from_excel,
+    read_table,
+    source_columns,
+)
+from planner.parsing import (
+    clean_text,
+    is_missing,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_number,
+    parse_text,
+)
 
-if TYPE_CHECKING:
-    from planner.io.tables import ColumnSpec
-
-# Units a header may carry in brackets after its name, and what a bare number under it
-# is multiplied by (None: a label only, the number is already in the planner's unit).
-UNIT_SCALES: Final[dict[str, float | None]] = {
-    "元": None, "yuan": None, "rmb": None, "¥": None, "次": None, "个": None, "人": None,
-    "条": None, "单": None, "秒": None, "s": None,
-    "万": 10_000.0, "w": 10_000.0, "万元": 10_000.0, "万次": 10_000.0, "万人": 10_000.0,
-    "亿": 100_000_000.0, "千": 1_000.0, "k": 1_000.0,
-    "%": 0.01,
-    "分": 0.01,  # fen: DOU+ and 星图 API amounts (docs/exports.md)
-}
-_UNIT_RE: Final = re.compile(r"[(\[]([^()\[\]]{1,4})[)\]]$")
 # A cell that carries its own scale is not scaled again by its header's unit.
 _OWN_SCALE_RE: Final = re.compile(r"[%万萬wW亿億kK千]\s*$")
 # "7.5w~10w", "5-10万", "1万至2万": two numbers around a range mark.
@@ -58,28 +64,22 @@ _TOTALS_LOOKED_AT: Final = 2  # the first cells of a row that may say "合计"
 _TOTAL_HINT: Final = re.compile(r"[合總总汇匯小]|total|sum", re.IGNORECASE)
 _RANGE_MARK: Final = re.compile(r"[~～至到]|.-")
 
+_PARSERS: Final[dict[Kind, Callable[[object], object]]] = {
+    "str": parse_text,
+    "int": parse_int,
+    "float": parse_number,
+    "bool": parse_bool,
+    "date": parse_date,
+}
 
-def _split_unit(text: str) -> tuple[str, str | None]:
-    """(header without its unit, the unit) for ``消耗(元)`` and its full-width forms."""
-    folded = clean_text(unicodedata.normalize("NFKC", text)).casefold()
-    match = _UNIT_RE.search(folded)
-    if match is not None:
-        unit = re.sub(r"\s+", "", match.group(1))
-        if unit in UNIT_SCALES:
-            return folded[: match.start()], unit
-    return folded, None
-
-
-def header_key(text: str) -> str:
-    """Compare headers ignoring case, spaces, '_'/'-', full-width forms and a unit."""
-    name, _ = _split_unit(text)
-    return re.sub(r"[\s_\-]+", "", name)
-
-
-def header_scale(text: str) -> float | None:
-    """What a bare number under this header is multiplied by (None: nothing)."""
-    _, unit = _split_unit(text)
-    return None if unit is None else UNIT_SCALES[unit]
+# Catalogue keys: the fix is said in the language current when the file is read.
+_FIXES: Final[dict[Kind, str]] = {
+    "str": "error.fix.correct_cell",
+    "int": "error.fix.whole_number",
+    "float": "error.fix.number",
+    "bool": "error.fix.yes_no",
+    "date": "error.fix.date",
+}
 
 
 def is_total_row(cells: Sequence[object]) -> bool:
@@ -167,6 +167,9 @@ def _scaled(value: float, scale: float) -> float:
     return value * scale
 
 
+# ---------------------------------------------------------------- the path of every reader
+
+
 def normalise_cells(
     table: pd.DataFrame, specs: Sequence[ColumnSpec], file: str,
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -175,8 +178,6 @@ def normalise_cells(
     ``table`` has canonical columns (``normalise_columns``); its source headers say the
     units.
     """
-    from planner.io.tables import source_columns
-
     headers = source_columns(table)
     notes: list[str] = []
     out = table.copy()
@@ -210,8 +211,6 @@ def read_normalised(
     matched to ``specs`` (units and full-width forms ignored), numbers scaled by their
     header's unit and ranges read as midpoints. Returns the frame and the notes.
     """
-    from planner.io.tables import normalise_columns, read_table
-
     name = path.name
     if raw is None:
         raw = read_table(path, specs)
@@ -221,87 +220,86 @@ def read_normalised(
     return table, notes + total_notes + cell_notes
 
 
-# ---------------------------------------------------------------- legacy .xls
+# ---------------------------------------------------------------- parsing cells
 
-def read_xls_rows(path: Path, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
-    """A legacy Excel 97-2003 (.xls) workbook, read with xlrd (the maintained .xls reader
-    pandas also uses) into the same frame ``read_table`` builds from an .xlsx.
 
-    The sheet with the most known headers is read, as in a workbook; dates become
-    datetimes, a formula's error its Excel text (#N/A), which the cell parsers name.
-    Without xlrd installed the file is refused with the fix, as before.
+def _row_numbers(df: pd.DataFrame) -> list[int]:
+    index = list(df.index)
+    if all(isinstance(i, int) for i in index):
+        return [int(i) for i in index]
+    return [position + 2 for position in range(len(index))]
+
+
+def parse_cells(
+    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str,
+    scheduled_after: date | None = None,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
+    """Each row's parsed values (empty cells left out) and every problem found.
+
+    Rows published after ``scheduled_after`` are scheduled posts: their
+    ``live_only`` cells may be empty (any row's, when no date is given).
     """
-    from planner.errors import InputError, Problem
-    from planner.io import tables
-
-    name = path.name
-    try:
-        import xlrd
-    except ImportError:
-        raise InputError(Problem(
-            t("export.xls_no_reader"), file=name, fix=t("export.xls_fix"))) from None
-    limit = tables.MAX_ROWS + tables._HEADER_SEARCH_ROWS
-    try:
-        book = xlrd.open_workbook(str(path), on_demand=True)
-        try:
-            def rows_of(sheet: Any, count: int) -> list[tuple[int, list[object]]]:
-                rows: list[tuple[int, list[object]]] = []
-                for index in range(min(sheet.nrows, count + 10 * tables._HEADER_SEARCH_ROWS)):
-                    values = [_xls_value(cell, book.datemode) for cell in sheet.row(index)]
-                    while values and tables._is_blank(values[-1]):
-                        values.pop()
-                    if values:
-                        rows.append((index + 1, values))
-                    if len(rows) >= count:
-                        break
-                return rows
-
-            sheets = [book.sheet_by_index(i) for i in range(book.nsheets)]
-            scored = [(tables._best_header([c for _, c in head], specs)[1], i)
-                      for i, sheet in enumerate(sheets)
-                      if (head := rows_of(sheet, tables._HEADER_SEARCH_ROWS))]
-            notes: list[str] = []
-            raw: list[tuple[int, list[object]]] = []
-            if scored:
-                best = max(score for score, _ in scored)
-                chosen = next(i for score, i in scored if score == best)
-                if sheets[chosen].nrows > limit + 1:
-                    tables._too_many_rows(name)
-                raw = rows_of(sheets[chosen], limit + 1)
-                if len(scored) > 1:
-                    others = t("list.sep").join(repr(sheets[i].name) for _, i in scored
-                                                if i != chosen)
-                    notes.append(t("export.xls_other_sheets", file=name,
-                                   sheet=sheets[chosen].name, others=others))
-        finally:
-            book.release_resources()
-    except InputError:
-        raise
-    except Exception as exc:  # xlrd raises its own, struct and compound-document errors
-        raise InputError(Problem(
-            t("export.xls_unreadable", error=f"{type(exc).__name__}: {exc}"), file=name,
-            fix=t("export.xls_fix"))) from None
-    if len(raw) > limit:
-        tables._too_many_rows(name)
-    tables._check_cell_lengths(raw, name)
-    frame = tables._build_frame(raw, name, ragged_delimiter=None, specs=specs)
-    frame.attrs["reader_notes"] = notes + tables.reader_notes(frame)
-    frame.attrs["from_excel"] = True
-    return frame
+    headers = source_columns(df)
+    numbers = _row_numbers(df)
+    rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
+    problems: list[Problem] = []
+    fill = t("error.fix.fill")
+    if read_from_excel(df):
+        fill = t("error.fix.fill_merged")
+    for spec in specs:
+        if spec.name not in df.columns:
+            continue
+        parser = _PARSERS[spec.kind]
+        column = headers.get(spec.name, spec.name)
+        for (number, values), cell in zip(rows, df[spec.name].tolist(), strict=True):
+            try:
+                value = parser(cell)
+            except ValueError as exc:
+                problems.append(
+                    Problem(t("error.sentence", text=exc), file=file, row=number, column=column,
+                            fix=t(_FIXES[spec.kind]))
+                )
+                continue
+            if value is None:
+                published = values.get("publish_date")
+                # Without a plan date the core tells scheduled posts apart (assess_roster).
+                scheduled = spec.live_only and (scheduled_after is None or (
+                    isinstance(published, date) and published > scheduled_after))
+                if spec.required and not scheduled:
+                    went_live = spec.live_only and isinstance(published, date)
+                    problems.append(Problem(
+                        t("error.table.empty_live", published=published,
+                          plan_date=scheduled_after) if went_live
+                        else t("error.table.empty_required"),
+                        file=file, row=number, column=column,
+                        fix=t("error.fix.fill_live", fill=fill) if went_live else fill,
+                    ))
+                continue
+            if (
+                spec.max_value is not None
+                and isinstance(value, int | float)
+                and abs(value) > spec.max_value
+            ):
+                shown = f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
+                problems.append(Problem(
+                    t("error.table.too_large", value=shown, limit=f"{spec.max_value:,.0f}"),
+                    file=file, row=number, column=column, fix=t("error.table.too_large_fix"),
+                ))
+                continue
+            values[spec.name] = value
+    # Buyers fix a file row by row, left to right.
+    order = {headers.get(s.name, s.name): i for i, s in enumerate(specs)}
+    problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", len(order))))
+    return rows, problems
 
 
-def _xls_value(cell: Any, datemode: int) -> object:
-    import xlrd
+def parse_rows(df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str) -> list[dict[str, Any]]:
+    """Parse every cell by its column's kind: one dict per row of ``df``, in order.
 
-    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return None
-    if cell.ctype == xlrd.XL_CELL_DATE:
-        try:
-            return xlrd.xldate_as_datetime(cell.value, datemode)
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return cell.value
-    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
-        return bool(cell.value)
-    if cell.ctype == xlrd.XL_CELL_ERROR:
-        return xlrd.error_text_from_code.get(cell.value, "#VALUE!")
-    return cell.value
+    Empty optional cells are left out of the dicts (so model defaults apply).
+    Raises InputError listing every bad or missing-but-required cell.
+    """
+    rows, problems = parse_cells(df, specs, file)
+    if problems:
+        raise InputError(problems)
+    return [values for _, values in rows]
