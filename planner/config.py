@@ -297,11 +297,29 @@ def _default_intensity() -> dict[SalePhaseKind, float]:
     return {"preheat": 0.2, "presale": 0.6, "peak": 1.0, "return": 0.5}
 
 
+def _default_conversion() -> dict[SalePhaseKind, float]:
+    return {"preheat": 0.1, "presale": 0.5, "peak": 1.0, "return": 0.4}
+
+
 class SaleConfig(_Strict):
     """Big-sale effects [seed]: conversion 2-3x, OCPM prices 2-3x, Dou+ near zero.
 
     The tools' sale multipliers and ``conversion_multiplier`` are the effects at
     the peak; a phase with intensity i gets ``1 + i x (multiplier - 1)`` of each.
+    Price and capacity follow ``phase_intensity``, payment conversion follows
+    ``phase_conversion`` [practice], so each phase converts as the method says:
+
+    - pre-heat (蓄水/预热): seeding and audience building; prices start to rise
+      (0.2 of the peak's) while shoppers mostly browse and add to cart (0.1 of
+      the peak's conversion): harvesting there is a little worse than on a normal day;
+    - pre-sale (预售): deposits; brands already bid hard for them (0.6 of the peak's
+      price) while a deposit is half a purchase (0.5 of the peak's conversion);
+    - peak (爆发/正式开卖): the highest conversion, 2-3x normal [seed], and the
+      best ROI per yuan of the sale for every auction tool;
+    - return (返场): prices ease (0.5) and conversion with them (0.4).
+
+    A phase's own ``intensity`` sets both shares; its ``conversion_multiplier`` and
+    its per-tool effects (``[big_sales.phases.tools.<tool>]``) override them.
     """
 
     conversion_multiplier: float = Field(
@@ -313,10 +331,16 @@ class SaleConfig(_Strict):
     )
     phase_intensity: dict[SalePhaseKind, float] = Field(
         default_factory=lambda: _default_intensity(),
-        description="Share of the peak's effects each phase gets [practice].",
+        description="Share of the peak's price and capacity effects each phase gets "
+        "[practice].",
+    )
+    phase_conversion: dict[SalePhaseKind, float] = Field(
+        default_factory=lambda: _default_conversion(),
+        description="Share of the peak's conversion effect each phase gets: the peak "
+        "converts best, a pre-sale's deposits about half as much [practice].",
     )
 
-    @field_validator("phase_intensity")
+    @field_validator("phase_intensity", "phase_conversion")
     @classmethod
     def _intensity_range(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
@@ -332,8 +356,18 @@ class HarvestConfig(_Strict):
     audience the campaign's seeding has built so far: each period's harvest
     impressions are at most ``daily_pool_reach`` x days x the pool at the
     period's start, and never more than that share of ``audience_ceiling``
-    (saturation). The pool counts the roster's natural plays published by
-    then and every seeding impression bought before the period.
+    (saturation). The pool counts the brand's existing audience,
+    ``natural_play_share`` of the roster's natural plays published by then, and
+    every seeding impression bought before the period.
+
+    Why a natural play counts for less than a paid seeding impression: the pool
+    is people moved into A1-A3, and a video's natural plays are its KOL's own
+    follower circle (the look-alike expansion runs around it [seed]) watching,
+    rewatching and overlapping with the roster's other KOLs' circles; content
+    amplification is what carries a good video 10-100x beyond that circle to new
+    people [seed]. So a roster whose seeding is left unbought (Dou+, content
+    service and KOL bidding off) harvests little: "a brand that only harvests
+    fails" [seed].
     """
 
     daily_pool_reach: float = Field(
@@ -342,6 +376,11 @@ class HarvestConfig(_Strict):
     existing_audience: float = Field(
         300_000, ge=0, description="The brand's A1-A3 audience before the campaign, people "
         "(Yuntu 5A); small by default, so harvesting without seeding is poor [practice]."
+    )
+    natural_play_share: float = Field(
+        0.1, ge=0, le=1, description="People one natural play adds to the audience pool: "
+        "plays are the KOL's follower circle watching, rewatching and overlapping; paid "
+        "seeding carries a video beyond it [practice]."
     )
     audience_ceiling: float = Field(
         50_000_000, gt=0, description="Most people the pool can hold (saturation) [practice]."
@@ -528,18 +567,68 @@ class SolverConfig(_Strict):
     )
 
 
-class SalePhase(_Strict):
-    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects."""
+class PhaseToolEffects(_Strict):
+    """One tool's effects in one sale phase, relative to a normal day (empty: from the
+    phase's intensity and the tool's sale multipliers)."""
+
+    conversion_multiplier: float | None = Field(
+        None, gt=0, description="Payment conversion of this tool in this phase.")
+    price_multiplier: float | None = Field(
+        None, gt=0, description="CPM of this tool in this phase (content service locked a "
+        "month ahead keeps its booked price: 1).")
+    capacity_multiplier: float | None = Field(
+        None, ge=0, description="Volume this tool can take in this phase.")
+
+
+class PhaseBudget(_Strict):
+    """The buyer's split of the budget over a stretch of days (a sale's phase, or the days
+    before the sale): buyers plan 618 budgets by phase (蓄水/预热, 预售, 爆发, 返场).
+
+    Shares are of the campaign's budget; daily amounts hold on each planned day of the
+    stretch. Booked orders on those days count towards them.
+    """
+
+    min_share: float | None = Field(
+        None, ge=0, le=1, description="Least share of the budget spent on these days.")
+    max_share: float | None = Field(
+        None, ge=0, le=1, description="Most share of the budget spent on these days.")
+    min_daily: float | None = Field(
+        None, ge=0, description="Least spend on each of these days, yuan.")
+    max_daily: float | None = Field(
+        None, ge=0, description="Most spend on each of these days, yuan.")
+
+    @model_validator(mode="after")
+    def _ordered_budget(self) -> Self:
+        for low, high in (("min_share", "max_share"), ("min_daily", "max_daily")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(t("error.config.phase_budget_order", low=low, high=high,
+                                   low_value=f"{a:g}", high_value=f"{b:g}"))
+        return self
+
+    @property
+    def shapes_budget(self) -> bool:
+        return any(v is not None for v in (self.min_share, self.max_share, self.min_daily,
+                                           self.max_daily))
+
+
+class SalePhase(PhaseBudget):
+    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects
+    and, if the buyer says so, its share of the budget (``PhaseBudget``)."""
 
     kind: SalePhaseKind
     start: date
     end: date
     intensity: float | None = Field(
         None, ge=0, le=1, description="Share of the peak's effects; empty: [sale] "
-        "phase_intensity of this kind."
+        "phase_intensity (price, capacity) and phase_conversion of this kind."
     )
     conversion_multiplier: float | None = Field(
         None, gt=0, description="Payment conversion in this phase; empty: from the intensity."
+    )
+    tools: dict[Tool, PhaseToolEffects] = Field(
+        default_factory=dict, description="Per tool, its conversion, price and capacity in "
+        "this phase ([big_sales.phases.tools.<tool>])."
     )
 
 
@@ -548,6 +637,9 @@ class BigSale(_Strict):
     start: date
     end: date
     phases: tuple[SalePhase, ...] = ()
+    before: PhaseBudget | None = Field(
+        None, description="The buyer's budget for the campaign's days before this sale "
+        "([big_sales.before] min_share, max_share, min_daily, max_daily).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -568,7 +660,21 @@ class BigSale(_Strict):
                 raise ValueError(t("error.config.phases_overlap", sale=self.name,
                                    phase=phase.kind))
             seen |= days
+        least = sum(b.min_share or 0.0 for _, b, _, _ in self.budgets())
+        if least > 1 + 1e-9:
+            raise ValueError(t("error.config.phase_shares_sum", sale=self.name,
+                               share=f"{least:.0%}"))
         return self
+
+    def budgets(self) -> list[tuple[str, PhaseBudget, date | None, date]]:
+        """The buyer's budgets: (``before`` or the phase's kind, its figures, first day,
+        last day); the days before the sale start with the campaign (None)."""
+        found: list[tuple[str, PhaseBudget, date | None, date]] = []
+        if self.before is not None and self.before.shapes_budget:
+            found.append(("before", self.before, None, self.start - timedelta(days=1)))
+        found.extend((phase.kind, phase, phase.start, phase.end) for phase in self.phases
+                     if phase.shapes_budget)
+        return found
 
     def phase_on(self, day: date, sale: SaleConfig) -> SalePhase:
         """The phase covering ``day``: a listed one, else pre-sale then a peak of the last days."""

@@ -32,6 +32,7 @@ from planner.models import (
     VideoSummary,
 )
 from planner.optimiser import (
+    Rows,
     SolveResult,
     amplification_name,
     daily_cap_name,
@@ -318,10 +319,10 @@ def lay_out(
         if yuan <= 0:
             continue
         gmv = _gmv_of(p, yuan) - relearn.get(p.index, 0.0) * KYUAN
-        for day, share in zip(p.days, p.day_shares, strict=True):
+        for day, share, gmv_share in zip(p.days, p.day_shares, p.gmv_day_shares, strict=True):
             daily.append(
                 DailySpend(date=day, video_id=p.video_id, tool=p.tool,
-                           spend=round(yuan * share, 2), expected_gmv=round(gmv * share, 2))
+                           spend=round(yuan * share, 2), expected_gmv=round(gmv * gmv_share, 2))
             )
         if p.is_content_service:
             orders.append(_order([(p, yuan, gmv)], campaign, names[p.video_id]))
@@ -730,6 +731,8 @@ def describe_binding(
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
             videos=", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")))
+    phase_rows = by_family.get("phase_budget", [])
+    lines.extend(phase_budget_lines(phase_rows, model.rows))
     shares = set(by_family.get("concentration", []))
     if shares:
         videos = sorted({p.video_id for p in response.purchases})
@@ -759,6 +762,9 @@ def describe_binding(
         # Nothing on offer builds the pool: only more seeding would let harvesting grow.
         # (With seeding on offer the plan already bought all of it worth buying.)
         lines.append(_line("unspent_audience_pool", unspent=left))
+    elif unspent >= 1.0 and any(n.startswith(("phase_max_share", "phase_max_daily"))
+                                for n in phase_rows):
+        lines.append(_line("unspent_phase_budget", unspent=left))
     elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases
@@ -770,14 +776,39 @@ def describe_binding(
     return lines
 
 
+def phase_budget_lines(names: list[str], rows: Rows) -> list[Line]:
+    """The buyer's phase budgets that bind, with their figures: a share once, a daily
+    amount once per phase with its number of days and the first of them."""
+    limit_of = dict(zip(rows.names, rows.limits, strict=True))
+    shares: list[Line] = []
+    daily: dict[tuple[str, str, str], list[dict[str, ReasonParam]]] = {}
+    for name in names:
+        code, found = limit_of[name]
+        figures: dict[str, ReasonParam] = dict(found or {})
+        if code.endswith("_share"):
+            shares.append(_line(code, **figures))
+        else:
+            daily.setdefault((code, str(figures["sale"]), str(figures["phase"])),
+                             []).append(figures)
+    lines = shares
+    for (code, _, _), days in daily.items():
+        first = min(days, key=lambda f: str(f["day"]))
+        lines.append(_line(code, sale=first["sale"], phase=first["phase"],
+                           amount=round(float(first["amount"])), days=len(days),
+                           first=first["day"]))
+    return lines
+
+
 def _audience_pool_line(names: list[str], response: ResponseModel,
                         campaign: Campaign) -> Line:
     """Which weeks harvesting is held by the audience seeding has built (its rows' names)."""
     period = campaign.harvest.period_days
     starts = sorted({date.fromisoformat(_day_of(n)) for n in names})
     last = min(starts[-1] + timedelta(days=period - 1), response.days[-1])
-    return _line("audience_pool", first_week=_week_of(starts[0], campaign),
-                 last_week=_week_of(last, campaign),
+    first_week, last_week = _week_of(starts[0], campaign), _week_of(last, campaign)
+    # One week is said as one ("week 1"), never as a range of one ("weeks 1-1").
+    form = {"form": "one_week"} if first_week == last_week else {}
+    return _line("audience_pool", **form, first_week=first_week, last_week=last_week,
                  first=starts[0].isoformat(), last=last.isoformat(),
                  periods=len(starts), reach=campaign.harvest.daily_pool_reach)
 

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from planner.config import BigSale, Campaign, Commitment
+from planner.config import BigSale, Campaign, Commitment, PhaseToolEffects
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.models import Mode, Reason, Video
@@ -67,10 +67,17 @@ class Purchase:
     targeting: str | None = None
     sale: str | None = None
     reasons: list[Reason] = field(default_factory=list)
+    # How the purchase's GMV spreads over ``days`` (None: as its spend): a lock-in's days
+    # convert by their phase, so its peak days sell more per yuan than its pre-sale days.
+    gmv_shares: tuple[float, ...] | None = None
 
     @property
     def is_content_service(self) -> bool:
         return self.tool is Tool.CONTENT_SERVICE
+
+    @property
+    def gmv_day_shares(self) -> tuple[float, ...]:
+        return self.gmv_shares if self.gmv_shares is not None else self.day_shares
 
     @property
     def capacity(self) -> float:
@@ -191,7 +198,14 @@ def bids_against_feed(campaign: Campaign) -> bool:
 
 
 def _tool_day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
-    """``day_terms`` from the tool's own figures alone."""
+    """``day_terms`` from the tool's own figures alone.
+
+    Each effect comes from the most specific setting: the phase's own figure for
+    the tool (``[big_sales.phases.tools.<tool>]``), else the tool's peak multiplier
+    scaled to the phase (price and capacity by ``phase_intensity``, conversion by
+    ``phase_conversion``: the peak converts best), else the phase's or the sale's
+    conversion.
+    """
     cfg = campaign.tools[tool]
     sale = campaign.sale_on(day)
     if sale is None:
@@ -199,23 +213,35 @@ def _tool_day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
                          base_cpm=cfg.cpm, daily_reach=cfg.daily_reach_multiple,
                          capacity_mult=1.0, sale=None)
     phase = sale.phase_on(day, campaign.sale)
+    own = phase.tools.get(tool, _NO_EFFECTS)
     intensity = (phase.intensity if phase.intensity is not None
                  else campaign.sale.phase_intensity.get(phase.kind, 1.0))
-    if cfg.sale_conversion_multiplier is not None:
-        conversion = sale_effect(cfg.sale_conversion_multiplier, intensity)
+    converts = (phase.intensity if phase.intensity is not None
+                else campaign.sale.phase_conversion.get(phase.kind, intensity))
+    if own.conversion_multiplier is not None:
+        conversion = own.conversion_multiplier
+    elif cfg.sale_conversion_multiplier is not None:
+        conversion = sale_effect(cfg.sale_conversion_multiplier, converts)
     elif phase.conversion_multiplier is not None:
         conversion = phase.conversion_multiplier
     else:
-        conversion = sale_effect(campaign.sale.conversion_multiplier, intensity)
+        conversion = sale_effect(campaign.sale.conversion_multiplier, converts)
+    price = (own.price_multiplier if own.price_multiplier is not None
+             else sale_effect(cfg.sale_price_multiplier, intensity))
+    capacity = (own.capacity_multiplier if own.capacity_multiplier is not None
+                else sale_effect(cfg.sale_capacity_multiplier, intensity))
     return _DayTerms(
         efficiency=cfg.efficiency,
         conversion=conversion,
-        cpm=cfg.cpm * sale_effect(cfg.sale_price_multiplier, intensity),
+        cpm=cfg.cpm * price,
         base_cpm=cfg.cpm,
         daily_reach=cfg.daily_reach_multiple,
-        capacity_mult=sale_effect(cfg.sale_capacity_multiplier, intensity),
+        capacity_mult=capacity,
         sale=sale,
     )
+
+
+_NO_EFFECTS = PhaseToolEffects()
 
 
 class Economics:
@@ -295,7 +321,9 @@ class PoolPeriod:
 
     start: date
     length: int
-    base: float  # existing audience + natural plays published and committed seeding before it
+    # Existing audience + the share of natural plays published and the committed seeding
+    # before it that joins the pool.
+    base: float
     reach: float  # share of the pool harvesting may reach over the period
 
 
@@ -319,7 +347,8 @@ def pool_periods(response: ResponseModel, campaign: Campaign) -> list[PoolPeriod
         start = first + timedelta(days=k * cfg.period_days)
         length = min(cfg.period_days, (last - start).days + 1)
         base = (cfg.existing_audience
-                + sum(plays for published, plays in response.natural_reach if published < start)
+                + cfg.natural_play_share * sum(plays for published, plays
+                                               in response.natural_reach if published < start)
                 + sum(v for day, v in fixed_seeded.items() if day < start))
         periods.append(PoolPeriod(start, length, base, cfg.daily_pool_reach * length))
     return periods
@@ -380,9 +409,11 @@ def _content_service_windows(
     if block:
         windows.append((tuple(block), None))
     for sale in campaign.big_sales:
-        sale_days = tuple(d for d in campaign.days() if sale.covers(d) and d >= first_day)
+        sale_days = [d for d in campaign.days() if sale.covers(d) and d >= first_day]
         if sale_days:
-            windows.append((sale_days, sale))
+            # One schedule over the sale, booked whole at one price; each of its days
+            # converts by its phase (``gmv_shares``): the peak sells most per yuan [seed].
+            windows.append((tuple(sale_days), sale))
     return windows
 
 
@@ -782,7 +813,10 @@ def _content_service_purchases(
         seg_roi, seg_width = economics.segments(roi, capacity)
         if sum(seg_width) * KYUAN < cfg.min_order:
             continue
-        shares = tuple(c / sum(c2 for _, c2, _ in per_day) for _, c, _ in per_day)
+        total = sum(c2 for _, c2, _ in per_day)
+        shares = tuple(c / total for _, c, _ in per_day)
+        value = sum(r * c for r, c, _ in per_day)
+        gmv_shares = tuple(r * c / value for r, c, _ in per_day) if value > 0 else None
         why.extend(learned or [])
         why.append(
             reason(
@@ -807,6 +841,7 @@ def _content_service_purchases(
                 seeding=True,
                 sale=sale.name if sale else None,
                 reasons=why,
+                gmv_shares=gmv_shares,
             )
         )
     return out
