@@ -27,7 +27,7 @@ from pydantic import (
 from planner.errors import ConfigError, validation_problems
 from planner.i18n import line_text, t
 from planner.models import RiskObjective
-from planner.tools import CHAIN_TOOLS, Chain, Tool
+from planner.tools import CHAIN_TOOLS, LIVE_ROOM_TOOLS, Chain, Tool
 
 
 class _Strict(BaseModel):
@@ -150,6 +150,15 @@ def default_tools() -> dict[Tool, ToolConfig]:
         ),
         Tool.UNI_DESK: ToolConfig(
             cpm=45, min_order=300, efficiency=1.3, daily_reach_multiple=8.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
+        ),
+        # Qianchuan live-room promotion (closed loop, ``live_room = true``): a Qianchuan
+        # plan, so Qianchuan's 300/day minimum, auction price and learning phase
+        # [practice]; it buys only what short videos leave it ([live_room] direct_cap) and
+        # sells at the room's GMV per 1,000 impressions ([live_room] gpm). It promotes the
+        # room, not a video: daily_reach_multiple is not read.
+        Tool.QIANCHUAN_LIVE: ToolConfig(
+            cpm=40, min_order=300, efficiency=1.0, daily_reach_multiple=1.0,
             sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
     }
@@ -443,6 +452,53 @@ class ClosedLoopConfig(_Strict):
         1.0, gt=0, description="Suixintui actuals that sold at least this x the expected ROI "
         "make a winner: its orders scale [seed: more budget to orders with good ROI]."
     )
+
+
+class LiveRoomConfig(_Strict):
+    """The brand live room (直播间), the closed loop's trade stage [seed].
+
+    The method: short videos bring 80%+ of a live room's traffic; direct live-room
+    buying (Qianchuan live-room promotion) is capped at about 10% of the short-video
+    pool; a live room without short-video traffic stalls at about 100,000 yuan of GMV
+    a day. So with ``live_room = true``:
+
+    - each day's direct buying (tool ``qianchuan_live``) is at most ``direct_cap`` x
+      the short-video spend bought that day (booked orders counted): no short videos,
+      no direct buying (the optimiser's ``live_room_direct`` rows);
+    - direct buying sells ``gpm`` yuan per 1,000 impressions, at the tool's price
+      and the day's sale phase (ROI = gpm x efficiency x conversion / CPM);
+    - the room's GMV a day is its own traffic's (followers, the live plaza), at most
+      ``ceiling``, plus what the short videos' traffic and direct buying sell in it:
+      without short-video spend it stays at ``ceiling`` (the stall);
+    - ``short_video_share`` is the least share of the room's bought traffic short
+      videos bring, so ``direct_cap`` may not exceed (1 - share) / share.
+    """
+
+    short_video_share: float = Field(
+        0.8, gt=0, le=1, description="Least share of the live room's bought traffic that short "
+        "videos bring [seed: 80%+]; direct_cap may not exceed (1 - share) / share."
+    )
+    direct_cap: float = Field(
+        0.10, ge=0, le=1, description="Most direct live-room buying (qianchuan_live) a day, as "
+        "a share of the short-video spend bought that day [seed: about 10% of the "
+        "short-video pool]."
+    )
+    ceiling: float = Field(
+        100_000, ge=0, description="Live-room GMV a day without short-video traffic, yuan: "
+        "where a room stalls on its own traffic [seed: about 100k/day]."
+    )
+    gpm: float = Field(
+        120.0, gt=0, description="GMV per 1,000 impressions of direct live-room buying, yuan "
+        "(ROI = gpm x efficiency x conversion / CPM) [practice]."
+    )
+
+    @model_validator(mode="after")
+    def _short_videos_lead(self) -> Self:
+        most = (1.0 - self.short_video_share) / self.short_video_share
+        if self.direct_cap > most + 1e-9:
+            raise ValueError(t("error.config.live_room_cap", cap=self.direct_cap,
+                               share=self.short_video_share, most=round(most, 4)))
+        return self
 
 
 class BalanceConfig(_Strict):
@@ -773,6 +829,12 @@ class Campaign(_Strict):
     harvest: HarvestConfig = HarvestConfig()
     bidding: BiddingConfig = BiddingConfig()
     closed_loop: ClosedLoopConfig = ClosedLoopConfig()
+    live_room: bool = Field(
+        False, description="Closed loop only: sales land in the brand live room, fed by the "
+        "short videos, with direct live-room buying ([live_room_traffic])."
+    )
+    # A section of its own: TOML cannot hold both ``live_room = true`` and ``[live_room]``.
+    live_room_traffic: LiveRoomConfig = LiveRoomConfig()
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
     risk: RiskConfig = RiskConfig()
@@ -805,7 +867,12 @@ class Campaign(_Strict):
                                    first_start=first.start, first_end=first.end,
                                    second=second.name, second_start=second.start,
                                    second_end=second.end))
-        allowed = set(CHAIN_TOOLS[self.chain])
+        if self.live_room and self.chain is not Chain.CLOSED_LOOP:
+            # The brand live room is the closed loop's trade stage [seed]; the Tmall chain
+            # sells in the flagship store.
+            raise ValueError(t("error.config.live_room_chain", chain=self.chain.value))
+        # A booked order is on a roster video: the live room's direct buying is planned.
+        allowed = set(self.chain_tools(every=True)) - LIVE_ROOM_TOOLS
         for c in self.commitments:
             if c.tool not in allowed:
                 raise ValueError(t("error.config.commitment_tool", video=c.video_id,
@@ -844,8 +911,12 @@ class Campaign(_Strict):
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
-    def chain_tools(self) -> tuple[Tool, ...]:
-        return tuple(t for t in CHAIN_TOOLS[self.chain] if self.tools[t].enabled)
+    def chain_tools(self, *, every: bool = False) -> tuple[Tool, ...]:
+        """The chain's tools the campaign uses (``every``: switched off or not); the live
+        room's direct buying only with ``live_room = true``."""
+        return tuple(t for t in CHAIN_TOOLS[self.chain]
+                     if (every or self.tools[t].enabled)
+                     and (self.live_room or t not in LIVE_ROOM_TOOLS))
 
     def sale_on(self, day: date) -> BigSale | None:
         return _sale_table(self.big_sales).get(day)

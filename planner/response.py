@@ -21,6 +21,7 @@ yuan HiGHS reports excessively large bounds (trial runs).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -42,8 +43,15 @@ from planner.rules import (
     tool_reasons,
 )
 from planner.scoring import VideoScores, freshness
-from planner.tools import CHAIN_TOOLS, HARVESTING_TOOLS, SEEDING_TOOLS, Tool
-from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios
+from planner.tools import (
+    CHAIN_TOOLS,
+    HARVESTING_TOOLS,
+    LIVE_ROOM_ID,
+    LIVE_ROOM_TOOLS,
+    SEEDING_TOOLS,
+    Tool,
+)
+from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios, live_room_belief
 
 KYUAN = 1000.0
 
@@ -496,7 +504,8 @@ def build_response_model(
     grids = {
         tool: _DailyGrid.of(tool, [a for a in assessments if tool in a.eligible], days,
                             economics, signals, fixed_by_cell, blocked_dou_plus)
-        for tool in campaign.chain_tools() if tool is not Tool.CONTENT_SERVICE
+        for tool in campaign.chain_tools()
+        if tool is not Tool.CONTENT_SERVICE and tool not in LIVE_ROOM_TOOLS
     }
     for assessment in assessments:
         video = assessment.video
@@ -517,6 +526,11 @@ def build_response_model(
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
     beliefs = beliefs_of(assessments, campaign, signals.observed_spend)
     room: dict[str, float] = {}
+    if Tool.QIANCHUAN_LIVE in campaign.chain_tools():
+        purchases.extend(live_room_purchases(purchases, fixed, days, economics, signals,
+                                             len(purchases)))
+        beliefs[LIVE_ROOM_ID] = live_room_belief(campaign)
+        room[LIVE_ROOM_ID] = math.inf  # it promotes the room: no video's reach limit
     for a in assessments:
         used = sum(f.impressions for f in fixed if f.commitment.video_id == a.video.video_id)
         room[a.video.video_id] = max(
@@ -531,7 +545,8 @@ def build_response_model(
         notes=[],
         natural_reach=[(a.video.publish_date, a.video.natural_plays or 0.0)
                        for a in assessments],
-        kol_of={a.video.video_id: a.video.kol_name for a in assessments},
+        kol_of={a.video.video_id: a.video.kol_name for a in assessments}
+        | ({LIVE_ROOM_ID: LIVE_ROOM_ID} if LIVE_ROOM_ID in room else {}),
         beliefs=beliefs,
         scenarios=draw_scenarios(list(beliefs.values()), campaign.risk),
         running=signals.running,
@@ -726,6 +741,68 @@ class _DailyGrid:
                 reasons=why,
             ))
         return purchases
+
+
+def short_video_pool(purchases: list[Purchase], fixed: list[FixedSpend],
+                     days: list[date]) -> dict[date, float]:
+    """Short-video spend each day can take (thousand yuan): every purchase on a video
+    (its capacity by its days' shares) and the booked orders' spend."""
+    pool = dict.fromkeys(days, 0.0)
+    for p in purchases:
+        if p.tool in LIVE_ROOM_TOOLS:
+            continue
+        for day, share in zip(p.days, p.day_shares, strict=True):
+            if day in pool:
+                pool[day] += p.capacity * share
+    for f in fixed:
+        if f.commitment.tool not in LIVE_ROOM_TOOLS:
+            for day, spend in f.day_spend.items():
+                if day in pool:
+                    pool[day] += spend
+    return pool
+
+
+def live_room_purchases(purchases: list[Purchase], fixed: list[FixedSpend], days: list[date],
+                        economics: Economics, signals: Signals,
+                        start_index: int) -> list[Purchase]:
+    """One direct live-room buy a day (Qianchuan live-room promotion) [seed].
+
+    Short videos bring 80%+ of a live room's traffic and direct buying is capped at
+    about 10% of the short-video pool: a day's direct buying can take at most
+    ``direct_cap`` x the short-video spend on offer that day (the optimiser's
+    ``live_room_direct`` rows hold it to that share of what is bought), and sells at
+    the room's GMV per 1,000 impressions ([live_room_traffic] gpm) at the day's price
+    and conversion (sale phases included).
+    """
+    campaign = economics.campaign
+    cfg, tool_cfg = campaign.live_room_traffic, campaign.tools[Tool.QIANCHUAN_LIVE]
+    pool = short_video_pool(purchases, fixed, days)
+    multiplier = signals.roi_multiplier.get((LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE), 1.0)
+    booked = {day for f in fixed if f.commitment.tool is Tool.QIANCHUAN_LIVE
+              for day in f.day_spend}
+    why = [reason("live_room_direct",
+                  f"direct live-room buying: at most {cfg.direct_cap:.0%} of the short-video "
+                  "spend bought the same day (short videos bring the room's traffic)",
+                  share=cfg.direct_cap)]
+    out: list[Purchase] = []
+    for day in days:
+        capacity = cfg.direct_cap * pool[day]
+        if tool_cfg.max_daily is not None:
+            capacity = min(capacity, tool_cfg.max_daily / KYUAN)
+        if day in booked or capacity * KYUAN < tool_cfg.min_order:
+            continue
+        roi = economics.roi_of_gpm(cfg.gpm, Tool.QIANCHUAN_LIVE, day) * multiplier
+        seg_roi, seg_width = economics.segments(roi, capacity)
+        if sum(seg_width) * KYUAN < tool_cfg.min_order:
+            continue
+        sale = campaign.sale_on(day)
+        out.append(Purchase(
+            index=start_index + len(out), video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE,
+            days=(day,), day_shares=(1.0,), booking_date=day,
+            min_order=tool_cfg.min_order / KYUAN, seg_roi=seg_roi, seg_width=seg_width,
+            impressions_per_kyuan=economics.impressions_per_kyuan(Tool.QIANCHUAN_LIVE, day),
+            seeding=False, sale=sale.name if sale else None, reasons=why))
+    return out
 
 
 def suixintui_winner(video_id: str, signals: Signals, campaign: Campaign) -> bool:

@@ -2,7 +2,7 @@
 """The model's constraint families and the allocation model built from them.
 
 One function per coupling family (budget, daily cap, tool caps, balance,
-reach, audience pool, phase budgets, concentration, risk), each writing named
+reach, audience pool, phase budgets, concentration, risk, live room), each writing named
 rows so that infeasibility and binding limits can be told to the buyer;
 ``build_model`` gathers an active
 set's columns and adds the discrete rows (minimum orders, exclusivity).
@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from planner.config import Campaign
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
-from planner.tools import HARVESTING_TOOLS, Tool
+from planner.tools import HARVESTING_TOOLS, LIVE_ROOM_TOOLS, Tool
 
 Floats = npt.NDArray[np.float64]
 # What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).
@@ -523,6 +523,45 @@ def add_phase_budgets(rows: Rows, entries: _Entries, response: ResponseModel,
                     entries.add(arrays.entry_owner[on_day], row, arrays.entry_share[on_day])
 
 
+def add_live_room(rows: Rows, entries: _Entries, response: ResponseModel,
+                  campaign: Campaign) -> None:
+    """Direct live-room buying a day <= ``direct_cap`` x the short-video spend that day.
+
+    Short videos bring 80%+ of a brand live room's traffic and direct live-room
+    buying is capped at about 10% of the short-video pool [seed]: one named row per
+    day with a live-room purchase, over that day's direct buying and every purchase
+    on a video (a content-service order by its day's share), booked orders counted.
+    No short-video spend on a day: no direct buying on it.
+    """
+    arrays = entries.of_purchases
+    live = [i for i, tool in enumerate(arrays.tool) if tool in LIVE_ROOM_TOOLS]
+    if not live or not response.days:
+        return
+    cap = campaign.live_room_traffic.direct_cap
+    first = response.days[0]
+    booked: dict[int, float] = {}  # day offset -> booked short-video spend x cap - direct
+    for f in response.fixed:
+        weight = -1.0 if f.commitment.tool in LIVE_ROOM_TOOLS else cap
+        for day, spend in f.day_spend.items():
+            offset = (day - first).days
+            booked[offset] = booked.get(offset, 0.0) + weight * spend
+    row_of_day: dict[int, int] = {}
+    for i in live:
+        offset = int(arrays.first_day[i])
+        day = response.days[offset]
+        row_of_day[offset] = rows.add(
+            "live_room", live_room_name(day),
+            ("live_room_direct", {"share": cap, "day": day.isoformat()}),
+            upper=booked.get(offset, 0.0))
+    entries.add(live, [row_of_day[int(arrays.first_day[i])] for i in live], 1.0)
+    short_video = ~np.isin(arrays.entry_owner, live)
+    days = np.array(sorted(row_of_day), dtype=np.int64)
+    on_row_day = short_video & np.isin(arrays.entry_day, days)
+    owners = arrays.entry_owner[on_row_day]
+    entries.add(owners, [row_of_day[int(d)] for d in arrays.entry_day[on_row_day]],
+                -cap * arrays.entry_share[on_row_day])
+
+
 def share_floor(share: float, booked: float, campaign: Campaign) -> float:
     """New orders' least spend for a share of the budget, booked orders counted."""
     return share * campaign.budget / KYUAN - booked
@@ -651,7 +690,8 @@ def risk_weight(campaign: Campaign) -> float:
 
 
 COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification,
-                     add_audience_pool, add_phase_budgets, add_concentration, add_risk)
+                     add_audience_pool, add_phase_budgets, add_concentration, add_risk,
+                     add_live_room)
 
 
 def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
@@ -868,6 +908,11 @@ def phase_budget_name(sale: str, phase: str, bound: str, day: date | None = None
     """The row of a phase budget's bound (``min_share``, ``max_daily`` ...) in a sale."""
     name = f"phase_{bound}_{_safe(sale)}_{phase}"
     return f"{name}_{day:%Y%m%d}" if day is not None else name
+
+
+def live_room_name(day: date) -> str:
+    """The row holding ``day``'s direct live-room buying within its share of short video."""
+    return f"live_room_direct_{day:%Y%m%d}"
 
 
 def kol_share_name(kol: str) -> str:
