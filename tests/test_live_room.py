@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,10 +16,13 @@ from factories import make_campaign, make_video
 from planner.checks import PlannedOrder, check_orders, check_plan, violation_codes
 from planner.errors import ConfigError
 from planner.i18n import limit_text, use_lang
+from planner.io.plan_files import plan_json_schema, plan_to_json, write_plan_xlsx
+from planner.models import Plan
 from planner.optimiser.model import coupling
 from planner.planning import assess_roster, make_plan
 from planner.response import build_response_model
 from planner.tools import LIVE_ROOM_ID, Tool
+from planner.views.plan import live_room_caption, live_room_table
 
 SHORT_VIDEO_TOOLS = ("suixintui", "content_service", "kol_bidding", "qianchuan")
 
@@ -169,3 +173,43 @@ def test_the_checker_catches_direct_buying_above_its_share_or_without_a_live_roo
     stray = PlannedOrder(video_id="v1", tool=Tool.QIANCHUAN_LIVE, start_date=row.date,
                          end_date=row.date, booking_date=row.date, budget=1_000)
     assert "live_room_off" in violation_codes(check_orders([stray], campaign, videos))
+
+
+@pytest.fixture(scope="module")
+def room_plan():
+    return make_plan(_videos(), _live_room())
+
+
+def test_the_workbook_has_a_live_room_sheet_with_each_days_sources_and_gmv(room_plan, tmp_path):
+    path = tmp_path / "plan.xlsx"
+    with use_lang("zh"):
+        write_plan_xlsx(room_plan, path)
+    sheet = openpyxl.load_workbook(path)["直播间"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["日期", "短视频投放（元）"] and "直播间成交（元）" in header
+    assert sheet.max_row - 1 == len(room_plan.live_room.days)
+    first = room_plan.live_room.days[0]
+    assert sheet.cell(2, header.index("直播间成交（元）") + 1).value == pytest.approx(first.gmv)
+
+
+def test_a_plan_without_a_live_room_has_no_live_room_sheet(tmp_path):
+    plan = make_plan(_videos(2), _live_room(live_room=False))
+    with use_lang("zh"):
+        write_plan_xlsx(plan, tmp_path / "plan.xlsx")
+        assert "直播间" not in openpyxl.load_workbook(tmp_path / "plan.xlsx").sheetnames
+
+
+def test_plan_json_carries_the_live_room_and_reads_back(room_plan):
+    again = Plan.model_validate_json(plan_to_json(room_plan))
+    assert again.live_room == room_plan.live_room
+    assert "live_room" in plan_json_schema()["properties"]
+
+
+def test_the_plan_page_shows_the_live_room_in_the_buyers_words(room_plan):
+    with use_lang("en"):
+        table = live_room_table(room_plan)
+        caption = live_room_caption(room_plan)
+    assert table is not None and len(table) == len(room_plan.live_room.days)
+    assert "Live-room GMV (yuan)" in table.columns
+    assert "stalls at about" in caption
+    assert live_room_table(make_plan(_videos(2), _live_room(live_room=False))) is None
