@@ -39,6 +39,7 @@ _DAILY_TOOLS_EXCLUDED = frozenset({Tool.CONTENT_SERVICE})
 _AD_TOOLS = frozenset({Tool.KOL_BIDDING, Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK})
 _SEEDING = frozenset({Tool.DOU_PLUS, Tool.CONTENT_SERVICE, Tool.KOL_BIDDING, Tool.SUIXINTUI})
 _FLOOR_TOOLS = frozenset({Tool.DOU_PLUS, Tool.SUIXINTUI})
+_LIVE_ROOM = "live_room"  # the video id direct live-room buying names: the room itself
 
 # Every rule the checker states, by code: what a plan must do. Stable ids.
 VIOLATION_CODES: dict[str, str] = {
@@ -80,6 +81,10 @@ VIOLATION_CODES: dict[str, str] = {
     "commitment_missing": "Every commitment is in the plan, exactly as booked.",
     "seeding_share_low": "The seeding share (KOL fees and seeding tools) reaches its minimum.",
     "seeding_share_high": "The seeding share stays within its maximum.",
+    "live_room_off": "Direct live-room buying only in a closed-loop campaign with live_room = "
+    "true, on the live room (video id 'live_room').",
+    "live_room_over_direct_cap": "Direct live-room buying on a day stays within direct_cap "
+    "(about 10%) of the short-video spend that day.",
 }
 
 
@@ -236,6 +241,9 @@ class _Checker:
     # ------------------------------------------------------------ per order
     def order(self, o: PlannedOrder) -> None:
         campaign, rules = self.campaign, self.campaign.rules
+        if o.tool is Tool.QIANCHUAN_LIVE or o.video_id == _LIVE_ROOM:
+            self._live_room(o)
+            return
         if o.video_id not in self.videos:
             self.add("unknown_video", o, video=o.video_id)
             return
@@ -267,6 +275,21 @@ class _Checker:
             self._dou_plus_mode(o, fig)
         if o.tool is Tool.CONTENT_SERVICE:
             self._content_service(o, fig)
+
+    def _live_room(self, o: PlannedOrder) -> None:
+        """The brand live room's direct buying: only where the campaign has a live room."""
+        campaign = self.campaign
+        if not (campaign.live_room and o.tool is Tool.QIANCHUAN_LIVE
+                and o.video_id == _LIVE_ROOM):
+            self.add("live_room_off", o, tool=tool_name(o.tool))
+            return
+        if not campaign.tools[o.tool].enabled:
+            self.add("tool_disabled", o, tool=tool_name(o.tool))
+        if o.start_date < campaign.start or o.end_date > campaign.end:
+            self.add("outside_campaign", o, start=campaign.start.isoformat(),
+                     end=campaign.end.isoformat())
+        if o.start_date < self.plan_date or o.booking_date < self.plan_date:
+            self.add("before_plan_date", o, plan_date=self.plan_date.isoformat())
 
     def _dou_plus_mode(self, o: PlannedOrder, fig: _Figures) -> None:
         rules, video = self.campaign.rules, fig.video
@@ -417,6 +440,7 @@ class _Checker:
                     self.add("over_daily_cap", None, day=day.isoformat(),
                              spend=f"{new_by_day[day] + fixed_by_day[day]:,.0f}",
                              cap=f"{campaign.daily_cap:,.0f}")
+        self._live_room_share(daily)
         fixed = sum(o.budget for o in orders if o.fixed)
         new = sum(o.budget for o in orders if not o.fixed)
         if new > max(0.0, campaign.budget - fixed) + _YUAN:
@@ -447,6 +471,25 @@ class _Checker:
             if share > balance.max_seeding_share + _SHARE:
                 self.add("seeding_share_high", None, share=f"{share:.1%}",
                          limit=f"{balance.max_seeding_share:.0%}")
+
+
+    def _live_room_share(self, daily: Sequence[DaySpend]) -> None:
+        """Direct live-room buying within direct_cap of that day's short-video spend."""
+        if not self.campaign.live_room:
+            return
+        cap = self.campaign.live_room_traffic.direct_cap
+        direct: dict[date, float] = defaultdict(float)
+        short_video: dict[date, float] = defaultdict(float)
+        for row in daily:
+            if row.tool is Tool.QIANCHUAN_LIVE:
+                direct[row.day] += row.spend
+            else:
+                short_video[row.day] += row.spend
+        for day in sorted(direct):
+            if direct[day] > cap * short_video[day] + _YUAN:
+                self.add("live_room_over_direct_cap", None, day=day.isoformat(),
+                         spend=f"{direct[day]:,.0f}", short_video=f"{short_video[day]:,.0f}",
+                         share=f"{cap:.0%}")
 
 
 def check_orders(orders: Sequence[PlannedOrder], campaign: Campaign, videos: Sequence[Video],

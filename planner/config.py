@@ -27,7 +27,7 @@ from pydantic import (
 from planner.errors import ConfigError, validation_problems
 from planner.i18n import line_text, t
 from planner.models import RiskObjective
-from planner.tools import CHAIN_TOOLS, Chain, Tool
+from planner.tools import CHAIN_TOOLS, LIVE_ROOM_TOOLS, Chain, Tool
 
 
 class _Strict(BaseModel):
@@ -150,6 +150,15 @@ def default_tools() -> dict[Tool, ToolConfig]:
         ),
         Tool.UNI_DESK: ToolConfig(
             cpm=45, min_order=300, efficiency=1.3, daily_reach_multiple=8.0,
+            sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
+        ),
+        # Qianchuan live-room promotion (closed loop, ``live_room = true``): a Qianchuan
+        # plan, so Qianchuan's 300/day minimum, auction price and learning phase
+        # [practice]; it buys only what short videos leave it ([live_room] direct_cap) and
+        # sells at the room's GMV per 1,000 impressions ([live_room] gpm). It promotes the
+        # room, not a video: daily_reach_multiple is not read.
+        Tool.QIANCHUAN_LIVE: ToolConfig(
+            cpm=40, min_order=300, efficiency=1.0, daily_reach_multiple=1.0,
             sale_price_multiplier=2.0, relaunch_premium=RELAUNCH_PREMIUM,
         ),
     }
@@ -297,11 +306,29 @@ def _default_intensity() -> dict[SalePhaseKind, float]:
     return {"preheat": 0.2, "presale": 0.6, "peak": 1.0, "return": 0.5}
 
 
+def _default_conversion() -> dict[SalePhaseKind, float]:
+    return {"preheat": 0.1, "presale": 0.5, "peak": 1.0, "return": 0.4}
+
+
 class SaleConfig(_Strict):
     """Big-sale effects [seed]: conversion 2-3x, OCPM prices 2-3x, Dou+ near zero.
 
     The tools' sale multipliers and ``conversion_multiplier`` are the effects at
     the peak; a phase with intensity i gets ``1 + i x (multiplier - 1)`` of each.
+    Price and capacity follow ``phase_intensity``, payment conversion follows
+    ``phase_conversion`` [practice], so each phase converts as the method says:
+
+    - pre-heat (蓄水/预热): seeding and audience building; prices start to rise
+      (0.2 of the peak's) while shoppers mostly browse and add to cart (0.1 of
+      the peak's conversion): harvesting there is a little worse than on a normal day;
+    - pre-sale (预售): deposits; brands already bid hard for them (0.6 of the peak's
+      price) while a deposit is half a purchase (0.5 of the peak's conversion);
+    - peak (爆发/正式开卖): the highest conversion, 2-3x normal [seed], and the
+      best ROI per yuan of the sale for every auction tool;
+    - return (返场): prices ease (0.5) and conversion with them (0.4).
+
+    A phase's own ``intensity`` sets both shares; its ``conversion_multiplier`` and
+    its per-tool effects (``[big_sales.phases.tools.<tool>]``) override them.
     """
 
     conversion_multiplier: float = Field(
@@ -313,10 +340,16 @@ class SaleConfig(_Strict):
     )
     phase_intensity: dict[SalePhaseKind, float] = Field(
         default_factory=lambda: _default_intensity(),
-        description="Share of the peak's effects each phase gets [practice].",
+        description="Share of the peak's price and capacity effects each phase gets "
+        "[practice].",
+    )
+    phase_conversion: dict[SalePhaseKind, float] = Field(
+        default_factory=lambda: _default_conversion(),
+        description="Share of the peak's conversion effect each phase gets: the peak "
+        "converts best, a pre-sale's deposits about half as much [practice].",
     )
 
-    @field_validator("phase_intensity")
+    @field_validator("phase_intensity", "phase_conversion")
     @classmethod
     def _intensity_range(cls, value: dict[str, float]) -> dict[str, float]:
         bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
@@ -332,8 +365,18 @@ class HarvestConfig(_Strict):
     audience the campaign's seeding has built so far: each period's harvest
     impressions are at most ``daily_pool_reach`` x days x the pool at the
     period's start, and never more than that share of ``audience_ceiling``
-    (saturation). The pool counts the roster's natural plays published by
-    then and every seeding impression bought before the period.
+    (saturation). The pool counts the brand's existing audience,
+    ``natural_play_share`` of the roster's natural plays published by then, and
+    every seeding impression bought before the period.
+
+    Why a natural play counts for less than a paid seeding impression: the pool
+    is people moved into A1-A3, and a video's natural plays are its KOL's own
+    follower circle (the look-alike expansion runs around it [seed]) watching,
+    rewatching and overlapping with the roster's other KOLs' circles; content
+    amplification is what carries a good video 10-100x beyond that circle to new
+    people [seed]. So a roster whose seeding is left unbought (Dou+, content
+    service and KOL bidding off) harvests little: "a brand that only harvests
+    fails" [seed].
     """
 
     daily_pool_reach: float = Field(
@@ -342,6 +385,11 @@ class HarvestConfig(_Strict):
     existing_audience: float = Field(
         300_000, ge=0, description="The brand's A1-A3 audience before the campaign, people "
         "(Yuntu 5A); small by default, so harvesting without seeding is poor [practice]."
+    )
+    natural_play_share: float = Field(
+        0.1, ge=0, le=1, description="People one natural play adds to the audience pool: "
+        "plays are the KOL's follower circle watching, rewatching and overlapping; paid "
+        "seeding carries a video beyond it [practice]."
     )
     audience_ceiling: float = Field(
         50_000_000, gt=0, description="Most people the pool can hold (saturation) [practice]."
@@ -404,6 +452,53 @@ class ClosedLoopConfig(_Strict):
         1.0, gt=0, description="Suixintui actuals that sold at least this x the expected ROI "
         "make a winner: its orders scale [seed: more budget to orders with good ROI]."
     )
+
+
+class LiveRoomConfig(_Strict):
+    """The brand live room (直播间), the closed loop's trade stage [seed].
+
+    The method: short videos bring 80%+ of a live room's traffic; direct live-room
+    buying (Qianchuan live-room promotion) is capped at about 10% of the short-video
+    pool; a live room without short-video traffic stalls at about 100,000 yuan of GMV
+    a day. So with ``live_room = true``:
+
+    - each day's direct buying (tool ``qianchuan_live``) is at most ``direct_cap`` x
+      the short-video spend bought that day (booked orders counted): no short videos,
+      no direct buying (the optimiser's ``live_room_direct`` rows);
+    - direct buying sells ``gpm`` yuan per 1,000 impressions, at the tool's price
+      and the day's sale phase (ROI = gpm x efficiency x conversion / CPM);
+    - the room's GMV a day is its own traffic's (followers, the live plaza), at most
+      ``ceiling``, plus what the short videos' traffic and direct buying sell in it:
+      without short-video spend it stays at ``ceiling`` (the stall);
+    - ``short_video_share`` is the least share of the room's bought traffic short
+      videos bring, so ``direct_cap`` may not exceed (1 - share) / share.
+    """
+
+    short_video_share: float = Field(
+        0.8, gt=0, le=1, description="Least share of the live room's bought traffic that short "
+        "videos bring [seed: 80%+]; direct_cap may not exceed (1 - share) / share."
+    )
+    direct_cap: float = Field(
+        0.10, ge=0, le=1, description="Most direct live-room buying (qianchuan_live) a day, as "
+        "a share of the short-video spend bought that day [seed: about 10% of the "
+        "short-video pool]."
+    )
+    ceiling: float = Field(
+        100_000, ge=0, description="Live-room GMV a day without short-video traffic, yuan: "
+        "where a room stalls on its own traffic [seed: about 100k/day]."
+    )
+    gpm: float = Field(
+        120.0, gt=0, description="GMV per 1,000 impressions of direct live-room buying, yuan "
+        "(ROI = gpm x efficiency x conversion / CPM) [practice]."
+    )
+
+    @model_validator(mode="after")
+    def _short_videos_lead(self) -> Self:
+        most = (1.0 - self.short_video_share) / self.short_video_share
+        if self.direct_cap > most + 1e-9:
+            raise ValueError(t("error.config.live_room_cap", cap=self.direct_cap,
+                               share=self.short_video_share, most=round(most, 4)))
+        return self
 
 
 class BalanceConfig(_Strict):
@@ -558,18 +653,68 @@ class SolverConfig(_Strict):
     )
 
 
-class SalePhase(_Strict):
-    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects."""
+class PhaseToolEffects(_Strict):
+    """One tool's effects in one sale phase, relative to a normal day (empty: from the
+    phase's intensity and the tool's sale multipliers)."""
+
+    conversion_multiplier: float | None = Field(
+        None, gt=0, description="Payment conversion of this tool in this phase.")
+    price_multiplier: float | None = Field(
+        None, gt=0, description="CPM of this tool in this phase (content service locked a "
+        "month ahead keeps its booked price: 1).")
+    capacity_multiplier: float | None = Field(
+        None, ge=0, description="Volume this tool can take in this phase.")
+
+
+class PhaseBudget(_Strict):
+    """The buyer's split of the budget over a stretch of days (a sale's phase, or the days
+    before the sale): buyers plan 618 budgets by phase (蓄水/预热, 预售, 爆发, 返场).
+
+    Shares are of the campaign's budget; daily amounts hold on each planned day of the
+    stretch. Booked orders on those days count towards them.
+    """
+
+    min_share: float | None = Field(
+        None, ge=0, le=1, description="Least share of the budget spent on these days.")
+    max_share: float | None = Field(
+        None, ge=0, le=1, description="Most share of the budget spent on these days.")
+    min_daily: float | None = Field(
+        None, ge=0, description="Least spend on each of these days, yuan.")
+    max_daily: float | None = Field(
+        None, ge=0, description="Most spend on each of these days, yuan.")
+
+    @model_validator(mode="after")
+    def _ordered_budget(self) -> Self:
+        for low, high in (("min_share", "max_share"), ("min_daily", "max_daily")):
+            a, b = getattr(self, low), getattr(self, high)
+            if a is not None and b is not None and a > b:
+                raise ValueError(t("error.config.phase_budget_order", low=low, high=high,
+                                   low_value=f"{a:g}", high_value=f"{b:g}"))
+        return self
+
+    @property
+    def shapes_budget(self) -> bool:
+        return any(v is not None for v in (self.min_share, self.max_share, self.min_daily,
+                                           self.max_daily))
+
+
+class SalePhase(PhaseBudget):
+    """One phase of a big sale: pre-heat, pre-sale, peak or return, with its own effects
+    and, if the buyer says so, its share of the budget (``PhaseBudget``)."""
 
     kind: SalePhaseKind
     start: date
     end: date
     intensity: float | None = Field(
         None, ge=0, le=1, description="Share of the peak's effects; empty: [sale] "
-        "phase_intensity of this kind."
+        "phase_intensity (price, capacity) and phase_conversion of this kind."
     )
     conversion_multiplier: float | None = Field(
         None, gt=0, description="Payment conversion in this phase; empty: from the intensity."
+    )
+    tools: dict[Tool, PhaseToolEffects] = Field(
+        default_factory=dict, description="Per tool, its conversion, price and capacity in "
+        "this phase ([big_sales.phases.tools.<tool>])."
     )
 
 
@@ -578,6 +723,9 @@ class BigSale(_Strict):
     start: date
     end: date
     phases: tuple[SalePhase, ...] = ()
+    before: PhaseBudget | None = Field(
+        None, description="The buyer's budget for the campaign's days before this sale "
+        "([big_sales.before] min_share, max_share, min_daily, max_daily).")
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -598,7 +746,21 @@ class BigSale(_Strict):
                 raise ValueError(t("error.config.phases_overlap", sale=self.name,
                                    phase=phase.kind))
             seen |= days
+        least = sum(b.min_share or 0.0 for _, b, _, _ in self.budgets())
+        if least > 1 + 1e-9:
+            raise ValueError(t("error.config.phase_shares_sum", sale=self.name,
+                               share=f"{least:.0%}"))
         return self
+
+    def budgets(self) -> list[tuple[str, PhaseBudget, date | None, date]]:
+        """The buyer's budgets: (``before`` or the phase's kind, its figures, first day,
+        last day); the days before the sale start with the campaign (None)."""
+        found: list[tuple[str, PhaseBudget, date | None, date]] = []
+        if self.before is not None and self.before.shapes_budget:
+            found.append(("before", self.before, None, self.start - timedelta(days=1)))
+        found.extend((phase.kind, phase, phase.start, phase.end) for phase in self.phases
+                     if phase.shapes_budget)
+        return found
 
     def phase_on(self, day: date, sale: SaleConfig) -> SalePhase:
         """The phase covering ``day``: a listed one, else pre-sale then a peak of the last days."""
@@ -697,6 +859,12 @@ class Campaign(_Strict):
     harvest: HarvestConfig = HarvestConfig()
     bidding: BiddingConfig = BiddingConfig()
     closed_loop: ClosedLoopConfig = ClosedLoopConfig()
+    live_room: bool = Field(
+        False, description="Closed loop only: sales land in the brand live room, fed by the "
+        "short videos, with direct live-room buying ([live_room_traffic])."
+    )
+    # A section of its own: TOML cannot hold both ``live_room = true`` and ``[live_room]``.
+    live_room_traffic: LiveRoomConfig = LiveRoomConfig()
     learning: LearningConfig = LearningConfig()
     solver: SolverConfig = SolverConfig()
     risk: RiskConfig = RiskConfig()
@@ -729,7 +897,12 @@ class Campaign(_Strict):
                                    first_start=first.start, first_end=first.end,
                                    second=second.name, second_start=second.start,
                                    second_end=second.end))
-        allowed = set(CHAIN_TOOLS[self.chain])
+        if self.live_room and self.chain is not Chain.CLOSED_LOOP:
+            # The brand live room is the closed loop's trade stage [seed]; the Tmall chain
+            # sells in the flagship store.
+            raise ValueError(t("error.config.live_room_chain", chain=self.chain.value))
+        # A booked order is on a roster video: the live room's direct buying is planned.
+        allowed = set(self.chain_tools(every=True)) - LIVE_ROOM_TOOLS
         for c in self.commitments:
             if c.tool not in allowed:
                 raise ValueError(t("error.config.commitment_tool", video=c.video_id,
@@ -768,8 +941,12 @@ class Campaign(_Strict):
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
-    def chain_tools(self) -> tuple[Tool, ...]:
-        return tuple(t for t in CHAIN_TOOLS[self.chain] if self.tools[t].enabled)
+    def chain_tools(self, *, every: bool = False) -> tuple[Tool, ...]:
+        """The chain's tools the campaign uses (``every``: switched off or not); the live
+        room's direct buying only with ``live_room = true``."""
+        return tuple(t for t in CHAIN_TOOLS[self.chain]
+                     if (every or self.tools[t].enabled)
+                     and (self.live_room or t not in LIVE_ROOM_TOOLS))
 
     def sale_on(self, day: date) -> BigSale | None:
         return _sale_table(self.big_sales).get(day)

@@ -26,6 +26,7 @@ from planner.config import (
     ClosedLoopConfig,
     HarvestConfig,
     LearningConfig,
+    LiveRoomConfig,
     ResponseConfig,
     RiskConfig,
     RuleConfig,
@@ -49,6 +50,7 @@ _SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("harvest", HarvestConfig),
     ("bidding", BiddingConfig),
     ("closed_loop", ClosedLoopConfig),
+    ("live_room_traffic", LiveRoomConfig),
     ("learning", LearningConfig),
     ("risk", RiskConfig),
     ("solver", SolverConfig),
@@ -64,7 +66,7 @@ def config_reference_markdown() -> str:
     top = Campaign.model_fields
     for name in ("budget", "daily_cap", "roi_floor", "gross_margin", "return_rate",
                  "reference_cpm", "plan_date", "default_landing_url", "gmv_family",
-                 "ad_groups"):
+                 "ad_groups", "live_room"):
         field = top[name]
         default = "required" if field.is_required() else field.get_default(
             call_default_factory=True)

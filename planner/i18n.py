@@ -262,6 +262,11 @@ def _change_kind(kind: object) -> str:
     return _named("change", kind)
 
 
+def phase_name(phase: object) -> str:
+    """A sale phase as buyers say it: 蓄水/预热期, 预售期, 爆发期, 返场, 大促前."""
+    return _named("phase", phase)
+
+
 def _id_list(ids: object) -> str:
     """Ids stored joined with ", " (a plan's figures), joined as the language lists them (、)."""
     return t("list.sep").join(str(ids).split(", "))
@@ -274,6 +279,7 @@ _PARAM_WORDS: Final[dict[str, Callable[[object], str]]] = {
     "source": _roi_source,
     "basis": _roi_basis,
     "kind": _change_kind,
+    "phase": phase_name,
     "videos": _id_list,
     "kols": _id_list,
 }

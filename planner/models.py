@@ -15,7 +15,8 @@ Day = date  # for annotations after a field named ``date``
 Mode = Literal["smart", "targeted"]
 
 # What a video's ROI estimate rests on (planner.uncertainty), and the buyer's risk attitude.
-RoiSource = Literal["natural", "kol_history", "tier_prior", "learned"]
+# "live_room": direct live-room buying, valued at the room's configured GMV per 1,000.
+RoiSource = Literal["natural", "kol_history", "tier_prior", "learned", "live_room"]
 RiskObjective = Literal["expected", "balanced", "cautious"]
 
 
@@ -134,6 +135,45 @@ class DailySpend(_Model):
     tool: Tool
     spend: float
     expected_gmv: float
+
+
+class LiveRoomDay(_Model):
+    """One day of the brand live room: where its traffic comes from and what it sells."""
+
+    date: date
+    short_video_spend: float = Field(
+        description="Yuan bought on short videos that day (every tool on a video): the "
+        "traffic that feeds the room.")
+    short_video_gmv: float = Field(
+        description="Expected GMV of that short-video traffic, yuan (sold in the room).")
+    direct_spend: float = Field(
+        description="Yuan of direct live-room buying (qianchuan_live) that day.")
+    direct_gmv: float = Field(description="Expected GMV of direct live-room buying, yuan.")
+    own_gmv: float = Field(
+        description="GMV of the room's own traffic (followers, the live plaza), yuan: where "
+        "it stalls without short-video traffic ([live_room_traffic] ceiling); not bought, "
+        "so outside the plan's expected_gmv.")
+    gmv: float = Field(description="The room's GMV that day: own + short video + direct.")
+    direct_share: float = Field(
+        description="Direct buying as a share of the short-video spend that day (at most "
+        "[live_room_traffic] direct_cap).")
+    short_video_share: float = Field(
+        description="Short videos' share of the room's bought traffic (spend) that day.")
+
+
+class LiveRoom(_Model):
+    """The brand live room of a closed-loop campaign with ``live_room = true``."""
+
+    ceiling: float = Field(description="GMV a day without short-video traffic, yuan.")
+    direct_cap: float = Field(description="Most direct buying, as a share of short-video "
+                              "spend the same day.")
+    short_video_share: float = Field(description="Least share of the room's bought traffic "
+                                     "that short videos bring [seed: 80%+].")
+    gmv: float = Field(description="The room's GMV over the plan's days, yuan.")
+    short_video_gmv: float = Field(description="Of which from short-video traffic, yuan.")
+    direct_gmv: float = Field(description="Of which from direct live-room buying, yuan.")
+    own_gmv: float = Field(description="Of which from the room's own traffic, yuan.")
+    days: list[LiveRoomDay]
 
 
 VideoStatus = Literal["live", "scheduled"]
@@ -341,6 +381,9 @@ class Plan(_Model):
         description="Re-planning: per day so far, video and tool, the spend, GMV and ROI the "
         "plan in force that day expected against the actuals (the buyer's daily report).",
     )
+    live_room: LiveRoom | None = Field(
+        None, description="Closed loop with live_room = true: the brand live room per day, "
+        "its traffic sources (short videos, direct buying, its own) and its GMV.")
     spent_to_date: float = Field(
         0.0, description="Money counted as spent before plan_date, yuan: every actual spend "
         "(GMV known or not) and each unreported planned line as planned (0 for a fresh plan).")

@@ -22,6 +22,8 @@ from planner.models import (
     DailySpend,
     FanPoint,
     Line,
+    LiveRoom,
+    LiveRoomDay,
     Order,
     Plan,
     Reason,
@@ -33,6 +35,7 @@ from planner.models import (
     VideoSummary,
 )
 from planner.optimiser import (
+    Rows,
     SolveResult,
     amplification_name,
     daily_cap_name,
@@ -55,7 +58,7 @@ from planner.response import (
 )
 from planner.rules import Assessment, assess_video
 from planner.scheduled import expected_roster
-from planner.tools import HARVESTING_TOOLS, SEEDING_TOOLS, Tool
+from planner.tools import HARVESTING_TOOLS, LIVE_ROOM_TOOLS, SEEDING_TOOLS, Tool
 from planner.uncertainty import (
     Z90,
     Floats,
@@ -186,7 +189,33 @@ def rounded_spend(response: ResponseModel, result: SolveResult,
                 continue
             spend[p.index] += step
             left -= step
-    return spend
+    return within_live_room_cap(spend, response, campaign)
+
+
+def within_live_room_cap(spend: dict[int, float], response: ResponseModel,
+                         campaign: Campaign) -> dict[int, float]:
+    """``spend`` with each day's direct live-room buying within ``direct_cap`` x that
+    day's rounded short-video spend: rounding the short videos down must not lift the
+    room's direct buying past its share [seed]. Below its minimum order it is dropped."""
+    live = [p for p in response.purchases if p.tool in LIVE_ROOM_TOOLS and spend.get(p.index)]
+    if not live:
+        return spend
+    short_video: dict[date, float] = defaultdict(float)
+    for p in response.purchases:
+        if p.tool not in LIVE_ROOM_TOOLS and spend.get(p.index):
+            for day, share in zip(p.days, p.day_shares, strict=True):
+                short_video[day] += spend[p.index] * share
+    for f in response.fixed:
+        for day, amount in f.day_spend.items():
+            short_video[day] += amount * KYUAN
+    cap = campaign.live_room_traffic.direct_cap
+    out = dict(spend)
+    for p in live:
+        step = campaign.tools[p.tool].order_step
+        most = math.floor(cap * short_video[p.days[0]] / step + 1e-9) * step
+        if out[p.index] > most:
+            out[p.index] = float(most) if most >= p.min_order * KYUAN - 1e-6 else 0.0
+    return out
 
 
 def _gmv_of(p: Purchase, yuan: float) -> float:
@@ -336,13 +365,13 @@ def lay_out(
         if yuan <= 0:
             continue
         gmv = _gmv_of(p, yuan) - relearn.get(p.index, 0.0) * KYUAN
-        for day, share in zip(p.days, p.day_shares, strict=True):
+        for day, share, gmv_share in zip(p.days, p.day_shares, p.gmv_day_shares, strict=True):
             daily.append(
                 DailySpend(date=day, video_id=p.video_id, tool=p.tool,
-                           spend=round(yuan * share, 2), expected_gmv=round(gmv * share, 2))
+                           spend=round(yuan * share, 2), expected_gmv=round(gmv * gmv_share, 2))
             )
         if p.is_content_service:
-            orders.append(_order([(p, yuan, gmv)], campaign, names[p.video_id]))
+            orders.append(_order([(p, yuan, gmv)], campaign, names.get(p.video_id, "")))
         else:
             runs[(p.video_id, p.tool)].append((p, yuan, gmv))
     for items in runs.values():
@@ -355,11 +384,11 @@ def lay_out(
                 or item[0].targeting != group[-1][0].targeting
                 or item[0].sale != group[-1][0].sale
             ):
-                orders.append(_order(group, campaign, names[group[0][0].video_id]))
+                orders.append(_order(group, campaign, names.get(group[0][0].video_id, "")))
                 group = []
             group.append(item)
         if group:
-            orders.append(_order(group, campaign, names[group[0][0].video_id]))
+            orders.append(_order(group, campaign, names.get(group[0][0].video_id, "")))
     fixed_gmv = 0.0
     for f in response.fixed:
         c = f.commitment
@@ -383,6 +412,7 @@ def lay_out(
                            spend=round(spend * KYUAN, 2),
                            expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
             )
+    room = live_room_of(daily, response, campaign)
     orders = _with_ranges(orders, response, result, campaign)
     held = winner_verdicts(response, result, campaign, rounded)
     orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
@@ -462,7 +492,39 @@ def lay_out(
         binding_lines=binding,
         assumption_lines=notes,
         roi_floor_line=floor_line,
+        live_room=room,
     )
+
+
+def live_room_of(daily: Sequence[DailySpend], response: ResponseModel,
+                 campaign: Campaign) -> LiveRoom | None:
+    """The brand live room per planned day: short videos feed it, direct buying tops it
+    up within its share of them, and its own traffic sells up to ``ceiling`` (where it
+    stalls without short videos) [seed]. None unless the campaign has a live room."""
+    if Tool.QIANCHUAN_LIVE not in campaign.chain_tools():
+        return None
+    cfg = campaign.live_room_traffic
+    figures = {day: [0.0, 0.0, 0.0, 0.0] for day in response.days}
+    for d in daily:
+        if d.date in figures:
+            column = 2 if d.tool in LIVE_ROOM_TOOLS else 0
+            figures[d.date][column] += d.spend
+            figures[d.date][column + 1] += d.expected_gmv
+    days = []
+    for day, (sv_spend, sv_gmv, direct_spend, direct_gmv) in figures.items():
+        bought = sv_spend + direct_spend
+        days.append(LiveRoomDay(
+            date=day, short_video_spend=round(sv_spend, 2), short_video_gmv=round(sv_gmv, 2),
+            direct_spend=round(direct_spend, 2), direct_gmv=round(direct_gmv, 2),
+            own_gmv=round(cfg.ceiling, 2), gmv=round(cfg.ceiling + sv_gmv + direct_gmv, 2),
+            direct_share=round(direct_spend / sv_spend, 4) if sv_spend else 0.0,
+            short_video_share=round(sv_spend / bought, 4) if bought else 0.0))
+    return LiveRoom(
+        ceiling=cfg.ceiling, direct_cap=cfg.direct_cap, short_video_share=cfg.short_video_share,
+        gmv=round(sum(d.gmv for d in days), 2),
+        short_video_gmv=round(sum(d.short_video_gmv for d in days), 2),
+        direct_gmv=round(sum(d.direct_gmv for d in days), 2),
+        own_gmv=round(sum(d.own_gmv for d in days), 2), days=days)
 
 
 def _revalued(f: FixedSpend) -> list[Reason]:
@@ -551,6 +613,7 @@ def _with_ranges(orders: list[Order], response: ResponseModel, result: SolveResu
 # What a video's ROI belief rests on: code -> the words in the English sentence.
 ROI_BASIS: dict[str, str] = {
     "natural": "from the video's own natural sales",
+    "live_room": "from the live room's GMV per 1,000 impressions",
     "kol_history": "estimated from the KOL's record",
     "tier_prior": "estimated from the tier's prior",
     "learned": "learned from actuals",
@@ -882,6 +945,13 @@ def describe_binding(
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
             videos=", ".join(videos[:5]) + ("..." if len(videos) > 5 else "")))
+    if "live_room" in by_family:
+        # Direct live-room buying at its share of the day's short-video spend [seed].
+        days = sorted(by_family["live_room"])
+        lines.append(_line("live_room_direct", share=campaign.live_room_traffic.direct_cap,
+                           days=len(days), first=_day_of(days[0])))
+    phase_rows = by_family.get("phase_budget", [])
+    lines.extend(phase_budget_lines(phase_rows, model.rows))
     shares = set(by_family.get("concentration", []))
     if shares:
         videos = sorted({p.video_id for p in response.purchases})
@@ -911,6 +981,9 @@ def describe_binding(
         # Nothing on offer builds the pool: only more seeding would let harvesting grow.
         # (With seeding on offer the plan already bought all of it worth buying.)
         lines.append(_line("unspent_audience_pool", unspent=left))
+    elif unspent >= 1.0 and any(n.startswith(("phase_max_share", "phase_max_daily"))
+                                for n in phase_rows):
+        lines.append(_line("unspent_phase_budget", unspent=left))
     elif unspent >= 1.0 and not shares:
         full = sum(
             1 for p in response.purchases
@@ -922,14 +995,39 @@ def describe_binding(
     return lines
 
 
+def phase_budget_lines(names: list[str], rows: Rows) -> list[Line]:
+    """The buyer's phase budgets that bind, with their figures: a share once, a daily
+    amount once per phase with its number of days and the first of them."""
+    limit_of = dict(zip(rows.names, rows.limits, strict=True))
+    shares: list[Line] = []
+    daily: dict[tuple[str, str, str], list[dict[str, ReasonParam]]] = {}
+    for name in names:
+        code, found = limit_of[name]
+        figures: dict[str, ReasonParam] = dict(found or {})
+        if code.endswith("_share"):
+            shares.append(_line(code, **figures))
+        else:
+            daily.setdefault((code, str(figures["sale"]), str(figures["phase"])),
+                             []).append(figures)
+    lines = shares
+    for (code, _, _), days in daily.items():
+        first = min(days, key=lambda f: str(f["day"]))
+        lines.append(_line(code, sale=first["sale"], phase=first["phase"],
+                           amount=round(float(first["amount"])), days=len(days),
+                           first=first["day"]))
+    return lines
+
+
 def _audience_pool_line(names: list[str], response: ResponseModel,
                         campaign: Campaign) -> Line:
     """Which weeks harvesting is held by the audience seeding has built (its rows' names)."""
     period = campaign.harvest.period_days
     starts = sorted({date.fromisoformat(_day_of(n)) for n in names})
     last = min(starts[-1] + timedelta(days=period - 1), response.days[-1])
-    return _line("audience_pool", first_week=_week_of(starts[0], campaign),
-                 last_week=_week_of(last, campaign),
+    first_week, last_week = _week_of(starts[0], campaign), _week_of(last, campaign)
+    # One week is said as one ("week 1"), never as a range of one ("weeks 1-1").
+    form = {"form": "one_week"} if first_week == last_week else {}
+    return _line("audience_pool", **form, first_week=first_week, last_week=last_week,
                  first=starts[0].isoformat(), last=last.isoformat(),
                  periods=len(starts), reach=campaign.harvest.daily_pool_reach)
 

@@ -41,6 +41,9 @@ REASON_CODES: dict[str, str] = {
     "scheduled_from_tier_prior": "Scheduled post without KOL history: expected from median "
     "plays and the tier's prior ROI.",
     "scheduled_buyer_estimate": "Scheduled post: plays and GMV as the buyer expects them.",
+    "live_room_direct": "Direct live-room buying (Qianchuan live-room promotion): at most a "
+    "share of the short-video spend bought that day, as short videos bring the room's "
+    "traffic.",
     "harvest_audience_pool": "Harvesting retargets the audience seeding has built; its "
     "volume grows with that pool.",
     "cs_tier_too_small": "Below head KOLs get a Dou+ pressure test before content service.",

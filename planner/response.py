@@ -21,13 +21,14 @@ yuan HiGHS reports excessively large bounds (trial runs).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
-from planner.config import BigSale, Campaign, Commitment
+from planner.config import BigSale, Campaign, Commitment, PhaseToolEffects
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.models import Mode, Reason, Video
@@ -43,8 +44,15 @@ from planner.rules import (
     tool_reasons,
 )
 from planner.scoring import VideoScores, freshness
-from planner.tools import CHAIN_TOOLS, HARVESTING_TOOLS, SEEDING_TOOLS, Tool
-from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios
+from planner.tools import (
+    CHAIN_TOOLS,
+    HARVESTING_TOOLS,
+    LIVE_ROOM_ID,
+    LIVE_ROOM_TOOLS,
+    SEEDING_TOOLS,
+    Tool,
+)
+from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios, live_room_belief
 
 KYUAN = 1000.0
 
@@ -68,10 +76,17 @@ class Purchase:
     targeting: str | None = None
     sale: str | None = None
     reasons: list[Reason] = field(default_factory=list)
+    # How the purchase's GMV spreads over ``days`` (None: as its spend): a lock-in's days
+    # convert by their phase, so its peak days sell more per yuan than its pre-sale days.
+    gmv_shares: tuple[float, ...] | None = None
 
     @property
     def is_content_service(self) -> bool:
         return self.tool is Tool.CONTENT_SERVICE
+
+    @property
+    def gmv_day_shares(self) -> tuple[float, ...]:
+        return self.gmv_shares if self.gmv_shares is not None else self.day_shares
 
     @property
     def capacity(self) -> float:
@@ -196,7 +211,14 @@ def bids_against_feed(campaign: Campaign) -> bool:
 
 
 def _tool_day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
-    """``day_terms`` from the tool's own figures alone."""
+    """``day_terms`` from the tool's own figures alone.
+
+    Each effect comes from the most specific setting: the phase's own figure for
+    the tool (``[big_sales.phases.tools.<tool>]``), else the tool's peak multiplier
+    scaled to the phase (price and capacity by ``phase_intensity``, conversion by
+    ``phase_conversion``: the peak converts best), else the phase's or the sale's
+    conversion.
+    """
     cfg = campaign.tools[tool]
     sale = campaign.sale_on(day)
     if sale is None:
@@ -204,23 +226,35 @@ def _tool_day_terms(campaign: Campaign, tool: Tool, day: date) -> _DayTerms:
                          base_cpm=cfg.cpm, daily_reach=cfg.daily_reach_multiple,
                          capacity_mult=1.0, sale=None)
     phase = sale.phase_on(day, campaign.sale)
+    own = phase.tools.get(tool, _NO_EFFECTS)
     intensity = (phase.intensity if phase.intensity is not None
                  else campaign.sale.phase_intensity.get(phase.kind, 1.0))
-    if cfg.sale_conversion_multiplier is not None:
-        conversion = sale_effect(cfg.sale_conversion_multiplier, intensity)
+    converts = (phase.intensity if phase.intensity is not None
+                else campaign.sale.phase_conversion.get(phase.kind, intensity))
+    if own.conversion_multiplier is not None:
+        conversion = own.conversion_multiplier
+    elif cfg.sale_conversion_multiplier is not None:
+        conversion = sale_effect(cfg.sale_conversion_multiplier, converts)
     elif phase.conversion_multiplier is not None:
         conversion = phase.conversion_multiplier
     else:
-        conversion = sale_effect(campaign.sale.conversion_multiplier, intensity)
+        conversion = sale_effect(campaign.sale.conversion_multiplier, converts)
+    price = (own.price_multiplier if own.price_multiplier is not None
+             else sale_effect(cfg.sale_price_multiplier, intensity))
+    capacity = (own.capacity_multiplier if own.capacity_multiplier is not None
+                else sale_effect(cfg.sale_capacity_multiplier, intensity))
     return _DayTerms(
         efficiency=cfg.efficiency,
         conversion=conversion,
-        cpm=cfg.cpm * sale_effect(cfg.sale_price_multiplier, intensity),
+        cpm=cfg.cpm * price,
         base_cpm=cfg.cpm,
         daily_reach=cfg.daily_reach_multiple,
-        capacity_mult=sale_effect(cfg.sale_capacity_multiplier, intensity),
+        capacity_mult=capacity,
         sale=sale,
     )
+
+
+_NO_EFFECTS = PhaseToolEffects()
 
 
 class Economics:
@@ -300,7 +334,9 @@ class PoolPeriod:
 
     start: date
     length: int
-    base: float  # existing audience + natural plays published and committed seeding before it
+    # Existing audience + the share of natural plays published and the committed seeding
+    # before it that joins the pool.
+    base: float
     reach: float  # share of the pool harvesting may reach over the period
 
 
@@ -324,7 +360,8 @@ def pool_periods(response: ResponseModel, campaign: Campaign) -> list[PoolPeriod
         start = first + timedelta(days=k * cfg.period_days)
         length = min(cfg.period_days, (last - start).days + 1)
         base = (cfg.existing_audience
-                + sum(plays for published, plays in response.natural_reach if published < start)
+                + cfg.natural_play_share * sum(plays for published, plays
+                                               in response.natural_reach if published < start)
                 + sum(v for day, v in fixed_seeded.items() if day < start))
         periods.append(PoolPeriod(start, length, base, cfg.daily_pool_reach * length))
     return periods
@@ -385,9 +422,11 @@ def _content_service_windows(
     if block:
         windows.append((tuple(block), None))
     for sale in campaign.big_sales:
-        sale_days = tuple(d for d in campaign.days() if sale.covers(d) and d >= first_day)
+        sale_days = [d for d in campaign.days() if sale.covers(d) and d >= first_day]
         if sale_days:
-            windows.append((sale_days, sale))
+            # One schedule over the sale, booked whole at one price; each of its days
+            # converts by its phase (``gmv_shares``): the peak sells most per yuan [seed].
+            windows.append((tuple(sale_days), sale))
     return windows
 
 
@@ -470,7 +509,8 @@ def build_response_model(
     grids = {
         tool: _DailyGrid.of(tool, [a for a in assessments if tool in a.eligible], days,
                             economics, signals, fixed_by_cell, blocked_dou_plus)
-        for tool in campaign.chain_tools() if tool is not Tool.CONTENT_SERVICE
+        for tool in campaign.chain_tools()
+        if tool is not Tool.CONTENT_SERVICE and tool not in LIVE_ROOM_TOOLS
     }
     for assessment in assessments:
         video = assessment.video
@@ -491,6 +531,11 @@ def build_response_model(
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
     beliefs = beliefs_of(assessments, campaign, signals.observed_spend)
     room: dict[str, float] = {}
+    if Tool.QIANCHUAN_LIVE in campaign.chain_tools():
+        purchases.extend(live_room_purchases(purchases, fixed, days, economics, signals,
+                                             len(purchases)))
+        beliefs[LIVE_ROOM_ID] = live_room_belief(campaign)
+        room[LIVE_ROOM_ID] = math.inf  # it promotes the room: no video's reach limit
     for a in assessments:
         used = sum(f.impressions for f in fixed if f.commitment.video_id == a.video.video_id)
         room[a.video.video_id] = max(
@@ -505,7 +550,8 @@ def build_response_model(
         notes=[],
         natural_reach=[(a.video.publish_date, a.video.natural_plays or 0.0)
                        for a in assessments],
-        kol_of={a.video.video_id: a.video.kol_name for a in assessments},
+        kol_of={a.video.video_id: a.video.kol_name for a in assessments}
+        | ({LIVE_ROOM_ID: LIVE_ROOM_ID} if LIVE_ROOM_ID in room else {}),
         beliefs=beliefs,
         scenarios=draw_scenarios(list(beliefs.values()), campaign.risk),
         running=signals.running,
@@ -706,6 +752,68 @@ class _DailyGrid:
         return purchases
 
 
+def short_video_pool(purchases: list[Purchase], fixed: list[FixedSpend],
+                     days: list[date]) -> dict[date, float]:
+    """Short-video spend each day can take (thousand yuan): every purchase on a video
+    (its capacity by its days' shares) and the booked orders' spend."""
+    pool = dict.fromkeys(days, 0.0)
+    for p in purchases:
+        if p.tool in LIVE_ROOM_TOOLS:
+            continue
+        for day, share in zip(p.days, p.day_shares, strict=True):
+            if day in pool:
+                pool[day] += p.capacity * share
+    for f in fixed:
+        if f.commitment.tool not in LIVE_ROOM_TOOLS:
+            for day, spend in f.day_spend.items():
+                if day in pool:
+                    pool[day] += spend
+    return pool
+
+
+def live_room_purchases(purchases: list[Purchase], fixed: list[FixedSpend], days: list[date],
+                        economics: Economics, signals: Signals,
+                        start_index: int) -> list[Purchase]:
+    """One direct live-room buy a day (Qianchuan live-room promotion) [seed].
+
+    Short videos bring 80%+ of a live room's traffic and direct buying is capped at
+    about 10% of the short-video pool: a day's direct buying can take at most
+    ``direct_cap`` x the short-video spend on offer that day (the optimiser's
+    ``live_room_direct`` rows hold it to that share of what is bought), and sells at
+    the room's GMV per 1,000 impressions ([live_room_traffic] gpm) at the day's price
+    and conversion (sale phases included).
+    """
+    campaign = economics.campaign
+    cfg, tool_cfg = campaign.live_room_traffic, campaign.tools[Tool.QIANCHUAN_LIVE]
+    pool = short_video_pool(purchases, fixed, days)
+    multiplier = signals.roi_multiplier.get((LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE), 1.0)
+    booked = {day for f in fixed if f.commitment.tool is Tool.QIANCHUAN_LIVE
+              for day in f.day_spend}
+    why = [reason("live_room_direct",
+                  f"direct live-room buying: at most {cfg.direct_cap:.0%} of the short-video "
+                  "spend bought the same day (short videos bring the room's traffic)",
+                  share=cfg.direct_cap)]
+    out: list[Purchase] = []
+    for day in days:
+        capacity = cfg.direct_cap * pool[day]
+        if tool_cfg.max_daily is not None:
+            capacity = min(capacity, tool_cfg.max_daily / KYUAN)
+        if day in booked or capacity * KYUAN < tool_cfg.min_order:
+            continue
+        roi = economics.roi_of_gpm(cfg.gpm, Tool.QIANCHUAN_LIVE, day) * multiplier
+        seg_roi, seg_width = economics.segments(roi, capacity)
+        if sum(seg_width) * KYUAN < tool_cfg.min_order:
+            continue
+        sale = campaign.sale_on(day)
+        out.append(Purchase(
+            index=start_index + len(out), video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE,
+            days=(day,), day_shares=(1.0,), booking_date=day,
+            min_order=tool_cfg.min_order / KYUAN, seg_roi=seg_roi, seg_width=seg_width,
+            impressions_per_kyuan=economics.impressions_per_kyuan(Tool.QIANCHUAN_LIVE, day),
+            seeding=False, sale=sale.name if sale else None, reasons=why))
+    return out
+
+
 def suixintui_winner(video_id: str, signals: Signals, campaign: Campaign) -> bool:
     """A video whose Suixintui actuals sold at least ``suixintui_winner_ratio`` x expected."""
     learned = signals.roi_multiplier.get((video_id, Tool.SUIXINTUI))
@@ -791,7 +899,10 @@ def _content_service_purchases(
         seg_roi, seg_width = economics.segments(roi, capacity)
         if sum(seg_width) * KYUAN < cfg.min_order:
             continue
-        shares = tuple(c / sum(c2 for _, c2, _ in per_day) for _, c, _ in per_day)
+        total = sum(c2 for _, c2, _ in per_day)
+        shares = tuple(c / total for _, c, _ in per_day)
+        value = sum(r * c for r, c, _ in per_day)
+        gmv_shares = tuple(r * c / value for r, c, _ in per_day) if value > 0 else None
         why.extend(learned or [])
         why.append(
             reason(
@@ -816,6 +927,7 @@ def _content_service_purchases(
                 seeding=True,
                 sale=sale.name if sale else None,
                 reasons=why,
+                gmv_shares=gmv_shares,
             )
         )
     return out

@@ -14,7 +14,7 @@ from planner.config import BigSale, Campaign
 from planner.models import Mode, Reason, Video
 from planner.reasons import reason
 from planner.scoring import VideoScores, score_video
-from planner.tools import AD_TOOLS, CHAIN_TOOLS, Tool
+from planner.tools import AD_TOOLS, Tool
 
 # The verdicts that explain why a tool may be used on a video, shown on its orders.
 TOOL_REASON_CODES: dict[Tool, frozenset[str]] = {
@@ -386,7 +386,7 @@ def assess_video(video: Video, campaign: Campaign, *, scheduled: Reason | None =
     result.recent_roi = recent_roi(video, scores, campaign, learned_dou_plus_roi, estimate)[0]
     floor_verdict = roi_floor_rule(scores, campaign.effective_roi_floor)
     result.reasons.append(floor_verdict.reason)
-    for tool in CHAIN_TOOLS[campaign.chain]:
+    for tool in campaign.chain_tools(every=True):
         if not campaign.tools[tool].enabled:
             result.reasons.append(reason("tool_disabled", f"{tool} is switched off",
                                          tool=tool.value))

@@ -13,6 +13,9 @@ class Tool(StrEnum):
     QIANCHUAN = "qianchuan"
     AD_FEED = "ad_feed"
     UNI_DESK = "uni_desk"
+    # Qianchuan live-room promotion (千川直播间推广): buys traffic straight into the brand's
+    # live room, not onto a video (closed loop, campaigns with ``live_room = true``).
+    QIANCHUAN_LIVE = "qianchuan_live"
 
 
 class Chain(StrEnum):
@@ -33,8 +36,14 @@ CHAIN_TOOLS: dict[Chain, tuple[Tool, ...]] = {
         Tool.CONTENT_SERVICE,
         Tool.KOL_BIDDING,
         Tool.QIANCHUAN,
+        Tool.QIANCHUAN_LIVE,
     ),
 }
+
+# The closed loop's trade stage (T) is the brand live room [seed]: its direct buying
+# promotes the room itself, so its purchases and orders name the room, not a video.
+LIVE_ROOM_TOOLS: frozenset[Tool] = frozenset({Tool.QIANCHUAN_LIVE})
+LIVE_ROOM_ID = "live_room"
 
 # Stage I (Influence, "saving money") versus stage M (Magnify, "withdrawing").
 SEEDING_TOOLS: frozenset[Tool] = frozenset(
@@ -44,7 +53,8 @@ HARVESTING_TOOLS: frozenset[Tool] = frozenset({Tool.QIANCHUAN, Tool.AD_FEED, Too
 
 # Tools that buy on OCPM auctions: their price rises in big sales.
 AUCTION_TOOLS: frozenset[Tool] = frozenset(
-    {Tool.KOL_BIDDING, Tool.SUIXINTUI, Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK}
+    {Tool.KOL_BIDDING, Tool.SUIXINTUI, Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK,
+     Tool.QIANCHUAN_LIVE}
 )
 
 # Tools that promote the KOL's video as an ad and therefore need the KOL's
@@ -53,7 +63,8 @@ AD_TOOLS: frozenset[Tool] = frozenset(
     {Tool.KOL_BIDDING, Tool.QIANCHUAN, Tool.AD_FEED, Tool.UNI_DESK}
 )
 
-STAGE: dict[Tool, str] = {t: ("I" if t in SEEDING_TOOLS else "M") for t in Tool}
+STAGE: dict[Tool, str] = {
+    t: ("I" if t in SEEDING_TOOLS else "T" if t in LIVE_ROOM_TOOLS else "M") for t in Tool}
 
 # Names buyers see in the back-ends and exports, mapped to tool ids.
 TOOL_ALIASES: dict[str, Tool] = {
@@ -80,6 +91,11 @@ TOOL_ALIASES: dict[str, Tool] = {
     "uni_desk": Tool.UNI_DESK,
     "unidesk": Tool.UNI_DESK,
     "阿里ud": Tool.UNI_DESK,
+    "qianchuan_live": Tool.QIANCHUAN_LIVE,
+    "千川直播间": Tool.QIANCHUAN_LIVE,
+    "千川直播间推广": Tool.QIANCHUAN_LIVE,
+    "直播间推广": Tool.QIANCHUAN_LIVE,
+    "直播间直投": Tool.QIANCHUAN_LIVE,
 }
 
 TOOL_LABEL_ZH: dict[Tool, str] = {
@@ -90,6 +106,7 @@ TOOL_LABEL_ZH: dict[Tool, str] = {
     Tool.QIANCHUAN: "千川",
     Tool.AD_FEED: "信息流",
     Tool.UNI_DESK: "UD",
+    Tool.QIANCHUAN_LIVE: "千川直播间",
 }
 
 

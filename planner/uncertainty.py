@@ -34,6 +34,7 @@ import numpy.typing as npt
 from planner.config import Campaign, RiskConfig
 from planner.models import RoiSource
 from planner.rules import Assessment
+from planner.tools import LIVE_ROOM_ID
 
 # The standard normal's 90% quantile: P10 and P90 sit this many spreads from the median.
 Z90 = 1.2815515655446004
@@ -93,6 +94,13 @@ def belief_of(assessment: Assessment, campaign: Campaign,
         source, sigma = "learned", learned_sigma(sigma, orders)
     return Belief(video_id=video.video_id, kol_name=video.kol_name, source=source,
                   sigma=sigma)
+
+
+def live_room_belief(campaign: Campaign) -> Belief:
+    """The belief behind direct live-room buying's ROI: a configured figure
+    ([live_room_traffic] gpm), as uncertain as a tier prior until actuals teach it."""
+    return Belief(video_id=LIVE_ROOM_ID, kol_name=LIVE_ROOM_ID, source="live_room",
+                  sigma=campaign.risk.tier_prior_sigma)
 
 
 def beliefs_of(assessments: Sequence[Assessment], campaign: Campaign,

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from factories import make_campaign, make_video
+from planner.config import campaign_from_dict
 from planner.errors import InfeasibleError
+from planner.io.campaign_file import read_campaign
+from planner.io.roster import read_videos
 from planner.planning import make_plan
 from planner.views.campaign_form import campaign_dict_from_form, form_defaults
 
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
 NO_SEEDING_TOOLS = {"dou_plus": {"enabled": False}, "content_service": {"enabled": False},
                     "kol_bidding": {"enabled": False}}
 
@@ -41,6 +46,41 @@ def test_harvesting_without_seeding_grows_with_the_brands_existing_audience():
     assert harvested(0) < harvested(300_000) < harvested(3_000_000)
 
 
+def test_a_harvest_only_sample_roster_without_seeding_harvests_little_and_says_the_pool_binds():
+    campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
+    raw = campaign.model_dump()
+    for tool in NO_SEEDING_TOOLS:
+        raw["tools"][tool]["enabled"] = False
+    raw.update(balance={"min_seeding_share": 0.0, "max_seeding_share": 1.0}, commitments=[])
+    harvest_only = campaign_from_dict(raw)
+    videos, _ = read_videos(SAMPLE / "videos.csv", plan_date=campaign.effective_plan_date)
+    plan = make_plan(videos, harvest_only)
+    assert plan.total_spend < 0.15 * harvest_only.budget
+    assert {"audience_pool", "unspent_audience_pool"} <= set(_codes(plan))
+
+
+def test_a_natural_play_joins_the_audience_pool_at_its_configured_share():
+    def harvested(share):
+        campaign = make_campaign(budget=2_000_000, tools=NO_SEEDING_TOOLS,
+                                 balance={"min_seeding_share": 0.0},
+                                 harvest={"existing_audience": 0, "natural_play_share": share})
+        return make_plan([make_video(natural_plays=2_000_000, natural_gmv=160_000)],
+                         campaign).total_spend
+
+    assert harvested(0.0) == 0
+    assert harvested(0.1) < harvested(0.5) < harvested(1.0)
+
+
+def test_a_pool_that_binds_in_one_week_says_that_week_not_a_range_of_one():
+    campaign = make_campaign(end=date(2027, 4, 27), budget=2_000_000, tools=NO_SEEDING_TOOLS,
+                             balance={"min_seeding_share": 0.0})
+    plan = make_plan([make_video()], campaign)
+    pool, = (line for line in plan.binding_lines if line.code == "audience_pool")
+    assert pool.params["first_week"] == pool.params["last_week"] == 1
+    assert any("第 1 周" in text for text in plan.binding)
+    assert not any("1–1" in text for text in plan.binding)
+
+
 def test_a_sale_too_close_to_lock_in_is_said_once_in_the_summary_with_the_date_it_needed():
     sale = {"name": "618", "start": date(2027, 5, 10), "end": date(2027, 5, 20)}
     campaign = make_campaign(end=date(2027, 5, 31), budget=300_000, big_sales=[sale])
@@ -55,8 +95,10 @@ def test_a_sale_too_close_to_lock_in_is_said_once_in_the_summary_with_the_date_i
 
 
 def test_a_binding_seeding_cap_names_the_kol_fees_in_it():
-    campaign = make_campaign(budget=200_000, balance={"max_seeding_share": 0.6})
-    # 5,000,000 natural plays: an audience pool that can take the harvesting the cap needs.
+    # A brand with 5,000,000 people in its pool already: harvesting can take what the cap
+    # needs from the first day.
+    campaign = make_campaign(budget=200_000, balance={"max_seeding_share": 0.6},
+                             harvest={"existing_audience": 5_000_000})
     video = make_video(kol_fee=100_000, natural_plays=5_000_000, natural_gmv=400_000)
     plan = make_plan([video], campaign)
     fees, = (line for line in plan.binding_lines if line.code == "seeding_fees")

@@ -93,7 +93,7 @@ def test_chinese_messages_use_simplified_characters() -> None:
 
 def test_buyers_terms_for_tools_chains_and_tiers() -> None:
     assert [tool_name(tool) for tool in Tool] == [
-        "DOU+", "内容服务", "达人竞价", "随心推", "千川", "信息流", "UD"]
+        "DOU+", "内容服务", "达人竞价", "随心推", "千川", "信息流", "UD", "千川直播间"]
     assert [t(f"chain.{c.value}") for c in Chain] == ["天猫", "抖音闭环"]
     assert [t(f"tier.{k}") for k in ("super_head", "head", "mid", "tail", "koc")] == [
         "超头", "头部", "腰部", "尾部", "KOC"]

@@ -53,6 +53,8 @@ from planner.views.plan import (
     daily_by_tool,
     gmv_fan_frame,
     headline,
+    live_room_caption,
+    live_room_table,
     orders_frame,
     per_video,
     per_video_long,
@@ -330,6 +332,11 @@ def show_charts(plan: Plan, campaign: Campaign, names: dict[str, str]) -> None:
             st.caption(md(t("plan.gmv_fan_caption", objective=t(f"risk.{plan.risk.objective}"),
                             low=money(plan.gmv_range.get("p10", 0.0)),
                             high=money(plan.gmv_range.get("p90", 0.0)))))
+    room = live_room_table(plan)
+    if room is not None:
+        st.subheader(t("plan.live_room"))
+        st.dataframe(room, hide_index=True, width="stretch")
+        st.caption(md(live_room_caption(plan)))
     videos = per_video(plan, names)
     st.subheader(t("plan.per_video"))
     st.altair_chart(

@@ -9,7 +9,7 @@ from support import BLANK, current_campaign, inputs_or_hint, md, score_videos, s
 
 from planner.errors import PlannerError
 from planner.i18n import chain_name, t, tier_name
-from planner.tools import CHAIN_TOOLS
+from planner.tools import CHAIN_TOOLS, LIVE_ROOM_TOOLS
 from planner.views.campaign_form import campaign_to_dict, canonical_json
 from planner.views.labels import TIERS, tool_label
 from planner.views.videos import filter_roster, roster_display, roster_frame
@@ -74,7 +74,9 @@ def render() -> None:
         t("videos.min_roi"), min_value=0.0, value=None, step=0.1, format="%.2f",
         placeholder=t("videos.any"), key="videos_page.min_roi",
     )
-    tools = [ANY_TOOL, *(tool.value for tool in CHAIN_TOOLS[campaign.chain])]
+    # Videos are eligible for the chain's video tools (the live room's is on the room).
+    tools = [ANY_TOOL, *(tool.value for tool in CHAIN_TOOLS[campaign.chain]
+                         if tool not in LIVE_ROOM_TOOLS)]
     tool_names = {v: t("videos.any_tool") if v == ANY_TOOL else tool_label(v) for v in tools}
     tool = c3.selectbox(
         t("videos.eligible_for"), tools, key="videos_page.tool",

@@ -63,6 +63,7 @@ __all__ = [
     "builtin_sheets",
     "column_header",
     "inert_text",
+    "live_room_frame",
     "plan_json_schema",
     "plan_to_json",
     "plan_vs_actual_frame",
@@ -871,6 +872,33 @@ def plan_vs_actual_frame(plan: Plan) -> pd.DataFrame:
     )
 
 
+LIVE_ROOM_COLUMNS: tuple[str, ...] = (
+    "date", "short_video_spend", "short_video_gmv", "direct_spend", "direct_gmv", "own_gmv",
+    "live_room_gmv", "direct_share", "short_video_share",
+)
+
+
+def live_room_frame(plan: Plan) -> pd.DataFrame:
+    """The brand live room per day (closed loop, ``live_room = true``): its traffic
+    sources (short videos, direct live-room buying, its own) and its GMV; no rows
+    without a live room. The 直播间 sheet and the app's Plan page both show it."""
+    days = plan.live_room.days if plan.live_room is not None else []
+    return pd.DataFrame(
+        [{"date": d.date, "short_video_spend": d.short_video_spend,
+          "short_video_gmv": d.short_video_gmv, "direct_spend": d.direct_spend,
+          "direct_gmv": d.direct_gmv, "own_gmv": d.own_gmv, "live_room_gmv": d.gmv,
+          "direct_share": d.direct_share, "short_video_share": d.short_video_share}
+         for d in days],
+        columns=list(LIVE_ROOM_COLUMNS),
+    )
+
+
+def _live_room_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
+    _, rows = _frame_table(live_room_frame(plan))
+    _write_table(ws, _sheet_headers(LIVE_ROOM_COLUMNS), rows, styles,
+                 kinds=[_num_kind(c) for c in LIVE_ROOM_COLUMNS])
+
+
 def pva_status_name(status: object) -> str:
     """A plan-vs-actual line's status in words ("成交额未知" for spend without GMV)."""
     return t(f"pva.status.{status}")
@@ -976,6 +1004,8 @@ def _render_book(
         if plan.plan_vs_actual:  # re-plans only: the days so far, planned against actual
             _plan_vs_actual_sheet(_add_sheet(book, t("sheet.plan_vs_actual"), streamed=True),
                                   plan, styles)
+        if plan.live_room is not None:  # closed loop with a live room: its traffic and GMV
+            _live_room_sheet(_add_sheet(book, t("sheet.live_room"), streamed=True), plan, styles)
         for name, frame in (extra_sheets or {}).items():
             headers, rows = _frame_table(frame)
             _write_table(_add_sheet(book, name, streamed=True), _sheet_headers(headers), rows,

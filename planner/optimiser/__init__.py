@@ -9,6 +9,7 @@ limits can be told to the buyer:
     tool_budget_<tool>              a tool's total <= its cap
     seeding_share_min / _max        the balance effect (A+I share of A+I+M)
     amplification_<video>           paid impressions <= 100x natural plays
+    phase_<bound>_<sale>_<phase>[_<day>] the buyer's budget per sale phase or before it
     min_order_<p> / link_<p>_<k>    zero or at least the tool's minimum order
     cs_excludes_dou_plus_<c>_<d>_<k> no Dou+ on a video while its content service runs
 
@@ -55,6 +56,7 @@ from planner.optimiser.model import (
     daily_cap_name,
     kol_share_name,
     learning_loss,
+    phase_budget_name,
     video_share_name,
 )
 from planner.optimiser.strategy import (
@@ -79,6 +81,7 @@ __all__ = [
     "explain_infeasibility",
     "kol_share_name",
     "learning_loss",
+    "phase_budget_name",
     "pulp_solver",
     "solve",
     "to_pulp",

@@ -2,8 +2,9 @@
 """The model's constraint families and the allocation model built from them.
 
 One function per coupling family (budget, daily cap, tool caps, balance,
-reach, audience pool), each writing named rows so that infeasibility and
-binding limits can be told to the buyer; ``build_model`` gathers an active
+reach, audience pool, phase budgets, concentration, risk, live room), each writing named
+rows so that infeasibility and binding limits can be told to the buyer;
+``build_model`` gathers an active
 set's columns and adds the discrete rows (minimum orders, exclusivity).
 """
 
@@ -22,7 +23,7 @@ import numpy.typing as npt
 from planner.config import Campaign
 from planner.pressure_tests import PressureTests, TestBasis, pressure_tests
 from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
-from planner.tools import HARVESTING_TOOLS, Tool
+from planner.tools import HARVESTING_TOOLS, LIVE_ROOM_TOOLS, Tool
 
 Floats = npt.NDArray[np.float64]
 # What a row stands for, as a code and its figures (``error.limit.<code>`` says it in words).
@@ -85,6 +86,9 @@ class _Entries:
     # Rows whose limit is a share of the budget: (row, share, booked), upper = share x
     # budget - booked (never below 0).
     shares_of_budget: list[tuple[int, float, float]] = field(default_factory=list)
+    # Rows whose lower bound is a share of the budget (a phase's min_share): lower =
+    # share x budget - booked.
+    share_floors: list[tuple[int, float, float]] = field(default_factory=list)
 
     @property
     def of_purchases(self) -> _PurchaseArrays:
@@ -193,6 +197,7 @@ class Coupling:
     expected_weight: float = 1.0
     risk: RiskBlock | None = None
     shares_of_budget: list[tuple[int, float, float]] = field(default_factory=list)
+    share_floors: list[tuple[int, float, float]] = field(default_factory=list)
     # Per purchase, GMV its spend loses in a learning phase (per thousand yuan; 0: none),
     # its line (-1: none) and day offset; and the risk_gmv row of its video (-1: none).
     learning: Learning | None = None
@@ -463,6 +468,117 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         built_before, counted_from = column, offset
 
 
+def add_phase_budgets(rows: Rows, entries: _Entries, response: ResponseModel,
+                      campaign: Campaign) -> None:
+    """The buyer's budget per sale phase and for the days before a sale (``PhaseBudget``).
+
+    Buyers plan a 618 by phase (蓄水/预热, 预售, 爆发, 返场): ``min_share`` /
+    ``max_share`` hold the spend on the stretch's days (booked orders counted)
+    within that share of the budget, ``min_daily`` / ``max_daily`` each planned
+    day's spend. A content-service order counts by its days' shares of it. A
+    stretch with no day left to plan gets no row: its past cannot change.
+    """
+    if not response.days:
+        return
+    first, last = response.days[0], response.days[-1]
+    arrays = entries.of_purchases
+    # The plan rounds each order down to whole yuan and the tool's step, losing less than
+    # a step per day and tool: a floor asks that much more, so the plan still meets it.
+    allowance = sum(campaign.tools[t].order_step for t in campaign.chain_tools()) / KYUAN
+    fixed_by_day: dict[date, float] = {}
+    for f in response.fixed:
+        for day, spend in f.day_spend.items():
+            fixed_by_day[day] = fixed_by_day.get(day, 0.0) + spend
+    for sale in campaign.big_sales:
+        for label, budget, start, end in sale.budgets():
+            start = start or campaign.start
+            lo, hi = max(start, first), min(end, last)
+            if lo > hi:
+                continue
+            offsets = ((lo - first).days, (hi - first).days)
+            booked = sum(v for d, v in fixed_by_day.items() if start <= d <= end)
+            rounding = allowance * ((hi - lo).days + 1)
+            figures: dict[str, float | int | str] = {
+                "sale": sale.name, "phase": label, "first": start.isoformat(),
+                "last": end.isoformat()}
+            inside = (arrays.entry_day >= offsets[0]) & (arrays.entry_day <= offsets[1])
+            owners, inverse = np.unique(arrays.entry_owner[inside], return_inverse=True)
+            share_of = np.bincount(inverse, weights=arrays.entry_share[inside],
+                                   minlength=len(owners))
+            if budget.min_share is not None and budget.min_share > 0:
+                row = rows.add("phase_budget", phase_budget_name(sale.name, label, "min_share"),
+                               ("phase_min_share", {**figures, "share": budget.min_share}),
+                               lower=share_floor(budget.min_share, booked - rounding,
+                                                 campaign))
+                entries.add(owners, row, share_of)
+                entries.share_floors.append((row, budget.min_share, booked - rounding))
+            if budget.max_share is not None:
+                row = rows.add("phase_budget", phase_budget_name(sale.name, label, "max_share"),
+                               ("phase_max_share", {**figures, "share": budget.max_share}),
+                               upper=share_limit(budget.max_share, booked, campaign))
+                entries.add(owners, row, share_of)
+                entries.shares_of_budget.append((row, budget.max_share, booked))
+            for bound, amount in (("min_daily", budget.min_daily),
+                                  ("max_daily", budget.max_daily)):
+                if amount is None or (bound == "min_daily" and amount <= 0):
+                    continue
+                for offset in range(offsets[0], offsets[1] + 1):
+                    day = response.days[offset]
+                    held = amount / KYUAN - fixed_by_day.get(day, 0.0) + (
+                        allowance if bound == "min_daily" else 0.0)
+                    row = rows.add(
+                        "phase_budget", phase_budget_name(sale.name, label, bound, day),
+                        (f"phase_{bound}", {**figures, "amount": amount,
+                                            "day": day.isoformat()}),
+                        **({"lower": held} if bound == "min_daily" else {"upper": held}))
+                    on_day = arrays.entry_day == offset
+                    entries.add(arrays.entry_owner[on_day], row, arrays.entry_share[on_day])
+
+
+def add_live_room(rows: Rows, entries: _Entries, response: ResponseModel,
+                  campaign: Campaign) -> None:
+    """Direct live-room buying a day <= ``direct_cap`` x the short-video spend that day.
+
+    Short videos bring 80%+ of a brand live room's traffic and direct live-room
+    buying is capped at about 10% of the short-video pool [seed]: one named row per
+    day with a live-room purchase, over that day's direct buying and every purchase
+    on a video (a content-service order by its day's share), booked orders counted.
+    No short-video spend on a day: no direct buying on it.
+    """
+    arrays = entries.of_purchases
+    live = [i for i, tool in enumerate(arrays.tool) if tool in LIVE_ROOM_TOOLS]
+    if not live or not response.days:
+        return
+    cap = campaign.live_room_traffic.direct_cap
+    first = response.days[0]
+    booked: dict[int, float] = {}  # day offset -> booked short-video spend x cap - direct
+    for f in response.fixed:
+        weight = -1.0 if f.commitment.tool in LIVE_ROOM_TOOLS else cap
+        for day, spend in f.day_spend.items():
+            offset = (day - first).days
+            booked[offset] = booked.get(offset, 0.0) + weight * spend
+    row_of_day: dict[int, int] = {}
+    for i in live:
+        offset = int(arrays.first_day[i])
+        day = response.days[offset]
+        row_of_day[offset] = rows.add(
+            "live_room", live_room_name(day),
+            ("live_room_direct", {"share": cap, "day": day.isoformat()}),
+            upper=booked.get(offset, 0.0))
+    entries.add(live, [row_of_day[int(arrays.first_day[i])] for i in live], 1.0)
+    short_video = ~np.isin(arrays.entry_owner, live)
+    days = np.array(sorted(row_of_day), dtype=np.int64)
+    on_row_day = short_video & np.isin(arrays.entry_day, days)
+    owners = arrays.entry_owner[on_row_day]
+    entries.add(owners, [row_of_day[int(d)] for d in arrays.entry_day[on_row_day]],
+                -cap * arrays.entry_share[on_row_day])
+
+
+def share_floor(share: float, booked: float, campaign: Campaign) -> float:
+    """New orders' least spend for a share of the budget, booked orders counted."""
+    return share * campaign.budget / KYUAN - booked
+
+
 def add_concentration(rows: Rows, entries: _Entries, response: ResponseModel,
                       campaign: Campaign) -> None:
     """New orders on one video, or on one KOL's videos, stay within their share of the
@@ -586,7 +702,8 @@ def risk_weight(campaign: Campaign) -> float:
 
 
 COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_amplification,
-                     add_audience_pool, add_concentration, add_risk)
+                     add_audience_pool, add_phase_budgets, add_concentration, add_risk,
+                     add_live_room)
 
 
 def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
@@ -640,6 +757,7 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         expected_weight=1.0 - risk_weight(campaign) if entries.risk is not None else 1.0,
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
+        share_floors=entries.share_floors,
         learning=Learning.of(response, campaign, entries.of_purchases),
         tests=pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response),
                              basis),
@@ -857,6 +975,17 @@ def amplification_name(video_id: str) -> str:
 def video_share_name(video_id: str) -> str:
     """The row holding a video's new orders within its share of the budget."""
     return f"video_share_{_safe(video_id)}"
+
+
+def phase_budget_name(sale: str, phase: str, bound: str, day: date | None = None) -> str:
+    """The row of a phase budget's bound (``min_share``, ``max_daily`` ...) in a sale."""
+    name = f"phase_{bound}_{_safe(sale)}_{phase}"
+    return f"{name}_{day:%Y%m%d}" if day is not None else name
+
+
+def live_room_name(day: date) -> str:
+    """The row holding ``day``'s direct live-room buying within its share of short video."""
+    return f"live_room_direct_{day:%Y%m%d}"
 
 
 def kol_share_name(kol: str) -> str:

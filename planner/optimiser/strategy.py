@@ -43,6 +43,7 @@ from planner.optimiser.model import (
     coupling,
     fixed_total,
     line_prefix,
+    share_floor,
     share_limit,
 )
 from planner.pressure_tests import PressureTests, pressure_tests
@@ -95,8 +96,9 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
                   warm: SolveResult | None) -> Coupling:
     """The coupling rows and arrays, lent by ``warm`` when only the budget differs.
 
-    Of all the coupling families only ``add_budget`` and ``add_concentration`` read the
-    budget (the budget row, and the share-of-budget rows' limits), so
+    Of all the coupling families only ``add_budget``, ``add_phase_budgets`` and
+    ``add_concentration`` read the budget (the budget row, and the share-of-budget rows'
+    limits), so
     another budget for the same response (the next 10,000 yuan, a budget
     curve) re-writes those rows and shares the rest (1.5 s at 20,000 videos).
     """
@@ -113,6 +115,10 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     rows.limits[row], rows.upper[row] = budget_row(response, campaign)
     for row, share, booked in known.shares_of_budget:
         rows.upper[row] = share_limit(share, booked, campaign)
+    if known.share_floors:
+        rows.lower = list(known.rows.lower)
+        for row, share, booked in known.share_floors:
+            rows.lower[row] = share_floor(share, booked, campaign)
     # The pressure tests are a share of the budget: chosen again for this one.
     tests = (pressure_tests(response, campaign, campaign.budget / KYUAN
                             - fixed_total(response), known.test_basis)

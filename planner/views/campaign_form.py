@@ -245,14 +245,17 @@ def campaign_dict_from_form(
         form.commitments, COMMITMENT_COLUMNS, Commitment, t("error.views.commitments_table")
     )
     problems += found
-    # The table shows name and dates; a sale's phases stay as the file gave them while
-    # its dates still hold them.
+    # The table shows name and dates; a sale's phases and its budget before the sale stay
+    # as the file gave them while its dates still hold them.
     phases = {sale.name: sale for sale in base.big_sales}
     for sale in sales:
         known = phases.get(str(sale.get("name")))
-        if known is not None and known.phases and (sale.get("start"), sale.get("end")) == (
-                known.start, known.end):
+        if known is None or (sale.get("start"), sale.get("end")) != (known.start, known.end):
+            continue
+        if known.phases:
             sale["phases"] = [p.model_dump() for p in known.phases]
+        if known.before is not None:
+            sale["before"] = known.before.model_dump()
     raw["big_sales"] = sales
     raw["commitments"] = commitments
 

@@ -18,6 +18,7 @@ from planner.i18n import (
     t,
     targeting_name,
 )
+from planner.io.plan_files import column_header, live_room_frame
 from planner.models import Order, Plan
 from planner.tools import Tool
 from planner.views.labels import Metric, reasons_text, tool_label, video_labels, yuan
@@ -118,6 +119,26 @@ def daily_by_tool(plan: Plan) -> pd.DataFrame:
         for (day, tool), spend in sorted(totals.items())
     ]
     return pd.DataFrame(rows, columns=["date", "tool", "spend"])
+
+
+def live_room_table(plan: Plan) -> pd.DataFrame | None:
+    """The live room per day with its columns in words (None: the plan has no live room),
+    as the 直播间 sheet shows it."""
+    if plan.live_room is None:
+        return None
+    frame = live_room_frame(plan)
+    return frame.rename(columns={c: column_header(c) for c in frame.columns})
+
+
+def live_room_caption(plan: Plan) -> str:
+    """What the live room sold over the plan, and where it stalls without short videos."""
+    room = plan.live_room
+    if room is None:
+        return ""
+    return t("plan.live_room_caption", gmv=money(room.gmv),
+             short_video=money(room.short_video_gmv), direct=money(room.direct_gmv),
+             own=money(room.own_gmv), cap=f"{room.direct_cap:.0%}",
+             ceiling=money(room.ceiling))
 
 
 def per_video(plan: Plan, names: Mapping[str, str]) -> pd.DataFrame:

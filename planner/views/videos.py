@@ -15,7 +15,7 @@ from planner.i18n import (
     tool_name,
 )
 from planner.models import Reason, Video, VideoScore
-from planner.tools import CHAIN_TOOLS, Tool
+from planner.tools import LIVE_ROOM_TOOLS, Tool
 from planner.views.labels import reasons_text
 
 if TYPE_CHECKING:
@@ -116,8 +116,10 @@ def why_not_eligible(video: Video, campaign: Campaign,
     assessment = next(a for a in assess_roster(videos, campaign)
                       if a.video.video_id == video.video_id)
     blocked: list[ToolVerdict] = []
-    for tool in CHAIN_TOOLS[campaign.chain]:
-        if tool in assessment.eligible:
+    # The campaign's tools (switched off or not); the live room's direct buying is on the
+    # room, never on a video.
+    for tool in campaign.chain_tools(every=True):
+        if tool in assessment.eligible or tool in LIVE_ROOM_TOOLS:
             continue
         codes = _BLOCKING_CODES[tool]
         # A switched-off tool is closed by the switch first, whatever the rules say.
