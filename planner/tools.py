@@ -127,6 +127,7 @@ TOOL_COLOURS: dict[Tool, str] = {
     Tool.QIANCHUAN: "#9D755D",        # brown
     Tool.AD_FEED: "#B279A2",          # purple
     Tool.UNI_DESK: "#72B7B2",         # teal
+    Tool.QIANCHUAN_LIVE: "#5D4E8C",   # indigo: the live room, not a video
 }
 SALE_COLOUR = "#D62728"  # red, drawn faint over the sale's days in charts
 SALE_FILL = "#FADBD8"  # the same red, light: sale days in tables and sheets
