@@ -85,6 +85,7 @@ def test_videos_page_loads_the_scored_roster() -> None:
     assert "ROI floor 1.20" in shown(at.caption[0].value)
 
 
+@pytest.mark.slow
 def test_videos_page_filters_by_tier_roi_and_tool() -> None:
     at = start()
     at.switch_page("app_pages/videos_page.py").run()
@@ -156,6 +157,7 @@ def test_changing_the_budget_changes_the_plan() -> None:
     assert after["Spend"] == f"¥{spend / 1000:,.1f}k"  # English money: thousands of yuan
 
 
+@pytest.mark.slow
 def test_the_closed_loop_sample_plans_with_closed_loop_tools() -> None:
     at = start()
     at.selectbox(key="inputs.sample_campaign").set_value("campaign_closed_loop.toml").run()
@@ -166,6 +168,7 @@ def test_the_closed_loop_sample_plans_with_closed_loop_tools() -> None:
     assert tools and not tools & {"Dou+", "AD feed 信息流", "UD"}
 
 
+@pytest.mark.slow
 def test_the_videos_page_scores_with_the_campaign_last_planned() -> None:
     at = start()
     at.number_input(key=field(at, "roi_floor")).set_value(2.0)
@@ -278,6 +281,7 @@ def test_a_commitment_on_a_missing_video_is_an_error_not_a_traceback() -> None:
 # ------------------------------------------------------------------ recording the plan
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("app_stores")
 def test_the_plan_page_records_the_plan_in_the_history_store(tmp_path: Path) -> None:
     import sqlite3
@@ -329,6 +333,7 @@ def test_a_plan_that_breaks_a_rule_is_an_error_naming_it_and_not_offered_for_dow
     assert not at.main.metric
 
 
+@pytest.mark.slow
 def test_a_campaign_warning_shows_on_the_plan_page_as_the_cli_prints_it() -> None:
     campaign = (ROOT / "sample_data" / "campaign_tmall.toml").read_text("utf-8").replace(
         'end = 2027-06-18           # the 618 peak', 'end = 2027-06-25           # past the end')
@@ -344,6 +349,7 @@ def test_a_campaign_warning_shows_on_the_plan_page_as_the_cli_prints_it() -> Non
     assert metrics(at)  # the plan itself is made
 
 
+@pytest.mark.slow
 def test_the_apps_workbook_has_the_tracking_links_sheet_as_the_clis_does(tmp_path: Path) -> None:
     import io
 

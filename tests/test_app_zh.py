@@ -49,6 +49,7 @@ def chinese_share(texts: list[str]) -> float:
     return sum(bool(CJK.search(text)) for text in texts) / len(texts)
 
 
+@pytest.mark.slow
 def test_the_app_speaks_chinese_by_default_before_and_after_planning() -> None:
     at = start()
     before = labels(at)
@@ -107,6 +108,7 @@ def test_form_edits_survive_a_visit_to_another_page_without_running() -> None:
     assert at.text_input(key=field(at, "name")).value == "618 改版"
 
 
+@pytest.mark.slow
 def test_per_video_charts_are_labelled_by_kol_name() -> None:
     at = click(start(), RUN)
     # Spend by day, the cumulative-GMV fan, then spend and GMV per video.
@@ -147,6 +149,7 @@ def replan_run(at: AppTest, store: Path) -> AppTest:
     return at
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("app_stores")
 def test_the_replan_page_speaks_chinese_before_and_after_a_dry_run(tmp_path: Path) -> None:
     at = replan_run(start(), tmp_path / "history.sqlite")
@@ -196,6 +199,7 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     assert not any("fully allocated" in text or "daily cap" in text for text in texts), texts
 
 
+@pytest.mark.slow
 def test_the_plan_page_says_what_binds_and_its_assumptions_in_chinese() -> None:
     at = click(start(), RUN)
     texts = [m.value for m in at.markdown]
@@ -209,6 +213,7 @@ def test_the_plan_page_says_what_binds_and_its_assumptions_in_chinese() -> None:
     assert "活动表单" in at.caption[0].value and "campaign form" not in at.caption[0].value
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("app_stores")
 def test_the_language_switch_turns_replan_and_whatif_english(tmp_path: Path) -> None:
     at = start()
@@ -243,6 +248,7 @@ def test_a_bad_videos_upload_is_explained_in_chinese() -> None:
     assert "修改：请填整数，例如 25000 或 2.5w。" in errors[0]
 
 
+@pytest.mark.slow
 def test_each_campaign_keeps_its_own_edits_and_result_across_a_switch() -> None:
     at = start()
     at.number_input(key=field(at, "budget")).set_value(2_500_000.0).run()

@@ -473,6 +473,7 @@ def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_int
 # ---------------------------------------------------------------- the plan checker
 
 
+@pytest.mark.slow
 def test_a_fresh_plan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(initial):
     folder = _copy(initial, initial.parent / "breach_plan")
     tasks = read_manifest(folder / "portfolio.toml", DAY0, folder / f"out_{DAY0}")[:2]
@@ -491,6 +492,7 @@ def test_a_fresh_plan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(init
     assert not store.exists() or _store_rows(store)["plans"] == []
 
 
+@pytest.mark.slow
 def test_a_replan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "breach_replan")
     tasks = read_manifest(folder / "portfolio.toml", DAY2, folder / f"out_{DAY2}")[:2]
@@ -525,6 +527,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, initial, monkeypatc
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_portfolio_json_names_a_file_that_is_no_roster_and_never_quotes_it(tmp_path, english):
     """A manifest may point at any file; its first line (here a password) stays out of the
     portfolio's message, which others read: the file's name and the reason only."""

@@ -57,6 +57,7 @@ def planned() -> AppTest:
     return click(start(), "plan_page.run_button")
 
 
+@pytest.mark.slow
 def test_the_plan_page_says_reasons_tools_and_targeting_in_words() -> None:
     at = planned()
     texts = app_texts(at)
@@ -64,6 +65,7 @@ def test_the_plan_page_says_reasons_tools_and_targeting_in_words() -> None:
     assert leaks(texts) == []
 
 
+@pytest.mark.slow
 def test_the_videos_page_says_verdicts_and_tools_in_words() -> None:
     at = start()
     at.switch_page("app_pages/videos_page.py").run()

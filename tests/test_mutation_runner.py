@@ -3,6 +3,8 @@ that a mutant it swaps in is what the planner then runs."""
 
 from __future__ import annotations
 
+import pytest
+
 from benchmarks.mutation import make_mutants, mutants_of, swap_in
 from factories import make_campaign, make_video
 from planner.rules import roi_floor_rule
@@ -43,6 +45,7 @@ def test_only_decision_logic_is_mutated_never_wording_defaults_or_module_constan
     ])
 
 
+@pytest.mark.slow
 def test_a_mutant_swapped_in_is_what_every_importer_runs_until_swapped_back() -> None:
     scores = score_video(make_video(), make_campaign())  # traffic ROI 2.00
     mutant = next(m for m in make_mutants("planner/rules.py")

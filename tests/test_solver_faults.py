@@ -118,6 +118,7 @@ def full_and_cut(campaign: Campaign) -> tuple[Plan, Plan]:
     return full, cut
 
 
+@pytest.mark.slow
 def test_a_tiny_time_limit_gives_a_feasible_plan_with_a_gap(
     full_and_cut: tuple[Plan, Plan], campaign: Campaign,
 ) -> None:
@@ -138,6 +139,7 @@ def test_the_bound_of_a_time_limited_plan_is_a_real_bound(
     assert cut.gap >= (full.expected_gmv - cut.expected_gmv) / full.expected_gmv
 
 
+@pytest.mark.slow
 def test_highs_stopping_on_its_time_limit_without_a_bound_is_never_called_optimal(
     small_roster: list[Video], campaign: Campaign, reference: Plan,
     monkeypatch: pytest.MonkeyPatch,
@@ -277,6 +279,7 @@ def test_nothing_feasible_in_time_is_the_error_with_the_fix_and_no_slower_fallba
     assert caught.value.exit_code == 4
 
 
+@pytest.mark.slow
 def test_a_highs_point_that_breaks_rows_is_never_used(
     small_roster: list[Video], campaign: Campaign, reference: Plan,
     monkeypatch: pytest.MonkeyPatch,
@@ -311,6 +314,7 @@ FAULTS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_failing_highs_falls_back_to_cbc(
     fault: str, small_roster: list[Video], campaign: Campaign, reference: Plan,
@@ -336,6 +340,7 @@ def test_a_failing_cbc_falls_back_to_highs(
     assert plan.expected_gmv == pytest.approx(reference.expected_gmv, rel=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exc", [IndexError("list index out of range"), ValueError("bad")],
                          ids=["index-error", "value-error"])
 def test_any_highs_crash_falls_back_to_cbc(
@@ -346,6 +351,7 @@ def test_any_highs_crash_falls_back_to_cbc(
     assert make_plan(small_roster, campaign).solver == "cbc"
 
 
+@pytest.mark.slow
 def test_missing_highspy_falls_back_to_cbc(
     small_roster: list[Video], campaign: Campaign, fresh_banner: None,
     monkeypatch: pytest.MonkeyPatch,
@@ -355,6 +361,7 @@ def test_missing_highspy_falls_back_to_cbc(
     assert make_plan(small_roster, campaign).solver == "cbc"
 
 
+@pytest.mark.slow
 def test_the_fallback_is_announced_in_the_plan(
     small_roster: list[Video], campaign: Campaign, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

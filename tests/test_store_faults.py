@@ -32,6 +32,7 @@ from planner.jobs.replan import run_replan
 pytestmark = pytest.mark.usefixtures("english")
 
 
+@pytest.mark.slow
 def test_a_locked_store_gives_a_clear_message_and_exit_5(tmp_path, any_store):
     campaign, videos, ids = campaign_files(tmp_path, 10)
     actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
