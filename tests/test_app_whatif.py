@@ -118,19 +118,22 @@ def test_a_reversed_budget_range_is_a_readable_error() -> None:
 def test_the_target_mode_answers_a_gmv_target_in_yuan() -> None:
     at = open_page()
     assert at.radio(key=MODE).value == "gmv"
-    at.number_input(key=TARGET_GMV).set_value(14_000_000.0)
+    # 14.5M: its bisection plans 3.0M, 6.0M, 4.5M, 3.75M ... in seconds; a target near
+    # 13-14M would plan budgets of 3.2M-3.5M, where the sample's solve runs into its
+    # time limit (a minute each), which is not what this test is about.
+    at.number_input(key=TARGET_GMV).set_value(14_500_000.0)
     at.selectbox(key=PRECISION).set_value(100_000.0)
     click(at, TARGET)
     answers = [shown(s.value) for s in at.success]
     assert len(answers) == 1
-    assert "reaches GMV 14,000,000" in answers[0]
+    assert "reaches GMV 14,500,000" in answers[0]
     assert YUAN.search(answers[0])
     figures = {m.label: m.value for m in at.main.metric}
     assert figures["Budget"].startswith("¥")
     budget = float(figures["Budget"].removeprefix("¥").replace(",", ""))
     gmv = float(figures["Expected GMV"].removeprefix("¥").replace(",", ""))
     # The sample plan at 3,000,000 expects about 11.5M, so more budget is needed.
-    assert budget > 3_000_000 and gmv >= 14_000_000
+    assert budget > 3_000_000 and gmv >= 14_500_000
 
 
 def test_the_target_mode_asks_for_a_value_before_planning() -> None:

@@ -182,7 +182,10 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     at.number_input(key="whatif_page.curve_points").set_value(2)
     click(at, "whatif_page.curve_button")
     assert at.dataframe[0].value["status"].isin(["最优", "可行"]).all()  # shown in words
-    at.number_input(key="whatif_page.target_gmv").set_value(14_000_000.0)
+    # 14.5M: its bisection plans 3.0M, 6.0M, 4.5M, 3.75M ... in seconds; a target near
+    # 13-14M would plan budgets of 3.2M-3.5M, where the sample's solve runs into its
+    # time limit (a minute each), which is not what this test is about.
+    at.number_input(key="whatif_page.target_gmv").set_value(14_500_000.0)
     at.selectbox(key="whatif_page.target_precision").set_value(100_000.0)
     click(at, "whatif_page.target_button")
     click(at, "whatif_page.step_button")
@@ -190,7 +193,7 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     after = labels(at)
     assert len(after) > len(before) and chinese_share(after) >= 0.9, after
     assert {"预算", "预计成交额", "花费", "预计ROI"} <= {m.label for m in at.main.metric}
-    assert any("可达到成交额 14,000,000" in s.value for s in at.success)
+    assert any("可达到成交额 14,500,000" in s.value for s in at.success)
     texts = [m.value for m in at.markdown]
     assert any(text.startswith("**在 ¥3,000,000 之上再加 ¥10,000**") for text in texts), texts
     # What binds is Chinese too, said once: in the list under the next step's lines.
