@@ -30,7 +30,7 @@ from planner.views.campaign_form import (
     fingerprint,
     form_defaults,
 )
-from planner.views.labels import kol_names, tool_label, yuan
+from planner.views.labels import display_name, kol_names, tool_label, yuan
 from planner.views.plan import (
     ORDER_COLUMNS,
     daily_by_tool,
@@ -39,6 +39,7 @@ from planner.views.plan import (
     per_video,
     per_video_long,
     roi_against_floor,
+    schedule_view,
 )
 from planner.views.replan import (
     CHANGE_COLUMNS,
@@ -164,6 +165,29 @@ def test_roi_against_floor_marks_each_video_by_the_plans_floor(plan: Plan) -> No
     assert (above["traffic_roi"] >= plan.roi_floor).all()
     assert (frame.loc[frame["verdict"] == "below floor", "traffic_roi"] < plan.roi_floor).all()
     assert frame["traffic_roi"].is_monotonic_decreasing
+
+
+def test_a_formula_kol_name_shows_as_its_display_name_on_the_roi_chart(
+    plan: Plan, videos: list[Video],
+) -> None:
+    # The sample's v0034 is named =HYPERLINK("http://example.com","点我领券"), as a hostile
+    # export might name it: charts and tables show what a spreadsheet would, the link text.
+    hostile = next(v for v in videos if v.kol_name.startswith("=HYPERLINK("))
+    frame = roi_against_floor(plan, kol_names(videos))
+    labels = dict(zip(frame["video_id"], frame["label"], strict=True))
+    assert labels[hostile.video_id] == "点我领券"
+    assert not any("HYPERLINK" in str(label) for label in frame["label"])
+    assert display_name("=1+1") == "1+1" and display_name("@小助手官方") == "@小助手官方"
+
+
+def test_the_schedule_shows_and_filters_kols_by_their_display_names(
+    plan: Plan, tmall: Campaign,
+) -> None:
+    whole = schedule_view(plan, tmall)
+    assert not whole.frame["kol_name"].str.contains("HYPERLINK").any()
+    first = whole.frame["kol_name"].iloc[0]
+    only = schedule_view(plan, tmall, kols=[first])  # the filter offers the shown names
+    assert set(only.frame["kol_name"]) == {first}
 
 
 def test_roster_filters_by_tier_min_roi_and_tool(videos: list[Video], tmall: Campaign) -> None:

@@ -152,8 +152,8 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
     """The campaign form: the values it shows, and whether the buyer pressed Run."""
     video_ids = [v.video_id for v in inputs.videos]
     # The picker names each video by its KOL (and its id, which tells a KOL's videos apart).
-    video_names = {v.video_id: f"{v.kol_name} · {v.video_id}" if v.kol_name else v.video_id
-                   for v in inputs.videos}
+    video_names = {vid: f"{name} · {vid}" if name else vid
+                   for vid, name in kol_names(inputs.videos).items()}
     chains = [c.value for c in Chain]
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
@@ -65,8 +66,25 @@ def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
     return sep.join(reason_text(r) for r in reasons)
 
 
+# =HYPERLINK("link","text") as a spreadsheet shows it: the text.
+_HYPERLINK: Final = re.compile(
+    r'^\s*=\s*HYPERLINK\(\s*"[^"]*"\s*[,;]\s*"(?P<text>[^"]*)"\s*\)\s*$', re.IGNORECASE)
+
+
+def display_name(name: str) -> str:
+    """A KOL's name as a buyer reads it on a chart or in a table: a name a spreadsheet
+    would run as a formula shows what the spreadsheet would (``=HYPERLINK("…","点我领券")``
+    as 点我领券, another ``=…`` without its ``=``). Files keep the name as it was given."""
+    link = _HYPERLINK.match(name)
+    if link is not None and link.group("text").strip():
+        return link.group("text").strip()
+    stripped = name.lstrip()
+    return stripped[1:].lstrip() or name if stripped.startswith("=") else name
+
+
 def kol_names(videos: Iterable[Video]) -> dict[str, str]:
-    return {v.video_id: v.kol_name for v in videos}
+    """Video id -> its KOL's display name (``display_name``)."""
+    return {v.video_id: display_name(v.kol_name) for v in videos}
 
 
 def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str, str]:
@@ -85,5 +103,5 @@ def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str
 
 
 def plan_kol_names(plan: Plan) -> dict[str, str]:
-    """Video id -> KOL name, as the plan's video summaries carry them."""
-    return {v.video_id: v.kol_name for v in plan.videos}
+    """Video id -> KOL display name (``display_name``), from the plan's video summaries."""
+    return {v.video_id: display_name(v.kol_name) for v in plan.videos}
