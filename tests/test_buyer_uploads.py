@@ -159,6 +159,19 @@ def test_a_qianchuan_export_is_refused_on_upload_for_the_tmall_campaign(
     assert at.button(key=PREVIEW).disabled
 
 
+def test_an_actuals_upload_missing_a_column_lists_its_bad_cells_too() -> None:
+    data = "日期,视频ID,消耗,成交额,播放量\n2027-04-21,v0008,abc,9600,52000\n".encode()
+    at = _replan_page()
+    at.file_uploader(key=FILE).set_value(("实际.csv", data, "text/csv")).run()
+    assert not at.exception
+    errors = [_shown(e.value) for e in at.main.error]
+    assert len(errors) == 1
+    assert "2 个问题" in errors[0] and "缺少必填列「工具」" in errors[0]
+    assert "第 2 行" in errors[0] and "「消耗」列" in errors[0]
+    assert "Error" not in errors[0]
+    assert at.button(key=PREVIEW).disabled
+
+
 def test_the_upload_preview_is_headed_by_the_files_own_headers() -> None:
     frame = pd.DataFrame(
         [("2027-04-21", "v0008", "达人竞价", 2000, 9600, 52_000)],

@@ -85,8 +85,8 @@ def test_the_videos_page_says_verdicts_and_tools_in_words() -> None:
 def test_the_whatif_page_says_its_answers_in_words() -> None:
     at = start()
     at.switch_page("app_pages/whatif_page.py").run()
-    at.number_input(key="whatif_page.curve_from").set_value(3_000_000.0)
-    at.number_input(key="whatif_page.curve_to").set_value(4_000_000.0)
+    at.text_input(key="whatif_page.curve_from").set_value("3,000,000")
+    at.text_input(key="whatif_page.curve_to").set_value("4,000,000")
     at.number_input(key="whatif_page.curve_points").set_value(2)
     click(at, "whatif_page.curve_button")
     click(at, "whatif_page.step_button")

@@ -30,7 +30,14 @@ from planner.views.campaign_form import (
     fingerprint,
     form_defaults,
 )
-from planner.views.labels import display_name, kol_names, tool_label, yuan
+from planner.views.labels import (
+    display_name,
+    kol_names,
+    money_text,
+    read_money,
+    tool_label,
+    yuan,
+)
 from planner.views.plan import (
     ORDER_COLUMNS,
     daily_by_tool,
@@ -664,3 +671,15 @@ def test_the_workbooks_plan_against_actual_says_no_recorded_plan_not_zero(
     planned = header.index(title)
     assert data[0][planned] == pva_status_name("no_plan") == "no recorded plan"
     assert data[1][planned] == 1_000
+
+
+def test_money_boxes_show_separators_and_read_what_buyers_type() -> None:
+    assert money_text(3_000_000) == "3,000,000" and money_text(None) == ""
+    assert money_text(1_234.5) == "1,234.50"
+    for typed in ("3,000,000", "3000000", "300万", "300w", "¥3,000,000元"):
+        assert read_money(typed, "预算") == (3_000_000, None), typed
+    assert read_money("", "预算") == (None, None)
+    amount, problem = read_money("三百万", "预算")
+    assert amount is None and problem is not None and problem.file == "预算"
+    amount, problem = read_money("-5", "预算")
+    assert amount is None and problem is not None and "-5" in problem.message

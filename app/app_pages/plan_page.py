@@ -47,7 +47,7 @@ from planner.views.campaign_form import (
     canonical_json,
     form_defaults,
 )
-from planner.views.labels import FloorMode, kol_names, tool_label
+from planner.views.labels import FloorMode, kol_names, money_text, read_money, tool_label
 from planner.views.plan import (
     SCHEDULE_LABELS,
     daily_by_tool,
@@ -135,9 +135,10 @@ def _seed_form(inputs: Inputs) -> CampaignForm:
     return cast(CampaignForm, st.session_state[FORM_SEED])
 
 
-def _with_wan(label: str, amount: object) -> str:
+def _with_wan(label: str, typed: object) -> str:
     """'投流预算（元） · 300.0万': the typed yuan read back at a glance."""
-    return f"{label} · {money(float(amount))}" if isinstance(amount, int | float) else label
+    amount, problem = read_money(typed, label)
+    return f"{label} · {money(amount)}" if amount is not None and problem is None else label
 
 
 def _date(value: object) -> date | None:
@@ -162,18 +163,20 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             t("form.chain"), chains, index=chains.index(seed.chain),
             format_func={c: chain_name(c) for c in chains}.__getitem__, key=field("chain"),
         )
-        budget = c3.number_input(
-            _with_wan(t("form.budget"), st.session_state.get(field("budget"), seed.budget)),
-            min_value=0.0, value=seed.budget, step=50_000.0, format="%.0f",
-            key=field("budget"), help=t("form.budget_help"),
+        # Money as buyers type and read it: 3,000,000 or 300万, read back in 万 in the label.
+        budget_text = c3.text_input(
+            _with_wan(t("form.budget"), st.session_state.get(field("budget"),
+                                                             money_text(seed.budget))),
+            value=money_text(seed.budget), key=field("budget"), help=t("form.budget_help"),
         )
-        daily_cap = c4.number_input(
+        daily_cap_text = c4.text_input(
             _with_wan(t("form.daily_cap"), st.session_state.get(field("daily_cap"),
-                                                                seed.daily_cap)),
-            min_value=0.0, value=seed.daily_cap, step=10_000.0,
-            format="%.0f", placeholder=t("form.no_cap"), key=field("daily_cap"),
-            help=t("form.daily_cap_help"),
+                                                                money_text(seed.daily_cap))),
+            value=money_text(seed.daily_cap), placeholder=t("form.no_cap"),
+            key=field("daily_cap"), help=t("form.daily_cap_help"),
         )
+        budget, budget_problem = read_money(budget_text, t("form.budget"))
+        daily_cap, cap_problem = read_money(daily_cap_text, t("form.daily_cap"))
         c1, c2, c3, c4 = st.columns(4)
         start = c1.date_input(t("form.start"), value=seed.start, key=field("start"),
                               format="YYYY-MM-DD")
@@ -260,8 +263,8 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         start=_date(start),
         end=_date(end),
         plan_date=_date(plan_date),
-        budget=_number(budget),
-        daily_cap=_number(daily_cap),
+        budget=budget,
+        daily_cap=daily_cap,
         floor_mode=cast(FloorMode, floor_mode),
         roi_floor=_number(roi_floor),
         gross_margin=_number(margin),
@@ -271,6 +274,7 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         big_sales=big_sales,
         commitments=commitments,
         tools=tools,
+        typed=tuple(p for p in (budget_problem, cap_problem) if p is not None),
     )
     st.session_state[FORM_KEPT] = (inputs.key, form)
     return form, submitted

@@ -7,12 +7,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+from planner.errors import Problem
 from planner.i18n import (
     reason_text,
+    t,
     tool_name,
     yuan_exact,
 )
 from planner.models import Plan, Reason, Video
+from planner.parsing import parse_number
 from planner.tools import CHAIN_TOOLS, TOOL_COLOURS, Chain, Tool
 
 if TYPE_CHECKING:
@@ -59,6 +62,30 @@ class Metric:
 def yuan(amount: float) -> str:
     """Exact yuan: '¥2,999,633' (orders, the grid, downloads)."""
     return yuan_exact(amount)
+
+
+def money_text(amount: float | None) -> str:
+    """An amount as a money box shows it: '3,000,000' (separators, whole yuan unless it has
+    fen); '' for none."""
+    if amount is None:
+        return ""
+    whole = f"{amount:,.0f}"
+    return whole if float(amount).is_integer() else f"{amount:,.2f}"
+
+
+def read_money(typed: object, box: str) -> tuple[float | None, Problem | None]:
+    """What a buyer typed in the money box ``box``, as yuan: '3,000,000', '3000000', '300万',
+    '300w', '¥3,000,000元' (as files' cells are read); None when empty. A typing mistake or a
+    negative amount is a problem naming the box, with the fix."""
+    fix = t("form.money_fix")
+    try:
+        amount = parse_number(typed)
+    except ValueError as exc:
+        return None, Problem(t("error.sentence", text=exc), file=box, fix=fix)
+    if amount is not None and amount < 0:
+        return None, Problem(t("error.negative", value=money_text(amount)), file=box,
+                             fix=t("error.fix.positive"))
+    return amount, None
 
 
 def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
