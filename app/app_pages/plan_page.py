@@ -188,11 +188,11 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         )
         seeding = c4.slider(
             t("form.min_seeding_share"), 0.0, 1.0, value=seed.min_seeding_share, step=0.05,
-            key=field("min_seeding_share"), help=t("form.min_seeding_share_help"),
+            key=field("min_seeding_share"), help=t("form.min_seeding_share_help"), format="percent",
         )
         most_seeding = c4.slider(
             t("form.max_seeding_share"), 0.0, 1.0, value=seed.max_seeding_share, step=0.05,
-            key=field("max_seeding_share"), help=t("form.max_seeding_share_help"),
+            key=field("max_seeding_share"), help=t("form.max_seeding_share_help"), format="percent",
         )
         c1, c2, c3, c4 = st.columns(4)
         floor_mode = c1.radio(
@@ -401,7 +401,7 @@ def order_columns() -> dict[str, Any]:
     """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
     day = "MM-DD"
     return {
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=104),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=122),
         "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
         "tool": st.column_config.TextColumn(t("col.tool"), width=66),
         "mode": st.column_config.TextColumn(t("col.mode"), width=66),
@@ -411,10 +411,10 @@ def order_columns() -> dict[str, Any]:
                                                     width=62),
         "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
         "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
-                                                      format="localized", width=108),
+                                                      format="localized", width=124),
         "expected_roi": st.column_config.NumberColumn(t("col.expected_roi"), format="%.2f",
-                                                      width=58),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=50),
+                                                      width=56),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=48),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
@@ -435,8 +435,10 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
     frame = orders_table(plan.orders, names)
+    # Up to 20 orders at once (a header and 35 px a row), not a 10-row scroll box.
     st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(),
-                 column_order=ORDER_ORDER, key="plan_page.orders_table")
+                 column_order=ORDER_ORDER, height=38 + 35 * min(max(len(frame), 1), 20),
+                 key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
         details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
             columns={c: t(f"col.{c}") for c in ("kol_name", "video_id", "tool",

@@ -70,19 +70,24 @@ DEFAULT_STEP: Final = 10_000.0
 
 
 def curve_columns() -> dict[str, Any]:
+    """The budget curve's columns, in pixels that fit the page at 1280x800 (the limits'
+    sentences take the rest and show in full on hover)."""
     return {
-        "budget": st.column_config.NumberColumn(t("col.budget"), format="yen"),
-        "total_spend": st.column_config.NumberColumn(t("col.spend"), format="yen"),
-        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"), format="yen"),
-        "roi": st.column_config.NumberColumn("ROI", format="%.2f",
+        "budget": st.column_config.NumberColumn(t("col.budget"), format="yen", width=96),
+        "total_spend": st.column_config.NumberColumn(t("col.spend"), format="yen", width=96),
+        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"), format="yen",
+                                                      width=124),
+        "roi": st.column_config.NumberColumn("ROI", format="%.2f", width=50,
                                              help=t("whatif.col.roi_help")),
         "marginal_roi": st.column_config.NumberColumn(
-            t("chart.marginal_roi"), format="%.2f", help=t("whatif.col.marginal_roi_help")),
-        "status": t("metric.status"),
-        "gap": st.column_config.NumberColumn(t("whatif.col.gap"), format="percent",
+            t("chart.marginal_roi"), format="%.2f", width=72,
+            help=t("whatif.col.marginal_roi_help")),
+        "status": st.column_config.TextColumn(t("metric.status"), width=72),
+        "gap": st.column_config.NumberColumn(t("whatif.col.gap"), format="percent", width=56,
                                              help=t("whatif.col.gap_help")),
-        "unspent": st.column_config.NumberColumn(t("summary.unspent"), format="yen"),
-        "binding": st.column_config.TextColumn(t("plan.binding"), width="large"),
+        "unspent": st.column_config.NumberColumn(t("summary.unspent"), format="yen",
+                                                 width=90),
+        "binding": st.column_config.TextColumn(t("plan.binding"), width=150),
     }
 
 
