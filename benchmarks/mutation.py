@@ -734,7 +734,7 @@ def report(stored: dict[str, Any]) -> str:
                      + (f" ({r['note']})" if r.get("note") else "")
                      for m, r in stored.items())
     lines = [
-        "# Mutation testing of the rules and the plan checker",
+        "# Mutation testing of the rules, the scoring, the learning and the plan checker",
         "",
         f"Made by `make mutate` (`benchmarks/mutation.py`, under `nice -n 19`, on "
         f"{platform.machine()} with Python {platform.python_version()}): {runs}. The outcome "
@@ -880,7 +880,10 @@ def main(argv: list[str] | None = None) -> int:
         if status != "survived":
             raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
         print(f"{module}: {len(mutants)} mutants", flush=True)
-        queue = [(n, m) for n, m in enumerate(mutants, start=1) if m.key not in earlier]
+        # Those judged equivalent last: a survivor runs every test of its line, and these
+        # are expected to survive.
+        queue = sorted(((n, m) for n, m in enumerate(mutants, start=1)
+                        if m.key not in earlier), key=lambda nm: nm[1].key in EQUIVALENT)
         done: dict[int, dict[str, Any]] = {n: earlier[m.key] for n, m in
                                            enumerate(mutants, start=1) if m.key in earlier}
         running: dict[int, tuple[int, Mutant, int, _Running]] = {}
