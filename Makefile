@@ -51,11 +51,13 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
 
-# Mutation testing of the rules and the plan checker (never part of `make test`): each small
-# change to the decision logic of planner/rules.py and planner/checks.py must fail a
-# guarding test. Writes benchmarks/results/mutation.md and .json as it goes; at low
-# priority it takes 10-15 minutes on an idle two-core machine, far longer on a busy one.
-# ARGS passes options: ARGS="--resume" goes on from a stopped run, "--only planner/rules.py".
+# Mutation testing of the rules, scoring, learning and the plan checker (never part of
+# `make test`): each small change to the decision logic of planner/rules.py, scoring.py,
+# learning.py and checks.py must fail a test of the suite that runs its line. Records once
+# which test runs which line (kept in .mutation-lines.json, recorded again per changed test
+# file), then writes benchmarks/results/mutation.md and .json as it goes. At low priority;
+# ARGS passes options: ARGS="--only planner/rules.py" (one module at a time on a busy
+# machine), "--resume" goes on from a stopped run.
 mutate: $(VENV)/.installed-dev
 	nice -n 19 $(BIN)/python -m benchmarks.mutation $(ARGS)
 

@@ -41,11 +41,12 @@ from planner.io.raw import MAX_ROWS
 from planner.io.roster import read_videos
 from planner.io.store import open_store
 from planner.io.store_location import StoreLocation
+from planner.jobs.plan import plan_with_margin
 from planner.jobs.replan import replan_frames, run_replan
 from planner.jobs.sweep import write_curve_xlsx
 from planner.links import links_frame, links_sheets
 from planner.models import Plan, Video, VideoScore
-from planner.planning import Planner, make_plan, score_roster
+from planner.planning import Planner, score_roster
 from planner.replan import chain_problems
 from planner.sweep import TargetResult, budget_curve, marginal_value, min_budget_for
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
@@ -147,7 +148,8 @@ def parse_campaign(campaign_json: str, source: str) -> Campaign:
 def plan_bundle(
     videos_data: bytes, videos_name: str, campaign_json: str, source: str, lang: str = ""
 ) -> PlanBundle:
-    """Plan the videos for the campaign and build plan.json and plan.xlsx.
+    """Plan the videos for the campaign as ``planner plan`` does (``plan_with_margin``) and
+    build plan.json and plan.xlsx: the same plan and workbook as the command's.
 
     A plan that breaks a rule of the independent checker is never offered for download:
     UncheckedPlanError names each broken rule, as ``planner plan`` refuses to write it.
@@ -155,7 +157,8 @@ def plan_bundle(
     """
     campaign = parse_campaign(campaign_json, source)
     videos, _ = load_videos(videos_data, videos_name, campaign.effective_plan_date)
-    plan = make_plan(videos, campaign, source=source)
+    # The plan ``planner plan`` makes: with its next 10,000 yuan and the other attitudes.
+    plan = plan_with_margin(videos, campaign, source)
     ensure_plan_obeys(plan, campaign, videos)
     links = links_frame(plan, videos, campaign)
     with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:

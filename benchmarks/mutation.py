@@ -1,16 +1,18 @@
-"""Mutation testing of the rules and their independent checker (``make mutate``).
+"""Mutation testing of the rules, the scoring, the learning and the plan checker
+(``make mutate``).
 
-Each mutant is one small change to the decision logic of ``planner/rules.py`` or
-``planner/checks.py``; the tests that guard that module must fail on it (the mutant is
-*killed*), or it *survives* and either a test is missing or the change cannot alter any
-verdict (an *equivalent* mutant, listed in ``EQUIVALENT`` with why).
+Each mutant is one small change to the decision logic of ``planner/rules.py``,
+``planner/scoring.py``, ``planner/learning.py`` or ``planner/checks.py``; the test suite
+must fail on it (the mutant is *killed*), or it *survives* and either a test is missing or
+the change cannot alter any verdict (an *equivalent* mutant, listed in ``EQUIVALENT`` with
+why).
 
 Why a runner of its own and not mutmut: mutmut mutates every string and number too
 (most of these modules' mutants would only reword a reason, which the catalogue and the
 reason-figure tests judge, not the rules), and runs each survivor against every test that
-touches the function, the planner's whole-plan tests included: hundreds of survivors at
-tens of seconds each, on a two-core machine. This runner keeps to decision logic and runs
-each mutant against only the guarding tests that execute its line, fastest first.
+touches the function: hundreds of survivors at tens of seconds each, on a two-core machine.
+This runner keeps to decision logic and runs each mutant against only the tests that
+execute its line, fastest first, stopping at the first failure.
 
 Operators, inside function bodies only (never in a reason's or a violation's wording, its
 figures or an f-string): comparisons (``<`` and ``<=``, ``>`` and ``>=``, ``==`` and
@@ -18,17 +20,30 @@ figures or an f-string): comparisons (``<`` and ``<=``, ``>`` and ``>=``, ``==``
 arithmetic (``+`` and ``-``, ``*`` and ``/``), ``+=`` made ``=``, ``True`` and ``False``,
 and a number ``n`` made ``n + 1``.
 
-How it runs: this process imports the planner once and records, with a line tracer, which
-guarding test executes which line of the two modules (and keeps the plans it made, for the
-mutants of a module that making a plan never runs: ``PLANS_SHARED``). Each mutant then runs
-in a forked child that swaps the mutated code into the live functions (``__code__``, so every module
-that imported a function by name runs the mutant) and runs ``pytest -x -q -p
-no:cacheprovider`` on the tests that cover its line. A child that passes its
-``--timeout`` is stopped and its mutant left undecided (on a starved machine a survivor's
-tests can take that long; a hang is not a kill either); ``--resume`` tests it again.
+The judge is the whole test suite. This process imports the planner and runs every test
+file in ``tests/`` once, unmutated, recording with coverage.py (one dynamic context per
+test) which test executes which line of the mutated modules; a test that fails unmutated
+judges nothing. Left out: tests marked ``browser`` (Streamlit and Chromium run in other
+processes, which a mutant swapped into this one never reaches), and tests marked ``slow``
+in files that do not name a mutated module (processes, stores under stress, big inputs;
+``--with-slow`` takes them too). Tests that run the planner in a subprocess judge nothing
+either, for the same reason; the watched child of ``planner plan`` (a fork) is run in this
+process while recording, so its lines are seen. What is recorded is kept in
+``.mutation-lines.json`` per test file, and recorded again only for test files that changed
+(all of them when the planner, the app or the tests' helpers changed).
 
-    nice -n 19 .venv/bin/python -m benchmarks.mutation [--only planner/checks.py]
-        [--timeout 120] [--out benchmarks/results/mutation.md]
+Each mutant then runs in a forked child that swaps the mutated code into the live functions
+(``__code__``, so every module that imported a function by name runs the mutant) and runs
+``pytest -x -q -p no:cacheprovider`` on every test that executes its line, fastest first.
+The checker's mutants share the plans the unmutated planner made (``PLANS_SHARED``: making a
+plan never runs the checker), so their tests do not solve the same plans again. A child
+that passes its ``--timeout`` is stopped and its mutant left undecided (on a starved machine
+a survivor's tests can take that long; a hang is not a kill either); ``--resume`` tests it
+again.
+
+    nice -n 19 .venv/bin/python -m benchmarks.mutation [--only planner/scoring.py]
+        [--timeout 120] [--resume] [--survivors-again] [--with-slow]
+        [--out benchmarks/results/mutation.md]
 """
 
 from __future__ import annotations
@@ -39,10 +54,12 @@ import contextlib
 import copy
 import datetime
 import gc
+import hashlib
 import importlib
 import json
 import os
 import platform
+import re
 import signal
 import sys
 import time
@@ -58,12 +75,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 
-# The modules mutated, and the test files that guard each.
-TARGETS: dict[str, tuple[str, ...]] = {
-    "planner/rules.py": ("tests/test_rule_boundaries.py", "tests/test_rules.py",
-                         "tests/test_checks.py"),
-    "planner/checks.py": ("tests/test_checks.py",),
-}
+# The modules mutated. Every test of the suite that runs a mutated line judges the mutant.
+TARGETS: tuple[str, ...] = ("planner/rules.py", "planner/scoring.py", "planner/learning.py",
+                            "planner/checks.py")
+
+# Which test runs which line, kept between runs (see ``record_coverage``).
+# How many of the fastest tests of a module's first mutated line check that the unmutated
+# code, swapped in, passes (all of them can be half the suite).
+SELF_CHECK = 30
+
+CACHE = ROOT / ".mutation-lines.json"
 
 # Modules that making a plan never runs (the checker judges plans once made): their mutants
 # share the plans the unmutated planner made while lines were recorded, so a mutant's tests
@@ -356,73 +377,101 @@ def swap_in(mutant: Mutant) -> None:
 
 
 class _Recorder:
-    """A pytest plugin that records, per test, the lines of the target files it runs.
+    """A pytest plugin that records, per test, the lines of the target files it runs
+    (coverage.py's C tracer, one dynamic context per test), and which tests it judges with.
 
     A module- or session-scoped fixture runs once, in the setup of the first test that asks
-    for it; the lines it runs are credited to every test that uses it.
+    for it; the lines it runs are credited to every test that uses it. Tests marked
+    ``browser`` (a Streamlit server and Chromium in other processes: a mutant swapped into
+    this process never reaches them) are left out, and so are tests marked ``slow`` unless
+    ``with_slow`` or their file names a mutated module (its own unit and boundary tests).
     """
 
-    def __init__(self, files: set[str]) -> None:
+    def __init__(self, files: set[str], with_slow: bool) -> None:
+        import coverage
+
         self.files = files
-        self.current: str | None = None
+        self.with_slow = with_slow
         self.lines: dict[tuple[str, int], set[str]] = defaultdict(set)
-        self.seconds: dict[str, float] = {}
+        self.seconds: dict[str, float] = defaultdict(float)
         self.failed: list[str] = []
-        self.fixture_lines: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
-        self.fixture: tuple[str, str] | None = None
         self.uses: dict[str, list[tuple[str, str]]] = {}
+        self.cov = coverage.Coverage(data_file=None, include=sorted(files), config_file=False)
+        self.context = ""
 
-    def _hit(self, where: tuple[str, int]) -> None:
-        if self.fixture is not None:
-            self.fixture_lines[self.fixture].add(where)
-        elif self.current is not None:
-            self.lines[where].add(self.current)
+    def _switch(self, context: str) -> None:
+        self.context = context
+        self.cov.switch_context(context)
 
-    def _trace(self, frame: types.FrameType, event: str, arg: object) -> Any:
-        if frame.f_code.co_filename not in self.files:
-            return None
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
+        names = _naming_files()
+        kept, dropped = [], []
+        for item in items:
+            slow = item.get_closest_marker("slow") is not None
+            if item.get_closest_marker("browser") is not None or (
+                    slow and not self.with_slow and item.nodeid.split("::")[0] not in names):
+                dropped.append(item)
+            else:
+                kept.append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = kept
 
-        def local(frame: types.FrameType, event: str, arg: object) -> Any:
-            if event == "line":
-                self._hit((frame.f_code.co_filename, frame.f_lineno))
-            return local
+    def pytest_collection_finish(self, session: Any) -> None:
+        # The watched child of ``planner plan`` runs in this process from now on, so its
+        # lines are seen (a forked child's would be lost); test modules imported the real
+        # one by name before this, so the watchdog's own tests still fork.
+        from planner.jobs import watchdog
 
-        self._hit((frame.f_code.co_filename, frame.f_lineno))
-        return local
+        watchdog.run_with_deadline = _in_process  # type: ignore[assignment]
+        self.cov.start()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Iterator[None]:
-        outer = self.fixture
+        outer = self.context
         if fixturedef.scope != "function":
-            self.fixture = (fixturedef.argname, fixturedef.baseid)
+            self._switch(f"fixture\x00{fixturedef.argname}\x00{fixturedef.baseid}")
         try:
             yield
         finally:
-            self.fixture = outer
+            self._switch(outer)
 
     def pytest_runtest_protocol(self, item: Any, nextitem: Any) -> None:
-        self.current = item.nodeid
         defs = getattr(item, "_fixtureinfo", None)
         self.uses[item.nodeid] = [
             (d[-1].argname, d[-1].baseid)
             for d in (defs.name2fixturedefs.values() if defs is not None else ()) if d]
-        self.seconds[item.nodeid] = time.perf_counter()
-        sys.settrace(self._trace)
+        self._switch(item.nodeid)
 
     def pytest_runtest_logreport(self, report: Any) -> None:
+        self.seconds[report.nodeid] += report.duration
         if report.when == "teardown":
-            sys.settrace(None)
-            self.seconds[report.nodeid] = time.perf_counter() - self.seconds[report.nodeid]
-            self.current = None
+            self._switch("")
         if report.failed:
             self.failed.append(report.nodeid)
 
-    def credit_fixtures(self) -> None:
-        """Give each test the lines of the wider-scoped fixtures it uses."""
+    def finish(self) -> None:
+        """Stop tracing; read who ran which line; give each test the lines of the
+        wider-scoped fixtures it uses."""
+        self.cov.stop()
+        data = self.cov.get_data()
+        fixture_lines: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)
+        for path in data.measured_files():
+            for line, contexts in (data.contexts_by_lineno(path) or {}).items():
+                for context in contexts:
+                    if context.startswith("fixture\x00"):
+                        _, argname, baseid = context.split("\x00")
+                        fixture_lines[(argname, baseid)].add((path, line))
+                    elif context:
+                        self.lines[(path, line)].add(context)
         for test, fixtures in self.uses.items():
             for fixture in fixtures:
-                for where in self.fixture_lines.get(fixture, ()):
+                for where in fixture_lines.get(fixture, ()):
                     self.lines[where].add(test)
+        for test in set(self.failed):  # a test failing unmutated judges nothing
+            for tests in self.lines.values():
+                tests.discard(test)
 
 
 class _SharedPlans:
@@ -472,24 +521,141 @@ def _in_process(fn: Callable[..., Any], *args: Any, deadline_s: float, **kwargs:
     return fn(*args, **kwargs)
 
 
-def record_coverage(test_files: list[str]) -> _Recorder:
-    """Run the guarding tests once, unmutated, tracing the target files' lines. The watched
-    child of ``planner plan`` runs in this process meanwhile, so its lines are seen too."""
+@dataclass
+class Coverage:
+    """Which test runs which line of the mutated modules (``"planner/rules.py:120"`` ->
+    node ids), how long each test took, and the tests that fail unmutated (never judges)."""
+
+    lines: dict[str, set[str]]
+    seconds: dict[str, float]
+    failed: list[str]
+
+    def tests_of(self, module: str, line: int) -> list[str]:
+        """The tests that run a line, fastest first."""
+        return sorted(self.lines.get(f"{module}:{line}", ()),
+                      key=lambda t: (self.seconds.get(t, 0.0), t))
+
+
+def _naming_files() -> set[str]:
+    """The test files that name a mutated module (its unit and boundary tests)."""
+    names = "|".join(Path(m).stem for m in TARGETS)
+    pattern = re.compile(rf"planner\.({names})\b|from planner import [^\n]*\b({names})\b")
+    return {f"tests/{p.name}" for p in TESTS.glob("test_*.py")
+            if pattern.search(p.read_text(encoding="utf-8"))}
+
+
+def _digest(paths: list[Path]) -> str:
+    sha = hashlib.sha256()
+    for path in sorted(paths):
+        sha.update(str(path.relative_to(ROOT)).encode())
+        sha.update(path.read_bytes())
+    return sha.hexdigest()
+
+
+def _record(files: list[str], with_slow: bool) -> dict[str, Any]:
+    """Run the tests of ``files`` unmutated, tracing; per file: its digest, which of its
+    tests runs which line, each test's seconds and the tests that fail."""
     from planner.jobs import watchdog
 
-    files = {str(ROOT / m) for m in TARGETS}
-    recorder = _Recorder(files)
     original = watchdog.run_with_deadline
-    watchdog.run_with_deadline = _in_process  # type: ignore[assignment]
+    recorder = _Recorder({str(ROOT / m) for m in TARGETS}, with_slow)
     try:
-        code = pytest.main([*test_files, "-q", "-p", "no:cacheprovider"], plugins=[recorder])
+        pytest.main([*files, "-q", "-p", "no:cacheprovider"], plugins=[recorder])
     finally:
         watchdog.run_with_deadline = original
-    recorder.credit_fixtures()
-    if code != 0:
-        raise SystemExit(f"the guarding tests fail unmutated (pytest exit {code}): "
-                         f"{recorder.failed}")
-    return recorder
+    recorder.finish()
+    found: dict[str, Any] = {
+        f: {"digest": _digest([ROOT / f]), "lines": defaultdict(list),
+            "seconds": {t: round(s, 3) for t, s in recorder.seconds.items()
+                        if t.startswith(f"{f}::")},
+            "failed": sorted({t for t in recorder.failed if t.startswith(f"{f}::")})}
+        for f in files}
+    for (path, line), tests in recorder.lines.items():
+        where = f"{Path(path).relative_to(ROOT)}:{line}"
+        for test in sorted(tests):
+            found[test.split("::")[0]]["lines"][where].append(test)
+    return found
+
+
+def record_coverage(with_slow: bool, jobs: int) -> Coverage:
+    """Run the whole test suite once, unmutated, tracing the mutated modules' lines.
+
+    What it finds is kept in ``.mutation-lines.json`` (not committed), per test file: a
+    later run records again only the test files that changed, or every file when the
+    planner, the app or the tests' helpers changed. The recording runs in ``jobs`` forked
+    children, each on its share of the files; then every test module is imported in this
+    process, so a forked mutant's pytest does not import them again.
+    """
+    base = _digest([*ROOT.glob("planner/**/*.py"), *ROOT.glob("app/**/*.py"),
+                    *(p for p in TESTS.glob("*.py") if not p.name.startswith("test_"))])
+    base += f" slow={with_slow}"
+    files = sorted(f"tests/{p.name}" for p in TESTS.glob("test_*.py"))
+    kept: dict[str, Any] = (json.loads(CACHE.read_text(encoding="utf-8"))
+                            if CACHE.exists() else {})
+    if kept.get("base") != base:
+        kept = {"base": base, "files": {}}
+    known = kept["files"]
+    for gone in set(known) - set(files):
+        del known[gone]
+    stale = [f for f in files if known.get(f, {}).get("digest") != _digest([ROOT / f])]
+    if stale:
+        print(f"recording which of the tests of {len(stale)} test files runs which line, "
+              f"in {jobs} processes ...", flush=True)
+        # Heaviest files first, each to the process with the fewest bytes of tests so far.
+        groups: list[list[str]] = [[] for _ in range(max(jobs, 1))]
+        for f in sorted(stale, key=lambda f: -(ROOT / f).stat().st_size):
+            min(groups, key=lambda g: sum((ROOT / x).stat().st_size for x in g)).append(f)
+        children: dict[int, Path] = {}
+        for n, group in enumerate(g for g in groups if g):
+            out = CACHE.with_name(f"{CACHE.name}.{n}")
+            pid = os.fork()
+            if pid == 0:  # the child: record its files, write what it found, exit
+                code = 1
+                try:
+                    out.write_text(json.dumps(_record(group, with_slow), ensure_ascii=False),
+                                   encoding="utf-8")
+                    code = 0
+                finally:
+                    os._exit(code)
+            children[pid] = out
+        for pid, out in children.items():
+            _, status = os.waitpid(pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"recording failed in process {pid}")
+            known.update(json.loads(out.read_text(encoding="utf-8")))
+            out.unlink()
+        CACHE.write_text(json.dumps(kept, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Import every test module here once (the recording ran in children), for every
+    # mutant's child to share.
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        pytest.main([*files, "--collect-only", "-q", "-p", "no:cacheprovider"])
+    coverage = Coverage(defaultdict(set), {}, [])
+    for entry in known.values():
+        for where, tests in entry["lines"].items():
+            coverage.lines[where].update(tests)
+        coverage.seconds.update(entry["seconds"])
+        coverage.failed += entry["failed"]
+    return coverage
+
+
+def warm_shared_plans(module: str, coverage: Coverage) -> set[str]:
+    """Run, once and unmutated, the tests of a module whose mutants share plans, with
+    ``Planner.plan`` memoised: the plans they make are then in every child. Returns the
+    tests that fail so (a test that needs a fresh solve, such as a solver made to fail):
+    they judge none of this module's mutants."""
+    SHARED.install()
+    tests = sorted({t for where, ts in coverage.lines.items()
+                    if where.startswith(f"{module}:") for t in ts})
+    failed: list[str] = []
+
+    class Failures:
+        def pytest_runtest_logreport(self, report: Any) -> None:
+            if report.failed:
+                failed.append(report.nodeid)
+
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        pytest.main([*tests, "-q", "-p", "no:cacheprovider"], plugins=[Failures()])
+    return set(failed)
 
 
 # ------------------------------------------------------------------ running a mutant
@@ -568,7 +734,7 @@ def report(stored: dict[str, Any]) -> str:
                      + (f" ({r['note']})" if r.get("note") else "")
                      for m, r in stored.items())
     lines = [
-        "# Mutation testing of the rules and the plan checker",
+        "# Mutation testing of the rules, the scoring, the learning and the plan checker",
         "",
         f"Made by `make mutate` (`benchmarks/mutation.py`, under `nice -n 19`, on "
         f"{platform.machine()} with Python {platform.python_version()}): {runs}. The outcome "
@@ -576,17 +742,19 @@ def report(stored: dict[str, Any]) -> str:
         "",
         "Each mutant is one change to the decision logic (comparison, `and`/`or`, `not` "
         "dropped, `+`/`-`, `*`/`/`, `+=` made `=`, `True`/`False`, a number `n` made "
-        "`n + 1`), never to wording. It is run against the guarding tests that execute its "
-        "line (`pytest -x -q -p no:cacheprovider`); a failing test kills it. "
+        "`n + 1`), never to wording. The whole test suite judges it: every test that runs "
+        "its line (browser tests and, unless `--with-slow`, slow tests of files that do not "
+        "name the module left out), fastest first (`pytest -x -q -p no:cacheprovider`); "
+        "the first failing test kills it. "
         "**Score** = killed / (mutants tested - survivors judged equivalent - undecided).",
         "",
-        "| module | guarding tests | mutants tested | killed | survived | no test runs it "
-        "| equivalent | undecided | score |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| module | tests that judge it | mutants tested | killed | survived "
+        "| no test runs it | equivalent | undecided | score | date | minutes | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     left: list[tuple[str, dict[str, Any]]] = []
     timeouts: list[tuple[str, dict[str, Any]]] = []
-    for module, files in TARGETS.items():
+    for module in TARGETS:
         if module not in stored:
             continue
         mine = stored[module]["outcomes"]
@@ -596,12 +764,13 @@ def report(stored: dict[str, Any]) -> str:
         undecided = sum(o["status"] == "timeout" for o in mine)
         judged = len(mine) - len(equivalent) - undecided
         score = killed / judged if judged else 1.0
-        tests = ", ".join(f"`{Path(f).name}`" for f in files)
         lines.append(
-            f"| `{module}` | {tests} | {_tested(stored[module])} | {killed} | "
+            f"| `{module}` | {stored[module].get('judges', '')} | "
+            f"{_tested(stored[module])} | {killed} | "
             f"{sum(o['status'] == 'survived' for o in mine)} | "
             f"{sum(o['status'] == 'uncovered' for o in mine)} | {len(equivalent)} | "
-            f"{undecided} | {score:.1%} |")
+            f"{undecided} | {score:.1%} | {stored[module]['date']} | "
+            f"{stored[module]['minutes']:g} | {stored[module].get('load', '')} |")
         left += [(module, o) for o in survivors]
         timeouts += [(module, o) for o in mine if o["status"] == "timeout"]
     lines += ["", "## Survivors judged equivalent", ""]
@@ -610,7 +779,7 @@ def report(stored: dict[str, Any]) -> str:
               for m, o in judged_equivalent] or ["None."]
     lines += ["", "## Survivors not judged equivalent (missing tests)", ""]
     lines += [f"- `{m}:{o['line']}` `{_key(o)}` ("
-              + ("no guarding test runs this line" if o["status"] == "uncovered"
+              + ("no test runs this line" if o["status"] == "uncovered"
                  else "survived") + ")"
               for m, o in left if _key(o) not in EQUIVALENT] or ["None."]
     if timeouts:
@@ -650,6 +819,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the outcomes the last run stored, test only the others")
     parser.add_argument("--survivors-again", action="store_true",
                         help="with --resume: test the stored survivors again (after new tests)")
+    parser.add_argument("--with-slow", action="store_true",
+                        help="every slow test judges too (default: only those of the files "
+                             "that name the module)")
     parser.add_argument("--limit", type=int, default=None,
                         help="run only the first N mutants of each module (a quick look)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/mutation.md")
@@ -664,14 +836,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sys.path.insert(0, str(TESTS))
     modules = args.only or list(TARGETS)
-    test_files = sorted({f for m in modules for f in TARGETS[m]})
     started = time.perf_counter()
-    print(f"recording which of {len(test_files)} test files runs which line ...", flush=True)
-    if any(m in PLANS_SHARED for m in modules):
-        SHARED.install()
-    recorder = record_coverage(test_files)
-    print(f"  {len(recorder.seconds)} tests in {time.perf_counter() - started:.0f} s",
-          flush=True)
+    coverage = record_coverage(args.with_slow, args.jobs)
+    print(f"  {len(coverage.seconds)} tests in {time.perf_counter() - started:.0f} s"
+          + (f"; failing unmutated, so judging nothing: {coverage.failed}"
+             if coverage.failed else ""), flush=True)
+    shared_failed = {m: warm_shared_plans(m, coverage) for m in modules if m in PLANS_SHARED}
     # What this process holds now never changes: frozen, a child's garbage collections
     # (pytest runs two at its end) neither walk it nor copy its pages.
     gc.collect()
@@ -690,9 +860,14 @@ def main(argv: list[str] | None = None) -> int:
                    if args.resume and o["status"] != "timeout"
                    and not (args.survivors_again
                             and o["status"] in ("survived", "uncovered"))}
+        skip = shared_failed.get(module, set())
+        judges = {t for where, ts in coverage.lines.items()
+                  if where.startswith(f"{module}:") for t in ts} - skip
         entry = stored[module] = {"date": datetime.date.today().isoformat(),
                                   "minutes": stored.get(module, {}).get("minutes", 0.0)
                                   if args.resume else 0.0,
+                                  "load": f"{os.getloadavg()[0]:.1f}",
+                                  "judges": len(judges),
                                   "mutants": len(every), "outcomes": []}
         module_started = time.perf_counter()
         # The runner checks itself: the module's own code swapped in must pass its tests,
@@ -700,13 +875,15 @@ def main(argv: list[str] | None = None) -> int:
         first = mutants[0]
         unchanged = Mutant(module, first.function, first.line, "", "",
                            ast.parse((ROOT / module).read_text(encoding="utf-8")))
-        covering = sorted(recorder.lines.get((str(ROOT / module), first.line), set()))
+        covering = [t for t in coverage.tests_of(module, first.line) if t not in skip][:SELF_CHECK]
         status, _, killer = run_mutant(unchanged, covering, args.timeout)
         if status != "survived":
             raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
-        guarding = {f"{f}::" for f in TARGETS[module]}
         print(f"{module}: {len(mutants)} mutants", flush=True)
-        queue = [(n, m) for n, m in enumerate(mutants, start=1) if m.key not in earlier]
+        # Those judged equivalent last: a survivor runs every test of its line, and these
+        # are expected to survive.
+        queue = sorted(((n, m) for n, m in enumerate(mutants, start=1)
+                        if m.key not in earlier), key=lambda nm: nm[1].key in EQUIVALENT)
         done: dict[int, dict[str, Any]] = {n: earlier[m.key] for n, m in
                                            enumerate(mutants, start=1) if m.key in earlier}
         running: dict[int, tuple[int, Mutant, int, _Running]] = {}
@@ -728,9 +905,7 @@ def main(argv: list[str] | None = None) -> int:
         while queue or running:
             while queue and len(running) < args.jobs:
                 n, mutant = queue.pop(0)
-                covering = recorder.lines.get((str(ROOT / module), mutant.line), set())
-                tests = sorted((t for t in covering if any(t.startswith(g) for g in guarding)),
-                               key=lambda t: (recorder.seconds.get(t, 0.0), t))
+                tests = [t for t in coverage.tests_of(module, mutant.line) if t not in skip]
                 if not tests:
                     record(n, Outcome(mutant, "uncovered", 0, 0.0))
                     continue

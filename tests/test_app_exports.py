@@ -113,6 +113,7 @@ def test_dou_plus_alone_warns_that_its_spend_has_no_gmv(tmp_path: Path) -> None:
     assert any("798.20 yuan" in w and "has no GMV" in w for w in warnings)
 
 
+@pytest.mark.slow
 def test_a_malformed_export_lists_file_column_and_fix_under_the_uploader(
         tmp_path: Path) -> None:
     rows = with_cell(QIANCHUAN_ROWS, 0, 3, "一千")

@@ -113,6 +113,7 @@ def stored(path: Path | str) -> tuple[int, int]:
         return len(store.actuals(CAMPAIGN.name)), store.plan_count(CAMPAIGN.name)
 
 
+@pytest.mark.slow
 def test_the_page_loads_safe_by_default_and_waits_for_an_actuals_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -130,6 +131,7 @@ def test_the_page_loads_safe_by_default_and_waits_for_an_actuals_file(
     assert not at.main.metric
 
 
+@pytest.mark.slow
 def test_the_store_path_survives_a_visit_to_another_page(tmp_path: Path) -> None:
     at = open_page()
     at.text_input(key=STORE).set_value(str(tmp_path / "team.sqlite")).run()
@@ -146,6 +148,7 @@ def test_the_store_path_survives_a_visit_to_another_page(tmp_path: Path) -> None
 # ---------------------------------------------------------------- a served app (issue 29)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("typed", ["../elsewhere.sqlite", "{outside}", "sub/../../x.sqlite",
                                    "~/history.sqlite", "{link}/history.sqlite"])
 def test_a_store_outside_the_servers_folder_is_refused_and_nothing_is_written(
@@ -185,6 +188,7 @@ def test_a_database_the_server_does_not_list_is_refused_with_its_password_masked
     assert at.button(key=PREVIEW).disabled
 
 
+@pytest.mark.slow
 def test_a_dry_run_on_a_new_store_creates_no_file(app_stores: Path) -> None:
     at = upload(open_page(), "actuals_0421.csv", DAY_ONE, "team/history.sqlite")
     assert any("is new: the first recording creates it (a dry run creates nothing)"
@@ -275,6 +279,7 @@ def test_recording_into_a_postgresql_store_works_as_into_a_file(
     assert stored(pg_store) == (2, 1)
 
 
+@pytest.mark.slow
 def test_an_unreachable_database_says_so_under_the_button(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -294,6 +299,7 @@ def test_an_unreachable_database_says_so_under_the_button(
     assert not at.main.metric
 
 
+@pytest.mark.slow
 def test_an_unknown_tool_is_listed_with_file_row_and_column(tmp_path: Path) -> None:
     bad = actuals_csv([
         ("2027-04-21", "v0012", "dou_plus", 1000, 300, 50_000),
@@ -309,6 +315,7 @@ def test_an_unknown_tool_is_listed_with_file_row_and_column(tmp_path: Path) -> N
     assert not (tmp_path / "history.sqlite").exists()
 
 
+@pytest.mark.slow
 def test_actuals_on_the_replan_date_are_refused_without_touching_the_store(
     tmp_path: Path,
 ) -> None:
@@ -324,6 +331,7 @@ def test_actuals_on_the_replan_date_are_refused_without_touching_the_store(
     assert not store.exists()  # the files are checked before the store is opened
 
 
+@pytest.mark.slow
 def test_a_replan_that_breaks_a_rule_is_an_error_naming_it_and_records_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -351,6 +359,7 @@ def test_a_replan_that_breaks_a_rule_is_an_error_naming_it_and_records_nothing(
     assert stored(store) == (0, 0)  # neither the plan nor the day's actuals
 
 
+@pytest.mark.slow
 def test_a_locked_store_says_so_instead_of_hanging(tmp_path: Path) -> None:
     store = tmp_path / "history.sqlite"
     stored(store)  # create the store with its schema
@@ -395,6 +404,7 @@ def test_plan_vs_actual_shows_the_recorded_plan_against_the_day(tmp_path: Path) 
     assert len(at.get("vega_lite_chart")) == 1
 
 
+@pytest.mark.slow
 def test_without_a_recorded_plan_the_report_says_so_instead_of_planned_zero(
     tmp_path: Path,
 ) -> None:
@@ -410,6 +420,7 @@ def test_without_a_recorded_plan_the_report_says_so_instead_of_planned_zero(
     assert not any("day(s) so far" in shown(c.value) for c in at.main.caption)
 
 
+@pytest.mark.slow
 def test_routine_notes_are_one_info_block_and_long_reasons_are_read_in_full(
     tmp_path: Path,
 ) -> None:
@@ -439,6 +450,7 @@ def _record_sample_plan(store: Path) -> None:
     record_plan(make_plan(videos, CAMPAIGN), CAMPAIGN, "sha", store)
 
 
+@pytest.mark.slow
 def test_plan_against_actual_over_three_replans_draws_trend_lines_for_a_chosen_range(
     tmp_path: Path,
 ) -> None:

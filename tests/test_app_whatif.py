@@ -51,8 +51,8 @@ def open_page() -> AppTest:
 
 
 def curve_of_three(at: AppTest) -> AppTest:
-    at.number_input(key=FROM).set_value(3_000_000.0)
-    at.number_input(key=TO).set_value(6_000_000.0)
+    at.text_input(key=FROM).set_value("3,000,000")
+    at.text_input(key=TO).set_value("6,000,000")
     at.number_input(key=POINTS).set_value(3)
     return click(at, CURVE)
 
@@ -63,8 +63,8 @@ def test_the_page_loads_with_a_range_around_the_campaign_budget() -> None:
     assert not at.error
     assert "budget ¥3,000,000" in shown(at.caption[0].value)
     # 25% .. 200% of the sample's 3,000,000 in 6 points; nothing planned before a click.
-    assert at.number_input(key=FROM).value == 750_000
-    assert at.number_input(key=TO).value == 6_000_000
+    assert at.text_input(key=FROM).value == "750,000"
+    assert at.text_input(key=TO).value == "6,000,000"
     assert at.number_input(key=POINTS).value == 6
     assert not at.dataframe
     assert not at.get("vega_lite_chart")
@@ -104,8 +104,8 @@ def test_a_three_point_curve_shows_the_table_charts_and_downloads() -> None:
 
 def test_a_reversed_budget_range_is_a_readable_error() -> None:
     at = open_page()
-    at.number_input(key=FROM).set_value(2_000_000.0)
-    at.number_input(key=TO).set_value(1_000_000.0)
+    at.text_input(key=FROM).set_value("2,000,000")
+    at.text_input(key=TO).set_value("1,000,000")
     click(at, CURVE)
     errors = [shown(e.value) for e in at.main.error]
     assert len(errors) == 1
@@ -118,19 +118,22 @@ def test_a_reversed_budget_range_is_a_readable_error() -> None:
 def test_the_target_mode_answers_a_gmv_target_in_yuan() -> None:
     at = open_page()
     assert at.radio(key=MODE).value == "gmv"
-    at.number_input(key=TARGET_GMV).set_value(14_000_000.0)
+    # 14.5M: its bisection plans 3.0M, 6.0M, 4.5M, 3.75M ... in seconds; a target near
+    # 13-14M would plan budgets of 3.2M-3.5M, where the sample's solve runs into its
+    # time limit (a minute each), which is not what this test is about.
+    at.text_input(key=TARGET_GMV).set_value("14,500,000")
     at.selectbox(key=PRECISION).set_value(100_000.0)
     click(at, TARGET)
     answers = [shown(s.value) for s in at.success]
     assert len(answers) == 1
-    assert "reaches GMV 14,000,000" in answers[0]
+    assert "reaches GMV 14,500,000" in answers[0]
     assert YUAN.search(answers[0])
     figures = {m.label: m.value for m in at.main.metric}
     assert figures["Budget"].startswith("¥")
     budget = float(figures["Budget"].removeprefix("¥").replace(",", ""))
     gmv = float(figures["Expected GMV"].removeprefix("¥").replace(",", ""))
     # The sample plan at 3,000,000 expects about 11.5M, so more budget is needed.
-    assert budget > 3_000_000 and gmv >= 14_000_000
+    assert budget > 3_000_000 and gmv >= 14_500_000
 
 
 def test_the_target_mode_asks_for_a_value_before_planning() -> None:
@@ -164,12 +167,12 @@ def test_results_and_inputs_survive_a_visit_to_another_page() -> None:
 @pytest.mark.slow
 def test_the_page_works_on_the_campaign_last_planned() -> None:
     at = AppTest.from_file(str(APP), default_timeout=120).run()
-    at.number_input(key=field(at, "budget")).set_value(4_000_000.0)
+    at.text_input(key=field(at, "budget")).set_value("4,000,000")
     at.button(key="plan_page.run_button").click().run()
     assert not at.exception
     at.switch_page(PAGE).run()
     assert not at.exception
     assert "budget ¥4,000,000" in shown(at.caption[0].value)
     assert "campaign form" in shown(at.caption[0].value)
-    assert at.number_input(key=FROM).value == 1_000_000
-    assert at.number_input(key=TO).value == 8_000_000
+    assert at.text_input(key=FROM).value == "1,000,000"
+    assert at.text_input(key=TO).value == "8,000,000"

@@ -49,6 +49,7 @@ def chinese_share(texts: list[str]) -> float:
     return sum(bool(CJK.search(text)) for text in texts) / len(texts)
 
 
+@pytest.mark.slow
 def test_the_app_speaks_chinese_by_default_before_and_after_planning() -> None:
     at = start()
     before = labels(at)
@@ -81,7 +82,7 @@ def test_switching_the_sample_campaign_resets_the_form_and_plans_that_campaign()
     at.selectbox(key="inputs.sample_campaign").set_value("campaign_closed_loop.toml").run()
     closed = read_campaign(SAMPLE / "campaign_closed_loop.toml")
     assert at.text_input(key=field(at, "name")).value == closed.name
-    assert at.number_input(key=field(at, "budget")).value == closed.budget
+    assert at.text_input(key=field(at, "budget")).value == f"{closed.budget:,.0f}"
     assert at.date_input(key=field(at, "start")).value == closed.start
     assert at.selectbox(key=field(at, "chain")).value == Chain.CLOSED_LOOP.value
     assert not at.main.metric  # the 618 plan is gone with its campaign
@@ -98,15 +99,35 @@ def test_switching_the_sample_campaign_resets_the_form_and_plans_that_campaign()
 
 def test_form_edits_survive_a_visit_to_another_page_without_running() -> None:
     at = start()
-    at.number_input(key=field(at, "budget")).set_value(1_234_000.0).run()
+    at.text_input(key=field(at, "budget")).set_value("123.4万").run()
     at.text_input(key=field(at, "name")).set_value("618 改版").run()
     at.switch_page("app_pages/videos_page.py").run()
     at.switch_page("app_pages/plan_page.py").run()
     assert not at.exception
-    assert at.number_input(key=field(at, "budget")).value == 1_234_000
+    # The amount survives, shown again as the box shows amounts: with separators.
+    assert at.text_input(key=field(at, "budget")).value == "1,234,000"
     assert at.text_input(key=field(at, "name")).value == "618 改版"
 
 
+def test_money_boxes_show_separators_and_read_back_in_wan() -> None:
+    at = start()
+    box = at.text_input(key=field(at, "budget"))
+    assert box.value == "3,000,000" and box.label.endswith("· 300.0万")
+    at.switch_page("app_pages/whatif_page.py").run()
+    assert at.text_input(key="whatif_page.curve_from").value == "750,000"
+    assert at.text_input(key="whatif_page.curve_from").label.endswith("· 75.0万")
+
+
+def test_a_mistyped_amount_is_said_naming_its_box() -> None:
+    at = start()
+    at.text_input(key=field(at, "budget")).set_value("三百万").run()
+    click(at, RUN)
+    errors = [e.value for e in at.main.error]
+    assert len(errors) == 1 and "预算（元）" in errors[0] and "300万" in errors[0]
+    assert "Error" not in errors[0]
+
+
+@pytest.mark.slow
 def test_per_video_charts_are_labelled_by_kol_name() -> None:
     at = click(start(), RUN)
     # Spend by day, the cumulative-GMV fan, then spend and GMV per video.
@@ -129,11 +150,11 @@ def test_the_page_icon_is_drawn_locally() -> None:
 def test_the_chosen_sample_campaign_survives_a_language_switch() -> None:
     at = start()
     at.selectbox(key="inputs.sample_campaign").set_value("campaign_closed_loop.toml").run()
-    at.number_input(key=field(at, "budget")).set_value(777_000.0).run()
+    at.text_input(key=field(at, "budget")).set_value("777,000").run()
     at.radio(key="app.lang_choice").set_value("en").run()
     assert not at.exception
     assert at.selectbox(key="inputs.sample_campaign").value == "campaign_closed_loop.toml"
-    assert at.number_input(key=field(at, "budget")).value == 777_000
+    assert at.text_input(key=field(at, "budget")).value == "777,000"
 
 
 def replan_run(at: AppTest, store: Path) -> AppTest:
@@ -147,6 +168,7 @@ def replan_run(at: AppTest, store: Path) -> AppTest:
     return at
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("app_stores")
 def test_the_replan_page_speaks_chinese_before_and_after_a_dry_run(tmp_path: Path) -> None:
     at = replan_run(start(), tmp_path / "history.sqlite")
@@ -174,12 +196,15 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     assert not at.exception and at.title[0].value == "预算推演"
     before = labels(at)
     assert len(before) > 8 and chinese_share(before) >= 0.9, before
-    at.number_input(key="whatif_page.curve_from").set_value(3_000_000.0)
-    at.number_input(key="whatif_page.curve_to").set_value(6_000_000.0)
+    at.text_input(key="whatif_page.curve_from").set_value("300万")
+    at.text_input(key="whatif_page.curve_to").set_value("600万")
     at.number_input(key="whatif_page.curve_points").set_value(2)
     click(at, "whatif_page.curve_button")
     assert at.dataframe[0].value["status"].isin(["最优", "可行"]).all()  # shown in words
-    at.number_input(key="whatif_page.target_gmv").set_value(14_000_000.0)
+    # 14.5M: its bisection plans 3.0M, 6.0M, 4.5M, 3.75M ... in seconds; a target near
+    # 13-14M would plan budgets of 3.2M-3.5M, where the sample's solve runs into its
+    # time limit (a minute each), which is not what this test is about.
+    at.text_input(key="whatif_page.target_gmv").set_value("1,450万")
     at.selectbox(key="whatif_page.target_precision").set_value(100_000.0)
     click(at, "whatif_page.target_button")
     click(at, "whatif_page.step_button")
@@ -187,7 +212,7 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     after = labels(at)
     assert len(after) > len(before) and chinese_share(after) >= 0.9, after
     assert {"预算", "预计成交额", "花费", "预计ROI"} <= {m.label for m in at.main.metric}
-    assert any("可达到成交额 14,000,000" in s.value for s in at.success)
+    assert any("可达到成交额 14,500,000" in s.value for s in at.success)
     texts = [m.value for m in at.markdown]
     assert any(text.startswith("**在 ¥3,000,000 之上再加 ¥10,000**") for text in texts), texts
     # What binds is Chinese too, said once: in the list under the next step's lines.
@@ -196,6 +221,7 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     assert not any("fully allocated" in text or "daily cap" in text for text in texts), texts
 
 
+@pytest.mark.slow
 def test_the_plan_page_says_what_binds_and_its_assumptions_in_chinese() -> None:
     at = click(start(), RUN)
     texts = [m.value for m in at.markdown]
@@ -209,6 +235,7 @@ def test_the_plan_page_says_what_binds_and_its_assumptions_in_chinese() -> None:
     assert "活动表单" in at.caption[0].value and "campaign form" not in at.caption[0].value
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("app_stores")
 def test_the_language_switch_turns_replan_and_whatif_english(tmp_path: Path) -> None:
     at = start()
@@ -243,9 +270,10 @@ def test_a_bad_videos_upload_is_explained_in_chinese() -> None:
     assert "修改：请填整数，例如 25000 或 2.5w。" in errors[0]
 
 
+@pytest.mark.slow
 def test_each_campaign_keeps_its_own_edits_and_result_across_a_switch() -> None:
     at = start()
-    at.number_input(key=field(at, "budget")).set_value(2_500_000.0).run()
+    at.text_input(key=field(at, "budget")).set_value("2,500,000").run()
     at = click(at, RUN)
     planned = at.session_state["plan_page.result"][1].plan
     assert planned.budget == 2_500_000
@@ -253,7 +281,7 @@ def test_each_campaign_keeps_its_own_edits_and_result_across_a_switch() -> None:
     assert not at.main.metric
     at.selectbox(key="inputs.sample_campaign").set_value("campaign_tmall.toml").run()
     assert not at.exception
-    assert at.number_input(key=field(at, "budget")).value == 2_500_000
+    assert at.text_input(key=field(at, "budget")).value == "2,500,000"
     assert at.session_state["plan_page.result"][1].plan == planned
     assert at.main.metric  # the 618 plan is shown again, not planned again
 

@@ -261,6 +261,7 @@ with open(sys.argv[1], "w", encoding="ascii") as report:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["score", "inspect"])
 def test_bombs_stay_small_in_score_and_inspect(command: str, tmp_path: Path) -> None:
     """Every bomb the plan cases measure, read by ``score`` and ``inspect`` one after the
@@ -298,6 +299,7 @@ def test_command_on_corpus_case(case: Case, tmp_path: Path) -> None:
         assert output.lstrip().splitlines()[0].split(":")[0].endswith("Error"), output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", _params(("videos", "campaign")))
 def test_plan_on_corpus_file(case: Case, tmp_path: Path) -> None:
     out = tmp_path / "out"

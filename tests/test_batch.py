@@ -49,6 +49,7 @@ runner = CliRunner()
 # Worker processes must not re-run a Streamlit script left as __main__ by the app tests.
 pytestmark = pytest.mark.usefixtures("plain_main")
 
+SOLVER_LINE = "time_limit_s = 60.0"
 INFEASIBLE = """
 [[commitments]]
 video_id = "v0001"
@@ -147,6 +148,15 @@ def initial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The portfolio before its first morning."""
     folder = tmp_path_factory.mktemp("batch") / "initial"
     _generate().write_portfolio(folder, 4, 20, time_limit_s=60)
+    for name in NAMES:
+        # Proven within 0.5% rather than the default 0.05%: brand-003's search to a tenth
+        # of 0.05% ran into its 60 s deadline on each of the module's many runs, while the
+        # batch and the single commands read the same files, so they still agree to the yuan.
+        toml = folder / name / "campaign.toml"
+        text = toml.read_text(encoding="utf-8")
+        assert text.count(SOLVER_LINE) == 1
+        toml.write_text(text.replace(SOLVER_LINE, f"{SOLVER_LINE}\nrelative_gap = 0.005"),
+                        encoding="utf-8", newline="")
     with (folder / "brand-004" / "campaign.toml").open("a", encoding="utf-8") as handle:
         handle.write(INFEASIBLE)  # a booked order bigger than the budget
     return folder
@@ -473,6 +483,7 @@ def test_a_campaign_whose_worker_always_dies_is_reported_lost_with_its_store_int
 # ---------------------------------------------------------------- the plan checker
 
 
+@pytest.mark.slow
 def test_a_fresh_plan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(initial):
     folder = _copy(initial, initial.parent / "breach_plan")
     tasks = read_manifest(folder / "portfolio.toml", DAY0, folder / f"out_{DAY0}")[:2]
@@ -491,6 +502,7 @@ def test_a_fresh_plan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(init
     assert not store.exists() or _store_rows(store)["plans"] == []
 
 
+@pytest.mark.slow
 def test_a_replan_that_breaks_a_rule_fails_its_campaign_naming_the_rule(morning1, pool2):
     folder = _copy(morning1[0], morning1[0].parent / "breach_replan")
     tasks = read_manifest(folder / "portfolio.toml", DAY2, folder / f"out_{DAY2}")[:2]
@@ -525,6 +537,7 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, initial, monkeypatc
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_portfolio_json_names_a_file_that_is_no_roster_and_never_quotes_it(tmp_path, english):
     """A manifest may point at any file; its first line (here a password) stays out of the
     portfolio's message, which others read: the file's name and the reason only."""

@@ -294,3 +294,122 @@ def test_the_schedule_and_a_refused_upload_in_chinese_at_1280x800(
         finally:
             browser.close()
     assert schedule_shot.is_file() and refused_shot.is_file()
+
+
+# The next-step answer's title: "在 ¥3,000,000 之上再加 ¥10,000".
+STEP_ANSWER = "之上再加"
+# Punctuation said twice in a row ("已全部分配。. 1 条视频", "。。", "，，").
+DOUBLED = r"[。，；：！？、][。，；：！？、.,;:]|[.,;:][。，；：！？、]"
+
+
+def _page_faults(page: object, name: str) -> list[str]:
+    """What a buyer should not read on the page shown: code or identifier-shaped tokens,
+    "None", doubled punctuation, and labels, headings or figures cut by their box."""
+    import re
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from visible_text import leaks
+
+    # The visible text less Material icons, which the page draws from their names
+    # ("play_arrow") in an icon font.
+    text = page.evaluate(  # type: ignore[attr-defined]
+        "() => { const main = document.querySelector('[data-testid=stMain]');"
+        " const icons = Array.from(main.querySelectorAll('[data-testid=stIconMaterial]'));"
+        " const kept = icons.map(e => e.textContent); icons.forEach(e => { e.textContent = ''; });"
+        " const text = main.innerText;"
+        " icons.forEach((e, i) => { e.textContent = kept[i]; }); return text; }")
+    faults = [f"{name}: code {token!r} in {line[:80]!r}" for token, line in
+              leaks(text.splitlines())]
+    faults += [f"{name}: None in {line[:80]!r}" for line in text.splitlines()
+               if re.search(r"\bNone\b", line)]
+    faults += [f"{name}: doubled punctuation in {line[:80]!r}" for line in text.splitlines()
+               if re.search(DOUBLED, line)]
+    clipped = page.evaluate(  # type: ignore[attr-defined]
+        "() => Array.from(document.querySelectorAll("
+        "'[data-testid=stMain] :is(h1, h2, h3, [data-testid=stWidgetLabel] p,"
+        " [data-testid=stMetricLabel] p, [data-testid=stMetricValue], button p,"
+        " [data-testid=stTab] p)'),"
+        " e => [e.textContent, e.scrollWidth - e.clientWidth])"
+        ".filter(([text, over]) => text && over > 1)")
+    faults += [f"{name}: {text!r} cut by {over}px" for text, over in clipped]
+    return faults
+
+
+def test_every_page_in_chinese_at_1280x800_says_no_codes_none_or_doubled_punctuation(
+    server: str, tmp_path: Path,
+) -> None:
+    """The walk of issue 25: 排期 (planned), 视频, 预算推演 (a two-point curve, the next
+    step and the three attitudes) and 重新排期 (a dry run on a day of actuals headed as a
+    buyer's export heads them), in Chinese at 1280x800. Each page's visible
+    text has no code or identifier-shaped token, no "None", no doubled punctuation, and no
+    heading, label or figure cut by its box. Tables draw on a canvas: their cells are
+    checked through the app's own tests (tests/test_buyer_words.py). Screenshots of each
+    whole page: walk_<page>_1280x800.png."""
+    from playwright.sync_api import expect, sync_playwright
+
+    faults: list[str] = []
+    shots = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+            def shoot(name: str) -> None:
+                expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+                page.wait_for_load_state("networkidle")
+                faults.extend(_page_faults(page, name))
+                shot = ARTIFACTS / f"walk_{name}_1280x800.png"
+                page.screenshot(path=str(shot))
+                tall = page.evaluate(
+                    "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                page.set_viewport_size({"width": 1280, "height": int(tall)})
+                page.wait_for_load_state("networkidle")
+                full = ARTIFACTS / f"walk_{name}_1280x800_full.png"
+                page.screenshot(path=str(full), full_page=True)
+                page.set_viewport_size({"width": 1280, "height": 800})
+                shots.extend([shot, full])
+
+            page.goto(server)
+            page.get_by_role("button", name="生成排期").click(timeout=PLAN_WAIT_MS)
+            expect(page.get_by_role("heading", name="排期表", exact=True)).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            shoot("plan")
+
+            page.goto(server + "videos")
+            expect(page.get_by_role("heading", name="视频", exact=True)).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            shoot("videos")
+
+            page.goto(server + "whatif")
+            expect(page.get_by_role("heading", name="预算推演", exact=True)).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            points = page.get_by_label("点数", exact=True)
+            points.fill("2")
+            points.press("Enter")
+            # One answer at a time: a click while the page runs would cut the run short.
+            tables = page.locator('[data-testid="stDataFrame"]')
+            page.get_by_role("button", name="按各预算排期").click(timeout=PLAN_WAIT_MS)
+            expect(tables).to_have_count(1, timeout=PLAN_WAIT_MS)
+            page.get_by_role("button", name="对比三种风险取向").click(timeout=PLAN_WAIT_MS)
+            expect(tables).to_have_count(2, timeout=PLAN_WAIT_MS)
+            page.get_by_role("button", name="估算追加的效果").click(timeout=PLAN_WAIT_MS)
+            expect(page.get_by_text(STEP_ANSWER).first).to_be_visible(timeout=PLAN_WAIT_MS)
+            shoot("whatif")
+
+            actuals = tmp_path / "实际_0421.csv"
+            actuals.write_text("日期,视频ID,工具,消耗,成交额,播放量\n"
+                               "2027-04-21,v0012,DOU+,1000,300,50000\n"
+                               "2027-04-21,v0008,达人竞价,2000,9000,50000\n", encoding="utf-8")
+            page.goto(server + "replan")
+            expect(page.get_by_role("heading", name="重新排期", exact=True)).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(actuals))
+            page.get_by_role("button", name="重新排期（试运行）").click(timeout=PLAN_WAIT_MS)
+            expect(page.get_by_role("heading", name="学习后的ROI")).to_be_visible(
+                timeout=PLAN_WAIT_MS)
+            shoot("replan")
+        finally:
+            browser.close()
+    assert all(shot.is_file() for shot in shots)
+    assert faults == [], "\n".join(faults)

@@ -194,6 +194,7 @@ def _sample_plan(**overrides):
     return campaign, videos, make_plan(videos, campaign)
 
 
+@pytest.mark.slow
 def test_the_sample_618_plan_locks_content_service_a_month_ahead_and_spends_in_the_sale():
     campaign, videos, plan = _sample_plan()
     sale = campaign.big_sales[0]
@@ -215,6 +216,7 @@ def test_the_sample_618_plan_locks_content_service_a_month_ahead_and_spends_in_t
                if o.video_id in scheduled)
 
 
+@pytest.mark.slow
 def test_a_seeding_cap_forces_harvesting_and_holds():
     campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
     capped = campaign.model_copy(update={"balance": campaign.balance.model_copy(
@@ -305,6 +307,7 @@ def test_a_burst_buys_dou_plus_in_its_window_then_waits_for_the_standard_start()
     assert date(2027, 4, 24) in days
 
 
+@pytest.mark.slow
 def test_no_dou_plus_order_in_the_sample_plan_starts_before_its_standard_day_or_burst():
     _, videos, plan = _sample_plan()
     published = {v.video_id: v.publish_date for v in videos}

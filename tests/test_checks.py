@@ -527,6 +527,7 @@ def test_a_rule_breach_raised_in_a_watched_child_reaches_the_parent_whole() -> N
 
 
 # ---------------------------------------------------------------- property: every plan passes
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n=st.integers(6, 18),

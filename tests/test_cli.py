@@ -77,6 +77,7 @@ def test_unknown_campaign_key_exits_2_with_a_hint(tmp_path, english):
     assert "Did you mean 'budget'?" in result.output
 
 
+@pytest.mark.slow
 def test_infeasible_campaign_exits_3_and_names_the_conflict(tmp_path, english):
     text = (SAMPLE / "campaign_tmall.toml").read_text("utf-8")
     text = text.replace("budget = 3_000_000", "budget = 2_000")

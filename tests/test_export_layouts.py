@@ -65,6 +65,7 @@ def _layout_cases() -> list[tuple[str, str]]:
     return out + [(name, "json") for name in API_CASES]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "encoding"), _layout_cases())
 def test_each_layout_as_downloaded_is_stored_to_the_fen(
         tmp_path: Path, name: str, encoding: str) -> None:
@@ -248,6 +249,7 @@ def test_shop_orders_without_a_content_id_are_the_shops_never_a_videos(
 
 # ---------------------------------------------------------------- roster sources
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", list(ENCODINGS))
 @pytest.mark.parametrize("name", list(ROSTER_CASES))
 def test_each_roster_export_is_scored_with_its_figures_read(

@@ -69,6 +69,7 @@ def _sources(store: Path) -> set[str]:
         return {row[0] for row in db.exec_driver_sql("SELECT source FROM actuals")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_a_qianchuan_material_report_is_qianchuan_spend_to_the_fen(
         tmp_path: Path, suffix: str) -> None:
@@ -105,6 +106,7 @@ def test_a_family_the_report_lacks_exits_2_naming_the_column(tmp_path: Path) -> 
     assert 'gmv_family = "direct"' in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_dou_plus_spend_joins_the_shops_gmv_by_video(tmp_path: Path, suffix: str) -> None:
     orders = write(tmp_path / f"dou_plus{suffix}", DOU_PLUS_HEADER, DOU_PLUS_ROWS)
@@ -116,6 +118,7 @@ def test_dou_plus_spend_joins_the_shops_gmv_by_video(tmp_path: Path, suffix: str
     assert _stored(store, campaign) == EXPECTED["dou_plus+shop"]
 
 
+@pytest.mark.slow
 def test_spend_without_gmv_is_reported_and_stored_with_gmv_unknown(tmp_path: Path) -> None:
     orders = write(tmp_path / "dou_plus.csv", DOU_PLUS_HEADER, DOU_PLUS_ROWS)
     campaign = _campaign(tmp_path, "campaign_tmall.toml")
@@ -128,6 +131,7 @@ def test_spend_without_gmv_is_reported_and_stored_with_gmv_unknown(tmp_path: Pat
     assert gmv != gmv  # NULL in the store: unknown, never 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_an_ad_report_maps_ad_groups_and_joins_gmv_by_tracking_link(
         tmp_path: Path, suffix: str) -> None:

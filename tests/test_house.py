@@ -9,8 +9,11 @@ made inside functions, the app's own modules, and the shape of the files.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 LONG_FILE_LINES = 600
@@ -33,10 +36,16 @@ def _sources() -> dict[str, Path]:
     return {_module_name(path): path for path in files}
 
 
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """A file's syntax tree, parsed once per run (the tests only read it)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def _imports(path: Path, known: set[str]) -> set[str]:
     """Every module of the tree ``path`` imports, at the top or inside a function."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -94,30 +103,35 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return groups
 
 
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    """The import map, parsed once for the tests that read it (none of them changes it)."""
+    return _graph()
+
+
 def _is_package_init(name: str) -> bool:
     return (ROOT / name.replace(".", "/") / "__init__.py").exists()
 
 
-def test_no_import_circle_in_planner_or_app() -> None:
-    graph = _graph()
+def test_no_import_circle_in_planner_or_app(graph: dict[str, set[str]]) -> None:
     # A package's __init__ re-exporting its modules is not a circle of the design.
-    graph = {name: {m for m in deps if not (_is_package_init(m) and name.startswith(f"{m}."))}
-             for name, deps in graph.items()}
-    assert _cycles(graph) == []
+    designed = {name: {m for m in deps if not (_is_package_init(m) and name.startswith(f"{m}."))}
+                for name, deps in graph.items()}
+    assert _cycles(designed) == []
 
 
-def test_the_core_never_imports_the_edges() -> None:
+def test_the_core_never_imports_the_edges(graph: dict[str, set[str]]) -> None:
     edges = ("planner.io", "planner.jobs", "planner.cli", "planner.views", "app.")
-    core = {name: deps for name, deps in _graph().items()
+    core = {name: deps for name, deps in graph.items()
             if name.startswith("planner") and not name.startswith(edges)}
     reaching = {name: sorted(d for d in deps if d.startswith(edges))
                 for name, deps in core.items()}
     assert {name: deps for name, deps in reaching.items() if deps} == {}
 
 
-def test_planner_never_imports_the_app() -> None:
+def test_planner_never_imports_the_app(graph: dict[str, set[str]]) -> None:
     reaching = {name: sorted(d for d in deps if d.startswith("app."))
-                for name, deps in _graph().items() if name.startswith("planner")}
+                for name, deps in graph.items() if name.startswith("planner")}
     assert {name: deps for name, deps in reaching.items() if deps} == {}
 
 
@@ -143,7 +157,7 @@ def test_no_file_imports_another_files_private_names() -> None:
     public name, so each file's surface is what it chooses to offer."""
     private = []
     for name, path in _sources().items():
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_tree(path)):
             if isinstance(node, ast.ImportFrom) and node.module and (
                     node.module.startswith("planner") or node.module in _APP_MODULES):
                 private += [f"{name}: {node.module}.{alias.name}" for alias in node.names

@@ -20,6 +20,7 @@ from planner.learning import (
     learn,
     recency_weight,
     roi_collapse,
+    roi_decline,
 )
 from planner.planning import assess_roster
 from planner.response import tool_economics
@@ -162,3 +163,146 @@ def test_a_collapse_counts_only_days_with_the_minimum_dou_plus_spend():
     assert roi_collapse(thin_first, 2, 100, 0.7) is None
     at_minimum = [(days[0], 100, 20, 100), *solid[1:]]
     assert roi_collapse(at_minimum, 2, 100, 0.7) is not None
+
+
+def _day_one_burst(followers, publish_date, day):
+    # day-one Dou+ at ROI 3.0, well over floor 1.2 x 1.5
+    video = _video(publish_date=publish_date, followers=followers)
+    return _learn([(publish_date, "v1", "dou_plus", 10_000, 30_000)], day, video)
+
+
+@pytest.mark.parametrize(("followers", "burst"), [(500_000, False), (500_001, True)])
+def test_a_learned_burst_needs_more_than_500k_followers(followers, burst):
+    learning = _day_one_burst(followers, START, START + timedelta(days=1))
+    assert ("v1" in learning.signals.burst) is burst
+
+
+@pytest.mark.parametrize(("age", "burst"), [(1, True), (2, False)])
+def test_a_learned_burst_is_bought_only_within_2_days_of_publishing(age, burst):
+    learning = _day_one_burst(3_000_000, START, START + timedelta(days=age))
+    assert ("v1" in learning.signals.burst) is burst
+
+
+def test_a_tools_expected_gmv_adds_up_over_every_day_of_actuals():
+    # mutation: acc[2] += expected -> acc[2] = expected
+    campaign = _campaign()
+    video = _video()
+    assessment, = assess_roster([video], campaign)
+    days = [START + timedelta(days=i) for i in range(3)]
+    rows = [(d, "v1", "dou_plus", 1_000, 2_000) for d in days]
+    estimate, = _learn(rows, START + timedelta(days=3), video, campaign).estimates
+    assert estimate.expected_gmv == pytest.approx(
+        sum(expected_gmv_for(assessment, Tool.DOU_PLUS, d, 1_000, campaign) for d in days))
+
+
+def test_yesterdays_actuals_weigh_one_and_halve_every_half_life():
+    yesterday = START + timedelta(days=5)
+    assert recency_weight(yesterday, yesterday, 3.0) == 1.0
+    assert recency_weight(yesterday - timedelta(days=3), yesterday, 3.0) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("spent_days_ago", "running"), [(1, True), (2, False)])
+def test_a_line_that_spent_the_day_before_the_plan_goes_on_running(spent_days_ago, running):
+    day = START + timedelta(days=4)
+    rows = [(day - timedelta(days=spent_days_ago), "v1", "dou_plus", 1_000, 2_000)]
+    learning = _learn(rows, day)
+    assert (("v1", Tool.DOU_PLUS) in learning.signals.running) is running
+
+
+def test_a_line_that_spent_nothing_the_day_before_the_plan_is_not_running():
+    day = START + timedelta(days=4)
+    rows = [(day - timedelta(days=2), "v1", "dou_plus", 1_000, 2_000),
+            (day - timedelta(days=1), "v1", "dou_plus", 0, 0)]
+    assert ("v1", Tool.DOU_PLUS) not in _learn(rows, day).signals.running
+
+
+def test_the_evidence_behind_a_videos_roi_counts_every_tools_spend():
+    day = START + timedelta(days=2)
+    rows = [(START, "v1", "dou_plus", 1_000, 2_000), (START, "v1", "qianchuan", 3_000, 6_000),
+            (START + timedelta(days=1), "v1", "dou_plus", 500, 1_000)]
+    assert _learn(rows, day).signals.observed_spend["v1"] == pytest.approx(4_500)
+
+
+def _days_at_model_times(multiple, n, video=None, campaign=None):
+    """``n`` days of 2,000 yuan of Dou+ that sold exactly ``multiple`` x what the model
+    expected (a power of two keeps the sums exact)."""
+    campaign = campaign or _campaign()
+    assessment, = assess_roster([video or _video()], campaign)
+    days = [START + timedelta(days=i) for i in range(n)]
+    return [(d, "v1", "dou_plus", 2_000,
+             multiple * expected_gmv_for(assessment, Tool.DOU_PLUS, d, 2_000, campaign))
+            for d in days]
+
+
+@pytest.mark.parametrize(("multiple", "winner"), [(2.0, True), (1.99, False)])
+def test_a_winner_sold_at_least_twice_what_the_model_expected(multiple, winner):
+    learning = _learn(_days_at_model_times(multiple, 3), START + timedelta(days=3))
+    assert ("v1" in learning.signals.winners) is winner
+
+
+@pytest.mark.parametrize(("days", "winner"), [(3, True), (2, False)])
+def test_a_winner_needs_3_days_of_actuals(days, winner):
+    learning = _learn(_days_at_model_times(4.0, days), START + timedelta(days=days))
+    assert ("v1" in learning.signals.winners) is winner
+
+
+def test_a_day_without_spend_is_no_day_of_a_winner():
+    rows = _days_at_model_times(4.0, 2)
+    rows.append((START + timedelta(days=2), "v1", "dou_plus", 0, 0))
+    learning = _learn(rows, START + timedelta(days=3))
+    assert "v1" not in learning.signals.winners
+
+
+def test_a_declining_video_is_no_winner_however_much_it_sold():
+    # ROI 30, 15, 5 against a model of about 2.5: over twice the model, but falling fast
+    video = _video(natural_gmv=40_000)
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 2_000, 2_000 * roi)
+            for i, roi in enumerate((30.0, 15.0, 5.0))]
+    learning = _learn(rows, START + timedelta(days=3), video)
+    assert "v1" in learning.signals.declining
+    assert "v1" not in learning.signals.winners
+
+
+def test_a_learned_roi_exactly_at_the_floor_keeps_content_service():
+    # mutation: learned_roi < floor -> <=
+    rows = _days_at_model_times(1.0, 2)  # sold as the model expected: multiplier 1
+    prior_roi = sum(r[4] for r in rows) / sum(r[3] for r in rows)
+    campaign = _campaign(roi_floor=prior_roi)
+    assert _days_at_model_times(1.0, 2, campaign=campaign) == rows  # the floor moves no GMV
+    learning = _learn(rows, START + timedelta(days=2), campaign=campaign)
+    estimate, = learning.estimates
+    assert estimate.learned_roi == campaign.effective_roi_floor
+    assert learning.signals.roi_multiplier[("v1", Tool.CONTENT_SERVICE)] == 1.0
+
+
+def _roi_days(*rois, spend=1_000):
+    return [(START + timedelta(days=i), spend, spend * roi, 0.0) for i, roi in enumerate(rois)]
+
+
+def test_a_day_as_good_as_the_one_before_is_no_fall():
+    # mutation: all(b < a ...) -> b <= a
+    assert roi_decline(_roi_days(2.0, 2.0, 1.0), 2, 100, 0.7) is None
+
+
+def test_a_fall_to_exactly_70_percent_of_where_it_started_is_a_decline():
+    # mutation: tail[-1] <= ratio * tail[0] -> <
+    assert roi_decline(_roi_days(2.0, 1.6, 1.4), 2, 100, 0.7) == pytest.approx((2.0, 1.4))
+
+
+def test_a_decline_judges_only_the_last_window_plus_one_days():
+    # mutation: solid[-(window + 1):] -> window + 2 (an older rise would hide the fall)
+    assert roi_decline(_roi_days(1.0, 3.0, 1.5, 0.5), 2, 100, 0.7) == pytest.approx((3.0, 0.5))
+
+
+def test_a_collapse_to_exactly_70_percent_of_the_model_counts():
+    # mutation: gmv <= ratio * expected -> <
+    days = [(START + timedelta(days=i), 1_000, 1_400, 2_000) for i in range(3)]
+    model, seen = roi_collapse(days, 2, 100, 0.7)
+    assert model == pytest.approx(2.0) and seen == pytest.approx([1.4, 1.4, 1.4])
+
+
+def test_a_collapse_judges_only_the_last_window_plus_one_days():
+    # mutation: solid[-(window + 1):] -> window + 2 (an older good day would hide it)
+    good = (START - timedelta(days=1), 1_000, 2_000, 2_000)
+    days = [good, *((START + timedelta(days=i), 1_000, 200, 2_000) for i in range(3))]
+    assert roi_collapse(days, 2, 100, 0.7) is not None

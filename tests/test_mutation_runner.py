@@ -3,7 +3,9 @@ that a mutant it swaps in is what the planner then runs."""
 
 from __future__ import annotations
 
-from benchmarks.mutation import make_mutants, mutants_of, swap_in
+import pytest
+
+from benchmarks.mutation import TARGETS, Coverage, make_mutants, mutants_of, swap_in
 from factories import make_campaign, make_video
 from planner.rules import roi_floor_rule
 from planner.scoring import score_video
@@ -43,6 +45,7 @@ def test_only_decision_logic_is_mutated_never_wording_defaults_or_module_constan
     ])
 
 
+@pytest.mark.slow
 def test_a_mutant_swapped_in_is_what_every_importer_runs_until_swapped_back() -> None:
     scores = score_video(make_video(), make_campaign())  # traffic ROI 2.00
     mutant = next(m for m in make_mutants("planner/rules.py")
@@ -56,3 +59,22 @@ def test_a_mutant_swapped_in_is_what_every_importer_runs_until_swapped_back() ->
     finally:
         roi_floor_rule.__code__ = original
     assert roi_floor_rule(scores, 2.0).allowed
+
+
+def test_every_test_that_runs_a_line_judges_its_mutants_fastest_first() -> None:
+    coverage = Coverage(
+        lines={"planner/rules.py:53": {"tests/test_b.py::slow", "tests/test_a.py::quick",
+                                       "tests/test_c.py::middle"}},
+        seconds={"tests/test_b.py::slow": 9.0, "tests/test_a.py::quick": 0.1,
+                 "tests/test_c.py::middle": 1.0},
+        failed=[])
+    assert coverage.tests_of("planner/rules.py", 53) == [
+        "tests/test_a.py::quick", "tests/test_c.py::middle", "tests/test_b.py::slow"]
+    assert coverage.tests_of("planner/rules.py", 54) == []
+
+
+def test_the_scoring_and_learning_are_mutated_too() -> None:
+    assert {"planner/rules.py", "planner/scoring.py", "planner/learning.py",
+            "planner/checks.py"} <= set(TARGETS)
+    assert any(m.key == "kol_tier: followers < tiers.koc_max -> followers <= tiers.koc_max"
+               for m in make_mutants("planner/scoring.py"))

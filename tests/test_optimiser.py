@@ -177,6 +177,7 @@ def test_huge_budget_reports_what_is_left_and_why():
                for line in plan.binding)
 
 
+@pytest.mark.slow
 def test_balance_bound_holds():
     campaign = sale_campaign(balance={"min_seeding_share": 0.9}, budget=3_000_000,
                              daily_cap=None)
@@ -191,6 +192,7 @@ def test_status_and_gap_reported():
     assert 0 <= plan.gap < 1e-3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("budget", [30_000, 150_000, 600_000, 3_000_000])
 @pytest.mark.parametrize("chain", ["tmall", "closed_loop"])
 def test_fast_path_matches_the_plain_milp(chain, budget):
@@ -242,6 +244,7 @@ def test_unreachable_balance_bound_is_infeasible_and_named(english):
     assert any("balance bound" in c and "yuan" in c for c in info.value.conflicts)
 
 
+@pytest.mark.slow
 def test_money_left_below_every_minimum_order_is_explained():
     commitment = {"video_id": "v3", "tool": "kol_bidding", "start": date(2027, 4, 22),
                   "end": date(2027, 4, 22), "budget": 99_950}

@@ -221,6 +221,7 @@ def test_parse_text_refuses_ids_excel_rounded(cell: object) -> None:
 PARSERS = [parse_number, parse_int, parse_bool, parse_date, parse_text]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("parser", PARSERS, ids=[p.__name__ for p in PARSERS])
 @given(text=st.text(max_size=30))
 def test_arbitrary_text_only_raises_value_error(parser: object, text: str) -> None:

@@ -238,9 +238,11 @@ def test_orders_sheet_content_and_formats(workbook: openpyxl.Workbook) -> None:
 
 def test_daily_sheet_is_long_and_sorted_by_date(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Daily schedule"]
-    assert _header(ws) == ["Date", "Video ID", "KOL", "Tool", "Spend (yuan)",
-                           "Expected GMV (yuan)"]
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    # The daily rows first; their day totals (what the sheet prints) after an empty column.
+    assert _header(ws)[:6] == ["Date", "Video ID", "KOL", "Tool", "Spend (yuan)",
+                               "Expected GMV (yuan)"]
+    assert _header(ws)[6] in (None, "") and _header(ws)[7] == "Date (day totals)"
+    rows = [[c.value for c in r][:6] for r in ws.iter_rows(min_row=2)]
     assert [(r[0].date(), r[1]) for r in rows] == [
         (date(2024, 11, 2), "v1"),
         (date(2024, 11, 3), "v1"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ def make_campaign(**overrides):
     return _make_campaign(risk={**POINT_ESTIMATES, "test_share": 0.03}, **overrides)
 
 
+@pytest.mark.slow
 @given(st.floats(0.1, 10), st.floats(0.1, 10), st.floats(0.01, 2), st.floats(0.01, 2))
 def test_value_of_information_is_never_negative_and_grows_with_the_spread(
         mean: float, margin: float, sigma: float, more: float) -> None:

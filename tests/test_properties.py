@@ -99,6 +99,7 @@ def _expect(value: object, parser_name: str) -> None:
         assert value == value.strip() and value  # trimmed, never empty (empty is None)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("parser_name", sorted(PARSERS))
 @settings(max_examples=CELL_EXAMPLES, deadline=None, derandomize=True, database=None)
 @given(cell=CELLS)
@@ -113,6 +114,7 @@ def test_parsers_return_their_type_or_raise_value_error(parser_name: str, cell: 
     _expect(value, parser_name)
 
 
+@pytest.mark.slow
 @settings(max_examples=CELL_EXAMPLES, deadline=None, derandomize=True, database=None)
 @given(cell=ANY_TEXT)
 def test_a_number_read_back_from_its_own_text_is_stable(cell: str) -> None:

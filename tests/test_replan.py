@@ -175,6 +175,7 @@ def _one_video_files(tmp_path: Path, world_files: dict[str, Path]) -> tuple[Path
     return world_files["campaign"], world_files["videos"]
 
 
+@pytest.mark.slow
 def test_ingest_is_idempotent_and_restatements_are_audited(tmp_path, world_files, any_store):
     campaign, videos = _one_video_files(tmp_path, world_files)
     from planner.io.roster import read_videos
@@ -212,6 +213,7 @@ def test_invalid_actuals_change_nothing(tmp_path, world_files, english):
         "SELECT COUNT(*) FROM actuals").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_dry_run_keeps_nothing(tmp_path, world_files, any_store):
     campaign, videos = _one_video_files(tmp_path, world_files)
     from planner.io.roster import read_videos

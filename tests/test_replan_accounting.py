@@ -138,6 +138,7 @@ _LINES = st.lists(
     max_size=6, unique_by=lambda r: (r[0], r[1], r[2]))
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
@@ -260,6 +261,7 @@ def test_a_gmv_file_of_a_later_morning_joins_the_spend_stored_without_gmv(
         db.close()
 
 
+@pytest.mark.slow
 def test_plan_vs_actual_sheet_says_gmv_unknown_in_words(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
@@ -293,6 +295,7 @@ def test_a_batch_manifest_takes_several_actuals_files_per_campaign(tmp_path: Pat
     assert b.actuals == tmp_path / "exports" / "b_2027-04-21.csv"  # the single-file key
 
 
+@pytest.mark.slow
 def test_a_batch_campaign_replans_from_the_actuals_files_that_exist(tmp_path: Path) -> None:
     from planner.jobs.batch import run_campaign
 

@@ -175,6 +175,7 @@ def test_content_service_spend_without_a_booked_order_exits_2_and_writes_nothing
     assert _rows(store, "SELECT COUNT(*) FROM plans") == [(0,)]
 
 
+@pytest.mark.slow
 def test_a_content_service_commitment_in_the_campaign_file_matches_its_spend(
     tmp_path: Path, actuals: Path
 ) -> None:

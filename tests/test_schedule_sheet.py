@@ -118,6 +118,27 @@ def test_orders_and_daily_sheets_carry_kol_names(planned) -> None:
         assert all(r[kol] == names[r[video]] for r in rows[1:]), sheet
 
 
+def test_the_daily_sheet_keeps_every_row_and_prints_its_day_totals(planned) -> None:
+    out, plan, _ = planned
+    ws = openpyxl.load_workbook(out / "plan.xlsx")["每日明细"]
+    rows = list(ws.iter_rows(values_only=True))
+    detail = rows[0].index("预计成交额（元）") + 1
+    # Every daily row stays, filterable, for scripts and `planner check`.
+    assert len([r for r in rows[1:] if r[0] is not None]) == len(plan.daily)
+    assert ws.auto_filter.ref == f"A1:F{len(plan.daily) + 1}"
+    # Right of them, after an empty column, one row a day: what the sheet prints.
+    first = detail + 1
+    assert rows[0][detail] in (None, "") and rows[0][first] == "日期（当日合计）"
+    totals = [r[first:] for r in rows[1:] if r[first] is not None]
+    assert len(totals) == len({d.date for d in plan.daily}) <= len(plan.daily)
+    spend = rows[0][first:].index("当日花费（元）")
+    assert sum(r[spend] for r in totals) == pytest.approx(sum(d.spend for d in plan.daily))
+    assert ws.print_area == f"'每日明细'!$H$1:$O${len(totals) + 1}"
+    assert ws.print_title_rows == "$1:$1"
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.page_setup.orientation == "landscape"
+
+
 def test_the_spend_chart_is_a_native_chart(planned) -> None:
     out, _, _ = planned
     book = openpyxl.load_workbook(out / "plan.xlsx")
@@ -226,6 +247,22 @@ def test_the_spend_chart_prints_whole_on_one_page_and_its_data_apart(printed) ->
     data = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "花费图数据"]
     assert data and data[0] == chart[0] + 1
     assert _png(pdf, chart[0], "spend_chart_page").stat().st_size > 20_000
+
+
+def test_the_daily_sheet_prints_its_day_totals_on_two_pages(planned, printed) -> None:
+    """每日明细 prints one row a day (each tool's spend, the day's spend and GMV) on A4
+    landscape, its header on every page, not a page for every thirty daily rows."""
+    _, plan, _ = planned
+    pdf, pages = printed
+    daily = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "每日明细"]
+    assert len(daily) == 2, daily
+    days = sorted({d.date for d in plan.daily})
+    for number in daily:
+        assert "日期（当日合计）" in pages[number - 1] and "当日花费（元）" in pages[number - 1]
+    assert days[0].isoformat() in pages[daily[0] - 1]
+    assert days[-1].isoformat() in pages[daily[-1] - 1]
+    assert "v0008" not in "".join(pages[n - 1] for n in daily)  # the rows are not printed
+    assert _png(pdf, daily[0], "daily_page1").stat().st_size > 20_000
 
 
 def test_the_schedule_prints_one_page_a_week_through_libreoffice(planned, printed) -> None:

@@ -83,3 +83,51 @@ def test_engagement_rate_by_follower_in_percent():
 def test_age_counts_days_from_publishing_to_the_plan_date():
     video = make_video(publish_date=date(2027, 4, 1))
     assert score_video(video, make_campaign()).age_days == 19
+
+
+def test_a_video_with_plays_but_no_sales_yet_has_gpm_and_traffic_roi_zero():
+    scores = score_video(make_video(natural_plays=250_000, natural_gmv=None), make_campaign())
+    assert scores.gpm == 0.0
+    assert scores.traffic_roi == 0.0
+
+
+def test_a_video_with_sales_but_no_plays_known_has_gpm_zero():
+    scores = score_video(make_video(natural_plays=None, natural_gmv=20_000), make_campaign())
+    assert scores.gpm == 0.0
+
+
+def test_engagement_rate_of_an_account_without_followers_is_zero():
+    assert score_video(make_video(followers=0), make_campaign()).engagement_rate == 0.0
+
+
+def test_engagement_counts_an_empty_likes_comments_or_shares_as_none():
+    video = make_video(likes=None, comments=None, shares=None, followers=1_000_000)
+    assert score_video(video, make_campaign()).engagement_rate == 0.0
+
+
+def test_first_two_hours_roi_needs_both_the_plays_and_the_gmv():
+    campaign = make_campaign(reference_cpm=40)
+    assert score_video(make_video(first_2h_plays=50_000), campaign).first_2h_roi is None
+    assert score_video(make_video(first_2h_gmv=6_000), campaign).first_2h_roi is None
+    both = score_video(make_video(first_2h_plays=50_000, first_2h_gmv=6_000), campaign)
+    assert both.first_2h_roi == pytest.approx(3.0)  # GPM 120 at CPM 40
+
+
+def test_a_tier_without_a_half_life_of_its_own_halves_in_ten_days():
+    campaign = make_campaign(tiers={"freshness_half_life_days": {"koc": 4.0}})
+    assert score_video(make_video(followers=5_000_000), campaign).half_life_days == 10.0
+
+
+def test_one_play_one_like_or_one_follower_is_counted_not_taken_for_none():
+    # The guards against dividing by zero stop at zero: one of each is a real figure.
+    assert gpm(20, 1) == pytest.approx(20_000)
+    assert comment_like_rate(1, 1) == pytest.approx(1.0)
+    video = make_video(followers=1, likes=1, comments=0, shares=0)
+    assert score_video(video, make_campaign()).engagement_rate == pytest.approx(100.0)
+
+
+def test_comment_like_rate_of_a_video_without_likes_or_comments_given_is_zero():
+    campaign = make_campaign()
+    assert score_video(make_video(likes=None, comments=400), campaign).comment_like_rate == 0.0
+    assert score_video(make_video(likes=10_000, comments=None),
+                       campaign).comment_like_rate == 0.0

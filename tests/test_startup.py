@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SAMPLE = Path(__file__).parent.parent / "sample_data"
 HEAVY = ("planner.optimiser", "planner.planning", "highspy", "sqlalchemy", "xlsxwriter",
          "pydantic", "pandas", "dask", "distributed")
@@ -39,6 +41,7 @@ def test_help_imports_no_solver_store_models_or_tables():
     assert _imports("--help") == set()
 
 
+@pytest.mark.slow
 def test_inspect_imports_no_solver_store_or_workbook_writer():
     loaded = _imports("inspect", str(SAMPLE / "videos.csv"),
                       "--campaign", str(SAMPLE / "campaign_tmall.toml"))
@@ -46,6 +49,7 @@ def test_inspect_imports_no_solver_store_or_workbook_writer():
                               "sqlalchemy", "xlsxwriter", "dask"})
 
 
+@pytest.mark.slow
 def test_plan_without_a_store_imports_no_store_back_end_or_dask(tmp_path):
     loaded = _imports("plan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
                       "--videos", str(SAMPLE / "videos.csv"), "--out", str(tmp_path / "out"))

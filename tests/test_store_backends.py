@@ -155,6 +155,7 @@ def test_migrating_into_a_store_that_holds_a_history_is_refused(tmp_path, pg_sto
     assert state(pg_store) == (1, 1)
 
 
+@pytest.mark.slow
 def test_migration_copies_a_batch_at_a_time_and_the_copy_is_equal(
     tmp_path: Path, any_store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,5 +1,6 @@
 """The history store under stress, on SQLite and on PostgreSQL: locks, kills mid-run,
-and 20 concurrent re-plans."""
+and concurrent re-plans (eight processes on the test machine's two cores: four queue behind
+the lock on each core, as twenty would, at a third of the cost)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from planner.jobs.replan import run_replan
 pytestmark = pytest.mark.usefixtures("english")
 
 
+@pytest.mark.slow
 def test_a_locked_store_gives_a_clear_message_and_exit_5(tmp_path, any_store):
     campaign, videos, ids = campaign_files(tmp_path, 10)
     actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
@@ -96,11 +98,12 @@ def _complete(path: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_twenty_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store):
+def test_eight_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store):
+    runs = 8
     campaign, videos, ids = campaign_files(tmp_path, 25)
     day = START + timedelta(days=1)
     processes = []
-    for i in range(20):
+    for i in range(runs):
         # Each run brings its own video's row plus one row every run shares.
         rows = [(START, ids[i], "dou_plus", 200.0 + i, 500.0 + i),
                 (START, ids[24], "dou_plus", 1000.0, 2500.0)]
@@ -112,12 +115,12 @@ def test_twenty_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store)
     for process in processes:
         _, err = process.communicate()
         codes.append((process.returncode, err.decode()))
-    assert [c for c, _ in codes] == [0] * 20, codes
+    assert [c for c, _ in codes] == [0] * runs, codes
     with open_store(any_store) as s:
         stored = s.actuals(NAME)
-        assert len(stored) == 21
+        assert len(stored) == runs + 1
         assert not stored.duplicated(["date", "video_id", "tool"]).any()
-        assert s.plan_count(NAME) == 20
+        assert s.plan_count(NAME) == runs
         assert s.audit_rows(NAME) == 0
 
 

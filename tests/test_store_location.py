@@ -90,6 +90,7 @@ def _no_secret(text: str) -> None:
         assert piece not in text, text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", _PASSWORD_FORMS)
 def test_every_form_of_a_password_in_a_store_address_is_masked_where_it_is_shown(
         text, tmp_path, english):
@@ -118,6 +119,7 @@ def test_a_password_in_an_address_the_planner_cannot_read_is_masked(english):
         _no_secret(str(refused.value))
 
 
+@pytest.mark.slow
 def test_a_recorded_plan_names_its_store_without_the_password(postgres_cluster, pg_store,
                                                                  tmp_path, english):
     text = f"{pg_store}?password={postgres_cluster.password}"

@@ -83,6 +83,7 @@ def test_a_store_among_the_portfolios_outputs_is_refused_before_any_campaign_run
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_plan_never_replaces_its_own_store_and_the_history_survives(tmp_path):
     """The issue's run: --store OUT/plan.json --out OUT once held a store; now it is refused
     and the store made by an earlier run is left byte for byte."""

@@ -44,6 +44,7 @@ def grid() -> pd.DataFrame:
     return budget_curve(_videos(), _campaign(), GRID)
 
 
+@pytest.mark.slow
 def test_curve_is_monotone_and_consistent(grid: pd.DataFrame) -> None:
     assert list(grid.columns) == list(CURVE_COLUMNS)
     assert list(grid["budget"]) == GRID

@@ -65,6 +65,7 @@ def test_the_interval_narrows_with_the_orders_behind_a_live_video() -> None:
     assert natural_sigma(1e9, cfg) == pytest.approx(cfg.natural_transfer_sigma, abs=1e-3)
 
 
+@pytest.mark.slow
 def test_every_sample_video_names_what_its_roi_rests_on(sample_plan: Plan) -> None:
     assert all(v.roi_source is not None for v in sample_plan.videos)
     assert all(v.roi_p10 is not None and v.roi_p90 is not None for v in sample_plan.videos)

@@ -30,7 +30,14 @@ from planner.views.campaign_form import (
     fingerprint,
     form_defaults,
 )
-from planner.views.labels import kol_names, tool_label, yuan
+from planner.views.labels import (
+    display_name,
+    kol_names,
+    money_text,
+    read_money,
+    tool_label,
+    yuan,
+)
 from planner.views.plan import (
     ORDER_COLUMNS,
     daily_by_tool,
@@ -39,6 +46,7 @@ from planner.views.plan import (
     per_video,
     per_video_long,
     roi_against_floor,
+    schedule_view,
 )
 from planner.views.replan import (
     CHANGE_COLUMNS,
@@ -164,6 +172,29 @@ def test_roi_against_floor_marks_each_video_by_the_plans_floor(plan: Plan) -> No
     assert (above["traffic_roi"] >= plan.roi_floor).all()
     assert (frame.loc[frame["verdict"] == "below floor", "traffic_roi"] < plan.roi_floor).all()
     assert frame["traffic_roi"].is_monotonic_decreasing
+
+
+def test_a_formula_kol_name_shows_as_its_display_name_on_the_roi_chart(
+    plan: Plan, videos: list[Video],
+) -> None:
+    # The sample's v0034 is named =HYPERLINK("http://example.com","点我领券"), as a hostile
+    # export might name it: charts and tables show what a spreadsheet would, the link text.
+    hostile = next(v for v in videos if v.kol_name.startswith("=HYPERLINK("))
+    frame = roi_against_floor(plan, kol_names(videos))
+    labels = dict(zip(frame["video_id"], frame["label"], strict=True))
+    assert labels[hostile.video_id] == "点我领券"
+    assert not any("HYPERLINK" in str(label) for label in frame["label"])
+    assert display_name("=1+1") == "1+1" and display_name("@小助手官方") == "@小助手官方"
+
+
+def test_the_schedule_shows_and_filters_kols_by_their_display_names(
+    plan: Plan, tmall: Campaign,
+) -> None:
+    whole = schedule_view(plan, tmall)
+    assert not whole.frame["kol_name"].str.contains("HYPERLINK").any()
+    first = whole.frame["kol_name"].iloc[0]
+    only = schedule_view(plan, tmall, kols=[first])  # the filter offers the shown names
+    assert set(only.frame["kol_name"]) == {first}
 
 
 def test_roster_filters_by_tier_min_roi_and_tool(videos: list[Video], tmall: Campaign) -> None:
@@ -640,3 +671,15 @@ def test_the_workbooks_plan_against_actual_says_no_recorded_plan_not_zero(
     planned = header.index(title)
     assert data[0][planned] == pva_status_name("no_plan") == "no recorded plan"
     assert data[1][planned] == 1_000
+
+
+def test_money_boxes_show_separators_and_read_what_buyers_type() -> None:
+    assert money_text(3_000_000) == "3,000,000" and money_text(None) == ""
+    assert money_text(1_234.5) == "1,234.50"
+    for typed in ("3,000,000", "3000000", "300万", "300w", "¥3,000,000元"):
+        assert read_money(typed, "预算") == (3_000_000, None), typed
+    assert read_money("", "预算") == (None, None)
+    amount, problem = read_money("三百万", "预算")
+    assert amount is None and problem is not None and problem.file == "预算"
+    amount, problem = read_money("-5", "预算")
+    assert amount is None and problem is not None and "-5" in problem.message

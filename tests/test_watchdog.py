@@ -79,6 +79,7 @@ def _pid_of_the_run(answers) -> None:
     answers.put((os.getpid(), run_with_deadline(os.getpid, deadline_s=30)))
 
 
+@pytest.mark.slow
 def test_a_daemonic_process_runs_the_call_itself_as_it_may_not_start_children():
     """A Dask worker under its nanny is daemonic: the run stays in it instead of failing."""
     context = multiprocessing.get_context("fork")

@@ -28,7 +28,7 @@ CATALOGUE = ROOT / "planner" / "locale" / "zh_CN" / "LC_MESSAGES" / "planner.po"
 IDENTIFIER = re.compile(r"(?<![A-Za-z0-9_./\\-])[a-z]+_[a-z_]+(?![A-Za-z0-9_])")
 # Codes without an underscore, matched as whole ASCII words.
 _WORD_CODES = ("suixintui", "qianchuan", "smart", "targeted", "untargeted", "basic+kol",
-               "basic+interest", "yuntu", "laika", "highs")
+               "basic+interest", "yuntu", "laika", "highs", "balanced", "cautious")
 # Texts that may stay, and why: file names a buyer chose or the app offers by name (the
 # sample files, the store file), which are what the buyer's own folder shows.
 ALLOWED = re.compile(

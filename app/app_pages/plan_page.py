@@ -47,7 +47,7 @@ from planner.views.campaign_form import (
     canonical_json,
     form_defaults,
 )
-from planner.views.labels import FloorMode, kol_names, tool_label
+from planner.views.labels import FloorMode, kol_names, money_text, read_money, tool_label
 from planner.views.plan import (
     SCHEDULE_LABELS,
     daily_by_tool,
@@ -137,9 +137,10 @@ def _seed_form(inputs: Inputs) -> CampaignForm:
     return cast(CampaignForm, st.session_state[FORM_SEED])
 
 
-def _with_wan(label: str, amount: object) -> str:
+def _with_wan(label: str, typed: object) -> str:
     """'投流预算（元） · 300.0万': the typed yuan read back at a glance."""
-    return f"{label} · {money(float(amount))}" if isinstance(amount, int | float) else label
+    amount, problem = read_money(typed, label)
+    return f"{label} · {money(amount)}" if amount is not None and problem is None else label
 
 
 def _date(value: object) -> date | None:
@@ -154,8 +155,8 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
     """The campaign form: the values it shows, and whether the buyer pressed Run."""
     video_ids = [v.video_id for v in inputs.videos]
     # The picker names each video by its KOL (and its id, which tells a KOL's videos apart).
-    video_names = {v.video_id: f"{v.kol_name} · {v.video_id}" if v.kol_name else v.video_id
-                   for v in inputs.videos}
+    video_names = {vid: f"{name} · {vid}" if name else vid
+                   for vid, name in kol_names(inputs.videos).items()}
     chains = [c.value for c in Chain]
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
@@ -164,18 +165,20 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
             t("form.chain"), chains, index=chains.index(seed.chain),
             format_func={c: chain_name(c) for c in chains}.__getitem__, key=field("chain"),
         )
-        budget = c3.number_input(
-            _with_wan(t("form.budget"), st.session_state.get(field("budget"), seed.budget)),
-            min_value=0.0, value=seed.budget, step=50_000.0, format="%.0f",
-            key=field("budget"), help=t("form.budget_help"),
+        # Money as buyers type and read it: 3,000,000 or 300万, read back in 万 in the label.
+        budget_text = c3.text_input(
+            _with_wan(t("form.budget"), st.session_state.get(field("budget"),
+                                                             money_text(seed.budget))),
+            value=money_text(seed.budget), key=field("budget"), help=t("form.budget_help"),
         )
-        daily_cap = c4.number_input(
+        daily_cap_text = c4.text_input(
             _with_wan(t("form.daily_cap"), st.session_state.get(field("daily_cap"),
-                                                                seed.daily_cap)),
-            min_value=0.0, value=seed.daily_cap, step=10_000.0,
-            format="%.0f", placeholder=t("form.no_cap"), key=field("daily_cap"),
-            help=t("form.daily_cap_help"),
+                                                                money_text(seed.daily_cap))),
+            value=money_text(seed.daily_cap), placeholder=t("form.no_cap"),
+            key=field("daily_cap"), help=t("form.daily_cap_help"),
         )
+        budget, budget_problem = read_money(budget_text, t("form.budget"))
+        daily_cap, cap_problem = read_money(daily_cap_text, t("form.daily_cap"))
         c1, c2, c3, c4 = st.columns(4)
         start = c1.date_input(t("form.start"), value=seed.start, key=field("start"),
                               format="YYYY-MM-DD")
@@ -187,11 +190,11 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         )
         seeding = c4.slider(
             t("form.min_seeding_share"), 0.0, 1.0, value=seed.min_seeding_share, step=0.05,
-            key=field("min_seeding_share"), help=t("form.min_seeding_share_help"),
+            key=field("min_seeding_share"), help=t("form.min_seeding_share_help"), format="percent",
         )
         most_seeding = c4.slider(
             t("form.max_seeding_share"), 0.0, 1.0, value=seed.max_seeding_share, step=0.05,
-            key=field("max_seeding_share"), help=t("form.max_seeding_share_help"),
+            key=field("max_seeding_share"), help=t("form.max_seeding_share_help"), format="percent",
         )
         c1, c2, c3, c4 = st.columns(4)
         floor_mode = c1.radio(
@@ -262,8 +265,8 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         start=_date(start),
         end=_date(end),
         plan_date=_date(plan_date),
-        budget=_number(budget),
-        daily_cap=_number(daily_cap),
+        budget=budget,
+        daily_cap=daily_cap,
         floor_mode=cast(FloorMode, floor_mode),
         roi_floor=_number(roi_floor),
         gross_margin=_number(margin),
@@ -273,6 +276,7 @@ def campaign_form(inputs: Inputs, seed: CampaignForm) -> tuple[CampaignForm, boo
         big_sales=big_sales,
         commitments=commitments,
         tools=tools,
+        typed=tuple(p for p in (budget_problem, cap_problem) if p is not None),
     )
     st.session_state[FORM_KEPT] = (inputs.key, form)
     return form, submitted
@@ -404,7 +408,7 @@ def order_columns() -> dict[str, Any]:
     """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
     day = "MM-DD"
     return {
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=104),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=122),
         "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
         "tool": st.column_config.TextColumn(t("col.tool"), width=66),
         "mode": st.column_config.TextColumn(t("col.mode"), width=66),
@@ -414,10 +418,10 @@ def order_columns() -> dict[str, Any]:
                                                     width=62),
         "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
         "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
-                                                      format="localized", width=108),
+                                                      format="localized", width=124),
         "expected_roi": st.column_config.NumberColumn(t("col.expected_roi"), format="%.2f",
-                                                      width=58),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=50),
+                                                      width=56),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=48),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
@@ -438,8 +442,10 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
     frame = orders_table(plan.orders, names)
+    # Up to 20 orders at once (a header and 35 px a row), not a 10-row scroll box.
     st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(),
-                 column_order=ORDER_ORDER, key="plan_page.orders_table")
+                 column_order=ORDER_ORDER, height=38 + 35 * min(max(len(frame), 1), 20),
+                 key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
         details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
             columns={c: t(f"col.{c}") for c in ("kol_name", "video_id", "tool",

@@ -512,17 +512,18 @@ def show_changes(bundle: ReplanBundle) -> None:
 
 def show_kpis(bundle: ReplanBundle, inputs: Inputs) -> None:
     st.subheader(t("replan.kpi_header"))
-    by = st.radio(t("replan.kpi_by"), KPI_CHOICES,
-                  format_func={k: t(f"replan.kpi_by.{k}") for k in KPI_CHOICES}.__getitem__,
-                  horizontal=True, key=KPI_BY)
     recorded = bundle.recorded
-    if recorded is None:
+    if recorded is None and bundle.recorded_note:
         st.warning(t("replan.kpi_unreadable", note=md(bundle.recorded_note)))
         return
     note = t("replan.kpi_dry_note") if bundle.dry_run else ""
-    if recorded.empty:
+    # A dry run on a store not made yet has no actuals to show, and no reason to warn.
+    if recorded is None or recorded.empty:
         st.caption(t("replan.kpi_empty", campaign=md(bundle.plan.campaign), note=note))
         return
+    by = st.radio(t("replan.kpi_by"), KPI_CHOICES,
+                  format_func={k: t(f"replan.kpi_by.{k}") for k in KPI_CHOICES}.__getitem__,
+                  horizontal=True, key=KPI_BY)
     st.caption(t("replan.kpi_caption", rows=f"{len(recorded):,}",
                  campaign=md(bundle.plan.campaign), note=note))
     st.dataframe(kpi_frame(recorded, inputs.videos, cast(KpiBy, by or "video")),

@@ -18,28 +18,30 @@ ANY_TOOL: Final = ""
 
 
 def roster_columns() -> dict[str, Any]:
+    """The roster's columns, in pixels that add up to less than the page at 1280x800; the
+    rules' verdicts are long sentences, read in full below the table, where they wrap."""
     return {
-        "video_id": st.column_config.TextColumn(t("col.video_id"), width="small"),
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width="medium"),
-        "tier": st.column_config.TextColumn(t("col.tier"), width="small"),
+        "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=120),
+        "tier": st.column_config.TextColumn(t("col.tier"), width=66),
         "age_days": st.column_config.NumberColumn(t("videos.age_days"), format="%d",
-                                                  width="small"),
+                                                  width=70),
         "gpm": st.column_config.NumberColumn(
-            "GPM", format="%.1f", help=t("videos.gpm_help"), width="small"),
+            "GPM", format="%.1f", help=t("videos.gpm_help"), width=50),
         "traffic_roi": st.column_config.NumberColumn(
-            t("col.traffic_roi"), format="%.2f", help=t("videos.roi_help"), width="small"),
+            t("col.traffic_roi"), format="%.2f", help=t("videos.roi_help"), width=68),
         "comment_like_rate": st.column_config.NumberColumn(
             t("videos.comment_like_rate"), format="percent", help=t("videos.clr_help"),
-            width="small"),
+            width=62),
         "engagement_rate": st.column_config.NumberColumn(
             t("videos.engagement"), format="%.2f", help=t("videos.engagement_help"),
-            width="small"),
+            width=72),
         "has_weight": st.column_config.CheckboxColumn(t("videos.weight"),
                                                       help=t("videos.weight_help"),
-                                                      width="small"),
-        "burst": st.column_config.CheckboxColumn(t("videos.burst"), width="small"),
-        "eligible_tools": st.column_config.ListColumn(t("col.eligible_tools"), width="medium"),
-        "verdicts": st.column_config.TextColumn(t("videos.verdicts"), width="large"),
+                                                      width=56),
+        "burst": st.column_config.CheckboxColumn(t("videos.burst"), width=44),
+        "eligible_tools": st.column_config.ListColumn(t("col.eligible_tools"), width=150),
+        "verdicts": None,
     }
 
 
@@ -84,8 +86,14 @@ def render() -> None:
     )
     shown = filter_roster(roster, tiers=tiers, min_roi=min_roi, tool=tool or None)
     st.caption(t("videos.count", shown=len(shown), total=len(roster)))
-    st.dataframe(roster_display(shown), hide_index=True, placeholder=BLANK,
-                 column_config=roster_columns())
+    table = roster_display(shown)
+    # Up to 20 videos at once (a header and 35 px a row), not a 10-row scroll box.
+    st.dataframe(table, hide_index=True, placeholder=BLANK, column_config=roster_columns(),
+                 height=38 + 35 * min(max(len(table), 1), 20))
+    with st.expander(t("videos.verdicts")):
+        st.table(table[["video_id", "kol_name", "verdicts"]].rename(columns={
+            "video_id": t("col.video_id"), "kol_name": t("col.kol_name"),
+            "verdicts": t("videos.verdicts")}))
 
 
 render()

@@ -28,12 +28,12 @@ from support import (
 )
 
 from planner.config import Campaign
-from planner.errors import InputError, PlannerError
+from planner.errors import InputError, PlannerError, Problem
 from planner.i18n import chain_name, current_lang, money, status_name, t
 from planner.models import Plan
 from planner.sweep import TargetResult
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
-from planner.views.labels import Metric, yuan
+from planner.views.labels import Metric, money_text, read_money, yuan
 from planner.views.plan import attitudes_frame
 from planner.views.whatif import (
     MAX_CURVE_POINTS,
@@ -70,19 +70,24 @@ DEFAULT_STEP: Final = 10_000.0
 
 
 def curve_columns() -> dict[str, Any]:
+    """The budget curve's columns, in pixels that fit the page at 1280x800 (the limits'
+    sentences take the rest and show in full on hover)."""
     return {
-        "budget": st.column_config.NumberColumn(t("col.budget"), format="yen"),
-        "total_spend": st.column_config.NumberColumn(t("col.spend"), format="yen"),
-        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"), format="yen"),
-        "roi": st.column_config.NumberColumn("ROI", format="%.2f",
+        "budget": st.column_config.NumberColumn(t("col.budget"), format="yen", width=96),
+        "total_spend": st.column_config.NumberColumn(t("col.spend"), format="yen", width=96),
+        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"), format="yen",
+                                                      width=124),
+        "roi": st.column_config.NumberColumn("ROI", format="%.2f", width=50,
                                              help=t("whatif.col.roi_help")),
         "marginal_roi": st.column_config.NumberColumn(
-            t("chart.marginal_roi"), format="%.2f", help=t("whatif.col.marginal_roi_help")),
-        "status": t("metric.status"),
-        "gap": st.column_config.NumberColumn(t("whatif.col.gap"), format="percent",
+            t("chart.marginal_roi"), format="%.2f", width=72,
+            help=t("whatif.col.marginal_roi_help")),
+        "status": st.column_config.TextColumn(t("metric.status"), width=72),
+        "gap": st.column_config.NumberColumn(t("whatif.col.gap"), format="percent", width=56,
                                              help=t("whatif.col.gap_help")),
-        "unspent": st.column_config.NumberColumn(t("summary.unspent"), format="yen"),
-        "binding": st.column_config.TextColumn(t("plan.binding"), width="large"),
+        "unspent": st.column_config.NumberColumn(t("summary.unspent"), format="yen",
+                                                 width=90),
+        "binding": st.column_config.TextColumn(t("plan.binding"), width=150),
     }
 
 
@@ -116,9 +121,10 @@ def _seed_widgets(ctx: Context) -> None:
     start the widgets afresh.
     """
     low, high, points = default_budget_range(ctx.campaign.budget)
+    # Money boxes hold text as the buyer reads and types it: 3,000,000 or 300万.
     defaults: dict[str, object] = {
-        FROM: low, TO: high, POINTS: points, MODE: "gmv", TARGET_GMV: None, TARGET_ROI: None,
-        PRECISION: 10_000.0, STEP: DEFAULT_STEP,
+        FROM: money_text(low), TO: money_text(high), POINTS: points, MODE: "gmv",
+        TARGET_GMV: "", TARGET_ROI: None, PRECISION: 10_000.0, STEP: money_text(DEFAULT_STEP),
     }
     kept = st.session_state.get(KEPT)
     values: dict[str, object] = {}
@@ -135,6 +141,12 @@ def _seed_widgets(ctx: Context) -> None:
 def _keep_widgets(ctx: Context) -> None:
     keys = (FROM, TO, POINTS, MODE, TARGET_GMV, TARGET_ROI, PRECISION, STEP)
     st.session_state[KEPT] = (ctx.key, {k: st.session_state.get(k) for k in keys})
+
+
+def _read_back(label: str, key: str) -> str:
+    """A money box's label with what it holds read back in 万: '预算从 · 75.0万'."""
+    amount, problem = read_money(st.session_state.get(key), label)
+    return f"{label} · {money(amount)}" if amount and problem is None else label
 
 
 def _result(name: str, ctx: Context) -> Any:
@@ -157,14 +169,20 @@ def curve_section(ctx: Context) -> None:
     st.subheader(t("whatif.curve_header"))
     st.caption(t("whatif.curve_caption"))
     c1, c2, c3, c4 = st.columns([2, 2, 1, 2], vertical_alignment="bottom")
-    low = c1.number_input(t("whatif.from"), min_value=0.0, step=50_000.0, format="%.0f",
-                          key=FROM)
-    high = c2.number_input(t("whatif.to"), min_value=0.0, step=50_000.0, format="%.0f", key=TO)
+    low = c1.text_input(_read_back(t("whatif.from"), FROM), key=FROM)
+    high = c2.text_input(_read_back(t("whatif.to"), TO), key=TO)
     points = c3.number_input(t("whatif.points"), min_value=1, max_value=MAX_CURVE_POINTS,
                              step=1, key=POINTS)
     if c4.button(t("whatif.curve_button"), type="primary", icon=":material/show_chart:",
                  key=CURVE_BUTTON):
-        run_curve(ctx, low, high, None if points is None else int(points))
+        (start, wrong_start), (stop, wrong_stop) = (read_money(low, t("whatif.from")),
+                                                    read_money(high, t("whatif.to")))
+        typed = [p for p in (wrong_start, wrong_stop) if p is not None]
+        if typed:
+            st.session_state.pop(CURVE_RESULT, None)
+            show_error(InputError(typed))
+        else:
+            run_curve(ctx, start, stop, None if points is None else int(points))
     bundle = _result(CURVE_RESULT, ctx)
     if isinstance(bundle, CurveBundle):
         show_curve(ctx, bundle)
@@ -229,11 +247,12 @@ def target_section(ctx: Context) -> None:
                     horizontal=True)
     c1, c2, c3 = st.columns([2, 2, 2], vertical_alignment="bottom")
     value: float | None
+    typed: Problem | None = None
     if mode == "gmv":
-        value = c1.number_input(
-            t("whatif.target_gmv"), min_value=0.0, step=100_000.0, format="%.0f",
+        value, typed = read_money(c1.text_input(
+            _read_back(t("whatif.target_gmv"), TARGET_GMV),
             placeholder=t("whatif.target_gmv_placeholder"), key=TARGET_GMV,
-        )
+        ), t("whatif.target_gmv"))
     else:
         value = c1.number_input(
             t("whatif.min_roi"), min_value=0.0, step=0.1, format="%.2f",
@@ -245,7 +264,11 @@ def target_section(ctx: Context) -> None:
                              format_func=precisions.__getitem__, key=PRECISION)
     if c3.button(t("whatif.target_button"), type="primary", icon=":material/target:",
                  key=TARGET_BUTTON):
-        run_target(ctx, mode, value, float(tolerance))
+        if typed is not None:
+            st.session_state.pop(TARGET_RESULT, None)
+            show_error(InputError(typed))
+        else:
+            run_target(ctx, mode, value, float(tolerance))
     answer = _result(TARGET_RESULT, ctx)
     if isinstance(answer, tuple):
         show_target(*cast(tuple[str, TargetResult, float], answer))
@@ -290,11 +313,16 @@ def show_target(question: str, result: TargetResult, tolerance: float) -> None:
 def step_section(ctx: Context) -> None:
     st.subheader(t("whatif.step_header"))
     c1, c2, _ = st.columns([2, 2, 2], vertical_alignment="bottom")
-    step = c1.number_input(t("whatif.step"), min_value=1.0, step=5_000.0, format="%.0f",
-                           key=STEP, help=t("whatif.step_help"))
+    typed = c1.text_input(_read_back(t("whatif.step"), STEP), key=STEP,
+                          help=t("whatif.step_help"))
     if c2.button(t("whatif.step_button"), type="primary", icon=":material/add_card:",
                  key=STEP_BUTTON):
-        run_step(ctx, step)
+        step, wrong = read_money(typed, t("whatif.step"))
+        if wrong is not None:
+            st.session_state.pop(STEP_RESULT, None)
+            show_error(InputError(wrong))
+        else:
+            run_step(ctx, step or None)
     answer = _result(STEP_RESULT, ctx)
     if isinstance(answer, NextStep):
         show_step(answer)

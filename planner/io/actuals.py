@@ -25,7 +25,7 @@ from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import t, tool_name
 from planner.io.cells import parse_cells, read_normalised
-from planner.io.headers import ACTUALS_COLUMNS, source_columns
+from planner.io.headers import ACTUALS_COLUMNS, missing_columns, source_columns
 from planner.io.layouts import Family
 from planner.io.recognise import Mapped, map_file, split_dated, video_id_from_link
 from planner.links import content_tags
@@ -57,8 +57,9 @@ def read_actuals(
     file already read by ``read_normalised`` (the export recogniser reads it once).
     """
     name = path.name
-    table, notes = normalised or read_normalised(path, ACTUALS_COLUMNS)
+    table, notes = normalised or read_normalised(path, ACTUALS_COLUMNS, keep_missing=True)
     headers = source_columns(table)
+    missing = missing_columns(table)
     rows, problems = parse_cells(table, ACTUALS_COLUMNS, name)
     tool_column = headers.get("tool", "tool")
     seen: dict[tuple[object, object, object], int] = {}
@@ -93,9 +94,9 @@ def read_actuals(
                 ))
             else:
                 seen[key] = number
-    if problems:
+    if problems or missing:
         problems.sort(key=lambda p: p.row or 0)
-        raise InputError(problems)
+        raise InputError([*missing, *problems])
     return _actuals_frame([values for _, values in rows]), notes
 
 
@@ -210,7 +211,11 @@ def read_actual_rows(path: Path, campaign: Campaign | None = None,
     """
     path, day = split_dated(path)
     name = path.name
-    mapped = map_file(path, ("actuals", "gmv"), campaign, day=day)
+    mapped = map_file(path, ("actuals", "gmv"), campaign, day=day, keep_missing=True)
+    if mapped.missing and mapped.recognised.layout is not None:
+        # Every problem at once: the columns it lacks, then the bad cells of the others.
+        _, bad_cells = parse_cells(mapped.table, mapped.specs, name)
+        raise InputError([*mapped.missing, *bad_cells])
     if mapped.recognised.layout is None:
         frame, _ = read_actuals(path, (mapped.table, list(mapped.notes)))
         rows = [{**{str(k): (None if isinstance(v, float) and math.isnan(v) else v)

@@ -204,18 +204,21 @@ def normalise_cells(
 
 def read_normalised(
     path: Path, specs: Sequence[ColumnSpec], *, raw: pd.DataFrame | None = None,
+    keep_missing: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read ``path`` (or its already read ``raw`` cells) into canonical columns.
 
     The one path of every reader: the file's cells, totals rows skipped, headers
     matched to ``specs`` (units and full-width forms ignored), numbers scaled by their
     header's unit and ranges read as midpoints. Returns the frame and the notes.
+    ``keep_missing`` keeps missing required columns on the frame (``missing_columns``)
+    instead of raising them, for a reader that lists them with the bad cells.
     """
     name = path.name
     if raw is None:
         raw = read_table(path, specs)
     kept, total_notes = drop_totals(raw, name)
-    table, notes = normalise_columns(kept, specs, name)
+    table, notes = normalise_columns(kept, specs, name, keep_missing=keep_missing)
     table, cell_notes = normalise_cells(table, specs, name)
     return table, notes + total_notes + cell_notes
 
@@ -244,6 +247,7 @@ def parse_cells(
     rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
     problems: list[Problem] = []
     fill = t("error.fix.fill")
+    dated = "publish_date" in df.columns
     if read_from_excel(df):
         fill = t("error.fix.fill_merged")
     for spec in specs:
@@ -262,8 +266,9 @@ def parse_cells(
                 continue
             if value is None:
                 published = values.get("publish_date")
-                # Without a plan date the core tells scheduled posts apart (assess_roster).
-                scheduled = spec.live_only and (scheduled_after is None or (
+                # Without a plan date the core tells scheduled posts apart (assess_roster);
+                # without a publish date column nobody can, and that column is what is said.
+                scheduled = spec.live_only and (scheduled_after is None or not dated or (
                     isinstance(published, date) and published > scheduled_after))
                 if spec.required and not scheduled:
                     went_live = spec.live_only and isinstance(published, date)

@@ -52,6 +52,9 @@ _EXCEL_ATTR: Final = "from_excel"
 # pandas keeps the header text of every canonical column here, so problems can
 # name the column the way the buyer wrote it.
 _SOURCE_ATTR: Final = "source_columns"
+# Required columns a file lacks, kept on the frame (``normalise_columns(keep_missing=True)``)
+# so the reader can say them together with the file's bad cells.
+_MISSING_ATTR: Final = "missing_columns"
 
 Kind = Literal["str", "int", "float", "bool", "date"]
 
@@ -363,13 +366,21 @@ def set_source_columns(df: pd.DataFrame, headers: dict[str, str]) -> None:
     df.attrs[_SOURCE_ATTR] = dict(headers)
 
 
+def missing_columns(df: pd.DataFrame) -> list[Problem]:
+    """The required columns the file lacks, as ``normalise_columns(keep_missing=True)``
+    kept them on the frame (none otherwise)."""
+    return list(df.attrs.get(_MISSING_ATTR, ()))
+
+
 def normalise_columns(
-    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str
+    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str, *, keep_missing: bool = False,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Rename headers to canonical names; drop unknown columns with one warning.
 
     Raises InputError naming every missing required column with the headers it
-    accepts, and every canonical column given twice.
+    accepts, and every canonical column given twice. With ``keep_missing`` the missing
+    columns are not raised but kept on the frame (``missing_columns``), so a reader can
+    list them with the problems of the cells the file does have.
     """
     aliases = alias_map(specs)
     found: dict[str, list[str]] = {}
@@ -407,13 +418,15 @@ def normalise_columns(
               accepted=t("list.sep").join(spec.headers)),
             file=file, fix=fix,
         ))
-    if problems:
+    missing_problems = problems[len(problems) - len(missing):]
+    if problems and not (keep_missing and len(missing_problems) == len(problems)):
         raise InputError(problems)
     order = sorted(found, key=positions.__getitem__)
     result = df.iloc[:, [positions[c] for c in order]].copy()
     result.columns = pd.Index(order)
     result.attrs[_SOURCE_ATTR] = {c: found[c][0] for c in order}
     result.attrs[_EXCEL_ATTR] = bool(df.attrs.get(_EXCEL_ATTR, False))
+    result.attrs[_MISSING_ATTR] = tuple(missing_problems)
     notes = reader_notes(df)
     if unknown:
         # A line a buyer can read: the first few names, shortened, and how many more.

@@ -47,7 +47,8 @@ def inspect_file(path: Path, campaign: Campaign | None = None, *, rows: int = 5,
     recognised = recognise(raw, real.name, ("actuals", "gmv", "roster"),
                            DEFAULT_GMV_FAMILY if campaign is None else campaign.gmv_family)
     if recognised.kind == "roster":
-        mapped = map_file(real, ("roster",), campaign, raw=raw)
+        # The columns it lacks are said with its bad cells, by read_videos below.
+        mapped = map_file(real, ("roster",), campaign, raw=raw, keep_missing=True)
         videos, notes = read_videos(real, plan_date=plan_date)
         preview = pd.DataFrame([
             {"status": t("inspect.scheduled") if plan_date is not None

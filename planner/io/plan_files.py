@@ -487,9 +487,47 @@ def _daily_rows(plan: Plan) -> Iterator[tuple[dt.date, str, str, str, float, flo
                d.expected_gmv)
 
 
+def _day_totals(plan: Plan) -> tuple[list[str], list[tuple[object, ...]]]:
+    """The 每日明细's printed view: one row a day with spend, each tool's spend in its own
+    column (the tools' order), the day's spend and its expected GMV."""
+    tools = [tool for tool in Tool if any(Tool(d.tool) is tool for d in plan.daily)]
+    by_day: dict[dt.date, dict[str, float]] = {}
+    for d in plan.daily:
+        day = by_day.setdefault(d.date, {})
+        day[Tool(d.tool).value] = day.get(Tool(d.tool).value, 0.0) + d.spend
+        day["spend"] = day.get("spend", 0.0) + d.spend
+        day["expected_gmv"] = day.get("expected_gmv", 0.0) + d.expected_gmv
+    headers = [t("daily.day_totals"), *(t("daily.tool_spend", tool=_tool_label(tool))
+                                        for tool in tools),
+               t("daily.spend_total"), column_header("expected_gmv")]
+    rows: list[tuple[object, ...]] = [
+        (day, *(figures.get(tool.value) for tool in tools), figures["spend"],
+         figures["expected_gmv"]) for day, figures in sorted(by_day.items())]
+    return headers, rows
+
+
 def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
-    _write_table(ws, [column_header(c) for c in _DAILY_COLUMNS], list(_daily_rows(plan)),
-                 styles, kinds=[_num_kind(c) for c in _DAILY_COLUMNS])
+    """Every daily row (for filters, scripts and ``planner check``) and, right of them after
+    an empty column, one row a day with each tool's spend: what the sheet prints (A4
+    landscape, a page or two) instead of a page for every thirty rows, which the 排期表
+    prints day by day already. A day has a row only if it has spend, so the totals never
+    reach below the daily rows (a reader of the sheet sees no empty rows)."""
+    detail = list(_daily_rows(plan))
+    headers, totals = _day_totals(plan)
+    gap = len(_DAILY_COLUMNS)
+    first = gap + 1
+    kinds: list[NumKind | None] = [_num_kind(c) for c in _DAILY_COLUMNS]
+    money: list[NumKind | None] = ["money"] * (len(headers) - 1)
+    kinds += [None, None, *money]
+    empty = (None,) * (len(headers) + 1)
+    # One pass, row by row: the sheet is streamed, and a streamed row cannot be revisited.
+    rows = [(*row, *((None, *totals[i]) if i < len(totals) else empty))
+            for i, row in enumerate(detail)]
+    _write_table(ws, [*(column_header(c) for c in _DAILY_COLUMNS), "", *headers], rows,
+                 styles, kinds=kinds)
+    ws.set_column(gap, gap, 2)
+    ws.autofilter(0, 0, len(detail), gap - 1)  # the filter is the daily rows'
+    ws.print_area(0, first, max(len(totals), 1), first + len(headers) - 1)
 
 
 def _write_daily_csv(plan: Plan, path: Path) -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from planner.config import DEFAULT_GMV_FAMILY, Campaign, GmvFamily
 from planner.errors import InputError, Problem
-from planner.i18n import t
+from planner.i18n import has, t
 from planner.io.cells import read_normalised
 from planner.io.headers import (
     ACTUALS_COLUMNS,
@@ -35,6 +35,7 @@ from planner.io.headers import (
     VIDEO_COLUMNS,
     ColumnSpec,
     header_key,
+    missing_columns,
     read_table,
     source_columns,
 )
@@ -261,6 +262,9 @@ class Mapped:
     group_headers: tuple[str, ...] = ()  # every ad-group id / name column the file has
     link_header: str | None = None
     order_header: str | None = None
+    # The required columns the file lacks (``map_file(keep_missing=True)``): the reader
+    # says them together with the problems of the cells the file has.
+    missing: tuple[Problem, ...] = ()
 
     @property
     def group_header(self) -> str | None:
@@ -308,9 +312,15 @@ def _read_raw(path: Path, kinds: Sequence[Kind]) -> pd.DataFrame:
 
 
 def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None,
-             raw: pd.DataFrame | None = None, *, day: date | None = None) -> Mapped:
+             raw: pd.DataFrame | None = None, *, day: date | None = None,
+             keep_missing: bool = False) -> Mapped:
     """Recognise ``path`` among ``kinds`` and read it into planner columns. ``day`` is the
-    date given with the file (``FILE@YYYY-MM-DD``), for a report without a date column."""
+    date given with the file (``FILE@YYYY-MM-DD``), for a report without a date column.
+
+    A required column the file lacks raises InputError; with ``keep_missing`` it is kept
+    in ``Mapped.missing`` instead and the columns the file has are read, so the reader can
+    list every problem of the file at once.
+    """
     name = path.name
     if raw is None:
         raw = _read_raw(path, kinds)
@@ -319,14 +329,14 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
     layout = recognised.layout
     if layout is None:
         own_specs = _own_specs(recognised.kind)
-        table, notes = read_normalised(path, own_specs, raw=raw)
+        table, notes = read_normalised(path, own_specs, raw=raw, keep_missing=keep_missing)
         headers = source_columns(table)
         mapping = tuple((headers[c], c) for c in table.columns)
         used = {h for h, _ in mapping}
         unused = tuple(h for h in recognised.headers if h not in used)
         family: Family = "given" if recognised.kind == "actuals" else "none"
         return Mapped(recognised, table, mapping, unused, tuple(notes), tuple(own_specs),
-                      family)
+                      family, missing=tuple(missing_columns(table)))
     specs: list[ColumnSpec] = []
     problems: list[Problem] = []
     early_notes: list[str] = []
@@ -359,7 +369,8 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
         elif fill.required and not (fill.column == "video_id" and (
                 recognised.find(layout.group_headers) or recognised.find(layout.link_headers))):
             problems.append(Problem(
-                t("export.column_missing", layout=layout.label, column=fill.column,
+                t("export.column_missing", layout=layout.label,
+                  column=t(f"col.{fill.column}") if has(f"col.{fill.column}") else fill.headers[0],
                   headers=" / ".join(fill.headers)),
                 file=name, column=fill.headers[0],
                 fix=t("export.column_missing_fix", headers=" / ".join(fill.headers))))
@@ -384,7 +395,7 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
             specs.append(_spec("orders", orders, False))
     elif layout.kind == "gmv":
         family = "shop"
-    if problems:
+    if problems and not keep_missing:
         raise InputError(problems)
     groups = tuple(h for h in (recognised.find((g,)) for g in layout.group_headers) if h)
     extras: dict[str, str | None] = {
@@ -407,7 +418,8 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
         notes.append(unused_note(name, unused))
     return Mapped(recognised, table, mapping, unused, tuple(notes), tuple(specs), family,
                   tool_header=extras["tool_header"], group_headers=groups,
-                  link_header=extras["link_header"], order_header=extras["order_header"])
+                  link_header=extras["link_header"], order_header=extras["order_header"],
+                  missing=tuple(problems))
 
 
 def unused_note(file: str, unused: Sequence[str]) -> str:

@@ -22,15 +22,17 @@ from planner.io.recognise import map_file, video_id_from_link
 from planner.models import Video
 
 
-def read_roster_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    """The videos file, or a 星图 / 蝉妈妈 export, as canonical roster columns (raw cells).
+def read_roster_table(path: Path) -> tuple[pd.DataFrame, list[str], list[Problem]]:
+    """The videos file, or a 星图 / 蝉妈妈 export, as canonical roster columns (raw cells),
+    its notes, and the required columns it lacks (the columns it has are read all the same).
 
     A live-only column (natural plays, GMV, likes, comments) the export lacks is added
     empty: scheduled posts need none, and a live post's row then says what is missing.
     """
-    mapped = map_file(path, ("roster",))
+    mapped = map_file(path, ("roster",), keep_missing=True)
+    missing = list(mapped.missing)
     if mapped.recognised.layout is None:
-        return mapped.table, list(mapped.notes)
+        return mapped.table, list(mapped.notes), missing
     table = mapped.table.copy()
     table.attrs = dict(mapped.table.attrs)
     links = [f.column for f in mapped.recognised.layout.fills if f.link]
@@ -48,7 +50,7 @@ def read_roster_table(path: Path) -> tuple[pd.DataFrame, list[str]]:
     set_source_columns(table, headers)
     notes = [t("export.recognised", file=path.name, layout=mapped.recognised.label),
              *mapped.notes]
-    return table, notes
+    return table, notes, missing
 
 
 def _model_problems(
@@ -82,18 +84,19 @@ def read_videos(path: Path, plan_date: date | None = None,
                 last_day: date | None = None) -> tuple[list[Video], list[str]]:
     """Read the videos file into Video models plus warnings (e.g. ignored columns).
 
-    Raises InputError listing every problem: unreadable cells, empty required
-    cells, negative values and a video_id given twice. A video published after
+    Raises InputError listing every problem: missing required columns (first), with
+    unreadable cells, empty required cells, negative values and a video_id given twice
+    in the columns the file has. A video published after
     ``plan_date`` is a scheduled post: its natural plays, GMV, likes and comments
     may be empty. One published after ``last_day`` (the campaign's end) can carry
     nothing and is refused.
     """
     name = path.name
     # The planner's own videos file, or a 星图 / 蝉妈妈 export recognised by its headers.
-    table, notes = read_roster_table(path)
+    table, notes, missing = read_roster_table(path)
     headers = source_columns(table)
     rows, problems = parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
-    if not rows:
+    if not rows and not missing:
         raise InputError(Problem(
             t("error.videos.none"), file=name, fix=t("error.videos.none_fix")
         ))
@@ -119,13 +122,13 @@ def read_videos(path: Path, plan_date: date | None = None,
                 file=name, row=number, column=headers.get("publish_date", "publish_date"),
                 fix=t("error.videos.after_end_fix"),
             ))
-        if number in failed:
+        if number in failed or missing:  # a row without a required column is no video
             continue
         try:
             videos.append(Video.model_validate(values))
         except ValidationError as exc:
             problems.extend(_model_problems(exc, name, number, headers))
-    if problems:
+    if problems or missing:
         problems.sort(key=lambda p: p.row or 0)
-        raise InputError(problems)
+        raise InputError([*missing, *problems])
     return videos, notes

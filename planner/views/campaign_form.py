@@ -75,6 +75,8 @@ class CampaignForm:
     commitments: pd.DataFrame
     tools: pd.DataFrame
     max_seeding_share: float = 1.0
+    # What could not be read from the money boxes (``labels.read_money``), said first.
+    typed: tuple[Problem, ...] = ()
 
 
 def form_defaults(campaign: Campaign) -> CampaignForm:
@@ -237,7 +239,7 @@ def campaign_dict_from_form(
         if raw[key] is None:
             del raw[key]
 
-    problems: list[Problem] = []
+    problems: list[Problem] = list(form.typed)
     sales, found = _table_rows(form.big_sales, BIG_SALE_COLUMNS, BigSale,
                                t("error.views.big_sales_table"))
     problems += found

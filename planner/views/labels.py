@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal
 
+from planner.errors import Problem
 from planner.i18n import (
     reason_text,
+    t,
     tool_name,
     yuan_exact,
 )
 from planner.models import Plan, Reason, Video
+from planner.parsing import parse_number
 from planner.tools import CHAIN_TOOLS, TOOL_COLOURS, Chain, Tool
 
 if TYPE_CHECKING:
@@ -60,13 +64,54 @@ def yuan(amount: float) -> str:
     return yuan_exact(amount)
 
 
+def money_text(amount: float | None) -> str:
+    """An amount as a money box shows it: '3,000,000' (separators, whole yuan unless it has
+    fen); '' for none."""
+    if amount is None:
+        return ""
+    whole = f"{amount:,.0f}"
+    return whole if float(amount).is_integer() else f"{amount:,.2f}"
+
+
+def read_money(typed: object, box: str) -> tuple[float | None, Problem | None]:
+    """What a buyer typed in the money box ``box``, as yuan: '3,000,000', '3000000', '300万',
+    '300w', '¥3,000,000元' (as files' cells are read); None when empty. A typing mistake or a
+    negative amount is a problem naming the box, with the fix."""
+    fix = t("form.money_fix")
+    try:
+        amount = parse_number(typed)
+    except ValueError as exc:
+        return None, Problem(t("error.sentence", text=exc), file=box, fix=fix)
+    if amount is not None and amount < 0:
+        return None, Problem(t("error.negative", value=money_text(amount)), file=box,
+                             fix=t("error.fix.positive"))
+    return amount, None
+
+
 def reasons_text(reasons: Iterable[Reason], sep: str = "; ") -> str:
     """Each reason in the buyer's words (its stable code stays in plan.json)."""
     return sep.join(reason_text(r) for r in reasons)
 
 
+# =HYPERLINK("link","text") as a spreadsheet shows it: the text.
+_HYPERLINK: Final = re.compile(
+    r'^\s*=\s*HYPERLINK\(\s*"[^"]*"\s*[,;]\s*"(?P<text>[^"]*)"\s*\)\s*$', re.IGNORECASE)
+
+
+def display_name(name: str) -> str:
+    """A KOL's name as a buyer reads it on a chart or in a table: a name a spreadsheet
+    would run as a formula shows what the spreadsheet would (``=HYPERLINK("…","点我领券")``
+    as 点我领券, another ``=…`` without its ``=``). Files keep the name as it was given."""
+    link = _HYPERLINK.match(name)
+    if link is not None and link.group("text").strip():
+        return link.group("text").strip()
+    stripped = name.lstrip()
+    return stripped[1:].lstrip() or name if stripped.startswith("=") else name
+
+
 def kol_names(videos: Iterable[Video]) -> dict[str, str]:
-    return {v.video_id: v.kol_name for v in videos}
+    """Video id -> its KOL's display name (``display_name``)."""
+    return {v.video_id: display_name(v.kol_name) for v in videos}
 
 
 def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str, str]:
@@ -85,5 +130,5 @@ def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str
 
 
 def plan_kol_names(plan: Plan) -> dict[str, str]:
-    """Video id -> KOL name, as the plan's video summaries carry them."""
-    return {v.video_id: v.kol_name for v in plan.videos}
+    """Video id -> KOL display name (``display_name``), from the plan's video summaries."""
+    return {v.video_id: display_name(v.kol_name) for v in plan.videos}

@@ -21,7 +21,14 @@ from planner.i18n import (
 from planner.io.plan_files import column_header, live_room_frame
 from planner.models import Order, Plan
 from planner.tools import Tool
-from planner.views.labels import Metric, reasons_text, tool_label, video_labels, yuan
+from planner.views.labels import (
+    Metric,
+    display_name,
+    reasons_text,
+    tool_label,
+    video_labels,
+    yuan,
+)
 
 if TYPE_CHECKING:
     pass
@@ -211,17 +218,20 @@ class ScheduleView:
 def schedule_view(plan: Plan, campaign: Campaign | None = None, *,
                   tools: Sequence[str] = (), kols: Sequence[str] = ()) -> ScheduleView:
     """The workbook's 排期表 (``planner.io.plan_files.schedule_rows`` on its calendar), grouped
-    by KOL, optionally only some tool ids or KOL names; empty cells are NaN, not 0."""
+    by KOL (display names), optionally only some tool ids or KOL names; empty cells are NaN,
+    not 0."""
     from planner.io.plan_files import ScheduleCalendar, schedule_rows
 
     cal = ScheduleCalendar.of(campaign, plan)
     days = {f"{day:%m-%d}": day for day in cal.days}
     rows = [r for r in schedule_rows(plan)
-            if (not tools or r.tool.value in tools) and (not kols or r.kol_name in kols)]
+            if (not tools or r.tool.value in tools)
+            and (not kols or display_name(r.kol_name) in kols)]
     order = {tool: i for i, tool in enumerate(Tool)}
     rows.sort(key=lambda r: (r.kol_name, r.video_id, order[r.tool]))
     records = [
-        {"kol_name": r.kol_name, "video_id": r.video_id, "tool": tool_label(r.tool),
+        {"kol_name": display_name(r.kol_name), "video_id": r.video_id,
+         "tool": tool_label(r.tool),
          "mode": "/".join(mode_name(m) for m in r.modes),
          **{name: r.spend.get(day) or math.nan for name, day in days.items()},
          "row_total": round(r.total, 2)}

@@ -16,7 +16,7 @@ from planner.i18n import (
 )
 from planner.models import Reason, Video, VideoScore
 from planner.tools import LIVE_ROOM_TOOLS, Tool
-from planner.views.labels import reasons_text
+from planner.views.labels import display_name, reasons_text
 
 if TYPE_CHECKING:
     pass
@@ -33,7 +33,7 @@ def roster_frame(scores: Sequence[VideoScore]) -> pd.DataFrame:
     rows = [
         {
             "video_id": s.video_id,
-            "kol_name": s.kol_name,
+            "kol_name": display_name(s.kol_name),
             "tier": s.tier,
             "age_days": s.age_days,
             "gpm": s.gpm,
