@@ -574,9 +574,9 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
                                                lp_bound)
             proven = solver_bound is not None
             if solver_bound is None:
-                work = {} if max_nodes is None else {"max_nodes": max_nodes}
-                proven, solver_bound = solve_once(model, backend, campaign.solver, allowed(),
-                                                  **work)
+                proven, solver_bound = solve_once(
+                    model, backend, campaign.solver, allowed(), max_nodes=max_nodes,
+                    good_enough=_good_enough(lp_bound, campaign) if active is not None else None)
             violations = _violations(model)
             best = _better(best, _dropped(model, violations) if violations else model)
             in_time = deadline - (time.perf_counter() - started) > 0
@@ -928,6 +928,19 @@ def _start_from(previous: AllocationModel, model: AllocationModel) -> Floats | N
         old = previous.on_col.get(pos)
         start[col] = 0.0 if old is None else round(float(previous.x[old]))
     return model.settle_aux(start)
+
+
+def _good_enough(lp_bound: float | None, campaign: Campaign) -> float | None:
+    """The GMV objective proven optimal by the sifting LP's bound over every purchase:
+    within 90% of the campaign's gap below it (the rest leaves room for rounding).
+
+    The shortlist's branch and bound knows only its own relaxation and its own, tighter
+    search gap: on the sample at 500,000, 2,000,000 and 3,250,000 yuan it spent 5-40 s in
+    root cuts proving answers that its start already had within the campaign's gap.
+    """
+    if lp_bound is None or lp_bound <= 0:
+        return None
+    return lp_bound * (1 - 0.9 * campaign.solver.relative_gap)
 
 
 def _within_gap(model: AllocationModel, bound: float, campaign: Campaign) -> bool:
