@@ -301,7 +301,9 @@ def test_a_burst_buys_dou_plus_in_its_window_then_waits_for_the_standard_start()
     # Goes live 04-21: burst days 04-21 and 04-22; 04-23 is neither a burst day nor
     # three days after publishing; standard Dou+ may run from 04-24.
     video = _burst_video(publish_date=date(2027, 4, 21))
-    plan = make_plan([video], make_campaign(budget=2_000_000))
+    # Proven within 0.05%: the day the rule opens is worth less than the default 0.5% gap
+    # of this one-video plan, so only a tight proof shows it bought.
+    plan = make_plan([video], make_campaign(budget=2_000_000, solver={"relative_gap": 5e-4}))
     days = _dou_plus_days(plan, "burst")
     assert date(2027, 4, 21) in days and date(2027, 4, 23) not in days
     assert date(2027, 4, 24) in days

@@ -196,7 +196,9 @@ def test_status_and_gap_reported():
 @pytest.mark.parametrize("budget", [30_000, 150_000, 600_000, 3_000_000])
 @pytest.mark.parametrize("chain", ["tmall", "closed_loop"])
 def test_fast_path_matches_the_plain_milp(chain, budget):
-    campaign = sale_campaign(chain=chain, budget=budget)
+    # Both proven within 0.05% (not the default 0.5%), so equal objectives mean the same
+    # optimum, not two answers anywhere within the default gap.
+    campaign = sale_campaign(chain=chain, budget=budget, solver={"relative_gap": 5e-4})
     response = build_response_model(assess_roster(roster(8), campaign), campaign)
     fast = solve(response, campaign)
     flat = solve(response, campaign, flat=True)
