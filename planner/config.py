@@ -617,11 +617,10 @@ class RiskConfig(_Strict):
         0.4, gt=0, le=1, description="Most of the budget new orders may put on one KOL's "
         "videos.")
     test_share: float = Field(
-        0.0, ge=0, le=0.5, description="Share of the budget left after commitments that "
+        0.03, ge=0, le=0.5, description="Share of the budget left after commitments that "
         "buys pressure tests (small Dou+ orders on the Tmall chain, small Suixintui orders "
         "on the closed loop) on the videos whose value of information is highest: most "
-        "uncertain and able to matter most. 0 (the default): no tests; a few percent (0.03) "
-        "tests while it plans.")
+        "uncertain and able to matter most (3%: test, then scale). 0: no tests.")
     test_order: float = Field(
         300, gt=0, description="Yuan a pressure test spends a day (Dou+ tests are 100-500 "
         "yuan orders [practice]); never below the tool's minimum order.")

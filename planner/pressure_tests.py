@@ -57,8 +57,9 @@ def value_of_information(mean: float, margin: float, sigma: float, capacity: flo
 @dataclass(frozen=True)
 class TestBasis:
     """What choosing pressure tests reads of a response, whatever the budget: segment ROIs
-    best first with their cumulative width, and per video that could be tested its mean
-    ROI, its capacity and the purchases (first days) a test would buy."""
+    best first with their cumulative width, and per video that could be tested the
+    purchases (first days) a test would buy and the mean ROI and capacity of what it could
+    buy once the test has spoken."""
 
     roi: Floats  # every segment's ROI, best first
     filled: Floats  # cumulative width of the segments in that order (thousand yuan)
@@ -80,8 +81,6 @@ class TestBasis:
         tool = tools[0]
         amount = max(cfg.test_order, campaign.tools[tool].min_order) / 1000.0
         owner = np.repeat(video, np.diff(seg_start))
-        gmv = np.bincount(owner, weights=seg_roi * seg_width, minlength=len(videos))
-        width = np.bincount(owner, weights=seg_width, minlength=len(videos))
         filled = np.concatenate([[0.0], np.cumsum(seg_width)])
         capacity = filled[seg_start[1:]] - filled[seg_start[:-1]]
         # Content service never runs with Dou+ on the same video and day: a test there
@@ -93,9 +92,20 @@ class TestBasis:
             p = purchases[i]
             if p.tool is tool and len(p.days) == 1 and (p.video_id, p.days[0]) not in booked:
                 buys.setdefault(int(video[i]), []).append((int(first_day[i]), i))
+        chosen = {code: sorted(found)[: cfg.test_days] for code, found in buys.items()}
+        # What a test teaches is worth only the money spent after it: the re-plan reads a
+        # day's actuals the morning after, so the video's purchases from two days past its
+        # last test day (a test on the campaign's last days, or on the days a locked-in
+        # content service leaves, informs nothing).
+        learned_by = np.full(len(videos), np.iinfo(np.int64).max, dtype=np.int64)
+        for code, found in chosen.items():
+            learned_by[code] = found[-1][0] + 2
+        after = np.repeat(first_day, np.diff(seg_start)) >= learned_by[owner]
+        gmv = np.bincount(owner, weights=seg_roi * seg_width * after, minlength=len(videos))
+        width = np.bincount(owner, weights=seg_width * after, minlength=len(videos))
         candidates = [(videos[code], float(gmv[code] / width[code]), float(width[code]),
-                       [i for _, i in sorted(found)[: cfg.test_days]])
-                      for code, found in sorted(buys.items()) if width[code] > 0]
+                       [i for _, i in found])
+                      for code, found in sorted(chosen.items()) if width[code] > 0]
         return cls(roi=seg_roi[order], filled=np.cumsum(seg_width[order]), amount=amount,
                    candidates=candidates)
 

@@ -54,8 +54,10 @@ COLD_HARVEST_TOOLS: dict[str, dict[str, Any]] = {
 # The rule and optimiser tests were built on point estimates: they plan for expected GMV
 # with no share caps unless they say otherwise. Risk attitudes and caps have their own
 # tests (test_uncertainty.py), and the sample campaigns keep the product's defaults.
+# The rules' tests plan point estimates: no risk attitude, no concentration limits and no
+# pressure tests (tests/test_pressure_tests.py and the sample campaigns have those).
 POINT_ESTIMATES: dict[str, Any] = {"objective": "expected", "max_video_share": 1.0,
-                                   "max_kol_share": 1.0}
+                                   "max_kol_share": 1.0, "test_share": 0.0}
 
 
 def make_campaign(**overrides: Any) -> Campaign:

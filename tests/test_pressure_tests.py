@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from factories import PLAN_DATE, POINT_ESTIMATES, actuals_frame, make_video
 from factories import make_campaign as _make_campaign
+from planner.config import RiskConfig
 from planner.learning import expected_gmv_for, learn
 from planner.planning import assess_roster, make_plan
 from planner.pressure_tests import value_of_information
@@ -68,8 +69,20 @@ def test_a_pressure_test_goes_to_the_post_whose_value_is_most_uncertain() -> Non
     assert sum(o.budget for o in _tests(plan)) <= 0.03 * 150_000
 
 
+def test_no_pressure_test_where_no_money_could_follow_it() -> None:
+    # The post goes live four days before the campaign ends: its first Dou+ days (standard
+    # start, three days on) are the last two, so nothing is left to scale what it teaches.
+    campaign = make_campaign(budget=150_000)
+    late = [v if v.video_id != "s1" else
+            v.model_copy(update={"publish_date": campaign.end - timedelta(days=4)})
+            for v in _roster()]
+    assert "s1" not in {o.video_id for o in _tests(make_plan(late, campaign))}
+    assert "s1" in {o.video_id for o in _tests(make_plan(_roster(), campaign))}
+
+
 def test_no_pressure_tests_without_a_test_share() -> None:
-    plan = make_plan(_roster(), _make_campaign(budget=150_000))  # the default: none
+    plan = make_plan(_roster(), _make_campaign(budget=150_000))  # test_share 0
+    assert RiskConfig().test_share == 0.03  # a campaign that says nothing tests 3%
     assert not _tests(plan)
 
 
