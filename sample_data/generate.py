@@ -249,6 +249,9 @@ def campaign_closed_loop_toml() -> str:
 
 name = "520 闭环冲刺 2027"
 chain = "closed_loop"
+live_room = true           # the brand live room sells (品牌直播间): short videos bring its
+                           # traffic; direct live-room buying (千川直播间) at most 10% of the
+                           # day's short-video spend ([live_room_traffic])
 
 plan_date = 2027-04-20
 start = 2027-04-21
