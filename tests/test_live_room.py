@@ -16,12 +16,13 @@ from factories import make_campaign, make_video
 from planner.checks import PlannedOrder, check_orders, check_plan, violation_codes
 from planner.errors import ConfigError
 from planner.i18n import limit_text, use_lang
-from planner.io.plan_files import plan_json_schema, plan_to_json, write_plan_xlsx
+from planner.io.plan_files import plan_json_schema, plan_to_json, schedule_rows, write_plan_xlsx
 from planner.models import Plan
 from planner.optimiser.model import coupling
 from planner.planning import assess_roster, make_plan
 from planner.response import build_response_model
 from planner.tools import LIVE_ROOM_ID, Tool
+from planner.views.labels import plan_kol_names
 from planner.views.plan import live_room_caption, live_room_table
 
 SHORT_VIDEO_TOOLS = ("suixintui", "content_service", "kol_bidding", "qianchuan")
@@ -190,6 +191,14 @@ def test_the_workbook_has_a_live_room_sheet_with_each_days_sources_and_gmv(room_
     assert sheet.max_row - 1 == len(room_plan.live_room.days)
     first = room_plan.live_room.days[0]
     assert sheet.cell(2, header.index("直播间成交（元）") + 1).value == pytest.approx(first.gmv)
+
+
+def test_the_schedule_names_direct_live_room_buying_by_the_room_not_a_kol(room_plan, tmp_path):
+    with use_lang("zh"):
+        rows = [r for r in schedule_rows(room_plan) if r.video_id == LIVE_ROOM_ID]
+        names = plan_kol_names(room_plan)
+    assert rows and {r.kol_name for r in rows} == {"品牌直播间"}
+    assert names[LIVE_ROOM_ID] == "品牌直播间"
 
 
 def test_a_plan_without_a_live_room_has_no_live_room_sheet(tmp_path):

@@ -47,7 +47,14 @@ from planner.views.campaign_form import (
     canonical_json,
     form_defaults,
 )
-from planner.views.labels import FloorMode, kol_names, money_text, read_money, tool_label
+from planner.views.labels import (
+    FloorMode,
+    kol_names,
+    money_text,
+    plan_kol_names,
+    read_money,
+    tool_label,
+)
 from planner.views.plan import (
     SCHEDULE_LABELS,
     daily_by_tool,
@@ -566,7 +573,7 @@ def render() -> None:
         return
     bundle, campaign = cast(PlanBundle, result[1]), cast(Campaign, result[2])
     plan = bundle.plan
-    names = kol_names(inputs.videos)
+    names = {**kol_names(inputs.videos), **plan_kol_names(plan)}  # and the live room
     st.header(t("plan.header", campaign=md(plan.campaign), chain=chain_name(plan.chain),
                 date=plan.plan_date))
     for note in campaign_warnings(campaign):  # as planner plan prints them

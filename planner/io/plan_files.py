@@ -46,7 +46,7 @@ from planner.i18n import (
 )
 from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, ensure_not_input
 from planner.models import Plan, Reason
-from planner.tools import SALE_FILL, TOOL_COLOURS, Tool
+from planner.tools import LIVE_ROOM_ID, SALE_FILL, TOOL_COLOURS, Tool
 
 if TYPE_CHECKING:  # the workbook writer loads when a workbook is written
     import xlsxwriter
@@ -436,6 +436,8 @@ def _kol_names(plan: Plan) -> dict[str, str]:
     for o in plan.orders:
         if o.kol_name:
             names.setdefault(o.video_id, o.kol_name)
+    if plan.live_room is not None:  # direct live-room buying names the room, not a KOL
+        names[LIVE_ROOM_ID] = t("live_room.name")
     return names
 
 

@@ -16,7 +16,7 @@ from planner.i18n import (
 )
 from planner.models import Plan, Reason, Video
 from planner.parsing import parse_number
-from planner.tools import CHAIN_TOOLS, TOOL_COLOURS, Chain, Tool
+from planner.tools import CHAIN_TOOLS, LIVE_ROOM_ID, TOOL_COLOURS, Chain, Tool
 
 if TYPE_CHECKING:
     pass
@@ -130,5 +130,9 @@ def video_labels(video_ids: Iterable[str], names: Mapping[str, str]) -> dict[str
 
 
 def plan_kol_names(plan: Plan) -> dict[str, str]:
-    """Video id -> KOL display name (``display_name``), from the plan's video summaries."""
-    return {v.video_id: display_name(v.kol_name) for v in plan.videos}
+    """Video id -> KOL display name (``display_name``), from the plan's video summaries;
+    direct live-room buying by the room's name."""
+    names = {v.video_id: display_name(v.kol_name) for v in plan.videos}
+    if plan.live_room is not None:
+        names[LIVE_ROOM_ID] = t("live_room.name")
+    return names
