@@ -118,9 +118,6 @@ def test_a_reversed_budget_range_is_a_readable_error() -> None:
 def test_the_target_mode_answers_a_gmv_target_in_yuan() -> None:
     at = open_page()
     assert at.radio(key=MODE).value == "gmv"
-    # 14.5M: its bisection plans 3.0M, 6.0M, 4.5M, 3.75M ... in seconds; a target near
-    # 13-14M would plan budgets of 3.2M-3.5M, where the sample's solve runs into its
-    # time limit (a minute each), which is not what this test is about.
     at.text_input(key=TARGET_GMV).set_value("14,500,000")
     at.selectbox(key=PRECISION).set_value(100_000.0)
     click(at, TARGET)

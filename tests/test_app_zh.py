@@ -201,9 +201,6 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     at.number_input(key="whatif_page.curve_points").set_value(2)
     click(at, "whatif_page.curve_button")
     assert at.dataframe[0].value["status"].isin(["最优", "可行"]).all()  # shown in words
-    # 14.5M: its bisection plans 3.0M, 6.0M, 4.5M, 3.75M ... in seconds; a target near
-    # 13-14M would plan budgets of 3.2M-3.5M, where the sample's solve runs into its
-    # time limit (a minute each), which is not what this test is about.
     at.text_input(key="whatif_page.target_gmv").set_value("1,450万")
     at.selectbox(key="whatif_page.target_precision").set_value(100_000.0)
     click(at, "whatif_page.target_button")

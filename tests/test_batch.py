@@ -49,7 +49,6 @@ runner = CliRunner()
 # Worker processes must not re-run a Streamlit script left as __main__ by the app tests.
 pytestmark = pytest.mark.usefixtures("plain_main")
 
-SOLVER_LINE = "time_limit_s = 60.0"
 INFEASIBLE = """
 [[commitments]]
 video_id = "v0001"
@@ -148,15 +147,6 @@ def initial(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The portfolio before its first morning."""
     folder = tmp_path_factory.mktemp("batch") / "initial"
     _generate().write_portfolio(folder, 4, 20, time_limit_s=60)
-    for name in NAMES:
-        # Proven within 0.5% rather than the default 0.05%: brand-003's search to a tenth
-        # of 0.05% ran into its 60 s deadline on each of the module's many runs, while the
-        # batch and the single commands read the same files, so they still agree to the yuan.
-        toml = folder / name / "campaign.toml"
-        text = toml.read_text(encoding="utf-8")
-        assert text.count(SOLVER_LINE) == 1
-        toml.write_text(text.replace(SOLVER_LINE, f"{SOLVER_LINE}\nrelative_gap = 0.005"),
-                        encoding="utf-8", newline="")
     with (folder / "brand-004" / "campaign.toml").open("a", encoding="utf-8") as handle:
         handle.write(INFEASIBLE)  # a booked order bigger than the budget
     return folder
