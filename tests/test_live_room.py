@@ -198,6 +198,7 @@ def test_the_schedule_names_direct_live_room_buying_by_the_room_not_a_kol(room_p
         rows = [r for r in schedule_rows(room_plan) if r.video_id == LIVE_ROOM_ID]
         names = plan_kol_names(room_plan)
     assert rows and {r.kol_name for r in rows} == {"品牌直播间"}
+    assert {r.shown_id for r in rows} == {"—"}  # no id-shaped live_room on paper
     assert names[LIVE_ROOM_ID] == "品牌直播间"
 
 

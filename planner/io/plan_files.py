@@ -633,6 +633,12 @@ class ScheduleRow:
     def total(self) -> float:
         return sum(self.spend.values())
 
+    @property
+    def shown_id(self) -> str:
+        """The 视频ID cell: a dash for direct live-room buying, which is on the room (named
+        in the KOL cell), not a video; files a script reads keep the id ``live_room``."""
+        return "—" if self.video_id == LIVE_ROOM_ID else self.video_id
+
 
 def schedule_rows(plan: Plan) -> list[ScheduleRow]:
     """The 排期表's rows: by tool (in the tools' order), then the biggest spender first."""
@@ -728,7 +734,7 @@ def _schedule_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCal
     by_day: dict[dt.date, float] = {}
     by_tool: dict[Tool, dict[dt.date, float]] = {}
     for row in rows:
-        labels = (row.kol_name, row.video_id, _tool_label(row.tool),
+        labels = (row.kol_name, row.shown_id, _tool_label(row.tool),
                   "/".join(mode_name(m) for m in row.modes))
         for col, text in enumerate(labels):
             ws.write_string(r, col, text, f_label)

@@ -230,7 +230,7 @@ def schedule_view(plan: Plan, campaign: Campaign | None = None, *,
     order = {tool: i for i, tool in enumerate(Tool)}
     rows.sort(key=lambda r: (r.kol_name, r.video_id, order[r.tool]))
     records = [
-        {"kol_name": display_name(r.kol_name), "video_id": r.video_id,
+        {"kol_name": display_name(r.kol_name), "video_id": r.shown_id,
          "tool": tool_label(r.tool),
          "mode": "/".join(mode_name(m) for m in r.modes),
          **{name: r.spend.get(day) or math.nan for name, day in days.items()},
