@@ -9,7 +9,9 @@ column at the far right of 订单 and 视频, which ``planner check`` reads.
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from pathlib import Path
 
 import openpyxl
@@ -71,6 +73,33 @@ def test_the_plan_page_says_reasons_tools_and_targeting_in_words() -> None:
     texts = app_texts(at)
     assert any("基础+达人相似" in text for text in texts)  # the targeting, named
     assert leaks(texts) == []
+
+
+# The orders grid at 1280x800: its header font (bold 13 px) draws a Chinese character
+# 13.5 px wide and a Latin one at most 8 px, 8 px in from the cell's left edge; the main
+# column is 820 px wide. Measured on the Chromium screenshots of the walk.
+WIDE_PX, NARROW_PX, HEADER_PAD_PX, MAIN_PX = 13.5, 8.0, 10.0, 820
+
+
+def _header_px(label: str) -> float:
+    wide = sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in label)
+    return wide * WIDE_PX + (len(label) - wide) * NARROW_PX + HEADER_PAD_PX
+
+
+@pytest.mark.slow
+def test_the_orders_table_headers_fit_their_columns_at_1280x800() -> None:
+    """No header of the orders table is cut ("开始日其", "预计RO"): each shown column is
+    wide enough for its header, and the columns fit the page without scrolling sideways."""
+    at = planned()
+    grids = [json.loads(df.proto.columns) for df in at.dataframe]
+    orders = [g for g in grids if "expected_roi" in g and "booking_date" in g]
+    assert orders, "no orders table on the plan page"
+    for grid in orders:
+        shown = {k: c for k, c in grid.items() if not c.get("hidden")}
+        cut = {c["label"]: (c["width"], _header_px(c["label"])) for c in shown.values()
+               if c["width"] < _header_px(c["label"])}
+        assert cut == {}, cut
+        assert sum(c["width"] for c in shown.values()) <= MAIN_PX - 10
 
 
 @pytest.mark.slow

@@ -398,23 +398,27 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
 
 
 def order_columns() -> dict[str, Any]:
-    """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
+    """The orders table's columns, in pixels that add up to less than the page at 1280x800,
+    each wide enough for its header (the dates under short names, the full name on hover)."""
     day = "MM-DD"
     return {
         "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=122),
         "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
         "tool": st.column_config.TextColumn(t("col.tool"), width=66),
         "mode": st.column_config.TextColumn(t("col.mode"), width=66),
-        "start_date": st.column_config.DateColumn(t("col.start_date"), format=day, width=62),
-        "end_date": st.column_config.DateColumn(t("col.end_date"), format=day, width=62),
-        "booking_date": st.column_config.DateColumn(t("col.booking_date"), format=day,
-                                                    width=62),
+        "start_date": st.column_config.DateColumn(t("col.start_short"), format=day, width=58,
+                                                  help=t("col.start_date")),
+        "end_date": st.column_config.DateColumn(t("col.end_short"), format=day, width=58,
+                                                help=t("col.end_date")),
+        "booking_date": st.column_config.DateColumn(t("col.booking_short"), format=day,
+                                                    width=58, help=t("col.booking_date")),
         "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
         "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
                                                       format="localized", width=124),
-        "expected_roi": st.column_config.NumberColumn(t("col.expected_roi"), format="%.2f",
-                                                      width=56),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=48),
+        "expected_roi": st.column_config.NumberColumn(t("col.expected_roi_short"),
+                                                      format="%.2f", width=64,
+                                                      help=t("col.expected_roi")),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=52),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
