@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -313,3 +314,28 @@ def test_a_replans_schedule_spans_the_campaign_and_names_the_sale(tmp_path: Path
     col = LABELS + (sale.start - campaign.start).days + 1
     assert ws.cell(1, col).value == sale.name
     assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith(SALE_FILL[1:])
+
+
+def test_the_printed_orders_and_videos_keep_their_reason_codes_hidden_and_lines_apart(
+    planned, printed,
+) -> None:
+    """订单 and 视频 print the reasons in words, each row as tall as its wrapped lines (no
+    sentence runs over the next row's), and the 原因代码 column stays in the file for
+    scripts but hidden, on screen and on paper."""
+    out, _, _ = planned
+    pdf, pages = printed
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    for sheet in ("订单", "视频"):
+        ws = book[sheet]
+        header = [c.value for c in ws[1]]
+        codes = header.index("原因代码") + 1
+        assert ws.column_dimensions[get_column_letter(codes)].hidden, sheet
+        reasons = header.index("原因") + 1
+        for row in range(2, ws.max_row + 1):
+            lines = str(ws.cell(row, reasons).value or "").count("\n") + 1
+            if lines > 1:
+                assert (ws.row_dimensions[row].height or 0) >= 15 * lines, (sheet, row)
+        printed_text = "".join(p for p in pages if _sheet_of(p) == sheet)
+        assert "原因代码" not in printed_text and "roi_above_floor" not in printed_text, sheet
+    first = next(i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "订单")
+    assert _png(pdf, first, "orders_page1").stat().st_size > 20_000

@@ -19,7 +19,7 @@ import numbers
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -209,6 +209,7 @@ class _Styles:
     header: Format
     section: Format
     wrap: Format
+    top: Format
     date: Format
     datetime: Format
     numbers: dict[NumKind, Format]
@@ -220,9 +221,12 @@ class _Styles:
             header=book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1}),
             section=book.add_format({"bold": True}),
             wrap=book.add_format({"text_wrap": True, "valign": "top"}),
-            date=book.add_format({"num_format": _DATE_FORMAT}),
-            datetime=book.add_format({"num_format": _DATETIME_FORMAT}),
-            numbers={k: book.add_format({"num_format": f}) for k, f in _NUM_FORMATS.items()},
+            # Every cell at the top of its row: a row grown for wrapped text reads as one line.
+            top=book.add_format({"valign": "top"}),
+            date=book.add_format({"num_format": _DATE_FORMAT, "valign": "top"}),
+            datetime=book.add_format({"num_format": _DATETIME_FORMAT, "valign": "top"}),
+            numbers={k: book.add_format({"num_format": f, "valign": "top"})
+                     for k, f in _NUM_FORMATS.items()},
         )
 
 
@@ -264,30 +268,51 @@ def _write_table(
     styles: _Styles,
     *,
     kinds: Sequence[NumKind | None] | None = None,
+    hidden: Collection[str] = (),
 ) -> None:
     """A table with a bold frozen header, an autofilter and fitted widths.
 
     ``kinds`` gives each column's number format; by default it is read from the
-    header (an English column id such as ``budget`` or ``traffic_roi``).
+    header (an English column id such as ``budget`` or ``traffic_roi``). Columns headed
+    by a name in ``hidden`` are kept for scripts but hidden (on screen and on paper).
+    Text wider than a column may grow (``_MAX_WIDTH``) wraps inside it, its row as tall
+    as its lines, so printed lines never run over each other. Printed: A4 landscape, one
+    page wide, the header on every page.
     """
     kinds = list(kinds) if kinds is not None else [_num_kind(h) for h in headers]
     widths = [_text_width(h) + _HEADER_PAD for h in headers]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
+    room = _MAX_WIDTH - 2
     for r, values in enumerate(rows, start=1):
+        # The row's height first: a streamed sheet cannot go back to a row it has left.
+        lines = max((_line_count(v, room) for v in values if isinstance(v, str)), default=1)
+        if lines > 1:
+            ws.set_row(r, _LINE_HEIGHT * lines, styles.top)
         for col, value in enumerate(values):
-            _write_cell(ws, r, col, value, kinds[col], styles)
+            if isinstance(value, str) and "\n" not in value and _text_width(value) > room:
+                ws.write_string(r, col, value, styles.wrap)  # long text wraps, as "\n" does
+            else:
+                _write_cell(ws, r, col, value, kinds[col], styles)
             if widths[col] < _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
                 widths[col] = max(widths[col], _text_width(_display(value, kinds[col])) + 2)
     for col, width in enumerate(widths):
-        ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH))
+        width = min(max(width, _MIN_WIDTH), _MAX_WIDTH)
+        if headers[col] in hidden:
+            ws.set_column(col, col, width, None, {"hidden": True})
+        else:
+            ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     if headers:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
-    # Printed: A4 landscape, one page wide, the header on every page.
     _print_on(ws, _A4)
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
+
+
+def _line_count(text: str, room: int) -> int:
+    """How many lines ``text`` takes in a column ``room`` characters wide."""
+    return sum(max(1, math.ceil(_text_width(part) / room)) for part in text.split("\n"))
 
 
 # xlsxwriter's paper codes.
@@ -402,7 +427,7 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
     # Rows as tall as their wrapped lines: not every program grows them when it opens the file.
     room = min(max(widths[1], _MIN_WIDTH), _MAX_WIDTH) - 2
     for at, line in wrapped:
-        count = sum(max(1, math.ceil(_text_width(part) / room)) for part in line.split("\n"))
+        count = _line_count(line, room)
         if count > 1:
             ws.set_row(at, _LINE_HEIGHT * count)
     for col, width in enumerate(widths):
@@ -468,7 +493,7 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
         for o in plan.orders
     ]
     _write_table(ws, [column_header(c) for c in ids], rows, styles,
-                 kinds=[_num_kind(c) for c in ids])
+                 kinds=[_num_kind(c) for c in ids], hidden=[column_header("reason_codes")])
 
 
 _DAILY_COLUMNS = ("date", "video_id", "kol_name", "tool", "spend", "expected_gmv")
@@ -562,7 +587,7 @@ def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
         for v in plan.videos
     ]
     _write_table(ws, [column_header(c) for c in ids], rows, styles,
-                 kinds=[_num_kind(c) for c in ids])
+                 kinds=[_num_kind(c) for c in ids], hidden=[column_header("reason_codes")])
 
 
 def _frame_table(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
