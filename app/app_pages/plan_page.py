@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from datetime import date
 from typing import Any, Final, cast
@@ -15,6 +16,7 @@ from support import (
     Inputs,
     PlanBundle,
     app_stores,
+    grid_height,
     inputs_or_hint,
     md,
     on_store,
@@ -47,7 +49,18 @@ from planner.views.campaign_form import (
     canonical_json,
     form_defaults,
 )
-from planner.views.labels import FloorMode, kol_names, money_text, read_money, tool_label
+from planner.views.labels import (
+    CELL_PAD_PX,
+    HEADER_NARROW_PX,
+    HEADER_WIDE_PX,
+    FloorMode,
+    column_px,
+    kol_names,
+    money_text,
+    read_money,
+    text_px,
+    tool_label,
+)
 from planner.views.plan import (
     SCHEDULE_LABELS,
     daily_by_tool,
@@ -375,17 +388,30 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
 
     styled = table.style.apply(shade, axis=None).format(
         "{:,.0f}", subset=money_columns, na_rep="")
+    # Each column as wide as its header and longest value (the 合计 row's bold figures
+    # draw as wide as a header's), the lines' names pinned while the days scroll.
+    def fit(column: str, header: str) -> int:
+        values = table[column]
+        if column not in money_columns:
+            return column_px(values, header)
+        figures = [f"{v:,.0f}" for v in values.iloc[:-1] if pd.notna(v)]
+        bold = f"{values.iloc[-1]:,.0f}"
+        return max(column_px(figures, header),
+                   math.ceil(text_px(bold, HEADER_WIDE_PX, HEADER_NARROW_PX) + CELL_PAD_PX))
+
     columns: dict[str, Any] = {
-        label: st.column_config.TextColumn(column_header(label), pinned=True)
+        label: st.column_config.TextColumn(column_header(label), pinned=True,
+                                           width=fit(label, column_header(label)))
         for label in SCHEDULE_LABELS}
     columns.update({
         name: st.column_config.NumberColumn(
-            name, width=64, help=view.sales.get(name) or f"{day:%Y-%m-%d}")
+            name, width=fit(name, name), help=view.sales.get(name) or f"{day:%Y-%m-%d}")
         for name, day in view.days.items()})
-    columns["row_total"] = st.column_config.NumberColumn(column_header("row_total"))
-    # Up to 20 lines at once (a header and 35 px a row), not a 10-row scroll box.
+    columns["row_total"] = st.column_config.NumberColumn(
+        column_header("row_total"), width=fit("row_total", column_header("row_total")))
+    # Every line at once (a header and 35 px a row), not some in a scroll box.
     st.dataframe(styled, hide_index=True, placeholder="", column_config=columns,
-                 height=38 + 35 * min(len(table), 20), key="plan_page.schedule_table")
+                 height=grid_height(len(table)), key="plan_page.schedule_table")
     sales = t("list.sep").join(f"{md(s.name)} {s.start:%m-%d}~{s.end:%m-%d}"
                                for s in campaign.big_sales)
     st.caption(t("plan.schedule_caption") + (t("plan.schedule_sales", sales=sales)
@@ -397,28 +423,41 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
         key="plan_page.schedule_download", on_click="ignore")
 
 
-def order_columns() -> dict[str, Any]:
-    """The orders table's columns, in pixels that add up to less than the page at 1280x800,
-    each wide enough for its header (the dates under short names, the full name on hover)."""
+def order_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """The orders table's columns, each as wide as its header and longest value
+    (``column_px``), adding up to less than the page at 1280x800 (the dates under short
+    names, the full name on hover)."""
     day = "MM-DD"
+
+    def fit(name: str, header: str, values: Any = None) -> int:
+        return column_px(frame[name] if values is None else values, header)
+
+    def date(name: str, short: str) -> Any:
+        return st.column_config.DateColumn(t(short), format=day, help=t(f"col.{name}"),
+                                           width=fit(name, t(short), ["12-31"]))
+
     return {
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=122),
-        "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
-        "tool": st.column_config.TextColumn(t("col.tool"), width=66),
-        "mode": st.column_config.TextColumn(t("col.mode"), width=66),
-        "start_date": st.column_config.DateColumn(t("col.start_short"), format=day, width=58,
-                                                  help=t("col.start_date")),
-        "end_date": st.column_config.DateColumn(t("col.end_short"), format=day, width=58,
-                                                help=t("col.end_date")),
-        "booking_date": st.column_config.DateColumn(t("col.booking_short"), format=day,
-                                                    width=58, help=t("col.booking_date")),
-        "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
-        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
-                                                      format="localized", width=124),
-        "expected_roi": st.column_config.NumberColumn(t("col.expected_roi_short"),
-                                                      format="%.2f", width=64,
-                                                      help=t("col.expected_roi")),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=52),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"),
+                                                width=fit("kol_name", t("col.kol_name"))),
+        "video_id": st.column_config.TextColumn(t("col.video_id"),
+                                                width=fit("video_id", t("col.video_id"))),
+        "tool": st.column_config.TextColumn(t("col.tool"), width=fit("tool", t("col.tool"))),
+        "mode": st.column_config.TextColumn(t("col.mode"), width=fit("mode", t("col.mode"))),
+        "start_date": date("start_date", "col.start_short"),
+        "end_date": date("end_date", "col.end_short"),
+        "booking_date": date("booking_date", "col.booking_short"),
+        "budget": st.column_config.NumberColumn(
+            t("col.budget"), format="localized",
+            width=fit("budget", t("col.budget"), [f"{v:,.0f}" for v in frame["budget"]])),
+        "expected_gmv": st.column_config.NumberColumn(
+            t("col.expected_gmv"), format="localized",
+            width=fit("expected_gmv", t("col.expected_gmv"),
+                      [f"{v:,.0f}" for v in frame["expected_gmv"]])),
+        "expected_roi": st.column_config.NumberColumn(
+            t("col.expected_roi_short"), format="%.2f", help=t("col.expected_roi"),
+            width=fit("expected_roi", t("col.expected_roi_short"), ["99.99"])),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"),
+                                                 width=fit("fixed", t("col.fixed"), [])),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
@@ -439,9 +478,9 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
     frame = orders_table(plan.orders, names)
-    # Up to 20 orders at once (a header and 35 px a row), not a 10-row scroll box.
-    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(),
-                 column_order=ORDER_ORDER, height=38 + 35 * min(max(len(frame), 1), 20),
+    # Every order at once (a header and 35 px a row), not some in a scroll box.
+    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(frame),
+                 column_order=ORDER_ORDER, height=grid_height(len(frame)),
                  key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
         details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
@@ -481,8 +520,9 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
     mine = [o for o in plan.orders if o.video_id == chosen]
     st.markdown(f"**{t('plan.orders_for', kol=md(names.get(chosen, '')), video_id=md(chosen))}**")
     if mine:
-        st.dataframe(orders_table(mine, names), hide_index=True, placeholder=BLANK,
-                     column_config=order_columns(), column_order=ORDER_ORDER)
+        table = orders_table(mine, names)
+        st.dataframe(table, hide_index=True, placeholder=BLANK,
+                     column_config=order_columns(table), column_order=ORDER_ORDER)
         st.markdown("\n".join(
             f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"
             + (f" · {md(targeting_name(o.targeting))}" if o.targeting else "")
