@@ -217,7 +217,7 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     tool = LINK_COLUMNS.index("tool")
     assert [r[tool] for r in rows[1:]] == [tool_name(v) for v in links["tool"]]
     assert set(links["tool"]) <= {t.value for t in Tool}
-    summary = [r[0] for r in book["汇总"].iter_rows(values_only=True)]
+    summary = [c for r in book["汇总"].iter_rows(values_only=True) for c in r]
     assert "再加1万元" in summary
     assert plan.marginal and plan.marginal[0].startswith("再加 10,000 元")  # in the plan's language
     book.close()

@@ -229,12 +229,47 @@ def test_every_printed_page_is_landscape_a4_or_a3_with_a_header_and_page_number(
         assert f"{number} / {len(pages)}" in page, number
 
 
+def _smallest_pt(pdf: Path) -> list[float]:
+    """The smallest text printed on each page, in points. Poppler's word boxes are 1.3 em
+    tall in the fonts LibreOffice prints with here (DejaVu Sans, WenQuanYi Micro Hei): the
+    排期表's 9 pt cells measure 11.72 pt."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    return [min((float(y1) - float(y0)) / 1.302 for y0, y1 in re.findall(
+                r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">', page))
+            for page in html.split("<page ")[1:]]
+
+
+def test_every_sheet_prints_its_text_at_8_pt_or_more(printed) -> None:
+    """No sheet is shrunk to fit below 8 pt (订单 and 视频 were 4.7 pt, 追踪链接 3 pt): a table
+    too wide for a page at 8 pt prints on pages across, each naming its rows (视频ID, 达人)."""
+    pdf, pages = printed
+    smallest: dict[str, float] = {}
+    for page, size in zip(pages, _smallest_pt(pdf), strict=True):
+        sheet = _sheet_of(page)
+        smallest[sheet] = min(smallest.get(sheet, size), size)
+    assert set(smallest) >= {"汇总", "排期表", "订单", "每日明细", "视频", "花费图", "追踪链接"}
+    assert {sheet: size for sheet, size in smallest.items() if size < 8.0} == {}
+    for sheet in ("订单", "视频", "追踪链接"):
+        for page in (p for p in pages if _sheet_of(p) == sheet):
+            assert "视频ID" in page and "达人" in page, sheet
+    assert len(pages) <= 50  # 8 pt costs pages; not a page for every few rows
+
+
 def test_the_summary_prints_on_one_page(printed) -> None:
     pdf, pages = printed
     summary = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "汇总"]
     assert summary == [1]
-    # Labels and values on the same page, the limits and assumptions under them.
-    assert all(word in pages[0] for word in ("预算（元）", "3,000,000", "限制花费的条件", "假设"))
+    # Labels and values on the same page, the limits and assumptions beside them; money
+    # in 万 as the app shows it; the solver in an appendix under the headline figures.
+    page = pages[0]
+    assert all(word in page for word in ("预算", "300.0万", "1207.7万", "限制花费的条件", "假设"))
+    assert "预算（元）" not in page
+    lines = page.splitlines()
+    solver = next(i for i, line in enumerate(lines) if "HiGHS" in line)
+    appendix = next(i for i, line in enumerate(lines) if "附录" in line)
+    figures = max(i for i, line in enumerate(lines) if "达人费用" in line or "种草占比" in line)
+    assert figures < appendix < solver
     assert _png(pdf, 1, "summary_page1").stat().st_size > 20_000
 
 
