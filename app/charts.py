@@ -266,42 +266,64 @@ def gmv_fan_chart(fan: pd.DataFrame) -> alt.LayerChart:
 
 
 
-def pva_trend_chart(trend: pd.DataFrame) -> alt.Chart:
-    """Planned (dashed) against actual (solid) spend and GMV per day, one colour per figure.
+def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
+    """Planned (dashed) against actual (solid) per day: spend and GMV in 万 above, ROI
+    below (its own axis), one colour per figure; the legends draw the lines themselves
+    (a dashed and a solid stroke, each figure's colour as a stroke).
 
     ``trend`` has the columns of ``planner.views.replan.pva_trend``; a day without a
     recorded plan has no planned point, so its line breaks instead of dropping to 0.
     """
-    figures = [t(f"replan.trend.{f}") for f in ("spend", "gmv")]
+    names = {f: t(f"replan.trend.{f}") for f in ("spend", "gmv", "roi")}
+    figures = list(names.values())
     kinds = [t(f"replan.trend.{k}") for k in ("planned", "actual")]
     long = trend.assign(
-        figure=trend["figure"].map(lambda f: t(f"replan.trend.{f}")),
+        label=trend["figure"].map(names),
         kind=trend["kind"].map(lambda k: t(f"replan.trend.{k}")),
         date=pd.to_datetime(trend["date"]),
     )
-    long, unit = _in_units(long, "yuan")
-    chart: alt.Chart = (
-        alt.Chart(long, height=300)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
-                    axis=alt.Axis(format="%m-%d")),
-            y=alt.Y("yuan_axis:Q", title=t("chart.axis_amount", unit=unit),
-                    axis=alt.Axis(format=",.1~f")),
-            color=alt.Color("figure:N", title=None, sort=figures,
-                            scale=alt.Scale(domain=figures, range=["#4c78a8", "#54a24b"]),
-                            legend=alt.Legend(orient="bottom")),
-            strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
-                                      scale=alt.Scale(domain=kinds, range=[[6, 4], [1, 0]]),
-                                      legend=alt.Legend(orient="bottom", symbolType="stroke",
-                                                        symbolStrokeWidth=2)),
-            detail="kind:N",
-            tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
-                alt.Tooltip("figure:N", title=t("chart.figure")),
-                alt.Tooltip("kind:N", title=t("replan.trend.kind")),
-                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
-            ],
+    long, unit = _in_units(long, "value")
+
+    def stroke() -> alt.Legend:
+        return alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=300,
+                          orient="bottom")
+
+    def panel(frame: pd.DataFrame, y: alt.Y, height: int, fmt: str, what: str) -> alt.Chart:
+        drawn: alt.Chart = (
+            alt.Chart(frame, height=height)
+            .mark_line(point=alt.OverlayMarkDef(size=30))
+            .encode(
+                x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
+                        axis=alt.Axis(format="%m-%d")),
+                y=y,
+                color=alt.Color("label:N", title=None, sort=figures,
+                                scale=alt.Scale(domain=figures,
+                                                range=["#4c78a8", "#54a24b", "#e45756"]),
+                                legend=stroke()),
+                strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
+                                          scale=alt.Scale(domain=kinds,
+                                                          range=[[6, 4], [1, 0]]),
+                                          legend=stroke()),
+                detail="kind:N",
+                tooltip=[
+                    alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                    alt.Tooltip("label:N", title=t("chart.figure")),
+                    alt.Tooltip("kind:N", title=t("replan.trend.kind")),
+                    alt.Tooltip("value:Q", title=what, format=fmt),
+                ],
+            )
         )
-    )
+        return drawn
+
+    money_rows = long[long["figure"] != "roi"]
+    roi_rows = long[long["figure"] == "roi"]
+    money_panel = panel(money_rows, alt.Y("value_axis:Q",
+                                          title=t("chart.axis_amount", unit=unit),
+                                          axis=alt.Axis(format=",.1~f")), 240, ",.0f",
+                        t("chart.yuan"))
+    roi_panel = panel(roi_rows, alt.Y("value:Q", title=t("replan.trend.roi"),
+                                      axis=alt.Axis(format=".1f")), 160, ".2f",
+                      t("replan.trend.roi"))
+    chart: alt.VConcatChart = alt.vconcat(money_panel, roi_panel).resolve_scale(
+        color="shared")
     return chart

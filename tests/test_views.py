@@ -662,7 +662,7 @@ def test_the_trend_sums_each_day_leaves_gaps_and_narrows_by_range_tool_and_video
     view = plan_vs_actual_view(plan.model_copy(update={"plan_vs_actual": lines}))
     assert pva_days(view) == (date(2027, 4, 21), date(2027, 4, 23))
     trend = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23))
-    spend = trend[trend["figure"] == "spend"].set_index(["date", "kind"])["yuan"]
+    spend = trend[trend["figure"] == "spend"].set_index(["date", "kind"])["value"]
     assert (date(2027, 4, 21), "planned") not in spend.index  # no recorded plan: a gap
     assert spend[(date(2027, 4, 21), "actual")] == 3_400.0
     assert spend[(date(2027, 4, 22), "planned")] == 3_000.0
@@ -670,9 +670,42 @@ def test_the_trend_sums_each_day_leaves_gaps_and_narrows_by_range_tool_and_video
     narrowed = pva_trend(view, date(2027, 4, 22), date(2027, 4, 23), tool="dou_plus")
     assert sorted(set(narrowed["date"])) == [date(2027, 4, 22), date(2027, 4, 23)]
     assert narrowed[(narrowed["figure"] == "spend") & (narrowed["kind"] == "actual")][
-        "yuan"].tolist() == [1_100.0, 700.0]
+        "value"].tolist() == [1_100.0, 700.0]
     one = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23), video_id="v0008")
     assert set(one["date"]) == {date(2027, 4, 21), date(2027, 4, 22)}
+
+
+def test_the_trend_draws_planned_and_actual_roi_per_tool_and_per_video(plan: Plan) -> None:
+    """ROI as spend and GMV are: the day's GMV over its spend, planned and actual, for all
+    lines, one tool or one video; no ROI point on a day without spend or without a plan."""
+    from planner.views.replan import plan_vs_actual_view, pva_trend
+
+    on = date(2027, 4, 20)
+    lines = [_pva(21, "v0012", Tool.DOU_PLUS, 1_000.0, 900.0, None),
+             _pva(22, "v0012", Tool.DOU_PLUS, 1_000.0, 1_100.0, on),
+             _pva(22, "v0008", Tool.AD_FEED, 2_000.0, 500.0, on)]
+    view = plan_vs_actual_view(plan.model_copy(update={"plan_vs_actual": lines}))
+
+    def roi(trend: pd.DataFrame) -> dict[tuple[date, str], float]:
+        rows = trend[trend["figure"] == "roi"]
+        return {(d, k): round(v, 4) for d, k, v in zip(rows["date"], rows["kind"],
+                                                      rows["value"], strict=True)}
+
+    def ratio(line: PlanVsActual, kind: str) -> float:
+        spend, gmv = getattr(line, f"{kind}_spend"), getattr(line, f"{kind}_gmv")
+        return round(gmv / spend, 4)
+
+    both = roi(pva_trend(view, date(2027, 4, 21), date(2027, 4, 22)))
+    assert (date(2027, 4, 21), "planned") not in both  # no recorded plan: no planned ROI
+    assert both[(date(2027, 4, 21), "actual")] == ratio(lines[0], "actual")
+    day = lines[1:]
+    assert both[(date(2027, 4, 22), "actual")] == round(
+        sum(x.actual_gmv or 0 for x in day) / sum(x.actual_spend or 0 for x in day), 4)
+    feed = roi(pva_trend(view, date(2027, 4, 21), date(2027, 4, 22), tool="ad_feed"))
+    assert feed == {(date(2027, 4, 22), "planned"): ratio(lines[2], "planned"),
+                    (date(2027, 4, 22), "actual"): ratio(lines[2], "actual")}
+    one = roi(pva_trend(view, date(2027, 4, 22), date(2027, 4, 22), video_id="v0012"))
+    assert one[(date(2027, 4, 22), "actual")] == ratio(lines[1], "actual")
 
 
 def test_the_workbooks_plan_against_actual_says_no_recorded_plan_not_zero(
