@@ -7,6 +7,7 @@ chart; nothing here reads widgets or session state.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import altair as alt
 import pandas as pd
@@ -28,13 +29,24 @@ def _in_units(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
     return scaled, t(unit)
 
 
+# The sale band on the spend chart: how much room the axis leaves over the tallest day for
+# the band to show above the bars, and how strong it is (a tint no tool colour resembles).
+SALE_HEADROOM: Final = 1.18
+SALE_OPACITY: Final = 0.22
+
+
 def daily_spend_chart(
     daily: pd.DataFrame, *, daily_cap: float | None = None, big_sales: Sequence[BigSale] = ()
 ) -> alt.LayerChart:
-    """Spend per day stacked by tool (axis in 万); big sales shaded; the daily cap dashed."""
+    """Spend per day stacked by tool (axis in 万); the daily cap dashed; big sales shaded
+    under the bars, the axis running a sixth above the tallest day so the band shows over
+    the sale's bars (which reach the cap), its name on top."""
     scaled, unit = _in_units(daily, "spend")
     divisor, _ = money_axis_divisor()
     domain, colours = tool_colours(daily["tool"])
+    tallest = max(float(scaled.groupby("date")["spend_axis"].sum().max()) if len(scaled) else 0.0,
+                  (daily_cap or 0.0) / divisor)
+    top = tallest * SALE_HEADROOM if tallest > 0 else 1.0
     bars = (
         alt.Chart(scaled)
         .mark_bar()
@@ -42,7 +54,8 @@ def daily_spend_chart(
             x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
                     axis=alt.Axis(format="%m-%d")),
             y=alt.Y("sum(spend_axis):Q", title=t("chart.axis_spend", unit=unit),
-                    axis=alt.Axis(format=",.1~f")),
+                    axis=alt.Axis(format=",.1~f"),
+                    scale=alt.Scale(domain=[0, top], nice=False)),
             color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom"),
                             scale=alt.Scale(domain=domain, range=colours), sort=domain),
             tooltip=[
@@ -61,12 +74,15 @@ def daily_spend_chart(
                 for s in big_sales
             ]
         )
-        layers.append(
-            alt.Chart(sales)
-            .mark_rect(opacity=0.12, color=SALE_COLOUR)
-            .encode(x="start:T", x2="end:T",
-                    tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
-        )
+        sales["top"] = top
+        band = alt.Chart(sales).encode(
+            x="start:T", x2="end:T",
+            tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
+        layers.append(band.mark_rect(opacity=SALE_OPACITY, color=SALE_COLOUR))
+        layers.append(band.mark_text(align="left", baseline="top", dx=4, dy=4,
+                                     color=SALE_COLOUR, fontWeight="bold")
+                      .encode(y=alt.Y("top:Q", scale=alt.Scale(domain=[0, top], nice=False)),
+                              text="sale:N"))
     layers.append(bars)
     if daily_cap is not None:
         cap = pd.DataFrame([{"cap": daily_cap / divisor,

@@ -82,6 +82,17 @@ def test_the_plan_page_says_reasons_tools_and_targeting_in_words() -> None:
     texts = app_texts(at)
     assert any("基础+达人相似" in text for text in texts)  # the targeting, named
     assert leaks(texts) == []
+    assert_dates_stay_whole([h.value for h in at.main.header], "2027\u201104\u201120")
+
+
+# A date whose hyphens a browser may break at ("…至 2027-" / "06-20").
+BREAKABLE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def assert_dates_stay_whole(headings: list[str], expected: str) -> None:
+    """Every date in the page's headings has non-breaking hyphens, the one expected too."""
+    assert headings and not [h for h in headings if BREAKABLE_DATE.search(h)], headings
+    assert any(expected in h for h in headings), headings
 
 
 # The app's main column at 1280x800 is 820 px wide (the grids' cell and header fonts are
@@ -242,6 +253,8 @@ def test_the_replan_page_says_its_changes_in_words(tmp_path: Path) -> None:
     click(at, "replan_page.preview_button")
     assert at.main.metric  # the re-plan ran
     assert leaks(app_texts(at)) == []
+    # "618 种草收割 2027 · 从 2027-04-22 重新排期至 2027-06-20": each date kept whole.
+    assert_dates_stay_whole([h.value for h in at.main.header], "至 2027\u201106\u201120")
 
 
 @pytest.fixture(scope="module")

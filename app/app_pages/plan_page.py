@@ -55,6 +55,7 @@ from planner.views.labels import (
     HEADER_WIDE_PX,
     FloorMode,
     column_px,
+    heading_date,
     kol_names,
     money_text,
     read_money,
@@ -605,7 +606,7 @@ def render() -> None:
     plan = bundle.plan
     names = kol_names(inputs.videos)
     st.header(t("plan.header", campaign=md(plan.campaign), chain=chain_name(plan.chain),
-                date=plan.plan_date))
+                date=heading_date(plan.plan_date)))
     for note in campaign_warnings(campaign):  # as planner plan prints them
         st.warning(md(note), icon=":material/warning:")
     show_headline(plan)

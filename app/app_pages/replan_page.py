@@ -40,7 +40,7 @@ from planner.io.inspection import Inspection, column_label
 from planner.io.plan_files import column_header, pva_status_name
 from planner.kpi import KpiBy
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
-from planner.views.labels import Metric
+from planner.views.labels import Metric, heading_date
 from planner.views.plan import headline
 from planner.views.replan import (
     PVA_PLANNED,
@@ -538,8 +538,8 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
                               cast(ReplanBundle, result[3]))
     plan = bundle.plan
     st.divider()
-    st.header(t("replan.header", campaign=md(plan.campaign), start=plan.plan_date,
-                end=campaign.end))
+    st.header(t("replan.header", campaign=md(plan.campaign), start=heading_date(plan.plan_date),
+                end=heading_date(campaign.end)))
     if request is None or not request.same_run(made):
         st.info(t("replan.stale"), icon=":material/info:")
     if bundle.dry_run:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
 
 from planner.errors import Problem
@@ -159,3 +160,9 @@ def column_px(values: Iterable[object], header: str = "", least: int = 0) -> int
     cells = [text_px(str(v)) + CELL_PAD_PX for v in values]
     head = text_px(header, HEADER_WIDE_PX, HEADER_NARROW_PX) + HEADER_PAD_PX if header else 0.0
     return max(least, math.ceil(max([head, *cells])))
+
+
+def heading_date(day: date) -> str:
+    """A date for a heading that never wraps inside itself ("…至 2027-" / "06-20"): its
+    hyphens non-breaking (U+2011), so a narrow page breaks the line before the date."""
+    return day.isoformat().replace("-", "\u2011")
