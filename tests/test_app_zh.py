@@ -241,9 +241,14 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     assert any("可达到成交额 14,500,000" in s.value for s in at.success)
     texts = [m.value for m in at.markdown]
     assert any(text.startswith("**在 ¥3,000,000 之上再加 ¥10,000**") for text in texts), texts
-    # What binds is Chinese too, said once: in the list under the next step's lines.
+    # What binds is Chinese too, said once: in the list under the next step's lines (the
+    # curve lists each of its budgets' limits under its table, on a line per budget).
     assert any("- 预算 3,000,000 元已全部分配。" in text for text in texts), texts
-    assert sum(text.count("预算 3,000,000 元已全部分配") for text in texts) == 1, texts
+    curve = [text for text in texts if text.startswith("**限制继续花费的条件**")]
+    assert len(curve) == 1 and curve[0].count("\n- ") == 2, curve  # 300万 and 600万
+    assert "。." not in curve[0] and "。 ." not in curve[0]
+    assert sum(text.count("预算 3,000,000 元已全部分配") for text in texts
+               if text not in curve) == 1, texts
     assert not any("fully allocated" in text or "daily cap" in text for text in texts), texts
 
 
