@@ -220,7 +220,8 @@ def test_a_dry_run_shows_the_counts_and_the_new_plan_and_records_nothing(
     assert any("nothing was recorded" in shown(i.value) for i in at.info)
     learned = table_with(at, "learned_roi")
     assert learned is not None and {"v0012", "v0008"} <= set(learned["video_id"])
-    assert [b.label for b in at.get("download_button")] == ["plan.xlsx", "plan.json"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the plan workbook (Excel)", "Download the plan data (JSON, for scripts)"]
     assert table_with(at, "old_budget") is None  # no earlier plan to compare with
     assert stored(store) == (0, 0)
 

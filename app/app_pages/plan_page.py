@@ -548,14 +548,16 @@ def reason_lines(reasons: list[Reason]) -> str:
 
 
 def show_downloads(bundle: PlanBundle) -> None:
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, _ = st.columns([3, 3, 2])  # wide enough for the whole labels
     c1.download_button(
-        "plan.xlsx", bundle.xlsx, file_name="plan.xlsx", icon=":material/download:",
+        t("plan.download_xlsx"), bundle.xlsx, file_name="plan.xlsx",
+        icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="plan_page.download_xlsx", on_click="ignore",
     )
     c2.download_button(
-        "plan.json", bundle.json_text, file_name="plan.json", mime="application/json",
+        t("plan.download_json"), bundle.json_text, file_name="plan.json",
+        mime="application/json",
         icon=":material/download:", key="plan_page.download_json", on_click="ignore",
     )
 

@@ -379,14 +379,16 @@ def show_plan(bundle: ReplanBundle) -> None:
         st.markdown(f"**{t('plan.binding')}**\n\n"
                     + "\n".join(f"- {md(line)}" for line in plan.binding_text()))
     suffix = "" if not bundle.dry_run else "-dry-run"
-    c1, c2, _ = st.columns([1, 1, 3])
+    c1, c2, _ = st.columns([3, 3, 2])  # wide enough for the whole labels
     c1.download_button(
-        "plan.xlsx", bundle.xlsx, file_name=f"plan{suffix}.xlsx", icon=":material/download:",
+        t("plan.download_xlsx"), bundle.xlsx, file_name=f"plan{suffix}.xlsx",
+        icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="replan_page.download_xlsx", on_click="ignore",
     )
     c2.download_button(
-        "plan.json", bundle.json_text, file_name=f"plan{suffix}.json", mime="application/json",
+        t("plan.download_json"), bundle.json_text, file_name=f"plan{suffix}.json",
+        mime="application/json",
         icon=":material/download:", key="replan_page.download_json", on_click="ignore",
     )
     if bundle.dry_run:

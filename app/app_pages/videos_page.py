@@ -109,7 +109,7 @@ def render() -> None:
     shown = filter_roster(roster, tiers=tiers, min_roi=min_roi, tool=tool or None)
     st.caption(t("videos.count", shown=len(shown), total=len(roster)))
     table = roster_display(shown)
-    table["eligible_tools"] = table["eligible_tools"].map(" ".join)
+    table["eligible_tools"] = table["eligible_tools"].map(lambda names: " ".join(names) or None)
     # Every shown video at once (a header and 35 px a row): the count above is what shows.
     st.dataframe(table, hide_index=True, placeholder=BLANK, column_config=roster_columns(table),
                  height=grid_height(len(table)))
