@@ -300,9 +300,14 @@ def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
     )
     long, unit = _in_units(long, "value")
 
-    def stroke() -> alt.Legend:
-        return alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=300,
-                          orient="bottom")
+    def stroke(colour: str | None = None) -> alt.Legend:
+        # The dash legend has no colour of its own to draw its strokes with: grey.
+        legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=300,
+                            orient="bottom")
+        if colour is not None:  # Vega-Lite leaves a dash legend's strokes without a colour
+            legend.symbolStrokeColor = colour
+            legend.encode = {"symbols": {"update": {"stroke": {"value": colour}}}}
+        return legend
 
     def panel(frame: pd.DataFrame, y: alt.Y, height: int, fmt: str, what: str) -> alt.Chart:
         drawn: alt.Chart = (
@@ -319,7 +324,7 @@ def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
                 strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
                                           scale=alt.Scale(domain=kinds,
                                                           range=[[6, 4], [1, 0]]),
-                                          legend=stroke()),
+                                          legend=stroke("#555555")),
                 detail="kind:N",
                 tooltip=[
                     alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),

@@ -472,6 +472,8 @@ def test_the_trend_chart_draws_spend_and_gmv_over_roi_with_line_legends() -> Non
         for channel in ("color", "strokeDash"):
             legend = panel["encoding"][channel]["legend"]
             assert legend["symbolType"] == "stroke" and legend["symbolStrokeWidth"] >= 2
+        # The dash legend draws its strokes in a colour of its own (it has none otherwise).
+        assert panel["encoding"]["strokeDash"]["legend"]["symbolStrokeColor"] == "#555555"
     dashes = money["encoding"]["strokeDash"]["scale"]["range"]
     assert dashes[0] != dashes[1]  # planned and actual drawn apart
 
