@@ -300,14 +300,9 @@ def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
     )
     long, unit = _in_units(long, "value")
 
-    def stroke(colour: str | None = None) -> alt.Legend:
-        # The dash legend has no colour of its own to draw its strokes with: grey.
-        legend = alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=300,
-                            orient="bottom")
-        if colour is not None:  # Vega-Lite leaves a dash legend's strokes without a colour
-            legend.symbolStrokeColor = colour
-            legend.encode = {"symbols": {"update": {"stroke": {"value": colour}}}}
-        return legend
+    def stroke() -> alt.Legend:
+        return alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=300,
+                          orient="bottom")
 
     def panel(frame: pd.DataFrame, y: alt.Y, height: int, fmt: str, what: str) -> alt.Chart:
         drawn: alt.Chart = (
@@ -323,8 +318,8 @@ def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
                                 legend=stroke()),
                 strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
                                           scale=alt.Scale(domain=kinds,
-                                                          range=[[6, 4], [1, 0]]),
-                                          legend=stroke("#555555")),
+                                                          range=DASHES),
+                                          legend=None),  # drawn by ``dash_key``
                 detail="kind:N",
                 tooltip=[
                     alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
@@ -345,6 +340,30 @@ def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
     roi_panel = panel(roi_rows, alt.Y("value:Q", title=t("replan.trend.roi"),
                                       axis=alt.Axis(format=".1f")), 160, ".2f",
                       t("replan.trend.roi"))
-    chart: alt.VConcatChart = alt.vconcat(money_panel, roi_panel).resolve_scale(
-        color="shared")
+    chart: alt.VConcatChart = alt.vconcat(money_panel, roi_panel, dash_key(kinds))
+    chart = chart.resolve_scale(color="shared").configure_view(strokeWidth=0)
+    return chart
+
+
+# Planned dashed, actual solid.
+DASHES: Final = [[6, 4], [1, 0]]
+
+
+def dash_key(kinds: Sequence[str]) -> alt.Chart:
+    """A legend of the line styles, drawn as lines: a dashed and a solid stroke, each named
+    on its left (Vega-Lite's own legend for dashes drew no strokes in Chromium). One view,
+    not a layer, so the charts above it still fit the page's width."""
+    key = pd.DataFrame({"kind": list(kinds), "x": [0.0, 0.0], "x2": [40.0, 40.0]})
+    chart: alt.Chart = (
+        alt.Chart(key, height=44)
+        .mark_rule(strokeWidth=2.5, color="#555555")
+        .encode(
+            x=alt.X("x:Q", scale=alt.Scale(domain=[0, 400]), axis=None),
+            x2="x2:Q",
+            y=alt.Y("kind:N", sort=list(kinds), title=None,
+                    axis=alt.Axis(ticks=False, domain=False, labelFontSize=13)),
+            strokeDash=alt.StrokeDash("kind:N", sort=list(kinds), legend=None,
+                                      scale=alt.Scale(domain=list(kinds), range=DASHES)),
+        )
+    )
     return chart

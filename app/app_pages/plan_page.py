@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from datetime import date
 from typing import Any, Final, cast
@@ -50,29 +49,27 @@ from planner.views.campaign_form import (
     form_defaults,
 )
 from planner.views.labels import (
-    CELL_PAD_PX,
-    HEADER_NARROW_PX,
-    HEADER_WIDE_PX,
     FloorMode,
-    column_px,
     heading_date,
     kol_names,
     money_text,
     read_money,
-    text_px,
     tool_label,
 )
 from planner.views.plan import (
+    ORDER_HEADERS,
     SCHEDULE_LABELS,
     daily_by_tool,
     gmv_fan_frame,
     headline,
+    order_widths,
     orders_frame,
     per_video,
     per_video_long,
     roi_against_floor,
     schedule_totals,
     schedule_view,
+    schedule_widths,
 )
 from planner.views.replan import resolve_store
 from planner.views.videos import why_not_eligible
@@ -389,27 +386,17 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
 
     styled = table.style.apply(shade, axis=None).format(
         "{:,.0f}", subset=money_columns, na_rep="")
-    # Each column as wide as its header and longest value (the 合计 row's bold figures
-    # draw as wide as a header's), the lines' names pinned while the days scroll.
-    def fit(column: str, header: str) -> int:
-        values = table[column]
-        if column not in money_columns:
-            return column_px(values, header)
-        figures = [f"{v:,.0f}" for v in values.iloc[:-1] if pd.notna(v)]
-        bold = f"{values.iloc[-1]:,.0f}"
-        return max(column_px(figures, header),
-                   math.ceil(text_px(bold, HEADER_WIDE_PX, HEADER_NARROW_PX) + CELL_PAD_PX))
-
+    # Each column as wide as its header and longest value; the names pinned, days scroll.
+    fit = schedule_widths(table, money_columns)
     columns: dict[str, Any] = {
-        label: st.column_config.TextColumn(column_header(label), pinned=True,
-                                           width=fit(label, column_header(label)))
+        label: st.column_config.TextColumn(column_header(label), pinned=True, width=fit[label])
         for label in SCHEDULE_LABELS}
     columns.update({
         name: st.column_config.NumberColumn(
-            name, width=fit(name, name), help=view.sales.get(name) or f"{day:%Y-%m-%d}")
+            name, width=fit[name], help=view.sales.get(name) or f"{day:%Y-%m-%d}")
         for name, day in view.days.items()})
-    columns["row_total"] = st.column_config.NumberColumn(
-        column_header("row_total"), width=fit("row_total", column_header("row_total")))
+    columns["row_total"] = st.column_config.NumberColumn(column_header("row_total"),
+                                                         width=fit["row_total"])
     # Every line at once (a header and 35 px a row), not some in a scroll box.
     st.dataframe(styled, hide_index=True, placeholder="", column_config=columns,
                  height=grid_height(len(table)), key="plan_page.schedule_table")
@@ -425,40 +412,28 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
 
 
 def order_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    """The orders table's columns, each as wide as its header and longest value
-    (``column_px``), adding up to less than the page at 1280x800 (the dates under short
-    names, the full name on hover)."""
-    day = "MM-DD"
+    """The orders table's columns as wide as their headers and values (``order_widths``),
+    less than the page at 1280x800 together (short date headers, full name on hover)."""
+    px = order_widths(frame)
 
-    def fit(name: str, header: str, values: Any = None) -> int:
-        return column_px(frame[name] if values is None else values, header)
+    def date(name: str) -> Any:
+        return st.column_config.DateColumn(t(ORDER_HEADERS[name]), format="MM-DD",
+                                           help=t(f"col.{name}"), width=px[name])
 
-    def date(name: str, short: str) -> Any:
-        return st.column_config.DateColumn(t(short), format=day, help=t(f"col.{name}"),
-                                           width=fit(name, t(short), ["12-31"]))
+    def text(name: str) -> Any:
+        return st.column_config.TextColumn(t(ORDER_HEADERS[name]), width=px[name])
+
+    def number(name: str, fmt: str, **more: Any) -> Any:
+        return st.column_config.NumberColumn(t(ORDER_HEADERS[name]), format=fmt,
+                                             width=px[name], **more)
 
     return {
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"),
-                                                width=fit("kol_name", t("col.kol_name"))),
-        "video_id": st.column_config.TextColumn(t("col.video_id"),
-                                                width=fit("video_id", t("col.video_id"))),
-        "tool": st.column_config.TextColumn(t("col.tool"), width=fit("tool", t("col.tool"))),
-        "mode": st.column_config.TextColumn(t("col.mode"), width=fit("mode", t("col.mode"))),
-        "start_date": date("start_date", "col.start_short"),
-        "end_date": date("end_date", "col.end_short"),
-        "booking_date": date("booking_date", "col.booking_short"),
-        "budget": st.column_config.NumberColumn(
-            t("col.budget"), format="localized",
-            width=fit("budget", t("col.budget"), [f"{v:,.0f}" for v in frame["budget"]])),
-        "expected_gmv": st.column_config.NumberColumn(
-            t("col.expected_gmv"), format="localized",
-            width=fit("expected_gmv", t("col.expected_gmv"),
-                      [f"{v:,.0f}" for v in frame["expected_gmv"]])),
-        "expected_roi": st.column_config.NumberColumn(
-            t("col.expected_roi_short"), format="%.2f", help=t("col.expected_roi"),
-            width=fit("expected_roi", t("col.expected_roi_short"), ["99.99"])),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"),
-                                                 width=fit("fixed", t("col.fixed"), [])),
+        **{name: text(name) for name in ("kol_name", "video_id", "tool", "mode")},
+        **{name: date(name) for name in ("start_date", "end_date", "booking_date")},
+        "budget": number("budget", "localized"),
+        "expected_gmv": number("expected_gmv", "localized"),
+        "expected_roi": number("expected_roi", "%.2f", help=t("col.expected_roi")),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=px["fixed"]),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
