@@ -7,6 +7,7 @@ chart; nothing here reads widgets or session state.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 import altair as alt
 import pandas as pd
@@ -28,13 +29,24 @@ def _in_units(frame: pd.DataFrame, column: str) -> tuple[pd.DataFrame, str]:
     return scaled, t(unit)
 
 
+# The sale band on the spend chart: how much room the axis leaves over the tallest day for
+# the band to show above the bars, and how strong it is (a tint no tool colour resembles).
+SALE_HEADROOM: Final = 1.18
+SALE_OPACITY: Final = 0.22
+
+
 def daily_spend_chart(
     daily: pd.DataFrame, *, daily_cap: float | None = None, big_sales: Sequence[BigSale] = ()
 ) -> alt.LayerChart:
-    """Spend per day stacked by tool (axis in 万); big sales shaded; the daily cap dashed."""
+    """Spend per day stacked by tool (axis in 万); the daily cap dashed; big sales shaded
+    under the bars, the axis running a sixth above the tallest day so the band shows over
+    the sale's bars (which reach the cap), its name on top."""
     scaled, unit = _in_units(daily, "spend")
     divisor, _ = money_axis_divisor()
     domain, colours = tool_colours(daily["tool"])
+    tallest = max(float(scaled.groupby("date")["spend_axis"].sum().max()) if len(scaled) else 0.0,
+                  (daily_cap or 0.0) / divisor)
+    top = tallest * SALE_HEADROOM if tallest > 0 else 1.0
     bars = (
         alt.Chart(scaled)
         .mark_bar()
@@ -42,7 +54,8 @@ def daily_spend_chart(
             x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
                     axis=alt.Axis(format="%m-%d")),
             y=alt.Y("sum(spend_axis):Q", title=t("chart.axis_spend", unit=unit),
-                    axis=alt.Axis(format=",.1~f")),
+                    axis=alt.Axis(format=",.1~f"),
+                    scale=alt.Scale(domain=[0, top], nice=False)),
             color=alt.Color("tool:N", title=t("col.tool"), legend=alt.Legend(orient="bottom"),
                             scale=alt.Scale(domain=domain, range=colours), sort=domain),
             tooltip=[
@@ -61,12 +74,15 @@ def daily_spend_chart(
                 for s in big_sales
             ]
         )
-        layers.append(
-            alt.Chart(sales)
-            .mark_rect(opacity=0.12, color=SALE_COLOUR)
-            .encode(x="start:T", x2="end:T",
-                    tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
-        )
+        sales["top"] = top
+        band = alt.Chart(sales).encode(
+            x="start:T", x2="end:T",
+            tooltip=[alt.Tooltip("sale:N", title=t("schedule.sale_band"))])
+        layers.append(band.mark_rect(opacity=SALE_OPACITY, color=SALE_COLOUR))
+        layers.append(band.mark_text(align="left", baseline="top", dx=4, dy=4,
+                                     color=SALE_COLOUR, fontWeight="bold")
+                      .encode(y=alt.Y("top:Q", scale=alt.Scale(domain=[0, top], nice=False)),
+                              text="sale:N"))
     layers.append(bars)
     if daily_cap is not None:
         cap = pd.DataFrame([{"cap": daily_cap / divisor,
@@ -266,42 +282,88 @@ def gmv_fan_chart(fan: pd.DataFrame) -> alt.LayerChart:
 
 
 
-def pva_trend_chart(trend: pd.DataFrame) -> alt.Chart:
-    """Planned (dashed) against actual (solid) spend and GMV per day, one colour per figure.
+def pva_trend_chart(trend: pd.DataFrame) -> alt.VConcatChart:
+    """Planned (dashed) against actual (solid) per day: spend and GMV in 万 above, ROI
+    below (its own axis), one colour per figure; the legends draw the lines themselves
+    (a dashed and a solid stroke, each figure's colour as a stroke).
 
     ``trend`` has the columns of ``planner.views.replan.pva_trend``; a day without a
     recorded plan has no planned point, so its line breaks instead of dropping to 0.
     """
-    figures = [t(f"replan.trend.{f}") for f in ("spend", "gmv")]
+    names = {f: t(f"replan.trend.{f}") for f in ("spend", "gmv", "roi")}
+    figures = list(names.values())
     kinds = [t(f"replan.trend.{k}") for k in ("planned", "actual")]
     long = trend.assign(
-        figure=trend["figure"].map(lambda f: t(f"replan.trend.{f}")),
+        label=trend["figure"].map(names),
         kind=trend["kind"].map(lambda k: t(f"replan.trend.{k}")),
         date=pd.to_datetime(trend["date"]),
     )
-    long, unit = _in_units(long, "yuan")
+    long, unit = _in_units(long, "value")
+
+    def stroke() -> alt.Legend:
+        return alt.Legend(symbolType="stroke", symbolStrokeWidth=3, symbolSize=300,
+                          orient="bottom")
+
+    def panel(frame: pd.DataFrame, y: alt.Y, height: int, fmt: str, what: str) -> alt.Chart:
+        drawn: alt.Chart = (
+            alt.Chart(frame, height=height)
+            .mark_line(point=alt.OverlayMarkDef(size=30))
+            .encode(
+                x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
+                        axis=alt.Axis(format="%m-%d")),
+                y=y,
+                color=alt.Color("label:N", title=None, sort=figures,
+                                scale=alt.Scale(domain=figures,
+                                                range=["#4c78a8", "#54a24b", "#e45756"]),
+                                legend=stroke()),
+                strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
+                                          scale=alt.Scale(domain=kinds,
+                                                          range=DASHES),
+                                          legend=None),  # drawn by ``dash_key``
+                detail="kind:N",
+                tooltip=[
+                    alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
+                    alt.Tooltip("label:N", title=t("chart.figure")),
+                    alt.Tooltip("kind:N", title=t("replan.trend.kind")),
+                    alt.Tooltip("value:Q", title=what, format=fmt),
+                ],
+            )
+        )
+        return drawn
+
+    money_rows = long[long["figure"] != "roi"]
+    roi_rows = long[long["figure"] == "roi"]
+    money_panel = panel(money_rows, alt.Y("value_axis:Q",
+                                          title=t("chart.axis_amount", unit=unit),
+                                          axis=alt.Axis(format=",.1~f")), 240, ",.0f",
+                        t("chart.yuan"))
+    roi_panel = panel(roi_rows, alt.Y("value:Q", title=t("replan.trend.roi"),
+                                      axis=alt.Axis(format=".1f")), 160, ".2f",
+                      t("replan.trend.roi"))
+    chart: alt.VConcatChart = alt.vconcat(money_panel, roi_panel, dash_key(kinds))
+    chart = chart.resolve_scale(color="shared").configure_view(strokeWidth=0)
+    return chart
+
+
+# Planned dashed, actual solid.
+DASHES: Final = [[6, 4], [1, 0]]
+
+
+def dash_key(kinds: Sequence[str]) -> alt.Chart:
+    """A legend of the line styles, drawn as lines: a dashed and a solid stroke, each named
+    on its left (Vega-Lite's own legend for dashes drew no strokes in Chromium). One view,
+    not a layer, so the charts above it still fit the page's width."""
+    key = pd.DataFrame({"kind": list(kinds), "x": [0.0, 0.0], "x2": [40.0, 40.0]})
     chart: alt.Chart = (
-        alt.Chart(long, height=300)
-        .mark_line(point=True)
+        alt.Chart(key, height=44)
+        .mark_rule(strokeWidth=2.5, color="#555555")
         .encode(
-            x=alt.X("yearmonthdate(date):T", title=t("chart.axis_day"),
-                    axis=alt.Axis(format="%m-%d")),
-            y=alt.Y("yuan_axis:Q", title=t("chart.axis_amount", unit=unit),
-                    axis=alt.Axis(format=",.1~f")),
-            color=alt.Color("figure:N", title=None, sort=figures,
-                            scale=alt.Scale(domain=figures, range=["#4c78a8", "#54a24b"]),
-                            legend=alt.Legend(orient="bottom")),
-            strokeDash=alt.StrokeDash("kind:N", title=None, sort=kinds,
-                                      scale=alt.Scale(domain=kinds, range=[[6, 4], [1, 0]]),
-                                      legend=alt.Legend(orient="bottom", symbolType="stroke",
-                                                        symbolStrokeWidth=2)),
-            detail="kind:N",
-            tooltip=[
-                alt.Tooltip("yearmonthdate(date):T", title=t("chart.axis_day")),
-                alt.Tooltip("figure:N", title=t("chart.figure")),
-                alt.Tooltip("kind:N", title=t("replan.trend.kind")),
-                alt.Tooltip("yuan:Q", title=t("chart.yuan"), format=",.0f"),
-            ],
+            x=alt.X("x:Q", scale=alt.Scale(domain=[0, 400]), axis=None),
+            x2="x2:Q",
+            y=alt.Y("kind:N", sort=list(kinds), title=None,
+                    axis=alt.Axis(ticks=False, domain=False, labelFontSize=13)),
+            strokeDash=alt.StrokeDash("kind:N", sort=list(kinds), legend=None,
+                                      scale=alt.Scale(domain=list(kinds), range=DASHES)),
         )
     )
     return chart

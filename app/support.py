@@ -82,6 +82,12 @@ INPUT_FAULTS: Final = "app.input_faults"  # (file, error) of the sidebar's files
 BLANK: Final = "–"
 
 _CACHE_ENTRIES: Final = 16
+
+
+def grid_height(rows: int) -> int:
+    """The height of a grid that shows ``rows`` rows whole (a header and 35 px a row), so a
+    table shows all its rows instead of some in a scroll box."""
+    return 38 + 35 * max(rows, 1)
 _T = TypeVar("_T")
 
 

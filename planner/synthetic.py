@@ -105,7 +105,7 @@ def _tier_plan(n: int, rng: random.Random) -> list[_TierSpec]:
     return plan
 
 
-def _kol_names(n: int, rng: random.Random) -> list[str]:
+def _kol_names(n: int, rng: random.Random, hostile: bool = True) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     while len(names) < n:
@@ -121,10 +121,11 @@ def _kol_names(n: int, rng: random.Random) -> list[str]:
         seen.add(name)
         names.append(name)
     if n >= 10:
-        for index, hostile in zip(
-            rng.sample(range(n), len(HOSTILE_NAMES)), HOSTILE_NAMES, strict=True
-        ):
-            names[index] = hostile
+        # Drawn either way, so a roster without them differs from one with them only there.
+        places = rng.sample(range(n), len(HOSTILE_NAMES))
+        for index, name in zip(places, HOSTILE_NAMES, strict=True):
+            if hostile:
+                names[index] = name
     return names
 
 
@@ -219,19 +220,21 @@ def _one_video(
     )
 
 
-def generate_roster(n: int, *, seed: int, plan_date: date) -> list[Video]:
+def generate_roster(n: int, *, seed: int, plan_date: date,
+                    hostile: bool = True) -> list[Video]:
     """``n`` realistic KOL videos published up to 40 days before ``plan_date``.
 
     Tier mix about 15 % KOC, 30 % tail, 35 % mid, 15 % head, 5 % super-head
     (every tier present when n >= 10); traffic ROIs spread over 0.3-4.0 with a
-    fair share below 1.0; three hostile KOL names when n >= 10. Video ids are
-    ``v0001`` ... in order.
+    fair share below 1.0; three hostile KOL names (``HOSTILE_NAMES``) when n >= 10,
+    unless ``hostile`` is off (a buyer's sample: the same roster with ordinary names
+    there). Video ids are ``v0001`` ... in order.
     """
     if n < 0:
         raise ValueError(f"n must not be negative, got {n}")
     rng = random.Random(seed)
     tiers = _tier_plan(n, rng)
-    names = _kol_names(n, rng)
+    names = _kol_names(n, rng, hostile)
     return [
         _one_video(i + 1, spec, name, rng, plan_date)
         for i, (spec, name) in enumerate(zip(tiers, names, strict=True))

@@ -69,7 +69,9 @@ ZH_COLUMNS: dict[str, str] = {
 
 
 def roster() -> list[Video]:
-    videos = generate_roster(N_VIDEOS, seed=SEED, plan_date=PLAN_DATE)
+    # A buyer's sample holds no hostile names (formula prefixes, quotes): those are the
+    # tests' own rosters (tests/test_injection.py).
+    videos = generate_roster(N_VIDEOS, seed=SEED, plan_date=PLAN_DATE, hostile=False)
     return videos + scheduled_posts(videos)
 
 

@@ -127,7 +127,8 @@ def test_the_sample_plan_shows_its_figures_charts_orders_and_downloads() -> None
     assert len(at.get("vega_lite_chart")) == 4
     assert any("P10-P90" in c.value for c in at.caption)  # the fan's range, said in words
     assert [b.label for b in at.get("download_button")] == [
-        "plan.xlsx", "plan.json", "Download the schedule shown (CSV)"]
+        "Download the plan workbook (Excel)", "Download the plan data (JSON, for scripts)",
+        "Download the schedule shown (CSV)"]
 
 
 def test_the_video_explanation_shows_verdicts_orders_and_closed_tools() -> None:

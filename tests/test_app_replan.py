@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -219,7 +220,8 @@ def test_a_dry_run_shows_the_counts_and_the_new_plan_and_records_nothing(
     assert any("nothing was recorded" in shown(i.value) for i in at.info)
     learned = table_with(at, "learned_roi")
     assert learned is not None and {"v0012", "v0008"} <= set(learned["video_id"])
-    assert [b.label for b in at.get("download_button")] == ["plan.xlsx", "plan.json"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download the plan workbook (Excel)", "Download the plan data (JSON, for scripts)"]
     assert table_with(at, "old_budget") is None  # no earlier plan to compare with
     assert stored(store) == (0, 0)
 
@@ -440,6 +442,44 @@ def test_routine_notes_are_one_info_block_and_long_reasons_are_read_in_full(
     assert full and full[0]["Why"].str.len().gt(20).all()  # whole sentences, wrapped
 
 
+def trend_points(at: AppTest) -> set[tuple[str, str, str]]:
+    """The (day, figure, kind) points the page's trend chart draws, from its spec."""
+    (chart,) = at.get("vega_lite_chart")
+    frames = [frame for data in chart.proto.datasets
+              if "date" in (frame := pa.ipc.open_stream(data.data.data).read_pandas())]
+    # The page is in English here: the kinds read "Planned" and "Actual".
+    return {(f"{day:%Y-%m-%d}", figure, kind.lower()) for frame in frames
+            for day, figure, kind in zip(frame["date"], frame["figure"], frame["kind"],
+                                         strict=True)}
+
+
+def test_the_trend_chart_draws_spend_and_gmv_over_roi_with_line_legends() -> None:
+    """Two panels (money in 万 above, ROI on its own axis below), each legend drawing
+    strokes: the figure's colour as a line, planned dashed and actual solid."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "app"))
+    from charts import pva_trend_chart
+
+    trend = pd.DataFrame({"date": [date(2027, 4, 21)] * 4,
+                          "figure": ["spend", "gmv", "roi", "roi"],
+                          "kind": ["planned", "planned", "planned", "actual"],
+                          "value": [1_000.0, 3_000.0, 3.0, 2.5]})
+    spec = pva_trend_chart(trend).to_dict()
+    money, roi, key = spec["vconcat"]
+    assert roi["encoding"]["y"]["field"] == "value" and money["encoding"]["y"]["field"] == (
+        "value_axis")
+    for panel in (money, roi):
+        legend = panel["encoding"]["color"]["legend"]
+        assert legend["symbolType"] == "stroke" and legend["symbolStrokeWidth"] >= 2
+    # The line styles' legend draws its strokes: a rule per kind, dashed and solid, named
+    # by the axis; one view (a layer in a vconcat would overflow the page's width).
+    assert key["mark"]["type"] == "rule" and key["encoding"]["y"]["field"] == "kind"
+    assert key["encoding"]["strokeDash"]["scale"] == money["encoding"]["strokeDash"]["scale"]
+    dashes = money["encoding"]["strokeDash"]["scale"]["range"]
+    assert dashes[0] != dashes[1]  # planned and actual drawn apart
+
+
 def _record_sample_plan(store: Path) -> None:
     from planner.io.roster import read_videos
     from planner.jobs.replan import record_plan
@@ -479,7 +519,14 @@ def test_plan_against_actual_over_three_replans_draws_trend_lines_for_a_chosen_r
     assert len(at.get("vega_lite_chart")) == 1
     picker = "replan_page.trend_range.2027-04-21.2027-04-23"
     assert at.date_input(key=picker).value == (date(2027, 4, 21), date(2027, 4, 23))
+    drawn = trend_points(at)
+    assert {d for d, _, _ in drawn} == {"2027-04-21", "2027-04-22", "2027-04-23"}
+    # Spend, GMV and ROI, planned and actual, every day (the plan was recorded on day one).
+    assert {(f, k) for _, f, k in drawn} == {(f, k) for f in ("spend", "gmv", "roi")
+                                             for k in ("planned", "actual")}
     at.date_input(key=picker).set_value(
         (date(2027, 4, 22), date(2027, 4, 23))).run()
+    assert {d for d, _, _ in trend_points(at)} == {"2027-04-22", "2027-04-23"}
     at.selectbox(key="replan_page.trend_video").set_value("v0012").run()
     assert not at.exception and len(at.get("vega_lite_chart")) == 1
+    assert {d for d, _, _ in trend_points(at)} == {"2027-04-22", "2027-04-23"}

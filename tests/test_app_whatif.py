@@ -89,7 +89,7 @@ def test_a_three_point_curve_shows_the_table_charts_and_downloads() -> None:
     assert table["binding"].str.len().gt(0).all()
     assert len(at.get("vega_lite_chart")) == 2
     assert [b.label for b in at.get("download_button")] == [
-        "budget_curve.xlsx", "budget_curve.csv"]
+        "Download the budget curve (Excel)", "Download the budget curve (CSV)"]
 
     # The downloads hold the same curve: the CSV as planner sweep writes it, the
     # workbook with its native chart.

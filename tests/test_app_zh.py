@@ -136,6 +136,32 @@ def test_per_video_charts_are_labelled_by_kol_name() -> None:
     assert "labelOverlap" in spec  # every bar keeps its label
 
 
+@pytest.mark.slow
+def test_the_618_band_shows_under_the_spend_charts_bars_and_above_them() -> None:
+    """The sale band is drawn first (under the bars, which keep their tool colours), strong
+    enough to see, named, and the axis runs above the tallest day (the sale's bars reach
+    the daily cap), so the band shows over the sale's bars instead of hiding behind them."""
+    import json
+
+    import pyarrow as pa
+
+    at = click(start(), RUN)
+    chart = at.get("vega_lite_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    band, label, bars, cap = spec["layer"]
+    assert band["mark"]["type"] == "rect" and band["mark"]["opacity"] >= 0.2
+    assert band["encoding"]["x"]["field"] == "start" and band["encoding"]["x2"]["field"] == "end"
+    assert label["mark"]["type"] == "text" and label["encoding"]["text"]["field"] == "sale"
+    assert bars["mark"]["type"] == "bar" and "opacity" not in bars["mark"]
+    top = bars["encoding"]["y"]["scale"]["domain"][1]
+    frames = {data.name: pa.ipc.open_stream(data.data.data).read_pandas()
+              for data in chart.proto.datasets}
+    daily = frames[bars["data"]["name"]]
+    tallest = daily.groupby("date")["spend_axis"].sum().max()
+    assert top >= tallest * 1.15, (top, tallest)
+    assert cap["mark"]["type"] == "rule"
+
+
 def test_the_app_shows_no_deploy_button() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
     assert config["client"]["toolbarMode"] == "minimal"
@@ -212,9 +238,14 @@ def test_the_whatif_page_speaks_chinese_before_and_after_its_answers() -> None:
     assert any("可达到成交额 14,500,000" in s.value for s in at.success)
     texts = [m.value for m in at.markdown]
     assert any(text.startswith("**在 ¥3,000,000 之上再加 ¥10,000**") for text in texts), texts
-    # What binds is Chinese too, said once: in the list under the next step's lines.
+    # What binds is Chinese too, said once: in the list under the next step's lines (the
+    # curve lists each of its budgets' limits under its table, on a line per budget).
     assert any("- 预算 3,000,000 元已全部分配。" in text for text in texts), texts
-    assert sum(text.count("预算 3,000,000 元已全部分配") for text in texts) == 1, texts
+    curve = [text for text in texts if text.startswith("**限制继续花费的条件**")]
+    assert len(curve) == 1 and curve[0].count("\n- ") == 2, curve  # 300万 and 600万
+    assert "。." not in curve[0] and "。 ." not in curve[0]
+    assert sum(text.count("预算 3,000,000 元已全部分配") for text in texts
+               if text not in curve) == 1, texts
     assert not any("fully allocated" in text or "daily cap" in text for text in texts), texts
 
 

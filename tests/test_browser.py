@@ -272,11 +272,13 @@ def test_the_schedule_and_a_refused_upload_in_chinese_at_1280x800(
                 " e => [e.textContent, e.scrollWidth - e.clientWidth])"
                 ".filter(([, over]) => over > 1)")
             assert clipped == [], f"clipped headline figures: {clipped}"
-            heading.scroll_into_view_if_needed()
+            # The 排期表's heading at the top of the window, its matrix under it.
+            heading.evaluate("e => e.scrollIntoView({block: 'start'})")
             grid = page.locator('[data-testid="stDataFrame"]').filter(has_text="04-21").first
             expect(grid.locator("canvas").first).to_be_visible()
-            expect(page.get_by_text("红色底纹是大促日")).to_be_visible()
             page.wait_for_load_state("networkidle")
+            box = grid.bounding_box()
+            assert box is not None and 0 <= box["y"] < 300 and box["height"] > 300, box
             page.screenshot(path=str(schedule_shot))
 
             page.goto(server + "replan")
@@ -378,6 +380,13 @@ def test_every_page_in_chinese_at_1280x800_says_no_codes_none_or_doubled_punctua
             page.goto(server + "videos")
             expect(page.get_by_role("heading", name="视频", exact=True)).to_be_visible(
                 timeout=PLAN_WAIT_MS)
+            # "显示 44 / 44": the grid is as tall as its 44 rows and header (35 px each), no
+            # scroll box showing 20 of them.
+            expect(page.get_by_text("显示 44 / 44")).to_be_visible()
+            roster = page.locator('[data-testid="stDataFrame"]').first
+            expect(roster.locator("canvas").first).to_be_visible()
+            box = roster.bounding_box()
+            assert box is not None and box["height"] >= 35 * 45, box
             shoot("videos")
 
             page.goto(server + "whatif")

@@ -9,10 +9,14 @@ column at the far right of 订单 and 视频, which ``planner check`` reads.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
@@ -21,6 +25,13 @@ from visible_text import app_texts, book_texts, leaks
 from app_steps import click
 from planner.cli import app
 from planner.i18n import t
+from planner.views.labels import (
+    CELL_PAD_PX,
+    HEADER_NARROW_PX,
+    HEADER_PAD_PX,
+    HEADER_WIDE_PX,
+    text_px,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app" / "streamlit_app.py"
@@ -71,6 +82,137 @@ def test_the_plan_page_says_reasons_tools_and_targeting_in_words() -> None:
     texts = app_texts(at)
     assert any("基础+达人相似" in text for text in texts)  # the targeting, named
     assert leaks(texts) == []
+    assert_dates_stay_whole([h.value for h in at.main.header], "2027\u201104\u201120")
+
+
+# A date whose hyphens a browser may break at ("…至 2027-" / "06-20").
+BREAKABLE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def assert_dates_stay_whole(headings: list[str], expected: str) -> None:
+    """Every date in the page's headings has non-breaking hyphens, the one expected too."""
+    assert headings and not [h for h in headings if BREAKABLE_DATE.search(h)], headings
+    assert any(expected in h for h in headings), headings
+
+
+# The app's main column at 1280x800 is 820 px wide (the grids' cell and header fonts are
+# measured by ``text_px``, on the Chromium screenshots of the walk).
+MAIN_PX = 820
+
+
+def _header_px(label: str) -> float:
+    return text_px(label, HEADER_WIDE_PX, HEADER_NARROW_PX) + HEADER_PAD_PX
+
+
+def _cell_texts(values: pd.Series, config: dict[str, Any]) -> list[str]:
+    """A column's values as the grid writes them, by the column's type and format."""
+    kind = (config.get("type_config") or {}).get("type")
+    fmt = (config.get("type_config") or {}).get("format")
+    texts = []
+    for value in values:
+        if kind == "checkbox" or value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        if kind == "date":
+            texts.append(str(fmt or "YYYY-MM-DD").replace("YYYY", "2027").replace("MM", "12")
+                         .replace("DD", "31"))
+        elif kind == "number" and fmt == "percent":
+            texts.append(f"{value * 100:.2f}%")
+        elif kind == "number" and fmt == "yen":
+            texts.append(f"¥{value:,.0f}")  # yen has no fractions
+        elif kind == "number" and fmt and fmt.startswith("%"):
+            texts.append(fmt.replace(",", "") % value)
+        elif kind == "number":
+            texts.append(f"{value:,.0f}" if float(value).is_integer() or fmt is None
+                         else f"{value:,.2f}")
+        elif kind == "list":
+            texts.append(" ".join(map(str, value)))
+        else:
+            texts.append(str(value))
+    return texts
+
+
+def clipped(grid: Any) -> dict[str, tuple[object, float]]:
+    """The shown columns of a grid that cut their header or a value: label -> (width, need)."""
+    columns = json.loads(grid.proto.columns)
+    frame = grid.value.data if hasattr(grid.value, "data") else grid.value
+    cut: dict[str, tuple[object, float]] = {}
+    for name, config in columns.items():
+        if config.get("hidden") or name == "_index":
+            continue
+        label = str(config.get("label") or name)
+        cells = [text_px(text) + CELL_PAD_PX for text in _cell_texts(frame[name], config)]
+        need = max([_header_px(label), *cells])
+        if config.get("width") is None or config["width"] < need:
+            cut[label] = (config.get("width"), need)
+    return cut
+
+
+def shown_px(grid: Any) -> int:
+    return sum(c["width"] for name, c in json.loads(grid.proto.columns).items()
+               if not c.get("hidden") and name != "_index")
+
+
+@pytest.mark.slow
+def test_the_orders_table_headers_fit_their_columns_at_1280x800() -> None:
+    """No header of the orders table is cut ("开始日其", "预计RO"): each shown column is
+    wide enough for its header, and the columns fit the page without scrolling sideways."""
+    at = planned()
+    grids = [json.loads(df.proto.columns) for df in at.dataframe]
+    orders = [g for g in grids if "expected_roi" in g and "booking_date" in g]
+    assert orders, "no orders table on the plan page"
+    for grid in orders:
+        shown = {k: c for k, c in grid.items() if not c.get("hidden")}
+        cut = {c["label"]: (c["width"], _header_px(c["label"])) for c in shown.values()
+               if c["width"] < _header_px(c["label"])}
+        assert cut == {}, cut
+        assert sum(c["width"] for c in shown.values()) <= MAIN_PX - 10
+
+
+@pytest.mark.slow
+def test_no_cell_of_the_plan_pages_tables_is_cut_at_1280x800() -> None:
+    """The 排期表 matrix (投放方式 "智能投放/定向投放", the bold 合计 figures) and the orders
+    (a KOL of eight characters, 智能投放, 达人竞价) show every value whole; the orders fit
+    the page, the matrix scrolls its days under the lines' pinned names."""
+    at = planned()
+    schedule = next(df for df in at.dataframe if "row_total" in json.loads(df.proto.columns))
+    orders = [df for df in at.dataframe if "expected_roi" in json.loads(df.proto.columns)]
+    assert orders
+    for grid in [schedule, *orders]:
+        assert clipped(grid) == {}
+    assert all(shown_px(grid) <= MAIN_PX - 10 for grid in orders)
+    pinned = [c["label"] for c in json.loads(schedule.proto.columns).values() if c.get("pinned")]
+    assert pinned == ["达人", "视频ID", "工具", "投放方式"]
+
+
+@pytest.mark.slow
+def test_the_videos_table_shows_every_tool_of_a_video_whole_at_1280x800() -> None:
+    """可用工具 of a video open to five tools ("信息流 内容服务 DOU+ 达人竞价 UD") and every
+    other cell show whole, in columns that fit the page without scrolling sideways."""
+    at = start()
+    at.switch_page("app_pages/videos_page.py").run()
+    (roster,) = at.dataframe
+    assert clipped(roster) == {}
+    assert shown_px(roster) <= MAIN_PX - 10
+    assert max(len(str(tools or "").split()) for tools in roster.value["eligible_tools"]) == 5
+
+
+@pytest.mark.slow
+def test_the_budget_curve_shows_its_limits_whole_and_says_what_it_downloads() -> None:
+    """限制继续花费的条件 are sentences: listed under the curve's table where they wrap, not
+    cut in a cell; the download buttons say what they download, in Chinese."""
+    at = start()
+    at.switch_page("app_pages/whatif_page.py").run()
+    at.text_input(key="whatif_page.curve_from").set_value("3,000,000")
+    at.text_input(key="whatif_page.curve_to").set_value("4,000,000")
+    at.number_input(key="whatif_page.curve_points").set_value(2)
+    click(at, "whatif_page.curve_button")
+    (curve,) = at.dataframe
+    assert clipped(curve) == {}
+    assert shown_px(curve) <= MAIN_PX - 10
+    limits = [m.value for m in at.markdown if t("plan.binding") in m.value]
+    assert limits and "300.0万" in limits[0], [m.value for m in at.markdown]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["下载预算曲线（Excel）", "下载预算曲线（CSV）"], labels
 
 
 @pytest.mark.slow
@@ -111,6 +253,8 @@ def test_the_replan_page_says_its_changes_in_words(tmp_path: Path) -> None:
     click(at, "replan_page.preview_button")
     assert at.main.metric  # the re-plan ran
     assert leaks(app_texts(at)) == []
+    # "618 种草收割 2027 · 从 2027-04-22 重新排期至 2027-06-20": each date kept whole.
+    assert_dates_stay_whole([h.value for h in at.main.header], "至 2027\u201106\u201120")
 
 
 @pytest.fixture(scope="module")

@@ -187,9 +187,14 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     slugs.write_text("name,slug\n618 种草收割 2027,618 Seeding 2027\n超甜的糖爱美妆,tianmei\n",
                      encoding="utf-8")
     out = tmp_path / "out"
+    # The sample with a bought video's KOL named as a formula (a hostile export's name).
+    videos = tmp_path / "videos.csv"
+    videos.write_text((SAMPLE / "videos.csv").read_text("utf-8").replace(
+        "v0008,是鹿姐,", 'v0008,"=HYPERLINK(""http://example.com"",""点我领券"")",'),
+        encoding="utf-8")
     result = CliRunner().invoke(app, [
         "plan", "--campaign", str(SAMPLE / "campaign_tmall.toml"),
-        "--videos", str(SAMPLE / "videos.csv"), "--out", str(out), "--slugs", str(slugs),
+        "--videos", str(videos), "--out", str(out), "--slugs", str(slugs),
     ])
     assert result.exit_code == 0, result.output
     assert "links.csv" in result.output
@@ -198,8 +203,9 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     assert len(links) == len(plan.orders)
     assert set(links["utm_campaign"]) == {"618_seeding_2027"}
     assert links["short_name"].is_unique
-    # v0034's KOL is named "=HYPERLINK(...": the CSV keeps it inert.
-    assert links.loc[links["video_id"] == "v0034", "kol_name"].str.startswith("'=").all()
+    # v0008's KOL is named "=HYPERLINK(...": the CSV keeps it inert.
+    hostile = links.loc[links["video_id"] == "v0008", "kol_name"]
+    assert len(hostile) and hostile.str.startswith("'=").all()
     book = openpyxl.load_workbook(out / "plan.xlsx", read_only=True)
     assert "追踪链接" in book.sheetnames
     rows = list(book["追踪链接"].iter_rows(values_only=True))
@@ -211,7 +217,7 @@ def test_plan_command_writes_links_csv_and_links_sheet(tmp_path: Path) -> None:
     tool = LINK_COLUMNS.index("tool")
     assert [r[tool] for r in rows[1:]] == [tool_name(v) for v in links["tool"]]
     assert set(links["tool"]) <= {t.value for t in Tool}
-    summary = [r[0] for r in book["汇总"].iter_rows(values_only=True)]
+    summary = [c for r in book["汇总"].iter_rows(values_only=True) for c in r]
     assert "再加1万元" in summary
     assert plan.marginal and plan.marginal[0].startswith("再加 10,000 元")  # in the plan's language
     book.close()

@@ -311,15 +311,17 @@ def test_summary_sheet(workbook: openpyxl.Workbook) -> None:
     ws = workbook["Summary"]
     values = {r[0].value: r[1] for r in ws.iter_rows(min_row=2) if r[0].value}
     assert values["Campaign"].value == "双11 美妆"
-    assert values["Budget (yuan)"].value == 200_000
-    assert "#,##0" in values["Budget (yuan)"].number_format
+    # Money in one style, the yuan kept in the cell: the format says the unit.
+    assert values["Budget"].value == 200_000
+    assert values["Budget"].number_format == '"¥"#,##0'
+    assert values["Solver"].value == "HiGHS"  # in the appendix, under the figures
     assert values["Seeding share"].number_format == "0.0%"
     assert values["Gap to bound"].number_format == "0.0%"
     assert values["Expected ROI"].number_format == "0.00"
     assert values["Plan date"].is_date
-    column_b = [r[1].value for r in ws.iter_rows(min_row=2)]
-    assert "budget" in column_b and "CPM 40 yuan" in column_b and AT_SUM in column_b
-    assert "Binding limits" in values and "Assumptions" in values
+    cells = [c.value for r in ws.iter_rows(min_row=1) for c in r if c.value is not None]
+    assert "budget" in cells and "CPM 40 yuan" in cells and AT_SUM in cells
+    assert "Binding limits" in cells and "Assumptions" in cells
 
 
 def test_chinese_width_counts_double() -> None:

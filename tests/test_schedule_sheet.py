@@ -12,6 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from planner.cli import app
@@ -228,12 +229,47 @@ def test_every_printed_page_is_landscape_a4_or_a3_with_a_header_and_page_number(
         assert f"{number} / {len(pages)}" in page, number
 
 
+def _smallest_pt(pdf: Path) -> list[float]:
+    """The smallest text printed on each page, in points. Poppler's word boxes are 1.3 em
+    tall in the fonts LibreOffice prints with here (DejaVu Sans, WenQuanYi Micro Hei): the
+    排期表's 9 pt cells measure 11.72 pt."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True, text=True, timeout=60).stdout
+    return [min((float(y1) - float(y0)) / 1.302 for y0, y1 in re.findall(
+                r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">', page))
+            for page in html.split("<page ")[1:]]
+
+
+def test_every_sheet_prints_its_text_at_8_pt_or_more(printed) -> None:
+    """No sheet is shrunk to fit below 8 pt (订单 and 视频 were 4.7 pt, 追踪链接 3 pt): a table
+    too wide for a page at 8 pt prints on pages across, each naming its rows (视频ID, 达人)."""
+    pdf, pages = printed
+    smallest: dict[str, float] = {}
+    for page, size in zip(pages, _smallest_pt(pdf), strict=True):
+        sheet = _sheet_of(page)
+        smallest[sheet] = min(smallest.get(sheet, size), size)
+    assert set(smallest) >= {"汇总", "排期表", "订单", "每日明细", "视频", "花费图", "追踪链接"}
+    assert {sheet: size for sheet, size in smallest.items() if size < 8.0} == {}
+    for sheet in ("订单", "视频", "追踪链接"):
+        for page in (p for p in pages if _sheet_of(p) == sheet):
+            assert "视频ID" in page and "达人" in page, sheet
+    assert len(pages) <= 50  # 8 pt costs pages; not a page for every few rows
+
+
 def test_the_summary_prints_on_one_page(printed) -> None:
     pdf, pages = printed
     summary = [i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "汇总"]
     assert summary == [1]
-    # Labels and values on the same page, the limits and assumptions under them.
-    assert all(word in pages[0] for word in ("预算（元）", "3,000,000", "限制花费的条件", "假设"))
+    # Labels and values on the same page, the limits and assumptions beside them; money
+    # in 万 as the app shows it; the solver in an appendix under the headline figures.
+    page = pages[0]
+    assert all(word in page for word in ("预算", "300.0万", "1207.7万", "限制花费的条件", "假设"))
+    assert "预算（元）" not in page
+    lines = page.splitlines()
+    solver = next(i for i, line in enumerate(lines) if "HiGHS" in line)
+    appendix = next(i for i, line in enumerate(lines) if "附录" in line)
+    figures = max(i for i, line in enumerate(lines) if "达人费用" in line or "种草占比" in line)
+    assert figures < appendix < solver
     assert _png(pdf, 1, "summary_page1").stat().st_size > 20_000
 
 
@@ -313,3 +349,28 @@ def test_a_replans_schedule_spans_the_campaign_and_names_the_sale(tmp_path: Path
     col = LABELS + (sale.start - campaign.start).days + 1
     assert ws.cell(1, col).value == sale.name
     assert ws.cell(HEAD_ROWS, col).fill.fgColor.rgb.endswith(SALE_FILL[1:])
+
+
+def test_the_printed_orders_and_videos_keep_their_reason_codes_hidden_and_lines_apart(
+    planned, printed,
+) -> None:
+    """订单 and 视频 print the reasons in words, each row as tall as its wrapped lines (no
+    sentence runs over the next row's), and the 原因代码 column stays in the file for
+    scripts but hidden, on screen and on paper."""
+    out, _, _ = planned
+    pdf, pages = printed
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    for sheet in ("订单", "视频"):
+        ws = book[sheet]
+        header = [c.value for c in ws[1]]
+        codes = header.index("原因代码") + 1
+        assert ws.column_dimensions[get_column_letter(codes)].hidden, sheet
+        reasons = header.index("原因") + 1
+        for row in range(2, ws.max_row + 1):
+            lines = str(ws.cell(row, reasons).value or "").count("\n") + 1
+            if lines > 1:
+                assert (ws.row_dimensions[row].height or 0) >= 15 * lines, (sheet, row)
+        printed_text = "".join(p for p in pages if _sheet_of(p) == sheet)
+        assert "原因代码" not in printed_text and "roi_above_floor" not in printed_text, sheet
+    first = next(i for i, page in enumerate(pages, start=1) if _sheet_of(page) == "订单")
+    assert _png(pdf, first, "orders_page1").stat().st_size > 20_000

@@ -174,27 +174,49 @@ def test_roi_against_floor_marks_each_video_by_the_plans_floor(plan: Plan) -> No
     assert frame["traffic_roi"].is_monotonic_decreasing
 
 
+# A hostile export's KOL names (the bundled sample holds none): a formula, a mention sign.
+FORMULA_NAME = '=HYPERLINK("http://example.com","点我领券")'
+
+
+@pytest.fixture(scope="module")
+def hostile(videos: list[Video], tmall: Campaign) -> tuple[list[Video], Plan]:
+    """The sample with a bought video's KOL (v0008) and an unbought one's (v0034) named as
+    formulas, and its plan (names change nothing the planner decides)."""
+    renamed = [v.model_copy(update={"kol_name": FORMULA_NAME})
+               if v.video_id in ("v0008", "v0034") else v for v in videos]
+    return renamed, make_plan(renamed, tmall)
+
+
 def test_a_formula_kol_name_shows_as_its_display_name_on_the_roi_chart(
-    plan: Plan, videos: list[Video],
+    hostile: tuple[list[Video], Plan],
 ) -> None:
-    # The sample's v0034 is named =HYPERLINK("http://example.com","点我领券"), as a hostile
-    # export might name it: charts and tables show what a spreadsheet would, the link text.
-    hostile = next(v for v in videos if v.kol_name.startswith("=HYPERLINK("))
+    # As a hostile export might name a KOL: charts and tables show what a spreadsheet
+    # would, the link text.
+    videos, plan = hostile
     frame = roi_against_floor(plan, kol_names(videos))
     labels = dict(zip(frame["video_id"], frame["label"], strict=True))
-    assert labels[hostile.video_id] == "点我领券"
+    assert labels["v0034"] == "点我领券 · v0034"  # two videos of that name: their ids tell
     assert not any("HYPERLINK" in str(label) for label in frame["label"])
     assert display_name("=1+1") == "1+1" and display_name("@小助手官方") == "@小助手官方"
 
 
 def test_the_schedule_shows_and_filters_kols_by_their_display_names(
-    plan: Plan, tmall: Campaign,
+    hostile: tuple[list[Video], Plan], tmall: Campaign,
 ) -> None:
+    _, plan = hostile
     whole = schedule_view(plan, tmall)
+    assert "点我领券" in set(whole.frame["kol_name"])  # v0008 is bought, named by its text
     assert not whole.frame["kol_name"].str.contains("HYPERLINK").any()
-    first = whole.frame["kol_name"].iloc[0]
-    only = schedule_view(plan, tmall, kols=[first])  # the filter offers the shown names
-    assert set(only.frame["kol_name"]) == {first}
+    only = schedule_view(plan, tmall, kols=["点我领券"])  # the filter offers the shown names
+    assert set(only.frame["kol_name"]) == {"点我领券"}
+    assert set(only.frame["video_id"]) == {"v0008"}
+
+
+def test_the_bundled_sample_holds_no_hostile_kol_names(videos: list[Video]) -> None:
+    """Formula prefixes, mentions and quotes belong in the tests' rosters, not the buyer's
+    sample (it shows on every chart)."""
+    names = [v.kol_name for v in videos]
+    assert not [n for n in names if n[:1] in "=+-@" or '"' in n or "," in n]
 
 
 def test_roster_filters_by_tier_min_roi_and_tool(videos: list[Video], tmall: Campaign) -> None:
@@ -641,7 +663,7 @@ def test_the_trend_sums_each_day_leaves_gaps_and_narrows_by_range_tool_and_video
     view = plan_vs_actual_view(plan.model_copy(update={"plan_vs_actual": lines}))
     assert pva_days(view) == (date(2027, 4, 21), date(2027, 4, 23))
     trend = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23))
-    spend = trend[trend["figure"] == "spend"].set_index(["date", "kind"])["yuan"]
+    spend = trend[trend["figure"] == "spend"].set_index(["date", "kind"])["value"]
     assert (date(2027, 4, 21), "planned") not in spend.index  # no recorded plan: a gap
     assert spend[(date(2027, 4, 21), "actual")] == 3_400.0
     assert spend[(date(2027, 4, 22), "planned")] == 3_000.0
@@ -649,9 +671,42 @@ def test_the_trend_sums_each_day_leaves_gaps_and_narrows_by_range_tool_and_video
     narrowed = pva_trend(view, date(2027, 4, 22), date(2027, 4, 23), tool="dou_plus")
     assert sorted(set(narrowed["date"])) == [date(2027, 4, 22), date(2027, 4, 23)]
     assert narrowed[(narrowed["figure"] == "spend") & (narrowed["kind"] == "actual")][
-        "yuan"].tolist() == [1_100.0, 700.0]
+        "value"].tolist() == [1_100.0, 700.0]
     one = pva_trend(view, date(2027, 4, 21), date(2027, 4, 23), video_id="v0008")
     assert set(one["date"]) == {date(2027, 4, 21), date(2027, 4, 22)}
+
+
+def test_the_trend_draws_planned_and_actual_roi_per_tool_and_per_video(plan: Plan) -> None:
+    """ROI as spend and GMV are: the day's GMV over its spend, planned and actual, for all
+    lines, one tool or one video; no ROI point on a day without spend or without a plan."""
+    from planner.views.replan import plan_vs_actual_view, pva_trend
+
+    on = date(2027, 4, 20)
+    lines = [_pva(21, "v0012", Tool.DOU_PLUS, 1_000.0, 900.0, None),
+             _pva(22, "v0012", Tool.DOU_PLUS, 1_000.0, 1_100.0, on),
+             _pva(22, "v0008", Tool.AD_FEED, 2_000.0, 500.0, on)]
+    view = plan_vs_actual_view(plan.model_copy(update={"plan_vs_actual": lines}))
+
+    def roi(trend: pd.DataFrame) -> dict[tuple[date, str], float]:
+        rows = trend[trend["figure"] == "roi"]
+        return {(d, k): round(v, 4) for d, k, v in zip(rows["date"], rows["kind"],
+                                                      rows["value"], strict=True)}
+
+    def ratio(line: PlanVsActual, kind: str) -> float:
+        spend, gmv = getattr(line, f"{kind}_spend"), getattr(line, f"{kind}_gmv")
+        return round(gmv / spend, 4)
+
+    both = roi(pva_trend(view, date(2027, 4, 21), date(2027, 4, 22)))
+    assert (date(2027, 4, 21), "planned") not in both  # no recorded plan: no planned ROI
+    assert both[(date(2027, 4, 21), "actual")] == ratio(lines[0], "actual")
+    day = lines[1:]
+    assert both[(date(2027, 4, 22), "actual")] == round(
+        sum(x.actual_gmv or 0 for x in day) / sum(x.actual_spend or 0 for x in day), 4)
+    feed = roi(pva_trend(view, date(2027, 4, 21), date(2027, 4, 22), tool="ad_feed"))
+    assert feed == {(date(2027, 4, 22), "planned"): ratio(lines[2], "planned"),
+                    (date(2027, 4, 22), "actual"): ratio(lines[2], "actual")}
+    one = roi(pva_trend(view, date(2027, 4, 22), date(2027, 4, 22), video_id="v0012"))
+    assert one[(date(2027, 4, 22), "actual")] == ratio(lines[1], "actual")
 
 
 def test_the_workbooks_plan_against_actual_says_no_recorded_plan_not_zero(

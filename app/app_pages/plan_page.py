@@ -1,3 +1,4 @@
+# Long on purpose: one page, from the campaign form to the plan, its schedule and orders.
 """Plan page: edit the campaign, run the planner, read the plan and why it looks that way."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from support import (
     Inputs,
     PlanBundle,
     app_stores,
+    grid_height,
     inputs_or_hint,
     md,
     on_store,
@@ -49,6 +51,7 @@ from planner.views.campaign_form import (
 )
 from planner.views.labels import (
     FloorMode,
+    heading_date,
     kol_names,
     money_text,
     plan_kol_names,
@@ -56,18 +59,21 @@ from planner.views.labels import (
     tool_label,
 )
 from planner.views.plan import (
+    ORDER_HEADERS,
     SCHEDULE_LABELS,
     daily_by_tool,
     gmv_fan_frame,
     headline,
     live_room_caption,
     live_room_table,
+    order_widths,
     orders_frame,
     per_video,
     per_video_long,
     roi_against_floor,
     schedule_totals,
     schedule_view,
+    schedule_widths,
 )
 from planner.views.replan import resolve_store
 from planner.views.videos import why_not_eligible
@@ -389,17 +395,20 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
 
     styled = table.style.apply(shade, axis=None).format(
         "{:,.0f}", subset=money_columns, na_rep="")
+    # Each column as wide as its header and longest value; the names pinned, days scroll.
+    fit = schedule_widths(table, money_columns)
     columns: dict[str, Any] = {
-        label: st.column_config.TextColumn(column_header(label), pinned=True)
+        label: st.column_config.TextColumn(column_header(label), pinned=True, width=fit[label])
         for label in SCHEDULE_LABELS}
     columns.update({
         name: st.column_config.NumberColumn(
-            name, width=64, help=view.sales.get(name) or f"{day:%Y-%m-%d}")
+            name, width=fit[name], help=view.sales.get(name) or f"{day:%Y-%m-%d}")
         for name, day in view.days.items()})
-    columns["row_total"] = st.column_config.NumberColumn(column_header("row_total"))
-    # Up to 20 lines at once (a header and 35 px a row), not a 10-row scroll box.
+    columns["row_total"] = st.column_config.NumberColumn(column_header("row_total"),
+                                                         width=fit["row_total"])
+    # Every line at once (a header and 35 px a row), not some in a scroll box.
     st.dataframe(styled, hide_index=True, placeholder="", column_config=columns,
-                 height=38 + 35 * min(len(table), 20), key="plan_page.schedule_table")
+                 height=grid_height(len(table)), key="plan_page.schedule_table")
     sales = t("list.sep").join(f"{md(s.name)} {s.start:%m-%d}~{s.end:%m-%d}"
                                for s in campaign.big_sales)
     st.caption(t("plan.schedule_caption") + (t("plan.schedule_sales", sales=sales)
@@ -411,24 +420,29 @@ def show_schedule(plan: Plan, campaign: Campaign) -> None:
         key="plan_page.schedule_download", on_click="ignore")
 
 
-def order_columns() -> dict[str, Any]:
-    """The orders table's columns, in pixels that add up to less than the page at 1280x800."""
-    day = "MM-DD"
+def order_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """The orders table's columns as wide as their headers and values (``order_widths``),
+    less than the page at 1280x800 together (short date headers, full name on hover)."""
+    px = order_widths(frame)
+
+    def date(name: str) -> Any:
+        return st.column_config.DateColumn(t(ORDER_HEADERS[name]), format="MM-DD",
+                                           help=t(f"col.{name}"), width=px[name])
+
+    def text(name: str) -> Any:
+        return st.column_config.TextColumn(t(ORDER_HEADERS[name]), width=px[name])
+
+    def number(name: str, fmt: str, **more: Any) -> Any:
+        return st.column_config.NumberColumn(t(ORDER_HEADERS[name]), format=fmt,
+                                             width=px[name], **more)
+
     return {
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=122),
-        "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
-        "tool": st.column_config.TextColumn(t("col.tool"), width=66),
-        "mode": st.column_config.TextColumn(t("col.mode"), width=66),
-        "start_date": st.column_config.DateColumn(t("col.start_date"), format=day, width=62),
-        "end_date": st.column_config.DateColumn(t("col.end_date"), format=day, width=62),
-        "booking_date": st.column_config.DateColumn(t("col.booking_date"), format=day,
-                                                    width=62),
-        "budget": st.column_config.NumberColumn(t("col.budget"), format="localized", width=80),
-        "expected_gmv": st.column_config.NumberColumn(t("col.expected_gmv"),
-                                                      format="localized", width=124),
-        "expected_roi": st.column_config.NumberColumn(t("col.expected_roi"), format="%.2f",
-                                                      width=56),
-        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=48),
+        **{name: text(name) for name in ("kol_name", "video_id", "tool", "mode")},
+        **{name: date(name) for name in ("start_date", "end_date", "booking_date")},
+        "budget": number("budget", "localized"),
+        "expected_gmv": number("expected_gmv", "localized"),
+        "expected_roi": number("expected_roi", "%.2f", help=t("col.expected_roi")),
+        "fixed": st.column_config.CheckboxColumn(t("col.fixed"), width=px["fixed"]),
         # Long text is read in the details below the table, where it wraps.
         "targeting": None,
         "reasons": None,
@@ -449,9 +463,9 @@ ORDER_ORDER: Final = ("kol_name", "video_id", "tool", "mode", "start_date", "end
 def show_orders(plan: Plan, names: dict[str, str]) -> None:
     st.subheader(t("plan.orders", count=len(plan.orders)))
     frame = orders_table(plan.orders, names)
-    # Up to 20 orders at once (a header and 35 px a row), not a 10-row scroll box.
-    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(),
-                 column_order=ORDER_ORDER, height=38 + 35 * min(max(len(frame), 1), 20),
+    # Every order at once (a header and 35 px a row), not some in a scroll box.
+    st.dataframe(frame, hide_index=True, placeholder=BLANK, column_config=order_columns(frame),
+                 column_order=ORDER_ORDER, height=grid_height(len(frame)),
                  key="plan_page.orders_table")
     with st.expander(t("plan.order_details")):
         details = frame[["kol_name", "video_id", "tool", "targeting", "reasons"]].rename(
@@ -491,8 +505,9 @@ def explain_video(plan: Plan, campaign: Campaign, inputs: Inputs,
     mine = [o for o in plan.orders if o.video_id == chosen]
     st.markdown(f"**{t('plan.orders_for', kol=md(names.get(chosen, '')), video_id=md(chosen))}**")
     if mine:
-        st.dataframe(orders_table(mine, names), hide_index=True, placeholder=BLANK,
-                     column_config=order_columns(), column_order=ORDER_ORDER)
+        table = orders_table(mine, names)
+        st.dataframe(table, hide_index=True, placeholder=BLANK,
+                     column_config=order_columns(table), column_order=ORDER_ORDER)
         st.markdown("\n".join(
             f"- **{md(tool_label(o.tool))} {o.start_date:%m-%d}~{o.end_date:%m-%d}**"
             + (f" · {md(targeting_name(o.targeting))}" if o.targeting else "")
@@ -517,14 +532,16 @@ def reason_lines(reasons: list[Reason]) -> str:
 
 
 def show_downloads(bundle: PlanBundle) -> None:
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, _ = st.columns([3, 3, 2])  # wide enough for the whole labels
     c1.download_button(
-        "plan.xlsx", bundle.xlsx, file_name="plan.xlsx", icon=":material/download:",
+        t("plan.download_xlsx"), bundle.xlsx, file_name="plan.xlsx",
+        icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="plan_page.download_xlsx", on_click="ignore",
     )
     c2.download_button(
-        "plan.json", bundle.json_text, file_name="plan.json", mime="application/json",
+        t("plan.download_json"), bundle.json_text, file_name="plan.json",
+        mime="application/json",
         icon=":material/download:", key="plan_page.download_json", on_click="ignore",
     )
 
@@ -575,7 +592,7 @@ def render() -> None:
     plan = bundle.plan
     names = {**kol_names(inputs.videos), **plan_kol_names(plan)}  # and the live room
     st.header(t("plan.header", campaign=md(plan.campaign), chain=chain_name(plan.chain),
-                date=plan.plan_date))
+                date=heading_date(plan.plan_date)))
     for note in campaign_warnings(campaign):  # as planner plan prints them
         st.warning(md(note), icon=":material/warning:")
     show_headline(plan)

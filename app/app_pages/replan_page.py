@@ -40,7 +40,7 @@ from planner.io.inspection import Inspection, column_label
 from planner.io.plan_files import column_header, pva_status_name
 from planner.kpi import KpiBy
 from planner.views.campaign_form import campaign_to_dict, canonical_json, fingerprint
-from planner.views.labels import Metric
+from planner.views.labels import Metric, heading_date
 from planner.views.plan import headline
 from planner.views.replan import (
     PVA_PLANNED,
@@ -379,14 +379,16 @@ def show_plan(bundle: ReplanBundle) -> None:
         st.markdown(f"**{t('plan.binding')}**\n\n"
                     + "\n".join(f"- {md(line)}" for line in plan.binding_text()))
     suffix = "" if not bundle.dry_run else "-dry-run"
-    c1, c2, _ = st.columns([1, 1, 3])
+    c1, c2, _ = st.columns([3, 3, 2])  # wide enough for the whole labels
     c1.download_button(
-        "plan.xlsx", bundle.xlsx, file_name=f"plan{suffix}.xlsx", icon=":material/download:",
+        t("plan.download_xlsx"), bundle.xlsx, file_name=f"plan{suffix}.xlsx",
+        icon=":material/download:",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="replan_page.download_xlsx", on_click="ignore",
     )
     c2.download_button(
-        "plan.json", bundle.json_text, file_name=f"plan{suffix}.json", mime="application/json",
+        t("plan.download_json"), bundle.json_text, file_name=f"plan{suffix}.json",
+        mime="application/json",
         icon=":material/download:", key="replan_page.download_json", on_click="ignore",
     )
     if bundle.dry_run:
@@ -538,8 +540,8 @@ def show_result(inputs: Inputs, request: Request | None) -> None:
                               cast(ReplanBundle, result[3]))
     plan = bundle.plan
     st.divider()
-    st.header(t("replan.header", campaign=md(plan.campaign), start=plan.plan_date,
-                end=campaign.end))
+    st.header(t("replan.header", campaign=md(plan.campaign), start=heading_date(plan.plan_date),
+                end=heading_date(campaign.end)))
     if request is None or not request.same_run(made):
         st.info(t("replan.stale"), icon=":material/info:")
     if bundle.dry_run:

@@ -4,43 +4,67 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import pandas as pd
 import streamlit as st
-from support import BLANK, current_campaign, inputs_or_hint, md, score_videos, show_error
+from support import (
+    BLANK,
+    current_campaign,
+    grid_height,
+    inputs_or_hint,
+    md,
+    score_videos,
+    show_error,
+)
 
 from planner.errors import PlannerError
 from planner.i18n import chain_name, t, tier_name
 from planner.tools import CHAIN_TOOLS, LIVE_ROOM_TOOLS
 from planner.views.campaign_form import campaign_to_dict, canonical_json
-from planner.views.labels import TIERS, tool_label
+from planner.views.labels import TIERS, column_px, tool_label
 from planner.views.videos import filter_roster, roster_display, roster_frame
 
 ANY_TOOL: Final = ""
 
 
-def roster_columns() -> dict[str, Any]:
-    """The roster's columns, in pixels that add up to less than the page at 1280x800; the
-    rules' verdicts are long sentences, read in full below the table, where they wrap."""
+def roster_columns(table: pd.DataFrame) -> dict[str, Any]:
+    """The roster's columns, each as wide as its header and longest value (``column_px``)
+    and together narrower than the page at 1280x800: short headers with the full name on
+    hover; the rules' verdicts are long sentences, read in full below the table."""
+    def fit(name: str, header: str, values: Any = None) -> int:
+        return column_px(table[name] if values is None else values, header)
+
     return {
-        "video_id": st.column_config.TextColumn(t("col.video_id"), width=62),
-        "kol_name": st.column_config.TextColumn(t("col.kol_name"), width=120),
-        "tier": st.column_config.TextColumn(t("col.tier"), width=66),
-        "age_days": st.column_config.NumberColumn(t("videos.age_days"), format="%d",
-                                                  width=70),
+        "video_id": st.column_config.TextColumn(t("col.video_id"),
+                                                width=fit("video_id", t("col.video_id"))),
+        "kol_name": st.column_config.TextColumn(t("col.kol_name"),
+                                                width=fit("kol_name", t("col.kol_name"))),
+        "tier": st.column_config.TextColumn(t("videos.tier_short"), help=t("col.tier"),
+                                            width=fit("tier", t("videos.tier_short"))),
+        "age_days": st.column_config.NumberColumn(
+            t("videos.age_short"), format="%d", help=t("videos.age_days"),
+            width=fit("age_days", t("videos.age_short"))),
         "gpm": st.column_config.NumberColumn(
-            "GPM", format="%.1f", help=t("videos.gpm_help"), width=50),
+            "GPM", format="%.1f", help=t("videos.gpm_help"),
+            width=fit("gpm", "GPM", [f"{v:.1f}" for v in table["gpm"]])),
         "traffic_roi": st.column_config.NumberColumn(
-            t("col.traffic_roi"), format="%.2f", help=t("videos.roi_help"), width=68),
+            t("col.traffic_roi"), format="%.2f", help=t("videos.roi_help"),
+            width=column_px([], t("col.traffic_roi"))),
         "comment_like_rate": st.column_config.NumberColumn(
             t("videos.comment_like_rate"), format="percent", help=t("videos.clr_help"),
-            width=62),
+            width=fit("comment_like_rate", t("videos.comment_like_rate"),
+                      [f"{v:.2%}" for v in table["comment_like_rate"]])),
         "engagement_rate": st.column_config.NumberColumn(
-            t("videos.engagement"), format="%.2f", help=t("videos.engagement_help"),
-            width=72),
-        "has_weight": st.column_config.CheckboxColumn(t("videos.weight"),
-                                                      help=t("videos.weight_help"),
-                                                      width=56),
-        "burst": st.column_config.CheckboxColumn(t("videos.burst"), width=44),
-        "eligible_tools": st.column_config.ListColumn(t("col.eligible_tools"), width=150),
+            t("videos.engagement_short"), format="%.2f", help=t("videos.engagement_help"),
+            width=fit("engagement_rate", t("videos.engagement_short"),
+                      [f"{v:.2f}" for v in table["engagement_rate"]])),
+        "has_weight": st.column_config.CheckboxColumn(
+            t("videos.weight"), help=t("videos.weight_help"),
+            width=column_px([], t("videos.weight"))),
+        "burst": st.column_config.CheckboxColumn(t("videos.burst"),
+                                                 width=column_px([], t("videos.burst"))),
+        # Names in a line (no pills): the most tools a video can have fit the column.
+        "eligible_tools": st.column_config.TextColumn(
+            t("col.eligible_tools"), width=fit("eligible_tools", t("col.eligible_tools"))),
         "verdicts": None,
     }
 
@@ -87,9 +111,10 @@ def render() -> None:
     shown = filter_roster(roster, tiers=tiers, min_roi=min_roi, tool=tool or None)
     st.caption(t("videos.count", shown=len(shown), total=len(roster)))
     table = roster_display(shown)
-    # Up to 20 videos at once (a header and 35 px a row), not a 10-row scroll box.
-    st.dataframe(table, hide_index=True, placeholder=BLANK, column_config=roster_columns(),
-                 height=38 + 35 * min(max(len(table), 1), 20))
+    table["eligible_tools"] = table["eligible_tools"].map(lambda names: " ".join(names) or None)
+    # Every shown video at once (a header and 35 px a row): the count above is what shows.
+    st.dataframe(table, hide_index=True, placeholder=BLANK, column_config=roster_columns(table),
+                 height=grid_height(len(table)))
     with st.expander(t("videos.verdicts")):
         st.table(table[["video_id", "kol_name", "verdicts"]].rename(columns={
             "video_id": t("col.video_id"), "kol_name": t("col.kol_name"),

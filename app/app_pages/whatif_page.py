@@ -71,7 +71,7 @@ DEFAULT_STEP: Final = 10_000.0
 
 def curve_columns() -> dict[str, Any]:
     """The budget curve's columns, in pixels that fit the page at 1280x800 (the limits'
-    sentences take the rest and show in full on hover)."""
+    sentences are listed under the table, where they wrap)."""
     return {
         "budget": st.column_config.NumberColumn(t("col.budget"), format="yen", width=96),
         "total_spend": st.column_config.NumberColumn(t("col.spend"), format="yen", width=96),
@@ -86,8 +86,9 @@ def curve_columns() -> dict[str, Any]:
         "gap": st.column_config.NumberColumn(t("whatif.col.gap"), format="percent", width=56,
                                              help=t("whatif.col.gap_help")),
         "unspent": st.column_config.NumberColumn(t("summary.unspent"), format="yen",
-                                                 width=90),
-        "binding": st.column_config.TextColumn(t("plan.binding"), width=150),
+                                                 width=96),
+        # The limits are sentences: read in full in a list under the table, where they wrap.
+        "binding": None,
     }
 
 
@@ -210,6 +211,10 @@ def show_curve(ctx: Context, bundle: CurveBundle) -> None:
                  high=money(budgets.max()), budget=money(ctx.campaign.budget)))
     shown = table.assign(status=table["status"].map(status_name))
     st.dataframe(shown, hide_index=True, placeholder=BLANK, column_config=curve_columns())
+    limits = ["- " + t("whatif.limit_line", budget=money(budget), limits=md(text))
+              for budget, text in zip(table["budget"], table["binding"], strict=True) if text]
+    if limits:
+        st.markdown(f"**{t('plan.binding')}**\n\n" + "\n".join(limits))
     infeasible = table.loc[table["status"] == "infeasible", "budget"].tolist()
     if infeasible:
         st.warning(t("whatif.curve_infeasible",
@@ -225,14 +230,14 @@ def show_curve(ctx: Context, bundle: CurveBundle) -> None:
             width="stretch",
         )
     st.caption(t("whatif.curve_note"))
-    d1, d2, _ = st.columns([2, 2, 3])  # wide enough for the whole file names
+    d1, d2, _ = st.columns([2, 2, 3])  # wide enough for the whole labels
     d1.download_button(
-        "budget_curve.xlsx", bundle.xlsx, file_name="budget_curve.xlsx",
+        t("whatif.download_xlsx"), bundle.xlsx, file_name="budget_curve.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:", key="whatif_page.download_xlsx", on_click="ignore",
     )
     d2.download_button(
-        "budget_curve.csv", bundle.csv, file_name="budget_curve.csv", mime="text/csv",
+        t("whatif.download_csv"), bundle.csv, file_name="budget_curve.csv", mime="text/csv",
         icon=":material/download:", key="whatif_page.download_csv", on_click="ignore",
     )
 

@@ -19,7 +19,7 @@ import numbers
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -210,6 +210,7 @@ class _Styles:
     header: Format
     section: Format
     wrap: Format
+    top: Format
     date: Format
     datetime: Format
     numbers: dict[NumKind, Format]
@@ -221,9 +222,12 @@ class _Styles:
             header=book.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1}),
             section=book.add_format({"bold": True}),
             wrap=book.add_format({"text_wrap": True, "valign": "top"}),
-            date=book.add_format({"num_format": _DATE_FORMAT}),
-            datetime=book.add_format({"num_format": _DATETIME_FORMAT}),
-            numbers={k: book.add_format({"num_format": f}) for k, f in _NUM_FORMATS.items()},
+            # Every cell at the top of its row: a row grown for wrapped text reads as one line.
+            top=book.add_format({"valign": "top"}),
+            date=book.add_format({"num_format": _DATE_FORMAT, "valign": "top"}),
+            datetime=book.add_format({"num_format": _DATETIME_FORMAT, "valign": "top"}),
+            numbers={k: book.add_format({"num_format": f, "valign": "top"})
+                     for k, f in _NUM_FORMATS.items()},
         )
 
 
@@ -265,30 +269,103 @@ def _write_table(
     styles: _Styles,
     *,
     kinds: Sequence[NumKind | None] | None = None,
+    hidden: Collection[str] = (),
+    printed: range | None = None,
 ) -> None:
     """A table with a bold frozen header, an autofilter and fitted widths.
 
     ``kinds`` gives each column's number format; by default it is read from the
-    header (an English column id such as ``budget`` or ``traffic_roi``).
+    header (an English column id such as ``budget`` or ``traffic_roi``). Columns headed
+    by a name in ``hidden`` are kept for scripts but hidden (on screen and on paper).
+    Text wider than its column wraps inside it, its row as tall as its lines, so printed
+    lines never run over each other. Printed (``printed``: the columns that print, all by
+    default): A4 landscape, the header on every page, text at 8 pt or more
+    (``_print_layout``).
     """
     kinds = list(kinds) if kinds is not None else [_num_kind(h) for h in headers]
     widths = [_text_width(h) + _HEADER_PAD for h in headers]
+    texts = [False] * len(headers)
+    for values in rows:
+        for col, value in enumerate(values):
+            texts[col] = texts[col] or isinstance(value, str)
+            if widths[col] < _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
+                widths[col] = max(widths[col], _text_width(_display(value, kinds[col])) + 2)
+    widths = [min(max(width, _MIN_WIDTH), _MAX_WIDTH) for width in widths]
+    shown = [col for col in (printed if printed is not None else range(len(headers)))
+             if headers[col] not in hidden]
+    widths, scale, keys = _print_layout(headers, widths, shown, texts)
+    rooms = [width - 2 for width in widths]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
     for r, values in enumerate(rows, start=1):
+        # The row's height first: a streamed sheet cannot go back to a row it has left.
+        lines = max((_line_count(v, rooms[c]) for c, v in enumerate(values)
+                     if isinstance(v, str)), default=1)
+        if lines > 1:
+            ws.set_row(r, _LINE_HEIGHT * lines, styles.top)
         for col, value in enumerate(values):
-            _write_cell(ws, r, col, value, kinds[col], styles)
-            if widths[col] < _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
-                widths[col] = max(widths[col], _text_width(_display(value, kinds[col])) + 2)
+            if isinstance(value, str) and "\n" not in value and _text_width(value) > rooms[col]:
+                ws.write_string(r, col, value, styles.wrap)  # long text wraps, as "\n" does
+            else:
+                _write_cell(ws, r, col, value, kinds[col], styles)
     for col, width in enumerate(widths):
-        ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH))
+        if headers[col] in hidden:
+            ws.set_column(col, col, width, None, {"hidden": True})
+        else:
+            ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     if headers:
         ws.autofilter(0, 0, len(rows), len(headers) - 1)
-    # Printed: A4 landscape, one page wide, the header on every page.
     _print_on(ws, _A4)
-    ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
+    if scale is None:
+        ws.fit_to_pages(1, 0)
+    else:  # several pages across, left to right first, each with the rows' key columns
+        ws.set_print_scale(scale)
+        ws.print_across()
+        ws.repeat_columns(0, keys - 1)
+
+
+# Printing a table: A4 landscape's printable width (less Excel's 0.7-inch side margins)
+# in points; the least print scale, in percent, that keeps 11 pt text at 8 pt or more; how
+# narrow a column of long text may get to print one page wide (it wraps on more lines).
+_A4_PRINT_WIDTH_PT = 741.0
+_LEAST_PRINT_SCALE = 75
+_LEAST_TEXT_WIDTH = 24
+
+
+def _column_pt(width: float) -> float:
+    """A column ``width`` characters wide in points, as wide as it prints anywhere: a
+    character is 7 px in Excel's Calibri and 9.33 px in LibreOffice without it (DejaVu Sans's
+    digit), 5 px of padding, at 96 px an inch."""
+    return (width * 9.33 + 5) * 0.75
+
+
+def _print_layout(headers: Sequence[str], widths: Sequence[int], shown: Sequence[int],
+                  texts: Sequence[bool]) -> tuple[list[int], int | None, int]:
+    """How a table prints legibly: its column widths, a print scale (None: fit to one page
+    wide, which keeps the text at 8 pt or more) and how many key columns every page repeats.
+
+    One page wide when the printed columns fit at 75 % (8.25 pt), narrowing the widest
+    columns of text (down to ``_LEAST_TEXT_WIDTH``; they wrap) if that makes them fit;
+    else at 75 % on several pages across, each starting with the key columns (up to the
+    KOL's: 视频ID, 达人), the text columns as wide as their text.
+    """
+    room = _A4_PRINT_WIDTH_PT * 100 / _LEAST_PRINT_SCALE
+    narrowed = list(widths)
+    while sum(_column_pt(narrowed[c]) for c in shown) > room:
+        wide = [c for c in shown if texts[c] and narrowed[c] > _LEAST_TEXT_WIDTH]
+        if not wide:
+            kol = column_header("kol_name")
+            keys = list(headers).index(kol) + 1 if kol in headers[:3] else 1
+            return list(widths), _LEAST_PRINT_SCALE, keys
+        narrowed[max(wide, key=lambda c: narrowed[c])] -= 1
+    return narrowed, None, 0
+
+
+def _line_count(text: str, room: int) -> int:
+    """How many lines ``text`` takes in a column ``room`` characters wide."""
+    return sum(max(1, math.ceil(_text_width(part) / room)) for part in text.split("\n"))
 
 
 # xlsxwriter's paper codes.
@@ -345,6 +422,10 @@ def _sheet_headers(columns: Sequence[str]) -> list[str]:
 
 def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar, *,
                    daily_file: str | None = None) -> None:
+    """The plan in figures (left), what limits it, the next 10,000 yuan and the
+    assumptions beside them (right), how it was solved in an appendix under the figures:
+    one A4 landscape page at full size. Money in the unit the app shows
+    (``summary.money_format``: 万 in Chinese), the exact yuan kept in the cells."""
     items: list[tuple[str, object, NumKind | None]] = [
         (t("summary.campaign"), plan.campaign, None),
         (t("summary.chain"), chain_name(plan.chain), None),
@@ -362,57 +443,79 @@ def _summary_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalend
         (t("summary.roi_floor"), plan.roi_floor, "ratio"),
         (t("summary.roi_floor_source"), plan.roi_floor_text(), None),
         (t("summary.kol_fees"), plan.kol_fees, "money"),
-        # The appendix: how the plan was solved.
-        (t("summary.solver"), solver_name(plan.solver), None),
-        (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
         # Too many daily rows for a sheet: where they are instead.
         *(((t("summary.daily_file"), t("summary.daily_file_value", file=daily_file,
                                        rows=f"{len(plan.daily):,}",
                                        sheet=t("sheet.daily")), None),)
           if daily_file is not None else ()),
     ]
+    # The appendix: how the plan was solved, not a headline figure.
+    appendix: list[tuple[str, object, NumKind | None]] = [
+        (t("summary.solver"), solver_name(plan.solver), None),
+        (t("summary.solve_seconds"), plan.solve_seconds, "ratio"),
+    ]
+    money_format = styles.book.add_format({"num_format": t("summary.money_format"),
+                                           "valign": "top"})
     headers = (t("summary.item"), t("summary.value"))
     widths = [_text_width(h) + _HEADER_PAD for h in headers]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
+
+    dropped = t("summary.money_unit")  # the unit a money label drops: its format shows it
+
+    def figure(row: int, key: str, value: object, kind: NumKind | None) -> None:
+        if kind == "money" and isinstance(value, numbers.Real):
+            key = key.replace(dropped, "") if dropped else key
+            ws.write_number(row, 1, float(value), money_format)
+            shown = money(float(value))
+        else:  # rows mix ratios, shares and text, so the format is chosen per row
+            _write_cell(ws, row, 1, value, kind, styles)
+            shown = _display(value, kind)
+        ws.write_string(row, 0, key)
+        widths[0] = max(widths[0], _text_width(key) + 2)
+        widths[1] = max(widths[1], _text_width(shown) + 2)
+
     row = 0
     for row, (key, value, kind) in enumerate(items, start=1):
-        ws.write_string(row, 0, key)
-        # Rows mix money, ratios and shares, so the format is chosen per row.
-        _write_cell(ws, row, 1, value, kind, styles)
-        widths[0] = max(widths[0], _text_width(key) + 2)
-        widths[1] = max(widths[1], _text_width(_display(value, kind)) + 2)
+        figure(row, key, value, kind)
     ws.autofilter(0, 0, row, 1)
+    row += 2
+    ws.write_string(row, 0, t("summary.appendix"), styles.section)
+    for key, value, kind in appendix:
+        row += 1
+        figure(row, key, value, kind)
+    last = row
 
+    # Beside the figures, in column D: each block's title, then its sentences, wrapped.
     blocks: tuple[tuple[str, list[str]], ...] = (
         (t("summary.binding"), plan.binding_text()),
         # Only plans made by `planner plan` carry the what-if; others skip the block.
         *(((t("summary.marginal"), plan.marginal),) if plan.marginal else ()),
         (t("summary.assumptions"), plan.assumptions_text()),
     )
-    wrapped: list[tuple[int, str]] = []
+    text_col, room = 3, _MAX_WIDTH - 2
+    heights: dict[int, int] = {}
+    at = -1
     for title, lines in blocks:
-        row += 2
-        ws.write_string(row, 0, title, styles.section)
+        at += 2
+        ws.write_string(at, text_col, title, styles.section)
         for line in lines or [t("summary.none")]:
-            row += 1
-            # Long sentences wrap inside the value column, so nothing runs off the page.
-            ws.write_string(row, 1, line, styles.wrap)
-            widths[1] = max(widths[1], _text_width(_display(line, None)) + 2)
-            wrapped.append((row, line))
+            at += 1
+            ws.write_string(at, text_col, line, styles.wrap)
+            heights[at] = _line_count(line, room)
     # Rows as tall as their wrapped lines: not every program grows them when it opens the file.
-    room = min(max(widths[1], _MIN_WIDTH), _MAX_WIDTH) - 2
-    for at, line in wrapped:
-        count = sum(max(1, math.ceil(_text_width(part) / room)) for part in line.split("\n"))
+    for at_row, count in heights.items():
         if count > 1:
-            ws.set_row(at, _LINE_HEIGHT * count)
+            ws.set_row(at_row, _LINE_HEIGHT * count, styles.top)
     for col, width in enumerate(widths):
-        ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH))
+        ws.set_column(col, col, min(max(width, _MIN_WIDTH), _MAX_WIDTH), styles.top)
+    ws.set_column(2, 2, 3)
+    ws.set_column(text_col, text_col, _MAX_WIDTH, styles.top)
     ws.freeze_panes(1, 0)
-    # Printed: the whole summary on one A4 landscape page.
+    # Printed: the whole summary on one A4 landscape page, at full size.
     _print_on(ws, _A4)
     ws.fit_to_pages(1, 1)
-    ws.print_area(0, 0, row, 1)
+    ws.print_area(0, 0, max(last, at), text_col)
 
 
 def _range_items(plan: Plan) -> list[tuple[str, object, NumKind | None]]:
@@ -471,7 +574,7 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
         for o in plan.orders
     ]
     _write_table(ws, [column_header(c) for c in ids], rows, styles,
-                 kinds=[_num_kind(c) for c in ids])
+                 kinds=[_num_kind(c) for c in ids], hidden=[column_header("reason_codes")])
 
 
 _DAILY_COLUMNS = ("date", "video_id", "kol_name", "tool", "spend", "expected_gmv")
@@ -526,7 +629,7 @@ def _daily_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar
     rows = [(*row, *((None, *totals[i]) if i < len(totals) else empty))
             for i, row in enumerate(detail)]
     _write_table(ws, [*(column_header(c) for c in _DAILY_COLUMNS), "", *headers], rows,
-                 styles, kinds=kinds)
+                 styles, kinds=kinds, printed=range(first, first + len(headers)))
     ws.set_column(gap, gap, 2)
     ws.autofilter(0, 0, len(detail), gap - 1)  # the filter is the daily rows'
     ws.print_area(0, first, max(len(totals), 1), first + len(headers) - 1)
@@ -565,7 +668,7 @@ def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
         for v in plan.videos
     ]
     _write_table(ws, [column_header(c) for c in ids], rows, styles,
-                 kinds=[_num_kind(c) for c in ids])
+                 kinds=[_num_kind(c) for c in ids], hidden=[column_header("reason_codes")])
 
 
 def _frame_table(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
@@ -863,11 +966,15 @@ def _chart_sheet(ws: Worksheet, plan: Plan, styles: _Styles, cal: ScheduleCalend
         band.combine(columns)
         chart = band
     chart.set_title({"name": f"{plan.campaign} · {t('chart.spend_by_day_tool')}"})
+    # 11 pt labels: printed at the page's fit they stay at 8 pt or more.
+    font = {"size": 11}
     chart.set_x_axis({"name": t("chart.axis_day"), "date_axis": True, "num_format": "m/d",
-                      "major_unit": 7, "major_unit_type": "days"})
+                      "major_unit": 7, "major_unit_type": "days", "num_font": font,
+                      "name_font": font})
     chart.set_y_axis({"name": t("chart.axis_spend", unit=unit), "num_format": "#,##0",
-                      "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}}})
-    chart.set_legend({"position": "bottom"})
+                      "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}},
+                      "num_font": font, "name_font": font})
+    chart.set_legend({"position": "bottom", "font": font})
     chart.set_size({"width": _CHART_WIDTH, "height": _CHART_HEIGHT})
     ws.insert_chart(0, 0, chart)
 

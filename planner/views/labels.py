@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
 
 from planner.errors import Problem
@@ -136,3 +139,34 @@ def plan_kol_names(plan: Plan) -> dict[str, str]:
     if plan.live_room is not None:
         names[LIVE_ROOM_ID] = t("live_room.name")
     return names
+
+
+# A table cell as the app's grid draws it at 1280x800: 14 px text, a Chinese character 14 px
+# wide and a Latin letter or digit at most 7.5, 8 px in from the left edge and kept 4 px off
+# the right one; a header is bold 13 px (13.5 a character) with room for its sort arrow.
+# Measured on the Chromium screenshots of the walk.
+CELL_WIDE_PX: Final = 14.0
+CELL_NARROW_PX: Final = 7.5
+CELL_PAD_PX: Final = 12.0
+HEADER_WIDE_PX: Final = 13.5
+HEADER_NARROW_PX: Final = 8.0
+HEADER_PAD_PX: Final = 10.0
+
+
+def text_px(text: str, wide: float = CELL_WIDE_PX, narrow: float = CELL_NARROW_PX) -> float:
+    """How wide ``text`` draws: wide (CJK, full-width) characters and the rest."""
+    count = sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+    return count * wide + (len(text) - count) * narrow
+
+
+def column_px(values: Iterable[object], header: str = "", least: int = 0) -> int:
+    """The pixels a grid column needs to show its header and every value whole."""
+    cells = [text_px(str(v)) + CELL_PAD_PX for v in values]
+    head = text_px(header, HEADER_WIDE_PX, HEADER_NARROW_PX) + HEADER_PAD_PX if header else 0.0
+    return max(least, math.ceil(max([head, *cells])))
+
+
+def heading_date(day: date) -> str:
+    """A date for a heading that never wraps inside itself ("…至 2027-" / "06-20"): its
+    hyphens non-breaking (U+2011), so a narrow page breaks the line before the date."""
+    return day.isoformat().replace("-", "\u2011")

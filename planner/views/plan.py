@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Final
@@ -22,9 +22,14 @@ from planner.io.plan_files import column_header, live_room_frame
 from planner.models import Order, Plan
 from planner.tools import Tool
 from planner.views.labels import (
+    CELL_PAD_PX,
+    HEADER_NARROW_PX,
+    HEADER_WIDE_PX,
     Metric,
+    column_px,
     display_name,
     reasons_text,
+    text_px,
     tool_label,
     video_labels,
     yuan,
@@ -249,3 +254,47 @@ def schedule_totals(view: ScheduleView) -> pd.DataFrame:
     totals = {c: float(view.frame[c].sum()) for c in columns}
     return pd.DataFrame([{"kol_name": t("schedule.day_total"), "video_id": "", "tool": "",
                           "mode": "", **totals}], columns=list(view.frame.columns))
+
+
+def schedule_widths(table: pd.DataFrame, figures: Sequence[Hashable]) -> dict[str, int]:
+    """Each column of the on-screen 排期表 (``table``: the lines, then the 合计 row) as wide
+    as its header (``column_header``) and its longest value in pixels; the ``figures``
+    columns as the screen writes them ("27,790"), the 合计 row's bold, as wide as a
+    header's characters."""
+    from planner.io.plan_files import column_header
+
+    widths: dict[str, int] = {}
+    for column in table.columns:
+        name = str(column)
+        header = column_header(name) if name in (*SCHEDULE_LABELS, "row_total") else name
+        values = table[column]
+        if column not in figures:
+            widths[name] = column_px(values, header)
+            continue
+        shown = [f"{v:,.0f}" for v in values.iloc[:-1] if pd.notna(v)]
+        bold = f"{values.iloc[-1]:,.0f}"
+        widths[name] = max(column_px(shown, header), math.ceil(
+            text_px(bold, HEADER_WIDE_PX, HEADER_NARROW_PX) + CELL_PAD_PX))
+    return widths
+
+
+# The orders table's headers on screen (short names for dates, the full name on hover).
+ORDER_HEADERS: Final[dict[str, str]] = {
+    "kol_name": "col.kol_name", "video_id": "col.video_id", "tool": "col.tool",
+    "mode": "col.mode", "start_date": "col.start_short", "end_date": "col.end_short",
+    "booking_date": "col.booking_short", "budget": "col.budget",
+    "expected_gmv": "col.expected_gmv", "expected_roi": "col.expected_roi_short",
+    "fixed": "col.fixed",
+}
+
+
+def order_widths(frame: pd.DataFrame) -> dict[str, int]:
+    """Each shown column of the orders table (``orders_frame``) as wide as its header and
+    its longest value as the screen writes it ("MM-DD" dates, "1,234,567" yuan, "4.02")."""
+    shown: dict[str, list[str]] = {
+        "start_date": ["12-31"], "end_date": ["12-31"], "booking_date": ["12-31"],
+        "budget": [f"{v:,.0f}" for v in frame["budget"]],
+        "expected_gmv": [f"{v:,.0f}" for v in frame["expected_gmv"]],
+        "expected_roi": ["99.99"], "fixed": []}
+    return {name: column_px(shown[name] if name in shown else frame[name], t(key))
+            for name, key in ORDER_HEADERS.items()}

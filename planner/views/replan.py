@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -225,7 +226,7 @@ def inspection_preview(preview: pd.DataFrame, mapping: Sequence[tuple[str, str]]
 # and the status of a line no recorded plan covers (screens and sheets, not plan.json).
 PVA_PLANNED: Final[tuple[str, ...]] = PLANNED_COLUMNS
 NO_PLAN: Final = NO_PLAN_STATUS
-TREND_FIGURES: Final[tuple[str, ...]] = ("spend", "gmv")
+TREND_FIGURES: Final[tuple[str, ...]] = ("spend", "gmv", "roi")
 TREND_KINDS: Final[tuple[str, ...]] = ("planned", "actual")
 
 
@@ -254,12 +255,13 @@ def pva_days(view: pd.DataFrame) -> tuple[date, date] | None:
 
 def pva_trend(view: pd.DataFrame, first: date, last: date, *, tool: str | None = None,
               video_id: str | None = None) -> pd.DataFrame:
-    """Planned and actual spend and GMV per day from ``first`` to ``last``, summed over the
-    lines (of one tool id or one video, when given): columns date, figure (spend, gmv),
-    kind (planned, actual), yuan.
+    """Planned and actual spend, GMV and ROI per day from ``first`` to ``last``, over the
+    lines (of one tool id or one video, when given): columns date, figure (spend, gmv,
+    roi), kind (planned, actual), value (yuan for spend and GMV; the day's GMV over its
+    spend for ROI).
 
     A day without a recorded plan has no planned point (a gap in the line, not 0), and a
-    day nobody reported has no actual point.
+    day nobody reported has no actual point; a day without spend has no ROI point.
     """
     rows = view[(view["date"] >= first) & (view["date"] <= last)]
     if tool is not None:
@@ -268,10 +270,12 @@ def pva_trend(view: pd.DataFrame, first: date, last: date, *, tool: str | None =
         rows = rows[rows["video_id"] == video_id]
     out: list[dict[str, object]] = []
     for day, group in rows.groupby("date", sort=True):
-        for figure in TREND_FIGURES:
-            for kind in TREND_KINDS:
-                amount = group[f"{kind}_{figure}"].astype(float).sum(min_count=1)
-                if pd.notna(amount):
-                    out.append({"date": day, "figure": figure, "kind": kind,
-                                "yuan": float(amount)})
-    return pd.DataFrame(out, columns=["date", "figure", "kind", "yuan"])
+        for kind in TREND_KINDS:
+            sums = {figure: group[f"{kind}_{figure}"].astype(float).sum(min_count=1)
+                    for figure in ("spend", "gmv")}
+            spend, gmv = sums["spend"], sums["gmv"]
+            sums["roi"] = gmv / spend if pd.notna(spend) and pd.notna(gmv) and spend > 0 \
+                else math.nan
+            out += [{"date": day, "figure": figure, "kind": kind, "value": float(amount)}
+                    for figure, amount in sums.items() if pd.notna(amount)]
+    return pd.DataFrame(out, columns=["date", "figure", "kind", "value"])

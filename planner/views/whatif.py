@@ -75,11 +75,12 @@ CURVE_TABLE_COLUMNS: Final[tuple[str, ...]] = (
 
 
 def _one_line(text: object) -> str:
-    """Lines of text as sentences on one line: 'A. B.' from 'A\nB'."""
+    """Lines of text as sentences on one line: 'A. B.' from 'A\nB' ('甲。乙。' from
+    '甲。\n乙。': a sentence that ends in either full stop gets no second one)."""
     if not isinstance(text, str):
         return ""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return " ".join(line if line.endswith(".") else f"{line}." for line in lines)
+    return " ".join(line if line.endswith((".", "。")) else f"{line}." for line in lines)
 
 
 def curve_table(curve: pd.DataFrame) -> pd.DataFrame:
