@@ -100,11 +100,6 @@ WORDING_FUNCTIONS = frozenset({"_yuan", "Violation.text"})
 # Survivors judged equivalent: no verdict can change. Keyed by the mutant's description
 # (``function: before -> after``); the value says why.
 EQUIVALENT: dict[str, str] = {
-    "content_service_rule: rules.cs_weekly_cap.get(scores.tier, 0.0) -> "
-    "rules.cs_weekly_cap.get(scores.tier, 1.0)":
-        "the cap read here only fills the verdict's sentence and figure (up to N yuan a "
-        "week); the weekly scale a plan obeys is read from the settings by the response "
-        "model, and judged by the checker",
     "_figures: video.natural_gmv or 0.0 -> video.natural_gmv or 1.0":
         "a video with plays but no GMV gets a traffic ROI of 1 yuan over its plays (1e-4 "
         "on 250,000 plays at CPM 40) instead of 0: below any floor a buyer would set",
