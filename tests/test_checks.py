@@ -396,7 +396,70 @@ def test_the_checker_judges_content_service_at_the_tier_from_the_followers(
                                       D(2027, 4, 20)), campaign=campaign, evidence=passed)
 
     assert "cs_over_weekly_scale" not in week(WEEKLY[tier])
+    assert "cs_over_weekly_scale" not in week(WEEKLY[tier] + 1)  # a yuan of rounding
     assert "cs_over_weekly_scale" in week(WEEKLY[tier] + 2)
+
+
+def test_the_checker_lets_dou_plus_run_on_traffic_roi_exactly_at_the_floor() -> None:
+    # ROI 1.25 on 250,000 plays at CPM 40 against a floor of 1.25 (exact in binary)
+    def dou_plus(gmv: float) -> list[str]:
+        return _codes([make_video(natural_gmv=gmv)], _order("v1", DOU, D(2027, 4, 25)),
+                      campaign=make_campaign(roi_floor=1.25))
+
+    assert "roi_below_floor" not in dou_plus(12_500)
+    assert "roi_below_floor" in dou_plus(12_400)
+
+
+def test_a_video_with_plays_but_no_gmv_has_traffic_roi_0() -> None:
+    # Ten plays and no (or an empty) GMV: nothing sold, so Dou+ stays below any floor.
+    for gmv in (None, 0):
+        quiet = make_video(natural_plays=10, natural_gmv=gmv)
+        assert "roi_below_floor" in _codes([quiet], _order("v1", DOU, D(2027, 4, 25)))
+
+
+def _head_week_of(budget: float) -> list[str]:
+    return _codes([make_video(video_id="head", followers=5_000_000)],
+                  _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), budget, D(2027, 4, 21)))
+
+
+def test_content_service_at_its_minimum_order_passes_within_a_fen_of_rounding() -> None:
+    # content service's minimum: 50,000 yuan
+    assert "below_min_order" not in _head_week_of(50_000)
+    assert "below_min_order" not in _head_week_of(49_999.99)
+    assert "below_min_order" in _head_week_of(49_999.98)
+
+
+def test_one_day_of_content_service_gets_a_seventh_of_the_weekly_scale() -> None:
+    # head: 400,000 yuan a week, so 57,143 for one day
+    def one_day(budget: float) -> list[str]:
+        return _codes([make_video(video_id="head", followers=5_000_000)],
+                      _order("head", CS, D(2027, 4, 22), D(2027, 4, 22), budget,
+                             D(2027, 4, 21)))
+
+    assert "cs_over_weekly_scale" not in one_day(57_000)
+    assert "cs_over_weekly_scale" in one_day(60_000)
+
+
+@pytest.mark.parametrize(("start", "end"), [(D(2027, 5, 20), D(2027, 5, 26)),
+                                            (D(2027, 6, 19), D(2027, 6, 20))])
+def test_content_service_outside_a_sales_days_is_no_lock_in(start: date, end: date) -> None:
+    # the 618 sale runs 05-31 to 06-18; booked the day before, inside 30 days of it
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[SALE])
+    order = _order("head", CS, start, end, 60_000, start - timedelta(days=1))
+    found = _codes([make_video(video_id="head", followers=5_000_000)], order,
+                   campaign=campaign)
+    assert "lock_in_too_late" not in found
+    assert "lock_in_roi_low" not in found
+
+
+def test_new_spend_within_a_yuan_of_the_budget_left_passes() -> None:
+    # a budget of 100,000 yuan and two AD feed days of 50,000 and 50,000 + extra
+    def spend(extra: float) -> list[str]:
+        return _codes([make_video()], _order("v1", AD, D(2027, 4, 25), budget=50_000),
+                      _order("v1", AD, D(2027, 4, 26), budget=50_000 + extra))
+
+    assert "over_budget" not in spend(1)
+    assert "over_budget" in spend(2)
 
 
 # ---------------------------------------------------------------- the bundled samples
