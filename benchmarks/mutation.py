@@ -100,19 +100,6 @@ WORDING_FUNCTIONS = frozenset({"_yuan", "Violation.text"})
 # Survivors judged equivalent: no verdict can change. Keyed by the mutant's description
 # (``function: before -> after``); the value says why.
 EQUIVALENT: dict[str, str] = {
-    "_figures: video.natural_gmv or 0.0 -> video.natural_gmv or 1.0":
-        "a video with plays but no GMV gets a traffic ROI of 1 yuan over its plays (1e-4 "
-        "on 250,000 plays at CPM 40) instead of 0: below any floor a buyer would set",
-    "_Checker._content_service: o.budget < minimum - 0.01 -> o.budget <= minimum - 0.01":
-        "differs only for a budget exactly 1 fen under the minimum, the edge of the "
-        "rounding tolerance itself (a budget 2 fen under is caught, the minimum passes)",
-    "_Checker._content_service: o.budget > scale + _YUAN -> o.budget >= scale + _YUAN":
-        "differs only for a budget exactly 1 yuan over the weekly scale, the edge of the "
-        "rounding tolerance itself (2 yuan over is caught, the scale itself passes: tested)",
-    "_Checker.totals: new > max(0.0, campaign.budget - fixed) + _YUAN -> "
-    "new >= max(0.0, campaign.budget - fixed) + _YUAN":
-        "differs only for new spend exactly 1 yuan over the budget left, the edge of the "
-        "rounding tolerance itself",
     # planner/learning.py
     "learn: plan_date - timedelta(days=1) -> plan_date + timedelta(days=1)":
         "`latest` only anchors the recency weights (lines 162 and 183): two days later, "
