@@ -611,3 +611,47 @@ def test_every_plan_the_planner_makes_passes_the_checker(
     plan: Plan = make_plan(videos, campaign)
     found = check_plan(plan, campaign, videos)
     assert [f"{v.code}: {v.text}" for v in found] == []
+
+
+def _first_2h_burst(followers: int, published: date) -> Video:
+    # first 2 hours: ROI 3.0 at CPM 40, over the floor 1.2 x 1.5
+    return make_video(video_id="burst", followers=followers, publish_date=published,
+                      first_2h_plays=10_000, first_2h_gmv=1_200)
+
+
+@pytest.mark.parametrize(("followers", "caught"), [(500_000, True), (500_001, False)])
+def test_the_checkers_burst_needs_more_than_500k_followers(followers: int,
+                                                           caught: bool) -> None:
+    found = _codes([_first_2h_burst(followers, PLAN_DATE)], _order("burst", DOU, D(2027, 4, 21)))
+    assert ("dou_plus_before_standard_start" in found) is caught
+
+
+@pytest.mark.parametrize(("published", "caught"), [(D(2027, 4, 19), False),
+                                                   (D(2027, 4, 18), True)])
+def test_the_checkers_burst_window_is_counted_to_the_plan_date(published: date,
+                                                               caught: bool) -> None:
+    # Dou+ the day after publishing, on a plan made on 04-20: a burst only while the plan
+    # is made within 2 days of publishing
+    order = _order("burst", DOU, published + timedelta(days=1))
+    found = _codes([_first_2h_burst(3_000_000, published)], order)
+    assert ("dou_plus_before_standard_start" in found) is caught
+
+
+def test_the_daily_cap_counts_every_booked_order_of_the_day() -> None:
+    # 3,000 + 3,000 booked on 04-25 leave 4,000 of a daily cap of 10,000
+    campaign = make_campaign(daily_cap=10_000)
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+    booked = [_order("v1", AD, D(2027, 4, 25), budget=3_000, booking=PLAN_DATE, fixed=True),
+              _order("v2", DOU, D(2027, 4, 25), budget=3_000, booking=PLAN_DATE, fixed=True)]
+    assert "over_daily_cap" not in _codes(
+        videos, *booked, _order("v2", AD, D(2027, 4, 25), budget=4_000), campaign=campaign)
+    assert "over_daily_cap" in _codes(
+        videos, *booked, _order("v2", AD, D(2027, 4, 25), budget=5_000), campaign=campaign)
+
+
+def test_the_daily_cap_counts_every_new_order_of_the_day() -> None:
+    campaign = make_campaign(daily_cap=10_000)
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+    assert "over_daily_cap" in _codes(
+        videos, _order("v1", AD, D(2027, 4, 25), budget=5_000),
+        _order("v2", AD, D(2027, 4, 25), budget=6_000), campaign=campaign)
