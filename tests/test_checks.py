@@ -655,3 +655,24 @@ def test_the_daily_cap_counts_every_new_order_of_the_day() -> None:
     assert "over_daily_cap" in _codes(
         videos, _order("v1", AD, D(2027, 4, 25), budget=5_000),
         _order("v2", AD, D(2027, 4, 25), budget=6_000), campaign=campaign)
+
+
+def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_minimum_passes() -> None:
+    # 4,990 of 10,000 yuan seeds: 49.9% against a minimum of 50%, the rounding allowed
+    campaign = make_campaign(balance={"min_seeding_share": 0.5})
+
+    def share(seeding: float) -> list[str]:
+        return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
+                      _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding),
+                      campaign=campaign)
+
+    assert "seeding_share_low" not in share(4_990)
+    assert "seeding_share_low" in share(4_980)
+
+
+def test_a_plan_whose_orders_add_up_to_nothing_is_not_judged_on_its_seeding_share() -> None:
+    # a buyer's table with a booked refund of 500 yuan and 500 yuan of new AD feed
+    refund = _order("v1", AD, D(2027, 4, 21), budget=-500, booking=PLAN_DATE, fixed=True)
+    found = _codes([make_video(kol_fee=0)], refund, _order("v1", AD, D(2027, 4, 26), budget=500),
+                   campaign=make_campaign(balance={"min_seeding_share": 0.5}))
+    assert "seeding_share_low" not in found
