@@ -670,6 +670,19 @@ def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_minimum_passes() -> 
     assert "seeding_share_low" in share(4_980)
 
 
+def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_maximum_passes() -> None:
+    # 5,010 of 10,000 yuan seeds: 50.1% against a maximum of 50%, the rounding allowed
+    campaign = make_campaign(balance={"max_seeding_share": 0.5})
+
+    def share(seeding: float) -> list[str]:
+        return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
+                      _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding),
+                      campaign=campaign)
+
+    assert "seeding_share_high" not in share(5_010)
+    assert "seeding_share_high" in share(5_020)
+
+
 def test_a_plan_whose_orders_add_up_to_nothing_is_not_judged_on_its_seeding_share() -> None:
     # a buyer's table with a booked refund of 500 yuan and 500 yuan of new AD feed
     refund = _order("v1", AD, D(2027, 4, 21), budget=-500, booking=PLAN_DATE, fixed=True)
