@@ -689,3 +689,70 @@ def test_a_plan_whose_orders_add_up_to_nothing_is_not_judged_on_its_seeding_shar
     found = _codes([make_video(kol_fee=0)], refund, _order("v1", AD, D(2027, 4, 26), budget=500),
                    campaign=make_campaign(balance={"min_seeding_share": 0.5}))
     assert "seeding_share_low" not in found
+
+
+@pytest.mark.parametrize("comments", [None, 0])
+def test_content_service_on_a_video_with_likes_but_no_comments_is_caught(
+        comments: int | None) -> None:
+    # ten likes and no comments: a rate of 0, not one comment's 10%
+    assert "cs_comment_like_low" in _head_week(likes=10, comments=comments)
+
+
+@pytest.mark.parametrize(("authorised", "reviewed"), [(True, False), (False, True)])
+def test_an_ad_tool_needs_both_authorisation_and_ad_review(authorised: bool,
+                                                           reviewed: bool) -> None:
+    video = make_video(kol_authorized=authorised, ad_review_passed=reviewed)
+    assert "ad_tool_blocked" in _codes([video], _order("v1", AD, D(2027, 4, 25), budget=500))
+
+
+@pytest.mark.parametrize(("followers", "caught"), [(500_000, True), (500_001, False)])
+def test_the_checker_allows_smart_dou_plus_only_above_500k_followers(followers: int,
+                                                                     caught: bool) -> None:
+    video = make_video(followers=followers)  # weighty, published 04-15: 10 days old
+    found = _codes([video], _order("v1", DOU, D(2027, 4, 25), mode="smart"))
+    assert ("smart_mode_not_allowed" in found) is caught
+
+
+def test_a_pressure_tests_learned_roi_exactly_at_the_floor_opens_content_service() -> None:
+    mid = make_video(video_id="kol", followers=1_000_000)
+    order = _order("kol", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 20))
+
+    def codes(learned: float) -> list[str]:
+        return _codes([mid], order, campaign=make_campaign(roi_floor=1.25),
+                      evidence=Evidence(learned_dou_plus={"kol": learned}))
+
+    assert "cs_tier_too_small" not in codes(1.25)
+    assert "cs_tier_too_small" in codes(1.24)
+
+
+@pytest.mark.parametrize(("start", "end"), [(D(2027, 5, 25), D(2027, 5, 31)),
+                                            (D(2027, 6, 18), D(2027, 6, 20))])
+def test_content_service_on_a_sales_first_or_last_day_is_a_lock_in(start: date,
+                                                                  end: date) -> None:
+    # the 618 sale runs 05-31 to 06-18; booked the day before: too late to lock in
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[SALE])
+    order = _order("head", CS, start, end, 60_000, start - timedelta(days=1))
+    found = _codes([make_video(video_id="head", followers=5_000_000)], order,
+                   campaign=campaign)
+    assert "lock_in_too_late" in found
+
+
+def test_a_lock_in_with_recent_roi_exactly_at_the_floor_passes() -> None:
+    sale = {"name": "618", "start": D(2027, 5, 30), "end": D(2027, 6, 2)}
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[sale], roi_floor=1.25)
+    lock_in = _order("head", CS, D(2027, 5, 30), D(2027, 6, 5), 60_000, PLAN_DATE)
+
+    def codes(roi_3m: float) -> list[str]:
+        video = make_video(video_id="head", followers=5_000_000, roi_3m=roi_3m)
+        return _codes([video], lock_in, campaign=campaign)
+
+    assert "lock_in_roi_low" not in codes(1.25)
+    assert "lock_in_roi_low" in codes(1.24)
+
+
+def test_a_day_without_spend_is_no_order_to_judge() -> None:
+    # two days of Dou+, the second spent nothing: no minimum order to reach that day
+    order = _order("v1", DOU, D(2027, 4, 25), D(2027, 4, 26), budget=1_000)
+    daily = [DaySpend(D(2027, 4, 25), "v1", DOU, 1_000), DaySpend(D(2027, 4, 26), "v1", DOU, 0)]
+    found = violation_codes(check_orders([order], make_campaign(), [make_video()], daily=daily))
+    assert "below_min_order" not in found
