@@ -756,3 +756,36 @@ def test_a_day_without_spend_is_no_order_to_judge() -> None:
     daily = [DaySpend(D(2027, 4, 25), "v1", DOU, 1_000), DaySpend(D(2027, 4, 26), "v1", DOU, 0)]
     found = violation_codes(check_orders([order], make_campaign(), [make_video()], daily=daily))
     assert "below_min_order" not in found
+
+
+def _one_dou_plus_day(spend: float, campaign: Campaign | None = None) -> list[str]:
+    order = _order("v1", DOU, D(2027, 4, 25), budget=spend)
+    daily = [DaySpend(D(2027, 4, 25), "v1", DOU, spend)]
+    return violation_codes(check_orders([order], campaign or make_campaign(), [make_video()],
+                                        daily=daily))
+
+
+def test_a_dou_plus_day_at_its_minimum_passes_within_a_fen_of_rounding() -> None:
+    # Dou+'s minimum: 100 yuan
+    assert "below_min_order" not in _one_dou_plus_day(99.99)
+    assert "below_min_order" in _one_dou_plus_day(99.98)
+
+
+def test_a_day_at_its_tools_daily_cap_passes_within_a_fen_of_rounding() -> None:
+    campaign = make_campaign(tools={"dou_plus": {"max_daily": 1_000}})
+    assert "over_tool_daily_cap" not in _one_dou_plus_day(1_000.01, campaign)
+    assert "over_tool_daily_cap" in _one_dou_plus_day(1_000.02, campaign)
+
+
+def test_a_day_a_millionth_of_a_step_off_is_on_the_step() -> None:
+    # a float's rounding, not a buyer's budget: without a minimum, 1e-6 yuan of a 1-yuan step
+    campaign = make_campaign(tools={"dou_plus": {"min_order": 0}})
+    assert "off_order_step" not in _one_dou_plus_day(1e-6, campaign)
+    assert "off_order_step" in _one_dou_plus_day(2e-6, campaign)
+
+
+def test_two_content_service_weeks_one_after_the_other_are_one_shot_each() -> None:
+    head = make_video(video_id="head", followers=5_000_000)
+    first = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21))
+    second = _order("head", CS, D(2027, 4, 29), D(2027, 5, 5), 60_000, D(2027, 4, 21))
+    assert "cs_not_one_shot" not in _codes([head], first, second)
