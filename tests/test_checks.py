@@ -789,3 +789,26 @@ def test_two_content_service_weeks_one_after_the_other_are_one_shot_each() -> No
     first = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21))
     second = _order("head", CS, D(2027, 4, 29), D(2027, 5, 5), 60_000, D(2027, 4, 21))
     assert "cs_not_one_shot" not in _codes([head], first, second)
+
+
+def test_a_day_within_a_yuan_of_the_campaigns_daily_cap_passes() -> None:
+    campaign = make_campaign(daily_cap=10_000)
+
+    def day(spend: float) -> list[str]:
+        return _codes([make_video()], _order("v1", AD, D(2027, 4, 25), budget=spend),
+                      campaign=campaign)
+
+    assert "over_daily_cap" not in day(10_001)
+    assert "over_daily_cap" in day(10_002)
+
+
+def test_a_tool_within_a_yuan_of_its_total_cap_passes() -> None:
+    campaign = make_campaign(tools={"ad_feed": {"max_budget": 10_000}})
+
+    def total(spend: float) -> list[str]:
+        return _codes([make_video()], _order("v1", AD, D(2027, 4, 25), budget=5_000),
+                      _order("v1", AD, D(2027, 4, 26), budget=spend - 5_000),
+                      campaign=campaign)
+
+    assert "over_tool_budget" not in total(10_001)
+    assert "over_tool_budget" in total(10_002)
