@@ -280,7 +280,7 @@ def test_content_service_on_a_video_without_likes_has_no_comment_like_rate(
 
 
 # A floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary, so "at the line" is exact.
-@pytest.mark.parametrize(("multiple", "caught"), [(1.49, True), (1.5, False)])
+@pytest.mark.parametrize(("multiple", "caught"), [(1.49, True), (1.499, True), (1.5, False)])
 def test_the_checker_lets_dou_plus_start_at_once_only_in_a_burst_of_floor_times_one_and_a_half(
         multiple: float, caught: bool) -> None:
     # First 2 hours: 10,000 plays; GMV giving ROI floor x multiple at CPM 40.
@@ -407,7 +407,7 @@ def test_the_checker_lets_dou_plus_run_on_traffic_roi_exactly_at_the_floor() -> 
                       campaign=make_campaign(roi_floor=1.25))
 
     assert "roi_below_floor" not in dou_plus(12_500)
-    assert "roi_below_floor" in dou_plus(12_400)
+    assert "roi_below_floor" in dou_plus(12_499)  # ROI 1.2499
 
 
 def test_a_video_with_plays_but_no_gmv_has_traffic_roi_0() -> None:
@@ -769,6 +769,7 @@ def test_a_dou_plus_day_at_its_minimum_passes_within_a_fen_of_rounding() -> None
     # Dou+'s minimum: 100 yuan
     assert "below_min_order" not in _one_dou_plus_day(99.99)
     assert "below_min_order" in _one_dou_plus_day(99.98)
+    assert "below_min_order" in _one_dou_plus_day(1)
 
 
 def test_a_day_at_its_tools_daily_cap_passes_within_a_fen_of_rounding() -> None:
@@ -812,3 +813,38 @@ def test_a_tool_within_a_yuan_of_its_total_cap_passes() -> None:
 
     assert "over_tool_budget" not in total(10_001)
     assert "over_tool_budget" in total(10_002)
+
+
+def test_a_plan_with_any_new_spend_is_judged_on_its_seeding_share() -> None:
+    # one yuan of AD feed and nothing else: no seeding at all
+    found = _codes([make_video(kol_fee=0)], _order("v1", AD, D(2027, 4, 25), budget=1),
+                   campaign=make_campaign(balance={"min_seeding_share": 0.5}))
+    assert "seeding_share_low" in found
+
+
+def test_a_tier_without_a_weekly_content_service_scale_may_book_none() -> None:
+    # a tail KOL after a passed pressure test; the defaults give tails no weekly scale, so
+    # 2 yuan is over it (1 yuan is rounding)
+    tail = make_video(video_id="kol", followers=300_000)
+    passed = Evidence(learned_dou_plus={"kol": 1.5})
+    order = _order("kol", CS, D(2027, 4, 22), D(2027, 4, 28), 2, D(2027, 4, 20))
+    assert "cs_over_weekly_scale" in _codes([tail], order, evidence=passed)
+
+
+@pytest.mark.parametrize(("fixed", "caught"), [(False, True), (True, False)])
+def test_content_service_starting_on_the_last_day_of_another_is_a_top_up(fixed: bool,
+                                                                         caught: bool) -> None:
+    # a booked (fixed) second order is a fact the plan cannot change
+    head = make_video(video_id="head", followers=5_000_000)
+    first = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21))
+    second = _order("head", CS, D(2027, 4, 28), D(2027, 5, 4), 60_000, D(2027, 4, 21),
+                    fixed=fixed)
+    assert ("cs_not_one_shot" in _codes([head], first, second)) is caught
+
+
+def test_a_day_whose_booked_orders_fill_the_daily_cap_takes_no_new_spend() -> None:
+    campaign = make_campaign(daily_cap=10_000)
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+    booked = _order("v1", AD, D(2027, 4, 25), budget=10_000, booking=PLAN_DATE, fixed=True)
+    assert "over_daily_cap" in _codes(videos, booked, _order("v2", AD, D(2027, 4, 25), budget=2),
+                                      campaign=campaign)
