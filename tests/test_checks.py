@@ -848,3 +848,17 @@ def test_a_day_whose_booked_orders_fill_the_daily_cap_takes_no_new_spend() -> No
     booked = _order("v1", AD, D(2027, 4, 25), budget=10_000, booking=PLAN_DATE, fixed=True)
     assert "over_daily_cap" in _codes(videos, booked, _order("v2", AD, D(2027, 4, 25), budget=2),
                                       campaign=campaign)
+
+
+def test_the_budget_left_is_the_budget_less_what_is_booked() -> None:
+    # a budget of 100,000 yuan with 60,000 booked leaves 40,000; with all of it booked, none
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+
+    def codes(booked: float, new: float) -> list[str]:
+        return _codes(videos, _order("v1", AD, D(2027, 4, 25), budget=booked,
+                                     booking=PLAN_DATE, fixed=True),
+                      _order("v2", AD, D(2027, 4, 26), budget=new))
+
+    assert "over_budget" not in codes(60_000, 40_000)
+    assert "over_budget" in codes(60_000, 41_000)
+    assert "over_budget" in codes(100_000, 2)
