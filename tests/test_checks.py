@@ -24,6 +24,7 @@ from planner.checks import (
     check_orders,
     check_plan,
     ensure_plan_obeys,
+    evidence_from_plan,
     evidence_of,
     violation_codes,
 )
@@ -32,7 +33,7 @@ from planner.config import Campaign, campaign_from_dict
 from planner.errors import PlanRuleError, UncheckedPlanError
 from planner.i18n import use_lang
 from planner.io.plan_reader import read_plan_to_check
-from planner.models import Plan, Video
+from planner.models import LearnedRoi, Plan, Video
 from planner.planning import make_plan
 from planner.synthetic import generate_campaign_dict, generate_roster
 from planner.tools import Tool
@@ -862,3 +863,12 @@ def test_the_budget_left_is_the_budget_less_what_is_booked() -> None:
     assert "over_budget" not in codes(60_000, 40_000)
     assert "over_budget" in codes(60_000, 41_000)
     assert "over_budget" in codes(100_000, 2)
+
+
+def test_a_replans_learned_roi_for_a_pressure_test_is_its_dou_plus_roi_only() -> None:
+    # the Dou+ pressure test opens content service: another tool's learned ROI says nothing
+    learned = [LearnedRoi(video_id="v1", tool=tool, spend=1_000, gmv=gmv, prior_roi=2.0,
+                          observed_roi=gmv / 1_000, learned_roi=roi)
+               for tool, gmv, roi in ((DOU, 1_500, 1.5), (AD, 3_000, 3.0))]
+    plan = Plan.model_construct(orders=[], learned=learned)
+    assert evidence_from_plan(plan).learned_dou_plus == {"v1": 1.5}
