@@ -100,24 +100,40 @@ WORDING_FUNCTIONS = frozenset({"_yuan", "Violation.text"})
 # Survivors judged equivalent: no verdict can change. Keyed by the mutant's description
 # (``function: before -> after``); the value says why.
 EQUIVALENT: dict[str, str] = {
-    "content_service_rule: rules.cs_weekly_cap.get(scores.tier, 0.0) -> "
-    "rules.cs_weekly_cap.get(scores.tier, 1.0)":
-        "the cap read here only fills the verdict's sentence and figure (up to N yuan a "
-        "week); the weekly scale a plan obeys is read from the settings by the response "
-        "model, and judged by the checker",
-    "_figures: video.natural_gmv or 0.0 -> video.natural_gmv or 1.0":
-        "a video with plays but no GMV gets a traffic ROI of 1 yuan over its plays (1e-4 "
-        "on 250,000 plays at CPM 40) instead of 0: below any floor a buyer would set",
-    "_Checker._content_service: o.budget < minimum - 0.01 -> o.budget <= minimum - 0.01":
-        "differs only for a budget exactly 1 fen under the minimum, the edge of the "
-        "rounding tolerance itself (a budget 2 fen under is caught, the minimum passes)",
-    "_Checker._content_service: o.budget > scale + _YUAN -> o.budget >= scale + _YUAN":
-        "differs only for a budget exactly 1 yuan over the weekly scale, the edge of the "
-        "rounding tolerance itself (2 yuan over is caught, the scale itself passes: tested)",
-    "_Checker.totals: new > max(0.0, campaign.budget - fixed) + _YUAN -> "
-    "new >= max(0.0, campaign.budget - fixed) + _YUAN":
-        "differs only for new spend exactly 1 yuan over the budget left, the edge of the "
-        "rounding tolerance itself",
+    # planner/learning.py
+    "learn: plan_date - timedelta(days=1) -> plan_date + timedelta(days=1)":
+        "`latest` only anchors the recency weights (lines 162 and 183): two days later, "
+        "every day's weight and the prior's are multiplied by the same 0.5 ** (2 / "
+        "half-life) (no day of the past reaches the max(..., 0)), and the multiplier "
+        "(prior + S x G/E) / (prior + S) is a ratio of sums that all carry that factor, "
+        "so no estimate, reason or figure moves (beyond a float's last bit)",
+    "expected_gmv_for: strict=True -> strict=False":
+        "segment_widths and segment_roi always have the same length: ResponseConfig "
+        "rejects a response model whose lengths differ (planner/config.py, _segments), "
+        "so strict never raises",
+    "learn: strict=True -> strict=False":
+        "`weights` is built one per day from `days` (line 162, then line 168), so the two "
+        "lists always have the same length and strict never raises",
+    "learn: strict=True -> strict=False  #2":
+        "`weights` has one entry per day of `days` (line 168): strict never raises",
+    "learn: strict=True -> strict=False  #3":
+        "`weights` has one entry per day of `days` (line 168): strict never raises",
+    "learn: strict=True -> strict=False  #4":
+        "`weights` has one entry per day of `days` (line 168): strict never raises",
+    "learn: spend <= 0 -> spend < 0":
+        "a video's weighted spend is 0 only when every one of its days spent 0 (every "
+        "weight is positive; the actuals readers reject negative spend), and the model "
+        "expects exactly 0 yuan from 0 yuan (expected_gmv_for), so `expected <= 0` beside "
+        "it skips the video just the same",
+    "learn: spend <= 0 -> spend < 0  #2":
+        "a tool's total spend is 0 only when each of its days spent 0 (the actuals readers "
+        "reject negative spend), and the model expects exactly 0 yuan from 0 yuan "
+        "(expected_gmv_for), so `expected <= 0` beside it skips the tool just the same",
+    "learn: abs(multiplier - 1.0) >= 0.02 -> abs(multiplier - 1.0) > 0.02":
+        "the two differ only when abs(multiplier - 1.0) equals the float 0.02 exactly, "
+        "which no float can reach: for a multiplier between 0.5 and 2, multiplier - 1.0 "
+        "is exact and a multiple of 2 ** -53, and the float 0.02 is not (0.02 x 2 ** 53 "
+        "is not a whole number); outside that range the difference is at least 0.5",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {

@@ -24,6 +24,7 @@ from planner.checks import (
     check_orders,
     check_plan,
     ensure_plan_obeys,
+    evidence_from_plan,
     evidence_of,
     violation_codes,
 )
@@ -32,7 +33,7 @@ from planner.config import Campaign, campaign_from_dict
 from planner.errors import PlanRuleError, UncheckedPlanError
 from planner.i18n import use_lang
 from planner.io.plan_reader import read_plan_to_check
-from planner.models import Plan, Video
+from planner.models import LearnedRoi, Plan, Video
 from planner.planning import make_plan
 from planner.synthetic import generate_campaign_dict, generate_roster
 from planner.tools import Tool
@@ -282,7 +283,7 @@ def test_content_service_on_a_video_without_likes_has_no_comment_like_rate(
 
 
 # A floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary, so "at the line" is exact.
-@pytest.mark.parametrize(("multiple", "caught"), [(1.49, True), (1.5, False)])
+@pytest.mark.parametrize(("multiple", "caught"), [(1.49, True), (1.499, True), (1.5, False)])
 def test_the_checker_lets_dou_plus_start_at_once_only_in_a_burst_of_floor_times_one_and_a_half(
         multiple: float, caught: bool) -> None:
     # First 2 hours: 10,000 plays; GMV giving ROI floor x multiple at CPM 40.
@@ -398,7 +399,70 @@ def test_the_checker_judges_content_service_at_the_tier_from_the_followers(
                                       D(2027, 4, 20)), campaign=campaign, evidence=passed)
 
     assert "cs_over_weekly_scale" not in week(WEEKLY[tier])
+    assert "cs_over_weekly_scale" not in week(WEEKLY[tier] + 1)  # a yuan of rounding
     assert "cs_over_weekly_scale" in week(WEEKLY[tier] + 2)
+
+
+def test_the_checker_lets_dou_plus_run_on_traffic_roi_exactly_at_the_floor() -> None:
+    # ROI 1.25 on 250,000 plays at CPM 40 against a floor of 1.25 (exact in binary)
+    def dou_plus(gmv: float) -> list[str]:
+        return _codes([make_video(natural_gmv=gmv)], _order("v1", DOU, D(2027, 4, 25)),
+                      campaign=make_campaign(roi_floor=1.25))
+
+    assert "roi_below_floor" not in dou_plus(12_500)
+    assert "roi_below_floor" in dou_plus(12_499)  # ROI 1.2499
+
+
+def test_a_video_with_plays_but_no_gmv_has_traffic_roi_0() -> None:
+    # Ten plays and no (or an empty) GMV: nothing sold, so Dou+ stays below any floor.
+    for gmv in (None, 0):
+        quiet = make_video(natural_plays=10, natural_gmv=gmv)
+        assert "roi_below_floor" in _codes([quiet], _order("v1", DOU, D(2027, 4, 25)))
+
+
+def _head_week_of(budget: float) -> list[str]:
+    return _codes([make_video(video_id="head", followers=5_000_000)],
+                  _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), budget, D(2027, 4, 21)))
+
+
+def test_content_service_at_its_minimum_order_passes_within_a_fen_of_rounding() -> None:
+    # content service's minimum: 50,000 yuan
+    assert "below_min_order" not in _head_week_of(50_000)
+    assert "below_min_order" not in _head_week_of(49_999.99)
+    assert "below_min_order" in _head_week_of(49_999.98)
+
+
+def test_one_day_of_content_service_gets_a_seventh_of_the_weekly_scale() -> None:
+    # head: 400,000 yuan a week, so 57,143 for one day
+    def one_day(budget: float) -> list[str]:
+        return _codes([make_video(video_id="head", followers=5_000_000)],
+                      _order("head", CS, D(2027, 4, 22), D(2027, 4, 22), budget,
+                             D(2027, 4, 21)))
+
+    assert "cs_over_weekly_scale" not in one_day(57_000)
+    assert "cs_over_weekly_scale" in one_day(60_000)
+
+
+@pytest.mark.parametrize(("start", "end"), [(D(2027, 5, 20), D(2027, 5, 26)),
+                                            (D(2027, 6, 19), D(2027, 6, 20))])
+def test_content_service_outside_a_sales_days_is_no_lock_in(start: date, end: date) -> None:
+    # the 618 sale runs 05-31 to 06-18; booked the day before, inside 30 days of it
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[SALE])
+    order = _order("head", CS, start, end, 60_000, start - timedelta(days=1))
+    found = _codes([make_video(video_id="head", followers=5_000_000)], order,
+                   campaign=campaign)
+    assert "lock_in_too_late" not in found
+    assert "lock_in_roi_low" not in found
+
+
+def test_new_spend_within_a_yuan_of_the_budget_left_passes() -> None:
+    # a budget of 100,000 yuan and two AD feed days of 50,000 and 50,000 + extra
+    def spend(extra: float) -> list[str]:
+        return _codes([make_video()], _order("v1", AD, D(2027, 4, 25), budget=50_000),
+                      _order("v1", AD, D(2027, 4, 26), budget=50_000 + extra))
+
+    assert "over_budget" not in spend(1)
+    assert "over_budget" in spend(2)
 
 
 # ---------------------------------------------------------------- the bundled samples
@@ -550,3 +614,263 @@ def test_every_plan_the_planner_makes_passes_the_checker(
     plan: Plan = make_plan(videos, campaign)
     found = check_plan(plan, campaign, videos)
     assert [f"{v.code}: {v.text}" for v in found] == []
+
+
+def _first_2h_burst(followers: int, published: date) -> Video:
+    # first 2 hours: ROI 3.0 at CPM 40, over the floor 1.2 x 1.5
+    return make_video(video_id="burst", followers=followers, publish_date=published,
+                      first_2h_plays=10_000, first_2h_gmv=1_200)
+
+
+@pytest.mark.parametrize(("followers", "caught"), [(500_000, True), (500_001, False)])
+def test_the_checkers_burst_needs_more_than_500k_followers(followers: int,
+                                                           caught: bool) -> None:
+    found = _codes([_first_2h_burst(followers, PLAN_DATE)], _order("burst", DOU, D(2027, 4, 21)))
+    assert ("dou_plus_before_standard_start" in found) is caught
+
+
+@pytest.mark.parametrize(("published", "caught"), [(D(2027, 4, 19), False),
+                                                   (D(2027, 4, 18), True)])
+def test_the_checkers_burst_window_is_counted_to_the_plan_date(published: date,
+                                                               caught: bool) -> None:
+    # Dou+ the day after publishing, on a plan made on 04-20: a burst only while the plan
+    # is made within 2 days of publishing
+    order = _order("burst", DOU, published + timedelta(days=1))
+    found = _codes([_first_2h_burst(3_000_000, published)], order)
+    assert ("dou_plus_before_standard_start" in found) is caught
+
+
+def test_the_daily_cap_counts_every_booked_order_of_the_day() -> None:
+    # 3,000 + 3,000 booked on 04-25 leave 4,000 of a daily cap of 10,000
+    campaign = make_campaign(daily_cap=10_000)
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+    booked = [_order("v1", AD, D(2027, 4, 25), budget=3_000, booking=PLAN_DATE, fixed=True),
+              _order("v2", DOU, D(2027, 4, 25), budget=3_000, booking=PLAN_DATE, fixed=True)]
+    assert "over_daily_cap" not in _codes(
+        videos, *booked, _order("v2", AD, D(2027, 4, 25), budget=4_000), campaign=campaign)
+    assert "over_daily_cap" in _codes(
+        videos, *booked, _order("v2", AD, D(2027, 4, 25), budget=5_000), campaign=campaign)
+
+
+def test_the_daily_cap_counts_every_new_order_of_the_day() -> None:
+    campaign = make_campaign(daily_cap=10_000)
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+    assert "over_daily_cap" in _codes(
+        videos, _order("v1", AD, D(2027, 4, 25), budget=5_000),
+        _order("v2", AD, D(2027, 4, 25), budget=6_000), campaign=campaign)
+
+
+def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_minimum_passes() -> None:
+    # 4,990 of 10,000 yuan seeds: 49.9% against a minimum of 50%, the rounding allowed
+    campaign = make_campaign(balance={"min_seeding_share": 0.5})
+
+    def share(seeding: float) -> list[str]:
+        return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
+                      _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding),
+                      campaign=campaign)
+
+    assert "seeding_share_low" not in share(4_990)
+    assert "seeding_share_low" in share(4_980)
+
+
+def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_maximum_passes() -> None:
+    # 5,010 of 10,000 yuan seeds: 50.1% against a maximum of 50%, the rounding allowed
+    campaign = make_campaign(balance={"max_seeding_share": 0.5})
+
+    def share(seeding: float) -> list[str]:
+        return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
+                      _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding),
+                      campaign=campaign)
+
+    assert "seeding_share_high" not in share(5_010)
+    assert "seeding_share_high" in share(5_020)
+
+
+def test_a_plan_whose_orders_add_up_to_nothing_is_not_judged_on_its_seeding_share() -> None:
+    # a buyer's table with a booked refund of 500 yuan and 500 yuan of new AD feed
+    refund = _order("v1", AD, D(2027, 4, 21), budget=-500, booking=PLAN_DATE, fixed=True)
+    found = _codes([make_video(kol_fee=0)], refund, _order("v1", AD, D(2027, 4, 26), budget=500),
+                   campaign=make_campaign(balance={"min_seeding_share": 0.5}))
+    assert "seeding_share_low" not in found
+
+
+@pytest.mark.parametrize("comments", [None, 0])
+def test_content_service_on_a_video_with_likes_but_no_comments_is_caught(
+        comments: int | None) -> None:
+    # ten likes and no comments: a rate of 0, not one comment's 10%
+    assert "cs_comment_like_low" in _head_week(likes=10, comments=comments)
+
+
+@pytest.mark.parametrize(("authorised", "reviewed"), [(True, False), (False, True)])
+def test_an_ad_tool_needs_both_authorisation_and_ad_review(authorised: bool,
+                                                           reviewed: bool) -> None:
+    video = make_video(kol_authorized=authorised, ad_review_passed=reviewed)
+    assert "ad_tool_blocked" in _codes([video], _order("v1", AD, D(2027, 4, 25), budget=500))
+
+
+@pytest.mark.parametrize(("followers", "caught"), [(500_000, True), (500_001, False)])
+def test_the_checker_allows_smart_dou_plus_only_above_500k_followers(followers: int,
+                                                                     caught: bool) -> None:
+    video = make_video(followers=followers)  # weighty, published 04-15: 10 days old
+    found = _codes([video], _order("v1", DOU, D(2027, 4, 25), mode="smart"))
+    assert ("smart_mode_not_allowed" in found) is caught
+
+
+def test_a_pressure_tests_learned_roi_exactly_at_the_floor_opens_content_service() -> None:
+    mid = make_video(video_id="kol", followers=1_000_000)
+    order = _order("kol", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 20))
+
+    def codes(learned: float) -> list[str]:
+        return _codes([mid], order, campaign=make_campaign(roi_floor=1.25),
+                      evidence=Evidence(learned_dou_plus={"kol": learned}))
+
+    assert "cs_tier_too_small" not in codes(1.25)
+    assert "cs_tier_too_small" in codes(1.24)
+
+
+@pytest.mark.parametrize(("start", "end"), [(D(2027, 5, 25), D(2027, 5, 31)),
+                                            (D(2027, 6, 18), D(2027, 6, 20))])
+def test_content_service_on_a_sales_first_or_last_day_is_a_lock_in(start: date,
+                                                                  end: date) -> None:
+    # the 618 sale runs 05-31 to 06-18; booked the day before: too late to lock in
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[SALE])
+    order = _order("head", CS, start, end, 60_000, start - timedelta(days=1))
+    found = _codes([make_video(video_id="head", followers=5_000_000)], order,
+                   campaign=campaign)
+    assert "lock_in_too_late" in found
+
+
+def test_a_lock_in_with_recent_roi_exactly_at_the_floor_passes() -> None:
+    sale = {"name": "618", "start": D(2027, 5, 30), "end": D(2027, 6, 2)}
+    campaign = make_campaign(end=D(2027, 6, 20), big_sales=[sale], roi_floor=1.25)
+    lock_in = _order("head", CS, D(2027, 5, 30), D(2027, 6, 5), 60_000, PLAN_DATE)
+
+    def codes(roi_3m: float) -> list[str]:
+        video = make_video(video_id="head", followers=5_000_000, roi_3m=roi_3m)
+        return _codes([video], lock_in, campaign=campaign)
+
+    assert "lock_in_roi_low" not in codes(1.25)
+    assert "lock_in_roi_low" in codes(1.24)
+
+
+def test_a_day_without_spend_is_no_order_to_judge() -> None:
+    # two days of Dou+, the second spent nothing: no minimum order to reach that day
+    order = _order("v1", DOU, D(2027, 4, 25), D(2027, 4, 26), budget=1_000)
+    daily = [DaySpend(D(2027, 4, 25), "v1", DOU, 1_000), DaySpend(D(2027, 4, 26), "v1", DOU, 0)]
+    found = violation_codes(check_orders([order], make_campaign(), [make_video()], daily=daily))
+    assert "below_min_order" not in found
+
+
+def _one_dou_plus_day(spend: float, campaign: Campaign | None = None) -> list[str]:
+    order = _order("v1", DOU, D(2027, 4, 25), budget=spend)
+    daily = [DaySpend(D(2027, 4, 25), "v1", DOU, spend)]
+    return violation_codes(check_orders([order], campaign or make_campaign(), [make_video()],
+                                        daily=daily))
+
+
+def test_a_dou_plus_day_at_its_minimum_passes_within_a_fen_of_rounding() -> None:
+    # Dou+'s minimum: 100 yuan
+    assert "below_min_order" not in _one_dou_plus_day(99.99)
+    assert "below_min_order" in _one_dou_plus_day(99.98)
+    assert "below_min_order" in _one_dou_plus_day(1)
+
+
+def test_a_day_at_its_tools_daily_cap_passes_within_a_fen_of_rounding() -> None:
+    campaign = make_campaign(tools={"dou_plus": {"max_daily": 1_000}})
+    assert "over_tool_daily_cap" not in _one_dou_plus_day(1_000.01, campaign)
+    assert "over_tool_daily_cap" in _one_dou_plus_day(1_000.02, campaign)
+
+
+def test_a_day_a_millionth_of_a_step_off_is_on_the_step() -> None:
+    # a float's rounding, not a buyer's budget: without a minimum, 1e-6 yuan of a 1-yuan step
+    campaign = make_campaign(tools={"dou_plus": {"min_order": 0}})
+    assert "off_order_step" not in _one_dou_plus_day(1e-6, campaign)
+    assert "off_order_step" in _one_dou_plus_day(2e-6, campaign)
+
+
+def test_two_content_service_weeks_one_after_the_other_are_one_shot_each() -> None:
+    head = make_video(video_id="head", followers=5_000_000)
+    first = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21))
+    second = _order("head", CS, D(2027, 4, 29), D(2027, 5, 5), 60_000, D(2027, 4, 21))
+    assert "cs_not_one_shot" not in _codes([head], first, second)
+
+
+def test_a_day_within_a_yuan_of_the_campaigns_daily_cap_passes() -> None:
+    campaign = make_campaign(daily_cap=10_000)
+
+    def day(spend: float) -> list[str]:
+        return _codes([make_video()], _order("v1", AD, D(2027, 4, 25), budget=spend),
+                      campaign=campaign)
+
+    assert "over_daily_cap" not in day(10_001)
+    assert "over_daily_cap" in day(10_002)
+
+
+def test_a_tool_within_a_yuan_of_its_total_cap_passes() -> None:
+    campaign = make_campaign(tools={"ad_feed": {"max_budget": 10_000}})
+
+    def total(spend: float) -> list[str]:
+        return _codes([make_video()], _order("v1", AD, D(2027, 4, 25), budget=5_000),
+                      _order("v1", AD, D(2027, 4, 26), budget=spend - 5_000),
+                      campaign=campaign)
+
+    assert "over_tool_budget" not in total(10_001)
+    assert "over_tool_budget" in total(10_002)
+
+
+def test_a_plan_with_any_new_spend_is_judged_on_its_seeding_share() -> None:
+    # one yuan of AD feed and nothing else: no seeding at all
+    found = _codes([make_video(kol_fee=0)], _order("v1", AD, D(2027, 4, 25), budget=1),
+                   campaign=make_campaign(balance={"min_seeding_share": 0.5}))
+    assert "seeding_share_low" in found
+
+
+def test_a_tier_without_a_weekly_content_service_scale_may_book_none() -> None:
+    # a tail KOL after a passed pressure test; the defaults give tails no weekly scale, so
+    # 2 yuan is over it (1 yuan is rounding)
+    tail = make_video(video_id="kol", followers=300_000)
+    passed = Evidence(learned_dou_plus={"kol": 1.5})
+    order = _order("kol", CS, D(2027, 4, 22), D(2027, 4, 28), 2, D(2027, 4, 20))
+    assert "cs_over_weekly_scale" in _codes([tail], order, evidence=passed)
+
+
+@pytest.mark.parametrize(("fixed", "caught"), [(False, True), (True, False)])
+def test_content_service_starting_on_the_last_day_of_another_is_a_top_up(fixed: bool,
+                                                                         caught: bool) -> None:
+    # a booked (fixed) second order is a fact the plan cannot change
+    head = make_video(video_id="head", followers=5_000_000)
+    first = _order("head", CS, D(2027, 4, 22), D(2027, 4, 28), 60_000, D(2027, 4, 21))
+    second = _order("head", CS, D(2027, 4, 28), D(2027, 5, 4), 60_000, D(2027, 4, 21),
+                    fixed=fixed)
+    assert ("cs_not_one_shot" in _codes([head], first, second)) is caught
+
+
+def test_a_day_whose_booked_orders_fill_the_daily_cap_takes_no_new_spend() -> None:
+    campaign = make_campaign(daily_cap=10_000)
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+    booked = _order("v1", AD, D(2027, 4, 25), budget=10_000, booking=PLAN_DATE, fixed=True)
+    assert "over_daily_cap" in _codes(videos, booked, _order("v2", AD, D(2027, 4, 25), budget=2),
+                                      campaign=campaign)
+
+
+def test_the_budget_left_is_the_budget_less_what_is_booked() -> None:
+    # a budget of 100,000 yuan with 60,000 booked leaves 40,000; with all of it booked, none
+    videos = [make_video(video_id="v1"), make_video(video_id="v2")]
+
+    def codes(booked: float, new: float) -> list[str]:
+        return _codes(videos, _order("v1", AD, D(2027, 4, 25), budget=booked,
+                                     booking=PLAN_DATE, fixed=True),
+                      _order("v2", AD, D(2027, 4, 26), budget=new))
+
+    assert "over_budget" not in codes(60_000, 40_000)
+    assert "over_budget" in codes(60_000, 41_000)
+    assert "over_budget" in codes(100_000, 2)
+
+
+def test_a_replans_learned_roi_for_a_pressure_test_is_its_dou_plus_roi_only() -> None:
+    # the Dou+ pressure test opens content service: another tool's learned ROI says nothing
+    learned = [LearnedRoi(video_id="v1", tool=tool, spend=1_000, gmv=gmv, prior_roi=2.0,
+                          observed_roi=gmv / 1_000, learned_roi=roi)
+               for tool, gmv, roi in ((DOU, 1_500, 1.5), (AD, 3_000, 3.0))]
+    plan = Plan.model_construct(orders=[], learned=learned)
+    assert evidence_from_plan(plan).learned_dou_plus == {"v1": 1.5}

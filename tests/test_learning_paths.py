@@ -306,3 +306,156 @@ def test_a_collapse_judges_only_the_last_window_plus_one_days():
     good = (START - timedelta(days=1), 1_000, 2_000, 2_000)
     days = [good, *((START + timedelta(days=i), 1_000, 200, 2_000) for i in range(3))]
     assert roi_collapse(days, 2, 100, 0.7) is not None
+
+
+def test_a_days_evidence_cap_counts_every_tools_spend_that_day():
+    # mutation: spent_on[d] += s -> spent_on[d] = s (the cap would see one tool's spend)
+    campaign = _campaign()
+    video = _video()
+    assessment, = assess_roster([video], campaign)
+    day = START + timedelta(days=1)
+    spends = {"dou_plus": 8_000, "qianchuan": 8_000}  # 16,000 on the day, cap 10,000
+    rows = [(START, "v1", tool, spend, spend * 1.5) for tool, spend in spends.items()]
+    learning = _learn(rows, day, video, campaign)
+    expected = sum(expected_gmv_for(assessment, Tool(tool), START, spend, campaign)
+                   for tool, spend in spends.items())
+    spend = campaign.learning.day_evidence_cap  # the whole day weighs like the cap
+    ratio = sum(g for *_, g in rows) / expected
+    prior = campaign.learning.prior_spend
+    assert learning.signals.video_multiplier["v1"] == pytest.approx(
+        (prior + spend * ratio) / (prior + spend))
+
+
+def test_a_day_weighs_at_most_the_evidence_cap_however_small_the_cap():
+    # mutation: spent_on[d] > 0 -> spent_on[d] > 1 (a day under 1 yuan left uncapped)
+    campaign = _campaign(learning={"day_evidence_cap": 0.5})
+    rows = [(START, "v1", "dou_plus", 0.8, 0.8 * 6.0)]  # twice the model's ROI of 3
+    learning = _learn(rows, START + timedelta(days=1), campaign=campaign)
+    prior = campaign.learning.prior_spend
+    assert learning.signals.video_multiplier["v1"] == pytest.approx(
+        (prior + 0.5 * 2.0) / (prior + 0.5))
+
+
+def test_a_video_the_model_expects_no_gmv_from_is_not_learned_from():
+    # mutations: the guards spend <= 0 or expected <= 0 (``and``, ``< 0``) would divide by
+    # the zero the model expected, or look up a video without a multiplier
+    video = _video(natural_gmv=0)  # no natural GMV: traffic ROI 0
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 2_000, 3_000) for i in range(3)]
+    learning = _learn(rows, START + timedelta(days=3), video)
+    assert learning.estimates == []
+    assert learning.signals.video_multiplier == {}
+    assert learning.signals.winners == {}
+
+
+def test_a_tool_that_spent_nothing_gets_no_estimate():
+    # mutation: spend <= 0 or expected <= 0 or not learned -> (spend <= 0 or ...) and not
+    # learned (a tool without spend on a learned video would divide by zero)
+    rows = [(START, "v1", "dou_plus", 2_000, 6_000), (START, "v1", "qianchuan", 0, 0)]
+    learning = _learn(rows, START + timedelta(days=1))
+    assert [e.tool for e in learning.estimates] == [Tool.DOU_PLUS]
+
+
+def test_a_few_jiao_of_spend_are_evidence_like_any_other():
+    # mutations: spend <= 0 -> <= 1, expected <= 0 -> <= 1 (video and tool), spend > 0 ->
+    # > 1 (running): 0.2 yuan yesterday, which the model expected to sell 0.6 yuan
+    rows = [(START, "v1", "dou_plus", 0.2, 0.6)]
+    learning = _learn(rows, START + timedelta(days=1))
+    estimate, = learning.estimates
+    assert estimate.expected_gmv == pytest.approx(0.6)
+    assert "v1" in learning.signals.video_multiplier
+    assert ("v1", Tool.DOU_PLUS) in learning.signals.running
+
+
+def test_a_learned_burst_needs_some_day_one_spend_not_a_yuan():
+    # mutation: spent > 0 -> spent > 1
+    video = _video(publish_date=START, followers=3_000_000)
+    learning = _learn([(START, "v1", "dou_plus", 0.5, 1.5)], START + timedelta(days=1), video)
+    assert "v1" in learning.signals.burst
+
+
+def test_a_winner_counts_days_of_any_spend():
+    # mutations: s > 0 -> s > 1 (days of a winner), expected > 0 -> expected > 1: three
+    # days of 0.1 yuan that sold 4 x the 0.3 yuan a day the model expected
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 0.1, 1.2) for i in range(3)]
+    learning = _learn(rows, START + timedelta(days=3))
+    assert learning.signals.winners["v1"] == (pytest.approx(4.0), 3)
+
+
+def test_a_decline_counts_a_day_with_exactly_the_minimum_dou_plus_spend():
+    # mutation: spend >= max(min_spend, ...) -> spend > ...
+    days = _roi_days(3.0, 1.5, 0.5, spend=100)
+    assert roi_decline(days, 2, 100, 0.7) == pytest.approx((3.0, 0.5))
+
+
+def test_without_a_minimum_daily_spend_every_day_that_spent_judges_a_decline():
+    # mutation: max(min_spend, 1e-9) -> max(min_spend, 1.000000001)
+    days = _roi_days(3.0, 1.5, 0.5, spend=1)
+    assert roi_decline(days, 2, 0, 0.7) == pytest.approx((3.0, 0.5))
+
+
+def test_without_a_minimum_daily_spend_every_day_that_spent_judges_a_collapse():
+    # mutations: max(min_spend, 1e-9) -> max(..., 1.000000001), expected > 0 -> > 1:
+    # 1 yuan a day the model expected to sell 0.8 yuan, which sold 0.1
+    days = [(START + timedelta(days=i), 1, 0.1, 0.8) for i in range(3)]
+    model, seen = roi_collapse(days, 2, 0, 0.7)
+    assert model == pytest.approx(0.8) and seen == pytest.approx([0.1, 0.1, 0.1])
+
+
+def test_a_day_the_model_expected_nothing_from_is_no_evidence_of_a_collapse():
+    # mutation: expected > 0 -> expected >= 0
+    days = [(START, 1_000, 0, 0.0),
+            *((START + timedelta(days=i), 1_000, 200, 2_000) for i in (1, 2))]
+    assert roi_collapse(days, 2, 100, 0.7) is None
+
+
+def test_a_falls_figures_are_its_first_and_last_roi_to_one_decimal():
+    # mutations: round(fall[0], 1) -> 2 digits or fall[1], round(fall[1], 1) -> 2 digits
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 2_000, 2_000 * roi)
+            for i, roi in enumerate((3.14, 1.57, 0.52))]
+    learning = _learn(rows, START + timedelta(days=3), _video(natural_gmv=120_000))
+    declined, = [r for r in learning.signals.reasons[("v1", Tool.DOU_PLUS)]
+                 if r.code == "targeted_roi_declining"]
+    assert declined.params == {"form": "fall", "roi_from": 3.1, "roi_to": 0.5, "days": 2}
+
+
+def test_a_collapses_figure_is_the_models_roi_to_one_decimal():
+    # mutation: round(model, 1) -> round(model, 2)
+    campaign = _campaign()
+    video = _video()
+    assessment, = assess_roster([video], campaign)
+    days = [START + timedelta(days=i) for i in range(3)]
+    rows = [(d, "v1", "dou_plus", 5_000, 5_000 * 0.5) for d in days]  # flat ROI 0.5
+    learning = _learn(rows, START + timedelta(days=3), video, campaign)
+    model = sum(expected_gmv_for(assessment, Tool.DOU_PLUS, d, 5_000, campaign)
+                for d in days) / 15_000
+    assert round(model, 2) != round(model, 1)
+    declined, = [r for r in learning.signals.reasons[("v1", Tool.DOU_PLUS)]
+                 if r.code == "targeted_roi_declining"]
+    assert declined.params is not None and declined.params["model"] == round(model, 1)
+
+
+def test_a_below_floor_cancellations_figures_are_rounded_to_two_decimals():
+    # mutations: round(learned_roi, 2) -> 3 digits, round(floor, 2) -> 3 digits
+    rows = [(START + timedelta(days=i), "v1", "dou_plus", 20_000, 20_000 * 0.05)
+            for i in range(2)]
+    learning = _learn(rows, START + timedelta(days=2), campaign=_campaign(roi_floor=1.234))
+    estimate, = learning.estimates
+    assert round(estimate.learned_roi, 3) != round(estimate.learned_roi, 2)
+    cancelled, = [r for r in learning.signals.reasons[("v1", Tool.CONTENT_SERVICE)]
+                  if r.code == "cs_cancelled"]
+    assert cancelled.params == {"form": "below_floor", "tool": "dou_plus",
+                                "roi": round(estimate.learned_roi, 2), "floor": 1.23}
+
+
+def test_a_tool_the_model_expected_no_gmv_from_gets_no_estimate_nor_cancels_content_service():
+    # mutation: expected <= 0 -> expected < 0 (per tool): a learned ROI of 0 would cancel
+    # content service. Qianchuan on a sale day without capacity, past the last segment's
+    # rate of 0, was expected to sell nothing; Dou+ on the day before sold as expected.
+    sale = {"name": "618", "start": START + timedelta(days=1), "end": START + timedelta(days=1)}
+    campaign = _campaign(big_sales=[sale], tools={"qianchuan": {"sale_capacity_multiplier": 0}},
+                         response={"segment_roi": (1.0, 0.8, 0.0)})
+    rows = [(START, "v1", "dou_plus", 2_000, 6_000),
+            (START + timedelta(days=1), "v1", "qianchuan", 2_000, 0)]
+    learning = _learn(rows, START + timedelta(days=2), campaign=campaign)
+    assert [e.tool for e in learning.estimates] == [Tool.DOU_PLUS]
+    assert learning.signals.roi_multiplier[("v1", Tool.CONTENT_SERVICE)] == 1.0

@@ -84,6 +84,18 @@ def test_a_pressure_tests_learned_dou_plus_roi_at_the_floor_opens_content_servic
     assert verdict.reason.code == ("cs_pressure_test_passed" if allowed else "cs_tier_too_small")
 
 
+def test_a_tier_without_a_weekly_content_service_scale_is_told_up_to_0_yuan_a_week():
+    # mutation: cs_weekly_cap.get(tier, 0.0) -> get(tier, 1.0): the figure must be the scale
+    # the plan obeys (the response model and the checker also read a missing tier as 0)
+    tail = make_video(followers=300_000)  # tail: no weekly scale in the defaults
+    campaign = make_campaign()
+    scores = score_video(tail, campaign)
+    assert scores.tier not in campaign.rules.cs_weekly_cap
+    verdict = content_service_rule(tail, scores, campaign, FLOOR + 0.5)
+    assert verdict.reason.code == "cs_pressure_test_passed"
+    assert verdict.reason.params is not None and verdict.reason.params["cap"] == 0
+
+
 # ------------------------------------------------------------ burst
 # A floor of 1.25 keeps floor x 1.5 = 1.875 exact in binary, so "at the line" is exact.
 BURST_FLOOR = 1.25
