@@ -152,6 +152,18 @@ def test_the_next_step_is_told_in_words_with_the_binding_limits() -> None:
 
 
 @pytest.mark.slow
+def test_a_money_box_kept_empty_while_undrawn_comes_back_with_its_default() -> None:
+    # A run cut short (a click while the page ran) can keep a box whose widget was not
+    # drawn: it must come back with its default, not empty (the next step then said
+    # "the amount must be positive" to a buyer who typed nothing).
+    at = open_page()
+    request, kept = at.session_state["whatif_page.kept"]
+    at.session_state["whatif_page.kept"] = (request, {**kept, "whatif_page.step": None})
+    at.switch_page("app_pages/videos_page.py").run()
+    at.switch_page(PAGE).run()
+    assert at.text_input(key="whatif_page.step").value == "10,000"
+
+
 def test_results_and_inputs_survive_a_visit_to_another_page() -> None:
     at = curve_of_three(open_page())
     at.switch_page("app_pages/videos_page.py").run()

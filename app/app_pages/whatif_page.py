@@ -136,7 +136,10 @@ def _seed_widgets(ctx: Context) -> None:
             st.session_state.pop(key, None)
     for key, default in defaults.items():
         if key not in st.session_state:
-            st.session_state[key] = values.get(key, default)
+            # A box kept while its widget was not drawn (a run cut short) kept nothing:
+            # it starts from its default, not empty.
+            kept_value = values.get(key)
+            st.session_state[key] = default if kept_value is None else kept_value
 
 
 def _keep_widgets(ctx: Context) -> None:
