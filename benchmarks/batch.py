@@ -2,6 +2,7 @@
 
     python -m benchmarks.batch [--campaigns 200] [--videos 200] [--workers 2]
                                [--time-limit 120] [--out benchmarks/results]
+                               [--variants sequential,pool,cluster]
 
 The portfolio (``sample_data/generate.py``'s ``write_portfolio``): N seeded campaigns
 of V videos, each a 30-day Tmall campaign with a big sale and 2,500 yuan per video.
@@ -18,8 +19,10 @@ the same benchmark run, so that the shared machine's load weighs on all three:
   of W single-threaded worker processes started beforehand (its start is timed
   apart: a cluster is started once, not every morning).
 
-Each variant is the whole command as a subprocess, wall seconds. The three must
-give every campaign the same plan to the yuan; the result says whether they did.
+Each variant is the whole command as a subprocess, wall seconds, and seconds per
+campaign. The three must give every campaign the same plan to the yuan; the result
+says whether they did. ``--variants`` runs some of them (``pool`` alone: the morning on
+the local pool, without the sequential loop's reference, so no speed-up or comparison).
 Writes ``batch_results.csv`` and ``batch_results.md`` atomically.
 """
 
@@ -54,6 +57,9 @@ DAY0 = date(2027, 4, 20)
 SPENT = date(2027, 4, 21)
 DAY2 = date(2027, 4, 22)
 VARIANTS = ("sequential", "local pool", "LocalCluster")
+# --variants names them short.
+VARIANT_OPTIONS = {"sequential": "sequential", "pool": "local pool", "cluster": "LocalCluster"}
+FIRST = "first morning (plan, local pool)"
 COLUMNS = ("variant", "campaigns", "videos", "workers", "seconds", "per_campaign_s",
            "speedup", "failed", "same_plans", "max_gmv_diff_pct", "notes")
 
@@ -65,6 +71,7 @@ class Options:
     workers: int = 2
     time_limit: float = 120.0
     out: Path = ROOT / "benchmarks" / "results"
+    variants: tuple[str, ...] = VARIANTS
 
 
 _LOAD: list[float] = []
@@ -149,35 +156,42 @@ def run(options: Options) -> list[dict[str, Any]]:
             raise RuntimeError(f"the first morning's batch exited {code}")
         log(f"first morning {first_s:.1f} s; simulating the spend of {SPENT}")
         write_portfolio_actuals(base / "portfolio.toml", base / f"out_{DAY0}", SPENT)
-        folders = {v: shutil.copytree(base, Path(tmp) / v.replace(" ", "_")) for v in VARIANTS}
+        folders = {v: shutil.copytree(base, Path(tmp) / v.replace(" ", "_"))
+                   for v in options.variants}
 
         seconds: dict[str, float] = {}
         failed: dict[str, int] = {}
-        log("sequential: planner replan per campaign")
-        seconds["sequential"], failed["sequential"] = sequential(folders["sequential"])
-        log(f"sequential {seconds['sequential']:.1f} s")
+        cluster_start = 0.0
+        if "sequential" in folders:
+            log("sequential: planner replan per campaign")
+            seconds["sequential"], failed["sequential"] = sequential(folders["sequential"])
+            log(f"sequential {seconds['sequential']:.1f} s")
 
-        log(f"local pool: planner batch --workers {options.workers}")
-        _, seconds["local pool"] = planner(*batch_args(folders["local pool"], DAY2,
-                                                       "--workers", str(options.workers)))
-        failed["local pool"] = failed_in(folders["local pool"])
-        log(f"local pool {seconds['local pool']:.1f} s")
+        if "local pool" in folders:
+            log(f"local pool: planner batch --workers {options.workers}")
+            _, seconds["local pool"] = planner(*batch_args(folders["local pool"], DAY2,
+                                                           "--workers", str(options.workers)))
+            failed["local pool"] = failed_in(folders["local pool"])
+            log(f"local pool {seconds['local pool']:.1f} s")
 
-        log(f"LocalCluster: {options.workers} worker processes, 1 thread each")
-        started = time.perf_counter()
-        with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), LocalCluster(
-            n_workers=options.workers, threads_per_worker=1, processes=True,
-            dashboard_address=":0",
-        ) as cluster:
-            cluster_start = time.perf_counter() - started
-            _, seconds["LocalCluster"] = planner(*batch_args(
-                folders["LocalCluster"], DAY2, "--scheduler", cluster.scheduler_address))
-        failed["LocalCluster"] = failed_in(folders["LocalCluster"])
-        log(f"LocalCluster {seconds['LocalCluster']:.1f} s (cluster start {cluster_start:.1f} s)")
+        if "LocalCluster" in folders:
+            log(f"LocalCluster: {options.workers} worker processes, 1 thread each")
+            started = time.perf_counter()
+            with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}), \
+                    LocalCluster(n_workers=options.workers, threads_per_worker=1,
+                                 processes=True, dashboard_address=":0") as cluster:
+                cluster_start = time.perf_counter() - started
+                _, seconds["LocalCluster"] = planner(*batch_args(
+                    folders["LocalCluster"], DAY2, "--scheduler", cluster.scheduler_address))
+            failed["LocalCluster"] = failed_in(folders["LocalCluster"])
+            log(f"LocalCluster {seconds['LocalCluster']:.1f} s "
+                f"(cluster start {cluster_start:.1f} s)")
 
-        reference = plans_by_campaign(folders["sequential"])
-        for variant in VARIANTS:
-            same, largest, differ = compare(plans_by_campaign(folders[variant]), reference)
+        reference = (plans_by_campaign(folders["sequential"]) if "sequential" in folders
+                     else None)
+        for variant in options.variants:
+            same, largest, differ = ("-", None, "") if reference is None else compare(
+                plans_by_campaign(folders[variant]), reference)
             notes = {
                 "sequential": "planner replan per campaign, one after another",
                 "local pool": f"planner batch --workers {options.workers}",
@@ -189,11 +203,12 @@ def run(options: Options) -> list[dict[str, Any]]:
                 "workers": 1 if variant == "sequential" else options.workers,
                 "seconds": seconds[variant],
                 "per_campaign_s": seconds[variant] / options.campaigns,
-                "speedup": seconds["sequential"] / seconds[variant],
+                "speedup": None if reference is None
+                else seconds["sequential"] / seconds[variant],
                 "failed": failed[variant], "same_plans": same, "max_gmv_diff_pct": largest,
                 "notes": notes + differ,
             })
-        rows.append({"variant": "first morning (plan, local pool)",
+        rows.append({"variant": FIRST,
                      "campaigns": options.campaigns, "videos": options.videos,
                      "workers": options.workers, "seconds": first_s,
                      "per_campaign_s": first_s / options.campaigns,
@@ -223,12 +238,14 @@ def to_markdown(rows: Sequence[dict[str, Any]], options: Options) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        if "speedup" not in r:
+        if r["variant"] == FIRST:
             continue
+        speedup, largest = r["speedup"], r["max_gmv_diff_pct"]
         lines.append(f"| {r['variant']} ({r['notes']}) | {r['seconds']:.1f} | "
-                     f"{r['per_campaign_s']:.2f} | {r['speedup']:.2f}x | {r['failed']} | "
-                     f"{r['same_plans']} | {r['max_gmv_diff_pct']:.3f}% |")
-    first = next(r for r in rows if "speedup" not in r)
+                     f"{r['per_campaign_s']:.2f} | "
+                     f"{'-' if speedup is None else f'{speedup:.2f}x'} | {r['failed']} | "
+                     f"{r['same_plans']} | {'-' if largest is None else f'{largest:.3f}%'} |")
+    first = next(r for r in rows if r["variant"] == FIRST)
     lines += ["", f"First morning (every campaign planned and recorded, local pool of "
               f"{options.workers}): {first['seconds']:.1f} s ({first['per_campaign_s']:.2f} s "
               "per campaign).", "",
@@ -256,10 +273,19 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--workers", type=int, default=Options.workers)
     parser.add_argument("--time-limit", type=float, default=Options.time_limit)
     parser.add_argument("--out", type=Path, default=Options.out)
+    parser.add_argument("--variants", default=",".join(VARIANT_OPTIONS),
+                        help="which of sequential, pool, cluster to run, comma-separated "
+                        "(default: all three; the speed-up and the comparison need sequential)")
     args = parser.parse_args(argv)
     if min(args.campaigns, args.videos, args.workers) < 1:
         parser.error("--campaigns, --videos and --workers must be at least 1")
-    return Options(args.campaigns, args.videos, args.workers, args.time_limit, args.out)
+    chosen = {v.strip() for v in args.variants.split(",") if v.strip()}
+    if not chosen or not chosen <= set(VARIANT_OPTIONS):
+        parser.error(f"--variants takes some of {', '.join(VARIANT_OPTIONS)}, "
+                     f"got {args.variants!r}")
+    variants = tuple(VARIANT_OPTIONS[v] for v in VARIANT_OPTIONS if v in chosen)
+    return Options(args.campaigns, args.videos, args.workers, args.time_limit, args.out,
+                   variants)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

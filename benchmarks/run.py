@@ -14,7 +14,11 @@ Measured on the same instance, medians over the repeats:
   it, layout; if make_plan reports none, the benchmark times rules, response
   and the whole ``planner.optimiser.solve`` itself);
 - the real ``planner plan`` CLI as a subprocess on CSV/TOML files: wall time
-  and peak memory (max RSS of that child, from ``os.wait4``);
+  and peak memory (max RSS of that child, from ``os.wait4``), and that wall time
+  split into the command's own stages (``PLANNER_STAGE_TIMES``: start-up,
+  reading, planning, the next 10,000 yuan, the other risk attitudes, writing
+  plan.json, plan.xlsx and links.csv; the rest is checking, putting the files in
+  place, printing and leaving);
 - the naive flat MILP (``benchmarks.naive``: every purchase with its segments and a
   minimum-order binary as PuLP variables, solved through PuLP's HiGHS and CBC
   interfaces with the same time limit; the faster one is reported, and its gap
@@ -34,6 +38,7 @@ import contextlib
 import cProfile
 import csv
 import io
+import json
 import os
 import platform
 import pstats
@@ -58,6 +63,7 @@ from planner.baselines import allocate_rule_of_thumb
 from planner.config import Campaign, campaign_from_dict
 from planner.io.atomic import atomic_write_text
 from planner.io.campaign_file import toml_text
+from planner.jobs.plan import STAGE_TIMES_ENV
 from planner.jobs.replan import run_replan
 from planner.models import Plan, Video
 from planner.optimiser import solve
@@ -90,6 +96,16 @@ COLUMNS: tuple[str, ...] = (
     "timings_from",     # plan.timings, or "benchmark stages" when make_plan reports none
     "cli_s",            # `planner plan` subprocess, wall seconds (start-up, read, plan, write)
     "cli_peak_mb",      # max RSS of that subprocess, MB
+    # cli_s split by the command's own stopwatch (planner.jobs.plan.STAGES):
+    "cli_startup_s",    # interpreter and imports, from the process's start
+    "cli_read_s",       # reading and validating the campaign and the videos
+    "cli_plan_s",       # the plan (make_plan, in the watched child)
+    "cli_probe_s",      # what the next 10,000 yuan would buy (a warm re-solve)
+    "cli_attitudes_s",  # the other two risk attitudes (warm re-solves)
+    "cli_write_json_s",   # building and writing plan.json
+    "cli_write_xlsx_s",   # building and writing plan.xlsx
+    "cli_write_links_s",  # building and writing links.csv (and its sheets' frame)
+    "cli_other_s",      # the rest of cli_s: checks, files put in place, printing, exit
     "status",           # optimal | feasible | no_spend
     "expected_gmv",     # planner's expected GMV, yuan
     "bound_gmv",        # proven upper bound, yuan
@@ -195,8 +211,10 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_child(cmd: Sequence[str], folder: Path, timeout: float) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS in MB) of that one process.
+def run_child(cmd: Sequence[str], folder: Path, timeout: float,
+              env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run ``cmd`` (with ``env`` added to the environment); return (wall seconds, peak
+    RSS in MB) of that one process.
 
     ``os.wait4`` gives the rusage of exactly that child (and its waited-for
     descendants); a small launcher runs it, so the benchmark's own memory does
@@ -206,7 +224,7 @@ def run_child(cmd: Sequence[str], folder: Path, timeout: float) -> tuple[float, 
     with stdout.open("wb") as out, stderr.open("wb") as err:
         proc = subprocess.Popen([sys.executable, "-c", _MEASURE, str(figures), *cmd],
                                 stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT,
-                                start_new_session=True)
+                                start_new_session=True, env={**os.environ, **(env or {})})
         # Solver time limits are not reliable: kill the launcher and the command with it.
         watchdog = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
         watchdog.start()
@@ -228,6 +246,26 @@ def cli_command(campaign_path: Path, videos_path: Path, out: Path,
         prefix += ["-m", "cProfile", "-o", str(profile_to)]
     return [*prefix, "-m", "planner.cli", "plan", "--campaign", str(campaign_path),
             "--videos", str(videos_path), "--out", str(out)]
+
+
+# cli_s's parts from the command's stages (the file PLANNER_STAGE_TIMES names); what
+# they leave of cli_s is cli_other_s.
+CLI_STAGES = ("startup", "read", "plan", "probe", "attitudes", "write_json", "write_xlsx",
+              "write_links")
+CLI_SPLIT = (*(f"cli_{stage}_s" for stage in CLI_STAGES), "cli_other_s")
+
+
+def run_cli(campaign_path: Path, videos_path: Path, out: Path, folder: Path,
+            timeout: float) -> tuple[float, float, dict[str, float]]:
+    """``planner plan`` as a subprocess: (wall seconds, peak MB, its stages' seconds)."""
+    stages_file = folder / "stages.json"
+    stages_file.unlink(missing_ok=True)
+    seconds, peak = run_child(cli_command(campaign_path, videos_path, out), folder, timeout,
+                              env={STAGE_TIMES_ENV: str(stages_file)})
+    stages: dict[str, float] = json.loads(stages_file.read_text(encoding="utf-8"))
+    split = {f"cli_{stage}_s": float(stages.get(stage, 0.0)) for stage in CLI_STAGES}
+    split["cli_other_s"] = max(seconds - sum(split.values()), 0.0)
+    return seconds, peak, split
 
 
 def cli_timeout(time_limit: float) -> float:
@@ -362,12 +400,14 @@ def bench_size(n: int, options: Options) -> dict[str, Any]:
                 samples.add(f"{key}_s", _timing(current, key) if _has_timings(current)
                             else stages.seconds.get(key))
             samples.add("thumb_s", stages.thumb_s)
-            cli_s, peak = run_child(cli_command(campaign_path, videos_path, folder / f"out_{r}"),
-                                    folder, cli_timeout(options.time_limit))
+            cli_s, peak, split = run_cli(campaign_path, videos_path, folder / f"out_{r}",
+                                         folder, cli_timeout(options.time_limit))
             samples.add("cli_s", cli_s)
             samples.add("cli_peak_mb", peak)
-            log(f"n={n} repeat {r + 1}: planner plan CLI {cli_s:.2f} s, peak {peak:.0f} MB; "
-                f"stages {_rounded(stages.seconds)}")
+            for key, value in split.items():
+                samples.add(key, value)
+            log(f"n={n} repeat {r + 1}: planner plan CLI {cli_s:.2f} s, peak {peak:.0f} MB "
+                f"({_rounded(split)}); make_plan stages {_rounded(stages.seconds)}")
         assert plan is not None
         purchases, thumb_gmv = stages.purchases, stages.thumb_gmv
         row["timings_from"] = "plan.timings" if _has_timings(plan) else "benchmark stages"
@@ -399,7 +439,7 @@ def bench_size(n: int, options: Options) -> dict[str, Any]:
             notes.append(f"re-plan {SKIPPED}: n > --replan-max {options.replan_max}")
 
     for key in ("plan_s", *(f"{k}_s" for k in TIMING_KEYS), "cli_s", "cli_peak_mb",
-                "naive_s", "thumb_s", "replan_s"):
+                *CLI_SPLIT, "naive_s", "thumb_s", "replan_s"):
         row[key] = samples.median(key)
     if row["naive_s"] is not None and row["plan_s"]:
         row["time_ratio"] = row["naive_s"] / row["plan_s"]
@@ -543,6 +583,20 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cli_split_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Where `planner plan`'s wall time goes, per size (the command's own stages)."""
+    head = ("| videos | start-up s | reading s | plan s | next 10,000 yuan s "
+            "| other risk attitudes s | plan.json s | plan.xlsx s | links.csv s | rest s "
+            "| CLI s | CLI peak MB |")
+    lines = [head, "|" + "---|" * head.count(" | ") + "---|"]
+    for r in rows:
+        peak = r.get("cli_peak_mb")
+        cells = [f"{r['videos']:,}", *(_s(r.get(key)) for key in CLI_SPLIT),
+                 _s(r.get("cli_s")), "-" if peak is None else f"{peak:,.0f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def to_markdown(rows: Sequence[dict[str, Any]], options: Options,
                 startup: float | None) -> str:
     notes = [f"- {r['videos']:,} videos: {r['notes']}" for r in rows if r.get("notes")]
@@ -556,6 +610,11 @@ def to_markdown(rows: Sequence[dict[str, Any]], options: Options,
         f"(medians over {options.repeats} repeat(s); 30-day Tmall campaign with one big sale, "
         f"{BUDGET_PER_VIDEO:,.0f} yuan of budget per video).\n",
         markdown_table(rows),
+        "Where `planner plan`'s wall time goes (the command's own stages, "
+        "`PLANNER_STAGE_TIMES`; start-up is the interpreter and the imports from the "
+        "process's start; rest is checking the plan, putting the files in place, printing "
+        "and leaving; medians of each column, so a row need not add up exactly):\n",
+        cli_split_table(rows),
         *(["Notes:\n", "\n".join(notes) + "\n"] if notes else []),
         "Machine:\n",
         "\n".join(f"- {line}" for line in machine_info(startup)) + "\n",

@@ -15,6 +15,10 @@ listed).
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
 writer.
+
+With ``PLANNER_STAGE_TIMES`` naming a file, ``planner plan`` writes there, as
+JSON, the wall seconds of each stage of its run from the process's start
+(``planner.jobs.plan.write_stage_times``).
 """
 
 from __future__ import annotations
@@ -173,12 +177,13 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.jobs.plan import run_plan
+        from planner.jobs.plan import process_stopwatch, run_plan, write_stage_times
 
+        clock = process_stopwatch()
         _regular(campaign, videos, slugs)
         location = None if store is None else _store(store)
         outcome = run_plan(campaign, videos, out, slugs=slugs, store=location,
-                           lock_timeout=lock_timeout, warn=_warn)
+                           lock_timeout=lock_timeout, warn=_warn, clock=clock)
         result, written, version = outcome.plan, outcome.written, outcome.version
         typer.echo(t(
             "cli.plan_done", status=status_name(result.status),
@@ -203,6 +208,8 @@ def plan(
             typer.echo(t("cli.wrote", path=path))
         if location is not None:
             typer.echo(t("cli.recorded", day=result.plan_date, store=location, version=version))
+        clock.lap("report")
+        write_stage_times(clock.seconds)
 
     _guard(run, lang)
 

@@ -354,7 +354,9 @@ class Plan(_Model):
     timings: dict[str, float] = Field(
         default_factory=dict,
         description="Seconds per stage: rules, response (model of returns), build (PuLP "
-        "model), solve (inside the solver), layout.",
+        "model), solve (inside the solver), layout; from planner plan, the app and planner "
+        "batch also probe (what the next 10,000 yuan would buy) and attitudes (the other "
+        "risk attitudes).",
     )
     marginal: list[str] = Field(
         default_factory=list,

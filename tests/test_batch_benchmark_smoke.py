@@ -51,3 +51,21 @@ def test_the_three_variants_run_and_give_the_same_plans(tmp_path):
 def test_command_line_options():
     options = parse_args(["--campaigns", "5", "--videos", "30", "--workers", "3"])
     assert (options.campaigns, options.videos, options.workers) == (5, 30, 3)
+
+
+def test_variants_are_chosen_by_their_short_names():
+    assert parse_args(["--variants", "pool"]).variants == ("local pool",)
+    assert parse_args([]).variants == VARIANTS
+    with pytest.raises(SystemExit):
+        parse_args(["--variants", "threads"])
+
+
+@pytest.mark.slow
+def test_the_pool_alone_reports_seconds_per_campaign_without_a_reference(tmp_path):
+    assert main(["--campaigns", "2", "--videos", "12", "--workers", "2", "--time-limit", "30",
+                 "--out", str(tmp_path), "--variants", "pool"]) == 0
+    with (tmp_path / "batch_results.csv").open(encoding="utf-8", newline="") as handle:
+        pool, first = list(csv.DictReader(handle))
+    assert pool["variant"] == "local pool" and pool["failed"] == "0"
+    assert _is_number(pool["per_campaign_s"]) and _is_number(first["per_campaign_s"])
+    assert pool["speedup"] == "" and pool["same_plans"] == "-"

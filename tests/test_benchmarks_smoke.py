@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `benchmarks` is a top-level folder, not an installed package
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import COLUMNS, Options, campaign_dict, parse_args, run  # noqa: E402
+from benchmarks.run import CLI_SPLIT, COLUMNS, Options, campaign_dict, parse_args, run  # noqa: E402
 from planner.io.campaign_file import toml_text  # noqa: E402
 
 pytestmark = pytest.mark.slow  # the benchmark's run takes several seconds
@@ -48,6 +48,15 @@ def test_csv_has_the_expected_columns_and_one_row(results):
     assert row["status"] in ("optimal", "feasible")
 
 
+def test_the_cli_time_is_split_into_its_stages_without_going_over_it(results):
+    _, rows = results
+    (row,) = rows
+    split = [row[column] for column in CLI_SPLIT]
+    assert all(isinstance(seconds, float) and seconds >= 0.0 for seconds in split), split
+    # Only the rest is what the stages leave of the wall time, so they never exceed it.
+    assert sum(split[:-1]) <= row["cli_s"]  # type: ignore[operator]
+
+
 def test_planner_beats_or_matches_the_rule_of_thumb(results):
     _, rows = results
     (row,) = rows
@@ -58,6 +67,7 @@ def test_markdown_and_profile_are_written(results):
     out, _ = results
     text = (out / "results.md").read_text(encoding="utf-8")
     assert "| videos |" in text and "| 20 |" in text
+    assert "| start-up s |" in text
     assert "cores:" in text and "highspy:" in text and "pulp:" in text
     profile = (out / "profile_20.txt").read_text(encoding="utf-8")
     assert "cumulative" in profile and "make_plan" in profile

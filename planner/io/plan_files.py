@@ -46,6 +46,7 @@ from planner.i18n import (
 )
 from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, ensure_not_input
 from planner.models import Plan, Reason
+from planner.stopwatch import Stopwatch
 from planner.tools import LIVE_ROOM_ID, SALE_FILL, TOOL_COLOURS, Tool
 
 if TYPE_CHECKING:  # the workbook writer loads when a workbook is written
@@ -1287,6 +1288,7 @@ def write_plan(
     campaign: Campaign | None = None,
     also: Mapping[str, tuple[Path, bytes]] | None = None,
     before_replace: Callable[[], None] | None = None,
+    clock: Stopwatch | None = None,
 ) -> dict[str, Path]:
     """Write ``plan.json`` and ``plan.xlsx`` into ``out_dir``.
 
@@ -1305,7 +1307,12 @@ def write_plan(
     when the plan has more daily rows than a sheet holds (DAILY_SHEET_MAX_ROWS): those are
     written to DAILY_CSV beside the workbook, whose 汇总 says where, and the other sheets
     (the 排期表 whole) stay in the workbook.
+
+    ``clock`` is lapped as each file is built ("write_json", "write_<key>" for each of
+    ``also``, "write_daily", "write_xlsx"), in ``before_replace`` ("record") and once the
+    files are in place ("replace").
     """
+    watch = Stopwatch() if clock is None else clock
     out_dir = Path(out_dir)
     paths = {"json": out_dir / PLAN_FILES[0], "xlsx": out_dir / PLAN_FILES[1]}
     # More daily rows than a sheet holds: they go to DAILY_CSV beside the workbook.
@@ -1322,12 +1329,18 @@ def write_plan(
     with contextlib.ExitStack() as stack:
         json_tmp = stack.enter_context(atomic_path(paths["json"]))
         json_tmp.write_text(text, encoding="utf-8", newline="")
-        for path, data in extra.values():
+        watch.lap("write_json")
+        for key, (path, data) in extra.items():
             stack.enter_context(atomic_path(path)).write_bytes(data)
+            watch.lap(f"write_{key}")
         if daily_file is not None:
             _write_daily_csv(plan, stack.enter_context(atomic_path(paths["daily"])))
+            watch.lap("write_daily")
         xlsx_tmp = stack.enter_context(atomic_path(paths["xlsx"]))
         _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign, daily_file)
+        watch.lap("write_xlsx")
         if before_replace is not None:
             before_replace()
+            watch.lap("record")
+    watch.lap("replace")
     return {**paths, **{key: path for key, (path, _) in extra.items()}}

@@ -7,10 +7,18 @@ touched); plan in a watched child process (``run_with_deadline``); then write
 plan.xlsx, plan.json and links.csv; with a store, the files replace the old ones
 only after the store recorded the plan (a locked store writes nothing, a failed
 write records nothing).
+
+The job laps a stopwatch at each stage (``STAGES``; ``PlanOutcome.stages``): the
+command starts it at the process's start, so that its stages split the command's
+wall time, and ``benchmarks.run`` reads them.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +30,27 @@ from planner.config import Campaign
 from planner.errors import ConfigError, Problem
 from planner.i18n import t
 from planner.models import Plan, Video
+from planner.stopwatch import Stopwatch
 
 if TYPE_CHECKING:  # SQLAlchemy loads only for a run with a store
     from planner.io.store_location import StoreLocation
+
+
+# The stages of a run, in order, each the wall seconds since the one before: start-up
+# (the interpreter and the imports, until the job has what it needs), reading the
+# inputs (and checking the store), planning (make_plan, in the watched child), the next
+# 10,000 yuan, the other risk attitudes, checking the plan against every rule and the
+# warnings, building and writing each file, recording in the store (only with one),
+# putting the files in place. The command adds its report (printing) at the end.
+STAGES = ("startup", "read", "plan", "probe", "attitudes", "check", "write_links",
+          "write_json", "write_xlsx", "replace")
+# Names a file where ``planner plan`` writes the seconds of each stage of its run.
+STAGE_TIMES_ENV = "PLANNER_STAGE_TIMES"
+# Only some runs have these: a store to record in; daily rows beyond a sheet's rows.
+OPTIONAL_STAGES = ("record", "write_daily")
+# The plan's own stages measured in the watched child (``plan.timings``), split out of
+# "plan".
+CHILD_STAGES = ("probe", "attitudes")
 
 
 @dataclass(frozen=True)
@@ -33,6 +59,8 @@ class PlanOutcome:
     written: dict[str, Path]
     version: int | None  # the plan's version in the store; None without a store
     warnings: list[str]
+    # Wall seconds per stage (STAGES), in the order they ran.
+    stages: dict[str, float]
 
 
 def load_inputs(campaign_path: Path, videos_path: Path,
@@ -111,14 +139,20 @@ def input_warnings(plan: Plan) -> list[str]:
 
 def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
     """The plan, what its next 10,000 yuan would buy, and what the other risk attitudes
-    would give."""
+    would give; ``plan.timings`` also says how long the last two took ("probe",
+    "attitudes")."""
     from planner.planning import Planner
     from planner.sweep import marginal_value
 
     planner = Planner(roster, campaign, source=source)
     result = planner.plan()
+    watch = Stopwatch()
     marginal = marginal_value(planner, 10_000, base=result)
-    return planner.with_attitudes(result).model_copy(update={"marginal": marginal})
+    watch.lap("probe")
+    result = planner.with_attitudes(result)
+    watch.lap("attitudes")
+    timings = {**result.timings, **{k: round(v, 4) for k, v in watch.seconds.items()}}
+    return result.model_copy(update={"marginal": marginal, "timings": timings})
 
 
 @collector_paused()
@@ -126,20 +160,30 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
              store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
              plan_date: date | None = None,
              warn: Callable[[list[str]], None] | None = None,
-             owner: str | None = None) -> PlanOutcome:
+             owner: str | None = None, clock: Stopwatch | None = None) -> PlanOutcome:
     """Plan the campaign, write plan.xlsx, plan.json and links.csv, and record it in ``store``.
 
     ``store`` is a SQLite path or a database URL (``planner.io.store_location``).
     ``warn`` hears the readers' warnings as soon as they
     are known, so a run that fails later still shows them; the outcome lists them too.
     ``owner`` is the ``planner batch`` manifest entry (``record_plan``).
+    ``clock`` is laped at each stage (``STAGES``; a new one started here if None): the
+    outcome's ``stages``.
     """
+    watch = Stopwatch() if clock is None else clock
     from planner.checks import ensure_plan_obeys
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
     from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_frame, links_sheets
+
+    # The planner's own modules are imported here, before the watched child forks from
+    # this process: their import is start-up, not planning (and a pool worker's, once).
+    for module in ("planner.planning", "planner.sweep"):
+        importlib.import_module(module)
+
+    watch.lap("startup")
 
     links_csv = out / "links.csv"
     outputs = [*(out / name for name in PLAN_FILES), links_csv]
@@ -165,27 +209,36 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
 
         # A damaged or unreachable store is found before the solve, not after it.
         check_store(location, timeout=lock_timeout)
+    watch.lap("read")
     # Four plans (the plan, its next 10,000 yuan, the two other risk attitudes), each under
     # the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
                                deadline_s=solve_deadline(campaign, plans=4,
                                                          videos=len(roster)))
+    watch.lap("plan")
+    watch.split("plan", {stage: result.timings.get(stage, 0.0) for stage in CHILD_STAGES})
     ensure_plan_obeys(result, campaign, roster)  # a plan that breaks a rule is never written
-    links = links_frame(result, roster, campaign, slugs=slug_map)
     late = input_warnings(result) + overrun_warnings(result, campaign)
     if warn is not None:
         warn(late)
     warnings = warnings + late
+    watch.lap("check")
+    links = links_frame(result, roster, campaign, slugs=slug_map)
+    watch.lap("write_links")
 
     def write(before_replace: Callable[[], None] | None = None) -> dict[str, Path]:
+        if location is not None:
+            watch.lap("record")  # the store's work before the files are built
         # links.csv is replaced with plan.json and plan.xlsx, or not at all.
+        sheets, data = links_sheets(links), csv_bytes(links)
+        watch.lap("write_links")
         return write_plan(result, out, inputs=inputs, campaign=campaign,
-                          extra_sheets=links_sheets(links),
-                          also={"links": (links_csv, csv_bytes(links))},
-                          before_replace=before_replace)
+                          extra_sheets=sheets, also={"links": (links_csv, data)},
+                          before_replace=before_replace, clock=watch)
 
     if location is None:
-        return PlanOutcome(result, write(), None, warnings)
+        written = write()
+        return PlanOutcome(result, written, None, warnings, dict(watch.seconds))
     from planner.io.store import sha256_of
     from planner.jobs.replan import record_plan
 
@@ -194,4 +247,40 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     # be built records nothing.
     recorded = record_plan(result, campaign, sha256_of(videos_path.read_bytes()), location,
                            lock_timeout=lock_timeout, write=write, owner=owner)
-    return PlanOutcome(result, recorded.written, recorded.plan_id, warnings)
+    watch.lap("record")
+    return PlanOutcome(result, recorded.written, recorded.plan_id, warnings,
+                       dict(watch.seconds))
+
+
+def process_age() -> float | None:
+    """Seconds since this process started, never more (Linux: ``/proc/self/stat`` counts
+    in clock ticks, so up to one tick, 10 ms, less); None where that is not known."""
+    try:
+        stat = Path("/proc/self/stat").read_text(encoding="ascii")
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, starttime
+        per_second = os.sysconf("SC_CLK_TCK")
+        now = time.clock_gettime(time.CLOCK_BOOTTIME)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    # The start is known to the tick; taking its end keeps the age a lower bound.
+    return max(now - (ticks + 1) / per_second, 0.0)
+
+
+def process_stopwatch() -> Stopwatch:
+    """A stopwatch started when this process started (else now): its first lap is the
+    start-up, the interpreter and the imports."""
+    age = process_age()
+    return Stopwatch(None if age is None else time.perf_counter() - age)
+
+
+def write_stage_times(seconds: dict[str, float]) -> None:
+    """The stages' seconds as JSON (stage -> seconds, in the order they ran) to the file
+    ``PLANNER_STAGE_TIMES`` names, if it names one: ``benchmarks.run`` splits the
+    command's wall time with them."""
+    target = os.environ.get(STAGE_TIMES_ENV, "").strip()
+    if not target:
+        return
+    from planner.io.atomic import atomic_write_text
+
+    atomic_write_text(Path(target), json.dumps({k: round(v, 6) for k, v in seconds.items()},
+                                               indent=2) + "\n")
