@@ -196,16 +196,21 @@ def test_the_videos_table_shows_every_tool_of_a_video_whole_at_1280x800() -> Non
     assert max(len(str(tools or "").split()) for tools in roster.value["eligible_tools"]) == 5
 
 
-@pytest.mark.slow
-def test_the_budget_curve_shows_its_limits_whole_and_says_what_it_downloads() -> None:
-    """限制继续花费的条件 are sentences: listed under the curve's table where they wrap, not
-    cut in a cell; the download buttons say what they download, in Chinese."""
+def _two_point_curve() -> AppTest:
+    """The What-if page with the sample's budget curve at 3,000,000 and 4,000,000 yuan."""
     at = start()
     at.switch_page("app_pages/whatif_page.py").run()
     at.text_input(key="whatif_page.curve_from").set_value("3,000,000")
     at.text_input(key="whatif_page.curve_to").set_value("4,000,000")
     at.number_input(key="whatif_page.curve_points").set_value(2)
-    click(at, "whatif_page.curve_button")
+    return click(at, "whatif_page.curve_button")
+
+
+@pytest.mark.slow
+def test_the_budget_curve_shows_its_limits_whole_and_says_what_it_downloads() -> None:
+    """限制继续花费的条件 are sentences: listed under the curve's table where they wrap, not
+    cut in a cell; the download buttons say what they download, in Chinese."""
+    at = _two_point_curve()
     (curve,) = at.dataframe
     assert clipped(curve) == {}
     assert shown_px(curve) <= MAIN_PX - 10
@@ -227,12 +232,7 @@ def test_the_videos_page_says_verdicts_and_tools_in_words() -> None:
 
 @pytest.mark.slow
 def test_the_whatif_page_says_its_answers_in_words() -> None:
-    at = start()
-    at.switch_page("app_pages/whatif_page.py").run()
-    at.text_input(key="whatif_page.curve_from").set_value("3,000,000")
-    at.text_input(key="whatif_page.curve_to").set_value("4,000,000")
-    at.number_input(key="whatif_page.curve_points").set_value(2)
-    click(at, "whatif_page.curve_button")
+    at = _two_point_curve()
     click(at, "whatif_page.step_button")
     click(at, "whatif_page.risk_button")
     assert len(at.dataframe) == 2 and not at.error  # the curve and the attitudes
