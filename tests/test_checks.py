@@ -660,30 +660,29 @@ def test_the_daily_cap_counts_every_new_order_of_the_day() -> None:
         _order("v2", AD, D(2027, 4, 25), budget=6_000), campaign=campaign)
 
 
+def _seeding_codes(campaign: Campaign, seeding: float) -> list[str]:
+    """The checker's codes for 10,000 yuan on one video without a KOL fee: ``seeding`` of
+    Dou+ (seeding) and the rest AD feed (harvesting)."""
+    return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
+                  _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding), campaign=campaign)
+
+
 def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_minimum_passes() -> None:
     # 4,990 of 10,000 yuan seeds: 49.9% against a minimum of 50%, the rounding allowed
     campaign = make_campaign(balance={"min_seeding_share": 0.5})
 
-    def share(seeding: float) -> list[str]:
-        return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
-                      _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding),
-                      campaign=campaign)
 
-    assert "seeding_share_low" not in share(4_990)
-    assert "seeding_share_low" in share(4_980)
+    assert "seeding_share_low" not in _seeding_codes(campaign, 4_990)
+    assert "seeding_share_low" in _seeding_codes(campaign, 4_980)
 
 
 def test_a_seeding_share_within_a_tenth_of_a_percent_of_its_maximum_passes() -> None:
     # 5,010 of 10,000 yuan seeds: 50.1% against a maximum of 50%, the rounding allowed
     campaign = make_campaign(balance={"max_seeding_share": 0.5})
 
-    def share(seeding: float) -> list[str]:
-        return _codes([make_video(kol_fee=0)], _order("v1", DOU, D(2027, 4, 25), budget=seeding),
-                      _order("v1", AD, D(2027, 4, 26), budget=10_000 - seeding),
-                      campaign=campaign)
 
-    assert "seeding_share_high" not in share(5_010)
-    assert "seeding_share_high" in share(5_020)
+    assert "seeding_share_high" not in _seeding_codes(campaign, 5_010)
+    assert "seeding_share_high" in _seeding_codes(campaign, 5_020)
 
 
 def test_a_plan_whose_orders_add_up_to_nothing_is_not_judged_on_its_seeding_share() -> None:
