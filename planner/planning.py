@@ -296,26 +296,45 @@ class Planner:
     def with_attitudes(self, plan: Plan) -> Plan:
         """``plan`` with what each risk attitude would give (the same campaign planned
         expected, balanced and cautious): the price of safety, side by side."""
+        return self.with_attitude_figures(plan, [self.attitude_figures(plan, objective)
+                                                 for objective in self.other_attitudes(plan)])
+
+    def other_attitudes(self, plan: Plan) -> list[RiskObjective]:
+        """The risk attitudes ``with_attitudes`` plans again: all but the campaign's own
+        (none when the plan has no risk figures)."""
+        if plan.risk is None:
+            return []
+        return [o for o in RISK_OBJECTIVES if o != self.campaign.risk.objective]
+
+    @collector_paused()
+    def attitude_figures(self, plan: Plan, objective: RiskObjective) -> AttitudeFigures:
+        """What ``objective`` would give at ``plan``'s budget: the campaign planned again
+        with that risk attitude, started from ``plan``'s purchases. Independent of any
+        other budget or attitude planned since, so the attitudes may be planned in any
+        order, or side by side in other processes."""
+        campaign = self.campaign.model_copy(update={
+            "budget": plan.budget,
+            "risk": self.campaign.risk.model_copy(update={"objective": objective})})
+        result = solve(self.response, campaign, warm=self._start_for(plan.budget))
+        other = lay_out(self.assessments, self.response, result, campaign, 0.0)
+        assert other.risk is not None
+        return AttitudeFigures(objective=objective, expected_gmv=other.expected_gmv,
+                               gmv_p10=other.gmv_range.get("p10", other.expected_gmv),
+                               tail_gmv=other.risk.tail_gmv)
+
+    def with_attitude_figures(self, plan: Plan, others: Sequence[AttitudeFigures]) -> Plan:
+        """``plan`` with the figures of every attitude, its own and ``others``, in the
+        order of RISK_OBJECTIVES."""
         if plan.risk is None:
             return plan
-        figures = []
-        for objective in RISK_OBJECTIVES:
-            if objective == self.campaign.risk.objective:
-                other = plan
-            else:
-                campaign = self.campaign.model_copy(update={
-                    "budget": plan.budget,
-                    "risk": self.campaign.risk.model_copy(update={"objective": objective})})
-                result = solve(self.response, campaign, warm=self._start_for(plan.budget))
-                other = lay_out(self.assessments, self.response, result, campaign, 0.0)
-            assert other.risk is not None
-            figures.append(AttitudeFigures(
-                objective=objective, expected_gmv=other.expected_gmv,
-                gmv_p10=other.gmv_range.get("p10", other.expected_gmv),
-                tail_gmv=other.risk.tail_gmv))
+        own = AttitudeFigures(objective=self.campaign.risk.objective,
+                              expected_gmv=plan.expected_gmv,
+                              gmv_p10=plan.gmv_range.get("p10", plan.expected_gmv),
+                              tail_gmv=plan.risk.tail_gmv)
+        by_objective = {f.objective: f for f in [own, *others]}
+        figures = [by_objective[o] for o in RISK_OBJECTIVES]
         risk = plan.risk.model_copy(update={"attitudes": figures})
         return plan.model_copy(update={"risk": risk})
-
 
     def _start_for(self, budget: float) -> SolveResult | None:
         """A warm start for another risk attitude at ``budget``: the purchases the plan at

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from planner.config import RiskConfig
 from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
+from planner.jobs import watchdog
+from planner.jobs.plan import plan_with_margin
 from planner.models import Plan, Video
 from planner.optimiser import coupling, learning_loss
 from planner.planning import Planner, assess_roster, make_plan
@@ -228,6 +230,33 @@ def test_the_other_attitudes_started_from_the_plan_equal_their_own_plans_within_
         own = attitudes[figures.objective]
         assert figures.expected_gmv == pytest.approx(own.expected_gmv, rel=gap)
         assert figures.gmv_p10 == pytest.approx(own.gmv_range["p10"], rel=gap)
+
+
+@pytest.mark.slow
+def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The next 10,000 yuan and the other attitudes only read the plan's model of returns:
+    planned at the same time in forked children, they give the same figures as one after
+    the other (run in a watched child, as ``planner plan`` does: one thread, so it may fork).
+    """
+    used = tmp_path / "side_by_side"
+    side_by_side = watchdog.run_side_by_side
+
+    def recording(tasks: Any) -> Any:
+        used.write_text(str(len(tasks)))
+        return side_by_side(tasks)
+
+    monkeypatch.setattr(watchdog, "run_side_by_side", recording)
+    monkeypatch.setattr(watchdog, "usable_cores", lambda: 2)
+    roster, campaign = _bets_roster(), _bets_campaign("balanced")
+    apart = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
+                                       side_by_side=True, deadline_s=300)
+    assert used.read_text() == "3"  # the probe here, two attitudes in children
+    in_turn = plan_with_margin(roster, campaign, "bets")
+    assert apart.marginal == in_turn.marginal
+    assert apart.risk == in_turn.risk
+    clocks = {"timings", "solve_seconds"}
+    assert apart.model_dump(exclude=clocks) == in_turn.model_dump(exclude=clocks)
 
 
 @pytest.mark.slow

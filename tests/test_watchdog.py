@@ -4,12 +4,13 @@ import multiprocessing
 import os
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from planner.errors import InputError, SolverError
-from planner.jobs.watchdog import run_with_deadline
+from planner.jobs.watchdog import run_side_by_side, run_with_deadline
 
 # These tests check the English wording of messages (PLANNER_LANG=en);
 # tests/test_error_language.py checks they come out in Chinese by default.
@@ -107,3 +108,45 @@ def test_the_deadline_leaves_room_for_the_preparation_a_big_roster_needs() -> No
                                           "solver": {"time_limit_s": 1.0}})
     assert solve_deadline(one_second, plans=2, videos=20_000) >= 2 * 2 * 16 + 30
     assert solve_deadline(one_second, plans=2) == 2 * 3 * 1.0 + 30  # small rosters as before
+
+
+def _pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+def test_side_by_side_tasks_answer_in_order_each_in_its_own_process() -> None:
+    answers = run_side_by_side([partial(_pid_and, k) for k in range(3)])
+    assert [value for _, value in answers] == [0, 1, 2]
+    pids = [pid for pid, _ in answers]
+    assert pids[0] == os.getpid()  # the first runs here, the others in forked children
+    assert len(set(pids)) == 3
+
+
+def test_a_planner_error_in_a_side_task_reaches_the_caller_unchanged() -> None:
+    with pytest.raises(InputError, match="row 3, column 'followers'"):
+        run_side_by_side([partial(_pid_and, 0), _bad_input])
+
+
+def test_a_crash_in_a_side_task_becomes_a_solver_error_with_its_cause() -> None:
+    with pytest.raises(SolverError, match="ValueError: boom"):
+        run_side_by_side([partial(_pid_and, 0), _crash])
+
+
+def _write_pid_then_sleep(path: Path) -> None:
+    path.write_text(str(os.getpid()))
+    time.sleep(60.0)
+
+
+def _crash_once_written(path: Path) -> None:
+    while not path.exists() or not path.read_text():
+        time.sleep(0.01)
+    raise ValueError("boom")
+
+
+def test_a_failure_here_stops_the_side_tasks_and_leaves_no_child_behind(tmp_path) -> None:
+    pid_file = tmp_path / "side.pid"
+    with pytest.raises(ValueError, match="boom"):
+        run_side_by_side([partial(_crash_once_written, pid_file),
+                          partial(_write_pid_then_sleep, pid_file)])
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
+        os.kill(int(pid_file.read_text()), 0)

@@ -402,7 +402,7 @@ def _run_campaign(task: CampaignTask) -> CampaignResult:
             _refuse_a_fresh_plan_over_history(task)
             fresh = run_plan(task.campaign, task.videos, task.out, store=task.store,
                              lock_timeout=task.lock_timeout, plan_date=task.day,
-                             owner=task.name)
+                             owner=task.name, side_by_side=False)  # the workers fill the cores
             plan, warnings, status = fresh.plan, fresh.warnings, "planned"
     except PlannerError as exc:
         # The file's content (a header row, maybe a stranger's first line) stays out of

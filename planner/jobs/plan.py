@@ -18,18 +18,20 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from planner.collector import collector_paused
 from planner.config import Campaign
 from planner.errors import ConfigError, Problem
 from planner.i18n import t
-from planner.models import Plan, Video
+from planner.models import AttitudeFigures, Plan, Video
 from planner.stopwatch import Stopwatch
 
 if TYPE_CHECKING:  # SQLAlchemy loads only for a run with a store
@@ -137,19 +139,42 @@ def input_warnings(plan: Plan) -> list[str]:
     return [line_text(line) for line in plan.assumption_lines if line.code == CODE]
 
 
-def plan_with_margin(roster: list[Video], campaign: Campaign, source: str) -> Plan:
+def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
+                     side_by_side: bool = False) -> Plan:
     """The plan, what its next 10,000 yuan would buy, and what the other risk attitudes
     would give; ``plan.timings`` also says how long the last two took ("probe",
-    "attitudes")."""
+    "attitudes").
+
+    ``side_by_side``: the next 10,000 yuan and each other attitude are planned at the
+    same time, in forked children (``run_side_by_side``), where this process has more
+    than one core; only from a process with one thread (the watched child). They only
+    read the plan's scores and model of returns, so the figures are the same either way.
+    """
+    from planner.jobs.watchdog import run_side_by_side, usable_cores
     from planner.planning import Planner
     from planner.sweep import marginal_value
 
     planner = Planner(roster, campaign, source=source)
     result = planner.plan()
     watch = Stopwatch()
-    marginal = marginal_value(planner, 10_000, base=result)
-    watch.lap("probe")
-    result = planner.with_attitudes(result)
+
+    def probe() -> list[str]:
+        lines = marginal_value(planner, 10_000, base=result)
+        watch.lap("probe")
+        return lines
+
+    others = planner.other_attitudes(result)
+    if side_by_side and usable_cores() > 1 and threading.active_count() == 1:
+        # This process plans the next 10,000 yuan; "attitudes" is the wait after it.
+        tasks: list[Callable[[], object]] = [
+            probe, *(partial(planner.attitude_figures, result, objective) for objective in others)]
+        done = run_side_by_side(tasks)
+        marginal = cast(list[str], done[0])
+        figures = cast(list[AttitudeFigures], done[1:])
+    else:
+        marginal = probe()
+        figures = [planner.attitude_figures(result, objective) for objective in others]
+    result = planner.with_attitude_figures(result, figures)
     watch.lap("attitudes")
     timings = {**result.timings, **{k: round(v, 4) for k, v in watch.seconds.items()}}
     return result.model_copy(update={"marginal": marginal, "timings": timings})
@@ -160,7 +185,8 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
              store: StoreLocation | Path | str | None = None, lock_timeout: float = 30.0,
              plan_date: date | None = None,
              warn: Callable[[list[str]], None] | None = None,
-             owner: str | None = None, clock: Stopwatch | None = None) -> PlanOutcome:
+             owner: str | None = None, clock: Stopwatch | None = None,
+             side_by_side: bool = True) -> PlanOutcome:
     """Plan the campaign, write plan.xlsx, plan.json and links.csv, and record it in ``store``.
 
     ``store`` is a SQLite path or a database URL (``planner.io.store_location``).
@@ -168,7 +194,9 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     are known, so a run that fails later still shows them; the outcome lists them too.
     ``owner`` is the ``planner batch`` manifest entry (``record_plan``).
     ``clock`` is laped at each stage (``STAGES``; a new one started here if None): the
-    outcome's ``stages``.
+    outcome's ``stages``. ``side_by_side``: the next 10,000 yuan and the other risk
+    attitudes are planned at the same time on spare cores (``plan_with_margin``); a
+    portfolio whose workers already fill the cores plans them one after the other.
     """
     watch = Stopwatch() if clock is None else clock
     from planner.checks import ensure_plan_obeys
@@ -213,6 +241,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     # Four plans (the plan, its next 10,000 yuan, the two other risk attitudes), each under
     # the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
+                               side_by_side=side_by_side,
                                deadline_s=solve_deadline(campaign, plans=4,
                                                          videos=len(roster)))
     watch.lap("plan")

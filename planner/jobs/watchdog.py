@@ -20,9 +20,10 @@ import ctypes.util
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import signal
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from planner.errors import PlannerError, SolverError
 from planner.i18n import t
@@ -139,6 +140,86 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
         parent_end.close()
     if kind == "ok":
         return payload  # type: ignore[no-any-return]
+    if kind == "planner_error":
+        raise payload
+    raise SolverError(t("error.watchdog.crashed", detail=payload))
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity, where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def run_side_by_side(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Each task's result, in order: the first runs in this process, each other one in a
+    forked child at the same time (its result comes back pickled through a pipe).
+
+    For work that only reads what this process already holds (a solved plan's other
+    risk attitudes): the children see it without copying, and on a machine with spare
+    cores the tasks take the wall time of the longest, not of all. Only call it from a
+    process with one thread (a fork copies none of the others). Where fork is missing,
+    the tasks run here, one after the other. A child that raises a PlannerError raises
+    it here; a child that crashes is a SolverError, as in ``run_with_deadline``.
+    """
+    if not tasks:
+        return []
+    if not hasattr(os, "fork") or len(tasks) == 1:
+        return [task() for task in tasks]
+    children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+    try:
+        for task in tasks[1:]:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: run the task, send its outcome, leave at once
+                os.close(read_end)
+                _side_child(task, write_end)
+            os.close(write_end)
+            children.append((pid, read_end))
+        results = [tasks[0]()]
+        while children:
+            pid, read_end = children.pop(0)
+            results.append(_side_result(pid, read_end))
+        return results
+    finally:
+        for pid, read_end in children:  # this process failed first: stop the others
+            with contextlib.suppress(ProcessLookupError, ChildProcessError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            os.close(read_end)
+
+
+def _side_child(task: Callable[[], Any], write_end: int) -> NoReturn:
+    _die_with_parent()
+    code = 0
+    try:
+        try:
+            outcome: tuple[str, Any] = ("ok", task())
+        except PlannerError as exc:
+            outcome = ("planner_error", exc)
+        except BaseException as exc:
+            outcome = ("crash", f"{type(exc).__name__}: {_one_line(exc)}")
+        with os.fdopen(write_end, "wb") as pipe:
+            pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # never the parent's clean-up (its atexit, its open files)
+
+
+def _side_result(pid: int, read_end: int) -> Any:
+    try:
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    if not data:
+        raise SolverError(t("error.watchdog.no_answer", code=os.waitstatus_to_exitcode(status)))
+    kind, payload = pickle.loads(data)  # noqa: S301 (our own fork wrote it)
+    if kind == "ok":
+        return payload
     if kind == "planner_error":
         raise payload
     raise SolverError(t("error.watchdog.crashed", detail=payload))
