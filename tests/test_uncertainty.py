@@ -19,6 +19,7 @@ from planner.jobs import watchdog
 from planner.jobs.plan import plan_with_margin
 from planner.models import Plan, Video
 from planner.optimiser import coupling, learning_loss
+from planner.optimiser.model import reweighed_risk
 from planner.planning import Planner, assess_roster, make_plan
 from planner.response import NO_SIGNALS, Signals, build_response_model
 from planner.tools import Tool
@@ -257,6 +258,26 @@ def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
     assert apart.risk == in_turn.risk
     clocks = {"timings", "solve_seconds"}
     assert apart.model_dump(exclude=clocks) == in_turn.model_dump(exclude=clocks)
+
+
+def test_another_attitude_weighs_the_same_risk_rows_as_its_own_coupling_would() -> None:
+    """The cautious attitude planned beside a balanced plan re-weighs the plan's risk rows
+    instead of writing them again: the same columns' costs and expected GMV's weight as
+    its own coupling; the expected attitude (no risk rows) gets none to re-weigh."""
+    planner = Planner(_bets_roster(), _bets_campaign("balanced"))
+    balanced = coupling(planner.response, planner.campaign)
+    for objective in ("cautious", "balanced"):
+        campaign = _bets_campaign(objective)
+        own = coupling(planner.response, campaign)
+        reweighed = reweighed_risk(balanced, campaign)
+        assert reweighed is not None
+        assert reweighed.expected_weight == own.expected_weight
+        assert np.array_equal(reweighed.aux_cost, own.aux_cost)
+        assert reweighed.rows.names == own.rows.names
+        assert not np.array_equal(own.aux_cost, balanced.aux_cost) or objective == "balanced"
+    assert reweighed_risk(balanced, _bets_campaign("expected")) is None
+    assert reweighed_risk(coupling(planner.response, _bets_campaign("expected")),
+                          _bets_campaign("cautious")) is None
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ import math
 import typing
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -693,6 +693,22 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
     entries.risk = RiskBlock(gmv=np.array(gmv_cols, dtype=np.int64), level_col=level_col,
                              shortfall=np.array(shortfall, dtype=np.int64),
                              multipliers=multipliers, fixed=fixed, level=cfg.level)
+
+
+def reweighed_risk(couple: Coupling, campaign: Campaign) -> Coupling | None:
+    """``couple`` for ``campaign``'s risk attitude, where only the attitude differs: the
+    scenario rows stay as they are, the tail's columns and expected GMV get the attitude's
+    weights (what ``add_risk`` and ``coupling`` would give them). None where the rows
+    themselves would change: an attitude without risk rows (``expected``), or a coupling
+    written without them."""
+    weight = risk_weight(campaign)
+    block = couple.risk
+    if block is None or weight <= 0:
+        return None
+    cost = couple.aux_cost.copy()
+    cost[block.level_col] = weight
+    cost[block.shortfall] = -weight / (campaign.risk.level * len(block.shortfall))
+    return replace(couple, aux_cost=cost, expected_weight=1.0 - weight)
 
 
 def risk_weight(campaign: Campaign) -> float:

@@ -43,6 +43,7 @@ from planner.optimiser.model import (
     coupling,
     fixed_total,
     line_prefix,
+    reweighed_risk,
     share_floor,
     share_limit,
 )
@@ -94,20 +95,30 @@ class SolveResult:
 
 def _coupling_for(response: ResponseModel, campaign: Campaign,
                   warm: SolveResult | None) -> Coupling:
-    """The coupling rows and arrays, lent by ``warm`` when only the budget differs.
+    """The coupling rows and arrays, lent by ``warm`` when only the budget or the risk
+    attitude differs.
 
     Of all the coupling families only ``add_budget``, ``add_phase_budgets`` and
     ``add_concentration`` read the budget (the budget row, and the share-of-budget rows'
     limits), so
     another budget for the same response (the next 10,000 yuan, a budget
-    curve) re-writes those rows and shares the rest (1.5 s at 20,000 videos).
+    curve) re-writes those rows and shares the rest (1.5 s at 20,000 videos). Another
+    risk attitude with risk rows (balanced and cautious) only weighs the same rows
+    otherwise (``reweighed_risk``).
     """
     if warm is None:
         return coupling(response, campaign)
     known = warm.model.coupling
-    same_but_budget = known.campaign.model_copy(update={"budget": campaign.budget}) == campaign
-    if known.purchases is not response.purchases or not same_but_budget:
+    if known.purchases is not response.purchases or known.campaign.model_copy(
+            update={"budget": campaign.budget, "risk": campaign.risk}) != campaign:
         return coupling(response, campaign)
+    if known.campaign.risk != campaign.risk:
+        same_scenarios = known.campaign.risk.model_copy(
+            update={"objective": campaign.risk.objective}) == campaign.risk
+        reweighed = reweighed_risk(known, campaign) if same_scenarios else None
+        if reweighed is None:
+            return coupling(response, campaign)
+        known = reweighed
     # Names and families never change after coupling(): only the two rewritten lists are
     # copied, so the earlier solve keeps its own rows.
     rows = replace(known.rows, limits=list(known.rows.limits), upper=list(known.rows.upper))
