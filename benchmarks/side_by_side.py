@@ -10,7 +10,9 @@ by this checkout's generator) and, per round and size, runs one after the other:
 
 - ``make_plan`` in a fresh interpreter on those files (wall and CPU seconds of the
   plan alone, its status, expected GMV and gap);
-- the ``planner plan`` CLI end to end (wall seconds).
+- the ``planner plan`` CLI end to end: wall seconds, CPU seconds (user and system of
+  the command and every process it forked, from ``os.wait4``) and the wall seconds of
+  its next 10,000 yuan and other risk attitudes (``PLANNER_STAGE_TIMES``).
 
 Writes ``side_by_side.md`` (medians and ratios against the first version).
 """
@@ -52,6 +54,24 @@ def _run(checkout: Path, args: list[str]) -> tuple[float, str]:
     return time.perf_counter() - started, done.stdout
 
 
+def _run_cli(checkout: Path, args: list[str], stages: Path) -> tuple[float, float, float]:
+    """Wall and CPU seconds of the command (its forked children included), and the wall
+    seconds of its probe and attitudes stages."""
+    env = {"PYTHONPATH": str(checkout), "PATH": "/usr/bin:/bin",
+           "PLANNER_STAGE_TIMES": str(stages)}
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, *args], cwd=checkout, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise SystemExit(f"{checkout}: planner plan exited {child.returncode}")
+    split = json.loads(stages.read_text(encoding="utf-8"))
+    return wall, usage.ru_utime + usage.ru_stime, split.get("probe", 0.0) + split.get(
+        "attitudes", 0.0)
+
+
 def _commit(checkout: Path) -> str:
     done = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True, check=False)
@@ -74,7 +94,8 @@ def main() -> None:
             videos, _, raw = instance(n, 1, 120.0)
             videos_path, campaign_path = write_inputs(Path(folder), videos, raw)
             seen: dict[str, dict[str, list[float]]] = {
-                name: {"plan_wall": [], "plan_cpu": [], "cli": []} for name, _ in versions}
+                name: {"plan_wall": [], "plan_cpu": [], "cli": [], "cli_cpu": [], "margin": []}
+                for name, _ in versions}
             last: dict[str, dict[str, object]] = {}
             for _ in range(options.rounds):
                 for name, checkout in versions:
@@ -84,12 +105,17 @@ def main() -> None:
                     seen[name]["plan_wall"].append(result["wall"])
                     seen[name]["plan_cpu"].append(result["cpu"])
                     last[name] = result
-                    wall, _ = _run(checkout, ["-m", "planner.cli", "plan", "--campaign",
-                                              str(campaign_path), "--videos", str(videos_path),
-                                              "--out", str(Path(folder) / f"out_{name}")])
+                    wall, cpu, margin = _run_cli(
+                        checkout, ["-m", "planner.cli", "plan", "--campaign",
+                                   str(campaign_path), "--videos", str(videos_path),
+                                   "--out", str(Path(folder) / f"out_{name}")],
+                        Path(folder) / f"stages_{name}.json")
                     seen[name]["cli"].append(wall)
+                    seen[name]["cli_cpu"].append(cpu)
+                    seen[name]["margin"].append(margin)
                     print(f"{n} {name}: plan {result['wall']:.2f} s (cpu "
-                          f"{result['cpu']:.2f}), CLI {wall:.2f} s", flush=True)
+                          f"{result['cpu']:.2f}), CLI {wall:.2f} s (cpu {cpu:.2f}, probe and "
+                          f"attitudes {margin:.2f} s)", flush=True)
             base = versions[0][0]
             for name, _ in versions:
                 med = {k: statistics.median(v) for k, v in seen[name].items()}
@@ -97,7 +123,9 @@ def main() -> None:
                 rows.append(
                     f"| {n:,} | {name} | {med['plan_wall']:.2f} | {med['plan_cpu']:.2f} "
                     f"({med['plan_cpu'] / ref['plan_cpu']:.2f}x) | {med['cli']:.2f} "
-                    f"({med['cli'] / ref['cli']:.2f}x) | {last[name]['status']} | "
+                    f"({med['cli'] / ref['cli']:.2f}x) | {med['cli_cpu']:.2f} "
+                    f"({med['cli_cpu'] / ref['cli_cpu']:.2f}x) | {med['margin']:.2f} "
+                    f"({med['margin'] / ref['margin']:.2f}x) | {last[name]['status']} | "
                     f"{float(str(last[name]['gmv'])):,.0f} | "
                     f"{float(str(last[name]['gap'])):.3%} |")
     table = "\n".join([
@@ -107,8 +135,9 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} at the end):",
         "",
         "| videos | version | make_plan wall s | make_plan CPU s (vs first) | CLI s (vs first) "
-        "| status | expected GMV | gap |",
-        "|---|---|---|---|---|---|---|---|",
+        "| CLI CPU s (vs first) | probe and attitudes s (vs first) | status | expected GMV "
+        "| gap |",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows, ""])
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "side_by_side.md").write_text(table, encoding="utf-8")
