@@ -388,3 +388,46 @@ def test_a_new_store_has_the_shape_the_migrations_make_of_an_old_one(tmp_path: P
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
         db.close()
+
+
+def test_a_new_store_another_run_creates_while_it_is_checked_is_not_taken_for_a_foreign_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten runs opening one new SQLite store: the check that it is a planner store reads
+    its marker, version and tables from one snapshot. Another run committing the new
+    store between those reads made the check see half of it (a version without its
+    marker, or tables without their version) and refuse the planner's own store as
+    another program's (exit 6)."""
+    from planner.io import store as store_module
+
+    path = tmp_path / "h.sqlite"
+    first = sqlite3.connect(path)  # the first run has made the file and set WAL ...
+    first.execute("PRAGMA journal_mode=WAL")
+    connect = sqlite3.connect
+    created: list[bool] = []
+
+    class Checking:
+        """The check's connection: the first run commits the store after its first read."""
+
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self._db = db
+
+        def execute(self, sql: str) -> sqlite3.Cursor:
+            cursor = self._db.execute(sql)
+            if sql.startswith("PRAGMA") and not created:
+                created.append(True)
+                with open_store(path):  # ... and creates the store now
+                    pass
+            return cursor
+
+        def close(self) -> None:
+            self._db.close()
+
+    def checking(*args: Any, **kwargs: Any) -> Any:
+        db = connect(*args, **kwargs)
+        return Checking(db) if "mode=ro" in str(args[0]) and not created else db
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", checking)
+    with open_store(path) as s:
+        assert s.plan_count(NAME) == 0
+    first.close()
+    assert created == [True]
