@@ -19,6 +19,7 @@ from store_runs import (
     actuals_file,
     campaign_files,
     replan_args,
+    run_all,
     state,
 )
 from typer.testing import CliRunner
@@ -102,19 +103,15 @@ def test_eight_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store):
     runs = 8
     campaign, videos, ids = campaign_files(tmp_path, 25)
     day = START + timedelta(days=1)
-    processes = []
+    commands = []
     for i in range(runs):
         # Each run brings its own video's row plus one row every run shares.
         rows = [(START, ids[i], "dou_plus", 200.0 + i, 500.0 + i),
                 (START, ids[24], "dou_plus", 1000.0, 2500.0)]
         actuals = actuals_file(tmp_path / f"a{i}.csv", rows)
-        processes.append(subprocess.Popen(
-            replan_args(campaign, videos, actuals, day, any_store, "--lock-timeout", "600"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    codes = []
-    for process in processes:
-        _, err = process.communicate()
-        codes.append((process.returncode, err.decode()))
+        commands.append(replan_args(campaign, videos, actuals, day, any_store,
+                                    "--lock-timeout", "600"))
+    codes = [(run.code, run.stderr) for run in run_all(*commands)]
     assert [c for c, _ in codes] == [0] * runs, codes
     with open_store(any_store) as s:
         stored = s.actuals(NAME)
