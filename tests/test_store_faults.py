@@ -56,8 +56,7 @@ def test_killing_a_replan_midway_leaves_store_and_outputs_intact(tmp_path, any_s
     campaign, videos, ids = campaign_files(tmp_path, 400)
     store, out = any_store, tmp_path / "out"
     day1 = actuals_file(tmp_path / "d1.csv", [(START, ids[0], "dou_plus", 500, 900)])
-    subprocess.run(replan_args(campaign, videos, day1, START + timedelta(days=1), store,
-                               "--out", str(out)), check=True, capture_output=True)
+    run_replan(campaign, videos, day1, START + timedelta(days=1), store, out)  # the day before
     before_state = state(store)
     before_files = {p.name: p.read_bytes() for p in out.iterdir()}
     rows = [(START + timedelta(days=1), vid, "dou_plus", 300.0 + i, 600.0 + i)
