@@ -29,7 +29,7 @@ test: $(VENV)/.installed-dev browser print-tools postgres
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --no-loadscope-reorder
 
 # The loop while you work (at most a minute): lint, type-check, the import layers and the
 # fast tests, those not marked `slow` (a test of a second or more: real processes, stores
@@ -38,7 +38,7 @@ check: $(VENV)/.installed-dev
 	$(BIN)/ruff check planner app tests benchmarks sample_data
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope -m "not slow"
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadscope --no-loadscope-reorder -m "not slow"
 
 # Write the golden test's figures again (tests/golden/*.json) from the sample plans: only
 # when the economics change on purpose, said so in the commit (see tests/test_golden.py).

@@ -66,7 +66,7 @@ import time
 import types
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -153,11 +153,18 @@ class Mutant:
     line: int
     before: str
     after: str
-    tree: ast.Module  # the whole module, mutated
+    # Makes the whole module, mutated: only a mutant that runs needs it, and making one
+    # per mutant up front took most of the time it takes to list them.
+    make_tree: Callable[[], ast.Module] = field(repr=False, compare=False)
 
     @property
     def key(self) -> str:
         return f"{self.function}: {self.before} -> {self.after}"
+
+    @property
+    def tree(self) -> ast.Module:
+        """The whole module, mutated (a new tree each time)."""
+        return self.make_tree()
 
 
 @dataclass
@@ -262,14 +269,12 @@ def _changes(node: ast.AST) -> Iterator[tuple[str, Callable[[ast.AST], None]]]:
         yield "number", bump
 
 
-def _mutated(tree: ast.Module, index: int, label: str,
-             apply: Callable[[ast.AST], None]) -> tuple[ast.Module, ast.AST, ast.AST]:
-    """A copy of the module with node number ``index`` (in ``ast.walk`` order) mutated;
-    also the original node and the node that replaced it (for the description)."""
-    copied = copy.deepcopy(tree)
+def _mutated(copied: ast.AST, index: int, label: str,
+             apply: Callable[[ast.AST], None]) -> ast.AST:
+    """Mutates node number ``index`` (in ``ast.walk`` order) of ``copied`` (a copy of the
+    module, or of the statement the node is in) in place; the node that replaced it."""
     nodes = list(ast.walk(copied))
     target = nodes[index]
-    before = copy.deepcopy(target)
     if label in ("not", "augassign"):
         new: ast.AST
         if label == "not":
@@ -286,9 +291,29 @@ def _mutated(tree: ast.Module, index: int, label: str,
                         if item is target:
                             value[i] = new
         ast.fix_missing_locations(copied)
-        return copied, before, new
+        return new
     apply(target)
-    return copied, before, target
+    return target
+
+
+def _module_maker(source: str, index: int, label: str,
+                  apply: Callable[[ast.AST], None]) -> Callable[[], ast.Module]:
+    """Makes the module of ``source`` with node number ``index`` mutated."""
+
+    def make() -> ast.Module:
+        tree = ast.parse(source)
+        _mutated(tree, index, label, apply)
+        return tree
+
+    return make
+
+
+def _statement_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:
+    """The statement a node is in (the node itself if it is one): its description never
+    reaches further out."""
+    while not isinstance(node, ast.stmt):
+        node = parents[node]
+    return node
 
 
 def _context(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> ast.AST:
@@ -331,8 +356,12 @@ def mutants_of(source: str, module: str) -> list[Mutant]:
         function = _function_of(node, parents)
         if function is None or function in WORDING_FUNCTIONS or _is_wording(node, parents):
             continue
+        statement = _statement_of(node, parents)
+        inside = [id(n) for n in ast.walk(statement)].index(id(node))
         for label, apply in _changes(node):
-            copied, _, after = _mutated(tree, index, label, apply)
+            # Described on a copy of its statement; the whole module is made when it runs.
+            copied = copy.deepcopy(statement)
+            after = _mutated(copied, inside, label, apply)
             shown_before = _shown(_context(node, parents))
             after_parents = _parents(copied)
             shown_after = _shown(_context(after, after_parents)
@@ -342,7 +371,8 @@ def mutants_of(source: str, module: str) -> list[Mutant]:
             if seen[description] > 1:
                 shown_after += f"  #{seen[description]}"
             mutants.append(Mutant(module, function, node.lineno,  # type: ignore[attr-defined]
-                                  shown_before, shown_after, copied))
+                                  shown_before, shown_after,
+                                  _module_maker(source, index, label, apply)))
     return mutants
 
 
@@ -889,8 +919,9 @@ def main(argv: list[str] | None = None) -> int:
         # The runner checks itself: the module's own code swapped in must pass its tests,
         # or every "kill" below could be the swap's doing.
         first = mutants[0]
+        source = (ROOT / module).read_text(encoding="utf-8")
         unchanged = Mutant(module, first.function, first.line, "", "",
-                           ast.parse((ROOT / module).read_text(encoding="utf-8")))
+                           lambda source=source: ast.parse(source))
         covering = [t for t in coverage.tests_of(module, first.line) if t not in skip][:SELF_CHECK]
         status, _, killer = run_mutant(unchanged, covering, args.timeout)
         if status != "survived":

@@ -13,6 +13,24 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from postgres_cluster import Cluster, find_bindir, start_cluster, write_password_file
 
+# The modules that take longest (processes, stores, Chromium), longest first. `make test`
+# (`--dist loadscope --no-loadscope-reorder`) hands them out before the many quick ones,
+# which then fill the gaps: a worker left alone with one of them at the end would keep
+# the other waiting. A module missing here only runs later; the order of its tests is kept.
+LONGEST_FIRST = (
+    "test_browser.py", "test_bad_inputs.py", "test_batch.py", "test_store_faults.py",
+    "test_store_backends.py", "test_export_layouts.py", "test_batch_benchmark_smoke.py",
+    "test_app.py", "test_store_safety.py", "test_benchmarks_smoke.py", "test_app_zh.py",
+    "test_app_replan.py", "test_replan_booked.py", "test_solver_faults.py",
+    "test_schedule_sheet.py", "test_replan_accounting.py", "test_checks.py",
+    "test_atomic_kill.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order kept
+
 
 @pytest.fixture(autouse=True)
 def _messages(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

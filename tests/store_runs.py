@@ -6,10 +6,13 @@ SQLite file path or a PostgreSQL URL, as ``--store`` takes it.
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -48,6 +51,29 @@ def actuals_file(path: Path, rows: list[tuple[date, str, str, float, float]]) ->
 def cli(*args: str) -> list[str]:
     """The planner command line as a separate process (killable, concurrent)."""
     return [sys.executable, "-m", "planner.cli", *args]
+
+
+class Run(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_all(*commands: list[str]) -> list[Run]:
+    """The planner commands (``cli(...)`` lists) at once, each a process of its own;
+    the exit code, stdout and stderr of each, in order.
+
+    The processes are forked from one that has imported the planner
+    (tests/forked_cli.py): as separate as processes started one by one, without each
+    spending a second importing.
+    """
+    prefix = cli()
+    assert all(c[:len(prefix)] == prefix for c in commands), commands
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("forked_cli.py"))],
+        input=json.dumps([c[len(prefix):] for c in commands]), capture_output=True,
+        text=True, check=True)
+    return [Run(*run) for run in json.loads(done.stdout)]
 
 
 def replan_args(campaign: Path, videos: Path, actuals: Path, day: date, store: str,

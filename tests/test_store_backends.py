@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import sqlite3
-import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from store_runs import (
     campaign_files,
     cli,
     replan_args,
+    run_all,
     state,
 )
 from typer.testing import CliRunner
@@ -82,15 +82,13 @@ def test_plans_on_postgresql_equal_the_sqlite_plans_to_the_yuan(tmp_path, pg_sto
 def test_ten_concurrent_replans_exit_0_or_5_and_lose_or_duplicate_no_row(
         tmp_path, any_store, english):
     campaign, videos, ids = campaign_files(tmp_path, 25)
-    processes = []
+    runs = []
     for i in range(10):
         rows = [(START, ids[i], "dou_plus", 200.0 + i, 500.0 + i),
                 (START, ids[24], "dou_plus", 1000.0, 2500.0)]  # every run brings this one
-        processes.append(subprocess.Popen(
-            replan_args(campaign, videos, actuals_file(tmp_path / f"a{i}.csv", rows), DAY,
-                        any_store, "--lock-timeout", "1"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
-    outcomes = [(p.wait(), p.communicate()[1]) for p in processes]
+        runs.append(replan_args(campaign, videos, actuals_file(tmp_path / f"a{i}.csv", rows),
+                                DAY, any_store, "--lock-timeout", "1"))
+    outcomes = [(run.code, run.stderr) for run in run_all(*runs)]
     assert {code for code, _ in outcomes} <= {0, 5}, outcomes
     assert all("locked by another run" in err for code, err in outcomes if code == 5)
     recorded = {ids[i] for i, (code, _) in enumerate(outcomes) if code == 0}
@@ -218,14 +216,13 @@ def test_an_unreachable_server_exits_7_with_one_line_and_writes_nothing(tmp_path
     campaign, videos, ids = campaign_files(tmp_path, 10)
     store = f"postgresql://planner@127.0.0.1:{_closed_port()}/planner"
     actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
-    for args in (
+    for code, _, stderr in run_all(
         replan_args(campaign, videos, actuals, DAY, store, "--out", str(tmp_path / "r")),
         cli("plan", "--campaign", str(campaign), "--videos", str(videos), "--out",
             str(tmp_path / "p"), "--store", store),
     ):
-        result = subprocess.run(args, capture_output=True, text=True)
-        assert result.returncode == 7, result.stderr
-        lines = result.stderr.strip().splitlines()
+        assert code == 7, stderr
+        lines = stderr.strip().splitlines()
         assert len(lines) == 1, lines
         assert lines[0].startswith(f"StoreUnreachableError: Cannot connect to the history "
                                    f"store {store}: ")
@@ -240,15 +237,15 @@ def test_bad_credentials_exit_7_and_the_password_is_never_shown(tmp_path, postgr
     actuals = actuals_file(tmp_path / "a.csv", [(START, ids[0], "dou_plus", 500, 900)])
     monkeypatch.setenv("PGPASSWORD", "not-the-password")  # libpq takes it before PGPASSFILE
     in_url = postgres_cluster.url().replace("planner@", "planner:wrong-secret@")
-    for store, secret in ((postgres_cluster.url(), "not-the-password"),
-                          (in_url, "wrong-secret")):
-        result = subprocess.run(replan_args(campaign, videos, actuals, DAY, store),
-                                capture_output=True, text=True)
-        assert result.returncode == 7, result.stderr
-        assert "password authentication failed" in result.stderr
-        assert secret not in result.stderr + result.stdout
-        assert "Traceback" not in result.stderr
-    assert "planner:***@127.0.0.1" in result.stderr  # masked, and warned about
+    stores = ((postgres_cluster.url(), "not-the-password"), (in_url, "wrong-secret"))
+    results = run_all(*(replan_args(campaign, videos, actuals, DAY, store)
+                        for store, _ in stores))
+    for (_, secret), (code, stdout, stderr) in zip(stores, results, strict=True):
+        assert code == 7, stderr
+        assert "password authentication failed" in stderr
+        assert secret not in stderr + stdout
+        assert "Traceback" not in stderr
+    assert "planner:***@127.0.0.1" in stderr  # masked, and warned about
 
 
 def test_campaigns_in_one_postgresql_store_do_not_wait_for_each_other(pg_store, english):
@@ -388,3 +385,46 @@ def test_a_new_store_has_the_shape_the_migrations_make_of_an_old_one(tmp_path: P
         assert db.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
         db.close()
+
+
+def test_a_new_store_another_run_creates_while_it_is_checked_is_not_taken_for_a_foreign_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ten runs opening one new SQLite store: the check that it is a planner store reads
+    its marker, version and tables from one snapshot. Another run committing the new
+    store between those reads made the check see half of it (a version without its
+    marker, or tables without their version) and refuse the planner's own store as
+    another program's (exit 6)."""
+    from planner.io import store as store_module
+
+    path = tmp_path / "h.sqlite"
+    first = sqlite3.connect(path)  # the first run has made the file and set WAL ...
+    first.execute("PRAGMA journal_mode=WAL")
+    connect = sqlite3.connect
+    created: list[bool] = []
+
+    class Checking:
+        """The check's connection: the first run commits the store after its first read."""
+
+        def __init__(self, db: sqlite3.Connection) -> None:
+            self._db = db
+
+        def execute(self, sql: str) -> sqlite3.Cursor:
+            cursor = self._db.execute(sql)
+            if sql.startswith("PRAGMA") and not created:
+                created.append(True)
+                with open_store(path):  # ... and creates the store now
+                    pass
+            return cursor
+
+        def close(self) -> None:
+            self._db.close()
+
+    def checking(*args: Any, **kwargs: Any) -> Any:
+        db = connect(*args, **kwargs)
+        return Checking(db) if "mode=ro" in str(args[0]) and not created else db
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", checking)
+    with open_store(path) as s:
+        assert s.plan_count(NAME) == 0
+    first.close()
+    assert created == [True]

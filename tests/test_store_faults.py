@@ -19,6 +19,7 @@ from store_runs import (
     actuals_file,
     campaign_files,
     replan_args,
+    run_all,
     state,
 )
 from typer.testing import CliRunner
@@ -55,8 +56,7 @@ def test_killing_a_replan_midway_leaves_store_and_outputs_intact(tmp_path, any_s
     campaign, videos, ids = campaign_files(tmp_path, 400)
     store, out = any_store, tmp_path / "out"
     day1 = actuals_file(tmp_path / "d1.csv", [(START, ids[0], "dou_plus", 500, 900)])
-    subprocess.run(replan_args(campaign, videos, day1, START + timedelta(days=1), store,
-                               "--out", str(out)), check=True, capture_output=True)
+    run_replan(campaign, videos, day1, START + timedelta(days=1), store, out)  # the day before
     before_state = state(store)
     before_files = {p.name: p.read_bytes() for p in out.iterdir()}
     rows = [(START + timedelta(days=1), vid, "dou_plus", 300.0 + i, 600.0 + i)
@@ -102,19 +102,15 @@ def test_eight_concurrent_replans_lose_or_duplicate_no_row(tmp_path, any_store):
     runs = 8
     campaign, videos, ids = campaign_files(tmp_path, 25)
     day = START + timedelta(days=1)
-    processes = []
+    commands = []
     for i in range(runs):
         # Each run brings its own video's row plus one row every run shares.
         rows = [(START, ids[i], "dou_plus", 200.0 + i, 500.0 + i),
                 (START, ids[24], "dou_plus", 1000.0, 2500.0)]
         actuals = actuals_file(tmp_path / f"a{i}.csv", rows)
-        processes.append(subprocess.Popen(
-            replan_args(campaign, videos, actuals, day, any_store, "--lock-timeout", "600"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    codes = []
-    for process in processes:
-        _, err = process.communicate()
-        codes.append((process.returncode, err.decode()))
+        commands.append(replan_args(campaign, videos, actuals, day, any_store,
+                                    "--lock-timeout", "600"))
+    codes = [(run.code, run.stderr) for run in run_all(*commands)]
     assert [c for c, _ in codes] == [0] * runs, codes
     with open_store(any_store) as s:
         stored = s.actuals(NAME)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from store_runs import START, actuals_file, campaign_files, cli, replan_args
+from store_runs import START, actuals_file, campaign_files, cli, replan_args, run_all
 from typer.testing import CliRunner
 
 import batch_chaos
@@ -35,6 +35,7 @@ from planner.jobs.batch import (
     run_portfolio,
     write_portfolio,
 )
+from planner.jobs.replan import run_replan
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
@@ -273,8 +274,7 @@ def test_a_killed_run_never_leaves_outputs_of_a_plan_the_store_does_not_hold(tmp
     template.mkdir()
     store, out = template / "h.sqlite", template / "out"
     day1 = actuals_file(tmp_path / "d1.csv", [(START, ids[0], "dou_plus", 500, 900)])
-    subprocess.run(replan_args(campaign, videos, day1, START + timedelta(days=1), str(store),
-                               "--out", str(out)), check=True, capture_output=True)
+    run_replan(campaign, videos, day1, START + timedelta(days=1), store, out)  # the day before
     previous = {n: (out / n).read_bytes() for n in ("plan.json", "plan.xlsx")}
     plans_before = _plans_in(store)
     day2 = actuals_file(tmp_path / "d2.csv", [
@@ -332,9 +332,11 @@ def test_a_killed_run_never_leaves_outputs_of_a_plan_the_store_does_not_hold(tmp
             assert plans == plans_before + 1, (folder.name, kind, new)
     assert killed >= len(runs) // 2, "the runs were faster than the kills: use a larger roster"
     # The next run of the day cleans what a killed run left behind.
-    for folder, kind, _, _, _ in runs[:5]:
-        finished = subprocess.run(command(folder, kind), capture_output=True, check=False)
-        assert finished.returncode == 0, finished.stderr
+    again = runs[:5]
+    for (folder, _, _, _, _), finished in zip(
+            again, run_all(*(command(folder, kind) for folder, kind, _, _, _ in again)),
+            strict=True):
+        assert finished.code == 0, finished.stderr
         assert _temps(folder / "out") == []
 
 

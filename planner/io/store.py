@@ -624,10 +624,14 @@ def _not_a_planner_store(path: Path) -> str | None:
     the opening to report (damaged, or not a database).
     """
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                             isolation_level=None)
     except sqlite3.Error:
         return None
     try:
+        # One read transaction, one snapshot: another run creating this new store commits
+        # its tables and its version at once, and is seen with both or with neither.
+        db.execute("BEGIN")
         application_id = int(db.execute("PRAGMA application_id").fetchone()[0])
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         tables = {row[0] for row in db.execute(
