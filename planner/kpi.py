@@ -37,7 +37,7 @@ import pandas as pd
 
 from planner.models import Video
 
-__all__ = ["KPI_COLUMNS", "KpiBy", "kpi_table"]
+__all__ = ["KPI_COLUMNS", "KpiBy", "kpi_table", "kpi_tables"]
 
 KpiBy = Literal["video", "tool", "day"]
 
@@ -53,10 +53,13 @@ KPI_COLUMNS: Final[tuple[str, ...]] = (
 )
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series, scale: float = 1.0) -> pd.Series:
-    den = denominator.where(denominator > 0)
-    out = numerator / den * scale
-    return out.replace([np.inf, -np.inf], np.nan).astype("float64")
+def _ratio(numerator: pd.Series, denominator: pd.Series,
+           scale: float = 1.0) -> np.ndarray[tuple[int], np.dtype[np.float64]]:
+    den = np.where(denominator > 0, denominator, np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (numerator.to_numpy("float64") / den * scale).astype("float64")
+    out[np.isinf(out)] = np.nan
+    return out
 
 
 def kpi_table(
@@ -67,16 +70,28 @@ def kpi_table(
     ``by="video"`` adds the KOL name. Rows are sorted by the key. Raises
     ``ValueError`` for an unknown ``by`` or a frame without the required columns.
     """
-    if by not in _KEYS:
-        raise ValueError(f"by must be one of {', '.join(_KEYS)}, not {by!r}")
+    return kpi_tables(actuals, videos, (by,))[by]
+
+
+def kpi_tables(
+    actuals: pd.DataFrame, videos: Sequence[Video], bys: Sequence[KpiBy] = ("video", "tool", "day")
+) -> dict[KpiBy, pd.DataFrame]:
+    """``kpi_table`` by each of ``bys``: the actuals are read into the counts once."""
+    for by in bys:
+        if by not in _KEYS:
+            raise ValueError(f"by must be one of {', '.join(_KEYS)}, not {by!r}")
     missing = [c for c in _REQUIRED if c not in actuals.columns]
     if missing:
         raise ValueError(f"actuals lack the column(s) {', '.join(missing)}")
-    key = _KEYS[by]
-    followers_of = {v.video_id: float(v.followers) for v in videos}
+    df = _counts(actuals, videos)
+    return {by: _table(df, actuals, videos, by) for by in bys}
 
+
+def _counts(actuals: pd.DataFrame, videos: Sequence[Video]) -> pd.DataFrame:
+    """The actuals' counts as floats, with each video's followers and, per optional KPI,
+    its numerator and denominator from the same rows."""
+    followers_of = {v.video_id: float(v.followers) for v in videos}
     df = pd.DataFrame({
-        "key": actuals[key].astype(object),
         "video_id": actuals["video_id"].astype(str),
         **{c: pd.to_numeric(actuals[c], errors="coerce").astype("float64") for c in
            ("spend", "gmv", "plays")},
@@ -98,28 +113,36 @@ def kpi_table(
     df["_eng"] = (df["likes"] + df["comments"]).where(has_engagement)
     df["_cl_likes"] = df["likes"].where(has_reactions)
     df["_cl_comments"] = df["comments"].where(has_reactions)
+    df["_engaged"] = has_engagement
+    return df
 
+
+def _table(df: pd.DataFrame, actuals: pd.DataFrame, videos: Sequence[Video],
+           by: KpiBy) -> pd.DataFrame:
+    key = _KEYS[by]
+    df["key"] = actuals[key].astype(object)
     columns = [*_SUMS, "_ctr_plays", "_conv_orders", "_conv_clicks", "_eng", "_cl_likes",
                "_cl_comments"]
     grouped = df.groupby("key", sort=True)
     # min_count=1: a count nobody reported stays blank instead of becoming 0.
     sums = grouped[columns].sum(min_count=1)
     reach = (
-        df[has_engagement].drop_duplicates(["key", "video_id"]).groupby("key")["followers"].sum()
+        df[df["_engaged"]].drop_duplicates(["key", "video_id"])
+        .groupby("key")["followers"].sum()
     )
-    sums["followers"] = reach.reindex(sums.index).astype("float64")
+    followers = reach.reindex(sums.index).astype("float64")
 
-    out = pd.DataFrame(index=sums.index)
-    for column in _SUMS:
-        out[column] = sums[column]
-    out["followers"] = sums["followers"]
-    out["gpm"] = _ratio(sums["gmv"], sums["plays"], 1000.0)
-    out["cpm"] = _ratio(sums["spend"], sums["plays"], 1000.0)
-    out["traffic_roi"] = _ratio(sums["gmv"], sums["spend"])
-    out["ctr_pct"] = _ratio(sums["clicks"], sums["_ctr_plays"], 100.0)
-    out["conversion_rate_pct"] = _ratio(sums["_conv_orders"], sums["_conv_clicks"], 100.0)
-    out["engagement_rate_pct"] = _ratio(sums["_eng"], sums["followers"], 100.0)
-    out["comment_like_rate"] = _ratio(sums["_cl_comments"], sums["_cl_likes"])
+    out = pd.DataFrame({
+        **{column: sums[column] for column in _SUMS},
+        "followers": followers,
+        "gpm": _ratio(sums["gmv"], sums["plays"], 1000.0),
+        "cpm": _ratio(sums["spend"], sums["plays"], 1000.0),
+        "traffic_roi": _ratio(sums["gmv"], sums["spend"]),
+        "ctr_pct": _ratio(sums["clicks"], sums["_ctr_plays"], 100.0),
+        "conversion_rate_pct": _ratio(sums["_conv_orders"], sums["_conv_clicks"], 100.0),
+        "engagement_rate_pct": _ratio(sums["_eng"], followers, 100.0),
+        "comment_like_rate": _ratio(sums["_cl_comments"], sums["_cl_likes"]),
+    }, index=sums.index)
 
     out.index.name = key
     out = out.reset_index()

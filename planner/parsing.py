@@ -321,6 +321,7 @@ _URL_ALLOWED: Final = frozenset(
 )
 _HOST_RE: Final = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=%:@\[\]]*$")
 _LONE_PERCENT: Final = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL_RE: Final = re.compile("[\x00-\x1f\x7f]")  # what no address may hold
 
 
 def usable_url(value: str | None) -> str | None:
@@ -341,7 +342,7 @@ def url_problem(text: str) -> str | None:
     a path, query or fragment may hold after percent-encoding is left to
     ``encode_url``.
     """
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if _CONTROL_RE.search(text):
         return t("error.url.control")
     from urllib.parse import urlsplit
 

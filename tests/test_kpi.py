@@ -13,7 +13,7 @@ import pytest
 from factories import make_video
 from planner.io.actuals import read_actuals
 from planner.io.plan_files import write_csv
-from planner.kpi import KPI_COLUMNS, kpi_table
+from planner.kpi import KPI_COLUMNS, kpi_table, kpi_tables
 
 D1, D2 = date(2027, 4, 21), date(2027, 4, 22)
 RATIOS = ("gpm", "cpm", "traffic_roi", "ctr_pct", "conversion_rate_pct", "engagement_rate_pct",
@@ -76,6 +76,19 @@ def test_groups_are_ratios_of_sums_not_averages_of_ratios() -> None:
     assert by_day.loc[D1, "spend"] == 6_000
     assert by_day.loc[D1, "followers"] == 1_000_000
     assert by_day.loc[D1, "cpm"] == pytest.approx(6_000 / 200)
+
+
+def test_the_tables_of_one_reading_equal_each_table_read_alone() -> None:
+    actuals = _actuals([
+        WORKED,
+        {**WORKED, "date": D2, "plays": 0, "clicks": np.nan, "likes": np.nan},
+        {**WORKED, "video_id": "v2", "tool": "kol_bidding", "gmv": np.nan, "orders": np.nan},
+    ])
+    videos = [make_video(video_id="v1", followers=800_000), make_video(video_id="v2")]
+    tables = kpi_tables(actuals, videos, ("day", "video"))
+    assert list(tables) == ["day", "video"]
+    for by, table in tables.items():
+        pd.testing.assert_frame_equal(table, kpi_table(actuals, videos, by), check_exact=True)
 
 
 def test_zero_denominators_give_blanks_never_infinity() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import math
 import numbers
 import re
@@ -167,7 +168,14 @@ def _num_kind(column: str) -> NumKind | None:
 def _text_width(text: str) -> int:
     if text.isascii():  # most cells: one column per character, no per-character lookup
         return len(text)
-    # East Asian wide/full-width characters take two columns in Excel's grid.
+    return _wide_text_width(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _wide_text_width(text: str) -> int:
+    """Columns of a text with non-ASCII characters: East Asian wide/full-width ones take two
+    in Excel's grid. Cached: a plan's reasons, tiers and tool lists repeat over its rows, and
+    each is measured to size its column and again to count its lines."""
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 

@@ -67,9 +67,13 @@ _PLACEHOLDER_RE: Final = re.compile(r"\{([^{}]*)\}")
 # A name is also a folder: one path component that every file system accepts.
 _BAD_NAME_RE: Final = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _SUMMARY_FILES: Final = ("portfolio.json", "portfolio.xlsx")  # beside the campaign folders
-# Modules a pool worker needs, imported once in the fork server so workers start warm.
+# Modules a pool worker needs, imported once in the fork server so workers start warm. The
+# last line are those the commands import only when they use them (the actuals reader, the
+# solver, the workbook writer, pandas' CSV writer): a re-plan runs in a child forked per
+# campaign (``run_replan_watched``), which would otherwise import them again every time.
 _PRELOAD: Final = ["planner.jobs.batch", "planner.jobs.plan", "planner.jobs.replan",
-                   "planner.planning", "planner.sweep", "planner.links", "planner.io.plan_files"]
+                   "planner.planning", "planner.sweep", "planner.links", "planner.io.plan_files",
+                   "planner.io.actuals", "highspy", "xlsxwriter", "pandas.io.formats.csvs"]
 SCHEDULER_TIMEOUT_S: Final = 10.0
 WORKERS_TIMEOUT_S: Final = 60.0
 

@@ -35,7 +35,7 @@ from planner.io.plan_files import PLAN_FILES, write_plan
 from planner.io.roster import read_videos
 from planner.io.store import Store, open_store, sha256_of
 from planner.io.store_location import StoreLocation, store_location
-from planner.kpi import KpiBy, kpi_table
+from planner.kpi import kpi_tables
 from planner.models import Plan, Video
 from planner.replan import Unreported, check_actuals, replan, unreported_warning
 
@@ -79,9 +79,7 @@ def replan_frames(plan: Plan, actuals: pd.DataFrame | None = None,
     frames = {t("sheet.changes"): changes, t("sheet.topups"): topups,
               t("sheet.learned"): learned}
     if actuals is not None and len(actuals):
-        by: KpiBy
-        for by in ("video", "tool", "day"):
-            table = kpi_table(actuals, videos, by=by)
+        for by, table in kpi_tables(actuals, videos, ("video", "tool", "day")).items():
             if by == "tool":
                 table["tool"] = table["tool"].map(tool_name)
             frames[t(f"sheet.kpi_by.{by}")] = table
