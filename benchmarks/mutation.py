@@ -1,11 +1,13 @@
-"""Mutation testing of the rules, the scoring, the learning and the plan checker
-(``make mutate``).
+"""Mutation testing of the rules, the scoring, the learning, the plan checker, the response
+model and the optimiser's model (``make mutate``).
 
 Each mutant is one small change to the decision logic of ``planner/rules.py``,
-``planner/scoring.py``, ``planner/learning.py`` or ``planner/checks.py``; the test suite
-must fail on it (the mutant is *killed*), or it *survives* and either a test is missing or
-the change cannot alter any verdict (an *equivalent* mutant, listed in ``EQUIVALENT`` with
-why).
+``planner/scoring.py``, ``planner/learning.py``, ``planner/checks.py``,
+``planner/response.py`` (what each yuan on a video, tool and day is expected to sell) or
+``planner/optimiser/model.py`` (the rows and columns of the MIP the solver is given); the
+test suite must fail on it (the mutant is *killed*), or it *survives* and either a test is
+missing or the change cannot alter any verdict or figure (an *equivalent* mutant, listed in
+``EQUIVALENT`` with why).
 
 Why a runner of its own and not mutmut: mutmut mutates every string and number too
 (most of these modules' mutants would only reword a reason, which the catalogue and the
@@ -41,8 +43,17 @@ that passes its ``--timeout`` is stopped and its mutant left undecided (on a sta
 a survivor's tests can take that long; a hang is not a kill either); ``--resume`` tests it
 again.
 
+The response model's and the optimiser model's mutants change the MIP a plan is solved
+from, and every test that makes a plan judges them. A mutant that makes the model
+infeasible, or a plan that breaks a rule (``planner plan`` runs the checker on its own
+output), fails its first test quickly. One that makes a solve slow meets the solver's own
+deadline first (``solver.time_limit_s``: the best plan found is returned, flagged), so a
+test still ends; but a survivor runs every plan-making test of its line, hundreds for
+``build_model``, and a child gets ``TIMEOUTS[module]`` seconds (``--timeout`` sets one for
+every module) before its mutant is left undecided.
+
     nice -n 19 .venv/bin/python -m benchmarks.mutation [--only planner/scoring.py]
-        [--timeout 120] [--resume] [--survivors-again] [--with-slow]
+        [--timeout SECONDS] [--resume] [--survivors-again] [--with-slow]
         [--out benchmarks/results/mutation.md]
 """
 
@@ -77,12 +88,19 @@ TESTS = ROOT / "tests"
 
 # The modules mutated. Every test of the suite that runs a mutated line judges the mutant.
 TARGETS: tuple[str, ...] = ("planner/rules.py", "planner/scoring.py", "planner/learning.py",
-                            "planner/checks.py")
+                            "planner/checks.py", "planner/response.py",
+                            "planner/optimiser/model.py")
 
 # Which test runs which line, kept between runs (see ``record_coverage``).
 # How many of the fastest tests of a module's first mutated line check that the unmutated
 # code, swapped in, passes (all of them can be half the suite).
 SELF_CHECK = 30
+
+# Seconds a mutant's tests may take before its child is stopped and the mutant left
+# undecided; more for the modules whose every test solves plans (a survivor of theirs runs
+# every plan-making test of its line).
+TIMEOUT = 120.0
+TIMEOUTS: dict[str, float] = {"planner/response.py": 300.0, "planner/optimiser/model.py": 300.0}
 
 CACHE = ROOT / ".mutation-lines.json"
 
@@ -421,7 +439,7 @@ class _Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
-        names = _naming_files()
+        names = naming_files()
         kept, dropped = [], []
         for item in items:
             slow = item.get_closest_marker("slow") is not None
@@ -552,10 +570,15 @@ class Coverage:
                       key=lambda t: (self.seconds.get(t, 0.0), t))
 
 
-def _naming_files() -> set[str]:
-    """The test files that name a mutated module (its unit and boundary tests)."""
-    names = "|".join(Path(m).stem for m in TARGETS)
-    pattern = re.compile(rf"planner\.({names})\b|from planner import [^\n]*\b({names})\b")
+def naming_files() -> set[str]:
+    """The test files that name a mutated module (its unit and boundary tests):
+    ``planner.optimiser.model`` or ``from planner.optimiser import model``."""
+    named = []
+    for module in TARGETS:
+        package, _, stem = module.removesuffix(".py").replace("/", ".").rpartition(".")
+        dotted = re.escape(package)
+        named.append(rf"\b{dotted}\.{stem}\b|from {dotted} import [^\n]*\b{stem}\b")
+    pattern = re.compile("|".join(named))
     return {f"tests/{p.name}" for p in TESTS.glob("test_*.py")
             if pattern.search(p.read_text(encoding="utf-8"))}
 
@@ -604,7 +627,7 @@ def record_coverage(with_slow: bool, jobs: int) -> Coverage:
     """
     base = _digest([*ROOT.glob("planner/**/*.py"), *ROOT.glob("app/**/*.py"),
                     *(p for p in TESTS.glob("*.py") if not p.name.startswith("test_"))])
-    base += f" slow={with_slow}"
+    base += f" slow={with_slow} targets={','.join(TARGETS)}"
     files = sorted(f"tests/{p.name}" for p in TESTS.glob("test_*.py"))
     kept: dict[str, Any] = (json.loads(CACHE.read_text(encoding="utf-8"))
                             if CACHE.exists() else {})
@@ -750,7 +773,8 @@ def report(stored: dict[str, Any]) -> str:
                      + (f" ({r['note']})" if r.get("note") else "")
                      for m, r in stored.items())
     lines = [
-        "# Mutation testing of the rules, the scoring, the learning and the plan checker",
+        "# Mutation testing of the rules, the scoring, the learning, the plan checker, "
+        "the response model and the optimiser's model",
         "",
         f"Made by `make mutate` (`benchmarks/mutation.py`, under `nice -n 19`, on "
         f"{platform.machine()} with Python {platform.python_version()}): {runs}. The outcome "
@@ -827,8 +851,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--only", action="append", choices=sorted(TARGETS),
                         help="mutate only this module (repeatable; default: all)")
-    parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds a mutant's tests may take before it counts as hanging")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a mutant's tests may take before it is left undecided "
+                             f"(default: {TIMEOUT:g}, or the module's own in TIMEOUTS)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="mutants tested at once (default 2: this machine's cores)")
     parser.add_argument("--resume", action="store_true",
@@ -892,7 +917,8 @@ def main(argv: list[str] | None = None) -> int:
         unchanged = Mutant(module, first.function, first.line, "", "",
                            ast.parse((ROOT / module).read_text(encoding="utf-8")))
         covering = [t for t in coverage.tests_of(module, first.line) if t not in skip][:SELF_CHECK]
-        status, _, killer = run_mutant(unchanged, covering, args.timeout)
+        timeout = args.timeout or TIMEOUTS.get(module, TIMEOUT)
+        status, _, killer = run_mutant(unchanged, covering, timeout)
         if status != "survived":
             raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
         print(f"{module}: {len(mutants)} mutants", flush=True)
@@ -928,7 +954,7 @@ def main(argv: list[str] | None = None) -> int:
                 run = start_mutant(mutant, tests)
                 running[run.pid] = (n, mutant, len(tests), run)
             for pid, (n, mutant, count, run) in list(running.items()):
-                result = poll_mutant(run, args.timeout)
+                result = poll_mutant(run, timeout)
                 if result is not None:
                     del running[pid]
                     record(n, Outcome(mutant, result[0], count, result[1], result[2]))

@@ -11,6 +11,7 @@ from benchmarks.mutation import (
     Coverage,
     make_mutants,
     mutants_of,
+    naming_files,
     swap_in,
 )
 from factories import make_campaign, make_video
@@ -80,11 +81,18 @@ def test_every_test_that_runs_a_line_judges_its_mutants_fastest_first() -> None:
     assert coverage.tests_of("planner/rules.py", 54) == []
 
 
-def test_the_scoring_and_learning_are_mutated_too() -> None:
+def test_the_scoring_learning_response_and_optimiser_model_are_mutated_too() -> None:
     assert {"planner/rules.py", "planner/scoring.py", "planner/learning.py",
-            "planner/checks.py"} <= set(TARGETS)
+            "planner/checks.py", "planner/response.py",
+            "planner/optimiser/model.py"} <= set(TARGETS)
     assert any(m.key == "kol_tier: followers < tiers.koc_max -> followers <= tiers.koc_max"
                for m in make_mutants("planner/scoring.py"))
+
+
+def test_a_test_file_importing_a_module_of_a_subpackage_names_it() -> None:
+    # tests/test_optimiser.py: ``from planner.optimiser import model as optimiser_model``;
+    # its slow tests judge the optimiser model's mutants
+    assert "tests/test_optimiser.py" in naming_files()
 
 
 @pytest.mark.slow
