@@ -186,6 +186,32 @@ def test_the_audience_built_is_one_column_per_period_not_every_seeding_purchase_
         assert len(build_rows.intersection(rows.tolist())) <= 1
 
 
+def _booked_dou_plus(days: int, budget: float):
+    """The response model of a campaign with one booked Dou+ order on video v1 over
+    ``days`` normal days from 04-24."""
+    campaign = make_campaign(commitments=[{
+        "video_id": "v1", "tool": "dou_plus", "start": date(2027, 4, 24),
+        "end": date(2027, 4, 23 + days), "budget": budget}])
+    return build_response_model(assess_roster([make_video()], campaign), campaign)
+
+
+def test_a_booked_orders_impressions_come_off_its_videos_amplification_room():
+    # Paid impressions over a campaign: at most 100 x natural plays (250,000 -> 25,000,000).
+    # A booked 4,000-yuan Dou+ order on a normal day at CPM 20 bought 200,000 of them.
+    response = _booked_dou_plus(days=1, budget=4_000)
+    assert response.amplification_room["v1"] == 25_000_000 - 200_000
+
+
+def test_a_booked_order_expects_gmv_from_every_one_of_its_days():
+    # Dou+ converts the same on every normal day: 4,000 yuan over two days sells what
+    # 4,000 yuan on one day does.
+    (one_day,) = _booked_dou_plus(days=1, budget=4_000).fixed
+    (two_days,) = _booked_dou_plus(days=2, budget=4_000).fixed
+    assert len(two_days.day_spend) == 2
+    assert two_days.expected_gmv == pytest.approx(one_day.expected_gmv)
+    assert one_day.expected_gmv > 0
+
+
 def _sample_plan(**overrides):
     campaign = read_campaign(SAMPLE / "campaign_tmall.toml")
     if overrides:
