@@ -195,10 +195,12 @@ def _booked_dou_plus(days: int, budget: float):
     return build_response_model(assess_roster([make_video()], campaign), campaign)
 
 
-def test_a_booked_orders_impressions_come_off_its_videos_amplification_room():
+@pytest.mark.parametrize("days", [1, 2])
+def test_a_booked_orders_impressions_come_off_its_videos_amplification_room(days):
     # Paid impressions over a campaign: at most 100 x natural plays (250,000 -> 25,000,000).
-    # A booked 4,000-yuan Dou+ order on a normal day at CPM 20 bought 200,000 of them.
-    response = _booked_dou_plus(days=1, budget=4_000)
+    # A booked 4,000-yuan Dou+ order at CPM 20 bought 200,000 of them, on one normal day
+    # or spread over two.
+    response = _booked_dou_plus(days=days, budget=4_000)
     assert response.amplification_room["v1"] == 25_000_000 - 200_000
 
 
