@@ -152,6 +152,17 @@ EQUIVALENT: dict[str, str] = {
         "which no float can reach: for a multiplier between 0.5 and 2, multiplier - 1.0 "
         "is exact and a multiple of 2 ** -53, and the float 0.02 is not (0.02 x 2 ** 53 "
         "is not a whole number); outside that range the difference is at least 0.5",
+    # planner/response.py
+    "day_terms: terms.efficiency < least -> terms.efficiency <= least":
+        "when the efficiency equals the least one exactly, replace(terms, efficiency=least) "
+        "makes terms equal to the ones it replaces: every figure is the same",
+    "build_response_model: fixed_by_cell.get(key, 0.0) + spend -> "
+    "fixed_by_cell.get(key, 0.0) - spend":
+        "only the keys of fixed_by_cell are read (_DailyGrid.of: a booked video, tool and "
+        "day is not offered again); the yuan summed into its values never are",
+    "build_response_model: fixed_by_cell.get(key, 0.0) -> fixed_by_cell.get(key, 1.0)":
+        "only the keys of fixed_by_cell are read (_DailyGrid.of: a booked video, tool and "
+        "day is not offered again); the yuan summed into its values never are",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {

@@ -186,13 +186,13 @@ def test_the_audience_built_is_one_column_per_period_not_every_seeding_purchase_
         assert len(build_rows.intersection(rows.tolist())) <= 1
 
 
-def _booked_dou_plus(days: int, budget: float):
+def _booked_dou_plus(days: int, budget: float, **video):
     """The response model of a campaign with one booked Dou+ order on video v1 over
     ``days`` normal days from 04-24."""
     campaign = make_campaign(commitments=[{
         "video_id": "v1", "tool": "dou_plus", "start": date(2027, 4, 24),
         "end": date(2027, 4, 23 + days), "budget": budget}])
-    return build_response_model(assess_roster([make_video()], campaign), campaign)
+    return build_response_model(assess_roster([make_video(**video)], campaign), campaign)
 
 
 @pytest.mark.parametrize("days", [1, 2])
@@ -202,6 +202,12 @@ def test_a_booked_orders_impressions_come_off_its_videos_amplification_room(days
     # or spread over two.
     response = _booked_dou_plus(days=days, budget=4_000)
     assert response.amplification_room["v1"] == 25_000_000 - 200_000
+
+
+def test_a_booked_order_past_the_amplification_limit_leaves_its_video_no_room():
+    # 1,000 natural plays allow 100,000 paid impressions; the booked order bought 200,000.
+    response = _booked_dou_plus(days=1, budget=4_000, natural_plays=1_000)
+    assert response.amplification_room["v1"] == 0.0
 
 
 def test_a_booked_order_expects_gmv_from_every_one_of_its_days():
