@@ -14,13 +14,22 @@ from hypothesis import strategies as st
 
 from factories import make_campaign, make_video
 from planner.checks import PlannedOrder, check_orders, check_plan, violation_codes
+from planner.config import Commitment
 from planner.errors import ConfigError
 from planner.i18n import limit_text, use_lang
 from planner.io.plan_files import plan_json_schema, plan_to_json, schedule_rows, write_plan_xlsx
 from planner.models import Plan
 from planner.optimiser.model import coupling
 from planner.planning import assess_roster, make_plan
-from planner.response import build_response_model
+from planner.response import (
+    NO_SIGNALS,
+    Economics,
+    FixedSpend,
+    Signals,
+    build_response_model,
+    live_room_purchases,
+    short_video_pool,
+)
 from planner.tools import LIVE_ROOM_ID, Tool
 from planner.views.labels import plan_kol_names
 from planner.views.plan import live_room_caption, live_room_table
@@ -69,6 +78,44 @@ def test_direct_live_room_buying_stays_within_its_share_whatever_the_budget_and_
     direct, short_video = _by_day(make_plan(_videos(3), campaign))
     for day, spend in direct.items():
         assert spend <= cap * short_video[day] + 1e-6, day
+
+
+def _booked_spend(video_id: str, tool: Tool, day: date, yuan: float) -> FixedSpend:
+    commitment = Commitment(video_id=video_id, tool=tool, start=day, end=day, budget=yuan)
+    return FixedSpend(commitment=commitment, day_spend={day: yuan / 1000}, expected_gmv=0.0,
+                      impressions=0.0, seeding=tool is Tool.DOU_PLUS)
+
+
+def test_a_booked_short_video_order_feeds_that_days_short_video_pool_a_booked_room_buy_not():
+    days = [date(2027, 4, 24), date(2027, 4, 25)]
+    fixed = [_booked_spend("v1", Tool.DOU_PLUS, days[0], 4_000),
+             _booked_spend(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE, days[1], 2_000)]
+    assert short_video_pool([], fixed, days) == {days[0]: 4.0, days[1]: 0.0}
+
+
+def _room_buys(signals: Signals = NO_SIGNALS, fixed: tuple[FixedSpend, ...] = ()):
+    """The direct live-room buys a day offered beside four videos' short-video purchases."""
+    campaign = _live_room()
+    response = build_response_model(assess_roster(_videos(), campaign), campaign)
+    short = [p for p in response.purchases if p.tool is not Tool.QIANCHUAN_LIVE]
+    return live_room_purchases(short, list(fixed), response.days, Economics(campaign),
+                               signals, len(short))
+
+
+def test_a_day_with_a_booked_live_room_buy_is_offered_no_second_one():
+    day = date(2027, 4, 25)
+    offered = {p.days[0] for p in _room_buys()}
+    booked = {p.days[0] for p in _room_buys(
+        fixed=(_booked_spend(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE, day, 2_000),))}
+    assert day in offered
+    assert booked == offered - {day}
+
+
+def test_the_live_rooms_learned_multiplier_scales_its_direct_buying_roi():
+    learned = Signals(roi_multiplier={(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE): 1.5})
+    plain, scaled = _room_buys()[0], _room_buys(learned)[0]
+    assert scaled.days == plain.days
+    assert scaled.seg_roi[0] == pytest.approx(1.5 * plain.seg_roi[0])
 
 
 def test_live_room_gmv_falls_when_short_video_spend_is_removed():
