@@ -222,6 +222,16 @@ def test_only_a_booked_seeding_order_adds_to_the_audience_later_harvests_draw_on
     assert week.base == pytest.approx(300_000 + 25_000 + seeded)
 
 
+def test_a_booked_content_service_order_blocks_dou_plus_on_its_days_and_no_other_tool():
+    # Content service and Dou+ never share a video and day; the ad tools may.
+    _, response = _booked(days=3, budget=50_000, tool="content_service")
+    booked = {date(2027, 4, 24), date(2027, 4, 25), date(2027, 4, 26)}
+    dou_plus = {p.days[0] for p in response.purchases if p.tool is Tool.DOU_PLUS}
+    ad_feed = {p.days[0] for p in response.purchases if p.tool is Tool.AD_FEED}
+    assert dou_plus and not dou_plus & booked
+    assert booked <= ad_feed
+
+
 def test_a_booked_order_expects_gmv_from_every_one_of_its_days():
     # Dou+ converts the same on every normal day: 4,000 yuan over two days sells what
     # 4,000 yuan on one day does.
