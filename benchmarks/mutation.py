@@ -810,9 +810,13 @@ def report(stored: dict[str, Any]) -> str:
             continue
         mine = stored[module]["outcomes"]
         killed = sum(o["status"] == "killed" for o in mine)
-        survivors = [o for o in mine if o["status"] in ("survived", "uncovered")]
+        # A mutant judged equivalent whose tests passed the time limit is equivalent all
+        # the same: the judgement decides it, and every test of its line (hundreds, for the
+        # modules that make plans) is expected to pass.
+        survivors = [o for o in mine if o["status"] in ("survived", "uncovered")
+                     or (o["status"] == "timeout" and _key(o) in EQUIVALENT)]
         equivalent = [o for o in survivors if _key(o) in EQUIVALENT]
-        undecided = sum(o["status"] == "timeout" for o in mine)
+        undecided = sum(o["status"] == "timeout" and _key(o) not in EQUIVALENT for o in mine)
         judged = len(mine) - len(equivalent) - undecided
         score = killed / judged if judged else 1.0
         lines.append(
@@ -823,10 +827,13 @@ def report(stored: dict[str, Any]) -> str:
             f"{undecided} | {score:.1%} | {stored[module]['date']} | "
             f"{stored[module]['minutes']:g} | {stored[module].get('load', '')} |")
         left += [(module, o) for o in survivors]
-        timeouts += [(module, o) for o in mine if o["status"] == "timeout"]
+        timeouts += [(module, o) for o in mine
+                     if o["status"] == "timeout" and _key(o) not in EQUIVALENT]
     lines += ["", "## Survivors judged equivalent", ""]
     judged_equivalent = [(m, o) for m, o in left if _key(o) in EQUIVALENT]
     lines += [f"- `{m}:{o['line']}` `{_key(o)}`: {EQUIVALENT[_key(o)]}"
+              + (" (stopped at the time limit, no test failed by then)"
+                 if o["status"] == "timeout" else "")
               for m, o in judged_equivalent] or ["None."]
     lines += ["", "## Survivors not judged equivalent (missing tests)", ""]
     lines += [f"- `{m}:{o['line']}` `{_key(o)}` ("

@@ -12,6 +12,7 @@ from benchmarks.mutation import (
     make_mutants,
     mutants_of,
     naming_files,
+    report,
     swap_in,
 )
 from factories import make_campaign, make_video
@@ -101,3 +102,14 @@ def test_every_mutant_judged_equivalent_is_still_one_the_runner_makes() -> None:
     # for a mutant that no longer exists
     keys = {m.key for module in TARGETS for m in make_mutants(module)}
     assert sorted(set(EQUIVALENT) - keys) == []
+
+
+def test_a_mutant_judged_equivalent_that_passed_the_time_limit_is_equivalent_not_undecided():
+    # learn: spend <= 0 -> spend < 0 is judged equivalent; its tests were stopped unfinished
+    outcome = {"line": 173, "function": "learn", "before": "spend <= 0", "after": "spend < 0",
+               "status": "timeout", "tests": 91, "seconds": 300.0, "killer": ""}
+    text = report({"planner/learning.py": {"date": "2026-12-07", "minutes": 5.0, "mutants": 1,
+                                           "outcomes": [outcome]}})
+    # tested 1, killed 0, survived 0, no test runs it 0, equivalent 1, undecided 0
+    assert "| 1 | 0 | 0 | 0 | 1 | 0 | 100.0% |" in text
+    assert "Undecided" not in text
