@@ -93,9 +93,10 @@ def test_a_booked_short_video_order_feeds_that_days_short_video_pool_a_booked_ro
     assert short_video_pool([], fixed, days) == {days[0]: 4.0, days[1]: 0.0}
 
 
-def _room_buys(signals: Signals = NO_SIGNALS, fixed: tuple[FixedSpend, ...] = ()):
+def _room_buys(signals: Signals = NO_SIGNALS, fixed: tuple[FixedSpend, ...] = (),
+               **campaign_overrides):
     """The direct live-room buys a day offered beside four videos' short-video purchases."""
-    campaign = _live_room()
+    campaign = _live_room(**campaign_overrides)
     response = build_response_model(assess_roster(_videos(), campaign), campaign)
     short = [p for p in response.purchases if p.tool is not Tool.QIANCHUAN_LIVE]
     return live_room_purchases(short, list(fixed), response.days, Economics(campaign),
@@ -109,6 +110,15 @@ def test_a_day_with_a_booked_live_room_buy_is_offered_no_second_one():
         fixed=(_booked_spend(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE, day, 2_000),))}
     assert day in offered
     assert booked == offered - {day}
+
+
+def test_a_day_whose_live_room_buy_can_take_exactly_the_minimum_order_is_offered():
+    # Qianchuan live-room promotion: 300-yuan minimum order, capped here at 300 yuan a day,
+    # in one segment of returns: every day's buy is exactly the minimum, and allowed.
+    buys = _room_buys(tools={"qianchuan_live": {"max_daily": 300}},
+                      response={"segment_widths": [1.0], "segment_roi": [1.0]})
+    assert buys
+    assert {sum(p.seg_width) * 1000 for p in buys} == {300.0}
 
 
 def test_the_live_rooms_learned_multiplier_scales_its_direct_buying_roi():
