@@ -232,6 +232,17 @@ def test_a_booked_content_service_order_blocks_dou_plus_on_its_days_and_no_other
     assert booked <= ad_feed
 
 
+def test_a_day_that_can_take_exactly_a_tools_minimum_order_is_offered():
+    # AD feed: 300-yuan minimum order, capped here at 300 yuan a day, in one segment of
+    # returns: every day's purchase is exactly the minimum, and allowed.
+    campaign = make_campaign(tools={"ad_feed": {"max_daily": 300}},
+                             response={"segment_widths": [1.0], "segment_roi": [1.0]})
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    ad_feed = [p for p in response.purchases if p.tool is Tool.AD_FEED]
+    assert len(ad_feed) == len(response.days)
+    assert {sum(p.seg_width) * 1000 for p in ad_feed} == {300.0}
+
+
 def test_a_booked_order_expects_gmv_from_every_one_of_its_days():
     # Dou+ converts the same on every normal day: 4,000 yuan over two days sells what
     # 4,000 yuan on one day does.
