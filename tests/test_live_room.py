@@ -233,6 +233,19 @@ def test_the_checker_catches_direct_buying_above_its_share_or_without_a_live_roo
     assert "live_room_off" in violation_codes(check_orders([stray], campaign, videos))
 
 
+@pytest.mark.parametrize(("start", "end", "booked", "code"), [
+    # runs from the campaign's last day (04-30) into the next
+    (date(2027, 4, 30), date(2027, 5, 1), date(2027, 4, 30), "outside_campaign"),
+    # runs after the plan date (04-20) but was booked the day before it
+    (date(2027, 4, 22), date(2027, 4, 22), date(2027, 4, 19), "before_plan_date"),
+])
+def test_the_checker_catches_a_live_room_buy_half_outside_the_campaign_or_booked_before_the_plan(
+        start, end, booked, code):
+    order = PlannedOrder(video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE, start_date=start,
+                         end_date=end, booking_date=booked, budget=1_000)
+    assert code in violation_codes(check_orders([order], _live_room(), _videos()))
+
+
 @pytest.fixture(scope="module")
 def room_plan():
     return make_plan(_videos(), _live_room())
