@@ -246,6 +246,20 @@ def test_the_checker_catches_a_live_room_buy_half_outside_the_campaign_or_booked
     assert code in violation_codes(check_orders([order], _live_room(), _videos()))
 
 
+@pytest.mark.parametrize(("room_buys", "caught"), [
+    ((600, 600), True),  # two buys on one day: 1,200 yuan, above 10% of 10,000
+    ((1_001,), False),  # 10% of 10,000 and the checker's one yuan of rounding
+])
+def test_the_checker_adds_up_a_days_direct_live_room_buys_against_its_share(room_buys, caught):
+    day = date(2027, 4, 22)
+    short = PlannedOrder(video_id="v1", tool=Tool.QIANCHUAN, start_date=day, end_date=day,
+                         booking_date=day, budget=10_000)
+    room = [PlannedOrder(video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE, start_date=day,
+                         end_date=day, booking_date=day, budget=yuan) for yuan in room_buys]
+    codes = violation_codes(check_orders([short, *room], _live_room(), _videos()))
+    assert ("live_room_over_direct_cap" in codes) is caught
+
+
 @pytest.fixture(scope="module")
 def room_plan():
     return make_plan(_videos(), _live_room())
