@@ -197,6 +197,8 @@ def test_each_harvest_order_takes_its_impressions_from_its_weeks_room():
     pool.take(first, 1.0)
     pool.take(second, 1.0)
     assert pool.room(date(2027, 4, 30)) == pytest.approx(48_750 - 40_000)
+    pool.take(first, 1.0)  # 60,000 harvested: the week has no room left, never less
+    assert pool.room(date(2027, 4, 30)) == 0.0
 
 
 def test_is_deterministic():
