@@ -51,13 +51,15 @@ browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	fc-list :lang=zh | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei)
 
-# Mutation testing of the rules, scoring, learning and the plan checker (never part of
-# `make test`): each small change to the decision logic of planner/rules.py, scoring.py,
-# learning.py and checks.py must fail a test of the suite that runs its line. Records once
+# Mutation testing of the rules, scoring, learning, the plan checker, the response model and
+# the optimiser's model (never part of `make test`): each small change to the decision logic
+# of planner/rules.py, scoring.py, learning.py, checks.py, response.py and
+# optimiser/model.py must fail a test of the suite that runs its line. Records once
 # which test runs which line (kept in .mutation-lines.json, recorded again per changed test
 # file), then writes benchmarks/results/mutation.md and .json as it goes. At low priority;
-# ARGS passes options: ARGS="--only planner/rules.py" (one module at a time on a busy
-# machine), "--resume" goes on from a stopped run.
+# ARGS passes options: ARGS="--only planner/rules.py --jobs 1" (one module at a time on a
+# busy machine), "--resume" goes on from a stopped run, "--timeout S" the seconds a mutant's
+# tests may take before it is left undecided.
 mutate: $(VENV)/.installed-dev
 	nice -n 19 $(BIN)/python -m benchmarks.mutation $(ARGS)
 

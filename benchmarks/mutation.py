@@ -1,11 +1,13 @@
-"""Mutation testing of the rules, the scoring, the learning and the plan checker
-(``make mutate``).
+"""Mutation testing of the rules, the scoring, the learning, the plan checker, the response
+model and the optimiser's model (``make mutate``).
 
 Each mutant is one small change to the decision logic of ``planner/rules.py``,
-``planner/scoring.py``, ``planner/learning.py`` or ``planner/checks.py``; the test suite
-must fail on it (the mutant is *killed*), or it *survives* and either a test is missing or
-the change cannot alter any verdict (an *equivalent* mutant, listed in ``EQUIVALENT`` with
-why).
+``planner/scoring.py``, ``planner/learning.py``, ``planner/checks.py``,
+``planner/response.py`` (what each yuan on a video, tool and day is expected to sell) or
+``planner/optimiser/model.py`` (the rows and columns of the MIP the solver is given); the
+test suite must fail on it (the mutant is *killed*), or it *survives* and either a test is
+missing or the change cannot alter any verdict or figure (an *equivalent* mutant, listed in
+``EQUIVALENT`` with why).
 
 Why a runner of its own and not mutmut: mutmut mutates every string and number too
 (most of these modules' mutants would only reword a reason, which the catalogue and the
@@ -41,8 +43,17 @@ that passes its ``--timeout`` is stopped and its mutant left undecided (on a sta
 a survivor's tests can take that long; a hang is not a kill either); ``--resume`` tests it
 again.
 
+The response model's and the optimiser model's mutants change the MIP a plan is solved
+from, and every test that makes a plan judges them. A mutant that makes the model
+infeasible, or a plan that breaks a rule (``planner plan`` runs the checker on its own
+output), fails its first test quickly. One that makes a solve slow meets the solver's own
+deadline first (``solver.time_limit_s``: the best plan found is returned, flagged), so a
+test still ends; but a survivor runs every plan-making test of its line, hundreds for
+``build_model``, and a child gets ``TIMEOUTS[module]`` seconds (``--timeout`` sets one for
+every module) before its mutant is left undecided.
+
     nice -n 19 .venv/bin/python -m benchmarks.mutation [--only planner/scoring.py]
-        [--timeout 120] [--resume] [--survivors-again] [--with-slow]
+        [--timeout SECONDS] [--resume] [--survivors-again] [--with-slow]
         [--out benchmarks/results/mutation.md]
 """
 
@@ -77,12 +88,19 @@ TESTS = ROOT / "tests"
 
 # The modules mutated. Every test of the suite that runs a mutated line judges the mutant.
 TARGETS: tuple[str, ...] = ("planner/rules.py", "planner/scoring.py", "planner/learning.py",
-                            "planner/checks.py")
+                            "planner/checks.py", "planner/response.py",
+                            "planner/optimiser/model.py")
 
 # Which test runs which line, kept between runs (see ``record_coverage``).
 # How many of the fastest tests of a module's first mutated line check that the unmutated
 # code, swapped in, passes (all of them can be half the suite).
 SELF_CHECK = 30
+
+# Seconds a mutant's tests may take before its child is stopped and the mutant left
+# undecided; more for the modules whose every test solves plans (a survivor of theirs runs
+# every plan-making test of its line).
+TIMEOUT = 120.0
+TIMEOUTS: dict[str, float] = {"planner/response.py": 300.0, "planner/optimiser/model.py": 300.0}
 
 CACHE = ROOT / ".mutation-lines.json"
 
@@ -134,6 +152,17 @@ EQUIVALENT: dict[str, str] = {
         "which no float can reach: for a multiplier between 0.5 and 2, multiplier - 1.0 "
         "is exact and a multiple of 2 ** -53, and the float 0.02 is not (0.02 x 2 ** 53 "
         "is not a whole number); outside that range the difference is at least 0.5",
+    # planner/response.py
+    "day_terms: terms.efficiency < least -> terms.efficiency <= least":
+        "when the efficiency equals the least one exactly, replace(terms, efficiency=least) "
+        "makes terms equal to the ones it replaces: every figure is the same",
+    "build_response_model: fixed_by_cell.get(key, 0.0) + spend -> "
+    "fixed_by_cell.get(key, 0.0) - spend":
+        "only the keys of fixed_by_cell are read (_DailyGrid.of: a booked video, tool and "
+        "day is not offered again); the yuan summed into its values never are",
+    "build_response_model: fixed_by_cell.get(key, 0.0) -> fixed_by_cell.get(key, 1.0)":
+        "only the keys of fixed_by_cell are read (_DailyGrid.of: a booked video, tool and "
+        "day is not offered again); the yuan summed into its values never are",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
@@ -451,7 +480,7 @@ class _Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
-        names = _naming_files()
+        names = naming_files()
         kept, dropped = [], []
         for item in items:
             slow = item.get_closest_marker("slow") is not None
@@ -582,10 +611,15 @@ class Coverage:
                       key=lambda t: (self.seconds.get(t, 0.0), t))
 
 
-def _naming_files() -> set[str]:
-    """The test files that name a mutated module (its unit and boundary tests)."""
-    names = "|".join(Path(m).stem for m in TARGETS)
-    pattern = re.compile(rf"planner\.({names})\b|from planner import [^\n]*\b({names})\b")
+def naming_files() -> set[str]:
+    """The test files that name a mutated module (its unit and boundary tests):
+    ``planner.optimiser.model`` or ``from planner.optimiser import model``."""
+    named = []
+    for module in TARGETS:
+        package, _, stem = module.removesuffix(".py").replace("/", ".").rpartition(".")
+        dotted = re.escape(package)
+        named.append(rf"\b{dotted}\.{stem}\b|from {dotted} import [^\n]*\b{stem}\b")
+    pattern = re.compile("|".join(named))
     return {f"tests/{p.name}" for p in TESTS.glob("test_*.py")
             if pattern.search(p.read_text(encoding="utf-8"))}
 
@@ -634,7 +668,7 @@ def record_coverage(with_slow: bool, jobs: int) -> Coverage:
     """
     base = _digest([*ROOT.glob("planner/**/*.py"), *ROOT.glob("app/**/*.py"),
                     *(p for p in TESTS.glob("*.py") if not p.name.startswith("test_"))])
-    base += f" slow={with_slow}"
+    base += f" slow={with_slow} targets={','.join(TARGETS)}"
     files = sorted(f"tests/{p.name}" for p in TESTS.glob("test_*.py"))
     kept: dict[str, Any] = (json.loads(CACHE.read_text(encoding="utf-8"))
                             if CACHE.exists() else {})
@@ -780,7 +814,8 @@ def report(stored: dict[str, Any]) -> str:
                      + (f" ({r['note']})" if r.get("note") else "")
                      for m, r in stored.items())
     lines = [
-        "# Mutation testing of the rules, the scoring, the learning and the plan checker",
+        "# Mutation testing of the rules, the scoring, the learning, the plan checker, "
+        "the response model and the optimiser's model",
         "",
         f"Made by `make mutate` (`benchmarks/mutation.py`, under `nice -n 19`, on "
         f"{platform.machine()} with Python {platform.python_version()}): {runs}. The outcome "
@@ -805,9 +840,13 @@ def report(stored: dict[str, Any]) -> str:
             continue
         mine = stored[module]["outcomes"]
         killed = sum(o["status"] == "killed" for o in mine)
-        survivors = [o for o in mine if o["status"] in ("survived", "uncovered")]
+        # A mutant judged equivalent whose tests passed the time limit is equivalent all
+        # the same: the judgement decides it, and every test of its line (hundreds, for the
+        # modules that make plans) is expected to pass.
+        survivors = [o for o in mine if o["status"] in ("survived", "uncovered")
+                     or (o["status"] == "timeout" and _key(o) in EQUIVALENT)]
         equivalent = [o for o in survivors if _key(o) in EQUIVALENT]
-        undecided = sum(o["status"] == "timeout" for o in mine)
+        undecided = sum(o["status"] == "timeout" and _key(o) not in EQUIVALENT for o in mine)
         judged = len(mine) - len(equivalent) - undecided
         score = killed / judged if judged else 1.0
         lines.append(
@@ -818,10 +857,13 @@ def report(stored: dict[str, Any]) -> str:
             f"{undecided} | {score:.1%} | {stored[module]['date']} | "
             f"{stored[module]['minutes']:g} | {stored[module].get('load', '')} |")
         left += [(module, o) for o in survivors]
-        timeouts += [(module, o) for o in mine if o["status"] == "timeout"]
+        timeouts += [(module, o) for o in mine
+                     if o["status"] == "timeout" and _key(o) not in EQUIVALENT]
     lines += ["", "## Survivors judged equivalent", ""]
     judged_equivalent = [(m, o) for m, o in left if _key(o) in EQUIVALENT]
     lines += [f"- `{m}:{o['line']}` `{_key(o)}`: {EQUIVALENT[_key(o)]}"
+              + (" (stopped at the time limit, no test failed by then)"
+                 if o["status"] == "timeout" else "")
               for m, o in judged_equivalent] or ["None."]
     lines += ["", "## Survivors not judged equivalent (missing tests)", ""]
     lines += [f"- `{m}:{o['line']}` `{_key(o)}` ("
@@ -857,8 +899,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--only", action="append", choices=sorted(TARGETS),
                         help="mutate only this module (repeatable; default: all)")
-    parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds a mutant's tests may take before it counts as hanging")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a mutant's tests may take before it is left undecided "
+                             f"(default: {TIMEOUT:g}, or the module's own in TIMEOUTS)")
     parser.add_argument("--jobs", type=int, default=2,
                         help="mutants tested at once (default 2: this machine's cores)")
     parser.add_argument("--resume", action="store_true",
@@ -923,7 +966,8 @@ def main(argv: list[str] | None = None) -> int:
         unchanged = Mutant(module, first.function, first.line, "", "",
                            lambda source=source: ast.parse(source))
         covering = [t for t in coverage.tests_of(module, first.line) if t not in skip][:SELF_CHECK]
-        status, _, killer = run_mutant(unchanged, covering, args.timeout)
+        timeout = args.timeout or TIMEOUTS.get(module, TIMEOUT)
+        status, _, killer = run_mutant(unchanged, covering, timeout)
         if status != "survived":
             raise SystemExit(f"{module}: the unmutated code swapped in fails ({killer})")
         print(f"{module}: {len(mutants)} mutants", flush=True)
@@ -959,7 +1003,7 @@ def main(argv: list[str] | None = None) -> int:
                 run = start_mutant(mutant, tests)
                 running[run.pid] = (n, mutant, len(tests), run)
             for pid, (n, mutant, count, run) in list(running.items()):
-                result = poll_mutant(run, args.timeout)
+                result = poll_mutant(run, timeout)
                 if result is not None:
                     del running[pid]
                     record(n, Outcome(mutant, result[0], count, result[1], result[2]))

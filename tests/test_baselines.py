@@ -12,7 +12,13 @@ from planner.baselines import BaselineResult, allocate_rule_of_thumb, rule_of_th
 from planner.config import Campaign
 from planner.models import Video
 from planner.planning import assess_roster, make_plan
-from planner.response import KYUAN, Purchase, ResponseModel, build_response_model
+from planner.response import (
+    KYUAN,
+    AudiencePool,
+    Purchase,
+    ResponseModel,
+    build_response_model,
+)
 from planner.tools import Tool
 
 
@@ -161,6 +167,38 @@ def test_counts_fixed_commitments_like_the_planner():
     _, result = _allocate(campaign)
     assert result.committed == pytest.approx(4_000)
     assert result.total_spend <= campaign.budget + 1e-6
+
+
+def _pool_and_purchase(*wanted: tuple[Tool, date]) -> tuple[AudiencePool, list[Purchase]]:
+    """The rule of thumb's audience pool over the factory campaign (04-21 to 04-30, weeks
+    from 04-21 and 04-28) and video v1's daily purchases of the tools on the days asked."""
+    campaign = make_campaign()
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    found = [next(p for p in response.purchases if (p.tool, p.days[0]) == w) for w in wanted]
+    return AudiencePool(response, campaign), found
+
+
+def test_seeding_bought_before_a_week_widens_its_harvest_room_by_the_reach_share():
+    # 4,000 yuan of Dou+ at CPM 20 on 04-24 seeds 200,000 people; harvesting reaches 5% of
+    # the pool a day, 15% over the last week's three days (04-28 to 04-30): 30,000 more.
+    pool, (dou_plus,) = _pool_and_purchase((Tool.DOU_PLUS, date(2027, 4, 24)))
+    before = pool.room(date(2027, 4, 28))
+    pool.take(dou_plus, 4.0)
+    assert pool.room(date(2027, 4, 28)) == pytest.approx(before + 30_000)
+
+
+def test_each_harvest_order_takes_its_impressions_from_its_weeks_room():
+    # The last week's room: 15% of 325,000 people (the brand's 300,000 and a tenth of v1's
+    # 250,000 natural plays), 48,750. 1,000 yuan of AD feed at CPM 50 harvests 20,000
+    # impressions; two such orders 40,000.
+    pool, (first, second) = _pool_and_purchase((Tool.AD_FEED, date(2027, 4, 28)),
+                                               (Tool.AD_FEED, date(2027, 4, 29)))
+    assert pool.room(date(2027, 4, 28)) == pytest.approx(48_750)
+    pool.take(first, 1.0)
+    pool.take(second, 1.0)
+    assert pool.room(date(2027, 4, 30)) == pytest.approx(48_750 - 40_000)
+    pool.take(first, 1.0)  # 60,000 harvested: the week has no room left, never less
+    assert pool.room(date(2027, 4, 30)) == 0.0
 
 
 def test_is_deterministic():

@@ -18,7 +18,7 @@ from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
 from planner.optimiser import build_model, coupling
 from planner.planning import assess_roster, make_plan
-from planner.response import build_response_model, day_terms
+from planner.response import build_response_model, day_terms, pool_periods
 from planner.rules import assess_video
 from planner.tools import HARVESTING_TOOLS, Tool
 
@@ -184,6 +184,73 @@ def test_the_audience_built_is_one_column_per_period_not_every_seeding_purchase_
     for purchase in seeding:
         rows = couple.pattern_row[couple.pattern_start[purchase]:couple.pattern_start[purchase + 1]]
         assert len(build_rows.intersection(rows.tolist())) <= 1
+
+
+def _booked(days: int, budget: float, tool: str = "dou_plus", **video):
+    """A campaign (04-21 to 04-30) with one booked order on video v1 over ``days`` normal
+    days from 04-24, and its response model."""
+    campaign = make_campaign(commitments=[{
+        "video_id": "v1", "tool": tool, "start": date(2027, 4, 24),
+        "end": date(2027, 4, 23 + days), "budget": budget}])
+    return campaign, build_response_model(assess_roster([make_video(**video)], campaign),
+                                          campaign)
+
+
+@pytest.mark.parametrize("days", [1, 2])
+def test_a_booked_orders_impressions_come_off_its_videos_amplification_room(days):
+    # Paid impressions over a campaign: at most 100 x natural plays (250,000 -> 25,000,000).
+    # A booked 4,000-yuan Dou+ order at CPM 20 bought 200,000 of them, on one normal day
+    # or spread over two.
+    _, response = _booked(days=days, budget=4_000)
+    assert response.amplification_room["v1"] == 25_000_000 - 200_000
+
+
+def test_a_booked_order_past_the_amplification_limit_leaves_its_video_no_room():
+    # 1,000 natural plays allow 100,000 paid impressions; the booked order bought 200,000.
+    _, response = _booked(days=1, budget=4_000, natural_plays=1_000)
+    assert response.amplification_room["v1"] == 0.0
+
+
+@pytest.mark.parametrize(("tool", "seeded"), [("dou_plus", 200_000), ("ad_feed", 0)])
+def test_only_a_booked_seeding_order_adds_to_the_audience_later_harvests_draw_on(tool, seeded):
+    # Seeding builds the audience harvesting converts: 4,000 yuan of Dou+ at CPM 20 on
+    # 04-24 bought 200,000 impressions for the week from 04-28; AD feed harvests, builds none.
+    campaign, response = _booked(days=1, budget=4_000, tool=tool)
+    _, week = pool_periods(response, campaign)
+    # the brand's 300,000 people, and a tenth of v1's 250,000 natural plays
+    assert week.start == date(2027, 4, 28)
+    assert week.base == pytest.approx(300_000 + 25_000 + seeded)
+
+
+def test_a_booked_content_service_order_blocks_dou_plus_on_its_days_and_no_other_tool():
+    # Content service and Dou+ never share a video and day; the ad tools may.
+    _, response = _booked(days=3, budget=50_000, tool="content_service")
+    booked = {date(2027, 4, 24), date(2027, 4, 25), date(2027, 4, 26)}
+    dou_plus = {p.days[0] for p in response.purchases if p.tool is Tool.DOU_PLUS}
+    ad_feed = {p.days[0] for p in response.purchases if p.tool is Tool.AD_FEED}
+    assert dou_plus and not dou_plus & booked
+    assert booked <= ad_feed
+
+
+def test_a_day_that_can_take_exactly_a_tools_minimum_order_is_offered():
+    # AD feed: 300-yuan minimum order, capped here at 300 yuan a day, in one segment of
+    # returns: every day's purchase is exactly the minimum, and allowed.
+    campaign = make_campaign(tools={"ad_feed": {"max_daily": 300}},
+                             response={"segment_widths": [1.0], "segment_roi": [1.0]})
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    ad_feed = [p for p in response.purchases if p.tool is Tool.AD_FEED]
+    assert len(ad_feed) == len(response.days)
+    assert {sum(p.seg_width) * 1000 for p in ad_feed} == {300.0}
+
+
+def test_a_booked_order_expects_gmv_from_every_one_of_its_days():
+    # Dou+ converts the same on every normal day: 4,000 yuan over two days sells what
+    # 4,000 yuan on one day does.
+    (one_day,) = _booked(days=1, budget=4_000)[1].fixed
+    (two_days,) = _booked(days=2, budget=4_000)[1].fixed
+    assert len(two_days.day_spend) == 2
+    assert two_days.expected_gmv == pytest.approx(one_day.expected_gmv)
+    assert one_day.expected_gmv > 0
 
 
 def _sample_plan(**overrides):

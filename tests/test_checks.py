@@ -221,6 +221,9 @@ def test_a_commitment_left_out_or_changed_is_caught() -> None:
     assert "commitment_missing" in committed.codes(kept)
     changed = [replace(o, budget=2_000) if o.fixed else o for o in committed.orders]
     assert "commitment_missing" in committed.codes(changed)
+    # within a yuan of the booking (whole-yuan rounding) it is the booking
+    rounded = [replace(o, budget=3_001) if o.fixed else o for o in committed.orders]
+    assert "commitment_missing" not in committed.codes(rounded)
 
 
 def test_a_seeding_share_below_its_minimum_is_caught() -> None:
@@ -366,6 +369,13 @@ def test_a_replans_learned_burst_is_read_from_its_dou_plus_orders_reasons() -> N
     burst = replace(_order("v1", DOU, D(2027, 4, 21)), reason_codes=frozenset({"burst_first_2h"}))
     other = replace(_order("v2", AD, D(2027, 4, 21)), reason_codes=frozenset({"burst_first_2h"}))
     assert evidence_of([burst, other]).bursts == {"v1"}
+
+
+def test_a_replans_learned_decline_is_read_from_its_dou_plus_orders_reasons() -> None:
+    declining = replace(_order("v1", DOU, D(2027, 4, 21), mode="targeted"),
+                        reason_codes=frozenset({"targeted_roi_declining"}))
+    steady = _order("v2", DOU, D(2027, 4, 21), mode="targeted")
+    assert evidence_of([declining, steady]).declining == {"v1"}
 
 
 def test_one_like_is_enough_to_have_a_comment_like_rate() -> None:

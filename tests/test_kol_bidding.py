@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from factories import make_campaign, make_video
 from planner.planning import assess_roster, make_plan
-from planner.response import Signals, build_response_model
+from planner.response import Signals, build_response_model, suixintui_winner
 from planner.tools import Tool
 
 SALE = {"name": "618", "start": date(2027, 5, 31), "end": date(2027, 6, 18),
@@ -107,6 +107,22 @@ def test_suixintui_scales_a_winner_whose_actuals_sold_as_expected():
     response = build_response_model(assess_roster([make_video()], campaign), campaign, winner)
     scaled = [p.capacity * 1000 for p in response.purchases if p.tool is Tool.SUIXINTUI]
     assert max(scaled) > campaign.closed_loop.suixintui_test_daily
+
+
+def test_each_tools_orders_carry_its_own_targeting_and_harvesting_orders_none():
+    # A mid-tier video in the closed loop: Suixintui untargeted first, KOL bidding on the
+    # KOL's own audience, Qianchuan harvests the pool without a targeting of its own.
+    campaign = _closed_loop()
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    assert {(p.tool, p.targeting) for p in response.purchases} == {
+        (Tool.SUIXINTUI, "untargeted"), (Tool.KOL_BIDDING, "kol"), (Tool.QIANCHUAN, None)}
+
+
+@pytest.mark.parametrize(("sold", "winner"), [(1.0, True), (0.99, False)])
+def test_a_suixintui_video_is_a_winner_from_exactly_the_winner_ratio(sold, winner):
+    # [closed_loop] suixintui_winner_ratio 1.0: actuals that sold what was expected scale.
+    signals = Signals(roi_multiplier={("v1", Tool.SUIXINTUI): sold})
+    assert suixintui_winner("v1", signals, _closed_loop()) is winner
 
 
 def test_the_closed_loop_puts_its_scale_on_qianchuan_and_small_tests_on_suixintui():

@@ -14,13 +14,22 @@ from hypothesis import strategies as st
 
 from factories import make_campaign, make_video
 from planner.checks import PlannedOrder, check_orders, check_plan, violation_codes
+from planner.config import Commitment
 from planner.errors import ConfigError
 from planner.i18n import limit_text, use_lang
 from planner.io.plan_files import plan_json_schema, plan_to_json, schedule_rows, write_plan_xlsx
 from planner.models import Plan
 from planner.optimiser.model import coupling
 from planner.planning import assess_roster, make_plan
-from planner.response import build_response_model
+from planner.response import (
+    NO_SIGNALS,
+    Economics,
+    FixedSpend,
+    Signals,
+    build_response_model,
+    live_room_purchases,
+    short_video_pool,
+)
 from planner.tools import LIVE_ROOM_ID, Tool
 from planner.views.labels import plan_kol_names
 from planner.views.plan import live_room_caption, live_room_table
@@ -69,6 +78,54 @@ def test_direct_live_room_buying_stays_within_its_share_whatever_the_budget_and_
     direct, short_video = _by_day(make_plan(_videos(3), campaign))
     for day, spend in direct.items():
         assert spend <= cap * short_video[day] + 1e-6, day
+
+
+def _booked_spend(video_id: str, tool: Tool, day: date, yuan: float) -> FixedSpend:
+    commitment = Commitment(video_id=video_id, tool=tool, start=day, end=day, budget=yuan)
+    return FixedSpend(commitment=commitment, day_spend={day: yuan / 1000}, expected_gmv=0.0,
+                      impressions=0.0, seeding=tool is Tool.DOU_PLUS)
+
+
+def test_a_booked_short_video_order_feeds_that_days_short_video_pool_a_booked_room_buy_not():
+    days = [date(2027, 4, 24), date(2027, 4, 25)]
+    fixed = [_booked_spend("v1", Tool.DOU_PLUS, days[0], 4_000),
+             _booked_spend(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE, days[1], 2_000)]
+    assert short_video_pool([], fixed, days) == {days[0]: 4.0, days[1]: 0.0}
+
+
+def _room_buys(signals: Signals = NO_SIGNALS, fixed: tuple[FixedSpend, ...] = (),
+               **campaign_overrides):
+    """The direct live-room buys a day offered beside four videos' short-video purchases."""
+    campaign = _live_room(**campaign_overrides)
+    response = build_response_model(assess_roster(_videos(), campaign), campaign)
+    short = [p for p in response.purchases if p.tool is not Tool.QIANCHUAN_LIVE]
+    return live_room_purchases(short, list(fixed), response.days, Economics(campaign),
+                               signals, len(short))
+
+
+def test_a_day_with_a_booked_live_room_buy_is_offered_no_second_one():
+    day = date(2027, 4, 25)
+    offered = {p.days[0] for p in _room_buys()}
+    booked = {p.days[0] for p in _room_buys(
+        fixed=(_booked_spend(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE, day, 2_000),))}
+    assert day in offered
+    assert booked == offered - {day}
+
+
+def test_a_day_whose_live_room_buy_can_take_exactly_the_minimum_order_is_offered():
+    # Qianchuan live-room promotion: 300-yuan minimum order, capped here at 300 yuan a day,
+    # in one segment of returns: every day's buy is exactly the minimum, and allowed.
+    buys = _room_buys(tools={"qianchuan_live": {"max_daily": 300}},
+                      response={"segment_widths": [1.0], "segment_roi": [1.0]})
+    assert buys
+    assert {sum(p.seg_width) * 1000 for p in buys} == {300.0}
+
+
+def test_the_live_rooms_learned_multiplier_scales_its_direct_buying_roi():
+    learned = Signals(roi_multiplier={(LIVE_ROOM_ID, Tool.QIANCHUAN_LIVE): 1.5})
+    plain, scaled = _room_buys()[0], _room_buys(learned)[0]
+    assert scaled.days == plain.days
+    assert scaled.seg_roi[0] == pytest.approx(1.5 * plain.seg_roi[0])
 
 
 def test_live_room_gmv_falls_when_short_video_spend_is_removed():
@@ -174,6 +231,33 @@ def test_the_checker_catches_direct_buying_above_its_share_or_without_a_live_roo
     stray = PlannedOrder(video_id="v1", tool=Tool.QIANCHUAN_LIVE, start_date=row.date,
                          end_date=row.date, booking_date=row.date, budget=1_000)
     assert "live_room_off" in violation_codes(check_orders([stray], campaign, videos))
+
+
+@pytest.mark.parametrize(("start", "end", "booked", "code"), [
+    # runs from the campaign's last day (04-30) into the next
+    (date(2027, 4, 30), date(2027, 5, 1), date(2027, 4, 30), "outside_campaign"),
+    # runs after the plan date (04-20) but was booked the day before it
+    (date(2027, 4, 22), date(2027, 4, 22), date(2027, 4, 19), "before_plan_date"),
+])
+def test_the_checker_catches_a_live_room_buy_half_outside_the_campaign_or_booked_before_the_plan(
+        start, end, booked, code):
+    order = PlannedOrder(video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE, start_date=start,
+                         end_date=end, booking_date=booked, budget=1_000)
+    assert code in violation_codes(check_orders([order], _live_room(), _videos()))
+
+
+@pytest.mark.parametrize(("room_buys", "caught"), [
+    ((600, 600), True),  # two buys on one day: 1,200 yuan, above 10% of 10,000
+    ((1_001,), False),  # 10% of 10,000 and the checker's one yuan of rounding
+])
+def test_the_checker_adds_up_a_days_direct_live_room_buys_against_its_share(room_buys, caught):
+    day = date(2027, 4, 22)
+    short = PlannedOrder(video_id="v1", tool=Tool.QIANCHUAN, start_date=day, end_date=day,
+                         booking_date=day, budget=10_000)
+    room = [PlannedOrder(video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE, start_date=day,
+                         end_date=day, booking_date=day, budget=yuan) for yuan in room_buys]
+    codes = violation_codes(check_orders([short, *room], _live_room(), _videos()))
+    assert ("live_room_over_direct_cap" in codes) is caught
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ from benchmarks.mutation import (
     Coverage,
     make_mutants,
     mutants_of,
+    naming_files,
+    report,
     swap_in,
 )
 from factories import make_campaign, make_video
@@ -80,11 +82,18 @@ def test_every_test_that_runs_a_line_judges_its_mutants_fastest_first() -> None:
     assert coverage.tests_of("planner/rules.py", 54) == []
 
 
-def test_the_scoring_and_learning_are_mutated_too() -> None:
+def test_the_scoring_learning_response_and_optimiser_model_are_mutated_too() -> None:
     assert {"planner/rules.py", "planner/scoring.py", "planner/learning.py",
-            "planner/checks.py"} <= set(TARGETS)
+            "planner/checks.py", "planner/response.py",
+            "planner/optimiser/model.py"} <= set(TARGETS)
     assert any(m.key == "kol_tier: followers < tiers.koc_max -> followers <= tiers.koc_max"
                for m in make_mutants("planner/scoring.py"))
+
+
+def test_a_test_file_importing_a_module_of_a_subpackage_names_it() -> None:
+    # tests/test_optimiser.py: ``from planner.optimiser import model as optimiser_model``;
+    # its slow tests judge the optimiser model's mutants
+    assert "tests/test_optimiser.py" in naming_files()
 
 
 @pytest.mark.slow
@@ -93,3 +102,14 @@ def test_every_mutant_judged_equivalent_is_still_one_the_runner_makes() -> None:
     # for a mutant that no longer exists
     keys = {m.key for module in TARGETS for m in make_mutants(module)}
     assert sorted(set(EQUIVALENT) - keys) == []
+
+
+def test_a_mutant_judged_equivalent_that_passed_the_time_limit_is_equivalent_not_undecided():
+    # learn: spend <= 0 -> spend < 0 is judged equivalent; its tests were stopped unfinished
+    outcome = {"line": 173, "function": "learn", "before": "spend <= 0", "after": "spend < 0",
+               "status": "timeout", "tests": 91, "seconds": 300.0, "killer": ""}
+    text = report({"planner/learning.py": {"date": "2026-12-07", "minutes": 5.0, "mutants": 1,
+                                           "outcomes": [outcome]}})
+    # tested 1, killed 0, survived 0, no test runs it 0, equivalent 1, undecided 0
+    assert "| 1 | 0 | 0 | 0 | 1 | 0 | 100.0% |" in text
+    assert "Undecided" not in text
