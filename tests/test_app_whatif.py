@@ -152,6 +152,16 @@ def test_the_next_step_is_told_in_words_with_the_binding_limits() -> None:
 
 
 @pytest.mark.slow
+def test_an_empty_step_box_prices_the_default_next_10000_yuan() -> None:
+    at = open_page()
+    at.text_input(key="whatif_page.step").set_value("")
+    click(at, STEP)
+    assert not at.error
+    texts = [shown(m.value) for m in at.markdown]
+    assert any(t.startswith("The next ¥10,000 on top of ¥3,000,000") for t in texts)
+
+
+@pytest.mark.slow
 def test_a_money_box_kept_empty_while_undrawn_comes_back_with_its_default() -> None:
     # A run cut short (a click while the page ran) can keep a box whose widget was not
     # drawn: it must come back with its default, not empty (the next step then said

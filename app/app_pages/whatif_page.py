@@ -321,11 +321,13 @@ def show_target(question: str, result: TargetResult, tolerance: float) -> None:
 def step_section(ctx: Context) -> None:
     st.subheader(t("whatif.step_header"))
     c1, c2, _ = st.columns([2, 2, 2], vertical_alignment="bottom")
+    # The default shows in an empty box, and an empty box asks for it: a box emptied by
+    # a run cut short (a click while the page ran) still prices the next 10,000 yuan.
     typed = c1.text_input(_read_back(t("whatif.step"), STEP), key=STEP,
-                          help=t("whatif.step_help"))
+                          placeholder=money_text(DEFAULT_STEP), help=t("whatif.step_help"))
     if c2.button(t("whatif.step_button"), type="primary", icon=":material/add_card:",
                  key=STEP_BUTTON):
-        step, wrong = read_money(typed, t("whatif.step"))
+        step, wrong = read_money(typed or money_text(DEFAULT_STEP), t("whatif.step"))
         if wrong is not None:
             st.session_state.pop(STEP_RESULT, None)
             show_error(InputError(wrong))
