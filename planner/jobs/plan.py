@@ -163,18 +163,16 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
         watch.lap("probe")
         return lines
 
-    others = planner.other_attitudes(result)
+    tasks: list[Callable[[], object]] = [
+        probe, *(partial(planner.attitude_figures, result, objective)
+                 for objective in planner.other_attitudes(result))]
     if side_by_side and usable_cores() > 1 and threading.active_count() == 1:
         # This process plans the next 10,000 yuan; "attitudes" is the wait after it.
-        tasks: list[Callable[[], object]] = [
-            probe, *(partial(planner.attitude_figures, result, objective) for objective in others)]
         done = run_side_by_side(tasks)
-        marginal = cast(list[str], done[0])
-        figures = cast(list[AttitudeFigures], done[1:])
     else:
-        marginal = probe()
-        figures = [planner.attitude_figures(result, objective) for objective in others]
-    result = planner.with_attitude_figures(result, figures)
+        done = [task() for task in tasks]
+    marginal = cast(list[str], done[0])
+    result = planner.with_attitude_figures(result, cast(list[AttitudeFigures], done[1:]))
     watch.lap("attitudes")
     timings = {**result.timings, **{k: round(v, 4) for k, v in watch.seconds.items()}}
     return result.model_copy(update={"marginal": marginal, "timings": timings})
