@@ -30,6 +30,7 @@ from support import (
 from planner.config import Campaign
 from planner.errors import PlannerError
 from planner.i18n import LANGS, Lang, current_lang, parse_lang, set_lang, t
+from planner.jobs.cores import one_blas_thread
 
 SOURCES = ("sample", "upload")
 LANG_CHOICE = "app.lang_choice"  # widget key; the language itself is kept in LANG_STATE
@@ -137,6 +138,8 @@ def _keep_lang() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+# The pages plan in this server's process, beside other sessions' runs (once per process).
+one_blas_thread()
 # Every run answers in the session's language (PLANNER_LANG, else Chinese, until switched).
 set_lang(_chosen_lang())
 # The tab's icon is an emoji, drawn by the browser itself: a Material icon there would be

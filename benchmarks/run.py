@@ -63,6 +63,7 @@ from planner.baselines import allocate_rule_of_thumb
 from planner.config import Campaign, campaign_from_dict
 from planner.io.atomic import atomic_write_text
 from planner.io.campaign_file import toml_text
+from planner.jobs.cores import one_blas_thread
 from planner.jobs.plan import STAGE_TIMES_ENV
 from planner.jobs.replan import run_replan
 from planner.models import Plan, Video
@@ -680,6 +681,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
+    one_blas_thread()  # make_plan here as in the ``planner`` command
     rows = run(options)
     print(markdown_table(rows), end="")
     print(f"\nwrote {options.out / 'results.csv'} and {options.out / 'results.md'}")

@@ -543,6 +543,9 @@ def main() -> None:
     profiler or tracer (``python -m cProfile``, coverage) it exits normally, so
     they can write their results.
     """
+    from planner.jobs.cores import one_blas_thread
+
+    one_blas_thread()
     try:
         app(prog_name="planner")
         status = 0

@@ -1,3 +1,4 @@
+import functools
 import os
 import sys
 import types
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from planner import i18n
+from planner.jobs.cores import one_blas_thread
 
 # The factories module sits beside the tests; make it importable without a package.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -25,6 +27,28 @@ LONGEST_FIRST = (
     "test_schedule_sheet.py", "test_replan_accounting.py", "test_checks.py",
     "test_atomic_kill.py",
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    one_blas_thread()  # as the planner command and the app run (pytest-xdist fills the cores)
+    _streamlit_prepares_the_app_once()
+
+
+def _streamlit_prepares_the_app_once() -> None:
+    """Each AppTest run has Streamlit compile the app's page scripts again (read, parse,
+    rewrite for its "magic", compile: about a seventh of the app tests' CPU), and each new
+    AppTest look through every installed package's metadata for components. Neither the
+    scripts nor the installed packages change while the tests run, so both are done once
+    per process: one script cache shared by every run, one look-up of the packages.
+    """
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test
+
+    manifest_scanner.scan_component_manifests = functools.cache(  # type: ignore[assignment]
+        manifest_scanner.scan_component_manifests)
+    shared = ScriptCache()
+    app_test.ScriptCache = lambda: shared  # type: ignore[assignment,misc]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

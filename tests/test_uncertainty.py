@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from planner.config import RiskConfig
 from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
-from planner.jobs import watchdog
+from planner.jobs import cores, watchdog
 from planner.jobs.plan import plan_with_margin
 from planner.models import Plan, Video
 from planner.optimiser import coupling, learning_loss
@@ -248,7 +248,7 @@ def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
         return side_by_side(tasks)
 
     monkeypatch.setattr(watchdog, "run_side_by_side", recording)
-    monkeypatch.setattr(watchdog, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     roster, campaign = _bets_roster(), _bets_campaign("balanced")
     apart = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
                                        side_by_side=True, deadline_s=300)

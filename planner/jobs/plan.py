@@ -150,7 +150,8 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
     than one core; only from a process with one thread (the watched child). They only
     read the plan's scores and model of returns, so the figures are the same either way.
     """
-    from planner.jobs.watchdog import run_side_by_side, usable_cores
+    from planner.jobs.cores import usable_cores
+    from planner.jobs.watchdog import run_side_by_side
     from planner.planning import Planner
     from planner.sweep import marginal_value
 

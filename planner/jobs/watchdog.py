@@ -145,14 +145,6 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
     raise SolverError(t("error.watchdog.crashed", detail=payload))
 
 
-def usable_cores() -> int:
-    """The CPUs this process may run on (its affinity, where the system tells it)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def run_side_by_side(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """Each task's result, in order: the first runs in this process, each other one in a
     forked child at the same time (its result comes back pickled through a pipe).
