@@ -588,8 +588,8 @@ def _with_ranges(orders: list[Order], response: ResponseModel, result: SolveResu
     """Each order with its GMV range, what its estimate rests on, and the share caps that
     shaped it. A booked order whose GMV is known has no range left."""
     cfg = campaign.risk
-    capped_videos = {name for name in result.tight
-                     if result.model.family_of.get(name) == "concentration"}
+    family = result.model.family_of
+    capped_videos = {name for name in result.tight if family.get(name) == "concentration"}
     out = []
     for o in orders:
         belief = response.beliefs.get(o.video_id)
@@ -929,8 +929,9 @@ def describe_binding(
     lines: list[Line] = []
     model = result.model
     by_family: dict[str, list[str]] = defaultdict(list)
+    family = model.family_of
     for name in result.tight:
-        by_family[model.family_of[name]].append(name)
+        by_family[family[name]].append(name)
     budget_full = "budget" in by_family
     left = round(unspent)
     if budget_full:
