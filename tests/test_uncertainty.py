@@ -248,7 +248,7 @@ def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
         return side_by_side(tasks)
 
     monkeypatch.setattr(watchdog, "run_side_by_side", recording)
-    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "spare_cores", lambda: 1)
     roster, campaign = _bets_roster(), _bets_campaign("balanced")
     apart = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
                                        side_by_side=True, deadline_s=300)
@@ -450,3 +450,23 @@ def test_the_plan_counts_the_premium_in_its_gmv_and_keeps_lines_whole() -> None:
 def test_the_sample_plan_flags_no_input_as_implausible(sample_plan: Plan) -> None:
     assert not [line for line in sample_plan.assumption_lines
                 if line.code == "implausible_input"]
+
+
+@pytest.mark.slow
+def test_with_no_core_free_the_margin_is_planned_in_turn(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Forks on a machine whose cores are all busy would only add their own cost: the
+    next 10,000 yuan and the attitudes are then planned one after the other."""
+    forked = tmp_path / "forked"
+
+    def recording(tasks: Any) -> Any:
+        forked.write_text("yes")
+        return [task() for task in tasks]
+
+    monkeypatch.setattr(watchdog, "run_side_by_side", recording)
+    monkeypatch.setattr(cores, "spare_cores", lambda: 0)
+    roster, campaign = _bets_roster(), _bets_campaign("balanced")
+    plan = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
+                                      side_by_side=True, deadline_s=300)
+    assert not forked.exists()
+    assert plan.risk is not None and len(plan.risk.attitudes) == 3

@@ -16,6 +16,21 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def spare_cores() -> int:
+    """Cores no other process wants right now: those this process may use, less the
+    processes running or ready to run, this one among them (Linux counts them at this
+    instant in /proc/loadavg; elsewhere the last minute's load average stands in)."""
+    return max(0, usable_cores() - _running_now())
+
+
+def _running_now() -> int:
+    try:
+        with open("/proc/loadavg", encoding="ascii") as counts:
+            return int(counts.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return max(1, round(os.getloadavg()[0]))
+
+
 def one_blas_thread() -> None:
     """Numpy's BLAS does this process's matrix products on one thread, and the processes
     it starts theirs (unless the buyer set ``OPENBLAS_NUM_THREADS`` themselves).

@@ -146,11 +146,13 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
     "attitudes").
 
     ``side_by_side``: the next 10,000 yuan and each other attitude are planned at the
-    same time, in forked children (``run_side_by_side``), where this process has more
-    than one core; only from a process with one thread (the watched child). They only
-    read the plan's scores and model of returns, so the figures are the same either way.
+    same time, in forked children (``run_side_by_side``), when a core is free at that
+    moment; only from a process with one thread (the watched child). They only read the
+    plan's scores and model of returns, so the figures are the same either way. On a busy
+    machine the forks would only add their own cost (a fifth more CPU on the sample) and
+    wait for the same cores, so the plans are made in turn.
     """
-    from planner.jobs.cores import usable_cores
+    from planner.jobs.cores import spare_cores
     from planner.jobs.watchdog import run_side_by_side
     from planner.planning import Planner
     from planner.sweep import marginal_value
@@ -167,7 +169,7 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
     tasks: list[Callable[[], object]] = [
         probe, *(partial(planner.attitude_figures, result, objective)
                  for objective in planner.other_attitudes(result))]
-    if side_by_side and usable_cores() > 1 and threading.active_count() == 1:
+    if side_by_side and threading.active_count() == 1 and spare_cores() > 0:
         # This process plans the next 10,000 yuan; "attitudes" is the wait after it.
         done = run_side_by_side(tasks)
     else:
