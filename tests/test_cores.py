@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import numpy  # noqa: F401  (loads the BLAS library whose threads these tests count)
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -41,3 +43,21 @@ def test_a_core_is_spare_only_when_fewer_processes_run_than_there_are_cores(
 
 def test_this_process_counts_itself_among_those_running() -> None:
     assert cores._running_now() >= 1
+
+
+def test_a_portfolio_worker_started_on_its_own_plans_with_one_blas_thread(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A ``dask worker`` started apart from ``planner batch`` inherits nothing from it."""
+    from datetime import date
+
+    from planner.jobs.batch import CampaignTask, run_campaign
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    missing = tmp_path / "missing.toml"
+    result = run_campaign(CampaignTask(
+        name="c1", campaign=missing, videos=tmp_path / "missing.csv",
+        store=tmp_path / "h.sqlite", actuals=None, out=tmp_path / "out",
+        day=date(2027, 4, 20)))
+    assert result.exit_code == 2  # its files are missing: the campaign fails, told why
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    assert _blas_threads() == {1}

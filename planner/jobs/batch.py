@@ -377,8 +377,13 @@ def _resolve(base: Path, value: str) -> Path:
 def run_campaign(task: CampaignTask) -> CampaignResult:
     """Re-plan the campaign from its actuals when the file exists, else plan it; never raises.
 
-    Runs in a worker: everything it needs travels in ``task``, its language too.
+    Runs in a worker: everything it needs travels in ``task``, its language too. A Dask
+    worker started on its own (``dask worker``) did not inherit the command's one BLAS
+    thread: it gets it here.
     """
+    from planner.jobs.cores import one_blas_thread
+
+    one_blas_thread()
     with use_lang(task.lang):
         return _run_campaign(task)
 
