@@ -1,0 +1,95 @@
+"""The response model at its boundaries: what a purchase at a limit is offered, and what a
+purchase with nothing to offer is not."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from factories import make_campaign, make_video
+from planner.planning import assess_roster
+from planner.response import build_response_model, day_terms
+from planner.tools import Tool
+
+SALE = {"name": "618", "start": date(2027, 5, 31), "end": date(2027, 6, 18)}
+PRESALE_DAY, PEAK_DAY = date(2027, 6, 10), date(2027, 6, 17)
+ONE_SEGMENT = {"segment_widths": [1.0], "segment_roi": [1.0]}
+
+
+def _purchases(videos, campaign, tool):
+    response = build_response_model(assess_roster(videos, campaign), campaign)
+    return [p for p in response.purchases if p.tool is tool]
+
+
+def _head_video(**overrides):
+    # A head KOL (5M followers) with 3M natural plays and 3-month traffic ROI 2.0: content
+    # service directly, and a lock-in for a sale a month ahead.
+    values = {"video_id": "h1", "followers": 5_000_000, "natural_plays": 3_000_000,
+              "natural_gmv": 240_000, "roi_3m": 2.0, "publish_date": date(2027, 3, 1)}
+    values.update(overrides)
+    return make_video(**values)
+
+
+def test_a_tier_without_weekly_content_service_scale_is_offered_no_sale_lock_in():
+    # A lock-in is the tier's weekly scale over the sale: a head KOL given 0 yuan a week
+    # has nothing to book (and its ROI is never worked out of 0 yuan).
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE],
+                             rules={"cs_weekly_cap": {"super_head": 1_000_000, "head": 0,
+                                                      "mid": 150_000}})
+    content_service = _purchases([_head_video()], campaign, Tool.CONTENT_SERVICE)
+    assert not [p for p in content_service if p.sale == "618"]
+
+
+def test_a_content_service_window_that_holds_exactly_the_minimum_order_is_offered():
+    # 5-day orders capped at 10,000 yuan a day: each full window holds 50,000 yuan, the
+    # content-service minimum, and is offered; the shorter last window is not.
+    campaign = make_campaign(rules={"cs_order_days": 5}, response=ONE_SEGMENT,
+                             tools={"content_service": {"max_daily": 10_000}})
+    content_service = _purchases([_head_video()], campaign, Tool.CONTENT_SERVICE)
+    assert content_service
+    assert {len(p.days) for p in content_service} == {5}
+    assert {sum(p.seg_width) * 1000 for p in content_service} == {50_000.0}
+
+
+def test_a_sale_phase_the_campaign_gives_no_intensity_takes_the_peaks_whole_effect():
+    # Only the peak's intensity given: the pre-sale pays the peak's 2x price for KOL bidding.
+    campaign = make_campaign(end=date(2027, 6, 20), big_sales=[SALE],
+                             sale={"phase_intensity": {"peak": 1.0}})
+    cpm = campaign.tools[Tool.KOL_BIDDING].cpm
+    assert day_terms(campaign, Tool.KOL_BIDDING, PRESALE_DAY).cpm == 2 * cpm
+    assert day_terms(campaign, Tool.KOL_BIDDING, PEAK_DAY).cpm == 2 * cpm
+
+
+def test_kol_biddings_daily_volume_on_a_sale_day_follows_its_sale_capacity():
+    # 2,000,000 yuan over 6 days on a video with full weight, at half capacity in the sale.
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE],
+                             response=ONE_SEGMENT,
+                             tools={"kol_bidding": {"sale_capacity_multiplier": 0.5}})
+    video = make_video()
+    (assessment,) = assess_roster([video], campaign)
+    assert assessment.scores.weight_factor == 1.0
+    bidding = _purchases([video], campaign, Tool.KOL_BIDDING)
+    (peak,) = (p for p in bidding if p.days == (PEAK_DAY,))
+    (normal,) = (p for p in bidding if p.days == (date(2027, 5, 20),))
+    assert sum(peak.seg_width) * 1000 == pytest.approx(2_000_000 / 6 * 0.5)
+    assert sum(normal.seg_width) * 1000 == pytest.approx(2_000_000 / 6)
+
+
+def test_a_purchase_whose_roi_is_exactly_the_floor_is_offered():
+    # AD feed at 32 yuan per 1,000 impressions, efficiency 1.0, on a video that sells 40
+    # yuan per 1,000 natural plays: ROI 40 / 32 = 1.25, the floor (exact in binary).
+    campaign = make_campaign(roi_floor=1.25, response=ONE_SEGMENT,
+                             tools={"ad_feed": {"cpm": 32, "efficiency": 1.0}})
+    video = make_video(natural_plays=250_000, natural_gmv=10_000)
+    ad_feed = _purchases([video], campaign, Tool.AD_FEED)
+    assert ad_feed
+    assert {p.seg_roi[0] for p in ad_feed} == {1.25}
+
+
+def test_a_tool_without_a_minimum_order_offers_nothing_below_the_floor():
+    # A video selling 20 yuan per 1,000 plays: AD feed's ROI 20 x 1.4 / 50 = 0.56, below
+    # the 1.2 floor; no minimum order lets nothing through.
+    campaign = make_campaign(tools={"ad_feed": {"min_order": 0}})
+    video = make_video(natural_plays=250_000, natural_gmv=5_000)
+    assert _purchases([video], campaign, Tool.AD_FEED) == []
