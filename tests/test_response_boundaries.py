@@ -10,6 +10,7 @@ import pytest
 from factories import make_campaign, make_video
 from planner.planning import assess_roster
 from planner.response import build_response_model, day_terms
+from planner.rules import assess_video
 from planner.tools import Tool
 
 SALE = {"name": "618", "start": date(2027, 5, 31), "end": date(2027, 6, 18)}
@@ -93,3 +94,29 @@ def test_a_tool_without_a_minimum_order_offers_nothing_below_the_floor():
     campaign = make_campaign(tools={"ad_feed": {"min_order": 0}})
     video = make_video(natural_plays=250_000, natural_gmv=5_000)
     assert _purchases([video], campaign, Tool.AD_FEED) == []
+
+
+def test_a_tier_without_weekly_content_service_scale_is_offered_no_content_service_volume():
+    # A tail KOL (300k followers) opens content service by a passed Dou+ pressure test,
+    # but the default weekly scales name no tail tier: 0 yuan a week, even with no
+    # minimum order to hold small windows back.
+    campaign = make_campaign(tools={"content_service": {"min_order": 0}})
+    tail = make_video(followers=300_000)
+    assessment = assess_video(tail, campaign, learned_dou_plus_roi=2.0)
+    assert Tool.CONTENT_SERVICE in assessment.eligible
+    assert assessment.scores.tier not in campaign.rules.cs_weekly_cap
+    response = build_response_model([assessment], campaign)
+    assert sum(p.capacity for p in response.purchases if p.is_content_service) == 0
+
+
+@pytest.mark.parametrize(("max_daily", "offered"), [(1_000, False), (2_000, True)])
+def test_a_day_whose_thinnest_segment_holds_a_millionth_of_a_yuan_is_not_offered(
+        max_daily, offered):
+    # Segments of 1 - 1e-9 and 1e-9 of a day's capacity: at 1,000 yuan a day the thin one
+    # holds exactly a millionth of a yuan (1e-9 thousand), the width below which a
+    # segment counts as none; at 2,000 yuan it holds more.
+    campaign = make_campaign(response={"segment_widths": [1 - 1e-9, 1e-9],
+                                       "segment_roi": [1.0, 1.0]},
+                             tools={"ad_feed": {"max_daily": max_daily, "min_order": 0}})
+    ad_feed = _purchases([make_video()], campaign, Tool.AD_FEED)
+    assert bool(ad_feed) is offered
