@@ -163,6 +163,18 @@ EQUIVALENT: dict[str, str] = {
     "build_response_model: fixed_by_cell.get(key, 0.0) -> fixed_by_cell.get(key, 1.0)":
         "only the keys of fixed_by_cell are read (_DailyGrid.of: a booked video, tool and "
         "day is not offered again); the yuan summed into its values never are",
+    "build_response_model: tool is not Tool.CONTENT_SERVICE and tool not in "
+    "LIVE_ROOM_TOOLS -> tool is not Tool.CONTENT_SERVICE or tool not in LIVE_ROOM_TOOLS":
+        "the mutant also builds a daily grid for content service and the live-room tool, "
+        "and no grid is read but grids[tool] for a tool in a video's eligible set that is "
+        "not content service (its purchases come from _content_service_purchases, the "
+        "`continue` before grids[tool]); Qianchuan live-room is never in an eligible set "
+        "(assess_video adds only Dou+, Suixintui, content service, KOL bidding and "
+        "AD_TOOLS, which leave it out: live_room_purchases makes its buys). The extra "
+        "grids change nothing shared (Economics.terms only caches day_terms, a pure "
+        "function) and cannot raise where the kept ones do not: the same arrays over the "
+        "same videos, with the tool's own day terms (CPM > 0, capacity multipliers >= 0, "
+        "half-lives > 0, all validated)",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
