@@ -120,3 +120,13 @@ def test_a_day_whose_thinnest_segment_holds_a_millionth_of_a_yuan_is_not_offered
                              tools={"ad_feed": {"max_daily": max_daily, "min_order": 0}})
     ad_feed = _purchases([make_video()], campaign, Tool.AD_FEED)
     assert bool(ad_feed) is offered
+
+
+def test_a_content_service_window_smaller_than_a_thousand_yuan_is_offered_at_its_minimum():
+    # A head KOL's video with 1,000 natural plays carries about 100 yuan a day of content
+    # service: each window holds less than 1,000 yuan, and a 100-yuan minimum lets it book.
+    campaign = make_campaign(tools={"content_service": {"min_order": 100}})
+    video = _head_video(natural_plays=1_000, natural_gmv=80, publish_date=date(2027, 4, 15))
+    content_service = _purchases([video], campaign, Tool.CONTENT_SERVICE)
+    assert content_service
+    assert all(100 <= p.capacity * 1000 < 1_000 for p in content_service)
