@@ -130,3 +130,14 @@ def test_a_content_service_window_smaller_than_a_thousand_yuan_is_offered_at_its
     content_service = _purchases([video], campaign, Tool.CONTENT_SERVICE)
     assert content_service
     assert all(100 <= p.capacity * 1000 < 1_000 for p in content_service)
+
+
+def test_a_video_whose_natural_plays_sold_nothing_is_offered_no_content_service_volume():
+    # A mid-tier KOL opens content service by a passed Dou+ pressure test, but its video's
+    # natural plays sold nothing: each window's ROI is 0, below the floor, so even with no
+    # minimum order nothing is offered (and no day's share of 0 yuan of GMV is worked out).
+    campaign = make_campaign(tools={"content_service": {"min_order": 0}})
+    assessment = assess_video(make_video(natural_gmv=0), campaign, learned_dou_plus_roi=2.0)
+    assert Tool.CONTENT_SERVICE in assessment.eligible
+    response = build_response_model([assessment], campaign)
+    assert sum(p.capacity for p in response.purchases if p.is_content_service) == 0
