@@ -141,3 +141,17 @@ def test_a_video_whose_natural_plays_sold_nothing_is_offered_no_content_service_
     assert Tool.CONTENT_SERVICE in assessment.eligible
     response = build_response_model([assessment], campaign)
     assert sum(p.capacity for p in response.purchases if p.is_content_service) == 0
+
+
+def test_an_account_without_weight_gets_its_weights_share_of_content_service():
+    # Weight is judged by median plays, full from 50,000: an account with 25,000 can use
+    # half of what its video could carry (here a first week of about 175,000 yuan).
+    def first_week(median_plays):
+        video = _head_video(median_plays=median_plays, natural_plays=2_000_000,
+                            natural_gmv=160_000)
+        campaign = make_campaign(response=ONE_SEGMENT)
+        (week,) = (p for p in _purchases([video], campaign, Tool.CONTENT_SERVICE)
+                   if len(p.days) == 7)
+        return week.capacity
+
+    assert first_week(25_000) == pytest.approx(0.5 * first_week(120_000))
