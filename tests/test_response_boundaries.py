@@ -155,3 +155,33 @@ def test_an_account_without_weight_gets_its_weights_share_of_content_service():
         return week.capacity
 
     assert first_week(25_000) == pytest.approx(0.5 * first_week(120_000))
+
+
+def _level_content_service(**overrides):
+    # Content service at 64 yuan per 1,000 impressions with efficiency 1.0, on a head
+    # video that sells 80 yuan per 1,000 natural plays and keeps its reach (a half-life
+    # too long to age it): ROI 80 / 64 = 1.25 and 1,000 yuan a day, both exact in binary.
+    values = {"roi_floor": 1.25, "response": ONE_SEGMENT,
+              "tools": {"content_service": {"cpm": 64, "efficiency": 1.0, "min_order": 1_000}},
+              "tiers": {"freshness_half_life_days": {"head": 1e20}}}
+    values.update(overrides)
+    video = _head_video(natural_plays=3_906.25, natural_gmv=312.5,
+                        publish_date=date(2027, 4, 15))
+    return _purchases([video], make_campaign(**values), Tool.CONTENT_SERVICE)
+
+
+def test_a_content_service_order_whose_roi_is_exactly_the_floor_is_offered():
+    content_service = _level_content_service()
+    assert content_service
+    assert {p.seg_roi[0] for p in content_service} == {1.25}
+
+
+def test_a_content_service_segment_holding_a_millionth_of_a_yuan_is_left_out():
+    # One-day orders of 1,000 yuan in segments of 1 - 1e-9 and 1e-9: the thin one holds
+    # exactly 1e-9 thousand yuan, the width below which a segment counts as none.
+    content_service = _level_content_service(
+        response={"segment_widths": [1 - 1e-9, 1e-9], "segment_roi": [1.0, 1.0]},
+        rules={"cs_order_days": 1},
+        tools={"content_service": {"cpm": 64, "efficiency": 1.0, "min_order": 500}})
+    assert content_service
+    assert {len(p.seg_width) for p in content_service} == {1}
