@@ -9,7 +9,7 @@ import pytest
 
 from factories import make_campaign, make_video
 from planner.planning import assess_roster
-from planner.response import build_response_model, day_terms
+from planner.response import NO_SIGNALS, Signals, build_response_model, day_terms
 from planner.rules import assess_video
 from planner.tools import Tool
 
@@ -185,3 +185,38 @@ def test_a_content_service_segment_holding_a_millionth_of_a_yuan_is_left_out():
         tools={"content_service": {"cpm": 64, "efficiency": 1.0, "min_order": 500}})
     assert content_service
     assert {len(p.seg_width) for p in content_service} == {1}
+
+
+def test_a_booked_order_over_the_whole_campaign_spends_on_its_first_and_last_day():
+    # 10,000 yuan of Dou+ booked for 04-21 to 04-30, the campaign's own days: 1,000 a day.
+    campaign = make_campaign(commitments=[{
+        "video_id": "v1", "tool": "dou_plus", "start": date(2027, 4, 21),
+        "end": date(2027, 4, 30), "budget": 10_000}])
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    (booked,) = response.fixed
+    assert booked.day_spend == dict.fromkeys(campaign.days(), 1.0)
+
+
+def _booked_dou_plus(signals=NO_SIGNALS, **commitment):
+    # 4,000 yuan of Dou+ booked on v1 for 04-24 and 04-25.
+    values = {"video_id": "v1", "tool": "dou_plus", "start": date(2027, 4, 24),
+              "end": date(2027, 4, 25), "budget": 4_000}
+    values.update(commitment)
+    campaign = make_campaign(commitments=[values])
+    response = build_response_model(assess_roster([make_video()], campaign), campaign, signals)
+    (booked,) = response.fixed
+    return booked
+
+
+def test_a_booked_order_is_revalued_by_what_its_videos_actuals_taught():
+    # The actuals sold 1.5x what the model expected of v1: its booked order is worth 1.5x.
+    plain = _booked_dou_plus()
+    taught = _booked_dou_plus(Signals(video_multiplier={"v1": 1.5}))
+    assert taught.model_gmv == plain.model_gmv > 0
+    assert taught.expected_gmv == pytest.approx(1.5 * plain.expected_gmv)
+
+
+def test_a_booked_order_whose_gmv_is_realised_is_worth_that_gmv():
+    # 6,000 yuan of GMV already realised: 6 thousand yuan, whatever the model expected.
+    booked = _booked_dou_plus(Signals(video_multiplier={"v1": 1.5}), realised_gmv=6_000)
+    assert booked.expected_gmv == booked.model_gmv == 6.0
