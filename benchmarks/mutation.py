@@ -175,6 +175,12 @@ EQUIVALENT: dict[str, str] = {
         "function) and cannot raise where the kept ones do not: the same arrays over the "
         "same videos, with the tool's own day terms (CPM > 0, capacity multipliers >= 0, "
         "half-lives > 0, all validated)",
+    "_content_service_windows: (day - block[-1]).days > 1 -> (day - block[-1]).days > 2":
+        "the gap test is never true either way: `days` is campaign.days() (every calendar "
+        "day from start to end) from first_day on, so consecutive entries are one day "
+        "apart, and the only days the loop skips are sale days, which empty `block` "
+        "first; so whenever `block` is not empty its last day is the day before `day`, "
+        "a gap of exactly 1",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
