@@ -220,3 +220,18 @@ def test_a_booked_order_whose_gmv_is_realised_is_worth_that_gmv():
     # 6,000 yuan of GMV already realised: 6 thousand yuan, whatever the model expected.
     booked = _booked_dou_plus(Signals(video_multiplier={"v1": 1.5}), realised_gmv=6_000)
     assert booked.expected_gmv == booked.model_gmv == 6.0
+
+
+@pytest.mark.parametrize(("tool", "blocks"), [("dou_plus", True), ("ad_feed", False)])
+def test_a_booked_dou_plus_order_blocks_content_service_on_its_days_and_no_other_tool(
+        tool, blocks):
+    # Dou+ and content service never share a video and day: a head KOL's video with Dou+
+    # booked on 04-24 gets no content-service week over that day; AD feed booked there
+    # leaves the week open.
+    campaign = make_campaign(commitments=[{
+        "video_id": "h1", "tool": tool, "start": date(2027, 4, 24), "end": date(2027, 4, 24),
+        "budget": 1_000}])
+    content_service = _purchases([_head_video()], campaign, Tool.CONTENT_SERVICE)
+    covering = [p for p in content_service if date(2027, 4, 24) in p.days]
+    assert content_service
+    assert (covering == []) is blocks
