@@ -235,3 +235,13 @@ def test_a_booked_dou_plus_order_blocks_content_service_on_its_days_and_no_other
     covering = [p for p in content_service if date(2027, 4, 24) in p.days]
     assert content_service
     assert (covering == []) is blocks
+
+
+def test_a_dou_plus_day_in_a_big_sale_says_the_sale_leaves_it_little_traffic():
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE])
+    dou_plus = _purchases([make_video(publish_date=date(2027, 5, 25))], campaign,
+                          Tool.DOU_PLUS)
+    said = {p.days[0]: "dou_plus_sale_no_capacity" in {r.code for r in p.reasons}
+            for p in dou_plus}
+    assert said[date(2027, 5, 30)] is False
+    assert said[date(2027, 5, 31)] is True
