@@ -245,3 +245,26 @@ def test_a_dou_plus_day_in_a_big_sale_says_the_sale_leaves_it_little_traffic():
             for p in dou_plus}
     assert said[date(2027, 5, 30)] is False
     assert said[date(2027, 5, 31)] is True
+
+
+def test_a_segment_of_zero_width_buys_nothing_and_leaves_the_others_offered():
+    # Returns in two segments, the second of no width: every day is offered in one.
+    campaign = make_campaign(response={"segment_widths": [1.0, 0.0], "segment_roi": [1.0, 0.5]})
+    ad_feed = _purchases([make_video()], campaign, Tool.AD_FEED)
+    assert ad_feed
+    assert {len(p.seg_width) for p in ad_feed} == {1}
+
+
+def test_a_sale_lock_ins_gmv_leans_to_its_peak_days_however_small_the_order():
+    # Each day of 618 sells by its phase (the peak converts best): a head KOL given 70
+    # yuan a week books a lock-in of under 200 yuan, and its GMV still leans that way.
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE],
+                             rules={"cs_weekly_cap": {"super_head": 1_000_000, "head": 70,
+                                                      "mid": 150_000}},
+                             tools={"content_service": {"min_order": 0}})
+    content_service = _purchases([_head_video()], campaign, Tool.CONTENT_SERVICE)
+    (lock_in,) = (p for p in content_service if p.sale == "618")
+    assert lock_in.capacity * 1000 < 200
+    peak = lock_in.days.index(PEAK_DAY)
+    assert sum(lock_in.gmv_day_shares) == pytest.approx(1.0)
+    assert lock_in.gmv_day_shares[peak] > lock_in.day_shares[peak]
