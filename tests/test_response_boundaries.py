@@ -268,3 +268,21 @@ def test_a_sale_lock_ins_gmv_leans_to_its_peak_days_however_small_the_order():
     peak = lock_in.days.index(PEAK_DAY)
     assert sum(lock_in.gmv_day_shares) == pytest.approx(1.0)
     assert lock_in.gmv_day_shares[peak] > lock_in.day_shares[peak]
+
+
+def test_a_video_without_a_kol_fee_or_natural_plays_adds_no_fee_no_reach_and_no_room():
+    # A roster row with no KOL fee and 0 natural plays: no KOL fee counts as seeding, and
+    # it brings no natural plays to the audience pool and no room to amplify.
+    campaign = make_campaign()
+    video = make_video(kol_fee=None, natural_plays=0, natural_gmv=0)
+    response = build_response_model(assess_roster([video], campaign), campaign)
+    assert response.kol_fees == 0
+    assert response.natural_reach == [(video.publish_date, 0.0)]
+    assert response.amplification_room == {"v1": 0.0}
+
+
+def test_a_content_service_order_buys_impressions_at_content_services_price():
+    # 25 yuan per 1,000 impressions on a normal day: 40,000 impressions a thousand yuan.
+    content_service = _purchases([_head_video()], make_campaign(), Tool.CONTENT_SERVICE)
+    assert content_service
+    assert {round(p.impressions_per_kyuan, 6) for p in content_service} == {40_000}
