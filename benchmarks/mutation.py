@@ -202,6 +202,11 @@ EQUIVALENT: dict[str, str] = {
         "daily cell and a live-room buy: days=(day,), day_shares=(1.0,); a "
         "content-service window: one share per window day), so purchase.days and "
         "purchase.day_shares always have the same length",
+    "_DailyGrid.of: [0.0] -> [1.0]":
+        "cumulative[0] is read only for cells whose count of segments above the floor is "
+        "0 (kept_width = capacity x cumulative[count], read once, line 666), and those "
+        "cells are dropped by `count > 0` on line 664 whatever their kept width; "
+        "cumulative[k] for k >= 1 is the same running sum of the segment shares",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
