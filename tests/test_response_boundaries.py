@@ -8,8 +8,16 @@ from datetime import date
 import pytest
 
 from factories import make_campaign, make_video
+from planner.errors import InputError
+from planner.i18n import t
 from planner.planning import assess_roster
-from planner.response import NO_SIGNALS, Signals, build_response_model, day_terms
+from planner.response import (
+    NO_SIGNALS,
+    Signals,
+    build_response_model,
+    check_commitments,
+    day_terms,
+)
 from planner.rules import assess_video
 from planner.tools import Tool
 
@@ -286,3 +294,26 @@ def test_a_content_service_order_buys_impressions_at_content_services_price():
     content_service = _purchases([_head_video()], make_campaign(), Tool.CONTENT_SERVICE)
     assert content_service
     assert {round(p.impressions_per_kyuan, 6) for p in content_service} == {40_000}
+
+
+def test_a_sale_that_starts_on_the_first_day_content_service_can_run_is_locked_in_whole():
+    # Booked 30 days ahead on the plan date (04-20), the 618 order can run from 05-20: a
+    # sale starting that day is locked in over every one of its days.
+    sale = {"name": "618", "start": date(2027, 5, 20), "end": date(2027, 5, 25)}
+    campaign = make_campaign(end=date(2027, 5, 31), budget=2_000_000, big_sales=[sale],
+                             rules={"cs_booking_lead_days": 30})
+    content_service = _purchases([_head_video()], campaign, Tool.CONTENT_SERVICE)
+    (lock_in,) = (p for p in content_service if p.sale == "618")
+    assert lock_in.booking_date == date(2027, 4, 20)
+    assert lock_in.days[0] == date(2027, 5, 20) and len(lock_in.days) == 6
+
+
+def test_a_commitment_on_an_unknown_video_is_named_by_its_place_in_the_campaign_from_1():
+    booked = {"tool": "dou_plus", "start": date(2027, 4, 24), "end": date(2027, 4, 24),
+              "budget": 1_000}
+    campaign = make_campaign(commitments=[{**booked, "video_id": "v1"},
+                                          {**booked, "video_id": "v9"}])
+    with pytest.raises(InputError) as caught:
+        check_commitments(campaign, {"v1": make_video()}, "campaign.toml")
+    (problem,) = caught.value.problems
+    assert problem.message == t("error.commitment.unknown_video", number=2, video="v9")
