@@ -989,10 +989,14 @@ def main(argv: list[str] | None = None) -> int:
     for module in modules:
         every = make_mutants(module)
         mutants = every[: args.limit]
-        earlier = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
-                   if args.resume and o["status"] != "timeout"
-                   and not (args.survivors_again
-                            and o["status"] in ("survived", "uncovered"))}
+        # Stored outcomes, kept (and reported) until their mutant is tested again: a run
+        # stopped before it reached an undecided mutant or a survivor to test again
+        # still reports what the last run found of it.
+        kept_outcomes = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
+                         if args.resume}
+        earlier = {k: o for k, o in kept_outcomes.items()
+                   if o["status"] != "timeout"
+                   and not (args.survivors_again and o["status"] in ("survived", "uncovered"))}
         skip = shared_failed.get(module, set())
         judges = {t for where, ts in coverage.lines.items()
                   if where.startswith(f"{module}:") for t in ts} - skip
@@ -1019,8 +1023,9 @@ def main(argv: list[str] | None = None) -> int:
         # are expected to survive.
         queue = sorted(((n, m) for n, m in enumerate(mutants, start=1)
                         if m.key not in earlier), key=lambda nm: nm[1].key in EQUIVALENT)
-        done: dict[int, dict[str, Any]] = {n: earlier[m.key] for n, m in
-                                           enumerate(mutants, start=1) if m.key in earlier}
+        done: dict[int, dict[str, Any]] = {n: kept_outcomes[m.key] for n, m in
+                                           enumerate(mutants, start=1)
+                                           if m.key in kept_outcomes}
         running: dict[int, tuple[int, Mutant, int, _Running]] = {}
 
         def record(n: int, outcome: Outcome, total: int = len(mutants),
