@@ -93,6 +93,15 @@ def test_a_booked_short_video_order_feeds_that_days_short_video_pool_a_booked_ro
     assert short_video_pool([], fixed, days) == {days[0]: 4.0, days[1]: 0.0}
 
 
+@pytest.mark.parametrize("live_room", [True, False])
+def test_the_live_room_is_its_own_kol_only_in_a_campaign_that_buys_it(live_room):
+    # Its buys promote the room, not a KOL's video: the concentration caps count it alone.
+    campaign = _live_room(live_room=live_room)
+    response = build_response_model(assess_roster(_videos(2), campaign), campaign)
+    assert response.kol_of == {"v0": "k0", "v1": "k1"} | (
+        {LIVE_ROOM_ID: LIVE_ROOM_ID} if live_room else {})
+
+
 def test_every_booked_short_video_order_of_a_day_feeds_its_pool():
     day = date(2027, 4, 24)
     fixed = [_booked_spend("v1", Tool.DOU_PLUS, day, 4_000),
