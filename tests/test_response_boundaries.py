@@ -317,3 +317,14 @@ def test_a_commitment_on_an_unknown_video_is_named_by_its_place_in_the_campaign_
         check_commitments(campaign, {"v1": make_video()}, "campaign.toml")
     (problem,) = caught.value.problems
     assert problem.message == t("error.commitment.unknown_video", number=2, video="v9")
+
+
+def test_a_day_that_holds_the_minimum_order_is_offered_when_the_segments_add_up_past_1():
+    # Segment widths may add up to 1 within a millionth: 0.5 + 0.5000005. AD feed capped
+    # at its 300-yuan minimum a day then holds 300.00015 yuan, and every day is offered.
+    campaign = make_campaign(tools={"ad_feed": {"max_daily": 300}},
+                             response={"segment_widths": [0.5, 0.5000005],
+                                       "segment_roi": [1.0, 1.0]})
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    ad_feed = [p for p in response.purchases if p.tool is Tool.AD_FEED]
+    assert len(ad_feed) == len(response.days)
