@@ -328,3 +328,13 @@ def test_a_day_that_holds_the_minimum_order_is_offered_when_the_segments_add_up_
     response = build_response_model(assess_roster([make_video()], campaign), campaign)
     ad_feed = [p for p in response.purchases if p.tool is Tool.AD_FEED]
     assert len(ad_feed) == len(response.days)
+
+
+def test_a_daily_purchase_buys_impressions_at_its_tools_price_that_day():
+    # AD feed at 50 yuan per 1,000 impressions: 20,000 a thousand yuan on a normal day,
+    # half as many at the peak of a sale, where its price doubles.
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE])
+    ad_feed = _purchases([make_video()], campaign, Tool.AD_FEED)
+    bought = {p.days[0]: p.impressions_per_kyuan for p in ad_feed}
+    assert bought[date(2027, 4, 21)] == pytest.approx(20_000)
+    assert bought[PEAK_DAY] == pytest.approx(10_000)
