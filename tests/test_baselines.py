@@ -187,6 +187,16 @@ def test_seeding_bought_before_a_week_widens_its_harvest_room_by_the_reach_share
     assert pool.room(date(2027, 4, 28)) == pytest.approx(before + 30_000)
 
 
+def test_seeding_bought_on_a_weeks_first_day_leaves_that_weeks_harvest_room_as_it_was():
+    # The pool a week harvests is the one at its start: Dou+ bought on 04-28, the last
+    # week's first day, seeds too late for it.
+    pool, (dou_plus,) = _pool_and_purchase((Tool.DOU_PLUS, date(2027, 4, 28)))
+    before = pool.room(date(2027, 4, 28))
+    pool.take(dou_plus, 4.0)
+    assert before > 0
+    assert pool.room(date(2027, 4, 28)) == before
+
+
 def test_each_harvest_order_takes_its_impressions_from_its_weeks_room():
     # The last week's room: 15% of 325,000 people (the brand's 300,000 and a tenth of v1's
     # 250,000 natural plays), 48,750. 1,000 yuan of AD feed at CPM 50 harvests 20,000

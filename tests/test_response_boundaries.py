@@ -338,3 +338,17 @@ def test_a_daily_purchase_buys_impressions_at_its_tools_price_that_day():
     bought = {p.days[0]: p.impressions_per_kyuan for p in ad_feed}
     assert bought[date(2027, 4, 21)] == pytest.approx(20_000)
     assert bought[PEAK_DAY] == pytest.approx(10_000)
+
+
+def test_a_sale_lock_in_holds_the_tiers_weekly_scale_at_each_days_sale_capacity():
+    # A head KOL's 400,000 yuan a week over the 19 days of 618, each day at content
+    # service's capacity in its phase (half the normal day's at the peak).
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE],
+                             response=ONE_SEGMENT,
+                             tools={"content_service": {"sale_capacity_multiplier": 0.5}})
+    content_service = _purchases([_head_video()], campaign, Tool.CONTENT_SERVICE)
+    (lock_in,) = (p for p in content_service if p.sale == "618")
+    assert len(lock_in.days) == 19
+    capacity = [day_terms(campaign, Tool.CONTENT_SERVICE, d).capacity_mult for d in lock_in.days]
+    assert min(capacity) == 0.5 and max(capacity) < 1
+    assert lock_in.capacity * 1000 == pytest.approx(sum(400_000 / 7 * c for c in capacity))
