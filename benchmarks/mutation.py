@@ -207,6 +207,13 @@ EQUIVALENT: dict[str, str] = {
         "0 (kept_width = capacity x cumulative[count], read once, line 666), and those "
         "cells are dropped by `count > 0` on line 664 whatever their kept width; "
         "cumulative[k] for k >= 1 is the same running sum of the segment shares",
+    "_DailyGrid.of: v.natural_plays or 0.0 -> v.natural_plays or 1.0":
+        "it changes only the capacity of a video with no natural plays (None or 0), and "
+        "every cell of such a video is dropped: its GPM is 0 (scoring.gpm of 0 plays), "
+        "so its ROI is 0 on every day, a burst day's too (burst_roi_cap caps the "
+        "first-2h ROI at a multiple of the natural traffic ROI, 0), whatever the learned "
+        "multiplier; the floor is above 0 (roi_floor > 0, validated; else 1.0 or the "
+        "break-even ROI), so no segment counts and `count > 0` drops the cell",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {

@@ -352,3 +352,14 @@ def test_a_sale_lock_in_holds_the_tiers_weekly_scale_at_each_days_sale_capacity(
     capacity = [day_terms(campaign, Tool.CONTENT_SERVICE, d).capacity_mult for d in lock_in.days]
     assert min(capacity) == 0.5 and max(capacity) < 1
     assert lock_in.capacity * 1000 == pytest.approx(sum(400_000 / 7 * c for c in capacity))
+
+
+def test_a_video_nobody_watched_is_offered_no_content_service_even_without_a_minimum():
+    # 0 natural plays: nothing to amplify, so no content-service window is offered at all
+    # (not even an empty one when content service has no minimum order).
+    campaign = make_campaign(tools={"content_service": {"min_order": 0}})
+    video = make_video(natural_plays=0, natural_gmv=0)
+    assessment = assess_video(video, campaign, learned_dou_plus_roi=2.0)
+    assert Tool.CONTENT_SERVICE in assessment.eligible
+    response = build_response_model([assessment], campaign)
+    assert not [p for p in response.purchases if p.is_content_service]
