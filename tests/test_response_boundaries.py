@@ -363,3 +363,14 @@ def test_a_video_nobody_watched_is_offered_no_content_service_even_without_a_min
     assert Tool.CONTENT_SERVICE in assessment.eligible
     response = build_response_model([assessment], campaign)
     assert not [p for p in response.purchases if p.is_content_service]
+
+
+def test_a_dou_plus_day_keeps_its_videos_verdicts_and_says_its_start_rule_once():
+    # Each Dou+ day carries the rule that let it start (here the standard start, 3 days
+    # after publishing) once, beside the video's own verdicts (its ROI above the floor).
+    dou_plus = _purchases([make_video()], make_campaign(), Tool.DOU_PLUS)
+    assert dou_plus
+    for p in dou_plus:
+        codes = [r.code for r in p.reasons]
+        assert codes.count("dou_plus_standard_start") == 1
+        assert "roi_above_floor" in codes
