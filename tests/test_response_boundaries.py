@@ -374,3 +374,10 @@ def test_a_dou_plus_day_keeps_its_videos_verdicts_and_says_its_start_rule_once()
         codes = [r.code for r in p.reasons]
         assert codes.count("dou_plus_standard_start") == 1
         assert "roi_above_floor" in codes
+
+
+def test_a_content_service_order_carries_its_videos_verdict_and_the_one_shot_rule():
+    content_service = _purchases([_head_video()], make_campaign(), Tool.CONTENT_SERVICE)
+    assert content_service
+    assert {tuple(r.code for r in p.reasons) for p in content_service} == {
+        ("cs_eligible", "cs_one_shot")}
