@@ -163,6 +163,57 @@ EQUIVALENT: dict[str, str] = {
     "build_response_model: fixed_by_cell.get(key, 0.0) -> fixed_by_cell.get(key, 1.0)":
         "only the keys of fixed_by_cell are read (_DailyGrid.of: a booked video, tool and "
         "day is not offered again); the yuan summed into its values never are",
+    "build_response_model: tool is not Tool.CONTENT_SERVICE and tool not in "
+    "LIVE_ROOM_TOOLS -> tool is not Tool.CONTENT_SERVICE or tool not in LIVE_ROOM_TOOLS":
+        "the mutant also builds a daily grid for content service and the live-room tool, "
+        "and no grid is read but grids[tool] for a tool in a video's eligible set that is "
+        "not content service (its purchases come from _content_service_purchases, the "
+        "`continue` before grids[tool]); Qianchuan live-room is never in an eligible set "
+        "(assess_video adds only Dou+, Suixintui, content service, KOL bidding and "
+        "AD_TOOLS, which leave it out: live_room_purchases makes its buys). The extra "
+        "grids change nothing shared (Economics.terms only caches day_terms, a pure "
+        "function) and cannot raise where the kept ones do not: the same arrays over the "
+        "same videos, with the tool's own day terms (CPM > 0, capacity multipliers >= 0, "
+        "half-lives > 0, all validated)",
+    "_content_service_windows: (day - block[-1]).days > 1 -> (day - block[-1]).days > 2":
+        "the gap test is never true either way: `days` is campaign.days() (every calendar "
+        "day from start to end) from first_day on, so consecutive entries are one day "
+        "apart, and the only days the loop skips are sale days, which empty `block` "
+        "first; so whenever `block` is not empty its last day is the day before `day`, "
+        "a gap of exactly 1",
+    "Economics.__init__: strict=True -> strict=False":
+        "segment_widths and segment_roi always have the same length: ResponseConfig "
+        "rejects a response model whose lengths differ (planner/config.py, _segments), "
+        "so strict never raises",
+    "_DailyGrid.of: strict=True -> strict=False  #2":
+        "`videos` and `scores` are built one per assessment from the same list, so they "
+        "always have the same length and strict never raises",
+    "_DailyGrid.of: strict=True -> strict=False":
+        "the six lists zipped all have one entry per kept cell: `rows` and `cols` come "
+        "from np.nonzero(keep), and seg_roi, seg_width, count[rows, cols] and "
+        "burst_day[rows, cols] are indexed by them, so strict never raises",
+    "short_video_pool: strict=True -> strict=False":
+        "every Purchase is made in planner/response.py with one day share per day: a "
+        "daily cell and a live-room buy have days=(day,) and day_shares=(1.0,), a "
+        "content-service window one share per window day (from per_day, built over "
+        "window_days); so p.days and p.day_shares always have the same length",
+    "AudiencePool.take: strict=True -> strict=False":
+        "every Purchase is made in planner/response.py with one day share per day (a "
+        "daily cell and a live-room buy: days=(day,), day_shares=(1.0,); a "
+        "content-service window: one share per window day), so purchase.days and "
+        "purchase.day_shares always have the same length",
+    "_DailyGrid.of: [0.0] -> [1.0]":
+        "cumulative[0] is read only for cells whose count of segments above the floor is "
+        "0 (kept_width = capacity x cumulative[count], read once, line 666), and those "
+        "cells are dropped by `count > 0` on line 664 whatever their kept width; "
+        "cumulative[k] for k >= 1 is the same running sum of the segment shares",
+    "_DailyGrid.of: v.natural_plays or 0.0 -> v.natural_plays or 1.0":
+        "it changes only the capacity of a video with no natural plays (None or 0), and "
+        "every cell of such a video is dropped: its GPM is 0 (scoring.gpm of 0 plays), "
+        "so its ROI is 0 on every day, a burst day's too (burst_roi_cap caps the "
+        "first-2h ROI at a multiple of the natural traffic ROI, 0), whatever the learned "
+        "multiplier; the floor is above 0 (roi_floor > 0, validated; else 1.0 or the "
+        "break-even ROI), so no segment counts and `count > 0` drops the cell",
 }
 
 _SWAP_COMPARE: dict[type[ast.cmpop], type[ast.cmpop]] = {
@@ -945,10 +996,14 @@ def main(argv: list[str] | None = None) -> int:
     for module in modules:
         every = make_mutants(module)
         mutants = every[: args.limit]
-        earlier = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
-                   if args.resume and o["status"] != "timeout"
-                   and not (args.survivors_again
-                            and o["status"] in ("survived", "uncovered"))}
+        # Stored outcomes, kept (and reported) until their mutant is tested again: a run
+        # stopped before it reached an undecided mutant or a survivor to test again
+        # still reports what the last run found of it.
+        kept_outcomes = {_key(o): o for o in stored.get(module, {}).get("outcomes", [])
+                         if args.resume}
+        earlier = {k: o for k, o in kept_outcomes.items()
+                   if o["status"] != "timeout"
+                   and not (args.survivors_again and o["status"] in ("survived", "uncovered"))}
         skip = shared_failed.get(module, set())
         judges = {t for where, ts in coverage.lines.items()
                   if where.startswith(f"{module}:") for t in ts} - skip
@@ -975,8 +1030,9 @@ def main(argv: list[str] | None = None) -> int:
         # are expected to survive.
         queue = sorted(((n, m) for n, m in enumerate(mutants, start=1)
                         if m.key not in earlier), key=lambda nm: nm[1].key in EQUIVALENT)
-        done: dict[int, dict[str, Any]] = {n: earlier[m.key] for n, m in
-                                           enumerate(mutants, start=1) if m.key in earlier}
+        done: dict[int, dict[str, Any]] = {n: kept_outcomes[m.key] for n, m in
+                                           enumerate(mutants, start=1)
+                                           if m.key in kept_outcomes}
         running: dict[int, tuple[int, Mutant, int, _Running]] = {}
 
         def record(n: int, outcome: Outcome, total: int = len(mutants),

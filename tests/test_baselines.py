@@ -187,6 +187,31 @@ def test_seeding_bought_before_a_week_widens_its_harvest_room_by_the_reach_share
     assert pool.room(date(2027, 4, 28)) == pytest.approx(before + 30_000)
 
 
+def test_seeding_bought_on_a_weeks_first_day_leaves_that_weeks_harvest_room_as_it_was():
+    # The pool a week harvests is the one at its start: Dou+ bought on 04-28, the last
+    # week's first day, seeds too late for it.
+    pool, (dou_plus,) = _pool_and_purchase((Tool.DOU_PLUS, date(2027, 4, 28)))
+    before = pool.room(date(2027, 4, 28))
+    pool.take(dou_plus, 4.0)
+    assert before > 0
+    assert pool.room(date(2027, 4, 28)) == before
+
+
+def test_a_content_service_week_seeds_its_impressions_once_over_its_days():
+    # 10,000 yuan of content service at CPM 25 over 04-21 to 04-27 seeds 400,000 people
+    # in all, before the last week: 15% of them widen that week's room, 60,000.
+    campaign = make_campaign()
+    response = build_response_model(
+        assess_roster([make_video(followers=5_000_000)], campaign), campaign)
+    week = next(p for p in response.purchases
+                if p.is_content_service and p.days[0] == date(2027, 4, 21))
+    pool = AudiencePool(response, campaign)
+    before = pool.room(date(2027, 4, 28))
+    pool.take(week, 10.0)
+    assert len(week.days) == 7
+    assert pool.room(date(2027, 4, 28)) == pytest.approx(before + 60_000)
+
+
 def test_each_harvest_order_takes_its_impressions_from_its_weeks_room():
     # The last week's room: 15% of 325,000 people (the brand's 300,000 and a tenth of v1's
     # 250,000 natural plays), 48,750. 1,000 yuan of AD feed at CPM 50 harvests 20,000

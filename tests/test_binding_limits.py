@@ -122,3 +122,12 @@ def test_the_campaign_form_sets_the_most_seeding_share():
     raw, problems = campaign_dict_from_form(campaign, replace(form, max_seeding_share=0.7))
     assert problems == []
     assert raw["balance"]["max_seeding_share"] == 0.7
+
+
+def test_a_least_seeding_share_of_zero_is_never_said_to_hold_a_plan_back():
+    # No KOL fees and no seeding tools: nothing is seeded, and a floor of 0% asks for nothing.
+    campaign = make_campaign(budget=2_000_000, tools=NO_SEEDING_TOOLS,
+                             balance={"min_seeding_share": 0.0})
+    plan = make_plan([make_video(kol_fee=None)], campaign)
+    assert plan.total_spend > 0  # the existing audience is harvested
+    assert "seeding_min" not in _codes(plan)

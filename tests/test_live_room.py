@@ -93,6 +93,33 @@ def test_a_booked_short_video_order_feeds_that_days_short_video_pool_a_booked_ro
     assert short_video_pool([], fixed, days) == {days[0]: 4.0, days[1]: 0.0}
 
 
+@pytest.mark.parametrize("live_room", [True, False])
+def test_the_live_room_is_its_own_kol_only_in_a_campaign_that_buys_it(live_room):
+    # Its buys promote the room, not a KOL's video: the concentration caps count it alone.
+    campaign = _live_room(live_room=live_room)
+    response = build_response_model(assess_roster(_videos(2), campaign), campaign)
+    assert response.kol_of == {"v0": "k0", "v1": "k1"} | (
+        {LIVE_ROOM_ID: LIVE_ROOM_ID} if live_room else {})
+
+
+def test_every_booked_short_video_order_of_a_day_feeds_its_pool():
+    day = date(2027, 4, 24)
+    fixed = [_booked_spend("v1", Tool.DOU_PLUS, day, 4_000),
+             _booked_spend("v2", Tool.QIANCHUAN, day, 3_000)]
+    assert short_video_pool([], fixed, [day]) == {day: 7.0}
+
+
+def test_a_content_service_week_feeds_each_days_short_video_pool_with_that_days_share():
+    campaign = _live_room()
+    video = make_video(followers=5_000_000, natural_plays=3_000_000, natural_gmv=240_000)
+    response = build_response_model(assess_roster([video], campaign), campaign)
+    week = next(p for p in response.purchases if p.is_content_service and len(p.days) == 7)
+    pool = short_video_pool([week], [], response.days)
+    for day, share in zip(week.days, week.day_shares, strict=True):
+        assert pool[day] == pytest.approx(week.capacity * share)
+    assert sum(pool.values()) == pytest.approx(week.capacity)
+
+
 def _room_buys(signals: Signals = NO_SIGNALS, fixed: tuple[FixedSpend, ...] = (),
                **campaign_overrides):
     """The direct live-room buys a day offered beside four videos' short-video purchases."""
