@@ -206,6 +206,13 @@ class Coupling:
     # purchases' spend (planner.uncertainty.pressure_tests).
     tests: PressureTests = field(default_factory=PressureTests)
     test_basis: TestBasis | None = None  # what choosing them reads, whatever the budget
+    # Read by every round of every solve, so worked out once per coupling: each purchase's
+    # ``index``, the positions best first (first-segment ROI, ties in list order), and
+    # which purchases are content-service orders.
+    indices: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    best_first: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    content_service: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    arrays: _PurchaseArrays | None = None  # what the row families read of each purchase
 
     def test_floor(self) -> Floats:
         """Per purchase, the thousand yuan its pressure test makes it spend (0: none)."""
@@ -276,22 +283,24 @@ class _PurchaseArrays:
         purchases = response.purchases
         n = len(purchases)
         first = response.days[0] if response.days else date.min
-        videos, video = np.unique(np.array([p.video_id for p in purchases], dtype=object),
-                                  return_inverse=True)
+        ids = [p.video_id for p in purchases]
+        videos = sorted(set(ids))
+        code = {v: k for k, v in enumerate(videos)}
+        offset = {day: (day - first).days for day in {d for p in purchases for d in p.days}}
         lengths = np.fromiter((len(p.days) for p in purchases), dtype=np.int64, count=n)
         return cls(
-            video=video.astype(np.int64),
-            videos=[str(v) for v in videos.tolist()],
+            video=np.fromiter((code[v] for v in ids), dtype=np.int64, count=n),
+            videos=videos,
             tool=[p.tool for p in purchases],
             seeding=np.fromiter((p.seeding for p in purchases), dtype=bool, count=n),
             impressions=np.fromiter((p.impressions_per_kyuan for p in purchases),
                                     dtype=np.float64, count=n),
             capacity=np.fromiter((sum(p.seg_width) for p in purchases), dtype=np.float64,
                                  count=n),
-            first_day=np.fromiter(((p.days[0] - first).days for p in purchases),
-                                  dtype=np.int64, count=n),
+            first_day=np.fromiter((offset[p.days[0]] for p in purchases), dtype=np.int64,
+                                  count=n),
             entry_owner=np.repeat(np.arange(n, dtype=np.int64), lengths),
-            entry_day=np.fromiter(((d - first).days for p in purchases for d in p.days),
+            entry_day=np.fromiter((offset[d] for p in purchases for d in p.days),
                                   dtype=np.int64, count=int(lengths.sum())),
             entry_share=np.fromiter((s for p in purchases for s in p.day_shares),
                                     dtype=np.float64, count=int(lengths.sum())),
@@ -722,10 +731,23 @@ COUPLING_FAMILIES = (add_budget, add_daily_cap, add_tool_caps, add_balance, add_
                      add_live_room)
 
 
-def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
-    """The coupling rows and every purchase's segments, as arrays."""
+def coupling(response: ResponseModel, campaign: Campaign,
+             like: Coupling | None = None) -> Coupling:
+    """The coupling rows and every purchase's segments, as arrays.
+
+    ``like``: a coupling of the same response for a campaign that differs only in its
+    budget and risk attitude (``reweighed_risk`` could not serve: the rows differ). Its
+    rows are written again; what it read of each purchase alone is the same, and lent.
+    """
     purchases = response.purchases
-    rows, entries = Rows(), _Entries(arrays=_PurchaseArrays.of(response))
+    if like is not None and like.arrays is not None:
+        assert like.purchases is purchases
+        per_purchase = like
+        arrays = like.arrays
+    else:
+        per_purchase = None
+        arrays = _PurchaseArrays.of(response)
+    rows, entries = Rows(), _Entries(arrays=arrays)
     for family in COUPLING_FAMILIES:
         family(rows, entries, response, campaign)
     aux = entries.aux
@@ -734,31 +756,15 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
     order = np.argsort(owner, kind="stable")
     pattern_start = np.zeros(len(purchases) + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
-    seg_start = np.zeros(len(purchases) + 1, dtype=np.int64)
-    np.cumsum([len(p.seg_width) for p in purchases], out=seg_start[1:])
-    seg_roi = np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
-                          count=int(seg_start[-1]))
-    seg_width = np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
-                            count=int(seg_start[-1]))
-    arrays = entries.of_purchases
-    basis = TestBasis.of(response, campaign, seg_roi, seg_width, seg_start, arrays.video,
-                         arrays.videos, arrays.first_day)
-    return Coupling(
-        purchases=purchases,
+    if per_purchase is None:
+        per_purchase = _purchase_columns(response, campaign, arrays)
+    return replace(
+        per_purchase,
         rows=rows,
         pattern_start=pattern_start,
         pattern_row=np.concatenate(entries.row)[order] if entries.row else owner,
         pattern_value=np.concatenate(entries.value)[order] if entries.value
         else np.zeros(0),
-        seg_start=seg_start,
-        seg_roi=seg_roi,
-        seg_width=seg_width,
-        preference=steady_preference(entries.of_purchases, len(response.days)),
-        best_roi=np.array([p.seg_roi[0] if p.seg_roi else -INF for p in purchases],
-                          dtype=np.float64),
-        worst_roi=np.array([p.seg_roi[-1] if p.seg_roi else -INF for p in purchases],
-                           dtype=np.float64),
-        min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
         shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
         campaign=campaign,
         aux_names=list(aux.names),
@@ -774,12 +780,54 @@ def coupling(response: ResponseModel, campaign: Campaign) -> Coupling:
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
         share_floors=entries.share_floors,
-        learning=Learning.of(response, campaign, entries.of_purchases),
         tests=pressure_tests(response, campaign, campaign.budget / KYUAN - fixed_total(response),
-                             basis),
-        test_basis=basis,
+                             per_purchase.test_basis) if per_purchase.test_basis is not None
+        else PressureTests(),
         gmv_row=entries.gmv_row if entries.gmv_row is not None
         else np.full(len(purchases), -1, dtype=np.int64),
+    )
+
+
+def _purchase_columns(response: ResponseModel, campaign: Campaign,
+                      arrays: _PurchaseArrays) -> Coupling:
+    """A coupling without rows yet: what it reads of each purchase alone (its segments,
+    tie-break, learning phase, pressure-test basis), the same for any budget and risk
+    attitude."""
+    purchases = response.purchases
+    seg_start = np.zeros(len(purchases) + 1, dtype=np.int64)
+    np.cumsum([len(p.seg_width) for p in purchases], out=seg_start[1:])
+    seg_roi = np.fromiter((r for p in purchases for r in p.seg_roi), dtype=np.float64,
+                          count=int(seg_start[-1]))
+    seg_width = np.fromiter((w for p in purchases for w in p.seg_width), dtype=np.float64,
+                            count=int(seg_start[-1]))
+    best_roi = np.array([p.seg_roi[0] if p.seg_roi else -INF for p in purchases],
+                        dtype=np.float64)
+    empty = np.zeros(0, dtype=np.int64)
+    return Coupling(
+        purchases=purchases,
+        rows=Rows(),
+        pattern_start=np.zeros(len(purchases) + 1, dtype=np.int64),
+        pattern_row=empty,
+        pattern_value=np.zeros(0),
+        seg_start=seg_start,
+        seg_roi=seg_roi,
+        seg_width=seg_width,
+        preference=steady_preference(arrays, len(response.days)),
+        best_roi=best_roi,
+        worst_roi=np.array([p.seg_roi[-1] if p.seg_roi else -INF for p in purchases],
+                           dtype=np.float64),
+        min_order=np.array([p.min_order for p in purchases], dtype=np.float64),
+        shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
+        campaign=campaign,
+        learning=Learning.of(response, campaign, arrays),
+        test_basis=TestBasis.of(response, campaign, seg_roi, seg_width, seg_start,
+                                arrays.video, arrays.videos, arrays.first_day),
+        indices=np.fromiter((p.index for p in purchases), dtype=np.int64,
+                            count=len(purchases)),
+        best_first=np.argsort(-best_roi, kind="stable"),
+        content_service=np.fromiter((p.is_content_service for p in purchases), dtype=bool,
+                                    count=len(purchases)),
+        arrays=arrays,
     )
 
 
@@ -796,11 +844,16 @@ def steady_preference(arrays: _PurchaseArrays, days: int) -> Floats:
     Preferring earlier days keeps a line's days together, and a fixed order of lines
     (a hash of video and tool) gives a contested daily cap to the same line every day.
     """
-    # Hashed once per line (video and tool), not once per day's purchase.
-    pairs = list(zip(arrays.video.tolist(), arrays.tool, strict=True))
-    hashed = {pair: zlib.crc32(f"{arrays.videos[pair[0]]}|{pair[1].value}".encode()) / 2**32
-              for pair in set(pairs)}
-    line = np.fromiter((hashed[pair] for pair in pairs), dtype=np.float64, count=len(pairs))
+    # Hashed once per line (video and tool), not once per day's purchase; lines found as
+    # codes, since hashing a Tool is a Python call.
+    tools = list(Tool)
+    code = arrays.video * len(tools) + np.fromiter(
+        (tools.index(t) for t in arrays.tool), dtype=np.int64, count=len(arrays.tool))
+    lines, inverse = np.unique(code, return_inverse=True)
+    hashed = np.array([
+        zlib.crc32(f"{arrays.videos[c // len(tools)]}|{tools[c % len(tools)].value}".encode())
+        / 2**32 for c in lines.tolist()], dtype=np.float64)
+    line = hashed[inverse.reshape(-1)]
     day = arrays.first_day / max(days, 1)
     preference: Floats = 1.0 + STEADY_TIE_BREAK * (0.2 * line - day)
     return preference
@@ -1209,8 +1262,8 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     """
     couple = shared or coupling(response, campaign)
     purchases = couple.purchases
-    positions = np.arange(len(purchases), dtype=np.int64) if active is None else np.array(
-        sorted(i for i, p in enumerate(purchases) if p.index in active), dtype=np.int64)
+    positions = np.arange(len(purchases), dtype=np.int64) if active is None else np.flatnonzero(
+        np.isin(couple.indices, np.fromiter(active, dtype=np.int64, count=len(active))))
     if couple.tests.spend:  # every model carries the pressure tests
         positions = np.union1d(positions, np.fromiter(couple.tests.spend, dtype=np.int64))
     positions = _whole_lines(couple, positions if priced is None else np.fromiter(
@@ -1220,11 +1273,10 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     owner = np.repeat(positions, np.diff(col_start))
     a_start, pattern = _gather(couple.pattern_start[owner],
                                couple.pattern_start[owner + 1] - couple.pattern_start[owner])
-    lazy = lazy or set()
-    binaries = [
-        int(i) for i in positions.tolist()
-        if purchases[i].is_content_service or flat or purchases[i].index in lazy
-    ]
+    lazy_indices = np.fromiter(lazy or (), dtype=np.int64)
+    binaries: list[int] = positions[
+        couple.content_service[positions] | flat
+        | np.isin(couple.indices[positions], lazy_indices)].tolist()
     on_col = {i: n_seg + k for k, i in enumerate(binaries)}
     learning = couple.learning
     learners = (positions[learning.cost[positions] > 0] if learning is not None

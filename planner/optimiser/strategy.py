@@ -115,9 +115,13 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
     if known.campaign.risk != campaign.risk:
         same_scenarios = known.campaign.risk.model_copy(
             update={"objective": campaign.risk.objective}) == campaign.risk
-        reweighed = reweighed_risk(known, campaign) if same_scenarios else None
-        if reweighed is None:
+        if not same_scenarios:
             return coupling(response, campaign)
+        reweighed = reweighed_risk(known, campaign)
+        if reweighed is None:
+            # One of the two has no risk rows (expected): the rows are written again, but what
+            # the coupling read of each purchase is the same (at 20,000 videos, 2 of 3 s).
+            return coupling(response, campaign, like=known)
         known = reweighed
     # Names and families never change after coupling(): only the two rewritten lists are
     # copied, so the earlier solve keeps its own rows.
@@ -307,7 +311,7 @@ def _solve_with(response: ResponseModel, campaign: Campaign, backend: str, start
     return best
 
 
-def _initial_active(response: ResponseModel, campaign: Campaign,
+def _initial_active(response: ResponseModel, campaign: Campaign, shared: Coupling,
                     warm: set[int] | None, tests: Iterable[int] = ()) -> set[int]:
     """Best purchases first until their capacity covers the budget twice over, and the
     best of each side of the balance until it covers what the seeding share asks of it.
@@ -317,10 +321,10 @@ def _initial_active(response: ResponseModel, campaign: Campaign,
     short time limit cannot solve: each side gets its share of the budget twice over.
     """
     budget = max(campaign.budget / KYUAN - fixed_total(response), 0.0)
-    active = {p.index for p in response.purchases if p.is_content_service}
+    active = set(shared.indices[shared.content_service].tolist())
     active |= set(tests)  # the pressure tests: every model carries them
     active |= warm or set()
-    best_first = sorted(response.purchases, key=lambda p: -p.seg_roi[0] if p.seg_roi else INF)
+    purchases = shared.purchases
     s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
     # KOL fees count as seeding: under a cap they alone may ask for this much harvesting.
     seeded = response.kol_fees + fixed_total(response, seeding=True)
@@ -330,20 +334,21 @@ def _initial_active(response: ResponseModel, campaign: Campaign,
     for target, side in ((2.0 * budget, None), (2.0 * budget * s_min, True),
                          (2.0 * (budget * (1.0 - s_max) + harvest_needed), False)):
         covered = 0.0
-        for p in best_first:
+        for position in shared.best_first.tolist():
             if covered >= target:
                 break
+            p = purchases[position]
             if side is None or p.seeding is side:
                 active.add(p.index)
                 covered += p.capacity
     return active
 
 
-def _doubled(response: ResponseModel, active: set[int]) -> set[int]:
+def _doubled(shared: Coupling, active: set[int]) -> set[int]:
     """``active`` and as many more purchases again, the best first."""
-    outside = sorted((p for p in response.purchases if p.index not in active),
-                     key=lambda p: -p.seg_roi[0] if p.seg_roi else INF)
-    return active | {p.index for p in outside[:max(len(active), 1)]}
+    best_first = shared.indices[shared.best_first]
+    outside = best_first[~np.isin(best_first, np.fromiter(active, np.int64, len(active)))]
+    return active | set(outside[:max(len(active), 1)].tolist())
 
 
 def _sifting_relaxation(
@@ -368,7 +373,7 @@ def _sifting_relaxation(
     previous = warm.relaxation if warm is not None else None
     seed = (warm.active if warm is not None else set()) | (
         {p.index for p in previous.purchases} if previous is not None else set())
-    active = _initial_active(response, campaign, seed, shared.tests.spend)
+    active = _initial_active(response, campaign, shared, seed, shared.tests.spend)
     if not response.purchases:
         return 0.0, active, set(), None
     solved: AllocationModel | None = None  # the last round with an answer
@@ -393,7 +398,7 @@ def _sifting_relaxation(
             # jump to every purchase at once is more than a short time limit can solve.
             if len(active) >= len(response.purchases):
                 raise
-            active, previous = _doubled(response, active), None
+            active, previous = _doubled(shared, active), None
             continue
         solved = model
         unpriced = _unpriced_learners(model)
@@ -613,8 +618,9 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
                     break
                 # With the discrete choices made, price every other purchase again: a small
                 # budget can make the relaxation's favourites (content service) unaffordable.
-                entering = _price_with_choices_fixed(model, campaign, backend, started,
-                                                     relaxation)
+                entering = _price_with_choices_fixed(
+                    model, campaign, backend, started,
+                    model if model.basis is not None else relaxation)
                 if not entering:
                     break
                 active = active | entering
@@ -812,6 +818,7 @@ def _settled_relaxation(model: AllocationModel, relaxation: AllocationModel | No
     unsettled |= np.isin(columns, _columns_of(model, _broken_discrete_rows(model, x)))
     if not unsettled.any():
         model.x = x
+        model.basis = relaxed.basis  # where pricing with the choices fixed starts
         return float(relaxed.cost @ relaxed.x)
     if lp_bound is not None:
         dived = _dive(model, relaxed, owners, columns, unsettled, backend, campaign, time_left)
