@@ -417,3 +417,55 @@ def test_the_sifting_lp_generates_the_learning_rows_it_needs_and_keeps_the_bound
     assert relaxation is not None and bound == pytest.approx(everything, rel=1e-7)
     assert len(relaxation.learn_col) < len(full.learn_col)
     assert not strategy._unpriced_learners(relaxation)
+
+
+def test_a_sifting_round_lets_in_at_most_its_batch_of_the_best_paying_and_keeps_the_bound(
+        monkeypatch):
+    """Early duals are rough: a round adds at most as many purchases as it carried (or
+    SIFTING_BATCH), the best paying first, and the LP over every purchase is still proven."""
+    campaign = sale_campaign()
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    full = build_model(response, campaign, relaxed=True)
+    _, everything = backends._run_highs(full, campaign.solver, 10.0)
+    monkeypatch.setattr(strategy, "SIFTING_BATCH", 1)
+    entered: list[tuple[int, int]] = []
+    unlimited = strategy._entering
+
+    def watched(model, chosen, most=None):
+        chosen = set(chosen)
+        picked = unlimited(model, chosen, most)
+        if most is not None:
+            every = unlimited(model, chosen)
+            reduced = strategy._reduced_costs(model)
+            position = {int(i): k for k, i in enumerate(model.coupling.indices.tolist())}
+            left_out = [reduced[position[i]] for i in every - picked]
+            assert all(reduced[position[i]] >= max(left_out, default=-1e300) for i in picked)
+            entered.append((len(picked), len(chosen)))
+        return picked
+
+    monkeypatch.setattr(strategy, "_entering", watched)
+    bound, _, _, _ = strategy._sifting_relaxation(
+        response, campaign, optimiser_model.coupling(response, campaign), "highs",
+        time.perf_counter(), None)
+    assert bound == pytest.approx(everything, rel=1e-7)
+    assert entered and all(added <= max(carried, 1) for added, carried in entered)
+    assert any(added == carried for added, carried in entered)  # the limit did bind
+
+
+def test_the_expected_attitude_rewrites_the_rows_and_borrows_what_each_purchase_is():
+    """Without risk rows the coupling is written again, but a purchase's segments, tie-break,
+    learning phase and test basis are the same for every attitude: lent, not rebuilt."""
+    campaign = sale_campaign()
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    balanced = solve(response, campaign)
+    expected = campaign.model_copy(update={
+        "risk": campaign.risk.model_copy(update={"objective": "expected"})})
+    lent = strategy._coupling_for(response, expected, balanced)
+    fresh = optimiser_model.coupling(response, expected)
+    assert lent.seg_roi is balanced.model.coupling.seg_roi
+    assert lent.learning is balanced.model.coupling.learning
+    assert lent.risk is None and "risk_gmv" not in lent.rows.families
+    assert lent.rows.names == fresh.rows.names and lent.rows.upper == fresh.rows.upper
+    assert (lent.pattern_value == fresh.pattern_value).all()
+    assert (lent.preference == fresh.preference).all()
+    assert lent.tests == fresh.tests
