@@ -11,6 +11,7 @@ set's columns and adds the discrete rows (minimum orders, exclusivity).
 from __future__ import annotations
 
 import math
+import re
 import typing
 import zlib
 from collections.abc import Iterable
@@ -1027,8 +1028,13 @@ def _segment_gmv(roi: list[float], width: list[float], spend: float) -> float:
     return gmv
 
 
+# What ``str.isalnum`` refuses (``\w`` is the same set and the underscore, already "_").
+_UNSAFE = re.compile(r"\W")
+
+
 def _safe(text: str) -> str:
-    return "".join(ch if ch.isalnum() else "_" for ch in text)
+    """``text`` with every character that is not a letter or digit made "_"."""
+    return text if text.isalnum() else _UNSAFE.sub("_", text)
 
 
 def daily_cap_name(day: date) -> str:
