@@ -195,6 +195,7 @@ class Coupling:
     aux_upper: Floats = field(default_factory=lambda: np.zeros(0))
     # Rows of the ROI_SCALED families, and the weight of expected GMV in the objective.
     scaled_rows: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    pattern_scaled: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per entry
     expected_weight: float = 1.0
     risk: RiskBlock | None = None
     shares_of_budget: list[tuple[int, float, float]] = field(default_factory=list)
@@ -759,11 +760,13 @@ def coupling(response: ResponseModel, campaign: Campaign,
     np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
     if per_purchase is None:
         per_purchase = _purchase_columns(response, campaign, arrays)
+    pattern_row = np.concatenate(entries.row)[order] if entries.row else owner
+    scaled_rows = np.array([f in ROI_SCALED for f in rows.families], dtype=bool)
     return replace(
         per_purchase,
         rows=rows,
         pattern_start=pattern_start,
-        pattern_row=np.concatenate(entries.row)[order] if entries.row else owner,
+        pattern_row=pattern_row,
         pattern_value=np.concatenate(entries.value)[order] if entries.value
         else np.zeros(0),
         shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
@@ -776,7 +779,8 @@ def coupling(response: ResponseModel, campaign: Campaign,
         aux_cost=np.array(aux.cost, dtype=np.float64),
         aux_lower=np.array(aux.lower, dtype=np.float64),
         aux_upper=np.array(aux.upper, dtype=np.float64),
-        scaled_rows=np.array([f in ROI_SCALED for f in rows.families], dtype=bool),
+        scaled_rows=scaled_rows,
+        pattern_scaled=scaled_rows[pattern_row],
         expected_weight=1.0 - risk_weight(campaign) if entries.risk is not None else 1.0,
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,
@@ -1302,7 +1306,7 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     if couple.scaled_rows.any():
         # GMV rows: each segment's entry is its own ROI per thousand yuan.
         entry_source = np.repeat(source, np.diff(a_start))
-        scaled = couple.scaled_rows[couple.pattern_row[pattern]]
+        scaled = couple.pattern_scaled[pattern]
         a_value = np.where(scaled, a_value * couple.seg_roi[entry_source], a_value)
     model = AllocationModel(
         coupling=couple,

@@ -182,7 +182,7 @@ def _reduced_costs(model: AllocationModel) -> Floats:
         # No duals (a backend that gives none): every purchase may pay.
         return np.where(np.isfinite(couple.best_roi), INF, -INF).astype(np.float64)
     values = couple.pattern_value * model.duals[couple.pattern_row]
-    scaled = couple.scaled_rows[couple.pattern_row]
+    scaled = couple.pattern_scaled
 
     def per_purchase(entries: Floats) -> Floats:
         weighted = np.zeros(len(entries) + 1)
