@@ -455,9 +455,10 @@ def test_a_sifting_round_lets_in_at_most_its_batch_of_the_best_paying_and_keeps_
 def test_the_expected_attitude_rewrites_the_rows_and_borrows_what_each_purchase_is():
     """Without risk rows the coupling is written again, but a purchase's segments, tie-break,
     learning phase and test basis are the same for every attitude: lent, not rebuilt."""
-    campaign = sale_campaign()
+    campaign = sale_campaign(risk={"objective": "balanced"})
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     balanced = solve(response, campaign)
+    assert balanced.model.coupling.risk is not None
     expected = campaign.model_copy(update={
         "risk": campaign.risk.model_copy(update={"objective": "expected"})})
     lent = strategy._coupling_for(response, expected, balanced)
@@ -469,3 +470,68 @@ def test_the_expected_attitude_rewrites_the_rows_and_borrows_what_each_purchase_
     assert (lent.pattern_value == fresh.pattern_value).all()
     assert (lent.preference == fresh.preference).all()
     assert lent.tests == fresh.tests
+
+
+def _half_the_videos(response):
+    videos = sorted({p.video_id for p in response.purchases})[::2]
+    return {p.index for p in response.purchases if p.video_id in videos}
+
+
+def test_a_video_with_no_purchase_in_the_model_leaves_its_gmv_column_out_of_highs(
+        monkeypatch):
+    """Its GMV column is 0 and its scenario entries cost HiGHS time: left out, the LP has
+    the same optimum, the column reads 0, and its row's dual makes the column's reduced
+    cost 0, so its video's purchases are priced through the scenario rows as before."""
+    campaign = sale_campaign(risk={"objective": "balanced"})
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    active = _half_the_videos(response)
+    whole = build_model(response, campaign, active=active, relaxed=True)
+    monkeypatch.setattr(backends, "IDLE_NONZEROS", 10**9)
+    _, given_whole = backends._run_highs(whole, campaign.solver, 10.0)
+    reduced = build_model(response, campaign, active=active, relaxed=True)
+    monkeypatch.setattr(backends, "IDLE_NONZEROS", 0)
+    given = backends._Given.of(reduced)
+    assert len(given.idle) > 0 and set(reduced.coupling.rows.families[r]
+                                       for r in given.idle_row.tolist()) == {"risk_gmv"}
+    _, given_part = backends._run_highs(reduced, campaign.solver, 10.0)
+    assert given_part == pytest.approx(given_whole, rel=1e-9)
+    assert (reduced.x[given.idle] == 0).all()
+    assert reduced.duals is not None and reduced.basis is not None
+    for column in given.idle.tolist():
+        entries = slice(int(reduced.a_start[column]), int(reduced.a_start[column + 1]))
+        priced = reduced.a_value[entries] @ reduced.duals[reduced.a_index[entries]]
+        assert reduced.cost[column] - priced == pytest.approx(0.0, abs=1e-9)
+    cols, rows = reduced.basis
+    assert (cols[given.idle] == optimiser_model.BASIS_BASIC).all()
+    assert (cols == 1).sum() + (rows == 1).sum() == len(rows)  # a square basis
+
+
+def test_sifting_without_idle_gmv_columns_proves_the_same_bound(monkeypatch):
+    campaign = sale_campaign(risk={"objective": "balanced"})
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    full = build_model(response, campaign, relaxed=True)
+    _, everything = backends._run_highs(full, campaign.solver, 10.0)
+    monkeypatch.setattr(backends, "IDLE_NONZEROS", 0)
+    left_out: list[int] = []
+    given_of = backends._Given.of
+
+    def watched(model):
+        given = given_of(model)
+        left_out.append(len(given.idle))
+        return given
+
+    monkeypatch.setattr(backends._Given, "of", staticmethod(watched))
+    bound, _, _, _ = strategy._sifting_relaxation(
+        response, campaign, optimiser_model.coupling(response, campaign), "highs",
+        time.perf_counter(), None)
+    assert bound == pytest.approx(everything, rel=1e-7)
+    assert max(left_out) > 0
+
+
+def test_a_small_scenario_block_is_given_to_highs_whole():
+    campaign = sale_campaign(risk={"objective": "balanced"})
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    model = build_model(response, campaign, active=_half_the_videos(response), relaxed=True)
+    assert model.coupling.risk is not None
+    given = backends._Given.of(model)
+    assert given.col.all() and given.row.all() and not len(given.idle)

@@ -24,7 +24,16 @@ import numpy as np
 
 from planner.config import SolverConfig
 from planner.errors import SolverError
-from planner.optimiser.model import BASIS_BASIC, NEVER_BINDING, AllocationModel, Floats, Rows
+from planner.optimiser.model import (
+    BASIS_BASIC,
+    BASIS_LOWER,
+    NEVER_BINDING,
+    AllocationModel,
+    Bools,
+    Floats,
+    Ints,
+    Rows,
+)
 
 if TYPE_CHECKING:
     import pulp
@@ -142,14 +151,19 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
     # against 0.5-1.1 s with max-value scaling, neutral at 20,000; the same plans within
     # the gap (benchmarks/results/side_by_side.md).
     highs.setOptionValue("simplex_scale_strategy", SIMPLEX_SCALE_MAX_VALUE)
+    given = _Given.of(model)
+    a_start, a_index, a_value = given.matrix(model)
     highs.passModel(
-        model.num_cols, len(rows), len(model.a_index), int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize), 0.0, -model.cost, model.col_lower, model.col_upper,
-        finite(rows.lower), finite(rows.upper), model.a_start[:-1].astype(np.int32),
-        model.a_index.astype(np.int32), model.a_value, model.integer.astype(np.int32),
+        given.num_cols, given.num_rows, len(a_index), int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize), 0.0, -model.cost[given.col],
+        model.col_lower[given.col], model.col_upper[given.col],
+        finite(rows.lower)[given.row], finite(rows.upper)[given.row],
+        a_start[:-1].astype(np.int32), a_index.astype(np.int32), a_value,
+        model.integer[given.col].astype(np.int32),
     )
     extra = model.discrete
     if len(extra):
+        # The discrete rows read no auxiliary column, so they keep their column numbers.
         highs.addRows(len(extra), finite(extra.lower), finite(extra.upper),
                       len(model.d_index), model.d_start[:-1].astype(np.int32),
                       model.d_index.astype(np.int32), model.d_value)
@@ -157,13 +171,14 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
     if not is_mip and model.start_basis is not None:
         start = highspy.HighsBasis()
         statuses = list(highspy.HighsBasisStatus.__members__.values())
-        start.col_status = [statuses[i] for i in model.start_basis[0].tolist()]
-        start.row_status = [statuses[i] for i in model.start_basis[1].tolist()]
+        col_status, row_status = given.basis(model.start_basis)
+        start.col_status = [statuses[i] for i in col_status.tolist()]
+        start.row_status = [statuses[i] for i in row_status.tolist()]
         start.valid = True
         # Columns that left the model leave too few basic variables: HiGHS completes such
         # an "alien" basis itself.
-        start.alien = int((model.start_basis[0] == BASIS_BASIC).sum()
-                          + (model.start_basis[1] == BASIS_BASIC).sum()) != len(start.row_status)
+        start.alien = int((col_status == BASIS_BASIC).sum()
+                          + (row_status == BASIS_BASIC).sum()) != len(start.row_status)
         highs.setBasis(start)  # HiGHS checks it and starts cold from one that does not fit
     if is_mip and model.start is not None:
         # With a feasible start the answer is improved, not found: HiGHS's RINS and RENS
@@ -172,7 +187,8 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
         # 22 s -> 9 s CPU, each with an answer at least as good).
         highs.setOptionValue("mip_heuristic_run_rins", False)
         highs.setOptionValue("mip_heuristic_run_rens", False)
-        highs.setSolution(model.num_cols, np.arange(model.num_cols, dtype=np.int32), model.start)
+        highs.setSolution(given.num_cols, np.arange(given.num_cols, dtype=np.int32),
+                          model.start[given.col])
     highs.run()
     status = highs.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -184,13 +200,15 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
         # Stopped (time limit, say) before any point that keeps every row: nothing to use.
         failed = OutOfTime if status == highspy.HighsModelStatus.kTimeLimit else SolverError
         raise failed.of("status", backend="highs", status=highs.modelStatusToString(status))
-    model.x = np.array(solution.col_value, dtype=np.float64)
+    model.x = given.values(model, np.array(solution.col_value, dtype=np.float64))
     if not is_mip:
         basis = highs.getBasis()
         if basis.valid:
-            model.basis = (np.array([int(b) for b in basis.col_status], dtype=np.int64),
-                           np.array([int(b) for b in basis.row_status], dtype=np.int64))
-    model.duals = (-np.array(solution.row_dual[: len(rows)], dtype=np.float64)
+            model.basis = given.full_basis(
+                model, np.array([int(b) for b in basis.col_status], dtype=np.int64),
+                np.array([int(b) for b in basis.row_status], dtype=np.int64))
+    model.duals = (given.duals(model, -np.array(solution.row_dual[: given.num_rows],
+                                                dtype=np.float64))
                    if solution.dual_valid else None)
     # A time limit still leaves a solution: trust only HiGHS's own verdict.
     proven = status == highspy.HighsModelStatus.kOptimal
@@ -201,6 +219,112 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
         if math.isfinite(dual_bound):
             bound = dual_bound
     return proven, (bound if math.isfinite(bound) else None)
+
+
+# Scenario-block entries below which every GMV column is given, idle or not: leaving out
+# fewer saves HiGHS nothing measurable (the samples' 40 videos make 4,000 at most), and a
+# model given whole keeps the duals HiGHS chooses.
+IDLE_NONZEROS = 20_000
+
+
+@dataclass(frozen=True)
+class _Given:
+    """The part of a model HiGHS is given: all of it but each video's GMV column (with the
+    row defining it) while none of the video's purchases is in the model.
+
+    Such a column is 0, but it carries an entry in every scenario row: at 5,000 videos the
+    scenario block of the 2,000 videos with purchases on offer was two thirds of the
+    nonzeros of a sifting LP that bought from 76 of them. Its row's dual, which prices the
+    video's purchases, is the one that makes the column's reduced cost 0 (the column in
+    the basis at 0, the row at its bound), so the pricing reads the scenario rows' duals
+    through it as if the column were there.
+    """
+
+    col: Bools  # per model column: given
+    row: Bools  # per coupling row: given
+    idle: Ints  # the auxiliary columns left out (model column numbers)
+    idle_row: Ints  # the row each defines
+
+    @property
+    def num_cols(self) -> int:
+        return int(self.col.sum())
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.row.sum())
+
+    @classmethod
+    def of(cls, model: AllocationModel) -> _Given:
+        couple = model.coupling
+        rows = couple.rows
+        n_aux = len(couple.aux_names)
+        first_aux = model.num_cols - n_aux
+        defines = couple.aux_defines
+        gmv = np.zeros(n_aux, dtype=bool)
+        if couple.risk is not None:
+            gmv[couple.risk.gmv] = True
+        # Rows some purchase or learning column of the model has an entry in.
+        used = np.zeros(len(rows), dtype=bool)
+        used[model.a_index[: int(model.a_start[first_aux])]] = True
+        idle_aux = np.flatnonzero(gmv & (defines >= 0))
+        idle_aux = idle_aux[~used[defines[idle_aux]]]
+        left_out = couple.aux_start[idle_aux + 1] - couple.aux_start[idle_aux]
+        if int(left_out.sum()) < IDLE_NONZEROS:
+            idle_aux = idle_aux[:0]
+        col = np.ones(model.num_cols, dtype=bool)
+        col[first_aux + idle_aux] = False
+        row = np.ones(len(rows), dtype=bool)
+        row[defines[idle_aux]] = False
+        return cls(col=col, row=row, idle=first_aux + idle_aux, idle_row=defines[idle_aux])
+
+    def matrix(self, model: AllocationModel) -> tuple[Ints, Ints, Floats]:
+        """The coupling matrix by given column, its rows renumbered among the given ones."""
+        if not len(self.idle):
+            return model.a_start, model.a_index, model.a_value
+        counts = np.diff(model.a_start)
+        entry_col = np.repeat(self.col, counts)
+        start = np.zeros(self.num_cols + 1, dtype=np.int64)
+        np.cumsum(counts[self.col], out=start[1:])
+        number = np.cumsum(self.row) - 1
+        return start, number[model.a_index[entry_col]], model.a_value[entry_col]
+
+    def basis(self, full: tuple[Ints, Ints]) -> tuple[Ints, Ints]:
+        n_rows = len(self.row)
+        return full[0][self.col], np.concatenate([full[1][:n_rows][self.row],
+                                                  full[1][n_rows:]])
+
+    def full_basis(self, model: AllocationModel, cols: Ints,
+                   rows: Ints) -> tuple[Ints, Ints]:
+        """HiGHS's basis on the whole model: a column left out basic (at 0), its row at
+        its bound."""
+        full_cols = np.full(model.num_cols, BASIS_BASIC, dtype=np.int64)
+        full_cols[self.col] = cols
+        n_given = self.num_rows
+        full_rows = np.full(len(self.row), BASIS_LOWER, dtype=np.int64)
+        full_rows[self.row] = rows[:n_given]
+        return full_cols, np.concatenate([full_rows, rows[n_given:]])
+
+    def values(self, model: AllocationModel, given: Floats) -> Floats:
+        x = np.zeros(model.num_cols)
+        x[self.col] = given
+        return x
+
+    def duals(self, model: AllocationModel, given: Floats) -> Floats:
+        duals = np.zeros(len(self.row))
+        duals[self.row] = given
+        # Column j's reduced cost, cost_j - sum_i a_ij dual_i, is 0 with its row's dual:
+        # dual_r = (cost_j - sum of its other entries' a_ij dual_i) / a_rj.
+        first = model.a_start[self.idle]
+        counts = model.a_start[self.idle + 1] - first
+        owner = np.repeat(np.arange(len(self.idle), dtype=np.int64), counts)
+        entry = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(len(owner))
+        index, value = model.a_index[entry], model.a_value[entry]
+        own = index == self.idle_row[owner]
+        others = np.bincount(owner[~own], weights=value[~own] * duals[index[~own]],
+                             minlength=len(self.idle))
+        coefficient = np.bincount(owner[own], weights=value[own], minlength=len(self.idle))
+        duals[self.idle_row] = (model.cost[self.idle] - others) / coefficient
+        return duals
 
 
 def finite(bounds: list[float]) -> Floats:
