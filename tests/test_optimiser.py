@@ -491,18 +491,22 @@ def test_a_video_with_no_purchase_in_the_model_leaves_its_gmv_column_out_of_high
     reduced = build_model(response, campaign, active=active, relaxed=True)
     monkeypatch.setattr(backends, "IDLE_NONZEROS", 0)
     given = backends._Given.of(reduced)
-    assert len(given.idle) > 0 and set(reduced.coupling.rows.families[r]
-                                       for r in given.idle_row.tolist()) == {"risk_gmv"}
+    couple = reduced.coupling
+    assert couple.risk is not None and len(given.idle) > 0
+    idle_cols = reduced.num_cols - len(couple.aux_names) + couple.risk.gmv[given.idle]
+    idle_rows = couple.aux_defines[couple.risk.gmv[given.idle]]
+    assert {couple.rows.families[r] for r in idle_rows.tolist()} == {"risk_gmv"}
+    assert not given.col[idle_cols].any() and not given.row[idle_rows].any()
     _, given_part = backends._run_highs(reduced, campaign.solver, 10.0)
     assert given_part == pytest.approx(given_whole, rel=1e-9)
-    assert (reduced.x[given.idle] == 0).all()
+    assert (reduced.x[idle_cols] == 0).all()
     assert reduced.duals is not None and reduced.basis is not None
-    for column in given.idle.tolist():
+    for column in idle_cols.tolist():
         entries = slice(int(reduced.a_start[column]), int(reduced.a_start[column + 1]))
         priced = reduced.a_value[entries] @ reduced.duals[reduced.a_index[entries]]
         assert reduced.cost[column] - priced == pytest.approx(0.0, abs=1e-9)
     cols, rows = reduced.basis
-    assert (cols[given.idle] == optimiser_model.BASIS_BASIC).all()
+    assert (cols[idle_cols] == optimiser_model.BASIS_BASIC).all()
     assert (cols == 1).sum() + (rows == 1).sum() == len(rows)  # a square basis
 
 

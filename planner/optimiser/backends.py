@@ -221,9 +221,9 @@ def _run_highs(model: AllocationModel, settings: SolverConfig, time_left: float,
     return proven, (bound if math.isfinite(bound) else None)
 
 
-# Scenario-block entries below which every GMV column is given, idle or not: leaving out
-# fewer saves HiGHS nothing measurable (the samples' 40 videos make 4,000 at most), and a
-# model given whole keeps the duals HiGHS chooses.
+# Entries of idle GMV columns below which every one is given: leaving out fewer saves
+# HiGHS nothing measurable (the samples' 40 videos make 4,000 at most), and a model given
+# whole keeps the duals HiGHS chooses.
 IDLE_NONZEROS = 20_000
 
 
@@ -242,8 +242,7 @@ class _Given:
 
     col: Bools  # per model column: given
     row: Bools  # per coupling row: given
-    idle: Ints  # the auxiliary columns left out (model column numbers)
-    idle_row: Ints  # the row each defines
+    idle: Ints  # the videos left out (their place in the risk block)
 
     @property
     def num_cols(self) -> int:
@@ -256,26 +255,21 @@ class _Given:
     @classmethod
     def of(cls, model: AllocationModel) -> _Given:
         couple = model.coupling
-        rows = couple.rows
-        n_aux = len(couple.aux_names)
-        first_aux = model.num_cols - n_aux
-        defines = couple.aux_defines
-        gmv = np.zeros(n_aux, dtype=bool)
-        if couple.risk is not None:
-            gmv[couple.risk.gmv] = True
-        # Rows some purchase or learning column of the model has an entry in.
-        used = np.zeros(len(rows), dtype=bool)
-        used[model.a_index[: int(model.a_start[first_aux])]] = True
-        idle_aux = np.flatnonzero(gmv & (defines >= 0))
-        idle_aux = idle_aux[~used[defines[idle_aux]]]
-        left_out = couple.aux_start[idle_aux + 1] - couple.aux_start[idle_aux]
-        if int(left_out.sum()) < IDLE_NONZEROS:
-            idle_aux = idle_aux[:0]
         col = np.ones(model.num_cols, dtype=bool)
-        col[first_aux + idle_aux] = False
-        row = np.ones(len(rows), dtype=bool)
-        row[defines[idle_aux]] = False
-        return cls(col=col, row=row, idle=first_aux + idle_aux, idle_row=defines[idle_aux])
+        row = np.ones(len(couple.rows), dtype=bool)
+        risk = couple.risk
+        if risk is None:
+            return cls(col=col, row=row, idle=np.zeros(0, dtype=np.int64))
+        first_aux = model.num_cols - len(couple.aux_names)
+        # Rows some purchase or learning column of the model has an entry in.
+        used = np.zeros(len(row), dtype=bool)
+        used[model.a_index[: int(model.a_start[first_aux])]] = True
+        idle = np.flatnonzero(~used[couple.aux_defines[risk.gmv]])
+        if len(idle) * (len(risk.tail_rows) + 1) < IDLE_NONZEROS:
+            idle = idle[:0]
+        col[first_aux + risk.gmv[idle]] = False
+        row[couple.aux_defines[risk.gmv[idle]]] = False
+        return cls(col=col, row=row, idle=idle)
 
     def matrix(self, model: AllocationModel) -> tuple[Ints, Ints, Floats]:
         """The coupling matrix by given column, its rows renumbered among the given ones."""
@@ -312,18 +306,15 @@ class _Given:
     def duals(self, model: AllocationModel, given: Floats) -> Floats:
         duals = np.zeros(len(self.row))
         duals[self.row] = given
-        # Column j's reduced cost, cost_j - sum_i a_ij dual_i, is 0 with its row's dual:
-        # dual_r = (cost_j - sum of its other entries' a_ij dual_i) / a_rj.
-        first = model.a_start[self.idle]
-        counts = model.a_start[self.idle + 1] - first
-        owner = np.repeat(np.arange(len(self.idle), dtype=np.int64), counts)
-        entry = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(len(owner))
-        index, value = model.a_index[entry], model.a_value[entry]
-        own = index == self.idle_row[owner]
-        others = np.bincount(owner[~own], weights=value[~own] * duals[index[~own]],
-                             minlength=len(self.idle))
-        coefficient = np.bincount(owner[own], weights=value[own], minlength=len(self.idle))
-        duals[self.idle_row] = (model.cost[self.idle] - others) / coefficient
+        risk = model.coupling.risk
+        if risk is None or not len(self.idle):
+            return duals
+        # A GMV column's reduced cost, its cost less its entries priced (1 in its own row,
+        # its multiplier in each scenario row), is 0 with this dual of its own row.
+        first_aux = model.num_cols - len(model.coupling.aux_names)
+        cost = model.cost[first_aux + risk.gmv[self.idle]]
+        priced = risk.multipliers[:, self.idle].T @ duals[risk.tail_rows]
+        duals[model.coupling.aux_defines[risk.gmv[self.idle]]] = cost - priced
         return duals
 
 

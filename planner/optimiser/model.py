@@ -248,6 +248,7 @@ class RiskBlock:
     level_col: int  # the tail's level (value at risk)
     shortfall: Ints  # each scenario's shortfall below the level
     multipliers: Floats  # (scenarios, len(gmv)): each video's ROI multiplier per scenario
+    tail_rows: Ints  # each scenario's row (the multipliers are the GMV columns' entries)
     fixed: Floats  # per scenario, the GMV of the booked orders (thousand yuan)
     level: float
 
@@ -703,7 +704,8 @@ def add_risk(rows: Rows, entries: _Entries, response: ResponseModel,
     aux.blocks.append((np.array(shortfall, dtype=np.int64), tail_rows, np.ones(count)))
     entries.risk = RiskBlock(gmv=np.array(gmv_cols, dtype=np.int64), level_col=level_col,
                              shortfall=np.array(shortfall, dtype=np.int64),
-                             multipliers=multipliers, fixed=fixed, level=cfg.level)
+                             multipliers=multipliers, tail_rows=tail_rows, fixed=fixed,
+                             level=cfg.level)
 
 
 def reweighed_risk(couple: Coupling, campaign: Campaign) -> Coupling | None:
