@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 
 from factories import COLD_HARVEST_TOOLS, PLAN_DATE, make_campaign, make_video
@@ -539,3 +540,11 @@ def test_a_small_scenario_block_is_given_to_highs_whole():
     assert model.coupling.risk is not None
     given = backends._Given.of(model)
     assert given.col.all() and given.row.all() and not len(given.idle)
+
+
+def test_pricing_sums_each_purchases_entries_even_around_purchases_without_any():
+    starts = [0, 0, 2, 2, 5, 6, 6]  # purchases 0, 2 and 5 have no entries
+    entries = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    summed = strategy._per_purchase(np.array(entries), np.array(starts, dtype=np.int64))
+    assert summed.tolist() == [0.0, 3.0, 0.0, 12.0, 6.0, 0.0]
+    assert strategy._per_purchase(np.zeros(0), np.zeros(3, dtype=np.int64)).tolist() == [0, 0]

@@ -182,21 +182,26 @@ def _reduced_costs(model: AllocationModel) -> Floats:
         # No duals (a backend that gives none): every purchase may pay.
         return np.where(np.isfinite(couple.best_roi), INF, -INF).astype(np.float64)
     values = couple.pattern_value * model.duals[couple.pattern_row]
-    scaled = couple.pattern_scaled
-
-    def per_purchase(entries: Floats) -> Floats:
-        weighted = np.zeros(len(entries) + 1)
-        np.cumsum(entries, out=weighted[1:])
-        summed: Floats = weighted[couple.pattern_start[1:]] - weighted[couple.pattern_start[:-1]]
-        return summed
-
-    price = per_purchase(np.where(scaled, 0.0, values))
+    gmv_values = np.where(couple.pattern_scaled, values, 0.0)
+    values -= gmv_values
+    price = _per_purchase(values, couple.pattern_start)
     # A GMV row prices each segment by its own ROI: the reduced cost is linear in the
     # segment's ROI, so the best segment is the first or the last one.
     slope = (couple.expected_weight * couple.preference
-             - per_purchase(np.where(scaled, values, 0.0)))
+             - _per_purchase(gmv_values, couple.pattern_start))
     roi = np.where(slope >= 0, couple.best_roi, couple.worst_roi)
     return np.where(np.isfinite(roi), roi * slope - price, -INF)
+
+
+def _per_purchase(entries: Floats, start: Ints) -> Floats:
+    """The sum of each purchase's entries (``start``: where each begins, and the end)."""
+    summed = np.zeros(len(start) - 1)
+    # Over the purchases with entries only: reduceat reads an empty range as its first
+    # entry, and between two of them each range ends where the next one starts.
+    some = start[1:] > start[:-1]
+    if some.any():
+        summed[some] = np.add.reduceat(entries, start[:-1][some])
+    return summed
 
 
 def _entering(model: AllocationModel, chosen: Iterable[int],
