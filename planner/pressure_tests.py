@@ -83,16 +83,28 @@ class TestBasis:
         owner = np.repeat(video, np.diff(seg_start))
         filled = np.concatenate([[0.0], np.cumsum(seg_width)])
         capacity = filled[seg_start[1:]] - filled[seg_start[:-1]]
-        # Content service never runs with Dou+ on the same video and day: a test there
-        # would shut out the content service the plan may book.
-        booked = ({(p.video_id, d) for p in purchases if p.is_content_service for d in p.days}
-                  if tool is Tool.DOU_PLUS else set())
-        buys: dict[int, list[tuple[int, int]]] = {}
-        for i in np.flatnonzero(capacity >= amount - 1e-9).tolist():
-            p = purchases[i]
-            if p.tool is tool and len(p.days) == 1 and (p.video_id, p.days[0]) not in booked:
-                buys.setdefault(int(video[i]), []).append((int(first_day[i]), i))
-        chosen = {code: sorted(found)[: cfg.test_days] for code, found in buys.items()}
+        buys = np.flatnonzero(capacity >= amount - 1e-9)
+        buys = buys[np.fromiter((purchases[i].tool is tool and len(purchases[i].days) == 1
+                                 for i in buys.tolist()), dtype=bool, count=len(buys))]
+        if tool is Tool.DOU_PLUS:
+            # Content service never runs with Dou+ on the same video and day: a test there
+            # would shut out the content service the plan may book.
+            content_service = Tool.CONTENT_SERVICE
+            booked = {(p.video_id, d) for p in purchases
+                      if p.tool is content_service for d in p.days}
+            if booked:
+                buys = buys[np.fromiter(
+                    ((purchases[i].video_id, purchases[i].days[0]) not in booked
+                     for i in buys.tolist()), dtype=bool, count=len(buys))]
+        # Per video, its first test_days days (the earliest first, then the first listed).
+        buys = buys[np.lexsort((buys, first_day[buys], video[buys]))]
+        group_start = np.flatnonzero(np.r_[True, video[buys][1:] != video[buys][:-1]])
+        rank = np.arange(len(buys)) - np.repeat(group_start, np.diff(np.r_[group_start,
+                                                                            len(buys)]))
+        buys = buys[rank < cfg.test_days]
+        chosen: dict[int, list[tuple[int, int]]] = {}
+        for i in buys.tolist():
+            chosen.setdefault(int(video[i]), []).append((int(first_day[i]), i))
         # What a test teaches is worth only the money spent after it: the re-plan reads a
         # day's actuals the morning after, so the video's purchases from two days past its
         # last test day (a test on the campaign's last days, or on the days a locked-in
