@@ -714,21 +714,29 @@ class _DailyGrid:
                 tool=tool.value,
             ))
         declining = video.video_id in signals.declining
+        dou_plus = tool is Tool.DOU_PLUS
+        if dou_plus:
+            # What a Dou+ day's reasons share: the video's verdicts but its standard start,
+            # then the rule that allowed the day (a burst day the burst, any other day the
+            # standard start, publish + 3 days [seed]); the targeting follows the mode.
+            shared = [r for r in learned if r.code != "dou_plus_standard_start"]
+            standard = dou_plus_first_day(video, False, campaign)[1]
+            burst = _burst_reason(campaign)
+            targeting_of: dict[Mode, str] = {}
+        days, sales, impressions = self.days, self.sales, self.impressions_per_kyuan
         purchases = []
         for index, (day_index, seg_roi, seg_width, burst_day) in enumerate(cells, start_index):
-            day = self.days[day_index]
-            sale = self.sales[day_index]
+            day = days[day_index]
+            sale = sales[day_index]
             why = steady
             mode: Mode | None = None
-            if tool is Tool.DOU_PLUS:
-                # Each day carries the rule that allowed it: a burst day the burst, any
-                # other day the standard start (publish + 3 days) [seed].
-                why = [r for r in learned if r.code != "dou_plus_standard_start"]
-                why.append(_burst_reason(campaign) if burst_day
-                           else dou_plus_first_day(video, False, campaign)[1])
+            if dou_plus:
                 mode, mode_reason = dou_plus_mode(video, scores, day, campaign, declining)
-                targeting = dou_plus_targeting(video, scores, mode, campaign)
-                why.append(mode_reason)
+                targeting = targeting_of.get(mode)
+                if targeting is None:
+                    targeting = targeting_of[mode] = dou_plus_targeting(video, scores, mode,
+                                                                        campaign)
+                why = [*shared, burst if burst_day else standard, mode_reason]
                 if sale is not None:
                     why.append(_DOU_PLUS_SALE)
             purchases.append(Purchase(
@@ -741,7 +749,7 @@ class _DailyGrid:
                 min_order=min_order,
                 seg_roi=seg_roi,
                 seg_width=seg_width,
-                impressions_per_kyuan=self.impressions_per_kyuan[day_index],
+                impressions_per_kyuan=impressions[day_index],
                 seeding=seeding,
                 mode=mode,
                 targeting=targeting,
