@@ -132,16 +132,24 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """SplitMix64's finaliser: a counter becomes 64 well-mixed bits."""
-    z = z + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    mixed: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
+    mixed = z + _GOLDEN
+    _mix_in_place(mixed, np.empty_like(mixed))
     return mixed
 
 
-# Keys drawn at a time: the draw's intermediate arrays (bits, uniforms, radii) are five
-# times its output; at 20,000 videos and 500 scenarios drawn whole they took 0.5 GB.
-_NORMALS_CHUNK = 1024
+def _mix_in_place(z: npt.NDArray[np.uint64], spare: npt.NDArray[np.uint64]) -> None:
+    """``_mix`` after its ``+ _GOLDEN``, in ``z`` itself (``spare``: a buffer of its shape)."""
+    for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        np.right_shift(z, np.uint64(shift), out=spare)
+        z ^= spare
+        z *= np.uint64(factor)
+    np.right_shift(z, np.uint64(31), out=spare)
+    z ^= spare
+
+
+# Keys drawn at a time: the draw's two working arrays (bits, then uniforms) are each twice
+# its output for those keys; small enough to stay in the processor's cache.
+_NORMALS_CHUNK = 128
 
 
 def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
@@ -150,18 +158,39 @@ def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
 
     A counter-based generator (SplitMix64 on seed, key and index, then Box-Muller)
     draws every video at once instead of seeding a generator per video (in chunks of
-    keys, which leaves every column as it is).
+    keys, which leaves every column as it is). Each step works in place: the same
+    figures as one new array per step.
     """
     key = np.array([zlib.crc32(k.encode("utf-8")) for k in keys], dtype=np.uint64)
     base = _mix(key ^ _mix(np.array([seed], dtype=np.uint64)))
+    start_of = base * _GOLDEN + _GOLDEN
     index = np.arange(2 * count, dtype=np.uint64)[:, None]
     normals: Floats = np.empty((count, len(keys)))
+    width = min(_NORMALS_CHUNK, len(keys))
+    bits_buffer = np.empty((2 * count, width), dtype=np.uint64)
+    spare_buffer = np.empty_like(bits_buffer)
+    uniform_buffer = np.empty((2 * count, width))
     for start in range(0, len(keys), _NORMALS_CHUNK):
         part = slice(start, start + _NORMALS_CHUNK)
-        bits = _mix(base[None, part] * _GOLDEN + index)
-        uniform = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0 ** 53
-        radius = np.sqrt(-2.0 * np.log(uniform[0::2]))
-        normals[:, part] = radius * np.cos(2.0 * math.pi * uniform[1::2])
+        n = len(key[part])
+        bits, spare, uniform = bits_buffer[:, :n], spare_buffer[:, :n], uniform_buffer[:, :n]
+        # bits = mix(base x golden + index), _mix adding the golden ratio first (arithmetic
+        # modulo 2^64: the key's part is worked out once per key).
+        np.add(index, start_of[None, part], out=bits)
+        _mix_in_place(bits, spare)
+        # Uniforms on (0, 1) from the top 53 bits: ((bits >> 11) + 0.5) / 2^53 (below 2^53,
+        # the bits convert to the same float from a signed integer, faster).
+        bits >>= np.uint64(11)
+        np.add(bits.view(np.int64), 0.5, out=uniform)
+        uniform *= 2.0 ** -53
+        # Box-Muller: sqrt(-2 log u1) x cos(2 pi u2).
+        radius, angle = uniform[0::2], uniform[1::2]
+        np.log(radius, out=radius)
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        angle *= 2.0 * math.pi
+        np.cos(angle, out=angle)
+        np.multiply(radius, angle, out=normals[:, part])
     return normals
 
 
