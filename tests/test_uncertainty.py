@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -127,6 +128,21 @@ def test_scenarios_are_reproducible_and_stable_when_the_roster_grows() -> None:
     grown = draw_scenarios([*_beliefs(), Belief("d", "k3", "natural", 0.4)], cfg)
     assert np.array_equal(first.multipliers, again.multipliers)
     assert np.allclose(grown.multipliers[:, :3], first.multipliers)
+
+
+def test_the_scenario_draw_keeps_its_figures_to_the_last_bit() -> None:
+    # 300 videos over three of the draw's chunks of keys: the figures every plan's ranges
+    # and risk rows were made with, bit for bit (a faster draw must draw the same).
+    beliefs = [Belief(f"v{i:03d}", f"k{i % 7}", "natural", 0.2 + (i % 10) / 10)
+               for i in range(300)]
+    scenarios = draw_scenarios(beliefs, RiskConfig())
+    assert scenarios.multipliers.shape == (500, 300)
+    assert scenarios.multipliers[0, 0] == 1.2819612957159847
+    assert scenarios.multipliers[123, 200] == 0.7887002825894035
+    assert scenarios.multipliers[499, 299] == 0.13157640353376654
+    assert scenarios.optimised[99, 130] == 0.9003257865636161
+    assert hashlib.sha256(scenarios.multipliers.tobytes()).hexdigest()[:16] == "3ad785f42d595d5a"
+    assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == "65fcc83d106bd191"
 
 
 def test_a_kols_videos_share_their_kols_shock() -> None:
