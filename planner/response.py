@@ -674,19 +674,34 @@ class _DailyGrid:
                 if video_id in row_of and day in day_of:
                     keep[row_of[video_id], day_of[day]] = False
         # Only the kept cells leave numpy (row-major: video, then day), each with its
-        # segments: the first ``count`` of the shape, ROI and width scaled per cell.
+        # segments: the first ``count`` of the shape, ROI and width scaled per cell (the
+        # cells of each count at once).
         rows, cols = np.nonzero(keep)
         factors = np.array([factor for _, factor in economics.segment_shape])
         shares = np.array([share for share, _ in economics.segment_shape])
-        seg_roi = (roi[rows, cols][:, None] * factors[None, :]).tolist()
-        seg_width = (capacity[rows, cols][:, None] * shares[None, :]).tolist()
+        kept_count = count[rows, cols]
+        kept_roi, kept_capacity = roi[rows, cols], capacity[rows, cols]
+        seg_roi: list[list[float]] = [[]] * len(rows)
+        seg_width: list[list[float]] = [[]] * len(rows)
+        for segments in range(1, len(factors) + 1):  # the cells with that many, at once
+            at = np.flatnonzero(kept_count == segments)
+            rois = (kept_roi[at, None] * factors[None, :segments]).tolist()
+            widths = (kept_capacity[at, None] * shares[None, :segments]).tolist()
+            if len(at) == len(rows):
+                seg_roi, seg_width = rois, widths
+                break
+            for i, cell_rois, cell_widths in zip(at.tolist(), rois, widths, strict=True):
+                seg_roi[i] = cell_rois
+                seg_width[i] = cell_widths
+        kept = list(zip(cols.tolist(), seg_roi, seg_width, burst_day[rows, cols].tolist(),
+                        strict=True))
+        # Each video's cells are one run of ``rows``: cut where the row changes.
+        cuts = (np.flatnonzero(rows[1:] != rows[:-1]) + 1).tolist()
         ids = [v.video_id for v in videos]
         cells: dict[str, list[tuple[int, list[float], list[float], bool]]] = {}
-        for row, col, rois, widths, cell_count, is_burst in zip(
-                rows.tolist(), cols.tolist(), seg_roi, seg_width, count[rows, cols].tolist(),
-                burst_day[rows, cols].tolist(), strict=True):
-            cells.setdefault(ids[row], []).append(
-                (col, rois[:cell_count], widths[:cell_count], is_burst))
+        for first_cell, end in zip([0, *cuts], [*cuts, len(kept)], strict=True):
+            if end > first_cell:
+                cells.setdefault(ids[rows[first_cell]], []).extend(kept[first_cell:end])
         return cls(campaign=campaign, tool=tool, days=days, cells=cells,
                    impressions_per_kyuan=[KYUAN * 1000.0 / t.cpm for t in terms],
                    sales=[t.sale for t in terms])
