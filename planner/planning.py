@@ -164,10 +164,13 @@ def rounded_spend(response: ResponseModel, result: SolveResult,
     spend: dict[int, float] = {}
     raw_of: dict[int, float] = {}
     groups: dict[tuple[date, Tool], list[Purchase]] = defaultdict(list)
-    for p in response.purchases:
-        raw = result.spend.get(p.index, 0.0) * KYUAN
+    # Only the solve's purchases spend: in the response's order (a purchase's index is its
+    # place there), without a pass over every purchase on offer.
+    for index in sorted(result.spend):
+        raw = result.spend[index] * KYUAN
         if raw <= 0:
             continue
+        p = response.purchases[index]
         spend[p.index] = _round_spend(p, raw / KYUAN, campaign)
         raw_of[p.index] = raw
         if spend[p.index] > 0 and len(p.days) == 1:
@@ -197,12 +200,13 @@ def within_live_room_cap(spend: dict[int, float], response: ResponseModel,
     """``spend`` with each day's direct live-room buying within ``direct_cap`` x that
     day's rounded short-video spend: rounding the short videos down must not lift the
     room's direct buying past its share [seed]. Below its minimum order it is dropped."""
-    live = [p for p in response.purchases if p.tool in LIVE_ROOM_TOOLS and spend.get(p.index)]
+    bought = [response.purchases[index] for index in sorted(spend) if spend[index]]
+    live = [p for p in bought if p.tool in LIVE_ROOM_TOOLS]
     if not live:
         return spend
     short_video: dict[date, float] = defaultdict(float)
-    for p in response.purchases:
-        if p.tool not in LIVE_ROOM_TOOLS and spend.get(p.index):
+    for p in bought:
+        if p.tool not in LIVE_ROOM_TOOLS:
             for day, share in zip(p.days, p.day_shares, strict=True):
                 short_video[day] += spend[p.index] * share
     for f in response.fixed:
@@ -379,10 +383,11 @@ def lay_out(
     # A new or relaunched daily plan's first days pay the learning-phase premium.
     relearn = learning_loss(result.model.coupling,
                             {i: yuan / KYUAN for i, yuan in rounded.items()})
-    for p in response.purchases:
-        yuan = rounded.get(p.index, 0.0)
+    for index in sorted(rounded):  # the response's order: a purchase's index is its place
+        yuan = rounded[index]
         if yuan <= 0:
             continue
+        p = response.purchases[index]
         gmv = _gmv_of(p, yuan) - relearn.get(p.index, 0.0) * KYUAN
         for day, share, gmv_share in zip(p.days, p.day_shares, p.gmv_day_shares, strict=True):
             daily.append(
