@@ -320,11 +320,7 @@ class Planner:
             "budget": plan.budget,
             "risk": self.campaign.risk.model_copy(update={"objective": objective})})
         result = solve(self.response, campaign, warm=self._start_for(plan.budget))
-        other = lay_out(self.assessments, self.response, result, campaign, 0.0)
-        assert other.risk is not None
-        return AttitudeFigures(objective=objective, expected_gmv=other.expected_gmv,
-                               gmv_p10=other.gmv_range.get("p10", other.expected_gmv),
-                               tail_gmv=other.risk.tail_gmv)
+        return figures_of(self.assessments, self.response, result, campaign)
 
     def with_attitude_figures(self, plan: Plan, others: Sequence[AttitudeFigures]) -> Plan:
         """``plan`` with the figures of every attitude, its own and ``others``, in the
@@ -374,6 +370,87 @@ def lay_out(
     seconds: float,
 ) -> Plan:
     """A solver's answer as the buyer's plan: orders, the daily schedule, figures, limits."""
+    orders, daily, rounded, fixed_gmv = _orders_and_days(assessments, response, result,
+                                                         campaign)
+    room = live_room_of(daily, response, campaign)
+    orders = _with_ranges(orders, response, result, campaign)
+    held = winner_verdicts(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
+              if o.video_id in held and not o.fixed else o for o in orders]
+    tests = test_reasons(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, tests[(o.video_id, o.tool)]]})
+              if (o.video_id, o.tool) in tests and not o.fixed else o for o in orders]
+    orders.sort(key=_order_key)
+    daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
+
+    new_spend = sum(o.budget for o in orders if not o.fixed)
+    committed = sum(o.budget for o in orders if o.fixed)
+    total_spend = new_spend + committed
+    expected, bound, gap = _expected_gmv(orders, result, fixed_gmv)
+    scenario_gmv = plan_gmv_scenarios(orders, response)
+    fan = gmv_fan(daily, response)
+    gmv_range = {k: round(v, 2) for k, v in percentiles(scenario_gmv).items()}
+    seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
+    everything = response.kol_fees * KYUAN + total_spend
+    unspent = max(0.0, campaign.budget - total_spend)
+    status = result.status if total_spend > 0 else "no_spend"
+    bursts = burst_verdicts(assessments, response, result, campaign)
+    binding = describe_binding(result, response, campaign, unspent)
+    assumed = assumptions(campaign)  # the ROI floor's source first
+    flagged = warning_lines([r for a in assessments for r in a.reasons])
+    notes = [*result.notes, *assumed, *flagged]
+    floor_line = assumed[0]
+    return Plan(
+        campaign=campaign.name,
+        chain=campaign.chain.value,
+        plan_date=campaign.effective_plan_date,
+        status=status,
+        solver=result.solver,
+        budget=campaign.budget,
+        total_spend=round(total_spend, 2),
+        unspent=round(unspent, 2),
+        binding=[line_text(line) for line in binding],
+        expected_gmv=round(expected, 2),
+        bound_gmv=round(bound, 2),
+        gap=round(gap, 6),
+        roi_floor=round(campaign.effective_roi_floor, 4),
+        roi_floor_source=line_text(floor_line),
+        expected_roi=round(expected / total_spend, 4) if total_spend else 0.0,
+        seeding_share=round(seeding / everything, 4) if everything else 0.0,
+        kol_fees=round(response.kol_fees * KYUAN, 2),
+        solve_seconds=round(seconds, 3),
+        gmv_range=gmv_range,
+        gmv_fan=fan,
+        risk=RiskSummary(objective=campaign.risk.objective, level=campaign.risk.level,
+                         scenarios=len(scenario_gmv),
+                         tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2)),
+        assumptions=[line_text(line) for line in notes],
+        orders=orders,
+        daily=daily,
+        videos=[
+            VideoSummary(
+                **{**_assessed(a), "reasons": [*a.reasons, *bursts.get(a.video.video_id, ())]},
+                status="scheduled" if a.scheduled else "live",
+                publish_date=a.video.publish_date,
+                **_roi_range(a, response, campaign),
+            )
+            for a in assessments
+        ],
+        binding_lines=binding,
+        assumption_lines=notes,
+        roi_floor_line=floor_line,
+        live_room=room,
+    )
+
+
+def _orders_and_days(
+    assessments: list[Assessment],
+    response: ResponseModel,
+    result: SolveResult,
+    campaign: Campaign,
+) -> tuple[list[Order], list[DailySpend], dict[int, float], float]:
+    """The solve's orders (daily tools' consecutive days grouped, then the booked ones), its
+    daily schedule, each purchase's rounded spend (yuan) and the booked orders' GMV (yuan)."""
     daily: list[DailySpend] = []
     orders: list[Order] = []
     names = {a.video.video_id: a.video.kol_name for a in assessments}
@@ -436,20 +513,16 @@ def lay_out(
                            spend=round(spend * KYUAN, 2),
                            expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
             )
-    room = live_room_of(daily, response, campaign)
-    orders = _with_ranges(orders, response, result, campaign)
-    held = winner_verdicts(response, result, campaign, rounded)
-    orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
-              if o.video_id in held and not o.fixed else o for o in orders]
-    tests = test_reasons(response, result, campaign, rounded)
-    orders = [o.model_copy(update={"reasons": [*o.reasons, tests[(o.video_id, o.tool)]]})
-              if (o.video_id, o.tool) in tests and not o.fixed else o for o in orders]
-    orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
-    daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
+    return orders, daily, rounded, fixed_gmv
 
-    new_spend = sum(o.budget for o in orders if not o.fixed)
-    committed = sum(o.budget for o in orders if o.fixed)
-    total_spend = new_spend + committed
+
+def _order_key(o: Order) -> tuple[date, str, Tool]:
+    return (o.start_date, o.video_id, o.tool)
+
+
+def _expected_gmv(orders: Sequence[Order], result: SolveResult,
+                  fixed_gmv: float) -> tuple[float, float, float]:
+    """The plan's expected GMV, the bound the solve proved on it and the gap (yuan)."""
     expected = sum(o.expected_gmv for o in orders)
     weight = result.model.coupling.expected_weight
     if weight >= 1.0:
@@ -464,60 +537,22 @@ def lay_out(
         slack = max(0.0, ceiling - objective)
         gap = 0.0 if ceiling <= 0 else slack / ceiling
         bound = expected + slack * KYUAN
+    return expected, bound, gap
+
+
+def figures_of(assessments: list[Assessment], response: ResponseModel, result: SolveResult,
+               campaign: Campaign) -> AttitudeFigures:
+    """What ``lay_out`` would say of the plan's expected GMV, P10 and tail under
+    ``campaign``'s risk attitude, without the rest of the plan (its schedule, its videos,
+    its limits in words): another attitude's figures beside the plan."""
+    orders, _, _, fixed_gmv = _orders_and_days(assessments, response, result, campaign)
+    orders = _with_ranges(orders, response, result, campaign)
+    orders.sort(key=_order_key)
+    expected = round(_expected_gmv(orders, result, fixed_gmv)[0], 2)
     scenario_gmv = plan_gmv_scenarios(orders, response)
-    fan = gmv_fan(daily, response)
-    gmv_range = {k: round(v, 2) for k, v in percentiles(scenario_gmv).items()}
-    seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
-    everything = response.kol_fees * KYUAN + total_spend
-    unspent = max(0.0, campaign.budget - total_spend)
-    status = result.status if total_spend > 0 else "no_spend"
-    bursts = burst_verdicts(assessments, response, result, campaign)
-    binding = describe_binding(result, response, campaign, unspent)
-    assumed = assumptions(campaign)  # the ROI floor's source first
-    flagged = warning_lines([r for a in assessments for r in a.reasons])
-    notes = [*result.notes, *assumed, *flagged]
-    floor_line = assumed[0]
-    return Plan(
-        campaign=campaign.name,
-        chain=campaign.chain.value,
-        plan_date=campaign.effective_plan_date,
-        status=status,
-        solver=result.solver,
-        budget=campaign.budget,
-        total_spend=round(total_spend, 2),
-        unspent=round(unspent, 2),
-        binding=[line_text(line) for line in binding],
-        expected_gmv=round(expected, 2),
-        bound_gmv=round(bound, 2),
-        gap=round(gap, 6),
-        roi_floor=round(campaign.effective_roi_floor, 4),
-        roi_floor_source=line_text(floor_line),
-        expected_roi=round(expected / total_spend, 4) if total_spend else 0.0,
-        seeding_share=round(seeding / everything, 4) if everything else 0.0,
-        kol_fees=round(response.kol_fees * KYUAN, 2),
-        solve_seconds=round(seconds, 3),
-        gmv_range=gmv_range,
-        gmv_fan=fan,
-        risk=RiskSummary(objective=campaign.risk.objective, level=campaign.risk.level,
-                         scenarios=len(scenario_gmv),
-                         tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2)),
-        assumptions=[line_text(line) for line in notes],
-        orders=orders,
-        daily=daily,
-        videos=[
-            VideoSummary(
-                **{**_assessed(a), "reasons": [*a.reasons, *bursts.get(a.video.video_id, ())]},
-                status="scheduled" if a.scheduled else "live",
-                publish_date=a.video.publish_date,
-                **_roi_range(a, response, campaign),
-            )
-            for a in assessments
-        ],
-        binding_lines=binding,
-        assumption_lines=notes,
-        roi_floor_line=floor_line,
-        live_room=room,
-    )
+    return AttitudeFigures(objective=campaign.risk.objective, expected_gmv=expected,
+                           gmv_p10=round(percentiles(scenario_gmv)["p10"], 2),
+                           tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2))
 
 
 def live_room_of(daily: Sequence[DailySpend], response: ResponseModel,

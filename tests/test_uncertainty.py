@@ -13,15 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.config import RiskConfig
+from planner.config import Commitment, RiskConfig
 from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
 from planner.jobs import cores, watchdog
 from planner.jobs.plan import plan_with_margin
 from planner.models import Plan, Video
-from planner.optimiser import coupling, learning_loss
+from planner.optimiser import coupling, learning_loss, solve
 from planner.optimiser.model import reweighed_risk
-from planner.planning import Planner, assess_roster, make_plan
+from planner.planning import Planner, assess_roster, figures_of, lay_out, make_plan
 from planner.response import NO_SIGNALS, Signals, build_response_model
 from planner.tools import Tool
 from planner.uncertainty import (
@@ -217,6 +217,29 @@ def test_each_plan_is_proven_within_the_gap_of_its_own_objective(
     for plan in attitudes.values():
         assert plan.status == "optimal"
         assert plan.gap <= 1e-3
+
+
+@pytest.mark.parametrize("objective", ["expected", "balanced", "cautious"])
+def test_an_attitudes_figures_are_the_ones_its_laid_out_plan_shows(objective: str) -> None:
+    # The other attitudes' figures are worked out without laying their plans out: to the
+    # cent what the plan would show, a booked order whose GMV is known and one whose GMV
+    # moves with its video included.
+    campaign = _bets_campaign(objective, max_video_share=1.0).model_copy(update={
+        "commitments": [
+            Commitment(video_id="live0", tool=Tool.DOU_PLUS, start=date(2027, 4, 21),
+                       end=date(2027, 4, 22), budget=2_000, realised_gmv=5_000),
+            Commitment(video_id="history", tool=Tool.DOU_PLUS, start=date(2027, 4, 27),
+                       end=date(2027, 4, 28), budget=3_000)]})
+    planner = Planner(_bets_roster(), campaign)
+    result = solve(planner.response, campaign)
+    plan = lay_out(planner.assessments, planner.response, result, campaign, 0.0)
+    figures = figures_of(planner.assessments, planner.response, result, campaign)
+    assert plan.risk is not None
+    assert figures.objective == objective
+    assert figures.expected_gmv == plan.expected_gmv
+    assert figures.gmv_p10 == plan.gmv_range["p10"]
+    assert figures.tail_gmv == plan.risk.tail_gmv
+    assert [o.fixed for o in plan.orders].count(True) == 2
 
 
 @pytest.mark.slow
