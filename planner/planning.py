@@ -712,8 +712,7 @@ def gmv_fan(daily: Sequence[DailySpend], response: ResponseModel) -> list[FanPoi
     gmv = np.bincount(rows * (steady + 1) + cols, weights=values,
                       minlength=len(days) * (steady + 1)).reshape(len(days), steady + 1)
     cumulative = np.cumsum(gmv, axis=0)
-    multipliers = np.hstack([scenarios.multipliers, np.ones((len(scenarios.multipliers), 1))])
-    paths = cumulative @ multipliers.T  # (days, scenarios)
+    paths = cumulative @ scenarios.with_steady.T  # (days, scenarios)
     p10, p50, p90 = np.percentile(paths, [10, 50, 90], axis=1)
     expected = cumulative.sum(axis=1)
     return [FanPoint(date=d, expected=round(float(e), 2), p10=round(float(a), 2),

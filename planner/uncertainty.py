@@ -122,6 +122,9 @@ class Scenarios:
     videos: list[str]
     multipliers: Floats  # (scenarios, videos); each column averages exactly 1
     optimised: Floats  # the optimiser's scenarios, each column averaging exactly 1
+    # ``multipliers`` and a last column of ones, the multiplier of GMV no scenario moves (a
+    # video without a belief): ``multipliers`` is a view of it, one array in memory.
+    with_steady: Floats
 
     def column(self) -> dict[str, int]:
         return {v: k for k, v in enumerate(self.videos)}
@@ -207,10 +210,10 @@ def _stratified(seed: int, count: int) -> Floats:
     return stratified
 
 
-def _mean_one(m: Floats) -> Floats:
+def _mean_one(m: Floats, out: Floats | None = None) -> Floats:
     """Moment matching: the scenarios' mean is the point estimate, so the expected plan
-    and the scenarios' mean never disagree."""
-    scaled: Floats = m / m.mean(axis=0, keepdims=True)
+    and the scenarios' mean never disagree (in ``out`` when given)."""
+    scaled: Floats = np.divide(m, m.mean(axis=0, keepdims=True), out=out)
     return scaled
 
 
@@ -237,8 +240,11 @@ def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
     m *= sigma[None, :]
     m += cfg.campaign_sigma * campaign_shock
     np.exp(m, out=m)
-    return Scenarios(videos=[b.video_id for b in ordered], multipliers=_mean_one(m),
-                     optimised=_mean_one(m[: cfg.scenarios]))
+    with_steady = np.empty((count, len(ordered) + 1))
+    with_steady[:, -1] = 1.0
+    return Scenarios(videos=[b.video_id for b in ordered],
+                     multipliers=_mean_one(m, out=with_steady[:, :-1]),
+                     optimised=_mean_one(m[: cfg.scenarios]), with_steady=with_steady)
 
 
 def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Floats:

@@ -145,6 +145,16 @@ def test_the_scenario_draw_keeps_its_figures_to_the_last_bit() -> None:
     assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == "65fcc83d106bd191"
 
 
+def test_gmv_no_scenario_moves_has_a_steady_column_beside_the_multipliers() -> None:
+    # The fan chart reads the multipliers with a last column of ones (GMV of a video without
+    # a belief) from the one array the multipliers are a view of.
+    scenarios = draw_scenarios(_beliefs(), RiskConfig())
+    assert scenarios.with_steady.shape == (500, 4)
+    assert np.array_equal(scenarios.with_steady[:, :3], scenarios.multipliers)
+    assert np.shares_memory(scenarios.with_steady, scenarios.multipliers)
+    assert (scenarios.with_steady[:, 3] == 1.0).all()
+
+
 def test_a_kols_videos_share_their_kols_shock() -> None:
     cfg = RiskConfig(scenarios=2000, campaign_sigma=0.0)
     beliefs = [Belief("a", "k1", "natural", 0.5), Belief("b", "k1", "natural", 0.5),
