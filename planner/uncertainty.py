@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -155,24 +156,36 @@ def _mix_in_place(z: npt.NDArray[np.uint64], spare: npt.NDArray[np.uint64]) -> N
 _NORMALS_CHUNK = 128
 
 
-def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
+def _normals(seed: int, keys: Sequence[str], count: int,
+             order: Literal["C", "F"] = "C") -> Floats:
     """``count`` standard normals per key, (count, keys): each key's column depends only
-    on the seed and the key, so adding a video leaves the others' draws as they were.
+    on the seed and the key, so adding a video leaves the others' draws as they were
+    (``order="F"``: each key's column whole in memory)."""
+    normals: Floats = np.empty((count, len(keys)), order=order)
+    for part, block in _normal_blocks(seed, keys, count):
+        normals[:, part] = block
+    return normals
+
+
+def _normal_blocks(seed: int, keys: Sequence[str],
+                   count: int) -> Iterator[tuple[slice, Floats]]:
+    """``_normals`` a block of keys at a time: each block's slice of ``keys`` and its
+    (count, block) normals, in an array the next block overwrites.
 
     A counter-based generator (SplitMix64 on seed, key and index, then Box-Muller)
-    draws every video at once instead of seeding a generator per video (in chunks of
-    keys, which leaves every column as it is). Each step works in place: the same
-    figures as one new array per step.
+    draws a block of keys at once instead of seeding a generator per video (the blocks
+    leave every column as it is). Each step works in place: the same figures as one new
+    array per step.
     """
     key = np.array([zlib.crc32(k.encode("utf-8")) for k in keys], dtype=np.uint64)
     base = _mix(key ^ _mix(np.array([seed], dtype=np.uint64)))
     start_of = base * _GOLDEN + _GOLDEN
     index = np.arange(2 * count, dtype=np.uint64)[:, None]
-    normals: Floats = np.empty((count, len(keys)))
     width = min(_NORMALS_CHUNK, len(keys))
     bits_buffer = np.empty((2 * count, width), dtype=np.uint64)
     spare_buffer = np.empty_like(bits_buffer)
     uniform_buffer = np.empty((2 * count, width))
+    normals_buffer = np.empty((count, width))
     for start in range(0, len(keys), _NORMALS_CHUNK):
         part = slice(start, start + _NORMALS_CHUNK)
         n = len(key[part])
@@ -193,8 +206,9 @@ def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
         np.sqrt(radius, out=radius)
         angle *= 2.0 * math.pi
         np.cos(angle, out=angle)
-        np.multiply(radius, angle, out=normals[:, part])
-    return normals
+        block = normals_buffer[:, :n]
+        np.multiply(radius, angle, out=block)
+        yield part, block
 
 
 def _stratified(seed: int, count: int) -> Floats:
@@ -225,26 +239,33 @@ def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
     kol_of = {k: i for i, k in enumerate(kols)}
     campaign_shock = np.concatenate([_stratified(cfg.seed, cfg.scenarios),
                                      _stratified(cfg.seed + 1, count - cfg.scenarios)])[:, None]
-    kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count)
-    video_shock = _normals(cfg.seed, [b.video_id for b in ordered], count)
+    # Column-major: the KOL shocks a block of videos gathers are whole columns in memory.
+    kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count, order="F")
     sigma = np.array([b.sigma for b in ordered])
     kol_index = np.array([kol_of[b.kol_name] for b in ordered], dtype=np.int64)
-    # log m = campaign_sigma x campaign shock + sigma x (sqrt(kol_share) x KOL shock
-    #         + sqrt(1 - kol_share) x video shock), worked out in place (the same figures,
-    # one (scenarios, videos) array at a time instead of five).
-    m = kol_shock[:, kol_index]
-    m *= math.sqrt(cfg.kol_share)
-    video_shock *= math.sqrt(1.0 - cfg.kol_share)
-    m += video_shock
-    del video_shock
-    m *= sigma[None, :]
-    m += cfg.campaign_sigma * campaign_shock
-    np.exp(m, out=m)
+    shared = cfg.campaign_sigma * campaign_shock
+    kol_weight, own_weight = math.sqrt(cfg.kol_share), math.sqrt(1.0 - cfg.kol_share)
     with_steady = np.empty((count, len(ordered) + 1))
     with_steady[:, -1] = 1.0
-    return Scenarios(videos=[b.video_id for b in ordered],
-                     multipliers=_mean_one(m, out=with_steady[:, :-1]),
-                     optimised=_mean_one(m[: cfg.scenarios]), with_steady=with_steady)
+    multipliers = with_steady[:, :-1]
+    optimised = np.empty((cfg.scenarios, len(ordered)), order="F")
+    # log m = campaign_sigma x campaign shock + sigma x (sqrt(kol_share) x KOL shock
+    #         + sqrt(1 - kol_share) x video shock), a block of videos at a time as their
+    # shocks are drawn: the same figures, without a (scenarios, videos) array per step.
+    for part, video_shock in _normal_blocks(cfg.seed, [b.video_id for b in ordered], count):
+        # Column-major (as the whole gather always was): each column's mean is summed down
+        # the column, in the order it always was.
+        m = np.asfortranarray(kol_shock[:, kol_index[part]])
+        m *= kol_weight
+        video_shock *= own_weight
+        m += video_shock
+        m *= sigma[None, part]
+        m += shared
+        np.exp(m, out=m)
+        _mean_one(m[: cfg.scenarios], out=optimised[:, part])
+        _mean_one(m, out=multipliers[:, part])
+    return Scenarios(videos=[b.video_id for b in ordered], multipliers=multipliers,
+                     optimised=optimised, with_steady=with_steady)
 
 
 def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Floats:

@@ -145,6 +145,22 @@ def test_the_scenario_draw_keeps_its_figures_to_the_last_bit() -> None:
     assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == "65fcc83d106bd191"
 
 
+@pytest.mark.parametrize(("videos", "multipliers", "optimised"), [
+    (1, "b94c244da4a37373", "abc7e9f86d85629c"),
+    (2, "017316a29472e0af", "9b193b67fcd337b1"),
+    (129, "599c06c0f1e42b4b", "957ed4c1695e7d0a"),
+])
+def test_a_roster_of_any_width_keeps_its_scenario_figures_to_the_last_bit(
+        videos: int, multipliers: str, optimised: str) -> None:
+    # Each column's mean is summed down the column whatever the roster's width (one video,
+    # two, one past a block of keys): the figures pinned before the draw went by blocks.
+    beliefs = [Belief(f"v{i:03d}", f"k{i % 7}", "natural", 0.2 + (i % 10) / 10)
+               for i in range(videos)]
+    scenarios = draw_scenarios(beliefs, RiskConfig())
+    assert hashlib.sha256(scenarios.multipliers.tobytes()).hexdigest()[:16] == multipliers
+    assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == optimised
+
+
 def test_gmv_no_scenario_moves_has_a_steady_column_beside_the_multipliers() -> None:
     # The fan chart reads the multipliers with a last column of ones (GMV of a video without
     # a belief) from the one array the multipliers are a view of.
