@@ -267,6 +267,7 @@ class Economics:
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
         self._terms: dict[tuple[Tool, date], _DayTerms] = {}
+        self._windows: dict[date, list[tuple[tuple[date, ...], BigSale | None]]] = {}
         response = campaign.response
         # (share of capacity, share of ROI) per segment of diminishing returns; a segment
         # of zero width buys nothing and is left out.
@@ -280,6 +281,15 @@ class Economics:
         cached = self._terms.get(key)
         if cached is None:
             cached = self._terms[key] = day_terms(self.campaign, tool, day)
+        return cached
+
+    def windows(self, first_day: date) -> list[tuple[tuple[date, ...], BigSale | None]]:
+        """Content service's order windows from ``first_day`` (the same for every video
+        that can be booked from that day): worked out once and remembered."""
+        cached = self._windows.get(first_day)
+        if cached is None:
+            cached = self._windows[first_day] = _content_service_windows(self.campaign,
+                                                                         first_day)
         return cached
 
     def of(self, video: Video, scores: VideoScores, tool: Tool,
@@ -873,7 +883,7 @@ def _content_service_purchases(
     weekly_cap = rules.cs_weekly_cap.get(scores.tier, 0.0) / KYUAN
     cfg = campaign.tools[Tool.CONTENT_SERVICE]
     out: list[Purchase] = []
-    for window_days, sale in _content_service_windows(campaign, first_day):
+    for window_days, sale in economics.windows(first_day):
         if sale is not None:
             if sale.name not in assessment.lock_ins or assessment.recent_roi is None:
                 continue
