@@ -267,6 +267,8 @@ class Planner:
         # The purchases the last solve at each budget carried: the start of another risk
         # attitude at that budget (``with_attitudes``).
         self._carried: dict[float, set[int]] = {}
+        # Each video's summary before a solve's burst verdicts: the same at every budget.
+        self._videos: list[VideoSummary] | None = None
 
     @collector_paused()
     def plan(self, budget: float | None = None, *, flat: bool = False,
@@ -285,8 +287,10 @@ class Planner:
             self._carried[campaign.budget] = result.active
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
+        if self._videos is None:
+            self._videos = video_summaries(self.assessments, self.response, campaign)
         plan = lay_out(self.assessments, self.response, result, campaign,
-                        solved - started + sum(stages.values()))
+                        solved - started + sum(stages.values()), videos=self._videos)
         timings = {
             **stages,
             "build": result.seconds - result.solver_seconds,
@@ -368,8 +372,13 @@ def lay_out(
     result: SolveResult,
     campaign: Campaign,
     seconds: float,
+    *,
+    videos: Sequence[VideoSummary] | None = None,
 ) -> Plan:
-    """A solver's answer as the buyer's plan: orders, the daily schedule, figures, limits."""
+    """A solver's answer as the buyer's plan: orders, the daily schedule, figures, limits.
+
+    ``videos``: ``video_summaries`` of the same assessments, response and risk settings,
+    made once for every budget (made here when None)."""
     orders, daily, rounded, fixed_gmv = _orders_and_days(assessments, response, result,
                                                          campaign)
     room = live_room_of(daily, response, campaign)
@@ -427,15 +436,10 @@ def lay_out(
         assumptions=[line_text(line) for line in notes],
         orders=orders,
         daily=daily,
-        videos=[
-            VideoSummary(
-                **{**_assessed(a), "reasons": [*a.reasons, *bursts.get(a.video.video_id, ())]},
-                status="scheduled" if a.scheduled else "live",
-                publish_date=a.video.publish_date,
-                **_roi_range(a, response, campaign),
-            )
-            for a in assessments
-        ],
+        videos=[v.model_copy(update={"reasons": [*v.reasons, *bursts[v.video_id]]})
+                if v.video_id in bursts else v
+                for v in (video_summaries(assessments, response, campaign) if videos is None
+                          else videos)],
         binding_lines=binding,
         assumption_lines=notes,
         roi_floor_line=floor_line,
@@ -553,6 +557,21 @@ def figures_of(assessments: list[Assessment], response: ResponseModel, result: S
     return AttitudeFigures(objective=campaign.risk.objective, expected_gmv=expected,
                            gmv_p10=round(percentiles(scenario_gmv)["p10"], 2),
                            tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2))
+
+
+def video_summaries(assessments: Sequence[Assessment], response: ResponseModel,
+                    campaign: Campaign) -> list[VideoSummary]:
+    """Each video's summary in a plan (its scores, verdicts and ROI range), before the
+    solve's burst verdicts: the same for every budget of one roster and campaign."""
+    return [
+        VideoSummary(
+            **{**_assessed(a), "reasons": [*a.reasons]},
+            status="scheduled" if a.scheduled else "live",
+            publish_date=a.video.publish_date,
+            **_roi_range(a, response, campaign),
+        )
+        for a in assessments
+    ]
 
 
 def live_room_of(daily: Sequence[DailySpend], response: ResponseModel,
