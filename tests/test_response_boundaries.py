@@ -401,3 +401,12 @@ def test_a_daily_purchase_holds_each_figure_in_its_own_field():
         assert p.mode in {"smart", "targeted"} and p.targeting is not None
         assert p.sale == ("618" if SALE["start"] <= p.days[0] <= SALE["end"] else None)
         assert p.gmv_shares is None and p.reasons
+
+
+def test_a_purchase_says_whether_it_is_a_content_service_order():
+    # Worked out once when the purchase is made (the optimiser asks it millions of times).
+    campaign = make_campaign()
+    response = build_response_model(assess_roster([_head_video(), make_video()], campaign),
+                                    campaign)
+    assert {(p.tool is Tool.CONTENT_SERVICE, p.is_content_service)
+            for p in response.purchases} == {(True, True), (False, False)}
