@@ -164,10 +164,13 @@ def rounded_spend(response: ResponseModel, result: SolveResult,
     spend: dict[int, float] = {}
     raw_of: dict[int, float] = {}
     groups: dict[tuple[date, Tool], list[Purchase]] = defaultdict(list)
-    for p in response.purchases:
-        raw = result.spend.get(p.index, 0.0) * KYUAN
+    # Only the solve's purchases spend: in the response's order (a purchase's index is its
+    # place there), without a pass over every purchase on offer.
+    for index in sorted(result.spend):
+        raw = result.spend[index] * KYUAN
         if raw <= 0:
             continue
+        p = response.purchases[index]
         spend[p.index] = _round_spend(p, raw / KYUAN, campaign)
         raw_of[p.index] = raw
         if spend[p.index] > 0 and len(p.days) == 1:
@@ -197,12 +200,13 @@ def within_live_room_cap(spend: dict[int, float], response: ResponseModel,
     """``spend`` with each day's direct live-room buying within ``direct_cap`` x that
     day's rounded short-video spend: rounding the short videos down must not lift the
     room's direct buying past its share [seed]. Below its minimum order it is dropped."""
-    live = [p for p in response.purchases if p.tool in LIVE_ROOM_TOOLS and spend.get(p.index)]
+    bought = [response.purchases[index] for index in sorted(spend) if spend[index]]
+    live = [p for p in bought if p.tool in LIVE_ROOM_TOOLS]
     if not live:
         return spend
     short_video: dict[date, float] = defaultdict(float)
-    for p in response.purchases:
-        if p.tool not in LIVE_ROOM_TOOLS and spend.get(p.index):
+    for p in bought:
+        if p.tool not in LIVE_ROOM_TOOLS:
             for day, share in zip(p.days, p.day_shares, strict=True):
                 short_video[day] += spend[p.index] * share
     for f in response.fixed:
@@ -263,6 +267,8 @@ class Planner:
         # The purchases the last solve at each budget carried: the start of another risk
         # attitude at that budget (``with_attitudes``).
         self._carried: dict[float, set[int]] = {}
+        # Each video's summary before a solve's burst verdicts: the same at every budget.
+        self._videos: list[VideoSummary] | None = None
 
     @collector_paused()
     def plan(self, budget: float | None = None, *, flat: bool = False,
@@ -281,8 +287,10 @@ class Planner:
             self._carried[campaign.budget] = result.active
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
+        if self._videos is None:
+            self._videos = video_summaries(self.assessments, self.response, campaign)
         plan = lay_out(self.assessments, self.response, result, campaign,
-                        solved - started + sum(stages.values()))
+                        solved - started + sum(stages.values()), videos=self._videos)
         timings = {
             **stages,
             "build": result.seconds - result.solver_seconds,
@@ -316,11 +324,7 @@ class Planner:
             "budget": plan.budget,
             "risk": self.campaign.risk.model_copy(update={"objective": objective})})
         result = solve(self.response, campaign, warm=self._start_for(plan.budget))
-        other = lay_out(self.assessments, self.response, result, campaign, 0.0)
-        assert other.risk is not None
-        return AttitudeFigures(objective=objective, expected_gmv=other.expected_gmv,
-                               gmv_p10=other.gmv_range.get("p10", other.expected_gmv),
-                               tail_gmv=other.risk.tail_gmv)
+        return figures_of(self.assessments, self.response, result, campaign)
 
     def with_attitude_figures(self, plan: Plan, others: Sequence[AttitudeFigures]) -> Plan:
         """``plan`` with the figures of every attitude, its own and ``others``, in the
@@ -368,8 +372,89 @@ def lay_out(
     result: SolveResult,
     campaign: Campaign,
     seconds: float,
+    *,
+    videos: Sequence[VideoSummary] | None = None,
 ) -> Plan:
-    """A solver's answer as the buyer's plan: orders, the daily schedule, figures, limits."""
+    """A solver's answer as the buyer's plan: orders, the daily schedule, figures, limits.
+
+    ``videos``: ``video_summaries`` of the same assessments, response and risk settings,
+    made once for every budget (made here when None)."""
+    orders, daily, rounded, fixed_gmv = _orders_and_days(assessments, response, result,
+                                                         campaign)
+    room = live_room_of(daily, response, campaign)
+    orders = _with_ranges(orders, response, result, campaign)
+    held = winner_verdicts(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
+              if o.video_id in held and not o.fixed else o for o in orders]
+    tests = test_reasons(response, result, campaign, rounded)
+    orders = [o.model_copy(update={"reasons": [*o.reasons, tests[(o.video_id, o.tool)]]})
+              if (o.video_id, o.tool) in tests and not o.fixed else o for o in orders]
+    orders.sort(key=_order_key)
+    daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
+
+    new_spend = sum(o.budget for o in orders if not o.fixed)
+    committed = sum(o.budget for o in orders if o.fixed)
+    total_spend = new_spend + committed
+    expected, bound, gap = _expected_gmv(orders, result, fixed_gmv)
+    scenario_gmv = plan_gmv_scenarios(orders, response)
+    fan = gmv_fan(daily, response)
+    gmv_range = {k: round(v, 2) for k, v in percentiles(scenario_gmv).items()}
+    seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
+    everything = response.kol_fees * KYUAN + total_spend
+    unspent = max(0.0, campaign.budget - total_spend)
+    status = result.status if total_spend > 0 else "no_spend"
+    bursts = burst_verdicts(assessments, response, result, campaign)
+    binding = describe_binding(result, response, campaign, unspent)
+    assumed = assumptions(campaign)  # the ROI floor's source first
+    flagged = warning_lines([r for a in assessments for r in a.reasons])
+    notes = [*result.notes, *assumed, *flagged]
+    floor_line = assumed[0]
+    return Plan(
+        campaign=campaign.name,
+        chain=campaign.chain.value,
+        plan_date=campaign.effective_plan_date,
+        status=status,
+        solver=result.solver,
+        budget=campaign.budget,
+        total_spend=round(total_spend, 2),
+        unspent=round(unspent, 2),
+        binding=[line_text(line) for line in binding],
+        expected_gmv=round(expected, 2),
+        bound_gmv=round(bound, 2),
+        gap=round(gap, 6),
+        roi_floor=round(campaign.effective_roi_floor, 4),
+        roi_floor_source=line_text(floor_line),
+        expected_roi=round(expected / total_spend, 4) if total_spend else 0.0,
+        seeding_share=round(seeding / everything, 4) if everything else 0.0,
+        kol_fees=round(response.kol_fees * KYUAN, 2),
+        solve_seconds=round(seconds, 3),
+        gmv_range=gmv_range,
+        gmv_fan=fan,
+        risk=RiskSummary(objective=campaign.risk.objective, level=campaign.risk.level,
+                         scenarios=len(scenario_gmv),
+                         tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2)),
+        assumptions=[line_text(line) for line in notes],
+        orders=orders,
+        daily=daily,
+        videos=[v.model_copy(update={"reasons": [*v.reasons, *bursts[v.video_id]]})
+                if v.video_id in bursts else v
+                for v in (video_summaries(assessments, response, campaign) if videos is None
+                          else videos)],
+        binding_lines=binding,
+        assumption_lines=notes,
+        roi_floor_line=floor_line,
+        live_room=room,
+    )
+
+
+def _orders_and_days(
+    assessments: list[Assessment],
+    response: ResponseModel,
+    result: SolveResult,
+    campaign: Campaign,
+) -> tuple[list[Order], list[DailySpend], dict[int, float], float]:
+    """The solve's orders (daily tools' consecutive days grouped, then the booked ones), its
+    daily schedule, each purchase's rounded spend (yuan) and the booked orders' GMV (yuan)."""
     daily: list[DailySpend] = []
     orders: list[Order] = []
     names = {a.video.video_id: a.video.kol_name for a in assessments}
@@ -379,10 +464,11 @@ def lay_out(
     # A new or relaunched daily plan's first days pay the learning-phase premium.
     relearn = learning_loss(result.model.coupling,
                             {i: yuan / KYUAN for i, yuan in rounded.items()})
-    for p in response.purchases:
-        yuan = rounded.get(p.index, 0.0)
+    for index in sorted(rounded):  # the response's order: a purchase's index is its place
+        yuan = rounded[index]
         if yuan <= 0:
             continue
+        p = response.purchases[index]
         gmv = _gmv_of(p, yuan) - relearn.get(p.index, 0.0) * KYUAN
         for day, share, gmv_share in zip(p.days, p.day_shares, p.gmv_day_shares, strict=True):
             daily.append(
@@ -431,20 +517,16 @@ def lay_out(
                            spend=round(spend * KYUAN, 2),
                            expected_gmv=round(f.expected_gmv * KYUAN / total_days, 2))
             )
-    room = live_room_of(daily, response, campaign)
-    orders = _with_ranges(orders, response, result, campaign)
-    held = winner_verdicts(response, result, campaign, rounded)
-    orders = [o.model_copy(update={"reasons": [*o.reasons, held[o.video_id]]})
-              if o.video_id in held and not o.fixed else o for o in orders]
-    tests = test_reasons(response, result, campaign, rounded)
-    orders = [o.model_copy(update={"reasons": [*o.reasons, tests[(o.video_id, o.tool)]]})
-              if (o.video_id, o.tool) in tests and not o.fixed else o for o in orders]
-    orders.sort(key=lambda o: (o.start_date, o.video_id, o.tool))
-    daily.sort(key=lambda d: (d.date, d.video_id, d.tool))
+    return orders, daily, rounded, fixed_gmv
 
-    new_spend = sum(o.budget for o in orders if not o.fixed)
-    committed = sum(o.budget for o in orders if o.fixed)
-    total_spend = new_spend + committed
+
+def _order_key(o: Order) -> tuple[date, str, Tool]:
+    return (o.start_date, o.video_id, o.tool)
+
+
+def _expected_gmv(orders: Sequence[Order], result: SolveResult,
+                  fixed_gmv: float) -> tuple[float, float, float]:
+    """The plan's expected GMV, the bound the solve proved on it and the gap (yuan)."""
     expected = sum(o.expected_gmv for o in orders)
     weight = result.model.coupling.expected_weight
     if weight >= 1.0:
@@ -459,60 +541,37 @@ def lay_out(
         slack = max(0.0, ceiling - objective)
         gap = 0.0 if ceiling <= 0 else slack / ceiling
         bound = expected + slack * KYUAN
+    return expected, bound, gap
+
+
+def figures_of(assessments: list[Assessment], response: ResponseModel, result: SolveResult,
+               campaign: Campaign) -> AttitudeFigures:
+    """What ``lay_out`` would say of the plan's expected GMV, P10 and tail under
+    ``campaign``'s risk attitude, without the rest of the plan (its schedule, its videos,
+    its limits in words): another attitude's figures beside the plan."""
+    orders, _, _, fixed_gmv = _orders_and_days(assessments, response, result, campaign)
+    orders = _with_ranges(orders, response, result, campaign)
+    orders.sort(key=_order_key)
+    expected = round(_expected_gmv(orders, result, fixed_gmv)[0], 2)
     scenario_gmv = plan_gmv_scenarios(orders, response)
-    fan = gmv_fan(daily, response)
-    gmv_range = {k: round(v, 2) for k, v in percentiles(scenario_gmv).items()}
-    seeding = response.kol_fees * KYUAN + sum(o.budget for o in orders if o.tool in SEEDING_TOOLS)
-    everything = response.kol_fees * KYUAN + total_spend
-    unspent = max(0.0, campaign.budget - total_spend)
-    status = result.status if total_spend > 0 else "no_spend"
-    bursts = burst_verdicts(assessments, response, result, campaign)
-    binding = describe_binding(result, response, campaign, unspent)
-    assumed = assumptions(campaign)  # the ROI floor's source first
-    flagged = warning_lines([r for a in assessments for r in a.reasons])
-    notes = [*result.notes, *assumed, *flagged]
-    floor_line = assumed[0]
-    return Plan(
-        campaign=campaign.name,
-        chain=campaign.chain.value,
-        plan_date=campaign.effective_plan_date,
-        status=status,
-        solver=result.solver,
-        budget=campaign.budget,
-        total_spend=round(total_spend, 2),
-        unspent=round(unspent, 2),
-        binding=[line_text(line) for line in binding],
-        expected_gmv=round(expected, 2),
-        bound_gmv=round(bound, 2),
-        gap=round(gap, 6),
-        roi_floor=round(campaign.effective_roi_floor, 4),
-        roi_floor_source=line_text(floor_line),
-        expected_roi=round(expected / total_spend, 4) if total_spend else 0.0,
-        seeding_share=round(seeding / everything, 4) if everything else 0.0,
-        kol_fees=round(response.kol_fees * KYUAN, 2),
-        solve_seconds=round(seconds, 3),
-        gmv_range=gmv_range,
-        gmv_fan=fan,
-        risk=RiskSummary(objective=campaign.risk.objective, level=campaign.risk.level,
-                         scenarios=len(scenario_gmv),
-                         tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2)),
-        assumptions=[line_text(line) for line in notes],
-        orders=orders,
-        daily=daily,
-        videos=[
-            VideoSummary(
-                **{**_assessed(a), "reasons": [*a.reasons, *bursts.get(a.video.video_id, ())]},
-                status="scheduled" if a.scheduled else "live",
-                publish_date=a.video.publish_date,
-                **_roi_range(a, response, campaign),
-            )
-            for a in assessments
-        ],
-        binding_lines=binding,
-        assumption_lines=notes,
-        roi_floor_line=floor_line,
-        live_room=room,
-    )
+    return AttitudeFigures(objective=campaign.risk.objective, expected_gmv=expected,
+                           gmv_p10=round(percentiles(scenario_gmv)["p10"], 2),
+                           tail_gmv=round(tail_mean(scenario_gmv, campaign.risk.level), 2))
+
+
+def video_summaries(assessments: Sequence[Assessment], response: ResponseModel,
+                    campaign: Campaign) -> list[VideoSummary]:
+    """Each video's summary in a plan (its scores, verdicts and ROI range), before the
+    solve's burst verdicts: the same for every budget of one roster and campaign."""
+    return [
+        VideoSummary(
+            **{**_assessed(a), "reasons": [*a.reasons]},
+            status="scheduled" if a.scheduled else "live",
+            publish_date=a.video.publish_date,
+            **_roi_range(a, response, campaign),
+        )
+        for a in assessments
+    ]
 
 
 def live_room_of(daily: Sequence[DailySpend], response: ResponseModel,
@@ -672,8 +731,7 @@ def gmv_fan(daily: Sequence[DailySpend], response: ResponseModel) -> list[FanPoi
     gmv = np.bincount(rows * (steady + 1) + cols, weights=values,
                       minlength=len(days) * (steady + 1)).reshape(len(days), steady + 1)
     cumulative = np.cumsum(gmv, axis=0)
-    multipliers = np.hstack([scenarios.multipliers, np.ones((len(scenarios.multipliers), 1))])
-    paths = cumulative @ multipliers.T  # (days, scenarios)
+    paths = cumulative @ scenarios.with_steady.T  # (days, scenarios)
     p10, p50, p90 = np.percentile(paths, [10, 50, 90], axis=1)
     expected = cumulative.sum(axis=1)
     return [FanPoint(date=d, expected=round(float(e), 2), p10=round(float(a), 2),

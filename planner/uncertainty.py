@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -122,6 +123,9 @@ class Scenarios:
     videos: list[str]
     multipliers: Floats  # (scenarios, videos); each column averages exactly 1
     optimised: Floats  # the optimiser's scenarios, each column averaging exactly 1
+    # ``multipliers`` and a last column of ones, the multiplier of GMV no scenario moves (a
+    # video without a belief): ``multipliers`` is a view of it, one array in memory.
+    with_steady: Floats
 
     def column(self) -> dict[str, int]:
         return {v: k for k, v in enumerate(self.videos)}
@@ -132,37 +136,79 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """SplitMix64's finaliser: a counter becomes 64 well-mixed bits."""
-    z = z + _GOLDEN
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    mixed: npt.NDArray[np.uint64] = z ^ (z >> np.uint64(31))
+    mixed = z + _GOLDEN
+    _mix_in_place(mixed, np.empty_like(mixed))
     return mixed
 
 
-# Keys drawn at a time: the draw's intermediate arrays (bits, uniforms, radii) are five
-# times its output; at 20,000 videos and 500 scenarios drawn whole they took 0.5 GB.
-_NORMALS_CHUNK = 1024
+def _mix_in_place(z: npt.NDArray[np.uint64], spare: npt.NDArray[np.uint64]) -> None:
+    """``_mix`` after its ``+ _GOLDEN``, in ``z`` itself (``spare``: a buffer of its shape)."""
+    for shift, factor in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+        np.right_shift(z, np.uint64(shift), out=spare)
+        z ^= spare
+        z *= np.uint64(factor)
+    np.right_shift(z, np.uint64(31), out=spare)
+    z ^= spare
 
 
-def _normals(seed: int, keys: Sequence[str], count: int) -> Floats:
+# Keys drawn at a time: the draw's two working arrays (bits, then uniforms) are each twice
+# its output for those keys; small enough to stay in the processor's cache.
+_NORMALS_CHUNK = 128
+
+
+def _normals(seed: int, keys: Sequence[str], count: int,
+             order: Literal["C", "F"] = "C") -> Floats:
     """``count`` standard normals per key, (count, keys): each key's column depends only
-    on the seed and the key, so adding a video leaves the others' draws as they were.
+    on the seed and the key, so adding a video leaves the others' draws as they were
+    (``order="F"``: each key's column whole in memory)."""
+    normals: Floats = np.empty((count, len(keys)), order=order)
+    for part, block in _normal_blocks(seed, keys, count):
+        normals[:, part] = block
+    return normals
+
+
+def _normal_blocks(seed: int, keys: Sequence[str],
+                   count: int) -> Iterator[tuple[slice, Floats]]:
+    """``_normals`` a block of keys at a time: each block's slice of ``keys`` and its
+    (count, block) normals, in an array the next block overwrites.
 
     A counter-based generator (SplitMix64 on seed, key and index, then Box-Muller)
-    draws every video at once instead of seeding a generator per video (in chunks of
-    keys, which leaves every column as it is).
+    draws a block of keys at once instead of seeding a generator per video (the blocks
+    leave every column as it is). Each step works in place: the same figures as one new
+    array per step.
     """
     key = np.array([zlib.crc32(k.encode("utf-8")) for k in keys], dtype=np.uint64)
     base = _mix(key ^ _mix(np.array([seed], dtype=np.uint64)))
+    start_of = base * _GOLDEN + _GOLDEN
     index = np.arange(2 * count, dtype=np.uint64)[:, None]
-    normals: Floats = np.empty((count, len(keys)))
+    width = min(_NORMALS_CHUNK, len(keys))
+    bits_buffer = np.empty((2 * count, width), dtype=np.uint64)
+    spare_buffer = np.empty_like(bits_buffer)
+    uniform_buffer = np.empty((2 * count, width))
+    normals_buffer = np.empty((count, width))
     for start in range(0, len(keys), _NORMALS_CHUNK):
         part = slice(start, start + _NORMALS_CHUNK)
-        bits = _mix(base[None, part] * _GOLDEN + index)
-        uniform = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) / 2.0 ** 53
-        radius = np.sqrt(-2.0 * np.log(uniform[0::2]))
-        normals[:, part] = radius * np.cos(2.0 * math.pi * uniform[1::2])
-    return normals
+        n = len(key[part])
+        bits, spare, uniform = bits_buffer[:, :n], spare_buffer[:, :n], uniform_buffer[:, :n]
+        # bits = mix(base x golden + index), _mix adding the golden ratio first (arithmetic
+        # modulo 2^64: the key's part is worked out once per key).
+        np.add(index, start_of[None, part], out=bits)
+        _mix_in_place(bits, spare)
+        # Uniforms on (0, 1) from the top 53 bits: ((bits >> 11) + 0.5) / 2^53 (below 2^53,
+        # the bits convert to the same float from a signed integer, faster).
+        bits >>= np.uint64(11)
+        np.add(bits.view(np.int64), 0.5, out=uniform)
+        uniform *= 2.0 ** -53
+        # Box-Muller: sqrt(-2 log u1) x cos(2 pi u2).
+        radius, angle = uniform[0::2], uniform[1::2]
+        np.log(radius, out=radius)
+        radius *= -2.0
+        np.sqrt(radius, out=radius)
+        angle *= 2.0 * math.pi
+        np.cos(angle, out=angle)
+        block = normals_buffer[:, :n]
+        np.multiply(radius, angle, out=block)
+        yield part, block
 
 
 def _stratified(seed: int, count: int) -> Floats:
@@ -178,10 +224,10 @@ def _stratified(seed: int, count: int) -> Floats:
     return stratified
 
 
-def _mean_one(m: Floats) -> Floats:
+def _mean_one(m: Floats, out: Floats | None = None) -> Floats:
     """Moment matching: the scenarios' mean is the point estimate, so the expected plan
-    and the scenarios' mean never disagree."""
-    scaled: Floats = m / m.mean(axis=0, keepdims=True)
+    and the scenarios' mean never disagree (in ``out`` when given)."""
+    scaled: Floats = np.divide(m, m.mean(axis=0, keepdims=True), out=out)
     return scaled
 
 
@@ -193,23 +239,33 @@ def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
     kol_of = {k: i for i, k in enumerate(kols)}
     campaign_shock = np.concatenate([_stratified(cfg.seed, cfg.scenarios),
                                      _stratified(cfg.seed + 1, count - cfg.scenarios)])[:, None]
-    kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count)
-    video_shock = _normals(cfg.seed, [b.video_id for b in ordered], count)
+    # Column-major: the KOL shocks a block of videos gathers are whole columns in memory.
+    kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count, order="F")
     sigma = np.array([b.sigma for b in ordered])
     kol_index = np.array([kol_of[b.kol_name] for b in ordered], dtype=np.int64)
+    shared = cfg.campaign_sigma * campaign_shock
+    kol_weight, own_weight = math.sqrt(cfg.kol_share), math.sqrt(1.0 - cfg.kol_share)
+    with_steady = np.empty((count, len(ordered) + 1))
+    with_steady[:, -1] = 1.0
+    multipliers = with_steady[:, :-1]
+    optimised = np.empty((cfg.scenarios, len(ordered)), order="F")
     # log m = campaign_sigma x campaign shock + sigma x (sqrt(kol_share) x KOL shock
-    #         + sqrt(1 - kol_share) x video shock), worked out in place (the same figures,
-    # one (scenarios, videos) array at a time instead of five).
-    m = kol_shock[:, kol_index]
-    m *= math.sqrt(cfg.kol_share)
-    video_shock *= math.sqrt(1.0 - cfg.kol_share)
-    m += video_shock
-    del video_shock
-    m *= sigma[None, :]
-    m += cfg.campaign_sigma * campaign_shock
-    np.exp(m, out=m)
-    return Scenarios(videos=[b.video_id for b in ordered], multipliers=_mean_one(m),
-                     optimised=_mean_one(m[: cfg.scenarios]))
+    #         + sqrt(1 - kol_share) x video shock), a block of videos at a time as their
+    # shocks are drawn: the same figures, without a (scenarios, videos) array per step.
+    for part, video_shock in _normal_blocks(cfg.seed, [b.video_id for b in ordered], count):
+        # Column-major (as the whole gather always was): each column's mean is summed down
+        # the column, in the order it always was.
+        m = np.asfortranarray(kol_shock[:, kol_index[part]])
+        m *= kol_weight
+        video_shock *= own_weight
+        m += video_shock
+        m *= sigma[None, part]
+        m += shared
+        np.exp(m, out=m)
+        _mean_one(m[: cfg.scenarios], out=optimised[:, part])
+        _mean_one(m, out=multipliers[:, part])
+    return Scenarios(videos=[b.video_id for b in ordered], multipliers=multipliers,
+                     optimised=optimised, with_steady=with_steady)
 
 
 def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Floats:

@@ -17,7 +17,7 @@ from planner.i18n import reason_text
 from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
 from planner.optimiser import build_model, coupling
-from planner.planning import assess_roster, make_plan
+from planner.planning import Planner, assess_roster, make_plan
 from planner.response import build_response_model, day_terms, pool_periods
 from planner.rules import assess_video
 from planner.tools import HARVESTING_TOOLS, Tool
@@ -340,6 +340,19 @@ def test_a_burst_held_back_by_the_daily_cap_names_the_cap():
     held, = (r for v in plan.videos for r in v.reasons if r.code == "burst_limited")
     assert reason_text(held) == ("爆单日 2027-04-21：爆单目标 100,000 元只投了 30,000 元，"
                                  "受日消耗上限 30,000 元所限（当天共 30,000 元）")
+
+
+def test_a_plan_at_another_budget_shows_its_own_burst_verdicts_on_the_same_videos():
+    # The planner summarises the videos once for every budget; each plan adds its own
+    # solve's burst verdicts: the same videos as planning that budget from scratch.
+    roster = [_burst_video(publish_date=date(2027, 4, 21)), make_video(video_id="v2")]
+    campaign = make_campaign(budget=2_000_000, daily_cap=30_000)
+    planner = Planner(roster, campaign)
+    first, smaller = planner.plan(), planner.plan(5_000)
+    assert _burst_reasons(first) and _burst_reasons(smaller) != _burst_reasons(first)
+    assert first.videos == make_plan(roster, campaign).videos
+    assert smaller.videos == make_plan(
+        roster, campaign.model_copy(update={"budget": 5_000})).videos
 
 
 def test_a_burst_whose_window_closed_before_paid_traffic_says_so():

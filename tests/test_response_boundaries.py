@@ -381,3 +381,32 @@ def test_a_content_service_order_carries_its_videos_verdict_and_the_one_shot_rul
     assert content_service
     assert {tuple(r.code for r in p.reasons) for p in content_service} == {
         ("cs_eligible", "cs_one_shot")}
+
+
+def test_a_daily_purchase_holds_each_figure_in_its_own_field():
+    # Daily purchases are made by position, in the order of Purchase's fields: each figure
+    # lands where its name says (a reordered field would mislabel every one of them).
+    campaign = make_campaign(end=date(2027, 6, 20), budget=2_000_000, big_sales=[SALE])
+    response = build_response_model(assess_roster([make_video()], campaign), campaign)
+    dou_plus = [p for p in response.purchases if p.tool is Tool.DOU_PLUS]
+    assert dou_plus
+    for p in dou_plus:
+        assert response.purchases[p.index] is p
+        assert p.video_id == "v1"
+        assert p.days == (p.booking_date,) and p.day_shares == (1.0,)
+        assert p.min_order == pytest.approx(campaign.tools[Tool.DOU_PLUS].min_order / 1000)
+        assert p.seg_roi and len(p.seg_roi) == len(p.seg_width)
+        assert p.impressions_per_kyuan > 0
+        assert p.seeding is True
+        assert p.mode in {"smart", "targeted"} and p.targeting is not None
+        assert p.sale == ("618" if SALE["start"] <= p.days[0] <= SALE["end"] else None)
+        assert p.gmv_shares is None and p.reasons
+
+
+def test_a_purchase_says_whether_it_is_a_content_service_order():
+    # Worked out once when the purchase is made (the optimiser asks it millions of times).
+    campaign = make_campaign()
+    response = build_response_model(assess_roster([_head_video(), make_video()], campaign),
+                                    campaign)
+    assert {(p.tool is Tool.CONTENT_SERVICE, p.is_content_service)
+            for p in response.purchases} == {(True, True), (False, False)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -12,15 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from planner.config import RiskConfig
+from planner.config import Commitment, RiskConfig
 from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
 from planner.jobs import cores, watchdog
 from planner.jobs.plan import plan_with_margin
 from planner.models import Plan, Video
-from planner.optimiser import coupling, learning_loss
+from planner.optimiser import coupling, learning_loss, solve
 from planner.optimiser.model import reweighed_risk
-from planner.planning import Planner, assess_roster, make_plan
+from planner.planning import Planner, assess_roster, figures_of, lay_out, make_plan
 from planner.response import NO_SIGNALS, Signals, build_response_model
 from planner.tools import Tool
 from planner.uncertainty import (
@@ -129,6 +130,47 @@ def test_scenarios_are_reproducible_and_stable_when_the_roster_grows() -> None:
     assert np.allclose(grown.multipliers[:, :3], first.multipliers)
 
 
+def test_the_scenario_draw_keeps_its_figures_to_the_last_bit() -> None:
+    # 300 videos over three of the draw's chunks of keys: the figures every plan's ranges
+    # and risk rows were made with, bit for bit (a faster draw must draw the same).
+    beliefs = [Belief(f"v{i:03d}", f"k{i % 7}", "natural", 0.2 + (i % 10) / 10)
+               for i in range(300)]
+    scenarios = draw_scenarios(beliefs, RiskConfig())
+    assert scenarios.multipliers.shape == (500, 300)
+    assert scenarios.multipliers[0, 0] == 1.2819612957159847
+    assert scenarios.multipliers[123, 200] == 0.7887002825894035
+    assert scenarios.multipliers[499, 299] == 0.13157640353376654
+    assert scenarios.optimised[99, 130] == 0.9003257865636161
+    assert hashlib.sha256(scenarios.multipliers.tobytes()).hexdigest()[:16] == "3ad785f42d595d5a"
+    assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == "65fcc83d106bd191"
+
+
+@pytest.mark.parametrize(("videos", "multipliers", "optimised"), [
+    (1, "b94c244da4a37373", "abc7e9f86d85629c"),
+    (2, "017316a29472e0af", "9b193b67fcd337b1"),
+    (129, "599c06c0f1e42b4b", "957ed4c1695e7d0a"),
+])
+def test_a_roster_of_any_width_keeps_its_scenario_figures_to_the_last_bit(
+        videos: int, multipliers: str, optimised: str) -> None:
+    # Each column's mean is summed down the column whatever the roster's width (one video,
+    # two, one past a block of keys): the figures pinned before the draw went by blocks.
+    beliefs = [Belief(f"v{i:03d}", f"k{i % 7}", "natural", 0.2 + (i % 10) / 10)
+               for i in range(videos)]
+    scenarios = draw_scenarios(beliefs, RiskConfig())
+    assert hashlib.sha256(scenarios.multipliers.tobytes()).hexdigest()[:16] == multipliers
+    assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == optimised
+
+
+def test_gmv_no_scenario_moves_has_a_steady_column_beside_the_multipliers() -> None:
+    # The fan chart reads the multipliers with a last column of ones (GMV of a video without
+    # a belief) from the one array the multipliers are a view of.
+    scenarios = draw_scenarios(_beliefs(), RiskConfig())
+    assert scenarios.with_steady.shape == (500, 4)
+    assert np.array_equal(scenarios.with_steady[:, :3], scenarios.multipliers)
+    assert np.shares_memory(scenarios.with_steady, scenarios.multipliers)
+    assert (scenarios.with_steady[:, 3] == 1.0).all()
+
+
 def test_a_kols_videos_share_their_kols_shock() -> None:
     cfg = RiskConfig(scenarios=2000, campaign_sigma=0.0)
     beliefs = [Belief("a", "k1", "natural", 0.5), Belief("b", "k1", "natural", 0.5),
@@ -201,6 +243,29 @@ def test_each_plan_is_proven_within_the_gap_of_its_own_objective(
     for plan in attitudes.values():
         assert plan.status == "optimal"
         assert plan.gap <= 1e-3
+
+
+@pytest.mark.parametrize("objective", ["expected", "balanced", "cautious"])
+def test_an_attitudes_figures_are_the_ones_its_laid_out_plan_shows(objective: str) -> None:
+    # The other attitudes' figures are worked out without laying their plans out: to the
+    # cent what the plan would show, a booked order whose GMV is known and one whose GMV
+    # moves with its video included.
+    campaign = _bets_campaign(objective, max_video_share=1.0).model_copy(update={
+        "commitments": [
+            Commitment(video_id="live0", tool=Tool.DOU_PLUS, start=date(2027, 4, 21),
+                       end=date(2027, 4, 22), budget=2_000, realised_gmv=5_000),
+            Commitment(video_id="history", tool=Tool.DOU_PLUS, start=date(2027, 4, 27),
+                       end=date(2027, 4, 28), budget=3_000)]})
+    planner = Planner(_bets_roster(), campaign)
+    result = solve(planner.response, campaign)
+    plan = lay_out(planner.assessments, planner.response, result, campaign, 0.0)
+    figures = figures_of(planner.assessments, planner.response, result, campaign)
+    assert plan.risk is not None
+    assert figures.objective == objective
+    assert figures.expected_gmv == plan.expected_gmv
+    assert figures.gmv_p10 == plan.gmv_range["p10"]
+    assert figures.tail_gmv == plan.risk.tail_gmv
+    assert [o.fixed for o in plan.orders].count(True) == 2
 
 
 @pytest.mark.slow
