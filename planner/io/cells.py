@@ -104,9 +104,9 @@ def is_total_row(cells: Sequence[object]) -> bool:
 
 def drop_totals(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[str]]:
     """``raw`` without its totals rows, and a note naming the rows skipped."""
-    totals = [number for number, cells in zip(raw.index, raw.itertuples(index=False),
+    totals = [number for number, cells in zip(raw.index, raw.to_numpy(dtype=object).tolist(),
                                               strict=True)
-              if is_total_row(list(cells))]
+              if is_total_row(cells)]
     if not totals:
         return raw, []
     kept = raw.drop(index=totals)
@@ -190,6 +190,10 @@ def normalise_cells(
         values: list[object] = []
         ranges: list[str] = []
         for number, cell in zip(out.index, out[spec.name].tolist(), strict=True):
+            if scale is None and not (isinstance(cell, str) and _RANGE_MARK.search(cell)):
+                # Without a unit only a range changes (scale_cell): every other cell stays.
+                values.append(cell)
+                continue
             value, was_range = scale_cell(cell, scale)
             values.append(value)
             if was_range:
@@ -255,9 +259,17 @@ def parse_cells(
             continue
         parser = _PARSERS[spec.kind]
         column = headers.get(spec.name, spec.name)
+        # Each distinct text of a column is read once (dates, yes/no, products repeat);
+        # a cell that cannot be read is not kept, so each such cell is named.
+        read: dict[str, object] = {}
         for (number, values), cell in zip(rows, df[spec.name].tolist(), strict=True):
             try:
-                value = parser(cell)
+                if type(cell) is str:
+                    value = read.get(cell, read)
+                    if value is read:
+                        value = read[cell] = parser(cell)
+                else:
+                    value = parser(cell)
             except ValueError as exc:
                 problems.append(
                     Problem(t("error.sentence", text=exc), file=file, row=number, column=column,
