@@ -304,11 +304,11 @@ def _write_table(
     """
     kinds = list(kinds) if kinds is not None else [_num_kind(h) for h in headers]
     count = len(headers)
-    widths = [_column_width((row[col] for row in rows if len(row) > col), kinds[col],
-                            _text_width(header) + _HEADER_PAD)
-              for col, header in enumerate(headers)]
-    texts = [any(isinstance(row[col], str) for row in rows if len(row) > col)
-             for col in range(count)]
+    measured = [_measure_column((row[col] for row in rows if len(row) > col), kinds[col],
+                                _text_width(header) + _HEADER_PAD)
+                for col, header in enumerate(headers)]
+    widths = [width for width, _ in measured]
+    texts = [text for _, text in measured]
     widths = [min(max(width, _MIN_WIDTH), _MAX_WIDTH) for width in widths]
     shown = [col for col in (printed if printed is not None else range(count))
              if headers[col] not in hidden]
@@ -317,6 +317,7 @@ def _write_table(
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
     general = functools.partial(_write_general, ws, styles)
+    counted: list[dict[str, int]] = [{} for _ in headers]  # each column's texts' lines
     # Column by column, a block of rows at a time (a block's cells, not the sheet's, are
     # held at once): each cell's writer, value and format, and each row's lines.
     for start in range(0, len(rows), _ROWS_AT_ONCE):
@@ -324,7 +325,8 @@ def _write_table(
         if any(len(row) != count for row in block):
             block = [(*row[:count], *(None,) * (count - len(row))) for row in block]
         lines = [1] * len(block)
-        cells = [_column_cells(ws, values, kinds[col], rooms[col], styles, general, lines)
+        cells = [_column_cells(ws, values, kinds[col], rooms[col], styles, general, lines,
+                               counted[col])
                  for col, values in enumerate(zip(*block, strict=True))]
         for r, row_cells in enumerate(zip(*cells, strict=True), start=start + 1):
             # The row's height first: a streamed sheet cannot go back to a row it has left.
@@ -357,9 +359,10 @@ _ROWS_AT_ONCE = 4096
 _Cell = tuple[Callable[[int, int, Any, Any], object], Any, Any] | None
 
 
-def _column_width(values: Iterable[object], kind: NumKind | None, width: int) -> int:
+def _measure_column(values: Iterable[object], kind: NumKind | None,
+                    width: int) -> tuple[int, bool]:
     """``width`` grown to fit the widest of ``values`` as shown (``_display``), stopping at
-    the cap; each distinct text is measured once."""
+    the cap, each distinct text measured once; and whether any value is text."""
     texts: set[str] = set()
     floats: list[float] = []
     for value in values:
@@ -381,8 +384,9 @@ def _column_width(values: Iterable[object], kind: NumKind | None, width: int) ->
     for text in texts:
         if width >= _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
             break
-        width = max(width, _text_width(_display(text, kind)) + 2)
-    return width
+        if len(text) * 2 + 2 > width:  # no character is wider than two columns
+            width = max(width, _text_width(_display(text, kind)) + 2)
+    return width, bool(texts)
 
 
 def _write_general(ws: Worksheet, styles: _Styles, row: int, col: int, value: object,
@@ -392,19 +396,20 @@ def _write_general(ws: Worksheet, styles: _Styles, row: int, col: int, value: ob
 
 def _column_cells(ws: Worksheet, values: Sequence[object], kind: NumKind | None, room: int,
                   styles: _Styles, general: Callable[[int, int, Any, Any], object],
-                  lines: list[int]) -> list[_Cell]:
+                  lines: list[int], counted: dict[str, int]) -> list[_Cell]:
     """How to write each of a column's ``values`` (rows of a block): a writer, the value
     and its format, or None for an empty cell; as ``_write_cell`` would, text wider than
-    ``room`` wrapping. Raises ``lines`` (per row) to the lines of the column's text."""
+    ``room`` wrapping. Raises ``lines`` (per row) to the lines of the column's text;
+    ``counted`` keeps the lines of the column's texts from block to block."""
     put_text, put_number = ws.write_string, ws.write_number
     number = styles.numbers[kind] if kind else None
-    counted: dict[str, int] = {}
+    short = room // 2  # text this long fits on one line: no character is wider than two
     cells: list[_Cell] = []
     for i, value in enumerate(values):
         if type(value) is float:
             cells.append((put_number, value, number) if math.isfinite(value) else None)
         elif isinstance(value, str):
-            found = counted.get(value)
+            found = 1 if len(value) <= short and "\n" not in value else counted.get(value)
             if found is None:
                 found = counted[value] = _line_count(value, room)
             if found > 1:  # a line break, or wider than the column: it wraps
