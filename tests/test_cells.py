@@ -82,6 +82,14 @@ def test_without_a_unit_only_a_range_changes_and_every_other_cell_is_kept() -> N
     assert len(notes) == 1
 
 
+def test_a_column_without_a_unit_or_a_range_keeps_every_cell_as_read() -> None:
+    table = pd.DataFrame({"plays": ["1,234", 5.0, None, "-5", "--", "3万"]})
+    out, notes = normalise_cells(table, [ColumnSpec("plays", kind="float")], "videos.csv")
+    assert out["plays"].tolist() == ["1,234", 5.0, None, "-5", "--", "3万"]
+    assert out["plays"].dtype == object
+    assert notes == []
+
+
 def test_a_text_read_once_per_column_still_names_every_row_it_cannot_read() -> None:
     df = pd.DataFrame({"followers": ["abc", "12", "abc", "12"]}, index=pd.Index([2, 3, 4, 5]))
     rows, problems = parse_cells(df, [ColumnSpec("followers", kind="int", required=True)],
