@@ -1439,13 +1439,13 @@ def write_plan(
     extra = dict(also or {})
     ensure_not_input([*paths.values(), *(p for p, _ in extra.values())], inputs)
     check_outputs(out_dir, [*paths.values(), *(p for p, _ in extra.values())])
-    data = plan_json_bytes(plan)
+    json_bytes = plan_json_bytes(plan)
     # Nested so that plan.json is replaced only after plan.xlsx (and the other
     # files) were built and replaced: a failure while building any of them
     # leaves every old file intact.
     with contextlib.ExitStack() as stack:
         json_tmp = stack.enter_context(atomic_path(paths["json"]))
-        json_tmp.write_bytes(data)
+        json_tmp.write_bytes(json_bytes)
         watch.lap("write_json")
         for key, (path, data) in extra.items():
             stack.enter_context(atomic_path(path)).write_bytes(data)
