@@ -38,7 +38,7 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 import pandas as pd
 
 from planner.config import Campaign
-from planner.i18n import t, tool_name
+from planner.i18n import current_lang, t, tool_name, use_lang
 from planner.models import Order, Plan, Video
 from planner.parsing import encode_url
 
@@ -87,7 +87,8 @@ def normalise_tag(text: str) -> str:
     (NFKC); every other character becomes a separator, so a Chinese name
     normalises to its ASCII part only.
     """
-    folded = unicodedata.normalize("NFKC", text).lower()
+    # ASCII is its own NFKC form (most ids and slugs): only other text is folded.
+    folded = (text if text.isascii() else unicodedata.normalize("NFKC", text)).lower()
     return re.sub(r"_+", "_", _UNSAFE.sub("_", folded)).strip("_-")
 
 
@@ -215,14 +216,13 @@ def content_tags(
                 notes[vid] = t("links.no_kol_slug", kol=name)
     kols_of_tag: dict[str, set[str]] = defaultdict(set)
     videos_of_kol: dict[str, set[str]] = defaultdict(set)
-    for vid in video_ids:
-        kol = by_id[vid].kol_name if vid in by_id else f"\x00{vid}"
+    kols = [by_id[vid].kol_name if vid in by_id else f"\x00{vid}" for vid in video_ids]
+    for vid, kol in zip(video_ids, kols, strict=True):
         kols_of_tag[base[vid]].add(kol)
         videos_of_kol[kol].add(vid)
     tags: dict[str, str] = {}
-    for vid in video_ids:
+    for vid, kol in zip(video_ids, kols, strict=True):
         tag = base[vid]
-        kol = by_id[vid].kol_name if vid in by_id else f"\x00{vid}"
         shared = len(kols_of_tag[tag]) > 1
         if vid in from_name and (shared or len(videos_of_kol[kol]) > 1):
             suffix = normalise_tag(vid)
@@ -325,6 +325,11 @@ def links_frame(
 
     The creation date is the plan date, so the same plan gives the same sheet.
     """
+    # The language fixed for the whole sheet: a note is said for every roster video whose
+    # KOL has no tag of their own, and the context's choice is read far faster than the
+    # environment's.
+    with use_lang(current_lang()):
+        links = tracking_links(plan, videos, campaign, slugs=slugs)
     rows = [
         {
             "short_name": link.short_name,
@@ -340,6 +345,6 @@ def links_frame(
             "created": plan.plan_date,
             "notes": "; ".join(link.notes),
         }
-        for link in tracking_links(plan, videos, campaign, slugs=slugs)
+        for link in links
     ]
     return pd.DataFrame(rows, columns=list(LINK_COLUMNS))

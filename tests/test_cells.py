@@ -13,8 +13,8 @@ from planner.config import AdGroup
 from planner.errors import InputError
 from planner.io.actuals import read_actual_sources, read_actuals
 from planner.io.campaign_file import read_campaign
-from planner.io.cells import is_total_row, scale_cell
-from planner.io.headers import header_key, header_scale
+from planner.io.cells import drop_totals, is_total_row, normalise_cells, parse_cells, scale_cell
+from planner.io.headers import ColumnSpec, header_key, header_scale
 from planner.io.roster import read_videos
 from planner.tools import Tool
 
@@ -65,6 +65,37 @@ def test_a_totals_row_is_recognised_by_its_first_cells() -> None:
     assert is_total_row(["合计", None, 1234.5])
     assert is_total_row([None, "总计：", 3])
     assert not is_total_row(["2027-04-21", "v1", "合计"])
+
+
+def test_a_totals_row_anywhere_in_a_table_is_dropped_and_named() -> None:
+    raw = pd.DataFrame([["v1", "小美", 3.0], ["合计", None, 3.0], ["v2", None, 1.0]],
+                       index=pd.Index([2, 3, 4]), dtype=object)
+    kept, notes = drop_totals(raw, "videos.csv")
+    assert list(kept.index) == [2, 4]
+    assert len(notes) == 1 and "3" in notes[0]
+
+
+def test_without_a_unit_only_a_range_changes_and_every_other_cell_is_kept() -> None:
+    table = pd.DataFrame({"plays": ["7.5w~10w", "1,234", 5.0, None, "-5", "--"]})
+    out, notes = normalise_cells(table, [ColumnSpec("plays", kind="float")], "videos.csv")
+    assert out["plays"].tolist() == [87_500.0, "1,234", 5.0, None, "-5", "--"]
+    assert len(notes) == 1
+
+
+def test_a_column_without_a_unit_or_a_range_keeps_every_cell_as_read() -> None:
+    table = pd.DataFrame({"plays": ["1,234", 5.0, None, "-5", "--", "3万"]})
+    out, notes = normalise_cells(table, [ColumnSpec("plays", kind="float")], "videos.csv")
+    assert out["plays"].tolist() == ["1,234", 5.0, None, "-5", "--", "3万"]
+    assert out["plays"].dtype == object
+    assert notes == []
+
+
+def test_a_text_read_once_per_column_still_names_every_row_it_cannot_read() -> None:
+    df = pd.DataFrame({"followers": ["abc", "12", "abc", "12"]}, index=pd.Index([2, 3, 4, 5]))
+    rows, problems = parse_cells(df, [ColumnSpec("followers", kind="int", required=True)],
+                                 "videos.csv")
+    assert [p.row for p in problems] == [2, 4]
+    assert [values for _, values in rows] == [{}, {"followers": 12}, {}, {"followers": 12}]
 
 
 def test_actuals_with_units_placeholders_separators_and_a_totals_row(

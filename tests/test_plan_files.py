@@ -462,3 +462,36 @@ def test_extra_sheet_keeps_index_dates_and_blanks(tmp_path: Path) -> None:
     assert day.is_date and day.number_format == "yyyy-mm-dd"
     assert [c.value for c in _column(ws, "actual_roi")] == [1.5, None]
     assert [c.value for c in _column(ws, "note")] == ["@SUM(A1)", None]
+
+
+def test_a_money_column_is_as_wide_as_its_widest_figure_negative_or_positive(
+    tmp_path: Path,
+) -> None:
+    frame = pd.DataFrame({"budget": [5.0, -1_234_567.4, 12.0, float("nan")],
+                          "spend": [3.0, 9_876_543.0, 0.2, 7.0]})
+    path = tmp_path / "t.xlsx"
+    plan_files.write_frames_xlsx(path, {"T": frame})
+    ws = openpyxl.load_workbook(path)["T"]
+    # "-1,234,567" and "9,876,543", each with 2 columns of room (plus the cell's padding).
+    assert 12 <= ws.column_dimensions["A"].width < 13
+    assert 11 <= ws.column_dimensions["B"].width < 12
+
+
+def test_reasons_said_once_read_as_each_said_alone() -> None:
+    reasons = [
+        Reason(code="targeted_over_15_days", text="targeted", params={"days": 19, "limit": 15}),
+        Reason(code="targeted_over_15_days", text="targeted",
+               params={"days": 19.0, "limit": 15}),
+        Reason(code="kol_bidding_ok", text="KOL bidding possible"),
+        Reason(code="targeted_over_15_days", text="targeted", params={"days": 19, "limit": 15}),
+    ]
+    said: dict[object, str] = {}
+    assert plan_files._reasons_text(reasons, said) == plan_files._reasons_text(reasons)
+    assert plan_files._reasons_text(reasons, said).split("\n")[:2] == [
+        "targeted: published 19 days ago (>15)", "targeted: published 19.0 days ago (>15)"]
+    assert len(said) == 3
+
+
+def test_plan_json_bytes_are_the_models_json_indented_with_a_newline() -> None:
+    plan = _plan()
+    assert plan_files.plan_json_bytes(plan) == (plan.model_dump_json(indent=2) + "\n").encode()

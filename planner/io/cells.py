@@ -104,9 +104,9 @@ def is_total_row(cells: Sequence[object]) -> bool:
 
 def drop_totals(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[str]]:
     """``raw`` without its totals rows, and a note naming the rows skipped."""
-    totals = [number for number, cells in zip(raw.index, raw.itertuples(index=False),
+    totals = [number for number, cells in zip(raw.index, raw.to_numpy(dtype=object).tolist(),
                                               strict=True)
-              if is_total_row(list(cells))]
+              if is_total_row(cells)]
     if not totals:
         return raw, []
     kept = raw.drop(index=totals)
@@ -187,14 +187,21 @@ def normalise_cells(
             continue
         header = headers.get(spec.name, spec.name)
         scale = spec.scale if spec.scale is not None else header_scale(header)
-        values: list[object] = []
+        cells = out[spec.name].tolist()
+        values: list[object] = cells
         ranges: list[str] = []
-        for number, cell in zip(out.index, out[spec.name].tolist(), strict=True):
-            value, was_range = scale_cell(cell, scale)
-            values.append(value)
-            if was_range:
-                ranges.append(f"{number} ({str(cell).strip()} → {value:,.2f})")
-        out[spec.name] = pd.Series(values, index=out.index, dtype=object)
+        # Without a unit only a range changes a cell (scale_cell): a column without a range
+        # mark in any of its texts stays as it is.
+        if scale is not None or _RANGE_MARK.search(
+                "\n".join(cell for cell in cells if isinstance(cell, str))):
+            values = []
+            for number, cell in zip(out.index, cells, strict=True):
+                value, was_range = scale_cell(cell, scale)
+                values.append(value)
+                if was_range:
+                    ranges.append(f"{number} ({str(cell).strip()} → {value:,.2f})")
+        if values is not cells or out[spec.name].dtype != object:
+            out[spec.name] = pd.Series(values, index=out.index, dtype=object)
         if ranges:
             notes.append(t("export.range_midpoint", file=file, column=header,
                            cells="; ".join(ranges[:5]),
@@ -255,15 +262,23 @@ def parse_cells(
             continue
         parser = _PARSERS[spec.kind]
         column = headers.get(spec.name, spec.name)
-        for (number, values), cell in zip(rows, df[spec.name].tolist(), strict=True):
-            try:
-                value = parser(cell)
-            except ValueError as exc:
-                problems.append(
-                    Problem(t("error.sentence", text=exc), file=file, row=number, column=column,
-                            fix=t(_FIXES[spec.kind]))
-                )
-                continue
+        # Each distinct text of a column is read once (dates, yes/no, products repeat);
+        # a cell that cannot be read is not kept, so each such cell is named.
+        read: dict[str, object] = {}
+        name, limit = spec.name, spec.max_value
+        for (number, values), cell in zip(rows, df[name].tolist(), strict=True):
+            value = read.get(cell, read) if type(cell) is str else read
+            if value is read:
+                try:
+                    value = parser(cell)
+                except ValueError as exc:
+                    problems.append(
+                        Problem(t("error.sentence", text=exc), file=file, row=number,
+                                column=column, fix=t(_FIXES[spec.kind]))
+                    )
+                    continue
+                if type(cell) is str:
+                    read[cell] = value
             if value is None:
                 published = values.get("publish_date")
                 # Without a plan date the core tells scheduled posts apart (assess_roster);
@@ -280,18 +295,14 @@ def parse_cells(
                         fix=t("error.fix.fill_live", fill=fill) if went_live else fill,
                     ))
                 continue
-            if (
-                spec.max_value is not None
-                and isinstance(value, int | float)
-                and abs(value) > spec.max_value
-            ):
+            if limit is not None and isinstance(value, (int, float)) and abs(value) > limit:
                 shown = f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
                 problems.append(Problem(
-                    t("error.table.too_large", value=shown, limit=f"{spec.max_value:,.0f}"),
+                    t("error.table.too_large", value=shown, limit=f"{limit:,.0f}"),
                     file=file, row=number, column=column, fix=t("error.table.too_large_fix"),
                 ))
                 continue
-            values[spec.name] = value
+            values[name] = value
     # Buyers fix a file row by row, left to right.
     order = {headers.get(s.name, s.name): i for i, s in enumerate(specs)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", len(order))))

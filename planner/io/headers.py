@@ -266,7 +266,7 @@ def _build_frame(sheet: RawSheet, specs: Sequence[ColumnSpec] | None) -> pd.Data
         else unicodedata.normalize("NFC", str(header[j])).replace("\ufeff", "").strip()
         for j in keep
     ]
-    data = [[row[j] for j in keep] for row in rows]
+    data = rows if keep == list(range(width)) else [[row[j] for j in keep] for row in rows]
     frame = pd.DataFrame(data, columns=labels, dtype=object)
     frame.index = pd.Index(numbers, dtype="int64", name="row")
     notes = list(sheet.notes)

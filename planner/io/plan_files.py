@@ -21,7 +21,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -66,6 +66,7 @@ __all__ = [
     "column_header",
     "inert_text",
     "live_room_frame",
+    "plan_json_bytes",
     "plan_json_schema",
     "plan_to_json",
     "plan_vs_actual_frame",
@@ -102,7 +103,14 @@ _DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def plan_to_json(plan: Plan) -> str:
     """The exact text of ``plan.json``."""
-    return plan.model_dump_json(indent=2) + "\n"
+    return plan_json_bytes(plan).decode("utf-8")
+
+
+def plan_json_bytes(plan: Plan) -> bytes:
+    """``plan.json`` as its UTF-8 bytes: ``plan.model_dump_json(indent=2)`` and a newline,
+    serialised straight to bytes (a plan of 20,000 videos is some 30 MB of text, which
+    would otherwise be decoded to a string and encoded back to write it)."""
+    return plan.__pydantic_serializer__.to_json(plan, indent=2) + b"\n"
 
 
 def plan_json_schema() -> dict[str, Any]:
@@ -223,6 +231,9 @@ class _Styles:
     date: Format
     datetime: Format
     numbers: dict[NumKind, Format]
+    # The reasons' sentences said so far (``_reasons_text``): a plan's reasons repeat over
+    # its rows, so each distinct one is put in words once per workbook.
+    said: dict[object, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, book: xlsxwriter.Workbook) -> _Styles:
@@ -292,31 +303,38 @@ def _write_table(
     (``_print_layout``).
     """
     kinds = list(kinds) if kinds is not None else [_num_kind(h) for h in headers]
-    widths = [_text_width(h) + _HEADER_PAD for h in headers]
-    texts = [False] * len(headers)
-    for values in rows:
-        for col, value in enumerate(values):
-            texts[col] = texts[col] or isinstance(value, str)
-            if widths[col] < _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
-                widths[col] = max(widths[col], _text_width(_display(value, kinds[col])) + 2)
+    count = len(headers)
+    measured = [_measure_column((row[col] for row in rows if len(row) > col), kinds[col],
+                                _text_width(header) + _HEADER_PAD)
+                for col, header in enumerate(headers)]
+    widths = [width for width, _ in measured]
+    texts = [text for _, text in measured]
     widths = [min(max(width, _MIN_WIDTH), _MAX_WIDTH) for width in widths]
-    shown = [col for col in (printed if printed is not None else range(len(headers)))
+    shown = [col for col in (printed if printed is not None else range(count))
              if headers[col] not in hidden]
     widths, scale, keys = _print_layout(headers, widths, shown, texts)
     rooms = [width - 2 for width in widths]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
-    for r, values in enumerate(rows, start=1):
-        # The row's height first: a streamed sheet cannot go back to a row it has left.
-        lines = max((_line_count(v, rooms[c]) for c, v in enumerate(values)
-                     if isinstance(v, str)), default=1)
-        if lines > 1:
-            ws.set_row(r, _LINE_HEIGHT * lines, styles.top)
-        for col, value in enumerate(values):
-            if isinstance(value, str) and "\n" not in value and _text_width(value) > rooms[col]:
-                ws.write_string(r, col, value, styles.wrap)  # long text wraps, as "\n" does
-            else:
-                _write_cell(ws, r, col, value, kinds[col], styles)
+    general = functools.partial(_write_general, ws, styles)
+    counted: list[dict[str, int]] = [{} for _ in headers]  # each column's texts' lines
+    # Column by column, a block of rows at a time (a block's cells, not the sheet's, are
+    # held at once): each cell's writer, value and format, and each row's lines.
+    for start in range(0, len(rows), _ROWS_AT_ONCE):
+        block = rows[start:start + _ROWS_AT_ONCE]
+        if any(len(row) != count for row in block):
+            block = [(*row[:count], *(None,) * (count - len(row))) for row in block]
+        lines = [1] * len(block)
+        cells = [_column_cells(ws, values, kinds[col], rooms[col], styles, general, lines,
+                               counted[col])
+                 for col, values in enumerate(zip(*block, strict=True))]
+        for r, row_cells in enumerate(zip(*cells, strict=True), start=start + 1):
+            # The row's height first: a streamed sheet cannot go back to a row it has left.
+            if lines[r - start - 1] > 1:
+                ws.set_row(r, _LINE_HEIGHT * lines[r - start - 1], styles.top)
+            for col, cell in enumerate(row_cells):
+                if cell is not None:
+                    cell[0](r, col, cell[1], cell[2])
     for col, width in enumerate(widths):
         if headers[col] in hidden:
             ws.set_column(col, col, width, None, {"hidden": True})
@@ -333,6 +351,77 @@ def _write_table(
         ws.set_print_scale(scale)
         ws.print_across()
         ws.repeat_columns(0, keys - 1)
+
+
+# Rows whose cells ``_write_table`` prepares at once.
+_ROWS_AT_ONCE = 4096
+
+_Cell = tuple[Callable[[int, int, Any, Any], object], Any, Any] | None
+
+
+def _measure_column(values: Iterable[object], kind: NumKind | None,
+                    width: int) -> tuple[int, bool]:
+    """``width`` grown to fit the widest of ``values`` as shown (``_display``), stopping at
+    the cap, each distinct text measured once; and whether any value is text."""
+    texts: set[str] = set()
+    floats: list[float] = []
+    for value in values:
+        if type(value) is float:
+            floats.append(value)
+        elif isinstance(value, str):
+            texts.add(value)
+        elif value is not None:  # None shows as 6 columns at most, under the least width
+            width = max(width, _text_width(_display(value, kind)) + 2)
+    if kind is None:
+        shown: Iterable[float] = set(floats)  # equal numbers show alike (0 and -0: narrow)
+    else:
+        # Money, ratios and shares round to a fixed number of places, so a number shows no
+        # wider than the largest or the most negative: only those two are measured.
+        finite = [number for number in floats if math.isfinite(number)]
+        shown = (min(finite), max(finite)) if finite else ()
+    for number in shown:
+        width = max(width, _text_width(_display(number, kind)) + 2)
+    for text in texts:
+        if width >= _MAX_WIDTH:  # a column at the cap cannot grow: stop measuring
+            break
+        if len(text) * 2 + 2 > width:  # no character is wider than two columns
+            width = max(width, _text_width(_display(text, kind)) + 2)
+    return width, bool(texts)
+
+
+def _write_general(ws: Worksheet, styles: _Styles, row: int, col: int, value: object,
+                   kind: NumKind | None) -> None:
+    _write_cell(ws, row, col, value, kind, styles)
+
+
+def _column_cells(ws: Worksheet, values: Sequence[object], kind: NumKind | None, room: int,
+                  styles: _Styles, general: Callable[[int, int, Any, Any], object],
+                  lines: list[int], counted: dict[str, int]) -> list[_Cell]:
+    """How to write each of a column's ``values`` (rows of a block): a writer, the value
+    and its format, or None for an empty cell; as ``_write_cell`` would, text wider than
+    ``room`` wrapping. Raises ``lines`` (per row) to the lines of the column's text;
+    ``counted`` keeps the lines of the column's texts from block to block."""
+    put_text, put_number = ws.write_string, ws.write_number
+    number = styles.numbers[kind] if kind else None
+    short = room // 2  # text this long fits on one line: no character is wider than two
+    cells: list[_Cell] = []
+    for i, value in enumerate(values):
+        if type(value) is float:
+            cells.append((put_number, value, number) if math.isfinite(value) else None)
+        elif isinstance(value, str):
+            found = 1 if len(value) <= short and "\n" not in value else counted.get(value)
+            if found is None:
+                found = counted[value] = _line_count(value, room)
+            if found > 1:  # a line break, or wider than the column: it wraps
+                lines[i] = max(lines[i], found)
+                cells.append((put_text, value, styles.wrap))
+            else:
+                cells.append((put_text, value, None))
+        elif value is None:
+            cells.append(None)
+        else:
+            cells.append((general, value, kind))
+    return cells
 
 
 # Printing a table: A4 landscape's printable width (less Excel's 0.7-inch side margins)
@@ -398,9 +487,23 @@ def _page_header(ws: Worksheet, plan: Plan, sheet: str) -> None:
     )
 
 
-def _reasons_text(reasons: Iterable[Reason]) -> str:
-    """The reasons in the buyer's words, one a line; their codes go to ``_reason_codes``."""
-    return "\n".join(reason_text(r) for r in reasons)
+def _reasons_text(reasons: Iterable[Reason], said: dict[object, str] | None = None) -> str:
+    """The reasons in the buyer's words, one a line; their codes go to ``_reason_codes``.
+
+    ``said`` keeps each distinct reason's sentence (by its code, rule sentence and figures,
+    each figure with its type: 2 and 2.0 read differently) to say it once."""
+    if said is None:
+        return "\n".join(reason_text(r) for r in reasons)
+    lines = []
+    for r in reasons:
+        params = r.params
+        key = (r.code, r.text,
+               None if params is None else tuple((k, type(v), v) for k, v in params.items()))
+        line = said.get(key)
+        if line is None:
+            line = said[key] = reason_text(r)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _reason_codes(reasons: Iterable[Reason]) -> str:
@@ -577,7 +680,7 @@ def _orders_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
             # A zero-budget order has no ROI; a blank cell says so better than 0.
             o.expected_gmv / o.budget if o.budget else None,
             t("bool.yes") if o.fixed else t("bool.no"),
-            _reasons_text(o.reasons),
+            _reasons_text(o.reasons, styles.said),
             _reason_codes(o.reasons),
         )
         for o in plan.orders
@@ -660,18 +763,24 @@ def _write_daily_csv(plan: Plan, path: Path) -> None:
 def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalendar) -> None:
     ids = ("video_id", "kol_name", "tier", "gpm", "traffic_roi", "roi_p10", "roi_p90",
            "roi_source", "eligible_tools", "reasons", "reason_codes")
+    # Tiers, ROI bases and tool lists repeat over the rows: each is put in words once.
+    tier_words = functools.cache(tier_name)
+    basis_words = functools.cache(
+        lambda source: t(f"roi_basis.{source}") if source else None)
+    tool_words = functools.cache(
+        lambda tools: "、".join(_tool_label(tool) for tool in tools))
     rows = [
         (
             v.video_id,
             v.kol_name,
-            tier_name(v.tier),
+            tier_words(v.tier),
             v.gpm,
             v.traffic_roi,
             v.roi_p10,
             v.roi_p90,
-            t(f"roi_basis.{v.roi_source}") if v.roi_source else None,
-            "、".join(_tool_label(tool) for tool in v.eligible_tools),
-            _reasons_text(v.reasons),
+            basis_words(v.roi_source),
+            tool_words(tuple(v.eligible_tools)),
+            _reasons_text(v.reasons, styles.said),
             _reason_codes(v.reasons),
         )
         for v in plan.videos
@@ -1330,13 +1439,13 @@ def write_plan(
     extra = dict(also or {})
     ensure_not_input([*paths.values(), *(p for p, _ in extra.values())], inputs)
     check_outputs(out_dir, [*paths.values(), *(p for p, _ in extra.values())])
-    text = plan_to_json(plan)
+    json_bytes = plan_json_bytes(plan)
     # Nested so that plan.json is replaced only after plan.xlsx (and the other
     # files) were built and replaced: a failure while building any of them
     # leaves every old file intact.
     with contextlib.ExitStack() as stack:
         json_tmp = stack.enter_context(atomic_path(paths["json"]))
-        json_tmp.write_text(text, encoding="utf-8", newline="")
+        json_tmp.write_bytes(json_bytes)
         watch.lap("write_json")
         for key, (path, data) in extra.items():
             stack.enter_context(atomic_path(path)).write_bytes(data)
