@@ -453,9 +453,10 @@ def test_a_sifting_round_lets_in_at_most_its_batch_of_the_best_paying_and_keeps_
     assert any(added == carried for added, carried in entered)  # the limit did bind
 
 
-def test_the_expected_attitude_rewrites_the_rows_and_borrows_what_each_purchase_is():
-    """Without risk rows the coupling is written again, but a purchase's segments, tie-break,
-    learning phase and test basis are the same for every attitude: lent, not rebuilt."""
+def test_the_expected_attitude_drops_the_scenario_rows_and_keeps_everything_else():
+    """The expected attitude has no risk rows: its coupling is the plan's without them,
+    equal in every row and array to one written for it from scratch, and what each
+    purchase is (segments, tie-break, learning phase, test basis) is lent, not rebuilt."""
     campaign = sale_campaign(risk={"objective": "balanced"})
     response = build_response_model(assess_roster(roster(), campaign), campaign)
     balanced = solve(response, campaign)
@@ -467,10 +468,19 @@ def test_the_expected_attitude_rewrites_the_rows_and_borrows_what_each_purchase_
     assert lent.seg_roi is balanced.model.coupling.seg_roi
     assert lent.learning is balanced.model.coupling.learning
     assert lent.risk is None and "risk_gmv" not in lent.rows.families
-    assert lent.rows.names == fresh.rows.names and lent.rows.upper == fresh.rows.upper
-    assert (lent.pattern_value == fresh.pattern_value).all()
-    assert (lent.preference == fresh.preference).all()
-    assert lent.tests == fresh.tests
+    for name in ("names", "families", "limits", "lower", "upper"):
+        assert getattr(lent.rows, name) == getattr(fresh.rows, name), name
+    for name in ("pattern_start", "pattern_row", "pattern_value", "pattern_scaled",
+                 "scaled_rows", "aux_defines", "aux_start", "aux_row", "aux_value",
+                 "aux_cost", "aux_lower", "aux_upper", "gmv_row", "preference"):
+        got, want = getattr(lent, name), getattr(fresh, name)
+        assert got.dtype == want.dtype and np.array_equal(got, want), name
+    assert lent.aux_names == fresh.aux_names
+    assert lent.shares_of_budget == fresh.shares_of_budget
+    assert lent.share_floors == fresh.share_floors
+    assert lent.expected_weight == fresh.expected_weight == 1.0
+    assert lent.tests == fresh.tests and lent.campaign == fresh.campaign
+    assert balanced.model.coupling.risk is not None  # the plan's own coupling kept its rows
 
 
 def _half_the_videos(response):

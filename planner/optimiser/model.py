@@ -41,6 +41,8 @@ DEFINITIONS = frozenset({"audience_build", "risk_gmv"})
 # Rows that are no limit of the buyer's: the definitions, and the scenario rows of the
 # risk objective (each only says how far a scenario falls short of the tail's level).
 NEVER_BINDING = DEFINITIONS | {"risk_tail", "learning"}
+# The risk objective's families (``add_risk``): rows an attitude without it leaves out.
+RISK_FAMILIES = frozenset({"risk_gmv", "risk_tail"})
 # Rows whose entries are GMV, not spend: a purchase's coefficient there is multiplied by
 # each segment's own ROI.
 ROI_SCALED = frozenset({"risk_gmv"})
@@ -745,6 +747,57 @@ def reweighed_risk(couple: Coupling, campaign: Campaign) -> Coupling | None:
     cost[block.level_col] = weight
     cost[block.shortfall] = -weight / (campaign.risk.level * len(block.shortfall))
     return replace(couple, aux_cost=cost, expected_weight=1.0 - weight)
+
+
+def without_risk(couple: Coupling) -> Coupling:
+    """``couple`` without its scenario rows and the tail's columns: what ``coupling``
+    writes for an attitude without them (expected), every other row and column as it was
+    and in the same order (the risk family adds its rows and columns in one block)."""
+    block = couple.risk
+    assert block is not None
+    rows = couple.rows
+    keep = np.array([f not in RISK_FAMILIES for f in rows.families], dtype=bool)
+    number = np.cumsum(keep) - 1
+    kept = keep[couple.pattern_row]
+    before = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(kept, out=before[1:])
+    pattern_row = number[couple.pattern_row[kept]]
+    n_aux = len(couple.aux_names)
+    keep_aux = np.ones(n_aux, dtype=bool)
+    keep_aux[np.concatenate([block.gmv, [block.level_col], block.shortfall])] = False
+    entry_aux = np.repeat(np.arange(n_aux), np.diff(couple.aux_start))
+    aux_kept = keep_aux[entry_aux]
+    aux_before = np.zeros(len(aux_kept) + 1, dtype=np.int64)
+    np.cumsum(aux_kept, out=aux_before[1:])
+    defines = couple.aux_defines[keep_aux]
+    scaled_rows = np.zeros(int(keep.sum()), dtype=bool)  # the GMV rows were the risk rows
+    return replace(
+        couple,
+        rows=Rows(names=[n for n, k in zip(rows.names, keep, strict=True) if k],
+                  families=[f for f, k in zip(rows.families, keep, strict=True) if k],
+                  limits=[li for li, k in zip(rows.limits, keep, strict=True) if k],
+                  lower=[lo for lo, k in zip(rows.lower, keep, strict=True) if k],
+                  upper=[up for up, k in zip(rows.upper, keep, strict=True) if k]),
+        pattern_start=before[couple.pattern_start],
+        pattern_row=pattern_row,
+        pattern_value=couple.pattern_value[kept],
+        pattern_scaled=scaled_rows[pattern_row],
+        scaled_rows=scaled_rows,
+        aux_names=[n for n, k in zip(couple.aux_names, keep_aux, strict=True) if k],
+        aux_defines=np.where(defines >= 0, number[defines], -1),
+        aux_start=aux_before[couple.aux_start[np.r_[keep_aux, True]]],
+        aux_row=number[couple.aux_row[aux_kept]],
+        aux_value=couple.aux_value[aux_kept],
+        aux_cost=couple.aux_cost[keep_aux],
+        aux_lower=couple.aux_lower[keep_aux],
+        aux_upper=couple.aux_upper[keep_aux],
+        expected_weight=1.0,
+        risk=None,
+        shares_of_budget=[(int(number[r]), share, booked)
+                          for r, share, booked in couple.shares_of_budget],
+        share_floors=[(int(number[r]), share, booked) for r, share, booked in couple.share_floors],
+        gmv_row=np.full(len(couple.purchases), -1, dtype=np.int64),
+    )
 
 
 def risk_weight(campaign: Campaign) -> float:

@@ -44,8 +44,10 @@ from planner.optimiser.model import (
     fixed_total,
     line_prefix,
     reweighed_risk,
+    risk_weight,
     share_floor,
     share_limit,
+    without_risk,
 )
 from planner.pressure_tests import PressureTests, pressure_tests
 from planner.response import KYUAN, ResponseModel
@@ -122,11 +124,14 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
         if not same_scenarios:
             return coupling(response, campaign)
         reweighed = reweighed_risk(known, campaign)
-        if reweighed is None:
-            # One of the two has no risk rows (expected): the rows are written again, but what
-            # the coupling read of each purchase is the same (at 20,000 videos, 2 of 3 s).
+        if reweighed is not None:
+            known = reweighed
+        elif known.risk is not None and risk_weight(campaign) <= 0:
+            known = without_risk(known)  # expected: the same rows but the scenarios'
+        else:
+            # Risk rows for a coupling written without them: the rows are written again,
+            # but what the coupling read of each purchase is the same.
             return coupling(response, campaign, like=known)
-        known = reweighed
     # Names and families never change after coupling(): only the two rewritten lists are
     # copied, so the earlier solve keeps its own rows.
     rows = replace(known.rows, limits=list(known.rows.limits), upper=list(known.rows.upper))
