@@ -127,7 +127,7 @@ def _coupling_for(response: ResponseModel, campaign: Campaign,
         if reweighed is not None:
             known = reweighed
         elif known.risk is not None and risk_weight(campaign) <= 0:
-            known = without_risk(known)  # expected: the same rows but the scenarios'
+            known = without_risk(known)  # expected: the plan's rows but the scenarios'
         else:
             # Risk rows for a coupling written without them: the rows are written again,
             # but what the coupling read of each purchase is the same.
@@ -344,7 +344,7 @@ def _initial_active(response: ResponseModel, campaign: Campaign, shared: Couplin
     active = set(shared.indices[shared.content_service].tolist())
     active |= set(tests)  # the pressure tests: every model carries them
     active |= warm or set()
-    purchases = shared.purchases
+    purchases, best_first = shared.purchases, shared.best_first.tolist()
     s_min, s_max = campaign.balance.min_seeding_share, campaign.balance.max_seeding_share
     # KOL fees count as seeding: under a cap they alone may ask for this much harvesting.
     seeded = response.kol_fees + fixed_total(response, seeding=True)
@@ -354,7 +354,7 @@ def _initial_active(response: ResponseModel, campaign: Campaign, shared: Couplin
     for target, side in ((2.0 * budget, None), (2.0 * budget * s_min, True),
                          (2.0 * (budget * (1.0 - s_max) + harvest_needed), False)):
         covered = 0.0
-        for position in shared.best_first.tolist():
+        for position in best_first:
             if covered >= target:
                 break
             p = purchases[position]
