@@ -41,6 +41,8 @@ DEFINITIONS = frozenset({"audience_build", "risk_gmv"})
 # Rows that are no limit of the buyer's: the definitions, and the scenario rows of the
 # risk objective (each only says how far a scenario falls short of the tail's level).
 NEVER_BINDING = DEFINITIONS | {"risk_tail", "learning"}
+# Every tool in a fixed order: a purchase's tool as a number (``_PurchaseArrays.tool_code``).
+TOOLS = list(Tool)
 # The risk objective's families (``add_risk``): rows an attitude without it leaves out.
 RISK_FAMILIES = frozenset({"risk_gmv", "risk_tail"})
 # Rows whose entries are GMV, not spend: a purchase's coefficient there is multiplied by
@@ -277,6 +279,7 @@ class _PurchaseArrays:
     video: Ints  # code of the purchase's video in ``videos``
     videos: list[str]  # sorted
     tool: list[Tool]
+    tool_code: Ints  # each purchase's tool's place in ``list(Tool)``
     seeding: Bools
     impressions: Floats  # per thousand yuan
     capacity: Floats  # thousand yuan
@@ -316,6 +319,7 @@ class _PurchaseArrays:
             video=np.fromiter(map(code.__getitem__, ids), dtype=np.int64, count=n),
             videos=videos,
             tool=list(tools),
+            tool_code=np.fromiter(map(TOOLS.index, tools), dtype=np.int64, count=n),
             seeding=np.fromiter(seeding, dtype=bool, count=n),
             impressions=np.fromiter(impressions, dtype=np.float64, count=n),
             capacity=np.fromiter(map(sum, widths), dtype=np.float64, count=n),
@@ -925,9 +929,8 @@ def steady_preference(arrays: _PurchaseArrays, days: int) -> Floats:
     """
     # Hashed once per line (video and tool), not once per day's purchase; lines found as
     # codes, since hashing a Tool is a Python call.
-    tools = list(Tool)
-    code = arrays.video * len(tools) + np.fromiter(
-        (tools.index(t) for t in arrays.tool), dtype=np.int64, count=len(arrays.tool))
+    tools = TOOLS
+    code = arrays.video * len(tools) + arrays.tool_code
     lines, inverse = np.unique(code, return_inverse=True)
     hashed = np.array([
         zlib.crc32(f"{arrays.videos[c // len(tools)]}|{tools[c % len(tools)].value}".encode())
@@ -973,8 +976,8 @@ class Learning:
     def of(cls, response: ResponseModel, campaign: Campaign,
            arrays: _PurchaseArrays) -> Learning:
         n = len(response.purchases)
-        tools = list(Tool)
-        code = np.fromiter((tools.index(t) for t in arrays.tool), dtype=np.int64, count=n)
+        tools = TOOLS
+        code = arrays.tool_code
         premium = np.zeros(len(tools))
         learning_days = np.ones(len(tools), dtype=np.int64)
         for k, tool in enumerate(tools):
