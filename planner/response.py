@@ -57,9 +57,31 @@ from planner.uncertainty import Belief, Scenarios, beliefs_of, draw_scenarios, l
 KYUAN = 1000.0
 
 
-@dataclass
+@dataclass(frozen=True)
+class SegmentShape:
+    """How a purchase's capacity is cut into segments of diminishing returns: each
+    segment's share of the capacity and its ROI relative to the purchase's.
+
+    Every purchase with the same kept segments shares one shape (``Economics``), so a
+    purchase holds two numbers, not two lists (two million purchases at 100,000 videos).
+    """
+
+    shares: tuple[float, ...]
+    factors: tuple[float, ...]
+
+    def width(self, capacity: float) -> float:
+        """What the segments of ``capacity`` hold together (thousand yuan)."""
+        return sum([capacity * share for share in self.shares])
+
+
+@dataclass(slots=True)
 class Purchase:
-    """One buying decision and its capacity segments (money in thousand yuan)."""
+    """One buying decision and its capacity segments (money in thousand yuan).
+
+    Segment ``k`` sells ``roi x shape.factors[k]`` per yuan on ``full_capacity x
+    shape.shares[k]`` (``seg_roi``, ``seg_width``): only the segments above the ROI floor
+    are in its shape.
+    """
 
     index: int  # its place in ``ResponseModel.purchases``
     video_id: str
@@ -68,8 +90,9 @@ class Purchase:
     day_shares: tuple[float, ...]  # how the purchase's spend spreads over ``days``
     booking_date: date
     min_order: float
-    seg_roi: list[float]
-    seg_width: list[float]
+    roi: float  # ROI of its first segment before the shape's factor (thousand yuan a yuan)
+    full_capacity: float  # before the shape's shares and the segments below the floor
+    shape: SegmentShape
     impressions_per_kyuan: float
     seeding: bool
     mode: Mode | None = None
@@ -87,12 +110,22 @@ class Purchase:
         self.is_content_service = self.tool is Tool.CONTENT_SERVICE
 
     @property
+    def seg_roi(self) -> list[float]:
+        roi = self.roi
+        return [roi * factor for factor in self.shape.factors]
+
+    @property
+    def seg_width(self) -> list[float]:
+        capacity = self.full_capacity
+        return [capacity * share for share in self.shape.shares]
+
+    @property
     def gmv_day_shares(self) -> tuple[float, ...]:
         return self.gmv_shares if self.gmv_shares is not None else self.day_shares
 
     @property
     def capacity(self) -> float:
-        return sum(self.seg_width)
+        return self.shape.width(self.full_capacity)
 
 
 @dataclass
@@ -277,6 +310,18 @@ class Economics:
             response.segment_widths, response.segment_roi, strict=True) if share > 0)
         self.total_share = sum(response.segment_widths)
         self.floor = campaign.effective_roi_floor
+        # The shapes of the segments a purchase keeps, by which of ``segment_shape`` it
+        # keeps: most keep the first few (ROIs only fall), the one shape for them all.
+        self._shapes: dict[tuple[int, ...], SegmentShape] = {}
+        self.first = [self._shape(tuple(range(k))) for k in range(len(self.segment_shape) + 1)]
+
+    def _shape(self, kept: tuple[int, ...]) -> SegmentShape:
+        shape = self._shapes.get(kept)
+        if shape is None:
+            shape = self._shapes[kept] = SegmentShape(
+                tuple(self.segment_shape[k][0] for k in kept),
+                tuple(self.segment_shape[k][1] for k in kept))
+        return shape
 
     def terms(self, tool: Tool, day: date) -> _DayTerms:
         key = (tool, day)
@@ -320,17 +365,11 @@ class Economics:
         t = self.terms(tool, day)
         return gpm * t.efficiency * t.conversion / t.cpm
 
-    def segments(self, roi: float, capacity: float) -> tuple[list[float], list[float]]:
-        """Cut a capacity into the configured segments, dropping those below the ROI floor."""
-        rois: list[float] = []
-        widths: list[float] = []
-        for share, factor in self.segment_shape:
-            seg_roi = roi * factor
-            if seg_roi < self.floor or capacity * share <= 1e-9:
-                continue
-            rois.append(seg_roi)
-            widths.append(capacity * share)
-        return rois, widths
+    def segments(self, roi: float, capacity: float) -> SegmentShape:
+        """The segments a capacity is cut into, without those below the ROI floor."""
+        kept = tuple(k for k, (share, factor) in enumerate(self.segment_shape)
+                     if roi * factor >= self.floor and capacity * share > 1e-9)
+        return self._shape(kept)
 
 
 def tool_economics(
@@ -586,12 +625,13 @@ class _DailyGrid:
     campaign: Campaign
     tool: Tool
     days: list[date]
-    # Per video, the cells kept: (day index, segment ROIs, segment widths, burst day), the
-    # segments being those above the floor.
-    cells: dict[str, list[tuple[int, list[float], list[float], bool]]]
+    # Per video, the cells kept: (day index, ROI, capacity, the shape of its segments above
+    # the floor, burst day).
+    cells: dict[str, list[tuple[int, float, float, SegmentShape, bool]]]
     impressions_per_kyuan: list[float]  # per day
     sales: list[BigSale | None]
     sale_names: list[str | None]
+    one_day: list[tuple[date]]  # per day, the ``days`` of a purchase on it (one tuple each)
 
     @classmethod
     def of(cls, tool: Tool, assessments: list[Assessment], days: list[date],
@@ -686,39 +726,25 @@ class _DailyGrid:
             for video_id, day in blocked_dou_plus:
                 if video_id in row_of and day in day_of:
                     keep[row_of[video_id], day_of[day]] = False
-        # Only the kept cells leave numpy (row-major: video, then day), each with its
-        # segments: the first ``count`` of the shape, ROI and width scaled per cell (the
-        # cells of each count at once).
+        # Only the kept cells leave numpy (row-major: video, then day), each with its ROI,
+        # its capacity and its shape: the first ``count`` segments.
         rows, cols = np.nonzero(keep)
-        factors = np.array([factor for _, factor in economics.segment_shape])
-        shares = np.array([share for share, _ in economics.segment_shape])
-        kept_count = count[rows, cols]
-        kept_roi, kept_capacity = roi[rows, cols], capacity[rows, cols]
-        seg_roi: list[list[float]] = [[]] * len(rows)
-        seg_width: list[list[float]] = [[]] * len(rows)
-        for segments in range(1, len(factors) + 1):  # the cells with that many, at once
-            at = np.flatnonzero(kept_count == segments)
-            rois = (kept_roi[at, None] * factors[None, :segments]).tolist()
-            widths = (kept_capacity[at, None] * shares[None, :segments]).tolist()
-            if len(at) == len(rows):
-                seg_roi, seg_width = rois, widths
-                break
-            for i, cell_rois, cell_widths in zip(at.tolist(), rois, widths, strict=True):
-                seg_roi[i] = cell_rois
-                seg_width[i] = cell_widths
-        kept = list(zip(cols.tolist(), seg_roi, seg_width, burst_day[rows, cols].tolist(),
-                        strict=True))
+        shapes = economics.first
+        kept = list(zip(cols.tolist(), roi[rows, cols].tolist(), capacity[rows, cols].tolist(),
+                        map(shapes.__getitem__, count[rows, cols].tolist()),
+                        burst_day[rows, cols].tolist(), strict=True))
         # Each video's cells are one run of ``rows``: cut where the row changes.
         cuts = (np.flatnonzero(rows[1:] != rows[:-1]) + 1).tolist()
         ids = [v.video_id for v in videos]
-        cells: dict[str, list[tuple[int, list[float], list[float], bool]]] = {}
+        cells: dict[str, list[tuple[int, float, float, SegmentShape, bool]]] = {}
         for first_cell, end in zip([0, *cuts], [*cuts, len(kept)], strict=True):
             if end > first_cell:
                 cells.setdefault(ids[rows[first_cell]], []).extend(kept[first_cell:end])
         return cls(campaign=campaign, tool=tool, days=days, cells=cells,
                    impressions_per_kyuan=[KYUAN * 1000.0 / t.cpm for t in terms],
                    sales=[t.sale for t in terms],
-                   sale_names=[t.sale.name if t.sale else None for t in terms])
+                   sale_names=[t.sale.name if t.sale else None for t in terms],
+                   one_day=[(d,) for d in days])
 
     def purchases_of(self, assessment: Assessment, signals: Signals, learned: list[Reason],
                      start_index: int) -> list[Purchase]:
@@ -752,10 +778,11 @@ class _DailyGrid:
             standard = dou_plus_first_day(video, False, campaign)[1]
             burst = _burst_reason(campaign)
             targeting_of: dict[Mode, str] = {}
-        days, impressions = self.days, self.impressions_per_kyuan
+        days, impressions, one_day = self.days, self.impressions_per_kyuan, self.one_day
         video_id = video.video_id
         purchases = []
-        for index, (day_index, seg_roi, seg_width, burst_day) in enumerate(cells, start_index):
+        for index, (day_index, roi, capacity, shape, burst_day) in enumerate(cells,
+                                                                             start_index):
             day = days[day_index]
             sale = self.sales[day_index]
             why = steady
@@ -770,11 +797,12 @@ class _DailyGrid:
                 if sale is not None:
                     why.append(_DOU_PLUS_SALE)
             # By position, in the order of Purchase's fields (index, video, tool, days, day
-            # shares, booking date, minimum order, segments, impressions, seeding, mode,
-            # targeting, sale, reasons): twice as fast as by name, a purchase a cell. Days of
-            # one video and tool share their list of reasons: never change one.
+            # shares, booking date, minimum order, ROI, capacity, shape, impressions, seeding,
+            # mode, targeting, sale, reasons): twice as fast as by name, a purchase a cell.
+            # Days of one video and tool share their list of reasons: never change one.
             purchases.append(Purchase(
-                index, video_id, tool, (day,), (1.0,), day, min_order, seg_roi, seg_width,
+                index, video_id, tool, one_day[day_index], (1.0,), day, min_order, roi,
+                capacity, shape,
                 impressions[day_index], seeding, mode, targeting, self.sale_names[day_index],
                 why))
         return purchases
@@ -829,14 +857,14 @@ def live_room_purchases(purchases: list[Purchase], fixed: list[FixedSpend], days
         if day in booked or capacity * KYUAN < tool_cfg.min_order:
             continue
         roi = economics.roi_of_gpm(cfg.gpm, Tool.QIANCHUAN_LIVE, day) * multiplier
-        seg_roi, seg_width = economics.segments(roi, capacity)
-        if sum(seg_width) * KYUAN < tool_cfg.min_order:
+        shape = economics.segments(roi, capacity)
+        if shape.width(capacity) * KYUAN < tool_cfg.min_order:
             continue
         sale = campaign.sale_on(day)
         out.append(Purchase(
             index=start_index + len(out), video_id=LIVE_ROOM_ID, tool=Tool.QIANCHUAN_LIVE,
             days=(day,), day_shares=(1.0,), booking_date=day,
-            min_order=tool_cfg.min_order / KYUAN, seg_roi=seg_roi, seg_width=seg_width,
+            min_order=tool_cfg.min_order / KYUAN, roi=roi, full_capacity=capacity, shape=shape,
             impressions_per_kyuan=economics.impressions_per_kyuan(Tool.QIANCHUAN_LIVE, day),
             seeding=False, sale=sale.name if sale else None, reasons=why))
     return out
@@ -924,8 +952,8 @@ def _content_service_purchases(
         capacity = min(capacity, weekly_cap * len(window_days) / 7.0)
         if cfg.max_daily is not None:
             capacity = min(capacity, cfg.max_daily / KYUAN * len(window_days))
-        seg_roi, seg_width = economics.segments(roi, capacity)
-        if sum(seg_width) * KYUAN < cfg.min_order:
+        shape = economics.segments(roi, capacity)
+        if shape.width(capacity) * KYUAN < cfg.min_order:
             continue
         total = sum(c2 for _, c2, _ in per_day)
         shares = tuple(c / total for _, c, _ in per_day)
@@ -949,8 +977,9 @@ def _content_service_purchases(
                 day_shares=shares,
                 booking_date=booking,
                 min_order=cfg.min_order / KYUAN,
-                seg_roi=seg_roi,
-                seg_width=seg_width,
+                roi=roi,
+                full_capacity=capacity,
+                shape=shape,
                 impressions_per_kyuan=imp,
                 seeding=True,
                 sale=sale.name if sale else None,

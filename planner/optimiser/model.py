@@ -14,7 +14,7 @@ import math
 import re
 import typing
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import chain
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from planner.config import Campaign
 from planner.pressure_tests import PressureTests, TestBasis, pressure_tests
-from planner.response import KYUAN, Purchase, ResponseModel, pool_periods
+from planner.response import KYUAN, Purchase, ResponseModel, SegmentShape, pool_periods
 from planner.tools import HARVESTING_TOOLS, LIVE_ROOM_TOOLS, Tool
 
 Floats = npt.NDArray[np.float64]
@@ -304,17 +304,17 @@ class _PurchaseArrays:
         # One pass over the purchases, each field gathered in C (attrgetter, zip): a
         # generator per field was a pass each (at 100,000 videos, 2 million purchases).
         fields = attrgetter("video_id", "tool", "seeding", "impressions_per_kyuan", "days",
-                            "day_shares", "seg_roi", "seg_width", "min_order", "index",
-                            "is_content_service")
-        (ids, tools, seeding, impressions, days, shares, rois, widths, minimum, index,
-         content_service) = zip(*map(fields, purchases), strict=True) if n else ((),) * 11
+                            "day_shares", "roi", "full_capacity", "shape", "min_order",
+                            "index", "is_content_service")
+        (ids, tools, seeding, impressions, days, shares, rois, capacities, shapes, minimum,
+         index, content_service) = (zip(*map(fields, purchases), strict=True) if n
+                                    else ((),) * 12)
         videos = sorted(set(ids))
         code = {v: k for k, v in enumerate(videos)}
         offset = {day: (day - first).days for day in set(chain.from_iterable(days))}
         lengths = np.fromiter(map(len, days), dtype=np.int64, count=n)
-        seg_start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, widths), dtype=np.int64, count=n), out=seg_start[1:])
-        segments = int(seg_start[-1])
+        segments = _Segments.of(np.fromiter(rois, dtype=np.float64, count=n),
+                                np.fromiter(capacities, dtype=np.float64, count=n), shapes)
         return cls(
             video=np.fromiter(map(code.__getitem__, ids), dtype=np.int64, count=n),
             videos=videos,
@@ -322,21 +322,62 @@ class _PurchaseArrays:
             tool_code=np.fromiter(map(TOOLS.index, tools), dtype=np.int64, count=n),
             seeding=np.fromiter(seeding, dtype=bool, count=n),
             impressions=np.fromiter(impressions, dtype=np.float64, count=n),
-            capacity=np.fromiter(map(sum, widths), dtype=np.float64, count=n),
+            capacity=segments.capacity,
             first_day=np.fromiter((offset[d[0]] for d in days), dtype=np.int64, count=n),
             entry_owner=np.repeat(np.arange(n, dtype=np.int64), lengths),
             entry_day=np.fromiter(map(offset.__getitem__, chain.from_iterable(days)),
                                   dtype=np.int64, count=int(lengths.sum())),
             entry_share=np.fromiter(chain.from_iterable(shares), dtype=np.float64,
                                     count=int(lengths.sum())),
-            seg_start=seg_start,
-            seg_roi=np.fromiter(chain.from_iterable(rois), dtype=np.float64, count=segments),
-            seg_width=np.fromiter(chain.from_iterable(widths), dtype=np.float64,
-                                  count=segments),
+            seg_start=segments.start,
+            seg_roi=segments.roi,
+            seg_width=segments.width,
             min_order=np.fromiter(minimum, dtype=np.float64, count=n),
             index=np.fromiter(index, dtype=np.int64, count=n),
             content_service=np.fromiter(content_service, dtype=bool, count=n),
         )
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """Every purchase's segments end to end (``start[i]`` .. ``start[i + 1]``), and its
+    capacity (what its segments hold)."""
+
+    start: Ints
+    roi: Floats
+    width: Floats
+    capacity: Floats
+
+    @classmethod
+    def of(cls, roi: Floats, full_capacity: Floats,
+           shapes: Sequence[SegmentShape]) -> _Segments:
+        # The purchases share a few shapes: each shape's shares and factors are a row of a
+        # table (padded with zeros), and a purchase's segments are its row, scaled.
+        rows: dict[int, int] = {}
+        table: list[SegmentShape] = []
+        for shape in shapes:
+            if id(shape) not in rows:
+                rows[id(shape)] = len(table)
+                table.append(shape)
+        n = len(shapes)
+        row = np.fromiter(map(rows.__getitem__, map(id, shapes)), dtype=np.int64, count=n)
+        widest = max((len(s.shares) for s in table), default=0)
+        shares = np.zeros((len(table), widest))
+        factors = np.zeros((len(table), widest))
+        for k, shape in enumerate(table):
+            shares[k, :len(shape.shares)] = shape.shares
+            factors[k, :len(shape.factors)] = shape.factors
+        count = np.array([len(s.shares) for s in table], dtype=np.int64)[row]
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(count, out=start[1:])
+        owner = np.repeat(np.arange(n, dtype=np.int64), count)
+        place = np.arange(int(start[-1]), dtype=np.int64) - start[:-1][owner]
+        # Added up segment by segment, as ``SegmentShape.width`` does: the same last bits.
+        capacity = np.zeros(n)
+        for k in range(widest):
+            capacity += full_capacity * shares[row, k]
+        return cls(start=start, roi=roi[owner] * factors[row[owner], place],
+                   width=full_capacity[owner] * shares[row[owner], place], capacity=capacity)
 
 
 def fixed_total(response: ResponseModel, *, tool: Tool | None = None,
