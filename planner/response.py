@@ -37,7 +37,7 @@ from planner.reasons import reason
 from planner.rules import (
     Assessment,
     dou_plus_first_day,
-    dou_plus_mode,
+    dou_plus_modes,
     dou_plus_targeting,
     kol_bidding_strategy,
     suixintui_targeting,
@@ -780,6 +780,11 @@ class _DailyGrid:
             targeting_of: dict[Mode, str] = {}
         days, impressions, one_day = self.days, self.impressions_per_kyuan, self.one_day
         video_id = video.video_id
+        if dou_plus:
+            modes = dou_plus_modes(video, scores, [days[cell[0]] for cell in cells], campaign,
+                                   declining)
+            # Days with the same rule, mode and sale share their list of reasons.
+            why_of: dict[tuple[bool, int, bool], list[Reason]] = {}
         purchases = []
         for index, (day_index, roi, capacity, shape, burst_day) in enumerate(cells,
                                                                              start_index):
@@ -788,14 +793,19 @@ class _DailyGrid:
             why = steady
             mode: Mode | None = None
             if dou_plus:
-                mode, mode_reason = dou_plus_mode(video, scores, day, campaign, declining)
+                mode, mode_reason = modes[index - start_index]
                 targeting = targeting_of.get(mode)
                 if targeting is None:
                     targeting = targeting_of[mode] = dou_plus_targeting(video, scores, mode,
                                                                         campaign)
-                why = [*shared, burst if burst_day else standard, mode_reason]
-                if sale is not None:
-                    why.append(_DOU_PLUS_SALE)
+                key = (burst_day, id(mode_reason), sale is not None)
+                shared_why = why_of.get(key)
+                if shared_why is None:
+                    shared_why = why_of[key] = [*shared, burst if burst_day else standard,
+                                                mode_reason]
+                    if sale is not None:
+                        shared_why.append(_DOU_PLUS_SALE)
+                why = shared_why
             # By position, in the order of Purchase's fields (index, video, tool, days, day
             # shares, booking date, minimum order, ROI, capacity, shape, impressions, seeding,
             # mode, targeting, sale, reasons): twice as fast as by name, a purchase a cell.

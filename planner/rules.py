@@ -7,6 +7,7 @@ response model and the optimiser turn the verdicts into columns and limits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -104,39 +105,52 @@ def dou_plus_mode(
     video: Video, scores: VideoScores, day: date, campaign: Campaign, roi_declining: bool = False
 ) -> tuple[Mode, Reason]:
     """Smart only when ALL hold: >500k followers, weight, <=15 days old [seed]."""
+    return dou_plus_modes(video, scores, [day], campaign, roi_declining)[0]
+
+
+def dou_plus_modes(
+    video: Video, scores: VideoScores, days: Sequence[date], campaign: Campaign,
+    roi_declining: bool = False,
+) -> list[tuple[Mode, Reason]]:
+    """``dou_plus_mode`` on each of ``days``: a verdict that does not depend on the
+    video's age is worked out once and shared by every day."""
     rules = campaign.rules
-    age = (day - video.publish_date).days
     if roi_declining:
-        return "targeted", reason(
+        return [("targeted", reason(
             "targeted_roi_declining",
             "targeted: ROI is clearly declining, the follower circle looks exhausted",
-        )
+        ))] * len(days)
     if video.followers <= rules.large_kol_followers:
-        return "targeted", reason(
+        return [("targeted", reason(
             "targeted_small_kol",
             f"targeted: {video.followers:,} followers (not above "
             f"{rules.large_kol_followers:,})",
             followers=video.followers, limit=rules.large_kol_followers,
-        )
+        ))] * len(days)
     if not scores.has_weight:
-        return "targeted", reason(
+        return [("targeted", reason(
             "targeted_low_weight",
             f"targeted: median plays {video.median_plays:,.0f} below "
             f"{rules.weight_median_plays:,} (low account weight)",
             plays=round(video.median_plays), limit=rules.weight_median_plays,
-        )
-    if age > rules.smart_max_age_days:
-        return "targeted", reason(
-            "targeted_over_15_days",
-            f"targeted: published {age} days ago (>{rules.smart_max_age_days})",
-            days=age, limit=rules.smart_max_age_days,
-        )
-    return "smart", reason(
-        "smart_mode",
-        f"smart: {video.followers:,} followers, median plays {video.median_plays:,.0f}, "
-        f"published {age} days ago",
-        followers=video.followers, plays=round(video.median_plays), days=age,
-    )
+        ))] * len(days)
+    modes: list[tuple[Mode, Reason]] = []
+    for day in days:
+        age = (day - video.publish_date).days
+        if age > rules.smart_max_age_days:
+            modes.append(("targeted", reason(
+                "targeted_over_15_days",
+                f"targeted: published {age} days ago (>{rules.smart_max_age_days})",
+                days=age, limit=rules.smart_max_age_days,
+            )))
+        else:
+            modes.append(("smart", reason(
+                "smart_mode",
+                f"smart: {video.followers:,} followers, median plays "
+                f"{video.median_plays:,.0f}, published {age} days ago",
+                followers=video.followers, plays=round(video.median_plays), days=age,
+            )))
+    return modes
 
 
 def dou_plus_targeting(video: Video, scores: VideoScores, mode: Mode, campaign: Campaign) -> str:
