@@ -722,16 +722,21 @@ def gmv_fan(daily: Sequence[DailySpend], response: ResponseModel) -> list[FanPoi
     days = sorted({d.date for d in daily})
     day_of = {d: k for k, d in enumerate(days)}
     column = scenarios.column()
-    # One extra column holds GMV that no scenario moves (a video without a belief).
-    steady = len(scenarios.videos)
+    # The videos the schedule buys, each a column of its scenarios, and one extra column
+    # for GMV that no scenario moves (a video without a belief).
+    bought = sorted({column[d.video_id] for d in daily if d.video_id in column})
+    place = {video: k for k, video in enumerate(bought)}
+    steady = len(bought)
     rows = np.fromiter((day_of[d.date] for d in daily), dtype=np.int64, count=len(daily))
-    cols = np.fromiter((column.get(d.video_id, steady) for d in daily), dtype=np.int64,
-                       count=len(daily))
+    cols = np.fromiter((place.get(column.get(d.video_id, -1), steady) for d in daily),
+                       dtype=np.int64, count=len(daily))
     values = np.fromiter((d.expected_gmv for d in daily), dtype=np.float64, count=len(daily))
     gmv = np.bincount(rows * (steady + 1) + cols, weights=values,
                       minlength=len(days) * (steady + 1)).reshape(len(days), steady + 1)
     cumulative = np.cumsum(gmv, axis=0)
-    paths = cumulative @ scenarios.with_steady.T  # (days, scenarios)
+    multipliers = np.ones((scenarios.count, steady + 1))
+    multipliers[:, :steady] = scenarios.report(bought)
+    paths = cumulative @ multipliers.T  # (days, scenarios)
     p10, p50, p90 = np.percentile(paths, [10, 50, 90], axis=1)
     expected = cumulative.sum(axis=1)
     return [FanPoint(date=d, expected=round(float(e), 2), p10=round(float(a), 2),

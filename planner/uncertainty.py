@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Literal
 
@@ -115,20 +115,89 @@ def beliefs_of(assessments: Sequence[Assessment], campaign: Campaign,
 class Scenarios:
     """ROI multipliers per scenario and video: ``multipliers[s, k]`` for ``videos[k]``.
 
-    The plan's ranges read every scenario; the optimiser's risk rows read the
-    first ``optimised`` of them (a tail needs fewer scenarios to steer a plan than
-    to report a P10 well, and each one costs a row over every video).
+    The optimiser's risk rows read the first ``optimised`` scenarios of every video (a
+    tail needs fewer scenarios to steer a plan than to report a P10 well, and each one
+    costs a row over every video). The plan's ranges read every scenario, but only of
+    the videos it buys (a few hundred of 100,000): those columns are drawn when first
+    asked for (``report``), each the same figures as a draw of every video.
     """
 
     videos: list[str]
-    multipliers: Floats  # (scenarios, videos); each column averages exactly 1
     optimised: Floats  # the optimiser's scenarios, each column averaging exactly 1
-    # ``multipliers`` and a last column of ones, the multiplier of GMV no scenario moves (a
-    # video without a belief): ``multipliers`` is a view of it, one array in memory.
-    with_steady: Floats
+    draw: _Draw = field(repr=False)
+    # Each video's report column, by its place in ``videos``, once drawn.
+    drawn: dict[int, Floats] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def count(self) -> int:
+        """The report's scenarios."""
+        return self.draw.count
 
     def column(self) -> dict[str, int]:
         return {v: k for k, v in enumerate(self.videos)}
+
+    def report(self, columns: Sequence[int]) -> Floats:
+        """(count, columns): every scenario of the videos at ``columns``, each averaging
+        exactly 1."""
+        missing = sorted({k for k in columns if k not in self.drawn})
+        if missing:
+            drawn = self.draw.columns(missing, self.count)
+            self.drawn.update(zip(missing, drawn.T, strict=True))
+        out = np.empty((self.count, len(columns)))
+        for j, k in enumerate(columns):
+            out[:, j] = self.drawn[k]
+        return out
+
+    @property
+    def multipliers(self) -> Floats:
+        """(count, videos): every scenario of every video."""
+        return self.report(range(len(self.videos)))
+
+
+@dataclass(frozen=True)
+class _Draw:
+    """What a video's scenarios are drawn from: the seed, its ROI's spread and its KOL,
+    and the campaign's shock in each scenario."""
+
+    cfg: RiskConfig
+    keys: list[str]  # each video's id
+    kols: list[str]  # each video's KOL
+    sigma: Floats  # each video's log-spread
+    count: int  # the report's scenarios
+
+    def columns(self, positions: Sequence[int], count: int) -> Floats:
+        """(count, positions), column-major: the first ``count`` scenarios of the videos at
+        ``positions``, each column averaging exactly 1 over them. A column depends only on
+        the seed, its video and KOL and ``count``, never on the other positions."""
+        cfg = self.cfg
+        campaign_shock = np.concatenate([
+            _stratified(cfg.seed, min(count, cfg.scenarios)),
+            _stratified(cfg.seed + 1, count - min(count, cfg.scenarios))])[:, None]
+        kols = sorted({self.kols[k] for k in positions})
+        kol_of = {k: i for i, k in enumerate(kols)}
+        # Column-major: the KOL shocks a block of videos gathers are whole columns in memory.
+        kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count, order="F")
+        sigma = self.sigma[np.asarray(positions, dtype=np.int64)]
+        kol_index = np.array([kol_of[self.kols[k]] for k in positions], dtype=np.int64)
+        shared = cfg.campaign_sigma * campaign_shock
+        kol_weight, own_weight = math.sqrt(cfg.kol_share), math.sqrt(1.0 - cfg.kol_share)
+        out = np.empty((count, len(positions)), order="F")
+        # log m = campaign_sigma x campaign shock + sigma x (sqrt(kol_share) x KOL shock
+        #         + sqrt(1 - kol_share) x video shock), a block of videos at a time as their
+        # shocks are drawn: the same figures, without a (scenarios, videos) array per step.
+        for part, video_shock in _normal_blocks(cfg.seed, [self.keys[k] for k in positions],
+                                                count):
+            # Column-major (as the whole gather always was): each column's mean is summed
+            # down the column, in the order it always was.
+            m = np.asfortranarray(kol_shock[:, kol_index[part]])
+            m *= kol_weight
+            video_shock *= own_weight
+            m += video_shock
+            m *= sigma[None, part]
+            m += shared
+            np.exp(m, out=m)
+            _mean_one(m, out=out[:, part])
+        return out
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -232,40 +301,16 @@ def _mean_one(m: Floats, out: Floats | None = None) -> Floats:
 
 
 def draw_scenarios(beliefs: Sequence[Belief], cfg: RiskConfig) -> Scenarios:
-    """Scenarios of every video's ROI with the campaign's, KOLs' and videos' shocks."""
-    count = max(cfg.scenarios, cfg.report_scenarios)
+    """Scenarios of every video's ROI with the campaign's, KOLs' and videos' shocks: the
+    optimiser's now, the report's of a video when a plan buys it."""
     ordered = sorted(beliefs, key=lambda b: b.video_id)
-    kols = sorted({b.kol_name for b in ordered})
-    kol_of = {k: i for i, k in enumerate(kols)}
-    campaign_shock = np.concatenate([_stratified(cfg.seed, cfg.scenarios),
-                                     _stratified(cfg.seed + 1, count - cfg.scenarios)])[:, None]
-    # Column-major: the KOL shocks a block of videos gathers are whole columns in memory.
-    kol_shock = _normals(cfg.seed, ["\x00kol:" + k for k in kols], count, order="F")
-    sigma = np.array([b.sigma for b in ordered])
-    kol_index = np.array([kol_of[b.kol_name] for b in ordered], dtype=np.int64)
-    shared = cfg.campaign_sigma * campaign_shock
-    kol_weight, own_weight = math.sqrt(cfg.kol_share), math.sqrt(1.0 - cfg.kol_share)
-    with_steady = np.empty((count, len(ordered) + 1))
-    with_steady[:, -1] = 1.0
-    multipliers = with_steady[:, :-1]
-    optimised = np.empty((cfg.scenarios, len(ordered)), order="F")
-    # log m = campaign_sigma x campaign shock + sigma x (sqrt(kol_share) x KOL shock
-    #         + sqrt(1 - kol_share) x video shock), a block of videos at a time as their
-    # shocks are drawn: the same figures, without a (scenarios, videos) array per step.
-    for part, video_shock in _normal_blocks(cfg.seed, [b.video_id for b in ordered], count):
-        # Column-major (as the whole gather always was): each column's mean is summed down
-        # the column, in the order it always was.
-        m = np.asfortranarray(kol_shock[:, kol_index[part]])
-        m *= kol_weight
-        video_shock *= own_weight
-        m += video_shock
-        m *= sigma[None, part]
-        m += shared
-        np.exp(m, out=m)
-        _mean_one(m[: cfg.scenarios], out=optimised[:, part])
-        _mean_one(m, out=multipliers[:, part])
-    return Scenarios(videos=[b.video_id for b in ordered], multipliers=multipliers,
-                     optimised=optimised, with_steady=with_steady)
+    draw = _Draw(cfg=cfg, keys=[b.video_id for b in ordered],
+                 kols=[b.kol_name for b in ordered],
+                 sigma=np.array([b.sigma for b in ordered]),
+                 count=max(cfg.scenarios, cfg.report_scenarios))
+    return Scenarios(videos=draw.keys, optimised=draw.columns(range(len(ordered)),
+                                                              cfg.scenarios),
+                     draw=draw)
 
 
 def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Floats:
@@ -273,10 +318,9 @@ def gmv_scenarios(gmv_by_video: dict[str, float], scenarios: Scenarios) -> Float
     column = scenarios.column()
     keys = [v for v in gmv_by_video if v in column]
     if not keys:
-        return np.zeros(len(scenarios.multipliers))
-    idx = np.array([column[v] for v in keys], dtype=np.int64)
+        return np.zeros(scenarios.count)
     values = np.array([gmv_by_video[v] for v in keys])
-    result: Floats = scenarios.multipliers[:, idx] @ values
+    result: Floats = scenarios.report([column[v] for v in keys]) @ values
     return result
 
 

@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -18,10 +19,17 @@ from planner.io.campaign_file import read_campaign
 from planner.io.roster import read_videos
 from planner.jobs import cores, watchdog
 from planner.jobs.plan import plan_with_margin
-from planner.models import Plan, Video
+from planner.models import DailySpend, Plan, Video
 from planner.optimiser import coupling, learning_loss, solve
 from planner.optimiser.model import reweighed_risk
-from planner.planning import Planner, assess_roster, figures_of, lay_out, make_plan
+from planner.planning import (
+    Planner,
+    assess_roster,
+    figures_of,
+    gmv_fan,
+    lay_out,
+    make_plan,
+)
 from planner.response import NO_SIGNALS, Signals, build_response_model
 from planner.tools import Tool
 from planner.uncertainty import (
@@ -161,14 +169,37 @@ def test_a_roster_of_any_width_keeps_its_scenario_figures_to_the_last_bit(
     assert hashlib.sha256(scenarios.optimised.tobytes()).hexdigest()[:16] == optimised
 
 
-def test_gmv_no_scenario_moves_has_a_steady_column_beside_the_multipliers() -> None:
-    # The fan chart reads the multipliers with a last column of ones (GMV of a video without
-    # a belief) from the one array the multipliers are a view of.
+def test_the_report_scenarios_are_drawn_only_for_the_videos_read() -> None:
+    # A plan buys a few hundred of 100,000 videos: the report's 500 scenarios are drawn for
+    # those, each column the figures a draw of every video gives it, to the last bit.
+    beliefs = [Belief(f"v{i:03d}", f"k{i % 7}", "natural", 0.2 + (i % 10) / 10)
+               for i in range(300)]
+    whole = draw_scenarios(beliefs, RiskConfig()).multipliers
+    scenarios = draw_scenarios(beliefs, RiskConfig())
+    assert scenarios.drawn == {}
+    picked = [299, 0, 130, 127, 128]
+    assert np.array_equal(scenarios.report(picked), whole[:, picked])
+    assert set(scenarios.drawn) == set(picked)
+    assert np.array_equal(draw_scenarios(beliefs, RiskConfig()).report([200])[:, 0],
+                          whole[:, 200])
+
+
+def test_the_gmv_fan_leaves_gmv_without_a_belief_unmoved() -> None:
+    # A daily line of a video no scenario moves (no belief) adds the same GMV to every
+    # scenario's path; a believed video's GMV moves with its multipliers.
     scenarios = draw_scenarios(_beliefs(), RiskConfig())
-    assert scenarios.with_steady.shape == (500, 4)
-    assert np.array_equal(scenarios.with_steady[:, :3], scenarios.multipliers)
-    assert np.shares_memory(scenarios.with_steady, scenarios.multipliers)
-    assert (scenarios.with_steady[:, 3] == 1.0).all()
+    day = date(2027, 6, 1)
+    steady = [DailySpend(date=day, video_id="x", tool=Tool.DOU_PLUS, spend=100.0,
+                         expected_gmv=1000.0)]
+    moved = [DailySpend(date=day, video_id="b", tool=Tool.DOU_PLUS, spend=100.0,
+                        expected_gmv=1000.0)]
+    response = SimpleNamespace(scenarios=scenarios)
+    flat = gmv_fan(steady, response)  # type: ignore[arg-type]
+    assert (flat[0].p10, flat[0].p50, flat[0].p90) == (1000.0, 1000.0, 1000.0)
+    band = gmv_fan(moved, response)  # type: ignore[arg-type]
+    p10, p90 = np.percentile(1000.0 * scenarios.report([1])[:, 0], [10, 90])
+    assert (band[0].p10, band[0].p90) == (round(float(p10), 2), round(float(p90), 2))
+    assert band[0].expected == 1000.0
 
 
 def test_a_kols_videos_share_their_kols_shock() -> None:
