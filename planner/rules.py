@@ -7,6 +7,7 @@ response model and the optimiser turn the verdicts into columns and limits.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -138,11 +139,7 @@ def dou_plus_modes(
     for day in days:
         age = (day - video.publish_date).days
         if age > rules.smart_max_age_days:
-            modes.append(("targeted", reason(
-                "targeted_over_15_days",
-                f"targeted: published {age} days ago (>{rules.smart_max_age_days})",
-                days=age, limit=rules.smart_max_age_days,
-            )))
+            modes.append(_too_old_for_smart(age, rules.smart_max_age_days))
         else:
             modes.append(("smart", reason(
                 "smart_mode",
@@ -151,6 +148,14 @@ def dou_plus_modes(
                 followers=video.followers, plays=round(video.median_plays), days=age,
             )))
     return modes
+
+
+@functools.lru_cache(maxsize=4096)
+def _too_old_for_smart(age: int, limit: int) -> tuple[Mode, Reason]:
+    # The same few dozen ages on every video: each verdict is written once.
+    return "targeted", reason("targeted_over_15_days",
+                              f"targeted: published {age} days ago (>{limit})",
+                              days=age, limit=limit)
 
 
 def dou_plus_targeting(video: Video, scores: VideoScores, mode: Mode, campaign: Campaign) -> str:
