@@ -558,3 +558,32 @@ def test_pricing_sums_each_purchases_entries_even_around_purchases_without_any()
     summed = strategy._per_purchase(np.array(entries), np.array(starts, dtype=np.int64))
     assert summed.tolist() == [0.0, 3.0, 0.0, 12.0, 6.0, 0.0]
     assert strategy._per_purchase(np.zeros(0), np.zeros(3, dtype=np.int64)).tolist() == [0, 0]
+
+
+def test_a_binary_purchase_has_its_minimum_order_row_then_a_link_per_segment():
+    """min_order_<i>: its segments - minimum x on >= 0; link_<i>_<k>: segment k - its width
+    x on <= 0: a purchase's rows together, in that order, with its figures."""
+    campaign = sale_campaign(budget=400_000)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    model = build_model(response, campaign, flat=True)
+    rows = model.discrete
+    for pos, on in list(model.on_col.items())[:25]:
+        purchase = response.purchases[pos]
+        first = rows.names.index(f"min_order_{purchase.index}")
+        widths = purchase.seg_width
+        at = int(np.searchsorted(model.active, pos))
+        cols = list(range(int(model.col_start[at]), int(model.col_start[at + 1])))
+        assert rows.names[first:first + len(widths) + 1] == [
+            f"min_order_{purchase.index}",
+            *(f"link_{purchase.index}_{k}" for k in range(len(widths)))]
+        assert rows.limits[first] == ("min_order", {"tool": purchase.tool.value,
+                                                    "amount": purchase.min_order * 1000})
+        assert (rows.lower[first], rows.upper[first]) == (0.0, float("inf"))
+        entries = slice(model.d_start[first], model.d_start[first + 1])
+        assert model.d_index[entries].tolist() == [*cols, on]
+        assert model.d_value[entries].tolist() == [*(1.0,) * len(cols), -purchase.min_order]
+        for k, (col, width) in enumerate(zip(cols, widths, strict=True), start=1):
+            link = slice(model.d_start[first + k], model.d_start[first + k + 1])
+            assert model.d_index[link].tolist() == [col, on]
+            assert model.d_value[link].tolist() == [1.0, -width]
+            assert (rows.lower[first + k], rows.upper[first + k]) == (float("-inf"), 0.0)

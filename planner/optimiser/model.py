@@ -75,6 +75,15 @@ class Rows:
         self.upper.append(upper)
         return len(self.names) - 1
 
+    def extend(self, family: str, names: list[str], limits: list[Limit], *,
+               lower: list[float], upper: list[float]) -> None:
+        """Rows of one family, one per name."""
+        self.names.extend(names)
+        self.families.extend([family] * len(names))
+        self.limits.extend(limits)
+        self.lower.extend(lower)
+        self.upper.extend(upper)
+
     def __len__(self) -> int:
         return len(self.names)
 
@@ -1471,34 +1480,30 @@ def _add_discrete_rows(model: AllocationModel) -> None:
     """Minimum orders (per-segment links: a much tighter relaxation) and CS-Dou+ exclusivity."""
     purchases = model.coupling.purchases
     rows = model.discrete
-    starts: list[int] = [0]
-    index: list[int] = []
-    value: list[float] = []
+    starts, index, value = _min_order_rows(model)
+    index_list: list[int] = []
+    value_list: list[float] = []
+    starts_list: list[int] = []
+    offset = len(index)
 
     def row(family: str, name: str, limit: Limit, terms: list[tuple[int, float]], *,
             lower: float = -INF, upper: float = INF) -> None:
         rows.add(family, name, limit, lower=lower, upper=upper)
-        index.extend(c for c, _ in terms)
-        value.extend(v for _, v in terms)
-        starts.append(len(index))
+        index_list.extend(c for c, _ in terms)
+        value_list.extend(v for _, v in terms)
+        starts_list.append(offset + len(index_list))
 
-    first_col = {int(p): int(model.col_start[k]) for k, p in enumerate(model.active.tolist())}
-    for pos, on in model.on_col.items():
-        p = purchases[pos]
-        cols = range(first_col[pos], first_col[pos] + len(p.seg_width))
-        limit: Limit = ("min_order", {"tool": p.tool.value, "amount": p.min_order * KYUAN})
-        row("min_order", f"min_order_{p.index}", limit,
-            [(c, 1.0) for c in cols] + [(on, -p.min_order)], lower=0.0)
-        for k, (c, w) in enumerate(zip(cols, p.seg_width, strict=True)):
-            row("min_order", f"link_{p.index}_{k}", limit, [(c, 1.0), (on, -w)], upper=0.0)
-    dou_plus = {
-        (purchases[pos].video_id, purchases[pos].days[0]): pos for pos in first_col
-        if purchases[pos].tool is Tool.DOU_PLUS
-    }
-    for pos, on in model.on_col.items():
+    content_service = [(pos, on) for pos, on in model.on_col.items()
+                       if purchases[pos].is_content_service]
+    if content_service:
+        first_col = {int(p): int(model.col_start[k])
+                     for k, p in enumerate(model.active.tolist())}
+        dou_plus = {
+            (purchases[pos].video_id, purchases[pos].days[0]): pos for pos in first_col
+            if purchases[pos].tool is Tool.DOU_PLUS
+        }
+    for pos, on in content_service:
         cs = purchases[pos]
-        if not cs.is_content_service:
-            continue
         for day in cs.days:
             dp_pos = dou_plus.get((cs.video_id, day))
             if dp_pos is None:
@@ -1508,10 +1513,60 @@ def _add_discrete_rows(model: AllocationModel) -> None:
                 row("cs_excludes_dou_plus", f"cs_excludes_dou_plus_{cs.index}_{dp.index}_{k}",
                     ("cs_excludes_dou_plus", {"video": cs.video_id}),
                     [(first_col[dp_pos] + k, 1.0), (on, w)], upper=w)
-    model.d_start = np.array(starts, dtype=np.int64)
-    model.d_index = np.array(index, dtype=np.int64)
-    model.d_value = np.array(value, dtype=np.float64)
+    model.d_start = np.concatenate([starts, np.array(starts_list, dtype=np.int64)])
+    model.d_index = np.concatenate([index, np.array(index_list, dtype=np.int64)])
+    model.d_value = np.concatenate([value, np.array(value_list, dtype=np.float64)])
     _add_learning_rows(model)
+
+
+def _min_order_rows(model: AllocationModel) -> tuple[Ints, Ints, Floats]:
+    """Each binary purchase's minimum order, then a link per segment, added to
+    ``model.discrete`` as arrays: (the rows' starts from 0, their columns, coefficients).
+
+    ``min_order_<i>``: its segments - minimum x on >= 0; ``link_<i>_<k>``: segment k - its
+    width x on <= 0. The rows and entries in the order they were always written in.
+    """
+    couple = model.coupling
+    on_pos = np.fromiter(model.on_col, dtype=np.int64, count=len(model.on_col))
+    on = np.fromiter(model.on_col.values(), dtype=np.int64, count=len(model.on_col))
+    at = np.searchsorted(model.active, on_pos)
+    first = model.col_start[at]
+    segments = model.col_start[at + 1] - first
+    minimum = couple.min_order[on_pos]
+    # Per binary: its minimum-order row (its segments, then its on column), then one link
+    # row per segment (the segment, then the on column).
+    rows_of = 1 + segments
+    row_first = np.zeros(len(on_pos) + 1, dtype=np.int64)
+    np.cumsum(rows_of, out=row_first[1:])
+    length = np.full(int(row_first[-1]), 2, dtype=np.int64)
+    length[row_first[:-1]] = segments + 1
+    starts = np.zeros(len(length) + 1, dtype=np.int64)
+    np.cumsum(length, out=starts[1:])
+    index = np.empty(int(starts[-1]), dtype=np.int64)
+    value = np.empty(int(starts[-1]))
+    # The minimum-order rows: each segment at 1, then the on column at -minimum.
+    begin, cols = _gather(first, segments)
+    place = np.repeat(starts[row_first[:-1]], segments) + (
+        np.arange(len(cols), dtype=np.int64) - np.repeat(begin[:-1], segments))
+    index[place], value[place] = cols, 1.0
+    ends = starts[row_first[:-1]] + segments
+    index[ends], value[ends] = on, -minimum
+    # The link rows: a segment at 1, its on column at minus the segment's width.
+    links = starts[np.repeat(row_first[:-1] + 1, segments)
+                   + np.arange(len(cols), dtype=np.int64) - np.repeat(begin[:-1], segments)]
+    index[links], value[links] = cols, 1.0
+    index[links + 1] = np.repeat(on, segments)
+    value[links + 1] = -couple.seg_width[model.col_key[cols]]
+    rows = model.discrete
+    purchases = couple.purchases
+    limit_of = [("min_order", {"tool": purchases[pos].tool.value, "amount": m * KYUAN})
+                for pos, m in zip(on_pos.tolist(), minimum.tolist(), strict=True)]
+    for i, count, limit in zip(couple.indices[on_pos].tolist(), segments.tolist(), limit_of,
+                               strict=True):
+        rows.extend("min_order", [f"min_order_{i}", *(f"link_{i}_{k}" for k in range(count))],
+                    [limit] * (count + 1), lower=[0.0, *(-INF,) * count],
+                    upper=[INF, *(0.0,) * count])
+    return starts, index, value
 
 
 def _add_learning_rows(model: AllocationModel) -> None:
