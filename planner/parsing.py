@@ -352,7 +352,8 @@ def url_problem(text: str) -> str | None:
         return t("error.url.not_address", detail=exc)
     host = parts.netloc
     # Letters of other scripts (an IDN host) are the browser's to convert; ASCII must fit.
-    if not _HOST_RE.match("".join(ch for ch in host if ch.isascii())):
+    ascii_host = host if host.isascii() else "".join(ch for ch in host if ch.isascii())
+    if not _HOST_RE.match(ascii_host):
         bad = "".join(sorted({ch for ch in host if ch in '"<>`{}|\\^ '}))
         shown = t("error.url.shown", chars=" ".join(bad)) if bad else ""
         return t("error.url.bad_host", host=host[:60], shown=shown)
