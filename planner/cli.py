@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from planner.collector import collector_paused, pause_for_start_up, start_up_done
 from planner.errors import InputError, PlannerError, Problem
 from planner.i18n import (
     LANGS,
@@ -108,6 +109,7 @@ def _guard(action: Callable[[], T], lang: str | None = None) -> T:
 
 
 def _run(action: Callable[[], T]) -> T:
+    start_up_done()  # the command's work runs with the cycle collector as usual
     try:
         return action()
     except PlannerError as exc:
@@ -177,7 +179,8 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.jobs.plan import process_stopwatch, run_plan, write_stage_times
+        with collector_paused():  # still start-up: the validated models' classes are built
+            from planner.jobs.plan import process_stopwatch, run_plan, write_stage_times
 
         clock = process_stopwatch()
         _regular(campaign, videos, slugs)
@@ -545,6 +548,7 @@ def main() -> None:
     """
     from planner.jobs.cores import one_blas_thread
 
+    pause_for_start_up()  # until the command starts its work (_run)
     one_blas_thread()
     try:
         app(prog_name="planner")
