@@ -34,6 +34,7 @@ for the largest size, ``profile_<n>.txt`` (cProfile, top functions).
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import cProfile
 import csv
@@ -272,6 +273,17 @@ def run_cli(campaign_path: Path, videos_path: Path, out: Path, folder: Path,
 def cli_timeout(time_limit: float) -> float:
     # The CLI solves twice (the plan and the marginal-value probe) plus reading and writing.
     return 4 * time_limit + 300
+
+
+def fresh_bytecode(checkout: Path = ROOT) -> None:
+    """Compile the checkout's planner package to current bytecode before it is timed.
+
+    With ``PYTHONDONTWRITEBYTECODE`` set, as on the development machine, a module edited
+    since its ``.pyc`` was written is compiled again by every command that imports it: in
+    a checkout whose optimiser had just changed, about 0.04 s of CPU in each ``planner
+    plan``'s start-up that an installed copy never pays.
+    """
+    compileall.compile_dir(checkout / "planner", quiet=1)
 
 
 # What `planner plan` imports before its first result (its commands import lazily).
@@ -629,6 +641,7 @@ def to_markdown(rows: Sequence[dict[str, Any]], options: Options,
 def run(options: Options) -> list[dict[str, Any]]:
     """Run every size, write results.csv / results.md (and a profile), return the rows."""
     options.out.mkdir(parents=True, exist_ok=True)
+    fresh_bytecode()
     startup = startup_seconds()
     rows = []
     for n in options.sizes:

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.run import instance, write_inputs
+from benchmarks.run import fresh_bytecode, instance, write_inputs
 
 _PLAN_ONLY = """
 import json, sys, time
@@ -88,6 +88,8 @@ def main() -> None:
     versions = [(v.split("=", 1)[0], Path(v.split("=", 1)[1]).resolve())
                 for v in options.versions]
     sizes = [int(s) for s in options.sizes.split(",")]
+    for _, checkout in versions:
+        fresh_bytecode(checkout)
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         for n in sizes:

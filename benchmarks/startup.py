@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.run import ROOT
+from benchmarks.run import ROOT, fresh_bytecode
 
 SAMPLE = ROOT / "sample_data"
 # Packages whose import time is reported on their own.
@@ -88,6 +88,8 @@ def _commit(checkout: Path) -> str:
 def run(versions: list[tuple[str, Path]], rounds: int) -> list[str]:
     samples: dict[tuple[str, str], list[tuple[float, float, dict[str, float]]]] = {}
     loads: list[float] = []
+    for _, checkout in versions:
+        fresh_bytecode(checkout)
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(rounds):
             for label, checkout in versions:

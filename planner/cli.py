@@ -14,7 +14,9 @@ listed).
 
 Each command imports the parts it uses when it runs: start-up is most of a
 small plan's wall time, and ``planner score`` needs no solver or spreadsheet
-writer.
+writer. Start-up runs with the cycle collector paused (``planner.collector``):
+from ``main`` until a command starts (``_run``), and again while the command
+imports its parts; the command's work runs with the collector as usual.
 
 With ``PLANNER_STAGE_TIMES`` naming a file, ``planner plan`` writes there, as
 JSON, the wall seconds of each stage of its run from the process's start
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from planner.collector import collector_paused, pause_for_start_up, start_up_done
 from planner.errors import InputError, PlannerError, Problem
 from planner.i18n import (
     LANGS,
@@ -108,6 +111,7 @@ def _guard(action: Callable[[], T], lang: str | None = None) -> T:
 
 
 def _run(action: Callable[[], T]) -> T:
+    start_up_done()  # the command's work runs with the cycle collector as usual
     try:
         return action()
     except PlannerError as exc:
@@ -177,7 +181,8 @@ def plan(
     """Score the videos, apply the AIMT rules, optimise, write plan.xlsx, plan.json, links.csv."""
 
     def run() -> None:
-        from planner.jobs.plan import process_stopwatch, run_plan, write_stage_times
+        with collector_paused():
+            from planner.jobs.plan import process_stopwatch, run_plan, write_stage_times
 
         clock = process_stopwatch()
         _regular(campaign, videos, slugs)
@@ -253,9 +258,10 @@ def sweep(
     """Plan the campaign at several budgets: GMV, ROI and marginal ROI by budget."""
 
     def run() -> None:
-        from planner.io.atomic import check_outputs, ensure_not_input
-        from planner.jobs.sweep import curve_paths, write_curve
-        from planner.sweep import budget_curve, curve_lines, min_budget_for
+        with collector_paused():
+            from planner.io.atomic import check_outputs, ensure_not_input
+            from planner.jobs.sweep import curve_paths, write_curve
+            from planner.sweep import budget_curve, curve_lines, min_budget_for
 
         paths = {} if out is None else curve_paths(out)
         if out is not None:
@@ -291,7 +297,8 @@ def score(campaign: CampaignOpt, videos: VideosOpt, lang: LangOpt = None) -> Non
     """Print each video's traffic-ROI scores and rule verdicts."""
 
     def run() -> None:
-        from planner.planning import score_roster
+        with collector_paused():
+            from planner.planning import score_roster
 
         _regular(campaign, videos)
         camp, roster = _load(campaign, videos)
@@ -332,11 +339,12 @@ def replan(
     """Ingest a day's actuals into the store, learn, and re-plan the rest of the campaign."""
 
     def run() -> None:
-        from planner.io.atomic import check_outputs
-        from planner.io.campaign_file import read_campaign
-        from planner.io.plan_files import PLAN_FILES
-        from planner.jobs.plan import input_warnings, overrun_warnings
-        from planner.jobs.replan import run_replan_watched
+        with collector_paused():
+            from planner.io.atomic import check_outputs
+            from planner.io.campaign_file import read_campaign
+            from planner.io.plan_files import PLAN_FILES
+            from planner.jobs.plan import input_warnings, overrun_warnings
+            from planner.jobs.replan import run_replan_watched
 
         _regular(campaign, videos, *actuals)
         if out is not None:
@@ -398,11 +406,12 @@ def check(
     """Check a plan against every rule: each broken rule on a line; exit 9 if any."""
 
     def run() -> None:
-        from planner.checks import check_orders
-        from planner.errors import PlanRuleError
-        from planner.io.campaign_file import read_campaign
-        from planner.io.plan_reader import read_plan_to_check
-        from planner.io.roster import read_videos
+        with collector_paused():
+            from planner.checks import check_orders
+            from planner.errors import PlanRuleError
+            from planner.io.campaign_file import read_campaign
+            from planner.io.plan_reader import read_plan_to_check
+            from planner.io.roster import read_videos
 
         camp = read_campaign(campaign)
         found_plan = read_plan_to_check(plan_file)
@@ -439,9 +448,10 @@ def inspect(
     """Say what a file is recognised as, how its columns map, what was skipped, its first rows."""
 
     def run() -> None:
-        from planner.io.campaign_file import read_campaign
-        from planner.io.inspection import inspect_file, inspection_lines
-        from planner.io.roster import read_videos
+        with collector_paused():
+            from planner.io.campaign_file import read_campaign
+            from planner.io.inspection import inspect_file, inspection_lines
+            from planner.io.roster import read_videos
 
         _regular(file, campaign, videos)
         camp = None if campaign is None else read_campaign(campaign)
@@ -474,14 +484,15 @@ def batch(
     """Plan or re-plan every campaign of a portfolio in parallel; exit 8 if any failed."""
 
     def run() -> None:
-        from planner.io.atomic import check_outputs
-        from planner.jobs.batch import (
-            check_portfolio,
-            pool_size,
-            read_manifest,
-            run_portfolio,
-            write_portfolio,
-        )
+        with collector_paused():
+            from planner.io.atomic import check_outputs
+            from planner.jobs.batch import (
+                check_portfolio,
+                pool_size,
+                read_manifest,
+                run_portfolio,
+                write_portfolio,
+            )
 
         _regular(manifest)
         check_outputs(out, [out / "portfolio.json", out / "portfolio.xlsx"])
@@ -519,7 +530,8 @@ def store_migrate(
     """Copy a whole history exactly (SQLite to PostgreSQL and back); print rows and checksums."""
 
     def run() -> None:
-        from planner.io.store_copy import migrate_store
+        with collector_paused():
+            from planner.io.store_copy import migrate_store
 
         origin, destination = _store(source), _store(target)
         sums = migrate_store(origin, destination, timeout=lock_timeout)
@@ -545,6 +557,7 @@ def main() -> None:
     """
     from planner.jobs.cores import one_blas_thread
 
+    pause_for_start_up()  # until the command starts its work (_run)
     one_blas_thread()
     try:
         app(prog_name="planner")
