@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,6 +36,9 @@ VERIFIED_XLSXWRITER = frozenset({"3.3.4"})
 # "b" write_boolean), its value and its format; None for an empty cell.
 CellKind = Literal["s", "n", "d", "b"]
 Cell = tuple[CellKind, Any, "Format | None"] | None
+
+# A character that XlsxWriter escapes in text, or that may start what it escapes (``_xHHHH_``).
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b-\x1f&<>_\ufffe\uffff]")
 
 # Distinct texts whose escaped XML ``SheetRows`` keeps: a plan's reasons and tiers repeat over
 # its rows; its ids and names do not, so the store is emptied when it is this full.
@@ -80,11 +84,11 @@ class SheetRows:
         # The last row given, not yet written: the next row's first cell writes it.
         self.pending: tuple[int, Sequence[Cell]] | None = None
         self.strmax_safe = ws.xls_strmax // 2  # no text this long is cut to Excel's limit
-        self.refs: list[str] = []  # each column's letters
+        self.refs: list[str] = []  # each column's cells' start, before the row number
         self.texts: dict[str, str] = {}  # a text's XML after the cell's attributes
         self.tags: dict[tuple[object, ...], str] = {}  # a row's tag after its number
-        self.xf: dict[int, int] = {}  # a format's style index, by id
-        self.formats: list[Format] = []  # keeps the formats in ``xf`` alive
+        self.styles: dict[int, str] = {}  # a format's style attribute, by id
+        self.formats: list[Format] = []  # keeps the formats in ``styles`` alive
         self.escape_data: Callable[[str], str] = ws._escape_data
         self.escape_controls: Callable[[str], str] = XMLwriter._escape_control_characters
         self.preserve: Callable[[str], object] = _preserve_whitespace
@@ -150,14 +154,15 @@ class SheetRows:
                 last = col
         return first, last
 
-    def _style(self, fmt: Format) -> int:
-        """``fmt``'s style index, asked of XlsxWriter the first time (which numbers the
-        formats in the order they are first written) and kept."""
-        index = self.xf.get(id(fmt))
-        if index is None:
-            index = self.xf[id(fmt)] = fmt._get_xf_index()
+    def _style(self, fmt: Format) -> str:
+        """A cell's ``s`` attribute for ``fmt``: its style index, asked of XlsxWriter the
+        first time (which numbers the formats in the order they are first written) and
+        kept."""
+        style = self.styles.get(id(fmt))
+        if style is None:
+            style = self.styles[id(fmt)] = f'" s="{fmt._get_xf_index()}"'
             self.formats.append(fmt)
-        return index
+        return style
 
     def _row_tag(self, row: int) -> str:
         """The ``<row ...>`` start tag after ``r="N"``, as XlsxWriter's ``_write_row`` writes
@@ -185,13 +190,19 @@ class SheetRows:
         writes it in constant-memory mode."""
         xml = self.texts.get(text)
         if xml is None:
-            string = self.escape_controls(text)
-            if string.startswith("<r>") and string.endswith("</r>"):
-                # XlsxWriter takes such a text for rich text and writes it as it is.
-                xml = f' t="inlineStr"><is>{string}</is></c>'
+            if not _NOT_PLAIN.search(text) and not (text[:1].isspace() or text[-1:].isspace()):
+                # Nothing to escape or keep: XlsxWriter writes it as it is (each step below
+                # would leave it so).
+                xml = f' t="inlineStr"><is><t>{text}</t></is></c>'
             else:
-                space = ' xml:space="preserve"' if self.preserve(string) else ""
-                xml = f' t="inlineStr"><is><t{space}>{self.escape_data(string)}</t></is></c>'
+                string = self.escape_controls(text)
+                if string.startswith("<r>") and string.endswith("</r>"):
+                    # XlsxWriter takes such a text for rich text and writes it as it is.
+                    xml = f' t="inlineStr"><is>{string}</is></c>'
+                else:
+                    space = ' xml:space="preserve"' if self.preserve(string) else ""
+                    xml = (f' t="inlineStr"><is><t{space}>{self.escape_data(string)}'
+                           "</t></is></c>")
             if len(self.texts) >= _TEXTS_KEPT:
                 self.texts.clear()
             self.texts[text] = xml
@@ -199,14 +210,15 @@ class SheetRows:
 
     def _write(self, row: int, cells: Sequence[Cell]) -> None:
         ws = self.ws
-        number = row + 1
-        parts = [f'<row r="{number}"', self._row_tag(row)]
+        number = str(row + 1)
+        parts = ['<row r="', number, '"', self._row_tag(row)]
         info = ws.row_info.get(row)
         row_style = (self._style(info.row_format)
-                     if info is not None and info.row_format else None)
+                     if info is not None and info.row_format else "")
         refs = self.refs
         while len(refs) < len(cells):
-            refs.append(self.col_name(len(refs)))
+            refs.append(f'<c r="{self.col_name(len(refs))}')
+        styles = self.styles
         for col, cell in enumerate(cells):
             if cell is None:
                 continue
@@ -216,24 +228,20 @@ class SheetRows:
                 if fmt is None:
                     fmt = ws.default_date_format
             if fmt is not None:
-                style: int | None = self._style(fmt)
-            elif row_style is not None:
-                style = row_style
+                style = styles.get(id(fmt)) or self._style(fmt)
             else:
-                style = self._column_style(col)
-            head = (f'<c r="{refs[col]}{number}"' if style is None else
-                    f'<c r="{refs[col]}{number}" s="{style}"')
+                style = row_style or self._column_style(col)
             if code == "s":
-                parts += (head, self._text(value))
+                parts += (refs[col], number, style, self._text(value))
             else:
-                parts.append(f"{head}><v>{value:.16G}</v></c>")
+                parts += (refs[col], number, style, f"><v>{value:.16G}</v></c>")
         parts.append("</row>")
         ws.fh.write("".join(parts))
 
-    def _column_style(self, col: int) -> int | None:
+    def _column_style(self, col: int) -> str:
         info = self.ws.col_info.get(col)
         if info is None or info.column_format is None:
-            return None
+            return '"'  # no style: the reference's closing quote only
         return self._style(info.column_format)
 
     def _extend(self, row: int, first: int, last: int) -> None:
