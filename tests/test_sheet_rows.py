@@ -165,6 +165,17 @@ def test_dates_without_a_format_take_the_workbooks_default_as_in_xlsxwriter(
     _same_book(tmp_path, _every_kind, default_date_format="dd/mm/yy hh:mm")
 
 
+def test_times_with_a_zone_are_xlsxwriters_when_it_removes_the_zone(tmp_path: Path) -> None:
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    _same_book(tmp_path, lambda book: [
+        ([("d", dt.datetime(2025, 11, 11, 20, 0, tzinfo=beijing), None)], None, None),
+        ([("d", dt.datetime(2025, 11, 11, 12, 0, tzinfo=dt.UTC), None),
+          ("d", dt.datetime(2025, 11, 11, 12, 0), None)], None, None),
+        ([("d", dt.date(2025, 11, 11), None)], None, None),
+        ([("s", "last", None)], None, None),
+    ], remove_timezone=True)
+
+
 def test_a_table_of_one_row_is_xlsxwriters(tmp_path: Path) -> None:
     _same_book(tmp_path, lambda book: [([("s", "only", None), ("n", 1.0, None)], None, None)])
 

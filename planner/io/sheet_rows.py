@@ -5,18 +5,19 @@ XML to a scratch file when the next row starts. Per cell, that is most of the ti
 plan's workbook takes (the videos sheet: 20,000 rows of eleven cells, long reasons among
 them). ``SheetRows`` writes a table's rows into that scratch file itself, in the very bytes
 XlsxWriter writes (the ``<row>`` tag from XlsxWriter's own method, each cell's reference,
-style index, number and inline text escaped by XlsxWriter's own functions), each distinct
-text escaped once, and leaves the sheet as XlsxWriter would have: its dimensions, the row
-heights and formats set with ``set_row``, the next row to write. The table's last row, and
-any row with a cell it does not write itself (a boolean, a number that is not finite, text
-near Excel's length limit), go through XlsxWriter's own calls. It writes rows itself only
-with an XlsxWriter version in ``VERIFIED_XLSXWRITER``, whose bytes the tests compare with
-XlsxWriter's for every kind of cell; with any other version every row goes through
-XlsxWriter.
+style index, number and inline text escaped by XlsxWriter's own functions, plain text as it
+is), each distinct text escaped once, and leaves the sheet as XlsxWriter would have: its
+dimensions, the row heights and formats set with ``set_row``, the last row held for
+XlsxWriter to write. That last row, and any row with a cell it does not write itself (a
+boolean, a number that is not finite, a time with a zone, text near Excel's length limit),
+go through XlsxWriter's own calls. It writes rows itself only with an XlsxWriter version in
+``VERIFIED_XLSXWRITER``, whose bytes the tests compare with XlsxWriter's for every kind of
+cell; with any other version every row goes through XlsxWriter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -87,6 +88,7 @@ class SheetRows:
         self.refs: list[str] = []  # each column's cells' start, before the row number
         self.texts: dict[str, str] = {}  # a text's XML after the cell's attributes
         self.tags: dict[tuple[object, ...], str] = {}  # a row's tag after its number
+        self.serials: dict[dt.date, float] = {}  # a date's serial number
         self.styles: dict[int, str] = {}  # a format's style attribute, by id
         self.formats: list[Format] = []  # keeps the formats in ``styles`` alive
         self.escape_data: Callable[[str], str] = ws._escape_data
@@ -136,7 +138,7 @@ class SheetRows:
     def _span(self, cells: Sequence[Cell]) -> tuple[int, int] | None:
         """The first and last columns of the row's cells, if it writes them all itself:
         not a boolean, a number that is not finite (XlsxWriter refuses it, or writes an
-        error) or text that may reach Excel's length limit."""
+        error), a time with a zone or text that may reach Excel's length limit."""
         first = last = -1
         for col, cell in enumerate(cells):
             if cell is not None:
@@ -147,8 +149,8 @@ class SheetRows:
                 elif code == "n":
                     if not math.isfinite(cell[1]):
                         return None
-                elif code != "d":
-                    return None
+                elif code != "d" or getattr(cell[1], "tzinfo", None) is not None:
+                    return None  # XlsxWriter's options decide what a time zone does
                 if first < 0:
                     first = col
                 last = col
@@ -224,7 +226,7 @@ class SheetRows:
                 continue
             code, value, fmt = cell
             if code == "d":  # a date is its serial number, by default in the date format
-                value = ws._convert_date_time(value)
+                value = self._serial(value)
                 if fmt is None:
                     fmt = ws.default_date_format
             if fmt is not None:
@@ -237,6 +239,14 @@ class SheetRows:
                 parts += (refs[col], number, style, f"><v>{value:.16G}</v></c>")
         parts.append("</row>")
         ws.fh.write("".join(parts))
+
+    def _serial(self, when: dt.date) -> float:
+        """XlsxWriter's serial number of a date or a time without a zone, each worked out
+        once (a plan's daily rows repeat its few days)."""
+        serial = self.serials.get(when)
+        if serial is None:
+            serial = self.serials[when] = self.ws._convert_date_time(when)
+        return serial
 
     def _column_style(self, col: int) -> str:
         info = self.ws.col_info.get(col)
