@@ -103,15 +103,15 @@ class SheetRows:
         ws = self.ws
         if height is not None:
             ws.set_row(row, height, row_format)
-        if all(cell is None for cell in cells):
-            return  # a streamed row with no cells is never written, its height or not
         span = self._span(cells) if self.fast else None
-        if span is None:
+        if span is None:  # a cell written by XlsxWriter's calls: the whole row then
             self._hand_over()
             for col, cell in enumerate(cells):
                 if cell is not None:
                     put(ws, row, col, cell)
             return
+        if span[0] < 0:
+            return  # a streamed row with no cells is never written, its height or not
         if self.pending is None:
             # XlsxWriter writes the row it holds when a later row's first cell comes.
             ws._write_single_row(row)
@@ -136,9 +136,9 @@ class SheetRows:
                     put(self.ws, row, col, cell)
 
     def _span(self, cells: Sequence[Cell]) -> tuple[int, int] | None:
-        """The first and last columns of the row's cells, if it writes them all itself:
-        not a boolean, a number that is not finite (XlsxWriter refuses it, or writes an
-        error), a time with a zone or text that may reach Excel's length limit."""
+        """The first and last columns of the row's cells (-1, -1 for none), if it writes
+        them all itself: not a boolean, a number that is not finite (XlsxWriter refuses it,
+        or writes an error), a time with a zone or text that may reach Excel's limit."""
         first = last = -1
         for col, cell in enumerate(cells):
             if cell is not None:
