@@ -324,7 +324,7 @@ def _write_table(
     sheet = SheetRows(ws)
     counted: list[dict[str, int]] = [{} for _ in headers]  # each column's texts' lines
     # Column by column, a block of rows at a time (a block's cells, not the sheet's, are
-    # held at once): each cell's writer, value and format, and each row's lines.
+    # held at once): each cell's kind, value and format, and each row's lines; then the rows.
     for start in range(0, len(rows), _ROWS_AT_ONCE):
         block = rows[start:start + _ROWS_AT_ONCE]
         if any(len(row) != count for row in block):
