@@ -46,6 +46,8 @@ from planner.i18n import (
     use_lang,
 )
 from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, ensure_not_input
+from planner.io.sheet_rows import Cell, SheetRows
+from planner.io.sheet_rows import put as put_cell
 from planner.models import Plan, Reason
 from planner.stopwatch import Stopwatch
 from planner.tools import LIVE_ROOM_ID, SALE_FILL, TOOL_COLOURS, Tool
@@ -251,35 +253,38 @@ class _Styles:
         )
 
 
-def _write_cell(
-    ws: Worksheet, row: int, col: int, value: object, kind: NumKind | None, styles: _Styles
-) -> None:
-    """Write one value by its Python type; text never becomes a formula."""
+def _cell_of(value: object, kind: NumKind | None, styles: _Styles) -> Cell:
+    """How a value is written, by its Python type (a ``sheet_rows`` cell, None for an
+    empty one); text never becomes a formula."""
     if _is_missing(value):
-        return
+        return None
     if isinstance(value, str):
         # write_string, never write(): write() turns "=..." into a formula.
-        ws.write_string(row, col, value, styles.wrap if "\n" in value else None)
-    elif isinstance(value, (bool, np.bool_)):
-        ws.write_boolean(row, col, bool(value))
-    elif isinstance(value, dt.datetime):
+        return ("s", value, styles.wrap if "\n" in value else None)
+    if isinstance(value, (bool, np.bool_)):
+        return ("b", bool(value), None)
+    if isinstance(value, dt.datetime):
         if isinstance(value, pd.Timestamp):
             value = value.to_pydatetime()
         # Excel has no time zones; keep the wall-clock time the buyer saw.
         naive = value.replace(tzinfo=None)
-        midnight = naive.time() == dt.time()
-        if midnight:
-            ws.write_datetime(row, col, naive.date(), styles.date)
-        else:
-            ws.write_datetime(row, col, naive, styles.datetime)
-    elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, value, styles.date)
-    elif isinstance(value, numbers.Real):
-        ws.write_number(row, col, float(value), styles.numbers[kind] if kind else None)
-    elif isinstance(value, (list, tuple)):
-        _write_cell(ws, row, col, "\n".join(str(v) for v in value), kind, styles)
-    else:
-        _write_cell(ws, row, col, str(value), kind, styles)
+        if naive.time() == dt.time():
+            return ("d", naive.date(), styles.date)
+        return ("d", naive, styles.datetime)
+    if isinstance(value, dt.date):
+        return ("d", value, styles.date)
+    if isinstance(value, numbers.Real):
+        return ("n", float(value), styles.numbers[kind] if kind else None)
+    if isinstance(value, (list, tuple)):
+        return _cell_of("\n".join(str(v) for v in value), kind, styles)
+    return _cell_of(str(value), kind, styles)
+
+
+def _write_cell(
+    ws: Worksheet, row: int, col: int, value: object, kind: NumKind | None, styles: _Styles
+) -> None:
+    """Write one value by its Python type (``_cell_of``)."""
+    put_cell(ws, row, col, _cell_of(value, kind, styles))
 
 
 def _write_table(
@@ -316,25 +321,24 @@ def _write_table(
     rooms = [width - 2 for width in widths]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, styles.header)
-    general = functools.partial(_write_general, ws, styles)
+    sheet = SheetRows(ws)
     counted: list[dict[str, int]] = [{} for _ in headers]  # each column's texts' lines
     # Column by column, a block of rows at a time (a block's cells, not the sheet's, are
-    # held at once): each cell's writer, value and format, and each row's lines.
+    # held at once): each cell's kind, value and format, and each row's lines; then the rows.
     for start in range(0, len(rows), _ROWS_AT_ONCE):
         block = rows[start:start + _ROWS_AT_ONCE]
         if any(len(row) != count for row in block):
             block = [(*row[:count], *(None,) * (count - len(row))) for row in block]
         lines = [1] * len(block)
-        cells = [_column_cells(ws, values, kinds[col], rooms[col], styles, general, lines,
-                               counted[col])
+        cells = [_column_cells(values, kinds[col], rooms[col], styles, lines, counted[col])
                  for col, values in enumerate(zip(*block, strict=True))]
         for r, row_cells in enumerate(zip(*cells, strict=True), start=start + 1):
-            # The row's height first: a streamed sheet cannot go back to a row it has left.
+            # The row's height with it: a streamed sheet cannot go back to a row it has left.
             if lines[r - start - 1] > 1:
-                ws.set_row(r, _LINE_HEIGHT * lines[r - start - 1], styles.top)
-            for col, cell in enumerate(row_cells):
-                if cell is not None:
-                    cell[0](r, col, cell[1], cell[2])
+                sheet.row(r, row_cells, _LINE_HEIGHT * lines[r - start - 1], styles.top)
+            else:
+                sheet.row(r, row_cells)
+    sheet.close()
     for col, width in enumerate(widths):
         if headers[col] in hidden:
             ws.set_column(col, col, width, None, {"hidden": True})
@@ -355,9 +359,6 @@ def _write_table(
 
 # Rows whose cells ``_write_table`` prepares at once.
 _ROWS_AT_ONCE = 4096
-
-_Cell = tuple[Callable[[int, int, Any, Any], object], Any, Any] | None
-
 
 def _measure_column(values: Iterable[object], kind: NumKind | None,
                     width: int) -> tuple[int, bool]:
@@ -389,38 +390,30 @@ def _measure_column(values: Iterable[object], kind: NumKind | None,
     return width, bool(texts)
 
 
-def _write_general(ws: Worksheet, styles: _Styles, row: int, col: int, value: object,
-                   kind: NumKind | None) -> None:
-    _write_cell(ws, row, col, value, kind, styles)
-
-
-def _column_cells(ws: Worksheet, values: Sequence[object], kind: NumKind | None, room: int,
-                  styles: _Styles, general: Callable[[int, int, Any, Any], object],
-                  lines: list[int], counted: dict[str, int]) -> list[_Cell]:
-    """How to write each of a column's ``values`` (rows of a block): a writer, the value
-    and its format, or None for an empty cell; as ``_write_cell`` would, text wider than
-    ``room`` wrapping. Raises ``lines`` (per row) to the lines of the column's text;
+def _column_cells(values: Sequence[object], kind: NumKind | None, room: int, styles: _Styles,
+                  lines: list[int], counted: dict[str, int]) -> list[Cell]:
+    """Each of a column's ``values`` (rows of a block) as a cell (``_cell_of``), text wider
+    than ``room`` wrapping. Raises ``lines`` (per row) to the lines of the column's text;
     ``counted`` keeps the lines of the column's texts from block to block."""
-    put_text, put_number = ws.write_string, ws.write_number
     number = styles.numbers[kind] if kind else None
     short = room // 2  # text this long fits on one line: no character is wider than two
-    cells: list[_Cell] = []
+    cells: list[Cell] = []
     for i, value in enumerate(values):
         if type(value) is float:
-            cells.append((put_number, value, number) if math.isfinite(value) else None)
+            cells.append(("n", value, number) if math.isfinite(value) else None)
         elif isinstance(value, str):
             found = 1 if len(value) <= short and "\n" not in value else counted.get(value)
             if found is None:
                 found = counted[value] = _line_count(value, room)
             if found > 1:  # a line break, or wider than the column: it wraps
                 lines[i] = max(lines[i], found)
-                cells.append((put_text, value, styles.wrap))
+                cells.append(("s", value, styles.wrap))
             else:
-                cells.append((put_text, value, None))
+                cells.append(("s", value, None))
         elif value is None:
             cells.append(None)
         else:
-            cells.append((general, value, kind))
+            cells.append(_cell_of(value, kind, styles))
     return cells
 
 
