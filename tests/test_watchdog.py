@@ -1,5 +1,6 @@
 """The outer watchdog around solver runs (solver time limits are not always kept)."""
 
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -47,6 +48,21 @@ def test_planner_errors_in_the_run_reach_the_caller_unchanged():
 def test_a_crash_in_the_run_becomes_a_solver_error_with_its_cause():
     with pytest.raises(SolverError, match="ValueError: boom"):
         run_with_deadline(_crash, deadline_s=30)
+
+
+def _inherited_and_frozen(marker: object) -> bool:
+    """In the child: is ``marker``, made by the parent, out of the collector's walks?"""
+    return gc.get_freeze_count() > 0 and not any(o is marker for o in gc.get_objects())
+
+
+def test_a_watched_child_keeps_what_it_inherits_out_of_its_collectors_walks() -> None:
+    """Its collector never writes to the pages it shares with the parent; the parent's own
+    objects are collected as before, once the child is started."""
+    marker = [object()]
+    assert run_with_deadline(_inherited_and_frozen, marker, deadline_s=30)
+    assert run_side_by_side([partial(_pid_and, 0), partial(_inherited_and_frozen, marker)])[1]
+    assert gc.get_freeze_count() == 0
+    assert any(o is marker for o in gc.get_objects())
 
 
 def _solver_subprocess_that_hangs(pid_file: str) -> None:
