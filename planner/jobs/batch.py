@@ -521,7 +521,7 @@ class LocalPool:
         if "forkserver" in methods:
             context.set_forkserver_preload(_PRELOAD)
         # Each worker runs its campaigns' watched plans in one child it keeps, not a fork
-        # per campaign (whose copied pages were a sixth of a 200-video re-plan's CPU).
+        # per campaign (whose copied pages were a tenth of a 200-video re-plan's CPU).
         return ProcessPoolExecutor(self.workers, mp_context=context,
                                    initializer=keep_watched_child)
 

@@ -7,10 +7,12 @@ forked child process; if it has not answered within the deadline it is
 killed and the buyer gets a SolverError. A killed re-plan loses nothing: its
 store transaction was never committed and its outputs are written atomically.
 
-A forked child starts with every object it inherits frozen (``gc.freeze``): the pages
-they sit on stay shared with the parent instead of being copied as soon as the child's
-collector walks them (a portfolio worker forks once per campaign, and that copying was a
-fifth of a 200-video re-plan's CPU). The parent's objects are thawed again at once.
+A forked child starts with every object it inherits frozen (``gc.freeze``; the parent's
+are thawed again at once): its collector never walks them, so the pages they sit on stay
+shared with the parent instead of being copied. A process that makes many watched calls
+(a ``planner batch`` pool worker, one a campaign) keeps one child for all of them
+(``keep_watched_child``): a fork per call copied every page the child wrote to, about a
+tenth of a 200-video re-plan's CPU. Each call keeps its own deadline.
 
 A daemonic process may not start children (``multiprocessing`` refuses): a
 Dask worker under its nanny is one by default, so there the run stays in the
