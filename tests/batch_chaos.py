@@ -3,6 +3,10 @@ the victim's planner hand out a plan that breaks a rule.
 
 Workers import this module by name (the pool's fork server and Dask's spawned
 workers get the tests' sys.path), so it lives beside the tests, not in one.
+
+A pool worker keeps one watched child for its campaigns (``keep_watched_child``), forked
+before any patch here: the victim's run gets a child of its own, forked after the patch,
+and no later campaign runs in it (``_a_child_of_its_own``).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +23,21 @@ import planner.jobs.plan
 import planner.jobs.replan
 from planner.io.store import Store
 from planner.jobs.batch import CampaignResult, CampaignTask, run_campaign
+from planner.jobs.watchdog import keep_watched_child
 from planner.models import Plan
 
 VICTIM = "brand-001"
+
+
+@contextmanager
+def _a_child_of_its_own() -> Iterator[None]:
+    """Inside, the worker's watched run forks a child that has the patches made here and
+    that is gone after it; the worker keeps a child for its next campaigns again after."""
+    keep_watched_child(False)
+    try:
+        yield
+    finally:
+        keep_watched_child()
 
 
 def _kill_worker_inside_the_transaction() -> None:
@@ -42,6 +60,8 @@ def die_once(task: CampaignTask) -> CampaignResult:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()
         _kill_worker_inside_the_transaction()
+        with _a_child_of_its_own():
+            return run_campaign(task)
     return run_campaign(task)
 
 
@@ -49,6 +69,8 @@ def die_always(task: CampaignTask) -> CampaignResult:
     """Every run of the victim kills its worker mid-transaction."""
     if task.name == VICTIM:
         _kill_worker_inside_the_transaction()
+        with _a_child_of_its_own():
+            return run_campaign(task)
     return run_campaign(task)
 
 
@@ -71,7 +93,7 @@ def booked_the_day_before(plan: Plan) -> Plan:
 def break_a_rule(task: CampaignTask) -> CampaignResult:
     """The victim's planner (a fresh plan or a re-plan) books an order before the plan date;
     the others plan as usual. Patched in the worker (so the watched child it forks has it)
-    for the victim's run only: the worker may run another campaign next."""
+    for the victim's run only: the worker may run another campaign next, in another child."""
     if task.name != VICTIM:
         return run_campaign(task)
     plan_with_margin = planner.jobs.plan.plan_with_margin
@@ -86,7 +108,8 @@ def break_a_rule(task: CampaignTask) -> CampaignResult:
     planner.jobs.plan.plan_with_margin = plan_then_break  # type: ignore[assignment]
     planner.jobs.replan.replan = replan_then_break  # type: ignore[assignment]
     try:
-        return run_campaign(task)
+        with _a_child_of_its_own():
+            return run_campaign(task)
     finally:
         planner.jobs.plan.plan_with_margin = plan_with_margin  # type: ignore[assignment]
         planner.jobs.replan.replan = replan  # type: ignore[assignment]

@@ -1,16 +1,21 @@
 """The outer watchdog around solver runs (solver time limits are not always kept)."""
 
+import gc
 import multiprocessing
 import os
+import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 
+from planner.collector import collector_paused
 from planner.errors import InputError, SolverError
-from planner.jobs.watchdog import run_side_by_side, run_with_deadline
+from planner.i18n import current_lang, use_lang
+from planner.jobs.watchdog import keep_watched_child, run_side_by_side, run_with_deadline
 
 # These tests check the English wording of messages (PLANNER_LANG=en);
 # tests/test_error_language.py checks they come out in Chinese by default.
@@ -47,6 +52,21 @@ def test_planner_errors_in_the_run_reach_the_caller_unchanged():
 def test_a_crash_in_the_run_becomes_a_solver_error_with_its_cause():
     with pytest.raises(SolverError, match="ValueError: boom"):
         run_with_deadline(_crash, deadline_s=30)
+
+
+def _inherited_and_frozen(marker: object) -> bool:
+    """In the child: is ``marker``, made by the parent, out of the collector's walks?"""
+    return gc.get_freeze_count() > 0 and not any(o is marker for o in gc.get_objects())
+
+
+def test_a_watched_child_keeps_what_it_inherits_out_of_its_collectors_walks() -> None:
+    """Its collector never writes to the pages it shares with the parent; the parent's own
+    objects are collected as before, once the child is started."""
+    marker = [object()]
+    assert run_with_deadline(_inherited_and_frozen, marker, deadline_s=30)
+    assert run_side_by_side([partial(_pid_and, 0), partial(_inherited_and_frozen, marker)])[1]
+    assert gc.get_freeze_count() == 0
+    assert any(o is marker for o in gc.get_objects())
 
 
 def _solver_subprocess_that_hangs(pid_file: str) -> None:
@@ -150,3 +170,75 @@ def test_a_failure_here_stops_the_side_tasks_and_leaves_no_child_behind(tmp_path
                           partial(_write_pid_then_sleep, pid_file)])
     with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
         os.kill(int(pid_file.read_text()), 0)
+
+
+@pytest.fixture
+def kept() -> Iterator[None]:
+    """This process keeps one watched child for its calls, as a ``planner batch`` worker."""
+    keep_watched_child()
+    try:
+        yield
+    finally:
+        keep_watched_child(False)
+
+
+def _gone(pid: int) -> bool:
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _running(pid)
+
+
+def test_a_kept_child_runs_one_watched_call_after_another(kept) -> None:
+    child = run_with_deadline(os.getpid, deadline_s=30)
+    assert child != os.getpid()
+    assert run_with_deadline(os.getpid, deadline_s=30) == child
+
+
+def test_a_kept_child_past_its_deadline_is_stopped_and_the_next_call_gets_a_new_one(
+        kept) -> None:
+    child = run_with_deadline(os.getpid, deadline_s=30)
+    with pytest.raises(SolverError, match=r"did not finish within 0\.5 s"):
+        run_with_deadline(_slow, 60.0, deadline_s=0.5)
+    assert _gone(child)
+    assert run_with_deadline(os.getpid, deadline_s=30) not in (child, os.getpid())
+
+
+def test_a_kept_child_that_refused_an_input_is_kept_and_one_that_crashed_is_replaced(
+        kept) -> None:
+    child = run_with_deadline(os.getpid, deadline_s=30)
+    with pytest.raises(InputError, match="row 3, column 'followers'"):
+        run_with_deadline(_bad_input, deadline_s=30)
+    assert run_with_deadline(os.getpid, deadline_s=30) == child
+    with pytest.raises(SolverError, match="ValueError: boom"):
+        run_with_deadline(_crash, deadline_s=30)
+    assert _gone(child)
+    assert run_with_deadline(os.getpid, deadline_s=30) not in (child, os.getpid())
+
+
+def test_a_kept_child_that_died_between_calls_is_replaced(kept) -> None:
+    child = run_with_deadline(os.getpid, deadline_s=30)
+    os.kill(child, signal.SIGKILL)
+    assert _gone(child)
+    assert run_with_deadline(os.getpid, deadline_s=30) not in (child, os.getpid())
+
+
+def _language_and_collector() -> tuple[str, bool]:
+    return current_lang(), gc.isenabled()
+
+
+def test_each_call_in_a_kept_child_has_the_callers_language_and_collector(kept) -> None:
+    """As a child forked for the call would: a batch worker's campaigns each carry their
+    language, and a fresh plan is made with the collector paused."""
+    with use_lang("zh"):
+        assert run_with_deadline(_language_and_collector, deadline_s=30) == ("zh", True)
+    with use_lang("en"), collector_paused():
+        assert run_with_deadline(_language_and_collector, deadline_s=30) == ("en", False)
+    with use_lang("zh"):
+        assert run_with_deadline(_language_and_collector, deadline_s=30) == ("zh", True)
+
+
+def test_without_keeping_each_watched_call_gets_a_child_of_its_own() -> None:
+    children = {run_with_deadline(os.getpid, deadline_s=30) for _ in range(2)}
+    assert len(children) == 2
+    assert os.getpid() not in children

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -103,6 +104,15 @@ _READ_ONLY_FIX = "error.store.read_only_fix"
 _DAMAGE_WORDS = ("malformed", "not a database", "disk i/o error", "unable to open",
                  "file is encrypted", "corrupt")
 _PG_FIX = "error.store.pg_fix"
+
+
+class _Schedule(BaseModel):
+    """What ``planned_daily`` reads of a stored plan's JSON: its daily schedule, parsed
+    and validated in one pass that skips the rest of the plan."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    daily: list[DailySpend] = []
 
 
 def _now() -> str:
@@ -360,12 +370,9 @@ class Store:
         out: dict[date, list[DailySpend]] = {}
         for i, (made, (_, text)) in enumerate(zip(dates, rows, strict=True)):
             until = dates[i + 1] if i + 1 < len(dates) else before
-            # Only the schedule is needed: skip validating the rest of a large plan.
-            daily = json.loads(text).get("daily", [])
-            out[made] = [
-                DailySpend.model_validate(d) for d in daily
-                if made.isoformat() <= d["date"] < until.isoformat()
-            ]
+            # Only the schedule is needed: the rest of a large plan is skipped, not read.
+            daily = _Schedule.model_validate_json(text).daily
+            out[made] = [d for d in daily if made <= d.date < until]
         return out
 
     def save_plan(self, plan: Plan, campaign_json: str, videos_sha256: str,

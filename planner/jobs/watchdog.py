@@ -7,6 +7,13 @@ forked child process; if it has not answered within the deadline it is
 killed and the buyer gets a SolverError. A killed re-plan loses nothing: its
 store transaction was never committed and its outputs are written atomically.
 
+A forked child starts with every object it inherits frozen (``gc.freeze``; the parent's
+are thawed again at once): its collector never walks them, so the pages they sit on stay
+shared with the parent instead of being copied. A process that makes many watched calls
+(a ``planner batch`` pool worker, one a campaign) keeps one child for all of them
+(``keep_watched_child``): a fork per call copied every page the child wrote to, about a
+tenth of a 200-video re-plan's CPU. Each call keeps its own deadline.
+
 A daemonic process may not start children (``multiprocessing`` refuses): a
 Dask worker under its nanny is one by default, so there the run stays in the
 worker's process, under the solver's own time limits, as where fork is missing.
@@ -17,16 +24,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from planner.errors import PlannerError, SolverError
-from planner.i18n import t
+from planner.i18n import current_lang, t, use_lang
 
 if TYPE_CHECKING:
     from planner.config import Campaign
@@ -44,23 +53,133 @@ def _die_with_parent() -> None:
         pass  # not Linux: the deadline still applies while the parent lives
 
 
-def _child(conn: multiprocessing.connection.Connection, fn: Callable[..., Any],
-           args: tuple[Any, ...], kwargs: dict[str, Any], parent: int) -> None:
+@contextlib.contextmanager
+def _inherited_objects_frozen() -> Iterator[None]:
+    """Fork inside: each child keeps the objects that exist now out of its collector's
+    walks, so their pages stay shared; here they are thawed again on the way out.
+
+    Python's own recipe for fork without exec (``gc.freeze``'s documentation). It changes
+    no result: a child only ever lives for one task, and what it frees by reference
+    counting is freed as before; only cycles among the objects it inherited wait for its
+    exit, which frees everything.
+    """
+    if gc.get_freeze_count():  # someone else froze objects here: leave that as it is
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+# A call for the child: the function, its arguments, and what the child must run it under
+# as the caller would have (the caller's language, its collector running or paused).
+_Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], str, bool]
+
+
+def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:
+    return fn, args, kwargs, current_lang(), gc.isenabled()
+
+
+def _child(conn: multiprocessing.connection.Connection, first: _Call, parent: int,
+           keep: bool) -> None:
+    """Run ``first`` (inherited through the fork, never copied), send its answer; a kept
+    child then runs each call the parent sends, until the parent closes its end."""
     _die_with_parent()
     if os.getppid() != parent:
         os._exit(1)  # the parent died before the guard was in place
     # Its own process group, so that stopping the run also stops the solver processes it
     # started (CBC runs as a separate program and has overrun its limit by minutes).
     os.setpgid(0, 0)
+    _KEEPING.on, _KEEPING.child = False, None  # its own watched calls get a child each
+    call: _Call | None = first
     try:
-        conn.send(("ok", fn(*args, **kwargs)))
-    except PlannerError as exc:
-        conn.send(("planner_error", exc))
-    except BaseException as exc:  # report anything else to the parent, then exit
-        # The cause in one line; a buyer never sees a traceback.
-        conn.send(("crash", f"{type(exc).__name__}: {_one_line(exc)}"))
+        while call is not None:
+            fn, args, kwargs, lang, collect = call
+            (gc.enable if collect else gc.disable)()
+            try:
+                with use_lang(lang):
+                    conn.send(("ok", fn(*args, **kwargs)))
+            except PlannerError as exc:
+                conn.send(("planner_error", exc))
+            except BaseException as exc:  # report anything else to the parent, then exit
+                # The cause in one line; a buyer never sees a traceback.
+                conn.send(("crash", f"{type(exc).__name__}: {_one_line(exc)}"))
+                return
+            call = _next_call(conn) if keep else None
     finally:
         conn.close()
+
+
+def _next_call(conn: multiprocessing.connection.Connection) -> _Call | None:
+    """The parent's next call; None once it closed its end (it is done with this child)."""
+    try:
+        call: _Call = conn.recv()
+    except EOFError:
+        return None
+    return call
+
+
+class _Child:
+    """A forked child running watched calls in its own process group."""
+
+    def __init__(self, first: _Call, *, keep: bool) -> None:
+        context = multiprocessing.get_context("fork")
+        self.conn, child_end = context.Pipe(duplex=keep)
+        self.process = context.Process(target=_child,
+                                       args=(child_end, first, os.getpid(), keep), daemon=True)
+        with _inherited_objects_frozen():
+            self.process.start()
+        child_end.close()
+
+    def answer(self, deadline_s: float) -> tuple[str, Any]:
+        """The answer to the call it runs; SolverError past the deadline or without one."""
+        if not self.conn.poll(deadline_s):
+            raise SolverError(t("error.watchdog.stopped", seconds=f"{deadline_s:g}"))
+        try:
+            answer: tuple[str, Any] = self.conn.recv()
+        except EOFError:
+            raise SolverError(t("error.watchdog.no_answer",
+                                code=self.process.exitcode)) from None
+        return answer
+
+    def stop(self) -> None:
+        """Kill it with every process it started, and reap it."""
+        pid = self.process.pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)  # the run and any solver it started
+            if self.process.is_alive():
+                os.kill(pid, signal.SIGKILL)  # killed before it had its own group
+        self.process.join()
+        self.conn.close()
+
+
+@dataclass
+class _Keeping:
+    on: bool = False  # this process's watched calls share one child (keep_watched_child)
+    child: _Child | None = None  # that child, once forked, while it answers
+
+
+_KEEPING = _Keeping()
+
+
+def keep_watched_child(keep: bool = True) -> None:
+    """From now on this process runs its watched calls one after another in one child,
+    forked at the first call and kept while it answers, instead of a child per call
+    (``keep=False``: a child per call again, and the kept one is stopped).
+
+    For a process that makes many (a ``planner batch`` pool worker, a campaign each: the
+    local pool's initializer). Each call still has its deadline: a child that passes it is
+    killed with what it started, one that crashes is stopped too, and the next call forks
+    a new one. A call runs under the caller's language and collector setting, as a child
+    forked for it would; only its arguments travel by pipe instead of by fork.
+    """
+    _KEEPING.on = keep
+    if not keep and _KEEPING.child is not None:
+        _KEEPING.child.stop()
+        _KEEPING.child = None
 
 
 def _one_line(exc: BaseException) -> str:
@@ -116,28 +235,25 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
     if ("fork" not in multiprocessing.get_all_start_methods()
             or multiprocessing.current_process().daemon):
         return fn(*args, **kwargs)
-    context = multiprocessing.get_context("fork")
-    parent_end, child_end = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child, args=(child_end, fn, args, kwargs, os.getpid()), daemon=True
-    )
-    process.start()
-    child_end.close()
-    try:
-        if not parent_end.poll(deadline_s):
-            raise SolverError(t("error.watchdog.stopped", seconds=f"{deadline_s:g}"))
+    call = _call(fn, args, kwargs)
+    child = _KEEPING.child
+    _KEEPING.child = None  # this call's child is kept again only once it answered
+    if child is not None:
         try:
-            kind, payload = parent_end.recv()
-        except EOFError:
-            raise SolverError(t("error.watchdog.no_answer", code=process.exitcode)) from None
+            child.conn.send(call)
+        except OSError:  # it died while it waited for this call
+            child.stop()
+            child = None
+    if child is None:
+        child = _Child(call, keep=_KEEPING.on)
+    kind = "crash"
+    try:
+        kind, payload = child.answer(deadline_s)
     finally:
-        if process.pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)  # the run and any solver it started
-            if process.is_alive():
-                os.kill(process.pid, signal.SIGKILL)  # killed before it had its own group
-        process.join()
-        parent_end.close()
+        if _KEEPING.on and kind != "crash":
+            _KEEPING.child = child
+        else:
+            child.stop()
     if kind == "ok":
         return payload  # type: ignore[no-any-return]
     if kind == "planner_error":
@@ -162,14 +278,15 @@ def run_side_by_side(tasks: Sequence[Callable[[], T]]) -> list[T]:
         return [task() for task in tasks]
     children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
     try:
-        for task in tasks[1:]:
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: run the task, send its outcome, leave at once
-                os.close(read_end)
-                _side_child(task, write_end)
-            os.close(write_end)
-            children.append((pid, read_end))
+        with _inherited_objects_frozen():
+            for task in tasks[1:]:
+                read_end, write_end = os.pipe()
+                pid = os.fork()
+                if pid == 0:  # the child: run the task, send its outcome, leave at once
+                    os.close(read_end)
+                    _side_child(task, write_end)
+                os.close(write_end)
+                children.append((pid, read_end))
         results = [tasks[0]()]
         while children:
             pid, read_end = children.pop(0)
