@@ -90,8 +90,8 @@ class Purchase:
     day_shares: tuple[float, ...]  # how the purchase's spend spreads over ``days``
     booking_date: date
     min_order: float
-    roi: float  # ROI of its first segment before the shape's factor (thousand yuan a yuan)
-    full_capacity: float  # before the shape's shares and the segments below the floor
+    roi: float  # GMV per yuan before diminishing returns: segment k sells roi x factors[k]
+    full_capacity: float  # thousand yuan it can take, before the shape's shares
     shape: SegmentShape
     impressions_per_kyuan: float
     seeding: bool
@@ -311,9 +311,11 @@ class Economics:
         self.total_share = sum(response.segment_widths)
         self.floor = campaign.effective_roi_floor
         # The shapes of the segments a purchase keeps, by which of ``segment_shape`` it
-        # keeps: most keep the first few (ROIs only fall), the one shape for them all.
+        # keeps: most keep the first few (ROIs only fall), the one shape for them all;
+        # ``first_segments[k]`` keeps the first k.
         self._shapes: dict[tuple[int, ...], SegmentShape] = {}
-        self.first = [self._shape(tuple(range(k))) for k in range(len(self.segment_shape) + 1)]
+        self.first_segments = [self._shape(tuple(range(k)))
+                               for k in range(len(self.segment_shape) + 1)]
 
     def _shape(self, kept: tuple[int, ...]) -> SegmentShape:
         shape = self._shapes.get(kept)
@@ -729,7 +731,7 @@ class _DailyGrid:
         # Only the kept cells leave numpy (row-major: video, then day), each with its ROI,
         # its capacity and its shape: the first ``count`` segments.
         rows, cols = np.nonzero(keep)
-        shapes = economics.first
+        shapes = economics.first_segments
         kept = list(zip(cols.tolist(), roi[rows, cols].tolist(), capacity[rows, cols].tolist(),
                         map(shapes.__getitem__, count[rows, cols].tolist()),
                         burst_day[rows, cols].tolist(), strict=True))
