@@ -485,11 +485,12 @@ def test_reasons_said_once_read_as_each_said_alone() -> None:
         Reason(code="kol_bidding_ok", text="KOL bidding possible"),
         Reason(code="targeted_over_15_days", text="targeted", params={"days": 19, "limit": 15}),
     ]
-    said: dict[object, str] = {}
+    said = plan_files._Said()
     assert plan_files._reasons_text(reasons, said) == plan_files._reasons_text(reasons)
     assert plan_files._reasons_text(reasons, said).split("\n")[:2] == [
         "targeted: published 19 days ago (>15)", "targeted: published 19.0 days ago (>15)"]
-    assert len(said) == 3
+    assert len(said.by_key) == 3  # the first and the last reason are equal: said once
+    assert len(said.by_id) == 4  # each object is found again without reading it
 
 
 def test_plan_json_bytes_are_the_models_json_indented_with_a_newline() -> None:
