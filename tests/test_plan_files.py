@@ -496,3 +496,14 @@ def test_reasons_said_once_read_as_each_said_alone() -> None:
 def test_plan_json_bytes_are_the_models_json_indented_with_a_newline() -> None:
     plan = _plan()
     assert plan_files.plan_json_bytes(plan) == (plan.model_dump_json(indent=2) + "\n").encode()
+
+
+def test_a_workbook_put_together_in_memory_has_the_parts_of_one_put_together_on_disk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    extra = {"附加": pd.DataFrame({"budget": [1.0, 2.0], "note": ["a", "b"]})}
+    small = write_plan(_plan(), tmp_path / "memory", extra_sheets=extra)["xlsx"]
+    monkeypatch.setattr(plan_files, "IN_MEMORY_ROWS", 0)  # every book on disk
+    large = write_plan(_plan(), tmp_path / "disk", extra_sheets=extra)["xlsx"]
+    with zipfile.ZipFile(small) as a, zipfile.ZipFile(large) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
