@@ -507,3 +507,33 @@ def test_a_workbook_put_together_in_memory_has_the_parts_of_one_put_together_on_
     with zipfile.ZipFile(small) as a, zipfile.ZipFile(large) as b:
         assert a.namelist() == b.namelist()
         assert all(a.read(name) == b.read(name) for name in a.namelist())
+
+
+def test_a_small_workbook_keeps_its_scratch_in_the_memory_folder_and_removes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "shm"
+    folder.mkdir()
+    monkeypatch.setattr(plan_files, "MEMORY_FOLDER", folder)
+    monkeypatch.setattr(plan_files, "MEMORY_FOLDER_ROOM", 0)
+    made: list[str | None] = []
+    real = plan_files.tempfile.TemporaryDirectory
+
+    def spy(*args: object, dir: str | Path | None = None, **kwargs: object) -> object:
+        made.append(None if dir is None else str(dir))
+        return real(*args, dir=dir, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(plan_files.tempfile, "TemporaryDirectory", spy)
+    write_plan(_plan(), tmp_path / "out")
+    assert made == [str(folder)]
+    assert list(folder.iterdir()) == []  # the scratch folder went with the workbook
+
+
+def test_without_a_memory_folder_the_scratch_goes_to_the_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan_files, "MEMORY_FOLDER", tmp_path / "no_such_folder")
+    assert plan_files._memory_folder() is None
+    monkeypatch.setattr(plan_files, "MEMORY_FOLDER", tmp_path)
+    monkeypatch.setattr(plan_files, "MEMORY_FOLDER_ROOM", 2**62)  # no machine has that room
+    assert plan_files._memory_folder() is None
+    assert (tmp_path / "out" / "plan.xlsx").exists() is False
+    assert write_plan(_plan(), tmp_path / "out")["xlsx"].exists()
