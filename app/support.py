@@ -44,7 +44,7 @@ from planner.io.store_location import StoreLocation
 from planner.jobs.plan import plan_with_margin
 from planner.jobs.replan import replan_frames, run_replan
 from planner.jobs.sweep import write_curve_xlsx
-from planner.links import links_frame, links_sheets
+from planner.links import links_sheets, links_table
 from planner.models import Plan, Video, VideoScore
 from planner.planning import Planner, score_roster
 from planner.replan import chain_problems
@@ -166,7 +166,7 @@ def plan_bundle(
     # The plan ``planner plan`` makes: with its next 10,000 yuan and the other attitudes.
     plan = plan_with_margin(videos, campaign, source)
     ensure_plan_obeys(plan, campaign, videos)
-    links = links_frame(plan, videos, campaign)
+    links = links_table(plan, videos, campaign)
     with tempfile.TemporaryDirectory(prefix="planner-plan-") as tmp:
         # The workbook `planner plan` writes: the 追踪链接 sheet included.
         paths = write_plan(plan, Path(tmp), campaign=campaign, extra_sheets=links_sheets(links))

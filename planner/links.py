@@ -35,19 +35,18 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
-import pandas as pd
-
 from planner.config import Campaign
 from planner.i18n import current_lang, t, tool_name, use_lang
 from planner.models import Order, Plan, Video
 from planner.parsing import encode_url
+from planner.table import Table
 
 __all__ = [
     "LINK_COLUMNS",
     "PLATFORM_PARAMS",
     "UTM_SOURCE",
     "TrackingLink",
-    "links_frame",
+    "links_table",
     "normalise_tag",
     "strip_platform_params",
     "tracking_links",
@@ -300,27 +299,25 @@ def tracking_links(
     return links
 
 
-def links_sheet(links: pd.DataFrame) -> pd.DataFrame:
-    """``links_frame`` as plan.xlsx's 追踪链接 sheet shows it: the tool by its name (links.csv
+def links_sheet(links: Table) -> Table:
+    """``links_table`` as plan.xlsx's 追踪链接 sheet shows it: the tool by its name (links.csv
     keeps the id; the links and their UTM tags are the same in both)."""
-    shown = links.copy()
-    shown["tool"] = shown["tool"].map(tool_name)
-    return shown
+    return links.with_column("tool", [tool_name(tool) for tool in links.column("tool")])
 
 
-def links_sheets(links: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def links_sheets(links: Table) -> dict[str, Table]:
     """The extra sheet plan.xlsx carries for ``links``: {追踪链接: the links by tool name}.
     ``planner plan`` and the app's download both write it this way."""
     return {t("sheet.links"): links_sheet(links)}
 
 
-def links_frame(
+def links_table(
     plan: Plan,
     videos: Sequence[Video],
     campaign: Campaign,
     *,
     slugs: Mapping[str, str] | None = None,
-) -> pd.DataFrame:
+) -> Table:
     """The links sheet: short name, full URL, each parameter, creation date, notes.
 
     The creation date is the plan date, so the same plan gives the same sheet.
@@ -347,4 +344,4 @@ def links_frame(
         }
         for link in links
     ]
-    return pd.DataFrame(rows, columns=list(LINK_COLUMNS))
+    return Table.from_records(LINK_COLUMNS, rows)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from numbers import Integral, Real
 from typing import Final
 
 import numpy as np
-import pandas as pd
 
 from planner.i18n import t
 
@@ -113,7 +113,7 @@ def is_missing(cell: object) -> bool:
     """True for None, NaN, pandas NA/NaT and blank or placeholder text."""
     if isinstance(cell, str):  # by far the most common cell, so checked first
         return _blank_text(cell)
-    if cell is None or cell is pd.NA or cell is pd.NaT:
+    if cell is None or is_pandas_blank(cell):
         return True
     if isinstance(cell, float):
         return math.isnan(cell)
@@ -128,6 +128,13 @@ def is_missing(cell: object) -> bool:
     if isinstance(cell, np.datetime64 | np.timedelta64):
         return bool(np.isnat(cell))
     return False
+
+
+def is_pandas_blank(cell: object) -> bool:
+    """True for pandas' NA and NaT. Only a program that imported pandas can hold them, so
+    a command that never does (``planner plan``) does not import it to ask."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and (cell is pd.NA or cell is pd.NaT)
 
 
 def _blank_text(text: str) -> bool:
@@ -241,6 +248,8 @@ def parse_date(cell: object) -> date | None:
     if isinstance(cell, date):
         return cell
     if isinstance(cell, np.datetime64):
+        import pandas as pd  # a numpy date comes from a pandas frame: pandas is loaded
+
         return pd.Timestamp(cell).date()
     if isinstance(cell, bool):
         raise ValueError(t("error.cell.bool_not_date", value=cell))

@@ -16,15 +16,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
-
-import pandas as pd
+from typing import TYPE_CHECKING, Final
 
 from planner.config import Campaign
 from planner.errors import InfeasibleError, InputError, Problem, SolverError
 from planner.i18n import current_lang, t
 from planner.models import Plan, Video
 from planner.planning import Planner
+
+if TYPE_CHECKING:  # the curve is a frame; the plan's next 10,000 yuan needs no pandas
+    import pandas as pd
 
 __all__ = [
     "CURVE_COLUMNS",
@@ -120,6 +121,8 @@ def budget_curve(
             "binding": "\n".join(plan.binding),
         })
         previous = plan
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
 
 

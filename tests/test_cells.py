@@ -16,6 +16,7 @@ from planner.io.campaign_file import read_campaign
 from planner.io.cells import drop_totals, is_total_row, normalise_cells, parse_cells, scale_cell
 from planner.io.headers import ColumnSpec, header_key, header_scale
 from planner.io.roster import read_videos
+from planner.table import Table
 from planner.tools import Tool
 
 ACTUALS_HEADER = "日期,视频ID,工具,消耗(元),成交额（元）,播放量（万）,点击数"
@@ -61,6 +62,10 @@ def test_cells_are_scaled_by_their_header_and_ranges_read_as_midpoints(
         assert value == expected
 
 
+def _one_column(name: str, cells: list[object]) -> Table:
+    return Table.from_rows([name], [[cell] for cell in cells])
+
+
 def test_a_totals_row_is_recognised_by_its_first_cells() -> None:
     assert is_total_row(["合计", None, 1234.5])
     assert is_total_row([None, "总计：", 3])
@@ -68,30 +73,30 @@ def test_a_totals_row_is_recognised_by_its_first_cells() -> None:
 
 
 def test_a_totals_row_anywhere_in_a_table_is_dropped_and_named() -> None:
-    raw = pd.DataFrame([["v1", "小美", 3.0], ["合计", None, 3.0], ["v2", None, 1.0]],
-                       index=pd.Index([2, 3, 4]), dtype=object)
+    raw = Table.from_rows(["video_id", "kol_name", "plays"],
+                          [["v1", "小美", 3.0], ["合计", None, 3.0], ["v2", None, 1.0]])
     kept, notes = drop_totals(raw, "videos.csv")
-    assert list(kept.index) == [2, 4]
+    assert kept.numbers == (2, 4)
+    assert kept.column("video_id") == ["v1", "v2"]
     assert len(notes) == 1 and "3" in notes[0]
 
 
 def test_without_a_unit_only_a_range_changes_and_every_other_cell_is_kept() -> None:
-    table = pd.DataFrame({"plays": ["7.5w~10w", "1,234", 5.0, None, "-5", "--"]})
+    table = _one_column("plays", ["7.5w~10w", "1,234", 5.0, None, "-5", "--"])
     out, notes = normalise_cells(table, [ColumnSpec("plays", kind="float")], "videos.csv")
-    assert out["plays"].tolist() == [87_500.0, "1,234", 5.0, None, "-5", "--"]
+    assert out.column("plays") == [87_500.0, "1,234", 5.0, None, "-5", "--"]
     assert len(notes) == 1
 
 
 def test_a_column_without_a_unit_or_a_range_keeps_every_cell_as_read() -> None:
-    table = pd.DataFrame({"plays": ["1,234", 5.0, None, "-5", "--", "3万"]})
+    table = _one_column("plays", ["1,234", 5.0, None, "-5", "--", "3万"])
     out, notes = normalise_cells(table, [ColumnSpec("plays", kind="float")], "videos.csv")
-    assert out["plays"].tolist() == ["1,234", 5.0, None, "-5", "--", "3万"]
-    assert out["plays"].dtype == object
+    assert out.column("plays") == ["1,234", 5.0, None, "-5", "--", "3万"]
     assert notes == []
 
 
 def test_a_text_read_once_per_column_still_names_every_row_it_cannot_read() -> None:
-    df = pd.DataFrame({"followers": ["abc", "12", "abc", "12"]}, index=pd.Index([2, 3, 4, 5]))
+    df = _one_column("followers", ["abc", "12", "abc", "12"])
     rows, problems = parse_cells(df, [ColumnSpec("followers", kind="int", required=True)],
                                  "videos.csv")
     assert [p.row for p in problems] == [2, 4]

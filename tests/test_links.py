@@ -17,7 +17,7 @@ from planner.io.plan_files import column_header
 from planner.links import (
     LINK_COLUMNS,
     PLATFORM_PARAMS,
-    links_frame,
+    links_table,
     normalise_tag,
     strip_platform_params,
 )
@@ -94,7 +94,7 @@ def _frame(planned: tuple[Plan, list[Video]], **campaign: object) -> pd.DataFram
         tools=DOU_PLUS_ONLY,
         **campaign,
     )
-    return links_frame(plan, videos, camp, slugs=slugs).set_index("video_id")
+    return links_table(plan, videos, camp, slugs=slugs).to_frame().set_index("video_id")
 
 
 def test_every_link_parses_back_with_each_parameter_once(planned: tuple[Plan, list[Video]]) -> None:
@@ -174,7 +174,7 @@ def test_a_kol_with_two_videos_gets_one_link_per_video() -> None:
     ]
     # Enough budget for both videos: KOL bidding's volume lets one video take 100,000.
     campaign = make_campaign(budget=2_000_000)
-    frame = links_frame(make_plan(videos, campaign), videos, campaign)
+    frame = links_table(make_plan(videos, campaign), videos, campaign).to_frame()
     by_video = frame.drop_duplicates("video_id").set_index("video_id")
     assert by_video.loc["a", "utm_content"] == "mia_a"
     assert by_video.loc["b", "utm_content"] == "mia_b"

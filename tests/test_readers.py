@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 import xlsxwriter
 
@@ -25,6 +24,7 @@ from planner.io.headers import (
     read_table,
 )
 from planner.io.roster import read_videos
+from planner.table import Table
 
 ZH_HEADER = "视频ID,达人昵称,粉丝数,播放量中位数,发布日期,自然播放量,自然成交额,点赞数,评论数"
 EN_HEADER = (
@@ -153,7 +153,7 @@ def test_xlsx_first_non_empty_sheet_with_dates_and_blank_rows(tmp_path: Path) ->
     book.save(path)
 
     table = read_table(path)
-    assert list(table.index) == [3, 5]  # spreadsheet row numbers survive dropped rows
+    assert table.numbers == (3, 5)  # spreadsheet row numbers survive dropped rows
     videos, _ = read_videos(path)
     assert [v.video_id for v in videos] == ["001", "123"]
     assert videos[0].publish_date == date(2026, 5, 1)
@@ -375,8 +375,7 @@ def test_normalise_and_parse_rows_directly() -> None:
         ColumnSpec("amount", ("金额",), "float", True),
         ColumnSpec("day", ("日期",), "date"),
     )
-    frame = pd.DataFrame({"\ufeff 名称 ": ["a", "b"], "AMOUNT": ["1w", "2%"], "x": [1, 2]})
-    frame.index = pd.Index([2, 3])
+    frame = Table.from_rows(["\ufeff 名称 ", "AMOUNT", "x"], [["a", "1w", 1], ["b", "2%", 2]])
     normalised, warnings = normalise_columns(frame, specs, "t.csv")
     assert list(normalised.columns) == ["name", "amount"]
     assert warnings == ["t.csv: ignored 1 column(s) the planner does not use: 'x'."]
@@ -384,7 +383,7 @@ def test_normalise_and_parse_rows_directly() -> None:
         {"name": "a", "amount": 10_000.0},
         {"name": "b", "amount": 0.02},
     ]
-    normalised.loc[3, "amount"] = "??"
+    normalised = normalised.with_column("amount", ["1w", "??"])
     with pytest.raises(InputError, match=r"t\.csv, row 3, column 'AMOUNT'"):
         parse_rows(normalised, specs, "t.csv")
 

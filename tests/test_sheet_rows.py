@@ -17,7 +17,7 @@ from planner.io import sheet_rows
 from planner.io.plan_files import write_plan_xlsx
 from planner.io.sheet_rows import VERIFIED_XLSXWRITER, Cell, SheetRows
 from planner.jobs.plan import load_inputs, plan_with_margin
-from planner.links import links_frame, links_sheets
+from planner.links import links_sheets, links_table
 
 _Table = Callable[[xlsxwriter.Workbook], list[tuple[Sequence[Cell], float | None, str | None]]]
 
@@ -216,7 +216,7 @@ def test_plan_xlsx_is_the_same_whether_its_rows_are_written_here_or_by_xlsxwrite
     campaign_path = root / "campaign_closed_loop.toml"
     campaign, roster, _ = load_inputs(campaign_path, root / "videos.csv")
     sample = plan_with_margin(roster, campaign, campaign_path.name)
-    links = links_sheets(links_frame(sample, roster, campaign, slugs={}))
+    links = links_sheets(links_table(sample, roster, campaign, slugs={}))
 
     def both(name: str) -> None:
         write_plan_xlsx(sample, tmp_path / f"sample_{name}.xlsx", extra_sheets=links,

@@ -25,11 +25,12 @@ from planner.config import Campaign
 from planner.errors import InputError, Problem
 from planner.i18n import t, tool_name
 from planner.io.cells import parse_cells, read_normalised
-from planner.io.headers import ACTUALS_COLUMNS, missing_columns, source_columns
+from planner.io.headers import ACTUALS_COLUMNS
 from planner.io.layouts import Family
 from planner.io.recognise import Mapped, map_file, split_dated, video_id_from_link
 from planner.links import content_tags
 from planner.models import Video
+from planner.table import Table
 from planner.tools import TOOL_ALIASES, Tool, parse_tool
 
 # Columns a report adds up when it holds several rows for one date, video and tool
@@ -46,7 +47,7 @@ ACCEPTED_TOOL_NAMES: Final = tuple(sorted(set(TOOL_ALIASES) | {tool.value for to
 
 
 def read_actuals(
-    path: Path, normalised: tuple[pd.DataFrame, list[str]] | None = None,
+    path: Path, normalised: tuple[Table, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Read the daily actuals file: one row per date, video and tool.
 
@@ -58,8 +59,8 @@ def read_actuals(
     """
     name = path.name
     table, notes = normalised or read_normalised(path, ACTUALS_COLUMNS, keep_missing=True)
-    headers = source_columns(table)
-    missing = missing_columns(table)
+    headers = table.sources
+    missing = list(table.missing)
     rows, problems = parse_cells(table, ACTUALS_COLUMNS, name)
     tool_column = headers.get("tool", "tool")
     seen: dict[tuple[object, object, object], int] = {}
@@ -162,24 +163,23 @@ def _link_tags(videos: Sequence[Video]) -> dict[str, str]:
     return {**{vid: vid for vid in ids}, **{tag: vid for vid, tag in tags.items()}}
 
 
-def _period_rows(mapped: Mapped) -> tuple[pd.DataFrame, list[str]]:
+def _period_rows(mapped: Mapped) -> tuple[Table, list[str]]:
     """The table without rows whose date says 全部 (a material's total for the period, as
     the 千川 全域推广 素材 report writes between its daily rows), and the note."""
     table = mapped.table
     if "date" not in table.columns:
         return table, []
-    skipped = [number for number, cell in zip(table.index, table["date"], strict=True)
+    skipped = [number for number, cell in zip(table.numbers, table.column("date"), strict=True)
                if isinstance(cell, str) and cell.strip() in _PERIOD_WORDS]
     if not skipped:
         return table, []
-    kept = table.drop(index=skipped)
-    kept.attrs = dict(table.attrs)
+    kept = table.without_rows(skipped)
     return kept, [t("export.period_rows_skipped", file=mapped.recognised.file,
                     rows=t("list.sep").join(str(n) for n in skipped[:20])
                     + (" …" if len(skipped) > 20 else ""))]
 
 
-def _with_links_read(mapped: Mapped, table: pd.DataFrame) -> pd.DataFrame:
+def _with_links_read(mapped: Mapped, table: Table) -> Table:
     """Video ids read out of the Douyin links in a link column (视频链接)."""
     layout = mapped.recognised.layout
     if layout is None:
@@ -187,12 +187,11 @@ def _with_links_read(mapped: Mapped, table: pd.DataFrame) -> pd.DataFrame:
     links = [f.column for f in layout.fills if f.link and f.column in table.columns]
     if not links:
         return table
-    out = table.copy()
-    out.attrs = dict(table.attrs)
     for column in links:
-        out[column] = [(video_id_from_link(cell) or cell) if isinstance(cell, str) else cell
-                       for cell in out[column]]
-    return out
+        table = table.with_column(column, [
+            (video_id_from_link(cell) or cell) if isinstance(cell, str) else cell
+            for cell in table.column(column)])
+    return table
 
 
 def _figures(values: Mapping[str, Any]) -> tuple[object, ...]:
@@ -226,7 +225,7 @@ def read_actual_rows(path: Path, campaign: Campaign | None = None,
     table, notes = _period_rows(mapped)
     table = _with_links_read(mapped, table)
     parsed, problems = parse_cells(table, mapped.specs, name)
-    headers = source_columns(mapped.table)
+    headers = mapped.table.sources
     by_tag = _link_tags(videos) if mapped.link_header else {}
     out: dict[tuple[object, object, object], dict[str, Any]] = {}
     failed = {p.row for p in problems}

@@ -13,7 +13,7 @@ write what a person reads on screen, not what a program wants:
 - a range such as ``7.5w~10w`` is its midpoint, and the reader says so;
 - a totals row (``合计``, ``总计``) is skipped, and the reader says so.
 
-``read_normalised`` is the whole path from a file to a frame of canonical columns;
+``read_normalised`` is the whole path from a file to a table of canonical columns;
 ``parse_cells`` then reads every cell by its column's kind, naming each it cannot read
 with its row and column. The roster and actuals readers and the export recogniser
 (``planner.io.recognise``) all go through both.
@@ -27,8 +27,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-import pandas as pd
-
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.io.headers import (
@@ -36,9 +34,7 @@ from planner.io.headers import (
     Kind,
     header_scale,
     normalise_columns,
-    read_from_excel,
     read_table,
-    source_columns,
 )
 from planner.parsing import (
     clean_text,
@@ -49,6 +45,7 @@ from planner.parsing import (
     parse_number,
     parse_text,
 )
+from planner.table import Table
 
 # A cell that carries its own scale is not scaled again by its header's unit.
 _OWN_SCALE_RE: Final = re.compile(r"[%万萬wW亿億kK千]\s*$")
@@ -102,15 +99,13 @@ def is_total_row(cells: Sequence[object]) -> bool:
     return False
 
 
-def drop_totals(raw: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[str]]:
+def drop_totals(raw: Table, file: str) -> tuple[Table, list[str]]:
     """``raw`` without its totals rows, and a note naming the rows skipped."""
-    totals = [number for number, cells in zip(raw.index, raw.to_numpy(dtype=object).tolist(),
-                                              strict=True)
+    totals = [number for number, cells in zip(raw.numbers, raw.rows(), strict=True)
               if is_total_row(cells)]
     if not totals:
         return raw, []
-    kept = raw.drop(index=totals)
-    kept.attrs = dict(raw.attrs)
+    kept = raw.without_rows(totals)
     rows = t("list.sep").join(str(n) for n in totals)
     return kept, [t("export.totals_skipped", file=file, rows=rows)]
 
@@ -171,23 +166,22 @@ def _scaled(value: float, scale: float) -> float:
 
 
 def normalise_cells(
-    table: pd.DataFrame, specs: Sequence[ColumnSpec], file: str,
-) -> tuple[pd.DataFrame, list[str]]:
+    table: Table, specs: Sequence[ColumnSpec], file: str,
+) -> tuple[Table, list[str]]:
     """Numbers under a header with a unit scaled, ranges read as midpoints (with a note).
 
     ``table`` has canonical columns (``normalise_columns``); its source headers say the
     units.
     """
-    headers = source_columns(table)
+    headers = table.sources
     notes: list[str] = []
-    out = table.copy()
-    out.attrs = dict(table.attrs)
+    out = table
     for spec in specs:
         if spec.name not in out.columns or spec.kind not in ("int", "float"):
             continue
         header = headers.get(spec.name, spec.name)
         scale = spec.scale if spec.scale is not None else header_scale(header)
-        cells = out[spec.name].tolist()
+        cells = out.column(spec.name)
         values: list[object] = cells
         ranges: list[str] = []
         # Without a unit only a range changes a cell (scale_cell): a column without a range
@@ -195,13 +189,13 @@ def normalise_cells(
         if scale is not None or _RANGE_MARK.search(
                 "\n".join(cell for cell in cells if isinstance(cell, str))):
             values = []
-            for number, cell in zip(out.index, cells, strict=True):
+            for number, cell in zip(out.numbers, cells, strict=True):
                 value, was_range = scale_cell(cell, scale)
                 values.append(value)
                 if was_range:
                     ranges.append(f"{number} ({str(cell).strip()} → {value:,.2f})")
-        if values is not cells or out[spec.name].dtype != object:
-            out[spec.name] = pd.Series(values, index=out.index, dtype=object)
+        if values is not cells:
+            out = out.with_column(spec.name, values)
         if ranges:
             notes.append(t("export.range_midpoint", file=file, column=header,
                            cells="; ".join(ranges[:5]),
@@ -210,15 +204,15 @@ def normalise_cells(
 
 
 def read_normalised(
-    path: Path, specs: Sequence[ColumnSpec], *, raw: pd.DataFrame | None = None,
+    path: Path, specs: Sequence[ColumnSpec], *, raw: Table | None = None,
     keep_missing: bool = False,
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[Table, list[str]]:
     """Read ``path`` (or its already read ``raw`` cells) into canonical columns.
 
     The one path of every reader: the file's cells, totals rows skipped, headers
     matched to ``specs`` (units and full-width forms ignored), numbers scaled by their
-    header's unit and ranges read as midpoints. Returns the frame and the notes.
-    ``keep_missing`` keeps missing required columns on the frame (``missing_columns``)
+    header's unit and ranges read as midpoints. Returns the table and the notes.
+    ``keep_missing`` keeps missing required columns on the table (``Table.missing``)
     instead of raising them, for a reader that lists them with the bad cells.
     """
     name = path.name
@@ -233,15 +227,8 @@ def read_normalised(
 # ---------------------------------------------------------------- parsing cells
 
 
-def _row_numbers(df: pd.DataFrame) -> list[int]:
-    index = list(df.index)
-    if all(isinstance(i, int) for i in index):
-        return [int(i) for i in index]
-    return [position + 2 for position in range(len(index))]
-
-
 def parse_cells(
-    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str,
+    df: Table, specs: Sequence[ColumnSpec], file: str,
     scheduled_after: date | None = None,
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
     """Each row's parsed values (empty cells left out) and every problem found.
@@ -249,13 +236,12 @@ def parse_cells(
     Rows published after ``scheduled_after`` are scheduled posts: their
     ``live_only`` cells may be empty (any row's, when no date is given).
     """
-    headers = source_columns(df)
-    numbers = _row_numbers(df)
-    rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in numbers]
+    headers = df.sources
+    rows: list[tuple[int, dict[str, Any]]] = [(n, {}) for n in df.numbers]
     problems: list[Problem] = []
     fill = t("error.fix.fill")
     dated = "publish_date" in df.columns
-    if read_from_excel(df):
+    if df.from_excel:
         fill = t("error.fix.fill_merged")
     for spec in specs:
         if spec.name not in df.columns:
@@ -266,7 +252,7 @@ def parse_cells(
         # a cell that cannot be read is not kept, so each such cell is named.
         read: dict[str, object] = {}
         name, limit = spec.name, spec.max_value
-        for (number, values), cell in zip(rows, df[name].tolist(), strict=True):
+        for (number, values), cell in zip(rows, df.column(name), strict=True):
             value = read.get(cell, read) if type(cell) is str else read
             if value is read:
                 try:
@@ -309,7 +295,7 @@ def parse_cells(
     return rows, problems
 
 
-def parse_rows(df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str) -> list[dict[str, Any]]:
+def parse_rows(df: Table, specs: Sequence[ColumnSpec], file: str) -> list[dict[str, Any]]:
     """Parse every cell by its column's kind: one dict per row of ``df``, in order.
 
     Empty optional cells are left out of the dicts (so model defaults apply).

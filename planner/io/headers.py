@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-import pandas as pd
-
 from planner.errors import InputError, Problem
 from planner.i18n import t
 from planner.io.raw import (
@@ -36,6 +34,7 @@ from planner.io.raw import (
     read_sheet,
 )
 from planner.parsing import clean_text
+from planner.table import Table
 
 # Plausibility limits: no Douyin account, video or campaign comes near them.
 MAX_COUNT: Final = 10_000_000_000  # followers, plays, likes, ...: ten billion
@@ -45,16 +44,6 @@ MAX_RATIO: Final = 10_000.0  # a traffic ROI
 _LISTED_COLUMNS: Final = 10  # unknown columns named in the warning; the rest are counted
 _DELIMITER_NAMES: Final = {",": "error.delimiter.comma", ";": "error.delimiter.semicolon",
                             "\t": "error.delimiter.tab", "|": "error.delimiter.pipe"}
-
-# What the reader learnt about the file (sheet read, rows skipped) for the warnings.
-_NOTES_ATTR: Final = "reader_notes"
-_EXCEL_ATTR: Final = "from_excel"
-# pandas keeps the header text of every canonical column here, so problems can
-# name the column the way the buyer wrote it.
-_SOURCE_ATTR: Final = "source_columns"
-# Required columns a file lacks, kept on the frame (``normalise_columns(keep_missing=True)``)
-# so the reader can say them together with the file's bad cells.
-_MISSING_ATTR: Final = "missing_columns"
 
 Kind = Literal["str", "int", "float", "bool", "date"]
 
@@ -167,14 +156,14 @@ def header_scale(text: str) -> float | None:
 
 
 def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None, *,
-               allow_json: bool = False) -> pd.DataFrame:
-    """Read a CSV or XLSX file into a frame of raw cells (str / number / date / None).
+               allow_json: bool = False) -> Table:
+    """Read a CSV or XLSX file into a table of raw cells (str / number / date / None).
 
     The header is the first non-empty row; with ``specs``, it is the row among
     the first few non-empty ones that holds the most known headers (so a title,
     an export note or a row of merged group labels above it is skipped), and in
     a workbook the sheet with the most known headers is read. Fully empty rows
-    and columns are dropped; the index holds each data row's spreadsheet row
+    and columns are dropped; ``numbers`` holds each data row's spreadsheet row
     number, so problems can point at the row the buyer sees. Column labels are
     the header texts as written (duplicates kept, so they can be reported).
     What was skipped is told by ``reader_notes``. ``allow_json``: a report API's saved
@@ -182,17 +171,7 @@ def read_table(path: Path, specs: Sequence[ColumnSpec] | None = None, *,
     """
     sheet = read_sheet(path, None if specs is None else header_search(specs),
                        allow_json=allow_json)
-    return _build_frame(sheet, specs)
-
-
-def reader_notes(df: pd.DataFrame) -> list[str]:
-    """What ``read_table`` skipped (rows above the header, other sheets), as warnings."""
-    return [str(n) for n in df.attrs.get(_NOTES_ATTR, [])]
-
-
-def read_from_excel(df: pd.DataFrame) -> bool:
-    """The table came from a workbook (an empty cell there may be a merged one)."""
-    return bool(df.attrs.get(_EXCEL_ATTR, False))
+    return _build_table(sheet, specs)
 
 
 def header_search(specs: Sequence[ColumnSpec]) -> SheetScore:
@@ -223,8 +202,8 @@ def _best_header(
     return scores.index(best), best
 
 
-def _build_frame(sheet: RawSheet, specs: Sequence[ColumnSpec] | None) -> pd.DataFrame:
-    """The sheet as a frame: the header found, empty rows and columns dropped, the index
+def _build_table(sheet: RawSheet, specs: Sequence[ColumnSpec] | None) -> Table:
+    """The sheet as a table: the header found, empty rows and columns dropped, the index
     the buyer's row numbers, the labels the header texts as written (duplicates kept)."""
     name, ragged_delimiter = sheet.name, sheet.ragged_delimiter
     lead: list[tuple[int, list[object]]] = []  # the first non-empty rows, header among them
@@ -267,8 +246,6 @@ def _build_frame(sheet: RawSheet, specs: Sequence[ColumnSpec] | None) -> pd.Data
         for j in keep
     ]
     data = rows if keep == list(range(width)) else [[row[j] for j in keep] for row in rows]
-    frame = pd.DataFrame(data, columns=labels, dtype=object)
-    frame.index = pd.Index(numbers, dtype="int64", name="row")
     notes = list(sheet.notes)
     if above:
         first, last = above[0][0], above[-1][0]
@@ -276,11 +253,8 @@ def _build_frame(sheet: RawSheet, specs: Sequence[ColumnSpec] | None) -> pd.Data
                  else t("error.rows", first=first, last=last))
         notes.append(
             t("warn.table.rows_above_header", file=name, header=header_number, where=where))
-    if notes:
-        frame.attrs[_NOTES_ATTR] = notes
-    if sheet.from_excel:
-        frame.attrs[_EXCEL_ATTR] = True
-    return frame
+    return Table.from_rows(labels, data, numbers).replace(notes=tuple(notes),
+                                                          from_excel=sheet.from_excel)
 
 
 def _fill_header_from_above(header: list[object], above: Sequence[Sequence[object]]) -> None:
@@ -355,38 +329,21 @@ def _closest_header(spec: ColumnSpec, headers: Sequence[str]) -> tuple[str, str]
     return None
 
 
-def source_columns(df: pd.DataFrame) -> dict[str, str]:
-    """Canonical column -> the header as written in the file (after normalise_columns)."""
-    stored = df.attrs.get(_SOURCE_ATTR, {})
-    return {str(k): str(v) for k, v in stored.items()}
-
-
-def set_source_columns(df: pd.DataFrame, headers: dict[str, str]) -> None:
-    """Say under which header as written each canonical column of ``df`` was read."""
-    df.attrs[_SOURCE_ATTR] = dict(headers)
-
-
-def missing_columns(df: pd.DataFrame) -> list[Problem]:
-    """The required columns the file lacks, as ``normalise_columns(keep_missing=True)``
-    kept them on the frame (none otherwise)."""
-    return list(df.attrs.get(_MISSING_ATTR, ()))
-
-
 def normalise_columns(
-    df: pd.DataFrame, specs: Sequence[ColumnSpec], file: str, *, keep_missing: bool = False,
-) -> tuple[pd.DataFrame, list[str]]:
+    table: Table, specs: Sequence[ColumnSpec], file: str, *, keep_missing: bool = False,
+) -> tuple[Table, list[str]]:
     """Rename headers to canonical names; drop unknown columns with one warning.
 
     Raises InputError naming every missing required column with the headers it
     accepts, and every canonical column given twice. With ``keep_missing`` the missing
-    columns are not raised but kept on the frame (``missing_columns``), so a reader can
+    columns are not raised but kept on the table (``Table.missing``), so a reader can
     list them with the problems of the cells the file does have.
     """
     aliases = alias_map(specs)
     found: dict[str, list[str]] = {}
     positions: dict[str, int] = {}
     unknown: list[str] = []
-    for position, label in enumerate(df.columns):
+    for position, label in enumerate(table.columns):
         header = str(label).replace("\ufeff", "").strip()
         spec = aliases.get(header_key(header))
         if spec is None:
@@ -404,7 +361,7 @@ def normalise_columns(
         if len(headers) > 1
     ]
     missing = [s for s in specs if s.required and s.name not in found]
-    present = t("list.sep").join(repr(str(c)) for c in df.columns[:15]) or t("error.none")
+    present = t("list.sep").join(repr(str(c)) for c in table.columns[:15]) or t("error.none")
     for number, spec in enumerate(missing):
         close = _closest_header(spec, unknown)
         if close is not None:
@@ -414,7 +371,7 @@ def normalise_columns(
         else:
             fix = t("error.table.missing_fix")
         problems.append(Problem(
-            t("error.table.missing", column=_header_in_files_language(spec, df.columns),
+            t("error.table.missing", column=_header_in_files_language(spec, table.columns),
               accepted=t("list.sep").join(spec.headers)),
             file=file, fix=fix,
         ))
@@ -422,12 +379,9 @@ def normalise_columns(
     if problems and not (keep_missing and len(missing_problems) == len(problems)):
         raise InputError(problems)
     order = sorted(found, key=positions.__getitem__)
-    result = df.iloc[:, [positions[c] for c in order]].copy()
-    result.columns = pd.Index(order)
-    result.attrs[_SOURCE_ATTR] = {c: found[c][0] for c in order}
-    result.attrs[_EXCEL_ATTR] = bool(df.attrs.get(_EXCEL_ATTR, False))
-    result.attrs[_MISSING_ATTR] = tuple(missing_problems)
-    notes = reader_notes(df)
+    result = table.select([positions[c] for c in order], order).replace(
+        sources={c: found[c][0] for c in order}, missing=tuple(missing_problems), notes=())
+    notes = list(table.notes)
     if unknown:
         # A line a buyer can read: the first few names, shortened, and how many more.
         shown = [repr(u if len(u) <= 40 else u[:39] + "…") for u in unknown[:_LISTED_COLUMNS]]

@@ -19,6 +19,7 @@ import math
 import numbers
 import os
 import re
+import sys
 import tempfile
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from planner.collector import collector_paused
 from planner.i18n import (
@@ -50,10 +50,13 @@ from planner.io.atomic import atomic_path, atomic_write_bytes, check_outputs, en
 from planner.io.sheet_rows import Cell, SheetRows
 from planner.io.sheet_rows import put as put_cell
 from planner.models import Plan, Reason
+from planner.parsing import is_pandas_blank
 from planner.stopwatch import Stopwatch
+from planner.table import Table
 from planner.tools import LIVE_ROOM_ID, SALE_FILL, TOOL_COLOURS, Tool
 
 if TYPE_CHECKING:  # the workbook writer loads when a workbook is written
+    import pandas as pd
     import xlsxwriter
     from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet
@@ -135,12 +138,18 @@ def _inert_cell(value: object) -> object:
     return inert_text(value) if isinstance(value, str) else value
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
+def csv_bytes(df: pd.DataFrame | Table) -> bytes:
     """``df`` (without its index) as UTF-8 CSV bytes with a BOM and CRLF line ends.
 
     The BOM makes Excel read Chinese text as UTF-8 instead of the system code
-    page; every text cell and header is passed through ``inert_text``.
+    page; every text cell and header is passed through ``inert_text``. A ``Table``
+    (``planner plan``'s links) is written without pandas, cell for cell as pandas
+    writes the same values.
     """
+    if isinstance(df, Table):
+        return _table_csv_bytes(df)
+    import pandas as pd
+
     safe = df.copy()
     # Positional labels, so duplicate column names are handled one by one.
     safe.columns = pd.RangeIndex(df.shape[1])
@@ -155,6 +164,40 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
         safe[col] = series.astype(object).map(_inert_cell)
     safe.columns = pd.Index([_inert_cell(c) for c in df.columns])
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def _csv_text(value: object) -> str:
+    """A cell as pandas' ``to_csv`` writes it: blank for a missing value, a float by its
+    shortest repr, a date in ISO form, text made inert."""
+    if value is None or is_pandas_blank(value):
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, str):
+        return inert_text(value)
+    return str(value)
+
+
+def _table_csv_bytes(table: Table) -> bytes:
+    handle = _TextBuffer()
+    writer = csv.writer(handle, lineterminator="\r\n")
+    writer.writerow([_csv_text(c) for c in table.columns])
+    writer.writerows([_csv_text(c) for c in row] for row in table.rows())
+    return handle.text().encode("utf-8-sig")
+
+
+class _TextBuffer:
+    """What ``csv.writer`` writes, kept as pieces and joined once."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def write(self, text: str) -> int:
+        self._parts.append(text)
+        return len(text)
+
+    def text(self) -> str:
+        return "".join(self._parts)
 
 
 def write_csv(df: pd.DataFrame, path: Path | str) -> None:
@@ -215,7 +258,7 @@ def _display(value: object, kind: NumKind | None) -> str:
 
 
 def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
+    if value is None or is_pandas_blank(value):
         return True
     return (
         isinstance(value, numbers.Real)
@@ -265,10 +308,12 @@ def _cell_of(value: object, kind: NumKind | None, styles: _Styles) -> Cell:
     if isinstance(value, (bool, np.bool_)):
         return ("b", bool(value), None)
     if isinstance(value, dt.datetime):
-        if isinstance(value, pd.Timestamp):
-            value = value.to_pydatetime()
+        stamp = value
+        pd = sys.modules.get("pandas")  # a Timestamp exists only once pandas is loaded
+        if pd is not None and isinstance(value, pd.Timestamp):
+            stamp = value.to_pydatetime()
         # Excel has no time zones; keep the wall-clock time the buyer saw.
-        naive = value.replace(tzinfo=None)
+        naive = stamp.replace(tzinfo=None)
         if naive.time() == dt.time():
             return ("d", naive.date(), styles.date)
         return ("d", naive, styles.datetime)
@@ -800,7 +845,11 @@ def _videos_sheet(ws: Worksheet, plan: Plan, styles: _Styles, _: ScheduleCalenda
                  kinds=[_num_kind(c) for c in ids], hidden=[column_header("reason_codes")])
 
 
-def _frame_table(df: pd.DataFrame) -> tuple[list[str], list[list[object]]]:
+def _frame_table(df: pd.DataFrame | Table) -> tuple[list[str], list[list[object]]]:
+    if isinstance(df, Table):
+        return list(df.columns), [list(row) for row in df.rows()]
+    import pandas as pd
+
     if not isinstance(df.index, pd.RangeIndex) or any(n is not None for n in df.index.names):
         # A meaningful index (video_id, date, ...) would otherwise be lost.
         df = df.reset_index()
@@ -1135,6 +1184,8 @@ def plan_vs_actual_frame(plan: Plan) -> pd.DataFrame:
     without GMV yet; ``unreported``: no actuals file names the planned line), and
     ``counted_spend`` is what the budget counts for the line.
     """
+    import pandas as pd
+
     names = {v.video_id: v.kol_name for v in plan.videos}
     return pd.DataFrame(
         [
@@ -1160,23 +1211,25 @@ LIVE_ROOM_COLUMNS: tuple[str, ...] = (
 )
 
 
-def live_room_frame(plan: Plan) -> pd.DataFrame:
+def _live_room_rows(plan: Plan) -> list[list[object]]:
     """The brand live room per day (closed loop, ``live_room = true``): its traffic
-    sources (short videos, direct live-room buying, its own) and its GMV; no rows
-    without a live room. The 直播间 sheet and the app's Plan page both show it."""
+    sources (short videos, direct live-room buying, its own) and its GMV, by
+    ``LIVE_ROOM_COLUMNS``; no rows without a live room."""
     days = plan.live_room.days if plan.live_room is not None else []
-    return pd.DataFrame(
-        [{"date": d.date, "short_video_spend": d.short_video_spend,
-          "short_video_gmv": d.short_video_gmv, "direct_spend": d.direct_spend,
-          "direct_gmv": d.direct_gmv, "own_gmv": d.own_gmv, "live_room_gmv": d.gmv,
-          "direct_share": d.direct_share, "short_video_share": d.short_video_share}
-         for d in days],
-        columns=list(LIVE_ROOM_COLUMNS),
-    )
+    return [[d.date, d.short_video_spend, d.short_video_gmv, d.direct_spend, d.direct_gmv,
+             d.own_gmv, d.gmv, d.direct_share, d.short_video_share] for d in days]
+
+
+def live_room_frame(plan: Plan) -> pd.DataFrame:
+    """The live room per day (``_live_room_rows``) as the app's Plan page shows it; the
+    直播间 sheet writes the same rows."""
+    import pandas as pd
+
+    return pd.DataFrame(_live_room_rows(plan), columns=list(LIVE_ROOM_COLUMNS))
 
 
 def _live_room_sheet(ws: Worksheet, plan: Plan, styles: _Styles) -> None:
-    _, rows = _frame_table(live_room_frame(plan))
+    rows = _live_room_rows(plan)
     _write_table(ws, _sheet_headers(LIVE_ROOM_COLUMNS), rows, styles,
                  kinds=[_num_kind(c) for c in LIVE_ROOM_COLUMNS])
 
@@ -1245,7 +1298,7 @@ def _add_sheet(book: xlsxwriter.Workbook, name: str, *, streamed: bool = False) 
 def _render_xlsx(
     plan: Plan,
     path: Path,
-    extra_sheets: Mapping[str, pd.DataFrame] | None,
+    extra_sheets: Mapping[str, pd.DataFrame | Table] | None,
     campaign: Campaign | None = None,
     daily_file: str | None = None,
 ) -> None:
@@ -1260,7 +1313,7 @@ def _render_xlsx(
 def _render_book(
     plan: Plan,
     path: Path,
-    extra_sheets: Mapping[str, pd.DataFrame] | None,
+    extra_sheets: Mapping[str, pd.DataFrame | Table] | None,
     campaign: Campaign | None,
     daily_file: str | None,
 ) -> None:
@@ -1373,7 +1426,7 @@ class LineChart:
 
 def write_frames_xlsx(
     path: Path | str,
-    sheets: Mapping[str, pd.DataFrame],
+    sheets: Mapping[str, pd.DataFrame | Table],
     *,
     chart: LineChart | None = None,
     created: dt.date | None = None,
@@ -1422,7 +1475,7 @@ def write_plan_xlsx(
     plan: Plan,
     path: Path | str,
     *,
-    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    extra_sheets: Mapping[str, pd.DataFrame | Table] | None = None,
     campaign: Campaign | None = None,
 ) -> None:
     """Write only ``plan.xlsx`` (atomically); ``write_plan`` writes both files. A plan with
@@ -1446,7 +1499,7 @@ def write_plan(
     out_dir: Path,
     *,
     inputs: Sequence[Path] = (),
-    extra_sheets: Mapping[str, pd.DataFrame] | None = None,
+    extra_sheets: Mapping[str, pd.DataFrame | Table] | None = None,
     campaign: Campaign | None = None,
     also: Mapping[str, tuple[Path, bytes]] | None = None,
     before_replace: Callable[[], None] | None = None,

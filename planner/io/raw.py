@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
-import pandas as pd
-
 from planner.errors import InputError, Problem
 from planner.i18n import t
+from planner.parsing import is_pandas_blank
 
 MAX_INPUT_BYTES: Final = 50 * 1024 * 1024
 MAX_ROWS: Final = 100_000
@@ -664,7 +663,7 @@ def is_blank(cell: object) -> bool:
         return not cell.strip()
     if isinstance(cell, float):
         return cell != cell  # NaN
-    return bool(cell is pd.NaT or cell is pd.NA)
+    return is_pandas_blank(cell)
 
 
 def column_letter(position: int) -> str:

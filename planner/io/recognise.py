@@ -23,8 +23,6 @@ from datetime import date
 from pathlib import Path
 from typing import Final
 
-import pandas as pd
-
 from planner.config import DEFAULT_GMV_FAMILY, Campaign, GmvFamily
 from planner.errors import InputError, Problem
 from planner.i18n import has, t
@@ -35,9 +33,7 @@ from planner.io.headers import (
     VIDEO_COLUMNS,
     ColumnSpec,
     header_key,
-    missing_columns,
     read_table,
-    source_columns,
 )
 from planner.io.layouts import (
     HEADER_SPECS,
@@ -50,6 +46,7 @@ from planner.io.layouts import (
     Kind,
     Layout,
 )
+from planner.table import Table
 
 _SPECS: Final[dict[str, ColumnSpec]] = {
     **{s.name: s for s in (*ACTUALS_COLUMNS, *VIDEO_COLUMNS)},
@@ -148,7 +145,7 @@ def _rank(layout: Layout, keys: set[str], family: GmvFamily) -> tuple[bool, int]
     return _has_required(layout, keys, family), _layout_reads(layout, keys)
 
 
-def recognise(raw: pd.DataFrame, file: str, kinds: Sequence[Kind],
+def recognise(raw: Table, file: str, kinds: Sequence[Kind],
               gmv_family: GmvFamily = DEFAULT_GMV_FAMILY) -> Recognised:
     """The layout of a file whose cells ``raw`` holds (``read_table``), among ``kinds``.
 
@@ -252,7 +249,7 @@ class Mapped:
     """A recognised file read into planner columns (raw cells, normalised)."""
 
     recognised: Recognised
-    table: pd.DataFrame  # canonical columns, index = the buyer's row numbers
+    table: Table  # canonical columns, numbered as the buyer's rows
     mapping: tuple[tuple[str, str], ...]  # (header in the file, what the planner reads it as)
     unused: tuple[str, ...]  # headers the planner does not read
     notes: tuple[str, ...]
@@ -298,7 +295,7 @@ def split_dated(path: Path) -> tuple[Path, date | None]:
             fix=t("export.dated_fix", file=Path(match["file"]).name))) from None
 
 
-def _read_raw(path: Path, kinds: Sequence[Kind]) -> pd.DataFrame:
+def _read_raw(path: Path, kinds: Sequence[Kind]) -> Table:
     # The planner's own file is read exactly as it always was (its header found by its
     # own columns); an export is read again with every header a layout knows.
     own: list[Kind] = [k for k in ("actuals", "roster") if k in kinds]
@@ -312,7 +309,7 @@ def _read_raw(path: Path, kinds: Sequence[Kind]) -> pd.DataFrame:
 
 
 def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None,
-             raw: pd.DataFrame | None = None, *, day: date | None = None,
+             raw: Table | None = None, *, day: date | None = None,
              keep_missing: bool = False) -> Mapped:
     """Recognise ``path`` among ``kinds`` and read it into planner columns. ``day`` is the
     date given with the file (``FILE@YYYY-MM-DD``), for a report without a date column.
@@ -330,13 +327,13 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
     if layout is None:
         own_specs = _own_specs(recognised.kind)
         table, notes = read_normalised(path, own_specs, raw=raw, keep_missing=keep_missing)
-        headers = source_columns(table)
+        headers = table.sources
         mapping = tuple((headers[c], c) for c in table.columns)
         used = {h for h, _ in mapping}
         unused = tuple(h for h in recognised.headers if h not in used)
         family: Family = "given" if recognised.kind == "actuals" else "none"
         return Mapped(recognised, table, mapping, unused, tuple(notes), tuple(own_specs),
-                      family, missing=tuple(missing_columns(table)))
+                      family, missing=table.missing)
     specs: list[ColumnSpec] = []
     problems: list[Problem] = []
     early_notes: list[str] = []
@@ -408,7 +405,7 @@ def map_file(path: Path, kinds: Sequence[Kind], campaign: Campaign | None = None
         if header is not None:
             specs.append(_extra_spec(key, header))
     table, notes = read_normalised(path, specs, raw=raw)
-    headers = source_columns(table)
+    headers = table.sources
     mapping = tuple((headers[s.name], s.name) for s in specs if s.name in headers)
     used = {h for h, _ in mapping}
     unused = tuple(h for h in recognised.headers if h not in used)

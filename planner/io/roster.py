@@ -8,21 +8,22 @@ one round of fixes is enough.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 from pydantic import ValidationError
 
 from planner.errors import InputError, Problem, value_message
 from planner.i18n import t
 from planner.io.cells import parse_cells
-from planner.io.headers import VIDEO_COLUMNS, set_source_columns, source_columns
+from planner.io.headers import VIDEO_COLUMNS
 from planner.io.recognise import map_file, video_id_from_link
 from planner.models import Video
+from planner.table import Table
 
 
-def read_roster_table(path: Path) -> tuple[pd.DataFrame, list[str], list[Problem]]:
+def read_roster_table(path: Path) -> tuple[Table, list[str], list[Problem]]:
     """The videos file, or a 星图 / 蝉妈妈 export, as canonical roster columns (raw cells),
     its notes, and the required columns it lacks (the columns it has are read all the same).
 
@@ -33,28 +34,27 @@ def read_roster_table(path: Path) -> tuple[pd.DataFrame, list[str], list[Problem
     missing = list(mapped.missing)
     if mapped.recognised.layout is None:
         return mapped.table, list(mapped.notes), missing
-    table = mapped.table.copy()
-    table.attrs = dict(mapped.table.attrs)
+    table = mapped.table
     links = [f.column for f in mapped.recognised.layout.fills if f.link]
-    headers = source_columns(table)
+    headers = dict(table.sources)
     for column in links:
         if column in table.columns:
-            table[column] = [
+            table = table.with_column(column, [
                 (video_id_from_link(cell) or cell) if isinstance(cell, str) else cell
-                for cell in table[column]
-            ]
+                for cell in table.column(column)
+            ])
     for spec in VIDEO_COLUMNS:
         if spec.live_only and spec.name not in table.columns:
-            table[spec.name] = pd.Series([None] * len(table), index=table.index, dtype=object)
+            table = table.with_column(spec.name, [None] * len(table))
             headers[spec.name] = spec.name
-    set_source_columns(table, headers)
+    table = table.replace(sources=headers)
     notes = [t("export.recognised", file=path.name, layout=mapped.recognised.label),
              *mapped.notes]
     return table, notes, missing
 
 
 def _model_problems(
-    exc: ValidationError, file: str, row: int, headers: dict[str, str]
+    exc: ValidationError, file: str, row: int, headers: Mapping[str, str]
 ) -> list[Problem]:
     problems = []
     for item in exc.errors():
@@ -94,7 +94,7 @@ def read_videos(path: Path, plan_date: date | None = None,
     name = path.name
     # The planner's own videos file, or a 星图 / 蝉妈妈 export recognised by its headers.
     table, notes, missing = read_roster_table(path)
-    headers = source_columns(table)
+    headers = table.sources
     rows, problems = parse_cells(table, VIDEO_COLUMNS, name, scheduled_after=plan_date)
     if not rows and not missing:
         raise InputError(Problem(

@@ -205,7 +205,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.io.campaign_file import campaign_warnings
     from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
-    from planner.links import links_frame, links_sheets
+    from planner.links import links_sheets, links_table
 
     # The planner's own modules are imported here, before the watched child forks from
     # this process: their import is start-up, not planning (and a pool worker's, once).
@@ -253,7 +253,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
         warn(late)
     warnings = warnings + late
     watch.lap("check")
-    links = links_frame(result, roster, campaign, slugs=slug_map)
+    links = links_table(result, roster, campaign, slugs=slug_map)
     watch.lap("write_links")
 
     def write(before_replace: Callable[[], None] | None = None) -> dict[str, Path]:
