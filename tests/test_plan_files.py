@@ -537,3 +537,23 @@ def test_without_a_memory_folder_the_scratch_goes_to_the_temporary_folder(
     assert plan_files._memory_folder() is None
     assert write_plan(_plan(), tmp_path / "out")["xlsx"].exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing left in it
+
+
+def test_a_workbook_built_beside_the_other_files_is_the_one_built_after_them(
+        tmp_path: Path) -> None:
+    from planner.jobs.watchdog import run_side_by_side
+
+    extra = {"附加": pd.DataFrame({"budget": [1.0, 2.0]})}
+    links = (b"video_id,link\r\nv1,https://example.com\r\n")
+    in_turn = write_plan(_plan(), tmp_path / "in_turn", extra_sheets=extra,
+                         also={"links": (tmp_path / "in_turn" / "links.csv", links)})
+    beside = write_plan(_plan(), tmp_path / "beside", extra_sheets=extra,
+                        also={"links": (tmp_path / "beside" / "links.csv", links)},
+                        side_by_side=run_side_by_side)
+    assert in_turn["json"].read_bytes() == beside["json"].read_bytes()
+    assert in_turn["links"].read_bytes() == beside["links"].read_bytes()
+    with zipfile.ZipFile(in_turn["xlsx"]) as a, zipfile.ZipFile(beside["xlsx"]) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+    assert sorted(p.name for p in (tmp_path / "beside").iterdir()) == [
+        "links.csv", "plan.json", "plan.xlsx"]  # no temporary file left behind

@@ -1492,6 +1492,10 @@ def write_plan_xlsx(
 
 PLAN_FILES = ("plan.json", "plan.xlsx")
 
+# Runs the first task here and the others at the same time elsewhere, each to its end
+# (``planner.jobs.watchdog.run_side_by_side``).
+SideBySide = Callable[[Sequence[Callable[[], None]]], object]
+
 
 @collector_paused()
 def write_plan(
@@ -1504,6 +1508,7 @@ def write_plan(
     also: Mapping[str, tuple[Path, bytes]] | None = None,
     before_replace: Callable[[], None] | None = None,
     clock: Stopwatch | None = None,
+    side_by_side: SideBySide | None = None,
 ) -> dict[str, Path]:
     """Write ``plan.json`` and ``plan.xlsx`` into ``out_dir``.
 
@@ -1526,6 +1531,10 @@ def write_plan(
     ``clock`` is lapped as each file is built ("write_json", "write_<key>" for each of
     ``also``, "write_daily", "write_xlsx"), in ``before_replace`` ("record") and once the
     files are in place ("replace").
+
+    ``side_by_side`` runs its first task here and the others in forked children at the
+    same time (``planner.jobs.watchdog.run_side_by_side``): plan.xlsx is then built in a
+    child while this process writes the other files, and its lap is the wait for it.
     """
     watch = Stopwatch() if clock is None else clock
     out_dir = Path(out_dir)
@@ -1537,22 +1546,35 @@ def write_plan(
     extra = dict(also or {})
     ensure_not_input([*paths.values(), *(p for p, _ in extra.values())], inputs)
     check_outputs(out_dir, [*paths.values(), *(p for p, _ in extra.values())])
-    json_bytes = plan_json_bytes(plan)
     # Nested so that plan.json is replaced only after plan.xlsx (and the other
     # files) were built and replaced: a failure while building any of them
     # leaves every old file intact.
     with contextlib.ExitStack() as stack:
         json_tmp = stack.enter_context(atomic_path(paths["json"]))
-        json_tmp.write_bytes(json_bytes)
-        watch.lap("write_json")
-        for key, (path, data) in extra.items():
-            stack.enter_context(atomic_path(path)).write_bytes(data)
-            watch.lap(f"write_{key}")
-        if daily_file is not None:
-            _write_daily_csv(plan, stack.enter_context(atomic_path(paths["daily"])))
-            watch.lap("write_daily")
+        also_tmp = {key: stack.enter_context(atomic_path(path)) for key, (path, _) in
+                    extra.items()}
+        daily_tmp = (stack.enter_context(atomic_path(paths["daily"]))
+                     if daily_file is not None else None)
         xlsx_tmp = stack.enter_context(atomic_path(paths["xlsx"]))
-        _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign, daily_file)
+
+        def other_files() -> None:
+            json_tmp.write_bytes(plan_json_bytes(plan))
+            watch.lap("write_json")
+            for key, (_, data) in extra.items():
+                also_tmp[key].write_bytes(data)
+                watch.lap(f"write_{key}")
+            if daily_tmp is not None:
+                _write_daily_csv(plan, daily_tmp)
+                watch.lap("write_daily")
+
+        def workbook() -> None:
+            _render_xlsx(plan, xlsx_tmp, extra_sheets, campaign, daily_file)
+
+        if side_by_side is None:
+            other_files()
+            workbook()
+        else:
+            side_by_side([other_files, workbook])
         watch.lap("write_xlsx")
         if before_replace is not None:
             before_replace()
