@@ -211,6 +211,10 @@ class Coupling:
     # Rows of the ROI_SCALED families, and the weight of expected GMV in the objective.
     scaled_rows: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))
     pattern_scaled: Bools = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per entry
+    # The same as positions in the pattern, and each one's purchase: the pricing of every
+    # round reads these few entries (one a purchase) instead of sweeping all of them.
+    scaled_at: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    scaled_of: Ints = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     expected_weight: float = 1.0
     risk: RiskBlock | None = None
     shares_of_budget: list[tuple[int, float, float]] = field(default_factory=list)
@@ -836,6 +840,8 @@ def without_risk(couple: Coupling) -> Coupling:
         pattern_row=pattern_row,
         pattern_value=couple.pattern_value[kept],
         pattern_scaled=scaled_rows[pattern_row],
+        scaled_at=np.zeros(0, dtype=np.int64),
+        scaled_of=np.zeros(0, dtype=np.int64),
         scaled_rows=scaled_rows,
         aux_names=[n for n, k in zip(couple.aux_names, keep_aux, strict=True) if k],
         aux_defines=np.where(defines >= 0, number[defines], -1),
@@ -894,6 +900,8 @@ def coupling(response: ResponseModel, campaign: Campaign,
         per_purchase = _purchase_columns(response, campaign, arrays)
     pattern_row = np.concatenate(entries.row)[order] if entries.row else owner
     scaled_rows = np.array([f in ROI_SCALED for f in rows.families], dtype=bool)
+    pattern_scaled = scaled_rows[pattern_row]
+    scaled_at = np.flatnonzero(pattern_scaled)
     return replace(
         per_purchase,
         rows=rows,
@@ -912,7 +920,9 @@ def coupling(response: ResponseModel, campaign: Campaign,
         aux_lower=np.array(aux.lower, dtype=np.float64),
         aux_upper=np.array(aux.upper, dtype=np.float64),
         scaled_rows=scaled_rows,
-        pattern_scaled=scaled_rows[pattern_row],
+        pattern_scaled=pattern_scaled,
+        scaled_at=scaled_at,
+        scaled_of=np.searchsorted(pattern_start, scaled_at, side="right") - 1,
         expected_weight=1.0 - risk_weight(campaign) if entries.risk is not None else 1.0,
         risk=entries.risk,
         shares_of_budget=entries.shares_of_budget,

@@ -187,13 +187,16 @@ def _reduced_costs(model: AllocationModel) -> Floats:
         # No duals (a backend that gives none): every purchase may pay.
         return np.where(np.isfinite(couple.best_roi), INF, -INF).astype(np.float64)
     values = couple.pattern_value * model.duals[couple.pattern_row]
-    gmv_values = np.where(couple.pattern_scaled, values, 0.0)
-    values -= gmv_values
+    # The GMV rows' entries (one a purchase, each its own row's) are summed apart: the same
+    # sums as over every entry with the others 0, without sweeping them again.
+    scaled = couple.scaled_at
+    gmv = np.bincount(couple.scaled_of, weights=values[scaled],
+                      minlength=len(couple.pattern_start) - 1)
+    values[scaled] = 0.0
     price = _per_purchase(values, couple.pattern_start)
     # A GMV row prices each segment by its own ROI: the reduced cost is linear in the
     # segment's ROI, so the best segment is the first or the last one.
-    slope = (couple.expected_weight * couple.preference
-             - _per_purchase(gmv_values, couple.pattern_start))
+    slope = couple.expected_weight * couple.preference - gmv
     roi = np.where(slope >= 0, couple.best_roi, couple.worst_roi)
     return np.where(np.isfinite(roi), roi * slope - price, -INF)
 
