@@ -1156,30 +1156,28 @@ class _DailyGrid:
         day_index = self.day[first:end].tolist()
         modes = dou_plus_modes(video, scores, [self.days[d] for d in day_index], campaign,
                                video.video_id in signals.declining)
+        on_sale = [self.sales[d] is not None for d in day_index]
         targeting_of: dict[Mode, int] = {}
-        # Days with the same rule, mode and sale share their list of reasons.
-        why_of: dict[tuple[bool, int, bool], int] = {}
-        mode_codes, targeting_codes, why_codes = [], [], []
-        for d, burst_day, (mode, mode_reason) in zip(
-                day_index, self.burst_day[first:end].tolist(), modes, strict=True):
-            targeting = targeting_of.get(mode)
-            if targeting is None:
-                targeting = targeting_of[mode] = book.targeting(
-                    dou_plus_targeting(video, scores, mode, campaign))
-            sale = self.sales[d] is not None
-            key = (burst_day, id(mode_reason), sale)
-            why = why_of.get(key)
-            if why is None:
+        # Days with the same mode verdict, rule (burst or not) and sale share their codes
+        # and their list of reasons: worked out once per kind of day.
+        codes_of: dict[tuple[int, bool, bool], tuple[int, int, int]] = {}
+        picked = []
+        for (mode, mode_reason), burst_day, sale in zip(
+                modes, self.burst_day[first:end].tolist(), on_sale, strict=True):
+            key = (id(mode_reason), burst_day, sale)
+            codes = codes_of.get(key)
+            if codes is None:
+                targeting = targeting_of.get(mode)
+                if targeting is None:
+                    targeting = targeting_of[mode] = book.targeting(
+                        dou_plus_targeting(video, scores, mode, campaign))
                 reasons = [*shared, burst if burst_day else standard, mode_reason]
                 if sale:
                     reasons.append(_DOU_PLUS_SALE)
-                why = why_of[key] = book.why(reasons)
-            mode_codes.append(book.mode(mode))
-            targeting_codes.append(targeting)
-            why_codes.append(why)
-        self.mode[first:end] = mode_codes
-        self.targeting[first:end] = targeting_codes
-        self.why[first:end] = why_codes
+                codes = codes_of[key] = (book.mode(mode), targeting, book.why(reasons))
+            picked.append(codes)
+        self.mode[first:end], self.targeting[first:end], self.why[first:end] = np.array(
+            picked, dtype=np.int32).T
 
     def fill(self, columns: _Columns, at: Ints, cells: Ints, book: _BookBuilder) -> None:
         """The book's columns at ``at`` from this grid's ``cells`` (the book's dates begin
