@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
+
 from planner.config import Campaign
 from planner.models import Video
 from planner.planning import assess_roster
@@ -121,9 +123,12 @@ def allocate_rule_of_thumb(
     no_dou_plus: set[tuple[str, date]] = set()  # content service taken on these days
     no_content_service: set[tuple[str, date]] = set()  # Dou+ taken on these days
 
-    by_video: dict[str, list[Purchase]] = defaultdict(list)
-    for p in response.purchases:
-        by_video[p.video_id].append(p)
+    # Each video's purchases (their indices, in order), made as objects one video at a time.
+    book = response.purchases
+    order = np.argsort(book.video, kind="stable")
+    bounds = np.searchsorted(book.video[order], np.arange(len(book.videos) + 1)).tolist()
+    by_video = {video_id: order[bounds[k]:bounds[k + 1]].tolist()
+                for k, video_id in enumerate(book.videos)}
     ranked = sorted(assessments, key=lambda a: (-a.scores.traffic_roi, a.video.video_id))
     rank = {tool: i for i, tool in enumerate(CHAIN_TOOLS[campaign.chain])}
 
@@ -131,7 +136,7 @@ def allocate_rule_of_thumb(
     gmv = 0.0
     for assessment in ranked:
         video_id = assessment.video.video_id
-        in_day_order = sorted(by_video.get(video_id, []),
+        in_day_order = sorted(book.at(by_video.get(video_id, [])),
                               key=lambda q: (q.days[0], rank.get(q.tool, len(rank)), q.index))
         for p in in_day_order:
             if budget_left < p.min_order - _EPS:

@@ -801,8 +801,10 @@ def burst_verdicts(assessments: Sequence[Assessment], response: ResponseModel,
     for f in response.fixed:
         for day, spend in f.day_spend.items():
             spent_on[day] += spend * KYUAN
-    dou_plus = {(p.video_id, p.days[0]): p for p in response.purchases
-                if p.video_id in bursts and p.tool is Tool.DOU_PLUS}
+    # The burst videos' Dou+ days only, found in the book's columns.
+    book = response.purchases
+    mine = np.isin(book.video, book.codes_of(bursts)) & book.tool_is(Tool.DOU_PLUS)
+    dou_plus = {(p.video_id, p.days[0]): p for p in book.at(np.flatnonzero(mine).tolist())}
     verdicts: dict[str, list[Reason]] = {}
     for a in assessments:
         if not a.burst or Tool.DOU_PLUS not in a.eligible:
@@ -870,9 +872,10 @@ def winner_verdicts(response: ResponseModel, result: SolveResult, campaign: Camp
         return {}
     tight = set(result.tight)
     spend_of: dict[str, list[tuple[Purchase, float]]] = defaultdict(list)
-    for p in response.purchases:
-        if p.video_id in response.winners:
-            spend_of[p.video_id].append((p, result.spend.get(p.index, 0.0)))
+    book = response.purchases
+    winners = np.flatnonzero(np.isin(book.video, book.codes_of(response.winners)))
+    for p in book.at(winners.tolist()):
+        spend_of[p.video_id].append((p, result.spend.get(p.index, 0.0)))
     verdicts: dict[str, Reason] = {}
     for video_id, (ratio, days) in sorted(response.winners.items()):
         items = spend_of.get(video_id, [])
@@ -991,6 +994,7 @@ def describe_binding(
     """The limits that stop further spending, as codes and figures (``line_text`` says them)."""
     lines: list[Line] = []
     model = result.model
+    book = response.purchases
     by_family: dict[str, list[str]] = defaultdict(list)
     family = model.family_of
     for name in result.tight:
@@ -1023,7 +1027,7 @@ def describe_binding(
     if "amplification" in by_family:
         # The row names, not their words (said in the buyer's language), give the videos.
         named = {amplification_name(video_id): video_id
-                 for video_id in {p.video_id for p in response.purchases}}
+                 for video_id in response.purchases.videos}
         videos = [named[n] for n in by_family["amplification"] if n in named]
         lines.append(_line(
             "reach_limit", count=len(videos), multiple=campaign.rules.max_amplification,
@@ -1037,7 +1041,7 @@ def describe_binding(
     lines.extend(phase_budget_lines(phase_rows, model.rows))
     shares = set(by_family.get("concentration", []))
     if shares:
-        videos = sorted({p.video_id for p in response.purchases})
+        videos = response.purchases.video_ids()
         capped = [v for v in videos if video_share_name(v) in shares]
         kols = [k for k in sorted({response.kol_of.get(v, v) for v in videos})
                 if kol_share_name(k) in shares]
@@ -1049,10 +1053,8 @@ def describe_binding(
                                kols=_first_few(kols)))
     if budget_full and unspent >= 1.0:
         lines.append(_line("rounding", unspent=left))
-    elif unspent >= 1.0 and response.purchases and unspent < min(
-        p.min_order for p in response.purchases
-    ) * KYUAN:
-        smallest = min(response.purchases, key=lambda p: p.min_order)
+    elif unspent >= 1.0 and len(book) and unspent < book.min_order.min() * KYUAN:
+        smallest = book[int(np.argmin(book.min_order))]  # the first of the smallest
         lines.append(_line("below_min_order", unspent=left, tool=smallest.tool.value,
                            min=round(smallest.min_order * KYUAN)))
     elif unspent >= 1.0 and result.stopped:
@@ -1060,7 +1062,7 @@ def describe_binding(
         # because nothing more was worth buying.
         lines.append(_line("unspent_search_stopped", unspent=left,
                            limit=f"{campaign.solver.time_limit_s:g}"))
-    elif unspent >= 1.0 and pool_binds and not any(p.seeding for p in response.purchases):
+    elif unspent >= 1.0 and pool_binds and not book.seeding.any():
         # Nothing on offer builds the pool: only more seeding would let harvesting grow.
         # (With seeding on offer the plan already bought all of it worth buying.)
         lines.append(_line("unspent_audience_pool", unspent=left))
@@ -1068,10 +1070,11 @@ def describe_binding(
                                 for n in phase_rows):
         lines.append(_line("unspent_phase_budget", unspent=left))
     elif unspent >= 1.0 and not shares:
-        full = sum(
-            1 for p in response.purchases
-            if result.spend.get(p.index, 0.0) >= p.capacity - 1e-6
-        )
+        # Purchases bought to their capacity (one with no capacity among them, as ever).
+        spent = np.zeros(len(book))
+        for index, amount in result.spend.items():
+            spent[index] = amount
+        full = int(np.count_nonzero(spent >= book.capacity() - 1e-6))
         lines.append(_line("nothing_above_floor", unspent=left,
                            floor=round(campaign.effective_roi_floor, 2), full=full))
     lines.extend(lock_in_impossible(campaign))

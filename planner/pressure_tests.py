@@ -83,19 +83,21 @@ class TestBasis:
         owner = np.repeat(video, np.diff(seg_start))
         filled = np.concatenate([[0.0], np.cumsum(seg_width)])
         capacity = filled[seg_start[1:]] - filled[seg_start[:-1]]
-        buys = np.flatnonzero(capacity >= amount - 1e-9)
-        buys = buys[np.fromiter((purchases[i].tool is tool and len(purchases[i].days) == 1
-                                 for i in buys.tolist()), dtype=bool, count=len(buys))]
+        # A test buys one tool's one-day purchases (read from the book's columns: there are
+        # hundreds of thousands of them).
+        entry_owner, entry_day, _ = purchases.entries()
+        one_day = np.bincount(entry_owner, minlength=len(purchases)) == 1
+        buys = np.flatnonzero((capacity >= amount - 1e-9) & purchases.tool_is(tool) & one_day)
         if tool is Tool.DOU_PLUS:
             # Content service never runs with Dou+ on the same video and day: a test there
-            # would shut out the content service the plan may book.
-            content_service = Tool.CONTENT_SERVICE
-            booked = {(p.video_id, d) for p in purchases
-                      if p.tool is content_service for d in p.days}
-            if booked:
-                buys = buys[np.fromiter(
-                    ((purchases[i].video_id, purchases[i].days[0]) not in booked
-                     for i in buys.tolist()), dtype=bool, count=len(buys))]
+            # would shut out the content service the plan may book. Cells as codes: video
+            # x day.
+            days = len(purchases.dates)
+            cell = purchases.video.astype(np.int64)[entry_owner] * days + entry_day
+            booked = cell[purchases.tool_is(Tool.CONTENT_SERVICE)[entry_owner]]
+            if len(booked):
+                first = purchases.video.astype(np.int64) * days + purchases.day
+                buys = buys[~np.isin(first[buys], booked)]
         # Per video, its first test_days days (the earliest first, then the first listed).
         buys = buys[np.lexsort((buys, first_day[buys], video[buys]))]
         group_start = np.flatnonzero(np.r_[True, video[buys][1:] != video[buys][:-1]])

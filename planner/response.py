@@ -22,8 +22,12 @@ yuan HiGHS reports excessively large bounds (trial runs).
 from __future__ import annotations
 
 import math
+import operator
+import typing
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -128,6 +132,360 @@ class Purchase:
         return self.shape.width(self.full_capacity)
 
 
+# Every tool in a fixed order: a purchase's tool as a number (``PurchaseBook.tool``).
+TOOLS = list(Tool)
+Ints = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int32]
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+
+
+def tool_codes(tools: Iterable[Tool]) -> list[int]:
+    """The codes of ``tools`` (their places in ``TOOLS``)."""
+    return [TOOLS.index(tool) for tool in tools]
+
+
+@dataclass(frozen=True, eq=False)
+class PurchaseBook(Sequence[Purchase]):
+    """Every purchase on offer, in its order, as columns: one entry per purchase.
+
+    A roster offers a purchase per video, daily tool and day (two million at 100,000
+    videos), and the optimiser prices them all as arrays but touches only a few thousand
+    as objects (the active set, the bought ones, the layout). So the daily cells are held
+    as numbers: codes into small shared tables (videos, days, segment shapes, modes,
+    targetings, sales, lists of reasons) and their figures. ``book[i]`` makes the same
+    ``Purchase`` on demand, equal by value, a new object each time (never compare two
+    reads with ``is``). Purchases that are not one-day cells (content-service orders, the
+    live room's buys) are kept whole in ``held``, by index, with their columns filled too.
+    """
+
+    # Tables the codes point into.
+    videos: list[str]  # in order of first purchase
+    dates: list[date]  # the planned days first, then any other day a held purchase starts
+    shapes: list[SegmentShape]
+    modes: list[Mode | None]
+    targetings: list[str | None]
+    sales: list[str | None]
+    reasons: list[list[Reason]]  # shared by the days of a line: never change one
+    # Columns: one entry per purchase (its index).
+    video: Codes
+    tool: Codes  # its place in ``TOOLS``
+    day: Codes  # its first day in ``dates``
+    roi: Floats  # GMV per yuan before diminishing returns
+    full_capacity: Floats  # thousand yuan, before the shape's shares
+    shape: Codes
+    impressions: Floats  # per thousand yuan
+    min_order: Floats  # thousand yuan
+    seeding: Bools
+    mode: Codes
+    targeting: Codes
+    sale: Codes
+    why: Codes  # its list of reasons in ``reasons``
+    held: dict[int, Purchase]  # purchases kept whole (several days, or made as objects)
+    one_day: list[tuple[date]] = field(init=False, repr=False)  # (dates[k],): shared tuples
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "one_day", [(d,) for d in self.dates])
+
+    def __len__(self) -> int:
+        return len(self.roi)
+
+    @typing.overload
+    def __getitem__(self, index: int) -> Purchase: ...
+
+    @typing.overload
+    def __getitem__(self, index: slice) -> list[Purchase]: ...
+
+    def __getitem__(self, index: int | slice) -> Purchase | list[Purchase]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = operator.index(index)
+        if i < 0:
+            i += len(self)
+        held = self.held.get(i)
+        if held is not None:
+            return held
+        if not 0 <= i < len(self):
+            raise IndexError(index)
+        day = int(self.day[i])
+        date_ = self.dates[day]
+        # By position, in the order of Purchase's fields (index, video, tool, days, day
+        # shares, booking date, minimum order, ROI, capacity, shape, impressions, seeding,
+        # mode, targeting, sale, reasons).
+        return Purchase(
+            i, self.videos[self.video[i]], TOOLS[self.tool[i]], self.one_day[day], (1.0,),
+            date_, float(self.min_order[i]), float(self.roi[i]), float(self.full_capacity[i]),
+            self.shapes[self.shape[i]], float(self.impressions[i]), bool(self.seeding[i]),
+            self.modes[self.mode[i]], self.targetings[self.targeting[i]],
+            self.sales[self.sale[i]], self.reasons[self.why[i]])
+
+    def __iter__(self) -> Iterator[Purchase]:
+        """Every purchase as an object: for tests and one-off error paths only (a plan at
+        20,000 videos has 400,000 of them); the plan's path reads the columns."""
+        return (self[i] for i in range(len(self)))
+
+    def at(self, positions: Iterable[int]) -> list[Purchase]:
+        """The purchases at ``positions``, as objects."""
+        return [self[i] for i in positions]
+
+    def video_ids(self) -> list[str]:
+        """The videos with a purchase on offer, sorted."""
+        return sorted(self.videos)
+
+    def codes_of(self, video_ids: Iterable[str]) -> Ints:
+        """The codes of those of ``video_ids`` with a purchase on offer."""
+        code = {v: k for k, v in enumerate(self.videos)}
+        return np.array(sorted(code[v] for v in set(video_ids) if v in code), dtype=np.int64)
+
+    def tool_is(self, tool: Tool) -> Bools:
+        """Per purchase, whether it buys ``tool``."""
+        is_tool: Bools = self.tool == TOOLS.index(tool)
+        return is_tool
+
+    def capacity(self) -> Floats:
+        """Thousand yuan each purchase's segments hold together (``Purchase.capacity``)."""
+        shares, _, _ = self._shape_table()
+        return _summed_widths(self.full_capacity, shares, self.shape)
+
+    def segments(self) -> Segments:
+        """Every purchase's segments end to end, as ``Purchase.seg_roi`` and ``seg_width``
+        make them, and its capacity."""
+        shares, factors, count = self._shape_table()
+        row = self.shape.astype(np.int64)
+        n = len(row)
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(count[row], out=start[1:])
+        owner = np.repeat(np.arange(n, dtype=np.int64), count[row])
+        place = np.arange(int(start[-1]), dtype=np.int64) - start[:-1][owner]
+        return Segments(start=start, roi=self.roi[owner] * factors[row[owner], place],
+                        width=self.full_capacity[owner] * shares[row[owner], place],
+                        capacity=_summed_widths(self.full_capacity, shares, self.shape))
+
+    def _shape_table(self) -> tuple[Floats, Floats, Ints]:
+        """The shapes' shares and factors, a row each (padded with zeros), and how many
+        segments each has."""
+        widest = max((len(s.shares) for s in self.shapes), default=0)
+        shares = np.zeros((len(self.shapes), widest))
+        factors = np.zeros((len(self.shapes), widest))
+        for k, shape in enumerate(self.shapes):
+            shares[k, :len(shape.shares)] = shape.shares
+            factors[k, :len(shape.factors)] = shape.factors
+        return shares, factors, np.array([len(s.shares) for s in self.shapes], dtype=np.int64)
+
+    def entries(self) -> tuple[Ints, Codes, Floats]:
+        """One entry per day a purchase spends on, in the purchases' order and each one's
+        days in order: (its purchase, its day in ``dates``, the share of its spend)."""
+        n = len(self)
+        several = {i: p for i, p in self.held.items() if len(p.days) != 1}
+        if not several:
+            return np.arange(n, dtype=np.int64), self.day, np.ones(n)
+        lengths = np.ones(n, dtype=np.int64)
+        for i, p in several.items():
+            lengths[i] = len(p.days)
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=start[1:])
+        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        day = self.day[owner]
+        share = np.ones(len(owner))
+        code = {d: k for k, d in enumerate(self.dates)}
+        for i, p in several.items():
+            span = slice(int(start[i]), int(start[i + 1]))
+            day[span] = [code[d] for d in p.days]
+            share[span] = p.day_shares
+        return owner, day, share
+
+    @classmethod
+    def of_purchases(cls, purchases: Sequence[Purchase]) -> PurchaseBook:
+        """A book of purchases made as objects (each kept whole, at its index)."""
+        if isinstance(purchases, PurchaseBook):
+            return purchases
+        builder = _BookBuilder([], [])
+        builder.add_held(purchases)
+        return builder.book()
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Every purchase's segments end to end (``start[i]`` .. ``start[i + 1]``): their ROI
+    and width (thousand yuan), and each purchase's capacity (what its segments hold)."""
+
+    start: Ints
+    roi: Floats
+    width: Floats
+    capacity: Floats
+
+
+def _summed_widths(full_capacity: Floats, shares: Floats, shape: Codes) -> Floats:
+    """Each purchase's segments' widths added up segment by segment, as
+    ``SegmentShape.width`` does: the same last bits."""
+    capacity = np.zeros(len(full_capacity))
+    for k in range(shares.shape[1]):
+        capacity += full_capacity * shares[shape, k]
+    return capacity
+
+
+class _BookBuilder:
+    """Gathers a ``PurchaseBook`` in the purchases' order: runs of a daily grid's cells
+    (one video and tool each, read from the grid's arrays at the end), and purchases made
+    as objects."""
+
+    def __init__(self, days: list[date], shapes: Sequence[SegmentShape]) -> None:
+        self.videos: list[str] = []
+        self.dates = list(days)
+        self.shapes = list(shapes)
+        self.modes: list[Mode | None] = [None]
+        self.targetings: list[str | None] = [None]
+        self.sales: list[str | None] = [None]
+        self.reasons: list[list[Reason]] = []
+        self._video_code: dict[str, int] = {}
+        self._date_code = {d: k for k, d in enumerate(self.dates)}
+        self._shape_code = {id(s): k for k, s in enumerate(self.shapes)}
+        self._mode_code: dict[Mode | None, int] = {None: 0}
+        self._targeting_code: dict[str | None, int] = {None: 0}
+        self._sale_code: dict[str | None, int] = {None: 0}
+        self.grids: list[_DailyGrid] = []
+        # Runs in order: (grid number, first cell, cells, video code); grid -1 is ``held``
+        # (first cell: its place there).
+        self.runs: list[tuple[int, int, int, int]] = []
+        self.held: list[Purchase] = []
+        self.count = 0
+
+    def video(self, video_id: str) -> int:
+        code = self._video_code.get(video_id)
+        if code is None:
+            code = self._video_code[video_id] = len(self.videos)
+            self.videos.append(video_id)
+        return code
+
+    def mode(self, mode: Mode | None) -> int:
+        return _intern(self._mode_code, self.modes, mode)
+
+    def targeting(self, targeting: str | None) -> int:
+        return _intern(self._targeting_code, self.targetings, targeting)
+
+    def sale(self, sale: str | None) -> int:
+        return _intern(self._sale_code, self.sales, sale)
+
+    def why(self, reasons: list[Reason]) -> int:
+        """A new list of reasons' code (each list once: its days share it)."""
+        self.reasons.append(reasons)
+        return len(self.reasons) - 1
+
+    def grid(self, grid: _DailyGrid) -> int:
+        self.grids.append(grid)
+        return len(self.grids) - 1
+
+    def add_cells(self, grid: int, first: int, end: int, video_id: str) -> None:
+        """The cells ``first .. end`` of grid number ``grid``: one video's, in day order."""
+        if end > first:
+            self.runs.append((grid, first, end - first, self.video(video_id)))
+            self.count += end - first
+
+    def add_held(self, purchases: Iterable[Purchase]) -> None:
+        for p in purchases:
+            self.runs.append((-1, len(self.held), 1, self.video(p.video_id)))
+            self.held.append(p)
+            self.count += 1
+
+    def book(self) -> PurchaseBook:
+        n = self.count
+        columns = _Columns.empty(n)
+        runs = np.array(self.runs, dtype=np.int64).reshape(-1, 4)
+        source, first, length, video = runs.T
+        start = np.zeros(len(runs) + 1, dtype=np.int64)
+        np.cumsum(length, out=start[1:])
+        columns.video[:] = np.repeat(video, length)
+        for number, grid in enumerate(self.grids):
+            mine = source == number
+            at = _ranges(start[:-1][mine], length[mine])
+            cells = _ranges(first[mine], length[mine])
+            grid.fill(columns, at, cells, self)
+        held: dict[int, Purchase] = {}
+        for run in np.flatnonzero(source < 0).tolist():
+            i = int(start[run])
+            p = held[i] = self.held[int(first[run])]
+            self._fill_held(columns, i, p)
+        return PurchaseBook(
+            videos=self.videos, dates=self.dates, shapes=self.shapes, modes=self.modes,
+            targetings=self.targetings, sales=self.sales, reasons=self.reasons,
+            video=columns.video, tool=columns.tool, day=columns.day, roi=columns.roi,
+            full_capacity=columns.full_capacity, shape=columns.shape,
+            impressions=columns.impressions, min_order=columns.min_order,
+            seeding=columns.seeding, mode=columns.mode, targeting=columns.targeting,
+            sale=columns.sale, why=columns.why, held=held)
+
+    def _fill_held(self, columns: _Columns, i: int, p: Purchase) -> None:
+        """A held purchase's columns: what is read of every purchase (its list of reasons
+        is read from the purchase itself)."""
+        columns.tool[i] = TOOLS.index(p.tool)
+        # Every day of it has its code (``entries`` reads them), the first is its day.
+        codes = [_intern(self._date_code, self.dates, d) for d in p.days]
+        columns.day[i] = codes[0]
+        columns.roi[i] = p.roi
+        columns.full_capacity[i] = p.full_capacity
+        shape = self._shape_code.get(id(p.shape))
+        if shape is None:
+            shape = self._shape_code[id(p.shape)] = len(self.shapes)
+            self.shapes.append(p.shape)
+        columns.shape[i] = shape
+        columns.impressions[i] = p.impressions_per_kyuan
+        columns.min_order[i] = p.min_order
+        columns.seeding[i] = p.seeding
+        columns.mode[i] = self.mode(p.mode)
+        columns.targeting[i] = self.targeting(p.targeting)
+        columns.sale[i] = self.sale(p.sale)
+        columns.why[i] = -1
+
+
+@dataclass
+class _Columns:
+    """A book's columns while it is gathered (see ``PurchaseBook``)."""
+
+    video: Codes
+    tool: Codes
+    day: Codes
+    roi: Floats
+    full_capacity: Floats
+    shape: Codes
+    impressions: Floats
+    min_order: Floats
+    seeding: Bools
+    mode: Codes
+    targeting: Codes
+    sale: Codes
+    why: Codes
+
+    @classmethod
+    def empty(cls, n: int) -> _Columns:
+        def codes() -> Codes:
+            return np.zeros(n, dtype=np.int32)
+
+        return cls(video=codes(), tool=codes(), day=codes(), roi=np.zeros(n),
+                   full_capacity=np.zeros(n), shape=codes(), impressions=np.zeros(n),
+                   min_order=np.zeros(n), seeding=np.zeros(n, dtype=bool), mode=codes(),
+                   targeting=codes(), sale=codes(), why=codes())
+
+
+_Key = typing.TypeVar("_Key", bound=typing.Hashable)
+
+
+def _intern(codes: dict[_Key, int], table: list[_Key], value: _Key) -> int:
+    """``value``'s place in ``table``, appended the first time it is seen."""
+    code = codes.get(value)
+    if code is None:
+        code = codes[value] = len(table)
+        table.append(value)
+    return code
+
+
+def _ranges(starts: Ints, counts: Ints) -> Ints:
+    """The ranges ``starts[i] .. starts[i] + counts[i]``, end to end."""
+    begin = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=begin[1:])
+    offsets = np.arange(int(begin[-1]), dtype=np.int64) - np.repeat(begin[:-1], counts)
+    return np.repeat(starts, counts) + offsets
+
+
 @dataclass
 class FixedSpend:
     """A commitment spread over its days, with the GMV the model expects from it."""
@@ -177,7 +535,7 @@ NO_SIGNALS = Signals()
 class ResponseModel:
     """Every purchase the rules allow, plus the fixed commitments."""
 
-    purchases: list[Purchase]
+    purchases: PurchaseBook  # every purchase on offer, in order, as columns
     fixed: list[FixedSpend]
     days: list[date]
     kol_fees: float  # thousand yuan, stage A spend that counts as seeding
@@ -557,14 +915,15 @@ def build_response_model(
             key = (f.commitment.video_id, f.commitment.tool, day)
             fixed_by_cell[key] = fixed_by_cell.get(key, 0.0) + spend
 
-    purchases: list[Purchase] = []
     days = [d for d in campaign.days() if d >= plan_date]
+    book = _BookBuilder(days, economics.first_segments)
     grids = {
         tool: _DailyGrid.of(tool, [a for a in assessments if tool in a.eligible], days,
                             economics, signals, fixed_by_cell, blocked_dou_plus)
         for tool in campaign.chain_tools()
         if tool is not Tool.CONTENT_SERVICE and tool not in LIVE_ROOM_TOOLS
     }
+    number = {tool: book.grid(grid) for tool, grid in grids.items()}
     for assessment in assessments:
         video = assessment.video
         for tool in sorted(assessment.eligible):
@@ -573,20 +932,21 @@ def build_response_model(
                 (video.video_id, tool), []
             )
             if tool is Tool.CONTENT_SERVICE:
-                purchases.extend(
+                book.add_held(
                     _content_service_purchases(
-                        assessment, economics, blocked_cs, len(purchases), multiplier, learned
+                        assessment, economics, blocked_cs, book.count, multiplier, learned
                     )
                 )
                 continue
-            purchases.extend(grids[tool].purchases_of(assessment, signals, learned,
-                                                      len(purchases)))
+            grids[tool].describe(assessment, signals, learned, book, number[tool])
+    purchases = book.book()
     kol_fees = sum((a.video.kol_fee or 0.0) for a in assessments) / KYUAN
     beliefs = beliefs_of(assessments, campaign, signals.observed_spend)
     room: dict[str, float] = {}
     if Tool.QIANCHUAN_LIVE in campaign.chain_tools():
-        purchases.extend(live_room_purchases(purchases, fixed, days, economics, signals,
-                                             len(purchases)))
+        book.add_held(live_room_purchases(purchases, fixed, days, economics, signals,
+                                          book.count))
+        purchases = book.book()
         beliefs[LIVE_ROOM_ID] = live_room_belief(campaign)
         room[LIVE_ROOM_ID] = math.inf  # it promotes the room: no video's reach limit
     for a in assessments:
@@ -612,28 +972,35 @@ def build_response_model(
     )
 
 
-Floats = npt.NDArray[np.float64]
-
-
 @dataclass
 class _DailyGrid:
     """One daily tool's candidates: every eligible video x planned day, worked out at once.
 
     ROI, capacity and the order checks are arrays over (video, day); only the cells
     that survive every check (published, not booked, above the floor, room for a
-    minimum order) become purchases. Same figures as judging one cell at a time.
+    minimum order) are kept, and they stay arrays: the ``PurchaseBook`` reads its columns
+    from them. Same figures as judging one cell at a time.
     """
 
     campaign: Campaign
     tool: Tool
     days: list[date]
-    # Per video, the cells kept: (day index, ROI, capacity, the shape of its segments above
-    # the floor, burst day).
-    cells: dict[str, list[tuple[int, float, float, SegmentShape, bool]]]
-    impressions_per_kyuan: list[float]  # per day
+    # The cells kept, row-major (video, then day): each one's day index, ROI, capacity,
+    # how many of the segments it keeps (its shape: ``Economics.first_segments``), and
+    # whether it is a burst day.
+    day: Ints
+    roi: Floats
+    capacity: Floats
+    segments: Ints
+    burst_day: Bools
+    span: dict[str, tuple[int, int]]  # per video, its cells (first, end)
+    # Per cell, its codes in the book's tables (``describe`` fills a video's at a time).
+    mode: Codes
+    targeting: Codes
+    why: Codes
+    impressions_per_kyuan: Floats  # per day
     sales: list[BigSale | None]
     sale_names: list[str | None]
-    one_day: list[tuple[date]]  # per day, the ``days`` of a purchase on it (one tuple each)
 
     @classmethod
     def of(cls, tool: Tool, assessments: list[Assessment], days: list[date],
@@ -728,119 +1095,132 @@ class _DailyGrid:
             for video_id, day in blocked_dou_plus:
                 if video_id in row_of and day in day_of:
                     keep[row_of[video_id], day_of[day]] = False
-        # Only the kept cells leave numpy (row-major: video, then day), each with its ROI,
-        # its capacity and its shape: the first ``count`` segments.
+        # The kept cells (row-major: video, then day); each video's cells are one run.
         rows, cols = np.nonzero(keep)
-        shapes = economics.first_segments
-        kept = list(zip(cols.tolist(), roi[rows, cols].tolist(), capacity[rows, cols].tolist(),
-                        map(shapes.__getitem__, count[rows, cols].tolist()),
-                        burst_day[rows, cols].tolist(), strict=True))
-        # Each video's cells are one run of ``rows``: cut where the row changes.
-        cuts = (np.flatnonzero(rows[1:] != rows[:-1]) + 1).tolist()
-        ids = [v.video_id for v in videos]
-        cells: dict[str, list[tuple[int, float, float, SegmentShape, bool]]] = {}
-        for first_cell, end in zip([0, *cuts], [*cuts, len(kept)], strict=True):
-            if end > first_cell:
-                cells.setdefault(ids[rows[first_cell]], []).extend(kept[first_cell:end])
-        return cls(campaign=campaign, tool=tool, days=days, cells=cells,
-                   impressions_per_kyuan=[KYUAN * 1000.0 / t.cpm for t in terms],
-                   sales=[t.sale for t in terms],
-                   sale_names=[t.sale.name if t.sale else None for t in terms],
-                   one_day=[(d,) for d in days])
+        cuts = [0, *(np.flatnonzero(rows[1:] != rows[:-1]) + 1).tolist(), len(rows)]
+        span = {videos[rows[first_cell]].video_id: (first_cell, end)
+                for first_cell, end in pairwise(cuts) if end > first_cell}
 
-    def purchases_of(self, assessment: Assessment, signals: Signals, learned: list[Reason],
-                     start_index: int) -> list[Purchase]:
-        """The video's kept cells as purchases, with their reasons (numbered from
-        ``start_index``). What is the same on every day is worked out once."""
+        def codes() -> Codes:
+            return np.zeros(len(rows), dtype=np.int32)
+
+        return cls(campaign=campaign, tool=tool, days=days, day=cols,
+                   roi=roi[rows, cols], capacity=capacity[rows, cols],
+                   segments=count[rows, cols], burst_day=burst_day[rows, cols], span=span,
+                   mode=codes(), targeting=codes(), why=codes(),
+                   impressions_per_kyuan=np.array([KYUAN * 1000.0 / t.cpm for t in terms]),
+                   sales=[t.sale for t in terms],
+                   sale_names=[t.sale.name if t.sale else None for t in terms])
+
+    def describe(self, assessment: Assessment, signals: Signals, learned: list[Reason],
+                 book: _BookBuilder, number: int) -> None:
+        """The video's kept cells into ``book`` (this grid is its number ``number``), with
+        their mode, targeting and reasons. What is the same on every day is worked out
+        once."""
         video, scores = assessment.video, assessment.scores
+        first, end = self.span.get(video.video_id, (0, 0))
+        if end <= first:
+            return
         tool, campaign = self.tool, self.campaign
-        cells = self.cells.get(video.video_id, ())
-        min_order = campaign.tools[tool].min_order / KYUAN
-        seeding = tool in SEEDING_TOOLS
         targeting: str | None = None
         if tool is Tool.SUIXINTUI:
             targeting, _ = suixintui_targeting(scores)
         elif tool is Tool.KOL_BIDDING:
             targeting = kol_bidding_strategy(video, campaign)
-        steady = list(learned)
-        if tool in HARVESTING_TOOLS:
-            steady.append(reason(
-                "harvest_audience_pool",
-                f"{tool} retargets the audience seeding has built (A1-A3 -> A4): its volume "
-                "grows with that pool",
-                tool=tool.value,
-            ))
-        declining = video.video_id in signals.declining
-        dou_plus = tool is Tool.DOU_PLUS
-        if dou_plus:
-            # What a Dou+ day's reasons share: the video's verdicts but its standard start,
-            # then the rule that allowed the day (a burst day the burst, any other day the
-            # standard start, publish + 3 days [seed]); the targeting follows the mode.
-            shared = [r for r in learned if r.code != "dou_plus_standard_start"]
-            standard = dou_plus_first_day(video, False, campaign)[1]
-            burst = _burst_reason(campaign)
-            targeting_of: dict[Mode, str] = {}
-        days, impressions, one_day = self.days, self.impressions_per_kyuan, self.one_day
-        video_id = video.video_id
-        if dou_plus:
-            modes = dou_plus_modes(video, scores, [days[cell[0]] for cell in cells], campaign,
-                                   declining)
-            # Days with the same rule, mode and sale share their list of reasons.
-            why_of: dict[tuple[bool, int, bool], list[Reason]] = {}
-        purchases = []
-        for index, (day_index, roi, capacity, shape, burst_day) in enumerate(cells,
-                                                                             start_index):
-            day = days[day_index]
-            sale = self.sales[day_index]
-            why = steady
-            mode: Mode | None = None
-            if dou_plus:
-                mode, mode_reason = modes[index - start_index]
+        if tool is not Tool.DOU_PLUS:
+            steady = list(learned)
+            if tool in HARVESTING_TOOLS:
+                steady.append(reason(
+                    "harvest_audience_pool",
+                    f"{tool} retargets the audience seeding has built (A1-A3 -> A4): its "
+                    "volume grows with that pool",
+                    tool=tool.value,
+                ))
+            # Days of one video and tool share their list of reasons: never change one.
+            self.targeting[first:end] = book.targeting(targeting)
+            self.why[first:end] = book.why(steady)
+        else:
+            self._describe_dou_plus(assessment, signals, learned, book, first, end)
+        book.add_cells(number, first, end, video.video_id)
+
+    def _describe_dou_plus(self, assessment: Assessment, signals: Signals,
+                           learned: list[Reason], book: _BookBuilder, first: int,
+                           end: int) -> None:
+        """A Dou+ day's mode, targeting and reasons: the video's verdicts but its standard
+        start, then the rule that allowed the day (a burst day the burst, any other day the
+        standard start, publish + 3 days [seed]); the targeting follows the mode."""
+        video, scores, campaign = assessment.video, assessment.scores, self.campaign
+        shared = [r for r in learned if r.code != "dou_plus_standard_start"]
+        standard = dou_plus_first_day(video, False, campaign)[1]
+        burst = _burst_reason(campaign)
+        day_index = self.day[first:end].tolist()
+        modes = dou_plus_modes(video, scores, [self.days[d] for d in day_index], campaign,
+                               video.video_id in signals.declining)
+        on_sale = [self.sales[d] is not None for d in day_index]
+        targeting_of: dict[Mode, int] = {}
+        # Days with the same mode verdict, rule (burst or not) and sale share their codes
+        # and their list of reasons: worked out once per kind of day.
+        codes_of: dict[tuple[int, bool, bool], tuple[int, int, int]] = {}
+        picked = []
+        for (mode, mode_reason), burst_day, sale in zip(
+                modes, self.burst_day[first:end].tolist(), on_sale, strict=True):
+            key = (id(mode_reason), burst_day, sale)
+            codes = codes_of.get(key)
+            if codes is None:
                 targeting = targeting_of.get(mode)
                 if targeting is None:
-                    targeting = targeting_of[mode] = dou_plus_targeting(video, scores, mode,
-                                                                        campaign)
-                key = (burst_day, id(mode_reason), sale is not None)
-                shared_why = why_of.get(key)
-                if shared_why is None:
-                    shared_why = why_of[key] = [*shared, burst if burst_day else standard,
-                                                mode_reason]
-                    if sale is not None:
-                        shared_why.append(_DOU_PLUS_SALE)
-                why = shared_why
-            # By position, in the order of Purchase's fields (index, video, tool, days, day
-            # shares, booking date, minimum order, ROI, capacity, shape, impressions, seeding,
-            # mode, targeting, sale, reasons): twice as fast as by name, a purchase a cell.
-            # Days of one video and tool share their list of reasons: never change one.
-            purchases.append(Purchase(
-                index, video_id, tool, one_day[day_index], (1.0,), day, min_order, roi,
-                capacity, shape,
-                impressions[day_index], seeding, mode, targeting, self.sale_names[day_index],
-                why))
-        return purchases
+                    targeting = targeting_of[mode] = book.targeting(
+                        dou_plus_targeting(video, scores, mode, campaign))
+                reasons = [*shared, burst if burst_day else standard, mode_reason]
+                if sale:
+                    reasons.append(_DOU_PLUS_SALE)
+                codes = codes_of[key] = (book.mode(mode), targeting, book.why(reasons))
+            picked.append(codes)
+        self.mode[first:end], self.targeting[first:end], self.why[first:end] = np.array(
+            picked, dtype=np.int32).T
+
+    def fill(self, columns: _Columns, at: Ints, cells: Ints, book: _BookBuilder) -> None:
+        """The book's columns at ``at`` from this grid's ``cells`` (the book's dates begin
+        with this grid's days, its shapes with ``Economics.first_segments``)."""
+        day = self.day[cells]
+        cfg = self.campaign.tools[self.tool]
+        columns.tool[at] = TOOLS.index(self.tool)
+        columns.day[at] = day
+        columns.roi[at] = self.roi[cells]
+        columns.full_capacity[at] = self.capacity[cells]
+        columns.shape[at] = self.segments[cells]
+        columns.impressions[at] = self.impressions_per_kyuan[day]
+        columns.min_order[at] = cfg.min_order / KYUAN
+        columns.seeding[at] = self.tool in SEEDING_TOOLS
+        columns.mode[at] = self.mode[cells]
+        columns.targeting[at] = self.targeting[cells]
+        columns.why[at] = self.why[cells]
+        columns.sale[at] = np.array([book.sale(s) for s in self.sale_names],
+                                    dtype=np.int32)[day]
 
 
-def short_video_pool(purchases: list[Purchase], fixed: list[FixedSpend],
+def short_video_pool(purchases: Sequence[Purchase], fixed: list[FixedSpend],
                      days: list[date]) -> dict[date, float]:
     """Short-video spend each day can take (thousand yuan): every purchase on a video
     (its capacity by its days' shares) and the booked orders' spend."""
-    pool = dict.fromkeys(days, 0.0)
-    for p in purchases:
-        if p.tool in LIVE_ROOM_TOOLS:
-            continue
-        for day, share in zip(p.days, p.day_shares, strict=True):
-            if day in pool:
-                pool[day] += p.capacity * share
+    book = PurchaseBook.of_purchases(purchases)
+    owner, day, share = book.entries()
+    on_video = ~np.isin(book.tool, tool_codes(LIVE_ROOM_TOOLS))[owner]
+    # Summed in the purchases' order, one at a time, as a loop over them would.
+    summed = np.bincount(day[on_video], weights=book.capacity()[owner[on_video]]
+                         * share[on_video], minlength=len(book.dates)).tolist()
+    code = {d: k for k, d in enumerate(book.dates)}
+    pool = {d: summed[code[d]] if d in code else 0.0 for d in days}
     for f in fixed:
         if f.commitment.tool not in LIVE_ROOM_TOOLS:
-            for day, spend in f.day_spend.items():
-                if day in pool:
-                    pool[day] += spend
+            for d, spend in f.day_spend.items():
+                if d in pool:
+                    pool[d] += spend
     return pool
 
 
-def live_room_purchases(purchases: list[Purchase], fixed: list[FixedSpend], days: list[date],
-                        economics: Economics, signals: Signals,
+def live_room_purchases(purchases: Sequence[Purchase], fixed: list[FixedSpend],
+                        days: list[date], economics: Economics, signals: Signals,
                         start_index: int) -> list[Purchase]:
     """One direct live-room buy a day (Qianchuan live-room promotion) [seed].
 

@@ -391,7 +391,7 @@ def test_a_daily_purchase_holds_each_figure_in_its_own_field():
     dou_plus = [p for p in response.purchases if p.tool is Tool.DOU_PLUS]
     assert dou_plus
     for p in dou_plus:
-        assert response.purchases[p.index] is p
+        assert response.purchases[p.index] == p
         assert p.video_id == "v1"
         assert p.days == (p.booking_date,) and p.day_shares == (1.0,)
         assert p.min_order == pytest.approx(campaign.tools[Tool.DOU_PLUS].min_order / 1000)

@@ -344,11 +344,11 @@ def to_pulp(model: AllocationModel, *, elastic: bool = False) -> PulpForm:
     for k, pos in enumerate(model.active.tolist()):
         first = int(model.col_start[k])
         for j in range(first, int(model.col_start[k + 1])):
-            names[j] = f"x_{model.coupling.purchases[pos].index}_{j - first}"
+            names[j] = f"x_{model.coupling.indices[pos]}_{j - first}"
     for pos, col in model.on_col.items():
-        names[col] = f"on_{model.coupling.purchases[pos].index}"
+        names[col] = f"on_{model.coupling.indices[pos]}"
     for pos, col in model.learn_col.items():
-        names[col] = f"learning_{model.coupling.purchases[pos].index}"
+        names[col] = f"learning_{model.coupling.indices[pos]}"
     for name, col in zip(model.coupling.aux_names, model.aux_columns.tolist(), strict=True):
         names[col] = name
     variables = [

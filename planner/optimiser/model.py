@@ -14,18 +14,24 @@ import math
 import re
 import typing
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 import numpy.typing as npt
 
 from planner.config import Campaign
 from planner.pressure_tests import PressureTests, TestBasis, pressure_tests
-from planner.response import KYUAN, Purchase, ResponseModel, SegmentShape, pool_periods
+from planner.response import (
+    KYUAN,
+    TOOLS,
+    Purchase,
+    PurchaseBook,
+    ResponseModel,
+    pool_periods,
+    tool_codes,
+)
 from planner.tools import HARVESTING_TOOLS, LIVE_ROOM_TOOLS, Tool
 
 Floats = npt.NDArray[np.float64]
@@ -41,8 +47,6 @@ DEFINITIONS = frozenset({"audience_build", "risk_gmv"})
 # Rows that are no limit of the buyer's: the definitions, and the scenario rows of the
 # risk objective (each only says how far a scenario falls short of the tail's level).
 NEVER_BINDING = DEFINITIONS | {"risk_tail", "learning"}
-# Every tool in a fixed order: a purchase's tool as a number (``_PurchaseArrays.tool_code``).
-TOOLS = list(Tool)
 # The risk objective's families (``add_risk``): rows an attitude without it leaves out.
 RISK_FAMILIES = frozenset({"risk_gmv", "risk_tail"})
 # Rows whose entries are GMV, not spend: a purchase's coefficient there is multiplied by
@@ -183,7 +187,7 @@ class Coupling:
     segment of a purchase shares its purchase's column).
     """
 
-    purchases: list[Purchase]
+    purchases: PurchaseBook
     rows: Rows
     pattern_start: Ints
     pattern_row: Ints
@@ -282,7 +286,8 @@ class RiskBlock:
 
 @dataclass
 class _PurchaseArrays:
-    """What the coupling families read of every purchase, as arrays, gathered in one pass.
+    """What the coupling families read of every purchase, as arrays, from the response's
+    ``PurchaseBook`` (its columns: no purchase is made as an object).
 
     ``entry_*`` has one entry per day a purchase spends on (one for daily
     orders, the window of a content-service order): its purchase, its day
@@ -291,7 +296,6 @@ class _PurchaseArrays:
 
     video: Ints  # code of the purchase's video in ``videos``
     videos: list[str]  # sorted
-    tool: list[Tool]
     tool_code: Ints  # each purchase's tool's place in ``list(Tool)``
     seeding: Bools
     impressions: Floats  # per thousand yuan
@@ -311,86 +315,35 @@ class _PurchaseArrays:
 
     @classmethod
     def of(cls, response: ResponseModel) -> _PurchaseArrays:
-        purchases = response.purchases
-        n = len(purchases)
+        book = response.purchases
+        n = len(book)
         first = response.days[0] if response.days else date.min
-        # One pass over the purchases, each field gathered in C (attrgetter, zip): a
-        # generator per field was a pass each (at 100,000 videos, 2 million purchases).
-        fields = attrgetter("video_id", "tool", "seeding", "impressions_per_kyuan", "days",
-                            "day_shares", "roi", "full_capacity", "shape", "min_order",
-                            "index", "is_content_service")
-        (ids, tools, seeding, impressions, days, shares, rois, capacities, shapes, minimum,
-         index, content_service) = (zip(*map(fields, purchases), strict=True) if n
-                                    else ((),) * 12)
-        videos = sorted(set(ids))
+        # The book's video codes run in order of first purchase: renumbered in sorted order.
+        videos = book.video_ids()
         code = {v: k for k, v in enumerate(videos)}
-        offset = {day: (day - first).days for day in set(chain.from_iterable(days))}
-        lengths = np.fromiter(map(len, days), dtype=np.int64, count=n)
-        segments = _Segments.of(np.fromiter(rois, dtype=np.float64, count=n),
-                                np.fromiter(capacities, dtype=np.float64, count=n), shapes)
+        sorted_code = np.array([code[v] for v in book.videos], dtype=np.int64)
+        offset = np.array([(day - first).days for day in book.dates], dtype=np.int64)
+        entry_owner, entry_day, entry_share = book.entries()
+        segments = book.segments()
+        tool_code = book.tool.astype(np.int64)
         return cls(
-            video=np.fromiter(map(code.__getitem__, ids), dtype=np.int64, count=n),
+            video=sorted_code[book.video],
             videos=videos,
-            tool=list(tools),
-            tool_code=np.fromiter(map(TOOLS.index, tools), dtype=np.int64, count=n),
-            seeding=np.fromiter(seeding, dtype=bool, count=n),
-            impressions=np.fromiter(impressions, dtype=np.float64, count=n),
+            tool_code=tool_code,
+            seeding=book.seeding,
+            impressions=book.impressions,
             capacity=segments.capacity,
-            first_day=np.fromiter((offset[d[0]] for d in days), dtype=np.int64, count=n),
-            entry_owner=np.repeat(np.arange(n, dtype=np.int64), lengths),
-            entry_day=np.fromiter(map(offset.__getitem__, chain.from_iterable(days)),
-                                  dtype=np.int64, count=int(lengths.sum())),
-            entry_share=np.fromiter(chain.from_iterable(shares), dtype=np.float64,
-                                    count=int(lengths.sum())),
+            first_day=offset[book.day],
+            entry_owner=entry_owner,
+            entry_day=offset[entry_day],
+            entry_share=entry_share,
             seg_start=segments.start,
             seg_roi=segments.roi,
             seg_width=segments.width,
-            min_order=np.fromiter(minimum, dtype=np.float64, count=n),
-            index=np.fromiter(index, dtype=np.int64, count=n),
-            content_service=np.fromiter(content_service, dtype=bool, count=n),
+            min_order=book.min_order,
+            index=np.arange(n, dtype=np.int64),
+            content_service=tool_code == TOOLS.index(Tool.CONTENT_SERVICE),
         )
-
-
-@dataclass(frozen=True)
-class _Segments:
-    """Every purchase's segments end to end (``start[i]`` .. ``start[i + 1]``), and its
-    capacity (what its segments hold)."""
-
-    start: Ints
-    roi: Floats
-    width: Floats
-    capacity: Floats
-
-    @classmethod
-    def of(cls, roi: Floats, full_capacity: Floats,
-           shapes: Sequence[SegmentShape]) -> _Segments:
-        # The purchases share a few shapes: each shape's shares and factors are a row of a
-        # table (padded with zeros), and a purchase's segments are its row, scaled.
-        rows: dict[int, int] = {}
-        table: list[SegmentShape] = []
-        for shape in shapes:
-            if id(shape) not in rows:
-                rows[id(shape)] = len(table)
-                table.append(shape)
-        n = len(shapes)
-        row = np.fromiter(map(rows.__getitem__, map(id, shapes)), dtype=np.int64, count=n)
-        widest = max((len(s.shares) for s in table), default=0)
-        shares = np.zeros((len(table), widest))
-        factors = np.zeros((len(table), widest))
-        for k, shape in enumerate(table):
-            shares[k, :len(shape.shares)] = shape.shares
-            factors[k, :len(shape.factors)] = shape.factors
-        count = np.array([len(s.shares) for s in table], dtype=np.int64)[row]
-        start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(count, out=start[1:])
-        owner = np.repeat(np.arange(n, dtype=np.int64), count)
-        place = np.arange(int(start[-1]), dtype=np.int64) - start[:-1][owner]
-        # Added up segment by segment, as ``SegmentShape.width`` does: the same last bits.
-        capacity = np.zeros(n)
-        for k in range(widest):
-            capacity += full_capacity * shares[row, k]
-        return cls(start=start, roi=roi[owner] * factors[row[owner], place],
-                   width=full_capacity[owner] * shares[row[owner], place], capacity=capacity)
 
 
 def fixed_total(response: ResponseModel, *, tool: Tool | None = None,
@@ -447,7 +400,8 @@ def add_tool_caps(rows: Rows, entries: _Entries, response: ResponseModel,
         row = rows.add("tool_budget", f"tool_budget_{tool}",
                        ("tool_cap", {"tool": tool.value, "cap": cap}),
                        upper=cap / KYUAN - fixed_total(response, tool=tool))
-        entries.add((i for i, t in enumerate(entries.of_purchases.tool) if t is tool), row, 1.0)
+        entries.add(np.flatnonzero(entries.of_purchases.tool_code == TOOLS.index(tool)), row,
+                    1.0)
 
 
 def add_balance(rows: Rows, entries: _Entries, response: ResponseModel,
@@ -514,7 +468,7 @@ def add_audience_pool(rows: Rows, entries: _Entries, response: ResponseModel,
         return
     first = response.days[0]
     arrays = entries.of_purchases
-    harvesting = np.flatnonzero([t in HARVESTING_TOOLS for t in arrays.tool])
+    harvesting = np.flatnonzero(np.isin(arrays.tool_code, tool_codes(HARVESTING_TOOLS)))
     by_period: dict[int, list[int]] = {}
     for i, period in zip(harvesting.tolist(),
                          (arrays.first_day[harvesting] // cfg.period_days).tolist(), strict=True):
@@ -641,7 +595,7 @@ def add_live_room(rows: Rows, entries: _Entries, response: ResponseModel,
     No short-video spend on a day: no direct buying on it.
     """
     arrays = entries.of_purchases
-    live = [i for i, tool in enumerate(arrays.tool) if tool in LIVE_ROOM_TOOLS]
+    live = np.flatnonzero(np.isin(arrays.tool_code, tool_codes(LIVE_ROOM_TOOLS))).tolist()
     if not live or not response.days:
         return
     cap = campaign.live_room_traffic.direct_cap
@@ -892,13 +846,22 @@ def coupling(response: ResponseModel, campaign: Campaign,
         family(rows, entries, response, campaign)
     aux = entries.aux
     aux_start, aux_row, aux_value = aux.arrays()
+    # The entries (millions at 20,000 videos) by purchase; each family's own arrays are let
+    # go as soon as they are gathered, so that no more than two copies live at once.
     owner = np.concatenate(entries.purchase) if entries.purchase else np.zeros(0, np.int64)
+    entries.purchase.clear()
     order = np.argsort(owner, kind="stable")
     pattern_start = np.zeros(len(purchases) + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=len(purchases)), out=pattern_start[1:])
+    del owner
+    pattern_row = (np.concatenate(entries.row)[order] if entries.row
+                   else np.zeros(0, np.int64))
+    entries.row.clear()
+    pattern_value = np.concatenate(entries.value)[order] if entries.value else np.zeros(0)
+    entries.value.clear()
+    del order
     if per_purchase is None:
         per_purchase = _purchase_columns(response, campaign, arrays)
-    pattern_row = np.concatenate(entries.row)[order] if entries.row else owner
     scaled_rows = np.array([f in ROI_SCALED for f in rows.families], dtype=bool)
     pattern_scaled = scaled_rows[pattern_row]
     scaled_at = np.flatnonzero(pattern_scaled)
@@ -907,8 +870,7 @@ def coupling(response: ResponseModel, campaign: Campaign,
         rows=rows,
         pattern_start=pattern_start,
         pattern_row=pattern_row,
-        pattern_value=np.concatenate(entries.value)[order] if entries.value
-        else np.zeros(0),
+        pattern_value=pattern_value,
         shares=(campaign.balance.min_seeding_share, campaign.balance.max_seeding_share),
         campaign=campaign,
         aux_names=list(aux.names),
@@ -1056,9 +1018,11 @@ class Learning:
         line = number[inverse.reshape(-1)]
         running = np.zeros(n, dtype=bool)
         if response.running:
-            running = learns & np.fromiter(
-                ((p.video_id, p.tool) in response.running for p in response.purchases),
-                dtype=bool, count=n)
+            # The running lines as codes (video, tool), the way ``line`` numbers them.
+            video_code = {v: k for k, v in enumerate(arrays.videos)}
+            ran = [video_code[video_id] * len(tools) + tools.index(tool)
+                   for video_id, tool in response.running if video_id in video_code]
+            running = learns & np.isin(arrays.video * len(tools) + code, ran)
         return cls(cost=cost, line=line, day=arrays.first_day.copy(),
                    days=days.astype(np.int64), running=running)
 
@@ -1246,7 +1210,14 @@ class AllocationModel:
 
     @property
     def purchases(self) -> list[Purchase]:
-        return [self.coupling.purchases[i] for i in self.active.tolist()]
+        """The active purchases, made as objects (``indices`` when only they are read)."""
+        return self.coupling.purchases.at(self.active.tolist())
+
+    @property
+    def indices(self) -> list[int]:
+        """The active purchases' ``Purchase.index``, in model order."""
+        indices: list[int] = self.coupling.indices[self.active].tolist()
+        return indices
 
     def under_minimum(self) -> Bools:
         """Per active purchase: buys something, but less than its minimum order."""

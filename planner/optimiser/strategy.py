@@ -219,7 +219,7 @@ def _entering(model: AllocationModel, chosen: Iterable[int],
     reduced = _reduced_costs(model)
     candidates = np.flatnonzero(reduced > 1e-7)
     # The model may carry more than was chosen (a learning line is carried whole).
-    taken = set(chosen) | {p.index for p in model.purchases}
+    taken = set(chosen) | set(model.indices)
     couple = model.coupling
     outside = candidates[~np.isin(couple.indices[candidates],
                                   np.fromiter(taken, np.int64, len(taken)))]
@@ -294,7 +294,7 @@ def solve(response: ResponseModel, campaign: Campaign, *, flat: bool = False,
     limit = campaign.solver.time_limit_s
     out_of_time = time.perf_counter() - started >= limit or timed_out
     if out_of_time:
-        videos = len({p.video_id for p in response.purchases})
+        videos = len(response.purchases.videos)
         raise SolverError.of("out_of_time", limit=f"{limit:g}", videos=f"{videos:,}",
                              failures="; ".join(failures))
     raise SolverError.of("no_backend", failures="; ".join(failures))
@@ -395,7 +395,7 @@ def _sifting_relaxation(
     """
     previous = warm.relaxation if warm is not None else None
     seed = (warm.active if warm is not None else set()) | (
-        {p.index for p in previous.purchases} if previous is not None else set())
+        set(previous.indices) if previous is not None else set())
     active = _initial_active(response, campaign, shared, seed, shared.tests.spend)
     if not response.purchases:
         return 0.0, active, set(), None
@@ -467,7 +467,7 @@ def _shortlist(model: AllocationModel) -> set[int]:
     reduced = _reduced_costs(model)[positions]
     bought = model.spend() > TOL
     near = reduced >= -SHORTLIST_SHARE * np.abs(couple.best_roi[positions])
-    return {couple.purchases[i].index for i in positions[bought | near].tolist()}
+    return set(couple.indices[positions[bought | near]].tolist())
 
 
 def _in_play(model: AllocationModel) -> set[int]:
@@ -489,7 +489,7 @@ def _in_play(model: AllocationModel) -> set[int]:
     spent = model.spend()
     minimum = couple.min_order[model.active]
     chosen = (minimum > 0) & (spent > TOL) & (has_inside | (spent < minimum - 1e-6))
-    return {couple.purchases[i].index for i in model.active[chosen].tolist()}
+    return set(couple.indices[model.active[chosen]].tolist())
 
 
 def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
@@ -499,13 +499,12 @@ def budget_only_bound(response: ResponseModel, campaign: Campaign) -> float:
     single budget row the best segments first are that relaxation's optimum.
     """
     left = campaign.budget / KYUAN - fixed_total(response)
-    segments = sorted(
-        ((roi, width) for p in response.purchases
-         for roi, width in zip(p.seg_roi, p.seg_width, strict=True)),
-        reverse=True,
-    )
+    segments = response.purchases.segments()
+    # Best ROI first, the wider of two equal ones first.
+    order = np.lexsort((-segments.width, -segments.roi))
     bound = 0.0
-    for roi, width in segments:
+    for roi, width in zip(segments.roi[order].tolist(), segments.width[order].tolist(),
+                          strict=True):
         if left <= 0:
             break
         take = min(width, left)
@@ -542,7 +541,7 @@ def _price_with_choices_fixed(model: AllocationModel, campaign: Campaign, backen
     fixed = _choices_fixed(model, relaxation)
     time_left = campaign.solver.time_limit_s - (time.perf_counter() - started)
     solve_once(fixed, backend, campaign.solver, time_left)
-    return _entering(fixed, (p.index for p in model.purchases))
+    return _entering(fixed, model.indices)
 
 
 def _repair(model: AllocationModel, violations: set[int], campaign: Campaign, backend: str,
@@ -626,7 +625,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
                     best = _better(best, repaired)
                 if repaired is not None and _within_gap(repaired, lp_bound, campaign):
                     # Its LP already has the choices fixed: price the rest with its duals.
-                    entering = _entering(repaired, (p.index for p in model.purchases))
+                    entering = _entering(repaired, model.indices)
                     if not entering:
                         model = repaired
                         break
@@ -665,7 +664,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
             lazy |= {p.index for p in candidates[: 2 ** iterations]}
     assert model.x is not None
     spent = model.spend()
-    spend = {p.index: float(s) for p, s in zip(model.purchases, spent, strict=True)}
+    spend = dict(zip(model.indices, spent.tolist(), strict=True))
     objective = float(model.cost @ model.x)
     # The sifting LP covers every purchase, so it bounds the full model; a model over
     # every purchase (flat or full) proves its own bound. Without either, nothing is proven.
@@ -686,7 +685,7 @@ def _solve_discrete(response: ResponseModel, campaign: Campaign, shared: Couplin
         iterations=iterations,
         tight=_tight(model),
         model=model,
-        active={p.index for p in model.purchases},
+        active=set(model.indices),
     )
 
 
@@ -929,7 +928,7 @@ def _discrete_row_of_entry(model: AllocationModel) -> Ints:
 
 def _model_positions(model: AllocationModel, purchases: set[int]) -> Ints:
     """Model positions (0 .. active-1) of the purchases with these ``Purchase.index``."""
-    return np.array([k for k, p in enumerate(model.purchases) if p.index in purchases],
+    return np.array([k for k, index in enumerate(model.indices) if index in purchases],
                     dtype=np.int64)
 
 
