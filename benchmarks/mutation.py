@@ -185,18 +185,9 @@ EQUIVALENT: dict[str, str] = {
         "segment_widths and segment_roi always have the same length: ResponseConfig "
         "rejects a response model whose lengths differ (planner/config.py, _segments), "
         "so strict never raises",
-    "_DailyGrid.of: strict=True -> strict=False  #2":
+    "_DailyGrid.of: strict=True -> strict=False":
         "`videos` and `scores` are built one per assessment from the same list, so they "
         "always have the same length and strict never raises",
-    "_DailyGrid.of: strict=True -> strict=False":
-        "the six lists zipped all have one entry per kept cell: `rows` and `cols` come "
-        "from np.nonzero(keep), and seg_roi, seg_width, count[rows, cols] and "
-        "burst_day[rows, cols] are indexed by them, so strict never raises",
-    "short_video_pool: strict=True -> strict=False":
-        "every Purchase is made in planner/response.py with one day share per day: a "
-        "daily cell and a live-room buy have days=(day,) and day_shares=(1.0,), a "
-        "content-service window one share per window day (from per_day, built over "
-        "window_days); so p.days and p.day_shares always have the same length",
     "AudiencePool.take: strict=True -> strict=False":
         "every Purchase is made in planner/response.py with one day share per day (a "
         "daily cell and a live-room buy: days=(day,), day_shares=(1.0,); a "
