@@ -1479,9 +1479,14 @@ def _add_discrete_rows(model: AllocationModel) -> None:
     if content_service:
         first_col = {int(p): int(model.col_start[k])
                      for k, p in enumerate(model.active.tolist())}
+        # Read from the book's codes: every active purchase made as an object only to ask
+        # its tool cost more than the rows.
+        active = model.active[purchases.tool_is(Tool.DOU_PLUS)[model.active]]
+        dates, ids = purchases.dates, purchases.videos
         dou_plus = {
-            (purchases[pos].video_id, purchases[pos].days[0]): pos for pos in first_col
-            if purchases[pos].tool is Tool.DOU_PLUS
+            (ids[video], dates[day]): pos for pos, video, day in zip(
+                active.tolist(), purchases.video[active].tolist(),
+                purchases.day[active].tolist(), strict=True)
         }
     for pos, on in content_service:
         cs = purchases[pos]
@@ -1596,8 +1601,12 @@ def _add_learning_rows(model: AllocationModel) -> None:
     some = np.diff(rows.earlier_start) > 0
     first_earlier[some] = rows.earlier[rows.earlier_start[:-1][some]]
     discrete = model.discrete
-    for o, e in zip(rows.owner.tolist(), first_earlier.tolist(), strict=True):
-        suffix = purchases[e].index if e >= 0 else "new"
-        discrete.add("learning", f"learning_{purchases[o].index}_{suffix}",
-                     ("learning", {"video": purchases[o].video_id}), lower=0.0)
+    # A purchase's index is its place in the book, and its video is read from the codes:
+    # making each purchase as an object cost more than the rows themselves.
+    ids = purchases.videos
+    videos = [ids[code] for code in purchases.video[rows.owner].tolist()]
+    for o, e, video in zip(rows.owner.tolist(), first_earlier.tolist(), videos, strict=True):
+        suffix = e if e >= 0 else "new"
+        discrete.add("learning", f"learning_{o}_{suffix}", ("learning", {"video": video}),
+                     lower=0.0)
 
