@@ -15,6 +15,7 @@ import contextlib
 import csv
 import datetime as dt
 import functools
+import io
 import math
 import numbers
 import os
@@ -179,25 +180,11 @@ def _csv_text(value: object) -> str:
 
 
 def _table_csv_bytes(table: Table) -> bytes:
-    handle = _TextBuffer()
+    handle = io.StringIO()
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow([_csv_text(c) for c in table.columns])
     writer.writerows([_csv_text(c) for c in row] for row in table.rows())
-    return handle.text().encode("utf-8-sig")
-
-
-class _TextBuffer:
-    """What ``csv.writer`` writes, kept as pieces and joined once."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-
-    def write(self, text: str) -> int:
-        self._parts.append(text)
-        return len(text)
-
-    def text(self) -> str:
-        return "".join(self._parts)
+    return handle.getvalue().encode("utf-8-sig")
 
 
 def write_csv(df: pd.DataFrame, path: Path | str) -> None:
