@@ -397,8 +397,8 @@ class _BookBuilder:
         columns.video[:] = np.repeat(video, length)
         for number, grid in enumerate(self.grids):
             mine = source == number
-            at = _ranges(start[:-1][mine], length[mine])
-            cells = _ranges(first[mine], length[mine])
+            _, at = gather_ranges(start[:-1][mine], length[mine])
+            _, cells = gather_ranges(first[mine], length[mine])
             grid.fill(columns, at, cells, self)
         held: dict[int, Purchase] = {}
         for run in np.flatnonzero(source < 0).tolist():
@@ -478,12 +478,13 @@ def _intern(codes: dict[_Key, int], table: list[_Key], value: _Key) -> int:
     return code
 
 
-def _ranges(starts: Ints, counts: Ints) -> Ints:
-    """The ranges ``starts[i] .. starts[i] + counts[i]``, end to end."""
+def gather_ranges(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
+    """The ranges ``starts[i] .. starts[i] + counts[i]`` end to end, and where each begins
+    among them (with the end)."""
     begin = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=begin[1:])
     offsets = np.arange(int(begin[-1]), dtype=np.int64) - np.repeat(begin[:-1], counts)
-    return np.repeat(starts, counts) + offsets
+    return begin, np.repeat(starts, counts) + offsets
 
 
 @dataclass

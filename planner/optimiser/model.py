@@ -29,6 +29,7 @@ from planner.response import (
     Purchase,
     PurchaseBook,
     ResponseModel,
+    gather_ranges,
     pool_periods,
     tool_codes,
 )
@@ -249,16 +250,7 @@ class Coupling:
     def segments(self, positions: Ints) -> tuple[Ints, Ints]:
         """(start of each purchase's columns, source segment of each column) for ``positions``."""
         counts = self.seg_start[positions + 1] - self.seg_start[positions]
-        return _gather(self.seg_start[positions], counts)
-
-
-def _gather(starts: Ints, counts: Ints) -> tuple[Ints, Ints]:
-    """Concatenated ranges ``starts[i] .. starts[i] + counts[i]``, and where each begins."""
-    begin = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=begin[1:])
-    total = int(begin[-1])
-    offsets = np.arange(total, dtype=np.int64) - np.repeat(begin[:-1], counts)
-    return begin, np.repeat(starts, counts) + offsets
+        return gather_ranges(self.seg_start[positions], counts)
 
 
 @dataclass
@@ -1227,7 +1219,7 @@ class AllocationModel:
     def segment_columns(self, purchases: Ints) -> Ints:
         """The segment columns of the active purchases at ``purchases`` (model positions)."""
         starts = self.col_start[purchases]
-        return _gather(starts, self.col_start[purchases + 1] - starts)[1]
+        return gather_ranges(starts, self.col_start[purchases + 1] - starts)[1]
 
     @property
     def rows(self) -> Rows:
@@ -1389,7 +1381,7 @@ def build_model(response: ResponseModel, campaign: Campaign, *, flat: bool = Fal
     col_start, source = couple.segments(positions)
     n_seg = len(source)
     owner = np.repeat(positions, np.diff(col_start))
-    a_start, pattern = _gather(couple.pattern_start[owner],
+    a_start, pattern = gather_ranges(couple.pattern_start[owner],
                                couple.pattern_start[owner + 1] - couple.pattern_start[owner])
     lazy_indices = np.fromiter(lazy or (), dtype=np.int64)
     binaries: list[int] = positions[
@@ -1531,7 +1523,7 @@ def _min_order_rows(model: AllocationModel) -> tuple[Ints, Ints, Floats]:
     index = np.empty(int(starts[-1]), dtype=np.int64)
     value = np.empty(int(starts[-1]))
     # The minimum-order rows: each segment at 1, then the on column at -minimum.
-    begin, cols = _gather(first, segments)
+    begin, cols = gather_ranges(first, segments)
     place = np.repeat(starts[row_first[:-1]], segments) + (
         np.arange(len(cols), dtype=np.int64) - np.repeat(begin[:-1], segments))
     index[place], value[place] = cols, 1.0
