@@ -557,3 +557,11 @@ def test_a_workbook_built_beside_the_other_files_is_the_one_built_after_them(
         assert all(a.read(name) == b.read(name) for name in a.namelist())
     assert sorted(p.name for p in (tmp_path / "beside").iterdir()) == [
         "links.csv", "plan.json", "plan.xlsx"]  # no temporary file left behind
+
+
+def test_a_memory_folder_that_refuses_the_scratch_folder_leaves_it_to_the_temporary_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "removed_after_the_check"
+    monkeypatch.setattr(plan_files, "_memory_folder", lambda: gone)
+    assert write_plan(_plan(), tmp_path / "out")["xlsx"].exists()
+    assert not gone.exists()

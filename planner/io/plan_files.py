@@ -1366,8 +1366,7 @@ def _workbook(path: Path, *, in_memory: bool) -> Iterator[xlsxwriter.Workbook]:
     ``in_memory``: its other parts are assembled in memory, not in temporary files."""
     import xlsxwriter
 
-    with tempfile.TemporaryDirectory(prefix="planner-xlsx-",
-                                     dir=_memory_folder() if in_memory else None) as scratch:
+    with _scratch_folder(in_memory) as scratch:
         book = xlsxwriter.Workbook(
             str(path),
             {
@@ -1386,6 +1385,18 @@ def _workbook(path: Path, *, in_memory: bool) -> Iterator[xlsxwriter.Workbook]:
             for ws in book.worksheets():
                 if ws.constant_memory:
                     ws._opt_close()  # a no-op once close() has read the rows back
+
+
+def _scratch_folder(in_memory: bool) -> tempfile.TemporaryDirectory[str]:
+    """A new scratch folder: in ``MEMORY_FOLDER`` for a book put together in memory when
+    it can be made there, else in the system's temporary folder."""
+    folder = _memory_folder() if in_memory else None
+    if folder is not None:
+        try:
+            return tempfile.TemporaryDirectory(prefix="planner-xlsx-", dir=folder)
+        except OSError:
+            pass  # writable by its permissions, yet refused (read-only, full): not needed
+    return tempfile.TemporaryDirectory(prefix="planner-xlsx-")
 
 
 def _memory_folder() -> Path | None:
