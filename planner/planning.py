@@ -283,7 +283,6 @@ class Planner:
         except InfeasibleError as error:
             raise with_named_fees(error, self.response, campaign) from None
         if not flat:
-            self._warm = result
             self._carried[campaign.budget] = result.active
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
@@ -291,6 +290,8 @@ class Planner:
             self._videos = video_summaries(self.assessments, self.response, campaign)
         plan = lay_out(self.assessments, self.response, result, campaign,
                         solved - started + sum(stages.values()), videos=self._videos)
+        if not flat:
+            self._warm = result.for_next_solve()  # the layout read the coefficients: no more
         timings = {
             **stages,
             "build": result.seconds - result.solver_seconds,

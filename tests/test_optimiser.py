@@ -287,6 +287,23 @@ def test_a_warm_start_changes_speed_not_the_plan(budget):
     assert warm.objective == pytest.approx(cold.objective, rel=2e-4)
 
 
+def test_a_warm_start_needs_no_coefficients():
+    """What a planner keeps for the next budget or attitude (``for_next_solve``) has let
+    its rows' coefficients go, and starts the next solve exactly as the whole result."""
+    campaign = sale_campaign(budget=400_000)
+    response = build_response_model(assess_roster(roster(), campaign), campaign)
+    first = solve(response, campaign)
+    kept = first.for_next_solve()
+    assert kept.model.released and len(kept.model.a_index) == len(kept.model.d_index) == 0
+    assert kept.relaxation is not None and kept.relaxation.released
+    assert len(first.model.a_index) > 0  # the result itself is left whole
+    more = campaign.model_copy(update={"budget": 440_000})
+    whole, slim = solve(response, more, warm=first), solve(response, more, warm=kept)
+    assert slim.spend == whole.spend and slim.objective == whole.objective
+    with pytest.raises(AssertionError):
+        kept.model.row_activity()  # nothing to read it from: never a silent zero
+
+
 def test_a_repair_drops_purchases_under_their_minimum_and_respends_the_money():
     """What a discrete round leaves under a minimum is dropped and its money re-spent by an
     LP with the choices fixed, instead of solving the whole discrete model again."""

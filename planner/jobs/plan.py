@@ -206,6 +206,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
     from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
+    from planner.jobs.memory import LARGE_PLAN_VIDEOS, give_back_freed_memory
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_sheets, links_table
 
@@ -228,6 +229,8 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     ensure_store_apart(None if location is None else location.path, out, outputs)
     check_outputs(out, outputs)
     campaign, roster, warnings = load_inputs(campaign_path, videos_path, plan_date)
+    if len(roster) >= LARGE_PLAN_VIDEOS:
+        give_back_freed_memory()  # before the watched child forks: it and its forks too
     slug_map, notes = read_slugs(slugs)
     warnings = campaign_warnings(campaign) + warnings + notes
     if warn is not None:

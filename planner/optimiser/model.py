@@ -1199,6 +1199,21 @@ class AllocationModel:
     basis: tuple[Ints, Ints] | None = None  # HiGHS column and row statuses after an LP solve
     start_basis: tuple[Ints, Ints] | None = None  # an LP basis to start the simplex from
     duals: Floats | None = None  # coupling rows: GMV per unit of relaxing the row
+    # The coefficients were let go (``released``): only a later solve's warm start reads it.
+    released: bool = False
+
+    def without_coefficients(self) -> AllocationModel:
+        """This model as a later solve reads it (``warm``: its coupling, columns' keys,
+        basis, answer and rows' names), without the coefficients of its rows.
+
+        They are as many as the coupling's entries of every purchase it carries (about
+        150 MB at 100,000 videos for the plan's two models), and the next 10,000 yuan and
+        each other risk attitude, forked from the process that holds them, would carry
+        them through their own solves for nothing.
+        """
+        no_ints, no_floats = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return replace(self, a_index=no_ints, a_value=no_floats, d_start=np.zeros(1, np.int64),
+                       d_index=no_ints, d_value=no_floats, released=True)
 
     @property
     def purchases(self) -> list[Purchase]:
@@ -1244,7 +1259,7 @@ class AllocationModel:
     def row_activity(self, x: Floats | None = None) -> Floats:
         """Each coupling row's value ``a·x`` in the current solution (or in ``x``)."""
         x = self.x if x is None else x
-        assert x is not None
+        assert x is not None and not self.released
         counts = np.diff(self.a_start)
         columns = np.repeat(np.arange(self.num_cols), counts)
         activity: Floats = np.bincount(self.a_index, weights=self.a_value * x[columns],
@@ -1261,6 +1276,7 @@ class AllocationModel:
         """``x`` with each learning column at the least its rows allow (``Learning``)."""
         if not self.learn_col:
             return x
+        assert not self.released
         rows, columns = _learning_rows(self)
         x = x.copy()
         x[columns] = 0.0

@@ -97,6 +97,15 @@ class SolveResult:
     relaxation: AllocationModel | None = None  # the sifting LP's final model, with its basis
     stopped: bool = False  # solver.time_limit_s ended the search before it proved the plan
 
+    def for_next_solve(self) -> SolveResult:
+        """This result as a later solve's ``warm`` start, its models without their
+        coefficients (``AllocationModel.without_coefficients``): what a planner keeps
+        once the plan is laid out."""
+        relaxation = self.relaxation
+        return replace(self, model=self.model.without_coefficients(),
+                       relaxation=None if relaxation is None
+                       else relaxation.without_coefficients())
+
 
 
 def _coupling_for(response: ResponseModel, campaign: Campaign,
