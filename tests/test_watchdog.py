@@ -54,6 +54,24 @@ def test_a_crash_in_the_run_becomes_a_solver_error_with_its_cause():
         run_with_deadline(_crash, deadline_s=30)
 
 
+def _wait_for(path: Path) -> str:
+    """In the child: wait (at most 20 s) for ``path``, which only the parent makes."""
+    for _ in range(2000):
+        if path.exists():
+            return path.read_text()
+        time.sleep(0.01)
+    return "never came"
+
+
+def test_meanwhile_runs_here_while_the_child_works(tmp_path):
+    """The child waits for a file only ``meanwhile`` writes: an answer at all proves
+    ``meanwhile`` ran while the child worked, not after it answered."""
+    signal_file = tmp_path / "ready"
+    answer = run_with_deadline(_wait_for, signal_file, deadline_s=30,
+                               meanwhile=lambda: signal_file.write_text("ready"))
+    assert answer == "ready"
+
+
 def _inherited_and_frozen(marker: object) -> bool:
     """In the child: is ``marker``, made by the parent, out of the collector's walks?"""
     return gc.get_freeze_count() > 0 and not any(o is marker for o in gc.get_objects())

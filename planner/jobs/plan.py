@@ -205,7 +205,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     from planner.checks import ensure_plan_obeys
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
-    from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
+    from planner.io.plan_files import PLAN_FILES, csv_bytes, load_workbook_writer, write_plan
     from planner.jobs.memory import LARGE_PLAN_VIDEOS, give_back_freed_memory
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
     from planner.links import links_sheets, links_table
@@ -247,7 +247,7 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     # Four plans (the plan, its next 10,000 yuan, the two other risk attitudes), each under
     # the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
-                               side_by_side=side_by_side,
+                               side_by_side=side_by_side, meanwhile=load_workbook_writer,
                                deadline_s=solve_deadline(campaign, plans=4,
                                                          videos=len(roster)))
     watch.lap("plan")

@@ -224,17 +224,22 @@ def worker_deadline(campaign: Campaign | None, lock_timeout: float, videos: int)
 
 
 def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
-                      **kwargs: Any) -> T:
+                      meanwhile: Callable[[], object] | None = None, **kwargs: Any) -> T:
     """Run ``fn(*args, **kwargs)`` in a forked child; kill it after ``deadline_s`` seconds.
 
     Planner errors raised in the child are raised again here; a child that
     crashes or overruns becomes a SolverError. Where fork is not available, or this
     process is daemonic, the call runs in this process, under the solver's own time
-    limits only.
+    limits only. ``meanwhile`` is called here while the child works (what this process
+    will need for the answer, made ready on the core the child leaves free); after the
+    call where there is no child.
     """
     if ("fork" not in multiprocessing.get_all_start_methods()
             or multiprocessing.current_process().daemon):
-        return fn(*args, **kwargs)
+        value = fn(*args, **kwargs)
+        if meanwhile is not None:
+            meanwhile()
+        return value
     call = _call(fn, args, kwargs)
     child = _KEEPING.child
     _KEEPING.child = None  # this call's child is kept again only once it answered
@@ -248,6 +253,8 @@ def run_with_deadline(fn: Callable[..., T], *args: Any, deadline_s: float,
         child = _Child(call, keep=_KEEPING.on)
     kind = "crash"
     try:
+        if meanwhile is not None:
+            meanwhile()
         kind, payload = child.answer(deadline_s)
     finally:
         if _KEEPING.on and kind != "crash":
