@@ -264,9 +264,6 @@ class Planner:
                                "response": time.perf_counter() - ruled}
         # The last solve: its purchases and basis are a good start for the next budget.
         self._warm: SolveResult | None = None
-        # The purchases the last solve at each budget carried: the start of another risk
-        # attitude at that budget (``with_attitudes``).
-        self._carried: dict[float, set[int]] = {}
         # Each video's summary before a solve's burst verdicts: the same at every budget.
         self._videos: list[VideoSummary] | None = None
 
@@ -282,8 +279,6 @@ class Planner:
                            warm=self._warm)
         except InfeasibleError as error:
             raise with_named_fees(error, self.response, campaign) from None
-        if not flat:
-            self._carried[campaign.budget] = result.active
         solved = time.perf_counter()
         stages, self._stage_seconds = self._stage_seconds, {"rules": 0.0, "response": 0.0}
         if self._videos is None:
@@ -305,27 +300,35 @@ class Planner:
     def with_attitudes(self, plan: Plan) -> Plan:
         """``plan`` with what each risk attitude would give (the same campaign planned
         expected, balanced and cautious): the price of safety, side by side."""
-        return self.with_attitude_figures(plan, [self.attitude_figures(plan, objective)
-                                                 for objective in self.other_attitudes(plan)])
+        return self.with_attitude_figures(plan, self.other_attitude_figures(plan.budget))
 
-    def other_attitudes(self, plan: Plan) -> list[RiskObjective]:
-        """The risk attitudes ``with_attitudes`` plans again: all but the campaign's own
-        (none when the plan has no risk figures)."""
-        if plan.risk is None:
-            return []
+    def other_attitudes(self) -> list[RiskObjective]:
+        """The risk attitudes ``other_attitude_figures`` plans: all but the campaign's own."""
         return [o for o in RISK_OBJECTIVES if o != self.campaign.risk.objective]
 
     @collector_paused()
-    def attitude_figures(self, plan: Plan, objective: RiskObjective) -> AttitudeFigures:
-        """What ``objective`` would give at ``plan``'s budget: the campaign planned again
-        with that risk attitude, started from ``plan``'s purchases. Independent of any
-        other budget or attitude planned since, so the attitudes may be planned in any
-        order, or side by side in other processes."""
-        campaign = self.campaign.model_copy(update={
-            "budget": plan.budget,
-            "risk": self.campaign.risk.model_copy(update={"objective": objective})})
-        result = solve(self.response, campaign, warm=self._start_for(plan.budget))
-        return figures_of(self.assessments, self.response, result, campaign)
+    def other_attitude_figures(self, budget: float | None = None) -> list[AttitudeFigures]:
+        """What each other risk attitude would give at ``budget`` (the campaign's when
+        None), in the order of ``other_attitudes``: the campaign planned again with that
+        attitude, the first from scratch and each next one started from the purchases of
+        the one before (which only changes how fast it is found).
+
+        Independent of the plan and of any other budget planned, so they may be planned
+        before, beside or after it: ``planner plan`` starts them in another process as
+        soon as the model of returns is built, while this one makes the plan.
+        """
+        campaign = self.campaign if budget is None else self.campaign.model_copy(
+            update={"budget": budget})
+        figures: list[AttitudeFigures] = []
+        start: SolveResult | None = None
+        for objective in self.other_attitudes():
+            attitude = campaign.model_copy(update={
+                "risk": campaign.risk.model_copy(update={"objective": objective})})
+            result = solve(self.response, attitude, warm=start)
+            figures.append(figures_of(self.assessments, self.response, result, attitude))
+            # Another attitude has other risk rows: its purchases carry, its basis does not.
+            start = replace(result.for_next_solve(), relaxation=None)
+        return figures
 
     def with_attitude_figures(self, plan: Plan, others: Sequence[AttitudeFigures]) -> Plan:
         """``plan`` with the figures of every attitude, its own and ``others``, in the
@@ -340,14 +343,6 @@ class Planner:
         figures = [by_objective[o] for o in RISK_OBJECTIVES]
         risk = plan.risk.model_copy(update={"attitudes": figures})
         return plan.model_copy(update={"risk": risk})
-
-    def _start_for(self, budget: float) -> SolveResult | None:
-        """A warm start for another risk attitude at ``budget``: the purchases the plan at
-        that budget carried seed the active set. The other attitude has other risk rows, so
-        the plan's basis does not carry (its rows are re-written, ``relaxation`` None)."""
-        if self._warm is None or budget not in self._carried:
-            return None
-        return replace(self._warm, relaxation=None, active=self._carried[budget])
 
 
 RISK_OBJECTIVES: tuple[RiskObjective, ...] = ("expected", "balanced", "cautious")

@@ -311,17 +311,19 @@ def test_the_plan_says_what_the_other_attitudes_would_give() -> None:
 
 
 @pytest.mark.slow
-def test_the_other_attitudes_started_from_the_plan_equal_their_own_plans_within_the_gap(
+def test_the_other_attitudes_planned_on_their_own_equal_their_own_plans_within_the_gap(
         attitudes: dict[str, Plan]) -> None:
-    """The other attitudes start from the purchases of the plan at its budget, also after
-    the next 10,000 yuan was solved: a start only changes how fast the answer is found."""
+    """The other attitudes are planned without the plan (the first from scratch, the next
+    from the first's purchases), before or after any other budget: a start only changes
+    how fast each answer is found."""
     planner = Planner(_bets_roster(), _bets_campaign("balanced"))
+    before = planner.other_attitude_figures()
     plan = planner.plan()
     planner.plan(plan.budget + 10_000)  # the probe: the last solve is at another budget
-    assert planner._start_for(plan.budget) is not None
-    assert planner._start_for(plan.budget + 1) is None
     with_them = planner.with_attitudes(plan)
     assert with_them.risk is not None
+    assert [f.objective for f in before] == ["expected", "cautious"]
+    assert [f for f in with_them.risk.attitudes if f.objective != "balanced"] == before
     gap = planner.campaign.solver.relative_gap  # the search stops within it, either start
     for figures in with_them.risk.attitudes:
         own = attitudes[figures.objective]
@@ -332,9 +334,10 @@ def test_the_other_attitudes_started_from_the_plan_equal_their_own_plans_within_
 @pytest.mark.slow
 def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The next 10,000 yuan and the other attitudes only read the plan's model of returns:
-    planned at the same time in forked children, they give the same figures as one after
-    the other (run in a watched child, as ``planner plan`` does: one thread, so it may fork).
+    """The other attitudes only read the scores and the model of returns: planned in a
+    forked child while the plan and its next 10,000 yuan are made, they give the same
+    figures as one after the other (run in a watched child, as ``planner plan`` does: one
+    thread, so it may fork).
     """
     used = tmp_path / "side_by_side"
     side_by_side = watchdog.run_side_by_side
@@ -348,7 +351,7 @@ def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
     roster, campaign = _bets_roster(), _bets_campaign("balanced")
     apart = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
                                        side_by_side=True, deadline_s=300)
-    assert used.read_text() == "3"  # the probe here, two attitudes in children
+    assert used.read_text() == "2"  # the plan and its probe here, the attitudes in a child
     in_turn = plan_with_margin(roster, campaign, "bets")
     assert apart.marginal == in_turn.marginal
     assert apart.risk == in_turn.risk

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -143,15 +142,16 @@ def input_warnings(plan: Plan) -> list[str]:
 def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
                      side_by_side: bool = False) -> Plan:
     """The plan, what its next 10,000 yuan would buy, and what the other risk attitudes
-    would give; ``plan.timings`` also says how long the last two took ("probe",
-    "attitudes").
+    would give; ``plan.timings`` also says how long the next 10,000 yuan took ("probe")
+    and how long the other attitudes were waited for after it ("attitudes").
 
-    ``side_by_side``: the next 10,000 yuan and each other attitude are planned at the
-    same time, in forked children (``run_side_by_side``), when a core is free at that
-    moment; only from a process with one thread (the watched child). They only read the
-    plan's scores and model of returns, so the figures are the same either way. On a busy
-    machine the forks would only add their own cost (a fifth more CPU on the sample) and
-    wait for the same cores, so the plans are made in turn.
+    ``side_by_side``: the other attitudes are planned in a forked child while this process
+    makes the plan and its next 10,000 yuan, when a core is free at that moment; only
+    from a process with one thread (the watched child). They are planned on their own
+    (``Planner.other_attitude_figures``), reading only the scores and the model of
+    returns, so they start as soon as those are built and the figures are the same
+    either way. On a busy machine the fork would only add its own cost, so the plans
+    are made in turn.
     """
     from planner.jobs.cores import spare_cores
     from planner.jobs.watchdog import run_side_by_side
@@ -159,27 +159,26 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
     from planner.sweep import marginal_value
 
     planner = Planner(roster, campaign, source=source)
-    result = planner.plan()
     watch = Stopwatch()
 
-    def probe() -> list[str]:
-        lines = marginal_value(planner, 10_000, base=result)
+    def plan_and_probe() -> tuple[Plan, list[str]]:
+        plan = planner.plan()
+        watch.lap("plan")
+        lines = marginal_value(planner, 10_000, base=plan)
         watch.lap("probe")
-        return lines
+        return plan, lines
 
-    tasks: list[Callable[[], object]] = [
-        probe, *(partial(planner.attitude_figures, result, objective)
-                 for objective in planner.other_attitudes(result))]
+    tasks: list[Callable[[], object]] = [plan_and_probe, planner.other_attitude_figures]
     if side_by_side and threading.active_count() == 1 and spare_cores() > 0:
-        # This process plans the next 10,000 yuan; "attitudes" is the wait after it.
         done = run_side_by_side(tasks)
     else:
         done = [task() for task in tasks]
-    marginal = cast(list[str], done[0])
-    result = planner.with_attitude_figures(result, cast(list[AttitudeFigures], done[1:]))
+    result, marginal = cast(tuple[Plan, list[str]], done[0])
+    result = planner.with_attitude_figures(result, cast(list[AttitudeFigures], done[1]))
     watch.lap("attitudes")
-    timings = {**result.timings, **{k: round(v, 4) for k, v in watch.seconds.items()}}
-    return result.model_copy(update={"marginal": marginal, "timings": timings})
+    stages = {k: round(v, 4) for k, v in watch.seconds.items() if k != "plan"}
+    return result.model_copy(update={"marginal": marginal,
+                                     "timings": {**result.timings, **stages}})
 
 
 @collector_paused()
