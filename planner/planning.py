@@ -326,8 +326,10 @@ class Planner:
                 "risk": campaign.risk.model_copy(update={"objective": objective})})
             result = solve(self.response, attitude, warm=start)
             figures.append(figures_of(self.assessments, self.response, result, attitude))
-            # Another attitude has other risk rows: its purchases carry, its basis does not.
+            # Another attitude has other risk rows: its purchases carry, its basis does not;
+            # and this one's coefficients are let go before the next solve, not after it.
             start = replace(result.for_next_solve(), relaxation=None)
+            del result
         return figures
 
     def with_attitude_figures(self, plan: Plan, others: Sequence[AttitudeFigures]) -> Plan:
