@@ -201,13 +201,11 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     portfolio whose workers already fill the cores does each in turn.
     """
     watch = Stopwatch() if clock is None else clock
-    from planner.checks import ensure_plan_obeys
     from planner.io.atomic import check_outputs, ensure_not_input, ensure_store_apart
     from planner.io.campaign_file import campaign_warnings
-    from planner.io.plan_files import PLAN_FILES, csv_bytes, load_workbook_writer, write_plan
+    from planner.io.plan_files import PLAN_FILES, csv_bytes, write_plan
     from planner.jobs.memory import LARGE_PLAN_VIDEOS, give_back_freed_memory
     from planner.jobs.watchdog import run_with_deadline, solve_deadline
-    from planner.links import links_sheets, links_table
 
     # The planner's own modules are imported here, before the watched child forks from
     # this process: their import is start-up, not planning (and a pool worker's, once).
@@ -246,11 +244,14 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     # Four plans (the plan, its next 10,000 yuan, the two other risk attitudes), each under
     # the solver limit.
     result = run_with_deadline(plan_with_margin, roster, campaign, campaign_path.name,
-                               side_by_side=side_by_side, meanwhile=load_workbook_writer,
+                               side_by_side=side_by_side, meanwhile=_load_checks_and_writers,
                                deadline_s=solve_deadline(campaign, plans=4,
                                                          videos=len(roster)))
     watch.lap("plan")
     watch.split("plan", {stage: result.timings.get(stage, 0.0) for stage in CHILD_STAGES})
+    from planner.checks import ensure_plan_obeys
+    from planner.links import links_sheets, links_table
+
     ensure_plan_obeys(result, campaign, roster)  # a plan that breaks a rule is never written
     late = input_warnings(result) + overrun_warnings(result, campaign)
     if warn is not None:
@@ -285,6 +286,16 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     watch.lap("record")
     return PlanOutcome(result, recorded.written, recorded.plan_id, warnings,
                        dict(watch.seconds))
+
+
+def _load_checks_and_writers() -> None:
+    """What checks and writes the plan, imported while the watched child plans (on the
+    core it leaves free) instead of before it forks or after it answers."""
+    from planner.io.plan_files import load_workbook_writer
+
+    for module in ("planner.checks", "planner.links"):
+        importlib.import_module(module)
+    load_workbook_writer()
 
 
 # A plan of this many videos or more builds plan.xlsx in a forked child while this process
