@@ -41,6 +41,37 @@ def test_a_core_is_spare_only_when_fewer_processes_run_than_there_are_cores(
         assert cores.spare_cores() == spare
 
 
+def test_a_watched_childs_parent_running_at_that_instant_leaves_its_core_spare(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent only waits for the answer: running, it is finishing what it prepares
+    meanwhile, so the child may still plan beside itself."""
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "_running_now", lambda: 2)  # this process and its parent
+    monkeypatch.setattr(cores, "_is_running", lambda pid: pid == os.getppid())
+    assert cores.spare_cores() == 0
+    assert cores.spare_cores(parent_waits=True) == 1
+    monkeypatch.setattr(cores, "_is_running", lambda pid: False)  # someone else runs
+    assert cores.spare_cores(parent_waits=True) == 0
+
+
+def test_a_watched_child_looks_again_before_it_plans_in_turn(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task that runs for a moment (the kernel's, the parent's last import) does not
+    decide: the next look a few milliseconds later sees the core free."""
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "_is_running", lambda pid: False)
+    monkeypatch.setattr(cores, "LOOK_APART_S", 0.0)
+    queue = iter([3, 1])
+    monkeypatch.setattr(cores, "_running_now", lambda: next(queue))
+    assert cores.spare_cores(parent_waits=True) == 1
+    monkeypatch.setattr(cores, "_running_now", lambda: 2)  # busy at every look
+    assert cores.spare_cores(parent_waits=True) == 0
+
+
+def test_this_process_is_running_as_it_asks() -> None:
+    assert cores._is_running(os.getpid())
+
+
 def test_this_process_counts_itself_among_those_running() -> None:
     assert cores._running_now() >= 1
 

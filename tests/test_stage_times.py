@@ -111,13 +111,13 @@ def test_only_a_large_plan_on_a_free_core_builds_its_workbook_beside_its_other_f
 
     large = SimpleNamespace(videos=[None] * plan.WORKBOOK_ASIDE_VIDEOS)
     small = SimpleNamespace(videos=[None] * (plan.WORKBOOK_ASIDE_VIDEOS - 1))
-    monkeypatch.setattr(cores, "spare_cores", lambda: 1)
+    monkeypatch.setattr(cores, "spare_cores", lambda **_: 1)
     monkeypatch.setattr(plan.threading, "active_count", lambda: 1)
     assert plan._workbook_aside(large, True) is watchdog.run_side_by_side  # type: ignore[arg-type]
     assert plan._workbook_aside(small, True) is None  # type: ignore[arg-type]
     assert plan._workbook_aside(large, False) is None  # type: ignore[arg-type]  # a worker
-    monkeypatch.setattr(cores, "spare_cores", lambda: 0)
+    monkeypatch.setattr(cores, "spare_cores", lambda **_: 0)
     assert plan._workbook_aside(large, True) is None  # type: ignore[arg-type]  # busy cores
-    monkeypatch.setattr(cores, "spare_cores", lambda: 1)
+    monkeypatch.setattr(cores, "spare_cores", lambda **_: 1)
     monkeypatch.setattr(plan.threading, "active_count", lambda: 2)
     assert plan._workbook_aside(large, True) is None  # type: ignore[arg-type]  # a fork copies one

@@ -347,7 +347,7 @@ def test_the_margin_planned_side_by_side_equals_the_margin_planned_in_turn(
         return side_by_side(tasks)
 
     monkeypatch.setattr(watchdog, "run_side_by_side", recording)
-    monkeypatch.setattr(cores, "spare_cores", lambda: 1)
+    monkeypatch.setattr(cores, "spare_cores", lambda **_: 1)
     roster, campaign = _bets_roster(), _bets_campaign("balanced")
     apart = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
                                        side_by_side=True, deadline_s=300)
@@ -563,7 +563,7 @@ def test_with_no_core_free_the_margin_is_planned_in_turn(
         return [task() for task in tasks]
 
     monkeypatch.setattr(watchdog, "run_side_by_side", recording)
-    monkeypatch.setattr(cores, "spare_cores", lambda: 0)
+    monkeypatch.setattr(cores, "spare_cores", lambda **_: 0)
     roster, campaign = _bets_roster(), _bets_campaign("balanced")
     plan = watchdog.run_with_deadline(plan_with_margin, roster, campaign, "bets",
                                       side_by_side=True, deadline_s=300)

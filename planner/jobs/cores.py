@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 
 def usable_cores() -> int:
@@ -16,11 +17,45 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def spare_cores() -> int:
+# A watched child deciding whether to plan beside itself looks at the run queue this many
+# times, LOOK_APART_S apart, until it sees a spare core: its parent finishing what it
+# prepares meanwhile, and the kernel's own short tasks, come and go within milliseconds
+# (at 200 videos one look in three saw three tasks running, the next one).
+SPARE_CORE_LOOKS = 3
+LOOK_APART_S = 0.002
+
+
+def spare_cores(*, parent_waits: bool = False) -> int:
     """Cores no other process wants right now: those this process may use, less the
     processes running or ready to run, this one among them (Linux counts them at this
-    instant in /proc/loadavg; elsewhere the last minute's load average stands in)."""
-    return max(0, usable_cores() - _running_now())
+    instant in /proc/loadavg; elsewhere the last minute's load average stands in).
+
+    ``parent_waits``: this process's parent only waits for its answer (the watched
+    child's parent): when it runs, it is finishing what it prepares while it waits
+    (``run_with_deadline``'s ``meanwhile``), so it is not counted, and the queue is
+    looked at up to SPARE_CORE_LOOKS times.
+    """
+    spare = 0
+    for look in range(SPARE_CORE_LOOKS if parent_waits else 1):
+        if look:
+            time.sleep(LOOK_APART_S)
+        running = _running_now()
+        if parent_waits and _is_running(os.getppid()):
+            running -= 1
+        spare = max(spare, usable_cores() - running)
+        if spare > 0:
+            break
+    return spare
+
+
+def _is_running(pid: int) -> bool:
+    """Linux: is ``pid`` running or ready to run at this instant (state R)?"""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            # The command's name, in parentheses, may hold spaces: the state follows it.
+            return stat.read().rsplit(")", 1)[1].split()[0] == "R"
+    except (OSError, IndexError):
+        return False
 
 
 def _running_now() -> int:

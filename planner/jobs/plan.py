@@ -169,7 +169,7 @@ def plan_with_margin(roster: list[Video], campaign: Campaign, source: str, *,
         return plan, lines
 
     tasks: list[Callable[[], object]] = [plan_and_probe, planner.other_attitude_figures]
-    if side_by_side and threading.active_count() == 1 and spare_cores() > 0:
+    if side_by_side and threading.active_count() == 1 and spare_cores(parent_waits=True) > 0:
         done = run_side_by_side(tasks)
     else:
         done = [task() for task in tasks]
