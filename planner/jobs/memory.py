@@ -6,11 +6,11 @@ which freeing gives back; smaller blocks come from the heap, which keeps what is
 for later. The threshold starts at 128 KiB but rises to the size of each large block
 freed (up to 32 MiB), so after the first few of the plan's per-purchase arrays (16 MB each
 at 100,000 videos) are freed, every later array comes from the heap, and what the solve
-no longer needs stays in its resident memory, and in each process forked from it (the
-next 10,000 yuan and the other risk attitudes). Setting the threshold fixes it: at
-100,000 videos the peak falls by about 340 MB with the plan's models released
-(``SolveResult.for_next_solve``), for the system time of mapping fresh pages (about a
-tenth of the command's wall time), which is why only a very large plan pays it.
+no longer needs stays in its resident memory, and in each process forked from it.
+Setting the threshold fixes it: at 100,000 videos the largest process peaks about 300 MB
+lower with the solves' models released (``SolveResult.for_next_solve``), for the system
+time of mapping fresh pages (about a tenth of the command's wall time), which is why
+only a very large plan pays it.
 """
 
 from __future__ import annotations

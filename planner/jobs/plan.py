@@ -195,8 +195,8 @@ def run_plan(campaign_path: Path, videos_path: Path, out: Path, *, slugs: Path |
     are known, so a run that fails later still shows them; the outcome lists them too.
     ``owner`` is the ``planner batch`` manifest entry (``record_plan``).
     ``clock`` is laped at each stage (``STAGES``; a new one started here if None): the
-    outcome's ``stages``. ``side_by_side``: the next 10,000 yuan and the other risk
-    attitudes are planned at the same time on spare cores (``plan_with_margin``), and a
+    outcome's ``stages``. ``side_by_side``: the other risk attitudes are planned on a
+    spare core beside the plan and its next 10,000 yuan (``plan_with_margin``), and a
     large plan's workbook is built beside its other files (``_workbook_aside``); a
     portfolio whose workers already fill the cores does each in turn.
     """

@@ -1207,9 +1207,8 @@ class AllocationModel:
         basis, answer and rows' names), without the coefficients of its rows.
 
         They are as many as the coupling's entries of every purchase it carries (about
-        150 MB at 100,000 videos for the plan's two models), and the next 10,000 yuan and
-        each other risk attitude, forked from the process that holds them, would carry
-        them through their own solves for nothing.
+        150 MB at 100,000 videos for the plan's two models), and the next budget or the
+        next risk attitude would otherwise carry them through its own solve for nothing.
         """
         no_ints, no_floats = np.zeros(0, dtype=np.int64), np.zeros(0)
         return replace(self, a_index=no_ints, a_value=no_floats, d_start=np.zeros(1, np.int64),
