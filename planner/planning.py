@@ -328,7 +328,7 @@ class Planner:
             figures.append(figures_of(self.assessments, self.response, result, attitude))
             # Another attitude has other risk rows: its purchases carry, its basis does not;
             # and this one's coefficients are let go before the next solve, not after it.
-            start = replace(result.for_next_solve(), relaxation=None)
+            start = replace(result, relaxation=None).for_next_solve()
             del result
         return figures
 

@@ -1469,12 +1469,6 @@ def write_frames_xlsx(
         book.close()
 
 
-def load_workbook_writer() -> None:
-    """Import XlsxWriter (about 0.02 s) ahead of ``write_plan``, while the plan is made
-    in another process (``planner.jobs.plan.run_plan``)."""
-    import xlsxwriter  # noqa: F401
-
-
 def write_plan_xlsx(
     plan: Plan,
     path: Path | str,
